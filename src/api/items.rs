@@ -1,0 +1,235 @@
+//! InventoryItemService: decode, call the domain and the store, encode.
+
+use serde::{Deserialize, Serialize};
+use tonic::{Request, Response, Status};
+
+use super::convert::{micros_from_timestamp, require_id, timestamp_from_micros};
+use super::paging::{encode_cursor, page_limit, resolve_cursor};
+use super::{ApiError, caller, reject_read_only};
+use crate::domain::error::{Violation, Violations, reasons};
+use crate::domain::item::{CountryHsDraft, ItemDraft, validate_item};
+use crate::domain::mask;
+use crate::proto::v1::{self as pb, inventory_item_service_server::InventoryItemService};
+use crate::store::Store;
+use crate::store::items::{ItemListQuery, ItemRecord};
+
+const WHAT: &str = "inventory item";
+const DEFAULT_PAGE: u64 = 50;
+const MAX_PAGE: u64 = 250;
+const MAX_BATCH_IDS: usize = 100;
+
+/// Serves InventoryItemService from a [`Store`].
+#[derive(Clone, Debug)]
+pub struct InventoryItemApi {
+    store: Store,
+}
+
+impl InventoryItemApi {
+    /// A service over `store`.
+    pub fn new(store: Store) -> Self {
+        InventoryItemApi { store }
+    }
+}
+
+/// The filters a list cursor carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct ItemFilters {
+    sku: Option<String>,
+    updated_after: Option<i64>,
+}
+
+#[tonic::async_trait]
+impl InventoryItemService for InventoryItemApi {
+    async fn create_inventory_item(
+        &self,
+        request: Request<pb::CreateInventoryItemRequest>,
+    ) -> Result<Response<pb::CreateInventoryItemResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let item = request
+            .into_inner()
+            .inventory_item
+            .ok_or_else(|| Violation::missing("inventory_item"))?;
+        reject_read_only(
+            "inventory_item",
+            &[
+                ("id", item.id.is_empty()),
+                ("created_at", item.created_at.is_none()),
+                ("updated_at", item.updated_at.is_none()),
+            ],
+        )?;
+        let attributes =
+            validate_item(&draft_from_proto(&item)).map_err(|v| v.within("inventory_item"))?;
+        let record = self
+            .store
+            .create_item(&merchant, attributes)
+            .await
+            .map_err(|e| {
+                ApiError::from_store(e, WHAT, "inventory_item.id", "", "inventory_item")
+            })?;
+        Ok(Response::new(pb::CreateInventoryItemResponse {
+            inventory_item: Some(item_to_proto(&record)),
+        }))
+    }
+
+    async fn get_inventory_item(
+        &self,
+        request: Request<pb::GetInventoryItemRequest>,
+    ) -> Result<Response<pb::GetInventoryItemResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let id = require_id("id", &request.get_ref().id)?;
+        let record = self
+            .store
+            .get_item(&merchant, id)
+            .await
+            .map_err(|e| ApiError::from_store(e, WHAT, "id", id, "inventory_item"))?;
+        Ok(Response::new(pb::GetInventoryItemResponse {
+            inventory_item: Some(item_to_proto(&record)),
+        }))
+    }
+
+    async fn batch_get_inventory_items(
+        &self,
+        request: Request<pb::BatchGetInventoryItemsRequest>,
+    ) -> Result<Response<pb::BatchGetInventoryItemsResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let ids = &request.get_ref().ids;
+        if ids.is_empty() {
+            return Err(Violation::new(
+                "ids",
+                reasons::ARRAY_LENGTH_TOO_SHORT,
+                "must hold at least 1 id",
+            )
+            .into());
+        }
+        if ids.len() > MAX_BATCH_IDS {
+            return Err(Violation::new(
+                "ids",
+                reasons::ARRAY_LENGTH_TOO_LONG,
+                format!("must hold at most {MAX_BATCH_IDS} ids"),
+            )
+            .into());
+        }
+        let mut errors = Violations::default();
+        for (i, id) in ids.iter().enumerate() {
+            errors.check(require_id(&format!("ids[{i}]"), id));
+        }
+        errors.into_result(())?;
+        let records = self
+            .store
+            .batch_get_items(&merchant, ids)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::BatchGetInventoryItemsResponse {
+            inventory_items: records.iter().map(item_to_proto).collect(),
+        }))
+    }
+
+    async fn list_inventory_items(
+        &self,
+        request: Request<pb::ListInventoryItemsRequest>,
+    ) -> Result<Response<pb::ListInventoryItemsResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let req = request.get_ref();
+        let limit = page_limit("limit", req.limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let updated_after = req
+            .updated_after
+            .as_ref()
+            .map(|ts| micros_from_timestamp("updated_after", ts))
+            .transpose()?;
+        let requested = ItemFilters {
+            sku: (!req.sku.is_empty()).then(|| req.sku.clone()),
+            updated_after,
+        };
+        let (filters, after_id) = resolve_cursor("inventory_items", &req.cursor, requested)?;
+        let query = ItemListQuery {
+            after_id,
+            sku: filters.sku.clone(),
+            updated_after: filters.updated_after,
+            limit,
+        };
+        let page = self
+            .store
+            .list_items(&merchant, &query)
+            .await
+            .map_err(ApiError::from)?;
+        let cursor = match page.items.last() {
+            Some(last) if page.has_more => encode_cursor("inventory_items", &filters, &last.id),
+            _ => String::new(),
+        };
+        Ok(Response::new(pb::ListInventoryItemsResponse {
+            inventory_items: page.items.iter().map(item_to_proto).collect(),
+            cursor,
+        }))
+    }
+
+    async fn update_inventory_item(
+        &self,
+        request: Request<pb::UpdateInventoryItemRequest>,
+    ) -> Result<Response<pb::UpdateInventoryItemResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let req = request.into_inner();
+        let item = req
+            .inventory_item
+            .ok_or_else(|| Violation::missing("inventory_item"))?;
+        let id = require_id("inventory_item.id", &item.id)?;
+        let update = draft_from_proto(&item);
+        let paths = req.update_mask.map(|m| m.paths).unwrap_or_default();
+        let fields = mask::resolve(&paths, |f| update.is_populated(f))?;
+        let record = self
+            .store
+            .update_item(&merchant, id, |current| {
+                validate_item(&ItemDraft::from(current).patched(&update, &fields))
+            })
+            .await
+            .map_err(|e| {
+                ApiError::from_store(e, WHAT, "inventory_item.id", id, "inventory_item")
+            })?;
+        Ok(Response::new(pb::UpdateInventoryItemResponse {
+            inventory_item: Some(item_to_proto(&record)),
+        }))
+    }
+}
+
+fn draft_from_proto(item: &pb::InventoryItem) -> ItemDraft {
+    ItemDraft {
+        sku: item.sku.clone(),
+        cost: item.cost.clone(),
+        country_code_of_origin: item.country_code_of_origin.clone(),
+        province_code_of_origin: item.province_code_of_origin.clone(),
+        harmonized_system_code: item.harmonized_system_code.clone(),
+        country_harmonized_system_codes: item
+            .country_harmonized_system_codes
+            .iter()
+            .map(|c| CountryHsDraft {
+                harmonized_system_code: c.harmonized_system_code.clone(),
+                country_code: c.country_code.clone(),
+            })
+            .collect(),
+        tracked: item.tracked,
+        requires_shipping: item.requires_shipping,
+    }
+}
+
+fn item_to_proto(record: &ItemRecord) -> pb::InventoryItem {
+    let draft = ItemDraft::from(&record.attributes);
+    pb::InventoryItem {
+        id: record.id.clone(),
+        sku: draft.sku,
+        cost: draft.cost,
+        country_code_of_origin: draft.country_code_of_origin,
+        province_code_of_origin: draft.province_code_of_origin,
+        harmonized_system_code: draft.harmonized_system_code,
+        country_harmonized_system_codes: draft
+            .country_harmonized_system_codes
+            .into_iter()
+            .map(|c| pb::CountryHarmonizedSystemCode {
+                harmonized_system_code: c.harmonized_system_code,
+                country_code: c.country_code,
+            })
+            .collect(),
+        tracked: draft.tracked,
+        requires_shipping: draft.requires_shipping,
+        created_at: Some(timestamp_from_micros(record.created_at)),
+        updated_at: Some(timestamp_from_micros(record.updated_at)),
+    }
+}

@@ -1,0 +1,62 @@
+//! The gRPC surface: tonic service implementations that decode a request, call the
+//! domain and the store, and encode the response. Errors map to `tonic::Status` once,
+//! in [`error`].
+
+pub mod convert;
+pub mod error;
+pub mod inventory;
+pub mod items;
+pub mod locations;
+pub mod paging;
+
+use tonic::{Request, Status};
+
+pub use error::ApiError;
+
+use crate::domain::error::{Violation, Violations, reasons};
+use crate::store::MerchantId;
+
+/// Who is calling: attached to every request by the server's request layer.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The merchant every query of the call is scoped to.
+    pub merchant: MerchantId,
+}
+
+/// The caller attached to `request`.
+pub(crate) fn caller<T>(request: &Request<T>) -> Result<Caller, ApiError> {
+    request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("request reached a service without a caller".into()))
+}
+
+/// Refuses server-assigned fields that a create request set: each pair is a field name
+/// and whether it was left empty.
+pub(crate) fn reject_read_only(prefix: &str, fields: &[(&str, bool)]) -> Result<(), Violations> {
+    let violations = fields
+        .iter()
+        .filter(|(_, empty)| !empty)
+        .map(|(name, _)| {
+            Violation::new(
+                format!("{prefix}.{name}"),
+                reasons::READ_ONLY_FIELD,
+                "is set by the server; leave it empty",
+            )
+        })
+        .collect();
+    Violations(violations).into_result(())
+}
+
+impl From<Violation> for Status {
+    fn from(violation: Violation) -> Self {
+        ApiError::from(violation).into()
+    }
+}
+
+impl From<Violations> for Status {
+    fn from(violations: Violations) -> Self {
+        ApiError::from(violations).into()
+    }
+}

@@ -1,0 +1,138 @@
+//! Opaque cursors and page sizes shared by every list RPC.
+//!
+//! A cursor carries the filters of the first page and the key of the last row returned,
+//! base64url-encoded JSON tagged with the query kind. Later pages take their filters from
+//! the cursor; a cursor presented with other filters, or to another RPC, is refused.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::domain::error::{Violation, reasons};
+
+/// Longest cursor accepted (a cursor longer than any we issue is malformed).
+const MAX_CURSOR_LEN: usize = 4096;
+
+#[derive(Serialize, Deserialize)]
+struct Envelope<F, K> {
+    /// Which query the cursor belongs to.
+    q: String,
+    /// The filters of the first page.
+    f: F,
+    /// Key of the last row returned.
+    k: K,
+}
+
+/// Encodes a cursor for query `kind` after the row with `key`.
+pub fn encode_cursor<F: Serialize, K: Serialize>(kind: &str, filters: &F, key: &K) -> String {
+    let envelope = Envelope {
+        q: kind.to_owned(),
+        f: filters,
+        k: key,
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&envelope).expect("cursor fields always serialise"))
+}
+
+/// The filters and resume key of a request: from its cursor if it has one (checking that
+/// the request's own filters are empty or the same), else its own filters and no key.
+pub fn resolve_cursor<F, K>(
+    kind: &str,
+    cursor: &str,
+    request_filters: F,
+) -> Result<(F, Option<K>), Violation>
+where
+    F: DeserializeOwned + PartialEq + Default,
+    K: DeserializeOwned,
+{
+    if cursor.is_empty() {
+        return Ok((request_filters, None));
+    }
+    let invalid = |why: &str| Violation::new("cursor", reasons::INVALID_CURSOR, why.to_owned());
+    if cursor.len() > MAX_CURSOR_LEN {
+        return Err(invalid("is not a cursor issued by this service"));
+    }
+    let envelope: Envelope<F, K> = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| invalid("is not a cursor issued by this service"))?;
+    if envelope.q != kind {
+        return Err(invalid("belongs to another kind of query"));
+    }
+    if request_filters != F::default() && request_filters != envelope.f {
+        return Err(invalid(
+            "was issued for other filters: repeat the first page's filters or leave them empty",
+        ));
+    }
+    Ok((envelope.f, Some(envelope.k)))
+}
+
+/// A page size: 0 means `default`; otherwise 1..=`max`.
+pub fn page_limit(field: &str, requested: i32, default: u64, max: u64) -> Result<u64, Violation> {
+    match u64::try_from(requested) {
+        Ok(0) => Ok(default),
+        Ok(n) if n <= max => Ok(n),
+        Ok(_) => Err(Violation::new(
+            field,
+            reasons::VALUE_TOO_HIGH,
+            format!("must be at most {max}"),
+        )),
+        Err(_) => Err(Violation::new(
+            field,
+            reasons::VALUE_TOO_LOW,
+            "must be at least 1 (0 means the default)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, PartialEq, Default, Debug, Clone)]
+    struct Filters {
+        sku: Option<String>,
+    }
+
+    #[test]
+    fn cursor_round_trips_with_its_filters() {
+        let filters = Filters {
+            sku: Some("A".into()),
+        };
+        let cursor = encode_cursor("items", &filters, &"last-id");
+        let (f, k): (Filters, Option<String>) =
+            resolve_cursor("items", &cursor, Filters::default()).unwrap();
+        assert_eq!((f, k.as_deref()), (filters.clone(), Some("last-id")));
+        assert!(resolve_cursor::<Filters, String>("items", &cursor, filters).is_ok());
+    }
+
+    #[test]
+    fn cursor_is_bound_to_its_query() {
+        let cursor = encode_cursor(
+            "items",
+            &Filters {
+                sku: Some("A".into()),
+            },
+            &"x",
+        );
+        let other = Filters {
+            sku: Some("B".into()),
+        };
+        assert!(resolve_cursor::<Filters, String>("items", &cursor, other).is_err());
+        assert!(
+            resolve_cursor::<Filters, String>("locations", &cursor, Filters::default()).is_err()
+        );
+        for junk in ["!!!", "abc", "eyJ9", &"a".repeat(5000)] {
+            let err =
+                resolve_cursor::<Filters, String>("items", junk, Filters::default()).unwrap_err();
+            assert_eq!(err.reason, reasons::INVALID_CURSOR);
+        }
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(page_limit("limit", 0, 50, 250), Ok(50));
+        assert_eq!(page_limit("limit", 250, 50, 250), Ok(250));
+        assert!(page_limit("limit", 251, 50, 250).is_err());
+        assert!(page_limit("limit", -1, 50, 250).is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! Pure domain rules: no I/O, no database, no network. Everything here can be tested alone.
+
+pub mod decimal;
+pub mod error;
+pub mod item;
+pub mod location;
+pub mod mask;

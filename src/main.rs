@@ -1,0 +1,42 @@
+//! The `stockledger` binary: `serve` and `migrate`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use stockledger::config::{Cli, Command};
+use stockledger::store::Store;
+use stockledger::{server, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "stockledger failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        Command::Serve(args) => {
+            let store = Store::connect(&args.database.database_url).await?;
+            store.migrate().await?;
+            let listener = tokio::net::TcpListener::bind(args.listen).await?;
+            tracing::info!(address = %listener.local_addr()?, "stockledger listening");
+            server::serve(store.clone(), listener, server::shutdown_signal()).await?;
+            store.close().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate(args) => {
+            let store = Store::connect(&args.database_url).await?;
+            store.migrate().await?;
+            tracing::info!("migrations applied");
+            store.close().await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Wires the services, health and reflection into one tonic server and runs it until a
+//! shutdown signal, letting in-flight calls finish.
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::interceptor::InterceptedService;
+use tonic::{Request, Status};
+
+use crate::api::Caller;
+use crate::api::inventory::InventoryApi;
+use crate::api::items::InventoryItemApi;
+use crate::api::locations::LocationApi;
+use crate::proto::{
+    FILE_DESCRIPTOR_SET,
+    v1::{
+        inventory_item_service_server::InventoryItemServiceServer,
+        inventory_service_server::InventoryServiceServer,
+        location_service_server::LocationServiceServer,
+    },
+};
+use crate::store::merchants::DEFAULT_MERCHANT;
+use crate::store::{Store, StoreError};
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The database could not be prepared.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// Reflection could not load the descriptor set.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Serves every service on `listener` from `store` until `shutdown` resolves; in-flight
+/// calls finish before this returns. The database must already be migrated.
+pub async fn serve(
+    store: Store,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let caller = Caller {
+        merchant: store.ensure_merchant(DEFAULT_MERCHANT).await?,
+    };
+    let attach_caller = move |mut request: Request<()>| -> Result<Request<()>, Status> {
+        request.extensions_mut().insert(caller.clone());
+        Ok(request)
+    };
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<InventoryServiceServer<InventoryApi>>()
+        .await;
+    health
+        .set_serving::<InventoryItemServiceServer<InventoryItemApi>>()
+        .await;
+    health
+        .set_serving::<LocationServiceServer<LocationApi>>()
+        .await;
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let inventory = InventoryServiceServer::new(InventoryApi::new(store.clone()));
+    let items = InventoryItemServiceServer::new(InventoryItemApi::new(store.clone()));
+    let locations = LocationServiceServer::new(LocationApi::new(store));
+
+    tonic::transport::Server::builder()
+        .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(InterceptedService::new(inventory, attach_caller.clone()))
+        .add_service(InterceptedService::new(items, attach_caller.clone()))
+        .add_service(InterceptedService::new(locations, attach_caller))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.ok();
+    tracing::info!("shutdown requested; finishing in-flight calls");
+}

@@ -1,0 +1,161 @@
+//! The location repository.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::LockType,
+};
+
+use super::entity::location;
+use super::{MerchantId, Page, Store, StoreError, new_id, now_micros};
+use crate::domain::error::Violations;
+use crate::domain::location::{
+    LocationAttributes, LocationDraft, LocationStatus, validate_updated_location,
+};
+
+/// A stored location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocationRecord {
+    /// Opaque id.
+    pub id: String,
+    /// The validated attributes.
+    pub attributes: LocationAttributes,
+    /// Creation time, microseconds since the epoch.
+    pub created_at: i64,
+    /// Last update time, microseconds since the epoch.
+    pub updated_at: i64,
+}
+
+/// Which locations a list page holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocationListQuery {
+    /// Only ids strictly greater than this (the previous page's last id).
+    pub after_id: Option<String>,
+    /// Only locations with this status.
+    pub status: Option<LocationStatus>,
+    /// Page size.
+    pub limit: u64,
+}
+
+impl Store {
+    /// Inserts a new location; `Duplicate { field: "name" }` if the name is taken.
+    pub async fn create_location(
+        &self,
+        merchant: &MerchantId,
+        attributes: LocationAttributes,
+    ) -> Result<LocationRecord, StoreError> {
+        let now = now_micros();
+        let record = LocationRecord {
+            id: new_id(),
+            attributes,
+            created_at: now,
+            updated_at: now,
+        };
+        let row = location::ActiveModel {
+            id: Set(record.id.clone()),
+            merchant_id: Set(merchant.0.clone()),
+            name: Set(record.attributes.name.clone()),
+            status: Set(record.attributes.status.as_str().to_owned()),
+            description: Set(record.attributes.description.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        location::Entity::insert(row)
+            .exec_without_returning(self.connection())
+            .await
+            .map_err(|e| StoreError::unique_as(e, "name", &record.attributes.name))?;
+        Ok(record)
+    }
+
+    /// One location of the merchant.
+    pub async fn get_location(
+        &self,
+        merchant: &MerchantId,
+        id: &str,
+    ) -> Result<LocationRecord, StoreError> {
+        let row = location::Entity::find_by_id(id.to_owned())
+            .filter(location::Column::MerchantId.eq(&merchant.0))
+            .one(self.connection())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        from_row(row)
+    }
+
+    /// One page of the merchant's locations in id (creation) order.
+    pub async fn list_locations(
+        &self,
+        merchant: &MerchantId,
+        query: &LocationListQuery,
+    ) -> Result<Page<LocationRecord>, StoreError> {
+        let mut select =
+            location::Entity::find().filter(location::Column::MerchantId.eq(&merchant.0));
+        if let Some(after) = &query.after_id {
+            select = select.filter(location::Column::Id.gt(after));
+        }
+        if let Some(status) = query.status {
+            select = select.filter(location::Column::Status.eq(status.as_str()));
+        }
+        let rows = select
+            .order_by_asc(location::Column::Id)
+            .limit(query.limit + 1)
+            .all(self.connection())
+            .await?;
+        Page::from_overfetch(rows, query.limit).try_map(from_row)
+    }
+
+    /// Reads the location, lets `change` compute its new attributes, and writes them in
+    /// one transaction that locks the row.
+    pub async fn update_location(
+        &self,
+        merchant: &MerchantId,
+        id: &str,
+        change: impl FnOnce(&LocationAttributes) -> Result<LocationAttributes, Violations>,
+    ) -> Result<LocationRecord, StoreError> {
+        let tx = self.begin_write().await?;
+        let row = location::Entity::find_by_id(id.to_owned())
+            .filter(location::Column::MerchantId.eq(&merchant.0))
+            .lock(LockType::Update)
+            .one(&tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let current = from_row(row)?;
+        let attributes = change(&current.attributes).map_err(StoreError::Rejected)?;
+        let updated_at = now_micros().max(current.updated_at + 1);
+        let active = location::ActiveModel {
+            id: Set(current.id.clone()),
+            name: Set(attributes.name.clone()),
+            status: Set(attributes.status.as_str().to_owned()),
+            description: Set(attributes.description.clone()),
+            updated_at: Set(updated_at),
+            ..Default::default()
+        };
+        active
+            .update(&tx)
+            .await
+            .map_err(|e| StoreError::unique_as(e, "name", &attributes.name))?;
+        tx.commit().await?;
+        Ok(LocationRecord {
+            attributes,
+            updated_at,
+            ..current
+        })
+    }
+}
+
+/// Reads a row back through the same validation every write went through.
+fn from_row(row: location::Model) -> Result<LocationRecord, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("location {}: {what}", row.id));
+    let status = LocationStatus::from_stored(&row.status)
+        .ok_or_else(|| corrupt(format!("unknown status {:?}", row.status)))?;
+    let draft = LocationDraft {
+        name: row.name.clone(),
+        status: Some(status),
+        description: row.description.clone(),
+    };
+    let attributes = validate_updated_location(&draft).map_err(|v| corrupt(v.to_string()))?;
+    Ok(LocationRecord {
+        id: row.id,
+        attributes,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}

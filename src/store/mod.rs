@@ -1,0 +1,104 @@
+//! Persistence on SeaORM: connecting (SQLite by default, PostgreSQL for scale-out),
+//! migrations, and the repositories of each resource. Every query is scoped to a merchant.
+
+pub mod entity;
+mod error;
+pub mod items;
+pub mod locations;
+pub mod merchants;
+pub mod migration;
+mod page;
+
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+
+pub use error::StoreError;
+pub use page::Page;
+
+/// The database URL used when none is given: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://stockledger.db?mode=rwc";
+
+/// Identifies the merchant (tenant) a query is scoped to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MerchantId(pub String);
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). A SQLite file is created if
+    /// missing and put in WAL mode with full fsync, so an acknowledged write survives a crash.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(16)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let db = Database::connect(options).await?;
+        Ok(Store { db })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// The underlying connection (for repositories and tests).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DatabaseBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Starts a read-write transaction that serialises with other writers: IMMEDIATE on
+    /// SQLite (which ignores row locks); row locks are taken explicitly on PostgreSQL.
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+/// Server time as microseconds since the Unix epoch (the unit every time column uses).
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// A new time-ordered opaque id.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Whether `text` has the shape of an id this server issues.
+pub fn is_well_formed_id(text: &str) -> bool {
+    uuid::Uuid::try_parse(text).is_ok()
+}
