@@ -17,8 +17,13 @@ impl MigratorTrait for Migrator {
 }
 
 /// Merchants, locations and inventory items.
-#[derive(DeriveMigrationName)]
 struct CreateCatalog;
+
+impl MigrationName for CreateCatalog {
+    fn name(&self) -> &str {
+        "m20261124_000001_create_catalog"
+    }
+}
 
 #[derive(DeriveIden)]
 enum Merchants {

@@ -1,0 +1,186 @@
+//! The one test helper: a real stockledger server on an ephemeral port, on a fresh
+//! database of the chosen backend, with connected generated clients.
+#![allow(dead_code)]
+
+pub mod postgres;
+
+use std::net::SocketAddr;
+
+use stockledger::proto::v1::{
+    inventory_item_service_client::InventoryItemServiceClient,
+    inventory_service_client::InventoryServiceClient,
+    location_service_client::LocationServiceClient,
+};
+use stockledger::store::Store;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::Channel;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A database in the throw-away PostgreSQL cluster.
+    Postgres,
+}
+
+/// A running server and clients connected to it. Dropping it stops the server.
+pub struct TestServer {
+    /// Where the server listens.
+    pub addr: SocketAddr,
+    /// The database URL it serves from.
+    pub database_url: String,
+    /// A channel to the server.
+    pub channel: Channel,
+    /// InventoryItemService client.
+    pub items: InventoryItemServiceClient<Channel>,
+    /// LocationService client.
+    pub locations: LocationServiceClient<Channel>,
+    /// InventoryService client.
+    pub inventory: InventoryServiceClient<Channel>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh database of `backend`.
+    pub async fn start(backend: Backend) -> TestServer {
+        let dir = tempfile::tempdir().expect("creating a temporary directory");
+        let database_url = match backend {
+            Backend::Sqlite => {
+                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display())
+            }
+            Backend::Postgres => postgres::fresh_database_url().await,
+        };
+        Self::start_on(database_url, dir).await
+    }
+
+    async fn start_on(database_url: String, dir: tempfile::TempDir) -> TestServer {
+        let store = Store::connect(&database_url)
+            .await
+            .expect("connecting to the test database");
+        store.migrate().await.expect("migrating the test database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding");
+        let addr = listener.local_addr().expect("local address");
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            stockledger::server::serve(store, listener, async {
+                stop.await.ok();
+            })
+            .await
+            .expect("server failed");
+        });
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .expect("valid uri")
+            .connect()
+            .await
+            .expect("connecting to the test server");
+        TestServer {
+            addr,
+            database_url,
+            items: InventoryItemServiceClient::new(channel.clone()),
+            locations: LocationServiceClient::new(channel.clone()),
+            inventory: InventoryServiceClient::new(channel.clone()),
+            channel,
+            shutdown: Some(shutdown),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server, waiting for in-flight calls to finish.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.send(()).ok();
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task panicked");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.send(()).ok();
+        }
+    }
+}
+
+/// Defines one test per backend: `name::sqlite` and `name::postgres`, each given a fresh
+/// [`TestServer`].
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($server:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($server: $crate::common::TestServer) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::common::TestServer::start($crate::common::Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::common::TestServer::start($crate::common::Backend::Postgres).await).await;
+            }
+        }
+    };
+}
+
+/// The code and the decoded rich details of a failed call.
+pub struct CallError {
+    /// The gRPC code.
+    pub code: tonic::Code,
+    /// The ErrorInfo reason, if any.
+    pub reason: Option<String>,
+    /// The fields named by BadRequest violations.
+    pub fields: Vec<String>,
+    /// The status message.
+    pub message: String,
+}
+
+/// Unpacks a failed call's status.
+pub fn call_error(status: tonic::Status) -> CallError {
+    use tonic_types::StatusExt;
+    let details = status.get_error_details();
+    CallError {
+        code: status.code(),
+        reason: details.error_info().map(|i| i.reason.clone()),
+        fields: details
+            .bad_request()
+            .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+            .unwrap_or_default(),
+        message: status.message().to_owned(),
+    }
+}
+
+/// Asserts a call failed with `code`, naming exactly `fields` in its violations.
+#[track_caller]
+pub fn assert_rejected<T: std::fmt::Debug>(
+    result: Result<T, tonic::Status>,
+    code: tonic::Code,
+    fields: &[&str],
+) -> CallError {
+    let status = result.expect_err("the call should have failed");
+    let err = call_error(status);
+    assert_eq!(err.code, code, "unexpected code; message: {}", err.message);
+    assert_eq!(
+        err.fields, fields,
+        "unexpected violations; message: {}",
+        err.message
+    );
+    assert!(
+        err.reason.is_some(),
+        "every error carries an ErrorInfo reason"
+    );
+    err
+}

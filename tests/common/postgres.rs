@@ -1,0 +1,186 @@
+//! A throw-away PostgreSQL cluster for the tests, started from the installed binaries.
+//!
+//! One cluster per test binary, started on first use in a temporary directory on a free
+//! port (as the `postgres` user when running as root, since `initdb` refuses root). A
+//! guardian shell process stops the cluster and deletes its directory as soon as the test
+//! process exits, however it exits. Each test gets a database of its own.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, Database};
+
+struct Cluster {
+    port: u16,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+
+/// A URL of a new, empty database in the shared cluster.
+pub async fn fresh_database_url() -> String {
+    let port = CLUSTER.get_or_init(start_cluster).port;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let admin_url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    // Accepting TCP precedes accepting logins by a moment: retry briefly.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let admin = loop {
+        match Database::connect(&admin_url).await {
+            Ok(db) => break db,
+            Err(err) if Instant::now() > deadline => {
+                panic!("connecting to the test cluster: {err}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("creating a test database");
+    admin.close().await.ok();
+    format!("postgres://postgres@127.0.0.1:{port}/{name}")
+}
+
+fn bin_dir() -> PathBuf {
+    for candidate in [
+        "/usr/lib/postgresql/15/bin",
+        "/usr/lib/postgresql/16/bin",
+        "/usr/lib/postgresql/17/bin",
+    ] {
+        if Path::new(candidate).join("initdb").exists() {
+            return PathBuf::from(candidate);
+        }
+    }
+    let found = Command::new("sh")
+        .args(["-c", "dirname \"$(command -v initdb)\""])
+        .output();
+    match found {
+        Ok(out) if out.status.success() && !out.stdout.is_empty() => {
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        }
+        _ => panic!("PostgreSQL binaries (initdb, postgres) not found: run scripts/setup.sh"),
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// `program args…`, as the `postgres` user when we are root.
+fn as_cluster_owner(program: &Path) -> Command {
+    if is_root() {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("finding a free port")
+        .port()
+}
+
+fn start_cluster() -> Cluster {
+    let bin = bin_dir();
+    let dir =
+        std::env::temp_dir().join(format!("stockledger-pg-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("creating the cluster directory");
+    if is_root() {
+        let status = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir)
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "chown of the cluster directory failed"
+        );
+    }
+    let data = dir.join("data");
+    let out = as_cluster_owner(&bin.join("initdb"))
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "-D",
+        ])
+        .arg(&data)
+        .output()
+        .expect("running initdb");
+    assert!(
+        out.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let port = free_port();
+    let log = std::fs::File::create(dir.join("postgres.log")).expect("creating the log");
+    as_cluster_owner(&bin.join("postgres"))
+        .arg("-D")
+        .arg(&data)
+        .args(["-p", &port.to_string(), "-k"])
+        .arg(&dir)
+        .args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=400",
+            "-c",
+            "shared_buffers=64MB",
+        ])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("starting postgres");
+
+    // The guardian: when this test process is gone, stop the cluster and remove it.
+    let owner = if is_root() {
+        "runuser -u postgres -- "
+    } else {
+        ""
+    };
+    let guardian = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
+         {owner}{pg_ctl} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+        pid = std::process::id(),
+        pg_ctl = bin.join("pg_ctl").display(),
+        data = data.display(),
+        dir = dir.display(),
+    );
+    Command::new("sh")
+        .args(["-c", &guardian])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting the cluster guardian");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "postgres did not start; see {}",
+            dir.join("postgres.log").display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Cluster { port }
+}
