@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "STOCKLEDGER_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
+    /// On SIGINT/SIGTERM, how long in-flight calls (and open streams) may take to finish
+    /// before the server stops anyway.
+    #[arg(long, env = "STOCKLEDGER_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    pub shutdown_grace_seconds: u64,
     /// Database to serve from.
     #[command(flatten)]
     pub database: DatabaseArgs,

@@ -27,7 +27,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             store.migrate().await?;
             let listener = tokio::net::TcpListener::bind(args.listen).await?;
             tracing::info!(address = %listener.local_addr()?, "stockledger listening");
-            server::serve(store.clone(), listener, server::shutdown_signal()).await?;
+            let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
+            server::serve_until_signal(store.clone(), listener, grace).await?;
             store.close().await?;
             tracing::info!("stopped");
         }

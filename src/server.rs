@@ -2,6 +2,7 @@
 //! shutdown signal, letting in-flight calls finish.
 
 use std::future::Future;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -91,8 +92,37 @@ pub async fn serve(
     Ok(())
 }
 
+/// Serves until SIGINT or SIGTERM, then lets in-flight calls finish for at most `grace`.
+pub async fn serve_until_signal(
+    store: Store,
+    listener: TcpListener,
+    grace: Duration,
+) -> Result<(), ServeError> {
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown_signal().await;
+        signalled.send_replace(true);
+    };
+    let server = serve(store, listener, shutdown);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return result,
+        _ = on_signal.wait_for(|s| *s) => {}
+    }
+    match tokio::time::timeout(grace, server).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "calls still open after the grace period; stopping anyway"
+            );
+            Ok(())
+        }
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
+async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

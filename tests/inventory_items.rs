@@ -256,7 +256,7 @@ on_both_backends! {
         let by_sku = list_all(&mut server, ListInventoryItemsRequest { sku: "A".into(), ..Default::default() }).await;
         assert_eq!(by_sku, vec![a.clone()]);
 
-        let since = a.updated_at.clone();
+        let since = a.updated_at;
         let later = create(&mut server, item("C")).await.unwrap();
         let updated = list_all(&mut server, ListInventoryItemsRequest { updated_after: since, limit: 1, ..Default::default() }).await;
         let skus: Vec<&str> = updated.iter().map(|i| i.sku.as_str()).collect();

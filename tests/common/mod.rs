@@ -94,6 +94,20 @@ impl TestServer {
 
     /// Stops the server, waiting for in-flight calls to finish.
     pub async fn stop(mut self) {
+        self.stop_in_place().await;
+    }
+
+    /// Stops the server and starts a new one on the same database.
+    pub async fn restart(mut self) -> TestServer {
+        self.stop_in_place().await;
+        let dir = std::mem::replace(
+            &mut self._dir,
+            tempfile::tempdir().expect("temporary directory"),
+        );
+        Self::start_on(self.database_url.clone(), dir).await
+    }
+
+    async fn stop_in_place(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             shutdown.send(()).ok();
         }

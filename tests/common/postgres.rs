@@ -89,6 +89,8 @@ fn free_port() -> u16 {
         .port()
 }
 
+// postgres and its guardian outlive this process on purpose: the guardian reaps the cluster.
+#[allow(clippy::zombie_processes)]
 fn start_cluster() -> Cluster {
     let bin = bin_dir();
     let dir =

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, lints, unit and integration tests on SQLite and
+# on a throw-away PostgreSQL cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets
