@@ -3,5 +3,6 @@
 pub mod decimal;
 pub mod error;
 pub mod item;
+pub mod ledger;
 pub mod location;
 pub mod mask;
