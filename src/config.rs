@@ -25,6 +25,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Rebuild every count from the history and compare with the stored counts; exits
+    /// non-zero on any difference.
+    Verify(DatabaseArgs),
 }
 
 /// Where the database is.

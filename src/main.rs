@@ -1,4 +1,4 @@
-//! The `stockledger` binary: `serve` and `migrate`.
+//! The `stockledger` binary: `serve`, `migrate` and `verify`.
 
 use std::process::ExitCode;
 
@@ -37,6 +37,31 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             store.migrate().await?;
             tracing::info!("migrations applied");
             store.close().await?;
+        }
+        Command::Verify(args) => {
+            let store = Store::connect(&args.database_url).await?;
+            let differences = store.verify_counts().await?;
+            store.close().await?;
+            for d in &differences {
+                let show = |q: Option<stockledger::domain::decimal::Fixed5>| {
+                    q.map_or("absent".to_owned(), |q| q.to_string())
+                };
+                println!(
+                    "DIFFERENCE merchant={} item={} location={} state={} stored={} history={}",
+                    d.merchant_id,
+                    d.key.catalog_object_id,
+                    d.key.location_id,
+                    d.key.state.as_str(),
+                    show(d.stored),
+                    show(d.expected),
+                );
+            }
+            if !differences.is_empty() {
+                return Err(
+                    format!("{} count(s) differ from their history", differences.len()).into(),
+                );
+            }
+            println!("verified: every count equals its history");
         }
     }
     Ok(())

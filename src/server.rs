@@ -13,6 +13,7 @@ use crate::api::Caller;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::locations::LocationApi;
+use crate::domain::ledger::ChangeSource;
 use crate::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
@@ -47,6 +48,11 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let caller = Caller {
         merchant: store.ensure_merchant(DEFAULT_MERCHANT).await?,
+        source: ChangeSource {
+            product: "EXTERNAL_API".into(),
+            application_id: "default".into(),
+            name: "Default application".into(),
+        },
     };
     let attach_caller = move |mut request: Request<()>| -> Result<Request<()>, Status> {
         request.extensions_mut().insert(caller.clone());

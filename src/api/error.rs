@@ -36,6 +36,16 @@ pub enum ApiError {
         /// What clashed.
         message: String,
     },
+    /// A value would leave its bounds given the current state (OUT_OF_RANGE).
+    #[error("{message}")]
+    OutOfRange {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// Request path of the offending field.
+        field: String,
+        /// What is out of range.
+        message: String,
+    },
     /// The call is not implemented yet (UNIMPLEMENTED).
     #[error("{0} is not implemented yet")]
     Unimplemented(&'static str),
@@ -139,6 +149,15 @@ impl From<ApiError> for Status {
                 let mut details = error_info(reason, vec![("field", field.clone())]);
                 details.add_bad_request_violation(field, message.clone());
                 Status::with_error_details(Code::AlreadyExists, message, details)
+            }
+            ApiError::OutOfRange {
+                reason,
+                field,
+                message,
+            } => {
+                let mut details = error_info(reason, vec![("field", field.clone())]);
+                details.add_bad_request_violation(field, message.clone());
+                Status::with_error_details(Code::OutOfRange, message, details)
             }
             ApiError::Unimplemented(what) => Status::with_error_details(
                 Code::Unimplemented,

@@ -1,22 +1,48 @@
-//! InventoryService: the ledger's RPCs. Until the ledger lands, every RPC answers
-//! UNIMPLEMENTED with a structured error.
+//! InventoryService: the ledger's RPCs. Decode, validate with the domain, call the store,
+//! encode. The live feeds (Watch*) answer UNIMPLEMENTED until the feed lands.
 
 use std::pin::Pin;
 
 use futures::Stream;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::ApiError;
+use super::convert::{micros_from_timestamp, require_id};
+use super::ledger_wire::{
+    adjustment_to_wire, change_draft, change_to_wire, count_to_wire, physical_count_to_wire,
+    states_filter, transfer_to_wire, types_filter,
+};
+use super::paging::{encode_cursor, page_limit, resolve_cursor};
+use super::{ApiError, caller};
+use crate::domain::error::{Violation, Violations, reasons};
+use crate::domain::ledger::{ChangeType, MAX_CHANGES_PER_BATCH, validate_change};
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
-use crate::store::Store;
+use crate::store::ledger::{
+    BatchOutcome, BatchRequest, ChangeQuery, CountPosition, CountQuery, CountRecord, HistoryKey,
+    RecordedChange,
+};
+use crate::store::{MerchantId, Store, StoreError, now_micros};
 
 /// A server-streaming response body.
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
+const DEFAULT_PAGE: u64 = 100;
+const MAX_PAGE: u64 = 1000;
+const MAX_FILTER_IDS: usize = 1000;
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
+/// Rows read per query while streaming history.
+const STREAM_BATCH: u64 = 256;
+/// Messages buffered per stream before the reader waits for the client.
+const STREAM_BUFFER: usize = 32;
+const CHANGES_CURSOR: &str = "inventory_changes";
+const COUNTS_CURSOR: &str = "inventory_counts";
+
 /// Serves InventoryService from a [`Store`].
 #[derive(Clone, Debug)]
 pub struct InventoryApi {
-    #[allow(dead_code)]
     store: Store,
 }
 
@@ -27,68 +53,357 @@ impl InventoryApi {
     }
 }
 
-fn unimplemented<T>(rpc: &'static str) -> Result<T, Status> {
-    Err(ApiError::Unimplemented(rpc).into())
+fn batch_response(
+    changes: &[RecordedChange],
+    counts: &[CountRecord],
+) -> pb::BatchChangeInventoryResponse {
+    pb::BatchChangeInventoryResponse {
+        counts: counts.iter().map(count_to_wire).collect(),
+        changes: changes.iter().map(change_to_wire).collect(),
+    }
+}
+
+fn batch_error(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Rejected(violations) => ApiError::Invalid(violations),
+        StoreError::IdempotencyKeyReused => ApiError::AlreadyExists {
+            reason: "IDEMPOTENCY_KEY_REUSED",
+            field: "idempotency_key".into(),
+            message: "the idempotency key was already used for a different request".into(),
+        },
+        StoreError::CountOutOfRange { field } => ApiError::OutOfRange {
+            reason: "COUNT_OUT_OF_RANGE",
+            message: format!("{field}: the change would take a count beyond ±1000000000000"),
+            field,
+        },
+        other => ApiError::from(other),
+    }
+}
+
+fn check_id_list(field: &str, ids: &[String]) -> Result<(), Violation> {
+    if ids.len() > MAX_FILTER_IDS {
+        return Err(Violation::new(
+            field,
+            reasons::ARRAY_LENGTH_TOO_LONG,
+            format!("must hold at most {MAX_FILTER_IDS} ids"),
+        ));
+    }
+    Ok(())
+}
+
+fn optional_micros(
+    field: &str,
+    ts: &Option<prost_types::Timestamp>,
+) -> Result<Option<i64>, Violation> {
+    ts.as_ref()
+        .map(|t| micros_from_timestamp(field, t))
+        .transpose()
+}
+
+/// The filters of a history request (BatchRetrieveInventoryChanges, StreamInventoryChanges).
+#[allow(clippy::too_many_arguments)]
+fn change_query(
+    catalog_object_ids: &[String],
+    location_ids: &[String],
+    types: &[i32],
+    states: &[i32],
+    updated_after: &Option<prost_types::Timestamp>,
+    updated_before: &Option<prost_types::Timestamp>,
+) -> Result<ChangeQuery, Violation> {
+    check_id_list("catalog_object_ids", catalog_object_ids)?;
+    check_id_list("location_ids", location_ids)?;
+    Ok(ChangeQuery {
+        catalog_object_ids: catalog_object_ids.to_vec(),
+        location_ids: location_ids.to_vec(),
+        types: types_filter("types", types)?,
+        states: states_filter("states", states)?,
+        updated_after: optional_micros("updated_after", updated_after)?,
+        updated_before: optional_micros("updated_before", updated_before)?,
+    })
+}
+
+impl InventoryApi {
+    async fn count_page(
+        &self,
+        merchant: &MerchantId,
+        requested: CountQuery,
+        cursor: &str,
+        limit: i32,
+    ) -> Result<(Vec<pb::InventoryCount>, String), Status> {
+        let limit = page_limit("limit", limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let (query, after) = resolve_cursor::<_, CountPosition>(COUNTS_CURSOR, cursor, requested)?;
+        let page = self
+            .store
+            .list_counts(merchant, &query, after, limit)
+            .await
+            .map_err(ApiError::from)?;
+        let next = match page.items.last() {
+            Some(last) if page.has_more => {
+                let position: CountPosition = (
+                    last.calculated_at,
+                    last.key.catalog_object_id.clone(),
+                    last.key.location_id.clone(),
+                    last.key.state.as_str().to_owned(),
+                );
+                encode_cursor(COUNTS_CURSOR, &query, &position)
+            }
+            _ => String::new(),
+        };
+        Ok((page.items.iter().map(count_to_wire).collect(), next))
+    }
+
+    async fn get_change(
+        &self,
+        request_merchant: &MerchantId,
+        field: &str,
+        id: &str,
+        change_type: ChangeType,
+    ) -> Result<RecordedChange, Status> {
+        let id = require_id(field, id)?;
+        let what = match change_type {
+            ChangeType::Adjustment => "inventory adjustment",
+            ChangeType::PhysicalCount => "inventory physical count",
+            ChangeType::Transfer => "inventory transfer",
+        };
+        Ok(self
+            .store
+            .get_change(request_merchant, id, change_type)
+            .await
+            .map_err(|e| ApiError::from_store(e, what, field, id, ""))?)
+    }
 }
 
 #[tonic::async_trait]
 impl InventoryService for InventoryApi {
     async fn batch_change_inventory(
         &self,
-        _: Request<pb::BatchChangeInventoryRequest>,
+        request: Request<pb::BatchChangeInventoryRequest>,
     ) -> Result<Response<pb::BatchChangeInventoryResponse>, Status> {
-        unimplemented("BatchChangeInventory")
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let key_chars = req.idempotency_key.chars().count();
+        if key_chars == 0 {
+            return Err(Violation::missing("idempotency_key").into());
+        }
+        if key_chars > MAX_IDEMPOTENCY_KEY_CHARS {
+            return Err(Violation::new(
+                "idempotency_key",
+                reasons::VALUE_TOO_LONG,
+                "must be at most 128 characters",
+            )
+            .into());
+        }
+        if req.changes.is_empty() {
+            return Err(Violation::new(
+                "changes",
+                reasons::ARRAY_LENGTH_TOO_SHORT,
+                "must hold at least 1 change",
+            )
+            .into());
+        }
+        if req.changes.len() > MAX_CHANGES_PER_BATCH {
+            return Err(Violation::new(
+                "changes",
+                reasons::ARRAY_LENGTH_TOO_LONG,
+                "must hold at most 100 changes",
+            )
+            .into());
+        }
+        let now = now_micros();
+        let mut errors = Violations::default();
+        let mut changes = Vec::with_capacity(req.changes.len());
+        for (i, change) in req.changes.iter().enumerate() {
+            match change_draft(i, change).and_then(|draft| validate_change(i, &draft, now)) {
+                Ok(valid) => changes.push(valid),
+                Err(violations) => errors.0.extend(violations.0),
+            }
+        }
+        errors.into_result(())?;
+        let batch = BatchRequest {
+            idempotency_key: req.idempotency_key.clone(),
+            request_digest: format!("{:x}", Sha256::digest(req.encode_to_vec())),
+            changes,
+            ignore_unchanged_counts: req.ignore_unchanged_counts.unwrap_or(true),
+            source: caller.source,
+            now,
+        };
+        let outcome = self
+            .store
+            .apply_batch(&caller.merchant, &batch, |changes, counts| {
+                batch_response(changes, counts).encode_to_vec()
+            })
+            .await
+            .map_err(batch_error)?;
+        let response = match outcome {
+            BatchOutcome::Applied { changes, counts } => batch_response(&changes, &counts),
+            BatchOutcome::Replayed(bytes) => {
+                pb::BatchChangeInventoryResponse::decode(bytes.as_slice())
+                    .map_err(|e| ApiError::Internal(Box::new(e)))?
+            }
+        };
+        Ok(Response::new(response))
     }
 
     async fn batch_retrieve_inventory_counts(
         &self,
-        _: Request<pb::BatchRetrieveInventoryCountsRequest>,
+        request: Request<pb::BatchRetrieveInventoryCountsRequest>,
     ) -> Result<Response<pb::BatchRetrieveInventoryCountsResponse>, Status> {
-        unimplemented("BatchRetrieveInventoryCounts")
+        let merchant = caller(&request)?.merchant;
+        let req = request.get_ref();
+        check_id_list("catalog_object_ids", &req.catalog_object_ids)?;
+        check_id_list("location_ids", &req.location_ids)?;
+        let requested = CountQuery {
+            catalog_object_ids: req.catalog_object_ids.clone(),
+            location_ids: req.location_ids.clone(),
+            states: states_filter("states", &req.states)?,
+            updated_after: optional_micros("updated_after", &req.updated_after)?,
+        };
+        let (counts, cursor) = self
+            .count_page(&merchant, requested, &req.cursor, req.limit)
+            .await?;
+        Ok(Response::new(pb::BatchRetrieveInventoryCountsResponse {
+            counts,
+            cursor,
+        }))
     }
 
     async fn retrieve_inventory_count(
         &self,
-        _: Request<pb::RetrieveInventoryCountRequest>,
+        request: Request<pb::RetrieveInventoryCountRequest>,
     ) -> Result<Response<pb::RetrieveInventoryCountResponse>, Status> {
-        unimplemented("RetrieveInventoryCount")
+        let merchant = caller(&request)?.merchant;
+        let req = request.get_ref();
+        let item = require_id("catalog_object_id", &req.catalog_object_id)?;
+        check_id_list("location_ids", &req.location_ids)?;
+        let requested = CountQuery {
+            catalog_object_ids: vec![item.to_owned()],
+            location_ids: req.location_ids.clone(),
+            ..CountQuery::default()
+        };
+        let (counts, cursor) = self
+            .count_page(&merchant, requested, &req.cursor, req.limit)
+            .await?;
+        Ok(Response::new(pb::RetrieveInventoryCountResponse {
+            counts,
+            cursor,
+        }))
     }
 
     async fn batch_retrieve_inventory_changes(
         &self,
-        _: Request<pb::BatchRetrieveInventoryChangesRequest>,
+        request: Request<pb::BatchRetrieveInventoryChangesRequest>,
     ) -> Result<Response<pb::BatchRetrieveInventoryChangesResponse>, Status> {
-        unimplemented("BatchRetrieveInventoryChanges")
+        let merchant = caller(&request)?.merchant;
+        let req = request.get_ref();
+        let limit = page_limit("limit", req.limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let requested = change_query(
+            &req.catalog_object_ids,
+            &req.location_ids,
+            &req.types,
+            &req.states,
+            &req.updated_after,
+            &req.updated_before,
+        )?;
+        let (query, after) =
+            resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &req.cursor, requested)?;
+        let page = self
+            .store
+            .list_changes(&merchant, &query, after, limit)
+            .await
+            .map_err(ApiError::from)?;
+        let cursor = match page.items.last() {
+            Some(last) if page.has_more => {
+                encode_cursor(CHANGES_CURSOR, &query, &(last.change.occurred_at, last.seq))
+            }
+            _ => String::new(),
+        };
+        Ok(Response::new(pb::BatchRetrieveInventoryChangesResponse {
+            changes: page.items.iter().map(change_to_wire).collect(),
+            cursor,
+        }))
     }
 
     async fn retrieve_inventory_adjustment(
         &self,
-        _: Request<pb::RetrieveInventoryAdjustmentRequest>,
+        request: Request<pb::RetrieveInventoryAdjustmentRequest>,
     ) -> Result<Response<pb::RetrieveInventoryAdjustmentResponse>, Status> {
-        unimplemented("RetrieveInventoryAdjustment")
+        let merchant = caller(&request)?.merchant;
+        let recorded = self
+            .get_change(
+                &merchant,
+                "adjustment_id",
+                &request.get_ref().adjustment_id,
+                ChangeType::Adjustment,
+            )
+            .await?;
+        Ok(Response::new(pb::RetrieveInventoryAdjustmentResponse {
+            adjustment: adjustment_to_wire(&recorded),
+        }))
     }
 
     async fn retrieve_inventory_physical_count(
         &self,
-        _: Request<pb::RetrieveInventoryPhysicalCountRequest>,
+        request: Request<pb::RetrieveInventoryPhysicalCountRequest>,
     ) -> Result<Response<pb::RetrieveInventoryPhysicalCountResponse>, Status> {
-        unimplemented("RetrieveInventoryPhysicalCount")
+        let merchant = caller(&request)?.merchant;
+        let recorded = self
+            .get_change(
+                &merchant,
+                "physical_count_id",
+                &request.get_ref().physical_count_id,
+                ChangeType::PhysicalCount,
+            )
+            .await?;
+        Ok(Response::new(pb::RetrieveInventoryPhysicalCountResponse {
+            physical_count: physical_count_to_wire(&recorded),
+        }))
     }
 
     async fn retrieve_inventory_transfer(
         &self,
-        _: Request<pb::RetrieveInventoryTransferRequest>,
+        request: Request<pb::RetrieveInventoryTransferRequest>,
     ) -> Result<Response<pb::RetrieveInventoryTransferResponse>, Status> {
-        unimplemented("RetrieveInventoryTransfer")
+        let merchant = caller(&request)?.merchant;
+        let recorded = self
+            .get_change(
+                &merchant,
+                "transfer_id",
+                &request.get_ref().transfer_id,
+                ChangeType::Transfer,
+            )
+            .await?;
+        Ok(Response::new(pb::RetrieveInventoryTransferResponse {
+            transfer: transfer_to_wire(&recorded),
+        }))
     }
 
     type StreamInventoryChangesStream = ResponseStream<pb::StreamInventoryChangesResponse>;
 
     async fn stream_inventory_changes(
         &self,
-        _: Request<pb::StreamInventoryChangesRequest>,
+        request: Request<pb::StreamInventoryChangesRequest>,
     ) -> Result<Response<Self::StreamInventoryChangesStream>, Status> {
-        unimplemented("StreamInventoryChanges")
+        let merchant = caller(&request)?.merchant;
+        let req = request.get_ref();
+        let requested = change_query(
+            &req.catalog_object_ids,
+            &req.location_ids,
+            &req.types,
+            &req.states,
+            &req.updated_after,
+            &req.updated_before,
+        )?;
+        let (query, after) =
+            resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &req.cursor, requested)?;
+        let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
+        tokio::spawn(stream_history(
+            self.store.clone(),
+            merchant,
+            query,
+            after,
+            sender,
+        ));
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 
     type WatchInventoryChangesStream = ResponseStream<pb::WatchInventoryChangesResponse>;
@@ -97,7 +412,7 @@ impl InventoryService for InventoryApi {
         &self,
         _: Request<pb::WatchInventoryChangesRequest>,
     ) -> Result<Response<Self::WatchInventoryChangesStream>, Status> {
-        unimplemented("WatchInventoryChanges")
+        Err(ApiError::Unimplemented("WatchInventoryChanges").into())
     }
 
     type WatchInventoryCountsStream = ResponseStream<pb::WatchInventoryCountsResponse>;
@@ -106,6 +421,44 @@ impl InventoryService for InventoryApi {
         &self,
         _: Request<pb::WatchInventoryCountsRequest>,
     ) -> Result<Response<Self::WatchInventoryCountsStream>, Status> {
-        unimplemented("WatchInventoryCounts")
+        Err(ApiError::Unimplemented("WatchInventoryCounts").into())
+    }
+}
+
+/// Feeds a history stream page by page: at most one page plus the channel's buffer is in
+/// memory, and a full channel (a slow client, HTTP/2 flow control) pauses the reads. Stops
+/// as soon as the client goes away.
+async fn stream_history(
+    store: Store,
+    merchant: MerchantId,
+    query: ChangeQuery,
+    mut after: Option<HistoryKey>,
+    sender: mpsc::Sender<Result<pb::StreamInventoryChangesResponse, Status>>,
+) {
+    loop {
+        let page = match store
+            .list_changes(&merchant, &query, after, STREAM_BATCH)
+            .await
+        {
+            Ok(page) => page,
+            Err(err) => {
+                sender.send(Err(ApiError::from(err).into())).await.ok();
+                return;
+            }
+        };
+        for recorded in &page.items {
+            let position = (recorded.change.occurred_at, recorded.seq);
+            let message = pb::StreamInventoryChangesResponse {
+                change: Some(change_to_wire(recorded)),
+                cursor: encode_cursor(CHANGES_CURSOR, &query, &position),
+            };
+            if sender.send(Ok(message)).await.is_err() {
+                return; // the client is gone
+            }
+            after = Some(position);
+        }
+        if !page.has_more {
+            return;
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod convert;
 pub mod error;
 pub mod inventory;
 pub mod items;
+pub mod ledger_wire;
 pub mod locations;
 pub mod paging;
 
@@ -14,6 +15,7 @@ use tonic::{Request, Status};
 pub use error::ApiError;
 
 use crate::domain::error::{Violation, Violations, reasons};
+use crate::domain::ledger::ChangeSource;
 use crate::store::MerchantId;
 
 /// Who is calling: attached to every request by the server's request layer.
@@ -21,6 +23,8 @@ use crate::store::MerchantId;
 pub struct Caller {
     /// The merchant every query of the call is scoped to.
     pub merchant: MerchantId,
+    /// The application recorded as the source of the changes the call makes.
+    pub source: ChangeSource,
 }
 
 /// The caller attached to `request`.

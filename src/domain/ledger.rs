@@ -27,7 +27,9 @@ pub const INVALID_TIME: &str = "INVALID_TIME";
 pub const INVALID_STATE_TRANSITION: &str = "INVALID_STATE_TRANSITION";
 
 /// The state a quantity is in (Square's InventoryState).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum InventoryState {
     /// Placeholder source of new stock.
     None,
@@ -134,7 +136,7 @@ impl InventoryState {
 }
 
 /// The kind of a change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ChangeType {
     /// From one state to another at one location.
     Adjustment,
@@ -646,6 +648,71 @@ fn validate_references(
             }
         }
     }
+}
+
+/// Which application made a change (Square's SourceApplication).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeSource {
+    /// Kind of product, e.g. `EXTERNAL_API`.
+    pub product: String,
+    /// Application id.
+    pub application_id: String,
+    /// Application name.
+    pub name: String,
+}
+
+/// What the store knows about the items and locations a batch names.
+#[derive(Clone, Debug, Default)]
+pub struct ReferenceFacts {
+    /// Item id → whether it is tracked. Absent: no such item for the merchant.
+    pub items: std::collections::HashMap<String, bool>,
+    /// Location id → whether it is active. Absent: no such location for the merchant.
+    pub locations: std::collections::HashMap<String, bool>,
+}
+
+/// Reason of an item or location that does not exist for the caller.
+pub const NOT_FOUND: &str = "NOT_FOUND";
+/// Reason of a change to an item whose stock is not tracked.
+pub const ITEM_NOT_TRACKED: &str = "ITEM_NOT_TRACKED";
+/// Reason of a change at a deactivated location.
+pub const LOCATION_INACTIVE: &str = "LOCATION_INACTIVE";
+
+/// Checks that every change names a tracked item of the caller and active locations.
+pub fn check_references(changes: &[NewChange], facts: &ReferenceFacts) -> Violations {
+    let mut errors = Violations::default();
+    for (i, change) in changes.iter().enumerate() {
+        let member = change.movement.change_type().member();
+        let path = |field: &str| format!("changes[{i}].{member}.{field}");
+        match facts.items.get(&change.catalog_object_id) {
+            None => errors.push(Violation::new(
+                path("catalog_object_id"),
+                NOT_FOUND,
+                format!("no inventory item {:?}", change.catalog_object_id),
+            )),
+            Some(false) => errors.push(Violation::new(
+                path("catalog_object_id"),
+                ITEM_NOT_TRACKED,
+                "the inventory item is not tracked (tracked = false)",
+            )),
+            Some(true) => {}
+        }
+        for (field, location) in change.movement.locations() {
+            match facts.locations.get(location) {
+                None => errors.push(Violation::new(
+                    path(field),
+                    NOT_FOUND,
+                    format!("no location {location:?}"),
+                )),
+                Some(false) => errors.push(Violation::new(
+                    path(field),
+                    LOCATION_INACTIVE,
+                    "the location is inactive",
+                )),
+                Some(true) => {}
+            }
+        }
+    }
+    errors
 }
 
 /// The counts a change moves, and how. States that keep no count have no effect.

@@ -21,6 +21,15 @@ pub enum StoreError {
     /// A change applied inside a transaction broke a domain rule.
     #[error("rejected: {0}")]
     Rejected(Violations),
+    /// The idempotency key was used before for a different request.
+    #[error("the idempotency key was used for a different request")]
+    IdempotencyKeyReused,
+    /// A change would take a count beyond its bounds.
+    #[error("{field}: the count would leave its bounds")]
+    CountOutOfRange {
+        /// Request path of the offending quantity.
+        field: String,
+    },
     /// A stored value could not be read back (should never happen).
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -12,7 +12,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateCatalog)]
+        vec![Box::new(CreateCatalog), Box::new(CreateLedger)]
     }
 }
 
@@ -235,6 +235,250 @@ impl MigrationTrait for CreateCatalog {
                     .table(InventoryItems::Table)
                     .col(InventoryItems::MerchantId)
                     .col(InventoryItems::UpdatedAt)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// The ledger: changes, their effects on counts, materialized counts, idempotency keys.
+struct CreateLedger;
+
+impl MigrationName for CreateLedger {
+    fn name(&self) -> &str {
+        "m20261124_000002_create_ledger"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InventoryChanges {
+    Table,
+    Seq,
+    Id,
+    MerchantId,
+    ChangeType,
+    CatalogObjectId,
+    LocationId,
+    ToLocationId,
+    FromState,
+    ToState,
+    QuantityUnits,
+    TotalPriceUnits,
+    TotalPriceCurrency,
+    OccurredAt,
+    CreatedAt,
+    SourceProduct,
+    SourceApplicationId,
+    SourceName,
+    ReferenceId,
+    EmployeeId,
+    TeamMemberId,
+    TransactionId,
+    RefundId,
+    PurchaseOrderId,
+    GoodsReceiptId,
+}
+
+#[derive(DeriveIden)]
+enum InventoryEntries {
+    Table,
+    ChangeSeq,
+    MerchantId,
+    CatalogObjectId,
+    LocationId,
+    State,
+    Effect,
+    QuantityUnits,
+    OccurredAt,
+}
+
+#[derive(DeriveIden)]
+enum InventoryCounts {
+    Table,
+    MerchantId,
+    CatalogObjectId,
+    LocationId,
+    State,
+    QuantityUnits,
+    CalculatedAt,
+    AnchorOccurredAt,
+    AnchorSeq,
+}
+
+#[derive(DeriveIden)]
+enum IdempotencyKeys {
+    Table,
+    MerchantId,
+    IdempotencyKey,
+    RequestDigest,
+    Response,
+    CreatedAt,
+}
+
+fn text(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).string().not_null().to_owned()
+}
+
+fn bigint(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateLedger {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InventoryChanges as C;
+        manager
+            .create_table(
+                Table::create()
+                    .table(C::Table)
+                    .col(
+                        ColumnDef::new(C::Seq)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(text(C::Id).unique_key().to_owned())
+                    .col(text(C::MerchantId))
+                    .col(text(C::ChangeType))
+                    .col(text(C::CatalogObjectId))
+                    .col(text(C::LocationId))
+                    .col(ColumnDef::new(C::ToLocationId).string().null())
+                    .col(ColumnDef::new(C::FromState).string().null())
+                    .col(text(C::ToState))
+                    .col(bigint(C::QuantityUnits))
+                    .col(ColumnDef::new(C::TotalPriceUnits).big_integer().null())
+                    .col(ColumnDef::new(C::TotalPriceCurrency).string().null())
+                    .col(bigint(C::OccurredAt))
+                    .col(bigint(C::CreatedAt))
+                    .col(text(C::SourceProduct))
+                    .col(text(C::SourceApplicationId))
+                    .col(text(C::SourceName))
+                    .col(text(C::ReferenceId))
+                    .col(text(C::EmployeeId))
+                    .col(text(C::TeamMemberId))
+                    .col(text(C::TransactionId))
+                    .col(text(C::RefundId))
+                    .col(text(C::PurchaseOrderId))
+                    .col(text(C::GoodsReceiptId))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(C::Table, C::MerchantId)
+                            .to(Merchants::Table, Merchants::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("inventory_changes_history_idx")
+                    .table(C::Table)
+                    .col(C::MerchantId)
+                    .col(C::OccurredAt)
+                    .col(C::Seq)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("inventory_changes_item_idx")
+                    .table(C::Table)
+                    .col(C::MerchantId)
+                    .col(C::CatalogObjectId)
+                    .col(C::OccurredAt)
+                    .to_owned(),
+            )
+            .await?;
+
+        use InventoryEntries as E;
+        manager
+            .create_table(
+                Table::create()
+                    .table(E::Table)
+                    .col(bigint(E::ChangeSeq))
+                    .col(text(E::MerchantId))
+                    .col(text(E::CatalogObjectId))
+                    .col(text(E::LocationId))
+                    .col(text(E::State))
+                    .col(text(E::Effect))
+                    .col(bigint(E::QuantityUnits))
+                    .col(bigint(E::OccurredAt))
+                    .primary_key(
+                        Index::create()
+                            .col(E::ChangeSeq)
+                            .col(E::LocationId)
+                            .col(E::State),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(E::Table, E::ChangeSeq)
+                            .to(C::Table, C::Seq),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("inventory_entries_count_idx")
+                    .table(E::Table)
+                    .col(E::MerchantId)
+                    .col(E::CatalogObjectId)
+                    .col(E::LocationId)
+                    .col(E::State)
+                    .col(E::OccurredAt)
+                    .col(E::ChangeSeq)
+                    .to_owned(),
+            )
+            .await?;
+
+        use InventoryCounts as N;
+        manager
+            .create_table(
+                Table::create()
+                    .table(N::Table)
+                    .col(text(N::MerchantId))
+                    .col(text(N::CatalogObjectId))
+                    .col(text(N::LocationId))
+                    .col(text(N::State))
+                    .col(bigint(N::QuantityUnits))
+                    .col(bigint(N::CalculatedAt))
+                    .col(ColumnDef::new(N::AnchorOccurredAt).big_integer().null())
+                    .col(ColumnDef::new(N::AnchorSeq).big_integer().null())
+                    .primary_key(
+                        Index::create()
+                            .col(N::MerchantId)
+                            .col(N::CatalogObjectId)
+                            .col(N::LocationId)
+                            .col(N::State),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("inventory_counts_calculated_idx")
+                    .table(N::Table)
+                    .col(N::MerchantId)
+                    .col(N::CalculatedAt)
+                    .to_owned(),
+            )
+            .await?;
+
+        use IdempotencyKeys as K;
+        manager
+            .create_table(
+                Table::create()
+                    .table(K::Table)
+                    .col(text(K::MerchantId))
+                    .col(text(K::IdempotencyKey))
+                    .col(text(K::RequestDigest))
+                    .col(ColumnDef::new(K::Response).binary().null())
+                    .col(bigint(K::CreatedAt))
+                    .primary_key(Index::create().col(K::MerchantId).col(K::IdempotencyKey))
                     .to_owned(),
             )
             .await

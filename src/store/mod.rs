@@ -4,6 +4,7 @@
 pub mod entity;
 mod error;
 pub mod items;
+pub mod ledger;
 pub mod locations;
 pub mod merchants;
 pub mod migration;

@@ -1,5 +1,9 @@
 //! SeaORM entities: one module per table, mirroring `migration.rs` column for column.
 
+pub mod idempotency_key;
+pub mod inventory_change;
+pub mod inventory_count;
+pub mod inventory_entry;
 pub mod inventory_item;
 pub mod location;
 pub mod merchant;

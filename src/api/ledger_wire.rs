@@ -1,0 +1,344 @@
+//! Conversions between the ledger's wire messages and its domain types.
+
+use super::convert::{micros_from_timestamp, timestamp_from_micros};
+use crate::domain::error::{Violation, Violations, reasons};
+use crate::domain::ledger::{
+    ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
+    MovementDraft,
+};
+use crate::proto::v1 as pb;
+use crate::store::ledger::{CountRecord, RecordedChange};
+
+/// `catalog_object_type` of every change and count.
+pub const CATALOG_OBJECT_TYPE: &str = "INVENTORY_ITEM";
+
+/// A known, specified state; `None` for UNSPECIFIED or values outside the enum.
+pub fn state_from_wire(raw: i32) -> Option<InventoryState> {
+    usize::try_from(raw)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| InventoryState::ALL.get(i).copied())
+}
+
+/// The wire value of a state.
+pub fn state_to_wire(state: InventoryState) -> i32 {
+    let index = InventoryState::ALL
+        .iter()
+        .position(|s| *s == state)
+        .expect("listed");
+    i32::try_from(index + 1).expect("small enum")
+}
+
+/// A known, specified change type; `None` for UNSPECIFIED or unknown values.
+pub fn change_type_from_wire(raw: i32) -> Option<ChangeType> {
+    match pb::InventoryChangeType::try_from(raw).ok()? {
+        pb::InventoryChangeType::Adjustment => Some(ChangeType::Adjustment),
+        pb::InventoryChangeType::PhysicalCount => Some(ChangeType::PhysicalCount),
+        pb::InventoryChangeType::Transfer => Some(ChangeType::Transfer),
+        pb::InventoryChangeType::Unspecified => None,
+    }
+}
+
+/// The wire value of a change type.
+pub fn change_type_to_wire(change_type: ChangeType) -> pb::InventoryChangeType {
+    match change_type {
+        ChangeType::Adjustment => pb::InventoryChangeType::Adjustment,
+        ChangeType::PhysicalCount => pb::InventoryChangeType::PhysicalCount,
+        ChangeType::Transfer => pb::InventoryChangeType::Transfer,
+    }
+}
+
+/// A list of filter states: every entry must be a specified state.
+pub fn states_filter(field: &str, raw: &[i32]) -> Result<Vec<InventoryState>, Violation> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, s)| {
+            state_from_wire(*s).ok_or_else(|| {
+                Violation::new(
+                    format!("{field}[{i}]"),
+                    reasons::INVALID_ENUM_VALUE,
+                    "must be a specified InventoryState",
+                )
+            })
+        })
+        .collect()
+}
+
+/// A list of filter types: every entry must be a specified type.
+pub fn types_filter(field: &str, raw: &[i32]) -> Result<Vec<ChangeType>, Violation> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, t)| {
+            change_type_from_wire(*t).ok_or_else(|| {
+                Violation::new(
+                    format!("{field}[{i}]"),
+                    reasons::INVALID_ENUM_VALUE,
+                    "must be a specified InventoryChangeType",
+                )
+            })
+        })
+        .collect()
+}
+
+/// Decodes change `index` of a batch into a draft; checks the type/member agreement and
+/// the timestamp's own validity (the domain checks the rest).
+pub fn change_draft(index: usize, change: &pb::InventoryChange) -> Result<ChangeDraft, Violations> {
+    use pb::inventory_change::Change;
+    let path = format!("changes[{index}]");
+    let Some(member) = &change.change else {
+        return Err(Violation::missing(format!("{path}.adjustment")).into());
+    };
+    let member_type = match member {
+        Change::Adjustment(_) => ChangeType::Adjustment,
+        Change::PhysicalCount(_) => ChangeType::PhysicalCount,
+        Change::Transfer(_) => ChangeType::Transfer,
+    };
+    if change.r#type != pb::InventoryChangeType::Unspecified as i32
+        && change_type_from_wire(change.r#type) != Some(member_type)
+    {
+        return Err(Violation::invalid(
+            format!("{path}.type"),
+            format!("contradicts the member set ({})", member_type.member()),
+        )
+        .into());
+    }
+    let occurred = |ts: &Option<prost_types::Timestamp>| -> Result<Option<i64>, Violations> {
+        ts.as_ref()
+            .map(|t| {
+                micros_from_timestamp(&format!("{path}.{}.occurred_at", member_type.member()), t)
+            })
+            .transpose()
+            .map_err(Violations::from)
+    };
+    let read_only = |set: bool, field: &str| -> Result<(), Violations> {
+        if set {
+            Err(Violation::new(
+                format!("{path}.{}.{field}", member_type.member()),
+                reasons::READ_ONLY_FIELD,
+                "is set by the server; leave it empty",
+            )
+            .into())
+        } else {
+            Ok(())
+        }
+    };
+    let draft = match member {
+        Change::Adjustment(a) => {
+            read_only(!a.id.is_empty(), "id")?;
+            read_only(a.created_at.is_some(), "created_at")?;
+            ChangeDraft {
+                movement: MovementDraft::Adjustment {
+                    from_state: state_from_wire(a.from_state),
+                    to_state: state_from_wire(a.to_state),
+                    location_id: a.location_id.clone(),
+                },
+                catalog_object_id: a.catalog_object_id.clone(),
+                quantity: a.quantity.clone(),
+                occurred_at: occurred(&a.occurred_at)?,
+                total_price: a
+                    .total_price_money
+                    .as_ref()
+                    .map(|m| (m.amount.clone(), m.currency.clone())),
+                references: ChangeReferences {
+                    reference_id: a.reference_id.clone(),
+                    employee_id: a.employee_id.clone(),
+                    team_member_id: a.team_member_id.clone(),
+                    transaction_id: a.transaction_id.clone(),
+                    refund_id: a.refund_id.clone(),
+                    purchase_order_id: a.purchase_order_id.clone(),
+                    goods_receipt_id: a.goods_receipt_id.clone(),
+                },
+            }
+        }
+        Change::PhysicalCount(c) => {
+            read_only(!c.id.is_empty(), "id")?;
+            read_only(c.created_at.is_some(), "created_at")?;
+            ChangeDraft {
+                movement: MovementDraft::PhysicalCount {
+                    state: state_from_wire(c.state),
+                    location_id: c.location_id.clone(),
+                },
+                catalog_object_id: c.catalog_object_id.clone(),
+                quantity: c.quantity.clone(),
+                occurred_at: occurred(&c.occurred_at)?,
+                total_price: None,
+                references: ChangeReferences {
+                    reference_id: c.reference_id.clone(),
+                    employee_id: c.employee_id.clone(),
+                    team_member_id: c.team_member_id.clone(),
+                    ..ChangeReferences::default()
+                },
+            }
+        }
+        Change::Transfer(t) => {
+            read_only(!t.id.is_empty(), "id")?;
+            read_only(t.created_at.is_some(), "created_at")?;
+            ChangeDraft {
+                movement: MovementDraft::Transfer {
+                    state: state_from_wire(t.state),
+                    from_location_id: t.from_location_id.clone(),
+                    to_location_id: t.to_location_id.clone(),
+                },
+                catalog_object_id: t.catalog_object_id.clone(),
+                quantity: t.quantity.clone(),
+                occurred_at: occurred(&t.occurred_at)?,
+                total_price: None,
+                references: ChangeReferences {
+                    reference_id: t.reference_id.clone(),
+                    employee_id: t.employee_id.clone(),
+                    team_member_id: t.team_member_id.clone(),
+                    ..ChangeReferences::default()
+                },
+            }
+        }
+    };
+    Ok(draft)
+}
+
+fn source_to_wire(source: &ChangeSource) -> pb::SourceApplication {
+    let product = match source.product.as_str() {
+        "EXTERNAL_API" => pb::Product::ExternalApi,
+        "DASHBOARD" => pb::Product::Dashboard,
+        "POINT_OF_SALE" => pb::Product::PointOfSale,
+        _ => pb::Product::Unspecified,
+    };
+    pb::SourceApplication {
+        product: product.into(),
+        application_id: source.application_id.clone(),
+        name: source.name.clone(),
+    }
+}
+
+/// The adjustment of a recorded change, if it is one.
+pub fn adjustment_to_wire(recorded: &RecordedChange) -> Option<pb::InventoryAdjustment> {
+    let ChangeMovement::Adjustment {
+        from_state,
+        to_state,
+        location_id,
+    } = &recorded.change.movement
+    else {
+        return None;
+    };
+    let c = &recorded.change;
+    let r = &c.references;
+    Some(pb::InventoryAdjustment {
+        id: recorded.id.clone(),
+        reference_id: r.reference_id.clone(),
+        from_state: state_to_wire(*from_state),
+        to_state: state_to_wire(*to_state),
+        location_id: location_id.clone(),
+        catalog_object_id: c.catalog_object_id.clone(),
+        catalog_object_type: CATALOG_OBJECT_TYPE.into(),
+        quantity: c.quantity.to_string(),
+        total_price_money: c.total_price.as_ref().map(|m| pb::Money {
+            amount: m.amount.to_string(),
+            currency: m.currency.clone(),
+        }),
+        occurred_at: Some(timestamp_from_micros(c.occurred_at)),
+        created_at: Some(timestamp_from_micros(recorded.created_at)),
+        source: Some(source_to_wire(&recorded.source)),
+        employee_id: r.employee_id.clone(),
+        team_member_id: r.team_member_id.clone(),
+        transaction_id: r.transaction_id.clone(),
+        refund_id: r.refund_id.clone(),
+        purchase_order_id: r.purchase_order_id.clone(),
+        goods_receipt_id: r.goods_receipt_id.clone(),
+    })
+}
+
+/// The physical count of a recorded change, if it is one.
+pub fn physical_count_to_wire(recorded: &RecordedChange) -> Option<pb::InventoryPhysicalCount> {
+    let ChangeMovement::PhysicalCount { state, location_id } = &recorded.change.movement else {
+        return None;
+    };
+    let c = &recorded.change;
+    Some(pb::InventoryPhysicalCount {
+        id: recorded.id.clone(),
+        reference_id: c.references.reference_id.clone(),
+        catalog_object_id: c.catalog_object_id.clone(),
+        catalog_object_type: CATALOG_OBJECT_TYPE.into(),
+        state: state_to_wire(*state),
+        location_id: location_id.clone(),
+        quantity: c.quantity.to_string(),
+        source: Some(source_to_wire(&recorded.source)),
+        employee_id: c.references.employee_id.clone(),
+        team_member_id: c.references.team_member_id.clone(),
+        occurred_at: Some(timestamp_from_micros(c.occurred_at)),
+        created_at: Some(timestamp_from_micros(recorded.created_at)),
+    })
+}
+
+/// The transfer of a recorded change, if it is one.
+pub fn transfer_to_wire(recorded: &RecordedChange) -> Option<pb::InventoryTransfer> {
+    let ChangeMovement::Transfer {
+        state,
+        from_location_id,
+        to_location_id,
+    } = &recorded.change.movement
+    else {
+        return None;
+    };
+    let c = &recorded.change;
+    Some(pb::InventoryTransfer {
+        id: recorded.id.clone(),
+        reference_id: c.references.reference_id.clone(),
+        state: state_to_wire(*state),
+        from_location_id: from_location_id.clone(),
+        to_location_id: to_location_id.clone(),
+        catalog_object_id: c.catalog_object_id.clone(),
+        catalog_object_type: CATALOG_OBJECT_TYPE.into(),
+        quantity: c.quantity.to_string(),
+        occurred_at: Some(timestamp_from_micros(c.occurred_at)),
+        created_at: Some(timestamp_from_micros(recorded.created_at)),
+        source: Some(source_to_wire(&recorded.source)),
+        employee_id: c.references.employee_id.clone(),
+        team_member_id: c.references.team_member_id.clone(),
+    })
+}
+
+/// A recorded change as an InventoryChange.
+pub fn change_to_wire(recorded: &RecordedChange) -> pb::InventoryChange {
+    use pb::inventory_change::Change;
+    let change_type = recorded.change.movement.change_type();
+    let change = match change_type {
+        ChangeType::Adjustment => adjustment_to_wire(recorded).map(Change::Adjustment),
+        ChangeType::PhysicalCount => physical_count_to_wire(recorded).map(Change::PhysicalCount),
+        ChangeType::Transfer => transfer_to_wire(recorded).map(Change::Transfer),
+    };
+    pb::InventoryChange {
+        r#type: change_type_to_wire(change_type).into(),
+        change,
+    }
+}
+
+/// A current count as an InventoryCount.
+pub fn count_to_wire(count: &CountRecord) -> pb::InventoryCount {
+    pb::InventoryCount {
+        catalog_object_id: count.key.catalog_object_id.clone(),
+        catalog_object_type: CATALOG_OBJECT_TYPE.into(),
+        state: state_to_wire(count.key.state),
+        location_id: count.key.location_id.clone(),
+        quantity: count.quantity.to_string(),
+        calculated_at: Some(timestamp_from_micros(count.calculated_at)),
+        is_estimated: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_round_trips_through_the_wire() {
+        for state in InventoryState::ALL {
+            assert_eq!(state_from_wire(state_to_wire(state)), Some(state));
+            let named = pb::InventoryState::try_from(state_to_wire(state))
+                .unwrap()
+                .as_str_name();
+            assert_eq!(named, format!("INVENTORY_STATE_{}", state.as_str()));
+        }
+        assert_eq!(state_from_wire(0), None);
+        assert_eq!(state_from_wire(18), None);
+        assert_eq!(state_from_wire(-1), None);
+    }
+}

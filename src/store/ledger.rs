@@ -1,0 +1,901 @@
+//! The ledger repository: recording batches of changes atomically with their effects and
+//! the counts they move, idempotency, history and count reads, and verification.
+//!
+//! Concurrency: a batch runs in one write transaction (IMMEDIATE on SQLite). On PostgreSQL
+//! the idempotency key row is claimed first (a concurrent claim of the same key waits), then
+//! every count the batch touches is created-if-missing and locked `FOR UPDATE` one by one in
+//! sorted order, so concurrent writers serialise per count and never deadlock.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::entity::{
+    idempotency_key, inventory_change, inventory_count, inventory_entry, inventory_item, location,
+};
+use super::{MerchantId, Page, Store, StoreError, new_id};
+use crate::domain::decimal::Fixed5;
+use crate::domain::ledger::{
+    ChangeMovement, ChangeReferences, ChangeSource, ChangeType, CountKey, CountState, Effect,
+    InventoryState, Money, NewChange, ReferenceFacts, apply_effect, check_references, effects,
+};
+use crate::domain::location::LocationStatus;
+
+/// A change as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedChange {
+    /// Server sequence.
+    pub seq: i64,
+    /// Opaque id.
+    pub id: String,
+    /// The change.
+    pub change: NewChange,
+    /// Server time of recording, µs.
+    pub created_at: i64,
+    /// Which application made it.
+    pub source: ChangeSource,
+}
+
+/// A current count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountRecord {
+    /// Which count.
+    pub key: CountKey,
+    /// Its quantity.
+    pub quantity: Fixed5,
+    /// Server time of the latest change that moved it, µs.
+    pub calculated_at: i64,
+}
+
+/// One BatchChangeInventory call, validated.
+#[derive(Clone, Debug)]
+pub struct BatchRequest {
+    /// The caller's idempotency key.
+    pub idempotency_key: String,
+    /// Digest of the whole request, to tell a retry from a reuse of the key.
+    pub request_digest: String,
+    /// The changes, in request order.
+    pub changes: Vec<NewChange>,
+    /// Skip physical counts equal to the current count.
+    pub ignore_unchanged_counts: bool,
+    /// Who makes the changes.
+    pub source: ChangeSource,
+    /// Receipt time, µs (the changes' created_at).
+    pub now: i64,
+}
+
+/// What a batch did.
+#[derive(Clone, Debug)]
+pub enum BatchOutcome {
+    /// The key was used before for the same request: its stored response.
+    Replayed(Vec<u8>),
+    /// The batch was applied now.
+    Applied {
+        /// The recorded changes, in request order.
+        changes: Vec<RecordedChange>,
+        /// The current counts of every count touched.
+        counts: Vec<CountRecord>,
+    },
+}
+
+/// Filters of a history query.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChangeQuery {
+    /// Only these items (empty: all).
+    pub catalog_object_ids: Vec<String>,
+    /// Only at these locations, either end of a transfer (empty: all).
+    pub location_ids: Vec<String>,
+    /// Only these types (empty: all).
+    pub types: Vec<ChangeType>,
+    /// Only changes involving these states (empty: all).
+    pub states: Vec<InventoryState>,
+    /// Only created strictly after, µs.
+    pub updated_after: Option<i64>,
+    /// Only created strictly before, µs.
+    pub updated_before: Option<i64>,
+}
+
+/// Filters of a count query.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CountQuery {
+    /// Only these items (empty: all).
+    pub catalog_object_ids: Vec<String>,
+    /// Only these locations (empty: all).
+    pub location_ids: Vec<String>,
+    /// Only these states (empty: all).
+    pub states: Vec<InventoryState>,
+    /// Only calculated strictly after, µs.
+    pub updated_after: Option<i64>,
+}
+
+/// Position of a change in history order: (occurred_at, seq).
+pub type HistoryKey = (i64, i64);
+
+/// Position of a count in listing order: calculated_at descending, then its key.
+pub type CountPosition = (i64, String, String, String);
+
+/// A count whose stored quantity differs from what its history implies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountDifference {
+    /// Merchant.
+    pub merchant_id: String,
+    /// Which count.
+    pub key: CountKey,
+    /// Stored quantity (`None`: no row).
+    pub stored: Option<Fixed5>,
+    /// Quantity implied by history (`None`: no history).
+    pub expected: Option<Fixed5>,
+}
+
+const DELTA: &str = "DELTA";
+const SET: &str = "SET";
+
+impl Store {
+    /// Applies a batch atomically, or replays the response stored for its idempotency key.
+    /// `encode` turns the outcome into the response bytes kept for replays.
+    pub async fn apply_batch(
+        &self,
+        merchant: &MerchantId,
+        request: &BatchRequest,
+        encode: impl FnOnce(&[RecordedChange], &[CountRecord]) -> Vec<u8>,
+    ) -> Result<BatchOutcome, StoreError> {
+        let tx = self.begin_write().await?;
+        if let Some(stored) = claim_idempotency_key(&tx, merchant, request).await? {
+            tx.rollback().await?;
+            return Ok(BatchOutcome::Replayed(stored));
+        }
+        let facts = load_reference_facts(&tx, merchant, &request.changes).await?;
+        let violations = check_references(&request.changes, &facts);
+        if !violations.0.is_empty() {
+            return Err(StoreError::Rejected(violations));
+        }
+
+        let planned: Vec<Vec<(CountKey, Effect)>> = request.changes.iter().map(effects).collect();
+        let mut keys: Vec<CountKey> = planned.iter().flatten().map(|(k, _)| k.clone()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut counts = lock_counts(&tx, merchant, &keys, request.now).await?;
+
+        let mut recorded = Vec::with_capacity(request.changes.len());
+        let mut touched: Vec<CountKey> = Vec::new();
+        for (index, (change, change_effects)) in request.changes.iter().zip(&planned).enumerate() {
+            for (key, _) in change_effects {
+                if !touched.contains(key) {
+                    touched.push(key.clone());
+                }
+            }
+            if request.ignore_unchanged_counts
+                && is_unchanged_count(change, change_effects, &counts)
+            {
+                continue;
+            }
+            let (seq, id) = insert_change(&tx, merchant, change, request).await?;
+            for (key, effect) in change_effects {
+                insert_entry(&tx, merchant, seq, change.occurred_at, key, *effect).await?;
+                let position = (change.occurred_at, seq);
+                let slot = counts.get_mut(key).expect("every touched count is locked");
+                let deltas_after = match effect {
+                    Effect::Set(_) if slot.state.anchor.is_none_or(|a| position >= a) => {
+                        deltas_after(&tx, merchant, key, position).await?
+                    }
+                    _ => Vec::new(),
+                };
+                let current = slot.existed.then_some(slot.state);
+                match apply_effect(current, *effect, position, || deltas_after) {
+                    Ok(Some(next)) => {
+                        slot.state = next;
+                        slot.existed = true;
+                        slot.calculated_at = request.now;
+                    }
+                    Ok(None) => {}
+                    Err(_) => {
+                        return Err(StoreError::CountOutOfRange {
+                            field: format!(
+                                "changes[{index}].{}.quantity",
+                                change.movement.change_type().member()
+                            ),
+                        });
+                    }
+                }
+            }
+            recorded.push(RecordedChange {
+                seq,
+                id,
+                change: change.clone(),
+                created_at: request.now,
+                source: request.source.clone(),
+            });
+        }
+        let mut current = Vec::with_capacity(touched.len());
+        for key in &touched {
+            let slot = &counts[key];
+            save_count(&tx, merchant, key, slot).await?;
+            current.push(CountRecord {
+                key: key.clone(),
+                quantity: slot.state.quantity,
+                calculated_at: slot.calculated_at,
+            });
+        }
+        let response = encode(&recorded, &current);
+        idempotency_key::Entity::update_many()
+            .col_expr(idempotency_key::Column::Response, Expr::value(response))
+            .filter(idempotency_key::Column::MerchantId.eq(&merchant.0))
+            .filter(idempotency_key::Column::IdempotencyKey.eq(&request.idempotency_key))
+            .exec(&tx)
+            .await?;
+        tx.commit().await?;
+        Ok(BatchOutcome::Applied {
+            changes: recorded,
+            counts: current,
+        })
+    }
+
+    /// One page of history in (occurred_at, seq) order, after `after` if given.
+    pub async fn list_changes(
+        &self,
+        merchant: &MerchantId,
+        query: &ChangeQuery,
+        after: Option<HistoryKey>,
+        limit: u64,
+    ) -> Result<Page<RecordedChange>, StoreError> {
+        use inventory_change::Column as C;
+        let mut select = inventory_change::Entity::find()
+            .filter(C::MerchantId.eq(&merchant.0))
+            .filter(change_filter(query));
+        if let Some((occurred_at, seq)) = after {
+            select = select.filter(
+                Condition::any().add(C::OccurredAt.gt(occurred_at)).add(
+                    Condition::all()
+                        .add(C::OccurredAt.eq(occurred_at))
+                        .add(C::Seq.gt(seq)),
+                ),
+            );
+        }
+        let rows = select
+            .order_by_asc(C::OccurredAt)
+            .order_by_asc(C::Seq)
+            .limit(limit + 1)
+            .all(self.connection())
+            .await?;
+        Page::from_overfetch(rows, limit).try_map(change_from_row)
+    }
+
+    /// One change by id and type.
+    pub async fn get_change(
+        &self,
+        merchant: &MerchantId,
+        id: &str,
+        change_type: ChangeType,
+    ) -> Result<RecordedChange, StoreError> {
+        let row = inventory_change::Entity::find()
+            .filter(inventory_change::Column::MerchantId.eq(&merchant.0))
+            .filter(inventory_change::Column::Id.eq(id))
+            .filter(inventory_change::Column::ChangeType.eq(change_type.as_str()))
+            .one(self.connection())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        change_from_row(row)
+    }
+
+    /// One page of counts, calculated_at descending then by key, after `after` if given.
+    pub async fn list_counts(
+        &self,
+        merchant: &MerchantId,
+        query: &CountQuery,
+        after: Option<CountPosition>,
+        limit: u64,
+    ) -> Result<Page<CountRecord>, StoreError> {
+        use inventory_count::Column as N;
+        let mut select = inventory_count::Entity::find().filter(N::MerchantId.eq(&merchant.0));
+        if !query.catalog_object_ids.is_empty() {
+            select = select.filter(N::CatalogObjectId.is_in(query.catalog_object_ids.clone()));
+        }
+        if !query.location_ids.is_empty() {
+            select = select.filter(N::LocationId.is_in(query.location_ids.clone()));
+        }
+        if !query.states.is_empty() {
+            select = select.filter(N::State.is_in(query.states.iter().map(|s| s.as_str())));
+        }
+        if let Some(updated_after) = query.updated_after {
+            select = select.filter(N::CalculatedAt.gt(updated_after));
+        }
+        if let Some((calculated_at, item, location, state)) = after {
+            let same_time_later_key = Condition::any()
+                .add(N::CatalogObjectId.gt(item.clone()))
+                .add(
+                    Condition::all()
+                        .add(N::CatalogObjectId.eq(item.clone()))
+                        .add(N::LocationId.gt(location.clone())),
+                )
+                .add(
+                    Condition::all()
+                        .add(N::CatalogObjectId.eq(item))
+                        .add(N::LocationId.eq(location))
+                        .add(N::State.gt(state)),
+                );
+            select = select.filter(
+                Condition::any().add(N::CalculatedAt.lt(calculated_at)).add(
+                    Condition::all()
+                        .add(N::CalculatedAt.eq(calculated_at))
+                        .add(same_time_later_key),
+                ),
+            );
+        }
+        let rows = select
+            .order_by_desc(N::CalculatedAt)
+            .order_by_asc(N::CatalogObjectId)
+            .order_by_asc(N::LocationId)
+            .order_by_asc(N::State)
+            .limit(limit + 1)
+            .all(self.connection())
+            .await?;
+        Page::from_overfetch(rows, limit).try_map(count_from_row)
+    }
+
+    /// Recomputes every count from its entries and returns each one that differs from the
+    /// stored count. Reads one count's history at a time.
+    pub async fn verify_counts(&self) -> Result<Vec<CountDifference>, StoreError> {
+        let mut differences = Vec::new();
+        let mut after: Option<(String, String, String, String)> = None;
+        loop {
+            use inventory_count::Column as N;
+            let mut select = inventory_count::Entity::find();
+            if let Some((m, i, l, s)) = after.clone() {
+                select = select.filter(
+                    Expr::tuple([
+                        Expr::col(N::MerchantId),
+                        Expr::col(N::CatalogObjectId),
+                        Expr::col(N::LocationId),
+                        Expr::col(N::State),
+                    ])
+                    .gt(Expr::tuple([
+                        Expr::value(m),
+                        Expr::value(i),
+                        Expr::value(l),
+                        Expr::value(s),
+                    ])),
+                );
+            }
+            let rows = select
+                .order_by_asc(N::MerchantId)
+                .order_by_asc(N::CatalogObjectId)
+                .order_by_asc(N::LocationId)
+                .order_by_asc(N::State)
+                .limit(500)
+                .all(self.connection())
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = Some((
+                last.merchant_id.clone(),
+                last.catalog_object_id.clone(),
+                last.location_id.clone(),
+                last.state.clone(),
+            ));
+            for row in rows {
+                let merchant = MerchantId(row.merchant_id.clone());
+                let record = count_from_row(row)?;
+                let expected = self.fold_history(&merchant, &record.key).await?;
+                if expected != Some(record.quantity) {
+                    differences.push(CountDifference {
+                        merchant_id: merchant.0,
+                        key: record.key,
+                        stored: Some(record.quantity),
+                        expected,
+                    });
+                }
+            }
+        }
+        differences.extend(self.entries_without_counts().await?);
+        Ok(differences)
+    }
+
+    /// The quantity a count's entries imply, by the reference fold.
+    async fn fold_history(
+        &self,
+        merchant: &MerchantId,
+        key: &CountKey,
+    ) -> Result<Option<Fixed5>, StoreError> {
+        use inventory_entry::Column as E;
+        let rows: Vec<(i64, i64, String, i64)> = inventory_entry::Entity::find()
+            .select_only()
+            .column(E::OccurredAt)
+            .column(E::ChangeSeq)
+            .column(E::Effect)
+            .column(E::QuantityUnits)
+            .filter(entry_key_filter(merchant, key))
+            .into_tuple()
+            .all(self.connection())
+            .await?;
+        let history = rows
+            .into_iter()
+            .map(|(at, seq, effect, units)| {
+                let quantity = Fixed5::from_units(units);
+                let effect = if effect == SET {
+                    Effect::Set(quantity)
+                } else {
+                    Effect::Delta(quantity)
+                };
+                ((at, seq), effect)
+            })
+            .collect();
+        Ok(crate::domain::ledger::fold_count(history))
+    }
+
+    /// Counts that have entries but no stored row.
+    async fn entries_without_counts(&self) -> Result<Vec<CountDifference>, StoreError> {
+        use inventory_entry::Column as E;
+        let keys: Vec<(String, String, String, String)> = inventory_entry::Entity::find()
+            .select_only()
+            .column(E::MerchantId)
+            .column(E::CatalogObjectId)
+            .column(E::LocationId)
+            .column(E::State)
+            .distinct()
+            .into_tuple()
+            .all(self.connection())
+            .await?;
+        let mut missing = Vec::new();
+        for (merchant_id, item, location, state) in keys {
+            let exists = inventory_count::Entity::find_by_id((
+                merchant_id.clone(),
+                item.clone(),
+                location.clone(),
+                state.clone(),
+            ))
+            .one(self.connection())
+            .await?
+            .is_some();
+            if !exists {
+                let state = InventoryState::from_stored(&state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("state {state:?}")))?;
+                let key = CountKey {
+                    catalog_object_id: item,
+                    location_id: location,
+                    state,
+                };
+                let expected = self
+                    .fold_history(&MerchantId(merchant_id.clone()), &key)
+                    .await?;
+                missing.push(CountDifference {
+                    merchant_id,
+                    key,
+                    stored: None,
+                    expected,
+                });
+            }
+        }
+        Ok(missing)
+    }
+}
+
+/// A locked count during a batch.
+struct CountSlot {
+    state: CountState,
+    existed: bool,
+    calculated_at: i64,
+}
+
+/// Claims the key for this request. `Some(response)` if it was used before for the same
+/// request; `IdempotencyKeyReused` if for another.
+async fn claim_idempotency_key(
+    tx: &DatabaseTransaction,
+    merchant: &MerchantId,
+    request: &BatchRequest,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    use idempotency_key::Column as K;
+    let row = idempotency_key::ActiveModel {
+        merchant_id: Set(merchant.0.clone()),
+        idempotency_key: Set(request.idempotency_key.clone()),
+        request_digest: Set(request.request_digest.clone()),
+        response: Set(None),
+        created_at: Set(request.now),
+    };
+    let inserted = idempotency_key::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([K::MerchantId, K::IdempotencyKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(tx)
+        .await?;
+    if inserted == 1 {
+        return Ok(None);
+    }
+    let existing =
+        idempotency_key::Entity::find_by_id((merchant.0.clone(), request.idempotency_key.clone()))
+            .one(tx)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("idempotency key vanished".into()))?;
+    if existing.request_digest != request.request_digest {
+        return Err(StoreError::IdempotencyKeyReused);
+    }
+    existing
+        .response
+        .map(Some)
+        .ok_or_else(|| StoreError::Corrupt("idempotency key without a response".into()))
+}
+
+async fn load_reference_facts(
+    tx: &DatabaseTransaction,
+    merchant: &MerchantId,
+    changes: &[NewChange],
+) -> Result<ReferenceFacts, StoreError> {
+    let mut item_ids: Vec<String> = changes
+        .iter()
+        .map(|c| c.catalog_object_id.clone())
+        .collect();
+    item_ids.sort();
+    item_ids.dedup();
+    let mut location_ids: Vec<String> = changes
+        .iter()
+        .flat_map(|c| {
+            c.movement
+                .locations()
+                .into_iter()
+                .map(|(_, l)| l.to_owned())
+        })
+        .collect();
+    location_ids.sort();
+    location_ids.dedup();
+    let items: Vec<(String, bool)> = inventory_item::Entity::find()
+        .select_only()
+        .column(inventory_item::Column::Id)
+        .column(inventory_item::Column::Tracked)
+        .filter(inventory_item::Column::MerchantId.eq(&merchant.0))
+        .filter(inventory_item::Column::Id.is_in(item_ids))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let locations: Vec<(String, String)> = location::Entity::find()
+        .select_only()
+        .column(location::Column::Id)
+        .column(location::Column::Status)
+        .filter(location::Column::MerchantId.eq(&merchant.0))
+        .filter(location::Column::Id.is_in(location_ids))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    Ok(ReferenceFacts {
+        items: items.into_iter().collect(),
+        locations: locations
+            .into_iter()
+            .map(|(id, status)| {
+                (
+                    id,
+                    LocationStatus::from_stored(&status) == Some(LocationStatus::Active),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Creates missing count rows and locks every one, in sorted key order.
+async fn lock_counts(
+    tx: &DatabaseTransaction,
+    merchant: &MerchantId,
+    keys: &[CountKey],
+    now: i64,
+) -> Result<HashMap<CountKey, CountSlot>, StoreError> {
+    use inventory_count::Column as N;
+    let mut slots = HashMap::with_capacity(keys.len());
+    for key in keys {
+        let fresh = inventory_count::ActiveModel {
+            merchant_id: Set(merchant.0.clone()),
+            catalog_object_id: Set(key.catalog_object_id.clone()),
+            location_id: Set(key.location_id.clone()),
+            state: Set(key.state.as_str().to_owned()),
+            quantity_units: Set(0),
+            calculated_at: Set(now),
+            anchor_occurred_at: Set(None),
+            anchor_seq: Set(None),
+        };
+        let created = inventory_count::Entity::insert(fresh)
+            .on_conflict(
+                OnConflict::columns([N::MerchantId, N::CatalogObjectId, N::LocationId, N::State])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(tx)
+            .await?
+            == 1;
+        let row = inventory_count::Entity::find_by_id((
+            merchant.0.clone(),
+            key.catalog_object_id.clone(),
+            key.location_id.clone(),
+            key.state.as_str().to_owned(),
+        ))
+        .lock(LockType::Update)
+        .one(tx)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("count row vanished".into()))?;
+        let anchor = row.anchor_occurred_at.zip(row.anchor_seq);
+        slots.insert(
+            key.clone(),
+            CountSlot {
+                state: CountState {
+                    quantity: Fixed5::from_units(row.quantity_units),
+                    anchor,
+                },
+                existed: !created,
+                calculated_at: row.calculated_at,
+            },
+        );
+    }
+    Ok(slots)
+}
+
+/// Whether a physical count equals the count it sets (and so is not recorded).
+fn is_unchanged_count(
+    change: &NewChange,
+    change_effects: &[(CountKey, Effect)],
+    counts: &HashMap<CountKey, CountSlot>,
+) -> bool {
+    match (&change.movement, change_effects) {
+        (ChangeMovement::PhysicalCount { .. }, [(key, Effect::Set(quantity))]) => {
+            let slot = &counts[key];
+            slot.existed && slot.state.quantity == *quantity
+        }
+        _ => false,
+    }
+}
+
+async fn insert_change(
+    tx: &DatabaseTransaction,
+    merchant: &MerchantId,
+    change: &NewChange,
+    request: &BatchRequest,
+) -> Result<(i64, String), StoreError> {
+    let (location_id, to_location_id, from_state, to_state) = match &change.movement {
+        ChangeMovement::Adjustment {
+            from_state,
+            to_state,
+            location_id,
+        } => (
+            location_id.clone(),
+            None,
+            Some(from_state.as_str()),
+            to_state.as_str(),
+        ),
+        ChangeMovement::PhysicalCount { state, location_id } => {
+            (location_id.clone(), None, None, state.as_str())
+        }
+        ChangeMovement::Transfer {
+            state,
+            from_location_id,
+            to_location_id,
+        } => (
+            from_location_id.clone(),
+            Some(to_location_id.clone()),
+            Some(state.as_str()),
+            state.as_str(),
+        ),
+    };
+    let refs = &change.references;
+    let id = new_id();
+    let row = inventory_change::ActiveModel {
+        id: Set(id.clone()),
+        merchant_id: Set(merchant.0.clone()),
+        change_type: Set(change.movement.change_type().as_str().to_owned()),
+        catalog_object_id: Set(change.catalog_object_id.clone()),
+        location_id: Set(location_id),
+        to_location_id: Set(to_location_id),
+        from_state: Set(from_state.map(str::to_owned)),
+        to_state: Set(to_state.to_owned()),
+        quantity_units: Set(change.quantity.units()),
+        total_price_units: Set(change.total_price.as_ref().map(|m| m.amount.units())),
+        total_price_currency: Set(change.total_price.as_ref().map(|m| m.currency.clone())),
+        occurred_at: Set(change.occurred_at),
+        created_at: Set(request.now),
+        source_product: Set(request.source.product.clone()),
+        source_application_id: Set(request.source.application_id.clone()),
+        source_name: Set(request.source.name.clone()),
+        reference_id: Set(refs.reference_id.clone()),
+        employee_id: Set(refs.employee_id.clone()),
+        team_member_id: Set(refs.team_member_id.clone()),
+        transaction_id: Set(refs.transaction_id.clone()),
+        refund_id: Set(refs.refund_id.clone()),
+        purchase_order_id: Set(refs.purchase_order_id.clone()),
+        goods_receipt_id: Set(refs.goods_receipt_id.clone()),
+        ..Default::default()
+    };
+    let seq = inventory_change::Entity::insert(row)
+        .exec(tx)
+        .await?
+        .last_insert_id;
+    Ok((seq, id))
+}
+
+async fn insert_entry(
+    tx: &DatabaseTransaction,
+    merchant: &MerchantId,
+    seq: i64,
+    occurred_at: i64,
+    key: &CountKey,
+    effect: Effect,
+) -> Result<(), StoreError> {
+    let (kind, quantity) = match effect {
+        Effect::Delta(q) => (DELTA, q),
+        Effect::Set(q) => (SET, q),
+    };
+    let row = inventory_entry::ActiveModel {
+        change_seq: Set(seq),
+        merchant_id: Set(merchant.0.clone()),
+        catalog_object_id: Set(key.catalog_object_id.clone()),
+        location_id: Set(key.location_id.clone()),
+        state: Set(key.state.as_str().to_owned()),
+        effect: Set(kind.to_owned()),
+        quantity_units: Set(quantity.units()),
+        occurred_at: Set(occurred_at),
+    };
+    inventory_entry::Entity::insert(row)
+        .exec_without_returning(tx)
+        .await?;
+    Ok(())
+}
+
+fn entry_key_filter(merchant: &MerchantId, key: &CountKey) -> Condition {
+    use inventory_entry::Column as E;
+    Condition::all()
+        .add(E::MerchantId.eq(&merchant.0))
+        .add(E::CatalogObjectId.eq(&key.catalog_object_id))
+        .add(E::LocationId.eq(&key.location_id))
+        .add(E::State.eq(key.state.as_str()))
+}
+
+/// The deltas of a count positioned strictly after `position`.
+async fn deltas_after(
+    tx: &impl ConnectionTrait,
+    merchant: &MerchantId,
+    key: &CountKey,
+    (occurred_at, seq): (i64, i64),
+) -> Result<Vec<Fixed5>, StoreError> {
+    use inventory_entry::Column as E;
+    let units: Vec<i64> = inventory_entry::Entity::find()
+        .select_only()
+        .column(E::QuantityUnits)
+        .filter(entry_key_filter(merchant, key))
+        .filter(E::Effect.eq(DELTA))
+        .filter(
+            Condition::any().add(E::OccurredAt.gt(occurred_at)).add(
+                Condition::all()
+                    .add(E::OccurredAt.eq(occurred_at))
+                    .add(E::ChangeSeq.gt(seq)),
+            ),
+        )
+        .into_tuple()
+        .all(tx)
+        .await?;
+    Ok(units.into_iter().map(Fixed5::from_units).collect())
+}
+
+async fn save_count(
+    tx: &DatabaseTransaction,
+    merchant: &MerchantId,
+    key: &CountKey,
+    slot: &CountSlot,
+) -> Result<(), StoreError> {
+    use inventory_count::Column as N;
+    inventory_count::Entity::update_many()
+        .col_expr(N::QuantityUnits, Expr::value(slot.state.quantity.units()))
+        .col_expr(N::CalculatedAt, Expr::value(slot.calculated_at))
+        .col_expr(
+            N::AnchorOccurredAt,
+            Expr::value(slot.state.anchor.map(|a| a.0)),
+        )
+        .col_expr(N::AnchorSeq, Expr::value(slot.state.anchor.map(|a| a.1)))
+        .filter(N::MerchantId.eq(&merchant.0))
+        .filter(N::CatalogObjectId.eq(&key.catalog_object_id))
+        .filter(N::LocationId.eq(&key.location_id))
+        .filter(N::State.eq(key.state.as_str()))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+fn change_filter(query: &ChangeQuery) -> Condition {
+    use inventory_change::Column as C;
+    let mut condition = Condition::all();
+    if !query.catalog_object_ids.is_empty() {
+        condition = condition.add(C::CatalogObjectId.is_in(query.catalog_object_ids.clone()));
+    }
+    if !query.location_ids.is_empty() {
+        condition = condition.add(
+            Condition::any()
+                .add(C::LocationId.is_in(query.location_ids.clone()))
+                .add(C::ToLocationId.is_in(query.location_ids.clone())),
+        );
+    }
+    if !query.types.is_empty() {
+        condition = condition.add(C::ChangeType.is_in(query.types.iter().map(|t| t.as_str())));
+    }
+    if !query.states.is_empty() {
+        let states: Vec<&str> = query.states.iter().map(|s| s.as_str()).collect();
+        condition = condition.add(
+            Condition::any()
+                .add(C::FromState.is_in(states.clone()))
+                .add(C::ToState.is_in(states)),
+        );
+    }
+    if let Some(after) = query.updated_after {
+        condition = condition.add(C::CreatedAt.gt(after));
+    }
+    if let Some(before) = query.updated_before {
+        condition = condition.add(C::CreatedAt.lt(before));
+    }
+    condition
+}
+
+fn parse_state(text: &str) -> Result<InventoryState, StoreError> {
+    InventoryState::from_stored(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown state {text:?}")))
+}
+
+fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, StoreError> {
+    let change_type = ChangeType::from_stored(&row.change_type)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown change type {:?}", row.change_type)))?;
+    let movement = match change_type {
+        ChangeType::Adjustment => ChangeMovement::Adjustment {
+            from_state: parse_state(row.from_state.as_deref().unwrap_or_default())?,
+            to_state: parse_state(&row.to_state)?,
+            location_id: row.location_id,
+        },
+        ChangeType::PhysicalCount => ChangeMovement::PhysicalCount {
+            state: parse_state(&row.to_state)?,
+            location_id: row.location_id,
+        },
+        ChangeType::Transfer => ChangeMovement::Transfer {
+            state: parse_state(&row.to_state)?,
+            from_location_id: row.location_id,
+            to_location_id: row.to_location_id.unwrap_or_default(),
+        },
+    };
+    let total_price =
+        row.total_price_units
+            .zip(row.total_price_currency)
+            .map(|(units, currency)| Money {
+                amount: Fixed5::from_units(units),
+                currency,
+            });
+    Ok(RecordedChange {
+        seq: row.seq,
+        id: row.id,
+        change: NewChange {
+            movement,
+            catalog_object_id: row.catalog_object_id,
+            quantity: Fixed5::from_units(row.quantity_units),
+            occurred_at: row.occurred_at,
+            total_price,
+            references: ChangeReferences {
+                reference_id: row.reference_id,
+                employee_id: row.employee_id,
+                team_member_id: row.team_member_id,
+                transaction_id: row.transaction_id,
+                refund_id: row.refund_id,
+                purchase_order_id: row.purchase_order_id,
+                goods_receipt_id: row.goods_receipt_id,
+            },
+        },
+        created_at: row.created_at,
+        source: ChangeSource {
+            product: row.source_product,
+            application_id: row.source_application_id,
+            name: row.source_name,
+        },
+    })
+}
+
+fn count_from_row(row: inventory_count::Model) -> Result<CountRecord, StoreError> {
+    Ok(CountRecord {
+        key: CountKey {
+            catalog_object_id: row.catalog_object_id,
+            location_id: row.location_id,
+            state: parse_state(&row.state)?,
+        },
+        quantity: Fixed5::from_units(row.quantity_units),
+        calculated_at: row.calculated_at,
+    })
+}
