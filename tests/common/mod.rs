@@ -2,6 +2,7 @@
 //! database of the chosen backend, with connected generated clients.
 #![allow(dead_code)]
 
+pub mod ledger;
 pub mod postgres;
 
 use std::net::SocketAddr;

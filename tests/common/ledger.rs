@@ -1,0 +1,183 @@
+//! Builders for ledger requests, shared by the ledger tests.
+
+use prost_types::Timestamp;
+use stockledger::proto::v1::{
+    BatchChangeInventoryRequest, BatchChangeInventoryResponse, CreateInventoryItemRequest,
+    CreateLocationRequest, InventoryAdjustment, InventoryChange, InventoryItem,
+    InventoryPhysicalCount, InventoryState, InventoryTransfer, Location,
+    RetrieveInventoryCountRequest, inventory_change::Change,
+};
+
+use super::TestServer;
+
+/// Now, in microseconds since the epoch.
+pub fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_micros() as i64
+}
+
+/// A timestamp `minutes` after one hour ago (so 0..60 are all in the accepted window).
+pub fn at_minute(base: i64, minutes: i64) -> Option<Timestamp> {
+    let micros = base + minutes * 60_000_000;
+    Some(Timestamp {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
+    })
+}
+
+/// Creates a location and returns its id.
+pub async fn location(server: &mut TestServer, name: &str) -> String {
+    server
+        .locations
+        .create_location(CreateLocationRequest {
+            location: Some(Location {
+                name: name.into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("create location")
+        .into_inner()
+        .location
+        .expect("location")
+        .id
+}
+
+/// Creates a tracked item and returns its id.
+pub async fn item(server: &mut TestServer, sku: &str) -> String {
+    server
+        .items
+        .create_inventory_item(CreateInventoryItemRequest {
+            inventory_item: Some(InventoryItem {
+                sku: sku.into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("create item")
+        .into_inner()
+        .inventory_item
+        .expect("item")
+        .id
+}
+
+/// An adjustment of `quantity` from one state to another.
+pub fn adjust(
+    item: &str,
+    location: &str,
+    from: InventoryState,
+    to: InventoryState,
+    quantity: &str,
+) -> InventoryChange {
+    InventoryChange {
+        r#type: 0,
+        change: Some(Change::Adjustment(InventoryAdjustment {
+            catalog_object_id: item.into(),
+            location_id: location.into(),
+            from_state: from.into(),
+            to_state: to.into(),
+            quantity: quantity.into(),
+            ..Default::default()
+        })),
+    }
+}
+
+/// A physical count.
+pub fn count(item: &str, location: &str, state: InventoryState, quantity: &str) -> InventoryChange {
+    InventoryChange {
+        r#type: 0,
+        change: Some(Change::PhysicalCount(InventoryPhysicalCount {
+            catalog_object_id: item.into(),
+            location_id: location.into(),
+            state: state.into(),
+            quantity: quantity.into(),
+            ..Default::default()
+        })),
+    }
+}
+
+/// A transfer of IN_STOCK between two locations.
+pub fn transfer(item: &str, from: &str, to: &str, quantity: &str) -> InventoryChange {
+    InventoryChange {
+        r#type: 0,
+        change: Some(Change::Transfer(InventoryTransfer {
+            catalog_object_id: item.into(),
+            from_location_id: from.into(),
+            to_location_id: to.into(),
+            state: InventoryState::InStock.into(),
+            quantity: quantity.into(),
+            ..Default::default()
+        })),
+    }
+}
+
+/// The same change with `occurred_at` set.
+pub fn at(mut change: InventoryChange, occurred_at: Option<Timestamp>) -> InventoryChange {
+    match change.change.as_mut().expect("member") {
+        Change::Adjustment(a) => a.occurred_at = occurred_at,
+        Change::PhysicalCount(c) => c.occurred_at = occurred_at,
+        Change::Transfer(t) => t.occurred_at = occurred_at,
+    }
+    change
+}
+
+/// A batch with a fresh idempotency key.
+pub fn batch(changes: Vec<InventoryChange>) -> BatchChangeInventoryRequest {
+    BatchChangeInventoryRequest {
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        changes,
+        ignore_unchanged_counts: None,
+    }
+}
+
+/// Applies a batch, panicking on failure.
+pub async fn apply(
+    server: &mut TestServer,
+    changes: Vec<InventoryChange>,
+) -> BatchChangeInventoryResponse {
+    server
+        .inventory
+        .batch_change_inventory(batch(changes))
+        .await
+        .expect("batch applied")
+        .into_inner()
+}
+
+/// The current quantity of (item, location, state), `None` if never counted.
+pub async fn quantity(
+    server: &mut TestServer,
+    item: &str,
+    location: &str,
+    state: InventoryState,
+) -> Option<String> {
+    let counts = server
+        .inventory
+        .retrieve_inventory_count(RetrieveInventoryCountRequest {
+            catalog_object_id: item.into(),
+            location_ids: vec![location.into()],
+            ..Default::default()
+        })
+        .await
+        .expect("retrieve count")
+        .into_inner()
+        .counts;
+    counts
+        .into_iter()
+        .find(|c| c.state() == state)
+        .map(|c| c.quantity)
+}
+
+/// Asserts that `stockledger verify`'s check finds no difference.
+pub async fn assert_verified(server: &TestServer) {
+    let store = stockledger::store::Store::connect(&server.database_url)
+        .await
+        .expect("connect");
+    let differences = store.verify_counts().await.expect("verify");
+    assert!(
+        differences.is_empty(),
+        "counts differ from history: {differences:?}"
+    );
+    store.close().await.ok();
+}
