@@ -323,3 +323,29 @@ on_both_backends! {
         assert_verified(&server).await;
     }
 }
+
+on_both_backends! {
+    async fn verify_command_finds_tampered_counts(server) {
+        let mut server = server;
+        let (l, i) = (location(&mut server, "Shop").await, item(&mut server, "V").await);
+        apply(&mut server, vec![adjust(&i, &l, S::None, S::InStock, "100"), adjust(&i, &l, S::InStock, S::Waste, "2")]).await;
+        let verify = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_stockledger"))
+                .args(["verify", "--database-url", &server.database_url])
+                .output()
+                .unwrap()
+        };
+        let clean = verify();
+        assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stderr));
+        assert!(String::from_utf8_lossy(&clean.stdout).contains("every count equals its history"));
+
+        let store = stockledger::store::Store::connect(&server.database_url).await.unwrap();
+        use sea_orm::ConnectionTrait;
+        store.connection().execute_unprepared("UPDATE inventory_counts SET quantity_units = quantity_units + 1 WHERE state = 'WASTE'").await.unwrap();
+        store.close().await.unwrap();
+        let dirty = verify();
+        assert!(!dirty.status.success());
+        let report = String::from_utf8_lossy(&dirty.stdout);
+        assert!(report.contains("state=WASTE stored=2.00001 history=2"), "{report}");
+    }
+}
