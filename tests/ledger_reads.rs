@@ -256,8 +256,11 @@ impl Rng {
     }
 }
 
+/// One effect on a count: (position, set-to, delta).
+type RefEffect = ((i64, usize), Option<i64>, i64);
+
 /// The reference: sort one count's effects by (occurred_at, sequence) and fold.
-fn reference_fold(mut effects: Vec<((i64, usize), Option<i64>, i64)>) -> Option<i64> {
+fn reference_fold(mut effects: Vec<RefEffect>) -> Option<i64> {
     if effects.is_empty() {
         return None;
     }
@@ -279,7 +282,7 @@ on_both_backends! {
         let items = [item(&mut server, "P1").await, item(&mut server, "P2").await];
         let base = now_micros() - 20 * 3_600_000_000;
         // Effects per count, positioned by (occurred_at, arrival sequence), over every seed.
-        let mut effects: BTreeMap<(String, String, i32), Vec<((i64, usize), Option<i64>, i64)>> = BTreeMap::new();
+        let mut effects: BTreeMap<(String, String, i32), Vec<RefEffect>> = BTreeMap::new();
         let mut sequence = 0;
         for seed in 1..=4u64 {
             let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
