@@ -25,6 +25,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Manage API tokens.
+    Token(TokenArgs),
     /// Rebuild every count from the history and compare with the stored counts; exits
     /// non-zero on any difference.
     Verify(DatabaseArgs),
@@ -48,9 +50,48 @@ pub struct ServeArgs {
     /// before the server stops anyway.
     #[arg(long, env = "STOCKLEDGER_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
     pub shutdown_grace_seconds: u64,
+    /// Do not create a development token on an empty database (use in production).
+    #[arg(long, env = "STOCKLEDGER_NO_DEV_TOKEN")]
+    pub no_dev_token: bool,
     /// Database to serve from.
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// Options of `token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// What to do with tokens.
+    #[command(subcommand)]
+    pub command: TokenCommand,
+    /// Database holding the tokens.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// The token subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it, alone on stdout, once (only its hash is stored).
+    Create {
+        /// Merchant the token acts for (created if it does not exist).
+        #[arg(long)]
+        merchant: String,
+        /// Comma-separated scopes: INVENTORY_READ, INVENTORY_WRITE, ITEMS_READ, ITEMS_WRITE,
+        /// LOCATIONS_READ, LOCATIONS_WRITE.
+        #[arg(long)]
+        scopes: String,
+        /// Application name recorded as the source of every change made with the token.
+        #[arg(long)]
+        app_name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token at once, by id.
+    Revoke {
+        /// The token id (see `token list`).
+        id: String,
+    },
 }
 
 /// How logs are written to stderr.

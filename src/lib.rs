@@ -3,6 +3,7 @@
 //! Data flows one way: [`api`] decodes and encodes, [`domain`] decides, [`store`] persists.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod proto;

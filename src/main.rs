@@ -1,10 +1,13 @@
-//! The `stockledger` binary: `serve`, `migrate` and `verify`.
+//! The `stockledger` binary: `serve`, `migrate`, `token` and `verify`.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use stockledger::config::{Cli, Command};
+use stockledger::auth::scopes::{Scope, parse_scope_list};
+use stockledger::auth::token;
+use stockledger::config::{Cli, Command, TokenCommand};
 use stockledger::store::Store;
+use stockledger::store::merchants::DEFAULT_MERCHANT;
 use stockledger::{server, telemetry};
 
 #[tokio::main]
@@ -26,6 +29,9 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let store = Store::connect(&args.database.database_url).await?;
             store.migrate().await?;
             let listener = tokio::net::TcpListener::bind(args.listen).await?;
+            if !args.no_dev_token && store.token_count().await? == 0 {
+                print_development_token(&store, &listener.local_addr()?.to_string()).await?;
+            }
             tracing::info!(address = %listener.local_addr()?, "stockledger listening");
             let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
             server::serve_until_signal(store.clone(), listener, grace).await?;
@@ -36,6 +42,53 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let store = Store::connect(&args.database_url).await?;
             store.migrate().await?;
             tracing::info!("migrations applied");
+            store.close().await?;
+        }
+        Command::Token(args) => {
+            let store = Store::connect(&args.database.database_url).await?;
+            store.migrate().await?;
+            match args.command {
+                TokenCommand::Create {
+                    merchant,
+                    scopes,
+                    app_name,
+                } => {
+                    let scopes = parse_scope_list(&scopes)?;
+                    if app_name.trim().is_empty() {
+                        return Err("--app-name must not be empty".into());
+                    }
+                    let minted = token::mint()?;
+                    store
+                        .create_token(&merchant, &scopes, app_name.trim(), &minted)
+                        .await?;
+                    println!("{}", minted.bearer);
+                }
+                TokenCommand::List => {
+                    println!("ID\tMERCHANT\tAPPLICATION\tSCOPES\tSTATUS");
+                    for t in store.list_tokens().await? {
+                        let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
+                        let status = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        println!(
+                            "{}\t{}\t{}\t{}\t{status}",
+                            t.id,
+                            t.merchant_name,
+                            t.application_name,
+                            scopes.join(",")
+                        );
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    store
+                        .revoke_token(&id)
+                        .await
+                        .map_err(|e| format!("token {id}: {e}"))?;
+                    println!("revoked {id}");
+                }
+            }
             store.close().await?;
         }
         Command::Verify(args) => {
@@ -64,5 +117,30 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!("verified: every count equals its history");
         }
     }
+    Ok(())
+}
+
+/// First run: a token with every scope for the default merchant, shown once on stdout
+/// (never through the log) with a grpcurl line to paste.
+async fn print_development_token(
+    store: &Store,
+    address: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let minted = token::mint()?;
+    store
+        .create_token(DEFAULT_MERCHANT, &Scope::ALL, "Development token", &minted)
+        .await?;
+    println!(
+        "Development token for merchant {DEFAULT_MERCHANT:?}, every scope (shown once; only its hash is stored):"
+    );
+    println!();
+    println!("  export STOCKLEDGER_TOKEN={}", minted.bearer);
+    println!();
+    println!("Try it:");
+    println!(
+        "  grpcurl -plaintext -H \"authorization: Bearer $STOCKLEDGER_TOKEN\" {address} stockledger.v1.LocationService/ListLocations"
+    );
+    println!("Turn this off with --no-dev-token (STOCKLEDGER_NO_DEV_TOKEN=true) in production.");
+    println!();
     Ok(())
 }

@@ -6,14 +6,11 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::service::interceptor::InterceptedService;
-use tonic::{Request, Status};
 
-use crate::api::Caller;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::locations::LocationApi;
-use crate::domain::ledger::ChangeSource;
+use crate::auth::AuthLayer;
 use crate::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
@@ -22,7 +19,6 @@ use crate::proto::{
         location_service_server::LocationServiceServer,
     },
 };
-use crate::store::merchants::DEFAULT_MERCHANT;
 use crate::store::{Store, StoreError};
 
 /// Why the server stopped with an error.
@@ -46,19 +42,6 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let caller = Caller {
-        merchant: store.ensure_merchant(DEFAULT_MERCHANT).await?,
-        source: ChangeSource {
-            product: "EXTERNAL_API".into(),
-            application_id: "default".into(),
-            name: "Default application".into(),
-        },
-    };
-    let attach_caller = move |mut request: Request<()>| -> Result<Request<()>, Status> {
-        request.extensions_mut().insert(caller.clone());
-        Ok(request)
-    };
-
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<InventoryServiceServer<InventoryApi>>()
@@ -83,16 +66,17 @@ pub async fn serve(
 
     let inventory = InventoryServiceServer::new(InventoryApi::new(store.clone()));
     let items = InventoryItemServiceServer::new(InventoryItemApi::new(store.clone()));
-    let locations = LocationServiceServer::new(LocationApi::new(store));
+    let locations = LocationServiceServer::new(LocationApi::new(store.clone()));
 
     tonic::transport::Server::builder()
         .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
+        .layer(AuthLayer::new(store))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(InterceptedService::new(inventory, attach_caller.clone()))
-        .add_service(InterceptedService::new(items, attach_caller.clone()))
-        .add_service(InterceptedService::new(locations, attach_caller))
+        .add_service(inventory)
+        .add_service(items)
+        .add_service(locations)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
     Ok(())

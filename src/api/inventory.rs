@@ -131,7 +131,8 @@ impl InventoryApi {
         limit: i32,
     ) -> Result<(Vec<pb::InventoryCount>, String), Status> {
         let limit = page_limit("limit", limit, DEFAULT_PAGE, MAX_PAGE)?;
-        let (query, after) = resolve_cursor::<_, CountPosition>(COUNTS_CURSOR, cursor, requested)?;
+        let (query, after) =
+            resolve_cursor::<_, CountPosition>(COUNTS_CURSOR, merchant, cursor, requested)?;
         let page = self
             .store
             .list_counts(merchant, &query, after, limit)
@@ -145,7 +146,7 @@ impl InventoryApi {
                     last.key.location_id.clone(),
                     last.key.state.as_str().to_owned(),
                 );
-                encode_cursor(COUNTS_CURSOR, &query, &position)
+                encode_cursor(COUNTS_CURSOR, merchant, &query, &position)
             }
             _ => String::new(),
         };
@@ -305,16 +306,19 @@ impl InventoryService for InventoryApi {
             &req.updated_before,
         )?;
         let (query, after) =
-            resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &req.cursor, requested)?;
+            resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &merchant, &req.cursor, requested)?;
         let page = self
             .store
             .list_changes(&merchant, &query, after, limit)
             .await
             .map_err(ApiError::from)?;
         let cursor = match page.items.last() {
-            Some(last) if page.has_more => {
-                encode_cursor(CHANGES_CURSOR, &query, &(last.change.occurred_at, last.seq))
-            }
+            Some(last) if page.has_more => encode_cursor(
+                CHANGES_CURSOR,
+                &merchant,
+                &query,
+                &(last.change.occurred_at, last.seq),
+            ),
             _ => String::new(),
         };
         Ok(Response::new(pb::BatchRetrieveInventoryChangesResponse {
@@ -394,7 +398,7 @@ impl InventoryService for InventoryApi {
             &req.updated_before,
         )?;
         let (query, after) =
-            resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &req.cursor, requested)?;
+            resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &merchant, &req.cursor, requested)?;
         let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
         tokio::spawn(stream_history(
             self.store.clone(),
@@ -450,7 +454,7 @@ async fn stream_history(
             let position = (recorded.change.occurred_at, recorded.seq);
             let message = pb::StreamInventoryChangesResponse {
                 change: Some(change_to_wire(recorded)),
-                cursor: encode_cursor(CHANGES_CURSOR, &query, &position),
+                cursor: encode_cursor(CHANGES_CURSOR, &merchant, &query, &position),
             };
             if sender.send(Ok(message)).await.is_err() {
                 return; // the client is gone

@@ -140,7 +140,8 @@ impl InventoryItemService for InventoryItemApi {
             sku: (!req.sku.is_empty()).then(|| req.sku.clone()),
             updated_after,
         };
-        let (filters, after_id) = resolve_cursor("inventory_items", &req.cursor, requested)?;
+        let (filters, after_id) =
+            resolve_cursor("inventory_items", &merchant, &req.cursor, requested)?;
         let query = ItemListQuery {
             after_id,
             sku: filters.sku.clone(),
@@ -153,7 +154,9 @@ impl InventoryItemService for InventoryItemApi {
             .await
             .map_err(ApiError::from)?;
         let cursor = match page.items.last() {
-            Some(last) if page.has_more => encode_cursor("inventory_items", &filters, &last.id),
+            Some(last) if page.has_more => {
+                encode_cursor("inventory_items", &merchant, &filters, &last.id)
+            }
             _ => String::new(),
         };
         Ok(Response::new(pb::ListInventoryItemsResponse {

@@ -96,7 +96,7 @@ impl LocationService for LocationApi {
         let requested = LocationFilters {
             status: status.map(|s| s.as_str().to_owned()),
         };
-        let (filters, after_id) = resolve_cursor("locations", &req.cursor, requested)?;
+        let (filters, after_id) = resolve_cursor("locations", &merchant, &req.cursor, requested)?;
         let query = LocationListQuery {
             after_id,
             status: filters
@@ -111,7 +111,9 @@ impl LocationService for LocationApi {
             .await
             .map_err(ApiError::from)?;
         let cursor = match page.items.last() {
-            Some(last) if page.has_more => encode_cursor("locations", &filters, &last.id),
+            Some(last) if page.has_more => {
+                encode_cursor("locations", &merchant, &filters, &last.id)
+            }
             _ => String::new(),
         };
         Ok(Response::new(pb::ListLocationsResponse {

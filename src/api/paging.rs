@@ -1,13 +1,15 @@
 //! Opaque cursors and page sizes shared by every list RPC.
 //!
 //! A cursor carries the filters of the first page and the key of the last row returned,
-//! base64url-encoded JSON tagged with the query kind. Later pages take their filters from
-//! the cursor; a cursor presented with other filters, or to another RPC, is refused.
+//! base64url-encoded JSON tagged with the query kind and the merchant. Later pages take
+//! their filters from the cursor; a cursor presented with other filters, to another RPC or
+//! by another merchant is refused.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::domain::error::{Violation, reasons};
+use crate::store::MerchantId;
 
 /// Longest cursor accepted (a cursor longer than any we issue is malformed).
 const MAX_CURSOR_LEN: usize = 4096;
@@ -16,6 +18,8 @@ const MAX_CURSOR_LEN: usize = 4096;
 struct Envelope<F, K> {
     /// Which query the cursor belongs to.
     q: String,
+    /// The merchant whose data it pages.
+    m: String,
     /// The filters of the first page.
     f: F,
     /// Key of the last row returned.
@@ -23,9 +27,15 @@ struct Envelope<F, K> {
 }
 
 /// Encodes a cursor for query `kind` after the row with `key`.
-pub fn encode_cursor<F: Serialize, K: Serialize>(kind: &str, filters: &F, key: &K) -> String {
+pub fn encode_cursor<F: Serialize, K: Serialize>(
+    kind: &str,
+    merchant: &MerchantId,
+    filters: &F,
+    key: &K,
+) -> String {
     let envelope = Envelope {
         q: kind.to_owned(),
+        m: merchant.0.clone(),
         f: filters,
         k: key,
     };
@@ -36,6 +46,7 @@ pub fn encode_cursor<F: Serialize, K: Serialize>(kind: &str, filters: &F, key: &
 /// the request's own filters are empty or the same), else its own filters and no key.
 pub fn resolve_cursor<F, K>(
     kind: &str,
+    merchant: &MerchantId,
     cursor: &str,
     request_filters: F,
 ) -> Result<(F, Option<K>), Violation>
@@ -57,6 +68,10 @@ where
         .ok_or_else(|| invalid("is not a cursor issued by this service"))?;
     if envelope.q != kind {
         return Err(invalid("belongs to another kind of query"));
+    }
+    if envelope.m != merchant.0 {
+        // Another merchant's cursor is indistinguishable from a forged one.
+        return Err(invalid("is not a cursor issued by this service"));
     }
     if request_filters != F::default() && request_filters != envelope.f {
         return Err(invalid(
@@ -93,22 +108,31 @@ mod tests {
         sku: Option<String>,
     }
 
+    fn m(id: &str) -> MerchantId {
+        MerchantId(id.into())
+    }
+
     #[test]
     fn cursor_round_trips_with_its_filters() {
         let filters = Filters {
             sku: Some("A".into()),
         };
-        let cursor = encode_cursor("items", &filters, &"last-id");
+        let cursor = encode_cursor("items", &m("a"), &filters, &"last-id");
         let (f, k): (Filters, Option<String>) =
-            resolve_cursor("items", &cursor, Filters::default()).unwrap();
+            resolve_cursor("items", &m("a"), &cursor, Filters::default()).unwrap();
         assert_eq!((f, k.as_deref()), (filters.clone(), Some("last-id")));
-        assert!(resolve_cursor::<Filters, String>("items", &cursor, filters).is_ok());
+        assert!(resolve_cursor::<Filters, String>("items", &m("a"), &cursor, filters).is_ok());
+        assert!(
+            resolve_cursor::<Filters, String>("items", &m("b"), &cursor, Filters::default())
+                .is_err()
+        );
     }
 
     #[test]
     fn cursor_is_bound_to_its_query() {
         let cursor = encode_cursor(
             "items",
+            &m("a"),
             &Filters {
                 sku: Some("A".into()),
             },
@@ -117,13 +141,14 @@ mod tests {
         let other = Filters {
             sku: Some("B".into()),
         };
-        assert!(resolve_cursor::<Filters, String>("items", &cursor, other).is_err());
+        assert!(resolve_cursor::<Filters, String>("items", &m("a"), &cursor, other).is_err());
         assert!(
-            resolve_cursor::<Filters, String>("locations", &cursor, Filters::default()).is_err()
+            resolve_cursor::<Filters, String>("locations", &m("a"), &cursor, Filters::default())
+                .is_err()
         );
         for junk in ["!!!", "abc", "eyJ9", &"a".repeat(5000)] {
-            let err =
-                resolve_cursor::<Filters, String>("items", junk, Filters::default()).unwrap_err();
+            let err = resolve_cursor::<Filters, String>("items", &m("a"), junk, Filters::default())
+                .unwrap_err();
             assert_eq!(err.reason, reasons::INVALID_CURSOR);
         }
     }

@@ -12,7 +12,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateCatalog), Box::new(CreateLedger)]
+        vec![
+            Box::new(CreateCatalog),
+            Box::new(CreateLedger),
+            Box::new(CreateApiTokens),
+        ]
     }
 }
 
@@ -479,6 +483,55 @@ impl MigrationTrait for CreateLedger {
                     .col(ColumnDef::new(K::Response).binary().null())
                     .col(bigint(K::CreatedAt))
                     .primary_key(Index::create().col(K::MerchantId).col(K::IdempotencyKey))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// API tokens: bound to one merchant, a set of scopes and an application.
+struct CreateApiTokens;
+
+impl MigrationName for CreateApiTokens {
+    fn name(&self) -> &str {
+        "m20261124_000003_create_api_tokens"
+    }
+}
+
+#[derive(DeriveIden)]
+enum ApiTokens {
+    Table,
+    Id,
+    MerchantId,
+    SecretDigest,
+    Scopes,
+    ApplicationId,
+    ApplicationName,
+    CreatedAt,
+    RevokedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateApiTokens {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use ApiTokens as T;
+        manager
+            .create_table(
+                Table::create()
+                    .table(T::Table)
+                    .col(text(T::Id).primary_key().to_owned())
+                    .col(text(T::MerchantId))
+                    .col(text(T::SecretDigest))
+                    .col(text(T::Scopes))
+                    .col(text(T::ApplicationId))
+                    .col(text(T::ApplicationName))
+                    .col(bigint(T::CreatedAt))
+                    .col(ColumnDef::new(T::RevokedAt).big_integer().null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(T::Table, T::MerchantId)
+                            .to(Merchants::Table, Merchants::Id),
+                    )
                     .to_owned(),
             )
             .await

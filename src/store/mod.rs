@@ -9,6 +9,7 @@ pub mod locations;
 pub mod merchants;
 pub mod migration;
 mod page;
+pub mod tokens;
 
 use std::time::Duration;
 

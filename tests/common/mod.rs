@@ -7,6 +7,7 @@ pub mod postgres;
 
 use std::net::SocketAddr;
 
+use stockledger::auth::scopes::Scope;
 use stockledger::proto::v1::{
     inventory_item_service_client::InventoryItemServiceClient,
     inventory_service_client::InventoryServiceClient,
@@ -15,7 +16,55 @@ use stockledger::proto::v1::{
 use stockledger::store::Store;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+/// The merchant every [`TestServer`] client acts for.
+pub const TEST_MERCHANT: &str = "test-merchant";
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone, Debug)]
+pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A channel that authenticates every call.
+pub type Authed = InterceptedService<Channel, Bearer>;
+
+/// Clients of every stockledger service, all using one token.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// InventoryItemService client.
+    pub items: InventoryItemServiceClient<Authed>,
+    /// LocationService client.
+    pub locations: LocationServiceClient<Authed>,
+    /// InventoryService client.
+    pub inventory: InventoryServiceClient<Authed>,
+}
+
+impl Clients {
+    /// Clients over `channel` sending `token` (any text: invalid tokens are tested too).
+    pub fn new(channel: &Channel, token: &str) -> Clients {
+        let bearer = Bearer(format!("Bearer {token}").parse().expect("ASCII token"));
+        let authed = || InterceptedService::new(channel.clone(), bearer.clone());
+        Clients {
+            items: InventoryItemServiceClient::new(authed()),
+            locations: LocationServiceClient::new(authed()),
+            inventory: InventoryServiceClient::new(authed()),
+        }
+    }
+}
 
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,14 +81,16 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// The database URL it serves from.
     pub database_url: String,
-    /// A channel to the server.
+    /// A channel to the server (unauthenticated).
     pub channel: Channel,
+    /// The token of the clients below: every scope, merchant [`TEST_MERCHANT`].
+    pub token: String,
     /// InventoryItemService client.
-    pub items: InventoryItemServiceClient<Channel>,
+    pub items: InventoryItemServiceClient<Authed>,
     /// LocationService client.
-    pub locations: LocationServiceClient<Channel>,
+    pub locations: LocationServiceClient<Authed>,
     /// InventoryService client.
-    pub inventory: InventoryServiceClient<Channel>,
+    pub inventory: InventoryServiceClient<Authed>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -63,6 +114,7 @@ impl TestServer {
             .await
             .expect("connecting to the test database");
         store.migrate().await.expect("migrating the test database");
+        let token = mint_token(&store, TEST_MERCHANT, &Scope::ALL, "Test application").await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binding");
@@ -80,17 +132,32 @@ impl TestServer {
             .connect()
             .await
             .expect("connecting to the test server");
+        let clients = Clients::new(&channel, &token);
         TestServer {
             addr,
             database_url,
-            items: InventoryItemServiceClient::new(channel.clone()),
-            locations: LocationServiceClient::new(channel.clone()),
-            inventory: InventoryServiceClient::new(channel.clone()),
+            token,
+            items: clients.items,
+            locations: clients.locations,
+            inventory: clients.inventory,
             channel,
             shutdown: Some(shutdown),
             task: Some(task),
             _dir: dir,
         }
+    }
+
+    /// A new token for `merchant` (created if needed) with `scopes`.
+    pub async fn token_for(&self, merchant: &str, scopes: &[Scope], app_name: &str) -> String {
+        let store = Store::connect(&self.database_url).await.expect("connect");
+        let token = mint_token(&store, merchant, scopes, app_name).await;
+        store.close().await.ok();
+        token
+    }
+
+    /// Clients sending `token`.
+    pub fn clients(&self, token: &str) -> Clients {
+        Clients::new(&self.channel, token)
     }
 
     /// Stops the server, waiting for in-flight calls to finish.
@@ -198,4 +265,14 @@ pub fn assert_rejected<T: std::fmt::Debug>(
         "every error carries an ErrorInfo reason"
     );
     err
+}
+
+/// Mints and stores a token, returning the bearer text.
+pub async fn mint_token(store: &Store, merchant: &str, scopes: &[Scope], app_name: &str) -> String {
+    let minted = stockledger::auth::token::mint().expect("randomness");
+    store
+        .create_token(merchant, scopes, app_name, &minted)
+        .await
+        .expect("storing a token");
+    minted.bearer
 }

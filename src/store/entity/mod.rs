@@ -1,5 +1,6 @@
 //! SeaORM entities: one module per table, mirroring `migration.rs` column for column.
 
+pub mod api_token;
 pub mod idempotency_key;
 pub mod inventory_change;
 pub mod inventory_count;

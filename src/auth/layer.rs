@@ -1,0 +1,150 @@
+//! The tower layer that authenticates every call: it reads `authorization: Bearer …`,
+//! checks the token against the store (so a revocation takes effect on the next call, on
+//! every replica), checks the scope the RPC needs, and attaches the [`Caller`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::{HeaderMap, Request, Response};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use tower::{Layer, Service};
+
+use super::scopes::{Access, access_for};
+use super::token;
+use crate::api::Caller;
+use crate::api::error::ERROR_DOMAIN;
+use crate::domain::ledger::ChangeSource;
+use crate::store::Store;
+
+/// Wraps services so that every call but health and reflection needs a valid token.
+#[derive(Clone, Debug)]
+pub struct AuthLayer {
+    store: Store,
+}
+
+impl AuthLayer {
+    /// A layer checking tokens against `store`.
+    pub fn new(store: Store) -> Self {
+        AuthLayer { store }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            store: self.store.clone(),
+        }
+    }
+}
+
+/// See [`AuthLayer`].
+#[derive(Clone, Debug)]
+pub struct AuthService<S> {
+    inner: S,
+    store: Store,
+}
+
+impl<S, B> Service<Request<B>> for AuthService<S>
+where
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        // The clone that was driven to readiness serves this call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let store = self.store.clone();
+        Box::pin(async move {
+            match authorize(&store, request.uri().path(), request.headers()).await {
+                Ok(Some(caller)) => {
+                    request.extensions_mut().insert(caller);
+                    inner.call(request).await
+                }
+                Ok(None) => inner.call(request).await,
+                Err(status) => Ok(status.into_http()),
+            }
+        })
+    }
+}
+
+fn unauthenticated(message: &str) -> Status {
+    Status::with_error_details(
+        Code::Unauthenticated,
+        message,
+        ErrorDetails::with_error_info(
+            "UNAUTHENTICATED",
+            ERROR_DOMAIN,
+            std::collections::HashMap::new(),
+        ),
+    )
+}
+
+/// The caller of a call to `path`, `None` for public methods, or the status that refuses it.
+async fn authorize(
+    store: &Store,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<Option<Caller>, Status> {
+    let required = match access_for(path) {
+        Access::Public => return Ok(None),
+        Access::Requires(scope) => Some(scope),
+        Access::Unknown => None,
+    };
+    let header = headers.get(http::header::AUTHORIZATION).ok_or_else(|| {
+        unauthenticated("missing authorization metadata: send `authorization: Bearer <token>`")
+    })?;
+    let bearer = header
+        .to_str()
+        .ok()
+        .and_then(token::from_authorization_header)
+        .ok_or_else(|| unauthenticated("authorization must be `Bearer <token>`"))?;
+    let presented =
+        token::parse(bearer).ok_or_else(|| unauthenticated("the token is malformed"))?;
+    let credentials = store.token_credentials(presented.id).await.map_err(|err| {
+        let correlation_id = uuid::Uuid::new_v4().to_string();
+        tracing::error!(%correlation_id, error = %err, "token lookup failed");
+        Status::internal(format!("internal error (correlation id {correlation_id})"))
+    })?;
+    let credentials = credentials
+        .filter(|c| token::secret_matches(presented.secret, &c.secret_digest))
+        .ok_or_else(|| unauthenticated("the token is not valid"))?;
+    if credentials.record.revoked_at.is_some() {
+        return Err(unauthenticated("the token has been revoked"));
+    }
+    let record = credentials.record;
+    if let Some(scope) = required
+        && !record.scopes.contains(&scope)
+    {
+        let metadata: std::collections::HashMap<String, String> =
+            [("required_scope".to_owned(), scope.as_str().to_owned())]
+                .into_iter()
+                .collect();
+        return Err(Status::with_error_details(
+            Code::PermissionDenied,
+            format!("the token lacks the {scope} scope"),
+            ErrorDetails::with_error_info("INSUFFICIENT_SCOPES", ERROR_DOMAIN, metadata),
+        ));
+    }
+    Ok(Some(Caller {
+        merchant: record.merchant,
+        source: ChangeSource {
+            product: "EXTERNAL_API".into(),
+            application_id: record.application_id,
+            name: record.application_name,
+        },
+    }))
+}

@@ -1,0 +1,157 @@
+//! The token repository.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+use super::entity::{api_token, merchant};
+use super::{MerchantId, Store, StoreError, now_micros};
+use crate::auth::scopes::{Scope, parse_scope_list};
+use crate::auth::token::MintedToken;
+
+/// A stored token (without its secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Public id.
+    pub id: String,
+    /// The merchant it acts for.
+    pub merchant: MerchantId,
+    /// The merchant's name.
+    pub merchant_name: String,
+    /// Granted scopes.
+    pub scopes: Vec<Scope>,
+    /// Source application id recorded on changes.
+    pub application_id: String,
+    /// Source application name.
+    pub application_name: String,
+    /// Server time, µs.
+    pub created_at: i64,
+    /// Server time of revocation, µs.
+    pub revoked_at: Option<i64>,
+}
+
+/// What the auth layer needs to check a presented token.
+#[derive(Clone, Debug)]
+pub struct TokenCredentials {
+    /// The token (without secret).
+    pub record: TokenRecord,
+    /// SHA-256 of the secret, hex.
+    pub secret_digest: String,
+}
+
+impl Store {
+    /// Stores a minted token for merchant `merchant_name` (created if needed). Tokens of
+    /// the same merchant and application name share one application id.
+    pub async fn create_token(
+        &self,
+        merchant_name: &str,
+        scopes: &[Scope],
+        application_name: &str,
+        minted: &MintedToken,
+    ) -> Result<TokenRecord, StoreError> {
+        let merchant = self.ensure_merchant(merchant_name).await?;
+        let sibling = api_token::Entity::find()
+            .filter(api_token::Column::MerchantId.eq(&merchant.0))
+            .filter(api_token::Column::ApplicationName.eq(application_name))
+            .one(self.connection())
+            .await?;
+        let application_id =
+            sibling.map_or_else(|| uuid::Uuid::new_v4().to_string(), |t| t.application_id);
+        let scope_text: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+        let row = api_token::ActiveModel {
+            id: Set(minted.id.clone()),
+            merchant_id: Set(merchant.0.clone()),
+            secret_digest: Set(minted.secret_digest.clone()),
+            scopes: Set(scope_text.join(",")),
+            application_id: Set(application_id),
+            application_name: Set(application_name.to_owned()),
+            created_at: Set(now_micros()),
+            revoked_at: Set(None),
+        };
+        api_token::Entity::insert(row)
+            .exec_without_returning(self.connection())
+            .await?;
+        self.token_credentials(&minted.id)
+            .await?
+            .map(|c| c.record)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The token with this id and its secret digest, revoked or not.
+    pub async fn token_credentials(
+        &self,
+        id: &str,
+    ) -> Result<Option<TokenCredentials>, StoreError> {
+        let Some(token) = api_token::Entity::find_by_id(id.to_owned())
+            .one(self.connection())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let merchant = merchant::Entity::find_by_id(token.merchant_id.clone())
+            .one(self.connection())
+            .await?;
+        credentials_from_row(token, merchant).map(Some)
+    }
+
+    /// Every token, oldest first.
+    pub async fn list_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let tokens = api_token::Entity::find()
+            .order_by_asc(api_token::Column::CreatedAt)
+            .all(self.connection())
+            .await?;
+        let merchants = merchant::Entity::find().all(self.connection()).await?;
+        tokens
+            .into_iter()
+            .map(|token| {
+                let merchant = merchants
+                    .iter()
+                    .find(|m| m.id == token.merchant_id)
+                    .cloned();
+                credentials_from_row(token, merchant).map(|c| c.record)
+            })
+            .collect()
+    }
+
+    /// Revokes a token at once; `NotFound` if no such token.
+    pub async fn revoke_token(&self, id: &str) -> Result<(), StoreError> {
+        let result = api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, Expr::value(now_micros()))
+            .filter(api_token::Column::Id.eq(id))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .exec(self.connection())
+            .await?;
+        if result.rows_affected == 0 && self.token_credentials(id).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// How many tokens exist (revoked included).
+    pub async fn token_count(&self) -> Result<u64, StoreError> {
+        Ok(api_token::Entity::find().count(self.connection()).await?)
+    }
+}
+
+fn credentials_from_row(
+    token: api_token::Model,
+    merchant: Option<merchant::Model>,
+) -> Result<TokenCredentials, StoreError> {
+    let merchant = merchant
+        .ok_or_else(|| StoreError::Corrupt(format!("token {} without merchant", token.id)))?;
+    let scopes = parse_scope_list(&token.scopes).map_err(StoreError::Corrupt)?;
+    Ok(TokenCredentials {
+        secret_digest: token.secret_digest,
+        record: TokenRecord {
+            id: token.id,
+            merchant: MerchantId(merchant.id),
+            merchant_name: merchant.name,
+            scopes,
+            application_id: token.application_id,
+            application_name: token.application_name,
+            created_at: token.created_at,
+            revoked_at: token.revoked_at,
+        },
+    })
+}
