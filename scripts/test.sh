@@ -9,3 +9,5 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 # Benchmarks (benches/) are measured with `cargo bench`, not run as tests.
 cargo test --lib --bins --tests
+# The README's grpcurl sessions, pasted against a real server.
+scripts/readme-check.sh
