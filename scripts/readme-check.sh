@@ -59,4 +59,4 @@ expected='{"state":"INVENTORY_STATE_IN_STOCK","quantity":"94"}
 [ "$(head -3 "$work/day.out")" = "$expected" ] || { cat "$work/day.out"; echo "seed day did not end at 93" >&2; exit 1; }
 
 "$binary" verify --database-url "sqlite://$work/stockledger.db" >/dev/null
-echo "README sessions: 2 passed, 0 failed"
+echo "readme: 2 passed, 0 failed"
