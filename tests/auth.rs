@@ -5,7 +5,7 @@ mod common;
 use std::process::{Command, Stdio};
 
 use common::ledger::*;
-use common::{Clients, assert_rejected, call_error};
+use common::{Clients, assert_rejected, call_error, free_port, wait_for_port};
 use stockledger::auth::scopes::{Scope, rpc_scopes};
 use stockledger::proto::v1::{
     self as pb, InventoryState as S, inventory_change::Change,
@@ -263,23 +263,7 @@ on_both_backends! {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 use std::io::Read;
-
-fn wait_for_port(port: u16) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
 
 fn stockledger(args: &[&str], url: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_stockledger"))
@@ -454,46 +438,17 @@ async fn token_cli_dev_token_and_logs_never_show_secrets() {
     }
 
     // A second start on the same database prints no new token.
-    let port = free_port();
-    let mut again = Command::new(env!("CARGO_BIN_EXE_stockledger"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", &url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(port);
-    Command::new("kill")
-        .args(["-TERM", &again.id().to_string()])
-        .status()
-        .unwrap();
-    again.wait().unwrap();
-    let mut second = String::new();
-    again
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut second)
-        .unwrap();
+    let second = start_and_stop(&url, &[]);
     assert!(!second.contains("STOCKLEDGER_TOKEN"), "{second}");
 }
 
-#[test]
-fn no_dev_token_flag_keeps_a_fresh_database_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("closed.db").display()
-    );
+/// Starts `serve` on `url` with `extra` arguments, stops it with SIGTERM, returns its stdout.
+fn start_and_stop(url: &str, extra: &[&str]) -> String {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_stockledger"))
-        .args([
-            "serve",
-            "--no-dev-token",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("DATABASE_URL", &url)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env("DATABASE_URL", url)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -511,6 +466,17 @@ fn no_dev_token_flag_keeps_a_fresh_database_closed() {
         .unwrap()
         .read_to_string(&mut out)
         .unwrap();
+    out
+}
+
+#[test]
+fn no_dev_token_flag_keeps_a_fresh_database_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("closed.db").display()
+    );
+    let out = start_and_stop(&url, &["--no-dev-token"]);
     assert!(!out.contains("STOCKLEDGER_TOKEN"));
     let listed = String::from_utf8(stockledger(&["token", "list"], &url).stdout).unwrap();
     assert_eq!(listed.lines().count(), 1, "only the header: {listed}");

@@ -5,7 +5,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestServer, assert_rejected};
+use common::{TestServer, assert_rejected, free_port};
 use stockledger::proto::v1::{
     CreateInventoryItemRequest, GetInventoryItemRequest, InventoryItem,
     WatchInventoryChangesRequest,
@@ -93,15 +93,6 @@ on_both_backends! {
         );
         assert_eq!(err.reason.as_deref(), Some("NOT_IMPLEMENTED"));
     }
-}
-
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wait_for_port(port: u16, child: &mut std::process::Child) {

@@ -112,6 +112,14 @@ fn error_info(reason: &str, metadata: Vec<(&str, String)>) -> ErrorDetails {
     ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata)
 }
 
+/// A status about one field: ErrorInfo with the reason and the field, and a BadRequest
+/// violation naming it.
+fn field_status(code: Code, reason: &str, field: String, message: String) -> Status {
+    let mut details = error_info(reason, vec![("field", field.clone())]);
+    details.add_bad_request_violation(field, message.clone());
+    Status::with_error_details(code, message, details)
+}
+
 impl From<ApiError> for Status {
     fn from(err: ApiError) -> Self {
         match err {
@@ -145,20 +153,12 @@ impl From<ApiError> for Status {
                 reason,
                 field,
                 message,
-            } => {
-                let mut details = error_info(reason, vec![("field", field.clone())]);
-                details.add_bad_request_violation(field, message.clone());
-                Status::with_error_details(Code::AlreadyExists, message, details)
-            }
+            } => field_status(Code::AlreadyExists, reason, field, message),
             ApiError::OutOfRange {
                 reason,
                 field,
                 message,
-            } => {
-                let mut details = error_info(reason, vec![("field", field.clone())]);
-                details.add_bad_request_violation(field, message.clone());
-                Status::with_error_details(Code::OutOfRange, message, details)
-            }
+            } => field_status(Code::OutOfRange, reason, field, message),
             ApiError::Unimplemented(what) => Status::with_error_details(
                 Code::Unimplemented,
                 format!("{what} is not implemented yet"),
