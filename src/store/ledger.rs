@@ -160,7 +160,11 @@ impl Store {
         keys.dedup();
         let mut counts = lock_counts(&tx, merchant, &keys, request.now).await?;
 
-        let mut recorded = Vec::with_capacity(request.changes.len());
+        // Decide everything in memory first. New changes sort after every stored one with the
+        // same occurred_at, so they get provisional sequences above any real one until the
+        // bulk insert assigns the real ones.
+        let mut recorded: Vec<RecordedChange> = Vec::with_capacity(request.changes.len());
+        let mut pending: Vec<PendingEntry> = Vec::new();
         let mut touched: Vec<CountKey> = Vec::new();
         for (index, (change, change_effects)) in request.changes.iter().zip(&planned).enumerate() {
             for (key, _) in change_effects {
@@ -173,19 +177,31 @@ impl Store {
             {
                 continue;
             }
-            let (seq, id) = insert_change(&tx, merchant, change, request).await?;
+            let position = (
+                change.occurred_at,
+                PROVISIONAL_SEQ_BASE + recorded.len() as i64,
+            );
             for (key, effect) in change_effects {
-                insert_entry(&tx, merchant, seq, change.occurred_at, key, *effect).await?;
-                let position = (change.occurred_at, seq);
                 let slot = counts.get_mut(key).expect("every touched count is locked");
-                let deltas_after = match effect {
+                let later = match effect {
                     Effect::Set(_) if slot.state.anchor.is_none_or(|a| position >= a) => {
-                        deltas_after(&tx, merchant, key, position).await?
+                        let mut later =
+                            stored_deltas_after(&tx, merchant, key, change.occurred_at).await?;
+                        later.extend(
+                            pending
+                                .iter()
+                                .filter(|p| &p.key == key && p.position > position)
+                                .filter_map(|p| match p.effect {
+                                    Effect::Delta(d) => Some(d),
+                                    Effect::Set(_) => None,
+                                }),
+                        );
+                        later
                     }
                     _ => Vec::new(),
                 };
                 let current = slot.existed.then_some(slot.state);
-                match apply_effect(current, *effect, position, || deltas_after) {
+                match apply_effect(current, *effect, position, || later) {
                     Ok(Some(next)) => {
                         slot.state = next;
                         slot.existed = true;
@@ -201,15 +217,41 @@ impl Store {
                         });
                     }
                 }
+                pending.push(PendingEntry {
+                    key: key.clone(),
+                    effect: *effect,
+                    position,
+                });
             }
             recorded.push(RecordedChange {
-                seq,
-                id,
+                seq: position.1,
+                id: new_id(),
                 change: change.clone(),
                 created_at: request.now,
                 source: request.source.clone(),
             });
         }
+
+        // Write the changes and their effects in bulk, then trade provisional sequences for
+        // the real ones.
+        insert_changes(&tx, merchant, &recorded, request).await?;
+        let real_seqs = stored_seqs(&tx, &recorded).await?;
+        let real = |provisional: i64| -> i64 {
+            usize::try_from(provisional - PROVISIONAL_SEQ_BASE)
+                .ok()
+                .and_then(|i| real_seqs.get(i).copied())
+                .unwrap_or(provisional)
+        };
+        insert_entries(&tx, merchant, &pending, &real).await?;
+        for slot in counts.values_mut() {
+            if let Some((occurred_at, seq)) = slot.state.anchor {
+                slot.state.anchor = Some((occurred_at, real(seq)));
+            }
+        }
+        for r in &mut recorded {
+            r.seq = real(r.seq);
+        }
+
         let mut current = Vec::with_capacity(touched.len());
         for key in &touched {
             let slot = &counts[key];
@@ -643,12 +685,68 @@ fn is_unchanged_count(
     }
 }
 
-async fn insert_change(
+/// Sequences above every real one, standing in for the sequences of a batch's new changes
+/// until they are inserted.
+const PROVISIONAL_SEQ_BASE: i64 = i64::MAX / 2;
+
+/// An effect decided in memory, written in bulk once the batch is decided.
+struct PendingEntry {
+    key: CountKey,
+    effect: Effect,
+    position: (i64, i64),
+}
+
+/// Inserts the batch's changes in one statement.
+async fn insert_changes(
     tx: &DatabaseTransaction,
     merchant: &MerchantId,
-    change: &NewChange,
+    recorded: &[RecordedChange],
     request: &BatchRequest,
-) -> Result<(i64, String), StoreError> {
+) -> Result<(), StoreError> {
+    if recorded.is_empty() {
+        return Ok(());
+    }
+    let rows = recorded.iter().map(|r| change_row(merchant, r, request));
+    inventory_change::Entity::insert_many(rows)
+        .exec_without_returning(tx)
+        .await?;
+    Ok(())
+}
+
+/// The real sequences of the recorded changes, in their order.
+async fn stored_seqs(
+    tx: &DatabaseTransaction,
+    recorded: &[RecordedChange],
+) -> Result<Vec<i64>, StoreError> {
+    if recorded.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, i64)> = inventory_change::Entity::find()
+        .select_only()
+        .column(inventory_change::Column::Id)
+        .column(inventory_change::Column::Seq)
+        .filter(inventory_change::Column::Id.is_in(recorded.iter().map(|r| r.id.clone())))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let by_id: HashMap<String, i64> = rows.into_iter().collect();
+    recorded
+        .iter()
+        .map(|r| {
+            by_id
+                .get(&r.id)
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("change {} vanished", r.id)))
+        })
+        .collect()
+}
+
+fn change_row(
+    merchant: &MerchantId,
+    recorded: &RecordedChange,
+    request: &BatchRequest,
+) -> inventory_change::ActiveModel {
+    let change = &recorded.change;
     let (location_id, to_location_id, from_state, to_state) = match &change.movement {
         ChangeMovement::Adjustment {
             from_state,
@@ -675,9 +773,8 @@ async fn insert_change(
         ),
     };
     let refs = &change.references;
-    let id = new_id();
-    let row = inventory_change::ActiveModel {
-        id: Set(id.clone()),
+    inventory_change::ActiveModel {
+        id: Set(recorded.id.clone()),
         merchant_id: Set(merchant.0.clone()),
         change_type: Set(change.movement.change_type().as_str().to_owned()),
         catalog_object_id: Set(change.catalog_object_id.clone()),
@@ -701,37 +798,36 @@ async fn insert_change(
         purchase_order_id: Set(refs.purchase_order_id.clone()),
         goods_receipt_id: Set(refs.goods_receipt_id.clone()),
         ..Default::default()
-    };
-    let seq = inventory_change::Entity::insert(row)
-        .exec(tx)
-        .await?
-        .last_insert_id;
-    Ok((seq, id))
+    }
 }
 
-async fn insert_entry(
+/// Inserts the batch's effects in one statement, with real sequences.
+async fn insert_entries(
     tx: &DatabaseTransaction,
     merchant: &MerchantId,
-    seq: i64,
-    occurred_at: i64,
-    key: &CountKey,
-    effect: Effect,
+    pending: &[PendingEntry],
+    real_seq: &impl Fn(i64) -> i64,
 ) -> Result<(), StoreError> {
-    let (kind, quantity) = match effect {
-        Effect::Delta(q) => (DELTA, q),
-        Effect::Set(q) => (SET, q),
-    };
-    let row = inventory_entry::ActiveModel {
-        change_seq: Set(seq),
-        merchant_id: Set(merchant.0.clone()),
-        catalog_object_id: Set(key.catalog_object_id.clone()),
-        location_id: Set(key.location_id.clone()),
-        state: Set(key.state.as_str().to_owned()),
-        effect: Set(kind.to_owned()),
-        quantity_units: Set(quantity.units()),
-        occurred_at: Set(occurred_at),
-    };
-    inventory_entry::Entity::insert(row)
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let rows = pending.iter().map(|p| {
+        let (kind, quantity) = match p.effect {
+            Effect::Delta(q) => (DELTA, q),
+            Effect::Set(q) => (SET, q),
+        };
+        inventory_entry::ActiveModel {
+            change_seq: Set(real_seq(p.position.1)),
+            merchant_id: Set(merchant.0.clone()),
+            catalog_object_id: Set(p.key.catalog_object_id.clone()),
+            location_id: Set(p.key.location_id.clone()),
+            state: Set(p.key.state.as_str().to_owned()),
+            effect: Set(kind.to_owned()),
+            quantity_units: Set(quantity.units()),
+            occurred_at: Set(p.position.0),
+        }
+    });
+    inventory_entry::Entity::insert_many(rows)
         .exec_without_returning(tx)
         .await?;
     Ok(())
@@ -746,12 +842,13 @@ fn entry_key_filter(merchant: &MerchantId, key: &CountKey) -> Condition {
         .add(E::State.eq(key.state.as_str()))
 }
 
-/// The deltas of a count positioned strictly after `position`.
-async fn deltas_after(
+/// The stored deltas of a count that occurred strictly after `occurred_at`: every stored
+/// change sorts before a new one with the same occurred_at.
+async fn stored_deltas_after(
     tx: &impl ConnectionTrait,
     merchant: &MerchantId,
     key: &CountKey,
-    (occurred_at, seq): (i64, i64),
+    occurred_at: i64,
 ) -> Result<Vec<Fixed5>, StoreError> {
     use inventory_entry::Column as E;
     let units: Vec<i64> = inventory_entry::Entity::find()
@@ -759,13 +856,7 @@ async fn deltas_after(
         .column(E::QuantityUnits)
         .filter(entry_key_filter(merchant, key))
         .filter(E::Effect.eq(DELTA))
-        .filter(
-            Condition::any().add(E::OccurredAt.gt(occurred_at)).add(
-                Condition::all()
-                    .add(E::OccurredAt.eq(occurred_at))
-                    .add(E::ChangeSeq.gt(seq)),
-            ),
-        )
+        .filter(E::OccurredAt.gt(occurred_at))
         .into_tuple()
         .all(tx)
         .await?;
