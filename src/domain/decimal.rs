@@ -48,11 +48,6 @@ impl Fixed5 {
         Fixed5(units)
     }
 
-    /// Builds a whole number, `None` if it does not fit.
-    pub fn from_whole(whole: i64) -> Option<Self> {
-        whole.checked_mul(UNITS_PER_WHOLE).map(Fixed5)
-    }
-
     /// The raw count of 10⁻⁵ units (what is stored).
     pub const fn units(self) -> i64 {
         self.0

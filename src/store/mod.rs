@@ -14,8 +14,8 @@ pub mod tokens;
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -66,11 +66,6 @@ impl Store {
     /// The underlying connection (for repositories and tests).
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
-    }
-
-    /// Which database this is.
-    pub fn backend(&self) -> DatabaseBackend {
-        self.db.get_database_backend()
     }
 
     /// Starts a read-write transaction that serialises with other writers: IMMEDIATE on
