@@ -10,12 +10,13 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::entity::{
-    idempotency_key, inventory_change, inventory_count, inventory_entry, inventory_item, location,
+    idempotency_key, inventory_change, inventory_count, inventory_count_update, inventory_entry,
+    inventory_item, location, merchant_feed,
 };
 use super::{MerchantId, Page, Store, StoreError, new_id};
 use crate::domain::decimal::Fixed5;
@@ -28,8 +29,10 @@ use crate::domain::location::LocationStatus;
 /// A change as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedChange {
-    /// Server sequence.
+    /// Server sequence (breaks ties of occurred_at).
     pub seq: i64,
+    /// Per-merchant feed sequence: gap-free, in commit order.
+    pub feed_seq: i64,
     /// Opaque id.
     pub id: String,
     /// The change.
@@ -38,6 +41,27 @@ pub struct RecordedChange {
     pub created_at: i64,
     /// Which application made it.
     pub source: ChangeSource,
+}
+
+/// A count that a committed change moved (the WatchInventoryCounts log).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountUpdate {
+    /// Feed sequence of the change that caused it.
+    pub feed_seq: i64,
+    /// Position among that change's updates.
+    pub ordinal: i32,
+    /// Which count.
+    pub key: CountKey,
+    /// Quantity before; `None` if the count did not exist.
+    pub previous: Option<Fixed5>,
+    /// Quantity after.
+    pub quantity: Fixed5,
+    /// Server time of the change, µs.
+    pub calculated_at: i64,
+    /// Id of the change.
+    pub change_id: String,
+    /// Type of the change.
+    pub change_type: ChangeType,
 }
 
 /// A current count.
@@ -165,6 +189,7 @@ impl Store {
         // bulk insert assigns the real ones.
         let mut recorded: Vec<RecordedChange> = Vec::with_capacity(request.changes.len());
         let mut pending: Vec<PendingEntry> = Vec::new();
+        let mut updates: Vec<PendingUpdate> = Vec::new();
         let mut touched: Vec<CountKey> = Vec::new();
         for (index, (change, change_effects)) in request.changes.iter().zip(&planned).enumerate() {
             for (key, _) in change_effects {
@@ -203,6 +228,12 @@ impl Store {
                 let current = slot.existed.then_some(slot.state);
                 match apply_effect(current, *effect, position, || later) {
                     Ok(Some(next)) => {
+                        updates.push(PendingUpdate {
+                            change: recorded.len(),
+                            key: key.clone(),
+                            previous: current.map(|c| c.quantity),
+                            quantity: next.quantity,
+                        });
                         slot.state = next;
                         slot.existed = true;
                         slot.calculated_at = request.now;
@@ -225,6 +256,7 @@ impl Store {
             }
             recorded.push(RecordedChange {
                 seq: position.1,
+                feed_seq: 0,
                 id: new_id(),
                 change: change.clone(),
                 created_at: request.now,
@@ -233,7 +265,11 @@ impl Store {
         }
 
         // Write the changes and their effects in bulk, then trade provisional sequences for
-        // the real ones.
+        // the real ones. The feed sequence is claimed last: its lock is held only briefly.
+        let first_feed_seq = claim_feed_sequences(&tx, merchant, recorded.len()).await?;
+        for (offset, r) in recorded.iter_mut().enumerate() {
+            r.feed_seq = first_feed_seq + offset as i64;
+        }
         insert_changes(&tx, merchant, &recorded, request).await?;
         let real_seqs = stored_seqs(&tx, &recorded).await?;
         let real = |provisional: i64| -> i64 {
@@ -251,6 +287,7 @@ impl Store {
         for r in &mut recorded {
             r.seq = real(r.seq);
         }
+        insert_count_updates(&tx, merchant, &updates, &recorded, request.now).await?;
 
         let mut current = Vec::with_capacity(touched.len());
         for key in &touched {
@@ -376,6 +413,91 @@ impl Store {
             .all(self.connection())
             .await?;
         Page::from_overfetch(rows, limit).try_map(count_from_row)
+    }
+
+    /// The merchant's last feed sequence (0 before the first change).
+    pub async fn feed_head(&self, merchant: &MerchantId) -> Result<i64, StoreError> {
+        Ok(merchant_feed::Entity::find_by_id(merchant.0.clone())
+            .one(self.connection())
+            .await?
+            .map_or(0, |f| f.last_seq))
+    }
+
+    /// Up to `limit` committed changes after feed sequence `after`, in feed order.
+    pub async fn feed_changes(
+        &self,
+        merchant: &MerchantId,
+        query: &ChangeQuery,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<RecordedChange>, StoreError> {
+        use inventory_change::Column as C;
+        let rows = inventory_change::Entity::find()
+            .filter(C::MerchantId.eq(&merchant.0))
+            .filter(C::FeedSeq.gt(after))
+            .filter(change_filter(query))
+            .order_by_asc(C::FeedSeq)
+            .limit(limit)
+            .all(self.connection())
+            .await?;
+        rows.into_iter().map(change_from_row).collect()
+    }
+
+    /// Up to `limit` count updates after position `after` (feed sequence, ordinal), in
+    /// feed order.
+    pub async fn feed_count_updates(
+        &self,
+        merchant: &MerchantId,
+        query: &CountQuery,
+        after: (i64, i32),
+        limit: u64,
+    ) -> Result<Vec<CountUpdate>, StoreError> {
+        use inventory_count_update::Column as U;
+        let mut select = inventory_count_update::Entity::find()
+            .filter(U::MerchantId.eq(&merchant.0))
+            .filter(
+                Condition::any().add(U::FeedSeq.gt(after.0)).add(
+                    Condition::all()
+                        .add(U::FeedSeq.eq(after.0))
+                        .add(U::Ordinal.gt(after.1)),
+                ),
+            );
+        if !query.catalog_object_ids.is_empty() {
+            select = select.filter(U::CatalogObjectId.is_in(query.catalog_object_ids.clone()));
+        }
+        if !query.location_ids.is_empty() {
+            select = select.filter(U::LocationId.is_in(query.location_ids.clone()));
+        }
+        if !query.states.is_empty() {
+            select = select.filter(U::State.is_in(query.states.iter().map(|s| s.as_str())));
+        }
+        let rows = select
+            .order_by_asc(U::FeedSeq)
+            .order_by_asc(U::Ordinal)
+            .limit(limit)
+            .all(self.connection())
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let change_type = ChangeType::from_stored(&row.change_type).ok_or_else(|| {
+                    StoreError::Corrupt(format!("change type {:?}", row.change_type))
+                })?;
+                Ok(CountUpdate {
+                    feed_seq: row.feed_seq,
+                    ordinal: row.ordinal,
+                    key: CountKey {
+                        catalog_object_id: row.catalog_object_id,
+                        location_id: row.location_id,
+                        state: parse_state(&row.state)?,
+                    },
+                    previous: row.previous_units.map(Fixed5::from_units),
+                    quantity: Fixed5::from_units(row.quantity_units),
+                    calculated_at: row.calculated_at,
+                    change_id: row.change_id,
+                    change_type,
+                })
+            })
+            .collect()
     }
 
     /// Recomputes every count from its entries and returns each one that differs from the
@@ -696,6 +818,103 @@ struct PendingEntry {
     position: (i64, i64),
 }
 
+/// A count moved by a change of the batch, logged for WatchInventoryCounts.
+struct PendingUpdate {
+    /// Index of the change in the batch's recorded changes.
+    change: usize,
+    key: CountKey,
+    previous: Option<Fixed5>,
+    quantity: Fixed5,
+}
+
+/// Name of the PostgreSQL notification channel that announces committed changes.
+pub const FEED_CHANNEL: &str = "stockledger_feed";
+
+/// Hands out `n` consecutive feed sequences for the merchant and returns the first. The row
+/// lock is held until commit, so sequences are gap-free and ordered as commits are, however
+/// many replicas write. On PostgreSQL it also queues a notification, delivered on commit.
+async fn claim_feed_sequences(
+    tx: &DatabaseTransaction,
+    merchant: &MerchantId,
+    n: usize,
+) -> Result<i64, StoreError> {
+    use merchant_feed::Column as F;
+    if n == 0 {
+        return Ok(0);
+    }
+    let head = merchant_feed::ActiveModel {
+        merchant_id: Set(merchant.0.clone()),
+        last_seq: Set(0),
+    };
+    merchant_feed::Entity::insert(head)
+        .on_conflict(OnConflict::column(F::MerchantId).do_nothing().to_owned())
+        .exec_without_returning(tx)
+        .await?;
+    let last = merchant_feed::Entity::find_by_id(merchant.0.clone())
+        .lock(LockType::Update)
+        .one(tx)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("feed head vanished".into()))?
+        .last_seq;
+    merchant_feed::Entity::update_many()
+        .col_expr(F::LastSeq, Expr::value(last + n as i64))
+        .filter(F::MerchantId.eq(&merchant.0))
+        .exec(tx)
+        .await?;
+    if tx.get_database_backend() == DatabaseBackend::Postgres {
+        tx.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [FEED_CHANNEL.into(), merchant.0.clone().into()],
+        ))
+        .await?;
+    }
+    Ok(last + 1)
+}
+
+async fn insert_count_updates(
+    tx: &DatabaseTransaction,
+    merchant: &MerchantId,
+    updates: &[PendingUpdate],
+    recorded: &[RecordedChange],
+    now: i64,
+) -> Result<(), StoreError> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let mut ordinal = 0;
+    let mut previous_change = usize::MAX;
+    let rows: Vec<_> = updates
+        .iter()
+        .map(|u| {
+            ordinal = if u.change == previous_change {
+                ordinal + 1
+            } else {
+                0
+            };
+            previous_change = u.change;
+            let change = &recorded[u.change];
+            inventory_count_update::ActiveModel {
+                merchant_id: Set(merchant.0.clone()),
+                feed_seq: Set(change.feed_seq),
+                ordinal: Set(ordinal),
+                catalog_object_id: Set(u.key.catalog_object_id.clone()),
+                location_id: Set(u.key.location_id.clone()),
+                state: Set(u.key.state.as_str().to_owned()),
+                previous_units: Set(u.previous.map(Fixed5::units)),
+                quantity_units: Set(u.quantity.units()),
+                calculated_at: Set(now),
+                change_id: Set(change.id.clone()),
+                change_type: Set(change.change.movement.change_type().as_str().to_owned()),
+            }
+        })
+        .collect();
+    inventory_count_update::Entity::insert_many(rows)
+        .exec_without_returning(tx)
+        .await?;
+    Ok(())
+}
+
 /// Inserts the batch's changes in one statement.
 async fn insert_changes(
     tx: &DatabaseTransaction,
@@ -774,6 +993,7 @@ fn change_row(
     };
     let refs = &change.references;
     inventory_change::ActiveModel {
+        feed_seq: Set(recorded.feed_seq),
         id: Set(recorded.id.clone()),
         merchant_id: Set(merchant.0.clone()),
         change_type: Set(change.movement.change_type().as_str().to_owned()),
@@ -953,6 +1173,7 @@ fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, Store
             });
     Ok(RecordedChange {
         seq: row.seq,
+        feed_seq: row.feed_seq,
         id: row.id,
         change: NewChange {
             movement,

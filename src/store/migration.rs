@@ -258,6 +258,7 @@ impl MigrationName for CreateLedger {
 enum InventoryChanges {
     Table,
     Seq,
+    FeedSeq,
     Id,
     MerchantId,
     ChangeType,
@@ -310,6 +311,29 @@ enum InventoryCounts {
 }
 
 #[derive(DeriveIden)]
+enum MerchantFeeds {
+    Table,
+    MerchantId,
+    LastSeq,
+}
+
+#[derive(DeriveIden)]
+enum InventoryCountUpdates {
+    Table,
+    MerchantId,
+    FeedSeq,
+    Ordinal,
+    CatalogObjectId,
+    LocationId,
+    State,
+    PreviousUnits,
+    QuantityUnits,
+    CalculatedAt,
+    ChangeId,
+    ChangeType,
+}
+
+#[derive(DeriveIden)]
 enum IdempotencyKeys {
     Table,
     MerchantId,
@@ -342,6 +366,7 @@ impl MigrationTrait for CreateLedger {
                             .auto_increment()
                             .primary_key(),
                     )
+                    .col(bigint(C::FeedSeq))
                     .col(text(C::Id).unique_key().to_owned())
                     .col(text(C::MerchantId))
                     .col(text(C::ChangeType))
@@ -381,6 +406,17 @@ impl MigrationTrait for CreateLedger {
                     .col(C::MerchantId)
                     .col(C::OccurredAt)
                     .col(C::Seq)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("inventory_changes_feed_key")
+                    .table(C::Table)
+                    .col(C::MerchantId)
+                    .col(C::FeedSeq)
+                    .unique()
                     .to_owned(),
             )
             .await?;
@@ -468,6 +504,41 @@ impl MigrationTrait for CreateLedger {
                     .table(N::Table)
                     .col(N::MerchantId)
                     .col(N::CalculatedAt)
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(MerchantFeeds::Table)
+                    .col(text(MerchantFeeds::MerchantId).primary_key().to_owned())
+                    .col(bigint(MerchantFeeds::LastSeq))
+                    .to_owned(),
+            )
+            .await?;
+        use InventoryCountUpdates as U;
+        manager
+            .create_table(
+                Table::create()
+                    .table(U::Table)
+                    .col(text(U::MerchantId))
+                    .col(bigint(U::FeedSeq))
+                    .col(ColumnDef::new(U::Ordinal).integer().not_null())
+                    .col(text(U::CatalogObjectId))
+                    .col(text(U::LocationId))
+                    .col(text(U::State))
+                    .col(ColumnDef::new(U::PreviousUnits).big_integer().null())
+                    .col(bigint(U::QuantityUnits))
+                    .col(bigint(U::CalculatedAt))
+                    .col(text(U::ChangeId))
+                    .col(text(U::ChangeType))
+                    .primary_key(
+                        Index::create()
+                            .col(U::MerchantId)
+                            .col(U::FeedSeq)
+                            .col(U::Ordinal),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -9,6 +9,8 @@ pub struct Model {
     /// Server sequence: breaks ties of equal occurred_at.
     #[sea_orm(primary_key)]
     pub seq: i64,
+    /// Per-merchant feed sequence: gap-free, in commit order.
+    pub feed_seq: i64,
     /// Opaque id (UUID v7 text).
     pub id: String,
     /// Owning merchant.
