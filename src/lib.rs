@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod feed;
 pub mod proto;
 pub mod server;
 pub mod store;

@@ -11,6 +11,7 @@ use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::locations::LocationApi;
 use crate::auth::AuthLayer;
+use crate::feed::{self, Feed};
 use crate::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
@@ -64,7 +65,14 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
-    let inventory = InventoryServiceServer::new(InventoryApi::new(store.clone()));
+    let feed = Feed::new();
+    feed::spawn_listener(&store, feed.clone());
+    let inventory = InventoryServiceServer::new(InventoryApi::new(store.clone(), feed.clone()));
+    // Live feeds never end by themselves: end them first so that shutdown can complete.
+    let shutdown = async move {
+        shutdown.await;
+        feed.close();
+    };
     let items = InventoryItemServiceServer::new(InventoryItemApi::new(store.clone()));
     let locations = LocationServiceServer::new(LocationApi::new(store.clone()));
 

@@ -1,7 +1,8 @@
 //! InventoryService: the ledger's RPCs. Decode, validate with the domain, call the store,
-//! encode. The live feeds (Watch*) answer UNIMPLEMENTED until the feed lands.
+//! encode; the live feeds run in [`super::watch`].
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use futures::Stream;
 use prost::Message;
@@ -16,9 +17,10 @@ use super::ledger_wire::{
     states_filter, transfer_to_wire, types_filter,
 };
 use super::paging::{encode_cursor, page_limit, resolve_cursor};
-use super::{ApiError, caller};
+use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::ledger::{ChangeType, MAX_CHANGES_PER_BATCH, validate_change};
+use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
 use crate::store::ledger::{
     BatchOutcome, BatchRequest, ChangeQuery, CountPosition, CountQuery, CountRecord, HistoryKey,
@@ -40,17 +42,55 @@ const STREAM_BUFFER: usize = 32;
 const CHANGES_CURSOR: &str = "inventory_changes";
 const COUNTS_CURSOR: &str = "inventory_counts";
 
-/// Serves InventoryService from a [`Store`].
+/// Serves InventoryService from a [`Store`], announcing commits on a [`Feed`].
 #[derive(Clone, Debug)]
 pub struct InventoryApi {
     store: Store,
+    feed: Arc<Feed>,
 }
 
 impl InventoryApi {
-    /// A service over `store`.
-    pub fn new(store: Store) -> Self {
-        InventoryApi { store }
+    /// A service over `store` whose watchers follow `feed`.
+    pub fn new(store: Store, feed: Arc<Feed>) -> Self {
+        InventoryApi { store, feed }
     }
+}
+
+/// Where a watch starts: after the resume token's position, at the beginning, or now.
+fn watch_start<F, K>(
+    kind: &str,
+    merchant: &MerchantId,
+    resume_token: &str,
+    start: i32,
+    filters: F,
+    beginning: K,
+    now: impl FnOnce() -> K,
+) -> Result<(F, K), Violation>
+where
+    F: serde::de::DeserializeOwned + PartialEq + Default,
+    K: serde::de::DeserializeOwned,
+{
+    let start = pb::WatchStart::try_from(start).map_err(|_| {
+        Violation::new("start", reasons::INVALID_ENUM_VALUE, "must be a WatchStart")
+    })?;
+    if !resume_token.is_empty() {
+        if start != pb::WatchStart::Unspecified {
+            return Err(Violation::invalid(
+                "start",
+                "must be left unspecified with a resume_token",
+            ));
+        }
+        let (filters, after) = resolve_cursor::<F, K>(kind, merchant, resume_token, filters)
+            .map_err(|v| Violation {
+                field: "resume_token".into(),
+                ..v
+            })?;
+        return Ok((filters, after.expect("a token carries a position")));
+    }
+    Ok(match start {
+        pb::WatchStart::Beginning => (filters, beginning),
+        pb::WatchStart::Now | pb::WatchStart::Unspecified => (filters, now()),
+    })
 }
 
 fn batch_response(
@@ -235,6 +275,7 @@ impl InventoryService for InventoryApi {
             })
             .await
             .map_err(batch_error)?;
+        self.feed.notify();
         let response = match outcome {
             BatchOutcome::Applied { changes, counts } => batch_response(&changes, &counts),
             BatchOutcome::Replayed(bytes) => {
@@ -414,18 +455,84 @@ impl InventoryService for InventoryApi {
 
     async fn watch_inventory_changes(
         &self,
-        _: Request<pb::WatchInventoryChangesRequest>,
+        request: Request<pb::WatchInventoryChangesRequest>,
     ) -> Result<Response<Self::WatchInventoryChangesStream>, Status> {
-        Err(ApiError::Unimplemented("WatchInventoryChanges").into())
+        let merchant = caller(&request)?.merchant;
+        let req = request.get_ref();
+        let requested = change_query(
+            &req.catalog_object_ids,
+            &req.location_ids,
+            &req.types,
+            &req.states,
+            &None,
+            &None,
+        )?;
+        let head = self
+            .store
+            .feed_head(&merchant)
+            .await
+            .map_err(ApiError::from)?;
+        let (query, after) = watch_start(
+            watch::CHANGES_TOKEN,
+            &merchant,
+            &req.resume_token,
+            req.start,
+            requested,
+            0i64,
+            || head,
+        )?;
+        let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
+        tokio::spawn(watch::follow_changes(
+            self.store.clone(),
+            self.feed.clone(),
+            merchant,
+            query,
+            after,
+            sender,
+        ));
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 
     type WatchInventoryCountsStream = ResponseStream<pb::WatchInventoryCountsResponse>;
 
     async fn watch_inventory_counts(
         &self,
-        _: Request<pb::WatchInventoryCountsRequest>,
+        request: Request<pb::WatchInventoryCountsRequest>,
     ) -> Result<Response<Self::WatchInventoryCountsStream>, Status> {
-        Err(ApiError::Unimplemented("WatchInventoryCounts").into())
+        let merchant = caller(&request)?.merchant;
+        let req = request.get_ref();
+        check_id_list("catalog_object_ids", &req.catalog_object_ids)?;
+        check_id_list("location_ids", &req.location_ids)?;
+        let requested = CountQuery {
+            catalog_object_ids: req.catalog_object_ids.clone(),
+            location_ids: req.location_ids.clone(),
+            states: states_filter("states", &req.states)?,
+            updated_after: None,
+        };
+        let head = self
+            .store
+            .feed_head(&merchant)
+            .await
+            .map_err(ApiError::from)?;
+        let (query, after) = watch_start(
+            watch::COUNTS_TOKEN,
+            &merchant,
+            &req.resume_token,
+            req.start,
+            requested,
+            (0i64, -1i32),
+            || (head, i32::MAX),
+        )?;
+        let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
+        tokio::spawn(watch::follow_counts(
+            self.store.clone(),
+            self.feed.clone(),
+            merchant,
+            query,
+            after,
+            sender,
+        ));
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 }
 

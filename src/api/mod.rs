@@ -9,6 +9,7 @@ pub mod items;
 pub mod ledger_wire;
 pub mod locations;
 pub mod paging;
+pub mod watch;
 
 use tonic::{Request, Status};
 

@@ -165,6 +165,12 @@ impl TestServer {
         self.stop_in_place().await;
     }
 
+    /// Another server (a replica) on the same database.
+    pub async fn replica(&self) -> TestServer {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        Self::start_on(self.database_url.clone(), dir).await
+    }
+
     /// Stops the server and starts a new one on the same database.
     pub async fn restart(mut self) -> TestServer {
         self.stop_in_place().await;

@@ -1,0 +1,177 @@
+//! The live feeds behind WatchInventoryChanges and WatchInventoryCounts: each watcher reads
+//! the durable log from its position in feed order, sends through a bounded channel, and
+//! waits for the commit signal when it has caught up.
+//!
+//! Backpressure: a watcher that stops reading fills its channel; its task then waits on the
+//! channel, holding no database connection, and at most one page plus the channel is in
+//! memory for it. When it reads again it is caught up from the durable log. On shutdown
+//! each stream ends with UNAVAILABLE; resuming from the last token loses nothing.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tonic::Status;
+
+use super::ApiError;
+use super::ledger_wire::{CATALOG_OBJECT_TYPE, change_to_wire, change_type_to_wire, state_to_wire};
+use super::paging::encode_cursor;
+use crate::api::convert::timestamp_from_micros;
+use crate::feed::{Feed, POLL_INTERVAL};
+use crate::proto::v1 as pb;
+use crate::store::ledger::{ChangeQuery, CountQuery};
+use crate::store::{MerchantId, Store};
+
+/// Cursor kind of WatchInventoryChanges resume tokens.
+pub const CHANGES_TOKEN: &str = "watch_inventory_changes";
+/// Cursor kind of WatchInventoryCounts resume tokens.
+pub const COUNTS_TOKEN: &str = "watch_inventory_counts";
+/// Messages buffered per watcher.
+pub const WATCH_BUFFER: usize = 64;
+/// Rows read per query.
+const PAGE: u64 = 256;
+
+/// What woke a caught-up watcher.
+enum Wake {
+    /// Something may have been committed: read again.
+    Read,
+    /// The server is shutting down.
+    Closing,
+    /// The client went away.
+    Gone,
+}
+
+async fn wait_for_commit<T>(
+    generation: &mut tokio::sync::watch::Receiver<u64>,
+    closing: &mut tokio::sync::watch::Receiver<bool>,
+    sender: &mpsc::Sender<T>,
+) -> Wake {
+    tokio::select! {
+        _ = generation.changed() => Wake::Read,
+        _ = tokio::time::sleep(POLL_INTERVAL) => Wake::Read,
+        _ = closing.wait_for(|c| *c) => Wake::Closing,
+        _ = sender.closed() => Wake::Gone,
+    }
+}
+
+fn shutting_down(token: &str) -> Status {
+    Status::unavailable(format!(
+        "the server is shutting down; resume with resume_token {token:?}"
+    ))
+}
+
+/// Streams committed changes after feed sequence `after`, for ever.
+pub async fn follow_changes(
+    store: Store,
+    feed: Arc<Feed>,
+    merchant: MerchantId,
+    query: ChangeQuery,
+    mut after: i64,
+    sender: mpsc::Sender<Result<pb::WatchInventoryChangesResponse, Status>>,
+) {
+    let mut generation = feed.subscribe();
+    let mut closing = feed.closing();
+    let mut last_token = encode_cursor(CHANGES_TOKEN, &merchant, &query, &after);
+    loop {
+        generation.borrow_and_update();
+        let page = match store.feed_changes(&merchant, &query, after, PAGE).await {
+            Ok(page) => page,
+            Err(err) => {
+                sender.send(Err(ApiError::from(err).into())).await.ok();
+                return;
+            }
+        };
+        let full = page.len() as u64 == PAGE;
+        for recorded in page {
+            after = recorded.feed_seq;
+            last_token = encode_cursor(CHANGES_TOKEN, &merchant, &query, &after);
+            let message = pb::WatchInventoryChangesResponse {
+                change: Some(change_to_wire(&recorded)),
+                sequence: u64::try_from(recorded.feed_seq).unwrap_or_default(),
+                resume_token: last_token.clone(),
+            };
+            tokio::select! {
+                sent = sender.send(Ok(message)) => if sent.is_err() { return },
+                _ = closing.wait_for(|c| *c) => {
+                    sender.try_send(Err(shutting_down(&last_token))).ok();
+                    return;
+                }
+            }
+        }
+        if full {
+            continue;
+        }
+        match wait_for_commit(&mut generation, &mut closing, &sender).await {
+            Wake::Read => {}
+            Wake::Closing => {
+                sender.send(Err(shutting_down(&last_token))).await.ok();
+                return;
+            }
+            Wake::Gone => return,
+        }
+    }
+}
+
+/// Streams count updates after position `after` (feed sequence, ordinal), for ever.
+pub async fn follow_counts(
+    store: Store,
+    feed: Arc<Feed>,
+    merchant: MerchantId,
+    query: CountQuery,
+    mut after: (i64, i32),
+    sender: mpsc::Sender<Result<pb::WatchInventoryCountsResponse, Status>>,
+) {
+    let mut generation = feed.subscribe();
+    let mut closing = feed.closing();
+    let mut last_token = encode_cursor(COUNTS_TOKEN, &merchant, &query, &after);
+    loop {
+        generation.borrow_and_update();
+        let page = match store
+            .feed_count_updates(&merchant, &query, after, PAGE)
+            .await
+        {
+            Ok(page) => page,
+            Err(err) => {
+                sender.send(Err(ApiError::from(err).into())).await.ok();
+                return;
+            }
+        };
+        let full = page.len() as u64 == PAGE;
+        for update in page {
+            after = (update.feed_seq, update.ordinal);
+            last_token = encode_cursor(COUNTS_TOKEN, &merchant, &query, &after);
+            let message = pb::WatchInventoryCountsResponse {
+                update: Some(pb::InventoryCountUpdate {
+                    catalog_object_id: update.key.catalog_object_id,
+                    catalog_object_type: CATALOG_OBJECT_TYPE.into(),
+                    state: state_to_wire(update.key.state),
+                    location_id: update.key.location_id,
+                    previous_quantity: update.previous.map(|q| q.to_string()).unwrap_or_default(),
+                    quantity: update.quantity.to_string(),
+                    calculated_at: Some(timestamp_from_micros(update.calculated_at)),
+                    change_id: update.change_id,
+                    change_type: change_type_to_wire(update.change_type).into(),
+                }),
+                sequence: u64::try_from(update.feed_seq).unwrap_or_default(),
+                resume_token: last_token.clone(),
+            };
+            tokio::select! {
+                sent = sender.send(Ok(message)) => if sent.is_err() { return },
+                _ = closing.wait_for(|c| *c) => {
+                    sender.try_send(Err(shutting_down(&last_token))).ok();
+                    return;
+                }
+            }
+        }
+        if full {
+            continue;
+        }
+        match wait_for_commit(&mut generation, &mut closing, &sender).await {
+            Wake::Read => {}
+            Wake::Closing => {
+                sender.send(Err(shutting_down(&last_token))).await.ok();
+                return;
+            }
+            Wake::Gone => return,
+        }
+    }
+}
