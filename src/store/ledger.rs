@@ -289,16 +289,15 @@ impl Store {
         }
         insert_count_updates(&tx, merchant, &updates, &recorded, request.now).await?;
 
-        let mut current = Vec::with_capacity(touched.len());
-        for key in &touched {
-            let slot = &counts[key];
-            save_count(&tx, merchant, key, slot).await?;
-            current.push(CountRecord {
+        save_counts(&tx, merchant, &touched, &counts).await?;
+        let current: Vec<CountRecord> = touched
+            .iter()
+            .map(|key| CountRecord {
                 key: key.clone(),
-                quantity: slot.state.quantity,
-                calculated_at: slot.calculated_at,
-            });
-        }
+                quantity: counts[key].state.quantity,
+                calculated_at: counts[key].calculated_at,
+            })
+            .collect();
         let response = encode(&recorded, &current);
         idempotency_key::Entity::update_many()
             .col_expr(idempotency_key::Column::Response, Expr::value(response))
@@ -1083,26 +1082,42 @@ async fn stored_deltas_after(
     Ok(units.into_iter().map(Fixed5::from_units).collect())
 }
 
-async fn save_count(
+/// Writes every touched count in one statement (the rows exist and are locked).
+async fn save_counts(
     tx: &DatabaseTransaction,
     merchant: &MerchantId,
-    key: &CountKey,
-    slot: &CountSlot,
+    keys: &[CountKey],
+    counts: &HashMap<CountKey, CountSlot>,
 ) -> Result<(), StoreError> {
     use inventory_count::Column as N;
-    inventory_count::Entity::update_many()
-        .col_expr(N::QuantityUnits, Expr::value(slot.state.quantity.units()))
-        .col_expr(N::CalculatedAt, Expr::value(slot.calculated_at))
-        .col_expr(
-            N::AnchorOccurredAt,
-            Expr::value(slot.state.anchor.map(|a| a.0)),
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let rows = keys.iter().map(|key| {
+        let slot = &counts[key];
+        inventory_count::ActiveModel {
+            merchant_id: Set(merchant.0.clone()),
+            catalog_object_id: Set(key.catalog_object_id.clone()),
+            location_id: Set(key.location_id.clone()),
+            state: Set(key.state.as_str().to_owned()),
+            quantity_units: Set(slot.state.quantity.units()),
+            calculated_at: Set(slot.calculated_at),
+            anchor_occurred_at: Set(slot.state.anchor.map(|a| a.0)),
+            anchor_seq: Set(slot.state.anchor.map(|a| a.1)),
+        }
+    });
+    inventory_count::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([N::MerchantId, N::CatalogObjectId, N::LocationId, N::State])
+                .update_columns([
+                    N::QuantityUnits,
+                    N::CalculatedAt,
+                    N::AnchorOccurredAt,
+                    N::AnchorSeq,
+                ])
+                .to_owned(),
         )
-        .col_expr(N::AnchorSeq, Expr::value(slot.state.anchor.map(|a| a.1)))
-        .filter(N::MerchantId.eq(&merchant.0))
-        .filter(N::CatalogObjectId.eq(&key.catalog_object_id))
-        .filter(N::LocationId.eq(&key.location_id))
-        .filter(N::State.eq(key.state.as_str()))
-        .exec(tx)
+        .exec_without_returning(tx)
         .await?;
     Ok(())
 }
