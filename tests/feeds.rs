@@ -208,3 +208,77 @@ on_both_backends! {
         assert_verified(&server).await;
     }
 }
+
+/// A second `stockledger serve` process on the same database.
+struct ProcessReplica {
+    child: std::process::Child,
+    clients: common::Clients,
+}
+
+impl ProcessReplica {
+    async fn start(server: &TestServer) -> ProcessReplica {
+        let port = common::free_port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_stockledger"))
+            .args([
+                "serve",
+                "--no-dev-token",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("DATABASE_URL", &server.database_url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting a replica process");
+        common::wait_for_port(port);
+        let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        ProcessReplica {
+            child,
+            clients: common::Clients::new(&channel, &server.token),
+        }
+    }
+}
+
+impl Drop for ProcessReplica {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+on_both_backends! {
+    async fn a_killed_replica_process_loses_nothing_for_its_watchers(server) {
+        let mut server = server;
+        let (l, i) = (location(&mut server, "Shop").await, item(&mut server, "P").await);
+        let mut replica = ProcessReplica::start(&server).await;
+
+        // Writes through the separate process reach a watcher of this server.
+        let mut here = watch(&server, WatchInventoryChangesRequest::default()).await;
+        let mut there = replica.clients.inventory.watch_inventory_changes(from_beginning()).await.unwrap().into_inner();
+        let mut written = Vec::new();
+        for n in 0..10 {
+            let target = if n % 2 == 0 { &mut replica.clients.inventory } else { &mut server.inventory };
+            let r = target.batch_change_inventory(batch(vec![adjust(&i, &l, S::None, S::InStock, "1")])).await.unwrap().into_inner();
+            written.push(change_id(&r.changes[0]));
+        }
+        let seen_here: Vec<String> = take(&mut here, 10).await.iter().map(|m| change_id(m.change.as_ref().unwrap())).collect();
+        assert_eq!(seen_here, written, "both processes' writes, in commit order");
+
+        // Kill the replica hard mid-stream, keep writing, and resume elsewhere from the last token.
+        let read_before_kill = take(&mut there, 4).await;
+        drop(replica);
+        for _ in 0..3 {
+            let r = apply(&mut server, vec![adjust(&i, &l, S::None, S::InStock, "1")]).await;
+            written.push(change_id(&r.changes[0]));
+        }
+        let token = read_before_kill.last().unwrap().resume_token.clone();
+        let mut resumed = watch(&server, WatchInventoryChangesRequest { resume_token: token, ..Default::default() }).await;
+        let rest: Vec<String> = take(&mut resumed, 9).await.iter().map(|m| change_id(m.change.as_ref().unwrap())).collect();
+        assert_eq!(rest, written[4..], "exactly the changes after the last one read");
+        assert_verified(&server).await;
+    }
+}
