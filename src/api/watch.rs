@@ -18,8 +18,8 @@ use super::paging::encode_cursor;
 use crate::api::convert::timestamp_from_micros;
 use crate::feed::{Feed, POLL_INTERVAL};
 use crate::proto::v1 as pb;
-use crate::store::ledger::{ChangeQuery, CountQuery};
-use crate::store::{MerchantId, Store};
+use crate::store::ledger::{ChangeQuery, CountQuery, CountUpdate, RecordedChange};
+use crate::store::{MerchantId, Store, StoreError};
 
 /// Cursor kind of WatchInventoryChanges resume tokens.
 pub const CHANGES_TOKEN: &str = "watch_inventory_changes";
@@ -59,21 +59,27 @@ fn shutting_down(token: &str) -> Status {
     ))
 }
 
-/// Streams committed changes after feed sequence `after`, for ever.
-pub async fn follow_changes(
-    store: Store,
+/// The loop every watcher runs: read the log after `after`, send each message, and when
+/// caught up wait for the commit signal. `fetch` reads one page after a position;
+/// `position` tells a row's position and `message` builds its message with its resume token.
+async fn follow<Row, Msg, Pos, Fut>(
     feed: Arc<Feed>,
-    merchant: MerchantId,
-    query: ChangeQuery,
-    mut after: i64,
-    sender: mpsc::Sender<Result<pb::WatchInventoryChangesResponse, Status>>,
-) {
+    sender: mpsc::Sender<Result<Msg, Status>>,
+    mut after: Pos,
+    token: impl Fn(&Pos) -> String,
+    fetch: impl Fn(Pos) -> Fut,
+    position: impl Fn(&Row) -> Pos,
+    message: impl Fn(Row, String) -> Msg,
+) where
+    Pos: Copy,
+    Fut: std::future::Future<Output = Result<Vec<Row>, StoreError>>,
+{
     let mut generation = feed.subscribe();
     let mut closing = feed.closing();
-    let mut last_token = encode_cursor(CHANGES_TOKEN, &merchant, &query, &after);
+    let mut last_token = token(&after);
     loop {
         generation.borrow_and_update();
-        let page = match store.feed_changes(&merchant, &query, after, PAGE).await {
+        let page = match fetch(after).await {
             Ok(page) => page,
             Err(err) => {
                 sender.send(Err(ApiError::from(err).into())).await.ok();
@@ -81,16 +87,12 @@ pub async fn follow_changes(
             }
         };
         let full = page.len() as u64 == PAGE;
-        for recorded in page {
-            after = recorded.feed_seq;
-            last_token = encode_cursor(CHANGES_TOKEN, &merchant, &query, &after);
-            let message = pb::WatchInventoryChangesResponse {
-                change: Some(change_to_wire(&recorded)),
-                sequence: u64::try_from(recorded.feed_seq).unwrap_or_default(),
-                resume_token: last_token.clone(),
-            };
+        for row in page {
+            after = position(&row);
+            last_token = token(&after);
+            let msg = message(row, last_token.clone());
             tokio::select! {
-                sent = sender.send(Ok(message)) => if sent.is_err() { return },
+                sent = sender.send(Ok(msg)) => if sent.is_err() { return },
                 _ = closing.wait_for(|c| *c) => {
                     sender.try_send(Err(shutting_down(&last_token))).ok();
                     return;
@@ -111,67 +113,61 @@ pub async fn follow_changes(
     }
 }
 
+/// Streams committed changes after feed sequence `after`, for ever.
+pub async fn follow_changes(
+    store: Store,
+    feed: Arc<Feed>,
+    merchant: MerchantId,
+    query: ChangeQuery,
+    after: i64,
+    sender: mpsc::Sender<Result<pb::WatchInventoryChangesResponse, Status>>,
+) {
+    let token = |at: &i64| encode_cursor(CHANGES_TOKEN, &merchant, &query, at);
+    let fetch = |at: i64| store.feed_changes(&merchant, &query, at, PAGE);
+    let message =
+        |recorded: RecordedChange, resume_token: String| pb::WatchInventoryChangesResponse {
+            change: Some(change_to_wire(&recorded)),
+            sequence: u64::try_from(recorded.feed_seq).unwrap_or_default(),
+            resume_token,
+        };
+    follow(
+        feed,
+        sender,
+        after,
+        token,
+        fetch,
+        |r: &RecordedChange| r.feed_seq,
+        message,
+    )
+    .await;
+}
+
 /// Streams count updates after position `after` (feed sequence, ordinal), for ever.
 pub async fn follow_counts(
     store: Store,
     feed: Arc<Feed>,
     merchant: MerchantId,
     query: CountQuery,
-    mut after: (i64, i32),
+    after: (i64, i32),
     sender: mpsc::Sender<Result<pb::WatchInventoryCountsResponse, Status>>,
 ) {
-    let mut generation = feed.subscribe();
-    let mut closing = feed.closing();
-    let mut last_token = encode_cursor(COUNTS_TOKEN, &merchant, &query, &after);
-    loop {
-        generation.borrow_and_update();
-        let page = match store
-            .feed_count_updates(&merchant, &query, after, PAGE)
-            .await
-        {
-            Ok(page) => page,
-            Err(err) => {
-                sender.send(Err(ApiError::from(err).into())).await.ok();
-                return;
-            }
-        };
-        let full = page.len() as u64 == PAGE;
-        for update in page {
-            after = (update.feed_seq, update.ordinal);
-            last_token = encode_cursor(COUNTS_TOKEN, &merchant, &query, &after);
-            let message = pb::WatchInventoryCountsResponse {
-                update: Some(pb::InventoryCountUpdate {
-                    catalog_object_id: update.key.catalog_object_id,
-                    catalog_object_type: CATALOG_OBJECT_TYPE.into(),
-                    state: state_to_wire(update.key.state),
-                    location_id: update.key.location_id,
-                    previous_quantity: update.previous.map(|q| q.to_string()).unwrap_or_default(),
-                    quantity: update.quantity.to_string(),
-                    calculated_at: Some(timestamp_from_micros(update.calculated_at)),
-                    change_id: update.change_id,
-                    change_type: change_type_to_wire(update.change_type).into(),
-                }),
-                sequence: u64::try_from(update.feed_seq).unwrap_or_default(),
-                resume_token: last_token.clone(),
-            };
-            tokio::select! {
-                sent = sender.send(Ok(message)) => if sent.is_err() { return },
-                _ = closing.wait_for(|c| *c) => {
-                    sender.try_send(Err(shutting_down(&last_token))).ok();
-                    return;
-                }
-            }
-        }
-        if full {
-            continue;
-        }
-        match wait_for_commit(&mut generation, &mut closing, &sender).await {
-            Wake::Read => {}
-            Wake::Closing => {
-                sender.send(Err(shutting_down(&last_token))).await.ok();
-                return;
-            }
-            Wake::Gone => return,
-        }
-    }
+    let token = |at: &(i64, i32)| encode_cursor(COUNTS_TOKEN, &merchant, &query, at);
+    let fetch = |at: (i64, i32)| store.feed_count_updates(&merchant, &query, at, PAGE);
+    let message = |update: CountUpdate, resume_token: String| pb::WatchInventoryCountsResponse {
+        update: Some(pb::InventoryCountUpdate {
+            catalog_object_id: update.key.catalog_object_id,
+            catalog_object_type: CATALOG_OBJECT_TYPE.into(),
+            state: state_to_wire(update.key.state),
+            location_id: update.key.location_id,
+            previous_quantity: update.previous.map(|q| q.to_string()).unwrap_or_default(),
+            quantity: update.quantity.to_string(),
+            calculated_at: Some(timestamp_from_micros(update.calculated_at)),
+            change_id: update.change_id,
+            change_type: change_type_to_wire(update.change_type).into(),
+        }),
+        sequence: u64::try_from(update.feed_seq).unwrap_or_default(),
+        resume_token,
+    };
+    let position = |u: &CountUpdate| (u.feed_seq, u.ordinal);
+    follow(feed, sender, after, token, fetch, position, message).await;
 }
