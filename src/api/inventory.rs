@@ -56,7 +56,8 @@ impl InventoryApi {
     }
 }
 
-/// Where a watch starts: after the resume token's position, at the beginning, or now.
+/// Where a watch starts: after the resume token's position, at `beginning`, or — `None` —
+/// at the feed's head when the watch is established (read only in that case).
 fn watch_start<F, K>(
     kind: &str,
     merchant: &MerchantId,
@@ -64,8 +65,7 @@ fn watch_start<F, K>(
     start: i32,
     filters: F,
     beginning: K,
-    now: impl FnOnce() -> K,
-) -> Result<(F, K), Violation>
+) -> Result<(F, Option<K>), Violation>
 where
     F: serde::de::DeserializeOwned + PartialEq + Default,
     K: serde::de::DeserializeOwned,
@@ -85,11 +85,11 @@ where
                 field: "resume_token".into(),
                 ..v
             })?;
-        return Ok((filters, after.expect("a token carries a position")));
+        return Ok((filters, after));
     }
     Ok(match start {
-        pb::WatchStart::Beginning => (filters, beginning),
-        pb::WatchStart::Now | pb::WatchStart::Unspecified => (filters, now()),
+        pb::WatchStart::Beginning => (filters, Some(beginning)),
+        pb::WatchStart::Now | pb::WatchStart::Unspecified => (filters, None),
     })
 }
 
@@ -193,6 +193,15 @@ impl InventoryApi {
         Ok((page.items.iter().map(count_to_wire).collect(), next))
     }
 
+    /// The merchant's feed head: where a watch from NOW starts.
+    async fn feed_head(&self, merchant: &MerchantId) -> Result<i64, Status> {
+        Ok(self
+            .store
+            .feed_head(merchant)
+            .await
+            .map_err(ApiError::from)?)
+    }
+
     async fn get_change(
         &self,
         request_merchant: &MerchantId,
@@ -271,13 +280,16 @@ impl InventoryService for InventoryApi {
         let outcome = self
             .store
             .apply_batch(&caller.merchant, &batch, |changes, counts| {
-                batch_response(changes, counts).encode_to_vec()
+                let response = batch_response(changes, counts);
+                (response.encode_to_vec(), response)
             })
             .await
             .map_err(batch_error)?;
-        self.feed.notify();
         let response = match outcome {
-            BatchOutcome::Applied { changes, counts } => batch_response(&changes, &counts),
+            BatchOutcome::Applied(response) => {
+                self.feed.notify();
+                response
+            }
             BatchOutcome::Replayed(bytes) => {
                 pb::BatchChangeInventoryResponse::decode(bytes.as_slice())
                     .map_err(|e| ApiError::Internal(Box::new(e)))?
@@ -467,11 +479,6 @@ impl InventoryService for InventoryApi {
             &None,
             &None,
         )?;
-        let head = self
-            .store
-            .feed_head(&merchant)
-            .await
-            .map_err(ApiError::from)?;
         let (query, after) = watch_start(
             watch::CHANGES_TOKEN,
             &merchant,
@@ -479,8 +486,11 @@ impl InventoryService for InventoryApi {
             req.start,
             requested,
             0i64,
-            || head,
         )?;
+        let after = match after {
+            Some(after) => after,
+            None => self.feed_head(&merchant).await?,
+        };
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
         tokio::spawn(watch::follow_changes(
             self.store.clone(),
@@ -509,11 +519,6 @@ impl InventoryService for InventoryApi {
             states: states_filter("states", &req.states)?,
             updated_after: None,
         };
-        let head = self
-            .store
-            .feed_head(&merchant)
-            .await
-            .map_err(ApiError::from)?;
         let (query, after) = watch_start(
             watch::COUNTS_TOKEN,
             &merchant,
@@ -521,8 +526,11 @@ impl InventoryService for InventoryApi {
             req.start,
             requested,
             (0i64, -1i32),
-            || (head, i32::MAX),
         )?;
+        let after = match after {
+            Some(after) => after,
+            None => (self.feed_head(&merchant).await?, i32::MAX),
+        };
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
         tokio::spawn(watch::follow_counts(
             self.store.clone(),

@@ -92,18 +92,13 @@ pub struct BatchRequest {
     pub now: i64,
 }
 
-/// What a batch did.
+/// What a batch did; `T` is what the caller's `encode` built from the applied batch.
 #[derive(Clone, Debug)]
-pub enum BatchOutcome {
+pub enum BatchOutcome<T> {
     /// The key was used before for the same request: its stored response.
     Replayed(Vec<u8>),
-    /// The batch was applied now.
-    Applied {
-        /// The recorded changes, in request order.
-        changes: Vec<RecordedChange>,
-        /// The current counts of every count touched.
-        counts: Vec<CountRecord>,
-    },
+    /// The batch was applied now: what `encode` built besides the stored bytes.
+    Applied(T),
 }
 
 /// Filters of a history query.
@@ -160,13 +155,14 @@ const SET: &str = "SET";
 
 impl Store {
     /// Applies a batch atomically, or replays the response stored for its idempotency key.
-    /// `encode` turns the outcome into the response bytes kept for replays.
-    pub async fn apply_batch(
+    /// `encode` receives the recorded changes and current counts (in the transaction) and
+    /// returns the response bytes kept for replays plus whatever the caller wants back.
+    pub async fn apply_batch<T>(
         &self,
         merchant: &MerchantId,
         request: &BatchRequest,
-        encode: impl FnOnce(&[RecordedChange], &[CountRecord]) -> Vec<u8>,
-    ) -> Result<BatchOutcome, StoreError> {
+        encode: impl FnOnce(&[RecordedChange], &[CountRecord]) -> (Vec<u8>, T),
+    ) -> Result<BatchOutcome<T>, StoreError> {
         let tx = self.begin_write().await?;
         if let Some(stored) = claim_idempotency_key(&tx, merchant, request).await? {
             tx.rollback().await?;
@@ -298,7 +294,7 @@ impl Store {
                 calculated_at: counts[key].calculated_at,
             })
             .collect();
-        let response = encode(&recorded, &current);
+        let (response, built) = encode(&recorded, &current);
         idempotency_key::Entity::update_many()
             .col_expr(idempotency_key::Column::Response, Expr::value(response))
             .filter(idempotency_key::Column::MerchantId.eq(&merchant.0))
@@ -306,10 +302,7 @@ impl Store {
             .exec(&tx)
             .await?;
         tx.commit().await?;
-        Ok(BatchOutcome::Applied {
-            changes: recorded,
-            counts: current,
-        })
+        Ok(BatchOutcome::Applied(built))
     }
 
     /// One page of history in (occurred_at, seq) order, after `after` if given.
