@@ -65,7 +65,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 }
                 TokenCommand::List => {
                     println!("ID\tMERCHANT\tAPPLICATION\tSCOPES\tSTATUS");
-                    for t in store.list_tokens().await? {
+                    for (t, merchant_name) in store.list_tokens().await? {
                         let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
                         let status = if t.revoked_at.is_some() {
                             "revoked"
@@ -75,7 +75,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                         println!(
                             "{}\t{}\t{}\t{}\t{status}",
                             t.id,
-                            t.merchant_name,
+                            merchant_name,
                             t.application_name,
                             scopes.join(",")
                         );

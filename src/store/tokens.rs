@@ -17,8 +17,6 @@ pub struct TokenRecord {
     pub id: String,
     /// The merchant it acts for.
     pub merchant: MerchantId,
-    /// The merchant's name.
-    pub merchant_name: String,
     /// Granted scopes.
     pub scopes: Vec<Scope>,
     /// Source application id recorded on changes.
@@ -78,25 +76,21 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// The token with this id and its secret digest, revoked or not.
+    /// The token with this id and its secret digest, revoked or not (one primary-key read:
+    /// this runs on every authenticated call).
     pub async fn token_credentials(
         &self,
         id: &str,
     ) -> Result<Option<TokenCredentials>, StoreError> {
-        let Some(token) = api_token::Entity::find_by_id(id.to_owned())
+        api_token::Entity::find_by_id(id.to_owned())
             .one(self.connection())
             .await?
-        else {
-            return Ok(None);
-        };
-        let merchant = merchant::Entity::find_by_id(token.merchant_id.clone())
-            .one(self.connection())
-            .await?;
-        credentials_from_row(token, merchant).map(Some)
+            .map(credentials_from_row)
+            .transpose()
     }
 
-    /// Every token, oldest first.
-    pub async fn list_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+    /// Every token with its merchant's name, oldest first.
+    pub async fn list_tokens(&self) -> Result<Vec<(TokenRecord, String)>, StoreError> {
         let tokens = api_token::Entity::find()
             .order_by_asc(api_token::Column::CreatedAt)
             .all(self.connection())
@@ -105,11 +99,14 @@ impl Store {
         tokens
             .into_iter()
             .map(|token| {
-                let merchant = merchants
+                let name = merchants
                     .iter()
                     .find(|m| m.id == token.merchant_id)
-                    .cloned();
-                credentials_from_row(token, merchant).map(|c| c.record)
+                    .map(|m| m.name.clone())
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!("token {} without merchant", token.id))
+                    })?;
+                Ok((credentials_from_row(token)?.record, name))
             })
             .collect()
     }
@@ -134,19 +131,13 @@ impl Store {
     }
 }
 
-fn credentials_from_row(
-    token: api_token::Model,
-    merchant: Option<merchant::Model>,
-) -> Result<TokenCredentials, StoreError> {
-    let merchant = merchant
-        .ok_or_else(|| StoreError::Corrupt(format!("token {} without merchant", token.id)))?;
+fn credentials_from_row(token: api_token::Model) -> Result<TokenCredentials, StoreError> {
     let scopes = parse_scope_list(&token.scopes).map_err(StoreError::Corrupt)?;
     Ok(TokenCredentials {
         secret_digest: token.secret_digest,
         record: TokenRecord {
             id: token.id,
-            merchant: MerchantId(merchant.id),
-            merchant_name: merchant.name,
+            merchant: MerchantId(token.merchant_id),
             scopes,
             application_id: token.application_id,
             application_name: token.application_name,
