@@ -16,7 +16,7 @@ use super::ledger_wire::{
     adjustment_to_wire, change_draft, change_to_wire, count_to_wire, physical_count_to_wire,
     states_filter, transfer_to_wire, types_filter,
 };
-use super::paging::{encode_cursor, page_limit, resolve_cursor};
+use super::paging::{encode_cursor, next_cursor, page_limit, resolve_cursor};
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::ledger::{ChangeType, MAX_CHANGES_PER_BATCH, validate_change};
@@ -178,18 +178,20 @@ impl InventoryApi {
             .list_counts(merchant, &query, after, limit)
             .await
             .map_err(ApiError::from)?;
-        let next = match page.items.last() {
-            Some(last) if page.has_more => {
-                let position: CountPosition = (
+        let next = next_cursor(
+            COUNTS_CURSOR,
+            merchant,
+            &query,
+            &page,
+            |last| -> CountPosition {
+                (
                     last.calculated_at,
                     last.key.catalog_object_id.clone(),
                     last.key.location_id.clone(),
                     last.key.state.as_str().to_owned(),
-                );
-                encode_cursor(COUNTS_CURSOR, merchant, &query, &position)
-            }
-            _ => String::new(),
-        };
+                )
+            },
+        );
         Ok((page.items.iter().map(count_to_wire).collect(), next))
     }
 
@@ -365,15 +367,9 @@ impl InventoryService for InventoryApi {
             .list_changes(&merchant, &query, after, limit)
             .await
             .map_err(ApiError::from)?;
-        let cursor = match page.items.last() {
-            Some(last) if page.has_more => encode_cursor(
-                CHANGES_CURSOR,
-                &merchant,
-                &query,
-                &(last.change.occurred_at, last.seq),
-            ),
-            _ => String::new(),
-        };
+        let cursor = next_cursor(CHANGES_CURSOR, &merchant, &query, &page, |last| {
+            (last.change.occurred_at, last.seq)
+        });
         Ok(Response::new(pb::BatchRetrieveInventoryChangesResponse {
             changes: page.items.iter().map(change_to_wire).collect(),
             cursor,

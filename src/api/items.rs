@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use tonic::{Request, Response, Status};
 
 use super::convert::{micros_from_timestamp, require_id, timestamp_from_micros};
-use super::paging::{encode_cursor, page_limit, resolve_cursor};
+use super::paging::{next_cursor, page_limit, resolve_cursor};
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::item::{CountryHsDraft, ItemDraft, validate_item};
@@ -153,12 +153,9 @@ impl InventoryItemService for InventoryItemApi {
             .list_items(&merchant, &query)
             .await
             .map_err(ApiError::from)?;
-        let cursor = match page.items.last() {
-            Some(last) if page.has_more => {
-                encode_cursor("inventory_items", &merchant, &filters, &last.id)
-            }
-            _ => String::new(),
-        };
+        let cursor = next_cursor("inventory_items", &merchant, &filters, &page, |last| {
+            last.id.clone()
+        });
         Ok(Response::new(pb::ListInventoryItemsResponse {
             inventory_items: page.items.iter().map(item_to_proto).collect(),
             cursor,

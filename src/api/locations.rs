@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use tonic::{Request, Response, Status};
 
 use super::convert::{require_id, timestamp_from_micros};
-use super::paging::{encode_cursor, page_limit, resolve_cursor};
+use super::paging::{next_cursor, page_limit, resolve_cursor};
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, reasons};
 use crate::domain::location::{
@@ -110,12 +110,9 @@ impl LocationService for LocationApi {
             .list_locations(&merchant, &query)
             .await
             .map_err(ApiError::from)?;
-        let cursor = match page.items.last() {
-            Some(last) if page.has_more => {
-                encode_cursor("locations", &merchant, &filters, &last.id)
-            }
-            _ => String::new(),
-        };
+        let cursor = next_cursor("locations", &merchant, &filters, &page, |last| {
+            last.id.clone()
+        });
         Ok(Response::new(pb::ListLocationsResponse {
             locations: page.items.iter().map(location_to_proto).collect(),
             cursor,

@@ -9,7 +9,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::domain::error::{Violation, reasons};
-use crate::store::MerchantId;
+use crate::store::{MerchantId, Page};
 
 /// Longest cursor accepted (a cursor longer than any we issue is malformed).
 const MAX_CURSOR_LEN: usize = 4096;
@@ -40,6 +40,21 @@ pub fn encode_cursor<F: Serialize, K: Serialize>(
         k: key,
     };
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&envelope).expect("cursor fields always serialise"))
+}
+
+/// The cursor of the page after `page`: empty on the last page, else one that resumes after
+/// its last row, whose key `key` tells.
+pub fn next_cursor<T, F: Serialize, K: Serialize>(
+    kind: &str,
+    merchant: &MerchantId,
+    filters: &F,
+    page: &Page<T>,
+    key: impl FnOnce(&T) -> K,
+) -> String {
+    match page.items.last() {
+        Some(last) if page.has_more => encode_cursor(kind, merchant, filters, &key(last)),
+        _ => String::new(),
+    }
 }
 
 /// The filters and resume key of a request: from its cursor if it has one (checking that
