@@ -2,9 +2,12 @@
 //!
 //! Quantities and money travel as decimal strings and are kept as integers so that no
 //! digit is ever lost on either database backend. Arithmetic is checked: overflow is an
-//! error value, never a wrap or a panic.
+//! error value, never a wrap or a panic. Text goes in and out through `rust_decimal`, the
+//! same decimal type the Rust client (`clients/rust`) uses, behind a strict grammar check.
 
 use std::fmt;
+
+use rust_decimal::Decimal;
 
 /// Number of digits after the decimal point.
 pub const SCALE: u32 = 5;
@@ -53,42 +56,32 @@ impl Fixed5 {
         self.0
     }
 
-    /// Parses `-?[0-9]+(\.[0-9]{1,5})?`.
+    /// Parses `-?[0-9]+(\.[0-9]{1,5})?` (at most [`MAX_TEXT_LEN`] characters).
+    ///
+    /// The grammar is checked here first because `rust_decimal`'s own parser is more
+    /// lenient than the wire format (it takes a leading `+`, `_` separators, `"1."` and
+    /// `".5"`); the conversion itself is `rust_decimal`'s, so that the server and the Rust
+    /// client read a decimal string the same way.
     pub fn parse(text: &str) -> Result<Self, DecimalError> {
-        if text.is_empty() {
-            return Err(DecimalError::Empty);
-        }
-        if text.len() > MAX_TEXT_LEN {
-            return Err(DecimalError::TooLong);
-        }
-        let (negative, unsigned) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        let (whole, fraction) = match unsigned.split_once('.') {
-            Some((whole, fraction)) => (whole, Some(fraction)),
-            None => (unsigned, None),
-        };
-        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !all_digits(whole) || fraction.is_some_and(|f| !all_digits(f)) {
-            return Err(DecimalError::Malformed);
-        }
-        let fraction = fraction.unwrap_or("");
-        if fraction.len() > SCALE as usize {
+        check_grammar(text)?;
+        // Cannot fail after the grammar check (at most 26 digits fit in 96 bits), but an
+        // unexpected refusal is reported as out of range rather than a panic.
+        let decimal = Decimal::from_str_exact(text).map_err(|_| DecimalError::Overflow)?;
+        // Checked on the text's own scale: "1.100000" is refused, not normalised.
+        if decimal.scale() > SCALE {
             return Err(DecimalError::TooPrecise);
         }
-        let mut units: i64 = 0;
-        let padded = fraction
-            .bytes()
-            .chain(std::iter::repeat(b'0'))
-            .take(SCALE as usize);
-        for digit in whole.bytes().chain(padded) {
-            units = units
-                .checked_mul(10)
-                .and_then(|u| u.checked_add(i64::from(digit - b'0')))
-                .ok_or(DecimalError::Overflow)?;
+        // The magnitude must fit in i64 units, so i64::MIN ("-92233720368547.75808") is
+        // refused too: every parsed value can be negated.
+        match Fixed5::try_from(decimal)? {
+            Fixed5(i64::MIN) => Err(DecimalError::Overflow),
+            value => Ok(value),
         }
-        Ok(Fixed5(if negative { -units } else { units }))
+    }
+
+    /// The same value as a `rust_decimal::Decimal` with scale 5 (exact, never fails).
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, SCALE)
     }
 
     /// `self + other`, `None` on overflow.
@@ -117,21 +110,63 @@ impl Fixed5 {
     }
 }
 
+/// Refused when `-?digits(.digits)?` does not match; says why.
+fn check_grammar(text: &str) -> Result<(), DecimalError> {
+    if text.is_empty() {
+        return Err(DecimalError::Empty);
+    }
+    if text.len() > MAX_TEXT_LEN {
+        return Err(DecimalError::TooLong);
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || fraction.is_some_and(|f| !all_digits(f)) {
+        return Err(DecimalError::Malformed);
+    }
+    Ok(())
+}
+
+/// Exact conversion: refused with `TooPrecise` when the value has a non-zero digit beyond
+/// the fifth decimal place (trailing zeros are fine: `1.100000` converts), with `Overflow`
+/// when it does not fit in `i64` units.
+impl TryFrom<Decimal> for Fixed5 {
+    type Error = DecimalError;
+
+    fn try_from(value: Decimal) -> Result<Self, Self::Error> {
+        let mut value = if value.scale() > SCALE {
+            value.normalize()
+        } else {
+            value
+        };
+        if value.scale() > SCALE {
+            return Err(DecimalError::TooPrecise);
+        }
+        // Only ever raises the scale here, so nothing is rounded; a value too large to
+        // carry five places keeps a smaller scale instead, which means it overflows.
+        value.rescale(SCALE);
+        if value.scale() != SCALE {
+            return Err(DecimalError::Overflow);
+        }
+        i64::try_from(value.mantissa())
+            .map(Fixed5)
+            .map_err(|_| DecimalError::Overflow)
+    }
+}
+
+impl From<Fixed5> for Decimal {
+    fn from(value: Fixed5) -> Self {
+        value.to_decimal()
+    }
+}
+
 /// Normalised text: no trailing zeros, no trailing point, no "-0" ("94", "2.5", "-0.00001").
 impl fmt::Display for Fixed5 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let magnitude = self.0.unsigned_abs();
-        let unit = UNITS_PER_WHOLE.unsigned_abs();
-        let (whole, fraction) = (magnitude / unit, magnitude % unit);
-        if self.0 < 0 {
-            f.write_str("-")?;
-        }
-        write!(f, "{whole}")?;
-        if fraction != 0 {
-            let digits = format!("{fraction:0width$}", width = SCALE as usize);
-            write!(f, ".{}", digits.trim_end_matches('0'))?;
-        }
-        Ok(())
+        f.write_str(self.to_decimal().normalize().array_string().as_ref())
     }
 }
 
@@ -200,5 +235,126 @@ mod tests {
         let a = Fixed5::parse("100").unwrap();
         let b = Fixed5::parse("2.5").unwrap();
         assert_eq!(a.checked_sub(b).unwrap().to_string(), "97.5");
+    }
+
+    /// The wire grammar, one row per case: input, then the normalised value or the error.
+    #[test]
+    fn grammar_table() {
+        use DecimalError::*;
+        let table: &[(&str, Result<&str, DecimalError>)] = &[
+            ("0", Ok("0")),
+            ("-0", Ok("0")),
+            ("-0.00000", Ok("0")),
+            ("00.10", Ok("0.1")),
+            ("1.5", Ok("1.5")),
+            ("-2.25000", Ok("-2.25")),
+            ("100", Ok("100")),
+            ("0.00001", Ok("0.00001")),
+            ("1.12345", Ok("1.12345")),
+            ("1000000000", Ok("1000000000")),
+            ("0000000000000000000000001", Ok("1")),
+            ("00000000000000000000.12345", Ok("0.12345")),
+            // What rust_decimal's own parsers take but the wire format does not.
+            ("+1", Err(Malformed)),
+            ("1_000", Err(Malformed)),
+            ("1_", Err(Malformed)),
+            ("1._5", Err(Malformed)),
+            ("1.", Err(Malformed)),
+            (".5", Err(Malformed)),
+            ("-.5", Err(Malformed)),
+            ("1e3", Err(Malformed)),
+            ("1E-3", Err(Malformed)),
+            // Plainly malformed.
+            ("-", Err(Malformed)),
+            ("--1", Err(Malformed)),
+            ("-+1", Err(Malformed)),
+            (" 1", Err(Malformed)),
+            ("1 ", Err(Malformed)),
+            ("1 000", Err(Malformed)),
+            ("\t1", Err(Malformed)),
+            ("1.2.3", Err(Malformed)),
+            ("1,5", Err(Malformed)),
+            ("NaN", Err(Malformed)),
+            ("inf", Err(Malformed)),
+            ("-inf", Err(Malformed)),
+            ("0x10", Err(Malformed)),
+            ("١", Err(Malformed)),
+            ("１", Err(Malformed)),
+            ("", Err(Empty)),
+            // Scale: counted on the text, trailing zeros included.
+            ("1.123456", Err(TooPrecise)),
+            ("1.100000", Err(TooPrecise)),
+            ("0.000000", Err(TooPrecise)),
+            ("-0.000001", Err(TooPrecise)),
+            ("9999999999999999999.123456", Err(TooPrecise)),
+            // Length: 26 characters at most, whatever they are.
+            ("00000000000000000000000001", Ok("1")),
+            ("000000000000000000000000001", Err(TooLong)),
+            ("-0000000000000000000000001", Ok("-1")),
+            ("-00000000000000000000000001", Err(TooLong)),
+            ("+00000000000000000000000001", Err(TooLong)),
+            // Range: i64 units of 10⁻⁵.
+            ("92233720368547.75807", Ok("92233720368547.75807")),
+            ("92233720368547.75808", Err(Overflow)),
+            ("-92233720368547.75808", Err(Overflow)),
+            ("92233720368548", Err(Overflow)),
+            ("99999999999999999999999999", Err(Overflow)),
+            ("-9999999999999999999999999", Err(Overflow)),
+        ];
+        for (text, expected) in table {
+            let got = Fixed5::parse(text).map(|v| v.to_string());
+            assert_eq!(
+                got.as_deref().map_err(|e| *e),
+                *expected,
+                "parsing {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn converts_to_and_from_rust_decimal() {
+        let d = |s: &str| Decimal::from_str_exact(s).unwrap();
+        assert_eq!(Fixed5::parse("2.5").unwrap().to_decimal(), d("2.5"));
+        assert_eq!(Fixed5::parse("2.5").unwrap().to_decimal().scale(), SCALE);
+        assert_eq!(Decimal::from(Fixed5::from_units(-1)), d("-0.00001"));
+        assert_eq!(
+            Fixed5::from_units(i64::MIN).to_decimal(),
+            d("-92233720368547.75808")
+        );
+        assert_eq!(Fixed5::try_from(d("94")), Ok(Fixed5::from_units(9_400_000)));
+        assert_eq!(Fixed5::try_from(d("-0.00001")), Ok(Fixed5::from_units(-1)));
+        // Trailing zeros beyond five places are not precision.
+        assert_eq!(
+            Fixed5::try_from(d("1.10000000")),
+            Ok(Fixed5::from_units(110_000))
+        );
+        assert_eq!(
+            Fixed5::try_from(d("1.000001")),
+            Err(DecimalError::TooPrecise)
+        );
+        assert_eq!(
+            Fixed5::try_from(d("-92233720368547.75808")),
+            Ok(Fixed5::from_units(i64::MIN))
+        );
+        assert_eq!(
+            Fixed5::try_from(d("92233720368547.75808")),
+            Err(DecimalError::Overflow)
+        );
+        assert_eq!(Fixed5::try_from(Decimal::MAX), Err(DecimalError::Overflow));
+        assert_eq!(Fixed5::try_from(Decimal::MIN), Err(DecimalError::Overflow));
+        for units in [0, 1, -1, 42, 150_000, i64::MAX, -i64::MAX, i64::MIN] {
+            let value = Fixed5::from_units(units);
+            assert_eq!(Fixed5::try_from(value.to_decimal()), Ok(value));
+            let parsed = Fixed5::parse(&value.to_string());
+            if units == i64::MIN {
+                assert_eq!(
+                    parsed,
+                    Err(DecimalError::Overflow),
+                    "its magnitude is too large"
+                );
+            } else {
+                assert_eq!(parsed, Ok(value), "{units}");
+            }
+        }
     }
 }
