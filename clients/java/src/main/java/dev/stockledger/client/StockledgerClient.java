@@ -1,0 +1,287 @@
+package dev.stockledger.client;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import stockledger.v1.Inventory.BatchChangeInventoryRequest;
+import stockledger.v1.Inventory.BatchChangeInventoryResponse;
+import stockledger.v1.Inventory.BatchRetrieveInventoryChangesRequest;
+import stockledger.v1.Inventory.BatchRetrieveInventoryChangesResponse;
+import stockledger.v1.Inventory.InventoryChange;
+import stockledger.v1.Inventory.InventoryCount;
+import stockledger.v1.Inventory.InventoryState;
+import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
+import stockledger.v1.Inventory.RetrieveInventoryCountResponse;
+import stockledger.v1.Inventory.StreamInventoryChangesRequest;
+import stockledger.v1.Inventory.StreamInventoryChangesResponse;
+import stockledger.v1.Inventory.WatchInventoryChangesRequest;
+import stockledger.v1.Inventory.WatchInventoryChangesResponse;
+import stockledger.v1.Inventory.WatchInventoryCountsRequest;
+import stockledger.v1.Inventory.WatchInventoryCountsResponse;
+import stockledger.v1.Inventory.WatchStart;
+import stockledger.v1.InventoryItemOuterClass.CreateInventoryItemRequest;
+import stockledger.v1.InventoryItemOuterClass.InventoryItem;
+import stockledger.v1.InventoryItemServiceGrpc;
+import stockledger.v1.InventoryServiceGrpc;
+import stockledger.v1.LocationOuterClass.CreateLocationRequest;
+import stockledger.v1.LocationOuterClass.Location;
+import stockledger.v1.LocationServiceGrpc;
+
+/**
+ * A connection to a Stockledger server. Every call carries {@code authorization: Bearer <token>}.
+ *
+ * <pre>{@code
+ * try (var client = StockledgerClient.connect("127.0.0.1:50051", token)) {
+ *   var counts = client.batchChange("day-1", Changes.adjustment(item, location,
+ *       INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, new BigDecimal("100")));
+ * }
+ * }</pre>
+ *
+ * <p>The convenience methods throw {@link StockledgerException} on failure. The raw blocking stubs
+ * ({@link #inventory()}, {@link #items()}, {@link #locations()}) throw gRPC's
+ * {@link StatusRuntimeException}; wrap a raw call in {@link #call(Supplier)} to get a
+ * {@link StockledgerException} instead.
+ */
+public final class StockledgerClient implements AutoCloseable {
+  private final ManagedChannel channel;
+  private final Channel authenticated;
+  private final InventoryServiceGrpc.InventoryServiceBlockingStub inventory;
+  private final InventoryItemServiceGrpc.InventoryItemServiceBlockingStub items;
+  private final LocationServiceGrpc.LocationServiceBlockingStub locations;
+
+  private StockledgerClient(ManagedChannel channel, String token) {
+    this.channel = channel;
+    this.authenticated = ClientInterceptors.intercept(channel, new BearerToken(token));
+    this.inventory = InventoryServiceGrpc.newBlockingStub(authenticated);
+    this.items = InventoryItemServiceGrpc.newBlockingStub(authenticated);
+    this.locations = LocationServiceGrpc.newBlockingStub(authenticated);
+  }
+
+  /**
+   * Opens a plaintext connection to {@code address} ({@code host:port}). The channel connects
+   * lazily: an unreachable server shows on the first call, as {@code UNAVAILABLE}.
+   */
+  public static StockledgerClient connect(String address, String token) {
+    if (address == null || address.isBlank()) {
+      throw new IllegalArgumentException("an address (host:port) is required");
+    }
+    BearerToken.check(token);
+    return new StockledgerClient(
+        Grpc.newChannelBuilder(address.strip(), InsecureChannelCredentials.create()).build(), token);
+  }
+
+  /** Uses a channel built elsewhere (TLS, custom executors); {@link #close()} shuts it down. */
+  public static StockledgerClient wrap(ManagedChannel channel, String token) {
+    BearerToken.check(token);
+    return new StockledgerClient(channel, token);
+  }
+
+  /** The raw blocking stub of InventoryService (token attached). */
+  public InventoryServiceGrpc.InventoryServiceBlockingStub inventory() {
+    return inventory;
+  }
+
+  /** The raw blocking stub of InventoryItemService (token attached). */
+  public InventoryItemServiceGrpc.InventoryItemServiceBlockingStub items() {
+    return items;
+  }
+
+  /** The raw blocking stub of LocationService (token attached). */
+  public LocationServiceGrpc.LocationServiceBlockingStub locations() {
+    return locations;
+  }
+
+  /** The channel with the token attached, for async or future stubs: {@code InventoryServiceGrpc.newStub(client.channel())}. */
+  public Channel channel() {
+    return authenticated;
+  }
+
+  /** Runs a raw stub call, turning a gRPC failure into {@link StockledgerException}. */
+  public static <T> T call(Supplier<T> rawCall) {
+    try {
+      return rawCall.get();
+    } catch (StatusRuntimeException e) {
+      throw StockledgerException.from(e);
+    }
+  }
+
+  // --- Locations and items -------------------------------------------------------------------
+
+  /** Creates an active location with this name. */
+  public Location createLocation(String name) {
+    return call(
+            () ->
+                locations.createLocation(
+                    CreateLocationRequest.newBuilder()
+                        .setLocation(Location.newBuilder().setName(name))
+                        .build()))
+        .getLocation();
+  }
+
+  /** Creates an inventory item with only a SKU. */
+  public InventoryItem createItem(String sku) {
+    return createItem(InventoryItem.newBuilder().setSku(sku).build());
+  }
+
+  /** Creates an inventory item (cost via {@code Decimals.format}); returns it with its id. */
+  public InventoryItem createItem(InventoryItem item) {
+    return call(
+            () ->
+                items.createInventoryItem(
+                    CreateInventoryItemRequest.newBuilder().setInventoryItem(item).build()))
+        .getInventoryItem();
+  }
+
+  // --- The ledger ----------------------------------------------------------------------------
+
+  /**
+   * Applies changes atomically (all or none). Sending the same idempotency key again returns the
+   * original response and changes nothing.
+   */
+  public BatchChangeInventoryResponse batchChange(String idempotencyKey, List<InventoryChange> changes) {
+    return call(
+        () ->
+            inventory.batchChangeInventory(
+                BatchChangeInventoryRequest.newBuilder()
+                    .setIdempotencyKey(idempotencyKey)
+                    .addAllChanges(changes)
+                    .build()));
+  }
+
+  /** Same as {@link #batchChange(String, List)}. */
+  public BatchChangeInventoryResponse batchChange(String idempotencyKey, InventoryChange... changes) {
+    return batchChange(idempotencyKey, List.of(changes));
+  }
+
+  /** Every current count of an item (all its pages), optionally only at these locations. */
+  public List<InventoryCount> counts(String itemId, String... locationIds) {
+    List<InventoryCount> all = new ArrayList<>();
+    String cursor = "";
+    do {
+      RetrieveInventoryCountRequest request =
+          RetrieveInventoryCountRequest.newBuilder()
+              .setCatalogObjectId(itemId)
+              .addAllLocationIds(List.of(locationIds))
+              .setCursor(cursor)
+              .build();
+      RetrieveInventoryCountResponse page = call(() -> inventory.retrieveInventoryCount(request));
+      all.addAll(page.getCountsList());
+      cursor = page.getCursor();
+    } while (!cursor.isEmpty());
+    return all;
+  }
+
+  /**
+   * The current quantity of an item at a location in a state; empty when that count was never
+   * touched (absent is not zero).
+   */
+  public Optional<BigDecimal> quantity(String itemId, String locationId, InventoryState state) {
+    return counts(itemId, locationId).stream()
+        .filter(c -> c.getState() == state && c.getLocationId().equals(locationId))
+        .findFirst()
+        .map(c -> Decimals.parse(c.getQuantity()));
+  }
+
+  /**
+   * The history matching {@code request}, oldest first, fetching page after page lazily
+   * (the request's {@code limit} is the page size).
+   */
+  public Iterator<InventoryChange> changes(BatchRetrieveInventoryChangesRequest request) {
+    return new Iterator<>() {
+      private Iterator<InventoryChange> page = List.<InventoryChange>of().iterator();
+      private String cursor = request.getCursor();
+      private boolean last;
+
+      @Override
+      public boolean hasNext() {
+        while (!page.hasNext() && !last) {
+          BatchRetrieveInventoryChangesRequest next = request.toBuilder().setCursor(cursor).build();
+          BatchRetrieveInventoryChangesResponse response =
+              call(() -> inventory.batchRetrieveInventoryChanges(next));
+          page = response.getChangesList().iterator();
+          cursor = response.getCursor();
+          last = cursor.isEmpty();
+        }
+        return page.hasNext();
+      }
+
+      @Override
+      public InventoryChange next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return page.next();
+      }
+    };
+  }
+
+  // --- Streams and feeds ---------------------------------------------------------------------
+
+  /** The history matching {@code request} as one stream, oldest first; it ends after the last one. */
+  public ServerStream<StreamInventoryChangesResponse> streamChanges(StreamInventoryChangesRequest request) {
+    return stream(InventoryServiceGrpc.getStreamInventoryChangesMethod(), request);
+  }
+
+  /** Every committed change matching {@code request}, live, in commit order. Never ends by itself: close it. */
+  public ServerStream<WatchInventoryChangesResponse> watchChanges(WatchInventoryChangesRequest request) {
+    return stream(InventoryServiceGrpc.getWatchInventoryChangesMethod(), request);
+  }
+
+  /** Changes committed from now on (call {@link ServerStream#awaitStarted} before writing). */
+  public ServerStream<WatchInventoryChangesResponse> watchChangesFromNow(String... itemIds) {
+    return watchChanges(
+        WatchInventoryChangesRequest.newBuilder()
+            .addAllCatalogObjectIds(List.of(itemIds))
+            .setStart(WatchStart.WATCH_START_NOW)
+            .build());
+  }
+
+  /**
+   * Resumes a change watch right after the change that carried {@code resumeToken}, with the
+   * filters of the original watch (the token carries them).
+   */
+  public ServerStream<WatchInventoryChangesResponse> resumeWatchChanges(String resumeToken) {
+    return watchChanges(WatchInventoryChangesRequest.newBuilder().setResumeToken(resumeToken).build());
+  }
+
+  /** Every count a committed change moved, live, in commit order. Never ends by itself: close it. */
+  public ServerStream<WatchInventoryCountsResponse> watchCounts(WatchInventoryCountsRequest request) {
+    return stream(InventoryServiceGrpc.getWatchInventoryCountsMethod(), request);
+  }
+
+  /** Resumes a count watch right after the update that carried {@code resumeToken}. */
+  public ServerStream<WatchInventoryCountsResponse> resumeWatchCounts(String resumeToken) {
+    return watchCounts(WatchInventoryCountsRequest.newBuilder().setResumeToken(resumeToken).build());
+  }
+
+  private <Q, R> ServerStream<R> stream(MethodDescriptor<Q, R> method, Q request) {
+    return ServerStream.start(authenticated, method, CallOptions.DEFAULT, request);
+  }
+
+  /** Shuts the channel down, waiting up to five seconds for calls in flight. */
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package dev.stockledger.client;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A call that failed: the gRPC status code and message, plus the structured details the server
+ * attaches, an {@code ErrorInfo} (reason such as {@code INVALID_DECIMAL} or
+ * {@code INSUFFICIENT_SCOPES}, domain {@code stockledger}, metadata) and a {@code BadRequest}
+ * listing each offending field.
+ */
+public final class StockledgerException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final Status.Code code;
+  private final String reason;
+  private final String domain;
+  private final Map<String, String> metadata;
+  private final List<FieldViolation> fieldViolations;
+
+  private StockledgerException(
+      Status.Code code,
+      String description,
+      String reason,
+      String domain,
+      Map<String, String> metadata,
+      List<FieldViolation> fieldViolations,
+      Throwable cause) {
+    super(message(code, description, reason, fieldViolations), cause);
+    this.code = code;
+    this.reason = reason;
+    this.domain = domain;
+    this.metadata = Map.copyOf(metadata);
+    this.fieldViolations = List.copyOf(fieldViolations);
+  }
+
+  /**
+   * Decodes a failed call. Accepts {@link StatusRuntimeException} and {@link StatusException}
+   * (also as a cause); anything else becomes {@code UNKNOWN}.
+   */
+  public static StockledgerException from(Throwable t) {
+    if (t instanceof StockledgerException e) {
+      return e;
+    }
+    Status status = Status.fromThrowable(t);
+    return decode(status, StatusProto.fromThrowable(t), t);
+  }
+
+  /** Decodes a status and its trailers, as seen by a {@code ClientCall.Listener}. */
+  public static StockledgerException from(Status status, Metadata trailers) {
+    com.google.rpc.Status details =
+        trailers == null ? null : StatusProto.fromStatusAndTrailers(status, trailers);
+    return decode(status, details, status.asRuntimeException(trailers));
+  }
+
+  private static StockledgerException decode(
+      Status status, com.google.rpc.Status details, Throwable cause) {
+    String reason = "";
+    String domain = "";
+    Map<String, String> metadata = Map.of();
+    List<FieldViolation> violations = new ArrayList<>();
+    if (details != null) {
+      for (Any any : details.getDetailsList()) {
+        try {
+          if (any.is(ErrorInfo.class)) {
+            ErrorInfo info = any.unpack(ErrorInfo.class);
+            reason = info.getReason();
+            domain = info.getDomain();
+            metadata = info.getMetadataMap();
+          } else if (any.is(BadRequest.class)) {
+            for (BadRequest.FieldViolation v : any.unpack(BadRequest.class).getFieldViolationsList()) {
+              violations.add(new FieldViolation(v.getField(), v.getDescription()));
+            }
+          }
+        } catch (InvalidProtocolBufferException ignored) {
+          // A malformed detail is skipped; code and message still say what happened.
+        }
+      }
+    }
+    return new StockledgerException(
+        status.getCode(), status.getDescription(), reason, domain, metadata, violations, cause);
+  }
+
+  private static String message(
+      Status.Code code, String description, String reason, List<FieldViolation> violations) {
+    StringBuilder b = new StringBuilder(code.name());
+    if (description != null && !description.isEmpty()) {
+      b.append(": ").append(description);
+    }
+    if (!reason.isEmpty()) {
+      b.append(" [").append(reason).append(']');
+    }
+    for (FieldViolation v : violations) {
+      b.append("\n  ").append(v.field()).append(": ").append(v.description());
+    }
+    return b.toString();
+  }
+
+  /** The gRPC status code, e.g. {@code INVALID_ARGUMENT}, {@code NOT_FOUND}, {@code UNAUTHENTICATED}. */
+  public Status.Code code() {
+    return code;
+  }
+
+  /** ErrorInfo reason (e.g. {@code INVALID_DECIMAL}); empty when the server sent none. */
+  public String reason() {
+    return reason;
+  }
+
+  /** ErrorInfo domain ({@code stockledger}); empty when the server sent none. */
+  public String domain() {
+    return domain;
+  }
+
+  /** ErrorInfo metadata (e.g. the missing scope, or an internal error's correlation id). */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /** The offending fields, in the order the server listed them; empty when none. */
+  public List<FieldViolation> fieldViolations() {
+    return fieldViolations;
+  }
+
+  /** The violation for exactly this field path, if any. */
+  public Optional<FieldViolation> violation(String field) {
+    return fieldViolations.stream().filter(v -> v.field().equals(field)).findFirst();
+  }
+}
