@@ -1,0 +1,512 @@
+import {
+  createClient,
+  createContextKey,
+  createContextValues,
+  type CallOptions,
+  type Client,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager, type GrpcTransportOptions } from "@connectrpc/connect-node";
+import { StockledgerError } from "./errors.js";
+import { InventoryService } from "./gen/stockledger/v1/inventory_pb.js";
+import { InventoryItemService } from "./gen/stockledger/v1/inventory_item_pb.js";
+import { LocationService } from "./gen/stockledger/v1/location_pb.js";
+import {
+  adjustmentOut,
+  changeFilterIn,
+  changeIn,
+  changeOut,
+  countOut,
+  countUpdateOut,
+  fromDate,
+  historyFilterIn,
+  itemIn,
+  itemOut,
+  locationIn,
+  locationOut,
+  locationStatusIn,
+  physicalCountOut,
+  stateValue,
+  transferOut,
+  watchStartIn,
+  type ChangeFilter,
+  type HistoryFilter,
+  type InventoryAdjustment,
+  type InventoryChange,
+  type InventoryChangeInput,
+  type InventoryCount,
+  type InventoryCountUpdate,
+  type InventoryItem,
+  type InventoryItemInput,
+  type InventoryPhysicalCount,
+  type InventoryState,
+  type InventoryTransfer,
+  type Location,
+  type LocationInput,
+  type LocationStatus,
+  type WatchStart,
+} from "./types.js";
+
+/** The generated Connect clients, for anything the idiomatic layer does not cover. */
+export interface RawClients {
+  inventory: Client<typeof InventoryService>;
+  items: Client<typeof InventoryItemService>;
+  locations: Client<typeof LocationService>;
+}
+
+/** Options of createStockledgerClient. */
+export interface StockledgerClientOptions {
+  /** More interceptors, run after the one that adds the token. */
+  interceptors?: Interceptor[];
+  /** Deadline applied to every call that sets none (milliseconds). */
+  defaultTimeoutMs?: number;
+  /** Further options of @connectrpc/connect-node's createGrpcTransport. */
+  transport?: Omit<GrpcTransportOptions, "baseUrl" | "interceptors" | "sessionManager">;
+}
+
+/** One page of a paged read. `cursor` is "" on the last page. */
+export interface Page<T> {
+  cursor: string;
+  items: T[];
+}
+
+/**
+ * A server stream: iterate it with `for await`. Breaking out of the loop (or cancel())
+ * ends the call. Errors are thrown as StockledgerError.
+ */
+export interface CallStream<T> extends AsyncIterable<T> {
+  /**
+   * Resolves when the server has accepted the call (its response headers arrived): for a
+   * watch from NOW, every change committed after this is delivered. Rejects with a
+   * StockledgerError when the call is refused.
+   */
+  readonly established: Promise<void>;
+  /** Ends the call; a loop still reading it gets a StockledgerError with Code.Canceled. */
+  cancel(): void;
+}
+
+/** One message of StreamInventoryChanges. */
+export interface StreamedChange {
+  change: InventoryChange;
+  /** Pass as `cursor` to resume right after this change. */
+  cursor: string;
+}
+
+/** One message of WatchInventoryChanges. */
+export interface WatchedChange {
+  change: InventoryChange;
+  /** Per-merchant sequence: gap-free, in commit order. */
+  sequence: bigint;
+  /** Pass as `resumeToken` to resume right after this change. */
+  resumeToken: string;
+}
+
+/** One message of WatchInventoryCounts. */
+export interface WatchedCountUpdate {
+  update: InventoryCountUpdate;
+  sequence: bigint;
+  resumeToken: string;
+}
+
+/** Where a watch starts: from a resume token, or from NOW (default) / BEGINNING. */
+export type WatchFrom = { resumeToken: string; start?: never } | { resumeToken?: never; start?: WatchStart };
+
+type EstablishedHooks = { resolve(): void; reject(error: unknown): void };
+const establishedKey = createContextKey<EstablishedHooks | undefined>(undefined, {
+  description: "stockledger stream established hooks",
+});
+
+/** Tells a CallStream when the response headers arrived (or the call failed first). */
+const reportEstablished: Interceptor = (next) => async (request) => {
+  const hooks = request.contextValues.get(establishedKey);
+  try {
+    const response = await next(request);
+    hooks?.resolve();
+    return response;
+  } catch (error) {
+    hooks?.reject(StockledgerError.from(error));
+    throw error;
+  }
+};
+
+async function unary<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw StockledgerError.from(error);
+  }
+}
+
+function openStream<Res, T>(
+  start: (options: CallOptions) => AsyncIterable<Res>,
+  map: (message: Res) => T,
+  options: CallOptions = {},
+): CallStream<T> {
+  const controller = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  let hooks: EstablishedHooks = { resolve() {}, reject() {} };
+  const established = new Promise<void>((resolve, reject) => {
+    hooks = { resolve, reject };
+  });
+  established.catch(() => {}); // the loop reports the same failure; avoid an unhandled rejection
+  const contextValues = options.contextValues ?? createContextValues();
+  contextValues.set(establishedKey, hooks);
+  const responses = start({ ...options, signal, contextValues });
+  async function* messages(): AsyncGenerator<T, void, undefined> {
+    try {
+      for await (const message of responses) yield map(message);
+    } catch (error) {
+      throw StockledgerError.from(error);
+    } finally {
+      controller.abort();
+    }
+  }
+  const iterator = messages();
+  return {
+    established,
+    cancel: () => controller.abort(),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+}
+
+function baseUrlOf(address: string): string {
+  if (typeof address !== "string" || address.trim() === "") {
+    throw new TypeError('address must be "host:port" or a URL such as "http://127.0.0.1:50051"');
+  }
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
+}
+
+/** Paging parameters of the list and history reads. */
+export interface PageRequest {
+  /** Cursor from the previous page; empty or absent for the first page. */
+  cursor?: string;
+  /** Page size; 0 or absent means the server's default. */
+  limit?: number;
+}
+
+/** InventoryService: record changes, read counts and history, follow the feeds. */
+export class InventoryApi {
+  constructor(private readonly raw: Client<typeof InventoryService>) {}
+
+  /**
+   * Applies 1–100 changes atomically and returns the current counts of every (item,
+   * location, state) touched plus the recorded changes. Retrying with the same
+   * idempotencyKey returns the original response.
+   */
+  async batchChange(
+    request: { idempotencyKey: string; changes: InventoryChangeInput[]; ignoreUnchangedCounts?: boolean },
+    options?: CallOptions,
+  ): Promise<{ counts: InventoryCount[]; changes: InventoryChange[] }> {
+    const changes = request.changes.map((change, index) => changeIn(change, index));
+    const response = await unary(
+      this.raw.batchChangeInventory(
+        {
+          idempotencyKey: request.idempotencyKey,
+          changes,
+          ...(request.ignoreUnchangedCounts === undefined ? {} : { ignoreUnchangedCounts: request.ignoreUnchangedCounts }),
+        },
+        options,
+      ),
+    );
+    return { counts: response.counts.map(countOut), changes: response.changes.map(changeOut) };
+  }
+
+  /** The current counts of one item, at some or all locations (one page). */
+  async retrieveCount(
+    catalogObjectId: string,
+    request: { locationIds?: string[] } & PageRequest = {},
+    options?: CallOptions,
+  ): Promise<Page<InventoryCount>> {
+    const response = await unary(
+      this.raw.retrieveInventoryCount(
+        {
+          catalogObjectId,
+          locationIds: request.locationIds ?? [],
+          cursor: request.cursor ?? "",
+          limit: request.limit ?? 0,
+        },
+        options,
+      ),
+    );
+    return { items: response.counts.map(countOut), cursor: response.cursor };
+  }
+
+  /** Current counts, filtered (one page), most recently calculated first. */
+  async retrieveCounts(
+    request: {
+      catalogObjectIds?: string[];
+      locationIds?: string[];
+      states?: InventoryState[];
+      updatedAfter?: Date;
+    } & PageRequest = {},
+    options?: CallOptions,
+  ): Promise<Page<InventoryCount>> {
+    const response = await unary(
+      this.raw.batchRetrieveInventoryCounts(
+        {
+          catalogObjectIds: request.catalogObjectIds ?? [],
+          locationIds: request.locationIds ?? [],
+          states: (request.states ?? []).map(stateValue),
+          updatedAfter: fromDate(request.updatedAfter, "updatedAfter"),
+          cursor: request.cursor ?? "",
+          limit: request.limit ?? 0,
+        },
+        options,
+      ),
+    );
+    return { items: response.counts.map(countOut), cursor: response.cursor };
+  }
+
+  /** The history of changes, filtered (one page), oldest occurred_at first. */
+  async retrieveChanges(request: HistoryFilter & PageRequest = {}, options?: CallOptions): Promise<Page<InventoryChange>> {
+    const response = await unary(
+      this.raw.batchRetrieveInventoryChanges(
+        { ...historyFilterIn(request), cursor: request.cursor ?? "", limit: request.limit ?? 0 },
+        options,
+      ),
+    );
+    return { items: response.changes.map(changeOut), cursor: response.cursor };
+  }
+
+  /** Every change of the filtered history, page by page (`limit` per call). */
+  async *allChanges(filter: HistoryFilter & { limit?: number } = {}, options?: CallOptions): AsyncGenerator<InventoryChange> {
+    let cursor = "";
+    do {
+      const page = await this.retrieveChanges({ ...filter, cursor }, options);
+      yield* page.items;
+      cursor = page.cursor;
+    } while (cursor !== "");
+  }
+
+  async retrieveAdjustment(adjustmentId: string, options?: CallOptions): Promise<InventoryAdjustment> {
+    const response = await unary(this.raw.retrieveInventoryAdjustment({ adjustmentId }, options));
+    if (!response.adjustment) throw new TypeError("the server sent no adjustment");
+    return adjustmentOut(response.adjustment);
+  }
+
+  async retrievePhysicalCount(physicalCountId: string, options?: CallOptions): Promise<InventoryPhysicalCount> {
+    const response = await unary(this.raw.retrieveInventoryPhysicalCount({ physicalCountId }, options));
+    if (!response.physicalCount) throw new TypeError("the server sent no physical count");
+    return physicalCountOut(response.physicalCount);
+  }
+
+  async retrieveTransfer(transferId: string, options?: CallOptions): Promise<InventoryTransfer> {
+    const response = await unary(this.raw.retrieveInventoryTransfer({ transferId }, options));
+    if (!response.transfer) throw new TypeError("the server sent no transfer");
+    return transferOut(response.transfer);
+  }
+
+  /**
+   * The whole filtered history as one stream, oldest first; it ends after the last
+   * change. Pass a message's `cursor` to resume right after it.
+   */
+  streamChanges(request: HistoryFilter & { cursor?: string } = {}, options?: CallOptions): CallStream<StreamedChange> {
+    const message = { ...historyFilterIn(request), cursor: request.cursor ?? "" };
+    return openStream(
+      (o) => this.raw.streamInventoryChanges(message, o),
+      (m) => ({ change: changeOut(m.change), cursor: m.cursor }),
+      options,
+    );
+  }
+
+  /**
+   * The live feed of committed changes, in commit order, exactly once. Starts from NOW
+   * (default), BEGINNING, or right after a previous message's `resumeToken`:
+   * `watchChanges({ resumeToken })` continues a feed that stopped.
+   */
+  watchChanges(request: ChangeFilter & WatchFrom = {}, options?: CallOptions): CallStream<WatchedChange> {
+    const message = {
+      ...changeFilterIn(request),
+      resumeToken: request.resumeToken ?? "",
+      start: watchStartIn(request.start),
+    };
+    return openStream(
+      (o) => this.raw.watchInventoryChanges(message, o),
+      (m) => ({ change: changeOut(m.change), sequence: m.sequence, resumeToken: m.resumeToken }),
+      options,
+    );
+  }
+
+  /** The live feed of count updates (previous and new quantity, and the cause). */
+  watchCounts(
+    request: { catalogObjectIds?: string[]; locationIds?: string[]; states?: InventoryState[] } & WatchFrom = {},
+    options?: CallOptions,
+  ): CallStream<WatchedCountUpdate> {
+    const message = {
+      catalogObjectIds: request.catalogObjectIds ?? [],
+      locationIds: request.locationIds ?? [],
+      states: (request.states ?? []).map(stateValue),
+      resumeToken: request.resumeToken ?? "",
+      start: watchStartIn(request.start),
+    };
+    return openStream(
+      (o) => this.raw.watchInventoryCounts(message, o),
+      (m) => ({ update: countUpdateOut(m.update), sequence: m.sequence, resumeToken: m.resumeToken }),
+      options,
+    );
+  }
+}
+
+/** InventoryItemService: the goods whose stock is tracked. */
+export class InventoryItemApi {
+  constructor(private readonly raw: Client<typeof InventoryItemService>) {}
+
+  /** Creates an item (sku required; SKUs are unique per merchant). */
+  async create(item: InventoryItemInput, options?: CallOptions): Promise<InventoryItem> {
+    const response = await unary(this.raw.createInventoryItem({ inventoryItem: itemIn(item) }, options));
+    return itemOut(response.inventoryItem);
+  }
+
+  async get(id: string, options?: CallOptions): Promise<InventoryItem> {
+    return itemOut((await unary(this.raw.getInventoryItem({ id }, options))).inventoryItem);
+  }
+
+  /** Up to 100 items by id; ids that name no item are left out. */
+  async batchGet(ids: string[], options?: CallOptions): Promise<InventoryItem[]> {
+    const response = await unary(this.raw.batchGetInventoryItems({ ids }, options));
+    return response.inventoryItems.map(itemOut);
+  }
+
+  /** One page of items, oldest first. */
+  async list(
+    request: { sku?: string; updatedAfter?: Date } & PageRequest = {},
+    options?: CallOptions,
+  ): Promise<Page<InventoryItem>> {
+    const response = await unary(
+      this.raw.listInventoryItems(
+        {
+          sku: request.sku ?? "",
+          updatedAfter: fromDate(request.updatedAfter, "updatedAfter"),
+          cursor: request.cursor ?? "",
+          limit: request.limit ?? 0,
+        },
+        options,
+      ),
+    );
+    return { items: response.inventoryItems.map(itemOut), cursor: response.cursor };
+  }
+
+  /**
+   * Updates item `id`. Without `updateMask`, every field set (non-empty) in `fields`
+   * changes; with it, exactly the named proto fields (e.g. ["cost"], or ["*"]).
+   */
+  async update(
+    id: string,
+    fields: InventoryItemInput,
+    request: { updateMask?: string[] } = {},
+    options?: CallOptions,
+  ): Promise<InventoryItem> {
+    const response = await unary(
+      this.raw.updateInventoryItem(
+        {
+          inventoryItem: itemIn(fields, id),
+          updateMask: request.updateMask ? { paths: request.updateMask } : undefined,
+        },
+        options,
+      ),
+    );
+    return itemOut(response.inventoryItem);
+  }
+}
+
+/** LocationService: the places that hold stock. */
+export class LocationApi {
+  constructor(private readonly raw: Client<typeof LocationService>) {}
+
+  /** Creates a location (name required and unique per merchant; ACTIVE by default). */
+  async create(location: LocationInput, options?: CallOptions): Promise<Location> {
+    const response = await unary(this.raw.createLocation({ location: locationIn(location) }, options));
+    return locationOut(response.location);
+  }
+
+  async get(id: string, options?: CallOptions): Promise<Location> {
+    return locationOut((await unary(this.raw.getLocation({ id }, options))).location);
+  }
+
+  /** One page of locations, oldest first, optionally only those with `status`. */
+  async list(request: { status?: LocationStatus } & PageRequest = {}, options?: CallOptions): Promise<Page<Location>> {
+    const response = await unary(
+      this.raw.listLocations(
+        { status: locationStatusIn(request.status), cursor: request.cursor ?? "", limit: request.limit ?? 0 },
+        options,
+      ),
+    );
+    return { items: response.locations.map(locationOut), cursor: response.cursor };
+  }
+
+  /** Updates location `id` (see InventoryItemApi.update for the mask rules). */
+  async update(
+    id: string,
+    fields: LocationInput,
+    request: { updateMask?: string[] } = {},
+    options?: CallOptions,
+  ): Promise<Location> {
+    const response = await unary(
+      this.raw.updateLocation(
+        { location: locationIn(fields, id), updateMask: request.updateMask ? { paths: request.updateMask } : undefined },
+        options,
+      ),
+    );
+    return locationOut(response.location);
+  }
+}
+
+/**
+ * A connection to one Stockledger server: `inventory`, `items` and `locations` speak
+ * Decimal, Date and StockledgerError; `raw` holds the generated Connect clients (same
+ * connection and token) for full control.
+ */
+export class StockledgerClient {
+  readonly inventory: InventoryApi;
+  readonly items: InventoryItemApi;
+  readonly locations: LocationApi;
+  readonly raw: RawClients;
+  readonly transport: Transport;
+  private readonly sessions: Http2SessionManager;
+
+  constructor(address: string, token: string, options: StockledgerClientOptions = {}) {
+    if (typeof token !== "string" || token.trim() === "") {
+      throw new TypeError("token must be a non-empty Stockledger API token");
+    }
+    const baseUrl = baseUrlOf(address);
+    const authorization = `Bearer ${token.trim()}`;
+    const bearer: Interceptor = (next) => (request) => {
+      request.header.set("authorization", authorization);
+      return next(request);
+    };
+    this.sessions = new Http2SessionManager(baseUrl, options.transport, options.transport?.nodeOptions);
+    this.transport = createGrpcTransport({
+      ...options.transport,
+      baseUrl,
+      sessionManager: this.sessions,
+      ...(options.defaultTimeoutMs === undefined ? {} : { defaultTimeoutMs: options.defaultTimeoutMs }),
+      interceptors: [bearer, ...(options.interceptors ?? []), reportEstablished],
+    });
+    this.raw = {
+      inventory: createClient(InventoryService, this.transport),
+      items: createClient(InventoryItemService, this.transport),
+      locations: createClient(LocationService, this.transport),
+    };
+    this.inventory = new InventoryApi(this.raw.inventory);
+    this.items = new InventoryItemApi(this.raw.items);
+    this.locations = new LocationApi(this.raw.locations);
+  }
+
+  /** Closes the HTTP/2 connection (open calls fail). Idle connections never keep Node alive. */
+  close(): void {
+    this.sessions.abort();
+  }
+}
+
+/**
+ * Connects to a Stockledger server over gRPC (HTTP/2; plaintext for "host:port" or
+ * "http://…", TLS for "https://…") and adds `authorization: Bearer <token>` to every call.
+ */
+export function createStockledgerClient(
+  address: string,
+  token: string,
+  options: StockledgerClientOptions = {},
+): StockledgerClient {
+  return new StockledgerClient(address, token, options);
+}

@@ -1,0 +1,59 @@
+/**
+ * @stockledger/client: a TypeScript client for Stockledger over gRPC (Connect for Node,
+ * HTTP/2). Start with createStockledgerClient(address, token).
+ */
+export {
+  createStockledgerClient,
+  StockledgerClient,
+  InventoryApi,
+  InventoryItemApi,
+  LocationApi,
+  type CallStream,
+  type Page,
+  type PageRequest,
+  type RawClients,
+  type StockledgerClientOptions,
+  type StreamedChange,
+  type WatchedChange,
+  type WatchedCountUpdate,
+  type WatchFrom,
+} from "./client.js";
+export { StockledgerError, Code, type FieldViolation } from "./errors.js";
+export {
+  DECIMAL_PLACES,
+  decimalFromUnits,
+  decimalToUnits,
+  formatDecimal,
+  isDecimal,
+  parseDecimal,
+  type Decimal,
+  type DecimalInput,
+} from "./decimal.js";
+export type {
+  AdjustmentInput,
+  ChangeFilter,
+  CountryHarmonizedSystemCode,
+  HistoryFilter,
+  InventoryAdjustment,
+  InventoryChange,
+  InventoryChangeInput,
+  InventoryChangeType,
+  InventoryCount,
+  InventoryCountUpdate,
+  InventoryItem,
+  InventoryItemInput,
+  InventoryPhysicalCount,
+  InventoryState,
+  InventoryTransfer,
+  Location,
+  LocationInput,
+  LocationStatus,
+  Money,
+  PhysicalCountInput,
+  Product,
+  SourceApplication,
+  TransferInput,
+  WatchStart,
+} from "./types.js";
+/** The generated protobuf-es messages, enums and service descriptors. */
+export * as gen from "./generated.js";

@@ -1,0 +1,558 @@
+/**
+ * Idiomatic shapes of Stockledger's messages and their conversion to and from the
+ * generated protobuf messages: decimals as Decimal strings, timestamps as Date, enums as
+ * their short names ("IN_STOCK"), oneofs as discriminated unions. Text fields keep the
+ * proto3 convention: "" means unset.
+ */
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { parseDecimal, type Decimal, type DecimalInput } from "./decimal.js";
+import * as pb from "./gen/stockledger/v1/inventory_pb.js";
+import * as itemPb from "./gen/stockledger/v1/inventory_item_pb.js";
+import * as locationPb from "./gen/stockledger/v1/location_pb.js";
+
+/** State of a quantity: "NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN", … */
+export type InventoryState = keyof typeof pb.InventoryState;
+/** Kind of change: "ADJUSTMENT", "PHYSICAL_COUNT" or "TRANSFER" ("UNSPECIFIED" in filters only). */
+export type InventoryChangeType = keyof typeof pb.InventoryChangeType;
+/** Kind of product that made a change. */
+export type Product = keyof typeof pb.Product;
+/** "ACTIVE" or "INACTIVE" ("UNSPECIFIED" is never sent by the server). */
+export type LocationStatus = keyof typeof locationPb.LocationStatus;
+/** Where a watch without resume token starts: "NOW" (the default) or "BEGINNING". */
+export type WatchStart = Exclude<keyof typeof pb.WatchStart, "UNSPECIFIED">;
+
+type EnumObject = Record<string, string | number>;
+
+function enumName<E extends EnumObject>(enumObject: E, value: number): keyof E & string {
+  const name = enumObject[value];
+  // A value newer than this client's protos reads as UNSPECIFIED rather than failing.
+  return (typeof name === "string" ? name : "UNSPECIFIED") as keyof E & string;
+}
+
+function enumValue<E extends EnumObject>(enumObject: E, what: string, name: string): number {
+  const value = enumObject[name];
+  if (typeof value !== "number") {
+    const known = Object.keys(enumObject).filter((k) => Number.isNaN(Number(k)));
+    throw new RangeError(`unknown ${what} ${JSON.stringify(name)}; expected one of ${known.join(", ")}`);
+  }
+  return value;
+}
+
+/** Protobuf state value of a state name ("IN_STOCK" → 2). */
+export const stateValue = (name: InventoryState): pb.InventoryState =>
+  enumValue(pb.InventoryState, "inventory state", name);
+/** State name of a protobuf state value (2 → "IN_STOCK"). */
+export const stateName = (value: pb.InventoryState): InventoryState => enumName(pb.InventoryState, value);
+const changeTypeValue = (name: InventoryChangeType): pb.InventoryChangeType =>
+  enumValue(pb.InventoryChangeType, "change type", name);
+const changeTypeName = (value: pb.InventoryChangeType): InventoryChangeType =>
+  enumName(pb.InventoryChangeType, value);
+const locationStatusValue = (name: LocationStatus): locationPb.LocationStatus =>
+  enumValue(locationPb.LocationStatus, "location status", name);
+
+export function toDate(timestamp: Timestamp | undefined): Date | undefined {
+  return timestamp ? timestampDate(timestamp) : undefined;
+}
+
+export function fromDate(date: Date | undefined, field: string): Timestamp | undefined {
+  if (date === undefined) return undefined;
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw new TypeError(`${field} must be a valid Date`);
+  }
+  return timestampFromDate(date);
+}
+
+function decimalIn(value: DecimalInput, field: string): string {
+  try {
+    return parseDecimal(value);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw error instanceof TypeError ? new TypeError(`${field}: ${message}`) : new RangeError(`${field}: ${message}`);
+  }
+}
+
+/** A decimal from the server; "" (absent) becomes undefined. */
+function decimalOut(value: string): Decimal | undefined {
+  return value === "" ? undefined : parseDecimal(value);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ledger
+
+/** An amount of money. */
+export interface Money {
+  amount: Decimal;
+  /** ISO 4217 code, e.g. "EUR". */
+  currency: string;
+}
+
+/** Which application made a change (set by the server from the caller's token). */
+export interface SourceApplication {
+  product: Product;
+  applicationId: string;
+  name: string;
+}
+
+/** A quantity moved from one state to another at one location. */
+export interface InventoryAdjustment {
+  id: string;
+  referenceId: string;
+  fromState: InventoryState;
+  toState: InventoryState;
+  locationId: string;
+  catalogObjectId: string;
+  catalogObjectType: string;
+  quantity: Decimal;
+  totalPriceMoney: Money | undefined;
+  occurredAt: Date | undefined;
+  createdAt: Date | undefined;
+  source: SourceApplication | undefined;
+  employeeId: string;
+  teamMemberId: string;
+  transactionId: string;
+  refundId: string;
+  purchaseOrderId: string;
+  goodsReceiptId: string;
+}
+
+/** A verified quantity in one state at one location. */
+export interface InventoryPhysicalCount {
+  id: string;
+  referenceId: string;
+  catalogObjectId: string;
+  catalogObjectType: string;
+  state: InventoryState;
+  locationId: string;
+  quantity: Decimal;
+  source: SourceApplication | undefined;
+  employeeId: string;
+  teamMemberId: string;
+  occurredAt: Date | undefined;
+  createdAt: Date | undefined;
+}
+
+/** A quantity in one state moved between two locations. */
+export interface InventoryTransfer {
+  id: string;
+  referenceId: string;
+  state: InventoryState;
+  fromLocationId: string;
+  toLocationId: string;
+  catalogObjectId: string;
+  catalogObjectType: string;
+  quantity: Decimal;
+  occurredAt: Date | undefined;
+  createdAt: Date | undefined;
+  source: SourceApplication | undefined;
+  employeeId: string;
+  teamMemberId: string;
+}
+
+/** A recorded change: exactly one of adjustment, physicalCount or transfer, by `type`. */
+export type InventoryChange =
+  | { type: "ADJUSTMENT"; id: string; adjustment: InventoryAdjustment }
+  | { type: "PHYSICAL_COUNT"; id: string; physicalCount: InventoryPhysicalCount }
+  | { type: "TRANSFER"; id: string; transfer: InventoryTransfer };
+
+/** The current quantity of one item in one state at one location. */
+export interface InventoryCount {
+  catalogObjectId: string;
+  catalogObjectType: string;
+  state: InventoryState;
+  locationId: string;
+  /** May be negative: it records reality. */
+  quantity: Decimal;
+  calculatedAt: Date | undefined;
+  isEstimated: boolean;
+}
+
+/** A count that a committed change moved (WatchInventoryCounts). */
+export interface InventoryCountUpdate {
+  catalogObjectId: string;
+  catalogObjectType: string;
+  state: InventoryState;
+  locationId: string;
+  /** Undefined when the count did not exist before. */
+  previousQuantity: Decimal | undefined;
+  quantity: Decimal;
+  calculatedAt: Date | undefined;
+  changeId: string;
+  changeType: InventoryChangeType;
+}
+
+/** Fields shared by every change input. */
+interface ChangeInputBase {
+  catalogObjectId: string;
+  quantity: DecimalInput;
+  /** When it happened; absent means the server's receipt time. */
+  occurredAt?: Date;
+  referenceId?: string;
+  employeeId?: string;
+  teamMemberId?: string;
+}
+
+/** An adjustment to record. */
+export interface AdjustmentInput extends ChangeInputBase {
+  locationId: string;
+  fromState: InventoryState;
+  toState: InventoryState;
+  /** Only when toState is SOLD. */
+  totalPriceMoney?: { amount: DecimalInput; currency: string };
+  transactionId?: string;
+  refundId?: string;
+  purchaseOrderId?: string;
+  goodsReceiptId?: string;
+}
+
+/** A physical count to record. */
+export interface PhysicalCountInput extends ChangeInputBase {
+  locationId: string;
+  state: InventoryState;
+}
+
+/** A transfer to record. */
+export interface TransferInput extends ChangeInputBase {
+  fromLocationId: string;
+  toLocationId: string;
+  state: InventoryState;
+}
+
+/** One change of a BatchChangeInventory call. */
+export type InventoryChangeInput =
+  | { adjustment: AdjustmentInput }
+  | { physicalCount: PhysicalCountInput }
+  | { transfer: TransferInput };
+
+function sourceOut(source: pb.SourceApplication | undefined): SourceApplication | undefined {
+  if (!source) return undefined;
+  return { product: enumName(pb.Product, source.product), applicationId: source.applicationId, name: source.name };
+}
+
+function moneyOut(money: pb.Money | undefined): Money | undefined {
+  if (!money) return undefined;
+  return { amount: parseDecimal(money.amount), currency: money.currency };
+}
+
+export function adjustmentOut(a: pb.InventoryAdjustment): InventoryAdjustment {
+  return {
+    id: a.id,
+    referenceId: a.referenceId,
+    fromState: stateName(a.fromState),
+    toState: stateName(a.toState),
+    locationId: a.locationId,
+    catalogObjectId: a.catalogObjectId,
+    catalogObjectType: a.catalogObjectType,
+    quantity: parseDecimal(a.quantity),
+    totalPriceMoney: moneyOut(a.totalPriceMoney),
+    occurredAt: toDate(a.occurredAt),
+    createdAt: toDate(a.createdAt),
+    source: sourceOut(a.source),
+    employeeId: a.employeeId,
+    teamMemberId: a.teamMemberId,
+    transactionId: a.transactionId,
+    refundId: a.refundId,
+    purchaseOrderId: a.purchaseOrderId,
+    goodsReceiptId: a.goodsReceiptId,
+  };
+}
+
+export function physicalCountOut(c: pb.InventoryPhysicalCount): InventoryPhysicalCount {
+  return {
+    id: c.id,
+    referenceId: c.referenceId,
+    catalogObjectId: c.catalogObjectId,
+    catalogObjectType: c.catalogObjectType,
+    state: stateName(c.state),
+    locationId: c.locationId,
+    quantity: parseDecimal(c.quantity),
+    source: sourceOut(c.source),
+    employeeId: c.employeeId,
+    teamMemberId: c.teamMemberId,
+    occurredAt: toDate(c.occurredAt),
+    createdAt: toDate(c.createdAt),
+  };
+}
+
+export function transferOut(t: pb.InventoryTransfer): InventoryTransfer {
+  return {
+    id: t.id,
+    referenceId: t.referenceId,
+    state: stateName(t.state),
+    fromLocationId: t.fromLocationId,
+    toLocationId: t.toLocationId,
+    catalogObjectId: t.catalogObjectId,
+    catalogObjectType: t.catalogObjectType,
+    quantity: parseDecimal(t.quantity),
+    occurredAt: toDate(t.occurredAt),
+    createdAt: toDate(t.createdAt),
+    source: sourceOut(t.source),
+    employeeId: t.employeeId,
+    teamMemberId: t.teamMemberId,
+  };
+}
+
+export function changeOut(change: pb.InventoryChange | undefined): InventoryChange {
+  switch (change?.change.case) {
+    case "adjustment": {
+      const adjustment = adjustmentOut(change.change.value);
+      return { type: "ADJUSTMENT", id: adjustment.id, adjustment };
+    }
+    case "physicalCount": {
+      const physicalCount = physicalCountOut(change.change.value);
+      return { type: "PHYSICAL_COUNT", id: physicalCount.id, physicalCount };
+    }
+    case "transfer": {
+      const transfer = transferOut(change.change.value);
+      return { type: "TRANSFER", id: transfer.id, transfer };
+    }
+    default:
+      throw new TypeError("the server sent an inventory change without adjustment, physical count or transfer");
+  }
+}
+
+export function countOut(c: pb.InventoryCount): InventoryCount {
+  return {
+    catalogObjectId: c.catalogObjectId,
+    catalogObjectType: c.catalogObjectType,
+    state: stateName(c.state),
+    locationId: c.locationId,
+    quantity: parseDecimal(c.quantity),
+    calculatedAt: toDate(c.calculatedAt),
+    isEstimated: c.isEstimated,
+  };
+}
+
+export function countUpdateOut(u: pb.InventoryCountUpdate | undefined): InventoryCountUpdate {
+  if (!u) throw new TypeError("the server sent a count update message without update");
+  return {
+    catalogObjectId: u.catalogObjectId,
+    catalogObjectType: u.catalogObjectType,
+    state: stateName(u.state),
+    locationId: u.locationId,
+    previousQuantity: decimalOut(u.previousQuantity),
+    quantity: parseDecimal(u.quantity),
+    calculatedAt: toDate(u.calculatedAt),
+    changeId: u.changeId,
+    changeType: changeTypeName(u.changeType),
+  };
+}
+
+function baseIn(input: ChangeInputBase, path: string) {
+  return {
+    catalogObjectId: input.catalogObjectId,
+    quantity: decimalIn(input.quantity, `${path}.quantity`),
+    occurredAt: fromDate(input.occurredAt, `${path}.occurredAt`),
+    referenceId: input.referenceId ?? "",
+    employeeId: input.employeeId ?? "",
+    teamMemberId: input.teamMemberId ?? "",
+  };
+}
+
+export function changeIn(input: InventoryChangeInput, index: number): MessageInitShape<typeof pb.InventoryChangeSchema> {
+  const path = `changes[${index}]`;
+  if ("adjustment" in input) {
+    const a = input.adjustment;
+    const p = `${path}.adjustment`;
+    return {
+      type: pb.InventoryChangeType.ADJUSTMENT,
+      change: {
+        case: "adjustment",
+        value: {
+          ...baseIn(a, p),
+          locationId: a.locationId,
+          fromState: stateValue(a.fromState),
+          toState: stateValue(a.toState),
+          totalPriceMoney: a.totalPriceMoney && {
+            amount: decimalIn(a.totalPriceMoney.amount, `${p}.totalPriceMoney.amount`),
+            currency: a.totalPriceMoney.currency,
+          },
+          transactionId: a.transactionId ?? "",
+          refundId: a.refundId ?? "",
+          purchaseOrderId: a.purchaseOrderId ?? "",
+          goodsReceiptId: a.goodsReceiptId ?? "",
+        },
+      },
+    };
+  }
+  if ("physicalCount" in input) {
+    const c = input.physicalCount;
+    return {
+      type: pb.InventoryChangeType.PHYSICAL_COUNT,
+      change: {
+        case: "physicalCount",
+        value: { ...baseIn(c, `${path}.physicalCount`), locationId: c.locationId, state: stateValue(c.state) },
+      },
+    };
+  }
+  if ("transfer" in input) {
+    const t = input.transfer;
+    return {
+      type: pb.InventoryChangeType.TRANSFER,
+      change: {
+        case: "transfer",
+        value: {
+          ...baseIn(t, `${path}.transfer`),
+          fromLocationId: t.fromLocationId,
+          toLocationId: t.toLocationId,
+          state: stateValue(t.state),
+        },
+      },
+    };
+  }
+  throw new TypeError(`${path} must have one of adjustment, physicalCount or transfer`);
+}
+
+/** Filters shared by the history reads and the change feed. */
+export interface ChangeFilter {
+  catalogObjectIds?: string[];
+  locationIds?: string[];
+  types?: InventoryChangeType[];
+  states?: InventoryState[];
+}
+
+/** Filters of the history reads: ChangeFilter plus server-time bounds. */
+export interface HistoryFilter extends ChangeFilter {
+  /** Only changes created strictly after this server time. */
+  updatedAfter?: Date;
+  /** Only changes created strictly before this server time. */
+  updatedBefore?: Date;
+}
+
+export function changeFilterIn(filter: ChangeFilter) {
+  return {
+    catalogObjectIds: filter.catalogObjectIds ?? [],
+    locationIds: filter.locationIds ?? [],
+    types: (filter.types ?? []).map(changeTypeValue),
+    states: (filter.states ?? []).map(stateValue),
+  };
+}
+
+export function historyFilterIn(filter: HistoryFilter) {
+  return {
+    ...changeFilterIn(filter),
+    updatedAfter: fromDate(filter.updatedAfter, "updatedAfter"),
+    updatedBefore: fromDate(filter.updatedBefore, "updatedBefore"),
+  };
+}
+
+export function watchStartIn(start: WatchStart | undefined): pb.WatchStart {
+  return start === undefined ? pb.WatchStart.UNSPECIFIED : enumValue(pb.WatchStart, "watch start", start);
+}
+
+// ---------------------------------------------------------------------------------------
+// Inventory items
+
+/** An HS code that applies when the item is shipped into one country. */
+export interface CountryHarmonizedSystemCode {
+  harmonizedSystemCode: string;
+  countryCode: string;
+}
+
+/** A physical good whose stock the ledger tracks. */
+export interface InventoryItem {
+  id: string;
+  sku: string;
+  /** Unit cost; undefined when the item has none. */
+  cost: Decimal | undefined;
+  countryCodeOfOrigin: string;
+  provinceCodeOfOrigin: string;
+  harmonizedSystemCode: string;
+  countryHarmonizedSystemCodes: CountryHarmonizedSystemCode[];
+  tracked: boolean;
+  requiresShipping: boolean;
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+}
+
+/** The writable fields of an item (create: sku required; update: the fields to change). */
+export interface InventoryItemInput {
+  sku?: string;
+  /** Decimal string; "" clears the cost in an update that names `cost` in its mask. */
+  cost?: DecimalInput | "";
+  countryCodeOfOrigin?: string;
+  provinceCodeOfOrigin?: string;
+  harmonizedSystemCode?: string;
+  countryHarmonizedSystemCodes?: CountryHarmonizedSystemCode[];
+  tracked?: boolean;
+  requiresShipping?: boolean;
+}
+
+export function itemOut(item: itemPb.InventoryItem | undefined): InventoryItem {
+  if (!item) throw new TypeError("the server sent a response without inventory_item");
+  return {
+    id: item.id,
+    sku: item.sku,
+    cost: decimalOut(item.cost),
+    countryCodeOfOrigin: item.countryCodeOfOrigin,
+    provinceCodeOfOrigin: item.provinceCodeOfOrigin,
+    harmonizedSystemCode: item.harmonizedSystemCode,
+    countryHarmonizedSystemCodes: item.countryHarmonizedSystemCodes.map((c) => ({
+      harmonizedSystemCode: c.harmonizedSystemCode,
+      countryCode: c.countryCode,
+    })),
+    tracked: item.tracked ?? true,
+    requiresShipping: item.requiresShipping ?? true,
+    createdAt: toDate(item.createdAt),
+    updatedAt: toDate(item.updatedAt),
+  };
+}
+
+export function itemIn(input: InventoryItemInput, id = ""): itemPb.InventoryItem {
+  return create(itemPb.InventoryItemSchema, {
+    id,
+    sku: input.sku ?? "",
+    cost: input.cost === undefined || input.cost === "" ? "" : decimalIn(input.cost, "inventoryItem.cost"),
+    countryCodeOfOrigin: input.countryCodeOfOrigin ?? "",
+    provinceCodeOfOrigin: input.provinceCodeOfOrigin ?? "",
+    harmonizedSystemCode: input.harmonizedSystemCode ?? "",
+    countryHarmonizedSystemCodes: input.countryHarmonizedSystemCodes ?? [],
+    ...(input.tracked === undefined ? {} : { tracked: input.tracked }),
+    ...(input.requiresShipping === undefined ? {} : { requiresShipping: input.requiresShipping }),
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Locations
+
+/** A place that holds stock. */
+export interface Location {
+  id: string;
+  name: string;
+  status: LocationStatus;
+  description: string;
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+}
+
+/** The writable fields of a location (create: name required; update: the fields to change). */
+export interface LocationInput {
+  name?: string;
+  status?: LocationStatus;
+  description?: string;
+}
+
+export function locationOut(location: locationPb.Location | undefined): Location {
+  if (!location) throw new TypeError("the server sent a response without location");
+  return {
+    id: location.id,
+    name: location.name,
+    status: enumName(locationPb.LocationStatus, location.status),
+    description: location.description,
+    createdAt: toDate(location.createdAt),
+    updatedAt: toDate(location.updatedAt),
+  };
+}
+
+export function locationIn(input: LocationInput, id = ""): locationPb.Location {
+  return create(locationPb.LocationSchema, {
+    id,
+    name: input.name ?? "",
+    status: input.status === undefined ? locationPb.LocationStatus.UNSPECIFIED : locationStatusValue(input.status),
+    description: input.description ?? "",
+  });
+}
+
+export function locationStatusIn(status: LocationStatus | undefined): locationPb.LocationStatus {
+  return status === undefined ? locationPb.LocationStatus.UNSPECIFIED : locationStatusValue(status);
+}
