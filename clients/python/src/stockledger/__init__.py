@@ -1,0 +1,64 @@
+"""Python client for the Stockledger gRPC inventory ledger.
+
+    import stockledger
+    from decimal import Decimal
+
+    with stockledger.Client("127.0.0.1:50051", token) as client:
+        location = client.create_location("Corner Shop")
+        item = client.create_inventory_item("MUG-RED", cost=Decimal("4.50"))
+        client.batch_change_inventory([
+            stockledger.adjustment(item.id, location.id, "NONE", "IN_STOCK", 100),
+        ])
+        print(client.retrieve_inventory_count(item.id))
+
+Quantities and money are ``decimal.Decimal`` (never float), timestamps aware ``datetime``,
+and every refused call raises ``StockledgerError``. The generated stubs are in
+``stockledger.v1`` and reachable as ``client.inventory``, ``client.items`` and
+``client.locations``.
+"""
+
+from .client import (
+    BatchChangeResult,
+    ChangesPage,
+    Client,
+    CountUpdate,
+    InventoryCount,
+    StreamedChange,
+    WatchedChange,
+    adjustment,
+    change_id,
+    physical_count,
+    transfer,
+)
+from .errors import StockledgerError
+from .values import (
+    MAX_PLACES,
+    from_timestamp,
+    from_wire_decimal,
+    state,
+    state_name,
+    to_timestamp,
+    to_wire_decimal,
+)
+
+__all__ = [
+    "BatchChangeResult",
+    "ChangesPage",
+    "Client",
+    "CountUpdate",
+    "InventoryCount",
+    "MAX_PLACES",
+    "StockledgerError",
+    "StreamedChange",
+    "WatchedChange",
+    "adjustment",
+    "change_id",
+    "from_timestamp",
+    "from_wire_decimal",
+    "physical_count",
+    "state",
+    "state_name",
+    "to_timestamp",
+    "to_wire_decimal",
+    "transfer",
+]

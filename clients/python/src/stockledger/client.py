@@ -1,0 +1,578 @@
+"""``Client``: a channel that sends the bearer token on every call, the raw generated stubs,
+and convenience methods that speak ``Decimal``, ``datetime`` and ``StockledgerError``."""
+
+from __future__ import annotations
+
+import collections
+import datetime as _dt
+import functools
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
+
+import grpc
+
+from .errors import StockledgerError
+from .v1 import inventory_item_pb2 as items_pb
+from .v1 import inventory_item_pb2_grpc as items_grpc
+from .v1 import inventory_pb2 as inventory_pb
+from .v1 import inventory_pb2_grpc as inventory_grpc
+from .v1 import location_pb2 as locations_pb
+from .v1 import location_pb2_grpc as locations_grpc
+from .values import (
+    DecimalLike,
+    from_timestamp,
+    from_wire_decimal,
+    state,
+    state_name,
+    to_timestamp,
+    to_wire_decimal,
+)
+
+T = TypeVar("T")
+
+
+# --- authentication -------------------------------------------------------------------
+
+
+class _CallDetails(
+    collections.namedtuple(
+        "_CallDetails", ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression")
+    ),
+    grpc.ClientCallDetails,
+):
+    pass
+
+
+class _BearerToken(
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
+):
+    """Adds ``authorization: Bearer <token>`` to every call. (grpc's call credentials would
+    need a TLS channel; an interceptor works on plaintext too.)"""
+
+    def __init__(self, token: str) -> None:
+        self._header = ("authorization", f"Bearer {token}")
+
+    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        metadata = [m for m in (details.metadata or ()) if m[0] != "authorization"]
+        metadata.append(self._header)
+        return _CallDetails(
+            details.method,
+            details.timeout,
+            metadata,
+            details.credentials,
+            getattr(details, "wait_for_ready", None),
+            getattr(details, "compression", None),
+        )
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation, details, request_iterator):
+        return continuation(self._details(details), request_iterator)
+
+    def intercept_stream_stream(self, continuation, details, request_iterator):
+        return continuation(self._details(details), request_iterator)
+
+
+def _translated(method: Callable[..., T]) -> Callable[..., T]:
+    """Raises ``StockledgerError`` instead of ``grpc.RpcError``."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except grpc.RpcError as error:
+            raise StockledgerError.from_rpc_error(error) from error
+
+    return wrapper
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InventoryCount:
+    """The current quantity of one item in one state at one location."""
+
+    catalog_object_id: str
+    location_id: str
+    state: str  # short name: "IN_STOCK", "WASTE"
+    quantity: Decimal
+    calculated_at: Optional[_dt.datetime]
+
+    @classmethod
+    def from_proto(cls, count: inventory_pb.InventoryCount) -> "InventoryCount":
+        return cls(
+            catalog_object_id=count.catalog_object_id,
+            location_id=count.location_id,
+            state=state_name(count.state),
+            quantity=from_wire_decimal(count.quantity) or Decimal(0),
+            calculated_at=from_timestamp(count.calculated_at) if count.HasField("calculated_at") else None,
+        )
+
+
+@dataclass(frozen=True)
+class BatchChangeResult:
+    """What BatchChangeInventory returned: the touched counts and the recorded changes."""
+
+    counts: list[InventoryCount]
+    changes: list[inventory_pb.InventoryChange]
+
+    def quantity(self, state_: str, location_id: str | None = None) -> Decimal | None:
+        """The quantity in ``state_`` ("IN_STOCK") among the returned counts, if present."""
+        for count in self.counts:
+            if count.state == state_ and (location_id is None or count.location_id == location_id):
+                return count.quantity
+        return None
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    """One page of BatchRetrieveInventoryChanges; ``cursor`` is ``""`` on the last page."""
+
+    changes: list[inventory_pb.InventoryChange]
+    cursor: str
+
+
+@dataclass(frozen=True)
+class StreamedChange:
+    """One message of StreamInventoryChanges; pass ``cursor`` to resume after it."""
+
+    change: inventory_pb.InventoryChange
+    cursor: str
+
+
+@dataclass(frozen=True)
+class WatchedChange:
+    """One message of WatchInventoryChanges; pass ``resume_token`` to resume after it."""
+
+    change: inventory_pb.InventoryChange
+    sequence: int
+    resume_token: str
+
+
+@dataclass(frozen=True)
+class CountUpdate:
+    """One message of WatchInventoryCounts."""
+
+    catalog_object_id: str
+    location_id: str
+    state: str
+    previous_quantity: Optional[Decimal]  # None when the count did not exist before
+    quantity: Decimal
+    calculated_at: Optional[_dt.datetime]
+    change_id: str
+    sequence: int
+    resume_token: str
+
+
+def change_id(change: inventory_pb.InventoryChange) -> str:
+    """The id of whichever member (adjustment, physical count, transfer) is set."""
+    member = change.WhichOneof("change")
+    return getattr(change, member).id if member else ""
+
+
+# --- building changes ---------------------------------------------------------------------
+
+
+def adjustment(
+    catalog_object_id: str,
+    location_id: str,
+    from_state: str | int,
+    to_state: str | int,
+    quantity: DecimalLike,
+    *,
+    occurred_at: _dt.datetime | None = None,
+    total_price: tuple[DecimalLike, str] | None = None,
+    **fields: str,
+) -> inventory_pb.InventoryChange:
+    """An adjustment change: ``quantity`` moves from ``from_state`` to ``to_state``
+    ("NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN"). ``total_price`` is
+    ``(amount, currency)``; other string fields (reference_id, employee_id, …) by name."""
+    adj = inventory_pb.InventoryAdjustment(
+        catalog_object_id=catalog_object_id,
+        location_id=location_id,
+        from_state=state(from_state),
+        to_state=state(to_state),
+        quantity=to_wire_decimal(quantity),
+        **fields,
+    )
+    if occurred_at is not None:
+        adj.occurred_at.CopyFrom(to_timestamp(occurred_at))
+    if total_price is not None:
+        amount, currency = total_price
+        adj.total_price_money.CopyFrom(inventory_pb.Money(amount=to_wire_decimal(amount), currency=currency))
+    return inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_ADJUSTMENT, adjustment=adj)
+
+
+def physical_count(
+    catalog_object_id: str,
+    location_id: str,
+    state_: str | int,
+    quantity: DecimalLike,
+    *,
+    occurred_at: _dt.datetime | None = None,
+    **fields: str,
+) -> inventory_pb.InventoryChange:
+    """A physical count change: ``quantity`` was counted in ``state_`` ("IN_STOCK", "WASTE")."""
+    count = inventory_pb.InventoryPhysicalCount(
+        catalog_object_id=catalog_object_id,
+        location_id=location_id,
+        state=state(state_),
+        quantity=to_wire_decimal(quantity),
+        **fields,
+    )
+    if occurred_at is not None:
+        count.occurred_at.CopyFrom(to_timestamp(occurred_at))
+    return inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT, physical_count=count)
+
+
+def transfer(
+    catalog_object_id: str,
+    from_location_id: str,
+    to_location_id: str,
+    state_: str | int,
+    quantity: DecimalLike,
+    *,
+    occurred_at: _dt.datetime | None = None,
+    **fields: str,
+) -> inventory_pb.InventoryChange:
+    """A transfer change: ``quantity`` in ``state_`` moves between two locations."""
+    moved = inventory_pb.InventoryTransfer(
+        catalog_object_id=catalog_object_id,
+        from_location_id=from_location_id,
+        to_location_id=to_location_id,
+        state=state(state_),
+        quantity=to_wire_decimal(quantity),
+        **fields,
+    )
+    if occurred_at is not None:
+        moved.occurred_at.CopyFrom(to_timestamp(occurred_at))
+    return inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_TRANSFER, transfer=moved)
+
+
+# --- the client ------------------------------------------------------------------------------
+
+
+class Client:
+    """A connection to a Stockledger server.
+
+    ``Client("127.0.0.1:50051", token)`` opens a plaintext channel (pass ``credentials``,
+    e.g. ``grpc.ssl_channel_credentials()``, for TLS) whose every call carries
+    ``authorization: Bearer <token>``. The generated stubs are ``client.inventory``,
+    ``client.items`` and ``client.locations`` (they raise ``grpc.RpcError``; decode one with
+    ``StockledgerError.from_rpc_error``); the methods below raise ``StockledgerError``.
+    Use it as a context manager or call ``close()``.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        token: str,
+        *,
+        credentials: grpc.ChannelCredentials | None = None,
+        options: Sequence[tuple[str, Any]] = (),
+    ) -> None:
+        if not token:
+            raise ValueError("a token is required (stockledger token create …)")
+        raw = (
+            grpc.secure_channel(address, credentials, options=options)
+            if credentials is not None
+            else grpc.insecure_channel(address, options=options)
+        )
+        self._raw_channel = raw
+        self.channel = grpc.intercept_channel(raw, _BearerToken(token))
+        self.inventory = inventory_grpc.InventoryServiceStub(self.channel)
+        self.items = items_grpc.InventoryItemServiceStub(self.channel)
+        self.locations = locations_grpc.LocationServiceStub(self.channel)
+
+    def close(self) -> None:
+        self._raw_channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- locations ---
+
+    @_translated
+    def create_location(self, name: str, *, description: str = "") -> locations_pb.Location:
+        request = locations_pb.CreateLocationRequest(location=locations_pb.Location(name=name, description=description))
+        return self.locations.CreateLocation(request).location
+
+    @_translated
+    def get_location(self, location_id: str) -> locations_pb.Location:
+        return self.locations.GetLocation(locations_pb.GetLocationRequest(id=location_id)).location
+
+    def list_locations(self, *, status: int = 0, page_size: int = 0) -> Iterator[locations_pb.Location]:
+        """Every location, oldest first (pages are fetched as the generator advances)."""
+        request = locations_pb.ListLocationsRequest(limit=page_size, status=status)
+        return self._pages(self.locations.ListLocations, request, "locations")
+
+    # --- inventory items ---
+
+    @_translated
+    def create_inventory_item(
+        self,
+        sku: str,
+        *,
+        cost: DecimalLike | None = None,
+        tracked: bool | None = None,
+        requires_shipping: bool | None = None,
+        **fields: Any,
+    ) -> items_pb.InventoryItem:
+        """Creates an item; other InventoryItem fields (country_code_of_origin, …) by name."""
+        item = items_pb.InventoryItem(sku=sku, **fields)
+        if cost is not None:
+            item.cost = to_wire_decimal(cost)
+        if tracked is not None:
+            item.tracked = tracked
+        if requires_shipping is not None:
+            item.requires_shipping = requires_shipping
+        return self.items.CreateInventoryItem(items_pb.CreateInventoryItemRequest(inventory_item=item)).inventory_item
+
+    @_translated
+    def get_inventory_item(self, item_id: str) -> items_pb.InventoryItem:
+        return self.items.GetInventoryItem(items_pb.GetInventoryItemRequest(id=item_id)).inventory_item
+
+    def list_inventory_items(self, *, sku: str = "", page_size: int = 0) -> Iterator[items_pb.InventoryItem]:
+        """Every item (or the one with ``sku``), oldest first."""
+        request = items_pb.ListInventoryItemsRequest(limit=page_size, sku=sku)
+        return self._pages(self.items.ListInventoryItems, request, "inventory_items")
+
+    # --- the ledger ---
+
+    @_translated
+    def batch_change_inventory(
+        self,
+        changes: Iterable[inventory_pb.InventoryChange],
+        *,
+        idempotency_key: str | None = None,
+        ignore_unchanged_counts: bool | None = None,
+    ) -> BatchChangeResult:
+        """Applies the changes atomically (build them with ``adjustment``,
+        ``physical_count``, ``transfer``). Without ``idempotency_key`` a fresh one is made:
+        pass your own to make retries safe."""
+        request = inventory_pb.BatchChangeInventoryRequest(
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            changes=list(changes),
+        )
+        if ignore_unchanged_counts is not None:
+            request.ignore_unchanged_counts = ignore_unchanged_counts
+        response = self.inventory.BatchChangeInventory(request)
+        return BatchChangeResult(
+            counts=[InventoryCount.from_proto(c) for c in response.counts],
+            changes=list(response.changes),
+        )
+
+    @_translated
+    def retrieve_inventory_count(
+        self, catalog_object_id: str, *, location_ids: Sequence[str] = ()
+    ) -> list[InventoryCount]:
+        """Every current count of one item (all pages)."""
+        counts: list[InventoryCount] = []
+        request = inventory_pb.RetrieveInventoryCountRequest(
+            catalog_object_id=catalog_object_id, location_ids=list(location_ids)
+        )
+        while True:
+            response = self.inventory.RetrieveInventoryCount(request)
+            counts.extend(InventoryCount.from_proto(c) for c in response.counts)
+            if not response.cursor:
+                return counts
+            request.cursor = response.cursor
+
+    def batch_retrieve_inventory_counts(
+        self,
+        *,
+        catalog_object_ids: Sequence[str] = (),
+        location_ids: Sequence[str] = (),
+        states: Sequence[str | int] = (),
+        updated_after: _dt.datetime | None = None,
+        page_size: int = 0,
+    ) -> Iterator[InventoryCount]:
+        """Every matching current count, most recently calculated first."""
+        request = inventory_pb.BatchRetrieveInventoryCountsRequest(
+            catalog_object_ids=list(catalog_object_ids),
+            location_ids=list(location_ids),
+            states=[state(s) for s in states],
+            limit=page_size,
+        )
+        if updated_after is not None:
+            request.updated_after.CopyFrom(to_timestamp(updated_after))
+        for count in self._pages(self.inventory.BatchRetrieveInventoryCounts, request, "counts"):
+            yield InventoryCount.from_proto(count)
+
+    @_translated
+    def batch_retrieve_inventory_changes(
+        self,
+        *,
+        catalog_object_ids: Sequence[str] = (),
+        location_ids: Sequence[str] = (),
+        types: Sequence[int] = (),
+        states: Sequence[str | int] = (),
+        updated_after: _dt.datetime | None = None,
+        updated_before: _dt.datetime | None = None,
+        cursor: str = "",
+        limit: int = 0,
+    ) -> ChangesPage:
+        """One page of the history, oldest first. Pass the returned ``cursor`` (with the
+        same filters, or none) for the next page; it is ``""`` on the last one."""
+        request = inventory_pb.BatchRetrieveInventoryChangesRequest(
+            catalog_object_ids=list(catalog_object_ids),
+            location_ids=list(location_ids),
+            types=list(types),
+            states=[state(s) for s in states],
+            cursor=cursor,
+            limit=limit,
+        )
+        if updated_after is not None:
+            request.updated_after.CopyFrom(to_timestamp(updated_after))
+        if updated_before is not None:
+            request.updated_before.CopyFrom(to_timestamp(updated_before))
+        response = self.inventory.BatchRetrieveInventoryChanges(request)
+        return ChangesPage(changes=list(response.changes), cursor=response.cursor)
+
+    def stream_inventory_changes(
+        self,
+        *,
+        catalog_object_ids: Sequence[str] = (),
+        location_ids: Sequence[str] = (),
+        types: Sequence[int] = (),
+        states: Sequence[str | int] = (),
+        cursor: str = "",
+        timeout: float | None = None,
+    ) -> Iterator[StreamedChange]:
+        """The whole filtered history as a generator, oldest first; each item's ``cursor``
+        resumes right after it."""
+        request = inventory_pb.StreamInventoryChangesRequest(
+            catalog_object_ids=list(catalog_object_ids),
+            location_ids=list(location_ids),
+            types=list(types),
+            states=[state(s) for s in states],
+            cursor=cursor,
+        )
+        call = self.inventory.StreamInventoryChanges(request, timeout=timeout)
+        return _follow(call, lambda m: StreamedChange(change=m.change, cursor=m.cursor))
+
+    @_translated
+    def watch_inventory_changes(
+        self,
+        *,
+        resume_token: str = "",
+        from_beginning: bool = False,
+        catalog_object_ids: Sequence[str] = (),
+        location_ids: Sequence[str] = (),
+        types: Sequence[int] = (),
+        states: Sequence[str | int] = (),
+        timeout: float | None = None,
+    ) -> Iterator[WatchedChange]:
+        """The live feed of committed changes, in commit order, as an endless generator.
+
+        Starts right after ``resume_token`` when given (the filters travel inside the
+        token); otherwise from now, or from the first change with ``from_beginning``. The
+        watch is established when this returns: a change committed afterwards is
+        delivered. Close the generator (or leave the ``with closing(...)`` block) to end
+        the call; on server shutdown it raises ``StockledgerError`` (``UNAVAILABLE``):
+        resume from the last ``resume_token`` seen. ``timeout`` (seconds) bounds the whole
+        call (it then raises ``DEADLINE_EXCEEDED``).
+        """
+        request = inventory_pb.WatchInventoryChangesRequest(
+            catalog_object_ids=list(catalog_object_ids),
+            location_ids=list(location_ids),
+            types=list(types),
+            states=[state(s) for s in states],
+            resume_token=resume_token,
+        )
+        if not resume_token:
+            request.start = inventory_pb.WATCH_START_BEGINNING if from_beginning else inventory_pb.WATCH_START_NOW
+        call = self.inventory.WatchInventoryChanges(request, timeout=timeout)
+        _established(call)
+        return _follow(
+            call, lambda m: WatchedChange(change=m.change, sequence=m.sequence, resume_token=m.resume_token)
+        )
+
+    @_translated
+    def watch_inventory_counts(
+        self,
+        *,
+        resume_token: str = "",
+        from_beginning: bool = False,
+        catalog_object_ids: Sequence[str] = (),
+        location_ids: Sequence[str] = (),
+        states: Sequence[str | int] = (),
+        timeout: float | None = None,
+    ) -> Iterator[CountUpdate]:
+        """The live feed of count updates; same start and resume rules as
+        ``watch_inventory_changes``."""
+        request = inventory_pb.WatchInventoryCountsRequest(
+            catalog_object_ids=list(catalog_object_ids),
+            location_ids=list(location_ids),
+            states=[state(s) for s in states],
+            resume_token=resume_token,
+        )
+        if not resume_token:
+            request.start = inventory_pb.WATCH_START_BEGINNING if from_beginning else inventory_pb.WATCH_START_NOW
+        call = self.inventory.WatchInventoryCounts(request, timeout=timeout)
+        _established(call)
+
+        def convert(m: inventory_pb.WatchInventoryCountsResponse) -> CountUpdate:
+            u = m.update
+            return CountUpdate(
+                catalog_object_id=u.catalog_object_id,
+                location_id=u.location_id,
+                state=state_name(u.state),
+                previous_quantity=from_wire_decimal(u.previous_quantity),
+                quantity=from_wire_decimal(u.quantity) or Decimal(0),
+                calculated_at=from_timestamp(u.calculated_at) if u.HasField("calculated_at") else None,
+                change_id=u.change_id,
+                sequence=m.sequence,
+                resume_token=m.resume_token,
+            )
+
+        return _follow(call, convert)
+
+    # --- helpers ---
+
+    def _pages(self, rpc: Callable[[Any], Any], request: Any, field: str) -> Iterator[Any]:
+        while True:
+            try:
+                response = rpc(request)
+            except grpc.RpcError as error:
+                raise StockledgerError.from_rpc_error(error) from error
+            yield from getattr(response, field)
+            if not response.cursor:
+                return
+            next_request = type(request)()
+            next_request.CopyFrom(request)
+            next_request.cursor = response.cursor
+            request = next_request
+
+
+def _established(call: Any) -> None:
+    """Waits for the response headers (the server has fixed the stream's start by then)
+    and raises at once if the call was refused."""
+    call.initial_metadata()
+    if call.done() and call.code() != grpc.StatusCode.OK:
+        raise call  # a grpc.RpcError: translated by the caller's decorator
+
+
+def _follow(call: Any, convert: Callable[[Any], T]) -> Iterator[T]:
+    """A generator over a server stream that raises StockledgerError and cancels the call
+    when closed early."""
+    try:
+        for message in call:
+            yield convert(message)
+    except grpc.RpcError as error:
+        raise StockledgerError.from_rpc_error(error) from error
+    finally:
+        call.cancel()

@@ -1,0 +1,177 @@
+"""The client against a live server (STOCKLEDGER_ADDR, STOCKLEDGER_TOKEN)."""
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import grpc
+import pytest
+
+import stockledger
+from stockledger import StockledgerError, adjustment, change_id, physical_count
+from stockledger.v1 import inventory_pb2 as pb
+
+
+def seed_day(client: stockledger.Client, item_id: str, location_id: str) -> None:
+    """Receive 100, sell 3 and 1, waste 2 (one batch), then count 93."""
+    day = client.batch_change_inventory(
+        [
+            adjustment(item_id, location_id, "NONE", "IN_STOCK", Decimal(100)),
+            adjustment(item_id, location_id, "IN_STOCK", "SOLD", Decimal(3)),
+            adjustment(item_id, location_id, "IN_STOCK", "SOLD", Decimal(1)),
+            adjustment(item_id, location_id, "IN_STOCK", "WASTE", Decimal(2)),
+        ],
+        idempotency_key=f"day-1-{item_id}",
+    )
+    assert {(c.state, c.quantity) for c in day.counts} == {("IN_STOCK", Decimal(94)), ("WASTE", Decimal(2))}
+    assert len(day.changes) == 4 and all(change_id(c) for c in day.changes)
+
+    close = client.batch_change_inventory(
+        [physical_count(item_id, location_id, "IN_STOCK", Decimal(93))],
+        idempotency_key=f"close-1-{item_id}",
+    )
+    assert close.quantity("IN_STOCK") == Decimal(93)
+
+
+def test_locations_and_items_round_trip(client, unique):
+    location = client.create_location(f"Warehouse {unique}", description="north")
+    assert client.get_location(location.id).name == f"Warehouse {unique}"
+    assert location.id in {loc.id for loc in client.list_locations(page_size=2)}
+
+    item = client.create_inventory_item(f"SKU-{unique}", cost=Decimal("25.00"), country_code_of_origin="CA")
+    assert stockledger.from_wire_decimal(item.cost) == Decimal(25) and item.cost == "25"
+    assert item.tracked is True
+    created = stockledger.from_timestamp(item.created_at)
+    assert created.tzinfo is not None
+    assert abs(dt.datetime.now(dt.timezone.utc) - created) < dt.timedelta(minutes=5)
+    assert [i.id for i in client.list_inventory_items(sku=f"SKU-{unique}")] == [item.id]
+
+
+def test_the_seed_day(client, shop):
+    location, item = shop
+    seed_day(client, item.id, location.id)
+
+    counts = client.retrieve_inventory_count(item.id)
+    assert {(c.state, c.quantity) for c in counts} == {("IN_STOCK", Decimal(93)), ("WASTE", Decimal(2))}
+    assert all(c.location_id == location.id and c.calculated_at.tzinfo is not None for c in counts)
+
+    # The history, two changes a page, until the cursor is empty.
+    seen, cursor, pages = [], "", 0
+    while True:
+        page = client.batch_retrieve_inventory_changes(catalog_object_ids=[item.id], cursor=cursor, limit=2)
+        seen.extend(page.changes)
+        pages += 1
+        cursor = page.cursor
+        if not cursor:
+            break
+    assert len(seen) == 5 and pages == 3
+    assert len({change_id(c) for c in seen}) == 5
+
+    # The same history as a stream, read to its end.
+    streamed = list(client.stream_inventory_changes(catalog_object_ids=[item.id], timeout=30))
+    assert [change_id(s.change) for s in streamed] == [change_id(c) for c in seen]
+    assert [s.change.type for s in streamed] == [pb.INVENTORY_CHANGE_TYPE_ADJUSTMENT] * 4 + [
+        pb.INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT
+    ]
+    assert all(s.cursor for s in streamed)
+    # Resuming from the third change's cursor gives the last two.
+    rest = list(client.stream_inventory_changes(catalog_object_ids=[item.id], cursor=streamed[2].cursor, timeout=30))
+    assert [change_id(s.change) for s in rest] == [change_id(s.change) for s in streamed[3:]]
+
+
+def test_watch_delivers_live_changes_and_resumes(client, shop):
+    location, item = shop
+
+    def sell(n: int) -> str:
+        result = client.batch_change_inventory([adjustment(item.id, location.id, "IN_STOCK", "SOLD", n)])
+        return change_id(result.changes[0])
+
+    client.batch_change_inventory([adjustment(item.id, location.id, "NONE", "IN_STOCK", 10)])
+    watch = client.watch_inventory_changes(catalog_object_ids=[item.id], timeout=30)
+    try:
+        first_id = sell(1)
+        first = next(watch)
+    finally:
+        watch.close()
+    assert change_id(first.change) == first_id
+    assert first.change.adjustment.quantity == "1" and first.resume_token
+
+    second_id, third_id = sell(2), sell(3)
+    resumed = client.watch_inventory_changes(resume_token=first.resume_token, timeout=30)
+    try:
+        got = [next(resumed), next(resumed)]
+    finally:
+        resumed.close()
+    assert [change_id(w.change) for w in got] == [second_id, third_id]
+    assert [w.sequence for w in got] == [first.sequence + 1, first.sequence + 2]
+
+
+def test_watch_counts_from_the_beginning(client, shop):
+    location, item = shop
+    seed_day(client, item.id, location.id)
+    updates = client.watch_inventory_counts(catalog_object_ids=[item.id], from_beginning=True, timeout=30)
+    try:
+        got = [next(updates) for _ in range(6)]
+    finally:
+        updates.close()
+    in_stock = [(u.previous_quantity, u.quantity) for u in got if u.state == "IN_STOCK"]
+    assert in_stock == [
+        (None, Decimal(100)),
+        (Decimal(100), Decimal(97)),
+        (Decimal(97), Decimal(96)),
+        (Decimal(96), Decimal(94)),
+        (Decimal(94), Decimal(93)),
+    ]
+    assert ("WASTE", None, Decimal(2)) in {(u.state, u.previous_quantity, u.quantity) for u in got}
+
+
+def test_a_refused_request_raises_stockledger_error(client, shop):
+    location, item = shop
+    # Built by hand: the client's own helpers refuse 6 decimals before sending.
+    with pytest.raises(ValueError):
+        adjustment(item.id, location.id, "NONE", "IN_STOCK", "1.123456")
+    too_precise = pb.InventoryChange(
+        adjustment=pb.InventoryAdjustment(
+            catalog_object_id=item.id,
+            location_id=location.id,
+            from_state=pb.INVENTORY_STATE_NONE,
+            to_state=pb.INVENTORY_STATE_IN_STOCK,
+            quantity="1.123456",
+        )
+    )
+    with pytest.raises(StockledgerError) as refused:
+        client.batch_change_inventory([too_precise])
+    error = refused.value
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.reason and error.reason == error.reason.upper()
+    assert error.domain == "stockledger"
+    assert "changes[0].adjustment.quantity" in error.fields
+    assert all(description for _, description in error.field_violations)
+    assert error.correlation_id is None
+    # Nothing was applied.
+    assert client.retrieve_inventory_count(item.id) == []
+
+
+def test_raw_stubs_raise_rpc_errors_that_decode(client):
+    missing = str(uuid.uuid4())
+    with pytest.raises(grpc.RpcError) as raw:
+        client.items.GetInventoryItem(stockledger.v1.inventory_item_pb2.GetInventoryItemRequest(id=missing))
+    error = StockledgerError.from_rpc_error(raw.value)
+    assert error.code == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(StockledgerError) as not_found:
+        client.get_inventory_item(missing)
+    assert not_found.value.code == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(StockledgerError) as malformed:
+        client.get_inventory_item("not an id")
+    assert malformed.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert malformed.value.reason == "INVALID_ID" and malformed.value.fields == ["id"]
+
+
+def test_a_bad_token_is_unauthenticated(address):
+    with stockledger.Client(address, "not-a-token") as stranger:
+        with pytest.raises(StockledgerError) as refused:
+            stranger.create_location("nowhere")
+        assert refused.value.code == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(StockledgerError) as refused_watch:
+            stranger.watch_inventory_changes(timeout=10)
+        assert refused_watch.value.code == grpc.StatusCode.UNAUTHENTICATED
