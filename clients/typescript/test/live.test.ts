@@ -1,0 +1,339 @@
+// End-to-end tests against a running Stockledger server:
+//   STOCKLEDGER_ADDR=127.0.0.1:50051 STOCKLEDGER_TOKEN=... node --test build-test/test/
+// The token needs every scope. Nothing is skipped: without the variables the file fails.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import {
+  Code,
+  StockledgerError,
+  createStockledgerClient,
+  type CallStream,
+  type InventoryChange,
+  type InventoryChangeInput,
+  type InventoryCount,
+  type StockledgerClient,
+} from "../src/index.js";
+
+const address = process.env.STOCKLEDGER_ADDR;
+const token = process.env.STOCKLEDGER_TOKEN;
+if (!address || !token) {
+  throw new Error(
+    "live tests need a server: set STOCKLEDGER_ADDR (host:port) and STOCKLEDGER_TOKEN " +
+      "(a token with every INVENTORY_*, ITEMS_* and LOCATIONS_* scope)",
+  );
+}
+
+const TIMEOUT = { timeout: 30_000 };
+const run = `${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
+
+/** Reads exactly `n` messages, failing after `ms` without one. */
+async function take<T>(iterator: AsyncIterator<T>, n: number, ms = 10_000): Promise<T[]> {
+  const got: T[] = [];
+  while (got.length < n) {
+    const next = await withTimeout(iterator.next(), ms, `message ${got.length + 1} of ${n}`);
+    if (next.done) throw new Error(`stream ended after ${got.length} of ${n} messages`);
+    got.push(next.value);
+  }
+  return got;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves to "quiet" when no message arrives within `ms`. */
+async function quietFor<T>(iterator: AsyncIterator<T>, ms: number): Promise<"quiet" | IteratorResult<T>> {
+  const pending = iterator.next();
+  pending.catch(() => {}); // rejected with Canceled once the stream is cancelled
+  let timer: NodeJS.Timeout | undefined;
+  const quiet = new Promise<"quiet">((resolve) => {
+    timer = setTimeout(() => resolve("quiet"), ms);
+  });
+  return Promise.race([pending, quiet]).finally(() => clearTimeout(timer));
+}
+
+function quantities(counts: InventoryCount[]): Record<string, string> {
+  return Object.fromEntries(counts.map((c) => [c.state, c.quantity]));
+}
+
+function adjustment(item: string, location: string, from: string, to: string, quantity: string): InventoryChangeInput {
+  return {
+    adjustment: {
+      catalogObjectId: item,
+      locationId: location,
+      fromState: from as "NONE",
+      toState: to as "IN_STOCK",
+      quantity,
+    },
+  };
+}
+
+async function rejection(call: Promise<unknown>): Promise<StockledgerError> {
+  try {
+    await call;
+  } catch (error) {
+    assert.ok(error instanceof StockledgerError, `expected a StockledgerError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail("the call succeeded but should have been refused");
+}
+
+describe("Stockledger TypeScript client against a live server", () => {
+  let client: StockledgerClient;
+  let locationId = "";
+  let itemId = "";
+  let dayChanges: InventoryChange[] = [];
+
+  before(() => {
+    client = createStockledgerClient(address, token);
+  });
+  after(() => client.close());
+
+  it("creates a location and an item", TIMEOUT, async () => {
+    const location = await client.locations.create({ name: `Corner Shop ${run}` });
+    assert.match(location.id, /\S/);
+    assert.equal(location.name, `Corner Shop ${run}`);
+    assert.equal(location.status, "ACTIVE");
+    assert.ok(location.createdAt instanceof Date);
+    locationId = location.id;
+
+    const item = await client.items.create({ sku: `MUG-RED-${run}`, cost: "25.00" });
+    assert.match(item.id, /\S/);
+    assert.equal(item.sku, `MUG-RED-${run}`);
+    assert.equal(item.cost, "25", "costs come back normalised");
+    assert.equal(item.tracked, true);
+    assert.ok(item.createdAt instanceof Date && item.updatedAt instanceof Date);
+    assert.ok(Math.abs(item.createdAt.getTime() - Date.now()) < 5 * 60_000, "createdAt is around now");
+    itemId = item.id;
+
+    assert.equal((await client.items.get(itemId)).sku, item.sku);
+    assert.equal((await client.locations.get(locationId)).name, location.name);
+  });
+
+  it("records the seed's day: 100 in, 3 and 1 sold, 2 wasted, then a count of 93", TIMEOUT, async () => {
+    const day = await client.inventory.batchChange({
+      idempotencyKey: `day-1-${itemId}`,
+      changes: [
+        adjustment(itemId, locationId, "NONE", "IN_STOCK", "100"),
+        adjustment(itemId, locationId, "IN_STOCK", "SOLD", "3"),
+        adjustment(itemId, locationId, "IN_STOCK", "SOLD", "1"),
+        adjustment(itemId, locationId, "IN_STOCK", "WASTE", "2"),
+      ],
+    });
+    assert.deepEqual(quantities(day.counts), { IN_STOCK: "94", WASTE: "2" });
+    assert.equal(day.changes.length, 4);
+    for (const change of day.changes) {
+      assert.equal(change.type, "ADJUSTMENT");
+      assert.match(change.id, /\S/);
+      if (change.type !== "ADJUSTMENT") continue;
+      assert.equal(change.adjustment.catalogObjectId, itemId);
+      assert.ok(change.adjustment.createdAt instanceof Date);
+      assert.ok(change.adjustment.source, "the server records the source application");
+    }
+
+    const close = await client.inventory.batchChange({
+      idempotencyKey: `close-1-${itemId}`,
+      changes: [{ physicalCount: { catalogObjectId: itemId, locationId, state: "IN_STOCK", quantity: "93" } }],
+    });
+    assert.deepEqual(quantities(close.counts), { IN_STOCK: "93" });
+    assert.equal(close.changes[0]?.type, "PHYSICAL_COUNT");
+    dayChanges = [...day.changes, ...close.changes];
+
+    const again = await client.inventory.batchChange({
+      idempotencyKey: `day-1-${itemId}`,
+      changes: [
+        adjustment(itemId, locationId, "NONE", "IN_STOCK", "100"),
+        adjustment(itemId, locationId, "IN_STOCK", "SOLD", "3"),
+        adjustment(itemId, locationId, "IN_STOCK", "SOLD", "1"),
+        adjustment(itemId, locationId, "IN_STOCK", "WASTE", "2"),
+      ],
+    });
+    assert.deepEqual(
+      again.changes.map((c) => c.id),
+      day.changes.map((c) => c.id),
+      "a retry with the same idempotency key returns the original response",
+    );
+  });
+
+  it("reads the counts back", TIMEOUT, async () => {
+    const page = await client.inventory.retrieveCount(itemId);
+    assert.equal(page.cursor, "");
+    assert.deepEqual(quantities(page.items), { IN_STOCK: "93", WASTE: "2" });
+    for (const count of page.items) {
+      assert.equal(count.locationId, locationId);
+      assert.ok(count.calculatedAt instanceof Date);
+      assert.equal(count.isEstimated, false);
+    }
+    const filtered = await client.inventory.retrieveCounts({ catalogObjectIds: [itemId], states: ["WASTE"] });
+    assert.deepEqual(quantities(filtered.items), { WASTE: "2" });
+  });
+
+  it("pages through the history with a small limit until the cursor is empty", TIMEOUT, async () => {
+    const pages: InventoryChange[][] = [];
+    let cursor = "";
+    do {
+      const page = await client.inventory.retrieveChanges({ catalogObjectIds: [itemId], limit: 2, cursor });
+      pages.push(page.items);
+      cursor = page.cursor;
+      assert.ok(pages.length <= 10, "paging ends");
+    } while (cursor !== "");
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [2, 2, 1],
+    );
+    const ids = pages.flat().map((c) => c.id);
+    assert.deepEqual(ids, dayChanges.map((c) => c.id), "oldest first, nothing skipped or repeated");
+    assert.deepEqual(
+      pages.flat().map((c) => c.type),
+      ["ADJUSTMENT", "ADJUSTMENT", "ADJUSTMENT", "ADJUSTMENT", "PHYSICAL_COUNT"],
+    );
+
+    const all: string[] = [];
+    for await (const change of client.inventory.allChanges({ catalogObjectIds: [itemId], limit: 3 })) all.push(change.id);
+    assert.deepEqual(all, ids);
+  });
+
+  it("streams the whole history to the end, and resumes from a cursor", TIMEOUT, async () => {
+    const streamed: { id: string; cursor: string }[] = [];
+    for await (const message of client.inventory.streamChanges({ catalogObjectIds: [itemId] })) {
+      streamed.push({ id: message.change.id, cursor: message.cursor });
+      assert.match(message.cursor, /\S/);
+    }
+    assert.deepEqual(
+      streamed.map((m) => m.id),
+      dayChanges.map((c) => c.id),
+    );
+
+    const rest: string[] = [];
+    const cursor = streamed[1]?.cursor ?? "";
+    for await (const message of client.inventory.streamChanges({ catalogObjectIds: [itemId], cursor })) {
+      rest.push(message.change.id);
+    }
+    assert.deepEqual(rest, dayChanges.slice(2).map((c) => c.id));
+  });
+
+  it("watches live changes from NOW and resumes from a resume token", TIMEOUT, async () => {
+    const sell = (key: string, quantity: string) =>
+      client.inventory.batchChange({
+        idempotencyKey: `${key}-${itemId}`,
+        changes: [adjustment(itemId, locationId, "IN_STOCK", "SOLD", quantity)],
+      });
+
+    const live = client.inventory.watchChanges({ start: "NOW", catalogObjectIds: [itemId] });
+    let resumed: CallStream<{ change: InventoryChange; sequence: bigint; resumeToken: string }> | undefined;
+    try {
+      await withTimeout(live.established, 10_000, "the watch to be established");
+      const first = await sell("live-1", "1.5");
+      const [event] = await take(live[Symbol.asyncIterator](), 1);
+      assert.ok(event);
+      assert.equal(event.change.id, first.changes[0]?.id, "the live event is the change just written");
+      assert.equal(event.change.type, "ADJUSTMENT");
+      if (event.change.type === "ADJUSTMENT") assert.equal(event.change.adjustment.quantity, "1.5");
+      assert.equal(typeof event.sequence, "bigint");
+      assert.match(event.resumeToken, /\S/);
+      live.cancel();
+
+      const second = await sell("live-2", "0.25");
+      const third = await sell("live-3", "2");
+      resumed = client.inventory.watchChanges({ resumeToken: event.resumeToken, catalogObjectIds: [itemId] });
+      const iterator = resumed[Symbol.asyncIterator]();
+      const next = await take(iterator, 2);
+      assert.deepEqual(
+        next.map((m) => m.change.id),
+        [second.changes[0]?.id, third.changes[0]?.id],
+        "resuming delivers exactly the changes after the token",
+      );
+      assert.ok(event.sequence < next[0]!.sequence && next[0]!.sequence < next[1]!.sequence, "sequences increase");
+      assert.equal(await quietFor(iterator, 500), "quiet", "nothing else follows");
+    } finally {
+      live.cancel();
+      resumed?.cancel();
+    }
+    const counts = await client.inventory.retrieveCount(itemId);
+    assert.deepEqual(quantities(counts.items), { IN_STOCK: "89.25", WASTE: "2" });
+  });
+
+  it("surfaces a refused quantity as StockledgerError with code, reason and field", TIMEOUT, async () => {
+    // The typed layer refuses six places before sending anything…
+    await assert.rejects(
+      client.inventory.batchChange({
+        idempotencyKey: `bad-${run}`,
+        changes: [adjustment(itemId, locationId, "NONE", "IN_STOCK", "1.123456")],
+      }),
+      (error: unknown) => error instanceof RangeError && /changes\[0\]\.adjustment\.quantity/.test(error.message),
+    );
+    await assert.rejects(
+      client.inventory.batchChange({
+        idempotencyKey: `bad-${run}`,
+        changes: [adjustment(itemId, locationId, "NONE", "IN_STOCK", 1 as unknown as string)],
+      }),
+      TypeError,
+      "a JS number is refused",
+    );
+
+    // …so send it through the raw generated client to see the server's answer.
+    let caught: unknown;
+    try {
+      await client.raw.inventory.batchChangeInventory({
+        idempotencyKey: `bad-${run}`,
+        changes: [
+          {
+            change: {
+              case: "adjustment",
+              value: { catalogObjectId: itemId, locationId, fromState: 1, toState: 2, quantity: "1.123456" },
+            },
+          },
+        ],
+      });
+    } catch (error) {
+      caught = error;
+    }
+    assert.ok(caught, "the server refused the request");
+    const error = StockledgerError.from(caught);
+    assert.ok(error instanceof Error);
+    assert.equal(error.name, "StockledgerError");
+    assert.equal(error.code, Code.InvalidArgument);
+    assert.equal(error.code, 3, "gRPC INVALID_ARGUMENT");
+    assert.equal(error.codeName, "InvalidArgument");
+    assert.equal(error.reason, "INVALID_VALUE", "ErrorInfo reason");
+    assert.equal(error.domain, "stockledger");
+    assert.deepEqual(error.fields, ["changes[0].adjustment.quantity"]);
+    assert.match(error.fieldViolations[0]?.description ?? "", /at most 5 digits/);
+    const counts = await client.inventory.retrieveCount(itemId);
+    assert.deepEqual(quantities(counts.items), { IN_STOCK: "89.25", WASTE: "2" }, "nothing was applied");
+  });
+
+  it("turns every other refusal into StockledgerError too", TIMEOUT, async () => {
+    const missing = await rejection(client.items.create({ sku: "", countryCodeOfOrigin: "XX" }));
+    assert.equal(missing.code, Code.InvalidArgument);
+    assert.equal(missing.reason, "MISSING_REQUIRED_PARAMETER");
+    assert.deepEqual(missing.fields, ["inventory_item.sku", "inventory_item.country_code_of_origin"]);
+
+    const notFound = await rejection(client.items.get("01a20c5a-8f67-7031-9d39-e3d5cae5d630"));
+    assert.equal(notFound.code, Code.NotFound);
+    assert.equal(notFound.domain, "stockledger");
+
+    const taken = await rejection(client.items.create({ sku: `MUG-RED-${run}` }));
+    assert.equal(taken.code, Code.AlreadyExists);
+    assert.deepEqual(taken.fields, ["inventory_item.sku"]);
+
+    const junk = client.inventory.watchChanges({ resumeToken: "junk" });
+    const refused = await rejection(junk.established);
+    assert.equal(refused.code, Code.InvalidArgument);
+    assert.deepEqual(refused.fields, ["resume_token"]);
+    await assert.rejects(take(junk[Symbol.asyncIterator](), 1), StockledgerError);
+
+    const anonymous = createStockledgerClient(address, "not-a-real-token");
+    try {
+      const denied = await rejection(anonymous.locations.list());
+      assert.equal(denied.code, Code.Unauthenticated);
+    } finally {
+      anonymous.close();
+    }
+  });
+});
