@@ -1,0 +1,378 @@
+package dev.stockledger.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static stockledger.v1.Inventory.InventoryState.INVENTORY_STATE_IN_STOCK;
+import static stockledger.v1.Inventory.InventoryState.INVENTORY_STATE_NONE;
+import static stockledger.v1.Inventory.InventoryState.INVENTORY_STATE_SOLD;
+import static stockledger.v1.Inventory.InventoryState.INVENTORY_STATE_WASTE;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import stockledger.v1.Inventory.BatchChangeInventoryResponse;
+import stockledger.v1.Inventory.BatchRetrieveInventoryChangesRequest;
+import stockledger.v1.Inventory.BatchRetrieveInventoryChangesResponse;
+import stockledger.v1.Inventory.InventoryAdjustment;
+import stockledger.v1.Inventory.InventoryChange;
+import stockledger.v1.Inventory.InventoryChangeType;
+import stockledger.v1.Inventory.InventoryCount;
+import stockledger.v1.Inventory.InventoryState;
+import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
+import stockledger.v1.Inventory.StreamInventoryChangesRequest;
+import stockledger.v1.Inventory.StreamInventoryChangesResponse;
+import stockledger.v1.Inventory.WatchInventoryChangesResponse;
+import stockledger.v1.Inventory.WatchInventoryCountsRequest;
+import stockledger.v1.Inventory.WatchInventoryCountsResponse;
+import stockledger.v1.Inventory.WatchStart;
+import stockledger.v1.InventoryItemOuterClass.GetInventoryItemRequest;
+import stockledger.v1.InventoryItemOuterClass.InventoryItem;
+import stockledger.v1.LocationOuterClass.Location;
+import stockledger.v1.LocationOuterClass.LocationStatus;
+
+/**
+ * End-to-end tests against a running server: {@code STOCKLEDGER_ADDR} (host:port) and
+ * {@code STOCKLEDGER_TOKEN} (a token with every scope) must be set.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LiveServerTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private StockledgerClient client;
+  private String address;
+  private Location location;
+
+  @BeforeAll
+  void connect() {
+    address = required("STOCKLEDGER_ADDR");
+    client = StockledgerClient.connect(address, required("STOCKLEDGER_TOKEN"));
+    location = client.createLocation("Java corner shop " + UUID.randomUUID());
+  }
+
+  @AfterAll
+  void close() {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  private static String required(String name) {
+    String value = System.getenv(name);
+    if (value == null || value.isBlank()) {
+      fail(
+          name
+              + " is not set: these tests need a running server (STOCKLEDGER_ADDR=host:port) and a"
+              + " token with every scope (STOCKLEDGER_TOKEN); scripts/clients-test.sh sets both");
+    }
+    return value;
+  }
+
+  private static BigDecimal dec(String s) {
+    return new BigDecimal(s);
+  }
+
+  private InventoryItem newItem(String prefix) {
+    return client.createItem(prefix + "-" + UUID.randomUUID());
+  }
+
+  /** state → quantity, for the counts of one location. */
+  private static Map<InventoryState, BigDecimal> byState(List<InventoryCount> counts) {
+    Map<InventoryState, BigDecimal> m = new TreeMap<>();
+    for (InventoryCount c : counts) {
+      m.put(c.getState(), Decimals.parse(c.getQuantity()));
+    }
+    return m;
+  }
+
+  private InventoryChange receive(String itemId, String qty) {
+    return Changes.adjustment(
+        itemId, location.getId(), INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec(qty));
+  }
+
+  @Test
+  void createsLocationsAndItems() {
+    assertFalse(location.getId().isEmpty());
+    assertEquals(LocationStatus.LOCATION_STATUS_ACTIVE, location.getStatus());
+    Instant created = Times.toInstant(location.getCreatedAt());
+    assertTrue(Duration.between(created, Instant.now()).abs().compareTo(Duration.ofMinutes(5)) < 0, created.toString());
+
+    InventoryItem item =
+        client.createItem(
+            InventoryItem.newBuilder()
+                .setSku("JAVA-" + UUID.randomUUID())
+                .setCost(Decimals.format(dec("25.00")))
+                .build());
+    assertFalse(item.getId().isEmpty());
+    assertEquals(Optional.of(dec("25")), Decimals.parseOptional(item.getCost()));
+    assertEquals(Optional.empty(), Decimals.parseOptional(newItem("NOCOST").getCost()));
+  }
+
+  @Test
+  void theSeedsDay() {
+    String item = newItem("MUG-RED").getId();
+    String here = location.getId();
+
+    BatchChangeInventoryResponse day =
+        client.batchChange(
+            "day-1-" + item,
+            Changes.adjustment(item, here, INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec("100")),
+            Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("3")),
+            Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("1")),
+            Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("2")));
+    assertEquals(
+        Map.of(INVENTORY_STATE_IN_STOCK, dec("94"), INVENTORY_STATE_WASTE, dec("2")),
+        byState(day.getCountsList()));
+    assertEquals(4, day.getChangesCount());
+
+    // Replaying the same idempotency key returns the original response and changes nothing.
+    BatchChangeInventoryResponse again =
+        client.batchChange(
+            "day-1-" + item,
+            Changes.adjustment(item, here, INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec("100")),
+            Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("3")),
+            Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("1")),
+            Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("2")));
+    assertEquals(day.getChangesList(), again.getChangesList());
+
+    BatchChangeInventoryResponse closing =
+        client.batchChange(
+            "close-1-" + item, Changes.physicalCount(item, here, INVENTORY_STATE_IN_STOCK, dec("93")));
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("93")), byState(closing.getCountsList()));
+
+    // Read the counts back: the helper, and the raw stub.
+    assertEquals(
+        Map.of(INVENTORY_STATE_IN_STOCK, dec("93"), INVENTORY_STATE_WASTE, dec("2")),
+        byState(client.counts(item)));
+    assertEquals(Optional.of(dec("93")), client.quantity(item, here, INVENTORY_STATE_IN_STOCK));
+    assertEquals(Optional.empty(), client.quantity(item, here, INVENTORY_STATE_SOLD));
+    List<InventoryCount> raw =
+        StockledgerClient.call(
+                () ->
+                    client
+                        .inventory()
+                        .retrieveInventoryCount(
+                            RetrieveInventoryCountRequest.newBuilder().setCatalogObjectId(item).build()))
+            .getCountsList();
+    assertEquals(2, raw.size());
+    for (InventoryCount c : raw) {
+      assertEquals(here, c.getLocationId());
+      Instant at = Times.toInstant(c.getCalculatedAt());
+      assertTrue(Duration.between(at, Instant.now()).abs().compareTo(Duration.ofMinutes(5)) < 0, at.toString());
+    }
+
+    List<String> written = new ArrayList<>();
+    day.getChangesList().forEach(c -> written.add(Changes.id(c)));
+    closing.getChangesList().forEach(c -> written.add(Changes.id(c)));
+
+    // Page through the history two at a time until the cursor is empty.
+    List<String> paged = new ArrayList<>();
+    List<InventoryChangeType> types = new ArrayList<>();
+    String cursor = "";
+    int pages = 0;
+    do {
+      BatchRetrieveInventoryChangesRequest request =
+          BatchRetrieveInventoryChangesRequest.newBuilder()
+              .addCatalogObjectIds(item)
+              .setLimit(2)
+              .setCursor(cursor)
+              .build();
+      BatchRetrieveInventoryChangesResponse page =
+          StockledgerClient.call(() -> client.inventory().batchRetrieveInventoryChanges(request));
+      assertTrue(page.getChangesCount() <= 2);
+      for (InventoryChange c : page.getChangesList()) {
+        paged.add(Changes.id(c));
+        types.add(c.getType());
+      }
+      cursor = page.getCursor();
+      pages++;
+      assertTrue(pages <= 10, "the cursor never ran out");
+    } while (!cursor.isEmpty());
+    assertTrue(pages >= 3, "5 changes at 2 a page take at least 3 pages, got " + pages);
+    assertEquals(written, paged);
+    assertEquals(5, new HashSet<>(paged).size());
+    assertEquals(InventoryChangeType.INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT, types.get(4));
+
+    // The same through the lazy pager.
+    List<String> lazily = new ArrayList<>();
+    client
+        .changes(BatchRetrieveInventoryChangesRequest.newBuilder().addCatalogObjectIds(item).setLimit(2).build())
+        .forEachRemaining(c -> lazily.add(Changes.id(c)));
+    assertEquals(written, lazily);
+
+    // And as one stream, consumed to its end.
+    List<String> streamed = new ArrayList<>();
+    try (ServerStream<StreamInventoryChangesResponse> stream =
+        client.streamChanges(StreamInventoryChangesRequest.newBuilder().addCatalogObjectIds(item).build())) {
+      while (stream.hasNext()) {
+        StreamInventoryChangesResponse r = stream.next();
+        assertFalse(r.getCursor().isEmpty());
+        streamed.add(Changes.id(r.getChange()));
+      }
+      assertFalse(stream.hasNext());
+    }
+    assertEquals(written, streamed);
+
+    InventoryAdjustment first = day.getChanges(0).getAdjustment();
+    assertEquals("100", first.getQuantity());
+    assertFalse(first.getSource().getName().isEmpty(), "the token's application is the source");
+  }
+
+  @Test
+  void watchesLiveThenResumesFromAToken() {
+    String item = newItem("WATCHED").getId();
+    String token;
+    try (ServerStream<WatchInventoryChangesResponse> watch = client.watchChangesFromNow(item)) {
+      assertTrue(watch.awaitStarted(WAIT), "the watch was not established in time");
+      String live = Changes.id(client.batchChange("live-" + item, receive(item, "5")).getChanges(0));
+      WatchInventoryChangesResponse event =
+          watch.next(WAIT).orElseThrow(() -> new AssertionError("no live event within " + WAIT));
+      assertEquals(live, Changes.id(event.getChange()));
+      assertTrue(event.getSequence() > 0);
+      assertFalse(event.getResumeToken().isEmpty());
+      token = event.getResumeToken();
+      // Nothing else was written for this item.
+      assertEquals(Optional.empty(), watch.next(Duration.ofMillis(300)));
+    }
+
+    // Two more changes while nobody watches, then resume: exactly those two, in order.
+    String second = Changes.id(client.batchChange("second-" + item, receive(item, "1")).getChanges(0));
+    String third = Changes.id(client.batchChange("third-" + item, receive(item, "2")).getChanges(0));
+    try (ServerStream<WatchInventoryChangesResponse> resumed = client.resumeWatchChanges(token)) {
+      WatchInventoryChangesResponse a = resumed.next(WAIT).orElseThrow(() -> new AssertionError("nothing resumed"));
+      WatchInventoryChangesResponse b = resumed.next(WAIT).orElseThrow(() -> new AssertionError("only one resumed"));
+      assertEquals(List.of(second, third), List.of(Changes.id(a.getChange()), Changes.id(b.getChange())));
+      assertTrue(a.getSequence() < b.getSequence());
+      assertEquals(Optional.empty(), resumed.next(Duration.ofMillis(500)), "more than the next two");
+    }
+  }
+
+  @Test
+  void watchesCountUpdates() {
+    String item = newItem("COUNTED").getId();
+    try (ServerStream<WatchInventoryCountsResponse> watch =
+        client.watchCounts(
+            WatchInventoryCountsRequest.newBuilder()
+                .addCatalogObjectIds(item)
+                .setStart(WatchStart.WATCH_START_NOW)
+                .build())) {
+      assertTrue(watch.awaitStarted(WAIT));
+      client.batchChange("c1-" + item, receive(item, "7"));
+      client.batchChange(
+          "c2-" + item,
+          Changes.adjustment(item, location.getId(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("2.5")));
+      WatchInventoryCountsResponse a = watch.next(WAIT).orElseThrow(() -> new AssertionError("no count update"));
+      WatchInventoryCountsResponse b = watch.next(WAIT).orElseThrow(() -> new AssertionError("one count update only"));
+      assertEquals("7", a.getUpdate().getQuantity());
+      assertEquals(dec("7"), Decimals.parse(b.getUpdate().getPreviousQuantity()));
+      assertEquals(dec("4.5"), Decimals.parse(b.getUpdate().getQuantity()));
+      assertEquals(INVENTORY_STATE_IN_STOCK, b.getUpdate().getState());
+    }
+  }
+
+  @Test
+  void aRefusedRequestNamesTheField() {
+    String item = newItem("REFUSED").getId();
+    // The helpers refuse six decimals before anything is sent...
+    assertThrows(IllegalArgumentException.class, () -> receive(item, "1.123456"));
+    // ...so build the change by hand to see the server's answer.
+    InventoryChange tooPrecise =
+        InventoryChange.newBuilder()
+            .setType(InventoryChangeType.INVENTORY_CHANGE_TYPE_ADJUSTMENT)
+            .setAdjustment(
+                InventoryAdjustment.newBuilder()
+                    .setCatalogObjectId(item)
+                    .setLocationId(location.getId())
+                    .setFromState(INVENTORY_STATE_NONE)
+                    .setToState(INVENTORY_STATE_IN_STOCK)
+                    .setQuantity("1.123456"))
+            .build();
+    StockledgerException e =
+        assertThrows(StockledgerException.class, () -> client.batchChange("bad-" + item, tooPrecise));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
+    assertFalse(e.reason().isEmpty(), "an ErrorInfo reason");
+    assertEquals("stockledger", e.domain());
+    assertTrue(
+        e.violation("changes[0].adjustment.quantity").isPresent(),
+        "the offending field path, got " + e.fieldViolations());
+    assertTrue(e.getMessage().contains("changes[0].adjustment.quantity"), e.getMessage());
+
+    // Nothing was applied.
+    assertEquals(List.of(), client.counts(item));
+
+    // The raw stub throws gRPC's exception; StockledgerException.from decodes it the same way.
+    StatusRuntimeException raw =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                client
+                    .inventory()
+                    .batchChangeInventory(
+                        stockledger.v1.Inventory.BatchChangeInventoryRequest.newBuilder()
+                            .setIdempotencyKey("raw-" + item)
+                            .addChanges(tooPrecise)
+                            .build()));
+    StockledgerException decoded = StockledgerException.from(raw);
+    assertEquals(e.reason(), decoded.reason());
+    assertEquals(e.fieldViolations(), decoded.fieldViolations());
+  }
+
+  @Test
+  void aWrongTokenIsUnauthenticated() {
+    try (StockledgerClient stranger = StockledgerClient.connect(address, "not-a-token")) {
+      StockledgerException e = assertThrows(StockledgerException.class, () -> stranger.createLocation("x"));
+      assertEquals(Status.Code.UNAUTHENTICATED, e.code());
+      ServerStream<WatchInventoryChangesResponse> watch = stranger.watchChangesFromNow();
+      StockledgerException w = assertThrows(StockledgerException.class, () -> watch.awaitStarted(WAIT));
+      assertEquals(Status.Code.UNAUTHENTICATED, w.code());
+      assertThrows(StockledgerException.class, watch::hasNext);
+      watch.close();
+    }
+    assertThrows(IllegalArgumentException.class, () -> StockledgerClient.connect(address, " "));
+  }
+
+  @Test
+  void unknownAndMalformedIds() {
+    StockledgerException missing =
+        assertThrows(StockledgerException.class, () -> getItem(UUID.randomUUID().toString()));
+    assertEquals(Status.Code.NOT_FOUND, missing.code());
+    assertEquals("NOT_FOUND", missing.reason());
+
+    StockledgerException malformed = assertThrows(StockledgerException.class, () -> getItem("not-an-id"));
+    assertEquals(Status.Code.INVALID_ARGUMENT, malformed.code());
+    assertEquals("INVALID_ID", malformed.reason());
+    assertTrue(malformed.violation("id").isPresent(), malformed.fieldViolations().toString());
+
+    Iterator<InventoryChange> none =
+        client.changes(
+            BatchRetrieveInventoryChangesRequest.newBuilder()
+                .addCatalogObjectIds(newItem("EMPTY").getId())
+                .build());
+    assertFalse(none.hasNext());
+  }
+
+  private InventoryItem getItem(String id) {
+    return StockledgerClient.call(
+            () -> client.items().getInventoryItem(GetInventoryItemRequest.newBuilder().setId(id).build()))
+        .getInventoryItem();
+  }
+}
