@@ -4,6 +4,8 @@ import {
   createContextValues,
   type CallOptions,
   type Client,
+  type ContextKey,
+  type ContextValues,
   type Interceptor,
   type Transport,
 } from "@connectrpc/connect";
@@ -130,6 +132,23 @@ const reportEstablished: Interceptor = (next) => async (request) => {
   }
 };
 
+/** The caller's context values (left untouched) plus this call's established hooks. */
+function withEstablishedHooks(base: ContextValues | undefined, hooks: EstablishedHooks): ContextValues {
+  if (!base) return createContextValues().set(establishedKey, hooks);
+  const values: ContextValues = {
+    get: <T>(key: ContextKey<T>): T => (key.id === establishedKey.id ? (hooks as T) : base.get(key)),
+    set(key, value) {
+      base.set(key, value);
+      return values;
+    },
+    delete(key) {
+      base.delete(key);
+      return values;
+    },
+  };
+  return values;
+}
+
 async function unary<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
@@ -150,8 +169,7 @@ function openStream<Res, T>(
     hooks = { resolve, reject };
   });
   established.catch(() => {}); // the loop reports the same failure; avoid an unhandled rejection
-  const contextValues = options.contextValues ?? createContextValues();
-  contextValues.set(establishedKey, hooks);
+  const contextValues = withEstablishedHooks(options.contextValues, hooks);
   const responses = start({ ...options, signal, contextValues });
   async function* messages(): AsyncGenerator<T, void, undefined> {
     try {

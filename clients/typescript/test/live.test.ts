@@ -3,6 +3,7 @@
 // The token needs every scope. Nothing is skipped: without the variables the file fails.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { createContextValues } from "@connectrpc/connect";
 import { after, before, describe, it } from "node:test";
 import {
   Code,
@@ -211,9 +212,10 @@ describe("Stockledger TypeScript client against a live server", () => {
 
     const rest: string[] = [];
     const cursor = streamed[1]?.cursor ?? "";
-    for await (const message of client.inventory.streamChanges({ catalogObjectIds: [itemId], cursor })) {
-      rest.push(message.change.id);
-    }
+    const callerValues = createContextValues();
+    const resumed = client.inventory.streamChanges({ catalogObjectIds: [itemId], cursor }, { contextValues: callerValues });
+    await withTimeout(resumed.established, 10_000, "the stream to be accepted");
+    for await (const message of resumed) rest.push(message.change.id);
     assert.deepEqual(rest, dayChanges.slice(2).map((c) => c.id));
   });
 
