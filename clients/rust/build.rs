@@ -1,0 +1,18 @@
+//! Compiles the service's protos (`../../proto`, the one source of truth) with protox (no
+//! system protoc) into tonic client stubs; no server code is generated.
+
+const PROTOS: &[&str] = &[
+    "stockledger/v1/inventory.proto",
+    "stockledger/v1/inventory_item.proto",
+    "stockledger/v1/location.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=../../proto");
+    let descriptors = protox::compile(PROTOS, ["../../proto"])?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(false)
+        .compile_fds(descriptors)?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Builders for the three kinds of inventory change, with [`Decimal`] quantities.
+//!
+//! Each returns the full message with the required fields set; set the optional ones
+//! (`reference_id`, `occurred_at`, `employee_id`, …) on the result before sending.
+
+use rust_decimal::Decimal;
+
+use crate::decimal::{DecimalError, to_wire};
+use crate::pb::{self, InventoryState, inventory_change::Change};
+
+/// `quantity` moved from `from` to `to` (e.g. NONE → IN_STOCK receives stock, IN_STOCK →
+/// SOLD sells it) of item `catalog_object_id` at `location_id`.
+pub fn adjustment(
+    catalog_object_id: impl Into<String>,
+    location_id: impl Into<String>,
+    from: InventoryState,
+    to: InventoryState,
+    quantity: Decimal,
+) -> Result<pb::InventoryChange, DecimalError> {
+    Ok(pb::InventoryChange {
+        r#type: pb::InventoryChangeType::Adjustment.into(),
+        change: Some(Change::Adjustment(pb::InventoryAdjustment {
+            catalog_object_id: catalog_object_id.into(),
+            location_id: location_id.into(),
+            from_state: from.into(),
+            to_state: to.into(),
+            quantity: to_wire(quantity)?,
+            ..Default::default()
+        })),
+    })
+}
+
+/// A counted `quantity` of item `catalog_object_id` in `state` at `location_id`.
+pub fn physical_count(
+    catalog_object_id: impl Into<String>,
+    location_id: impl Into<String>,
+    state: InventoryState,
+    quantity: Decimal,
+) -> Result<pb::InventoryChange, DecimalError> {
+    Ok(pb::InventoryChange {
+        r#type: pb::InventoryChangeType::PhysicalCount.into(),
+        change: Some(Change::PhysicalCount(pb::InventoryPhysicalCount {
+            catalog_object_id: catalog_object_id.into(),
+            location_id: location_id.into(),
+            state: state.into(),
+            quantity: to_wire(quantity)?,
+            ..Default::default()
+        })),
+    })
+}
+
+/// `quantity` of item `catalog_object_id` in `state` moved from one location to another.
+pub fn transfer(
+    catalog_object_id: impl Into<String>,
+    from_location_id: impl Into<String>,
+    to_location_id: impl Into<String>,
+    state: InventoryState,
+    quantity: Decimal,
+) -> Result<pb::InventoryChange, DecimalError> {
+    Ok(pb::InventoryChange {
+        r#type: pb::InventoryChangeType::Transfer.into(),
+        change: Some(Change::Transfer(pb::InventoryTransfer {
+            catalog_object_id: catalog_object_id.into(),
+            from_location_id: from_location_id.into(),
+            to_location_id: to_location_id.into(),
+            state: state.into(),
+            quantity: to_wire(quantity)?,
+            ..Default::default()
+        })),
+    })
+}
+
+/// An amount of money (e.g. an adjustment's `total_price_money`).
+pub fn money(amount: Decimal, currency: impl Into<String>) -> Result<pb::Money, DecimalError> {
+    Ok(pb::Money {
+        amount: to_wire(amount)?,
+        currency: currency.into(),
+    })
+}
+
+/// The id of a change, whichever kind it is (empty if none is set).
+pub fn change_id(change: &pb::InventoryChange) -> &str {
+    match &change.change {
+        Some(Change::Adjustment(a)) => &a.id,
+        Some(Change::PhysicalCount(c)) => &c.id,
+        Some(Change::Transfer(t)) => &t.id,
+        None => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_changes_with_wire_quantities() {
+        let sale = adjustment(
+            "item",
+            "loc",
+            InventoryState::InStock,
+            InventoryState::Sold,
+            Decimal::new(30, 1),
+        )
+        .unwrap();
+        assert_eq!(sale.r#type(), pb::InventoryChangeType::Adjustment);
+        let Some(Change::Adjustment(a)) = &sale.change else {
+            panic!("not an adjustment: {sale:?}")
+        };
+        assert_eq!(
+            (a.quantity.as_str(), a.from_state(), a.to_state()),
+            ("3", InventoryState::InStock, InventoryState::Sold)
+        );
+        let count = physical_count("item", "loc", InventoryState::InStock, Decimal::new(93, 0));
+        assert!(matches!(
+            count.unwrap().change,
+            Some(Change::PhysicalCount(ref c)) if c.quantity == "93"
+        ));
+        let moved = transfer("item", "a", "b", InventoryState::Waste, Decimal::ONE).unwrap();
+        assert_eq!(moved.r#type(), pb::InventoryChangeType::Transfer);
+        assert_eq!(money(Decimal::new(1999, 2), "EUR").unwrap().amount, "19.99");
+    }
+
+    #[test]
+    fn refuses_quantities_the_server_would_refuse() {
+        let too_precise = Decimal::new(1_123_456, 6);
+        assert!(matches!(
+            adjustment(
+                "i",
+                "l",
+                InventoryState::None,
+                InventoryState::InStock,
+                too_precise
+            ),
+            Err(DecimalError::TooPrecise(_))
+        ));
+    }
+}

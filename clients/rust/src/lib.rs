@@ -1,0 +1,237 @@
+//! Rust client for Stockledger, the gRPC inventory ledger.
+//!
+//! A thin layer over the tonic stubs generated from the service's own protos:
+//!
+//! - [`Client::connect`] opens a channel whose every call carries `authorization: Bearer
+//!   <token>` ([`BearerAuth`]); [`Client::inventory`], [`Client::items`] and
+//!   [`Client::locations`] hand out the raw generated clients on that channel, and the
+//!   generated messages are in [`pb`].
+//! - Every RPC is also a method on [`Client`] that returns the response message, or for the
+//!   streaming ones a [`futures::Stream`] ([`Messages`]), with failures as one [`Error`]
+//!   carrying the gRPC code, the message, the `ErrorInfo` reason and domain and the field
+//!   violations the server sent.
+//! - Quantities and money are [`Decimal`]s on this side and decimal strings on the wire:
+//!   [`decimal::to_wire`] refuses more than five decimal places, [`decimal::from_wire`]
+//!   reads the server's strings back. [`time`] converts timestamps to and from
+//!   [`std::time::SystemTime`]; [`changes`] builds the three kinds of inventory change.
+
+pub mod changes;
+pub mod decimal;
+mod error;
+pub mod time;
+
+use futures::TryStreamExt;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+pub use error::{Error, FieldViolation};
+pub use rust_decimal::Decimal;
+pub use {prost_types, tonic, tonic_types};
+
+/// Messages, enums and client stubs of the `stockledger.v1` package, generated at build time
+/// from `proto/stockledger/v1/*.proto`.
+pub mod pb {
+    #![allow(
+        missing_docs,
+        clippy::large_enum_variant,
+        clippy::doc_lazy_continuation
+    )]
+    tonic::include_proto!("stockledger.v1");
+}
+
+use pb::inventory_item_service_client::InventoryItemServiceClient;
+use pb::inventory_service_client::InventoryServiceClient;
+use pb::location_service_client::LocationServiceClient;
+
+/// The channel every generated client of a [`Client`] runs on: the connection plus the
+/// interceptor that adds the token.
+pub type AuthChannel = InterceptedService<Channel, BearerAuth>;
+
+/// The messages of a server-streaming call, with each failure as an [`Error`]. It ends when
+/// the server ends the call; a watch ends only with an error (e.g. `Unavailable` when the
+/// server shuts down: resume from the last resume token).
+pub type Messages<T> = futures::stream::MapErr<tonic::Streaming<T>, fn(tonic::Status) -> Error>;
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct BearerAuth {
+    header: MetadataValue<Ascii>,
+}
+
+impl BearerAuth {
+    /// Refuses a token that cannot travel in a header (non-visible-ASCII characters).
+    pub fn new(token: &str) -> Result<Self, Error> {
+        let mut header: MetadataValue<Ascii> = format!("Bearer {token}").parse().map_err(|_| {
+            Error::local(
+                tonic::Code::InvalidArgument,
+                "the token must be printable ASCII",
+            )
+        })?;
+        // Keeps the secret out of HPACK tables and out of debug output.
+        header.set_sensitive(true);
+        Ok(BearerAuth { header })
+    }
+}
+
+impl std::fmt::Debug for BearerAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerAuth(<redacted>)")
+    }
+}
+
+impl Interceptor for BearerAuth {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.header.clone());
+        Ok(request)
+    }
+}
+
+/// A connection to Stockledger acting with one token. Cheap to clone; clones share the
+/// connection.
+#[derive(Clone, Debug)]
+pub struct Client {
+    channel: Channel,
+    auth: BearerAuth,
+}
+
+macro_rules! unary {
+    ($($service:ident . $rpc:ident($request:ident) -> $response:ident;)*) => {$(
+        #[doc = concat!("Calls `", stringify!($rpc), "`: see [`pb::", stringify!($request), "`].")]
+        pub async fn $rpc(&self, request: pb::$request) -> Result<pb::$response, Error> {
+            Ok(self.$service().$rpc(request).await?.into_inner())
+        }
+    )*};
+}
+
+impl Client {
+    /// Connects to `addr` (`host:port`, or a full `http://…`/`https://…` URI) and acts with
+    /// `token` on every call.
+    pub async fn connect(addr: impl AsRef<str>, token: impl AsRef<str>) -> Result<Self, Error> {
+        let addr = addr.as_ref();
+        let uri = if addr.contains("://") {
+            addr.to_owned()
+        } else {
+            format!("http://{addr}")
+        };
+        let auth = BearerAuth::new(token.as_ref())?;
+        let endpoint = Endpoint::from_shared(uri)?.tcp_nodelay(true);
+        let channel = endpoint.connect().await?;
+        Ok(Client { channel, auth })
+    }
+
+    /// Uses a channel built by the caller (TLS, timeouts, load balancing, lazy connect).
+    pub fn with_channel(channel: Channel, token: impl AsRef<str>) -> Result<Self, Error> {
+        Ok(Client {
+            channel,
+            auth: BearerAuth::new(token.as_ref())?,
+        })
+    }
+
+    fn channel(&self) -> AuthChannel {
+        InterceptedService::new(self.channel.clone(), self.auth.clone())
+    }
+
+    /// The generated `InventoryService` client on this connection.
+    pub fn inventory(&self) -> InventoryServiceClient<AuthChannel> {
+        InventoryServiceClient::new(self.channel())
+    }
+
+    /// The generated `InventoryItemService` client on this connection.
+    pub fn items(&self) -> InventoryItemServiceClient<AuthChannel> {
+        InventoryItemServiceClient::new(self.channel())
+    }
+
+    /// The generated `LocationService` client on this connection.
+    pub fn locations(&self) -> LocationServiceClient<AuthChannel> {
+        LocationServiceClient::new(self.channel())
+    }
+
+    unary! {
+        inventory.batch_change_inventory(BatchChangeInventoryRequest) -> BatchChangeInventoryResponse;
+        inventory.batch_retrieve_inventory_counts(BatchRetrieveInventoryCountsRequest) -> BatchRetrieveInventoryCountsResponse;
+        inventory.retrieve_inventory_count(RetrieveInventoryCountRequest) -> RetrieveInventoryCountResponse;
+        inventory.batch_retrieve_inventory_changes(BatchRetrieveInventoryChangesRequest) -> BatchRetrieveInventoryChangesResponse;
+        inventory.retrieve_inventory_adjustment(RetrieveInventoryAdjustmentRequest) -> RetrieveInventoryAdjustmentResponse;
+        inventory.retrieve_inventory_physical_count(RetrieveInventoryPhysicalCountRequest) -> RetrieveInventoryPhysicalCountResponse;
+        inventory.retrieve_inventory_transfer(RetrieveInventoryTransferRequest) -> RetrieveInventoryTransferResponse;
+        items.create_inventory_item(CreateInventoryItemRequest) -> CreateInventoryItemResponse;
+        items.get_inventory_item(GetInventoryItemRequest) -> GetInventoryItemResponse;
+        items.batch_get_inventory_items(BatchGetInventoryItemsRequest) -> BatchGetInventoryItemsResponse;
+        items.list_inventory_items(ListInventoryItemsRequest) -> ListInventoryItemsResponse;
+        items.update_inventory_item(UpdateInventoryItemRequest) -> UpdateInventoryItemResponse;
+        locations.create_location(CreateLocationRequest) -> CreateLocationResponse;
+        locations.get_location(GetLocationRequest) -> GetLocationResponse;
+        locations.list_locations(ListLocationsRequest) -> ListLocationsResponse;
+        locations.update_location(UpdateLocationRequest) -> UpdateLocationResponse;
+    }
+
+    /// The whole filtered history, oldest first; each message carries a cursor to resume
+    /// from with a new call.
+    pub async fn stream_inventory_changes(
+        &self,
+        request: pb::StreamInventoryChangesRequest,
+    ) -> Result<Messages<pb::StreamInventoryChangesResponse>, Error> {
+        Ok(messages(
+            self.inventory().stream_inventory_changes(request).await?,
+        ))
+    }
+
+    /// Live feed of committed changes (from `request.start` when no resume token is set).
+    pub async fn watch_inventory_changes(
+        &self,
+        request: pb::WatchInventoryChangesRequest,
+    ) -> Result<Messages<pb::WatchInventoryChangesResponse>, Error> {
+        Ok(messages(
+            self.inventory().watch_inventory_changes(request).await?,
+        ))
+    }
+
+    /// Resumes a change feed right after the message that carried `resume_token`, with the
+    /// filters of the watch that produced it.
+    pub async fn resume_inventory_changes(
+        &self,
+        resume_token: impl Into<String>,
+    ) -> Result<Messages<pb::WatchInventoryChangesResponse>, Error> {
+        self.watch_inventory_changes(pb::WatchInventoryChangesRequest {
+            resume_token: resume_token.into(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Live feed of count updates (from `request.start` when no resume token is set).
+    pub async fn watch_inventory_counts(
+        &self,
+        request: pb::WatchInventoryCountsRequest,
+    ) -> Result<Messages<pb::WatchInventoryCountsResponse>, Error> {
+        Ok(messages(
+            self.inventory().watch_inventory_counts(request).await?,
+        ))
+    }
+
+    /// Resumes a count feed right after the message that carried `resume_token`, with the
+    /// filters of the watch that produced it.
+    pub async fn resume_inventory_counts(
+        &self,
+        resume_token: impl Into<String>,
+    ) -> Result<Messages<pb::WatchInventoryCountsResponse>, Error> {
+        self.watch_inventory_counts(pb::WatchInventoryCountsRequest {
+            resume_token: resume_token.into(),
+            ..Default::default()
+        })
+        .await
+    }
+}
+
+fn messages<T>(response: tonic::Response<tonic::Streaming<T>>) -> Messages<T> {
+    response
+        .into_inner()
+        .map_err(Error::from as fn(tonic::Status) -> Error)
+}
