@@ -175,3 +175,8 @@ def test_a_bad_token_is_unauthenticated(address):
         with pytest.raises(StockledgerError) as refused_watch:
             stranger.watch_inventory_changes(timeout=10)
         assert refused_watch.value.code == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_an_empty_stream_ends_at_once(client, shop):
+    _, item = shop
+    assert list(client.stream_inventory_changes(catalog_object_ids=[item.id], timeout=30)) == []

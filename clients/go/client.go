@@ -1,0 +1,383 @@
+// Package stockledger is the Go client of the Stockledger gRPC inventory ledger.
+//
+//	c, err := stockledger.Dial("127.0.0.1:50051", token)
+//	...
+//	defer c.Close()
+//	loc, err := c.CreateLocation(ctx, "Corner Shop")
+//	item, err := c.CreateInventoryItem(ctx, &stockledgerv1.InventoryItem{Sku: "MUG-RED"})
+//	_, err = c.BatchChangeInventory(ctx, "", stockledger.Adjustment(item.Id, loc.Id,
+//		stockledgerv1.InventoryState_INVENTORY_STATE_NONE,
+//		stockledgerv1.InventoryState_INVENTORY_STATE_IN_STOCK, stockledger.DecimalFromInt(100)))
+//	counts, err := c.RetrieveInventoryCount(ctx, item.Id)
+//
+// Every call carries the bearer token. Errors are *Error (errors.As), quantities Decimal
+// (exact, never float64), times time.Time, streams Stream with Recv and an iter.Seq2. The
+// generated stubs (package stockledgerv1) are the fields Inventory, Items and Locations.
+package stockledger
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"iter"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/stockledger/stockledger/clients/go/stockledgerv1"
+)
+
+// Client is a connection to a Stockledger server. Its generated stubs are ready to use;
+// they too return *Error.
+type Client struct {
+	conn *grpc.ClientConn
+	// Inventory is the generated InventoryService client.
+	Inventory pb.InventoryServiceClient
+	// Items is the generated InventoryItemService client.
+	Items pb.InventoryItemServiceClient
+	// Locations is the generated LocationService client.
+	Locations pb.LocationServiceClient
+}
+
+// Dial connects to addr ("127.0.0.1:50051") in plaintext; every call sends
+// "authorization: Bearer <token>". Extra options come after the defaults, so
+// grpc.WithTransportCredentials(credentials.NewTLS(...)) switches to TLS. The connection
+// is made lazily, on the first call.
+func Dial(addr, token string, opts ...grpc.DialOption) (*Client, error) {
+	if token == "" {
+		return nil, errors.New("stockledger: a token is required (stockledger token create ...)")
+	}
+	all := append([]grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(bearer(token)),
+		grpc.WithChainUnaryInterceptor(unaryErrors),
+		grpc.WithChainStreamInterceptor(streamErrors),
+	}, opts...)
+	conn, err := grpc.NewClient(addr, all...)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{
+		conn:      conn,
+		Inventory: pb.NewInventoryServiceClient(conn),
+		Items:     pb.NewInventoryItemServiceClient(conn),
+		Locations: pb.NewLocationServiceClient(conn),
+	}, nil
+}
+
+// Conn is the underlying connection.
+func (c *Client) Conn() *grpc.ClientConn { return c.conn }
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// bearer sends the token on every call. It does not require transport security, so
+// it works on a plaintext connection to a local server too.
+type bearer string
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+func (bearer) RequireTransportSecurity() bool { return false }
+
+func unaryErrors(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if err := invoker(ctx, method, req, reply, cc, opts...); err != nil {
+		return AsError(err)
+	}
+	return nil
+}
+
+func streamErrors(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	stream, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil {
+		return nil, AsError(err)
+	}
+	return errorStream{stream}, nil
+}
+
+type errorStream struct{ grpc.ClientStream }
+
+func (s errorStream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	if err == nil || err == io.EOF {
+		return err
+	}
+	return AsError(err)
+}
+
+func (s errorStream) SendMsg(m any) error {
+	err := s.ClientStream.SendMsg(m)
+	if err == nil || err == io.EOF {
+		return err
+	}
+	return AsError(err)
+}
+
+// --- locations and items ---
+
+// CreateLocation creates an active location.
+func (c *Client) CreateLocation(ctx context.Context, name string) (*pb.Location, error) {
+	resp, err := c.Locations.CreateLocation(ctx, &pb.CreateLocationRequest{Location: &pb.Location{Name: name}})
+	return resp.GetLocation(), err
+}
+
+// GetLocation reads one location.
+func (c *Client) GetLocation(ctx context.Context, id string) (*pb.Location, error) {
+	resp, err := c.Locations.GetLocation(ctx, &pb.GetLocationRequest{Id: id})
+	return resp.GetLocation(), err
+}
+
+// CreateInventoryItem creates an item (Sku required; Cost a Decimal's String()).
+func (c *Client) CreateInventoryItem(ctx context.Context, item *pb.InventoryItem) (*pb.InventoryItem, error) {
+	resp, err := c.Items.CreateInventoryItem(ctx, &pb.CreateInventoryItemRequest{InventoryItem: item})
+	return resp.GetInventoryItem(), err
+}
+
+// GetInventoryItem reads one item.
+func (c *Client) GetInventoryItem(ctx context.Context, id string) (*pb.InventoryItem, error) {
+	resp, err := c.Items.GetInventoryItem(ctx, &pb.GetInventoryItemRequest{Id: id})
+	return resp.GetInventoryItem(), err
+}
+
+// --- the ledger ---
+
+// Adjustment is a change that moves quantity from one state to another at a location.
+func Adjustment(itemID, locationID string, from, to pb.InventoryState, quantity Decimal) *pb.InventoryChange {
+	return &pb.InventoryChange{
+		Type: pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_ADJUSTMENT,
+		Change: &pb.InventoryChange_Adjustment{Adjustment: &pb.InventoryAdjustment{
+			CatalogObjectId: itemID, LocationId: locationID, FromState: from, ToState: to, Quantity: quantity.String(),
+		}},
+	}
+}
+
+// PhysicalCount is a change that records a counted quantity in one state at a location.
+func PhysicalCount(itemID, locationID string, state pb.InventoryState, quantity Decimal) *pb.InventoryChange {
+	return &pb.InventoryChange{
+		Type: pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT,
+		Change: &pb.InventoryChange_PhysicalCount{PhysicalCount: &pb.InventoryPhysicalCount{
+			CatalogObjectId: itemID, LocationId: locationID, State: state, Quantity: quantity.String(),
+		}},
+	}
+}
+
+// Transfer is a change that moves quantity in one state between two locations.
+func Transfer(itemID, fromLocationID, toLocationID string, state pb.InventoryState, quantity Decimal) *pb.InventoryChange {
+	return &pb.InventoryChange{
+		Type: pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_TRANSFER,
+		Change: &pb.InventoryChange_Transfer{Transfer: &pb.InventoryTransfer{
+			CatalogObjectId: itemID, FromLocationId: fromLocationID, ToLocationId: toLocationID, State: state, Quantity: quantity.String(),
+		}},
+	}
+}
+
+// ChangeID is the id of whichever member of the change is set.
+func ChangeID(change *pb.InventoryChange) string {
+	switch {
+	case change.GetAdjustment() != nil:
+		return change.GetAdjustment().GetId()
+	case change.GetPhysicalCount() != nil:
+		return change.GetPhysicalCount().GetId()
+	default:
+		return change.GetTransfer().GetId()
+	}
+}
+
+// BatchChangeInventory applies the changes atomically. An empty idempotencyKey gets a
+// random one; pass your own to make retries safe.
+func (c *Client) BatchChangeInventory(ctx context.Context, idempotencyKey string, changes ...*pb.InventoryChange) (*pb.BatchChangeInventoryResponse, error) {
+	if idempotencyKey == "" {
+		var random [16]byte
+		_, _ = rand.Read(random[:])
+		idempotencyKey = hex.EncodeToString(random[:])
+	}
+	return c.Inventory.BatchChangeInventory(ctx, &pb.BatchChangeInventoryRequest{IdempotencyKey: idempotencyKey, Changes: changes})
+}
+
+// Count is a current count with its quantity as a Decimal and its time as a time.Time.
+type Count struct {
+	CatalogObjectID string
+	LocationID      string
+	State           pb.InventoryState
+	Quantity        Decimal
+	CalculatedAt    time.Time
+}
+
+// CountOf converts a count from the wire.
+func CountOf(c *pb.InventoryCount) (Count, error) {
+	quantity, _, err := parseWire(c.GetQuantity())
+	if err != nil {
+		return Count{}, err
+	}
+	return Count{
+		CatalogObjectID: c.GetCatalogObjectId(), LocationID: c.GetLocationId(), State: c.GetState(),
+		Quantity: quantity, CalculatedAt: Time(c.GetCalculatedAt()),
+	}, nil
+}
+
+// RetrieveInventoryCount reads every current count of one item (all pages), optionally
+// only at some locations.
+func (c *Client) RetrieveInventoryCount(ctx context.Context, itemID string, locationIDs ...string) ([]Count, error) {
+	req := &pb.RetrieveInventoryCountRequest{CatalogObjectId: itemID, LocationIds: locationIDs}
+	var counts []Count
+	for {
+		resp, err := c.Inventory.RetrieveInventoryCount(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		for _, wire := range resp.GetCounts() {
+			count, err := CountOf(wire)
+			if err != nil {
+				return nil, err
+			}
+			counts = append(counts, count)
+		}
+		if resp.GetCursor() == "" {
+			return counts, nil
+		}
+		req.Cursor = resp.GetCursor()
+	}
+}
+
+// InventoryChanges pages through BatchRetrieveInventoryChanges (req's filters, req.Limit
+// changes a page) and yields every change, oldest first; a failed page ends the sequence
+// with its error.
+func (c *Client) InventoryChanges(ctx context.Context, req *pb.BatchRetrieveInventoryChangesRequest) iter.Seq2[*pb.InventoryChange, error] {
+	return func(yield func(*pb.InventoryChange, error) bool) {
+		for {
+			resp, err := c.Inventory.BatchRetrieveInventoryChanges(ctx, req)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, change := range resp.GetChanges() {
+				if !yield(change, nil) {
+					return
+				}
+			}
+			if resp.GetCursor() == "" {
+				return
+			}
+			next := proto.Clone(req).(*pb.BatchRetrieveInventoryChangesRequest)
+			next.Cursor = resp.GetCursor()
+			req = next
+		}
+	}
+}
+
+// --- streams ---
+
+// Stream is an open server stream. Read it with Recv (io.EOF at its end) or range over
+// All; Close ends the call early.
+type Stream[T any] struct {
+	stream grpc.ServerStreamingClient[T]
+	cancel context.CancelFunc
+	ended  bool // the stream ended (empty) before open returned
+}
+
+// Recv returns the next message, io.EOF at the end of the stream, or an *Error.
+func (s *Stream[T]) Recv() (*T, error) {
+	if s.ended {
+		return nil, io.EOF
+	}
+	return s.stream.Recv()
+}
+
+// All yields every message until the stream ends (no error) or fails (the *Error, last).
+// Leaving the loop early closes the stream.
+func (s *Stream[T]) All() iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		defer s.Close()
+		for {
+			msg, err := s.Recv()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(msg, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Close cancels the call (no-op once it has ended).
+func (s *Stream[T]) Close() { s.cancel() }
+
+func open[Req, T any](ctx context.Context, call func(context.Context, *Req, ...grpc.CallOption) (grpc.ServerStreamingClient[T], error), req *Req) (*Stream[T], error) {
+	ctx, cancel := context.WithCancel(ctx)
+	stream, err := call(ctx, req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	// The response headers mean the server has fixed where the stream starts (for a
+	// watch from now: every change committed after this returns is delivered). A refused
+	// call fails here rather than on the first Recv.
+	// grpc-go reports a call that ended without headers (a refusal is trailers-only) as
+	// nil metadata; its status then comes from Recv.
+	md, err := stream.Header()
+	if err != nil {
+		cancel()
+		return nil, AsError(err)
+	}
+	if md == nil {
+		if _, err := stream.Recv(); err != io.EOF {
+			cancel()
+			if err == nil {
+				err = errors.New("stockledger: a stream sent a message without headers")
+			}
+			return nil, err
+		}
+		return &Stream[T]{stream: stream, cancel: cancel, ended: true}, nil
+	}
+	return &Stream[T]{stream: stream, cancel: cancel}, nil
+}
+
+// StreamInventoryChanges streams the whole filtered history, oldest first; each message's
+// Cursor, set as req.Cursor, resumes right after it.
+func (c *Client) StreamInventoryChanges(ctx context.Context, req *pb.StreamInventoryChangesRequest) (*Stream[pb.StreamInventoryChangesResponse], error) {
+	return open(ctx, c.Inventory.StreamInventoryChanges, req)
+}
+
+// WatchInventoryChanges opens the live feed of committed changes, in commit order. It
+// starts from now unless req.Start says WATCH_START_BEGINNING; to resume right after a
+// message, pass only its token: &stockledgerv1.WatchInventoryChangesRequest{ResumeToken: t}.
+// The watch is established when this returns. On server shutdown Recv fails with
+// codes.Unavailable: resume from the last ResumeToken.
+func (c *Client) WatchInventoryChanges(ctx context.Context, req *pb.WatchInventoryChangesRequest) (*Stream[pb.WatchInventoryChangesResponse], error) {
+	return open(ctx, c.Inventory.WatchInventoryChanges, req)
+}
+
+// WatchInventoryCounts opens the live feed of count updates; same start and resume rules
+// as WatchInventoryChanges.
+func (c *Client) WatchInventoryCounts(ctx context.Context, req *pb.WatchInventoryCountsRequest) (*Stream[pb.WatchInventoryCountsResponse], error) {
+	return open(ctx, c.Inventory.WatchInventoryCounts, req)
+}
+
+// --- times ---
+
+// Time converts a wire timestamp (zero time.Time for an absent one), in UTC.
+func Time(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
+// Timestamp converts a time for the wire (nil for the zero time, meaning "absent").
+func Timestamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}

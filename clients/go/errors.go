@@ -1,0 +1,92 @@
+package stockledger
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// FieldViolation names one offending request field, by its path in the request
+// ("changes[0].adjustment.quantity"), and says what is wrong with it.
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+// Error is every error a Client's calls return (the convenience methods and the raw
+// stubs alike), decoded from the gRPC status and its details: find it with errors.As.
+// status.Code(err) and status.FromError(err) keep working on it.
+type Error struct {
+	// Code is the gRPC status code (codes.InvalidArgument, codes.NotFound, …).
+	Code codes.Code
+	// Message is the status message.
+	Message string
+	// Reason is the ErrorInfo reason, UPPER_SNAKE_CASE ("MISSING_REQUIRED_PARAMETER"); empty
+	// when the server sent none (e.g. Unauthenticated, transport errors).
+	Reason string
+	// Domain is the ErrorInfo domain, "stockledger".
+	Domain string
+	// Metadata is the ErrorInfo metadata (e.g. "field", "correlation_id").
+	Metadata map[string]string
+	// FieldViolations are the BadRequest violations, in the server's order.
+	FieldViolations []FieldViolation
+	// CorrelationID is set on Internal errors: the id that also appears in the server log.
+	CorrelationID string
+
+	status *status.Status
+}
+
+// Error formats the code, message, reason and violations.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stockledger: %s: %s", e.Code, e.Message)
+	if e.Reason != "" {
+		fmt.Fprintf(&b, " [%s]", e.Reason)
+	}
+	for _, v := range e.FieldViolations {
+		fmt.Fprintf(&b, "; %s: %s", v.Field, v.Description)
+	}
+	return b.String()
+}
+
+// GRPCStatus makes status.FromError and status.Code see the original status.
+func (e *Error) GRPCStatus() *status.Status { return e.status }
+
+// Fields lists the offending field paths.
+func (e *Error) Fields() []string {
+	fields := make([]string, len(e.FieldViolations))
+	for i, v := range e.FieldViolations {
+		fields[i] = v.Field
+	}
+	return fields
+}
+
+// AsError decodes any error of a gRPC call into an *Error (nil for nil; an *Error is
+// returned as is). A non-gRPC error becomes codes.Unknown.
+func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var already *Error
+	if errors.As(err, &already) {
+		return already
+	}
+	st, _ := status.FromError(err)
+	out := &Error{Code: st.Code(), Message: st.Message(), status: st}
+	for _, detail := range st.Details() {
+		switch d := detail.(type) {
+		case *errdetails.ErrorInfo:
+			out.Reason, out.Domain, out.Metadata = d.GetReason(), d.GetDomain(), d.GetMetadata()
+			out.CorrelationID = d.GetMetadata()["correlation_id"]
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
+				out.FieldViolations = append(out.FieldViolations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,308 @@
+package stockledger_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	stockledger "github.com/stockledger/stockledger/clients/go"
+	pb "github.com/stockledger/stockledger/clients/go/stockledgerv1"
+)
+
+const (
+	none    = pb.InventoryState_INVENTORY_STATE_NONE
+	inStock = pb.InventoryState_INVENTORY_STATE_IN_STOCK
+	sold    = pb.InventoryState_INVENTORY_STATE_SOLD
+	waste   = pb.InventoryState_INVENTORY_STATE_WASTE
+)
+
+// live connects to the server named by STOCKLEDGER_ADDR with STOCKLEDGER_TOKEN; without
+// them the test fails (scripts/clients-test.sh go sets both).
+func live(t *testing.T) (*stockledger.Client, context.Context) {
+	t.Helper()
+	addr, token := os.Getenv("STOCKLEDGER_ADDR"), os.Getenv("STOCKLEDGER_TOKEN")
+	if addr == "" || token == "" {
+		t.Fatal("STOCKLEDGER_ADDR and STOCKLEDGER_TOKEN must name a running server and a token with every scope: run scripts/clients-test.sh go")
+	}
+	c, err := stockledger.Dial(addr, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c, ctx
+}
+
+func unique() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// shop creates a fresh location and item.
+func shop(t *testing.T, c *stockledger.Client, ctx context.Context) (locationID, itemID string) {
+	t.Helper()
+	suffix := unique()
+	loc, err := c.CreateLocation(ctx, "Corner Shop "+suffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, err := c.CreateInventoryItem(ctx, &pb.InventoryItem{Sku: "MUG-RED-" + suffix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc.GetId(), item.GetId()
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type stateQuantity struct {
+	state    pb.InventoryState
+	quantity string
+}
+
+func quantities(t *testing.T, wire []*pb.InventoryCount) []stateQuantity {
+	t.Helper()
+	var out []stateQuantity
+	for _, w := range wire {
+		count, err := stockledger.CountOf(w)
+		must(t, err)
+		out = append(out, stateQuantity{count.State, count.Quantity.String()})
+	}
+	slices.SortFunc(out, func(a, b stateQuantity) int { return int(a.state - b.state) })
+	return out
+}
+
+// seedDay receives 100, sells 3 and 1, wastes 2 (one batch), then counts 93.
+func seedDay(t *testing.T, c *stockledger.Client, ctx context.Context, locationID, itemID string) {
+	t.Helper()
+	day, err := c.BatchChangeInventory(ctx, "day-1-"+itemID,
+		stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(100)),
+		stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.MustDecimal("3")),
+		stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.MustDecimal("1")),
+		stockledger.Adjustment(itemID, locationID, inStock, waste, stockledger.MustDecimal("2")),
+	)
+	must(t, err)
+	if got, want := quantities(t, day.GetCounts()), []stateQuantity{{inStock, "94"}, {waste, "2"}}; !slices.Equal(got, want) {
+		t.Fatalf("after the day's batch: %v, want %v", got, want)
+	}
+	closing, err := c.BatchChangeInventory(ctx, "close-1-"+itemID,
+		stockledger.PhysicalCount(itemID, locationID, inStock, stockledger.MustDecimal("93")))
+	must(t, err)
+	if got, want := quantities(t, closing.GetCounts()), []stateQuantity{{inStock, "93"}}; !slices.Equal(got, want) {
+		t.Fatalf("after the physical count: %v, want %v", got, want)
+	}
+}
+
+func TestTheSeedDay(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	seedDay(t, c, ctx, locationID, itemID)
+
+	counts, err := c.RetrieveInventoryCount(ctx, itemID)
+	must(t, err)
+	if len(counts) != 2 {
+		t.Fatalf("counts: %+v", counts)
+	}
+	for _, count := range counts {
+		want := map[pb.InventoryState]string{inStock: "93", waste: "2"}[count.State]
+		if count.Quantity.String() != want || count.LocationID != locationID {
+			t.Errorf("count %+v, want %s", count, want)
+		}
+		if time.Since(count.CalculatedAt) > 5*time.Minute || count.CalculatedAt.After(time.Now().Add(time.Minute)) {
+			t.Errorf("calculated_at %v is not about now", count.CalculatedAt)
+		}
+	}
+
+	// The history, two changes a page, until the cursor is empty.
+	var paged []string
+	req := &pb.BatchRetrieveInventoryChangesRequest{CatalogObjectIds: []string{itemID}, Limit: 2}
+	pages := 0
+	for {
+		resp, err := c.Inventory.BatchRetrieveInventoryChanges(ctx, req)
+		must(t, err)
+		pages++
+		for _, change := range resp.GetChanges() {
+			paged = append(paged, stockledger.ChangeID(change))
+		}
+		if resp.GetCursor() == "" {
+			break
+		}
+		req.Cursor = resp.GetCursor()
+	}
+	if len(paged) != 5 || pages != 3 {
+		t.Fatalf("paged %d changes in %d pages, want 5 in 3", len(paged), pages)
+	}
+	var iterated []string
+	for change, err := range c.InventoryChanges(ctx, &pb.BatchRetrieveInventoryChangesRequest{CatalogObjectIds: []string{itemID}, Limit: 2}) {
+		must(t, err)
+		iterated = append(iterated, stockledger.ChangeID(change))
+	}
+	if !slices.Equal(iterated, paged) {
+		t.Errorf("InventoryChanges = %v, want %v", iterated, paged)
+	}
+
+	// The same history as a stream, read to its end.
+	stream, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{CatalogObjectIds: []string{itemID}})
+	must(t, err)
+	var streamed []*pb.StreamInventoryChangesResponse
+	for msg, err := range stream.All() {
+		must(t, err)
+		streamed = append(streamed, msg)
+	}
+	var ids []string
+	var types []pb.InventoryChangeType
+	for _, msg := range streamed {
+		ids = append(ids, stockledger.ChangeID(msg.GetChange()))
+		types = append(types, msg.GetChange().GetType())
+	}
+	if !slices.Equal(ids, paged) {
+		t.Errorf("streamed %v, want %v", ids, paged)
+	}
+	adj, count := pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_ADJUSTMENT, pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT
+	if want := []pb.InventoryChangeType{adj, adj, adj, adj, count}; !slices.Equal(types, want) {
+		t.Errorf("streamed types %v, want %v", types, want)
+	}
+
+	// Resuming the stream from the third change's cursor gives the last two (Recv loop).
+	rest, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{CatalogObjectIds: []string{itemID}, Cursor: streamed[2].GetCursor()})
+	must(t, err)
+	var restIDs []string
+	for {
+		msg, err := rest.Recv()
+		if err == io.EOF {
+			break
+		}
+		must(t, err)
+		restIDs = append(restIDs, stockledger.ChangeID(msg.GetChange()))
+	}
+	if !slices.Equal(restIDs, paged[3:]) {
+		t.Errorf("resumed stream %v, want %v", restIDs, paged[3:])
+	}
+}
+
+func TestWatchDeliversLiveChangesAndResumes(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	_, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(10)))
+	must(t, err)
+	sell := func(n int64) string {
+		t.Helper()
+		resp, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(n)))
+		must(t, err)
+		return stockledger.ChangeID(resp.GetChanges()[0])
+	}
+
+	watch, err := c.WatchInventoryChanges(ctx, &pb.WatchInventoryChangesRequest{
+		CatalogObjectIds: []string{itemID}, Start: pb.WatchStart_WATCH_START_NOW,
+	})
+	must(t, err)
+	firstID := sell(1)
+	first, err := watch.Recv()
+	must(t, err)
+	watch.Close()
+	if stockledger.ChangeID(first.GetChange()) != firstID || first.GetResumeToken() == "" {
+		t.Fatalf("first watched change %v, want %s", first, firstID)
+	}
+
+	secondID, thirdID := sell(2), sell(3)
+	resumed, err := c.WatchInventoryChanges(ctx, &pb.WatchInventoryChangesRequest{ResumeToken: first.GetResumeToken()})
+	must(t, err)
+	var got []string
+	var sequences []uint64
+	for msg, err := range resumed.All() {
+		must(t, err)
+		got = append(got, stockledger.ChangeID(msg.GetChange()))
+		sequences = append(sequences, msg.GetSequence())
+		if len(got) == 2 {
+			break
+		}
+	}
+	if !slices.Equal(got, []string{secondID, thirdID}) {
+		t.Errorf("resumed watch %v, want %v", got, []string{secondID, thirdID})
+	}
+	if !slices.Equal(sequences, []uint64{first.GetSequence() + 1, first.GetSequence() + 2}) {
+		t.Errorf("sequences %v after %d", sequences, first.GetSequence())
+	}
+}
+
+func TestARefusedRequestIsAnError(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	if _, err := stockledger.ParseDecimal("1.123456"); err == nil {
+		t.Fatal("the client accepted 6 places")
+	}
+	// Built by hand: Decimal cannot hold 6 places.
+	tooPrecise := &pb.InventoryChange{Change: &pb.InventoryChange_Adjustment{Adjustment: &pb.InventoryAdjustment{
+		CatalogObjectId: itemID, LocationId: locationID, FromState: none, ToState: inStock, Quantity: "1.123456",
+	}}}
+	_, err := c.BatchChangeInventory(ctx, "", tooPrecise)
+	var refused *stockledger.Error
+	if !errors.As(err, &refused) {
+		t.Fatalf("error %v (%T) is not a *stockledger.Error", err, err)
+	}
+	if refused.Code != codes.InvalidArgument || status.Code(err) != codes.InvalidArgument {
+		t.Errorf("code %v", refused.Code)
+	}
+	if refused.Reason == "" || refused.Domain != "stockledger" {
+		t.Errorf("reason %q domain %q", refused.Reason, refused.Domain)
+	}
+	if !slices.Contains(refused.Fields(), "changes[0].adjustment.quantity") {
+		t.Errorf("fields %v", refused.Fields())
+	}
+	counts, err := c.RetrieveInventoryCount(ctx, itemID)
+	must(t, err)
+	if len(counts) != 0 {
+		t.Errorf("a refused batch changed counts: %v", counts)
+	}
+
+	// The raw stubs return *Error too.
+	_, err = c.Items.GetInventoryItem(ctx, &pb.GetInventoryItemRequest{Id: "not an id"})
+	if !errors.As(err, &refused) || refused.Reason != "INVALID_ID" || !slices.Equal(refused.Fields(), []string{"id"}) {
+		t.Errorf("raw stub error %v", err)
+	}
+}
+
+func TestABadTokenIsUnauthenticated(t *testing.T) {
+	_, ctx := live(t)
+	stranger, err := stockledger.Dial(os.Getenv("STOCKLEDGER_ADDR"), "not-a-token")
+	must(t, err)
+	defer stranger.Close()
+	_, err = stranger.CreateLocation(ctx, "nowhere")
+	if status.Code(err) != codes.Unauthenticated {
+		t.Errorf("create with a bad token: %v", err)
+	}
+	_, err = stranger.WatchInventoryChanges(ctx, &pb.WatchInventoryChangesRequest{})
+	var refused *stockledger.Error
+	if !errors.As(err, &refused) || refused.Code != codes.Unauthenticated {
+		t.Errorf("watch with a bad token: %v", err)
+	}
+}
+
+func TestAnEmptyStreamEndsAtOnce(t *testing.T) {
+	c, ctx := live(t)
+	_, itemID := shop(t, c, ctx)
+	stream, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{CatalogObjectIds: []string{itemID}})
+	must(t, err)
+	for msg, err := range stream.All() {
+		t.Fatalf("a history without changes streamed %v, %v", msg, err)
+	}
+	if _, err := stream.Recv(); err != io.EOF {
+		t.Errorf("Recv after the end: %v, want io.EOF", err)
+	}
+}
