@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Checks the API contract and the committed client stubs:
+#   1. buf lint (buf.yaml: STANDARD);
+#   2. buf breaking against the previous commit (skipped, with the reason, when there is
+#      none: a single-commit repository or a shallow clone);
+#   3. regenerates every stub (scripts/generate-clients.sh) and fails, printing the diff,
+#      if that makes anything under clients/ differ from what is committed (changes that
+#      were already in the working tree before, someone's work in progress, are listed
+#      only; in a clean checkout, as in CI, there are none).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "check-clients: buf lint" >&2
+scripts/buf.sh lint
+
+if git rev-parse --verify --quiet 'HEAD~1^{commit}' >/dev/null \
+  && git cat-file -e 'HEAD~1^{tree}' 2>/dev/null; then
+  if git cat-file -e 'HEAD~1:buf.yaml' 2>/dev/null; then
+    against='.git#ref=HEAD~1'
+  else
+    # The previous commit predates buf.yaml: read its protos from proto/ as the module root.
+    against='.git#ref=HEAD~1,subdir=proto'
+  fi
+  echo "check-clients: buf breaking --against '$against'" >&2
+  scripts/buf.sh breaking --against "$against"
+else
+  if [[ "$(git rev-parse --is-shallow-repository)" == "true" ]]; then
+    reason="a shallow clone without the previous commit"
+  else
+    reason="HEAD has no parent commit"
+  fi
+  echo "check-clients: buf breaking skipped: $reason" >&2
+fi
+
+# Every path under clients/ that differs from HEAD, with a digest of its content.
+dirty_paths() {
+  { git diff --name-only HEAD -- clients/; git ls-files --others --exclude-standard -- clients/; } |
+    sort -u | while IFS= read -r path; do
+      if [[ -e "$path" ]]; then
+        echo "$path $(sha256sum <"$path" | cut -d' ' -f1)"
+      else
+        echo "$path deleted"
+      fi
+    done
+}
+
+before="$(dirty_paths)"
+echo "check-clients: regenerating the client stubs" >&2
+scripts/generate-clients.sh
+after="$(dirty_paths)"
+# Differences that regeneration made (in a clean checkout, as in CI: every difference).
+made="$(comm -13 <(echo "$before") <(echo "$after") | sed '/^$/d')"
+if [[ -n "$made" ]]; then
+  echo "check-clients: the committed client stubs are not what scripts/generate-clients.sh makes:" >&2
+  git status --porcelain --untracked-files=all -- clients/ >&2
+  cut -d' ' -f1 <<<"$made" | xargs git --no-pager diff HEAD -- >&2
+  echo "check-clients: run scripts/generate-clients.sh and commit the result" >&2
+  exit 1
+fi
+if [[ -n "$after" ]]; then
+  # Only in a working tree that was already dirty: regeneration did not touch these.
+  echo "check-clients: warning: uncommitted changes under clients/ (not made by the generators):" >&2
+  cut -d' ' -f1 <<<"$after" >&2
+fi
+echo "check-clients: ok" >&2
