@@ -46,6 +46,22 @@ pub enum ApiError {
         /// What is out of range.
         message: String,
     },
+    /// The server cannot take the call now; trying again later may succeed (UNAVAILABLE).
+    #[error("{message}")]
+    Unavailable {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// What is unavailable.
+        message: String,
+    },
+    /// The call met concurrent calls and was given up; trying again may succeed (ABORTED).
+    #[error("{message}")]
+    Aborted {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// What happened.
+        message: String,
+    },
     /// The call is not implemented yet (UNIMPLEMENTED).
     #[error("{0} is not implemented yet")]
     Unimplemented(&'static str),
@@ -159,6 +175,12 @@ impl From<ApiError> for Status {
                 field,
                 message,
             } => field_status(Code::OutOfRange, reason, field, message),
+            ApiError::Unavailable { reason, message } => {
+                Status::with_error_details(Code::Unavailable, message, error_info(reason, vec![]))
+            }
+            ApiError::Aborted { reason, message } => {
+                Status::with_error_details(Code::Aborted, message, error_info(reason, vec![]))
+            }
             ApiError::Unimplemented(what) => Status::with_error_details(
                 Code::Unimplemented,
                 format!("{what} is not implemented yet"),

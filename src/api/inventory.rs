@@ -19,13 +19,16 @@ use super::ledger_wire::{
 use super::paging::{encode_cursor, next_cursor, page_limit, resolve_cursor};
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::ledger::{ChangeType, MAX_CHANGES_PER_BATCH, validate_change};
+use crate::domain::ledger::{
+    ChangeType, MAX_CHANGES_PER_BATCH, MAX_COUNT_MAGNITUDE, validate_change,
+};
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
 use crate::store::ledger::{
     BatchOutcome, BatchRequest, ChangeQuery, CountPosition, CountQuery, CountRecord, HistoryKey,
     RecordedChange,
 };
+use crate::store::writer::BatchWriter;
 use crate::store::{MerchantId, Store, StoreError, now_micros};
 
 /// A server-streaming response body.
@@ -47,12 +50,19 @@ const COUNTS_CURSOR: &str = "inventory_counts";
 pub struct InventoryApi {
     store: Store,
     feed: Arc<Feed>,
+    writer: BatchWriter<pb::BatchChangeInventoryResponse>,
 }
 
 impl InventoryApi {
-    /// A service over `store` whose watchers follow `feed`.
+    /// A service over `store` whose watchers follow `feed`; starts the batch writer that
+    /// group-commits BatchChangeInventory calls.
     pub fn new(store: Store, feed: Arc<Feed>) -> Self {
-        InventoryApi { store, feed }
+        let writer = BatchWriter::start(store.clone(), Arc::new(encode_batch_response));
+        InventoryApi {
+            store,
+            feed,
+            writer,
+        }
     }
 }
 
@@ -103,7 +113,27 @@ fn batch_response(
     }
 }
 
-fn batch_error(err: StoreError) -> ApiError {
+/// Encodes an applied batch's response once: the bytes kept for replays and the message.
+fn encode_batch_response(
+    changes: &[RecordedChange],
+    counts: &[CountRecord],
+) -> (Vec<u8>, pb::BatchChangeInventoryResponse) {
+    let response = batch_response(changes, counts);
+    (response.encode_to_vec(), response)
+}
+
+/// The request member of a change (`adjustment`, `physical_count`, `transfer`).
+fn change_member(change: &pb::inventory_change::Change) -> &'static str {
+    use pb::inventory_change::Change;
+    match change {
+        Change::Adjustment(_) => ChangeType::Adjustment,
+        Change::PhysicalCount(_) => ChangeType::PhysicalCount,
+        Change::Transfer(_) => ChangeType::Transfer,
+    }
+    .member()
+}
+
+fn batch_error(err: StoreError, request: &pb::BatchChangeInventoryRequest) -> ApiError {
     match err {
         StoreError::Rejected(violations) => ApiError::Invalid(violations),
         StoreError::IdempotencyKeyReused => ApiError::AlreadyExists {
@@ -111,10 +141,29 @@ fn batch_error(err: StoreError) -> ApiError {
             field: "idempotency_key".into(),
             message: "the idempotency key was already used for a different request".into(),
         },
-        StoreError::CountOutOfRange { field } => ApiError::OutOfRange {
-            reason: "COUNT_OUT_OF_RANGE",
-            message: format!("{field}: the change would take a count beyond ±1000000000000"),
-            field,
+        StoreError::CountOutOfRange { change_index } => {
+            let member = request.changes[change_index]
+                .change
+                .as_ref()
+                .map_or("change", change_member);
+            let field = format!("changes[{change_index}].{member}.quantity");
+            ApiError::OutOfRange {
+                reason: "COUNT_OUT_OF_RANGE",
+                message: format!(
+                    "{field}: the change would take a count beyond ±{MAX_COUNT_MAGNITUDE}"
+                ),
+                field,
+            }
+        }
+        StoreError::WriterStopped => ApiError::Unavailable {
+            reason: "SHUTTING_DOWN",
+            message: "the server is shutting down; retry with the same idempotency key".into(),
+        },
+        StoreError::Contention => ApiError::Aborted {
+            reason: "CONCURRENT_WRITES",
+            message: "the batch met concurrent writes too often; retry with the same \
+                      idempotency key"
+                .into(),
         },
         other => ApiError::from(other),
     }
@@ -280,13 +329,10 @@ impl InventoryService for InventoryApi {
             now,
         };
         let outcome = self
-            .store
-            .apply_batch(&caller.merchant, &batch, |changes, counts| {
-                let response = batch_response(changes, counts);
-                (response.encode_to_vec(), response)
-            })
+            .writer
+            .submit(caller.merchant, batch)
             .await
-            .map_err(batch_error)?;
+            .map_err(|e| batch_error(e, &req))?;
         let response = match outcome {
             BatchOutcome::Applied(response) => {
                 self.feed.notify();

@@ -6,3 +6,4 @@ pub mod item;
 pub mod ledger;
 pub mod location;
 pub mod mask;
+pub mod plan;

@@ -25,11 +25,18 @@ pub enum StoreError {
     #[error("the idempotency key was used for a different request")]
     IdempotencyKeyReused,
     /// A change would take a count beyond its bounds.
-    #[error("{field}: the count would leave its bounds")]
+    #[error("change {change_index} would take a count beyond its bounds")]
     CountOutOfRange {
-        /// Request path of the offending quantity.
-        field: String,
+        /// Index in the request of the offending change.
+        change_index: usize,
     },
+    /// A concurrent write won a race (e.g. for the same idempotency key on another
+    /// replica); trying again resolves it.
+    #[error("a concurrent write interfered; try again")]
+    Contention,
+    /// The batch writer has stopped (the server is shutting down).
+    #[error("the batch writer has stopped")]
+    WriterStopped,
     /// A stored value could not be read back (should never happen).
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -1,6 +1,7 @@
 //! Persistence on SeaORM: connecting (SQLite by default, PostgreSQL for scale-out),
 //! migrations, and the repositories of each resource. Every query is scoped to a merchant.
 
+pub mod batch;
 pub mod entity;
 mod error;
 pub mod items;
@@ -10,6 +11,7 @@ pub mod merchants;
 pub mod migration;
 mod page;
 pub mod tokens;
+pub mod writer;
 
 use std::time::Duration;
 

@@ -1,0 +1,159 @@
+//! Group commit: one writer task per server process applies every BatchChangeInventory call
+//! waiting in its queue in one transaction — one fsync for all of them — and answers each
+//! caller once that commit is durable (docs/architecture.md, "the write path").
+//!
+//! On SQLite this makes the writer the only one, so callers never wait in the busy handler;
+//! on PostgreSQL each replica has its own writer and the row locks of [`super::batch`] keep
+//! replicas correct. Each batch stays atomic and idempotent on its own: a refused batch
+//! gets its own answer and never fails its neighbours.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::batch::{Encoder, PendingBatch};
+use super::ledger::{BatchOutcome, BatchRequest};
+use super::{MerchantId, Store, StoreError};
+
+/// Most changes applied in one transaction: large enough to amortise the commit, small
+/// enough to keep the latency of the batches in it low.
+const MAX_GROUP_CHANGES: usize = 5_000;
+/// Calls that may wait for the writer before callers wait to enqueue (backpressure).
+const QUEUE_CAPACITY: usize = 1_024;
+/// How often a group that met a concurrent writer (deadlock, lost race) is tried again.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// One queued call and where its answer goes.
+struct Job<T> {
+    batch: PendingBatch,
+    reply: oneshot::Sender<Result<BatchOutcome<T>, StoreError>>,
+}
+
+/// The handle callers submit batches through; cheap to clone.
+pub struct BatchWriter<T> {
+    queue: mpsc::Sender<Job<T>>,
+}
+
+impl<T> Clone for BatchWriter<T> {
+    fn clone(&self) -> Self {
+        BatchWriter {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for BatchWriter<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchWriter").finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + Sync + 'static> BatchWriter<T> {
+    /// Starts the writer task on `store`. `encode` builds each applied batch's response.
+    /// The task ends once every handle is dropped and the queue is drained.
+    pub fn start(store: Store, encode: Arc<Encoder<T>>) -> BatchWriter<T> {
+        let (queue, jobs) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(run(store, encode, jobs));
+        BatchWriter { queue }
+    }
+
+    /// Applies one batch (or replays its idempotency key's response) and answers once the
+    /// commit that holds it is durable.
+    pub async fn submit(
+        &self,
+        merchant: MerchantId,
+        request: BatchRequest,
+    ) -> Result<BatchOutcome<T>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            batch: PendingBatch { merchant, request },
+            reply,
+        };
+        self.queue
+            .send(job)
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+async fn run<T: Send + Sync + 'static>(
+    store: Store,
+    encode: Arc<Encoder<T>>,
+    mut jobs: mpsc::Receiver<Job<T>>,
+) {
+    // Calls that reuse an idempotency key already in the forming group wait for the next
+    // group, where they replay the first one's stored response.
+    let mut deferred: VecDeque<Job<T>> = VecDeque::new();
+    loop {
+        let first = match deferred.pop_front() {
+            Some(job) => job,
+            None => match jobs.recv().await {
+                Some(job) => job,
+                None => return,
+            },
+        };
+        let mut group = vec![first];
+        let mut changes = group[0].batch.request.changes.len();
+        let mut still_deferred = VecDeque::new();
+        let mut next =
+            |deferred: &mut VecDeque<Job<T>>| deferred.pop_front().or_else(|| jobs.try_recv().ok());
+        while changes < MAX_GROUP_CHANGES {
+            let Some(job) = next(&mut deferred) else {
+                break;
+            };
+            let same_key = group.iter().any(|j| {
+                j.batch.merchant == job.batch.merchant
+                    && j.batch.request.idempotency_key == job.batch.request.idempotency_key
+            });
+            if same_key {
+                still_deferred.push_back(job);
+            } else {
+                changes += job.batch.request.changes.len();
+                group.push(job);
+            }
+        }
+        still_deferred.extend(deferred.drain(..));
+        deferred = still_deferred;
+        apply(&store, encode.as_ref(), group).await;
+    }
+}
+
+/// Applies a group and answers its callers. A group that fails as a whole is retried when
+/// the failure was a race with another writer, and otherwise split so that the batch at
+/// fault gets the error alone.
+async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
+    let batches: Vec<PendingBatch> = group.iter().map(|j| j.batch.clone()).collect();
+    let mut attempt = 1;
+    let result = loop {
+        match store.apply_group(&batches, encode).await {
+            Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
+                tracing::debug!(attempt, error = %e, "group met a concurrent writer; retrying");
+                tokio::time::sleep(Duration::from_millis(2 << attempt)).await;
+                attempt += 1;
+            }
+            other => break other,
+        }
+    };
+    match result {
+        Ok(outcomes) => {
+            for (job, outcome) in group.into_iter().zip(outcomes) {
+                // A caller that went away is fine: its batch is committed, and a retry with
+                // the same idempotency key replays the response.
+                let _ = job.reply.send(outcome);
+            }
+        }
+        Err(e) if group.len() == 1 => {
+            let job = group.into_iter().next().expect("one job");
+            let _ = job.reply.send(Err(e));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, batches = group.len(), "group failed; applying its batches one by one");
+            for job in group {
+                Box::pin(apply(store, encode, vec![job])).await;
+            }
+        }
+    }
+}
