@@ -14,6 +14,22 @@
 //!   [`decimal::to_wire`] refuses more than five decimal places, [`decimal::from_wire`]
 //!   reads the server's strings back. [`time`] converts timestamps to and from
 //!   [`std::time::SystemTime`]; [`changes`] builds the three kinds of inventory change.
+//!
+//! The README's quick start:
+//!
+//! ```no_run
+//! use stockledger_client::{changes::adjustment, decimal::from_wire, pb::{self, InventoryState as S}, Client, Decimal};
+//! # async fn quick_start(token: String, item_id: String, location_id: String) -> Result<(), stockledger_client::Error> {
+//! let client = Client::connect("127.0.0.1:50051", &token).await?;
+//! let receive = adjustment(&item_id, &location_id, S::None, S::InStock, Decimal::from(100))?;
+//! client.batch_change_inventory(pb::BatchChangeInventoryRequest {
+//!     idempotency_key: "receive-2026-11-27".into(), changes: vec![receive], ..Default::default() }).await?;
+//! let read = client.retrieve_inventory_count(pb::RetrieveInventoryCountRequest {
+//!     catalog_object_id: item_id.clone(), ..Default::default() }).await?;
+//! println!("{:?} {}", read.counts[0].state(), from_wire(&read.counts[0].quantity)?);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod changes;
 pub mod decimal;

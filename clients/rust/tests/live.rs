@@ -18,15 +18,16 @@ use tonic::Code;
 /// How long any one expected message may take.
 const WAIT: Duration = Duration::from_secs(15);
 
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: the live tests need a running server \
+             (STOCKLEDGER_ADDR=host:port, STOCKLEDGER_TOKEN=token); run clients/rust/test.sh"
+        )
+    })
+}
+
 async fn client() -> Client {
-    let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| {
-            panic!(
-                "{name} is not set: the live tests need a running server \
-                 (STOCKLEDGER_ADDR=host:port, STOCKLEDGER_TOKEN=token); run clients/rust/test.sh"
-            )
-        })
-    };
     let (addr, token) = (var("STOCKLEDGER_ADDR"), var("STOCKLEDGER_TOKEN"));
     Client::connect(&addr, &token)
         .await
@@ -325,7 +326,7 @@ async fn a_refused_request_is_a_typed_error() {
 
 #[tokio::test]
 async fn a_bad_token_is_unauthenticated() {
-    let addr = std::env::var("STOCKLEDGER_ADDR").expect("STOCKLEDGER_ADDR is set");
+    let addr = var("STOCKLEDGER_ADDR");
     let client = Client::connect(&addr, "not-a-real-token")
         .await
         .expect("connect");

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Checks that the client stays free of the server's dependencies, then runs the live tests
+# (tests/live.rs) against the server named by STOCKLEDGER_ADDR (host:port) with the token
+# in STOCKLEDGER_TOKEN. scripts/clients-test.sh starts a server and sets both.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+: "${STOCKLEDGER_ADDR:?set STOCKLEDGER_ADDR to host:port of a running server}"
+: "${STOCKLEDGER_TOKEN:?set STOCKLEDGER_TOKEN to a token with every INVENTORY, ITEMS and LOCATIONS scope}"
+
+# A service that calls Stockledger must not build SeaORM, sqlx or the server itself.
+tree=$(cargo tree -p stockledger-client --edges normal,build)
+if grep -E 'sea-orm|sqlx|^stockledger |[ ─]stockledger v' <<<"$tree"; then
+    echo "stockledger-client depends on server-side crates (above)" >&2
+    exit 1
+fi
+echo "dependency tree: no sea-orm, sqlx or stockledger server"
+
+cargo test -p stockledger-client --features live-tests
