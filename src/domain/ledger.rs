@@ -1,4 +1,4 @@
-//! The ledger's rules (DESIGN.md §4), as pure functions: which states may be written,
+//! The ledger's rules (docs/ledger.md), as pure functions: which states may be written,
 //! what a valid change looks like, which counts a change moves and how, and how a count
 //! follows from its history.
 //!
