@@ -63,11 +63,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-export DATABASE_URL="sqlite://$tmp/s.db?mode=rwc"
+# Not exported: the language tests get only STOCKLEDGER_ADDR and STOCKLEDGER_TOKEN.
+database_url="sqlite://$tmp/s.db?mode=rwc"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 addr="127.0.0.1:$port"
 
-(cd "$tmp" && exec "$bin" serve --listen "$addr" --no-dev-token --database-url "$DATABASE_URL" \
+(cd "$tmp" && exec "$bin" serve --listen "$addr" --no-dev-token --database-url "$database_url" \
   --shutdown-grace-seconds 2) >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
@@ -92,7 +93,7 @@ echo "clients-test: server on $addr; running ${langs[*]}" >&2
 
 # One merchant and token per language, then every language at once.
 for lang in "${langs[@]}"; do
-  if ! token="$("$bin" token create --merchant "client-$lang" --scopes "$scopes" \
+  if ! token="$(DATABASE_URL="$database_url" "$bin" token create --merchant "client-$lang" --scopes "$scopes" \
     --app-name "$lang client tests" 2>"$tmp/token.log")"; then
     echo "clients-test: token create failed for $lang:" >&2
     cat "$tmp/token.log" >&2
@@ -103,6 +104,15 @@ for lang in "${langs[@]}"; do
     </dev/null >"$tmp/$lang.log" 2>&1 &
   job_pids+=($!)
 done
+
+# Prints a log; one that does not end with a newline (or leaves a colour on) gets a reset
+# and a newline, so that the next header and the summary stay alone on their lines.
+show_log() {
+  cat "$1"
+  if [[ -s "$1" && "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" != '\n' ]]; then
+    printf '\033[0m\n'
+  fi
+}
 
 passed=0
 failed=0
@@ -132,11 +142,11 @@ for i in "${!langs[@]}"; do
     124) echo "===== $lang: FAILED (timed out after ${per_language_timeout} s) =====" ;;
     *) echo "===== $lang: FAILED (exit ${results[$i]}) =====" ;;
   esac
-  cat "$tmp/$lang.log"
+  show_log "$tmp/$lang.log"
 done
 if [[ $failed -gt 0 ]]; then
   echo "===== server log ====="
-  cat "$tmp/server.log"
+  show_log "$tmp/server.log"
   echo "clients-test: failed: ${failed_langs[*]}" >&2
 fi
 echo "clients: $passed passed, $failed failed"
