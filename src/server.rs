@@ -11,6 +11,7 @@ use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::locations::LocationApi;
 use crate::auth::AuthLayer;
+use crate::auth::cache::TokenCache;
 use crate::feed::{self, Feed};
 use crate::proto::{
     FILE_DESCRIPTOR_SET,
@@ -66,7 +67,9 @@ pub async fn serve(
         .build_v1alpha()?;
 
     let feed = Feed::new();
-    feed::spawn_listener(&store, feed.clone());
+    let tokens = TokenCache::default();
+    let revoked = tokens.clone();
+    feed::spawn_listener(&store, feed.clone(), move |id| revoked.invalidate(id));
     let inventory = InventoryServiceServer::new(InventoryApi::new(store.clone(), feed.clone()));
     // Live feeds never end by themselves: end them first so that shutdown can complete.
     let shutdown = async move {
@@ -78,7 +81,7 @@ pub async fn serve(
 
     tonic::transport::Server::builder()
         .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
-        .layer(AuthLayer::new(store))
+        .layer(AuthLayer::new(store, tokens))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -1,6 +1,6 @@
 //! The tower layer that authenticates every call: it reads `authorization: Bearer …`,
-//! checks the token against the store (so a revocation takes effect on the next call, on
-//! every replica), checks the scope the RPC needs, and attaches the [`Caller`].
+//! checks the token (through a one-second cache, see [`super::cache`]), checks the scope
+//! the RPC needs, and attaches the [`Caller`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,6 +11,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 
+use super::cache::TokenCache;
 use super::scopes::{Access, access_for};
 use super::token;
 use crate::api::Caller;
@@ -22,12 +23,13 @@ use crate::store::Store;
 #[derive(Clone, Debug)]
 pub struct AuthLayer {
     store: Store,
+    cache: TokenCache,
 }
 
 impl AuthLayer {
-    /// A layer checking tokens against `store`.
-    pub fn new(store: Store) -> Self {
-        AuthLayer { store }
+    /// A layer checking tokens against `store`, through `cache`.
+    pub fn new(store: Store, cache: TokenCache) -> Self {
+        AuthLayer { store, cache }
     }
 }
 
@@ -38,6 +40,7 @@ impl<S> Layer<S> for AuthLayer {
         AuthService {
             inner,
             store: self.store.clone(),
+            cache: self.cache.clone(),
         }
     }
 }
@@ -47,6 +50,7 @@ impl<S> Layer<S> for AuthLayer {
 pub struct AuthService<S> {
     inner: S,
     store: Store,
+    cache: TokenCache,
 }
 
 impl<S, B> Service<Request<B>> for AuthService<S>
@@ -68,8 +72,9 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let store = self.store.clone();
+        let cache = self.cache.clone();
         Box::pin(async move {
-            match authorize(&store, request.uri().path(), request.headers()).await {
+            match authorize(&store, &cache, request.uri().path(), request.headers()).await {
                 Ok(Some(caller)) => {
                     request.extensions_mut().insert(caller);
                     inner.call(request).await
@@ -96,6 +101,7 @@ fn unauthenticated(message: &str) -> Status {
 /// The caller of a call to `path`, `None` for public methods, or the status that refuses it.
 async fn authorize(
     store: &Store,
+    cache: &TokenCache,
     path: &str,
     headers: &HeaderMap,
 ) -> Result<Option<Caller>, Status> {
@@ -114,18 +120,21 @@ async fn authorize(
         .ok_or_else(|| unauthenticated("authorization must be `Bearer <token>`"))?;
     let presented =
         token::parse(bearer).ok_or_else(|| unauthenticated("the token is malformed"))?;
-    let credentials = store.token_credentials(presented.id).await.map_err(|err| {
-        let correlation_id = uuid::Uuid::new_v4().to_string();
-        tracing::error!(%correlation_id, error = %err, "token lookup failed");
-        Status::internal(format!("internal error (correlation id {correlation_id})"))
-    })?;
+    let credentials = cache
+        .credentials(store, presented.id)
+        .await
+        .map_err(|err| {
+            let correlation_id = uuid::Uuid::new_v4().to_string();
+            tracing::error!(%correlation_id, error = %err, "token lookup failed");
+            Status::internal(format!("internal error (correlation id {correlation_id})"))
+        })?;
     let credentials = credentials
         .filter(|c| token::secret_matches(presented.secret, &c.secret_digest))
         .ok_or_else(|| unauthenticated("the token is not valid"))?;
     if credentials.record.revoked_at.is_some() {
         return Err(unauthenticated("the token has been revoked"));
     }
-    let record = credentials.record;
+    let record = &credentials.record;
     if let Some(scope) = required
         && !record.scopes.contains(&scope)
     {
@@ -140,11 +149,11 @@ async fn authorize(
         ));
     }
     Ok(Some(Caller {
-        merchant: record.merchant,
+        merchant: record.merchant.clone(),
         source: ChangeSource {
             product: "EXTERNAL_API".into(),
-            application_id: record.application_id,
-            name: record.application_name,
+            application_id: record.application_id.clone(),
+            name: record.application_name.clone(),
         },
     }))
 }

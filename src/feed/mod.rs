@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::store::Store;
 use crate::store::ledger::FEED_CHANNEL;
+use crate::store::tokens::TOKENS_CHANNEL;
 
 /// How often a watcher re-reads the log even without a signal (a safety net for a lost
 /// notification while the listener reconnects).
@@ -54,9 +55,15 @@ impl Feed {
     }
 }
 
-/// On PostgreSQL, relays NOTIFYs from every replica's commits into `feed` until the feed
-/// closes; reconnects after a failure. Does nothing on SQLite (one process owns the file).
-pub fn spawn_listener(store: &Store, feed: Arc<Feed>) {
+/// On PostgreSQL, relays NOTIFYs from every replica into this process until the feed
+/// closes: commits (into `feed`) and token revocations (into `on_token_revoked`, with the
+/// token id); reconnects after a failure. Does nothing on SQLite (one process owns the
+/// file).
+pub fn spawn_listener(
+    store: &Store,
+    feed: Arc<Feed>,
+    on_token_revoked: impl Fn(&str) + Send + Sync + 'static,
+) {
     if store.connection().get_database_backend() != DatabaseBackend::Postgres {
         return;
     }
@@ -66,12 +73,16 @@ pub fn spawn_listener(store: &Store, feed: Arc<Feed>) {
         loop {
             let listened = async {
                 let mut listener = PgListener::connect_with(&pool).await?;
-                listener.listen(FEED_CHANNEL).await?;
+                listener.listen_all([FEED_CHANNEL, TOKENS_CHANNEL]).await?;
                 // Anything committed while we were not listening is read now.
                 feed.notify();
                 loop {
-                    listener.recv().await?;
-                    feed.notify();
+                    let notification = listener.recv().await?;
+                    if notification.channel() == TOKENS_CHANNEL {
+                        on_token_revoked(notification.payload());
+                    } else {
+                        feed.notify();
+                    }
                 }
                 #[allow(unreachable_code)]
                 Ok::<(), sea_orm::sqlx::Error>(())

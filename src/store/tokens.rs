@@ -2,13 +2,18 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Statement,
 };
 
 use super::entity::{api_token, merchant};
 use super::{MerchantId, Store, StoreError, now_micros};
 use crate::auth::scopes::{Scope, parse_scope_list};
 use crate::auth::token::MintedToken;
+
+/// Name of the PostgreSQL notification channel that announces revoked tokens (payload:
+/// the token id).
+pub const TOKENS_CHANNEL: &str = "stockledger_tokens";
 
 /// A stored token (without its secret).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,7 +116,8 @@ impl Store {
             .collect()
     }
 
-    /// Revokes a token at once; `NotFound` if no such token.
+    /// Revokes a token; `NotFound` if no such token. Servers stop accepting it within
+    /// their token cache's lifetime; on PostgreSQL every replica is told at once.
     pub async fn revoke_token(&self, id: &str) -> Result<(), StoreError> {
         let result = api_token::Entity::update_many()
             .col_expr(api_token::Column::RevokedAt, Expr::value(now_micros()))
@@ -121,6 +127,15 @@ impl Store {
             .await?;
         if result.rows_affected == 0 && self.token_credentials(id).await?.is_none() {
             return Err(StoreError::NotFound);
+        }
+        let db = self.connection();
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            db.execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [TOKENS_CHANNEL.into(), id.into()],
+            ))
+            .await?;
         }
         Ok(())
     }
