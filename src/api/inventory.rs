@@ -4,7 +4,7 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -16,7 +16,7 @@ use super::ledger_wire::{
     adjustment_to_wire, change_draft, change_to_wire, count_to_wire, physical_count_to_wire,
     states_filter, transfer_to_wire, types_filter,
 };
-use super::paging::{encode_cursor, next_cursor, page_limit, resolve_cursor};
+use super::paging::{CursorEncoder, next_cursor, page_limit, resolve_cursor};
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::ledger::{
@@ -39,9 +39,10 @@ const MAX_PAGE: u64 = 1000;
 const MAX_FILTER_IDS: usize = 1000;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 /// Rows read per query while streaming history.
-const STREAM_BATCH: u64 = 256;
-/// Messages buffered per stream before the reader waits for the client.
-const STREAM_BUFFER: usize = 32;
+const STREAM_BATCH: u64 = 1000;
+/// Pages buffered per stream before the reader waits for the client: memory stays bounded
+/// by this many pages whatever the history's length.
+const STREAM_PAGES_BUFFERED: usize = 2;
 const CHANGES_CURSOR: &str = "inventory_changes";
 const COUNTS_CURSOR: &str = "inventory_counts";
 
@@ -494,7 +495,7 @@ impl InventoryService for InventoryApi {
         )?;
         let (query, after) =
             resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &merchant, &req.cursor, requested)?;
-        let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
+        let (sender, receiver) = mpsc::channel(STREAM_PAGES_BUFFERED);
         tokio::spawn(stream_history(
             self.store.clone(),
             merchant,
@@ -502,7 +503,14 @@ impl InventoryService for InventoryApi {
             after,
             sender,
         ));
-        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+        let messages = ReceiverStream::new(receiver).flat_map(|page| {
+            let page: Vec<Result<_, Status>> = match page {
+                Ok(messages) => messages.into_iter().map(Ok).collect(),
+                Err(status) => vec![Err(status)],
+            };
+            futures::stream::iter(page)
+        });
+        Ok(Response::new(Box::pin(messages)))
     }
 
     type WatchInventoryChangesStream = ResponseStream<pb::WatchInventoryChangesResponse>;
@@ -594,8 +602,9 @@ async fn stream_history(
     merchant: MerchantId,
     query: ChangeQuery,
     mut after: Option<HistoryKey>,
-    sender: mpsc::Sender<Result<pb::StreamInventoryChangesResponse, Status>>,
+    sender: mpsc::Sender<Result<Vec<pb::StreamInventoryChangesResponse>, Status>>,
 ) {
+    let cursors = CursorEncoder::new(CHANGES_CURSOR, &merchant, &query);
     loop {
         let page = match store
             .list_changes(&merchant, &query, after, STREAM_BATCH)
@@ -607,16 +616,20 @@ async fn stream_history(
                 return;
             }
         };
-        for recorded in &page.items {
-            let position = (recorded.change.occurred_at, recorded.seq);
-            let message = pb::StreamInventoryChangesResponse {
-                change: Some(change_to_wire(recorded)),
-                cursor: encode_cursor(CHANGES_CURSOR, &merchant, &query, &position),
-            };
-            if sender.send(Ok(message)).await.is_err() {
-                return; // the client is gone
-            }
-            after = Some(position);
+        let messages = page
+            .items
+            .iter()
+            .map(|recorded| {
+                let position = (recorded.change.occurred_at, recorded.seq);
+                after = Some(position);
+                pb::StreamInventoryChangesResponse {
+                    change: Some(change_to_wire(recorded)),
+                    cursor: cursors.encode(&position),
+                }
+            })
+            .collect();
+        if sender.send(Ok(messages)).await.is_err() {
+            return; // the client is gone
         }
         if !page.has_more {
             return;

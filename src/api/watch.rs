@@ -14,7 +14,7 @@ use tonic::Status;
 
 use super::ApiError;
 use super::ledger_wire::{CATALOG_OBJECT_TYPE, change_to_wire, change_type_to_wire, state_to_wire};
-use super::paging::encode_cursor;
+use super::paging::CursorEncoder;
 use crate::api::convert::timestamp_from_micros;
 use crate::feed::{Feed, POLL_INTERVAL};
 use crate::proto::v1 as pb;
@@ -122,7 +122,8 @@ pub async fn follow_changes(
     after: i64,
     sender: mpsc::Sender<Result<pb::WatchInventoryChangesResponse, Status>>,
 ) {
-    let token = |at: &i64| encode_cursor(CHANGES_TOKEN, &merchant, &query, at);
+    let tokens = CursorEncoder::new(CHANGES_TOKEN, &merchant, &query);
+    let token = |at: &i64| tokens.encode(at);
     let fetch = |at: i64| store.feed_changes(&merchant, &query, at, PAGE);
     let message =
         |recorded: RecordedChange, resume_token: String| pb::WatchInventoryChangesResponse {
@@ -151,7 +152,8 @@ pub async fn follow_counts(
     after: (i64, i32),
     sender: mpsc::Sender<Result<pb::WatchInventoryCountsResponse, Status>>,
 ) {
-    let token = |at: &(i64, i32)| encode_cursor(COUNTS_TOKEN, &merchant, &query, at);
+    let tokens = CursorEncoder::new(COUNTS_TOKEN, &merchant, &query);
+    let token = |at: &(i64, i32)| tokens.encode(at);
     let fetch = |at: (i64, i32)| store.feed_count_updates(&merchant, &query, at, PAGE);
     let message = |update: CountUpdate, resume_token: String| pb::WatchInventoryCountsResponse {
         update: Some(pb::InventoryCountUpdate {
