@@ -20,6 +20,67 @@ impl MigratorTrait for Migrator {
     }
 }
 
+/// `name VARCHAR NOT NULL`: ids, names, codes, states.
+fn string(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).string().not_null().to_owned()
+}
+
+/// `name VARCHAR NULL`.
+fn opt_string(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).string().null().to_owned()
+}
+
+/// `name TEXT NOT NULL`: free-form text and JSON documents, of no set length.
+fn long_text(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).text().not_null().to_owned()
+}
+
+/// `name BIGINT NOT NULL`: times in microseconds, fixed-point units, sequences.
+fn bigint(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().to_owned()
+}
+
+/// `name BIGINT NULL`.
+fn opt_bigint(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).big_integer().null().to_owned()
+}
+
+/// `name BOOLEAN NOT NULL`.
+fn boolean(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).boolean().not_null().to_owned()
+}
+
+/// `table.column` references `merchants.id`.
+fn of_merchant(table: impl IntoIden, column: impl IntoIden) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(table, column)
+        .to(Merchants::Table, Merchants::Id)
+        .to_owned()
+}
+
+/// A plain index called `name` on `columns` of `table`, in that order.
+fn index<C: IntoIndexColumn>(
+    name: &str,
+    table: impl IntoIden,
+    columns: impl IntoIterator<Item = C>,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column);
+    }
+    index
+}
+
+/// A unique index called `name` on `columns` of `table`, in that order.
+fn unique_index<C: IntoIndexColumn>(
+    name: &str,
+    table: impl IntoIden,
+    columns: impl IntoIterator<Item = C>,
+) -> IndexCreateStatement {
+    index(name, table, columns).unique().to_owned()
+}
+
 /// Merchants, locations and inventory items.
 struct CreateCatalog;
 
@@ -69,178 +130,90 @@ enum InventoryItems {
 #[async_trait::async_trait]
 impl MigrationTrait for CreateCatalog {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InventoryItems as I;
+        use Locations as L;
+        use Merchants as M;
         manager
             .create_table(
                 Table::create()
-                    .table(Merchants::Table)
-                    .col(
-                        ColumnDef::new(Merchants::Id)
-                            .string()
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(
-                        ColumnDef::new(Merchants::Name)
-                            .string()
-                            .not_null()
-                            .unique_key(),
-                    )
-                    .col(
-                        ColumnDef::new(Merchants::CreatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .table(M::Table)
+                    .col(string(M::Id).primary_key())
+                    .col(string(M::Name).unique_key())
+                    .col(bigint(M::CreatedAt))
                     .to_owned(),
             )
             .await?;
+
         manager
             .create_table(
                 Table::create()
-                    .table(Locations::Table)
-                    .col(
-                        ColumnDef::new(Locations::Id)
-                            .string()
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(ColumnDef::new(Locations::MerchantId).string().not_null())
-                    .col(ColumnDef::new(Locations::Name).string().not_null())
-                    .col(ColumnDef::new(Locations::Status).string().not_null())
-                    .col(ColumnDef::new(Locations::Description).text().not_null())
-                    .col(
-                        ColumnDef::new(Locations::CreatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Locations::UpdatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Locations::Table, Locations::MerchantId)
-                            .to(Merchants::Table, Merchants::Id),
-                    )
+                    .table(L::Table)
+                    .col(string(L::Id).primary_key())
+                    .col(string(L::MerchantId))
+                    .col(string(L::Name))
+                    .col(string(L::Status))
+                    .col(long_text(L::Description))
+                    .col(bigint(L::CreatedAt))
+                    .col(bigint(L::UpdatedAt))
+                    .foreign_key(&mut of_merchant(L::Table, L::MerchantId))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("locations_merchant_name_key")
-                    .table(Locations::Table)
-                    .col(Locations::MerchantId)
-                    .col(Locations::Name)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique_index(
+                "locations_merchant_name_key",
+                L::Table,
+                [L::MerchantId, L::Name],
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("locations_merchant_id_idx")
-                    .table(Locations::Table)
-                    .col(Locations::MerchantId)
-                    .col(Locations::Id)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "locations_merchant_id_idx",
+                L::Table,
+                [L::MerchantId, L::Id],
+            ))
             .await?;
+
         manager
             .create_table(
                 Table::create()
-                    .table(InventoryItems::Table)
-                    .col(
-                        ColumnDef::new(InventoryItems::Id)
-                            .string()
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(
-                        ColumnDef::new(InventoryItems::MerchantId)
-                            .string()
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(InventoryItems::Sku).string().not_null())
-                    .col(
-                        ColumnDef::new(InventoryItems::CostUnits)
-                            .big_integer()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(InventoryItems::CountryCodeOfOrigin)
-                            .string()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(InventoryItems::ProvinceCodeOfOrigin)
-                            .string()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(InventoryItems::HarmonizedSystemCode)
-                            .string()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(InventoryItems::CountryHarmonizedSystemCodes)
-                            .text()
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(InventoryItems::Tracked).boolean().not_null())
-                    .col(
-                        ColumnDef::new(InventoryItems::RequiresShipping)
-                            .boolean()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(InventoryItems::CreatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(InventoryItems::UpdatedAt)
-                            .big_integer()
-                            .not_null(),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(InventoryItems::Table, InventoryItems::MerchantId)
-                            .to(Merchants::Table, Merchants::Id),
-                    )
+                    .table(I::Table)
+                    .col(string(I::Id).primary_key())
+                    .col(string(I::MerchantId))
+                    .col(string(I::Sku))
+                    .col(opt_bigint(I::CostUnits))
+                    .col(opt_string(I::CountryCodeOfOrigin))
+                    .col(opt_string(I::ProvinceCodeOfOrigin))
+                    .col(opt_string(I::HarmonizedSystemCode))
+                    .col(long_text(I::CountryHarmonizedSystemCodes))
+                    .col(boolean(I::Tracked))
+                    .col(boolean(I::RequiresShipping))
+                    .col(bigint(I::CreatedAt))
+                    .col(bigint(I::UpdatedAt))
+                    .foreign_key(&mut of_merchant(I::Table, I::MerchantId))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("inventory_items_merchant_sku_key")
-                    .table(InventoryItems::Table)
-                    .col(InventoryItems::MerchantId)
-                    .col(InventoryItems::Sku)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique_index(
+                "inventory_items_merchant_sku_key",
+                I::Table,
+                [I::MerchantId, I::Sku],
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("inventory_items_merchant_id_idx")
-                    .table(InventoryItems::Table)
-                    .col(InventoryItems::MerchantId)
-                    .col(InventoryItems::Id)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "inventory_items_merchant_id_idx",
+                I::Table,
+                [I::MerchantId, I::Id],
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("inventory_items_merchant_updated_idx")
-                    .table(InventoryItems::Table)
-                    .col(InventoryItems::MerchantId)
-                    .col(InventoryItems::UpdatedAt)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "inventory_items_merchant_updated_idx",
+                I::Table,
+                [I::MerchantId, I::UpdatedAt],
+            ))
             .await
     }
 }
@@ -343,14 +316,6 @@ enum IdempotencyKeys {
     CreatedAt,
 }
 
-fn text(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).string().not_null().to_owned()
-}
-
-fn bigint(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for CreateLedger {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -359,77 +324,55 @@ impl MigrationTrait for CreateLedger {
             .create_table(
                 Table::create()
                     .table(C::Table)
-                    .col(
-                        ColumnDef::new(C::Seq)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(bigint(C::Seq).auto_increment().primary_key())
                     .col(bigint(C::FeedSeq))
-                    .col(text(C::Id).unique_key().to_owned())
-                    .col(text(C::MerchantId))
-                    .col(text(C::ChangeType))
-                    .col(text(C::CatalogObjectId))
-                    .col(text(C::LocationId))
-                    .col(ColumnDef::new(C::ToLocationId).string().null())
-                    .col(ColumnDef::new(C::FromState).string().null())
-                    .col(text(C::ToState))
+                    .col(string(C::Id).unique_key())
+                    .col(string(C::MerchantId))
+                    .col(string(C::ChangeType))
+                    .col(string(C::CatalogObjectId))
+                    .col(string(C::LocationId))
+                    .col(opt_string(C::ToLocationId))
+                    .col(opt_string(C::FromState))
+                    .col(string(C::ToState))
                     .col(bigint(C::QuantityUnits))
-                    .col(ColumnDef::new(C::TotalPriceUnits).big_integer().null())
-                    .col(ColumnDef::new(C::TotalPriceCurrency).string().null())
+                    .col(opt_bigint(C::TotalPriceUnits))
+                    .col(opt_string(C::TotalPriceCurrency))
                     .col(bigint(C::OccurredAt))
                     .col(bigint(C::CreatedAt))
-                    .col(text(C::SourceProduct))
-                    .col(text(C::SourceApplicationId))
-                    .col(text(C::SourceName))
-                    .col(text(C::ReferenceId))
-                    .col(text(C::EmployeeId))
-                    .col(text(C::TeamMemberId))
-                    .col(text(C::TransactionId))
-                    .col(text(C::RefundId))
-                    .col(text(C::PurchaseOrderId))
-                    .col(text(C::GoodsReceiptId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(C::Table, C::MerchantId)
-                            .to(Merchants::Table, Merchants::Id),
-                    )
+                    .col(string(C::SourceProduct))
+                    .col(string(C::SourceApplicationId))
+                    .col(string(C::SourceName))
+                    .col(string(C::ReferenceId))
+                    .col(string(C::EmployeeId))
+                    .col(string(C::TeamMemberId))
+                    .col(string(C::TransactionId))
+                    .col(string(C::RefundId))
+                    .col(string(C::PurchaseOrderId))
+                    .col(string(C::GoodsReceiptId))
+                    .foreign_key(&mut of_merchant(C::Table, C::MerchantId))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("inventory_changes_history_idx")
-                    .table(C::Table)
-                    .col(C::MerchantId)
-                    .col(C::OccurredAt)
-                    .col(C::Seq)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "inventory_changes_history_idx",
+                C::Table,
+                [C::MerchantId, C::OccurredAt, C::Seq],
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("inventory_changes_feed_key")
-                    .table(C::Table)
-                    .col(C::MerchantId)
-                    .col(C::FeedSeq)
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique_index(
+                "inventory_changes_feed_key",
+                C::Table,
+                [C::MerchantId, C::FeedSeq],
+            ))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("inventory_changes_item_idx")
-                    .table(C::Table)
-                    .col(C::MerchantId)
-                    .col(C::CatalogObjectId)
-                    .col(C::OccurredAt)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "inventory_changes_item_idx",
+                C::Table,
+                [C::MerchantId, C::CatalogObjectId, C::OccurredAt],
+            ))
             .await?;
 
         use InventoryEntries as E;
@@ -438,11 +381,11 @@ impl MigrationTrait for CreateLedger {
                 Table::create()
                     .table(E::Table)
                     .col(bigint(E::ChangeSeq))
-                    .col(text(E::MerchantId))
-                    .col(text(E::CatalogObjectId))
-                    .col(text(E::LocationId))
-                    .col(text(E::State))
-                    .col(text(E::Effect))
+                    .col(string(E::MerchantId))
+                    .col(string(E::CatalogObjectId))
+                    .col(string(E::LocationId))
+                    .col(string(E::State))
+                    .col(string(E::Effect))
                     .col(bigint(E::QuantityUnits))
                     .col(bigint(E::OccurredAt))
                     .primary_key(
@@ -460,18 +403,18 @@ impl MigrationTrait for CreateLedger {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("inventory_entries_count_idx")
-                    .table(E::Table)
-                    .col(E::MerchantId)
-                    .col(E::CatalogObjectId)
-                    .col(E::LocationId)
-                    .col(E::State)
-                    .col(E::OccurredAt)
-                    .col(E::ChangeSeq)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "inventory_entries_count_idx",
+                E::Table,
+                [
+                    E::MerchantId,
+                    E::CatalogObjectId,
+                    E::LocationId,
+                    E::State,
+                    E::OccurredAt,
+                    E::ChangeSeq,
+                ],
+            ))
             .await?;
 
         use InventoryCounts as N;
@@ -479,14 +422,14 @@ impl MigrationTrait for CreateLedger {
             .create_table(
                 Table::create()
                     .table(N::Table)
-                    .col(text(N::MerchantId))
-                    .col(text(N::CatalogObjectId))
-                    .col(text(N::LocationId))
-                    .col(text(N::State))
+                    .col(string(N::MerchantId))
+                    .col(string(N::CatalogObjectId))
+                    .col(string(N::LocationId))
+                    .col(string(N::State))
                     .col(bigint(N::QuantityUnits))
                     .col(bigint(N::CalculatedAt))
-                    .col(ColumnDef::new(N::AnchorOccurredAt).big_integer().null())
-                    .col(ColumnDef::new(N::AnchorSeq).big_integer().null())
+                    .col(opt_bigint(N::AnchorOccurredAt))
+                    .col(opt_bigint(N::AnchorSeq))
                     .primary_key(
                         Index::create()
                             .col(N::MerchantId)
@@ -498,21 +441,18 @@ impl MigrationTrait for CreateLedger {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("inventory_counts_calculated_idx")
-                    .table(N::Table)
-                    .col(N::MerchantId)
-                    .col(N::CalculatedAt)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "inventory_counts_calculated_idx",
+                N::Table,
+                [N::MerchantId, N::CalculatedAt],
+            ))
             .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(MerchantFeeds::Table)
-                    .col(text(MerchantFeeds::MerchantId).primary_key().to_owned())
+                    .col(string(MerchantFeeds::MerchantId).primary_key())
                     .col(bigint(MerchantFeeds::LastSeq))
                     .to_owned(),
             )
@@ -522,17 +462,17 @@ impl MigrationTrait for CreateLedger {
             .create_table(
                 Table::create()
                     .table(U::Table)
-                    .col(text(U::MerchantId))
+                    .col(string(U::MerchantId))
                     .col(bigint(U::FeedSeq))
                     .col(ColumnDef::new(U::Ordinal).integer().not_null())
-                    .col(text(U::CatalogObjectId))
-                    .col(text(U::LocationId))
-                    .col(text(U::State))
-                    .col(ColumnDef::new(U::PreviousUnits).big_integer().null())
+                    .col(string(U::CatalogObjectId))
+                    .col(string(U::LocationId))
+                    .col(string(U::State))
+                    .col(opt_bigint(U::PreviousUnits))
                     .col(bigint(U::QuantityUnits))
                     .col(bigint(U::CalculatedAt))
-                    .col(text(U::ChangeId))
-                    .col(text(U::ChangeType))
+                    .col(string(U::ChangeId))
+                    .col(string(U::ChangeType))
                     .primary_key(
                         Index::create()
                             .col(U::MerchantId)
@@ -548,9 +488,9 @@ impl MigrationTrait for CreateLedger {
             .create_table(
                 Table::create()
                     .table(K::Table)
-                    .col(text(K::MerchantId))
-                    .col(text(K::IdempotencyKey))
-                    .col(text(K::RequestDigest))
+                    .col(string(K::MerchantId))
+                    .col(string(K::IdempotencyKey))
+                    .col(string(K::RequestDigest))
                     .col(ColumnDef::new(K::Response).binary().null())
                     .col(bigint(K::CreatedAt))
                     .primary_key(Index::create().col(K::MerchantId).col(K::IdempotencyKey))
@@ -590,19 +530,15 @@ impl MigrationTrait for CreateApiTokens {
             .create_table(
                 Table::create()
                     .table(T::Table)
-                    .col(text(T::Id).primary_key().to_owned())
-                    .col(text(T::MerchantId))
-                    .col(text(T::SecretDigest))
-                    .col(text(T::Scopes))
-                    .col(text(T::ApplicationId))
-                    .col(text(T::ApplicationName))
+                    .col(string(T::Id).primary_key())
+                    .col(string(T::MerchantId))
+                    .col(string(T::SecretDigest))
+                    .col(string(T::Scopes))
+                    .col(string(T::ApplicationId))
+                    .col(string(T::ApplicationName))
                     .col(bigint(T::CreatedAt))
-                    .col(ColumnDef::new(T::RevokedAt).big_integer().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(T::Table, T::MerchantId)
-                            .to(Merchants::Table, Merchants::Id),
-                    )
+                    .col(opt_bigint(T::RevokedAt))
+                    .foreign_key(&mut of_merchant(T::Table, T::MerchantId))
                     .to_owned(),
             )
             .await
