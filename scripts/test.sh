@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 cargo fmt --all -- --check
+scripts/layers.sh
 # --all-features lints the client's live tests too (the server has no features).
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 # Benchmarks (benches/) are measured with `cargo bench`, not run as tests.

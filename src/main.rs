@@ -47,76 +47,91 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Token(args) => {
             let store = Store::connect(&args.database.database_url).await?;
             store.migrate().await?;
-            match args.command {
-                TokenCommand::Create {
-                    merchant,
-                    scopes,
-                    app_name,
-                } => {
-                    let scopes = parse_scope_list(&scopes)?;
-                    if app_name.trim().is_empty() {
-                        return Err("--app-name must not be empty".into());
-                    }
-                    let minted = token::mint()?;
-                    store
-                        .create_token(&merchant, &scopes, app_name.trim(), &minted)
-                        .await?;
-                    println!("{}", minted.bearer);
-                }
-                TokenCommand::List => {
-                    println!("ID\tMERCHANT\tAPPLICATION\tSCOPES\tSTATUS");
-                    for (t, merchant_name) in store.list_tokens().await? {
-                        let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
-                        let status = if t.revoked_at.is_some() {
-                            "revoked"
-                        } else {
-                            "active"
-                        };
-                        println!(
-                            "{}\t{}\t{}\t{}\t{status}",
-                            t.id,
-                            merchant_name,
-                            t.application_name,
-                            scopes.join(",")
-                        );
-                    }
-                }
-                TokenCommand::Revoke { id } => {
-                    store
-                        .revoke_token(&id)
-                        .await
-                        .map_err(|e| format!("token {id}: {e}"))?;
-                    println!("revoked {id}");
-                }
-            }
+            let result = run_token(&store, args.command).await;
             store.close().await?;
+            result?;
         }
-        Command::Verify(args) => {
-            let store = Store::connect(&args.database_url).await?;
-            let differences = store.verify_counts().await?;
-            store.close().await?;
-            for d in &differences {
-                let show = |q: Option<stockledger::domain::decimal::Fixed5>| {
-                    q.map_or("absent".to_owned(), |q| q.to_string())
+        Command::Verify(args) => run_verify(&args.database_url).await?,
+    }
+    Ok(())
+}
+
+/// `stockledger token create | list | revoke`.
+async fn run_token(store: &Store, command: TokenCommand) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        TokenCommand::Create {
+            merchant,
+            scopes,
+            app_name,
+        } => {
+            let scopes = parse_scope_list(&scopes)?;
+            if app_name.trim().is_empty() {
+                return Err("--app-name must not be empty".into());
+            }
+            let minted = token::mint()?;
+            store
+                .create_token(
+                    &merchant,
+                    &scopes,
+                    app_name.trim(),
+                    &minted.id,
+                    &minted.secret_digest,
+                )
+                .await?;
+            println!("{}", minted.bearer);
+        }
+        TokenCommand::List => {
+            println!("ID\tMERCHANT\tAPPLICATION\tSCOPES\tSTATUS");
+            for (t, merchant_name) in store.list_tokens().await? {
+                let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
+                let status = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
                 };
                 println!(
-                    "DIFFERENCE merchant={} item={} location={} state={} stored={} history={}",
-                    d.merchant_id,
-                    d.key.catalog_object_id,
-                    d.key.location_id,
-                    d.key.state.as_str(),
-                    show(d.stored),
-                    show(d.expected),
+                    "{}\t{}\t{}\t{}\t{status}",
+                    t.id,
+                    merchant_name,
+                    t.application_name,
+                    scopes.join(",")
                 );
             }
-            if !differences.is_empty() {
-                return Err(
-                    format!("{} count(s) differ from their history", differences.len()).into(),
-                );
-            }
-            println!("verified: every count equals its history");
+        }
+        TokenCommand::Revoke { id } => {
+            store
+                .revoke_token(&id)
+                .await
+                .map_err(|e| format!("token {id}: {e}"))?;
+            println!("revoked {id}");
         }
     }
+    Ok(())
+}
+
+/// `stockledger verify`: rebuilds every count from its history; fails if any differs.
+async fn run_verify(database_url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::connect(database_url).await?;
+    let differences = store.verify_counts().await?;
+    store.close().await?;
+    for d in &differences {
+        let show = |q: Option<stockledger::domain::decimal::Fixed5>| {
+            q.map_or("absent".to_owned(), |q| q.to_string())
+        };
+        println!(
+            "DIFFERENCE merchant={} item={} location={} state={} stored={} history={}",
+            d.merchant_id,
+            d.key.catalog_object_id,
+            d.key.location_id,
+            d.key.state.as_str(),
+            show(d.stored),
+            show(d.expected),
+        );
+    }
+    if !differences.is_empty() {
+        return Err(format!("{} count(s) differ from their history", differences.len()).into());
+    }
+    println!("verified: every count equals its history");
     Ok(())
 }
 
@@ -128,7 +143,13 @@ async fn print_development_token(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let minted = token::mint()?;
     store
-        .create_token(DEFAULT_MERCHANT, &Scope::ALL, "Development token", &minted)
+        .create_token(
+            DEFAULT_MERCHANT,
+            &Scope::ALL,
+            "Development token",
+            &minted.id,
+            &minted.secret_digest,
+        )
         .await?;
     println!(
         "Development token for merchant {DEFAULT_MERCHANT:?}, every scope (shown once; only its hash is stored):"

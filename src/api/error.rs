@@ -4,11 +4,10 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
-use crate::domain::error::{Violation, Violations, reasons};
+use crate::domain::error::{ERROR_DOMAIN, Violation, Violations, reasons};
+use crate::domain::ledger::MAX_COUNT_MAGNITUDE;
+use crate::domain::scope::Scope;
 use crate::store::StoreError;
-
-/// The `domain` of every ErrorInfo this service sends.
-pub const ERROR_DOMAIN: &str = "stockledger";
 
 /// Why a call failed, in terms a client can act on.
 #[derive(Debug, thiserror::Error)]
@@ -62,9 +61,18 @@ pub enum ApiError {
         /// What happened.
         message: String,
     },
-    /// The call is not implemented yet (UNIMPLEMENTED).
-    #[error("{0} is not implemented yet")]
-    Unimplemented(&'static str),
+    /// No valid token came with the call (UNAUTHENTICATED).
+    #[error("{message}")]
+    Unauthenticated {
+        /// What is wrong with the credentials (never the token itself).
+        message: &'static str,
+    },
+    /// The token lacks the scope the call needs (PERMISSION_DENIED, INSUFFICIENT_SCOPES).
+    #[error("the token lacks the {scope} scope")]
+    PermissionDenied {
+        /// The scope the call needs.
+        scope: Scope,
+    },
     /// Something failed inside the server (INTERNAL); the details stay in the log.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -77,27 +85,6 @@ impl ApiError {
             what,
             field: field.into(),
             id: id.into(),
-        }
-    }
-
-    /// Maps a store error, naming `what`/`field`/`id` if the row is missing, and
-    /// prefixing duplicate/rejected field paths with `prefix`.
-    pub fn from_store(
-        err: StoreError,
-        what: &'static str,
-        field: &str,
-        id: &str,
-        prefix: &str,
-    ) -> Self {
-        match err {
-            StoreError::NotFound => ApiError::not_found(what, field, id),
-            StoreError::Duplicate { field, value } => ApiError::AlreadyExists {
-                reason: "ALREADY_EXISTS",
-                field: format!("{prefix}.{field}"),
-                message: format!("{field} {value:?} is already used by another {what}"),
-            },
-            StoreError::Rejected(violations) => ApiError::Invalid(violations.within(prefix)),
-            other => ApiError::Internal(Box::new(other)),
         }
     }
 }
@@ -114,9 +101,81 @@ impl From<Violation> for ApiError {
     }
 }
 
+/// The one mapping of every store error; request context (which resource, which request
+/// message) is attached afterwards with [`StoreContext`].
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        ApiError::Internal(Box::new(err))
+        match err {
+            StoreError::NotFound => ApiError::NotFound {
+                what: "resource",
+                field: String::new(),
+                id: String::new(),
+            },
+            StoreError::Duplicate { field, value } => ApiError::AlreadyExists {
+                reason: reasons::ALREADY_EXISTS,
+                message: format!("{field} {value:?} is already taken"),
+                field: field.to_owned(),
+            },
+            StoreError::Rejected(violations) => ApiError::Invalid(violations),
+            StoreError::IdempotencyKeyReused => ApiError::AlreadyExists {
+                reason: reasons::IDEMPOTENCY_KEY_REUSED,
+                field: "idempotency_key".into(),
+                message: "the idempotency key was already used for a different request".into(),
+            },
+            StoreError::CountOutOfRange { field } => ApiError::OutOfRange {
+                reason: reasons::COUNT_OUT_OF_RANGE,
+                message: format!(
+                    "{field}: the change would take a count beyond ±{MAX_COUNT_MAGNITUDE}"
+                ),
+                field,
+            },
+            StoreError::Contention => ApiError::Aborted {
+                reason: reasons::CONCURRENT_WRITES,
+                message: "the call met concurrent writes too often; retry it (with the same \
+                          idempotency key for a batch)"
+                    .into(),
+            },
+            StoreError::WriterStopped => ApiError::Unavailable {
+                reason: reasons::SHUTTING_DOWN,
+                message: "the server is shutting down; retry (with the same idempotency key \
+                          for a batch)"
+                    .into(),
+            },
+            err @ (StoreError::Corrupt(_) | StoreError::Db(_)) => ApiError::Internal(Box::new(err)),
+        }
+    }
+}
+
+/// Attaches request context to a store result, in the style of `on_constraint`.
+pub trait StoreContext<T> {
+    /// A missing row is `what` `id`, asked for at request path `field`.
+    fn or_not_found(self, what: &'static str, field: &str, id: &str) -> Result<T, ApiError>;
+    /// Field paths of the store's refusals are relative to request message `prefix`.
+    fn within(self, prefix: &str) -> Result<T, ApiError>;
+}
+
+impl<T, E: Into<ApiError>> StoreContext<T> for Result<T, E> {
+    fn or_not_found(self, what: &'static str, field: &str, id: &str) -> Result<T, ApiError> {
+        self.map_err(|err| match err.into() {
+            ApiError::NotFound { .. } => ApiError::not_found(what, field, id),
+            other => other,
+        })
+    }
+
+    fn within(self, prefix: &str) -> Result<T, ApiError> {
+        self.map_err(|err| match err.into() {
+            ApiError::Invalid(violations) => ApiError::Invalid(violations.within(prefix)),
+            ApiError::AlreadyExists {
+                reason,
+                field,
+                message,
+            } => ApiError::AlreadyExists {
+                reason,
+                field: format!("{prefix}.{field}"),
+                message,
+            },
+            other => other,
+        })
     }
 }
 
@@ -161,7 +220,7 @@ impl From<ApiError> for Status {
             }
             ApiError::NotFound { what, field, id } => {
                 let message = format!("{what} {id:?} not found");
-                let mut details = error_info("NOT_FOUND", vec![("field", field.clone())]);
+                let mut details = error_info(reasons::NOT_FOUND, vec![("field", field.clone())]);
                 details.set_resource_info(what, id, "", "");
                 Status::with_error_details(Code::NotFound, message, details)
             }
@@ -181,20 +240,44 @@ impl From<ApiError> for Status {
             ApiError::Aborted { reason, message } => {
                 Status::with_error_details(Code::Aborted, message, error_info(reason, vec![]))
             }
-            ApiError::Unimplemented(what) => Status::with_error_details(
-                Code::Unimplemented,
-                format!("{what} is not implemented yet"),
-                error_info("NOT_IMPLEMENTED", vec![]),
+            ApiError::Unauthenticated { message } => Status::with_error_details(
+                Code::Unauthenticated,
+                message,
+                error_info(reasons::UNAUTHENTICATED, vec![]),
+            ),
+            ApiError::PermissionDenied { scope } => Status::with_error_details(
+                Code::PermissionDenied,
+                format!("the token lacks the {scope} scope"),
+                error_info(
+                    reasons::INSUFFICIENT_SCOPES,
+                    vec![("required_scope", scope.as_str().to_owned())],
+                ),
             ),
             ApiError::Internal(source) => {
                 let correlation_id = uuid::Uuid::new_v4().to_string();
-                tracing::error!(%correlation_id, error = %source, "internal error");
+                let error = cause_chain(source.as_ref());
+                tracing::error!(%correlation_id, %error, "internal error");
                 Status::with_error_details(
                     Code::Internal,
                     format!("internal error (correlation id {correlation_id})"),
-                    error_info("INTERNAL", vec![("correlation_id", correlation_id.clone())]),
+                    error_info(
+                        reasons::INTERNAL,
+                        vec![("correlation_id", correlation_id.clone())],
+                    ),
                 )
             }
         }
     }
+}
+
+/// An error and every error that caused it, outermost first: what an internal error logs.
+fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        chain.push_str(": ");
+        chain.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    chain
 }

@@ -12,6 +12,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::convert::{micros_from_timestamp, require_id};
+use super::error::StoreContext;
 use super::ledger_wire::{
     adjustment_to_wire, change_draft, change_to_wire, count_to_wire, physical_count_to_wire,
     states_filter, transfer_to_wire, types_filter,
@@ -19,9 +20,7 @@ use super::ledger_wire::{
 use super::paging::{CursorEncoder, next_cursor, page_limit, resolve_cursor};
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::ledger::{
-    ChangeType, MAX_CHANGES_PER_BATCH, MAX_COUNT_MAGNITUDE, validate_change,
-};
+use crate::domain::ledger::{ChangeType, MAX_CHANGES_PER_BATCH, validate_change};
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
 use crate::store::ledger::{
@@ -29,7 +28,7 @@ use crate::store::ledger::{
     RecordedChange,
 };
 use crate::store::writer::BatchWriter;
-use crate::store::{MerchantId, Store, StoreError, now_micros};
+use crate::store::{MerchantId, Store, now_micros};
 
 /// A server-streaming response body.
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
@@ -123,53 +122,6 @@ fn encode_batch_response(
     (response.encode_to_vec(), response)
 }
 
-/// The request member of a change (`adjustment`, `physical_count`, `transfer`).
-fn change_member(change: &pb::inventory_change::Change) -> &'static str {
-    use pb::inventory_change::Change;
-    match change {
-        Change::Adjustment(_) => ChangeType::Adjustment,
-        Change::PhysicalCount(_) => ChangeType::PhysicalCount,
-        Change::Transfer(_) => ChangeType::Transfer,
-    }
-    .member()
-}
-
-fn batch_error(err: StoreError, request: &pb::BatchChangeInventoryRequest) -> ApiError {
-    match err {
-        StoreError::Rejected(violations) => ApiError::Invalid(violations),
-        StoreError::IdempotencyKeyReused => ApiError::AlreadyExists {
-            reason: "IDEMPOTENCY_KEY_REUSED",
-            field: "idempotency_key".into(),
-            message: "the idempotency key was already used for a different request".into(),
-        },
-        StoreError::CountOutOfRange { change_index } => {
-            let member = request.changes[change_index]
-                .change
-                .as_ref()
-                .map_or("change", change_member);
-            let field = format!("changes[{change_index}].{member}.quantity");
-            ApiError::OutOfRange {
-                reason: "COUNT_OUT_OF_RANGE",
-                message: format!(
-                    "{field}: the change would take a count beyond ±{MAX_COUNT_MAGNITUDE}"
-                ),
-                field,
-            }
-        }
-        StoreError::WriterStopped => ApiError::Unavailable {
-            reason: "SHUTTING_DOWN",
-            message: "the server is shutting down; retry with the same idempotency key".into(),
-        },
-        StoreError::Contention => ApiError::Aborted {
-            reason: "CONCURRENT_WRITES",
-            message: "the batch met concurrent writes too often; retry with the same \
-                      idempotency key"
-                .into(),
-        },
-        other => ApiError::from(other),
-    }
-}
-
 fn check_id_list(field: &str, ids: &[String]) -> Result<(), Violation> {
     if ids.len() > MAX_FILTER_IDS {
         return Err(Violation::new(
@@ -254,24 +206,29 @@ impl InventoryApi {
             .map_err(ApiError::from)?)
     }
 
-    async fn get_change(
+    /// A recorded change of `change_type` by the id at request path `field`, in its wire
+    /// form: the one body of the three Retrieve* RPCs.
+    async fn retrieve_change<R, W>(
         &self,
-        request_merchant: &MerchantId,
+        request: &Request<R>,
         field: &str,
         id: &str,
         change_type: ChangeType,
-    ) -> Result<RecordedChange, Status> {
+        to_wire: fn(&RecordedChange) -> Option<W>,
+    ) -> Result<Option<W>, Status> {
+        let merchant = caller(request)?.merchant;
         let id = require_id(field, id)?;
         let what = match change_type {
             ChangeType::Adjustment => "inventory adjustment",
             ChangeType::PhysicalCount => "inventory physical count",
             ChangeType::Transfer => "inventory transfer",
         };
-        Ok(self
+        let recorded = self
             .store
-            .get_change(request_merchant, id, change_type)
+            .get_change(&merchant, id, change_type)
             .await
-            .map_err(|e| ApiError::from_store(e, what, field, id, ""))?)
+            .or_not_found(what, field, id)?;
+        Ok(to_wire(&recorded))
     }
 }
 
@@ -291,7 +248,7 @@ impl InventoryService for InventoryApi {
             return Err(Violation::new(
                 "idempotency_key",
                 reasons::VALUE_TOO_LONG,
-                "must be at most 128 characters",
+                format!("must be at most {MAX_IDEMPOTENCY_KEY_CHARS} characters"),
             )
             .into());
         }
@@ -307,7 +264,7 @@ impl InventoryService for InventoryApi {
             return Err(Violation::new(
                 "changes",
                 reasons::ARRAY_LENGTH_TOO_LONG,
-                "must hold at most 100 changes",
+                format!("must hold at most {MAX_CHANGES_PER_BATCH} changes"),
             )
             .into());
         }
@@ -333,7 +290,7 @@ impl InventoryService for InventoryApi {
             .writer
             .submit(caller.merchant, batch)
             .await
-            .map_err(|e| batch_error(e, &req))?;
+            .map_err(ApiError::from)?;
         let response = match outcome {
             BatchOutcome::Applied(response) => {
                 self.feed.notify();
@@ -427,17 +384,18 @@ impl InventoryService for InventoryApi {
         &self,
         request: Request<pb::RetrieveInventoryAdjustmentRequest>,
     ) -> Result<Response<pb::RetrieveInventoryAdjustmentResponse>, Status> {
-        let merchant = caller(&request)?.merchant;
-        let recorded = self
-            .get_change(
-                &merchant,
+        let id = &request.get_ref().adjustment_id;
+        let adjustment = self
+            .retrieve_change(
+                &request,
                 "adjustment_id",
-                &request.get_ref().adjustment_id,
+                id,
                 ChangeType::Adjustment,
+                adjustment_to_wire,
             )
             .await?;
         Ok(Response::new(pb::RetrieveInventoryAdjustmentResponse {
-            adjustment: adjustment_to_wire(&recorded),
+            adjustment,
         }))
     }
 
@@ -445,17 +403,18 @@ impl InventoryService for InventoryApi {
         &self,
         request: Request<pb::RetrieveInventoryPhysicalCountRequest>,
     ) -> Result<Response<pb::RetrieveInventoryPhysicalCountResponse>, Status> {
-        let merchant = caller(&request)?.merchant;
-        let recorded = self
-            .get_change(
-                &merchant,
+        let id = &request.get_ref().physical_count_id;
+        let physical_count = self
+            .retrieve_change(
+                &request,
                 "physical_count_id",
-                &request.get_ref().physical_count_id,
+                id,
                 ChangeType::PhysicalCount,
+                physical_count_to_wire,
             )
             .await?;
         Ok(Response::new(pb::RetrieveInventoryPhysicalCountResponse {
-            physical_count: physical_count_to_wire(&recorded),
+            physical_count,
         }))
     }
 
@@ -463,17 +422,18 @@ impl InventoryService for InventoryApi {
         &self,
         request: Request<pb::RetrieveInventoryTransferRequest>,
     ) -> Result<Response<pb::RetrieveInventoryTransferResponse>, Status> {
-        let merchant = caller(&request)?.merchant;
-        let recorded = self
-            .get_change(
-                &merchant,
+        let id = &request.get_ref().transfer_id;
+        let transfer = self
+            .retrieve_change(
+                &request,
                 "transfer_id",
-                &request.get_ref().transfer_id,
+                id,
                 ChangeType::Transfer,
+                transfer_to_wire,
             )
             .await?;
         Ok(Response::new(pb::RetrieveInventoryTransferResponse {
-            transfer: transfer_to_wire(&recorded),
+            transfer,
         }))
     }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use tonic::{Request, Response, Status};
 
 use super::convert::{micros_from_timestamp, require_id, timestamp_from_micros};
+use super::error::StoreContext;
 use super::paging::{next_cursor, page_limit, resolve_cursor};
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, Violations, reasons};
@@ -63,9 +64,7 @@ impl InventoryItemService for InventoryItemApi {
             .store
             .create_item(&merchant, attributes)
             .await
-            .map_err(|e| {
-                ApiError::from_store(e, WHAT, "inventory_item.id", "", "inventory_item")
-            })?;
+            .within("inventory_item")?;
         Ok(Response::new(pb::CreateInventoryItemResponse {
             inventory_item: Some(item_to_proto(&record)),
         }))
@@ -81,7 +80,8 @@ impl InventoryItemService for InventoryItemApi {
             .store
             .get_item(&merchant, id)
             .await
-            .map_err(|e| ApiError::from_store(e, WHAT, "id", id, "inventory_item"))?;
+            .or_not_found(WHAT, "id", id)
+            .within("inventory_item")?;
         Ok(Response::new(pb::GetInventoryItemResponse {
             inventory_item: Some(item_to_proto(&record)),
         }))
@@ -181,9 +181,8 @@ impl InventoryItemService for InventoryItemApi {
                 validate_item(&ItemDraft::from(current).patched(&update, &fields))
             })
             .await
-            .map_err(|e| {
-                ApiError::from_store(e, WHAT, "inventory_item.id", id, "inventory_item")
-            })?;
+            .or_not_found(WHAT, "inventory_item.id", id)
+            .within("inventory_item")?;
         Ok(Response::new(pb::UpdateInventoryItemResponse {
             inventory_item: Some(item_to_proto(&record)),
         }))

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use tonic::{Request, Response, Status};
 
 use super::convert::{require_id, timestamp_from_micros};
+use super::error::StoreContext;
 use super::paging::{next_cursor, page_limit, resolve_cursor};
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, reasons};
@@ -63,7 +64,7 @@ impl LocationService for LocationApi {
             .store
             .create_location(&merchant, attributes)
             .await
-            .map_err(|e| ApiError::from_store(e, WHAT, "location.id", "", "location"))?;
+            .within("location")?;
         Ok(Response::new(pb::CreateLocationResponse {
             location: Some(location_to_proto(&record)),
         }))
@@ -79,7 +80,8 @@ impl LocationService for LocationApi {
             .store
             .get_location(&merchant, id)
             .await
-            .map_err(|e| ApiError::from_store(e, WHAT, "id", id, "location"))?;
+            .or_not_found(WHAT, "id", id)
+            .within("location")?;
         Ok(Response::new(pb::GetLocationResponse {
             location: Some(location_to_proto(&record)),
         }))
@@ -136,7 +138,8 @@ impl LocationService for LocationApi {
                 validate_updated_location(&LocationDraft::from(current).patched(&update, &fields))
             })
             .await
-            .map_err(|e| ApiError::from_store(e, WHAT, "location.id", id, "location"))?;
+            .or_not_found(WHAT, "location.id", id)
+            .within("location")?;
         Ok(Response::new(pb::UpdateLocationResponse {
             location: Some(location_to_proto(&record)),
         }))

@@ -16,17 +16,7 @@ use tonic::{Request, Status};
 pub use error::ApiError;
 
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::ledger::ChangeSource;
-use crate::store::MerchantId;
-
-/// Who is calling: attached to every request by the server's request layer.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    /// The merchant every query of the call is scoped to.
-    pub merchant: MerchantId,
-    /// The application recorded as the source of the changes the call makes.
-    pub source: ChangeSource,
-}
+use crate::domain::tenant::Caller;
 
 /// The caller attached to `request`.
 pub(crate) fn caller<T>(request: &Request<T>) -> Result<Caller, ApiError> {

@@ -7,16 +7,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::{HeaderMap, Request, Response};
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic::Status;
 use tower::{Layer, Service};
 
 use super::cache::TokenCache;
 use super::scopes::{Access, access_for};
 use super::token;
-use crate::api::Caller;
-use crate::api::error::ERROR_DOMAIN;
+use crate::api::ApiError;
 use crate::domain::ledger::ChangeSource;
+use crate::domain::tenant::Caller;
 use crate::store::Store;
 
 /// Wraps services so that every call but health and reflection needs a valid token.
@@ -80,31 +79,20 @@ where
                     inner.call(request).await
                 }
                 Ok(None) => inner.call(request).await,
-                Err(status) => Ok(status.into_http()),
+                Err(refusal) => Ok(Status::from(refusal).into_http()),
             }
         })
     }
 }
 
-fn unauthenticated(message: &str) -> Status {
-    Status::with_error_details(
-        Code::Unauthenticated,
-        message,
-        ErrorDetails::with_error_info(
-            "UNAUTHENTICATED",
-            ERROR_DOMAIN,
-            std::collections::HashMap::new(),
-        ),
-    )
-}
-
-/// The caller of a call to `path`, `None` for public methods, or the status that refuses it.
+/// The caller of a call to `path`, `None` for public methods, or why it is refused.
 async fn authorize(
     store: &Store,
     cache: &TokenCache,
     path: &str,
     headers: &HeaderMap,
-) -> Result<Option<Caller>, Status> {
+) -> Result<Option<Caller>, ApiError> {
+    let unauthenticated = |message| ApiError::Unauthenticated { message };
     let required = match access_for(path) {
         Access::Public => return Ok(None),
         Access::Requires(scope) => Some(scope),
@@ -123,11 +111,7 @@ async fn authorize(
     let credentials = cache
         .credentials(store, presented.id)
         .await
-        .map_err(|err| {
-            let correlation_id = uuid::Uuid::new_v4().to_string();
-            tracing::error!(%correlation_id, error = %err, "token lookup failed");
-            Status::internal(format!("internal error (correlation id {correlation_id})"))
-        })?;
+        .map_err(|err| ApiError::Internal(Box::new(err)))?;
     let credentials = credentials
         .filter(|c| token::secret_matches(presented.secret, &c.secret_digest))
         .ok_or_else(|| unauthenticated("the token is not valid"))?;
@@ -138,15 +122,7 @@ async fn authorize(
     if let Some(scope) = required
         && !record.scopes.contains(&scope)
     {
-        let metadata: std::collections::HashMap<String, String> =
-            [("required_scope".to_owned(), scope.as_str().to_owned())]
-                .into_iter()
-                .collect();
-        return Err(Status::with_error_details(
-            Code::PermissionDenied,
-            format!("the token lacks the {scope} scope"),
-            ErrorDetails::with_error_info("INSUFFICIENT_SCOPES", ERROR_DOMAIN, metadata),
-        ));
+        return Err(ApiError::PermissionDenied { scope });
     }
     Ok(Some(Caller {
         merchant: record.merchant.clone(),

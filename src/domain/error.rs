@@ -105,6 +105,9 @@ impl fmt::Display for Violations {
 }
 
 /// The machine-readable reasons used in violations and error details.
+/// The `domain` of every ErrorInfo this service sends.
+pub const ERROR_DOMAIN: &str = "stockledger";
+
 pub mod reasons {
     /// A required field is empty.
     pub const MISSING_REQUIRED_PARAMETER: &str = "MISSING_REQUIRED_PARAMETER";
@@ -132,4 +135,22 @@ pub mod reasons {
     pub const INVALID_FIELD_MASK: &str = "INVALID_FIELD_MASK";
     /// A read-only field was set.
     pub const READ_ONLY_FIELD: &str = "READ_ONLY_FIELD";
+    /// The resource does not exist for the caller.
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// A unique value is already taken.
+    pub const ALREADY_EXISTS: &str = "ALREADY_EXISTS";
+    /// The idempotency key was used before for a different request.
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
+    /// A change would take a count out of its range.
+    pub const COUNT_OUT_OF_RANGE: &str = "COUNT_OUT_OF_RANGE";
+    /// Concurrent writes got in the way too often; a retry may succeed.
+    pub const CONCURRENT_WRITES: &str = "CONCURRENT_WRITES";
+    /// The server is shutting down; another replica or a retry may succeed.
+    pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
+    /// No valid token came with the call.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// The token lacks the scope the call needs.
+    pub const INSUFFICIENT_SCOPES: &str = "INSUFFICIENT_SCOPES";
+    /// Something failed inside the server.
+    pub const INTERNAL: &str = "INTERNAL";
 }

@@ -677,12 +677,20 @@ pub const ITEM_NOT_TRACKED: &str = "ITEM_NOT_TRACKED";
 /// Reason of a change at a deactivated location.
 pub const LOCATION_INACTIVE: &str = "LOCATION_INACTIVE";
 
+/// The request path of `field` in change `index` of a batch, e.g.
+/// `changes[3].adjustment.quantity`.
+pub fn change_path(index: usize, change: &NewChange, field: &str) -> String {
+    format!(
+        "changes[{index}].{}.{field}",
+        change.movement.change_type().member()
+    )
+}
+
 /// Checks that every change names a tracked item of the caller and active locations.
 pub fn check_references(changes: &[NewChange], facts: &ReferenceFacts) -> Violations {
     let mut errors = Violations::default();
     for (i, change) in changes.iter().enumerate() {
-        let member = change.movement.change_type().member();
-        let path = |field: &str| format!("changes[{i}].{member}.{field}");
+        let path = |field: &str| change_path(i, change, field);
         match facts.items.get(&change.catalog_object_id) {
             None => errors.push(Violation::new(
                 path("catalog_object_id"),

@@ -7,3 +7,5 @@ pub mod ledger;
 pub mod location;
 pub mod mask;
 pub mod plan;
+pub mod scope;
+pub mod tenant;

@@ -24,8 +24,8 @@ use super::ledger::{
 use super::{MerchantId, Store, StoreError, new_id};
 use crate::domain::decimal::Fixed5;
 use crate::domain::ledger::{
-    ChangeMovement, CountKey, CountState, Effect, InventoryState, ReferenceFacts, check_references,
-    effects,
+    ChangeMovement, CountKey, CountState, Effect, InventoryState, ReferenceFacts, change_path,
+    check_references, effects,
 };
 use crate::domain::location::LocationStatus;
 use crate::domain::plan::{
@@ -155,9 +155,9 @@ impl Store {
             match planner.plan_batch(input, &mut next_seq) {
                 Ok(plan) => plans[i] = Some(plan),
                 Err(refusal) => {
-                    outcomes[i] = Some(Err(StoreError::CountOutOfRange {
-                        change_index: refusal.change_index,
-                    }))
+                    let index = refusal.change_index;
+                    let field = change_path(index, &batch.request.changes[index], "quantity");
+                    outcomes[i] = Some(Err(StoreError::CountOutOfRange { field }))
                 }
             }
         }

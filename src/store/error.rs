@@ -25,10 +25,10 @@ pub enum StoreError {
     #[error("the idempotency key was used for a different request")]
     IdempotencyKeyReused,
     /// A change would take a count beyond its bounds.
-    #[error("change {change_index} would take a count beyond its bounds")]
+    #[error("{field}: the change would take a count beyond its bounds")]
     CountOutOfRange {
-        /// Index in the request of the offending change.
-        change_index: usize,
+        /// Request path of the offending change's quantity.
+        field: String,
     },
     /// A concurrent write won a race (e.g. for the same idempotency key on another
     /// replica); trying again resolves it.

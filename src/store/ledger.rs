@@ -201,16 +201,14 @@ impl Store {
         limit: u64,
     ) -> Result<Page<CountRecord>, StoreError> {
         use inventory_count::Column as N;
-        let mut select = inventory_count::Entity::find().filter(N::MerchantId.eq(&merchant.0));
-        if !query.catalog_object_ids.is_empty() {
-            select = select.filter(N::CatalogObjectId.is_in(query.catalog_object_ids.clone()));
-        }
-        if !query.location_ids.is_empty() {
-            select = select.filter(N::LocationId.is_in(query.location_ids.clone()));
-        }
-        if !query.states.is_empty() {
-            select = select.filter(N::State.is_in(query.states.iter().map(|s| s.as_str())));
-        }
+        let mut select = inventory_count::Entity::find()
+            .filter(N::MerchantId.eq(&merchant.0))
+            .filter(count_filter(
+                query,
+                N::CatalogObjectId,
+                N::LocationId,
+                N::State,
+            ));
         if let Some(updated_after) = query.updated_after {
             select = select.filter(N::CalculatedAt.gt(updated_after));
         }
@@ -294,15 +292,12 @@ impl Store {
                         .add(U::Ordinal.gt(after.1)),
                 ),
             );
-        if !query.catalog_object_ids.is_empty() {
-            select = select.filter(U::CatalogObjectId.is_in(query.catalog_object_ids.clone()));
-        }
-        if !query.location_ids.is_empty() {
-            select = select.filter(U::LocationId.is_in(query.location_ids.clone()));
-        }
-        if !query.states.is_empty() {
-            select = select.filter(U::State.is_in(query.states.iter().map(|s| s.as_str())));
-        }
+        select = select.filter(count_filter(
+            query,
+            U::CatalogObjectId,
+            U::LocationId,
+            U::State,
+        ));
         let rows = select
             .order_by_asc(U::FeedSeq)
             .order_by_asc(U::Ordinal)
@@ -478,6 +473,22 @@ fn entry_key_filter(merchant: &MerchantId, key: &CountKey) -> Condition {
         .add(E::CatalogObjectId.eq(&key.catalog_object_id))
         .add(E::LocationId.eq(&key.location_id))
         .add(E::State.eq(key.state.as_str()))
+}
+
+/// The item, location and state filters of a count query, on the columns of a table that
+/// has them (current counts, the count-update log).
+fn count_filter<C: ColumnTrait>(query: &CountQuery, item: C, location: C, state: C) -> Condition {
+    let mut condition = Condition::all();
+    if !query.catalog_object_ids.is_empty() {
+        condition = condition.add(item.is_in(query.catalog_object_ids.clone()));
+    }
+    if !query.location_ids.is_empty() {
+        condition = condition.add(location.is_in(query.location_ids.clone()));
+    }
+    if !query.states.is_empty() {
+        condition = condition.add(state.is_in(query.states.iter().map(|s| s.as_str())));
+    }
+    condition
 }
 
 fn change_filter(query: &ChangeQuery) -> Condition {

@@ -27,9 +27,7 @@ pub use page::Page;
 /// The database URL used when none is given: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://stockledger.db?mode=rwc";
 
-/// Identifies the merchant (tenant) a query is scoped to.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct MerchantId(pub String);
+pub use crate::domain::tenant::MerchantId;
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]

@@ -8,8 +8,7 @@ use sea_orm::{
 
 use super::entity::{api_token, merchant};
 use super::{MerchantId, Store, StoreError, now_micros};
-use crate::auth::scopes::{Scope, parse_scope_list};
-use crate::auth::token::MintedToken;
+use crate::domain::scope::{Scope, parse_scope_list};
 
 /// Name of the PostgreSQL notification channel that announces revoked tokens (payload:
 /// the token id).
@@ -44,14 +43,16 @@ pub struct TokenCredentials {
 }
 
 impl Store {
-    /// Stores a minted token for merchant `merchant_name` (created if needed). Tokens of
-    /// the same merchant and application name share one application id.
+    /// Stores token `token_id` (only the digest of its secret) for merchant
+    /// `merchant_name` (created if needed). Tokens of the same merchant and application
+    /// name share one application id.
     pub async fn create_token(
         &self,
         merchant_name: &str,
         scopes: &[Scope],
         application_name: &str,
-        minted: &MintedToken,
+        token_id: &str,
+        secret_digest: &str,
     ) -> Result<TokenRecord, StoreError> {
         let merchant = self.ensure_merchant(merchant_name).await?;
         let sibling = api_token::Entity::find()
@@ -63,9 +64,9 @@ impl Store {
             sibling.map_or_else(|| uuid::Uuid::new_v4().to_string(), |t| t.application_id);
         let scope_text: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
         let row = api_token::ActiveModel {
-            id: Set(minted.id.clone()),
+            id: Set(token_id.to_owned()),
             merchant_id: Set(merchant.0.clone()),
-            secret_digest: Set(minted.secret_digest.clone()),
+            secret_digest: Set(secret_digest.to_owned()),
             scopes: Set(scope_text.join(",")),
             application_id: Set(application_id),
             application_name: Set(application_name.to_owned()),
@@ -75,7 +76,7 @@ impl Store {
         api_token::Entity::insert(row)
             .exec_without_returning(self.connection())
             .await?;
-        self.token_credentials(&minted.id)
+        self.token_credentials(token_id)
             .await?
             .map(|c| c.record)
             .ok_or(StoreError::NotFound)

@@ -1,0 +1,75 @@
+//! Scopes: the permissions a token may carry. Which scope each RPC needs is the auth
+//! layer's table (`auth::scopes`).
+
+use std::fmt;
+
+/// A permission a token may carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Read counts and history.
+    InventoryRead,
+    /// Record inventory changes.
+    InventoryWrite,
+    /// Read inventory items.
+    ItemsRead,
+    /// Create and update inventory items.
+    ItemsWrite,
+    /// Read locations.
+    LocationsRead,
+    /// Create and update locations.
+    LocationsWrite,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 6] = [
+        Scope::InventoryRead,
+        Scope::InventoryWrite,
+        Scope::ItemsRead,
+        Scope::ItemsWrite,
+        Scope::LocationsRead,
+        Scope::LocationsWrite,
+    ];
+
+    /// The scope's name, as on the command line and in errors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::InventoryRead => "INVENTORY_READ",
+            Scope::InventoryWrite => "INVENTORY_WRITE",
+            Scope::ItemsRead => "ITEMS_READ",
+            Scope::ItemsWrite => "ITEMS_WRITE",
+            Scope::LocationsRead => "LOCATIONS_READ",
+            Scope::LocationsWrite => "LOCATIONS_WRITE",
+        }
+    }
+
+    /// Reads a scope name.
+    pub fn parse(text: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Parses a comma-separated scope list (`INVENTORY_READ,ITEMS_READ`); duplicates collapse.
+pub fn parse_scope_list(text: &str) -> Result<Vec<Scope>, String> {
+    let mut scopes = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let scope = Scope::parse(name).ok_or_else(|| {
+            let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+            format!("unknown scope {name:?}; known scopes: {}", known.join(", "))
+        })?;
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    if scopes.is_empty() {
+        return Err("at least one scope is required".into());
+    }
+    scopes.sort();
+    Ok(scopes)
+}
