@@ -1,7 +1,11 @@
-//! Inventory items: the rules their attributes obey (REFERENCE.md §2), as pure functions.
+//! Inventory items: the rules their attributes obey (written out in `docs/items.md`), as
+//! pure functions.
 //!
 //! An [`ItemDraft`] is what a caller sent, unchecked; [`validate_item`] turns it into
-//! [`ItemAttributes`], which can only hold valid values.
+//! [`ItemAttributes`]. Rules are checked when an item is written, never when it is read:
+//! the store rebuilds a stored item with the `from_stored` constructors, which trust the
+//! row, so tightening a rule later leaves existing items readable (an update must then
+//! satisfy the rules of its day).
 
 use super::decimal::Fixed5;
 use super::error::{Violation, Violations, reasons};
@@ -11,6 +15,10 @@ use super::mask::MaskField;
 pub const MAX_SKU_CHARS: usize = 255;
 /// Most country-specific HS codes on one item (one per country at most).
 pub const MAX_COUNTRY_HS_CODES: usize = 250;
+/// Fewest digits of a Harmonized System code (the international six-digit subheading).
+pub const MIN_HS_CODE_DIGITS: usize = 6;
+/// Most digits of a Harmonized System code (national extensions included).
+pub const MAX_HS_CODE_DIGITS: usize = 13;
 
 /// An item's attributes as sent by a caller, unchecked. Empty strings mean "not set".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -63,7 +71,7 @@ pub struct CountryHsCode {
     pub country_code: CountryCode,
 }
 
-/// An item's attributes, every rule checked.
+/// An item's attributes: every rule checked by [`validate_item`] when they were written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemAttributes {
     /// Stock keeping unit, unique per merchant (the store enforces uniqueness).
@@ -227,6 +235,11 @@ impl Sku {
         Ok(Sku(trimmed.to_owned()))
     }
 
+    /// A SKU read back from the store, trusted: it was checked when written.
+    pub fn from_stored(text: String) -> Sku {
+        Sku(text)
+    }
+
     /// The SKU text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -251,6 +264,11 @@ impl CountryCode {
         ))
     }
 
+    /// A country code read back from the store, trusted: it was checked when written.
+    pub fn from_stored(text: String) -> CountryCode {
+        CountryCode(text)
+    }
+
     /// The two-letter code.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -261,14 +279,22 @@ impl HsCode {
     /// Accepts 6–13 ASCII digits.
     pub fn parse(field: &str, raw: &str) -> Result<HsCode, Violation> {
         let digits_only = raw.bytes().all(|b| b.is_ascii_digit());
-        if digits_only && (6..=13).contains(&raw.len()) {
+        if digits_only && (MIN_HS_CODE_DIGITS..=MAX_HS_CODE_DIGITS).contains(&raw.len()) {
             Ok(HsCode(raw.to_owned()))
         } else {
             Err(Violation::invalid(
                 field,
-                format!("{raw:?} is not a Harmonized System code (6 to 13 digits)"),
+                format!(
+                    "{raw:?} is not a Harmonized System code \
+                     ({MIN_HS_CODE_DIGITS} to {MAX_HS_CODE_DIGITS} digits)"
+                ),
             ))
         }
+    }
+
+    /// An HS code read back from the store, trusted: it was checked when written.
+    pub fn from_stored(text: String) -> HsCode {
+        HsCode(text)
     }
 
     /// The digits.

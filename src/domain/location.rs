@@ -1,4 +1,10 @@
-//! Locations: the rules their attributes obey, as pure functions.
+//! Locations: the rules their attributes obey (written out in `docs/items.md`), as pure
+//! functions.
+//!
+//! Rules are checked when a location is written ([`validate_new_location`],
+//! [`validate_updated_location`]), never when it is read: the store builds
+//! [`LocationAttributes`] straight from a stored row, so tightening a rule later leaves
+//! existing locations readable.
 
 use super::error::{Violation, Violations, reasons};
 use super::mask::MaskField;
@@ -47,7 +53,8 @@ pub struct LocationDraft {
     pub description: String,
 }
 
-/// A location's attributes, every rule checked.
+/// A location's attributes: every rule checked when they were written. The store builds
+/// them from stored rows as they are (only an unknown stored status is refused, as corrupt).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocationAttributes {
     /// Trimmed, 1–255 characters, unique per merchant (the store enforces uniqueness).

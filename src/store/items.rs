@@ -10,14 +10,14 @@ use super::entity::inventory_item;
 use super::{MerchantId, Page, Store, StoreError, new_id, now_micros};
 use crate::domain::decimal::Fixed5;
 use crate::domain::error::Violations;
-use crate::domain::item::{CountryHsDraft, ItemAttributes, ItemDraft, validate_item};
+use crate::domain::item::{CountryCode, CountryHsCode, HsCode, ItemAttributes, Sku};
 
 /// A stored inventory item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRecord {
     /// Opaque id.
     pub id: String,
-    /// The validated attributes.
+    /// The attributes, validated when they were written.
     pub attributes: ItemAttributes,
     /// Creation time, microseconds since the epoch.
     pub created_at: i64,
@@ -195,32 +195,33 @@ fn to_active_model(attributes: &ItemAttributes) -> inventory_item::ActiveModel {
     }
 }
 
-/// Reads a row back through the same validation every write went through.
+/// Builds a record from a row as stored. The rules were checked when the row was written
+/// and are not checked again: a rule tightened since then must not make existing items
+/// unreadable. Only a row that cannot be decoded at all is corrupt.
 fn from_row(row: inventory_item::Model) -> Result<ItemRecord, StoreError> {
-    let corrupt = |what: String| StoreError::Corrupt(format!("inventory item {}: {what}", row.id));
     let country_hs: Vec<StoredCountryHsCode> =
-        serde_json::from_str(&row.country_harmonized_system_codes)
-            .map_err(|e| corrupt(e.to_string()))?;
-    let draft = ItemDraft {
-        sku: row.sku.clone(),
-        cost: row
-            .cost_units
-            .map(|u| Fixed5::from_units(u).to_string())
-            .unwrap_or_default(),
-        country_code_of_origin: row.country_code_of_origin.clone().unwrap_or_default(),
-        province_code_of_origin: row.province_code_of_origin.clone().unwrap_or_default(),
-        harmonized_system_code: row.harmonized_system_code.clone().unwrap_or_default(),
+        serde_json::from_str(&row.country_harmonized_system_codes).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "inventory item {}: country_harmonized_system_codes: {e}",
+                row.id
+            ))
+        })?;
+    let attributes = ItemAttributes {
+        sku: Sku::from_stored(row.sku),
+        cost: row.cost_units.map(Fixed5::from_units),
+        country_code_of_origin: row.country_code_of_origin.map(CountryCode::from_stored),
+        province_code_of_origin: row.province_code_of_origin,
+        harmonized_system_code: row.harmonized_system_code.map(HsCode::from_stored),
         country_harmonized_system_codes: country_hs
             .into_iter()
-            .map(|c| CountryHsDraft {
-                harmonized_system_code: c.harmonized_system_code,
-                country_code: c.country_code,
+            .map(|c| CountryHsCode {
+                harmonized_system_code: HsCode::from_stored(c.harmonized_system_code),
+                country_code: CountryCode::from_stored(c.country_code),
             })
             .collect(),
-        tracked: Some(row.tracked),
-        requires_shipping: Some(row.requires_shipping),
+        tracked: row.tracked,
+        requires_shipping: row.requires_shipping,
     };
-    let attributes = validate_item(&draft).map_err(|v| corrupt(v.to_string()))?;
     Ok(ItemRecord {
         id: row.id,
         attributes,

@@ -8,16 +8,14 @@ use sea_orm::{
 use super::entity::location;
 use super::{MerchantId, Page, Store, StoreError, new_id, now_micros};
 use crate::domain::error::Violations;
-use crate::domain::location::{
-    LocationAttributes, LocationDraft, LocationStatus, validate_updated_location,
-};
+use crate::domain::location::{LocationAttributes, LocationStatus};
 
 /// A stored location.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocationRecord {
     /// Opaque id.
     pub id: String,
-    /// The validated attributes.
+    /// The attributes, validated when they were written.
     pub attributes: LocationAttributes,
     /// Creation time, microseconds since the epoch.
     pub created_at: i64,
@@ -141,20 +139,23 @@ impl Store {
     }
 }
 
-/// Reads a row back through the same validation every write went through.
+/// Builds a record from a row as stored. The rules were checked when the row was written
+/// and are not checked again: a rule tightened since then must not make existing locations
+/// unreadable. Only a status this server cannot decode is corrupt.
 fn from_row(row: location::Model) -> Result<LocationRecord, StoreError> {
-    let corrupt = |what: String| StoreError::Corrupt(format!("location {}: {what}", row.id));
-    let status = LocationStatus::from_stored(&row.status)
-        .ok_or_else(|| corrupt(format!("unknown status {:?}", row.status)))?;
-    let draft = LocationDraft {
-        name: row.name.clone(),
-        status: Some(status),
-        description: row.description.clone(),
-    };
-    let attributes = validate_updated_location(&draft).map_err(|v| corrupt(v.to_string()))?;
+    let status = LocationStatus::from_stored(&row.status).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "location {}: unknown status {:?}",
+            row.id, row.status
+        ))
+    })?;
     Ok(LocationRecord {
         id: row.id,
-        attributes,
+        attributes: LocationAttributes {
+            name: row.name,
+            status,
+            description: row.description,
+        },
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
