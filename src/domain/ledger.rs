@@ -6,6 +6,7 @@
 //! set (physical counts). A count is the latest set in (occurred_at, sequence) order plus
 //! every delta after it, zero if no set exists. Counts are kept for IN_STOCK and WASTE only.
 
+use super::currency::is_iso4217_currency;
 use super::decimal::Fixed5;
 use super::error::{Violation, Violations, reasons};
 
@@ -599,10 +600,10 @@ fn validate_total_price(
             return None;
         }
     };
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+    if !is_iso4217_currency(currency) {
         errors.push(Violation::invalid(
             format!("{field}.currency"),
-            "must be an ISO 4217 code such as \"EUR\"",
+            "must be an ISO 4217 currency code such as \"EUR\"",
         ));
         return None;
     }
@@ -1000,6 +1001,17 @@ mod tests {
             fields(validate_change(0, &priced(Waste), NOW)),
             ["changes[0].adjustment.total_price_money"]
         );
+        for not_a_currency in ["ABC", "eur", "EURO", ""] {
+            let priced = ChangeDraft {
+                total_price: Some(("19.99".into(), not_a_currency.into())),
+                ..adjustment(InStock, Sold, "1")
+            };
+            assert_eq!(
+                fields(validate_change(0, &priced, NOW)),
+                ["changes[0].adjustment.total_price_money.currency"],
+                "{not_a_currency:?}"
+            );
+        }
     }
 
     #[test]
