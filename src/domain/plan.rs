@@ -533,9 +533,9 @@ mod tests {
     #[test]
     fn a_refused_batch_leaves_the_planner_unchanged() {
         let near_limit = CountState {
-            quantity: crate::domain::ledger::MAX_COUNT_MAGNITUDE
-                .checked_sub(q("1"))
-                .unwrap(),
+            quantity: Fixed5::from_units(
+                crate::domain::ledger::MAX_COUNT_MAGNITUDE.units() - q("1").units(),
+            ),
             anchor: None,
         };
         let mut p = planner(Some(near_limit), vec![]);
