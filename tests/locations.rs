@@ -4,7 +4,8 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{TestServer, assert_rejected};
+use common::paging::list_all;
+use common::{TestServer, UNKNOWN_ID, assert_rejected, mask};
 use prost_types::FieldMask;
 use stockledger::proto::v1::{
     CreateLocationRequest, GetLocationRequest, ListLocationsRequest, Location, LocationStatus,
@@ -29,108 +30,183 @@ async fn create(server: &mut TestServer, location: Location) -> Result<Location,
     Ok(response.into_inner().location.expect("created location"))
 }
 
-async fn list_all(server: &mut TestServer, request: ListLocationsRequest) -> Vec<Location> {
-    let mut all = Vec::new();
-    let mut request = request;
-    loop {
-        let page = server
-            .locations
-            .list_locations(request.clone())
+async fn get(server: &mut TestServer, id: &str) -> Result<Location, tonic::Status> {
+    let request = GetLocationRequest { id: id.into() };
+    let response = server.locations.get_location(request).await?;
+    Ok(response.into_inner().location.expect("location"))
+}
+
+/// Updates `location`'s fields named by `update_mask` (or, without one, those it sets).
+async fn update(
+    server: &mut TestServer,
+    location: Location,
+    update_mask: Option<FieldMask>,
+) -> Result<Location, tonic::Status> {
+    let request = UpdateLocationRequest {
+        location: Some(location),
+        update_mask,
+    };
+    let response = server.locations.update_location(request).await?;
+    Ok(response.into_inner().location.expect("updated location"))
+}
+
+on_both_backends!(create_get_and_defaults);
+async fn create_get_and_defaults(mut server: TestServer) {
+    let created = create(
+        &mut server,
+        Location {
+            description: "The flagship".into(),
+            ..location(" Main Street ")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.name, "Main Street");
+    assert_eq!(created.status(), LocationStatus::Active);
+    assert_eq!(get(&mut server, &created.id).await.unwrap(), created);
+}
+
+on_both_backends!(bad_locations_are_refused_and_change_nothing);
+async fn bad_locations_are_refused_and_change_nothing(mut server: TestServer) {
+    let cases: Vec<(Location, &[&str])> = vec![
+        (location(""), &["location.name"]),
+        (location(&"n".repeat(256)), &["location.name"]),
+        (
+            Location {
+                description: "d".repeat(1025),
+                ..location("ok")
+            },
+            &["location.description"],
+        ),
+        (
+            Location {
+                status: 99,
+                ..location("ok")
+            },
+            &["location.status"],
+        ),
+        (
+            Location {
+                id: "preset".into(),
+                ..location("ok")
+            },
+            &["location.id"],
+        ),
+    ];
+    for (bad, fields) in cases {
+        assert_rejected(
+            create(&mut server, bad).await,
+            Code::InvalidArgument,
+            fields,
+        );
+    }
+    assert!(
+        list_all(&mut server, ListLocationsRequest::default())
             .await
-            .expect("list")
-            .into_inner();
-        all.extend(page.locations);
-        if page.cursor.is_empty() {
-            return all;
-        }
-        request = ListLocationsRequest {
-            cursor: page.cursor,
-            ..request
-        };
-    }
+            .is_empty()
+    );
+
+    create(&mut server, location("Depot")).await.unwrap();
+    let duplicate = create(&mut server, location("Depot")).await;
+    assert_eq!(duplicate.unwrap_err().code(), Code::AlreadyExists);
+
+    let malformed = get(&mut server, "nope").await;
+    assert_rejected(malformed, Code::InvalidArgument, &["id"]);
+    let unknown = get(&mut server, UNKNOWN_ID).await;
+    assert_rejected(unknown, Code::NotFound, &[]);
 }
 
-on_both_backends! {
-    async fn create_get_and_defaults(server) {
-        let mut server = server;
-        let created = create(&mut server, Location { description: "The flagship".into(), ..location(" Main Street ") }).await.unwrap();
-        assert_eq!(created.name, "Main Street");
-        assert_eq!(created.status(), LocationStatus::Active);
-        let fetched = server.locations.get_location(GetLocationRequest { id: created.id.clone() })
-            .await.unwrap().into_inner().location.unwrap();
-        assert_eq!(fetched, created);
-    }
+on_both_backends!(deactivation_is_an_update_and_filters_lists);
+async fn deactivation_is_an_update_and_filters_lists(mut server: TestServer) {
+    let a = create(&mut server, location("A")).await.unwrap();
+    let b = create(&mut server, location("B")).await.unwrap();
+    let deactivate = Location {
+        id: a.id.clone(),
+        status: LocationStatus::Inactive.into(),
+        ..Default::default()
+    };
+    let deactivated = update(&mut server, deactivate, mask(&["status"]))
+        .await
+        .unwrap();
+    assert_eq!(deactivated.status(), LocationStatus::Inactive);
+    assert_eq!(deactivated.name, "A", "unmasked fields stay");
+
+    let active = list_all(
+        &mut server,
+        ListLocationsRequest {
+            status: LocationStatus::Active.into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        active.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
+        vec![b.id.clone()]
+    );
+    let inactive = list_all(
+        &mut server,
+        ListLocationsRequest {
+            status: LocationStatus::Inactive.into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(inactive, vec![deactivated]);
+    assert_eq!(
+        list_all(&mut server, ListLocationsRequest::default())
+            .await
+            .len(),
+        2,
+        "nothing is deleted"
+    );
+
+    let no_status = Location {
+        id: a.id.clone(),
+        ..Default::default()
+    };
+    let unspecified_status = update(&mut server, no_status, mask(&["status"])).await;
+    assert_rejected(
+        unspecified_status,
+        Code::InvalidArgument,
+        &["location.status"],
+    );
+    let rename = Location {
+        id: a.id.clone(),
+        name: "B".into(),
+        ..Default::default()
+    };
+    let renamed_to_taken = update(&mut server, rename, None).await;
+    assert_eq!(renamed_to_taken.unwrap_err().code(), Code::AlreadyExists);
 }
 
-on_both_backends! {
-    async fn bad_locations_are_refused_and_change_nothing(server) {
-        let mut server = server;
-        let cases: Vec<(Location, &[&str])> = vec![
-            (location(""), &["location.name"]),
-            (location(&"n".repeat(256)), &["location.name"]),
-            (Location { description: "d".repeat(1025), ..location("ok") }, &["location.description"]),
-            (Location { status: 99, ..location("ok") }, &["location.status"]),
-            (Location { id: "preset".into(), ..location("ok") }, &["location.id"]),
-        ];
-        for (bad, fields) in cases {
-            assert_rejected(create(&mut server, bad).await, Code::InvalidArgument, fields);
-        }
-        assert!(list_all(&mut server, ListLocationsRequest::default()).await.is_empty());
-
-        create(&mut server, location("Depot")).await.unwrap();
-        let duplicate = create(&mut server, location("Depot")).await;
-        assert_eq!(duplicate.unwrap_err().code(), Code::AlreadyExists);
-
-        let malformed = server.locations.get_location(GetLocationRequest { id: "nope".into() }).await;
-        assert_rejected(malformed, Code::InvalidArgument, &["id"]);
-        let unknown = server.locations.get_location(GetLocationRequest { id: "01a20c5a-8f67-7031-9d39-e3d5cae5d630".into() }).await;
-        assert_rejected(unknown, Code::NotFound, &[]);
+on_both_backends!(pages_cover_every_location_once);
+async fn pages_cover_every_location_once(mut server: TestServer) {
+    let mut created = HashSet::new();
+    for i in 0..23 {
+        created.insert(
+            create(&mut server, location(&format!("L{i:02}")))
+                .await
+                .unwrap()
+                .id,
+        );
     }
-}
-
-on_both_backends! {
-    async fn deactivation_is_an_update_and_filters_lists(server) {
-        let mut server = server;
-        let a = create(&mut server, location("A")).await.unwrap();
-        let b = create(&mut server, location("B")).await.unwrap();
-        let deactivated = server.locations.update_location(UpdateLocationRequest {
-            location: Some(Location { id: a.id.clone(), status: LocationStatus::Inactive.into(), ..Default::default() }),
-            update_mask: Some(FieldMask { paths: vec!["status".into()] }),
-        }).await.unwrap().into_inner().location.unwrap();
-        assert_eq!(deactivated.status(), LocationStatus::Inactive);
-        assert_eq!(deactivated.name, "A", "unmasked fields stay");
-
-        let active = list_all(&mut server, ListLocationsRequest { status: LocationStatus::Active.into(), ..Default::default() }).await;
-        assert_eq!(active.iter().map(|l| l.id.clone()).collect::<Vec<_>>(), vec![b.id.clone()]);
-        let inactive = list_all(&mut server, ListLocationsRequest { status: LocationStatus::Inactive.into(), ..Default::default() }).await;
-        assert_eq!(inactive, vec![deactivated]);
-        assert_eq!(list_all(&mut server, ListLocationsRequest::default()).await.len(), 2, "nothing is deleted");
-
-        let unspecified_status = server.locations.update_location(UpdateLocationRequest {
-            location: Some(Location { id: a.id.clone(), ..Default::default() }),
-            update_mask: Some(FieldMask { paths: vec!["status".into()] }),
-        }).await;
-        assert_rejected(unspecified_status, Code::InvalidArgument, &["location.status"]);
-        let renamed_to_taken = server.locations.update_location(UpdateLocationRequest {
-            location: Some(Location { id: a.id.clone(), name: "B".into(), ..Default::default() }),
-            update_mask: None,
-        }).await;
-        assert_eq!(renamed_to_taken.unwrap_err().code(), Code::AlreadyExists);
-    }
-}
-
-on_both_backends! {
-    async fn pages_cover_every_location_once(server) {
-        let mut server = server;
-        let mut created = HashSet::new();
-        for i in 0..23 {
-            created.insert(create(&mut server, location(&format!("L{i:02}"))).await.unwrap().id);
-        }
-        let listed = list_all(&mut server, ListLocationsRequest { limit: 5, ..Default::default() }).await;
-        let ids: Vec<String> = listed.into_iter().map(|l| l.id).collect();
-        assert_eq!(ids.len(), 23);
-        assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), created);
-        let bad = server.locations.list_locations(ListLocationsRequest { cursor: "bogus".into(), ..Default::default() }).await;
-        assert_rejected(bad, Code::InvalidArgument, &["cursor"]);
-    }
+    let listed = list_all(
+        &mut server,
+        ListLocationsRequest {
+            limit: 5,
+            ..Default::default()
+        },
+    )
+    .await;
+    let ids: Vec<String> = listed.into_iter().map(|l| l.id).collect();
+    assert_eq!(ids.len(), 23);
+    assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), created);
+    let bad = server
+        .locations
+        .list_locations(ListLocationsRequest {
+            cursor: "bogus".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_rejected(bad, Code::InvalidArgument, &["cursor"]);
 }

@@ -123,6 +123,15 @@ pub fn at(mut change: InventoryChange, occurred_at: Option<Timestamp>) -> Invent
     change
 }
 
+/// The id of a change, whatever its kind.
+pub fn change_id(change: &InventoryChange) -> String {
+    match change.change.as_ref().expect("member") {
+        Change::Adjustment(a) => a.id.clone(),
+        Change::PhysicalCount(c) => c.id.clone(),
+        Change::Transfer(t) => t.id.clone(),
+    }
+}
+
 /// A batch with a fresh idempotency key.
 pub fn batch(changes: Vec<InventoryChange>) -> BatchChangeInventoryRequest {
     BatchChangeInventoryRequest {

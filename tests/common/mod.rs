@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod ledger;
+pub mod paging;
 pub mod postgres;
+pub mod process;
 
 use std::net::SocketAddr;
 
@@ -22,6 +24,16 @@ use tonic::transport::Channel;
 
 /// The merchant every [`TestServer`] client acts for.
 pub const TEST_MERCHANT: &str = "test-merchant";
+
+/// A well-formed id that names nothing.
+pub const UNKNOWN_ID: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
+
+/// A field mask of `paths`.
+pub fn mask(paths: &[&str]) -> Option<prost_types::FieldMask> {
+    Some(prost_types::FieldMask {
+        paths: paths.iter().map(|p| p.to_string()).collect(),
+    })
+}
 
 /// Adds `authorization: Bearer <token>` to every call.
 #[derive(Clone, Debug)]
@@ -127,11 +139,7 @@ impl TestServer {
             .await
             .expect("server failed");
         });
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .expect("valid uri")
-            .connect()
-            .await
-            .expect("connecting to the test server");
+        let channel = connect(addr).await;
         let clients = Clients::new(&channel, &token);
         TestServer {
             addr,
@@ -158,6 +166,12 @@ impl TestServer {
     /// Clients sending `token`.
     pub fn clients(&self, token: &str) -> Clients {
         Clients::new(&self.channel, token)
+    }
+
+    /// Clients with the server's own token on a connection of their own, as another
+    /// program would have.
+    pub async fn new_connection(&self) -> Clients {
+        Clients::new(&connect(self.addr).await, &self.token)
     }
 
     /// Stops the server, waiting for in-flight calls to finish.
@@ -199,8 +213,9 @@ impl Drop for TestServer {
     }
 }
 
-/// Defines one test per backend: `name::sqlite` and `name::postgres`, each given a fresh
-/// [`TestServer`].
+/// Runs each named `async fn(TestServer)` as two tests, `name::sqlite` and
+/// `name::postgres`, each given a fresh [`TestServer`] on that backend. The test bodies stay
+/// ordinary functions, where rustfmt and rust-analyzer reach them.
 #[macro_export]
 macro_rules! on_both_backends {
     ($(#[$meta:meta])* async fn $name:ident($server:ident) $body:block) => {
@@ -221,6 +236,25 @@ macro_rules! on_both_backends {
                 run($crate::common::TestServer::start($crate::common::Backend::Postgres).await).await;
             }
         }
+    };
+    ($($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let server =
+                        $crate::common::TestServer::start($crate::common::Backend::Sqlite).await;
+                    super::$test(server).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let server =
+                        $crate::common::TestServer::start($crate::common::Backend::Postgres).await;
+                    super::$test(server).await;
+                }
+            }
+        )+
     };
 }
 
@@ -283,13 +317,17 @@ pub async fn mint_token(store: &Store, merchant: &str, scopes: &[Scope], app_nam
     minted.bearer
 }
 
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+/// A new connection to a server at `addr`.
+pub async fn connect(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("valid uri")
+        .connect()
+        .await
+        .expect("connecting to the server")
 }
+
+#[allow(unused_imports)]
+pub use process::free_port;
 
 /// Waits until something accepts connections on `port` (30 s at most).
 pub fn wait_for_port(port: u16) {

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database};
 
+use super::process::{free_port, wait_for_listener};
+
 struct Cluster {
     port: u16,
 }
@@ -82,13 +84,6 @@ fn as_cluster_owner(program: &Path) -> Command {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("finding a free port")
-        .port()
-}
-
 // postgres and its guardian outlive this process on purpose: the guardian reaps the cluster.
 #[allow(clippy::zombie_processes)]
 fn start_cluster() -> Cluster {
@@ -129,7 +124,7 @@ fn start_cluster() -> Cluster {
 
     let port = free_port();
     let log = std::fs::File::create(dir.join("postgres.log")).expect("creating the log");
-    as_cluster_owner(&bin.join("postgres"))
+    let mut postgres = as_cluster_owner(&bin.join("postgres"))
         .arg("-D")
         .arg(&data)
         .args(["-p", &port.to_string(), "-k"])
@@ -175,14 +170,7 @@ fn start_cluster() -> Cluster {
         .spawn()
         .expect("starting the cluster guardian");
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "postgres did not start; see {}",
-            dir.join("postgres.log").display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let what = format!("postgres (log: {})", dir.join("postgres.log").display());
+    wait_for_listener(port, &mut postgres, &what);
     Cluster { port }
 }
