@@ -45,6 +45,35 @@ const STREAM_PAGES_BUFFERED: usize = 2;
 const CHANGES_CURSOR: &str = "inventory_changes";
 const COUNTS_CURSOR: &str = "inventory_counts";
 
+/// How a Retrieve* RPC names, finds and encodes its kind of change.
+struct Retrieval<W> {
+    /// Request path of the id.
+    field: &'static str,
+    /// What the change is called in a NOT_FOUND answer.
+    what: &'static str,
+    change_type: ChangeType,
+    to_wire: fn(&RecordedChange) -> Option<W>,
+}
+
+const ADJUSTMENT: Retrieval<pb::InventoryAdjustment> = Retrieval {
+    field: "adjustment_id",
+    what: "inventory adjustment",
+    change_type: ChangeType::Adjustment,
+    to_wire: adjustment_to_wire,
+};
+const PHYSICAL_COUNT: Retrieval<pb::InventoryPhysicalCount> = Retrieval {
+    field: "physical_count_id",
+    what: "inventory physical count",
+    change_type: ChangeType::PhysicalCount,
+    to_wire: physical_count_to_wire,
+};
+const TRANSFER: Retrieval<pb::InventoryTransfer> = Retrieval {
+    field: "transfer_id",
+    what: "inventory transfer",
+    change_type: ChangeType::Transfer,
+    to_wire: transfer_to_wire,
+};
+
 /// Serves InventoryService from a [`Store`], announcing commits on a [`Feed`].
 #[derive(Clone, Debug)]
 pub struct InventoryApi {
@@ -206,29 +235,22 @@ impl InventoryApi {
             .map_err(ApiError::from)?)
     }
 
-    /// A recorded change of `change_type` by the id at request path `field`, in its wire
-    /// form: the one body of the three Retrieve* RPCs.
+    /// The change of `kind` whose id is `id`, in its wire form: the one body of the three
+    /// Retrieve* RPCs.
     async fn retrieve_change<R, W>(
         &self,
         request: &Request<R>,
-        field: &str,
+        kind: &Retrieval<W>,
         id: &str,
-        change_type: ChangeType,
-        to_wire: fn(&RecordedChange) -> Option<W>,
     ) -> Result<Option<W>, Status> {
         let merchant = caller(request)?.merchant;
-        let id = require_id(field, id)?;
-        let what = match change_type {
-            ChangeType::Adjustment => "inventory adjustment",
-            ChangeType::PhysicalCount => "inventory physical count",
-            ChangeType::Transfer => "inventory transfer",
-        };
+        let id = require_id(kind.field, id)?;
         let recorded = self
             .store
-            .get_change(&merchant, id, change_type)
+            .get_change(&merchant, id, kind.change_type)
             .await
-            .or_not_found(what, field, id)?;
-        Ok(to_wire(&recorded))
+            .or_not_found(kind.what, kind.field, id)?;
+        Ok((kind.to_wire)(&recorded))
     }
 }
 
@@ -385,15 +407,7 @@ impl InventoryService for InventoryApi {
         request: Request<pb::RetrieveInventoryAdjustmentRequest>,
     ) -> Result<Response<pb::RetrieveInventoryAdjustmentResponse>, Status> {
         let id = &request.get_ref().adjustment_id;
-        let adjustment = self
-            .retrieve_change(
-                &request,
-                "adjustment_id",
-                id,
-                ChangeType::Adjustment,
-                adjustment_to_wire,
-            )
-            .await?;
+        let adjustment = self.retrieve_change(&request, &ADJUSTMENT, id).await?;
         Ok(Response::new(pb::RetrieveInventoryAdjustmentResponse {
             adjustment,
         }))
@@ -404,15 +418,7 @@ impl InventoryService for InventoryApi {
         request: Request<pb::RetrieveInventoryPhysicalCountRequest>,
     ) -> Result<Response<pb::RetrieveInventoryPhysicalCountResponse>, Status> {
         let id = &request.get_ref().physical_count_id;
-        let physical_count = self
-            .retrieve_change(
-                &request,
-                "physical_count_id",
-                id,
-                ChangeType::PhysicalCount,
-                physical_count_to_wire,
-            )
-            .await?;
+        let physical_count = self.retrieve_change(&request, &PHYSICAL_COUNT, id).await?;
         Ok(Response::new(pb::RetrieveInventoryPhysicalCountResponse {
             physical_count,
         }))
@@ -423,15 +429,7 @@ impl InventoryService for InventoryApi {
         request: Request<pb::RetrieveInventoryTransferRequest>,
     ) -> Result<Response<pb::RetrieveInventoryTransferResponse>, Status> {
         let id = &request.get_ref().transfer_id;
-        let transfer = self
-            .retrieve_change(
-                &request,
-                "transfer_id",
-                id,
-                ChangeType::Transfer,
-                transfer_to_wire,
-            )
-            .await?;
+        let transfer = self.retrieve_change(&request, &TRANSFER, id).await?;
         Ok(Response::new(pb::RetrieveInventoryTransferResponse {
             transfer,
         }))
