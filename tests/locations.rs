@@ -5,8 +5,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::paging::list_all;
-use common::{TestServer, UNKNOWN_ID, assert_rejected, mask};
-use prost_types::FieldMask;
+use common::{TestServer, assert_ids_checked, assert_rejected, mask};
 use stockledger::proto::v1::{
     CreateLocationRequest, GetLocationRequest, ListLocationsRequest, Location, LocationStatus,
     UpdateLocationRequest,
@@ -30,24 +29,19 @@ async fn create(server: &mut TestServer, location: Location) -> Result<Location,
     Ok(response.into_inner().location.expect("created location"))
 }
 
+/// Updates a location's fields named by the request's mask (or, without one, those it sets).
+async fn update(
+    server: &mut TestServer,
+    request: UpdateLocationRequest,
+) -> Result<Location, tonic::Status> {
+    let response = server.locations.update_location(request).await?;
+    Ok(response.into_inner().location.expect("updated location"))
+}
+
 async fn get(server: &mut TestServer, id: &str) -> Result<Location, tonic::Status> {
     let request = GetLocationRequest { id: id.into() };
     let response = server.locations.get_location(request).await?;
     Ok(response.into_inner().location.expect("location"))
-}
-
-/// Updates `location`'s fields named by `update_mask` (or, without one, those it sets).
-async fn update(
-    server: &mut TestServer,
-    location: Location,
-    update_mask: Option<FieldMask>,
-) -> Result<Location, tonic::Status> {
-    let request = UpdateLocationRequest {
-        location: Some(location),
-        update_mask,
-    };
-    let response = server.locations.update_location(request).await?;
-    Ok(response.into_inner().location.expect("updated location"))
 }
 
 on_both_backends!(create_get_and_defaults);
@@ -110,72 +104,54 @@ async fn bad_locations_are_refused_and_change_nothing(mut server: TestServer) {
     let duplicate = create(&mut server, location("Depot")).await;
     assert_eq!(duplicate.unwrap_err().code(), Code::AlreadyExists);
 
-    let malformed = get(&mut server, "nope").await;
-    assert_rejected(malformed, Code::InvalidArgument, &["id"]);
-    let unknown = get(&mut server, UNKNOWN_ID).await;
-    assert_rejected(unknown, Code::NotFound, &[]);
+    assert_ids_checked("id", async |id| get(&mut server, id).await).await;
 }
 
 on_both_backends!(deactivation_is_an_update_and_filters_lists);
 async fn deactivation_is_an_update_and_filters_lists(mut server: TestServer) {
     let a = create(&mut server, location("A")).await.unwrap();
     let b = create(&mut server, location("B")).await.unwrap();
-    let deactivate = Location {
+    let of_a = |location: Location| Location {
         id: a.id.clone(),
-        status: LocationStatus::Inactive.into(),
-        ..Default::default()
+        ..location
     };
-    let deactivated = update(&mut server, deactivate, mask(&["status"]))
-        .await
-        .unwrap();
+    let deactivate = UpdateLocationRequest {
+        location: Some(of_a(Location {
+            status: LocationStatus::Inactive.into(),
+            ..Default::default()
+        })),
+        update_mask: mask(&["status"]),
+    };
+    let deactivated = update(&mut server, deactivate).await.unwrap();
     assert_eq!(deactivated.status(), LocationStatus::Inactive);
     assert_eq!(deactivated.name, "A", "unmasked fields stay");
 
-    let active = list_all(
-        &mut server,
-        ListLocationsRequest {
-            status: LocationStatus::Active.into(),
-            ..Default::default()
-        },
-    )
-    .await;
-    assert_eq!(
-        active.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
-        vec![b.id.clone()]
-    );
-    let inactive = list_all(
-        &mut server,
-        ListLocationsRequest {
-            status: LocationStatus::Inactive.into(),
-            ..Default::default()
-        },
-    )
-    .await;
-    assert_eq!(inactive, vec![deactivated]);
-    assert_eq!(
-        list_all(&mut server, ListLocationsRequest::default())
-            .await
-            .len(),
-        2,
-        "nothing is deleted"
-    );
-
-    let no_status = Location {
-        id: a.id.clone(),
+    let with_status = |status: LocationStatus| ListLocationsRequest {
+        status: status.into(),
         ..Default::default()
     };
-    let unspecified_status = update(&mut server, no_status, mask(&["status"])).await;
+    let active = list_all(&mut server, with_status(LocationStatus::Active)).await;
+    assert_eq!(active, vec![b]);
+    let inactive = list_all(&mut server, with_status(LocationStatus::Inactive)).await;
+    assert_eq!(inactive, vec![deactivated]);
+    let all = list_all(&mut server, ListLocationsRequest::default()).await;
+    assert_eq!(all.len(), 2, "nothing is deleted");
+
+    let no_status = UpdateLocationRequest {
+        location: Some(of_a(Location::default())),
+        update_mask: mask(&["status"]),
+    };
+    let unspecified_status = update(&mut server, no_status).await;
     assert_rejected(
         unspecified_status,
         Code::InvalidArgument,
         &["location.status"],
     );
-    let rename = Location {
-        id: a.id.clone(),
-        name: "B".into(),
-        ..Default::default()
+    let rename = UpdateLocationRequest {
+        location: Some(of_a(location("B"))),
+        update_mask: None,
     };
-    let renamed_to_taken = update(&mut server, rename, None).await;
+    let renamed_to_taken = update(&mut server, rename).await;
     assert_eq!(renamed_to_taken.unwrap_err().code(), Code::AlreadyExists);
 }
 

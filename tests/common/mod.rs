@@ -307,6 +307,19 @@ pub fn assert_rejected<T: std::fmt::Debug>(
     err
 }
 
+/// Asserts that `lookup` refuses malformed ids as INVALID_ARGUMENT naming `field`, and
+/// answers NOT_FOUND for a well-formed id that names nothing.
+pub async fn assert_ids_checked<T: std::fmt::Debug>(
+    field: &str,
+    mut lookup: impl AsyncFnMut(&str) -> Result<T, tonic::Status>,
+) {
+    for malformed in ["", "nope"] {
+        let refused = lookup(malformed).await;
+        assert_rejected(refused, tonic::Code::InvalidArgument, &[field]);
+    }
+    assert_rejected(lookup(UNKNOWN_ID).await, tonic::Code::NotFound, &[]);
+}
+
 /// Mints and stores a token, returning the bearer text.
 pub async fn mint_token(store: &Store, merchant: &str, scopes: &[Scope], app_name: &str) -> String {
     let minted = stockledger::auth::token::mint().expect("randomness");
