@@ -2,10 +2,10 @@
 
 use prost_types::Timestamp;
 use stockledger::proto::v1::{
-    BatchChangeInventoryRequest, BatchChangeInventoryResponse, CreateInventoryItemRequest,
-    CreateLocationRequest, InventoryAdjustment, InventoryChange, InventoryItem,
-    InventoryPhysicalCount, InventoryState, InventoryTransfer, Location,
-    RetrieveInventoryCountRequest, inventory_change::Change,
+    BatchChangeInventoryRequest, BatchChangeInventoryResponse,
+    BatchRetrieveInventoryChangesRequest, CreateInventoryItemRequest, CreateLocationRequest,
+    InventoryAdjustment, InventoryChange, InventoryItem, InventoryPhysicalCount, InventoryState,
+    InventoryTransfer, Location, RetrieveInventoryCountRequest, inventory_change::Change,
 };
 
 use super::TestServer;
@@ -61,6 +61,12 @@ pub async fn item(server: &mut TestServer, sku: &str) -> String {
         .inventory_item
         .expect("item")
         .id
+}
+
+/// Creates a location named "Shop" and an item with `sku`: (location id, item id).
+pub async fn shop_and_item(server: &mut TestServer, sku: &str) -> (String, String) {
+    let shop = location(server, "Shop").await;
+    (shop, item(server, sku).await)
 }
 
 /// An adjustment of `quantity` from one state to another.
@@ -141,17 +147,38 @@ pub fn batch(changes: Vec<InventoryChange>) -> BatchChangeInventoryRequest {
     }
 }
 
+/// Sends `changes` as one batch.
+pub async fn try_apply(
+    server: &mut TestServer,
+    changes: Vec<InventoryChange>,
+) -> Result<BatchChangeInventoryResponse, tonic::Status> {
+    let response = server
+        .inventory
+        .batch_change_inventory(batch(changes))
+        .await?;
+    Ok(response.into_inner())
+}
+
 /// Applies a batch, panicking on failure.
 pub async fn apply(
     server: &mut TestServer,
     changes: Vec<InventoryChange>,
 ) -> BatchChangeInventoryResponse {
-    server
+    try_apply(server, changes).await.expect("batch applied")
+}
+
+/// The first page of the history `request` asks for.
+pub async fn history(
+    server: &mut TestServer,
+    request: BatchRetrieveInventoryChangesRequest,
+) -> Vec<InventoryChange> {
+    let page = server
         .inventory
-        .batch_change_inventory(batch(changes))
-        .await
-        .expect("batch applied")
+        .batch_retrieve_inventory_changes(request)
+        .await;
+    page.expect("BatchRetrieveInventoryChanges")
         .into_inner()
+        .changes
 }
 
 /// The current quantity of (item, location, state), `None` if never counted.
@@ -176,6 +203,26 @@ pub async fn quantity(
         .into_iter()
         .find(|c| c.state() == state)
         .map(|c| c.quantity)
+}
+
+/// Asserts the current quantity of (item, location, state): `None` if never counted.
+#[track_caller]
+pub fn assert_quantity<'a>(
+    server: &'a mut TestServer,
+    item: &'a str,
+    location: &'a str,
+    state: InventoryState,
+    expected: Option<&'a str>,
+) -> impl std::future::Future<Output = ()> + 'a {
+    let caller = std::panic::Location::caller();
+    async move {
+        let actual = quantity(server, item, location, state).await;
+        assert_eq!(
+            actual.as_deref(),
+            expected,
+            "{state:?} (asserted at {caller})"
+        );
+    }
 }
 
 /// Asserts that `stockledger verify`'s check finds no difference.
