@@ -158,12 +158,11 @@ impl Store {
             .filter(C::MerchantId.eq(&merchant.0))
             .filter(change_filter(query));
         if let Some((occurred_at, seq)) = after {
+            // A row-value comparison, which both databases answer with a range scan of the
+            // (merchant, occurred_at, seq) index: every page costs the same however deep.
             select = select.filter(
-                Condition::any().add(C::OccurredAt.gt(occurred_at)).add(
-                    Condition::all()
-                        .add(C::OccurredAt.eq(occurred_at))
-                        .add(C::Seq.gt(seq)),
-                ),
+                Expr::tuple([Expr::col(C::OccurredAt), Expr::col(C::Seq)])
+                    .gt(Expr::tuple([Expr::value(occurred_at), Expr::value(seq)])),
             );
         }
         let rows = select
