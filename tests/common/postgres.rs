@@ -44,6 +44,23 @@ pub async fn fresh_database_url() -> String {
     format!("postgres://postgres@127.0.0.1:{port}/{name}")
 }
 
+/// Tests trade durability for speed (a crash of the throw-away cluster loses nothing of
+/// value); benchmarks set `STOCKLEDGER_TEST_PG_DURABLE=1` to measure with PostgreSQL's
+/// production defaults: every commit flushed to disk.
+fn durability_settings() -> Vec<&'static str> {
+    if std::env::var_os("STOCKLEDGER_TEST_PG_DURABLE").is_some() {
+        return Vec::new();
+    }
+    vec![
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+    ]
+}
+
 fn bin_dir() -> PathBuf {
     for candidate in [
         "/usr/lib/postgresql/15/bin",
@@ -133,16 +150,11 @@ fn start_cluster() -> Cluster {
             "-c",
             "listen_addresses=127.0.0.1",
             "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
             "max_connections=400",
             "-c",
             "shared_buffers=64MB",
         ])
+        .args(durability_settings())
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
