@@ -8,7 +8,7 @@ use stockledger::proto::v1::{
     InventoryTransfer, Location, RetrieveInventoryCountRequest, inventory_change::Change,
 };
 
-use super::TestServer;
+use super::{Clients, TestServer};
 
 /// Now, in microseconds since the epoch.
 pub fn now_micros() -> i64 {
@@ -28,8 +28,8 @@ pub fn at_minute(base: i64, minutes: i64) -> Option<Timestamp> {
 }
 
 /// Creates a location and returns its id.
-pub async fn location(server: &mut TestServer, name: &str) -> String {
-    server
+pub async fn location(clients: &mut Clients, name: &str) -> String {
+    clients
         .locations
         .create_location(CreateLocationRequest {
             location: Some(Location {
@@ -46,8 +46,8 @@ pub async fn location(server: &mut TestServer, name: &str) -> String {
 }
 
 /// Creates a tracked item and returns its id.
-pub async fn item(server: &mut TestServer, sku: &str) -> String {
-    server
+pub async fn item(clients: &mut Clients, sku: &str) -> String {
+    clients
         .items
         .create_inventory_item(CreateInventoryItemRequest {
             inventory_item: Some(InventoryItem {
@@ -64,9 +64,9 @@ pub async fn item(server: &mut TestServer, sku: &str) -> String {
 }
 
 /// Creates a location named "Shop" and an item with `sku`: (location id, item id).
-pub async fn shop_and_item(server: &mut TestServer, sku: &str) -> (String, String) {
-    let shop = location(server, "Shop").await;
-    (shop, item(server, sku).await)
+pub async fn shop_and_item(clients: &mut Clients, sku: &str) -> (String, String) {
+    let shop = location(clients, "Shop").await;
+    (shop, item(clients, sku).await)
 }
 
 /// An adjustment of `quantity` from one state to another.
@@ -149,10 +149,10 @@ pub fn batch(changes: Vec<InventoryChange>) -> BatchChangeInventoryRequest {
 
 /// Sends `changes` as one batch.
 pub async fn try_apply(
-    server: &mut TestServer,
+    clients: &mut Clients,
     changes: Vec<InventoryChange>,
 ) -> Result<BatchChangeInventoryResponse, tonic::Status> {
-    let response = server
+    let response = clients
         .inventory
         .batch_change_inventory(batch(changes))
         .await?;
@@ -161,18 +161,18 @@ pub async fn try_apply(
 
 /// Applies a batch, panicking on failure.
 pub async fn apply(
-    server: &mut TestServer,
+    clients: &mut Clients,
     changes: Vec<InventoryChange>,
 ) -> BatchChangeInventoryResponse {
-    try_apply(server, changes).await.expect("batch applied")
+    try_apply(clients, changes).await.expect("batch applied")
 }
 
 /// The first page of the history `request` asks for.
 pub async fn history(
-    server: &mut TestServer,
+    clients: &mut Clients,
     request: BatchRetrieveInventoryChangesRequest,
 ) -> Vec<InventoryChange> {
-    let page = server
+    let page = clients
         .inventory
         .batch_retrieve_inventory_changes(request)
         .await;
@@ -183,12 +183,12 @@ pub async fn history(
 
 /// The current quantity of (item, location, state), `None` if never counted.
 pub async fn quantity(
-    server: &mut TestServer,
+    clients: &mut Clients,
     item: &str,
     location: &str,
     state: InventoryState,
 ) -> Option<String> {
-    let counts = server
+    let counts = clients
         .inventory
         .retrieve_inventory_count(RetrieveInventoryCountRequest {
             catalog_object_id: item.into(),
@@ -208,7 +208,7 @@ pub async fn quantity(
 /// Asserts the current quantity of (item, location, state): `None` if never counted.
 #[track_caller]
 pub fn assert_quantity<'a>(
-    server: &'a mut TestServer,
+    clients: &'a mut Clients,
     item: &'a str,
     location: &'a str,
     state: InventoryState,
@@ -216,7 +216,7 @@ pub fn assert_quantity<'a>(
 ) -> impl std::future::Future<Output = ()> + 'a {
     let caller = std::panic::Location::caller();
     async move {
-        let actual = quantity(server, item, location, state).await;
+        let actual = quantity(clients, item, location, state).await;
         assert_eq!(
             actual.as_deref(),
             expected,

@@ -87,7 +87,9 @@ pub enum Backend {
     Postgres,
 }
 
-/// A running server and clients connected to it. Dropping it stops the server.
+/// A running server and clients connected to it. Dropping it stops the server. It derefs to
+/// its [`Clients`], so `server.items` is its InventoryItemService client, and a helper taking
+/// `&mut Clients` takes `&mut server` too.
 pub struct TestServer {
     /// Where the server listens.
     pub addr: SocketAddr,
@@ -97,12 +99,8 @@ pub struct TestServer {
     pub channel: Channel,
     /// The token of the clients below: every scope, merchant [`TEST_MERCHANT`].
     pub token: String,
-    /// InventoryItemService client.
-    pub items: InventoryItemServiceClient<Authed>,
-    /// LocationService client.
-    pub locations: LocationServiceClient<Authed>,
-    /// InventoryService client.
-    pub inventory: InventoryServiceClient<Authed>,
+    /// Clients of every service, sending [`TestServer::token`].
+    pub clients: Clients,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -145,9 +143,7 @@ impl TestServer {
             addr,
             database_url,
             token,
-            items: clients.items,
-            locations: clients.locations,
-            inventory: clients.inventory,
+            clients,
             channel,
             shutdown: Some(shutdown),
             task: Some(task),
@@ -202,6 +198,20 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             task.await.expect("server task panicked");
         }
+    }
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Clients;
+
+    fn deref(&self) -> &Clients {
+        &self.clients
+    }
+}
+
+impl std::ops::DerefMut for TestServer {
+    fn deref_mut(&mut self) -> &mut Clients {
+        &mut self.clients
     }
 }
 
@@ -337,19 +347,4 @@ pub async fn connect(addr: SocketAddr) -> Channel {
         .connect()
         .await
         .expect("connecting to the server")
-}
-
-#[allow(unused_imports)]
-pub use process::free_port;
-
-/// Waits until something accepts connections on `port` (30 s at most).
-pub fn wait_for_port(port: u16) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "nothing listens on port {port}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
 }

@@ -8,7 +8,7 @@ use stockledger::proto::v1::{
     InventoryCount, InventoryItem, ListInventoryItemsRequest, ListLocationsRequest, Location,
 };
 
-use super::TestServer;
+use super::Clients;
 
 /// A request whose answer comes in pages linked by a cursor.
 pub trait Paged: Clone {
@@ -17,7 +17,7 @@ pub trait Paged: Clone {
 
     /// Fetches the page this request asks for: its items and the next page's cursor (empty
     /// after the last page). Panics if the call fails.
-    fn fetch(self, server: &mut TestServer) -> impl Future<Output = (Vec<Self::Item>, String)>;
+    fn fetch(self, clients: &mut Clients) -> impl Future<Output = (Vec<Self::Item>, String)>;
 
     /// The same request, for the page after `cursor`.
     fn after(self, cursor: String) -> Self;
@@ -25,11 +25,11 @@ pub trait Paged: Clone {
 
 /// Every page of `request`, in order. Yields to other tasks between pages, so that writers
 /// running beside the reader get their turn.
-pub async fn pages<R: Paged>(server: &mut TestServer, request: R) -> Vec<Vec<R::Item>> {
+pub async fn pages<R: Paged>(clients: &mut Clients, request: R) -> Vec<Vec<R::Item>> {
     let mut pages = Vec::new();
     let mut request = request;
     loop {
-        let (items, cursor) = request.clone().fetch(server).await;
+        let (items, cursor) = request.clone().fetch(clients).await;
         pages.push(items);
         if cursor.is_empty() {
             return pages;
@@ -40,15 +40,19 @@ pub async fn pages<R: Paged>(server: &mut TestServer, request: R) -> Vec<Vec<R::
 }
 
 /// Every item of every page of `request`, in order.
-pub async fn list_all<R: Paged>(server: &mut TestServer, request: R) -> Vec<R::Item> {
-    pages(server, request).await.into_iter().flatten().collect()
+pub async fn list_all<R: Paged>(clients: &mut Clients, request: R) -> Vec<R::Item> {
+    pages(clients, request)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 impl Paged for ListLocationsRequest {
     type Item = Location;
 
-    async fn fetch(self, server: &mut TestServer) -> (Vec<Location>, String) {
-        let page = server.locations.list_locations(self).await;
+    async fn fetch(self, clients: &mut Clients) -> (Vec<Location>, String) {
+        let page = clients.locations.list_locations(self).await;
         let page = page.expect("ListLocations").into_inner();
         (page.locations, page.cursor)
     }
@@ -61,8 +65,8 @@ impl Paged for ListLocationsRequest {
 impl Paged for ListInventoryItemsRequest {
     type Item = InventoryItem;
 
-    async fn fetch(self, server: &mut TestServer) -> (Vec<InventoryItem>, String) {
-        let page = server.items.list_inventory_items(self).await;
+    async fn fetch(self, clients: &mut Clients) -> (Vec<InventoryItem>, String) {
+        let page = clients.items.list_inventory_items(self).await;
         let page = page.expect("ListInventoryItems").into_inner();
         (page.inventory_items, page.cursor)
     }
@@ -75,8 +79,11 @@ impl Paged for ListInventoryItemsRequest {
 impl Paged for BatchRetrieveInventoryCountsRequest {
     type Item = InventoryCount;
 
-    async fn fetch(self, server: &mut TestServer) -> (Vec<InventoryCount>, String) {
-        let page = server.inventory.batch_retrieve_inventory_counts(self).await;
+    async fn fetch(self, clients: &mut Clients) -> (Vec<InventoryCount>, String) {
+        let page = clients
+            .inventory
+            .batch_retrieve_inventory_counts(self)
+            .await;
         let page = page.expect("BatchRetrieveInventoryCounts").into_inner();
         (page.counts, page.cursor)
     }
@@ -89,8 +96,8 @@ impl Paged for BatchRetrieveInventoryCountsRequest {
 impl Paged for BatchRetrieveInventoryChangesRequest {
     type Item = InventoryChange;
 
-    async fn fetch(self, server: &mut TestServer) -> (Vec<InventoryChange>, String) {
-        let page = server
+    async fn fetch(self, clients: &mut Clients) -> (Vec<InventoryChange>, String) {
+        let page = clients
             .inventory
             .batch_retrieve_inventory_changes(self)
             .await;
