@@ -209,20 +209,15 @@ async fn state_rules_name_the_offending_change(mut server: TestServer) {
 on_both_backends!(occurred_at_must_be_within_the_window);
 async fn occurred_at_must_be_within_the_window(mut server: TestServer) {
     let (l, i) = shop_and_item(&mut server, "T").await;
-    let receipt_at = |micros| {
-        at(
-            adjust(&i, &l, S::None, S::InStock, "1"),
-            at_minute(micros, 0),
-        )
-    };
+    let received_at = |micros| receipt_at(&i, &l, at_minute(micros, 0));
     let now = now_micros();
     for bad in [now - 25 * 3_600_000_000, now + 3_600_000_000] {
-        let result = try_apply(&mut server, vec![receipt_at(bad)]).await;
+        let result = try_apply(&mut server, vec![received_at(bad)]).await;
         let occurred_at = "changes[0].adjustment.occurred_at";
         let err = assert_rejected(result, Code::InvalidArgument, &[occurred_at]);
         assert_eq!(err.reason.as_deref(), Some("INVALID_TIME"));
     }
-    apply(&mut server, vec![receipt_at(now - 23 * 3_600_000_000)]).await;
+    apply(&mut server, vec![received_at(now - 23 * 3_600_000_000)]).await;
 }
 
 on_both_backends!(untracked_items_and_inactive_locations_are_refused);
@@ -376,11 +371,7 @@ async fn one_key_used_concurrently_applies_once(mut server: TestServer) {
 
 on_both_backends!(concurrent_writers_never_lose_an_update);
 async fn concurrent_writers_never_lose_an_update(mut server: TestServer) {
-    let (a, b) = (
-        location(&mut server, "A").await,
-        location(&mut server, "B").await,
-    );
-    let i = item(&mut server, "HOT").await;
+    let (a, b, i) = two_locations_and_item(&mut server, "HOT").await;
     apply(
         &mut server,
         vec![adjust(&i, &a, S::None, S::InStock, "1000")],

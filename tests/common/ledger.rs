@@ -69,6 +69,13 @@ pub async fn shop_and_item(clients: &mut Clients, sku: &str) -> (String, String)
     (shop, item(clients, sku).await)
 }
 
+/// Creates locations named "A" and "B" and an item with `sku`: (A's id, B's id, item id).
+pub async fn two_locations_and_item(clients: &mut Clients, sku: &str) -> (String, String, String) {
+    let a = location(clients, "A").await;
+    let b = location(clients, "B").await;
+    (a, b, item(clients, sku).await)
+}
+
 /// An adjustment of `quantity` from one state to another.
 pub fn adjust(
     item: &str,
@@ -88,6 +95,20 @@ pub fn adjust(
             ..Default::default()
         })),
     }
+}
+
+/// A receipt (NONE → IN_STOCK) of one unit that occurred at `when`.
+pub fn receipt_at(item: &str, location: &str, when: Option<Timestamp>) -> InventoryChange {
+    at(
+        adjust(
+            item,
+            location,
+            InventoryState::None,
+            InventoryState::InStock,
+            "1",
+        ),
+        when,
+    )
 }
 
 /// A physical count.

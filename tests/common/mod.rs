@@ -228,25 +228,6 @@ impl Drop for TestServer {
 /// ordinary functions, where rustfmt and rust-analyzer reach them.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(#[$meta:meta])* async fn $name:ident($server:ident) $body:block) => {
-        $(#[$meta])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($server: $crate::common::TestServer) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run($crate::common::TestServer::start($crate::common::Backend::Sqlite).await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                run($crate::common::TestServer::start($crate::common::Backend::Postgres).await).await;
-            }
-        }
-    };
     ($($test:ident),+ $(,)?) => {
         $(
             mod $test {
