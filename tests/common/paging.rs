@@ -4,8 +4,10 @@
 use std::future::Future;
 
 use stockledger::proto::v1::{
-    BatchRetrieveInventoryChangesRequest, BatchRetrieveInventoryCountsRequest, InventoryChange,
-    InventoryCount, InventoryItem, ListInventoryItemsRequest, ListLocationsRequest, Location,
+    BatchRetrieveInventoryChangesRequest as ChangesRequest,
+    BatchRetrieveInventoryCountsRequest as CountsRequest, InventoryChange, InventoryCount,
+    InventoryItem, ListInventoryItemsRequest as ItemsRequest,
+    ListLocationsRequest as LocationsRequest, Location,
 };
 
 use super::Clients;
@@ -48,64 +50,27 @@ pub async fn list_all<R: Paged>(clients: &mut Clients, request: R) -> Vec<R::Ite
         .collect()
 }
 
-impl Paged for ListLocationsRequest {
-    type Item = Location;
+/// Implements [`Paged`] for a request whose answer lists its items in `$items`, fetched by
+/// `$client.$rpc`: the generated types share no trait, so one template serves all four.
+macro_rules! paged {
+    ($request:ident, $client:ident . $rpc:ident, $items:ident: $item:ident) => {
+        impl Paged for $request {
+            type Item = $item;
 
-    async fn fetch(self, clients: &mut Clients) -> (Vec<Location>, String) {
-        let page = clients.locations.list_locations(self).await;
-        let page = page.expect("ListLocations").into_inner();
-        (page.locations, page.cursor)
-    }
+            async fn fetch(self, clients: &mut Clients) -> (Vec<$item>, String) {
+                let page = clients.$client.$rpc(self).await;
+                let page = page.expect(stringify!($rpc)).into_inner();
+                (page.$items, page.cursor)
+            }
 
-    fn after(self, cursor: String) -> Self {
-        ListLocationsRequest { cursor, ..self }
-    }
+            fn after(self, cursor: String) -> Self {
+                $request { cursor, ..self }
+            }
+        }
+    };
 }
 
-impl Paged for ListInventoryItemsRequest {
-    type Item = InventoryItem;
-
-    async fn fetch(self, clients: &mut Clients) -> (Vec<InventoryItem>, String) {
-        let page = clients.items.list_inventory_items(self).await;
-        let page = page.expect("ListInventoryItems").into_inner();
-        (page.inventory_items, page.cursor)
-    }
-
-    fn after(self, cursor: String) -> Self {
-        ListInventoryItemsRequest { cursor, ..self }
-    }
-}
-
-impl Paged for BatchRetrieveInventoryCountsRequest {
-    type Item = InventoryCount;
-
-    async fn fetch(self, clients: &mut Clients) -> (Vec<InventoryCount>, String) {
-        let page = clients
-            .inventory
-            .batch_retrieve_inventory_counts(self)
-            .await;
-        let page = page.expect("BatchRetrieveInventoryCounts").into_inner();
-        (page.counts, page.cursor)
-    }
-
-    fn after(self, cursor: String) -> Self {
-        BatchRetrieveInventoryCountsRequest { cursor, ..self }
-    }
-}
-
-impl Paged for BatchRetrieveInventoryChangesRequest {
-    type Item = InventoryChange;
-
-    async fn fetch(self, clients: &mut Clients) -> (Vec<InventoryChange>, String) {
-        let page = clients
-            .inventory
-            .batch_retrieve_inventory_changes(self)
-            .await;
-        let page = page.expect("BatchRetrieveInventoryChanges").into_inner();
-        (page.changes, page.cursor)
-    }
-
-    fn after(self, cursor: String) -> Self {
-        BatchRetrieveInventoryChangesRequest { cursor, ..self }
-    }
-}
+paged!(LocationsRequest, locations.list_locations, locations: Location);
+paged!(ItemsRequest, items.list_inventory_items, inventory_items: InventoryItem);
+paged!(CountsRequest, inventory.batch_retrieve_inventory_counts, counts: InventoryCount);
+paged!(ChangesRequest, inventory.batch_retrieve_inventory_changes, changes: InventoryChange);
