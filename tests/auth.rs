@@ -6,7 +6,8 @@ use std::process::Stdio;
 
 use common::ledger::*;
 use common::paging::{Paged, list_all};
-use common::process::{ServeProcess, free_port, run, serve};
+use common::ports::free_port;
+use common::process::{ServeProcess, run, serve};
 use common::{Clients, TestServer, assert_rejected, call_error, mask};
 use stockledger::auth::scopes::{Scope, rpc_scopes};
 use stockledger::proto::v1::{

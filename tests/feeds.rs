@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::ledger::*;
-use common::process::{ServeProcess, free_port, serve};
+use common::ports::free_port;
+use common::process::{ServeProcess, serve};
 use common::{Clients, TestServer, assert_rejected};
 use stockledger::proto::v1::{
     BatchChangeInventoryResponse, InventoryChangeType, InventoryState as S,

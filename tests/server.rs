@@ -5,7 +5,8 @@ mod common;
 use std::process::Stdio;
 
 use common::TestServer;
-use common::process::{ServeProcess, free_port, stockledger};
+use common::ports::free_port;
+use common::process::{ServeProcess, stockledger};
 use stockledger::proto::v1::{CreateInventoryItemRequest, GetInventoryItemRequest, InventoryItem};
 use tokio_stream::StreamExt;
 use tonic::Code;

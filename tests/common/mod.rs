@@ -4,6 +4,7 @@
 
 pub mod ledger;
 pub mod paging;
+pub mod ports;
 pub mod postgres;
 pub mod process;
 
@@ -315,7 +316,13 @@ pub async fn assert_ids_checked<T: std::fmt::Debug>(
 pub async fn mint_token(store: &Store, merchant: &str, scopes: &[Scope], app_name: &str) -> String {
     let minted = stockledger::auth::token::mint().expect("randomness");
     store
-        .create_token(merchant, scopes, app_name, &minted)
+        .create_token(
+            merchant,
+            scopes,
+            app_name,
+            &minted.id,
+            &minted.secret_digest,
+        )
         .await
         .expect("storing a token");
     minted.bearer

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database};
 
-use super::process::{free_port, wait_for_listener};
+use super::ports::{free_port, wait_for_listener};
 
 struct Cluster {
     port: u16,
