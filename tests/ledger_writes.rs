@@ -13,16 +13,20 @@ use stockledger::proto::v1::{
 };
 use tonic::Code;
 
+/// The seed's day for `item` at `location`: 100 received, 3 then 1 sold, 2 wasted.
+fn seed_day(item: &str, location: &str) -> Vec<InventoryChange> {
+    vec![
+        adjust(item, location, S::None, S::InStock, "100"),
+        adjust(item, location, S::InStock, S::Sold, "3"),
+        adjust(item, location, S::InStock, S::Sold, "1"),
+        adjust(item, location, S::InStock, S::Waste, "2"),
+    ]
+}
+
 on_both_backends!(the_seed_day_ends_at_93);
 async fn the_seed_day_ends_at_93(mut server: TestServer) {
     let (l, i) = shop_and_item(&mut server, "MUG").await;
-    let day = vec![
-        adjust(&i, &l, S::None, S::InStock, "100"),
-        adjust(&i, &l, S::InStock, S::Sold, "3"),
-        adjust(&i, &l, S::InStock, S::Sold, "1"),
-        adjust(&i, &l, S::InStock, S::Waste, "2"),
-    ];
-    let response = apply(&mut server, day).await;
+    let response = apply(&mut server, seed_day(&i, &l)).await;
     let quantities: Vec<(S, &str)> = response
         .counts
         .iter()
@@ -369,51 +373,10 @@ async fn one_key_used_concurrently_applies_once(mut server: TestServer) {
     assert_eq!(history(&mut server, Default::default()).await.len(), 1);
 }
 
-on_both_backends!(concurrent_writers_never_lose_an_update);
-async fn concurrent_writers_never_lose_an_update(mut server: TestServer) {
-    let (a, b, i) = two_locations_and_item(&mut server, "HOT").await;
-    apply(
-        &mut server,
-        vec![adjust(&i, &a, S::None, S::InStock, "1000")],
-    )
-    .await;
-    let writers: Vec<_> = (0..8)
-        .map(|w| {
-            let mut client = server.inventory.clone();
-            let (i, a, b) = (i.clone(), a.clone(), b.clone());
-            tokio::spawn(async move {
-                for n in 0..10 {
-                    // Alternate lock order across writers: A then B, or B then A.
-                    let changes = if (w + n) % 2 == 0 {
-                        let sale = adjust(&i, &a, S::InStock, S::Sold, "0.5");
-                        vec![transfer(&i, &a, &b, "1"), sale]
-                    } else {
-                        let receipt = adjust(&i, &b, S::None, S::InStock, "0.25");
-                        vec![receipt, transfer(&i, &b, &a, "0.25")]
-                    };
-                    let written = client.batch_change_inventory(batch(changes)).await;
-                    written.map_err(|e| call_error(e).message).expect("write");
-                }
-            })
-        })
-        .collect();
-    for writer in writers {
-        writer.await.unwrap();
-    }
-    // 40 batches move 1 to B and sell 0.5 at A; 40 add 0.25 at B and move it back to A.
-    assert_quantity(&mut server, &i, &a, S::InStock, Some("950")).await;
-    assert_quantity(&mut server, &i, &b, S::InStock, Some("40")).await;
-    assert_verified(&server).await;
-}
-
 on_both_backends!(verify_command_finds_tampered_counts);
 async fn verify_command_finds_tampered_counts(mut server: TestServer) {
     let (l, i) = shop_and_item(&mut server, "V").await;
-    let changes = vec![
-        adjust(&i, &l, S::None, S::InStock, "100"),
-        adjust(&i, &l, S::InStock, S::Waste, "2"),
-    ];
-    apply(&mut server, changes).await;
+    apply(&mut server, seed_day(&i, &l)).await;
     let verify = || {
         let database_url = &server.database_url;
         let command = stockledger()
@@ -449,4 +412,41 @@ async fn verify_command_finds_tampered_counts(mut server: TestServer) {
         report.contains("state=WASTE stored=2.00001 history=2"),
         "{report}"
     );
+}
+
+on_both_backends!(concurrent_writers_never_lose_an_update);
+async fn concurrent_writers_never_lose_an_update(mut server: TestServer) {
+    let (a, b, i) = two_locations_and_item(&mut server, "HOT").await;
+    apply(
+        &mut server,
+        vec![adjust(&i, &a, S::None, S::InStock, "1000")],
+    )
+    .await;
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let mut client = server.inventory.clone();
+            let (i, a, b) = (i.clone(), a.clone(), b.clone());
+            tokio::spawn(async move {
+                for n in 0..10 {
+                    // Alternate lock order across writers: A then B, or B then A.
+                    let changes = if (w + n) % 2 == 0 {
+                        let sale = adjust(&i, &a, S::InStock, S::Sold, "0.5");
+                        vec![transfer(&i, &a, &b, "1"), sale]
+                    } else {
+                        let receipt = adjust(&i, &b, S::None, S::InStock, "0.25");
+                        vec![receipt, transfer(&i, &b, &a, "0.25")]
+                    };
+                    let written = client.batch_change_inventory(batch(changes)).await;
+                    written.map_err(|e| call_error(e).message).expect("write");
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    // 40 batches move 1 to B and sell 0.5 at A; 40 add 0.25 at B and move it back to A.
+    assert_quantity(&mut server, &i, &a, S::InStock, Some("950")).await;
+    assert_quantity(&mut server, &i, &b, S::InStock, Some("40")).await;
+    assert_verified(&server).await;
 }

@@ -46,15 +46,11 @@ async fn get(server: &mut TestServer, id: &str) -> Result<Location, tonic::Statu
 
 on_both_backends!(create_get_and_defaults);
 async fn create_get_and_defaults(mut server: TestServer) {
-    let created = create(
-        &mut server,
-        Location {
-            description: "The flagship".into(),
-            ..location(" Main Street ")
-        },
-    )
-    .await
-    .unwrap();
+    let flagship = Location {
+        description: "The flagship".into(),
+        ..location(" Main Street ")
+    };
+    let created = create(&mut server, flagship).await.unwrap();
     assert_eq!(created.name, "Main Street");
     assert_eq!(created.status(), LocationStatus::Active);
     assert_eq!(get(&mut server, &created.id).await.unwrap(), created);
