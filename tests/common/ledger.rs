@@ -1,4 +1,5 @@
-//! Builders for ledger requests, shared by the ledger tests.
+//! Ledger requests and calls shared by the tests: the shop to work in, changes and batches,
+//! counts and history, and the check that every count equals its history.
 
 use prost_types::Timestamp;
 use stockledger::proto::v1::{
