@@ -9,7 +9,7 @@
 //! range. A refused batch leaves the planner as it found it, so it never affects its
 //! neighbours. The store then writes the plans with a constant number of statements.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::decimal::Fixed5;
 use super::ledger::{
@@ -130,8 +130,11 @@ pub struct Planner {
     counts: HashMap<CountKey, Slot>,
     /// Deltas a physical count may have to replay: stored ones, then the group's own.
     deltas: HashMap<CountKey, Vec<(Position, Fixed5)>>,
-    /// Counts moved by a planned batch (to write once the group is planned).
+    /// Counts moved by a planned batch (to write once the group is planned), in the order
+    /// they were first moved.
     moved: Vec<CountKey>,
+    /// The same, for membership tests.
+    moved_set: HashSet<CountKey>,
 }
 
 impl Planner {
@@ -156,6 +159,7 @@ impl Planner {
                 .collect(),
             deltas,
             moved: Vec::new(),
+            moved_set: HashSet::new(),
         }
     }
 
@@ -177,10 +181,9 @@ impl Planner {
         for (index, change) in batch.changes.iter().enumerate() {
             let change_effects = effects(change);
             for (key, _) in &change_effects {
-                if !named.contains(key) {
-                    named.push(key.clone());
-                }
                 if !local.contains_key(key) {
+                    // First mention of this count in the batch.
+                    named.push(key.clone());
                     let slot = self.counts.get(key).cloned().unwrap_or_else(|| {
                         panic!("the planner was not given count {key:?}");
                     });
@@ -255,7 +258,7 @@ impl Planner {
             })
             .collect();
         for update in &plan.updates {
-            if !self.moved.contains(&update.key) {
+            if self.moved_set.insert(update.key.clone()) {
                 self.moved.push(update.key.clone());
             }
         }

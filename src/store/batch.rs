@@ -339,9 +339,12 @@ async fn stored_idempotency_keys(
         .collect();
     let (_, found) = run_values(
         tx,
-        "SELECT merchant_id, idempotency_key, request_digest, response FROM idempotency_keys \
-         WHERE (merchant_id, idempotency_key) IN (",
-        ")",
+        // A join with the list, not `IN (VALUES …)`: SQLite answers a multi-row IN list of
+        // row values with a scan of the whole table.
+        "WITH wanted (m, k) AS (",
+        ") SELECT i.merchant_id, i.idempotency_key, i.request_digest, i.response \
+         FROM wanted JOIN idempotency_keys i ON i.merchant_id = wanted.m \
+         AND i.idempotency_key = wanted.k",
         2,
         rows,
         true,
@@ -356,7 +359,7 @@ async fn stored_idempotency_keys(
             let response: Option<Vec<u8>> = row.try_get_by_index(3)?;
             let response = response
                 .ok_or_else(|| StoreError::Corrupt("idempotency key without a response".into()))?;
-            Ok(((merchant, key), (digest, response)))
+            Ok(((merchant, key), (digest, unpack_response(response)?)))
         })
         .collect()
 }
@@ -441,6 +444,9 @@ async fn lock_counts(
     };
     const COLUMNS: &str = "merchant_id, catalog_object_id, location_id, state, quantity_units, \
                            calculated_at, anchor_occurred_at, anchor_seq";
+    const COUNT_COLUMNS: &str = "c.merchant_id, c.catalog_object_id, c.location_id, c.state, \
+                                 c.quantity_units, c.calculated_at, c.anchor_occurred_at, \
+                                 c.anchor_seq";
     let (_, rows) = if postgres {
         // The ordinal keeps the rows, and so the locks, in the group's key order.
         let rows = keys
@@ -470,11 +476,12 @@ async fn lock_counts(
     } else {
         run_values(
             tx,
+            "WITH wanted (m, i, l, s) AS (",
             &format!(
-                "SELECT {COLUMNS}, 0 AS created FROM inventory_counts \
-                 WHERE (merchant_id, catalog_object_id, location_id, state) IN ("
+                ") SELECT {COUNT_COLUMNS}, 0 AS created FROM wanted JOIN inventory_counts c \
+                 ON c.merchant_id = wanted.m AND c.catalog_object_id = wanted.i \
+                 AND c.location_id = wanted.l AND c.state = wanted.s"
             ),
-            ")",
             4,
             keys.iter().map(key_values).collect(),
             true,
@@ -730,7 +737,7 @@ impl GroupRows {
             merchant.clone().into(),
             batch.request.idempotency_key.clone().into(),
             batch.request.request_digest.clone().into(),
-            response.into(),
+            pack_response(&response).into(),
             batch.request.now.into(),
         ]);
     }
@@ -798,6 +805,26 @@ impl GroupRows {
             return Err(StoreError::Contention);
         }
         Ok(())
+    }
+}
+
+/// The format byte of an LZ4-compressed stored response. Responses repeat the same ids and
+/// names in every change, so they shrink several times, and they are most of the bytes a
+/// batch writes. A bare protobuf message never starts with 0x01 (field number 0 does not
+/// exist), so rows stored before compression still read back.
+const LZ4_RESPONSE: u8 = 1;
+
+fn pack_response(response: &[u8]) -> Vec<u8> {
+    let mut packed = vec![LZ4_RESPONSE];
+    packed.extend(lz4_flex::compress_prepend_size(response));
+    packed
+}
+
+fn unpack_response(stored: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+    match stored.split_first() {
+        Some((&LZ4_RESPONSE, packed)) => lz4_flex::decompress_size_prepended(packed)
+            .map_err(|e| StoreError::Corrupt(format!("stored response: {e}"))),
+        _ => Ok(stored),
     }
 }
 
@@ -881,4 +908,19 @@ fn change_row(merchant: &str, recorded: &RecordedChange) -> Vec<Value> {
 fn parse_state(text: &str) -> Result<InventoryState, StoreError> {
     InventoryState::from_stored(text)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown state {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_responses_round_trip_packed_or_bare() {
+        let response = b"\x0a\x05hello\x12\x03abc".repeat(50);
+        let packed = pack_response(&response);
+        assert!(packed.len() < response.len() / 4, "repetitive responses shrink");
+        assert_eq!(unpack_response(packed).unwrap(), response);
+        assert_eq!(unpack_response(response.clone()).unwrap(), response, "rows stored bare");
+        assert!(unpack_response(vec![LZ4_RESPONSE, 9, 9]).is_err());
+    }
 }
