@@ -77,6 +77,11 @@ impl Backend {
             Backend::Sqlite => {
                 "SQLite: a file in a temporary directory (WAL, synchronous=FULL, busy_timeout 10 s)"
             }
+            Backend::Postgres if std::env::var_os("STOCKLEDGER_TEST_PG_DURABLE").is_some() => {
+                "PostgreSQL: the tests' throw-away cluster (tests/common/postgres.rs) with \
+                 STOCKLEDGER_TEST_PG_DURABLE=1: durable defaults (fsync, synchronous_commit, \
+                 full_page_writes on), shared_buffers=64MB, for the server and baseline (a) alike"
+            }
             Backend::Postgres => {
                 "PostgreSQL: the tests' throw-away cluster (tests/common/postgres.rs: fsync=off, \
                  synchronous_commit=off, full_page_writes=off, shared_buffers=64MB), \
