@@ -918,9 +918,16 @@ mod tests {
     fn stored_responses_round_trip_packed_or_bare() {
         let response = b"\x0a\x05hello\x12\x03abc".repeat(50);
         let packed = pack_response(&response);
-        assert!(packed.len() < response.len() / 4, "repetitive responses shrink");
+        assert!(
+            packed.len() < response.len() / 4,
+            "repetitive responses shrink"
+        );
         assert_eq!(unpack_response(packed).unwrap(), response);
-        assert_eq!(unpack_response(response.clone()).unwrap(), response, "rows stored bare");
+        assert_eq!(
+            unpack_response(response.clone()).unwrap(),
+            response,
+            "rows stored bare"
+        );
         assert!(unpack_response(vec![LZ4_RESPONSE, 9, 9]).is_err());
     }
 }
