@@ -325,6 +325,16 @@ async fn idempotency_keys_replay_and_refuse_reuse(mut server: TestServer) {
     let first = send(request.clone()).await.unwrap();
     let again = send(request.clone()).await.unwrap();
     assert_eq!(first, again, "a retry returns the original response");
+    assert_eq!(request.ignore_unchanged_counts, None);
+    let spelled_out = BatchChangeInventoryRequest {
+        ignore_unchanged_counts: Some(true),
+        ..request.clone()
+    };
+    let replayed = send(spelled_out).await.unwrap();
+    assert_eq!(
+        first, replayed,
+        "spelling out the default is the same request"
+    );
     let applied = quantity(&mut server, &i, &l, S::InStock).await;
     assert_eq!(applied.as_deref(), Some("3"), "and applies nothing twice");
 

@@ -142,6 +142,17 @@ fn batch_response(
     }
 }
 
+/// What tells a retry from a reuse of an idempotency key: a digest of the request as it is
+/// meant, so that spelling out a default does not make it another request. The default of
+/// `ignore_unchanged_counts` (true) hashes as if absent, as digests stored earlier did.
+fn request_digest(request: &pb::BatchChangeInventoryRequest) -> String {
+    let mut meant = request.clone();
+    if meant.ignore_unchanged_counts == Some(true) {
+        meant.ignore_unchanged_counts = None;
+    }
+    format!("{:x}", Sha256::digest(meant.encode_to_vec()))
+}
+
 /// Encodes an applied batch's response once: the bytes kept for replays and the message.
 fn encode_batch_response(
     changes: &[RecordedChange],
@@ -302,7 +313,7 @@ impl InventoryService for InventoryApi {
         errors.into_result(())?;
         let batch = BatchRequest {
             idempotency_key: req.idempotency_key.clone(),
-            request_digest: format!("{:x}", Sha256::digest(req.encode_to_vec())),
+            request_digest: request_digest(&req),
             changes,
             ignore_unchanged_counts: req.ignore_unchanged_counts.unwrap_or(true),
             source: caller.source,
