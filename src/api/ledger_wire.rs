@@ -93,14 +93,25 @@ pub fn change_draft(index: usize, change: &pb::InventoryChange) -> Result<Change
         Change::PhysicalCount(_) => ChangeType::PhysicalCount,
         Change::Transfer(_) => ChangeType::Transfer,
     };
-    if change.r#type != pb::InventoryChangeType::Unspecified as i32
-        && change_type_from_wire(change.r#type) != Some(member_type)
-    {
-        return Err(Violation::invalid(
-            format!("{path}.type"),
-            format!("contradicts the member set ({})", member_type.member()),
-        )
-        .into());
+    if change.r#type != pb::InventoryChangeType::Unspecified as i32 {
+        match change_type_from_wire(change.r#type) {
+            None => {
+                return Err(Violation::new(
+                    format!("{path}.type"),
+                    reasons::INVALID_ENUM_VALUE,
+                    "must be an InventoryChangeType",
+                )
+                .into());
+            }
+            Some(declared) if declared != member_type => {
+                return Err(Violation::invalid(
+                    format!("{path}.type"),
+                    format!("contradicts the member set ({})", member_type.member()),
+                )
+                .into());
+            }
+            Some(_) => {}
+        }
     }
     let occurred = |ts: &Option<prost_types::Timestamp>| -> Result<Option<i64>, Violations> {
         ts.as_ref()
@@ -340,5 +351,35 @@ mod tests {
         assert_eq!(state_from_wire(0), None);
         assert_eq!(state_from_wire(18), None);
         assert_eq!(state_from_wire(-1), None);
+    }
+
+    #[test]
+    fn a_change_type_is_a_known_enum_that_agrees_with_the_member() {
+        let change = |r#type: i32| pb::InventoryChange {
+            r#type,
+            change: Some(pb::inventory_change::Change::PhysicalCount(
+                pb::InventoryPhysicalCount::default(),
+            )),
+        };
+        let refusal = |r#type| {
+            let violations = change_draft(0, &change(r#type)).unwrap_err();
+            let v = &violations.0[0];
+            (v.field.clone(), v.reason)
+        };
+        assert_eq!(
+            refusal(99),
+            ("changes[0].type".to_owned(), reasons::INVALID_ENUM_VALUE)
+        );
+        let adjustment = pb::InventoryChangeType::Adjustment as i32;
+        assert_eq!(
+            refusal(adjustment),
+            ("changes[0].type".to_owned(), reasons::INVALID_VALUE)
+        );
+        let agreeing = pb::InventoryChangeType::PhysicalCount as i32;
+        assert!(change_draft(0, &change(agreeing)).is_ok());
+        assert!(
+            change_draft(0, &change(0)).is_ok(),
+            "unspecified: the member decides"
+        );
     }
 }
