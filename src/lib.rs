@@ -4,11 +4,12 @@
 //! [`feed`] publishes. Dependencies point down only, never back up:
 //!
 //! ```text
-//! server → auth → api → feed → store → domain
+//! server → api → auth → feed → store → domain
 //! ```
 //!
-//! `auth → api` (its refusals take the API's one error mapping), `api → domain, store,
-//! feed`, `feed → store`, `store → domain`; [`domain`] depends on nothing else in the crate.
+//! `api → auth, feed, store, domain` (the API's tower layer runs [`auth::authorize`] and
+//! answers its refusals through the one error mapping), `auth → store, domain`, `feed →
+//! store`, `store → domain`; [`domain`] depends on nothing else in the crate.
 //! Types several layers share — the merchant id, the caller, scopes, error reasons — live in
 //! [`domain`]. `scripts/layers.sh` checks the rule.
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 
+use crate::api::authentication::AuthLayer;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::locations::LocationApi;
-use crate::auth::AuthLayer;
 use crate::auth::cache::TokenCache;
 use crate::feed::{self, Feed};
 use crate::proto::{

@@ -4,6 +4,7 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
+use crate::auth::AuthError;
 use crate::domain::error::{ERROR_DOMAIN, Violation, Violations, reasons};
 use crate::domain::ledger::MAX_COUNT_MAGNITUDE;
 use crate::domain::scope::Scope;
@@ -142,6 +143,17 @@ impl From<StoreError> for ApiError {
                     .into(),
             },
             err @ (StoreError::Corrupt(_) | StoreError::Db(_)) => ApiError::Internal(Box::new(err)),
+        }
+    }
+}
+
+/// A refusal of the authentication check, answered like every other error.
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Unauthenticated { message } => ApiError::Unauthenticated { message },
+            AuthError::PermissionDenied { scope } => ApiError::PermissionDenied { scope },
+            err @ AuthError::Store(_) => ApiError::Internal(Box::new(err)),
         }
     }
 }

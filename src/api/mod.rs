@@ -2,6 +2,7 @@
 //! domain and the store, and encode the response. Errors map to `tonic::Status` once,
 //! in [`error`].
 
+pub mod authentication;
 pub mod convert;
 pub mod error;
 pub mod inventory;

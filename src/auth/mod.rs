@@ -1,10 +1,10 @@
 //! Authentication and authorization: bearer tokens bound to one merchant and a set of
-//! scopes, the one table of which scope each RPC needs, and the tower layer that checks
-//! every call (health and reflection stay public).
+//! scopes, the one table of which scope each RPC needs, and the check every call passes
+//! (health and reflection stay public); `api::authentication` runs it as a tower layer.
 
 pub mod cache;
-mod layer;
+mod check;
 pub mod scopes;
 pub mod token;
 
-pub use layer::AuthLayer;
+pub use check::{AuthError, authorize};

@@ -1,0 +1,83 @@
+//! The tower layer that authenticates every call: [`crate::auth::authorize`] decides
+//! (token, one-second cache, scope); this layer attaches the caller or answers the refusal
+//! through the API's one error mapping.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tonic::Status;
+use tower::{Layer, Service};
+
+use super::ApiError;
+use crate::auth::authorize;
+use crate::auth::cache::TokenCache;
+use crate::store::Store;
+
+/// Wraps services so that every call but health and reflection needs a valid token.
+#[derive(Clone, Debug)]
+pub struct AuthLayer {
+    store: Store,
+    cache: TokenCache,
+}
+
+impl AuthLayer {
+    /// A layer checking tokens against `store`, through `cache`.
+    pub fn new(store: Store, cache: TokenCache) -> Self {
+        AuthLayer { store, cache }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            store: self.store.clone(),
+            cache: self.cache.clone(),
+        }
+    }
+}
+
+/// See [`AuthLayer`].
+#[derive(Clone, Debug)]
+pub struct AuthService<S> {
+    inner: S,
+    store: Store,
+    cache: TokenCache,
+}
+
+impl<S, B> Service<Request<B>> for AuthService<S>
+where
+    S: Service<Request<B>, Response = Response<tonic::body::Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        // The clone that was driven to readiness serves this call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let store = self.store.clone();
+        let cache = self.cache.clone();
+        Box::pin(async move {
+            match authorize(&store, &cache, request.uri().path(), request.headers()).await {
+                Ok(Some(caller)) => {
+                    request.extensions_mut().insert(caller);
+                    inner.call(request).await
+                }
+                Ok(None) => inner.call(request).await,
+                Err(refusal) => Ok(Status::from(ApiError::from(refusal)).into_http()),
+            }
+        })
+    }
+}
