@@ -9,7 +9,9 @@
 //! range. A refused batch leaves the planner as it found it, so it never affects its
 //! neighbours. The store then writes the plans with a constant number of statements.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use indexmap::IndexSet;
 
 use super::decimal::Fixed5;
 use super::ledger::{
@@ -132,9 +134,7 @@ pub struct Planner {
     deltas: HashMap<CountKey, Vec<(Position, Fixed5)>>,
     /// Counts moved by a planned batch (to write once the group is planned), in the order
     /// they were first moved.
-    moved: Vec<CountKey>,
-    /// The same, for membership tests.
-    moved_set: HashSet<CountKey>,
+    moved: IndexSet<CountKey>,
 }
 
 impl Planner {
@@ -158,8 +158,7 @@ impl Planner {
                 })
                 .collect(),
             deltas,
-            moved: Vec::new(),
-            moved_set: HashSet::new(),
+            moved: IndexSet::new(),
         }
     }
 
@@ -257,11 +256,8 @@ impl Planner {
                 }
             })
             .collect();
-        for update in &plan.updates {
-            if self.moved_set.insert(update.key.clone()) {
-                self.moved.push(update.key.clone());
-            }
-        }
+        self.moved
+            .extend(plan.updates.iter().map(|update| update.key.clone()));
         for (key, position, delta) in local_deltas {
             self.deltas.entry(key).or_default().push((position, delta));
         }

@@ -19,13 +19,13 @@ use sea_orm::{
 
 use super::entity::{inventory_item, location};
 use super::ledger::{
-    BatchOutcome, BatchRequest, CountRecord, DELTA, FEED_CHANNEL, RecordedChange, SET,
+    BatchOutcome, BatchRequest, CountRecord, DELTA, FEED_CHANNEL, RecordedChange, SET, parse_state,
 };
 use super::{MerchantId, Store, StoreError, new_id};
 use crate::domain::decimal::Fixed5;
 use crate::domain::ledger::{
-    ChangeMovement, CountKey, CountState, Effect, InventoryState, ReferenceFacts, change_path,
-    check_references, effects,
+    ChangeMovement, CountKey, CountState, Effect, ReferenceFacts, change_path, check_references,
+    effects,
 };
 use crate::domain::location::LocationStatus;
 use crate::domain::plan::{
@@ -203,15 +203,13 @@ impl Store {
             rows.add_batch(batch, plan, &recorded, response);
             built[i] = Some(value);
         }
+        let mut moved: BTreeSet<GroupKey> = BTreeSet::new();
         for (merchant, planner) in &planners {
             for count in planner.moved_counts() {
                 rows.counts.push(count_row(merchant, &count));
+                moved.insert((merchant.clone(), count.key));
             }
         }
-        let moved: BTreeSet<GroupKey> = planners
-            .iter()
-            .flat_map(|(m, p)| p.moved_counts().into_iter().map(|c| (m.clone(), c.key)))
-            .collect();
         let orphans: Vec<&GroupKey> = locked.created.difference(&moved).collect();
 
         rows.write(&tx).await?;
@@ -903,11 +901,6 @@ fn change_row(merchant: &str, recorded: &RecordedChange) -> Vec<Value> {
         refs.purchase_order_id.clone().into(),
         refs.goods_receipt_id.clone().into(),
     ]
-}
-
-fn parse_state(text: &str) -> Result<InventoryState, StoreError> {
-    InventoryState::from_stored(text)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown state {text:?}")))
 }
 
 #[cfg(test)]

@@ -523,7 +523,8 @@ fn change_filter(query: &ChangeQuery) -> Condition {
     condition
 }
 
-fn parse_state(text: &str) -> Result<InventoryState, StoreError> {
+/// A stored state name; anything else is a corrupt row.
+pub(super) fn parse_state(text: &str) -> Result<InventoryState, StoreError> {
     InventoryState::from_stored(text)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown state {text:?}")))
 }
