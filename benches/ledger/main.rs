@@ -33,6 +33,8 @@
 //! boxes, 100,000 history rows), `STOCKLEDGER_BENCH_SECONDS` (time box of each load,
 //! default 3), `STOCKLEDGER_BENCH_HISTORY` (history rows, default 1,000,000).
 
+#[path = "../../tests/common/bearer.rs"]
+mod bearer;
 #[path = "../../tests/common/ports.rs"]
 mod ports;
 #[path = "../../tests/common/postgres.rs"]

@@ -1,6 +1,7 @@
 //! The server under test as a separate process: `migrate`, `token create` and `serve` of a
 //! release binary, its memory from /proc, and authenticated clients of its wire API.
 
+use crate::bearer::{Authed, Bearer};
 use crate::ports::free_port;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -8,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use stockledger::proto::v1::inventory_service_client::InventoryServiceClient;
 use tokio::process::{Child, Command};
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
@@ -20,32 +20,6 @@ const SCOPES: &str =
 
 /// The merchant (and application name) every benchmark token acts for.
 pub const MERCHANT: &str = "bench";
-
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Clone, Debug)]
-pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl Bearer {
-    /// Sends `token`.
-    pub fn new(token: &str) -> Bearer {
-        Bearer(format!("Bearer {token}").parse().expect("ASCII token"))
-    }
-}
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
-
-/// A channel that authenticates every call.
-pub type Authed = InterceptedService<Channel, Bearer>;
 
 /// An InventoryService client on a connection of its own.
 pub type Inventory = InventoryServiceClient<Authed>;

@@ -13,8 +13,9 @@ use stockledger::proto::v1::{
 };
 use tonic::service::interceptor::InterceptedService;
 
+use crate::bearer::Bearer;
 use crate::load::Client;
-use crate::server::{Bearer, Inventory, Server};
+use crate::server::{Inventory, Server};
 
 /// Items of the catalog.
 pub const ITEMS: usize = 50;

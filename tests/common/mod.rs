@@ -2,11 +2,14 @@
 //! database of the chosen backend, with connected generated clients.
 #![allow(dead_code)]
 
+pub mod bearer;
 pub mod ledger;
 pub mod paging;
 pub mod ports;
 pub mod postgres;
 pub mod process;
+
+pub use bearer::{Authed, Bearer};
 
 use std::net::SocketAddr;
 
@@ -19,7 +22,6 @@ use stockledger::proto::v1::{
 use stockledger::store::Store;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -36,25 +38,6 @@ pub fn mask(paths: &[&str]) -> Option<prost_types::FieldMask> {
     })
 }
 
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Clone, Debug)]
-pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
-
-/// A channel that authenticates every call.
-pub type Authed = InterceptedService<Channel, Bearer>;
-
 /// Clients of every stockledger service, all using one token.
 #[derive(Clone, Debug)]
 pub struct Clients {
@@ -69,7 +52,7 @@ pub struct Clients {
 impl Clients {
     /// Clients over `channel` sending `token` (any text: invalid tokens are tested too).
     pub fn new(channel: &Channel, token: &str) -> Clients {
-        let bearer = Bearer(format!("Bearer {token}").parse().expect("ASCII token"));
+        let bearer = Bearer::new(token);
         let authed = || InterceptedService::new(channel.clone(), bearer.clone());
         Clients {
             items: InventoryItemServiceClient::new(authed()),
