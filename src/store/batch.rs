@@ -432,14 +432,6 @@ async fn lock_counts(
     keys: &BTreeSet<GroupKey>,
 ) -> Result<LockedCounts, StoreError> {
     let postgres = tx.get_database_backend() == DatabaseBackend::Postgres;
-    let key_values = |(m, k): &GroupKey| -> Vec<Value> {
-        vec![
-            m.clone().into(),
-            k.catalog_object_id.clone().into(),
-            k.location_id.clone().into(),
-            k.state.as_str().into(),
-        ]
-    };
     const COLUMNS: &str = "merchant_id, catalog_object_id, location_id, state, quantity_units, \
                            calculated_at, anchor_occurred_at, anchor_seq";
     const COUNT_COLUMNS: &str = "c.merchant_id, c.catalog_object_id, c.location_id, c.state, \
@@ -451,7 +443,7 @@ async fn lock_counts(
             .iter()
             .enumerate()
             .map(|(n, key)| {
-                let mut values = key_values(key);
+                let mut values = group_key_values(key);
                 values.push((n as i64).into());
                 values
             })
@@ -481,7 +473,7 @@ async fn lock_counts(
                  AND c.location_id = wanted.l AND c.state = wanted.s"
             ),
             4,
-            keys.iter().map(key_values).collect(),
+            keys.iter().map(group_key_values).collect(),
             true,
         )
         .await?
@@ -565,47 +557,30 @@ async fn stored_deltas_after(
     tx: &DatabaseTransaction,
     earliest: &BTreeMap<GroupKey, i64>,
 ) -> Result<Vec<(String, StoredDelta)>, StoreError> {
-    let backend = tx.get_database_backend();
-    let mut out = Vec::new();
-    let entries: Vec<_> = earliest.iter().collect();
-    for chunk in entries.chunks(500) {
-        let mut sql = String::from(
-            "SELECT merchant_id, catalog_object_id, location_id, state, occurred_at, change_seq, \
-             quantity_units FROM inventory_entries WHERE effect = 'DELTA' AND (",
-        );
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
-        for (i, ((merchant, key), at)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(" OR ");
-            }
-            let n = values.len();
-            sql.push_str(&match backend {
-                DatabaseBackend::Postgres => format!(
-                    "(merchant_id = ${} AND catalog_object_id = ${} AND location_id = ${} \
-                     AND state = ${} AND occurred_at >= ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5
-                ),
-                _ => "(merchant_id = ? AND catalog_object_id = ? AND location_id = ? \
-                      AND state = ? AND occurred_at >= ?)"
-                    .to_owned(),
-            });
-            values.extend([
-                merchant.clone().into(),
-                key.catalog_object_id.clone().into(),
-                key.location_id.clone().into(),
-                key.state.as_str().into(),
-                (**at).into(),
-            ]);
-        }
-        sql.push(')');
-        let rows = tx
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-        for row in rows {
+    let rows = earliest
+        .iter()
+        .map(|(key, at)| {
+            let mut values = group_key_values(key);
+            values.push((*at).into());
+            values
+        })
+        .collect();
+    let (_, found) = run_values(
+        tx,
+        "WITH wanted (m, i, l, s, at) AS (",
+        ") SELECT e.merchant_id, e.catalog_object_id, e.location_id, e.state, e.occurred_at, \
+         e.change_seq, e.quantity_units FROM wanted JOIN inventory_entries e \
+         ON e.merchant_id = wanted.m AND e.catalog_object_id = wanted.i \
+         AND e.location_id = wanted.l AND e.state = wanted.s AND e.occurred_at >= wanted.at \
+         WHERE e.effect = 'DELTA'",
+        5,
+        rows,
+        true,
+    )
+    .await?;
+    found
+        .into_iter()
+        .map(|row| {
             let merchant: String = row.try_get_by_index(0)?;
             let state_text: String = row.try_get_by_index(3)?;
             let delta = StoredDelta {
@@ -617,10 +592,19 @@ async fn stored_deltas_after(
                 position: (row.try_get_by_index(4)?, row.try_get_by_index(5)?),
                 delta: Fixed5::from_units(row.try_get_by_index(6)?),
             };
-            out.push((merchant, delta));
-        }
-    }
-    Ok(out)
+            Ok((merchant, delta))
+        })
+        .collect()
+}
+
+/// A count of the group as bind values: merchant, item, location, state.
+fn group_key_values((merchant, key): &GroupKey) -> Vec<Value> {
+    vec![
+        merchant.clone().into(),
+        key.catalog_object_id.clone().into(),
+        key.location_id.clone().into(),
+        key.state.as_str().into(),
+    ]
 }
 
 /// Hands out `n` consecutive feed sequences for the merchant and returns the first. The row
@@ -652,17 +636,7 @@ async fn claim_feed_sequences(
 
 /// Deletes count rows (those created only to be locked for a batch that was refused).
 async fn delete_counts(tx: &DatabaseTransaction, keys: &[&GroupKey]) -> Result<(), StoreError> {
-    let rows = keys
-        .iter()
-        .map(|(m, k)| {
-            vec![
-                m.clone().into(),
-                k.catalog_object_id.clone().into(),
-                k.location_id.clone().into(),
-                k.state.as_str().into(),
-            ]
-        })
-        .collect();
+    let rows = keys.iter().map(|key| group_key_values(key)).collect();
     run_values(
         tx,
         "DELETE FROM inventory_counts \
