@@ -132,16 +132,6 @@ where
     })
 }
 
-fn batch_response(
-    changes: &[RecordedChange],
-    counts: &[CountRecord],
-) -> pb::BatchChangeInventoryResponse {
-    pb::BatchChangeInventoryResponse {
-        counts: counts.iter().map(count_to_wire).collect(),
-        changes: changes.iter().map(change_to_wire).collect(),
-    }
-}
-
 /// What tells a retry from a reuse of an idempotency key: a digest of the request as it is
 /// meant, so that spelling out a default does not make it another request. The default of
 /// `ignore_unchanged_counts` (true) hashes as if absent, as digests stored earlier did.
@@ -158,7 +148,10 @@ fn encode_batch_response(
     changes: &[RecordedChange],
     counts: &[CountRecord],
 ) -> (Vec<u8>, pb::BatchChangeInventoryResponse) {
-    let response = batch_response(changes, counts);
+    let response = pb::BatchChangeInventoryResponse {
+        counts: counts.iter().map(count_to_wire).collect(),
+        changes: changes.iter().map(change_to_wire).collect(),
+    };
     (response.encode_to_vec(), response)
 }
 

@@ -125,7 +125,8 @@ async fn run<T: Send + Sync + 'static>(
 /// the failure was a race with another writer, and otherwise split so that the batch at
 /// fault gets the error alone.
 async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
-    let batches: Vec<PendingBatch> = group.iter().map(|j| j.batch.clone()).collect();
+    let (batches, replies): (Vec<PendingBatch>, Vec<_>) =
+        group.into_iter().map(|job| (job.batch, job.reply)).unzip();
     let mut attempt = 1;
     let result = loop {
         match store.apply_group(&batches, encode).await {
@@ -139,20 +140,20 @@ async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
     };
     match result {
         Ok(outcomes) => {
-            for (job, outcome) in group.into_iter().zip(outcomes) {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
                 // A caller that went away is fine: its batch is committed, and a retry with
                 // the same idempotency key replays the response.
-                let _ = job.reply.send(outcome);
+                let _ = reply.send(outcome);
             }
         }
-        Err(e) if group.len() == 1 => {
-            let job = group.into_iter().next().expect("one job");
-            let _ = job.reply.send(Err(e));
+        Err(e) if replies.len() == 1 => {
+            let reply = replies.into_iter().next().expect("one caller");
+            let _ = reply.send(Err(e));
         }
         Err(e) => {
-            tracing::warn!(error = %e, batches = group.len(), "group failed; applying its batches one by one");
-            for job in group {
-                Box::pin(apply(store, encode, vec![job])).await;
+            tracing::warn!(error = %e, batches = batches.len(), "group failed; applying its batches one by one");
+            for (batch, reply) in batches.into_iter().zip(replies) {
+                Box::pin(apply(store, encode, vec![Job { batch, reply }])).await;
             }
         }
     }
