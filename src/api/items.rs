@@ -189,7 +189,9 @@ impl InventoryItemService for InventoryItemApi {
     }
 }
 
-fn draft_from_proto(item: &pb::InventoryItem) -> ItemDraft {
+/// The unchecked domain draft of a wire item, as create and update validate it (public for
+/// the fuzz targets in `fuzz/`).
+pub fn draft_from_proto(item: &pb::InventoryItem) -> ItemDraft {
     ItemDraft {
         sku: item.sku.clone(),
         cost: item.cost.clone(),
