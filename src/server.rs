@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 
 use crate::api::authentication::AuthLayer;
+use crate::api::cursor::Cursors;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::locations::LocationApi;
@@ -70,14 +71,20 @@ pub async fn serve(
     let tokens = TokenCache::default();
     let revoked = tokens.clone();
     feed::spawn_listener(&store, feed.clone(), move |id| revoked.invalidate(id));
-    let inventory = InventoryServiceServer::new(InventoryApi::new(store.clone(), feed.clone()));
+    let cursors = Cursors::load(&store).await?;
+    let inventory = InventoryServiceServer::new(InventoryApi::new(
+        store.clone(),
+        feed.clone(),
+        cursors.clone(),
+    ));
     // Live feeds never end by themselves: end them first so that shutdown can complete.
     let shutdown = async move {
         shutdown.await;
         feed.close();
     };
-    let items = InventoryItemServiceServer::new(InventoryItemApi::new(store.clone()));
-    let locations = LocationServiceServer::new(LocationApi::new(store.clone()));
+    let items =
+        InventoryItemServiceServer::new(InventoryItemApi::new(store.clone(), cursors.clone()));
+    let locations = LocationServiceServer::new(LocationApi::new(store.clone(), cursors));
 
     tonic::transport::Server::builder()
         .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))

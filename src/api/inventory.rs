@@ -12,12 +12,13 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::convert::{micros_from_timestamp, require_id};
+use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query};
 use super::error::StoreContext;
 use super::ledger_wire::{
     adjustment_to_wire, change_draft, change_to_wire, count_to_wire, physical_count_to_wire,
     states_filter, transfer_to_wire, types_filter,
 };
-use super::paging::{CursorEncoder, next_cursor, page_limit, resolve_cursor};
+use super::paging::page_limit;
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::ledger::{ChangeType, MAX_CHANGES_PER_BATCH, validate_change};
@@ -42,8 +43,6 @@ const STREAM_BATCH: u64 = 1000;
 /// Pages buffered per stream before the reader waits for the client: memory stays bounded
 /// by this many pages whatever the history's length.
 const STREAM_PAGES_BUFFERED: usize = 2;
-const CHANGES_CURSOR: &str = "inventory_changes";
-const COUNTS_CURSOR: &str = "inventory_counts";
 
 /// How a Retrieve* RPC names, finds and encodes its kind of change.
 struct Retrieval<W> {
@@ -79,17 +78,20 @@ const TRANSFER: Retrieval<pb::InventoryTransfer> = Retrieval {
 pub struct InventoryApi {
     store: Store,
     feed: Arc<Feed>,
+    cursors: Cursors,
     writer: BatchWriter<pb::BatchChangeInventoryResponse>,
 }
 
 impl InventoryApi {
-    /// A service over `store` whose watchers follow `feed`; starts the batch writer that
-    /// group-commits BatchChangeInventory calls.
-    pub fn new(store: Store, feed: Arc<Feed>) -> Self {
+    /// A service over `store` whose watchers follow `feed` and whose cursors and resume
+    /// tokens `cursors` signs; starts the batch writer that group-commits
+    /// BatchChangeInventory calls.
+    pub fn new(store: Store, feed: Arc<Feed>, cursors: Cursors) -> Self {
         let writer = BatchWriter::start(store.clone(), Arc::new(encode_batch_response));
         InventoryApi {
             store,
             feed,
+            cursors,
             writer,
         }
     }
@@ -98,7 +100,8 @@ impl InventoryApi {
 /// Where a watch starts: after the resume token's position, at `beginning`, or — `None` —
 /// at the feed's head when the watch is established (read only in that case).
 fn watch_start<F, K>(
-    kind: &str,
+    cursors: &Cursors,
+    query: Query,
     merchant: &MerchantId,
     resume_token: &str,
     start: i32,
@@ -106,8 +109,8 @@ fn watch_start<F, K>(
     beginning: K,
 ) -> Result<(F, Option<K>), Violation>
 where
-    F: serde::de::DeserializeOwned + PartialEq + Default,
-    K: serde::de::DeserializeOwned,
+    F: CursorFilters,
+    K: CursorPosition,
 {
     let start = pb::WatchStart::try_from(start).map_err(|_| {
         Violation::new("start", reasons::INVALID_ENUM_VALUE, "must be a WatchStart")
@@ -119,7 +122,8 @@ where
                 "must be left unspecified with a resume_token",
             ));
         }
-        let (filters, after) = resolve_cursor::<F, K>(kind, merchant, resume_token, filters)
+        let (filters, after) = cursors
+            .resolve::<F, K>(query, merchant, resume_token, filters)
             .map_err(|v| Violation {
                 field: "resume_token".into(),
                 ..v
@@ -206,15 +210,19 @@ impl InventoryApi {
         limit: i32,
     ) -> Result<(Vec<pb::InventoryCount>, String), Status> {
         let limit = page_limit("limit", limit, DEFAULT_PAGE, MAX_PAGE)?;
-        let (query, after) =
-            resolve_cursor::<_, CountPosition>(COUNTS_CURSOR, merchant, cursor, requested)?;
+        let (query, after) = self.cursors.resolve::<_, CountPosition>(
+            Query::InventoryCounts,
+            merchant,
+            cursor,
+            requested,
+        )?;
         let page = self
             .store
             .list_counts(merchant, &query, after, limit)
             .await
             .map_err(ApiError::from)?;
-        let next = next_cursor(
-            COUNTS_CURSOR,
+        let next = self.cursors.next(
+            Query::InventoryCounts,
             merchant,
             &query,
             &page,
@@ -390,16 +398,22 @@ impl InventoryService for InventoryApi {
             &req.updated_after,
             &req.updated_before,
         )?;
-        let (query, after) =
-            resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &merchant, &req.cursor, requested)?;
+        let (query, after) = self.cursors.resolve::<_, HistoryKey>(
+            Query::InventoryChanges,
+            &merchant,
+            &req.cursor,
+            requested,
+        )?;
         let page = self
             .store
             .list_changes(&merchant, &query, after, limit)
             .await
             .map_err(ApiError::from)?;
-        let cursor = next_cursor(CHANGES_CURSOR, &merchant, &query, &page, |last| {
-            (last.change.occurred_at, last.seq)
-        });
+        let cursor = self
+            .cursors
+            .next(Query::InventoryChanges, &merchant, &query, &page, |last| {
+                (last.change.occurred_at, last.seq)
+            });
         Ok(Response::new(pb::BatchRetrieveInventoryChangesResponse {
             changes: page.items.iter().map(change_to_wire).collect(),
             cursor,
@@ -455,13 +469,21 @@ impl InventoryService for InventoryApi {
             &req.updated_after,
             &req.updated_before,
         )?;
-        let (query, after) =
-            resolve_cursor::<_, HistoryKey>(CHANGES_CURSOR, &merchant, &req.cursor, requested)?;
+        let (query, after) = self.cursors.resolve::<_, HistoryKey>(
+            Query::InventoryChanges,
+            &merchant,
+            &req.cursor,
+            requested,
+        )?;
         let (sender, receiver) = mpsc::channel(STREAM_PAGES_BUFFERED);
+        let cursors = self
+            .cursors
+            .encoder(Query::InventoryChanges, &merchant, &query);
         tokio::spawn(stream_history(
             self.store.clone(),
             merchant,
             query,
+            cursors,
             after,
             sender,
         ));
@@ -492,7 +514,8 @@ impl InventoryService for InventoryApi {
             &None,
         )?;
         let (query, after) = watch_start(
-            watch::CHANGES_TOKEN,
+            &self.cursors,
+            Query::WatchChanges,
             &merchant,
             &req.resume_token,
             req.start,
@@ -503,12 +526,14 @@ impl InventoryService for InventoryApi {
             Some(after) => after,
             None => self.feed_head(&merchant).await?,
         };
+        let tokens = self.cursors.encoder(Query::WatchChanges, &merchant, &query);
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
         tokio::spawn(watch::follow_changes(
             self.store.clone(),
             self.feed.clone(),
             merchant,
             query,
+            tokens,
             after,
             sender,
         ));
@@ -532,7 +557,8 @@ impl InventoryService for InventoryApi {
             updated_after: None,
         };
         let (query, after) = watch_start(
-            watch::COUNTS_TOKEN,
+            &self.cursors,
+            Query::WatchCounts,
             &merchant,
             &req.resume_token,
             req.start,
@@ -543,12 +569,14 @@ impl InventoryService for InventoryApi {
             Some(after) => after,
             None => (self.feed_head(&merchant).await?, i32::MAX),
         };
+        let tokens = self.cursors.encoder(Query::WatchCounts, &merchant, &query);
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
         tokio::spawn(watch::follow_counts(
             self.store.clone(),
             self.feed.clone(),
             merchant,
             query,
+            tokens,
             after,
             sender,
         ));
@@ -563,10 +591,10 @@ async fn stream_history(
     store: Store,
     merchant: MerchantId,
     query: ChangeQuery,
+    cursors: CursorEncoder,
     mut after: Option<HistoryKey>,
     sender: mpsc::Sender<Result<Vec<pb::StreamInventoryChangesResponse>, Status>>,
 ) {
-    let cursors = CursorEncoder::new(CHANGES_CURSOR, &merchant, &query);
     loop {
         let page = match store
             .list_changes(&merchant, &query, after, STREAM_BATCH)

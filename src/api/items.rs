@@ -1,11 +1,11 @@
 //! InventoryItemService: decode, call the domain and the store, encode.
 
-use serde::{Deserialize, Serialize};
 use tonic::{Request, Response, Status};
 
 use super::convert::{micros_from_timestamp, require_id, timestamp_from_micros};
+use super::cursor::{CursorFilters, Cursors, Query, WireFilters};
 use super::error::StoreContext;
-use super::paging::{next_cursor, page_limit, resolve_cursor};
+use super::paging::page_limit;
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::item::{CountryHsDraft, ItemDraft, validate_item};
@@ -23,20 +23,38 @@ const MAX_BATCH_IDS: usize = 100;
 #[derive(Clone, Debug)]
 pub struct InventoryItemApi {
     store: Store,
+    cursors: Cursors,
 }
 
 impl InventoryItemApi {
-    /// A service over `store`.
-    pub fn new(store: Store) -> Self {
-        InventoryItemApi { store }
+    /// A service over `store` whose list cursors `cursors` signs.
+    pub fn new(store: Store, cursors: Cursors) -> Self {
+        InventoryItemApi { store, cursors }
     }
 }
 
 /// The filters a list cursor carries.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct ItemFilters {
     sku: Option<String>,
     updated_after: Option<i64>,
+}
+
+impl CursorFilters for ItemFilters {
+    fn to_wire(&self) -> WireFilters {
+        WireFilters {
+            sku: self.sku.clone(),
+            updated_after: self.updated_after,
+            ..WireFilters::default()
+        }
+    }
+
+    fn from_wire(wire: WireFilters) -> Option<Self> {
+        Some(ItemFilters {
+            sku: wire.sku,
+            updated_after: wire.updated_after,
+        })
+    }
 }
 
 #[tonic::async_trait]
@@ -141,7 +159,8 @@ impl InventoryItemService for InventoryItemApi {
             updated_after,
         };
         let (filters, after_id) =
-            resolve_cursor("inventory_items", &merchant, &req.cursor, requested)?;
+            self.cursors
+                .resolve(Query::Items, &merchant, &req.cursor, requested)?;
         let query = ItemListQuery {
             after_id,
             sku: filters.sku.clone(),
@@ -153,9 +172,11 @@ impl InventoryItemService for InventoryItemApi {
             .list_items(&merchant, &query)
             .await
             .map_err(ApiError::from)?;
-        let cursor = next_cursor("inventory_items", &merchant, &filters, &page, |last| {
-            last.id.clone()
-        });
+        let cursor = self
+            .cursors
+            .next(Query::Items, &merchant, &filters, &page, |last| {
+                last.id.clone()
+            });
         Ok(Response::new(pb::ListInventoryItemsResponse {
             inventory_items: page.items.iter().map(item_to_proto).collect(),
             cursor,

@@ -1,11 +1,11 @@
 //! LocationService: decode, call the domain and the store, encode.
 
-use serde::{Deserialize, Serialize};
 use tonic::{Request, Response, Status};
 
 use super::convert::{require_id, timestamp_from_micros};
+use super::cursor::{CursorFilters, Cursors, Query, WireFilters};
 use super::error::StoreContext;
-use super::paging::{next_cursor, page_limit, resolve_cursor};
+use super::paging::page_limit;
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, reasons};
 use crate::domain::location::{
@@ -24,19 +24,35 @@ const MAX_PAGE: u64 = 250;
 #[derive(Clone, Debug)]
 pub struct LocationApi {
     store: Store,
+    cursors: Cursors,
 }
 
 impl LocationApi {
-    /// A service over `store`.
-    pub fn new(store: Store) -> Self {
-        LocationApi { store }
+    /// A service over `store` whose list cursors `cursors` signs.
+    pub fn new(store: Store, cursors: Cursors) -> Self {
+        LocationApi { store, cursors }
     }
 }
 
 /// The filters a list cursor carries.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct LocationFilters {
     status: Option<String>,
+}
+
+impl CursorFilters for LocationFilters {
+    fn to_wire(&self) -> WireFilters {
+        WireFilters {
+            status: self.status.clone(),
+            ..WireFilters::default()
+        }
+    }
+
+    fn from_wire(wire: WireFilters) -> Option<Self> {
+        Some(LocationFilters {
+            status: wire.status,
+        })
+    }
 }
 
 #[tonic::async_trait]
@@ -98,7 +114,9 @@ impl LocationService for LocationApi {
         let requested = LocationFilters {
             status: status.map(|s| s.as_str().to_owned()),
         };
-        let (filters, after_id) = resolve_cursor("locations", &merchant, &req.cursor, requested)?;
+        let (filters, after_id) =
+            self.cursors
+                .resolve(Query::Locations, &merchant, &req.cursor, requested)?;
         let query = LocationListQuery {
             after_id,
             status: filters
@@ -112,9 +130,11 @@ impl LocationService for LocationApi {
             .list_locations(&merchant, &query)
             .await
             .map_err(ApiError::from)?;
-        let cursor = next_cursor("locations", &merchant, &filters, &page, |last| {
-            last.id.clone()
-        });
+        let cursor = self
+            .cursors
+            .next(Query::Locations, &merchant, &filters, &page, |last| {
+                last.id.clone()
+            });
         Ok(Response::new(pb::ListLocationsResponse {
             locations: page.items.iter().map(location_to_proto).collect(),
             cursor,

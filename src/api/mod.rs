@@ -4,6 +4,7 @@
 
 pub mod authentication;
 pub mod convert;
+pub mod cursor;
 pub mod error;
 pub mod inventory;
 pub mod items;

@@ -13,18 +13,14 @@ use tokio::sync::mpsc;
 use tonic::Status;
 
 use super::ApiError;
+use super::cursor::CursorEncoder;
 use super::ledger_wire::{CATALOG_OBJECT_TYPE, change_to_wire, change_type_to_wire, state_to_wire};
-use super::paging::CursorEncoder;
 use crate::api::convert::timestamp_from_micros;
 use crate::feed::{Feed, POLL_INTERVAL};
 use crate::proto::v1 as pb;
 use crate::store::ledger::{ChangeQuery, CountQuery, CountUpdate, RecordedChange};
 use crate::store::{MerchantId, Store, StoreError};
 
-/// Cursor kind of WatchInventoryChanges resume tokens.
-pub const CHANGES_TOKEN: &str = "watch_inventory_changes";
-/// Cursor kind of WatchInventoryCounts resume tokens.
-pub const COUNTS_TOKEN: &str = "watch_inventory_counts";
 /// Messages buffered per watcher.
 pub const WATCH_BUFFER: usize = 64;
 /// Rows read per query.
@@ -113,16 +109,17 @@ async fn follow<Row, Msg, Pos, Fut>(
     }
 }
 
-/// Streams committed changes after feed sequence `after`, for ever.
+/// Streams committed changes after feed sequence `after`, for ever, each with its resume
+/// token from `tokens`.
 pub async fn follow_changes(
     store: Store,
     feed: Arc<Feed>,
     merchant: MerchantId,
     query: ChangeQuery,
+    tokens: CursorEncoder,
     after: i64,
     sender: mpsc::Sender<Result<pb::WatchInventoryChangesResponse, Status>>,
 ) {
-    let tokens = CursorEncoder::new(CHANGES_TOKEN, &merchant, &query);
     let token = |at: &i64| tokens.encode(at);
     let fetch = |at: i64| store.feed_changes(&merchant, &query, at, PAGE);
     let message =
@@ -143,16 +140,17 @@ pub async fn follow_changes(
     .await;
 }
 
-/// Streams count updates after position `after` (feed sequence, ordinal), for ever.
+/// Streams count updates after position `after` (feed sequence, ordinal), for ever, each
+/// with its resume token from `tokens`.
 pub async fn follow_counts(
     store: Store,
     feed: Arc<Feed>,
     merchant: MerchantId,
     query: CountQuery,
+    tokens: CursorEncoder,
     after: (i64, i32),
     sender: mpsc::Sender<Result<pb::WatchInventoryCountsResponse, Status>>,
 ) {
-    let tokens = CursorEncoder::new(COUNTS_TOKEN, &merchant, &query);
     let token = |at: &(i64, i32)| tokens.encode(at);
     let fetch = |at: (i64, i32)| store.feed_count_updates(&merchant, &query, at, PAGE);
     let message = |update: CountUpdate, resume_token: String| pb::WatchInventoryCountsResponse {

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateCatalog),
             Box::new(CreateLedger),
             Box::new(CreateApiTokens),
+            Box::new(CreateServerSecrets),
         ]
     }
 }
@@ -539,6 +540,40 @@ impl MigrationTrait for CreateApiTokens {
                     .col(bigint(T::CreatedAt))
                     .col(opt_bigint(T::RevokedAt))
                     .foreign_key(&mut of_merchant(T::Table, T::MerchantId))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Secrets every replica of a database shares, such as the key that signs cursors.
+struct CreateServerSecrets;
+
+impl MigrationName for CreateServerSecrets {
+    fn name(&self) -> &str {
+        "m20261127_000004_create_server_secrets"
+    }
+}
+
+#[derive(DeriveIden)]
+enum ServerSecrets {
+    Table,
+    Name,
+    Secret,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateServerSecrets {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use ServerSecrets as T;
+        manager
+            .create_table(
+                Table::create()
+                    .table(T::Table)
+                    .col(string(T::Name).primary_key())
+                    .col(string(T::Secret))
+                    .col(bigint(T::CreatedAt))
                     .to_owned(),
             )
             .await

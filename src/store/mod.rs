@@ -10,6 +10,7 @@ pub mod locations;
 pub mod merchants;
 pub mod migration;
 mod page;
+mod secrets;
 pub mod tokens;
 pub mod writer;
 

@@ -10,3 +10,4 @@ pub mod inventory_item;
 pub mod location;
 pub mod merchant;
 pub mod merchant_feed;
+pub mod server_secret;
