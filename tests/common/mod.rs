@@ -4,6 +4,7 @@
 
 pub mod bearer;
 pub mod ledger;
+pub mod load;
 pub mod paging;
 pub mod ports;
 pub mod postgres;
