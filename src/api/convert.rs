@@ -3,7 +3,7 @@
 use prost_types::Timestamp;
 
 use crate::domain::error::{Violation, reasons};
-use crate::store::is_well_formed_id;
+use crate::domain::id::check_id;
 
 /// A wire timestamp for microseconds since the Unix epoch.
 pub fn timestamp_from_micros(micros: i64) -> Timestamp {
@@ -26,19 +26,10 @@ pub fn micros_from_timestamp(field: &str, ts: &Timestamp) -> Result<i64, Violati
         .ok_or_else(invalid)
 }
 
-/// Checks that a required id is present and has the shape of the server's ids.
+/// Checks that a required id is present and has the shape of the server's ids
+/// (`domain::id::check_id`: the same rule as in a batch's changes and in filters).
 pub fn require_id<'a>(field: &str, id: &'a str) -> Result<&'a str, Violation> {
-    if id.is_empty() {
-        Err(Violation::missing(field))
-    } else if !is_well_formed_id(id) {
-        Err(Violation::new(
-            field,
-            reasons::INVALID_ID,
-            format!("{id:?} is not a valid id"),
-        ))
-    } else {
-        Ok(id)
-    }
+    check_id(field, id).map(|()| id)
 }
 
 #[cfg(test)]

@@ -15,13 +15,16 @@ use super::convert::{micros_from_timestamp, require_id};
 use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query};
 use super::error::StoreContext;
 use super::ledger_wire::{
-    adjustment_to_wire, change_draft, change_to_wire, count_to_wire, physical_count_to_wire,
-    states_filter, transfer_to_wire, types_filter,
+    adjustment_to_wire, change_draft, change_to_wire, count_states_filter, count_to_wire,
+    physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
 };
 use super::paging::page_limit;
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::ledger::{ChangeType, MAX_CHANGES_PER_BATCH, validate_change};
+use crate::domain::id::check_id;
+use crate::domain::ledger::{
+    ChangeType, MAX_CHANGES_PER_BATCH, check_idempotency_key, validate_change,
+};
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
 use crate::store::ledger::{
@@ -37,7 +40,6 @@ type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + '
 const DEFAULT_PAGE: u64 = 100;
 const MAX_PAGE: u64 = 1000;
 const MAX_FILTER_IDS: usize = 1000;
-const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 /// Rows read per query while streaming history.
 const STREAM_BATCH: u64 = 1000;
 /// Pages buffered per stream before the reader waits for the client: memory stays bounded
@@ -159,15 +161,22 @@ fn encode_batch_response(
     (response.encode_to_vec(), response)
 }
 
-fn check_id_list(field: &str, ids: &[String]) -> Result<(), Violation> {
+/// Checks a filter's list of ids: at most [`MAX_FILTER_IDS`], each of the server's id shape
+/// (`field[i]`, INVALID_ID), as a Get would check it.
+fn check_id_list(field: &str, ids: &[String]) -> Result<(), Violations> {
     if ids.len() > MAX_FILTER_IDS {
         return Err(Violation::new(
             field,
             reasons::ARRAY_LENGTH_TOO_LONG,
             format!("must hold at most {MAX_FILTER_IDS} ids"),
-        ));
+        )
+        .into());
     }
-    Ok(())
+    let mut errors = Violations::default();
+    for (i, id) in ids.iter().enumerate() {
+        errors.check(check_id(&format!("{field}[{i}]"), id));
+    }
+    errors.into_result(())
 }
 
 fn optional_micros(
@@ -188,7 +197,7 @@ fn change_query(
     states: &[i32],
     updated_after: &Option<prost_types::Timestamp>,
     updated_before: &Option<prost_types::Timestamp>,
-) -> Result<ChangeQuery, Violation> {
+) -> Result<ChangeQuery, Violations> {
     check_id_list("catalog_object_ids", catalog_object_ids)?;
     check_id_list("location_ids", location_ids)?;
     Ok(ChangeQuery {
@@ -274,18 +283,7 @@ impl InventoryService for InventoryApi {
     ) -> Result<Response<pb::BatchChangeInventoryResponse>, Status> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let key_chars = req.idempotency_key.chars().count();
-        if key_chars == 0 {
-            return Err(Violation::missing("idempotency_key").into());
-        }
-        if key_chars > MAX_IDEMPOTENCY_KEY_CHARS {
-            return Err(Violation::new(
-                "idempotency_key",
-                reasons::VALUE_TOO_LONG,
-                format!("must be at most {MAX_IDEMPOTENCY_KEY_CHARS} characters"),
-            )
-            .into());
-        }
+        check_idempotency_key(&req.idempotency_key)?;
         if req.changes.is_empty() {
             return Err(Violation::new(
                 "changes",
@@ -349,7 +347,7 @@ impl InventoryService for InventoryApi {
         let requested = CountQuery {
             catalog_object_ids: req.catalog_object_ids.clone(),
             location_ids: req.location_ids.clone(),
-            states: states_filter("states", &req.states)?,
+            states: count_states_filter("states", &req.states)?,
             updated_after: optional_micros("updated_after", &req.updated_after)?,
         };
         let (counts, cursor) = self
@@ -553,7 +551,7 @@ impl InventoryService for InventoryApi {
         let requested = CountQuery {
             catalog_object_ids: req.catalog_object_ids.clone(),
             location_ids: req.location_ids.clone(),
-            states: states_filter("states", &req.states)?,
+            states: count_states_filter("states", &req.states)?,
             updated_after: None,
         };
         let (query, after) = watch_start(

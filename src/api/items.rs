@@ -8,8 +8,9 @@ use super::error::StoreContext;
 use super::paging::page_limit;
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::item::{CountryHsDraft, ItemDraft, validate_item};
+use crate::domain::item::{CountryHsDraft, ItemDraft, MAX_SKU_CHARS, validate_item};
 use crate::domain::mask;
+use crate::domain::text::check_free_text;
 use crate::proto::v1::{self as pb, inventory_item_service_server::InventoryItemService};
 use crate::store::Store;
 use crate::store::items::{ItemListQuery, ItemRecord};
@@ -154,6 +155,9 @@ impl InventoryItemService for InventoryItemApi {
             .as_ref()
             .map(|ts| micros_from_timestamp("updated_after", ts))
             .transpose()?;
+        // A filter is checked as the field it matches: a SKU never holds a control
+        // character nor more than 255 characters, so such a filter is a mistake.
+        check_free_text("sku", &req.sku, MAX_SKU_CHARS)?;
         let requested = ItemFilters {
             sku: (!req.sku.is_empty()).then(|| req.sku.clone()),
             updated_after,

@@ -4,7 +4,7 @@ use super::convert::{micros_from_timestamp, timestamp_from_micros};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::ledger::{
     ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
-    MovementDraft,
+    MovementDraft, check_counted_states,
 };
 use crate::proto::v1 as pb;
 use crate::store::ledger::{CountRecord, RecordedChange};
@@ -62,6 +62,14 @@ pub fn states_filter(field: &str, raw: &[i32]) -> Result<Vec<InventoryState>, Vi
             })
         })
         .collect()
+}
+
+/// The states of a counts filter: specified states that keep a count (IN_STOCK, WASTE);
+/// a state that keeps none (SOLD, …) could only ever match nothing, so it is refused.
+pub fn count_states_filter(field: &str, raw: &[i32]) -> Result<Vec<InventoryState>, Violations> {
+    let states = states_filter(field, raw)?;
+    check_counted_states(field, &states)?;
+    Ok(states)
 }
 
 /// A list of filter types: every entry must be a specified type.
@@ -351,6 +359,58 @@ mod tests {
         assert_eq!(state_from_wire(0), None);
         assert_eq!(state_from_wire(18), None);
         assert_eq!(state_from_wire(-1), None);
+    }
+
+    #[test]
+    fn filters_refuse_unknown_numbers_and_counts_filters_uncounted_states() {
+        let state = |s: pb::InventoryState| s as i32;
+        let in_stock = state(pb::InventoryState::InStock);
+        let sold = state(pb::InventoryState::Sold);
+        let first_refusal = |result: Result<Vec<InventoryState>, Violations>| {
+            result.err().map(|v| (v.0[0].field.clone(), v.0[0].reason))
+        };
+        /// A refusal's field and reason; `None` when accepted.
+        type Refusal = Option<(&'static str, &'static str)>;
+        let table: &[(&[i32], Refusal, Refusal)] = &[
+            // (states, as a history filter, as a counts filter)
+            (&[], None, None),
+            (&[in_stock], None, None),
+            (
+                &[in_stock, sold],
+                None,
+                Some(("states[1]", reasons::INVALID_VALUE)),
+            ),
+            (
+                &[99],
+                Some(("states[0]", reasons::INVALID_ENUM_VALUE)),
+                Some(("states[0]", reasons::INVALID_ENUM_VALUE)),
+            ),
+            (
+                &[in_stock, -1],
+                Some(("states[1]", reasons::INVALID_ENUM_VALUE)),
+                Some(("states[1]", reasons::INVALID_ENUM_VALUE)),
+            ),
+            (
+                &[0],
+                Some(("states[0]", reasons::INVALID_ENUM_VALUE)),
+                Some(("states[0]", reasons::INVALID_ENUM_VALUE)),
+            ),
+        ];
+        let owned = |r: Option<(&str, &'static str)>| r.map(|(f, r)| (f.to_owned(), r));
+        for (raw, history, counts) in table {
+            let as_history = states_filter("states", raw).map_err(Violations::from);
+            assert_eq!(first_refusal(as_history), owned(*history), "{raw:?}");
+            assert_eq!(
+                first_refusal(count_states_filter("states", raw)),
+                owned(*counts),
+                "{raw:?}"
+            );
+        }
+        let types = types_filter("types", &[1, 99]).unwrap_err();
+        assert_eq!(
+            (types.field.as_str(), types.reason),
+            ("types[1]", reasons::INVALID_ENUM_VALUE)
+        );
     }
 
     #[test]

@@ -9,37 +9,73 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use super::error::{Violation, reasons};
+
 /// Number of digits after the decimal point.
 pub const SCALE: u32 = 5;
 /// 10^SCALE: how many units make one whole.
 pub const UNITS_PER_WHOLE: i64 = 100_000;
-/// The longest decimal string accepted (Square's limit).
+/// The longest decimal string accepted (Square's limit); only a value in range padded with
+/// zeros can exceed it.
 pub const MAX_TEXT_LEN: usize = 26;
 
 /// A signed decimal with exactly five fractional digits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Fixed5(i64);
 
-/// Why a decimal string was refused.
+/// Why a decimal string was refused. Grammar comes first, then range, precision and length:
+/// a well-formed value beyond the representable range is [`TooHigh`](Self::TooHigh) or
+/// [`TooLow`](Self::TooLow) however many digits it has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecimalError {
     /// Empty input.
     #[error("must not be empty")]
     Empty,
-    /// Longer than [`MAX_TEXT_LEN`].
-    #[error("must be at most {MAX_TEXT_LEN} characters")]
-    TooLong,
     /// Not of the form `-?digits(.digits)?`.
     #[error(
-        "must be a plain decimal such as \"12\" or \"2.5\" (no sign other than '-', no exponent, no spaces)"
+        "must be a plain decimal such as \"12\" or \"2.5\" (ASCII digits, no sign other than '-', no exponent, no spaces)"
     )]
     Malformed,
+    /// Above the largest representable value.
+    #[error("is too large")]
+    TooHigh,
+    /// Below the smallest representable value.
+    #[error("is too far below zero")]
+    TooLow,
     /// More than five digits after the point.
     #[error("must have at most {SCALE} digits after the decimal point")]
     TooPrecise,
-    /// Does not fit in the representable range.
-    #[error("is too large")]
-    Overflow,
+    /// Longer than [`MAX_TEXT_LEN`] (a value in range padded with zeros).
+    #[error("must be at most {MAX_TEXT_LEN} characters")]
+    TooLong,
+}
+
+impl DecimalError {
+    /// The reason a violation of this kind carries: `VALUE_TOO_HIGH`, `VALUE_TOO_LOW`,
+    /// `VALUE_TOO_LONG`, `MISSING_REQUIRED_PARAMETER` or `INVALID_VALUE`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            DecimalError::Empty => reasons::MISSING_REQUIRED_PARAMETER,
+            DecimalError::TooHigh => reasons::VALUE_TOO_HIGH,
+            DecimalError::TooLow => reasons::VALUE_TOO_LOW,
+            DecimalError::TooLong => reasons::VALUE_TOO_LONG,
+            DecimalError::Malformed | DecimalError::TooPrecise => reasons::INVALID_VALUE,
+        }
+    }
+
+    /// The violation of `field` holding a decimal refused for this reason.
+    pub fn violation(self, field: impl Into<String>) -> Violation {
+        Violation::new(field, self.reason(), self.to_string())
+    }
+
+    /// Out of range on the side of `negative`.
+    fn out_of_range(negative: bool) -> Self {
+        if negative {
+            DecimalError::TooLow
+        } else {
+            DecimalError::TooHigh
+        }
+    }
 }
 
 impl Fixed5 {
@@ -56,25 +92,36 @@ impl Fixed5 {
         self.0
     }
 
-    /// Parses `-?[0-9]+(\.[0-9]{1,5})?` (at most [`MAX_TEXT_LEN`] characters).
+    /// Parses `-?[0-9]+(\.[0-9]{1,5})?` of at most [`MAX_TEXT_LEN`] characters.
+    ///
+    /// Checked in this order, so that each input has one reason: the grammar (`Empty`,
+    /// `Malformed`), the range whatever the length (`TooHigh`, `TooLow`), the precision
+    /// (`TooPrecise`), the length (`TooLong`). `"-0"` is zero.
     ///
     /// The grammar is checked here first because `rust_decimal`'s own parser is more
     /// lenient than the wire format (it takes a leading `+`, `_` separators, `"1."` and
     /// `".5"`); the conversion itself is `rust_decimal`'s, so that the server and the Rust
     /// client read a decimal string the same way.
     pub fn parse(text: &str) -> Result<Self, DecimalError> {
-        check_grammar(text)?;
-        // Cannot fail after the grammar check (at most 26 digits fit in 96 bits), but an
-        // unexpected refusal is reported as out of range rather than a panic.
-        let decimal = Decimal::from_str_exact(text).map_err(|_| DecimalError::Overflow)?;
-        // Checked on the text's own scale: "1.100000" is refused, not normalised.
-        if decimal.scale() > SCALE {
+        let parts = check_grammar(text)?;
+        let significant_whole_digits = parts.whole.trim_start_matches('0').len();
+        if significant_whole_digits > MAX_WHOLE_DIGITS {
+            return Err(DecimalError::out_of_range(parts.negative));
+        }
+        if parts.fraction.len() > SCALE as usize {
             return Err(DecimalError::TooPrecise);
         }
+        if text.len() > MAX_TEXT_LEN {
+            return Err(DecimalError::TooLong);
+        }
+        // At most 26 characters fit in rust_decimal's 96 bits; an unexpected refusal is
+        // reported as out of range rather than a panic.
+        let decimal = Decimal::from_str_exact(text)
+            .map_err(|_| DecimalError::out_of_range(parts.negative))?;
         // The magnitude must fit in i64 units, so i64::MIN ("-92233720368547.75808") is
         // refused too: every parsed value can be negated.
         match Fixed5::try_from(decimal)? {
-            Fixed5(i64::MIN) => Err(DecimalError::Overflow),
+            Fixed5(i64::MIN) => Err(DecimalError::TooLow),
             value => Ok(value),
         }
     }
@@ -105,15 +152,26 @@ impl Fixed5 {
     }
 }
 
-/// Refused when `-?digits(.digits)?` does not match; says why.
-fn check_grammar(text: &str) -> Result<(), DecimalError> {
+/// Most digits before the point of a representable value (i64::MAX units is
+/// 92233720368547.75807).
+const MAX_WHOLE_DIGITS: usize = 14;
+
+/// A decimal string split by [`check_grammar`].
+struct DecimalParts<'a> {
+    negative: bool,
+    whole: &'a str,
+    fraction: &'a str,
+}
+
+/// Splits `-?digits(.digits)?` (any length); refused, saying why, when it does not match.
+fn check_grammar(text: &str) -> Result<DecimalParts<'_>, DecimalError> {
     if text.is_empty() {
         return Err(DecimalError::Empty);
     }
-    if text.len() > MAX_TEXT_LEN {
-        return Err(DecimalError::TooLong);
-    }
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(unsigned) => (true, unsigned),
+        None => (false, text),
+    };
     let (whole, fraction) = match unsigned.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
         None => (unsigned, None),
@@ -122,12 +180,16 @@ fn check_grammar(text: &str) -> Result<(), DecimalError> {
     if !all_digits(whole) || fraction.is_some_and(|f| !all_digits(f)) {
         return Err(DecimalError::Malformed);
     }
-    Ok(())
+    Ok(DecimalParts {
+        negative,
+        whole,
+        fraction: fraction.unwrap_or_default(),
+    })
 }
 
 /// Exact conversion: refused with `TooPrecise` when the value has a non-zero digit beyond
-/// the fifth decimal place (trailing zeros are fine: `1.100000` converts), with `Overflow`
-/// when it does not fit in `i64` units.
+/// the fifth decimal place (trailing zeros are fine: `1.100000` converts), with `TooHigh`
+/// or `TooLow` when it does not fit in `i64` units.
 impl TryFrom<Decimal> for Fixed5 {
     type Error = DecimalError;
 
@@ -142,13 +204,14 @@ impl TryFrom<Decimal> for Fixed5 {
         }
         // Only ever raises the scale here, so nothing is rounded; a value too large to
         // carry five places keeps a smaller scale instead, which means it overflows.
+        let out_of_range = DecimalError::out_of_range(value.is_sign_negative());
         value.rescale(SCALE);
         if value.scale() != SCALE {
-            return Err(DecimalError::Overflow);
+            return Err(out_of_range);
         }
         i64::try_from(value.mantissa())
             .map(Fixed5)
-            .map_err(|_| DecimalError::Overflow)
+            .map_err(|_| out_of_range)
     }
 }
 
@@ -201,11 +264,11 @@ mod tests {
         );
         assert_eq!(
             Fixed5::parse("92233720368547.75808"),
-            Err(DecimalError::Overflow)
+            Err(DecimalError::TooHigh)
         );
         assert_eq!(
             Fixed5::parse("99999999999999999999"),
-            Err(DecimalError::Overflow)
+            Err(DecimalError::TooHigh)
         );
     }
 
@@ -218,7 +281,8 @@ mod tests {
             assert!(Fixed5::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert_eq!(Fixed5::parse("1.123456"), Err(DecimalError::TooPrecise));
-        assert_eq!(Fixed5::parse(&"1".repeat(27)), Err(DecimalError::TooLong));
+        assert_eq!(Fixed5::parse(&"1".repeat(27)), Err(DecimalError::TooHigh));
+        assert_eq!(Fixed5::parse(&"0".repeat(27)), Err(DecimalError::TooLong));
         assert_eq!(Fixed5::parse(""), Err(DecimalError::Empty));
     }
 
@@ -282,20 +346,32 @@ mod tests {
             ("1.100000", Err(TooPrecise)),
             ("0.000000", Err(TooPrecise)),
             ("-0.000001", Err(TooPrecise)),
-            ("9999999999999999999.123456", Err(TooPrecise)),
-            // Length: 26 characters at most, whatever they are.
+            ("99999.123456", Err(TooPrecise)),
+            // Length: 26 characters at most, for a value in range padded with zeros.
             ("00000000000000000000000001", Ok("1")),
             ("000000000000000000000000001", Err(TooLong)),
             ("-0000000000000000000000001", Ok("-1")),
             ("-00000000000000000000000001", Err(TooLong)),
-            ("+00000000000000000000000001", Err(TooLong)),
-            // Range: i64 units of 10⁻⁵.
+            ("1.00000000000000000000000000", Err(TooPrecise)),
+            // Grammar comes before length: a '+' is malformed however long the text.
+            ("+00000000000000000000000001", Err(Malformed)),
+            // Range: i64 units of 10⁻⁵, whatever the length; range before precision.
             ("92233720368547.75807", Ok("92233720368547.75807")),
-            ("92233720368547.75808", Err(Overflow)),
-            ("-92233720368547.75808", Err(Overflow)),
-            ("92233720368548", Err(Overflow)),
-            ("99999999999999999999999999", Err(Overflow)),
-            ("-9999999999999999999999999", Err(Overflow)),
+            ("-92233720368547.75807", Ok("-92233720368547.75807")),
+            ("92233720368547.75808", Err(TooHigh)),
+            ("-92233720368547.75808", Err(TooLow)),
+            ("92233720368548", Err(TooHigh)),
+            ("000000000092233720368548", Err(TooHigh)),
+            ("99999999999999999999999999", Err(TooHigh)),
+            ("-9999999999999999999999999", Err(TooLow)),
+            ("999999999999999999999999999", Err(TooHigh)),
+            ("-999999999999999999999999999", Err(TooLow)),
+            (
+                "111111111111111111111111111111111111111111111111",
+                Err(TooHigh),
+            ),
+            ("9999999999999999999.123456", Err(TooHigh)),
+            ("-9999999999999999999.123456", Err(TooLow)),
         ];
         for (text, expected) in table {
             let got = Fixed5::parse(text).map(|v| v.to_string());
@@ -304,6 +380,27 @@ mod tests {
                 *expected,
                 "parsing {text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn each_error_has_its_reason() {
+        use DecimalError::*;
+        let table = [
+            (Empty, reasons::MISSING_REQUIRED_PARAMETER),
+            (Malformed, reasons::INVALID_VALUE),
+            (TooPrecise, reasons::INVALID_VALUE),
+            (TooHigh, reasons::VALUE_TOO_HIGH),
+            (TooLow, reasons::VALUE_TOO_LOW),
+            (TooLong, reasons::VALUE_TOO_LONG),
+        ];
+        for (error, reason) in table {
+            let violation = error.violation("cost");
+            assert_eq!(
+                (violation.field.as_str(), violation.reason),
+                ("cost", reason)
+            );
+            assert_eq!(violation.description, error.to_string());
         }
     }
 
@@ -334,10 +431,10 @@ mod tests {
         );
         assert_eq!(
             Fixed5::try_from(d("92233720368547.75808")),
-            Err(DecimalError::Overflow)
+            Err(DecimalError::TooHigh)
         );
-        assert_eq!(Fixed5::try_from(Decimal::MAX), Err(DecimalError::Overflow));
-        assert_eq!(Fixed5::try_from(Decimal::MIN), Err(DecimalError::Overflow));
+        assert_eq!(Fixed5::try_from(Decimal::MAX), Err(DecimalError::TooHigh));
+        assert_eq!(Fixed5::try_from(Decimal::MIN), Err(DecimalError::TooLow));
         for units in [0, 1, -1, 42, 150_000, i64::MAX, -i64::MAX, i64::MIN] {
             let value = Fixed5::from_units(units);
             assert_eq!(Fixed5::try_from(value.to_decimal()), Ok(value));
@@ -345,7 +442,7 @@ mod tests {
             if units == i64::MIN {
                 assert_eq!(
                     parsed,
-                    Err(DecimalError::Overflow),
+                    Err(DecimalError::TooLow),
                     "its magnitude is too large"
                 );
             } else {

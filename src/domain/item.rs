@@ -7,9 +7,10 @@
 //! row, so tightening a rule later leaves existing items readable (an update must then
 //! satisfy the rules of its day).
 
-use super::decimal::Fixed5;
+use super::decimal::{DecimalError, Fixed5};
 use super::error::{Violation, Violations, reasons};
 use super::mask::MaskField;
+use super::text::{check_free_text, quote};
 
 /// Longest SKU accepted, in characters.
 pub const MAX_SKU_CHARS: usize = 255;
@@ -213,25 +214,13 @@ fn opt_text(text: Option<&str>) -> String {
 }
 
 impl Sku {
-    /// Trims surrounding white space and checks the length.
+    /// Trims surrounding white space, then checks free text of 1 to 255 characters.
     pub fn parse(raw: &str) -> Result<Sku, Violation> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(Violation::missing("sku"));
         }
-        if trimmed.chars().count() > MAX_SKU_CHARS {
-            return Err(Violation::new(
-                "sku",
-                reasons::VALUE_TOO_LONG,
-                format!("must be at most {MAX_SKU_CHARS} characters"),
-            ));
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(Violation::invalid(
-                "sku",
-                "must not contain control characters",
-            ));
-        }
+        check_free_text("sku", trimmed, MAX_SKU_CHARS)?;
         Ok(Sku(trimmed.to_owned()))
     }
 
@@ -260,7 +249,10 @@ impl CountryCode {
         Err(Violation::new(
             field,
             reasons::INVALID_COUNTRY,
-            format!("{raw:?} is not an ISO 3166-1 alpha-2 country code{hint}"),
+            format!(
+                "{} is not an ISO 3166-1 alpha-2 country code{hint}",
+                quote(raw)
+            ),
         ))
     }
 
@@ -285,8 +277,9 @@ impl HsCode {
             Err(Violation::invalid(
                 field,
                 format!(
-                    "{raw:?} is not a Harmonized System code \
-                     ({MIN_HS_CODE_DIGITS} to {MAX_HS_CODE_DIGITS} digits)"
+                    "{} is not a Harmonized System code \
+                     ({MIN_HS_CODE_DIGITS} to {MAX_HS_CODE_DIGITS} digits)",
+                    quote(raw)
                 ),
             ))
         }
@@ -351,15 +344,15 @@ fn non_empty(text: &str) -> Option<&str> {
 }
 
 fn parse_cost(raw: &str) -> Result<Fixed5, Violation> {
-    let cost = Fixed5::parse(raw).map_err(|e| Violation::invalid("cost", e.to_string()))?;
-    if cost.is_negative() {
-        return Err(Violation::new(
+    match Fixed5::parse(raw) {
+        Ok(cost) if !cost.is_negative() => Ok(cost),
+        Ok(_) | Err(DecimalError::TooLow) => Err(Violation::new(
             "cost",
             reasons::VALUE_TOO_LOW,
             "must be at least 0",
-        ));
+        )),
+        Err(error) => Err(error.violation("cost")),
     }
-    Ok(cost)
 }
 
 fn parse_province(country: &CountryCode, raw: &str) -> Result<String, Violation> {
@@ -371,7 +364,8 @@ fn parse_province(country: &CountryCode, raw: &str) -> Result<String, Violation>
             "province_code_of_origin",
             reasons::INVALID_COUNTRY,
             format!(
-                "{full:?} is not an ISO 3166-2 subdivision of {}",
+                "{} is not an ISO 3166-2 subdivision of {}",
+                quote(&full),
                 country.as_str()
             ),
         ))
@@ -499,6 +493,66 @@ mod tests {
                 fields_of(validate_item(&ItemDraft { cost, ..draft() })),
                 ["cost"]
             );
+        }
+    }
+
+    #[test]
+    fn cost_reasons_table() {
+        use reasons::*;
+        let table: &[(&str, Option<&str>)] = &[
+            ("0", None),
+            ("-0", None),
+            ("92233720368547.75807", None),
+            ("92233720368547.75808", Some(VALUE_TOO_HIGH)),
+            ("999999999999999999999999999", Some(VALUE_TOO_HIGH)),
+            ("-1", Some(VALUE_TOO_LOW)),
+            ("-999999999999999999999999999", Some(VALUE_TOO_LOW)),
+            ("1e3", Some(INVALID_VALUE)),
+            ("NaN", Some(INVALID_VALUE)),
+            ("1.123456", Some(INVALID_VALUE)),
+            ("000000000000000000000000001", Some(VALUE_TOO_LONG)),
+        ];
+        for (cost, expected) in table {
+            let refused = validate_item(&ItemDraft {
+                cost: (*cost).into(),
+                ..draft()
+            })
+            .err()
+            .map(|errors| (errors.0[0].field.clone(), errors.0[0].reason));
+            assert_eq!(
+                refused,
+                expected.map(|r| ("cost".to_owned(), r)),
+                "{cost:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn skus_are_free_text() {
+        for bad in ["a\nb", "a\rb", "\u{1b}[0m", "a\u{7f}"] {
+            let refused = validate_item(&ItemDraft {
+                sku: bad.into(),
+                ..draft()
+            })
+            .unwrap_err();
+            assert_eq!(
+                (refused.0[0].field.as_str(), refused.0[0].reason),
+                ("sku", reasons::INVALID_VALUE),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn echoed_codes_are_quoted_briefly() {
+        let huge = "x".repeat(1 << 20);
+        let d = ItemDraft {
+            country_code_of_origin: huge.clone(),
+            harmonized_system_code: huge,
+            ..draft()
+        };
+        for violation in validate_item(&d).unwrap_err().0 {
+            assert!(violation.description.len() < 200, "{}", violation.field);
         }
     }
 

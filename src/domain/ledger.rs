@@ -7,8 +7,10 @@
 //! every delta after it, zero if no set exists. Counts are kept for IN_STOCK and WASTE only.
 
 use super::currency::is_iso4217_currency;
-use super::decimal::Fixed5;
+use super::decimal::{DecimalError, Fixed5};
 use super::error::{Violation, Violations, reasons};
+use super::id::check_id;
+use super::text::{check_free_text, quote};
 
 /// Largest quantity of a single change: 10^9.
 pub const MAX_CHANGE_QUANTITY: Fixed5 = Fixed5::from_units(1_000_000_000 * 100_000);
@@ -22,6 +24,8 @@ pub const MAX_CLOCK_SKEW_MICROS: i64 = 5 * 60 * 1_000_000;
 pub const MAX_CHANGES_PER_BATCH: usize = 100;
 /// Longest free-text id (reference_id, employee_id, …), in characters.
 pub const MAX_REFERENCE_CHARS: usize = 255;
+/// Longest idempotency key, in characters.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 128;
 /// Reason of an occurred_at outside the accepted window.
 pub const INVALID_TIME: &str = "INVALID_TIME";
 /// Reason of a state that may not be used where it was.
@@ -364,9 +368,10 @@ pub fn validate_change(
     let path = |field: &str| format!("changes[{index}].{member}.{field}");
     let mut errors = Violations::default();
 
-    if draft.catalog_object_id.is_empty() {
-        errors.push(Violation::missing(path("catalog_object_id")));
-    }
+    errors.check(check_id(
+        &path("catalog_object_id"),
+        &draft.catalog_object_id,
+    ));
     let movement = validate_movement(&draft.movement, &path, &mut errors);
     let quantity = errors.check(validate_quantity(draft, &path));
     let occurred_at = errors.check(validate_occurred_at(draft.occurred_at, now, &path));
@@ -386,6 +391,42 @@ pub fn validate_change(
         }
         _ => Err(errors),
     }
+}
+
+/// Checks a batch's idempotency key: required, free text of at most
+/// [`MAX_IDEMPOTENCY_KEY_CHARS`] characters.
+pub fn check_idempotency_key(key: &str) -> Result<(), Violation> {
+    const FIELD: &str = "idempotency_key";
+    if key.is_empty() {
+        return Err(Violation::missing(FIELD));
+    }
+    check_free_text(FIELD, key, MAX_IDEMPOTENCY_KEY_CHARS)
+}
+
+/// Checks the states of a counts filter (`field[i]`): only states that keep a count can
+/// be asked for, since the others have no count to return.
+pub fn check_counted_states(field: &str, states: &[InventoryState]) -> Result<(), Violations> {
+    let counted: Vec<&str> = InventoryState::ALL
+        .iter()
+        .filter(|s| s.keeps_count())
+        .map(|s| s.as_str())
+        .collect();
+    let violations = states
+        .iter()
+        .enumerate()
+        .filter(|(_, state)| !state.keeps_count())
+        .map(|(i, state)| {
+            Violation::invalid(
+                format!("{field}[{i}]"),
+                format!(
+                    "{} keeps no count; counts are kept for {} only",
+                    state.as_str(),
+                    counted.join(" and ")
+                ),
+            )
+        })
+        .collect();
+    Violations(violations).into_result(())
 }
 
 fn state_violation(field: String, description: &str) -> Violation {
@@ -418,12 +459,7 @@ fn require_state(
 }
 
 fn require_location(id: &str, field: String, errors: &mut Violations) -> Option<String> {
-    if id.is_empty() {
-        errors.push(Violation::missing(field));
-        None
-    } else {
-        Some(id.to_owned())
-    }
+    errors.check(check_id(&field, id)).map(|()| id.to_owned())
 }
 
 fn validate_movement(
@@ -508,32 +544,35 @@ fn validate_quantity(
     path: &dyn Fn(&str) -> String,
 ) -> Result<Fixed5, Violation> {
     let field = path("quantity");
-    if draft.quantity.is_empty() {
-        return Err(Violation::missing(field));
-    }
-    let quantity =
-        Fixed5::parse(&draft.quantity).map_err(|e| Violation::invalid(&field, e.to_string()))?;
     let counting = matches!(draft.movement, MovementDraft::PhysicalCount { .. });
-    if counting && quantity.is_negative() {
-        return Err(Violation::new(
-            field,
-            reasons::VALUE_TOO_LOW,
-            "must be at least 0",
-        ));
-    }
-    if !counting && !quantity.is_positive() {
-        return Err(Violation::new(
-            field,
-            reasons::VALUE_TOO_LOW,
-            "must be greater than 0",
-        ));
-    }
-    if quantity > MAX_CHANGE_QUANTITY {
-        return Err(Violation::new(
-            field,
+    let too_low = || {
+        let bound = if counting {
+            "must be at least 0"
+        } else {
+            "must be greater than 0"
+        };
+        Violation::new(&field, reasons::VALUE_TOO_LOW, bound)
+    };
+    let too_high = || {
+        Violation::new(
+            &field,
             reasons::VALUE_TOO_HIGH,
             format!("must be at most {MAX_CHANGE_QUANTITY}"),
-        ));
+        )
+    };
+    // A value beyond what a decimal can hold is beyond the quantity's bounds too: the
+    // same reason as a slightly smaller one, however many digits it has.
+    let quantity = match Fixed5::parse(&draft.quantity) {
+        Ok(quantity) => quantity,
+        Err(DecimalError::TooHigh) => return Err(too_high()),
+        Err(DecimalError::TooLow) => return Err(too_low()),
+        Err(error) => return Err(error.violation(&field)),
+    };
+    if (counting && quantity.is_negative()) || (!counting && !quantity.is_positive()) {
+        return Err(too_low());
+    }
+    if quantity > MAX_CHANGE_QUANTITY {
+        return Err(too_high());
     }
     Ok(quantity)
 }
@@ -587,7 +626,7 @@ fn validate_total_price(
     }
     let amount = match Fixed5::parse(amount) {
         Ok(a) if !a.is_negative() => a,
-        Ok(_) => {
+        Ok(_) | Err(DecimalError::TooLow) => {
             errors.push(Violation::new(
                 format!("{field}.amount"),
                 reasons::VALUE_TOO_LOW,
@@ -596,7 +635,7 @@ fn validate_total_price(
             return None;
         }
         Err(e) => {
-            errors.push(Violation::invalid(format!("{field}.amount"), e.to_string()));
+            errors.push(e.violation(format!("{field}.amount")));
             return None;
         }
     };
@@ -631,13 +670,7 @@ fn validate_references(
         ("team_member_id", &references.team_member_id),
     ];
     for (name, value) in common.iter().chain(adjustment_only.iter()) {
-        if value.chars().count() > MAX_REFERENCE_CHARS {
-            errors.push(Violation::new(
-                path(name),
-                reasons::VALUE_TOO_LONG,
-                format!("must be at most {MAX_REFERENCE_CHARS} characters"),
-            ));
-        }
+        errors.check(check_free_text(&path(name), value, MAX_REFERENCE_CHARS));
     }
     if member != ChangeType::Adjustment.member() {
         for (name, value) in adjustment_only {
@@ -696,7 +729,7 @@ pub fn check_references(changes: &[NewChange], facts: &ReferenceFacts) -> Violat
             None => errors.push(Violation::new(
                 path("catalog_object_id"),
                 NOT_FOUND,
-                format!("no inventory item {:?}", change.catalog_object_id),
+                format!("no inventory item {}", quote(&change.catalog_object_id)),
             )),
             Some(false) => errors.push(Violation::new(
                 path("catalog_object_id"),
@@ -710,7 +743,7 @@ pub fn check_references(changes: &[NewChange], facts: &ReferenceFacts) -> Violat
                 None => errors.push(Violation::new(
                     path(field),
                     NOT_FOUND,
-                    format!("no location {location:?}"),
+                    format!("no location {}", quote(location)),
                 )),
                 Some(false) => errors.push(Violation::new(
                     path(field),
@@ -850,6 +883,9 @@ mod tests {
 
     const NOW: i64 = 1_800_000_000_000_000;
     const MINUTE: i64 = 60_000_000;
+    const ITEM: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
+    const SHOP: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d631";
+    const OTHER_SHOP: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d632";
 
     fn q(text: &str) -> Fixed5 {
         Fixed5::parse(text).unwrap()
@@ -860,9 +896,9 @@ mod tests {
             movement: MovementDraft::Adjustment {
                 from_state: Some(from),
                 to_state: Some(to),
-                location_id: "L".into(),
+                location_id: SHOP.into(),
             },
-            catalog_object_id: "I".into(),
+            catalog_object_id: ITEM.into(),
             quantity: quantity.into(),
             occurred_at: Option::None,
             total_price: Option::None,
@@ -910,7 +946,7 @@ mod tests {
             movement: MovementDraft::Adjustment {
                 from_state: Option::None,
                 to_state: Some(InStock),
-                location_id: "L".into(),
+                location_id: SHOP.into(),
             },
             ..adjustment(None, InStock, "1")
         };
@@ -925,7 +961,7 @@ mod tests {
         let count = |state| ChangeDraft {
             movement: MovementDraft::PhysicalCount {
                 state: Some(state),
-                location_id: "L".into(),
+                location_id: SHOP.into(),
             },
             ..adjustment(None, InStock, "0")
         };
@@ -943,9 +979,9 @@ mod tests {
             },
             ..adjustment(None, InStock, "1")
         };
-        assert!(validate_change(0, &transfer("A", "B"), NOW).is_ok());
+        assert!(validate_change(0, &transfer(SHOP, OTHER_SHOP), NOW).is_ok());
         assert_eq!(
-            fields(validate_change(0, &transfer("A", "A"), NOW)),
+            fields(validate_change(0, &transfer(SHOP, SHOP), NOW)),
             ["changes[0].transfer.to_location_id"]
         );
     }
@@ -960,11 +996,219 @@ mod tests {
         let zero_count = ChangeDraft {
             movement: MovementDraft::PhysicalCount {
                 state: Some(InStock),
-                location_id: "L".into(),
+                location_id: SHOP.into(),
             },
             ..adjustment(None, InStock, "0")
         };
         assert!(validate_change(0, &zero_count, NOW).is_ok());
+    }
+
+    /// One quantity per row, for an adjustment and for a physical count: the reason of its
+    /// refusal, or `None` when accepted.
+    #[test]
+    fn quantity_reasons_table() {
+        use reasons::*;
+        let digits_27 = "9".repeat(27);
+        let minus_digits_27 = format!("-{digits_27}");
+        let table: &[(&str, Option<&str>, Option<&str>)] = &[
+            // (quantity, adjustment, physical count)
+            ("1", Option::None, Option::None),
+            ("0", Some(VALUE_TOO_LOW), Option::None),
+            ("-0", Some(VALUE_TOO_LOW), Option::None),
+            ("-0.00001", Some(VALUE_TOO_LOW), Some(VALUE_TOO_LOW)),
+            ("1000000000", Option::None, Option::None),
+            (
+                "1000000000.00001",
+                Some(VALUE_TOO_HIGH),
+                Some(VALUE_TOO_HIGH),
+            ),
+            (
+                "92233720368547.75807",
+                Some(VALUE_TOO_HIGH),
+                Some(VALUE_TOO_HIGH),
+            ),
+            (
+                "92233720368547.75808",
+                Some(VALUE_TOO_HIGH),
+                Some(VALUE_TOO_HIGH),
+            ),
+            (&digits_27, Some(VALUE_TOO_HIGH), Some(VALUE_TOO_HIGH)),
+            (&minus_digits_27, Some(VALUE_TOO_LOW), Some(VALUE_TOO_LOW)),
+            (
+                "-92233720368547.75808",
+                Some(VALUE_TOO_LOW),
+                Some(VALUE_TOO_LOW),
+            ),
+            (
+                "",
+                Some(MISSING_REQUIRED_PARAMETER),
+                Some(MISSING_REQUIRED_PARAMETER),
+            ),
+            ("1e3", Some(INVALID_VALUE), Some(INVALID_VALUE)),
+            ("NaN", Some(INVALID_VALUE), Some(INVALID_VALUE)),
+            ("５", Some(INVALID_VALUE), Some(INVALID_VALUE)),
+            (" 1", Some(INVALID_VALUE), Some(INVALID_VALUE)),
+            ("1.", Some(INVALID_VALUE), Some(INVALID_VALUE)),
+            (".5", Some(INVALID_VALUE), Some(INVALID_VALUE)),
+            ("+1", Some(INVALID_VALUE), Some(INVALID_VALUE)),
+            ("1.000001", Some(INVALID_VALUE), Some(INVALID_VALUE)),
+            (
+                "0000000000000000000000000001",
+                Some(VALUE_TOO_LONG),
+                Some(VALUE_TOO_LONG),
+            ),
+        ];
+        let counted = |quantity: &str| ChangeDraft {
+            movement: MovementDraft::PhysicalCount {
+                state: Some(InStock),
+                location_id: SHOP.into(),
+            },
+            ..adjustment(None, InStock, quantity)
+        };
+        let reason = |draft: &ChangeDraft| {
+            validate_change(0, draft, NOW)
+                .err()
+                .map(|errors| (errors.0[0].field.clone(), errors.0[0].reason))
+        };
+        for (quantity, adjusted, recounted) in table {
+            let field = |member: &str| format!("changes[0].{member}.quantity");
+            assert_eq!(
+                reason(&adjustment(None, InStock, quantity)),
+                adjusted.map(|r| (field("adjustment"), r)),
+                "adjustment of {quantity:?}"
+            );
+            assert_eq!(
+                reason(&counted(quantity)),
+                recounted.map(|r| (field("physical_count"), r)),
+                "physical count of {quantity:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_are_required_and_well_formed() {
+        let table: &[(&str, &str, &str)] = &[
+            ("", SHOP, reasons::MISSING_REQUIRED_PARAMETER),
+            ("nope", SHOP, reasons::INVALID_ID),
+            (ITEM, "", reasons::MISSING_REQUIRED_PARAMETER),
+            (ITEM, "shop-1", reasons::INVALID_ID),
+        ];
+        for (item, location, reason) in table {
+            let draft = ChangeDraft {
+                movement: MovementDraft::Adjustment {
+                    from_state: Some(None),
+                    to_state: Some(InStock),
+                    location_id: (*location).into(),
+                },
+                catalog_object_id: (*item).into(),
+                ..adjustment(None, InStock, "1")
+            };
+            let errors = validate_change(0, &draft, NOW).unwrap_err();
+            let field = if item.len() == ITEM.len() {
+                "changes[0].adjustment.location_id"
+            } else {
+                "changes[0].adjustment.catalog_object_id"
+            };
+            assert_eq!(
+                (errors.0[0].field.as_str(), errors.0[0].reason),
+                (field, *reason),
+                "{item:?} at {location:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn references_are_free_text() {
+        let with = |references: ChangeReferences| ChangeDraft {
+            references,
+            ..adjustment(InStock, Sold, "1")
+        };
+        let table: Vec<(ChangeReferences, &str, &str)> = vec![
+            (
+                ChangeReferences {
+                    reference_id: "PO\n7".into(),
+                    ..ChangeReferences::default()
+                },
+                "changes[0].adjustment.reference_id",
+                reasons::INVALID_VALUE,
+            ),
+            (
+                ChangeReferences {
+                    transaction_id: "\0".into(),
+                    ..ChangeReferences::default()
+                },
+                "changes[0].adjustment.transaction_id",
+                reasons::INVALID_VALUE,
+            ),
+            (
+                ChangeReferences {
+                    employee_id: "\u{1b}[2J".into(),
+                    ..ChangeReferences::default()
+                },
+                "changes[0].adjustment.employee_id",
+                reasons::INVALID_VALUE,
+            ),
+            (
+                ChangeReferences {
+                    goods_receipt_id: "x".repeat(MAX_REFERENCE_CHARS + 1),
+                    ..ChangeReferences::default()
+                },
+                "changes[0].adjustment.goods_receipt_id",
+                reasons::VALUE_TOO_LONG,
+            ),
+        ];
+        for (references, field, reason) in table {
+            let errors = validate_change(0, &with(references), NOW).unwrap_err();
+            assert_eq!(
+                errors
+                    .0
+                    .iter()
+                    .map(|v| (v.field.as_str(), v.reason))
+                    .collect::<Vec<_>>(),
+                [(field, reason)]
+            );
+        }
+        let fine = ChangeReferences {
+            reference_id: "PO-7 «été»".into(),
+            ..ChangeReferences::default()
+        };
+        assert!(validate_change(0, &with(fine), NOW).is_ok());
+    }
+
+    #[test]
+    fn idempotency_keys_are_free_text() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("k-1", Option::None),
+            (&"k".repeat(MAX_IDEMPOTENCY_KEY_CHARS), Option::None),
+            ("", Some(reasons::MISSING_REQUIRED_PARAMETER)),
+            (
+                &"k".repeat(MAX_IDEMPOTENCY_KEY_CHARS + 1),
+                Some(reasons::VALUE_TOO_LONG),
+            ),
+            ("k\r\n", Some(reasons::INVALID_VALUE)),
+            ("\0", Some(reasons::INVALID_VALUE)),
+        ];
+        for (key, expected) in table {
+            assert_eq!(
+                check_idempotency_key(key).err().map(|v| v.reason),
+                *expected,
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_counted_states_filter_counts() {
+        assert_eq!(check_counted_states("states", &[InStock, Waste]), Ok(()));
+        assert_eq!(check_counted_states("states", &[]), Ok(()));
+        let refused = check_counted_states("states", &[InStock, Sold, Waste, None]).unwrap_err();
+        let fields: Vec<&str> = refused.0.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["states[1]", "states[3]"]);
+        assert_eq!(refused.0[0].reason, reasons::INVALID_VALUE);
+        assert_eq!(
+            refused.0[0].description,
+            "SOLD keeps no count; counts are kept for IN_STOCK and WASTE only"
+        );
     }
 
     #[test]
@@ -1027,8 +1271,8 @@ mod tests {
             effects(&change),
             vec![(
                 CountKey {
-                    catalog_object_id: "I".into(),
-                    location_id: "L".into(),
+                    catalog_object_id: ITEM.into(),
+                    location_id: SHOP.into(),
                     state: InStock
                 },
                 Effect::Delta(q("2"))

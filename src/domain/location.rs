@@ -8,6 +8,7 @@
 
 use super::error::{Violation, Violations, reasons};
 use super::mask::MaskField;
+use super::text::check_free_text;
 
 /// Longest location name accepted, in characters.
 pub const MAX_NAME_CHARS: usize = 255;
@@ -144,25 +145,14 @@ fn validate(
     let name = draft.name.trim();
     if name.is_empty() {
         errors.push(Violation::missing("name"));
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(Violation::new(
-            "name",
-            reasons::VALUE_TOO_LONG,
-            format!("must be at most {MAX_NAME_CHARS} characters"),
-        ));
-    } else if name.chars().any(char::is_control) {
-        errors.push(Violation::invalid(
-            "name",
-            "must not contain control characters",
-        ));
+    } else {
+        errors.check(check_free_text("name", name, MAX_NAME_CHARS));
     }
-    if draft.description.chars().count() > MAX_DESCRIPTION_CHARS {
-        errors.push(Violation::new(
-            "description",
-            reasons::VALUE_TOO_LONG,
-            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
-        ));
-    }
+    errors.check(check_free_text(
+        "description",
+        &draft.description,
+        MAX_DESCRIPTION_CHARS,
+    ));
     let status = draft.status.or(default_status);
     if status.is_none() {
         errors.push(Violation::new(
@@ -220,6 +210,43 @@ mod tests {
             let errors = validate_new_location(&draft).unwrap_err();
             assert_eq!(errors.0[0].field, field);
         }
+    }
+
+    #[test]
+    fn names_and_descriptions_are_free_text() {
+        let table: &[(&str, &str, &str, &str)] = &[
+            // (name, description, field, reason)
+            ("Shop\0", "", "name", reasons::INVALID_VALUE),
+            ("Sh\nop", "", "name", reasons::INVALID_VALUE),
+            (
+                "Shop",
+                "line 1\nline 2",
+                "description",
+                reasons::INVALID_VALUE,
+            ),
+            ("Shop", "\r", "description", reasons::INVALID_VALUE),
+            ("Shop", "\u{1b}[1m", "description", reasons::INVALID_VALUE),
+            ("Shop", "\0", "description", reasons::INVALID_VALUE),
+        ];
+        for (name, description, field, reason) in table {
+            let draft = LocationDraft {
+                name: (*name).into(),
+                description: (*description).into(),
+                status: None,
+            };
+            let errors = validate_new_location(&draft).unwrap_err();
+            assert_eq!(
+                (errors.0[0].field.as_str(), errors.0[0].reason),
+                (*field, *reason),
+                "{name:?} / {description:?}"
+            );
+        }
+        let fine = LocationDraft {
+            name: "Café «Nord»".into(),
+            description: "Open 9–17, closed on Sundays".into(),
+            status: None,
+        };
+        assert!(validate_new_location(&fine).is_ok());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Field-mask resolution for partial updates (AIP-134): which fields an update touches.
 
 use super::error::{Violation, reasons};
+use super::text::quote;
 
 /// A resource field that an update may name in its mask.
 pub trait MaskField: Copy + Eq + Sized + 'static {
@@ -41,7 +42,8 @@ pub fn resolve<F: MaskField>(
                         format!("update_mask.paths[{i}]"),
                         reasons::INVALID_FIELD_MASK,
                         format!(
-                            "unknown or read-only field {path:?}; updatable fields: {}",
+                            "unknown or read-only field {}; updatable fields: {}",
+                            quote(path),
                             known.join(", ")
                         ),
                     )
@@ -50,7 +52,7 @@ pub fn resolve<F: MaskField>(
                 return Err(Violation::new(
                     format!("update_mask.paths[{i}]"),
                     reasons::INVALID_FIELD_MASK,
-                    format!("field {path:?} is named twice"),
+                    format!("field {} is named twice", quote(path)),
                 ));
             }
             fields.push(field);

@@ -3,6 +3,7 @@
 pub mod currency;
 pub mod decimal;
 pub mod error;
+pub mod id;
 pub mod item;
 pub mod ledger;
 pub mod location;
@@ -10,3 +11,4 @@ pub mod mask;
 pub mod plan;
 pub mod scope;
 pub mod tenant;
+pub mod text;
