@@ -240,7 +240,11 @@ async fn merchants_never_see_each_other(mut a: TestServer) {
 
     // B finds none of A's items, whether asked by id, in a list or through A's cursor.
     let id = pb::GetInventoryItemRequest { id: i.clone() };
-    assert_rejected(b.items.get_inventory_item(id).await, Code::NotFound, &[]);
+    assert_rejected(
+        b.items.get_inventory_item(id).await,
+        Code::NotFound,
+        &["id"],
+    );
     let ids_of_a = pb::BatchGetInventoryItemsRequest {
         ids: vec![i.clone()],
     };
@@ -260,11 +264,11 @@ async fn merchants_never_see_each_other(mut a: TestServer) {
         update_mask: None,
     };
     let updated = b.items.update_inventory_item(cost).await;
-    assert_rejected(updated, Code::NotFound, &[]);
+    assert_rejected(updated, Code::NotFound, &["inventory_item.id"]);
 
     // Nor A's locations.
     let id = pb::GetLocationRequest { id: l.clone() };
-    assert_rejected(b.locations.get_location(id).await, Code::NotFound, &[]);
+    assert_rejected(b.locations.get_location(id).await, Code::NotFound, &["id"]);
     let every_location = list_all(&mut b, pb::ListLocationsRequest::default()).await;
     assert!(every_location.is_empty());
     let rename = pb::UpdateLocationRequest {
@@ -276,7 +280,7 @@ async fn merchants_never_see_each_other(mut a: TestServer) {
         update_mask: mask(&["name"]),
     };
     let renamed = b.locations.update_location(rename).await;
-    assert_rejected(renamed, Code::NotFound, &[]);
+    assert_rejected(renamed, Code::NotFound, &["location.id"]);
 
     // Nor A's counts and history, and B cannot write to A's item and location.
     let receipt = adjust(&i, &l, S::None, S::InStock, "1");
@@ -299,17 +303,17 @@ async fn merchants_never_see_each_other(mut a: TestServer) {
         adjustment_id: ids[0].clone(),
     };
     let adjustment = inventory.retrieve_inventory_adjustment(adjustment).await;
-    assert_rejected(adjustment, Code::NotFound, &[]);
+    assert_rejected(adjustment, Code::NotFound, &["adjustment_id"]);
     let physical_count = pb::RetrieveInventoryPhysicalCountRequest {
         physical_count_id: ids[1].clone(),
     };
     let physical_count = inventory.retrieve_inventory_physical_count(physical_count);
-    assert_rejected(physical_count.await, Code::NotFound, &[]);
+    assert_rejected(physical_count.await, Code::NotFound, &["physical_count_id"]);
     let transfer = pb::RetrieveInventoryTransferRequest {
         transfer_id: ids[2].clone(),
     };
     let transfer = inventory.retrieve_inventory_transfer(transfer).await;
-    assert_rejected(transfer, Code::NotFound, &[]);
+    assert_rejected(transfer, Code::NotFound, &["transfer_id"]);
     let streamed = pb::StreamInventoryChangesRequest::default();
     let streamed = inventory.stream_inventory_changes(streamed).await.unwrap();
     let streamed: Vec<_> = streamed.into_inner().collect().await;

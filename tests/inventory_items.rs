@@ -446,7 +446,7 @@ async fn updates_follow_the_field_mask(mut server: TestServer) {
         ..item("VALID")
     };
     let unknown = update(&mut server, unknown, mask(&["sku"])).await;
-    assert_rejected(unknown, Code::NotFound, &[]);
+    assert_rejected(unknown, Code::NotFound, &["inventory_item.id"]);
     assert_eq!(
         get(&mut server, &created.id).await.unwrap(),
         implied,

@@ -348,9 +348,9 @@ async fn changes_are_retrievable_by_id_and_type(mut server: TestServer) {
         assert_eq!(Some(&found), change.change.as_ref(), "as recorded");
         assert_ids_checked(id_field, async |id| retrieve(&mut server, kind, id).await).await;
         // Each RPC finds only changes of its own kind.
-        for (other, _) in kinds.iter().filter(|(other, _)| *other != kind) {
+        for (other, other_field) in kinds.iter().filter(|(other, _)| *other != kind) {
             let wrong_type = retrieve(&mut server, *other, &id).await;
-            assert_rejected(wrong_type, Code::NotFound, &[]);
+            assert_rejected(wrong_type, Code::NotFound, &[other_field]);
         }
     }
     let Some(Change::Adjustment(adjustment)) = &recorded[0].change else {

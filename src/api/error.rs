@@ -1,5 +1,12 @@
 //! The API layer's one error type and its single mapping to `tonic::Status` with rich
 //! details (ErrorInfo, BadRequest) that every client language can decode.
+//!
+//! Every error about a field names it twice, with its reason: in the ErrorInfo (reason,
+//! metadata `field`) and as a BadRequest field violation (field, description, reason).
+//! Whatever a request holds, an error stays small: values are quoted briefly where a
+//! message is written (`domain::text::quote`), and the mapping below bounds each field path,
+//! description and message and lists at most [`MAX_LISTED_VIOLATIONS`] violations, so that
+//! no status exceeds [`MAX_STATUS_BYTES`].
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
@@ -8,7 +15,19 @@ use crate::auth::AuthError;
 use crate::domain::error::{ERROR_DOMAIN, Violation, Violations, reasons};
 use crate::domain::ledger::MAX_COUNT_MAGNITUDE;
 use crate::domain::scope::Scope;
+use crate::domain::text::{quote, truncate_bytes};
 use crate::store::StoreError;
+
+/// Most violations a BadRequest lists; the ErrorInfo metadata `violations` then counts all.
+pub const MAX_LISTED_VIOLATIONS: usize = 8;
+/// Most bytes of a status message (sent twice: as `grpc-message` and inside the details).
+pub const MAX_MESSAGE_BYTES: usize = 512;
+/// What no status exceeds, message and details together, whatever the request held.
+pub const MAX_STATUS_BYTES: usize = 5 * 1024;
+/// Most bytes of a field path in the details.
+const MAX_FIELD_BYTES: usize = 128;
+/// Most bytes of a violation's description, and of any other echoed value in the details.
+const MAX_DESCRIPTION_BYTES: usize = 256;
 
 /// Why a call failed, in terms a client can act on.
 #[derive(Debug, thiserror::Error)]
@@ -114,7 +133,7 @@ impl From<StoreError> for ApiError {
             },
             StoreError::Duplicate { field, value } => ApiError::AlreadyExists {
                 reason: reasons::ALREADY_EXISTS,
-                message: format!("{field} {value:?} is already taken"),
+                message: format!("{field} {} is already taken", quote(&value)),
                 field: field.to_owned(),
             },
             StoreError::Rejected(violations) => ApiError::Invalid(violations),
@@ -191,75 +210,129 @@ impl<T, E: Into<ApiError>> StoreContext<T> for Result<T, E> {
     }
 }
 
+/// An ErrorInfo of this service; metadata entries with empty values are left out.
 fn error_info(reason: &str, metadata: Vec<(&str, String)>) -> ErrorDetails {
     let metadata: std::collections::HashMap<String, String> = metadata
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                truncate_bytes(&v, MAX_DESCRIPTION_BYTES).into_owned(),
+            )
+        })
         .collect();
     ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata)
 }
 
+/// A BadRequest field violation carrying its reason, bounded in size.
+fn field_violation(field: &str, reason: &str, description: &str) -> FieldViolation {
+    FieldViolation {
+        field: truncate_bytes(field, MAX_FIELD_BYTES).into_owned(),
+        description: truncate_bytes(description, MAX_DESCRIPTION_BYTES).into_owned(),
+        reason: reason.to_owned(),
+        localized_message: None,
+    }
+}
+
+/// A status whose message is bounded: the only constructor of a status in this module.
+fn status(code: Code, message: &str, details: ErrorDetails) -> Status {
+    let message = truncate_bytes(message, MAX_MESSAGE_BYTES);
+    Status::with_error_details(code, message.into_owned(), details)
+}
+
 /// A status about one field: ErrorInfo with the reason and the field, and a BadRequest
-/// violation naming it.
-fn field_status(code: Code, reason: &str, field: String, message: String) -> Status {
-    let mut details = error_info(reason, vec![("field", field.clone())]);
-    details.add_bad_request_violation(field, message.clone());
-    Status::with_error_details(code, message, details)
+/// violation naming it with the same reason (no violation when `field` is empty).
+fn field_status(
+    code: Code,
+    reason: &str,
+    field: &str,
+    message: &str,
+    mut details: ErrorDetails,
+) -> Status {
+    if !field.is_empty() {
+        details.set_bad_request(vec![field_violation(field, reason, message)]);
+    }
+    status(code, message, details)
+}
+
+/// INVALID_ARGUMENT with every violation (at most [`MAX_LISTED_VIOLATIONS`] listed) in the
+/// BadRequest; the ErrorInfo carries the first one's reason and field.
+fn invalid_status(violations: &Violations) -> Status {
+    let all = &violations.0;
+    let listed = &all[..all.len().min(MAX_LISTED_VIOLATIONS)];
+    let first = listed.first();
+    let reason = first.map_or(reasons::INVALID_VALUE, |v| v.reason);
+    let mut metadata = vec![];
+    if let Some(first) = first {
+        metadata.push(("field", first.field.clone()));
+    }
+    let mut message = Violations(listed.to_vec()).to_string();
+    if all.len() > listed.len() {
+        metadata.push(("violations", all.len().to_string()));
+        message = format!(
+            "{} violations, the first {}: {message}",
+            all.len(),
+            listed.len()
+        );
+    }
+    let mut details = error_info(reason, metadata);
+    details.set_bad_request(
+        listed
+            .iter()
+            .map(|v| field_violation(&v.field, v.reason, &v.description))
+            .collect::<Vec<_>>(),
+    );
+    status(Code::InvalidArgument, &message, details)
 }
 
 impl From<ApiError> for Status {
     fn from(err: ApiError) -> Self {
         match err {
-            ApiError::Invalid(violations) => {
-                let reason = violations
-                    .0
-                    .first()
-                    .map_or(reasons::INVALID_VALUE, |v| v.reason);
-                let mut details = error_info(reason, vec![]);
-                details.set_bad_request(
-                    violations
-                        .0
-                        .iter()
-                        .map(|v| FieldViolation {
-                            field: v.field.clone(),
-                            description: v.description.clone(),
-                            reason: v.reason.to_owned(),
-                            localized_message: None,
-                        })
-                        .collect::<Vec<_>>(),
-                );
-                Status::with_error_details(Code::InvalidArgument, violations.to_string(), details)
-            }
+            ApiError::Invalid(violations) => invalid_status(&violations),
             ApiError::NotFound { what, field, id } => {
-                let message = format!("{what} {id:?} not found");
+                let message = format!("{what} {} not found", quote(&id));
                 let mut details = error_info(reasons::NOT_FOUND, vec![("field", field.clone())]);
+                let id = truncate_bytes(&id, MAX_DESCRIPTION_BYTES);
                 details.set_resource_info(what, id, "", "");
-                Status::with_error_details(Code::NotFound, message, details)
+                field_status(
+                    Code::NotFound,
+                    reasons::NOT_FOUND,
+                    &field,
+                    &message,
+                    details,
+                )
             }
             ApiError::AlreadyExists {
                 reason,
                 field,
                 message,
-            } => field_status(Code::AlreadyExists, reason, field, message),
+            } => {
+                let details = error_info(reason, vec![("field", field.clone())]);
+                field_status(Code::AlreadyExists, reason, &field, &message, details)
+            }
             ApiError::OutOfRange {
                 reason,
                 field,
                 message,
-            } => field_status(Code::OutOfRange, reason, field, message),
+            } => {
+                let details = error_info(reason, vec![("field", field.clone())]);
+                field_status(Code::OutOfRange, reason, &field, &message, details)
+            }
             ApiError::Unavailable { reason, message } => {
-                Status::with_error_details(Code::Unavailable, message, error_info(reason, vec![]))
+                status(Code::Unavailable, &message, error_info(reason, vec![]))
             }
             ApiError::Aborted { reason, message } => {
-                Status::with_error_details(Code::Aborted, message, error_info(reason, vec![]))
+                status(Code::Aborted, &message, error_info(reason, vec![]))
             }
-            ApiError::Unauthenticated { message } => Status::with_error_details(
+            ApiError::Unauthenticated { message } => status(
                 Code::Unauthenticated,
                 message,
                 error_info(reasons::UNAUTHENTICATED, vec![]),
             ),
-            ApiError::PermissionDenied { scope } => Status::with_error_details(
+            ApiError::PermissionDenied { scope } => status(
                 Code::PermissionDenied,
-                format!("the token lacks the {scope} scope"),
+                &format!("the token lacks the {scope} scope"),
                 error_info(
                     reasons::INSUFFICIENT_SCOPES,
                     vec![("required_scope", scope.as_str().to_owned())],
@@ -269,9 +342,9 @@ impl From<ApiError> for Status {
                 let correlation_id = uuid::Uuid::new_v4().to_string();
                 let error = cause_chain(source.as_ref());
                 tracing::error!(%correlation_id, %error, "internal error");
-                Status::with_error_details(
+                status(
                     Code::Internal,
-                    format!("internal error (correlation id {correlation_id})"),
+                    &format!("internal error (correlation id {correlation_id})"),
                     error_info(
                         reasons::INTERNAL,
                         vec![("correlation_id", correlation_id.clone())],
@@ -292,4 +365,154 @@ fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
         cause = inner.source();
     }
     chain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes a status puts on the wire besides its code: the message and the details.
+    fn size(status: &Status) -> usize {
+        status.message().len() + status.details().len()
+    }
+
+    /// (field, reason) of every BadRequest violation, and the ErrorInfo's reason and field.
+    fn named(status: &Status) -> (Vec<(String, String)>, String, Option<String>) {
+        let details = status.get_error_details();
+        let violations = details
+            .bad_request()
+            .map(|b| {
+                b.field_violations
+                    .iter()
+                    .map(|v| (v.field.clone(), v.reason.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let info = details.error_info().expect("every status has an ErrorInfo");
+        (
+            violations,
+            info.reason.clone(),
+            info.metadata.get("field").cloned(),
+        )
+    }
+
+    /// Every kind of error about a field, the field named with its reason in both places.
+    #[test]
+    fn every_field_error_names_its_field_with_its_reason() {
+        let pair = |field: &str, reason: &str| vec![(field.to_owned(), reason.to_owned())];
+        let table: Vec<(ApiError, Code, &str, &str)> = vec![
+            (
+                Violation::invalid("changes[0].adjustment.quantity", "bad").into(),
+                Code::InvalidArgument,
+                reasons::INVALID_VALUE,
+                "changes[0].adjustment.quantity",
+            ),
+            (
+                ApiError::not_found("location", "id", "01a20c5a-8f67-7031-9d39-e3d5cae5d630"),
+                Code::NotFound,
+                reasons::NOT_FOUND,
+                "id",
+            ),
+            (
+                StoreError::Duplicate {
+                    field: "sku",
+                    value: "A".into(),
+                }
+                .into(),
+                Code::AlreadyExists,
+                reasons::ALREADY_EXISTS,
+                "sku",
+            ),
+            (
+                StoreError::IdempotencyKeyReused.into(),
+                Code::AlreadyExists,
+                reasons::IDEMPOTENCY_KEY_REUSED,
+                "idempotency_key",
+            ),
+            (
+                StoreError::CountOutOfRange {
+                    field: "changes[2].transfer.quantity".into(),
+                }
+                .into(),
+                Code::OutOfRange,
+                reasons::COUNT_OUT_OF_RANGE,
+                "changes[2].transfer.quantity",
+            ),
+        ];
+        for (error, code, reason, field) in table {
+            let status = Status::from(error);
+            assert_eq!(status.code(), code, "{field}");
+            assert_eq!(
+                named(&status),
+                (
+                    pair(field, reason),
+                    reason.to_owned(),
+                    Some(field.to_owned())
+                ),
+                "{code:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_stay_small_whatever_the_input() {
+        let huge = "x".repeat(3 << 20);
+        let many: Violations = Violations(
+            (0..1000)
+                .map(|i| Violation::invalid(format!("ids[{i}].{huge}"), huge.clone()))
+                .collect(),
+        );
+        let table: Vec<ApiError> = vec![
+            ApiError::not_found("inventory item", "id", huge.clone()),
+            ApiError::not_found("inventory item", huge.clone(), "id"),
+            many.into(),
+            ApiError::AlreadyExists {
+                reason: reasons::ALREADY_EXISTS,
+                field: huge.clone(),
+                message: huge.clone(),
+            },
+            ApiError::OutOfRange {
+                reason: reasons::COUNT_OUT_OF_RANGE,
+                field: huge.clone(),
+                message: huge.clone(),
+            },
+            ApiError::Unavailable {
+                reason: reasons::SHUTTING_DOWN,
+                message: huge.clone(),
+            },
+            StoreError::Duplicate {
+                field: "sku",
+                value: huge.clone(),
+            }
+            .into(),
+        ];
+        for error in table {
+            let status = Status::from(error);
+            assert!(size(&status) <= MAX_STATUS_BYTES, "{} bytes", size(&status));
+        }
+    }
+
+    #[test]
+    fn a_long_list_of_violations_says_how_many_there_were() {
+        let many = Violations(
+            (0..150)
+                .map(|i| Violation::new(format!("ids[{i}]"), reasons::INVALID_ID, "not an id"))
+                .collect(),
+        );
+        let status = Status::from(ApiError::from(many));
+        let details = status.get_error_details();
+        let listed = &details.bad_request().unwrap().field_violations;
+        assert_eq!(listed.len(), MAX_LISTED_VIOLATIONS);
+        assert_eq!(listed[7].field, "ids[7]");
+        let info = details.error_info().unwrap();
+        assert_eq!(
+            info.metadata.get("violations").map(String::as_str),
+            Some("150")
+        );
+        assert!(
+            status
+                .message()
+                .starts_with("150 violations, the first 8: ids[0]: ")
+        );
+    }
 }

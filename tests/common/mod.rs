@@ -284,7 +284,7 @@ pub fn assert_rejected<T: std::fmt::Debug>(
 }
 
 /// Asserts that `lookup` refuses malformed ids as INVALID_ARGUMENT naming `field`, and
-/// answers NOT_FOUND for a well-formed id that names nothing.
+/// answers NOT_FOUND, naming `field` too, for a well-formed id that names nothing.
 pub async fn assert_ids_checked<T: std::fmt::Debug>(
     field: &str,
     mut lookup: impl AsyncFnMut(&str) -> Result<T, tonic::Status>,
@@ -293,7 +293,7 @@ pub async fn assert_ids_checked<T: std::fmt::Debug>(
         let refused = lookup(malformed).await;
         assert_rejected(refused, tonic::Code::InvalidArgument, &[field]);
     }
-    assert_rejected(lookup(UNKNOWN_ID).await, tonic::Code::NotFound, &[]);
+    assert_rejected(lookup(UNKNOWN_ID).await, tonic::Code::NotFound, &[field]);
 }
 
 /// Mints and stores a token, returning the bearer text.
