@@ -4,6 +4,11 @@ use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use std::time::Duration;
+
+use crate::api::streams::StreamLimits;
+use crate::server::ServerLimits;
+use crate::server::connections::ConnectionLimits;
 use crate::store::DEFAULT_DATABASE_URL;
 
 /// Stockledger: an exact inventory ledger served over gRPC.
@@ -53,9 +58,54 @@ pub struct ServeArgs {
     /// Do not create a development token on an empty database (use in production).
     #[arg(long, env = "STOCKLEDGER_NO_DEV_TOKEN")]
     pub no_dev_token: bool,
+    /// Calls served at once; more are refused at once with UNAVAILABLE (OVERLOADED).
+    /// Health and reflection are never refused.
+    #[arg(long, env = "STOCKLEDGER_MAX_IN_FLIGHT", default_value_t = DEFAULTS.max_in_flight)]
+    pub max_in_flight: usize,
+    /// The longest any call may take, seconds (a client's shorter deadline wins).
+    #[arg(long, env = "STOCKLEDGER_CALL_TIMEOUT_SECONDS", default_value_t = DEFAULTS.call_timeout.as_secs())]
+    pub call_timeout_seconds: u64,
+    /// Calls one HTTP/2 connection may have open at once (streams included).
+    #[arg(long, env = "STOCKLEDGER_MAX_STREAMS_PER_CONNECTION", default_value_t = DEFAULTS.max_streams_per_connection)]
+    pub max_streams_per_connection: u32,
+    /// Server streams (history streams and watches) one token may hold open.
+    #[arg(long, env = "STOCKLEDGER_MAX_STREAMS_PER_TOKEN", default_value_t = DEFAULTS.streams.per_token)]
+    pub max_streams_per_token: usize,
+    /// Database connections streams may use at once (of the pool of 16); the rest are kept
+    /// for unary calls.
+    #[arg(long, env = "STOCKLEDGER_STREAM_DATABASE_CONNECTIONS", default_value_t = DEFAULTS.streams.database_connections)]
+    pub stream_database_connections: usize,
+    /// Connections open at once; more are closed as they arrive.
+    #[arg(long, env = "STOCKLEDGER_MAX_CONNECTIONS", default_value_t = DEFAULTS.connections.max_connections)]
+    pub max_connections: usize,
+    /// Seconds a new connection has to open HTTP/2 before it is closed.
+    #[arg(long, env = "STOCKLEDGER_HANDSHAKE_TIMEOUT_SECONDS", default_value_t = DEFAULTS.connections.handshake_timeout.as_secs())]
+    pub handshake_timeout_seconds: u64,
     /// Database to serve from.
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// The limits `serve` holds to unless told otherwise.
+const DEFAULTS: ServerLimits = ServerLimits::DEFAULT;
+
+impl ServeArgs {
+    /// The limits these options set.
+    pub fn limits(&self) -> ServerLimits {
+        ServerLimits {
+            max_in_flight: self.max_in_flight,
+            call_timeout: Duration::from_secs(self.call_timeout_seconds),
+            max_streams_per_connection: self.max_streams_per_connection,
+            streams: StreamLimits {
+                per_token: self.max_streams_per_token,
+                database_connections: self.stream_database_connections,
+            },
+            connections: ConnectionLimits {
+                max_connections: self.max_connections,
+                handshake_timeout: Duration::from_secs(self.handshake_timeout_seconds),
+            },
+        }
+    }
 }
 
 /// Options of `token`.

@@ -39,7 +39,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
             tracing::info!(address = %listener.local_addr()?, "stockledger listening");
             let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
-            server::serve_until_signal(store.clone(), listener, grace).await?;
+            server::serve_until_signal(store.clone(), listener, args.limits(), grace).await?;
             store.close().await?;
             tracing::info!("stopped");
         }

@@ -73,6 +73,17 @@ pub enum ApiError {
         /// What is unavailable.
         message: String,
     },
+    /// A limit of the server or of the caller was reached (RESOURCE_EXHAUSTED); trying
+    /// again later, or with less, may succeed.
+    #[error("{message}")]
+    ResourceExhausted {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// Which limit, and what to do.
+        message: String,
+        /// When a retry may succeed, if known (sent as `google.rpc.RetryInfo`).
+        retry_after: Option<std::time::Duration>,
+    },
     /// The call met concurrent calls and was given up; trying again may succeed (ABORTED).
     #[error("{message}")]
     Aborted {
@@ -321,6 +332,17 @@ impl From<ApiError> for Status {
             }
             ApiError::Unavailable { reason, message } => {
                 status(Code::Unavailable, &message, error_info(reason, vec![]))
+            }
+            ApiError::ResourceExhausted {
+                reason,
+                message,
+                retry_after,
+            } => {
+                let mut details = error_info(reason, vec![]);
+                if let Some(delay) = retry_after {
+                    details.set_retry_info(Some(delay));
+                }
+                status(Code::ResourceExhausted, &message, details)
             }
             ApiError::Aborted { reason, message } => {
                 status(Code::Aborted, &message, error_info(reason, vec![]))

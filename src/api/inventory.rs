@@ -19,12 +19,14 @@ use super::ledger_wire::{
     physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
 };
 use super::paging::page_limit;
+use super::streams::{StreamRegistry, StreamTicket};
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::check_id;
 use crate::domain::ledger::{
     ChangeType, MAX_CHANGES_PER_BATCH, check_idempotency_key, validate_change,
 };
+use crate::domain::tenant::Caller;
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
 use crate::store::ledger::{
@@ -81,21 +83,36 @@ pub struct InventoryApi {
     store: Store,
     feed: Arc<Feed>,
     cursors: Cursors,
+    streams: StreamRegistry,
     writer: BatchWriter<pb::BatchChangeInventoryResponse>,
 }
 
 impl InventoryApi {
-    /// A service over `store` whose watchers follow `feed` and whose cursors and resume
-    /// tokens `cursors` signs; starts the batch writer that group-commits
-    /// BatchChangeInventory calls.
-    pub fn new(store: Store, feed: Arc<Feed>, cursors: Cursors) -> Self {
+    /// A service over `store` whose watchers follow `feed`, whose cursors and resume
+    /// tokens `cursors` signs and whose streams `streams` holds to their limits; starts the
+    /// batch writer that group-commits BatchChangeInventory calls.
+    pub fn new(store: Store, feed: Arc<Feed>, cursors: Cursors, streams: StreamRegistry) -> Self {
         let writer = BatchWriter::start(store.clone(), Arc::new(encode_batch_response));
         InventoryApi {
             store,
             feed,
             cursors,
+            streams,
             writer,
         }
+    }
+
+    /// What a new watch of `caller` runs on, its resume tokens encoded by `tokens`; refused
+    /// if the caller's token holds as many streams as it may.
+    fn watcher(&self, caller: &Caller, tokens: CursorEncoder) -> Result<watch::Watcher, Status> {
+        Ok(watch::Watcher {
+            store: self.store.clone(),
+            feed: self.feed.clone(),
+            streams: self.streams.clone(),
+            ticket: self.streams.open(caller)?,
+            merchant: caller.merchant.clone(),
+            tokens,
+        })
     }
 }
 
@@ -457,7 +474,8 @@ impl InventoryService for InventoryApi {
         &self,
         request: Request<pb::StreamInventoryChangesRequest>,
     ) -> Result<Response<Self::StreamInventoryChangesStream>, Status> {
-        let merchant = caller(&request)?.merchant;
+        let caller = caller(&request)?;
+        let merchant = caller.merchant.clone();
         let req = request.get_ref();
         let requested = change_query(
             &req.catalog_object_ids,
@@ -477,11 +495,16 @@ impl InventoryService for InventoryApi {
         let cursors = self
             .cursors
             .encoder(Query::InventoryChanges, &merchant, &query);
+        let ticket = self.streams.open(&caller)?;
         tokio::spawn(stream_history(
-            self.store.clone(),
-            merchant,
+            HistoryStream {
+                store: self.store.clone(),
+                streams: self.streams.clone(),
+                ticket,
+                merchant,
+                cursors,
+            },
             query,
-            cursors,
             after,
             sender,
         ));
@@ -501,7 +524,8 @@ impl InventoryService for InventoryApi {
         &self,
         request: Request<pb::WatchInventoryChangesRequest>,
     ) -> Result<Response<Self::WatchInventoryChangesStream>, Status> {
-        let merchant = caller(&request)?.merchant;
+        let caller = caller(&request)?;
+        let merchant = caller.merchant.clone();
         let req = request.get_ref();
         let requested = change_query(
             &req.catalog_object_ids,
@@ -525,16 +549,9 @@ impl InventoryService for InventoryApi {
             None => self.feed_head(&merchant).await?,
         };
         let tokens = self.cursors.encoder(Query::WatchChanges, &merchant, &query);
+        let watcher = self.watcher(&caller, tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
-        tokio::spawn(watch::follow_changes(
-            self.store.clone(),
-            self.feed.clone(),
-            merchant,
-            query,
-            tokens,
-            after,
-            sender,
-        ));
+        tokio::spawn(watch::follow_changes(watcher, query, after, sender));
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 
@@ -544,7 +561,8 @@ impl InventoryService for InventoryApi {
         &self,
         request: Request<pb::WatchInventoryCountsRequest>,
     ) -> Result<Response<Self::WatchInventoryCountsStream>, Status> {
-        let merchant = caller(&request)?.merchant;
+        let caller = caller(&request)?;
+        let merchant = caller.merchant.clone();
         let req = request.get_ref();
         check_id_list("catalog_object_ids", &req.catalog_object_ids)?;
         check_id_list("location_ids", &req.location_ids)?;
@@ -568,36 +586,42 @@ impl InventoryService for InventoryApi {
             None => (self.feed_head(&merchant).await?, i32::MAX),
         };
         let tokens = self.cursors.encoder(Query::WatchCounts, &merchant, &query);
+        let watcher = self.watcher(&caller, tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
-        tokio::spawn(watch::follow_counts(
-            self.store.clone(),
-            self.feed.clone(),
-            merchant,
-            query,
-            tokens,
-            after,
-            sender,
-        ));
+        tokio::spawn(watch::follow_counts(watcher, query, after, sender));
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
+}
+
+/// What a history stream runs on: where it reads, its place among the server's streams,
+/// whose history it reads and how it writes its cursors.
+struct HistoryStream {
+    store: Store,
+    streams: StreamRegistry,
+    ticket: StreamTicket,
+    merchant: MerchantId,
+    cursors: CursorEncoder,
 }
 
 /// Feeds a history stream page by page: at most one page plus the channel's buffer is in
 /// memory, and a full channel (a slow client, HTTP/2 flow control) pauses the reads. Stops
 /// as soon as the client goes away.
 async fn stream_history(
-    store: Store,
-    merchant: MerchantId,
+    stream: HistoryStream,
     query: ChangeQuery,
-    cursors: CursorEncoder,
     mut after: Option<HistoryKey>,
     sender: mpsc::Sender<Result<Vec<pb::StreamInventoryChangesResponse>, Status>>,
 ) {
+    let HistoryStream {
+        store,
+        streams,
+        mut ticket,
+        merchant,
+        cursors,
+    } = stream;
     loop {
-        let page = match store
-            .list_changes(&merchant, &query, after, STREAM_BATCH)
-            .await
-        {
+        let read = store.list_changes(&merchant, &query, after, STREAM_BATCH);
+        let page = match streams.read(read).await {
             Ok(page) => page,
             Err(err) => {
                 sender.send(Err(ApiError::from(err).into())).await.ok();
@@ -616,8 +640,14 @@ async fn stream_history(
                 }
             })
             .collect();
-        if sender.send(Ok(messages)).await.is_err() {
-            return; // the client is gone
+        tokio::select! {
+            sent = sender.send(Ok(messages)) => if sent.is_err() {
+                return; // the client is gone
+            },
+            _ = ticket.revoked() => {
+                sender.try_send(Err(StreamTicket::revoked_status())).ok();
+                return;
+            }
         }
         if !page.has_more {
             return;

@@ -2,6 +2,7 @@
 //! domain and the store, and encode the response. Errors map to `tonic::Status` once,
 //! in [`error`].
 
+pub mod admission;
 pub mod authentication;
 pub mod convert;
 pub mod cursor;
@@ -11,6 +12,7 @@ pub mod items;
 pub mod ledger_wire;
 pub mod locations;
 pub mod paging;
+pub mod streams;
 pub mod watch;
 
 use tonic::{Request, Status};

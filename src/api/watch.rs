@@ -4,8 +4,10 @@
 //!
 //! Backpressure: a watcher that stops reading fills its channel; its task then waits on the
 //! channel, holding no database connection, and at most one page plus the channel is in
-//! memory for it. When it reads again it is caught up from the durable log. On shutdown
-//! each stream ends with UNAVAILABLE; resuming from the last token loses nothing.
+//! memory for it. When it reads again it is caught up from the durable log, its reads
+//! sharing the streams' bounded part of the database ([`StreamRegistry::read`]). On
+//! shutdown each stream ends with UNAVAILABLE; resuming from the last token loses nothing.
+//! When its token is revoked it ends with UNAUTHENTICATED.
 
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use tonic::Status;
 
 use super::ApiError;
 use super::cursor::CursorEncoder;
+use super::streams::{StreamRegistry, StreamTicket};
 use super::ledger_wire::{CATALOG_OBJECT_TYPE, change_to_wire, change_type_to_wire, state_to_wire};
 use crate::api::convert::timestamp_from_micros;
 use crate::feed::{Feed, POLL_INTERVAL};
@@ -34,17 +37,38 @@ enum Wake {
     Closing,
     /// The client went away.
     Gone,
+    /// The stream's token was revoked.
+    Revoked,
+}
+
+/// What a watch runs on: where it reads, the signals it follows, its place among the
+/// server's streams, whose log it follows and how it writes its resume tokens.
+pub struct Watcher {
+    /// The database.
+    pub store: Store,
+    /// Commit and shutdown signals.
+    pub feed: Arc<Feed>,
+    /// The server's streams (for the database share).
+    pub streams: StreamRegistry,
+    /// This stream's place, and its revocation signal.
+    pub ticket: StreamTicket,
+    /// Whose log.
+    pub merchant: MerchantId,
+    /// The resume tokens' encoder.
+    pub tokens: CursorEncoder,
 }
 
 async fn wait_for_commit<T>(
     generation: &mut tokio::sync::watch::Receiver<u64>,
     closing: &mut tokio::sync::watch::Receiver<bool>,
+    ticket: &mut StreamTicket,
     sender: &mpsc::Sender<T>,
 ) -> Wake {
     tokio::select! {
         _ = generation.changed() => Wake::Read,
         _ = tokio::time::sleep(POLL_INTERVAL) => Wake::Read,
         _ = closing.wait_for(|c| *c) => Wake::Closing,
+        _ = ticket.revoked() => Wake::Revoked,
         _ = sender.closed() => Wake::Gone,
     }
 }
@@ -58,8 +82,12 @@ fn shutting_down(token: &str) -> Status {
 /// The loop every watcher runs: read the log after `after`, send each message, and when
 /// caught up wait for the commit signal. `fetch` reads one page after a position;
 /// `position` tells a row's position and `message` builds its message with its resume token.
+// Each argument is one of the loop's independent parts; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn follow<Row, Msg, Pos, Fut>(
     feed: Arc<Feed>,
+    streams: StreamRegistry,
+    mut ticket: StreamTicket,
     sender: mpsc::Sender<Result<Msg, Status>>,
     mut after: Pos,
     token: impl Fn(&Pos) -> String,
@@ -75,7 +103,7 @@ async fn follow<Row, Msg, Pos, Fut>(
     let mut last_token = token(&after);
     loop {
         generation.borrow_and_update();
-        let page = match fetch(after).await {
+        let page = match streams.read(fetch(after)).await {
             Ok(page) => page,
             Err(err) => {
                 sender.send(Err(ApiError::from(err).into())).await.ok();
@@ -93,15 +121,23 @@ async fn follow<Row, Msg, Pos, Fut>(
                     sender.try_send(Err(shutting_down(&last_token))).ok();
                     return;
                 }
+                _ = ticket.revoked() => {
+                    sender.try_send(Err(StreamTicket::revoked_status())).ok();
+                    return;
+                }
             }
         }
         if full {
             continue;
         }
-        match wait_for_commit(&mut generation, &mut closing, &sender).await {
+        match wait_for_commit(&mut generation, &mut closing, &mut ticket, &sender).await {
             Wake::Read => {}
             Wake::Closing => {
                 sender.send(Err(shutting_down(&last_token))).await.ok();
+                return;
+            }
+            Wake::Revoked => {
+                sender.try_send(Err(StreamTicket::revoked_status())).ok();
                 return;
             }
             Wake::Gone => return,
@@ -112,14 +148,19 @@ async fn follow<Row, Msg, Pos, Fut>(
 /// Streams committed changes after feed sequence `after`, for ever, each with its resume
 /// token from `tokens`.
 pub async fn follow_changes(
-    store: Store,
-    feed: Arc<Feed>,
-    merchant: MerchantId,
+    watcher: Watcher,
     query: ChangeQuery,
-    tokens: CursorEncoder,
     after: i64,
     sender: mpsc::Sender<Result<pb::WatchInventoryChangesResponse, Status>>,
 ) {
+    let Watcher {
+        store,
+        feed,
+        streams,
+        ticket,
+        merchant,
+        tokens,
+    } = watcher;
     let token = |at: &i64| tokens.encode(at);
     let fetch = |at: i64| store.feed_changes(&merchant, &query, at, PAGE);
     let message =
@@ -130,6 +171,8 @@ pub async fn follow_changes(
         };
     follow(
         feed,
+        streams,
+        ticket,
         sender,
         after,
         token,
@@ -143,14 +186,19 @@ pub async fn follow_changes(
 /// Streams count updates after position `after` (feed sequence, ordinal), for ever, each
 /// with its resume token from `tokens`.
 pub async fn follow_counts(
-    store: Store,
-    feed: Arc<Feed>,
-    merchant: MerchantId,
+    watcher: Watcher,
     query: CountQuery,
-    tokens: CursorEncoder,
     after: (i64, i32),
     sender: mpsc::Sender<Result<pb::WatchInventoryCountsResponse, Status>>,
 ) {
+    let Watcher {
+        store,
+        feed,
+        streams,
+        ticket,
+        merchant,
+        tokens,
+    } = watcher;
     let token = |at: &(i64, i32)| tokens.encode(at);
     let fetch = |at: (i64, i32)| store.feed_count_updates(&merchant, &query, at, PAGE);
     let message = |update: CountUpdate, resume_token: String| pb::WatchInventoryCountsResponse {
@@ -169,5 +217,8 @@ pub async fn follow_counts(
         resume_token,
     };
     let position = |u: &CountUpdate| (u.feed_seq, u.ordinal);
-    follow(feed, sender, after, token, fetch, position, message).await;
+    follow(
+        feed, streams, ticket, sender, after, token, fetch, position, message,
+    )
+    .await;
 }

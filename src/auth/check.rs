@@ -73,6 +73,7 @@ pub async fn authorize(
     }
     Ok(Some(Caller {
         merchant: record.merchant.clone(),
+        token_id: record.id.clone(),
         source: ChangeSource {
             product: "EXTERNAL_API".into(),
             application_id: record.application_id.clone(),

@@ -153,4 +153,12 @@ pub mod reasons {
     pub const INSUFFICIENT_SCOPES: &str = "INSUFFICIENT_SCOPES";
     /// Something failed inside the server.
     pub const INTERNAL: &str = "INTERNAL";
+    /// The server is at its limit of calls in flight; retry with backoff.
+    pub const OVERLOADED: &str = "OVERLOADED";
+    /// The token has as many streams open as it may.
+    pub const TOO_MANY_STREAMS: &str = "TOO_MANY_STREAMS";
+    /// The request message is larger than the server accepts.
+    pub const REQUEST_TOO_LARGE: &str = "REQUEST_TOO_LARGE";
+    /// The request body is not a valid encoding of the request message.
+    pub const MALFORMED_REQUEST: &str = "MALFORMED_REQUEST";
 }

@@ -14,4 +14,6 @@ pub struct Caller {
     pub merchant: MerchantId,
     /// The application recorded as the source of the changes the call makes.
     pub source: ChangeSource,
+    /// The id of the token the call came with (limits and revocation are per token).
+    pub token_id: String,
 }

@@ -79,6 +79,11 @@ impl Store {
         Ok(self.db.begin_with_options(options).await?)
     }
 
+    /// Whether the database answers a round trip (what health reports).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
     /// Closes every pooled connection.
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;

@@ -141,6 +141,24 @@ impl Store {
         Ok(())
     }
 
+    /// Which of the tokens `ids` can no longer be used (revoked, or deleted): what ends
+    /// the streams opened with them.
+    pub async fn unusable_tokens(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let usable: Vec<String> = api_token::Entity::find()
+            .filter(api_token::Column::Id.is_in(ids.iter().cloned()))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        Ok(ids
+            .iter()
+            .filter(|id| !usable.contains(id))
+            .cloned()
+            .collect())
+    }
+
     /// How many tokens exist (revoked included).
     pub async fn token_count(&self) -> Result<u64, StoreError> {
         Ok(api_token::Entity::find().count(self.connection()).await?)

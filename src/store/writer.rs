@@ -117,7 +117,12 @@ async fn run<T: Send + Sync + 'static>(
         }
         still_deferred.extend(deferred.drain(..));
         deferred = still_deferred;
-        apply(&store, encode.as_ref(), group).await;
+        // A caller that gave up before its group formed (deadline, cancellation) was never
+        // acknowledged: its batch is not applied, and a retry applies it as new.
+        group.retain(|job| !job.reply.is_closed());
+        if !group.is_empty() {
+            apply(&store, encode.as_ref(), group).await;
+        }
     }
 }
 

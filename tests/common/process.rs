@@ -75,6 +75,11 @@ impl ServeProcess {
         process
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("not waited for yet").id()
+    }
+
     /// A new connection to the server.
     pub async fn channel(&self) -> Channel {
         super::connect(([127, 0, 0, 1], self.port).into()).await

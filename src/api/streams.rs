@@ -1,0 +1,274 @@
+//! What every server stream (StreamInventoryChanges and the two watches) holds while it is
+//! open: a place in its token's quota, a share of the database kept apart from unary calls,
+//! and a signal that ends it when its token is revoked.
+//!
+//! - **Per-token quota**: a token may hold [`StreamLimits::per_token`] streams; one more is
+//!   refused with RESOURCE_EXHAUSTED (`TOO_MANY_STREAMS`), so one client cannot pin the
+//!   server's memory with idle streams.
+//! - **Database share**: streams read their pages through [`StreamRegistry::read`], which
+//!   lets at most [`StreamLimits::database_connections`] such reads run at once, leaving the
+//!   rest of the pool to unary calls however many watches catch up at once.
+//! - **Revocation**: revoking a token ends its streams with UNAUTHENTICATED — at once on the
+//!   replica told of it (PostgreSQL NOTIFY), and within [`SWEEP_INTERVAL`] everywhere, since
+//!   every server checks the tokens of its open streams that often.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, watch};
+
+use super::ApiError;
+use crate::domain::error::reasons;
+use crate::domain::tenant::Caller;
+use crate::store::Store;
+
+/// How often the tokens of open streams are checked against the database.
+pub const SWEEP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The limits streams are held to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Streams one token may hold open.
+    pub per_token: usize,
+    /// Database reads streams may run at once.
+    pub database_connections: usize,
+}
+
+/// The open streams of a server, by token; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct StreamRegistry {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    limits: StreamLimits,
+    reads: Semaphore,
+    open: Mutex<HashMap<String, TokenStreams>>,
+}
+
+/// The streams of one token.
+#[derive(Debug)]
+struct TokenStreams {
+    count: usize,
+    revoked: watch::Sender<bool>,
+}
+
+/// A stream's place in its token's quota; dropping it (the stream ended) frees the place.
+#[derive(Debug)]
+pub struct StreamTicket {
+    inner: Arc<Inner>,
+    token_id: String,
+    revoked: watch::Receiver<bool>,
+}
+
+impl StreamRegistry {
+    /// A registry holding streams to `limits`; checks their tokens in `store` every
+    /// [`SWEEP_INTERVAL`] until the registry is dropped.
+    pub fn start(store: Store, limits: StreamLimits) -> StreamRegistry {
+        let inner = Arc::new(Inner {
+            limits,
+            reads: Semaphore::new(limits.database_connections.max(1)),
+            open: Mutex::new(HashMap::new()),
+        });
+        tokio::spawn(sweep(store, Arc::downgrade(&inner)));
+        StreamRegistry { inner }
+    }
+
+    /// A place for a new stream of `caller`'s token, or RESOURCE_EXHAUSTED if the token
+    /// holds as many as it may.
+    pub fn open(&self, caller: &Caller) -> Result<StreamTicket, ApiError> {
+        let mut open = self.inner.open.lock().expect("stream registry lock");
+        let streams = open
+            .entry(caller.token_id.clone())
+            .or_insert_with(|| TokenStreams {
+                count: 0,
+                revoked: watch::Sender::new(false),
+            });
+        if streams.count >= self.inner.limits.per_token {
+            return Err(ApiError::ResourceExhausted {
+                reason: reasons::TOO_MANY_STREAMS,
+                message: format!(
+                    "this token already holds {} open streams, the most it may; close one first",
+                    self.inner.limits.per_token
+                ),
+                retry_after: None,
+            });
+        }
+        streams.count += 1;
+        Ok(StreamTicket {
+            inner: self.inner.clone(),
+            token_id: caller.token_id.clone(),
+            revoked: streams.revoked.subscribe(),
+        })
+    }
+
+    /// Ends every stream opened with token `token_id`.
+    pub fn revoke(&self, token_id: &str) {
+        self.inner.revoke(token_id);
+    }
+
+    /// Runs one database read of a stream within the streams' share of the database.
+    pub async fn read<T>(&self, read: impl Future<Output = T>) -> T {
+        let _permit = self
+            .inner
+            .reads
+            .acquire()
+            .await
+            .expect("the read semaphore is never closed");
+        read.await
+    }
+}
+
+impl Inner {
+    fn revoke(&self, token_id: &str) {
+        if let Some(streams) = self
+            .open
+            .lock()
+            .expect("stream registry lock")
+            .get(token_id)
+        {
+            streams.revoked.send_replace(true);
+        }
+    }
+
+    fn open_tokens(&self) -> Vec<String> {
+        let open = self.open.lock().expect("stream registry lock");
+        open.keys().cloned().collect()
+    }
+}
+
+impl StreamTicket {
+    /// Resolves when the stream's token is revoked.
+    pub async fn revoked(&mut self) {
+        // An error means the sender is gone, which cannot happen while this ticket lives.
+        self.revoked.wait_for(|revoked| *revoked).await.ok();
+    }
+
+    /// What a stream ended by revocation answers.
+    pub fn revoked_status() -> tonic::Status {
+        ApiError::Unauthenticated {
+            message: "the token this stream was opened with has been revoked",
+        }
+        .into()
+    }
+}
+
+impl Drop for StreamTicket {
+    fn drop(&mut self) {
+        let mut open = self.inner.open.lock().expect("stream registry lock");
+        if let Some(streams) = open.get_mut(&self.token_id) {
+            streams.count -= 1;
+            if streams.count == 0 {
+                open.remove(&self.token_id);
+            }
+        }
+    }
+}
+
+/// Ends the streams of tokens that can no longer be used, every [`SWEEP_INTERVAL`], until
+/// the registry is gone.
+async fn sweep(store: Store, registry: Weak<Inner>) {
+    loop {
+        tokio::time::sleep(SWEEP_INTERVAL).await;
+        let Some(inner) = registry.upgrade() else {
+            return;
+        };
+        let tokens = inner.open_tokens();
+        if tokens.is_empty() {
+            continue;
+        }
+        match store.unusable_tokens(&tokens).await {
+            Ok(unusable) => unusable.iter().for_each(|id| inner.revoke(id)),
+            Err(err) => tracing::warn!(error = %err, "checking the tokens of open streams failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ledger::ChangeSource;
+    use crate::domain::tenant::MerchantId;
+
+    fn caller(token: &str) -> Caller {
+        Caller {
+            merchant: MerchantId("m".into()),
+            source: ChangeSource {
+                product: "EXTERNAL_API".into(),
+                application_id: "a".into(),
+                name: "n".into(),
+            },
+            token_id: token.into(),
+        }
+    }
+
+    fn registry(per_token: usize) -> StreamRegistry {
+        StreamRegistry {
+            inner: Arc::new(Inner {
+                limits: StreamLimits {
+                    per_token,
+                    database_connections: 1,
+                },
+                reads: Semaphore::new(1),
+                open: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_token_holds_at_most_its_quota_and_closing_frees_a_place() {
+        let registry = registry(2);
+        let first = registry.open(&caller("t")).unwrap();
+        let _second = registry.open(&caller("t")).unwrap();
+        let refused = registry.open(&caller("t")).unwrap_err();
+        assert!(matches!(
+            refused,
+            ApiError::ResourceExhausted {
+                reason: reasons::TOO_MANY_STREAMS,
+                ..
+            }
+        ));
+        assert!(registry.open(&caller("other")).is_ok());
+        drop(first);
+        assert!(registry.open(&caller("t")).is_ok());
+    }
+
+    #[tokio::test]
+    async fn streams_read_at_most_their_share_of_the_database_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let registry = registry(5);
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let read = || async {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            running.fetch_sub(1, Ordering::SeqCst);
+        };
+        futures::future::join_all((0..20).map(|_| registry.read(read()))).await;
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            1,
+            "the share is one connection"
+        );
+    }
+
+    #[tokio::test]
+    async fn revoking_a_token_ends_its_streams_only() {
+        let registry = registry(5);
+        let mut revoked = registry.open(&caller("t")).unwrap();
+        let mut other = registry.open(&caller("u")).unwrap();
+        registry.revoke("t");
+        tokio::time::timeout(Duration::from_secs(1), revoked.revoked())
+            .await
+            .expect("the revoked token's stream is told");
+        let untouched = tokio::time::timeout(Duration::from_millis(50), other.revoked()).await;
+        assert!(untouched.is_err(), "another token's stream goes on");
+        // Streams opened later with the revoked token are refused by authentication; once
+        // every ticket is gone, nothing of the token remains.
+        drop(revoked);
+        assert!(registry.inner.open_tokens() == vec!["u".to_owned()]);
+    }
+}

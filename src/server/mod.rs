@@ -1,0 +1,270 @@
+//! Wires the services, health and reflection into one tonic server, held to its limits
+//! ([`ServerLimits`]), and runs it until a shutdown signal, letting in-flight calls finish.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tonic::server::NamedService;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+pub mod connections;
+
+use connections::ConnectionLimits;
+
+use crate::api::admission::{Admission, MAX_REQUEST_BYTES};
+use crate::api::authentication::AuthLayer;
+use crate::api::cursor::Cursors;
+use crate::api::inventory::InventoryApi;
+use crate::api::items::InventoryItemApi;
+use crate::api::locations::LocationApi;
+use crate::api::streams::{StreamLimits, StreamRegistry};
+use crate::auth::cache::TokenCache;
+use crate::feed::{self, Feed};
+use crate::proto::{
+    FILE_DESCRIPTOR_SET,
+    v1::{
+        inventory_item_service_server::InventoryItemServiceServer,
+        inventory_service_server::InventoryServiceServer,
+        location_service_server::LocationServiceServer,
+    },
+};
+use crate::store::{Store, StoreError};
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The database could not be prepared.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// Reflection could not load the descriptor set.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Every limit the server holds calls, streams and connections to (see docs/limits.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Calls served at once before more are shed with UNAVAILABLE.
+    pub max_in_flight: usize,
+    /// The longest any call may take (a client's shorter `grpc-timeout` wins).
+    pub call_timeout: Duration,
+    /// HTTP/2 streams (calls) one connection may have open at once.
+    pub max_streams_per_connection: u32,
+    /// Server streams per token, and their share of the database.
+    pub streams: StreamLimits,
+    /// Connections open at once, and the time a new one has to open HTTP/2.
+    pub connections: ConnectionLimits,
+}
+
+impl ServerLimits {
+    /// The limits `serve` holds to unless told otherwise.
+    pub const DEFAULT: ServerLimits = ServerLimits {
+        max_in_flight: 512,
+        call_timeout: Duration::from_secs(60),
+        max_streams_per_connection: 256,
+        streams: StreamLimits {
+            per_token: 100,
+            database_connections: 4,
+        },
+        connections: ConnectionLimits {
+            max_connections: 4096,
+            handshake_timeout: Duration::from_secs(10),
+        },
+    };
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits::DEFAULT
+    }
+}
+
+/// How often health checks that the database answers.
+const HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a database check may take before health reports NOT_SERVING.
+const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often an idle connection is pinged, and how long the peer has to answer.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves every service on `listener` from `store` with the default limits until
+/// `shutdown` resolves; in-flight calls finish before this returns. The database must
+/// already be migrated.
+pub async fn serve(
+    store: Store,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    serve_with(store, listener, ServerLimits::default(), shutdown).await
+}
+
+/// [`serve`] with `limits`.
+pub async fn serve_with(
+    store: Store,
+    listener: TcpListener,
+    limits: ServerLimits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let feed = Feed::new();
+    let tokens = TokenCache::default();
+    let streams = StreamRegistry::start(store.clone(), limits.streams);
+    let (revoked_tokens, revoked_streams) = (tokens.clone(), streams.clone());
+    feed::spawn_listener(&store, feed.clone(), move |id| {
+        revoked_tokens.invalidate(id);
+        revoked_streams.revoke(id);
+    });
+    tokio::spawn(report_health(store.clone(), health, feed.closing()));
+    let cursors = Cursors::load(&store).await?;
+    let inventory = InventoryServiceServer::new(InventoryApi::new(
+        store.clone(),
+        feed.clone(),
+        cursors.clone(),
+        streams,
+    ))
+    .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let items = InventoryItemServiceServer::new(InventoryItemApi::new(
+        store.clone(),
+        cursors.clone(),
+    ))
+    .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let locations = LocationServiceServer::new(LocationApi::new(store.clone(), cursors))
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    // Live feeds never end by themselves: end them first so that shutdown can complete.
+    let shutdown = async move {
+        shutdown.await;
+        feed.close();
+    };
+
+    // Without TCP_NODELAY small responses wait on delayed ACKs (~40 ms each).
+    let incoming = TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .with_keepalive(Some(Duration::from_secs(60)));
+    tonic::transport::Server::builder()
+        .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
+        .timeout(limits.call_timeout)
+        .max_concurrent_streams(limits.max_streams_per_connection)
+        .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
+        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
+        .http2_max_header_list_size(MAX_HEADER_BYTES)
+        .layer(Admission::new(limits.max_in_flight))
+        .layer(AuthLayer::new(store, tokens))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(inventory)
+        .add_service(items)
+        .add_service(locations)
+        .serve_with_incoming_shutdown(connections::limit(incoming, limits.connections), shutdown)
+        .await?;
+    Ok(())
+}
+
+/// The most header (metadata) bytes a call may send.
+const MAX_HEADER_BYTES: u32 = 16 * 1024;
+
+/// Keeps health truthful: every service (and the server as a whole, `""`) is SERVING while
+/// the database answers within [`HEALTH_CHECK_TIMEOUT`] and NOT_SERVING while it does not,
+/// checked every [`HEALTH_CHECK_INTERVAL`] until shutdown.
+async fn report_health(
+    store: Store,
+    health: HealthReporter,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
+    let names = [
+        "",
+        <InventoryServiceServer<InventoryApi> as NamedService>::NAME,
+        <InventoryItemServiceServer<InventoryItemApi> as NamedService>::NAME,
+        <LocationServiceServer<LocationApi> as NamedService>::NAME,
+    ];
+    let mut reported = None;
+    loop {
+        let answers = tokio::time::timeout(HEALTH_CHECK_TIMEOUT, store.ping()).await;
+        let status = match answers {
+            Ok(Ok(())) => ServingStatus::Serving,
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "health: the database does not answer");
+                ServingStatus::NotServing
+            }
+            Err(_) => {
+                tracing::warn!("health: the database did not answer in time");
+                ServingStatus::NotServing
+            }
+        };
+        if reported != Some(status) {
+            for name in names {
+                health.set_service_status(name, status).await;
+            }
+            reported = Some(status);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(HEALTH_CHECK_INTERVAL) => {}
+            _ = closing.wait_for(|c| *c) => return,
+        }
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight calls finish for at most `grace`.
+pub async fn serve_until_signal(
+    store: Store,
+    listener: TcpListener,
+    limits: ServerLimits,
+    grace: Duration,
+) -> Result<(), ServeError> {
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown_signal().await;
+        signalled.send_replace(true);
+    };
+    let server = serve_with(store, listener, limits, shutdown);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return result,
+        _ = on_signal.wait_for(|s| *s) => {}
+    }
+    match tokio::time::timeout(grace, server).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "calls still open after the grace period; stopping anyway"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.ok();
+    tracing::info!("shutdown requested; finishing in-flight calls");
+}
