@@ -1296,7 +1296,8 @@ type BatchRetrieveInventoryCountsRequest struct {
 	// Only counts calculated strictly after this server time.
 	UpdatedAfter *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=updated_after,json=updatedAfter,proto3" json:"updated_after,omitempty"`
 	// Cursor from a previous response; the other fields must be the same as on the first
-	// page (or left empty).
+	// page, or left empty when the cursor carries them (it carries only a digest of long id
+	// lists: then INVALID_CURSOR asks for them again).
 	Cursor string `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	// Only these states (IN_STOCK, WASTE). Empty means all tracked states.
 	States []InventoryState `protobuf:"varint,5,rep,packed,name=states,proto3,enum=stockledger.v1.InventoryState" json:"states,omitempty"`
@@ -1583,7 +1584,8 @@ type BatchRetrieveInventoryChangesRequest struct {
 	// Only changes created strictly before this server time.
 	UpdatedBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_before,json=updatedBefore,proto3" json:"updated_before,omitempty"`
 	// Cursor from a previous response; the other fields must be the same as on the first
-	// page (or left empty).
+	// page, or left empty when the cursor carries them (it carries only a digest of long id
+	// lists: then INVALID_CURSOR asks for them again).
 	Cursor string `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	// Page size: 1–1000; 0 means the default of 100.
 	Limit         int32 `protobuf:"varint,8,opt,name=limit,proto3" json:"limit,omitempty"`
@@ -2025,7 +2027,8 @@ type StreamInventoryChangesRequest struct {
 	// Only changes created strictly before this server time.
 	UpdatedBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_before,json=updatedBefore,proto3" json:"updated_before,omitempty"`
 	// Resume right after the change that carried this cursor. The filters must be the
-	// same as in the call that produced it (or left empty).
+	// same as in the call that produced it, or left empty when the cursor carries them (it
+	// carries only a digest of long id lists: then INVALID_CURSOR asks for them again).
 	Cursor        string `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2176,7 +2179,9 @@ type WatchInventoryChangesRequest struct {
 	Types []InventoryChangeType `protobuf:"varint,3,rep,packed,name=types,proto3,enum=stockledger.v1.InventoryChangeType" json:"types,omitempty"`
 	// Only changes that involve one of these states. Empty means all.
 	States []InventoryState `protobuf:"varint,4,rep,packed,name=states,proto3,enum=stockledger.v1.InventoryState" json:"states,omitempty"`
-	// Resume right after the change that carried this token. Excludes `start`.
+	// Resume right after the change that carried this token. Excludes `start`. Send the
+	// filters of the watch that issued it again (required when they are long id lists, of
+	// which the token carries only a digest; must be the same).
 	ResumeToken string `protobuf:"bytes,5,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
 	// Where to start when resume_token is empty.
 	Start         WatchStart `protobuf:"varint,6,opt,name=start,proto3,enum=stockledger.v1.WatchStart" json:"start,omitempty"`
@@ -2329,7 +2334,9 @@ type WatchInventoryCountsRequest struct {
 	LocationIds []string `protobuf:"bytes,2,rep,name=location_ids,json=locationIds,proto3" json:"location_ids,omitempty"`
 	// Only counts in these states (IN_STOCK, WASTE). Empty means all.
 	States []InventoryState `protobuf:"varint,3,rep,packed,name=states,proto3,enum=stockledger.v1.InventoryState" json:"states,omitempty"`
-	// Resume right after the update that carried this token. Excludes `start`.
+	// Resume right after the update that carried this token. Excludes `start`. Send the
+	// filters of the watch that issued it again (required when they are long id lists, of
+	// which the token carries only a digest; must be the same).
 	ResumeToken string `protobuf:"bytes,4,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
 	// Where to start when resume_token is empty.
 	Start         WatchStart `protobuf:"varint,5,opt,name=start,proto3,enum=stockledger.v1.WatchStart" json:"start,omitempty"`

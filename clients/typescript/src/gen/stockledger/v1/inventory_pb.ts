@@ -658,7 +658,8 @@ export type BatchRetrieveInventoryCountsRequest = Message<"stockledger.v1.BatchR
 
   /**
    * Cursor from a previous response; the other fields must be the same as on the first
-   * page (or left empty).
+   * page, or left empty when the cursor carries them (it carries only a digest of long id
+   * lists: then INVALID_CURSOR asks for them again).
    *
    * @generated from field: string cursor = 4;
    */
@@ -840,7 +841,8 @@ export type BatchRetrieveInventoryChangesRequest = Message<"stockledger.v1.Batch
 
   /**
    * Cursor from a previous response; the other fields must be the same as on the first
-   * page (or left empty).
+   * page, or left empty when the cursor carries them (it carries only a digest of long id
+   * lists: then INVALID_CURSOR asks for them again).
    *
    * @generated from field: string cursor = 7;
    */
@@ -1066,7 +1068,8 @@ export type StreamInventoryChangesRequest = Message<"stockledger.v1.StreamInvent
 
   /**
    * Resume right after the change that carried this cursor. The filters must be the
-   * same as in the call that produced it (or left empty).
+   * same as in the call that produced it, or left empty when the cursor carries them (it
+   * carries only a digest of long id lists: then INVALID_CURSOR asks for them again).
    *
    * @generated from field: string cursor = 7;
    */
@@ -1143,7 +1146,9 @@ export type WatchInventoryChangesRequest = Message<"stockledger.v1.WatchInventor
   states: InventoryState[];
 
   /**
-   * Resume right after the change that carried this token. Excludes `start`.
+   * Resume right after the change that carried this token. Excludes `start`. Send the
+   * filters of the watch that issued it again (required when they are long id lists, of
+   * which the token carries only a digest; must be the same).
    *
    * @generated from field: string resume_token = 5;
    */
@@ -1227,7 +1232,9 @@ export type WatchInventoryCountsRequest = Message<"stockledger.v1.WatchInventory
   states: InventoryState[];
 
   /**
-   * Resume right after the update that carried this token. Excludes `start`.
+   * Resume right after the update that carried this token. Excludes `start`. Send the
+   * filters of the watch that issued it again (required when they are long id lists, of
+   * which the token carries only a digest; must be the same).
    *
    * @generated from field: string resume_token = 4;
    */
