@@ -153,6 +153,12 @@ async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
         }
         Err(e) if replies.len() == 1 => {
             let reply = replies.into_iter().next().expect("one caller");
+            // Still racing other writers after every attempt: the caller may retry.
+            let e = if e.is_transient() {
+                StoreError::Contention
+            } else {
+                e
+            };
             let _ = reply.send(Err(e));
         }
         Err(e) => {
