@@ -104,8 +104,7 @@ impl Fixed5 {
     /// client read a decimal string the same way.
     pub fn parse(text: &str) -> Result<Self, DecimalError> {
         let parts = check_grammar(text)?;
-        let significant_whole_digits = parts.whole.trim_start_matches('0').len();
-        if significant_whole_digits > MAX_WHOLE_DIGITS {
+        if !parts.magnitude_fits() {
             return Err(DecimalError::out_of_range(parts.negative));
         }
         if parts.fraction.len() > SCALE as usize {
@@ -161,6 +160,27 @@ struct DecimalParts<'a> {
     negative: bool,
     whole: &'a str,
     fraction: &'a str,
+}
+
+impl DecimalParts<'_> {
+    /// Whether the magnitude fits in `i64` units (so `i64::MIN`'s does not), whatever the
+    /// text's length and precision: exact on the whole part and the first five decimals,
+    /// and above `i64::MAX` units if any later decimal is not zero.
+    fn magnitude_fits(&self) -> bool {
+        let whole = self.whole.trim_start_matches('0');
+        if whole.len() > MAX_WHOLE_DIGITS {
+            return false;
+        }
+        let fraction = self.fraction.as_bytes();
+        let digit = |b: u8| i128::from(b - b'0');
+        let mut units = whole.bytes().fold(0i128, |n, b| n * 10 + digit(b));
+        for place in 0..SCALE as usize {
+            units = units * 10 + fraction.get(place).map_or(0, |b| digit(*b));
+        }
+        let beyond = fraction.iter().skip(SCALE as usize).any(|b| *b != b'0');
+        let max = i128::from(i64::MAX);
+        units < max || (units == max && !beyond)
+    }
 }
 
 /// Splits `-?digits(.digits)?` (any length); refused, saying why, when it does not match.
@@ -295,6 +315,36 @@ mod tests {
         let b = Fixed5::parse("2.5").unwrap();
         let minus_b = b.checked_neg().unwrap();
         assert_eq!(a.checked_add(minus_b).unwrap().to_string(), "97.5");
+    }
+
+    /// Found by the `quantity` fuzz target (fuzz/, docs/fuzzing.md): a value just beyond the
+    /// range with the 14 whole digits a value in range can have was refused for its
+    /// precision or length instead, although the range is checked first.
+    #[test]
+    fn range_is_checked_before_precision_and_length_at_the_boundary() {
+        use DecimalError::*;
+        let table: &[(&str, DecimalError)] = &[
+            ("-92233806273547.75354808", TooLow),
+            ("92233720368547.758071", TooHigh),
+            ("92233720368547.75807000001", TooHigh),
+            ("-92233720368547.758080", TooLow),
+            ("000000000000000092233720368548", TooHigh),
+            ("-00000000000000092233720368547.75808", TooLow),
+        ];
+        for (text, expected) in table {
+            assert_eq!(Fixed5::parse(text), Err(*expected), "parsing {text:?}");
+        }
+        // The largest value, padded or precise beyond five places with zeros, is in range.
+        assert_eq!(
+            Fixed5::parse("92233720368547.758070"),
+            Err(TooPrecise),
+            "in range, then too precise"
+        );
+        assert_eq!(
+            Fixed5::parse("0000000092233720368547.75807"),
+            Err(TooLong),
+            "in range, then too long"
+        );
     }
 
     /// The wire grammar, one row per case: input, then the normalised value or the error.
