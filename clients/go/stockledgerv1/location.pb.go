@@ -88,7 +88,8 @@ type Location struct {
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Active or inactive. Defaults to LOCATION_STATUS_ACTIVE on create.
 	Status LocationStatus `protobuf:"varint,3,opt,name=status,proto3,enum=stockledger.v1.LocationStatus" json:"status,omitempty"`
-	// Free-form description, at most 1024 characters. Optional; empty means none.
+	// Free-form description, at most 1024 characters, no control characters (line breaks
+	// included). Optional; empty means none.
 	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	// When the location was created (server time). Read-only.
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`

@@ -44,7 +44,8 @@ export type Location = Message<"stockledger.v1.Location"> & {
   status: LocationStatus;
 
   /**
-   * Free-form description, at most 1024 characters. Optional; empty means none.
+   * Free-form description, at most 1024 characters, no control characters (line breaks
+   * included). Optional; empty means none.
    *
    * @generated from field: string description = 4;
    */
