@@ -153,7 +153,9 @@ mod tests {
         let malformed = tonic_refusal(Status::internal(
             "failed to decode Protobuf message: InventoryChange.quantity: invalid wire type",
         ));
-        assert!(matches!(malformed, Some(ApiError::Invalid(v)) if v.0[0].reason == reasons::MALFORMED_REQUEST));
+        assert!(
+            matches!(malformed, Some(ApiError::Invalid(v)) if v.0[0].reason == reasons::MALFORMED_REQUEST)
+        );
         let large = tonic_refusal(Status::out_of_range(
             "Error, decoded message length too large: found 5000000 bytes, the limit is: 4194304 bytes",
         ));

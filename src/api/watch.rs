@@ -16,8 +16,8 @@ use tonic::Status;
 
 use super::ApiError;
 use super::cursor::CursorEncoder;
-use super::streams::{StreamRegistry, StreamTicket};
 use super::ledger_wire::{CATALOG_OBJECT_TYPE, change_to_wire, change_type_to_wire, state_to_wire};
+use super::streams::{StreamRegistry, StreamTicket};
 use crate::api::convert::timestamp_from_micros;
 use crate::feed::{Feed, POLL_INTERVAL};
 use crate::proto::v1 as pb;

@@ -39,7 +39,11 @@ pub fn limit<E>(
     let open = Arc::new(Semaphore::new(limits.max_connections));
     incoming.filter_map(move |accepted| {
         let admitted = accepted.map(|stream| match open.clone().try_acquire_owned() {
-            Ok(permit) => Some(LimitedConnection::new(stream, permit, limits.handshake_timeout)),
+            Ok(permit) => Some(LimitedConnection::new(
+                stream,
+                permit,
+                limits.handshake_timeout,
+            )),
             Err(_) => {
                 tracing::warn!(
                     max_connections = limits.max_connections,
@@ -156,8 +160,7 @@ mod tests {
     #[tokio::test]
     async fn a_silent_client_is_cut_off_after_the_handshake_timeout() {
         let (_client, accepted) = pair().await;
-        let mut connection =
-            LimitedConnection::new(accepted, place(), Duration::from_millis(100));
+        let mut connection = LimitedConnection::new(accepted, place(), Duration::from_millis(100));
         let mut buf = [0u8; 64];
         let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buf))
             .await
@@ -168,8 +171,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_opens_http2_in_time_is_kept() {
         let (mut client, accepted) = pair().await;
-        let mut connection =
-            LimitedConnection::new(accepted, place(), Duration::from_millis(200));
+        let mut connection = LimitedConnection::new(accepted, place(), Duration::from_millis(200));
         client.write_all(&[0u8; HANDSHAKE_BYTES]).await.unwrap();
         let mut buf = [0u8; HANDSHAKE_BYTES];
         connection.read_exact(&mut buf).await.unwrap();

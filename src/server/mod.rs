@@ -140,11 +140,9 @@ pub async fn serve_with(
         streams,
     ))
     .max_decoding_message_size(MAX_REQUEST_BYTES);
-    let items = InventoryItemServiceServer::new(InventoryItemApi::new(
-        store.clone(),
-        cursors.clone(),
-    ))
-    .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let items =
+        InventoryItemServiceServer::new(InventoryItemApi::new(store.clone(), cursors.clone()))
+            .max_decoding_message_size(MAX_REQUEST_BYTES);
     let locations = LocationServiceServer::new(LocationApi::new(store.clone(), cursors))
         .max_decoding_message_size(MAX_REQUEST_BYTES);
     // Live feeds never end by themselves: end them first so that shutdown can complete.
