@@ -105,6 +105,10 @@ pub struct WireFilters {
     /// A location status.
     #[prost(string, optional, tag = "8")]
     pub status: Option<String>,
+    /// History newest first; absent (as in every token issued before the field existed)
+    /// means oldest first.
+    #[prost(bool, optional, tag = "9")]
+    pub newest_first: Option<bool>,
 }
 
 /// A row's position: its key's numbers and texts, in the order the query's key defines.
@@ -230,9 +234,7 @@ impl Cursors {
                     .and_then(F::from_wire)
                     .ok_or_else(not_ours)?;
                 if request_filters != F::default() && request_filters != carried {
-                    return Err(invalid(
-                        "was issued for other filters: repeat the first page's filters or leave them empty",
-                    ));
+                    return Err(other_filters());
                 }
                 carried
             }
@@ -327,6 +329,11 @@ fn invalid(why: &str) -> Violation {
     Violation::new("cursor", reasons::INVALID_CURSOR, why.to_owned())
 }
 
+/// The refusal of a token issued for other filters than the request's.
+pub fn other_filters() -> Violation {
+    invalid("was issued for other filters: repeat the first page's filters or leave them empty")
+}
+
 fn not_ours() -> Violation {
     invalid("is not a cursor issued by this service for this merchant")
 }
@@ -348,6 +355,7 @@ impl CursorFilters for ChangeQuery {
             states: names(&self.states, InventoryState::as_str),
             updated_after: self.updated_after,
             updated_before: self.updated_before,
+            newest_first: self.newest_first.then_some(true),
             ..WireFilters::default()
         }
     }
@@ -360,6 +368,7 @@ impl CursorFilters for ChangeQuery {
             states: parse_names(wire.states, InventoryState::from_stored)?,
             updated_after: wire.updated_after,
             updated_before: wire.updated_before,
+            newest_first: wire.newest_first.unwrap_or(false),
         })
     }
 }
@@ -557,6 +566,58 @@ mod tests {
                     .is_err()
             );
         }
+    }
+
+    #[test]
+    fn the_sort_order_travels_in_the_token_and_old_tokens_read_as_oldest_first() {
+        let c = cursors();
+        let newest = ChangeQuery {
+            newest_first: true,
+            ..query(1)
+        };
+        let token = c
+            .encoder(Query::InventoryChanges, &m("a"), &newest)
+            .encode(&(3i64, 4i64));
+        let carried: (ChangeQuery, Option<(i64, i64)>) = c
+            .resolve(
+                Query::InventoryChanges,
+                &m("a"),
+                &token,
+                ChangeQuery::default(),
+            )
+            .unwrap();
+        assert_eq!(carried, (newest.clone(), Some((3, 4))));
+        let oldest = c
+            .resolve::<ChangeQuery, (i64, i64)>(Query::InventoryChanges, &m("a"), &token, query(1))
+            .unwrap_err();
+        assert!(oldest.description.contains("other filters"));
+        // Oldest first encodes as before the field existed: tokens already issued keep
+        // their meaning.
+        assert_eq!(query(1).to_wire().newest_first, None);
+        assert_eq!(
+            ChangeQuery::from_wire(WireFilters {
+                newest_first: None,
+                ..query(1).to_wire()
+            }),
+            Some(query(1))
+        );
+        // Long filters travel as a digest, which covers the order too.
+        let long_newest = ChangeQuery {
+            newest_first: true,
+            ..query(200)
+        };
+        let token = c
+            .encoder(Query::InventoryChanges, &m("a"), &long_newest)
+            .encode(&(3i64, 4i64));
+        assert!(
+            c.resolve::<ChangeQuery, (i64, i64)>(
+                Query::InventoryChanges,
+                &m("a"),
+                &token,
+                query(200)
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -12,11 +12,11 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::convert::{micros_from_timestamp, require_id};
-use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query};
+use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query, other_filters};
 use super::error::StoreContext;
 use super::ledger_wire::{
     adjustment_to_wire, change_draft, change_to_wire, count_states_filter, count_to_wire,
-    physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
+    newest_first_from_wire, physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
 };
 use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
@@ -205,7 +205,9 @@ fn optional_micros(
         .transpose()
 }
 
-/// The filters of a history request (BatchRetrieveInventoryChanges, StreamInventoryChanges).
+/// The filters of a history request (BatchRetrieveInventoryChanges, StreamInventoryChanges;
+/// WatchInventoryChanges without times nor order). `newest_first` is the request's
+/// explicit sort order, `None` when unspecified.
 #[allow(clippy::too_many_arguments)]
 fn change_query(
     catalog_object_ids: &[String],
@@ -214,6 +216,7 @@ fn change_query(
     states: &[i32],
     updated_after: &Option<prost_types::Timestamp>,
     updated_before: &Option<prost_types::Timestamp>,
+    newest_first: Option<bool>,
 ) -> Result<ChangeQuery, Violations> {
     check_id_list("catalog_object_ids", catalog_object_ids)?;
     check_id_list("location_ids", location_ids)?;
@@ -224,7 +227,27 @@ fn change_query(
         states: states_filter("states", states)?,
         updated_after: optional_micros("updated_after", updated_after)?,
         updated_before: optional_micros("updated_before", updated_before)?,
+        newest_first: newest_first.unwrap_or(false),
     })
+}
+
+/// The query and position of a history request: its cursor's if it has one, else its own.
+/// The sort order is one of the filters a cursor belongs to; unspecified with a cursor means
+/// the cursor's order, and an explicit order must be the cursor's (even when the other
+/// filters are left empty), else INVALID_CURSOR.
+fn resolve_history(
+    cursors: &Cursors,
+    merchant: &MerchantId,
+    cursor: &str,
+    requested: ChangeQuery,
+    newest_first: Option<bool>,
+) -> Result<(ChangeQuery, Option<HistoryKey>), Violation> {
+    let (query, after) =
+        cursors.resolve::<_, HistoryKey>(Query::InventoryChanges, merchant, cursor, requested)?;
+    if newest_first.is_some_and(|newest| newest != query.newest_first) {
+        return Err(other_filters());
+    }
+    Ok((query, after))
 }
 
 impl InventoryApi {
@@ -334,6 +357,7 @@ impl InventoryService for InventoryApi {
             ignore_unchanged_counts: req.ignore_unchanged_counts.unwrap_or(true),
             source: caller.source,
             now,
+            kept: Vec::new(),
         };
         let outcome = self
             .writer
@@ -405,6 +429,7 @@ impl InventoryService for InventoryApi {
         let merchant = caller(&request)?.merchant;
         let req = request.get_ref();
         let limit = page_limit("limit", req.limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let newest_first = newest_first_from_wire("sort_order", req.sort_order)?;
         let requested = change_query(
             &req.catalog_object_ids,
             &req.location_ids,
@@ -412,12 +437,14 @@ impl InventoryService for InventoryApi {
             &req.states,
             &req.updated_after,
             &req.updated_before,
+            newest_first,
         )?;
-        let (query, after) = self.cursors.resolve::<_, HistoryKey>(
-            Query::InventoryChanges,
+        let (query, after) = resolve_history(
+            &self.cursors,
             &merchant,
             &req.cursor,
             requested,
+            newest_first,
         )?;
         let page = self
             .store
@@ -477,6 +504,7 @@ impl InventoryService for InventoryApi {
         let caller = caller(&request)?;
         let merchant = caller.merchant.clone();
         let req = request.get_ref();
+        let newest_first = newest_first_from_wire("sort_order", req.sort_order)?;
         let requested = change_query(
             &req.catalog_object_ids,
             &req.location_ids,
@@ -484,12 +512,14 @@ impl InventoryService for InventoryApi {
             &req.states,
             &req.updated_after,
             &req.updated_before,
+            newest_first,
         )?;
-        let (query, after) = self.cursors.resolve::<_, HistoryKey>(
-            Query::InventoryChanges,
+        let (query, after) = resolve_history(
+            &self.cursors,
             &merchant,
             &req.cursor,
             requested,
+            newest_first,
         )?;
         let (sender, receiver) = mpsc::channel(STREAM_PAGES_BUFFERED);
         let cursors = self
@@ -534,6 +564,7 @@ impl InventoryService for InventoryApi {
             &req.states,
             &None,
             &None,
+            None,
         )?;
         let (query, after) = watch_start(
             &self.cursors,
@@ -644,8 +675,8 @@ async fn stream_history(
             sent = sender.send(Ok(messages)) => if sent.is_err() {
                 return; // the client is gone
             },
-            _ = ticket.revoked() => {
-                sender.try_send(Err(StreamTicket::revoked_status())).ok();
+            status = ticket.revoked() => {
+                sender.try_send(Err(status)).ok();
                 return;
             }
         }

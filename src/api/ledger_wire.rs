@@ -6,6 +6,7 @@ use crate::domain::ledger::{
     ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
     MovementDraft, check_counted_states,
 };
+use crate::domain::product::Product;
 use crate::proto::v1 as pb;
 use crate::store::ledger::{CountRecord, RecordedChange};
 
@@ -214,13 +215,49 @@ pub fn change_draft(index: usize, change: &pb::InventoryChange) -> Result<Change
     Ok(draft)
 }
 
+/// The wire value of a product.
+pub fn product_to_wire(product: Product) -> pb::Product {
+    match product {
+        Product::ExternalApi => pb::Product::ExternalApi,
+        Product::Dashboard => pb::Product::Dashboard,
+        Product::PointOfSale => pb::Product::PointOfSale,
+        Product::SquarePos => pb::Product::SquarePos,
+        Product::Billing => pb::Product::Billing,
+        Product::Appointments => pb::Product::Appointments,
+        Product::Invoices => pb::Product::Invoices,
+        Product::OnlineStore => pb::Product::OnlineStore,
+        Product::Payroll => pb::Product::Payroll,
+        Product::ItemLibraryImport => pb::Product::ItemLibraryImport,
+        Product::Other => pb::Product::Other,
+    }
+}
+
+/// A known, specified product; `None` for UNSPECIFIED or values outside the enum.
+pub fn product_from_wire(raw: i32) -> Option<Product> {
+    let wire = pb::Product::try_from(raw).ok()?;
+    Product::ALL
+        .into_iter()
+        .find(|p| product_to_wire(*p) == wire)
+}
+
+/// A history request's `sort_order`: `None` when unspecified (oldest first unless a cursor
+/// says otherwise), else whether it asks for newest first; an unknown number is refused.
+pub fn newest_first_from_wire(field: &str, raw: i32) -> Result<Option<bool>, Violation> {
+    match pb::SortOrder::try_from(raw) {
+        Ok(pb::SortOrder::Unspecified) => Ok(None),
+        Ok(pb::SortOrder::OldestFirst) => Ok(Some(false)),
+        Ok(pb::SortOrder::NewestFirst) => Ok(Some(true)),
+        Err(_) => Err(Violation::new(
+            field,
+            reasons::INVALID_ENUM_VALUE,
+            "must be a SortOrder",
+        )),
+    }
+}
+
 fn source_to_wire(source: &ChangeSource) -> pb::SourceApplication {
-    let product = match source.product.as_str() {
-        "EXTERNAL_API" => pb::Product::ExternalApi,
-        "DASHBOARD" => pb::Product::Dashboard,
-        "POINT_OF_SALE" => pb::Product::PointOfSale,
-        _ => pb::Product::Unspecified,
-    };
+    let product =
+        Product::from_stored(&source.product).map_or(pb::Product::Unspecified, product_to_wire);
     pb::SourceApplication {
         product: product.into(),
         application_id: source.application_id.clone(),
@@ -411,6 +448,50 @@ mod tests {
             (types.field.as_str(), types.reason),
             ("types[1]", reasons::INVALID_ENUM_VALUE)
         );
+    }
+
+    #[test]
+    fn every_product_round_trips_through_the_wire_and_its_stored_name() {
+        for product in Product::ALL {
+            let wire = product_to_wire(product);
+            assert_eq!(product_from_wire(wire as i32), Some(product));
+            assert_eq!(
+                wire.as_str_name(),
+                format!("PRODUCT_{}", product.as_str()),
+                "the stored name is the enum value name without its prefix"
+            );
+            assert_eq!(Product::parse(wire.as_str_name()), Some(product));
+            let source = ChangeSource {
+                product: product.as_str().into(),
+                ..ChangeSource::default()
+            };
+            assert_eq!(source_to_wire(&source).product, wire as i32);
+        }
+        assert_eq!(product_from_wire(0), None);
+        assert_eq!(product_from_wire(99), None);
+        let unknown = ChangeSource {
+            product: "SOMETHING_ELSE".into(),
+            ..ChangeSource::default()
+        };
+        assert_eq!(source_to_wire(&unknown).product, 0);
+    }
+
+    #[test]
+    fn a_sort_order_is_a_known_enum() {
+        let table: &[(i32, Result<Option<bool>, &str>)] = &[
+            (0, Ok(None)),
+            (1, Ok(Some(false))),
+            (2, Ok(Some(true))),
+            (3, Err(reasons::INVALID_ENUM_VALUE)),
+            (-1, Err(reasons::INVALID_ENUM_VALUE)),
+        ];
+        for (raw, expected) in table {
+            let got = newest_first_from_wire("sort_order", *raw).map_err(|v| {
+                assert_eq!(v.field, "sort_order");
+                v.reason
+            });
+            assert_eq!(got, *expected, "{raw}");
+        }
     }
 
     #[test]

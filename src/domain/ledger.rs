@@ -687,7 +687,8 @@ fn validate_references(
 /// Which application made a change (Square's SourceApplication).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChangeSource {
-    /// Kind of product, e.g. `EXTERNAL_API`.
+    /// Kind of product by its stored name, e.g. `EXTERNAL_API`
+    /// ([`super::product::Product::as_str`]; an unknown name reads as unspecified).
     pub product: String,
     /// Application id.
     pub application_id: String,

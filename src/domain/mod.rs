@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod location;
 pub mod mask;
 pub mod plan;
+pub mod product;
 pub mod scope;
 pub mod tenant;
 pub mod text;

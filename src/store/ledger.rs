@@ -79,6 +79,21 @@ pub struct BatchRequest {
     pub source: ChangeSource,
     /// Receipt time, µs (the changes' created_at).
     pub now: i64,
+    /// What an import keeps of each change's original record: empty for live calls,
+    /// otherwise one per change.
+    pub kept: Vec<KeptChange>,
+}
+
+/// What an import keeps of one change's original record (`stockledger import`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeptChange {
+    /// Its id, kept when free. A change whose id the merchant already has is skipped (not
+    /// recorded twice); an id another merchant holds refuses the batch.
+    pub id: Option<String>,
+    /// Its original recording time, µs (otherwise the batch's `now`).
+    pub created_at: Option<i64>,
+    /// Which application made it (otherwise the batch's source).
+    pub source: Option<ChangeSource>,
 }
 
 /// What a batch did; `T` is what the caller's `encode` built from the applied batch.
@@ -105,6 +120,9 @@ pub struct ChangeQuery {
     pub updated_after: Option<i64>,
     /// Only created strictly before, µs.
     pub updated_before: Option<i64>,
+    /// History newest first: (occurred_at, seq) descending, the exact reverse of the
+    /// default order. Read by [`Store::list_changes`] only (the feeds keep feed order).
+    pub newest_first: bool,
 }
 
 /// Filters of a count query.
@@ -145,7 +163,8 @@ pub(crate) const DELTA: &str = "DELTA";
 pub(crate) const SET: &str = "SET";
 
 impl Store {
-    /// One page of history in (occurred_at, seq) order, after `after` if given.
+    /// One page of history in (occurred_at, seq) order — descending when
+    /// `query.newest_first` — strictly after `after` in that order, if given.
     pub async fn list_changes(
         &self,
         merchant: &MerchantId,
@@ -159,15 +178,24 @@ impl Store {
             .filter(change_filter(query));
         if let Some((occurred_at, seq)) = after {
             // A row-value comparison, which both databases answer with a range scan of the
-            // (merchant, occurred_at, seq) index: every page costs the same however deep.
-            select = select.filter(
-                Expr::tuple([Expr::col(C::OccurredAt), Expr::col(C::Seq)])
-                    .gt(Expr::tuple([Expr::value(occurred_at), Expr::value(seq)])),
-            );
+            // (merchant, occurred_at, seq) index — backwards for newest first: every page
+            // costs the same however deep.
+            let key = Expr::tuple([Expr::col(C::OccurredAt), Expr::col(C::Seq)]);
+            let position = Expr::tuple([Expr::value(occurred_at), Expr::value(seq)]);
+            select = select.filter(if query.newest_first {
+                key.lt(position)
+            } else {
+                key.gt(position)
+            });
         }
+        let order = if query.newest_first {
+            sea_orm::Order::Desc
+        } else {
+            sea_orm::Order::Asc
+        };
         let rows = select
-            .order_by_asc(C::OccurredAt)
-            .order_by_asc(C::Seq)
+            .order_by(C::OccurredAt, order.clone())
+            .order_by(C::Seq, order)
             .limit(limit + 1)
             .all(self.connection())
             .await?;

@@ -219,33 +219,70 @@ func (InventoryChangeType) EnumDescriptor() ([]byte, []int) {
 	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{1}
 }
 
-// The kind of product that made a change.
+// The kind of product that made a change: Square's list of products (SourceApplication
+// product), with this API's own name for a point of sale kept beside Square's. Changes made
+// through this API are PRODUCT_EXTERNAL_API; the other values name where an imported
+// change came from. Stored by name, so a value read back is the one written.
 type Product int32
 
 const (
 	// Not known.
 	Product_PRODUCT_UNSPECIFIED Product = 0
-	// A third-party application calling this API.
+	// A third-party application calling this API (Square's EXTERNAL_API).
 	Product_PRODUCT_EXTERNAL_API Product = 1
-	// The operator's own dashboard or tools.
+	// The operator's own dashboard or tools (Square's DASHBOARD).
 	Product_PRODUCT_DASHBOARD Product = 2
-	// A point-of-sale application.
+	// A point-of-sale application: this API's name for a point of sale of any vendor. It is
+	// not Square's SQUARE_POS (PRODUCT_SQUARE_POS below, Square's own point of sale); the
+	// two are kept apart, neither renamed nor merged.
 	Product_PRODUCT_POINT_OF_SALE Product = 3
+	// Square Point of Sale (Square's SQUARE_POS).
+	Product_PRODUCT_SQUARE_POS Product = 4
+	// Square's BILLING.
+	Product_PRODUCT_BILLING Product = 5
+	// Square's APPOINTMENTS.
+	Product_PRODUCT_APPOINTMENTS Product = 6
+	// Square's INVOICES.
+	Product_PRODUCT_INVOICES Product = 7
+	// Square's ONLINE_STORE.
+	Product_PRODUCT_ONLINE_STORE Product = 8
+	// Square's PAYROLL.
+	Product_PRODUCT_PAYROLL Product = 9
+	// Square's ITEM_LIBRARY_IMPORT: a bulk import of the item library.
+	Product_PRODUCT_ITEM_LIBRARY_IMPORT Product = 10
+	// Square's OTHER: a known product that is none of the above.
+	Product_PRODUCT_OTHER Product = 11
 )
 
 // Enum value maps for Product.
 var (
 	Product_name = map[int32]string{
-		0: "PRODUCT_UNSPECIFIED",
-		1: "PRODUCT_EXTERNAL_API",
-		2: "PRODUCT_DASHBOARD",
-		3: "PRODUCT_POINT_OF_SALE",
+		0:  "PRODUCT_UNSPECIFIED",
+		1:  "PRODUCT_EXTERNAL_API",
+		2:  "PRODUCT_DASHBOARD",
+		3:  "PRODUCT_POINT_OF_SALE",
+		4:  "PRODUCT_SQUARE_POS",
+		5:  "PRODUCT_BILLING",
+		6:  "PRODUCT_APPOINTMENTS",
+		7:  "PRODUCT_INVOICES",
+		8:  "PRODUCT_ONLINE_STORE",
+		9:  "PRODUCT_PAYROLL",
+		10: "PRODUCT_ITEM_LIBRARY_IMPORT",
+		11: "PRODUCT_OTHER",
 	}
 	Product_value = map[string]int32{
-		"PRODUCT_UNSPECIFIED":   0,
-		"PRODUCT_EXTERNAL_API":  1,
-		"PRODUCT_DASHBOARD":     2,
-		"PRODUCT_POINT_OF_SALE": 3,
+		"PRODUCT_UNSPECIFIED":         0,
+		"PRODUCT_EXTERNAL_API":        1,
+		"PRODUCT_DASHBOARD":           2,
+		"PRODUCT_POINT_OF_SALE":       3,
+		"PRODUCT_SQUARE_POS":          4,
+		"PRODUCT_BILLING":             5,
+		"PRODUCT_APPOINTMENTS":        6,
+		"PRODUCT_INVOICES":            7,
+		"PRODUCT_ONLINE_STORE":        8,
+		"PRODUCT_PAYROLL":             9,
+		"PRODUCT_ITEM_LIBRARY_IMPORT": 10,
+		"PRODUCT_OTHER":               11,
 	}
 )
 
@@ -274,6 +311,60 @@ func (x Product) Number() protoreflect.EnumNumber {
 // Deprecated: Use Product.Descriptor instead.
 func (Product) EnumDescriptor() ([]byte, []int) {
 	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{2}
+}
+
+// The order of a history read. Changes are ordered by (occurred_at, server sequence);
+// newest first is the exact reverse of oldest first.
+type SortOrder int32
+
+const (
+	// Oldest first, the default.
+	SortOrder_SORT_ORDER_UNSPECIFIED SortOrder = 0
+	// occurred_at ascending, ties by server sequence ascending.
+	SortOrder_SORT_ORDER_OLDEST_FIRST SortOrder = 1
+	// occurred_at descending, ties by server sequence descending.
+	SortOrder_SORT_ORDER_NEWEST_FIRST SortOrder = 2
+)
+
+// Enum value maps for SortOrder.
+var (
+	SortOrder_name = map[int32]string{
+		0: "SORT_ORDER_UNSPECIFIED",
+		1: "SORT_ORDER_OLDEST_FIRST",
+		2: "SORT_ORDER_NEWEST_FIRST",
+	}
+	SortOrder_value = map[string]int32{
+		"SORT_ORDER_UNSPECIFIED":  0,
+		"SORT_ORDER_OLDEST_FIRST": 1,
+		"SORT_ORDER_NEWEST_FIRST": 2,
+	}
+)
+
+func (x SortOrder) Enum() *SortOrder {
+	p := new(SortOrder)
+	*p = x
+	return p
+}
+
+func (x SortOrder) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SortOrder) Descriptor() protoreflect.EnumDescriptor {
+	return file_stockledger_v1_inventory_proto_enumTypes[3].Descriptor()
+}
+
+func (SortOrder) Type() protoreflect.EnumType {
+	return &file_stockledger_v1_inventory_proto_enumTypes[3]
+}
+
+func (x SortOrder) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SortOrder.Descriptor instead.
+func (SortOrder) EnumDescriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{3}
 }
 
 // Where a watch starts when no resume token is given.
@@ -313,11 +404,11 @@ func (x WatchStart) String() string {
 }
 
 func (WatchStart) Descriptor() protoreflect.EnumDescriptor {
-	return file_stockledger_v1_inventory_proto_enumTypes[3].Descriptor()
+	return file_stockledger_v1_inventory_proto_enumTypes[4].Descriptor()
 }
 
 func (WatchStart) Type() protoreflect.EnumType {
-	return &file_stockledger_v1_inventory_proto_enumTypes[3]
+	return &file_stockledger_v1_inventory_proto_enumTypes[4]
 }
 
 func (x WatchStart) Number() protoreflect.EnumNumber {
@@ -326,7 +417,7 @@ func (x WatchStart) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WatchStart.Descriptor instead.
 func (WatchStart) EnumDescriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{3}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{4}
 }
 
 // Which application made a change. Set by the server from the caller's credentials;
@@ -465,7 +556,9 @@ type InventoryAdjustment struct {
 	LocationId string `protobuf:"bytes,5,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
 	// Id of a tracked inventory item. Required.
 	CatalogObjectId string `protobuf:"bytes,6,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
-	// Type of the catalog object: always "INVENTORY_ITEM". Set by the server.
+	// Type of the catalog object: always "INVENTORY_ITEM", set by the server. The catalog
+	// object is an InventoryItem of this service (catalog_object_id is its id), the
+	// equivalent of the ITEM_VARIATION Square tracks stock for; no other type exists here.
 	CatalogObjectType string `protobuf:"bytes,7,opt,name=catalog_object_type,json=catalogObjectType,proto3" json:"catalog_object_type,omitempty"`
 	// Quantity moved: a decimal string greater than 0, at most 10^9. Required.
 	Quantity string `protobuf:"bytes,8,opt,name=quantity,proto3" json:"quantity,omitempty"`
@@ -660,7 +753,9 @@ type InventoryPhysicalCount struct {
 	ReferenceId string `protobuf:"bytes,2,opt,name=reference_id,json=referenceId,proto3" json:"reference_id,omitempty"`
 	// Id of a tracked inventory item. Required.
 	CatalogObjectId string `protobuf:"bytes,3,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
-	// Type of the catalog object: always "INVENTORY_ITEM". Set by the server.
+	// Type of the catalog object: always "INVENTORY_ITEM", set by the server. The catalog
+	// object is an InventoryItem of this service (catalog_object_id is its id), the
+	// equivalent of the ITEM_VARIATION Square tracks stock for; no other type exists here.
 	CatalogObjectType string `protobuf:"bytes,4,opt,name=catalog_object_type,json=catalogObjectType,proto3" json:"catalog_object_type,omitempty"`
 	// Counted state: IN_STOCK or WASTE. Required.
 	State InventoryState `protobuf:"varint,5,opt,name=state,proto3,enum=stockledger.v1.InventoryState" json:"state,omitempty"`
@@ -812,7 +907,9 @@ type InventoryTransfer struct {
 	ToLocationId string `protobuf:"bytes,5,opt,name=to_location_id,json=toLocationId,proto3" json:"to_location_id,omitempty"`
 	// Id of a tracked inventory item. Required.
 	CatalogObjectId string `protobuf:"bytes,6,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
-	// Type of the catalog object: always "INVENTORY_ITEM". Set by the server.
+	// Type of the catalog object: always "INVENTORY_ITEM", set by the server. The catalog
+	// object is an InventoryItem of this service (catalog_object_id is its id), the
+	// equivalent of the ITEM_VARIATION Square tracks stock for; no other type exists here.
 	CatalogObjectType string `protobuf:"bytes,7,opt,name=catalog_object_type,json=catalogObjectType,proto3" json:"catalog_object_type,omitempty"`
 	// Quantity moved: a decimal string greater than 0, at most 10^9. Required.
 	Quantity string `protobuf:"bytes,8,opt,name=quantity,proto3" json:"quantity,omitempty"`
@@ -1071,7 +1168,8 @@ type InventoryCount struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of the inventory item.
 	CatalogObjectId string `protobuf:"bytes,1,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
-	// Type of the catalog object: always "INVENTORY_ITEM".
+	// Type of the catalog object: always "INVENTORY_ITEM" (an InventoryItem of this service,
+	// the equivalent of Square's ITEM_VARIATION); set by the server.
 	CatalogObjectType string `protobuf:"bytes,2,opt,name=catalog_object_type,json=catalogObjectType,proto3" json:"catalog_object_type,omitempty"`
 	// State counted: IN_STOCK or WASTE.
 	State InventoryState `protobuf:"varint,3,opt,name=state,proto3,enum=stockledger.v1.InventoryState" json:"state,omitempty"`
@@ -1596,7 +1694,11 @@ type BatchRetrieveInventoryChangesRequest struct {
 	// lists: then INVALID_CURSOR asks for them again).
 	Cursor string `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	// Page size: 1–1000; 0 means the default of 100.
-	Limit         int32 `protobuf:"varint,8,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit int32 `protobuf:"varint,8,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Oldest first (the default) or newest first. Part of the query a cursor belongs to:
+	// with a cursor, leave it unspecified or repeat the first page's order (the other order
+	// is INVALID_CURSOR). An unknown number is INVALID_ENUM_VALUE.
+	SortOrder     SortOrder `protobuf:"varint,9,opt,name=sort_order,json=sortOrder,proto3,enum=stockledger.v1.SortOrder" json:"sort_order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1687,10 +1789,18 @@ func (x *BatchRetrieveInventoryChangesRequest) GetLimit() int32 {
 	return 0
 }
 
+func (x *BatchRetrieveInventoryChangesRequest) GetSortOrder() SortOrder {
+	if x != nil {
+		return x.SortOrder
+	}
+	return SortOrder_SORT_ORDER_UNSPECIFIED
+}
+
 // Response of BatchRetrieveInventoryChanges.
 type BatchRetrieveInventoryChangesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Changes ordered by occurred_at ascending, ties by server sequence.
+	// Changes ordered by occurred_at, ties by server sequence: ascending, or descending when
+	// sort_order is SORT_ORDER_NEWEST_FIRST.
 	Changes []*InventoryChange `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
 	// Cursor for the next page; empty on the last page.
 	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
@@ -2037,7 +2147,10 @@ type StreamInventoryChangesRequest struct {
 	// Resume right after the change that carried this cursor. The filters must be the
 	// same as in the call that produced it, or left empty when the cursor carries them (it
 	// carries only a digest of long id lists: then INVALID_CURSOR asks for them again).
-	Cursor        string `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Cursor string `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// Oldest first (the default) or newest first, as in BatchRetrieveInventoryChanges; a
+	// cursor resumes in its own order (naming the other one is INVALID_CURSOR).
+	SortOrder     SortOrder `protobuf:"varint,8,opt,name=sort_order,json=sortOrder,proto3,enum=stockledger.v1.SortOrder" json:"sort_order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2121,10 +2234,18 @@ func (x *StreamInventoryChangesRequest) GetCursor() string {
 	return ""
 }
 
+func (x *StreamInventoryChangesRequest) GetSortOrder() SortOrder {
+	if x != nil {
+		return x.SortOrder
+	}
+	return SortOrder_SORT_ORDER_UNSPECIFIED
+}
+
 // One message of StreamInventoryChanges.
 type StreamInventoryChangesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The next change, occurred_at ascending, ties by server sequence.
+	// The next change in the requested order: occurred_at ascending (or descending when
+	// newest first), ties by server sequence likewise.
 	Change *InventoryChange `protobuf:"bytes,1,opt,name=change,proto3" json:"change,omitempty"`
 	// Pass this as `cursor` to resume right after this change.
 	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
@@ -2423,7 +2544,8 @@ type InventoryCountUpdate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id of the inventory item.
 	CatalogObjectId string `protobuf:"bytes,1,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
-	// Type of the catalog object: always "INVENTORY_ITEM".
+	// Type of the catalog object: always "INVENTORY_ITEM" (an InventoryItem of this service,
+	// the equivalent of Square's ITEM_VARIATION); set by the server.
 	CatalogObjectType string `protobuf:"bytes,2,opt,name=catalog_object_type,json=catalogObjectType,proto3" json:"catalog_object_type,omitempty"`
 	// State of the count.
 	State InventoryState `protobuf:"varint,3,opt,name=state,proto3,enum=stockledger.v1.InventoryState" json:"state,omitempty"`
@@ -2715,7 +2837,7 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x05limit\x18\x04 \x01(\x05R\x05limit\"p\n" +
 	"\x1eRetrieveInventoryCountResponse\x126\n" +
 	"\x06counts\x18\x01 \x03(\v2\x1e.stockledger.v1.InventoryCountR\x06counts\x12\x16\n" +
-	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\x9c\x03\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xd6\x03\n" +
 	"$BatchRetrieveInventoryChangesRequest\x12,\n" +
 	"\x12catalog_object_ids\x18\x01 \x03(\tR\x10catalogObjectIds\x12!\n" +
 	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x129\n" +
@@ -2724,7 +2846,9 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\rupdated_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedAfter\x12A\n" +
 	"\x0eupdated_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rupdatedBefore\x12\x16\n" +
 	"\x06cursor\x18\a \x01(\tR\x06cursor\x12\x14\n" +
-	"\x05limit\x18\b \x01(\x05R\x05limit\"z\n" +
+	"\x05limit\x18\b \x01(\x05R\x05limit\x128\n" +
+	"\n" +
+	"sort_order\x18\t \x01(\x0e2\x19.stockledger.v1.SortOrderR\tsortOrder\"z\n" +
 	"%BatchRetrieveInventoryChangesResponse\x129\n" +
 	"\achanges\x18\x01 \x03(\v2\x1f.stockledger.v1.InventoryChangeR\achanges\x12\x16\n" +
 	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"I\n" +
@@ -2742,7 +2866,7 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\vtransfer_id\x18\x01 \x01(\tR\n" +
 	"transferId\"b\n" +
 	"!RetrieveInventoryTransferResponse\x12=\n" +
-	"\btransfer\x18\x01 \x01(\v2!.stockledger.v1.InventoryTransferR\btransfer\"\xff\x02\n" +
+	"\btransfer\x18\x01 \x01(\v2!.stockledger.v1.InventoryTransferR\btransfer\"\xb9\x03\n" +
 	"\x1dStreamInventoryChangesRequest\x12,\n" +
 	"\x12catalog_object_ids\x18\x01 \x03(\tR\x10catalogObjectIds\x12!\n" +
 	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x129\n" +
@@ -2750,7 +2874,9 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x06states\x18\x04 \x03(\x0e2\x1e.stockledger.v1.InventoryStateR\x06states\x12?\n" +
 	"\rupdated_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedAfter\x12A\n" +
 	"\x0eupdated_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rupdatedBefore\x12\x16\n" +
-	"\x06cursor\x18\a \x01(\tR\x06cursor\"q\n" +
+	"\x06cursor\x18\a \x01(\tR\x06cursor\x128\n" +
+	"\n" +
+	"sort_order\x18\b \x01(\x0e2\x19.stockledger.v1.SortOrderR\tsortOrder\"q\n" +
 	"\x1eStreamInventoryChangesResponse\x127\n" +
 	"\x06change\x18\x01 \x01(\v2\x1f.stockledger.v1.InventoryChangeR\x06change\x12\x16\n" +
 	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xb7\x02\n" +
@@ -2811,12 +2937,25 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"!INVENTORY_CHANGE_TYPE_UNSPECIFIED\x10\x00\x12$\n" +
 	" INVENTORY_CHANGE_TYPE_ADJUSTMENT\x10\x01\x12(\n" +
 	"$INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT\x10\x02\x12\"\n" +
-	"\x1eINVENTORY_CHANGE_TYPE_TRANSFER\x10\x03*n\n" +
+	"\x1eINVENTORY_CHANGE_TYPE_TRANSFER\x10\x03*\xae\x02\n" +
 	"\aProduct\x12\x17\n" +
 	"\x13PRODUCT_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PRODUCT_EXTERNAL_API\x10\x01\x12\x15\n" +
 	"\x11PRODUCT_DASHBOARD\x10\x02\x12\x19\n" +
-	"\x15PRODUCT_POINT_OF_SALE\x10\x03*Y\n" +
+	"\x15PRODUCT_POINT_OF_SALE\x10\x03\x12\x16\n" +
+	"\x12PRODUCT_SQUARE_POS\x10\x04\x12\x13\n" +
+	"\x0fPRODUCT_BILLING\x10\x05\x12\x18\n" +
+	"\x14PRODUCT_APPOINTMENTS\x10\x06\x12\x14\n" +
+	"\x10PRODUCT_INVOICES\x10\a\x12\x18\n" +
+	"\x14PRODUCT_ONLINE_STORE\x10\b\x12\x13\n" +
+	"\x0fPRODUCT_PAYROLL\x10\t\x12\x1f\n" +
+	"\x1bPRODUCT_ITEM_LIBRARY_IMPORT\x10\n" +
+	"\x12\x11\n" +
+	"\rPRODUCT_OTHER\x10\v*a\n" +
+	"\tSortOrder\x12\x1a\n" +
+	"\x16SORT_ORDER_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17SORT_ORDER_OLDEST_FIRST\x10\x01\x12\x1b\n" +
+	"\x17SORT_ORDER_NEWEST_FIRST\x10\x02*Y\n" +
 	"\n" +
 	"WatchStart\x12\x1b\n" +
 	"\x17WATCH_START_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -2847,120 +2986,123 @@ func file_stockledger_v1_inventory_proto_rawDescGZIP() []byte {
 	return file_stockledger_v1_inventory_proto_rawDescData
 }
 
-var file_stockledger_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_stockledger_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_stockledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_stockledger_v1_inventory_proto_goTypes = []any{
 	(InventoryState)(0),                            // 0: stockledger.v1.InventoryState
 	(InventoryChangeType)(0),                       // 1: stockledger.v1.InventoryChangeType
 	(Product)(0),                                   // 2: stockledger.v1.Product
-	(WatchStart)(0),                                // 3: stockledger.v1.WatchStart
-	(*SourceApplication)(nil),                      // 4: stockledger.v1.SourceApplication
-	(*Money)(nil),                                  // 5: stockledger.v1.Money
-	(*InventoryAdjustment)(nil),                    // 6: stockledger.v1.InventoryAdjustment
-	(*InventoryPhysicalCount)(nil),                 // 7: stockledger.v1.InventoryPhysicalCount
-	(*InventoryTransfer)(nil),                      // 8: stockledger.v1.InventoryTransfer
-	(*InventoryChange)(nil),                        // 9: stockledger.v1.InventoryChange
-	(*InventoryCount)(nil),                         // 10: stockledger.v1.InventoryCount
-	(*BatchChangeInventoryRequest)(nil),            // 11: stockledger.v1.BatchChangeInventoryRequest
-	(*BatchChangeInventoryResponse)(nil),           // 12: stockledger.v1.BatchChangeInventoryResponse
-	(*BatchRetrieveInventoryCountsRequest)(nil),    // 13: stockledger.v1.BatchRetrieveInventoryCountsRequest
-	(*BatchRetrieveInventoryCountsResponse)(nil),   // 14: stockledger.v1.BatchRetrieveInventoryCountsResponse
-	(*RetrieveInventoryCountRequest)(nil),          // 15: stockledger.v1.RetrieveInventoryCountRequest
-	(*RetrieveInventoryCountResponse)(nil),         // 16: stockledger.v1.RetrieveInventoryCountResponse
-	(*BatchRetrieveInventoryChangesRequest)(nil),   // 17: stockledger.v1.BatchRetrieveInventoryChangesRequest
-	(*BatchRetrieveInventoryChangesResponse)(nil),  // 18: stockledger.v1.BatchRetrieveInventoryChangesResponse
-	(*RetrieveInventoryAdjustmentRequest)(nil),     // 19: stockledger.v1.RetrieveInventoryAdjustmentRequest
-	(*RetrieveInventoryAdjustmentResponse)(nil),    // 20: stockledger.v1.RetrieveInventoryAdjustmentResponse
-	(*RetrieveInventoryPhysicalCountRequest)(nil),  // 21: stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	(*RetrieveInventoryPhysicalCountResponse)(nil), // 22: stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	(*RetrieveInventoryTransferRequest)(nil),       // 23: stockledger.v1.RetrieveInventoryTransferRequest
-	(*RetrieveInventoryTransferResponse)(nil),      // 24: stockledger.v1.RetrieveInventoryTransferResponse
-	(*StreamInventoryChangesRequest)(nil),          // 25: stockledger.v1.StreamInventoryChangesRequest
-	(*StreamInventoryChangesResponse)(nil),         // 26: stockledger.v1.StreamInventoryChangesResponse
-	(*WatchInventoryChangesRequest)(nil),           // 27: stockledger.v1.WatchInventoryChangesRequest
-	(*WatchInventoryChangesResponse)(nil),          // 28: stockledger.v1.WatchInventoryChangesResponse
-	(*WatchInventoryCountsRequest)(nil),            // 29: stockledger.v1.WatchInventoryCountsRequest
-	(*InventoryCountUpdate)(nil),                   // 30: stockledger.v1.InventoryCountUpdate
-	(*WatchInventoryCountsResponse)(nil),           // 31: stockledger.v1.WatchInventoryCountsResponse
-	(*timestamppb.Timestamp)(nil),                  // 32: google.protobuf.Timestamp
+	(SortOrder)(0),                                 // 3: stockledger.v1.SortOrder
+	(WatchStart)(0),                                // 4: stockledger.v1.WatchStart
+	(*SourceApplication)(nil),                      // 5: stockledger.v1.SourceApplication
+	(*Money)(nil),                                  // 6: stockledger.v1.Money
+	(*InventoryAdjustment)(nil),                    // 7: stockledger.v1.InventoryAdjustment
+	(*InventoryPhysicalCount)(nil),                 // 8: stockledger.v1.InventoryPhysicalCount
+	(*InventoryTransfer)(nil),                      // 9: stockledger.v1.InventoryTransfer
+	(*InventoryChange)(nil),                        // 10: stockledger.v1.InventoryChange
+	(*InventoryCount)(nil),                         // 11: stockledger.v1.InventoryCount
+	(*BatchChangeInventoryRequest)(nil),            // 12: stockledger.v1.BatchChangeInventoryRequest
+	(*BatchChangeInventoryResponse)(nil),           // 13: stockledger.v1.BatchChangeInventoryResponse
+	(*BatchRetrieveInventoryCountsRequest)(nil),    // 14: stockledger.v1.BatchRetrieveInventoryCountsRequest
+	(*BatchRetrieveInventoryCountsResponse)(nil),   // 15: stockledger.v1.BatchRetrieveInventoryCountsResponse
+	(*RetrieveInventoryCountRequest)(nil),          // 16: stockledger.v1.RetrieveInventoryCountRequest
+	(*RetrieveInventoryCountResponse)(nil),         // 17: stockledger.v1.RetrieveInventoryCountResponse
+	(*BatchRetrieveInventoryChangesRequest)(nil),   // 18: stockledger.v1.BatchRetrieveInventoryChangesRequest
+	(*BatchRetrieveInventoryChangesResponse)(nil),  // 19: stockledger.v1.BatchRetrieveInventoryChangesResponse
+	(*RetrieveInventoryAdjustmentRequest)(nil),     // 20: stockledger.v1.RetrieveInventoryAdjustmentRequest
+	(*RetrieveInventoryAdjustmentResponse)(nil),    // 21: stockledger.v1.RetrieveInventoryAdjustmentResponse
+	(*RetrieveInventoryPhysicalCountRequest)(nil),  // 22: stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	(*RetrieveInventoryPhysicalCountResponse)(nil), // 23: stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	(*RetrieveInventoryTransferRequest)(nil),       // 24: stockledger.v1.RetrieveInventoryTransferRequest
+	(*RetrieveInventoryTransferResponse)(nil),      // 25: stockledger.v1.RetrieveInventoryTransferResponse
+	(*StreamInventoryChangesRequest)(nil),          // 26: stockledger.v1.StreamInventoryChangesRequest
+	(*StreamInventoryChangesResponse)(nil),         // 27: stockledger.v1.StreamInventoryChangesResponse
+	(*WatchInventoryChangesRequest)(nil),           // 28: stockledger.v1.WatchInventoryChangesRequest
+	(*WatchInventoryChangesResponse)(nil),          // 29: stockledger.v1.WatchInventoryChangesResponse
+	(*WatchInventoryCountsRequest)(nil),            // 30: stockledger.v1.WatchInventoryCountsRequest
+	(*InventoryCountUpdate)(nil),                   // 31: stockledger.v1.InventoryCountUpdate
+	(*WatchInventoryCountsResponse)(nil),           // 32: stockledger.v1.WatchInventoryCountsResponse
+	(*timestamppb.Timestamp)(nil),                  // 33: google.protobuf.Timestamp
 }
 var file_stockledger_v1_inventory_proto_depIdxs = []int32{
 	2,  // 0: stockledger.v1.SourceApplication.product:type_name -> stockledger.v1.Product
 	0,  // 1: stockledger.v1.InventoryAdjustment.from_state:type_name -> stockledger.v1.InventoryState
 	0,  // 2: stockledger.v1.InventoryAdjustment.to_state:type_name -> stockledger.v1.InventoryState
-	5,  // 3: stockledger.v1.InventoryAdjustment.total_price_money:type_name -> stockledger.v1.Money
-	32, // 4: stockledger.v1.InventoryAdjustment.occurred_at:type_name -> google.protobuf.Timestamp
-	32, // 5: stockledger.v1.InventoryAdjustment.created_at:type_name -> google.protobuf.Timestamp
-	4,  // 6: stockledger.v1.InventoryAdjustment.source:type_name -> stockledger.v1.SourceApplication
+	6,  // 3: stockledger.v1.InventoryAdjustment.total_price_money:type_name -> stockledger.v1.Money
+	33, // 4: stockledger.v1.InventoryAdjustment.occurred_at:type_name -> google.protobuf.Timestamp
+	33, // 5: stockledger.v1.InventoryAdjustment.created_at:type_name -> google.protobuf.Timestamp
+	5,  // 6: stockledger.v1.InventoryAdjustment.source:type_name -> stockledger.v1.SourceApplication
 	0,  // 7: stockledger.v1.InventoryPhysicalCount.state:type_name -> stockledger.v1.InventoryState
-	4,  // 8: stockledger.v1.InventoryPhysicalCount.source:type_name -> stockledger.v1.SourceApplication
-	32, // 9: stockledger.v1.InventoryPhysicalCount.occurred_at:type_name -> google.protobuf.Timestamp
-	32, // 10: stockledger.v1.InventoryPhysicalCount.created_at:type_name -> google.protobuf.Timestamp
+	5,  // 8: stockledger.v1.InventoryPhysicalCount.source:type_name -> stockledger.v1.SourceApplication
+	33, // 9: stockledger.v1.InventoryPhysicalCount.occurred_at:type_name -> google.protobuf.Timestamp
+	33, // 10: stockledger.v1.InventoryPhysicalCount.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 11: stockledger.v1.InventoryTransfer.state:type_name -> stockledger.v1.InventoryState
-	32, // 12: stockledger.v1.InventoryTransfer.occurred_at:type_name -> google.protobuf.Timestamp
-	32, // 13: stockledger.v1.InventoryTransfer.created_at:type_name -> google.protobuf.Timestamp
-	4,  // 14: stockledger.v1.InventoryTransfer.source:type_name -> stockledger.v1.SourceApplication
+	33, // 12: stockledger.v1.InventoryTransfer.occurred_at:type_name -> google.protobuf.Timestamp
+	33, // 13: stockledger.v1.InventoryTransfer.created_at:type_name -> google.protobuf.Timestamp
+	5,  // 14: stockledger.v1.InventoryTransfer.source:type_name -> stockledger.v1.SourceApplication
 	1,  // 15: stockledger.v1.InventoryChange.type:type_name -> stockledger.v1.InventoryChangeType
-	6,  // 16: stockledger.v1.InventoryChange.adjustment:type_name -> stockledger.v1.InventoryAdjustment
-	7,  // 17: stockledger.v1.InventoryChange.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
-	8,  // 18: stockledger.v1.InventoryChange.transfer:type_name -> stockledger.v1.InventoryTransfer
+	7,  // 16: stockledger.v1.InventoryChange.adjustment:type_name -> stockledger.v1.InventoryAdjustment
+	8,  // 17: stockledger.v1.InventoryChange.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
+	9,  // 18: stockledger.v1.InventoryChange.transfer:type_name -> stockledger.v1.InventoryTransfer
 	0,  // 19: stockledger.v1.InventoryCount.state:type_name -> stockledger.v1.InventoryState
-	32, // 20: stockledger.v1.InventoryCount.calculated_at:type_name -> google.protobuf.Timestamp
-	9,  // 21: stockledger.v1.BatchChangeInventoryRequest.changes:type_name -> stockledger.v1.InventoryChange
-	10, // 22: stockledger.v1.BatchChangeInventoryResponse.counts:type_name -> stockledger.v1.InventoryCount
-	9,  // 23: stockledger.v1.BatchChangeInventoryResponse.changes:type_name -> stockledger.v1.InventoryChange
-	32, // 24: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
+	33, // 20: stockledger.v1.InventoryCount.calculated_at:type_name -> google.protobuf.Timestamp
+	10, // 21: stockledger.v1.BatchChangeInventoryRequest.changes:type_name -> stockledger.v1.InventoryChange
+	11, // 22: stockledger.v1.BatchChangeInventoryResponse.counts:type_name -> stockledger.v1.InventoryCount
+	10, // 23: stockledger.v1.BatchChangeInventoryResponse.changes:type_name -> stockledger.v1.InventoryChange
+	33, // 24: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
 	0,  // 25: stockledger.v1.BatchRetrieveInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	10, // 26: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
-	10, // 27: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
+	11, // 26: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
+	11, // 27: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
 	1,  // 28: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
 	0,  // 29: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	32, // 30: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	32, // 31: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	9,  // 32: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
-	6,  // 33: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
-	7,  // 34: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
-	8,  // 35: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
-	1,  // 36: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 37: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	32, // 38: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	32, // 39: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	9,  // 40: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	1,  // 41: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 42: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	3,  // 43: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
-	9,  // 44: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	0,  // 45: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	3,  // 46: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
-	0,  // 47: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
-	32, // 48: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
-	1,  // 49: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
-	30, // 50: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
-	11, // 51: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
-	13, // 52: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
-	15, // 53: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
-	17, // 54: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
-	19, // 55: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
-	21, // 56: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	23, // 57: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
-	25, // 58: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
-	27, // 59: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
-	29, // 60: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
-	12, // 61: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
-	14, // 62: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
-	16, // 63: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
-	18, // 64: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
-	20, // 65: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
-	22, // 66: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	24, // 67: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
-	26, // 68: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
-	28, // 69: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
-	31, // 70: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
-	61, // [61:71] is the sub-list for method output_type
-	51, // [51:61] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	33, // 30: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	33, // 31: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,  // 32: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	10, // 33: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
+	7,  // 34: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
+	8,  // 35: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
+	9,  // 36: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
+	1,  // 37: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 38: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	33, // 39: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	33, // 40: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,  // 41: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	10, // 42: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	1,  // 43: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 44: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	4,  // 45: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
+	10, // 46: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	0,  // 47: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
+	4,  // 48: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
+	0,  // 49: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
+	33, // 50: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
+	1,  // 51: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
+	31, // 52: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
+	12, // 53: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
+	14, // 54: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
+	16, // 55: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
+	18, // 56: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
+	20, // 57: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
+	22, // 58: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	24, // 59: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
+	26, // 60: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
+	28, // 61: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
+	30, // 62: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
+	13, // 63: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
+	15, // 64: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
+	17, // 65: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
+	19, // 66: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
+	21, // 67: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
+	23, // 68: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	25, // 69: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
+	27, // 70: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
+	29, // 71: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
+	32, // 72: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
+	63, // [63:73] is the sub-list for method output_type
+	53, // [53:63] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_stockledger_v1_inventory_proto_init() }
@@ -2979,7 +3121,7 @@ func file_stockledger_v1_inventory_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stockledger_v1_inventory_proto_rawDesc), len(file_stockledger_v1_inventory_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      5,
 			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -30,8 +30,10 @@ type InventoryItem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Opaque identifier, assigned by the server on create. Read-only.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Stock keeping unit: case-sensitive, trimmed of surrounding white space, 1–255
-	// characters, unique per merchant. Required on create.
+	// Stock keeping unit: case-sensitive, trimmed of surrounding white space, at most 255
+	// characters, unique per merchant when present. Optional, as in Shopify: empty (or only
+	// white space) means no SKU, and an item without one reads back with an empty string;
+	// any number of items may have none.
 	Sku string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Unit cost as a decimal string: at least 0, at most 5 decimal places, at most
 	// 92233720368547.75807 ("25", "25.5", "12345678901234.56789"). Stored exactly; returned
@@ -512,7 +514,11 @@ type ListInventoryItemsRequest struct {
 	// Only the item with exactly this SKU (case-sensitive). Empty means any.
 	Sku string `protobuf:"bytes,3,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Only items whose updated_at is strictly later than this (server time).
-	UpdatedAfter  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_after,json=updatedAfter,proto3" json:"updated_after,omitempty"`
+	UpdatedAfter *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_after,json=updatedAfter,proto3" json:"updated_after,omitempty"`
+	// Only these items (Shopify's `ids`): at most 100, each a well-formed id. A filter like
+	// the others — the page order stays creation order, limit and cursor apply, and an id
+	// naming no item of the caller is simply absent. Empty means all.
+	Ids           []string `protobuf:"bytes,5,rep,name=ids,proto3" json:"ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -571,6 +577,13 @@ func (x *ListInventoryItemsRequest) GetSku() string {
 func (x *ListInventoryItemsRequest) GetUpdatedAfter() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdatedAfter
+	}
+	return nil
+}
+
+func (x *ListInventoryItemsRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
 	}
 	return nil
 }
@@ -772,12 +785,13 @@ const file_stockledger_v1_inventory_item_proto_rawDesc = "" +
 	"\x1dBatchGetInventoryItemsRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\tR\x03ids\"h\n" +
 	"\x1eBatchGetInventoryItemsResponse\x12F\n" +
-	"\x0finventory_items\x18\x01 \x03(\v2\x1d.stockledger.v1.InventoryItemR\x0einventoryItems\"\x9c\x01\n" +
+	"\x0finventory_items\x18\x01 \x03(\v2\x1d.stockledger.v1.InventoryItemR\x0einventoryItems\"\xae\x01\n" +
 	"\x19ListInventoryItemsRequest\x12\x14\n" +
 	"\x05limit\x18\x01 \x01(\x05R\x05limit\x12\x16\n" +
 	"\x06cursor\x18\x02 \x01(\tR\x06cursor\x12\x10\n" +
 	"\x03sku\x18\x03 \x01(\tR\x03sku\x12?\n" +
-	"\rupdated_after\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedAfter\"|\n" +
+	"\rupdated_after\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedAfter\x12\x10\n" +
+	"\x03ids\x18\x05 \x03(\tR\x03ids\"|\n" +
 	"\x1aListInventoryItemsResponse\x12F\n" +
 	"\x0finventory_items\x18\x01 \x03(\v2\x1d.stockledger.v1.InventoryItemR\x0einventoryItems\x12\x16\n" +
 	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\x9f\x01\n" +

@@ -81,16 +81,18 @@ class BatchGetInventoryItemsResponse(_message.Message):
     def __init__(self, inventory_items: _Optional[_Iterable[_Union[InventoryItem, _Mapping]]] = ...) -> None: ...
 
 class ListInventoryItemsRequest(_message.Message):
-    __slots__ = ("limit", "cursor", "sku", "updated_after")
+    __slots__ = ("limit", "cursor", "sku", "updated_after", "ids")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     SKU_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
     limit: int
     cursor: str
     sku: str
     updated_after: _timestamp_pb2.Timestamp
-    def __init__(self, limit: _Optional[int] = ..., cursor: _Optional[str] = ..., sku: _Optional[str] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, limit: _Optional[int] = ..., cursor: _Optional[str] = ..., sku: _Optional[str] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListInventoryItemsResponse(_message.Message):
     __slots__ = ("inventory_items", "cursor")

@@ -44,6 +44,20 @@ class Product(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRODUCT_EXTERNAL_API: _ClassVar[Product]
     PRODUCT_DASHBOARD: _ClassVar[Product]
     PRODUCT_POINT_OF_SALE: _ClassVar[Product]
+    PRODUCT_SQUARE_POS: _ClassVar[Product]
+    PRODUCT_BILLING: _ClassVar[Product]
+    PRODUCT_APPOINTMENTS: _ClassVar[Product]
+    PRODUCT_INVOICES: _ClassVar[Product]
+    PRODUCT_ONLINE_STORE: _ClassVar[Product]
+    PRODUCT_PAYROLL: _ClassVar[Product]
+    PRODUCT_ITEM_LIBRARY_IMPORT: _ClassVar[Product]
+    PRODUCT_OTHER: _ClassVar[Product]
+
+class SortOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SORT_ORDER_UNSPECIFIED: _ClassVar[SortOrder]
+    SORT_ORDER_OLDEST_FIRST: _ClassVar[SortOrder]
+    SORT_ORDER_NEWEST_FIRST: _ClassVar[SortOrder]
 
 class WatchStart(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -76,6 +90,17 @@ PRODUCT_UNSPECIFIED: Product
 PRODUCT_EXTERNAL_API: Product
 PRODUCT_DASHBOARD: Product
 PRODUCT_POINT_OF_SALE: Product
+PRODUCT_SQUARE_POS: Product
+PRODUCT_BILLING: Product
+PRODUCT_APPOINTMENTS: Product
+PRODUCT_INVOICES: Product
+PRODUCT_ONLINE_STORE: Product
+PRODUCT_PAYROLL: Product
+PRODUCT_ITEM_LIBRARY_IMPORT: Product
+PRODUCT_OTHER: Product
+SORT_ORDER_UNSPECIFIED: SortOrder
+SORT_ORDER_OLDEST_FIRST: SortOrder
+SORT_ORDER_NEWEST_FIRST: SortOrder
 WATCH_START_UNSPECIFIED: WatchStart
 WATCH_START_NOW: WatchStart
 WATCH_START_BEGINNING: WatchStart
@@ -289,7 +314,7 @@ class RetrieveInventoryCountResponse(_message.Message):
     def __init__(self, counts: _Optional[_Iterable[_Union[InventoryCount, _Mapping]]] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class BatchRetrieveInventoryChangesRequest(_message.Message):
-    __slots__ = ("catalog_object_ids", "location_ids", "types", "states", "updated_after", "updated_before", "cursor", "limit")
+    __slots__ = ("catalog_object_ids", "location_ids", "types", "states", "updated_after", "updated_before", "cursor", "limit", "sort_order")
     CATALOG_OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
     LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
@@ -298,6 +323,7 @@ class BatchRetrieveInventoryChangesRequest(_message.Message):
     UPDATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    SORT_ORDER_FIELD_NUMBER: _ClassVar[int]
     catalog_object_ids: _containers.RepeatedScalarFieldContainer[str]
     location_ids: _containers.RepeatedScalarFieldContainer[str]
     types: _containers.RepeatedScalarFieldContainer[InventoryChangeType]
@@ -306,7 +332,8 @@ class BatchRetrieveInventoryChangesRequest(_message.Message):
     updated_before: _timestamp_pb2.Timestamp
     cursor: str
     limit: int
-    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[_Union[InventoryChangeType, str]]] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    sort_order: SortOrder
+    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[_Union[InventoryChangeType, str]]] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ..., sort_order: _Optional[_Union[SortOrder, str]] = ...) -> None: ...
 
 class BatchRetrieveInventoryChangesResponse(_message.Message):
     __slots__ = ("changes", "cursor")
@@ -353,7 +380,7 @@ class RetrieveInventoryTransferResponse(_message.Message):
     def __init__(self, transfer: _Optional[_Union[InventoryTransfer, _Mapping]] = ...) -> None: ...
 
 class StreamInventoryChangesRequest(_message.Message):
-    __slots__ = ("catalog_object_ids", "location_ids", "types", "states", "updated_after", "updated_before", "cursor")
+    __slots__ = ("catalog_object_ids", "location_ids", "types", "states", "updated_after", "updated_before", "cursor", "sort_order")
     CATALOG_OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
     LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
@@ -361,6 +388,7 @@ class StreamInventoryChangesRequest(_message.Message):
     UPDATED_AFTER_FIELD_NUMBER: _ClassVar[int]
     UPDATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
+    SORT_ORDER_FIELD_NUMBER: _ClassVar[int]
     catalog_object_ids: _containers.RepeatedScalarFieldContainer[str]
     location_ids: _containers.RepeatedScalarFieldContainer[str]
     types: _containers.RepeatedScalarFieldContainer[InventoryChangeType]
@@ -368,7 +396,8 @@ class StreamInventoryChangesRequest(_message.Message):
     updated_after: _timestamp_pb2.Timestamp
     updated_before: _timestamp_pb2.Timestamp
     cursor: str
-    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[_Union[InventoryChangeType, str]]] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ...) -> None: ...
+    sort_order: SortOrder
+    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[_Union[InventoryChangeType, str]]] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., sort_order: _Optional[_Union[SortOrder, str]] = ...) -> None: ...
 
 class StreamInventoryChangesResponse(_message.Message):
     __slots__ = ("change", "cursor")
