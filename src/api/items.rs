@@ -34,11 +34,13 @@ impl InventoryItemApi {
     }
 }
 
-/// The filters a list cursor carries.
+/// The filters a list cursor carries. The ids travel as `catalog_object_ids` (a digest
+/// when long, the client then sending them again, as with the ledger's filters).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct ItemFilters {
     sku: Option<String>,
     updated_after: Option<i64>,
+    ids: Vec<String>,
 }
 
 impl CursorFilters for ItemFilters {
@@ -46,6 +48,7 @@ impl CursorFilters for ItemFilters {
         WireFilters {
             sku: self.sku.clone(),
             updated_after: self.updated_after,
+            catalog_object_ids: self.ids.clone(),
             ..WireFilters::default()
         }
     }
@@ -54,8 +57,36 @@ impl CursorFilters for ItemFilters {
         Some(ItemFilters {
             sku: wire.sku,
             updated_after: wire.updated_after,
+            ids: wire.catalog_object_ids,
         })
     }
+}
+
+/// Checks a list of ids sent to this service (`ids`): at most [`MAX_BATCH_IDS`], each of
+/// the server's id shape (`ids[i]`, INVALID_ID). `at_least_one` for BatchGet, where an
+/// empty list is a mistake; for ListInventoryItems it means no filter.
+fn check_ids(field: &str, ids: &[String], at_least_one: bool) -> Result<(), Violations> {
+    if at_least_one && ids.is_empty() {
+        return Err(Violation::new(
+            field,
+            reasons::ARRAY_LENGTH_TOO_SHORT,
+            "must hold at least 1 id",
+        )
+        .into());
+    }
+    if ids.len() > MAX_BATCH_IDS {
+        return Err(Violation::new(
+            field,
+            reasons::ARRAY_LENGTH_TOO_LONG,
+            format!("must hold at most {MAX_BATCH_IDS} ids"),
+        )
+        .into());
+    }
+    let mut errors = Violations::default();
+    for (i, id) in ids.iter().enumerate() {
+        errors.check(require_id(&format!("{field}[{i}]"), id));
+    }
+    errors.into_result(())
 }
 
 #[tonic::async_trait]
@@ -112,27 +143,7 @@ impl InventoryItemService for InventoryItemApi {
     ) -> Result<Response<pb::BatchGetInventoryItemsResponse>, Status> {
         let merchant = caller(&request)?.merchant;
         let ids = &request.get_ref().ids;
-        if ids.is_empty() {
-            return Err(Violation::new(
-                "ids",
-                reasons::ARRAY_LENGTH_TOO_SHORT,
-                "must hold at least 1 id",
-            )
-            .into());
-        }
-        if ids.len() > MAX_BATCH_IDS {
-            return Err(Violation::new(
-                "ids",
-                reasons::ARRAY_LENGTH_TOO_LONG,
-                format!("must hold at most {MAX_BATCH_IDS} ids"),
-            )
-            .into());
-        }
-        let mut errors = Violations::default();
-        for (i, id) in ids.iter().enumerate() {
-            errors.check(require_id(&format!("ids[{i}]"), id));
-        }
-        errors.into_result(())?;
+        check_ids("ids", ids, true)?;
         let records = self
             .store
             .batch_get_items(&merchant, ids)
@@ -158,9 +169,12 @@ impl InventoryItemService for InventoryItemApi {
         // A filter is checked as the field it matches: a SKU never holds a control
         // character nor more than 255 characters, so such a filter is a mistake.
         check_free_text("sku", &req.sku, MAX_SKU_CHARS)?;
+        // Shopify's `ids`: a filter like the others, in creation order, paged.
+        check_ids("ids", &req.ids, false)?;
         let requested = ItemFilters {
             sku: (!req.sku.is_empty()).then(|| req.sku.clone()),
             updated_after,
+            ids: req.ids.clone(),
         };
         let (filters, after_id) =
             self.cursors
@@ -169,6 +183,7 @@ impl InventoryItemService for InventoryItemApi {
             after_id,
             sku: filters.sku.clone(),
             updated_after: filters.updated_after,
+            ids: filters.ids.clone(),
             limit,
         };
         let page = self
@@ -236,7 +251,8 @@ pub fn draft_from_proto(item: &pb::InventoryItem) -> ItemDraft {
     }
 }
 
-fn item_to_proto(record: &ItemRecord) -> pb::InventoryItem {
+/// A stored item on the wire (public for `transfer::export`).
+pub fn item_to_proto(record: &ItemRecord) -> pb::InventoryItem {
     let draft = ItemDraft::from(&record.attributes);
     pb::InventoryItem {
         id: record.id.clone(),

@@ -51,7 +51,8 @@ pub struct CountryHsDraft {
     pub country_code: String,
 }
 
-/// A validated SKU: trimmed, 1–255 characters.
+/// A validated SKU: trimmed, 1–255 characters. An item may have none (Shopify's SKU is
+/// optional): see [`Sku::parse_optional`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sku(String);
 
@@ -75,8 +76,9 @@ pub struct CountryHsCode {
 /// An item's attributes: every rule checked by [`validate_item`] when they were written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemAttributes {
-    /// Stock keeping unit, unique per merchant (the store enforces uniqueness).
-    pub sku: Sku,
+    /// Stock keeping unit, unique per merchant when present (the store enforces
+    /// uniqueness); `None`: the item has none.
+    pub sku: Option<Sku>,
     /// Unit cost, at least zero.
     pub cost: Option<Fixed5>,
     /// Country of origin.
@@ -186,7 +188,7 @@ impl ItemDraft {
 impl From<&ItemAttributes> for ItemDraft {
     fn from(item: &ItemAttributes) -> Self {
         ItemDraft {
-            sku: item.sku.as_str().to_owned(),
+            sku: opt_text(item.sku.as_ref().map(|s| s.as_str())),
             cost: item.cost.map(|c| c.to_string()).unwrap_or_default(),
             country_code_of_origin: opt_text(
                 item.country_code_of_origin.as_ref().map(|c| c.as_str()),
@@ -222,6 +224,14 @@ impl Sku {
         }
         check_free_text("sku", trimmed, MAX_SKU_CHARS)?;
         Ok(Sku(trimmed.to_owned()))
+    }
+
+    /// An optional SKU: empty or only white space means none; otherwise [`Sku::parse`].
+    pub fn parse_optional(raw: &str) -> Result<Option<Sku>, Violation> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        Sku::parse(raw).map(Some)
     }
 
     /// A SKU read back from the store, trusted: it was checked when written.
@@ -299,7 +309,7 @@ impl HsCode {
 /// Checks every rule of an item's attributes; reports every violation, not just the first.
 pub fn validate_item(draft: &ItemDraft) -> Result<ItemAttributes, Violations> {
     let mut errors = Violations::default();
-    let sku = errors.check(Sku::parse(&draft.sku));
+    let sku = errors.check(Sku::parse_optional(&draft.sku)).flatten();
     let cost = non_empty(&draft.cost).and_then(|raw| errors.check(parse_cost(raw)));
     let country = non_empty(&draft.country_code_of_origin)
         .and_then(|raw| errors.check(CountryCode::parse("country_code_of_origin", raw)));
@@ -323,18 +333,15 @@ pub fn validate_item(draft: &ItemDraft) -> Result<ItemAttributes, Violations> {
         general_hs.as_ref(),
         &mut errors,
     );
-    let attributes = match sku {
-        Some(sku) => ItemAttributes {
-            sku,
-            cost,
-            country_code_of_origin: country,
-            province_code_of_origin: province,
-            harmonized_system_code: general_hs,
-            country_harmonized_system_codes: country_hs,
-            tracked: draft.tracked.unwrap_or(true),
-            requires_shipping: draft.requires_shipping.unwrap_or(true),
-        },
-        None => return Err(errors),
+    let attributes = ItemAttributes {
+        sku,
+        cost,
+        country_code_of_origin: country,
+        province_code_of_origin: province,
+        harmonized_system_code: general_hs,
+        country_harmonized_system_codes: country_hs,
+        tracked: draft.tracked.unwrap_or(true),
+        requires_shipping: draft.requires_shipping.unwrap_or(true),
     };
     errors.into_result(attributes)
 }
@@ -448,7 +455,7 @@ mod tests {
     #[test]
     fn minimal_item_gets_defaults() {
         let item = validate_item(&draft()).unwrap();
-        assert_eq!(item.sku.as_str(), "IPOD2008PINK");
+        assert_eq!(item.sku.unwrap().as_str(), "IPOD2008PINK");
         assert!(item.tracked && item.requires_shipping);
         assert_eq!(item.cost, None);
     }
@@ -460,8 +467,8 @@ mod tests {
             ..draft()
         })
         .unwrap();
-        assert_eq!(item.sku.as_str(), "A-1");
-        for bad in ["", "   ", &"x".repeat(256), "a\u{0}b"] {
+        assert_eq!(item.sku.unwrap().as_str(), "A-1");
+        for bad in [&"x".repeat(256), "a\u{0}b", " a\tb "] {
             let sku = bad.to_string();
             assert_eq!(
                 fields_of(validate_item(&ItemDraft { sku, ..draft() })),
@@ -525,6 +532,38 @@ mod tests {
                 "{cost:?}"
             );
         }
+    }
+
+    #[test]
+    fn sku_is_optional() {
+        // (sku sent, stored SKU or None, refusal reason)
+        let table: &[(&str, Option<&str>, Option<&str>)] = &[
+            ("", None, None),
+            ("   ", None, None),
+            ("\u{3000}", None, None),
+            ("A-1", Some("A-1"), None),
+            (" A-1\u{3000}", Some("A-1"), None),
+            ("a\u{0}", None, Some(reasons::INVALID_VALUE)),
+            ("\n", None, None),
+        ];
+        for (sent, stored, refused) in table {
+            let result = Sku::parse_optional(sent);
+            match refused {
+                Some(reason) => assert_eq!(result.unwrap_err().reason, *reason, "{sent:?}"),
+                None => assert_eq!(
+                    result.unwrap().as_ref().map(Sku::as_str),
+                    *stored,
+                    "{sent:?}"
+                ),
+            }
+        }
+        let without = validate_item(&ItemDraft {
+            sku: String::new(),
+            ..draft()
+        })
+        .unwrap();
+        assert_eq!(without.sku, None);
+        assert_eq!(ItemDraft::from(&without).sku, "", "no SKU reads back empty");
     }
 
     #[test]
@@ -693,7 +732,7 @@ mod tests {
     #[test]
     fn every_violation_is_reported() {
         let d = ItemDraft {
-            sku: String::new(),
+            sku: "a\u{0}".into(),
             cost: "-5".into(),
             country_code_of_origin: "XX".into(),
             harmonized_system_code: "1".into(),

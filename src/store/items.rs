@@ -1,8 +1,10 @@
 //! The inventory item repository.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::LockType,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, LockType},
 };
 use serde::{Deserialize, Serialize};
 
@@ -30,8 +32,10 @@ pub struct ItemRecord {
 pub struct ItemListQuery {
     /// Only ids strictly greater than this (the previous page's last id).
     pub after_id: Option<String>,
-    /// Only this exact SKU.
+    /// Only this exact SKU (never empty: an item without a SKU matches no SKU filter).
     pub sku: Option<String>,
+    /// Only these ids (empty: all).
+    pub ids: Vec<String>,
     /// Only items updated strictly after this time (microseconds).
     pub updated_after: Option<i64>,
     /// Page size.
@@ -45,7 +49,8 @@ struct StoredCountryHsCode {
 }
 
 impl Store {
-    /// Inserts a new item; `Duplicate { field: "sku" }` if the SKU is taken.
+    /// Inserts a new item; `Duplicate { field: "sku" }` if the SKU is taken. Any number of
+    /// items may have no SKU.
     pub async fn create_item(
         &self,
         merchant: &MerchantId,
@@ -66,7 +71,7 @@ impl Store {
         inventory_item::Entity::insert(row)
             .exec_without_returning(self.connection())
             .await
-            .map_err(|e| StoreError::unique_as(e, "sku", record.attributes.sku.as_str()))?;
+            .map_err(|e| StoreError::unique_as(e, "sku", sku_text(&record.attributes)))?;
         Ok(record)
     }
 
@@ -117,7 +122,14 @@ impl Store {
             select = select.filter(inventory_item::Column::Id.gt(after));
         }
         if let Some(sku) = &query.sku {
-            select = select.filter(inventory_item::Column::Sku.eq(sku));
+            // The literal `sku <> ''` is the unique index's predicate, which lets both
+            // databases use that partial index for the lookup.
+            select = select
+                .filter(inventory_item::Column::Sku.eq(sku))
+                .filter(Expr::cust(NO_SKU_PREDICATE));
+        }
+        if !query.ids.is_empty() {
+            select = select.filter(inventory_item::Column::Id.is_in(query.ids.iter().cloned()));
         }
         if let Some(updated_after) = query.updated_after {
             select = select.filter(inventory_item::Column::UpdatedAt.gt(updated_after));
@@ -154,7 +166,7 @@ impl Store {
         active
             .update(&tx)
             .await
-            .map_err(|e| StoreError::unique_as(e, "sku", attributes.sku.as_str()))?;
+            .map_err(|e| StoreError::unique_as(e, "sku", sku_text(&attributes)))?;
         tx.commit().await?;
         Ok(ItemRecord {
             attributes,
@@ -164,8 +176,18 @@ impl Store {
     }
 }
 
+/// How a row says it has a SKU: the predicate of the partial unique index on
+/// (merchant_id, sku) (migration `m20261127_000006_optional_sku`). An item without a SKU
+/// stores the empty string, which that index leaves out, so any number may have none.
+pub(crate) const NO_SKU_PREDICATE: &str = "sku <> ''";
+
+/// The stored SKU text: empty for an item without one.
+fn sku_text(attributes: &ItemAttributes) -> &str {
+    attributes.sku.as_ref().map_or("", Sku::as_str)
+}
+
 /// The attribute columns of a row (id, merchant and times are left unset).
-fn to_active_model(attributes: &ItemAttributes) -> inventory_item::ActiveModel {
+pub(super) fn to_active_model(attributes: &ItemAttributes) -> inventory_item::ActiveModel {
     let country_hs: Vec<StoredCountryHsCode> = attributes
         .country_harmonized_system_codes
         .iter()
@@ -175,7 +197,7 @@ fn to_active_model(attributes: &ItemAttributes) -> inventory_item::ActiveModel {
         })
         .collect();
     inventory_item::ActiveModel {
-        sku: Set(attributes.sku.as_str().to_owned()),
+        sku: Set(sku_text(attributes).to_owned()),
         cost_units: Set(attributes.cost.map(Fixed5::units)),
         country_code_of_origin: Set(attributes
             .country_code_of_origin
@@ -207,7 +229,7 @@ fn from_row(row: inventory_item::Model) -> Result<ItemRecord, StoreError> {
             ))
         })?;
     let attributes = ItemAttributes {
-        sku: Sku::from_stored(row.sku),
+        sku: (!row.sku.is_empty()).then(|| Sku::from_stored(row.sku)),
         cost: row.cost_units.map(Fixed5::from_units),
         country_code_of_origin: row.country_code_of_origin.map(CountryCode::from_stored),
         province_code_of_origin: row.province_code_of_origin,

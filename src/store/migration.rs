@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateLedger),
             Box::new(CreateApiTokens),
             Box::new(CreateServerSecrets),
+            Box::new(OptionalSku),
         ]
     }
 }
@@ -577,5 +578,32 @@ impl MigrationTrait for CreateServerSecrets {
                     .to_owned(),
             )
             .await
+    }
+}
+
+/// SKUs become optional (Shopify's inventory items may have none) and stay unique per
+/// merchant when present: an item without one stores the empty string, and the unique index
+/// on (merchant_id, sku) becomes partial, leaving those rows out (`WHERE sku <> ''`, the
+/// same on SQLite and PostgreSQL). The column stays NOT NULL, so no table is rebuilt.
+struct OptionalSku;
+
+impl MigrationName for OptionalSku {
+    fn name(&self) -> &str {
+        "m20261127_000006_optional_sku"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for OptionalSku {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX inventory_items_merchant_sku_key")
+            .await?;
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX inventory_items_merchant_sku_key \
+             ON inventory_items (merchant_id, sku) WHERE sku <> ''",
+        )
+        .await?;
+        Ok(())
     }
 }
