@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh machine: the Rust toolchain's fmt/clippy
-# components, the PostgreSQL server binaries (the tests start their own cluster), and the
-# toolchains the clients' tests use (Python with venv, Node.js with npm, Go, Java with
-# Maven) where one is missing. Package downloads (crates, npm, PyPI, Go modules, Maven)
+# components, a nightly toolchain and cargo-fuzz for the fuzz targets, cargo-deny, the
+# PostgreSQL server binaries (the tests start their own cluster), and the toolchains the
+# clients' tests use (Python with venv, Node.js with npm, Go, Java with Maven) where one is
+# missing. Package downloads (crates, npm, PyPI, Go modules, Maven)
 # happen in the scripts that need them.
 set -euo pipefail
 
@@ -12,7 +13,24 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 if command -v rustup >/dev/null 2>&1; then
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  # scripts/fuzz.sh builds the fuzz targets with nightly (libFuzzer's instrumentation).
+  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    echo "installing the nightly Rust toolchain (for scripts/fuzz.sh)" >&2
+    rustup toolchain install nightly --profile minimal
+  fi
 fi
+
+# Cargo subcommands the test command runs, built once into ~/.cargo/bin when missing:
+# cargo-deny (deny.toml's dependency policy) and cargo-fuzz (scripts/fuzz.sh). The
+# versions are pinned to ones that build with the toolchain in use (Rust 1.95).
+cargo_tool() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "installing $1 $2 (cargo install --locked)" >&2
+    cargo install --locked "$1@$2"
+  fi
+}
+cargo_tool cargo-deny 0.20.2
+cargo_tool cargo-fuzz 0.13.2
 
 apt_install() {
   SUDO=""
