@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, lints, unit and integration tests on SQLite and
-# on a throw-away PostgreSQL cluster, the README's grpcurl sessions, the protos' lint and
-# breaking-change check with the committed stubs, and every client's live tests.
+# Runs every check and test: formatting, lints, the dependency policy, unit and integration
+# tests on SQLite and on a throw-away PostgreSQL cluster, the README's grpcurl sessions, the
+# protos' lint and breaking-change check with the committed stubs, every client's live
+# tests, and 20 s of fuzzing per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+# The fuzz targets build with nightly and their own flags (a long compile that shares
+# nothing with the builds below), so they build and run in the background, at a lower
+# priority, beside every other step; their result is waited for at the end. A failing step
+# stops them.
+mkdir -p fuzz/target
+fuzz_log=fuzz/target/test-fuzz.log
+setsid nice -n 10 scripts/fuzz.sh 20 >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
+trap 'kill -- "-$fuzz_pid" 2>/dev/null || true' EXIT
+
 cargo fmt --all -- --check
+# The fuzz crate is a workspace of its own (fuzz/Cargo.toml).
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 scripts/layers.sh
 # --all-features lints the client's live tests too (the server has no features).
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+# Licenses, banned crates and crate sources of every workspace member, on every platform
+# (deny.toml). No advisory database is fetched; cargo itself may download the manifests of
+# crates only other platforms use.
+cargo deny --workspace --all-features --locked check bans licenses sources
 # Benchmarks (benches/) are measured with `cargo bench`, not run as tests.
 cargo test --workspace --lib --bins --tests
 # The README's grpcurl sessions, pasted against a real server.
@@ -18,3 +35,10 @@ scripts/readme-check.sh
 scripts/check-clients.sh
 # Python, Go, TypeScript, Java and Rust clients against a real server.
 scripts/clients-test.sh
+# The fuzz targets (scripts/fuzz.sh, started above): one line per target, or its log.
+if ! wait "$fuzz_pid"; then
+  cat "$fuzz_log" >&2
+  echo "test.sh: fuzzing failed (docs/fuzzing.md says how to reproduce a crash)" >&2
+  exit 1
+fi
+sed -n '/^fuzz.sh: done/,$p' "$fuzz_log"
