@@ -596,14 +596,16 @@ impl MigrationName for OptionalSku {
 #[async_trait::async_trait]
 impl MigrationTrait for OptionalSku {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        db.execute_unprepared("DROP INDEX inventory_items_merchant_sku_key")
+        // One call, so both statements run on one connection, the second seeing the first
+        // (on SQLite another pooled connection may still read the schema from before it).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "DROP INDEX inventory_items_merchant_sku_key; \
+                 CREATE UNIQUE INDEX inventory_items_merchant_sku_key \
+                 ON inventory_items (merchant_id, sku) WHERE sku <> ''",
+            )
             .await?;
-        db.execute_unprepared(
-            "CREATE UNIQUE INDEX inventory_items_merchant_sku_key \
-             ON inventory_items (merchant_id, sku) WHERE sku <> ''",
-        )
-        .await?;
         Ok(())
     }
 }
