@@ -1157,9 +1157,8 @@ fn item_rows(f: &Fixture) -> Vec<Row> {
         MISSING,
         "inventory_item",
     ));
+    // An empty or blank SKU is no SKU (optional, as in Shopify: tests/sort_and_items.rs).
     let skus: Vec<(String, &str, &str)> = vec![
-        (String::new(), "empty", MISSING),
-        ("   ".into(), "blank", MISSING),
         ("A\0B".into(), "NUL", INVALID_VALUE),
         ("A\nB".into(), "LF inside", INVALID_VALUE),
         ("\u{1b}[31mRED".into(), "ESC", INVALID_VALUE),
