@@ -353,12 +353,32 @@ pub enum Effect {
     Set(Fixed5),
 }
 
-/// Checks one change of a batch at index `index`, with `now` as receipt time (µs).
-/// Field paths are `changes[i].<member>.<field>`.
+/// How old an `occurred_at` may be: the live API takes the last 24 hours; an import of
+/// history takes any past time (both refuse more than 5 minutes ahead).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OccurredAtWindow {
+    /// At most [`MAX_OCCURRED_AT_AGE_MICROS`] old (BatchChangeInventory).
+    Live,
+    /// Any past time (history brought in by `stockledger import`).
+    History,
+}
+
+/// Checks one change of a batch at index `index`, with `now` as receipt time (µs), as the
+/// live API does (the 24-hour window). Field paths are `changes[i].<member>.<field>`.
 pub fn validate_change(
     index: usize,
     draft: &ChangeDraft,
     now: i64,
+) -> Result<NewChange, Violations> {
+    validate_change_within(index, draft, now, OccurredAtWindow::Live)
+}
+
+/// [`validate_change`] with the `occurred_at` window given: every other rule is the same.
+pub fn validate_change_within(
+    index: usize,
+    draft: &ChangeDraft,
+    now: i64,
+    window: OccurredAtWindow,
 ) -> Result<NewChange, Violations> {
     let member = match draft.movement {
         MovementDraft::Adjustment { .. } => ChangeType::Adjustment.member(),
@@ -374,7 +394,7 @@ pub fn validate_change(
     ));
     let movement = validate_movement(&draft.movement, &path, &mut errors);
     let quantity = errors.check(validate_quantity(draft, &path));
-    let occurred_at = errors.check(validate_occurred_at(draft.occurred_at, now, &path));
+    let occurred_at = errors.check(validate_occurred_at(draft.occurred_at, now, window, &path));
     let total_price = validate_total_price(draft, movement.as_ref(), &path, &mut errors);
     validate_references(&draft.references, member, &path, &mut errors);
 
@@ -580,12 +600,13 @@ fn validate_quantity(
 fn validate_occurred_at(
     occurred_at: Option<i64>,
     now: i64,
+    window: OccurredAtWindow,
     path: &dyn Fn(&str) -> String,
 ) -> Result<i64, Violation> {
     let Some(at) = occurred_at else {
         return Ok(now);
     };
-    if at < now - MAX_OCCURRED_AT_AGE_MICROS {
+    if window == OccurredAtWindow::Live && at < now - MAX_OCCURRED_AT_AGE_MICROS {
         Err(Violation::new(
             path("occurred_at"),
             INVALID_TIME,

@@ -49,6 +49,9 @@ pub struct BatchInput<'a> {
     pub ignore_unchanged_counts: bool,
     /// Receipt time, µs: the calculated_at of every count the batch moves.
     pub now: i64,
+    /// Per change, the original recording time an import keeps (µs), which replaces `now`
+    /// as the calculated_at of the counts that change moves; empty for live calls.
+    pub created_at: &'a [i64],
 }
 
 /// A change the batch records.
@@ -233,7 +236,7 @@ impl Planner {
                     });
                     ordinal += 1;
                     slot.state = Some(next);
-                    slot.calculated_at = batch.now;
+                    slot.calculated_at = batch.created_at.get(index).copied().unwrap_or(batch.now);
                 }
                 if let Effect::Delta(d) = effect {
                     local_deltas.push((key.clone(), position, d));
@@ -390,6 +393,7 @@ mod tests {
             changes,
             ignore_unchanged_counts: true,
             now: NOW,
+            created_at: &[],
         }
     }
 

@@ -23,6 +23,7 @@ use super::ledger::{
 };
 use super::{MerchantId, Store, StoreError, new_id};
 use crate::domain::decimal::Fixed5;
+use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::ledger::{
     ChangeMovement, CountKey, CountState, Effect, ReferenceFacts, change_path, check_references,
     effects,
@@ -80,6 +81,20 @@ impl Store {
                 });
             }
         }
+
+        // An import's changes whose ids the merchant already has are skipped.
+        let without_present: Vec<PendingBatch>;
+        let group: &[PendingBatch] = match stored_change_ids(&tx, group, &outcomes).await? {
+            present if present.is_empty() => group,
+            present => {
+                without_present = group
+                    .iter()
+                    .zip(&mut outcomes)
+                    .map(|(batch, outcome)| skip_present(batch, &present, outcome))
+                    .collect();
+                &without_present
+            }
+        };
 
         let facts = load_reference_facts(&tx, group, &outcomes).await?;
         for (batch, outcome) in group.iter().zip(&mut outcomes) {
@@ -144,10 +159,17 @@ impl Store {
         let mut plans: Vec<Option<BatchPlan>> = group.iter().map(|_| None).collect();
         for &i in &open {
             let batch = &group[i];
+            let created_at: Vec<i64> = batch
+                .request
+                .kept
+                .iter()
+                .map(|k| k.created_at.unwrap_or(batch.request.now))
+                .collect();
             let input = BatchInput {
                 changes: &batch.request.changes,
                 ignore_unchanged_counts: batch.request.ignore_unchanged_counts,
                 now: batch.request.now,
+                created_at: &created_at,
             };
             let planner = planners
                 .get_mut(&batch.merchant.0)
@@ -188,13 +210,16 @@ impl Store {
                         .get_mut(batch.merchant.0.as_str())
                         .expect("feed sequences claimed for every recording merchant");
                     *feed_seq += 1;
+                    let kept = batch.request.kept.get(p.index);
                     RecordedChange {
                         seq: p.seq,
                         feed_seq: *feed_seq - 1,
-                        id: new_id(),
+                        id: kept.and_then(|k| k.id.clone()).unwrap_or_else(new_id),
                         change: batch.request.changes[p.index].clone(),
-                        created_at: batch.request.now,
-                        source: batch.request.source.clone(),
+                        created_at: kept.and_then(|k| k.created_at).unwrap_or(batch.request.now),
+                        source: kept
+                            .and_then(|k| k.source.clone())
+                            .unwrap_or_else(|| batch.request.source.clone()),
                     }
                 })
                 .collect();
@@ -360,6 +385,78 @@ async fn stored_idempotency_keys(
             Ok(((merchant, key), (digest, unpack_response(response)?)))
         })
         .collect()
+}
+
+/// The ids an import's open batches keep that are already recorded: id → its merchant.
+async fn stored_change_ids<T>(
+    tx: &DatabaseTransaction,
+    group: &[PendingBatch],
+    outcomes: &[Option<T>],
+) -> Result<HashMap<String, String>, StoreError> {
+    let ids: BTreeSet<&str> = group
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, o)| o.is_none())
+        .flat_map(|(b, _)| b.request.kept.iter().filter_map(|k| k.id.as_deref()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (_, found) = run_values(
+        tx,
+        "WITH wanted (id) AS (",
+        ") SELECT c.id, c.merchant_id FROM wanted JOIN inventory_changes c ON c.id = wanted.id",
+        1,
+        ids.into_iter().map(|id| vec![id.into()]).collect(),
+        true,
+    )
+    .await?;
+    found
+        .into_iter()
+        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+        .collect()
+}
+
+/// The batch without the changes whose kept ids its merchant already has. An id another
+/// merchant holds refuses the batch (`ALREADY_EXISTS` on the change's id).
+fn skip_present<T>(
+    batch: &PendingBatch,
+    present: &HashMap<String, String>,
+    outcome: &mut Option<Result<BatchOutcome<T>, StoreError>>,
+) -> PendingBatch {
+    let mut kept_batch = batch.clone();
+    if outcome.is_some() || batch.request.kept.is_empty() {
+        return kept_batch;
+    }
+    let mut violations = Violations::default();
+    let (changes, kept): (Vec<_>, Vec<_>) = batch
+        .request
+        .changes
+        .iter()
+        .zip(&batch.request.kept)
+        .enumerate()
+        .filter(
+            |(i, (change, k))| match k.id.as_ref().and_then(|id| present.get(id)) {
+                None => true,
+                Some(merchant) if *merchant == batch.merchant.0 => false,
+                Some(_) => {
+                    violations.push(Violation::new(
+                        change_path(*i, change, "id"),
+                        reasons::ALREADY_EXISTS,
+                        "another merchant has a change with this id",
+                    ));
+                    false
+                }
+            },
+        )
+        .map(|(_, (change, k))| (change.clone(), k.clone()))
+        .unzip();
+    if !violations.0.is_empty() {
+        *outcome = Some(Err(StoreError::Rejected(violations)));
+    }
+    kept_batch.request.changes = changes;
+    kept_batch.request.kept = kept;
+    kept_batch
 }
 
 /// Which items and locations the open batches name exist for their merchants, tracked and
@@ -700,7 +797,7 @@ impl GroupRows {
                 update.key.state.as_str().into(),
                 update.previous.map(Fixed5::units).into(),
                 update.quantity.units().into(),
-                batch.request.now.into(),
+                change.created_at.into(),
                 change.id.clone().into(),
                 change.change.movement.change_type().as_str().into(),
             ]);

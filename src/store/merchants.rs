@@ -29,7 +29,7 @@ impl Store {
         }
     }
 
-    async fn find_merchant(&self, name: &str) -> Result<Option<MerchantId>, StoreError> {
+    pub async fn find_merchant(&self, name: &str) -> Result<Option<MerchantId>, StoreError> {
         let found = merchant::Entity::find()
             .filter(merchant::Column::Name.eq(name))
             .one(self.connection())

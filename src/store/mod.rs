@@ -2,6 +2,7 @@
 //! migrations, and the repositories of each resource. Every query is scoped to a merchant.
 
 pub mod batch;
+pub mod imports;
 pub mod entity;
 mod error;
 pub mod items;

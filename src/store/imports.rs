@@ -1,0 +1,88 @@
+//! Items and locations brought in by `stockledger import` with the ids and times they had
+//! elsewhere. History goes through the write path ([`super::writer`]) like any batch.
+
+use sea_orm::{ActiveValue::Set, EntityTrait};
+
+use super::entity::{inventory_item, location};
+use super::items::{ItemRecord, to_active_model};
+use super::locations::LocationRecord;
+use super::{MerchantId, Store, StoreError};
+
+/// What importing one record did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imported {
+    /// Written now.
+    Inserted,
+    /// The merchant already has a record with this id: left as it is.
+    Present,
+}
+
+impl Store {
+    /// Inserts an item with its own id and times, unless the merchant already has that id.
+    /// `Duplicate { field: "id" }` if another merchant has it, `{ field: "sku" }` if the
+    /// SKU is taken.
+    pub async fn import_item(
+        &self,
+        merchant: &MerchantId,
+        record: &ItemRecord,
+    ) -> Result<Imported, StoreError> {
+        if let Some(existing) = inventory_item::Entity::find_by_id(record.id.clone())
+            .one(self.connection())
+            .await?
+        {
+            return owner_check(existing.merchant_id == merchant.0, &record.id);
+        }
+        let mut row = to_active_model(&record.attributes);
+        row.id = Set(record.id.clone());
+        row.merchant_id = Set(merchant.0.clone());
+        row.created_at = Set(record.created_at);
+        row.updated_at = Set(record.updated_at);
+        inventory_item::Entity::insert(row)
+            .exec_without_returning(self.connection())
+            .await
+            // The SKU is the item's only other unique column (the id was checked above).
+            .map_err(|e| StoreError::unique_as(e, "sku", &record.id))?;
+        Ok(Imported::Inserted)
+    }
+
+    /// Inserts a location with its own id and times, unless the merchant already has that
+    /// id. `Duplicate { field: "id" }` if another merchant has it, `{ field: "name" }` if
+    /// the name is taken.
+    pub async fn import_location(
+        &self,
+        merchant: &MerchantId,
+        record: &LocationRecord,
+    ) -> Result<Imported, StoreError> {
+        if let Some(existing) = location::Entity::find_by_id(record.id.clone())
+            .one(self.connection())
+            .await?
+        {
+            return owner_check(existing.merchant_id == merchant.0, &record.id);
+        }
+        let row = location::ActiveModel {
+            id: Set(record.id.clone()),
+            merchant_id: Set(merchant.0.clone()),
+            name: Set(record.attributes.name.clone()),
+            status: Set(record.attributes.status.as_str().to_owned()),
+            description: Set(record.attributes.description.clone()),
+            created_at: Set(record.created_at),
+            updated_at: Set(record.updated_at),
+        };
+        location::Entity::insert(row)
+            .exec_without_returning(self.connection())
+            .await
+            .map_err(|e| StoreError::unique_as(e, "name", &record.attributes.name))?;
+        Ok(Imported::Inserted)
+    }
+}
+
+fn owner_check(same_merchant: bool, id: &str) -> Result<Imported, StoreError> {
+    if same_merchant {
+        Ok(Imported::Present)
+    } else {
+        Err(StoreError::Duplicate {
+            field: "id",
+            value: id.to_owned(),
+        })
+    }
+}
