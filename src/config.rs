@@ -41,7 +41,8 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://FILE?mode=rwc` (created if missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    /// Accepted before or after a `token` subcommand's name.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 }
 
@@ -134,6 +135,10 @@ pub enum TokenCommand {
         /// Application name recorded as the source of every change made with the token.
         #[arg(long)]
         app_name: String,
+        /// Refuse the token this long after it is created (`90d`, `12h`, `30m`, `1s`, or
+        /// combined: `1h 30m`); without it the token never expires.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires_in: Option<Duration>,
     },
     /// List tokens (never their secrets).
     List,

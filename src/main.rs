@@ -7,6 +7,7 @@ use stockledger::auth::scopes::{Scope, parse_scope_list};
 use stockledger::auth::token;
 use stockledger::config::{Cli, Command, TokenCommand};
 use stockledger::store::Store;
+use stockledger::store::tokens::TokenRecord;
 use stockledger::store::merchants::DEFAULT_MERCHANT;
 use stockledger::{server, telemetry};
 
@@ -68,38 +69,49 @@ async fn run_token(store: &Store, command: TokenCommand) -> Result<(), Box<dyn s
             merchant,
             scopes,
             app_name,
+            expires_in,
         } => {
             let scopes = parse_scope_list(&scopes)?;
             if app_name.trim().is_empty() {
                 return Err("--app-name must not be empty".into());
             }
+            let expires_at = match expires_in {
+                None => None,
+                Some(after) => {
+                    let micros = i64::try_from(after.as_micros())
+                        .ok()
+                        .and_then(|after| stockledger::store::now_micros().checked_add(after))
+                        .filter(|_| !after.is_zero())
+                        .ok_or("--expires-in must be more than zero and less than 292,000 years")?;
+                    Some(micros)
+                }
+            };
             let minted = token::mint()?;
             store
-                .create_token(
+                .create_expiring_token(
                     &merchant,
                     &scopes,
                     app_name.trim(),
                     &minted.id,
                     &minted.secret_digest,
+                    expires_at,
                 )
                 .await?;
             println!("{}", minted.bearer);
         }
         TokenCommand::List => {
-            println!("ID\tMERCHANT\tAPPLICATION\tSCOPES\tSTATUS");
+            println!("ID\tMERCHANT\tAPPLICATION\tSCOPES\tSTATUS\tEXPIRES");
+            let now = stockledger::store::now_micros();
             for (t, merchant_name) in store.list_tokens().await? {
                 let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
-                let status = if t.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "active"
-                };
                 println!(
-                    "{}\t{}\t{}\t{}\t{status}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     t.id,
                     merchant_name,
                     t.application_name,
-                    scopes.join(",")
+                    scopes.join(","),
+                    token_status(&t, now),
+                    expiry(&t),
                 );
             }
         }
@@ -112,6 +124,28 @@ async fn run_token(store: &Store, command: TokenCommand) -> Result<(), Box<dyn s
         }
     }
     Ok(())
+}
+
+/// A token's status in `token list`: revoked, expired or active.
+fn token_status(token: &TokenRecord, now: i64) -> &'static str {
+    if token.revoked_at.is_some() {
+        "revoked"
+    } else if token.expired_at(now) {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
+/// A token's expiry in `token list`: RFC 3339 UTC to the second, or `never`.
+fn expiry(token: &TokenRecord) -> String {
+    token
+        .expires_at
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map_or_else(
+            || "never".to_owned(),
+            |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )
 }
 
 /// `stockledger verify`: rebuilds every count from its history; fails if any differs.

@@ -156,7 +156,8 @@ async fn calls_without_a_valid_token_are_unauthenticated(server: TestServer) {
     let missing = anonymous
         .list_inventory_items(pb::ListInventoryItemsRequest::default())
         .await;
-    assert_rejected(missing, Code::Unauthenticated, &[]);
+    let err = assert_rejected(missing, Code::Unauthenticated, &[]);
+    assert_eq!(err.reason.as_deref(), Some("UNAUTHORIZED"));
 
     let (id_part, secret) = server.token.rsplit_once('_').unwrap();
     let forged_secret = format!("{id_part}_{}", "A".repeat(43));
@@ -168,6 +169,7 @@ async fn calls_without_a_valid_token_are_unauthenticated(server: TestServer) {
             .list_inventory_items(pb::ListInventoryItemsRequest::default())
             .await;
         let err = assert_rejected(result, Code::Unauthenticated, &[]);
+        assert_eq!(err.reason.as_deref(), Some("UNAUTHORIZED"), "{bad:?}");
         let echoed = !bad.is_empty() && err.message.contains(bad);
         assert!(!echoed, "the token is not echoed back");
     }
@@ -181,7 +183,8 @@ async fn calls_without_a_valid_token_are_unauthenticated(server: TestServer) {
     let refused = basic
         .list_locations(pb::ListLocationsRequest::default())
         .await;
-    assert_rejected(refused, Code::Unauthenticated, &[]);
+    let err = assert_rejected(refused, Code::Unauthenticated, &[]);
+    assert_eq!(err.reason.as_deref(), Some("UNAUTHORIZED"));
 }
 
 on_both_backends!(a_revoked_token_stops_working_within_the_cache_lifetime);
@@ -201,6 +204,7 @@ async fn a_revoked_token_stops_working_within_the_cache_lifetime(server: TestSer
     let after = refused_after_revocation(&clients, "ListLocations").await;
     let err = assert_rejected(after, Code::Unauthenticated, &[]);
     assert!(err.message.contains("revoked"));
+    assert_eq!(err.reason.as_deref(), Some("ACCESS_TOKEN_REVOKED"));
     let unknown = store.revoke_token("nope").await;
     assert!(matches!(
         unknown,

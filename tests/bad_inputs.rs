@@ -222,7 +222,7 @@ mod reason {
     pub const EXISTS: &str = "ALREADY_EXISTS";
     pub const KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
     pub const OUT_OF_RANGE: &str = "COUNT_OUT_OF_RANGE";
-    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
     pub const SCOPES: &str = "INSUFFICIENT_SCOPES";
     pub const TIME: &str = "INVALID_TIME";
     pub const TRANSITION: &str = "INVALID_STATE_TRANSITION";
@@ -1735,7 +1735,8 @@ fn cursor_rows(f: &Fixture) -> Vec<Row> {
     rows
 }
 
-/// Tokens: missing, malformed and unknown are UNAUTHENTICATED; a token without the
+/// Tokens: missing, malformed and unknown are UNAUTHENTICATED (reason UNAUTHORIZED); a
+/// token without the
 /// RPC's scope is PERMISSION_DENIED. No field is named.
 fn token_rows(f: &Fixture) -> Vec<Row> {
     use reason::*;
@@ -1760,7 +1761,7 @@ fn token_rows(f: &Fixture) -> Vec<Row> {
             _ => one(receipt(f, |_| {})).into(),
         };
         rows.push(
-            refused(why, rpc, Code::Unauthenticated, UNAUTHENTICATED, &[]).by(Who::Header(header)),
+            refused(why, rpc, Code::Unauthenticated, UNAUTHORIZED, &[]).by(Who::Header(header)),
         );
     }
     let bearer = |token: &str| Who::Header(Some(format!("Bearer {token}")));

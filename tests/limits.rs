@@ -215,6 +215,8 @@ async fn revoking_a_token_ends_its_open_streams_everywhere(server: TestServer) {
         let status = ended.expect("the stream ends with a status");
         assert_eq!(status.code(), Code::Unauthenticated, "{}", status.message());
         assert!(status.message().contains("revoked"));
+        let reason = call_error(status).reason;
+        assert_eq!(reason.as_deref(), Some("ACCESS_TOKEN_REVOKED"));
     }
     println!(
         "four streams on two servers ended {} ms after revocation",

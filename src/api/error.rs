@@ -95,6 +95,8 @@ pub enum ApiError {
     /// No valid token came with the call (UNAUTHENTICATED).
     #[error("{message}")]
     Unauthenticated {
+        /// Why: `UNAUTHORIZED`, `ACCESS_TOKEN_REVOKED` or `ACCESS_TOKEN_EXPIRED`.
+        reason: &'static str,
         /// What is wrong with the credentials (never the token itself).
         message: &'static str,
     },
@@ -181,7 +183,9 @@ impl From<StoreError> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
-            AuthError::Unauthenticated { message } => ApiError::Unauthenticated { message },
+            AuthError::Unauthenticated { reason, message } => {
+                ApiError::Unauthenticated { reason, message }
+            }
             AuthError::PermissionDenied { scope } => ApiError::PermissionDenied { scope },
             err @ AuthError::Store(_) => ApiError::Internal(Box::new(err)),
         }
@@ -347,11 +351,9 @@ impl From<ApiError> for Status {
             ApiError::Aborted { reason, message } => {
                 status(Code::Aborted, &message, error_info(reason, vec![]))
             }
-            ApiError::Unauthenticated { message } => status(
-                Code::Unauthenticated,
-                message,
-                error_info(reasons::UNAUTHENTICATED, vec![]),
-            ),
+            ApiError::Unauthenticated { reason, message } => {
+                status(Code::Unauthenticated, message, error_info(reason, vec![]))
+            }
             ApiError::PermissionDenied { scope } => status(
                 Code::PermissionDenied,
                 &format!("the token lacks the {scope} scope"),

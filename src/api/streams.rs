@@ -1,6 +1,6 @@
 //! What every server stream (StreamInventoryChanges and the two watches) holds while it is
 //! open: a place in its token's quota, a share of the database kept apart from unary calls,
-//! and a signal that ends it when its token is revoked.
+//! and a signal that ends it when its token is revoked or expires.
 //!
 //! - **Per-token quota**: a token may hold [`StreamLimits::per_token`] streams; one more is
 //!   refused with RESOURCE_EXHAUSTED (`TOO_MANY_STREAMS`), so one client cannot pin the
@@ -8,9 +8,11 @@
 //! - **Database share**: streams read their pages through [`StreamRegistry::read`], which
 //!   lets at most [`StreamLimits::database_connections`] such reads run at once, leaving the
 //!   rest of the pool to unary calls however many watches catch up at once.
-//! - **Revocation**: revoking a token ends its streams with UNAUTHENTICATED — at once on the
-//!   replica told of it (PostgreSQL NOTIFY), and within [`SWEEP_INTERVAL`] everywhere, since
-//!   every server checks the tokens of its open streams that often.
+//! - **Revocation and expiry**: revoking a token ends its streams with UNAUTHENTICATED
+//!   (`ACCESS_TOKEN_REVOKED`) — at once on the replica told of it (PostgreSQL NOTIFY), and
+//!   within [`SWEEP_INTERVAL`] everywhere, since every server checks the tokens of its open
+//!   streams that often; the same check ends the streams of a token that has expired
+//!   (`ACCESS_TOKEN_EXPIRED`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -23,6 +25,7 @@ use super::ApiError;
 use crate::domain::error::reasons;
 use crate::domain::tenant::Caller;
 use crate::store::Store;
+use crate::store::tokens::Unusable;
 
 /// How often the tokens of open streams are checked against the database.
 pub const SWEEP_INTERVAL: Duration = Duration::from_millis(500);
@@ -53,7 +56,7 @@ struct Inner {
 #[derive(Debug)]
 struct TokenStreams {
     count: usize,
-    revoked: watch::Sender<bool>,
+    ended: watch::Sender<Option<Unusable>>,
 }
 
 /// A stream's place in its token's quota; dropping it (the stream ended) frees the place.
@@ -61,7 +64,7 @@ struct TokenStreams {
 pub struct StreamTicket {
     inner: Arc<Inner>,
     token_id: String,
-    revoked: watch::Receiver<bool>,
+    ended: watch::Receiver<Option<Unusable>>,
 }
 
 impl StreamRegistry {
@@ -85,7 +88,7 @@ impl StreamRegistry {
             .entry(caller.token_id.clone())
             .or_insert_with(|| TokenStreams {
                 count: 0,
-                revoked: watch::Sender::new(false),
+                ended: watch::Sender::new(None),
             });
         if streams.count >= self.inner.limits.per_token {
             return Err(ApiError::ResourceExhausted {
@@ -101,13 +104,13 @@ impl StreamRegistry {
         Ok(StreamTicket {
             inner: self.inner.clone(),
             token_id: caller.token_id.clone(),
-            revoked: streams.revoked.subscribe(),
+            ended: streams.ended.subscribe(),
         })
     }
 
     /// Ends every stream opened with token `token_id`.
     pub fn revoke(&self, token_id: &str) {
-        self.inner.revoke(token_id);
+        self.inner.end(token_id, Unusable::Revoked);
     }
 
     /// Runs one database read of a stream within the streams' share of the database.
@@ -123,14 +126,18 @@ impl StreamRegistry {
 }
 
 impl Inner {
-    fn revoke(&self, token_id: &str) {
+    fn end(&self, token_id: &str, why: Unusable) {
         if let Some(streams) = self
             .open
             .lock()
             .expect("stream registry lock")
             .get(token_id)
         {
-            streams.revoked.send_replace(true);
+            streams.ended.send_if_modified(|ended| {
+                let first = ended.is_none();
+                ended.get_or_insert(why);
+                first
+            });
         }
     }
 
@@ -141,19 +148,31 @@ impl Inner {
 }
 
 impl StreamTicket {
-    /// Resolves when the stream's token is revoked.
-    pub async fn revoked(&mut self) {
+    /// Resolves, with the status the stream ends with, when the stream's token is revoked
+    /// or expires.
+    pub async fn revoked(&mut self) -> tonic::Status {
         // An error means the sender is gone, which cannot happen while this ticket lives.
-        self.revoked.wait_for(|revoked| *revoked).await.ok();
+        let why = match self.ended.wait_for(Option::is_some).await {
+            Ok(ended) => (*ended).unwrap_or(Unusable::Revoked),
+            Err(_) => Unusable::Revoked,
+        };
+        ended_status(why)
     }
+}
 
-    /// What a stream ended by revocation answers.
-    pub fn revoked_status() -> tonic::Status {
-        ApiError::Unauthenticated {
+/// What a stream whose token became unusable answers.
+fn ended_status(why: Unusable) -> tonic::Status {
+    match why {
+        Unusable::Revoked => ApiError::Unauthenticated {
+            reason: reasons::ACCESS_TOKEN_REVOKED,
             message: "the token this stream was opened with has been revoked",
-        }
-        .into()
+        },
+        Unusable::Expired => ApiError::Unauthenticated {
+            reason: reasons::ACCESS_TOKEN_EXPIRED,
+            message: "the token this stream was opened with has expired",
+        },
     }
+    .into()
 }
 
 impl Drop for StreamTicket {
@@ -181,7 +200,7 @@ async fn sweep(store: Store, registry: Weak<Inner>) {
             continue;
         }
         match store.unusable_tokens(&tokens).await {
-            Ok(unusable) => unusable.iter().for_each(|id| inner.revoke(id)),
+            Ok(unusable) => unusable.iter().for_each(|(id, why)| inner.end(id, *why)),
             Err(err) => tracing::warn!(error = %err, "checking the tokens of open streams failed"),
         }
     }
@@ -261,9 +280,10 @@ mod tests {
         let mut revoked = registry.open(&caller("t")).unwrap();
         let mut other = registry.open(&caller("u")).unwrap();
         registry.revoke("t");
-        tokio::time::timeout(Duration::from_secs(1), revoked.revoked())
+        let status = tokio::time::timeout(Duration::from_secs(1), revoked.revoked())
             .await
             .expect("the revoked token's stream is told");
+        assert_eq!(status.code(), tonic::Code::Unauthenticated);
         let untouched = tokio::time::timeout(Duration::from_millis(50), other.revoked()).await;
         assert!(untouched.is_err(), "another token's stream goes on");
         // Streams opened later with the revoked token are refused by authentication; once

@@ -7,7 +7,8 @@
 //! memory for it. When it reads again it is caught up from the durable log, its reads
 //! sharing the streams' bounded part of the database ([`StreamRegistry::read`]). On
 //! shutdown each stream ends with UNAVAILABLE; resuming from the last token loses nothing.
-//! When its token is revoked it ends with UNAUTHENTICATED.
+//! When its token is revoked or expires it ends with UNAUTHENTICATED
+//! (`ACCESS_TOKEN_REVOKED`, `ACCESS_TOKEN_EXPIRED`).
 
 use std::sync::Arc;
 
@@ -37,8 +38,8 @@ enum Wake {
     Closing,
     /// The client went away.
     Gone,
-    /// The stream's token was revoked.
-    Revoked,
+    /// The stream's token was revoked or expired: the status to end with.
+    Revoked(tonic::Status),
 }
 
 /// What a watch runs on: where it reads, the signals it follows, its place among the
@@ -68,7 +69,7 @@ async fn wait_for_commit<T>(
         _ = generation.changed() => Wake::Read,
         _ = tokio::time::sleep(POLL_INTERVAL) => Wake::Read,
         _ = closing.wait_for(|c| *c) => Wake::Closing,
-        _ = ticket.revoked() => Wake::Revoked,
+        status = ticket.revoked() => Wake::Revoked(status),
         _ = sender.closed() => Wake::Gone,
     }
 }
@@ -121,8 +122,8 @@ async fn follow<Row, Msg, Pos, Fut>(
                     sender.try_send(Err(shutting_down(&last_token))).ok();
                     return;
                 }
-                _ = ticket.revoked() => {
-                    sender.try_send(Err(StreamTicket::revoked_status())).ok();
+                status = ticket.revoked() => {
+                    sender.try_send(Err(status)).ok();
                     return;
                 }
             }
@@ -136,8 +137,8 @@ async fn follow<Row, Msg, Pos, Fut>(
                 sender.send(Err(shutting_down(&last_token))).await.ok();
                 return;
             }
-            Wake::Revoked => {
-                sender.try_send(Err(StreamTicket::revoked_status())).ok();
+            Wake::Revoked(status) => {
+                sender.try_send(Err(status)).ok();
                 return;
             }
             Wake::Gone => return,

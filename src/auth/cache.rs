@@ -1,7 +1,9 @@
 //! A short-lived cache of token lookups, so that an authenticated call costs no database
 //! round trip. An entry lives one second ([`TOKEN_TTL`]): a revocation takes effect on every
 //! replica within that time, and at once where the database can tell (PostgreSQL
-//! LISTEN/NOTIFY invalidates the entry on every replica).
+//! LISTEN/NOTIFY invalidates the entry on every replica). Expiry is not the cache's
+//! concern: the entry holds the token's expiry time and `authorize` compares it with the
+//! clock at every use, so a cached token is refused from the instant it expires.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,16 +1,22 @@
 //! Deciding who a call is: the bearer token it carries (looked up through the one-second
 //! [`TokenCache`]), the scope its RPC needs, and the [`Caller`] it acts as. The API layer's
 //! tower layer runs this on every call and answers refusals.
+//!
+//! A refusal says why, as Square's errors do: `UNAUTHORIZED` (no token, or a malformed or
+//! unknown one), `ACCESS_TOKEN_REVOKED`, `ACCESS_TOKEN_EXPIRED`. Expiry is checked here, at
+//! every use, against the clock — never by the cache — so a cached token is refused from
+//! the moment it expires.
 
 use http::HeaderMap;
 
 use super::cache::TokenCache;
 use super::scopes::{Access, access_for};
 use super::token;
+use crate::domain::error::reasons;
 use crate::domain::ledger::ChangeSource;
 use crate::domain::scope::Scope;
 use crate::domain::tenant::Caller;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, now_micros};
 
 /// Why a call is refused before it reaches its service.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +24,8 @@ pub enum AuthError {
     /// No valid token came with the call.
     #[error("{message}")]
     Unauthenticated {
+        /// Why: `UNAUTHORIZED`, `ACCESS_TOKEN_REVOKED` or `ACCESS_TOKEN_EXPIRED`.
+        reason: &'static str,
         /// What is wrong with the credentials (never the token itself).
         message: &'static str,
     },
@@ -39,7 +47,10 @@ pub async fn authorize(
     path: &str,
     headers: &HeaderMap,
 ) -> Result<Option<Caller>, AuthError> {
-    let unauthenticated = |message| AuthError::Unauthenticated { message };
+    let unauthenticated = |message| AuthError::Unauthenticated {
+        reason: reasons::UNAUTHORIZED,
+        message,
+    };
     let required = match access_for(path) {
         Access::Public => return Ok(None),
         Access::Requires(scope) => Some(scope),
@@ -62,10 +73,19 @@ pub async fn authorize(
     let credentials = credentials
         .filter(|c| token::secret_matches(presented.secret, &c.secret_digest))
         .ok_or_else(|| unauthenticated("the token is not valid"))?;
-    if credentials.record.revoked_at.is_some() {
-        return Err(unauthenticated("the token has been revoked"));
-    }
     let record = &credentials.record;
+    if record.revoked_at.is_some() {
+        return Err(AuthError::Unauthenticated {
+            reason: reasons::ACCESS_TOKEN_REVOKED,
+            message: "the token has been revoked",
+        });
+    }
+    if record.expired_at(now_micros()) {
+        return Err(AuthError::Unauthenticated {
+            reason: reasons::ACCESS_TOKEN_EXPIRED,
+            message: "the token has expired; create a new one",
+        });
+    }
     if let Some(scope) = required
         && !record.scopes.contains(&scope)
     {

@@ -147,8 +147,12 @@ pub mod reasons {
     pub const CONCURRENT_WRITES: &str = "CONCURRENT_WRITES";
     /// The server is shutting down; another replica or a retry may succeed.
     pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
-    /// No valid token came with the call.
-    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// No token came with the call, or it is malformed or unknown (UNAUTHENTICATED).
+    pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
+    /// The call's token has expired (UNAUTHENTICATED).
+    pub const ACCESS_TOKEN_EXPIRED: &str = "ACCESS_TOKEN_EXPIRED";
+    /// The call's token has been revoked (UNAUTHENTICATED).
+    pub const ACCESS_TOKEN_REVOKED: &str = "ACCESS_TOKEN_REVOKED";
     /// The token lacks the scope the call needs.
     pub const INSUFFICIENT_SCOPES: &str = "INSUFFICIENT_SCOPES";
     /// Something failed inside the server.

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateLedger),
             Box::new(CreateApiTokens),
             Box::new(CreateServerSecrets),
+            Box::new(TokenExpiry),
             Box::new(OptionalSku),
         ]
     }
@@ -575,6 +576,34 @@ impl MigrationTrait for CreateServerSecrets {
                     .col(string(T::Name).primary_key())
                     .col(string(T::Secret))
                     .col(bigint(T::CreatedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Tokens that expire: `api_tokens.expires_at`, µs, NULL for a token that never expires.
+struct TokenExpiry;
+
+impl MigrationName for TokenExpiry {
+    fn name(&self) -> &str {
+        "m20261127_000005_token_expiry"
+    }
+}
+
+#[derive(DeriveIden)]
+enum TokenExpiryColumns {
+    ExpiresAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TokenExpiry {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ApiTokens::Table)
+                    .add_column(opt_bigint(TokenExpiryColumns::ExpiresAt))
                     .to_owned(),
             )
             .await

@@ -31,6 +31,24 @@ pub struct TokenRecord {
     pub created_at: i64,
     /// Server time of revocation, µs.
     pub revoked_at: Option<i64>,
+    /// Server time from which the token is refused, µs; `None`: it never expires.
+    pub expires_at: Option<i64>,
+}
+
+impl TokenRecord {
+    /// Whether the token has expired at server time `now` (µs).
+    pub fn expired_at(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|expiry| expiry <= now)
+    }
+}
+
+/// Why a token can no longer be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    /// It was revoked (or deleted).
+    Revoked,
+    /// Its expiry has passed.
+    Expired,
 }
 
 /// What the auth layer needs to check a presented token.
@@ -54,6 +72,28 @@ impl Store {
         token_id: &str,
         secret_digest: &str,
     ) -> Result<TokenRecord, StoreError> {
+        self.create_expiring_token(
+            merchant_name,
+            scopes,
+            application_name,
+            token_id,
+            secret_digest,
+            None,
+        )
+        .await
+    }
+
+    /// [`Store::create_token`] for a token refused from server time `expires_at` (µs) on;
+    /// `None`: it never expires.
+    pub async fn create_expiring_token(
+        &self,
+        merchant_name: &str,
+        scopes: &[Scope],
+        application_name: &str,
+        token_id: &str,
+        secret_digest: &str,
+        expires_at: Option<i64>,
+    ) -> Result<TokenRecord, StoreError> {
         let merchant = self.ensure_merchant(merchant_name).await?;
         let sibling = api_token::Entity::find()
             .filter(api_token::Column::MerchantId.eq(&merchant.0))
@@ -72,6 +112,7 @@ impl Store {
             application_name: Set(application_name.to_owned()),
             created_at: Set(now_micros()),
             revoked_at: Set(None),
+            expires_at: Set(expires_at),
         };
         api_token::Entity::insert(row)
             .exec_without_returning(self.connection())
@@ -141,21 +182,28 @@ impl Store {
         Ok(())
     }
 
-    /// Which of the tokens `ids` can no longer be used (revoked, or deleted): what ends
-    /// the streams opened with them.
-    pub async fn unusable_tokens(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
-        let usable: Vec<String> = api_token::Entity::find()
+    /// Which of the tokens `ids` can no longer be used, and why (revoked or deleted, or
+    /// expired): what ends the streams opened with them.
+    pub async fn unusable_tokens(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<(String, Unusable)>, StoreError> {
+        let rows = api_token::Entity::find()
             .filter(api_token::Column::Id.is_in(ids.iter().cloned()))
-            .filter(api_token::Column::RevokedAt.is_null())
             .all(self.connection())
-            .await?
-            .into_iter()
-            .map(|t| t.id)
-            .collect();
+            .await?;
+        let now = now_micros();
         Ok(ids
             .iter()
-            .filter(|id| !usable.contains(id))
-            .cloned()
+            .filter_map(|id| {
+                let why = match rows.iter().find(|t| &t.id == id) {
+                    None => Unusable::Revoked,
+                    Some(t) if t.revoked_at.is_some() => Unusable::Revoked,
+                    Some(t) if t.expires_at.is_some_and(|e| e <= now) => Unusable::Expired,
+                    Some(_) => return None,
+                };
+                Some((id.clone(), why))
+            })
             .collect())
     }
 
@@ -177,6 +225,7 @@ fn credentials_from_row(token: api_token::Model) -> Result<TokenCredentials, Sto
             application_name: token.application_name,
             created_at: token.created_at,
             revoked_at: token.revoked_at,
+            expires_at: token.expires_at,
         },
     })
 }

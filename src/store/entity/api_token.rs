@@ -23,6 +23,8 @@ pub struct Model {
     pub created_at: i64,
     /// Server time of revocation, µs; NULL while active.
     pub revoked_at: Option<i64>,
+    /// Server time after which the token is refused, µs; NULL if it never expires.
+    pub expires_at: Option<i64>,
 }
 
 /// No relations are navigated through SeaORM.
