@@ -1,11 +1,13 @@
 //! Command line and environment configuration (flags win over environment variables).
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use std::time::Duration;
 
+use crate::api::rate_limit::RateLimit;
 use crate::api::streams::StreamLimits;
 use crate::server::ServerLimits;
 use crate::server::connections::ConnectionLimits;
@@ -82,6 +84,14 @@ pub struct ServeArgs {
     /// Seconds a new connection has to open HTTP/2 before it is closed.
     #[arg(long, env = "STOCKLEDGER_HANDSHAKE_TIMEOUT_SECONDS", default_value_t = DEFAULTS.connections.handshake_timeout.as_secs())]
     pub handshake_timeout_seconds: u64,
+    /// Calls a second each token may make, sustained; more are refused with
+    /// RESOURCE_EXHAUSTED (RATE_LIMITED) and a retry delay. Health and reflection are never
+    /// limited.
+    #[arg(long, env = "STOCKLEDGER_RATE_LIMIT_PER_SECOND", default_value_t = DEFAULTS.rate_limit.per_second)]
+    pub rate_limit_per_second: NonZeroU32,
+    /// Calls each token may make at once after a quiet spell (its bucket's size).
+    #[arg(long, env = "STOCKLEDGER_RATE_LIMIT_BURST", default_value_t = DEFAULTS.rate_limit.burst)]
+    pub rate_limit_burst: NonZeroU32,
     /// Database to serve from.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -104,6 +114,10 @@ impl ServeArgs {
             connections: ConnectionLimits {
                 max_connections: self.max_connections,
                 handshake_timeout: Duration::from_secs(self.handshake_timeout_seconds),
+            },
+            rate_limit: RateLimit {
+                per_second: self.rate_limit_per_second,
+                burst: self.rate_limit_burst,
             },
         }
     }

@@ -118,6 +118,10 @@ impl Server {
         let child = Command::new(binary)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--no-dev-token", "--database-url", url])
+            // The benchmark measures the server, not its per-token rate limit (environment
+            // variables, which binaries older than the limit ignore).
+            .env("STOCKLEDGER_RATE_LIMIT_PER_SECOND", "1000000000")
+            .env("STOCKLEDGER_RATE_LIMIT_BURST", "1000000000")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log handle"))
             .stderr(log_file)

@@ -1,6 +1,8 @@
 //! The tower layer that authenticates every call: [`crate::auth::authorize`] decides
 //! (token, one-second cache, scope); this layer attaches the caller or answers the refusal
-//! through the API's one error mapping.
+//! through the API's one error mapping. Once the caller's token is known, the call is
+//! counted against the token's rate limit ([`TokenRateLimiter`]); public methods (health,
+//! reflection) are never counted.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,6 +13,7 @@ use tonic::Status;
 use tower::{Layer, Service};
 
 use super::ApiError;
+use super::rate_limit::TokenRateLimiter;
 use crate::auth::authorize;
 use crate::auth::cache::TokenCache;
 use crate::store::Store;
@@ -20,12 +23,14 @@ use crate::store::Store;
 pub struct AuthLayer {
     store: Store,
     cache: TokenCache,
+    rate: TokenRateLimiter,
 }
 
 impl AuthLayer {
-    /// A layer checking tokens against `store`, through `cache`.
-    pub fn new(store: Store, cache: TokenCache) -> Self {
-        AuthLayer { store, cache }
+    /// A layer checking tokens against `store`, through `cache`, and holding each token to
+    /// its rate limit in `rate`.
+    pub fn new(store: Store, cache: TokenCache, rate: TokenRateLimiter) -> Self {
+        AuthLayer { store, cache, rate }
     }
 }
 
@@ -37,6 +42,7 @@ impl<S> Layer<S> for AuthLayer {
             inner,
             store: self.store.clone(),
             cache: self.cache.clone(),
+            rate: self.rate.clone(),
         }
     }
 }
@@ -47,6 +53,7 @@ pub struct AuthService<S> {
     inner: S,
     store: Store,
     cache: TokenCache,
+    rate: TokenRateLimiter,
 }
 
 impl<S, B> Service<Request<B>> for AuthService<S>
@@ -69,9 +76,13 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let store = self.store.clone();
         let cache = self.cache.clone();
+        let rate = self.rate.clone();
         Box::pin(async move {
             match authorize(&store, &cache, request.uri().path(), request.headers()).await {
                 Ok(Some(caller)) => {
+                    if let Err(refusal) = rate.check(&caller.token_id) {
+                        return Ok(Status::from(refusal).into_http());
+                    }
                     request.extensions_mut().insert(caller);
                     inner.call(request).await
                 }

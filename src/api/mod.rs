@@ -12,6 +12,7 @@ pub mod items;
 pub mod ledger_wire;
 pub mod locations;
 pub mod paging;
+pub mod rate_limit;
 pub mod streams;
 pub mod watch;
 

@@ -159,6 +159,8 @@ pub mod reasons {
     pub const INTERNAL: &str = "INTERNAL";
     /// The server is at its limit of calls in flight; retry with backoff.
     pub const OVERLOADED: &str = "OVERLOADED";
+    /// The token made more calls than its rate limit allows; retry after the RetryInfo delay.
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// The token has as many streams open as it may.
     pub const TOO_MANY_STREAMS: &str = "TOO_MANY_STREAMS";
     /// The request message is larger than the server accepts.

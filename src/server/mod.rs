@@ -2,6 +2,7 @@
 //! ([`ServerLimits`]), and runs it until a shutdown signal, letting in-flight calls finish.
 
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -20,6 +21,7 @@ use crate::api::cursor::Cursors;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::locations::LocationApi;
+use crate::api::rate_limit::{RateLimit, TokenRateLimiter};
 use crate::api::streams::{StreamLimits, StreamRegistry};
 use crate::auth::cache::TokenCache;
 use crate::feed::{self, Feed};
@@ -60,6 +62,8 @@ pub struct ServerLimits {
     pub streams: StreamLimits,
     /// Connections open at once, and the time a new one has to open HTTP/2.
     pub connections: ConnectionLimits,
+    /// Calls each token may make: a token bucket per token.
+    pub rate_limit: RateLimit,
 }
 
 impl ServerLimits {
@@ -75,6 +79,10 @@ impl ServerLimits {
         connections: ConnectionLimits {
             max_connections: 4096,
             handshake_timeout: Duration::from_secs(10),
+        },
+        rate_limit: RateLimit {
+            per_second: NonZeroU32::new(1000).expect("non-zero"),
+            burst: NonZeroU32::new(2000).expect("non-zero"),
         },
     };
 }
@@ -163,7 +171,11 @@ pub async fn serve_with(
         .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
         .http2_max_header_list_size(MAX_HEADER_BYTES)
         .layer(Admission::new(limits.max_in_flight))
-        .layer(AuthLayer::new(store, tokens))
+        .layer(AuthLayer::new(
+            store,
+            tokens,
+            TokenRateLimiter::new(limits.rate_limit),
+        ))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -182,6 +182,9 @@ impl Fleet {
             let mut command = serve(&url, port);
             command
                 .args(["--no-dev-token", "--shutdown-grace-seconds", "5"])
+                // The fleet's one token drives all the load: no per-token rate limit.
+                .args(["--rate-limit-per-second", "1000000000"])
+                .args(["--rate-limit-burst", "1000000000"])
                 // The writer's retries after meeting a concurrent writer, for the figures.
                 .env("RUST_LOG", "info,stockledger::store::writer=debug")
                 .stderr(std::process::Stdio::piped());
