@@ -37,6 +37,12 @@ pub enum Command {
     /// Rebuild every count from the history and compare with the stored counts; exits
     /// non-zero on any difference.
     Verify(DatabaseArgs),
+    /// Load items, locations and inventory history into one merchant (docs/import-export.md);
+    /// exits non-zero if any row was refused.
+    Import(ImportArgs),
+    /// Write a merchant's items, locations, counts and history to files
+    /// (docs/import-export.md).
+    Export(ExportArgs),
 }
 
 /// Where the database is.
@@ -170,4 +176,55 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// Options of `import`. The format of each file comes from its extension (`.csv`, `.jsonl`).
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Merchant the data belongs to (created if it does not exist).
+    #[arg(long)]
+    pub merchant: String,
+    /// Files named `items.*`, `locations.*` and `changes.*` (or use the flags below).
+    pub files: Vec<std::path::PathBuf>,
+    /// Items file.
+    #[arg(long)]
+    pub items: Option<std::path::PathBuf>,
+    /// Locations file.
+    #[arg(long)]
+    pub locations: Option<std::path::PathBuf>,
+    /// Inventory history file.
+    #[arg(long)]
+    pub changes: Option<std::path::PathBuf>,
+    /// Check the files and report every refused row without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Source application name recorded on history rows that name none.
+    #[arg(long, default_value = "Stockledger import")]
+    pub source_name: String,
+    /// Database to import into.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Options of `export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Merchant to export.
+    #[arg(long)]
+    pub merchant: String,
+    /// File format.
+    #[arg(long, value_enum, default_value_t = crate::transfer::format::Format::Jsonl)]
+    pub format: crate::transfer::format::Format,
+    /// Directory for items, locations, counts and changes files (created if missing).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Only history that occurred at or after this time (RFC 3339).
+    #[arg(long)]
+    pub since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Only history that occurred before this time (RFC 3339).
+    #[arg(long)]
+    pub until: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Database to export from.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }

@@ -11,7 +11,9 @@
 //! answers its refusals through the one error mapping), `auth → store, domain`, `feed →
 //! store`, `store → domain`; [`domain`] depends on nothing else in the crate.
 //! Types several layers share — the merchant id, the caller, scopes, error reasons — live in
-//! [`domain`]. `scripts/layers.sh` checks the rule.
+//! [`domain`]. [`transfer`] (`stockledger import` / `export`) sits beside [`server`]: it
+//! uses `api`'s wire conversions, `store` and `domain`, and only `main` and `config` use
+//! it. `scripts/layers.sh` checks the rule.
 
 pub mod api;
 pub mod auth;
@@ -22,3 +24,4 @@ pub mod proto;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod transfer;

@@ -1,14 +1,16 @@
-//! The `stockledger` binary: `serve`, `migrate`, `token` and `verify`.
+//! The `stockledger` binary: `serve`, `migrate`, `token`, `verify`, `import` and `export`.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use stockledger::auth::scopes::{Scope, parse_scope_list};
 use stockledger::auth::token;
-use stockledger::config::{Cli, Command, TokenCommand};
+use stockledger::config::{Cli, Command, ExportArgs, ImportArgs, TokenCommand};
 use stockledger::store::Store;
 use stockledger::store::tokens::TokenRecord;
 use stockledger::store::merchants::DEFAULT_MERCHANT;
+use stockledger::transfer::export::{self, ExportOptions};
+use stockledger::transfer::import;
 use stockledger::{server, telemetry};
 
 // The server allocates and frees many small strings per row streamed or written; glibc's
@@ -58,6 +60,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             result?;
         }
         Command::Verify(args) => run_verify(&args.database_url).await?,
+        Command::Import(args) => run_import(args).await?,
+        Command::Export(args) => run_export(args).await?,
     }
     Ok(())
 }
@@ -146,6 +150,57 @@ fn expiry(token: &TokenRecord) -> String {
             || "never".to_owned(),
             |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         )
+}
+
+/// `stockledger import`: every refused row on stdout, then the tallies; fails if any row
+/// was refused.
+async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let options = import::options_from_files(
+        &args.merchant,
+        &args.files,
+        [args.items, args.locations, args.changes],
+        args.dry_run,
+        args.source_name,
+    )?;
+    let store = Store::connect(&args.database.database_url).await?;
+    store.migrate().await?;
+    let result = import::import(&store, &options).await;
+    store.close().await?;
+    let report = result?;
+    for refusal in &report.refusals {
+        println!("REFUSED {refusal}");
+    }
+    let verb = if options.dry_run {
+        "checked"
+    } else {
+        "imported"
+    };
+    println!("items: {}", report.items);
+    println!("locations: {}", report.locations);
+    println!("changes: {}", report.changes);
+    if report.has_refusals() {
+        return Err(format!("{} row(s) refused", report.refusals.len()).into());
+    }
+    println!("{verb}: every row accepted");
+    Ok(())
+}
+
+/// `stockledger export`.
+async fn run_export(args: ExportArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let options = ExportOptions {
+        merchant: args.merchant,
+        format: args.format,
+        out: args.out,
+        since: args.since.map(|t| t.timestamp_micros()),
+        until: args.until.map(|t| t.timestamp_micros()),
+    };
+    let store = Store::connect(&args.database.database_url).await?;
+    let result = export::export(&store, &options).await;
+    store.close().await?;
+    for (path, rows) in result?.files {
+        println!("{}: {rows} rows", path.display());
+    }
+    Ok(())
 }
 
 /// `stockledger verify`: rebuilds every count from its history; fails if any differs.

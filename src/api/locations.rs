@@ -180,7 +180,8 @@ fn status_from_proto(field: &str, raw: i32) -> Result<Option<LocationStatus>, Vi
     }
 }
 
-fn draft_from_proto(location: &pb::Location) -> Result<LocationDraft, Violation> {
+/// The unchecked domain draft of a wire location (public for `transfer::import`).
+pub fn draft_from_proto(location: &pb::Location) -> Result<LocationDraft, Violation> {
     Ok(LocationDraft {
         name: location.name.clone(),
         status: status_from_proto("status", location.status)?,
@@ -188,7 +189,8 @@ fn draft_from_proto(location: &pb::Location) -> Result<LocationDraft, Violation>
     })
 }
 
-fn location_to_proto(record: &LocationRecord) -> pb::Location {
+/// A stored location on the wire (public for `transfer::export`).
+pub fn location_to_proto(record: &LocationRecord) -> pb::Location {
     let status = match record.attributes.status {
         LocationStatus::Active => pb::LocationStatus::Active,
         LocationStatus::Inactive => pb::LocationStatus::Inactive,

@@ -1,0 +1,632 @@
+//! `stockledger import`: items, locations and history into one merchant.
+//!
+//! Items and locations are written one by one with their ids and times
+//! ([`Store::import_item`], [`Store::import_location`]). History rows are validated alone by
+//! the domain (with history's `occurred_at` window), grouped in batches of
+//! [`BATCH_ROWS`] consecutive rows and sent through the write path's
+//! [`BatchWriter`] — pipelined, several batches in flight — each batch atomic: one refused
+//! row (bad on its own, or refused by the ledger: unknown item, count out of range) refuses
+//! its whole batch and nothing of it is applied. Ids in the file are kept, and a change whose
+//! id the merchant already has is skipped, so importing a file twice changes nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures::StreamExt;
+use futures::stream::FuturesOrdered;
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use super::TransferError;
+use super::format::{FileMessage, Format, Reader, change_csv_column, count_rows};
+use super::progress::Progress;
+use crate::api::convert::micros_from_timestamp;
+use crate::api::ledger_wire::change_draft;
+use crate::domain::error::{Violation, Violations};
+use crate::domain::item::validate_item;
+use crate::domain::ledger::{
+    ChangeSource, NewChange, OccurredAtWindow, change_path, validate_change_within,
+};
+use crate::domain::location::validate_new_location;
+use crate::proto::v1 as pb;
+use crate::store::imports::Imported;
+use crate::store::items::ItemRecord;
+use crate::store::ledger::{BatchOutcome, BatchRequest, KeptChange, RecordedChange};
+use crate::store::locations::LocationRecord;
+use crate::store::writer::BatchWriter;
+use crate::store::{MerchantId, Store, StoreError, now_micros};
+
+/// History rows sent to the writer together: one batch, applied whole or not at all.
+pub const BATCH_ROWS: usize = 1_000;
+/// Batches handed to the writer before the first is answered.
+const IN_FLIGHT: usize = 4;
+
+/// What to import, and how.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// The merchant's name (created if missing).
+    pub merchant: String,
+    /// Items file.
+    pub items: Option<PathBuf>,
+    /// Locations file.
+    pub locations: Option<PathBuf>,
+    /// History file.
+    pub changes: Option<PathBuf>,
+    /// Check the files without writing.
+    pub dry_run: bool,
+    /// Source application name of history rows that name none.
+    pub source_name: String,
+}
+
+/// Rows of one kind: what happened to them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Written now (on a dry run: would be written).
+    pub applied: u64,
+    /// Already there (same id for the same merchant): left as they were.
+    pub present: u64,
+    /// Refused, each with a [`Refusal`].
+    pub refused: u64,
+    /// Good rows not applied because another row of their batch was refused.
+    pub held_back: u64,
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} applied, {} already present, {} refused",
+            self.applied, self.present, self.refused
+        )?;
+        if self.held_back > 0 {
+            write!(f, ", {} held back with a refused row", self.held_back)?;
+        }
+        Ok(())
+    }
+}
+
+/// One refused row: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The file.
+    pub file: PathBuf,
+    /// Its line (1-based; a CSV file's header is line 1).
+    pub line: u64,
+    /// The CSV column or JSON field path (empty: the row as a whole).
+    pub column: String,
+    /// The reason code (e.g. `INVALID_VALUE`) and what is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.file.display(), self.line)?;
+        if !self.column.is_empty() {
+            write!(f, "column {}: ", self.column)?;
+        }
+        write!(f, "{}", self.reason)
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportReport {
+    /// Items.
+    pub items: Tally,
+    /// Locations.
+    pub locations: Tally,
+    /// History.
+    pub changes: Tally,
+    /// Every refused row, in file order.
+    pub refusals: Vec<Refusal>,
+}
+
+impl ImportReport {
+    /// Whether any row was refused (the command then exits non-zero).
+    pub fn has_refusals(&self) -> bool {
+        !self.refusals.is_empty()
+    }
+}
+
+/// The options of an import whose files are given as arguments (`items.csv`,
+/// `locations.jsonl`, `changes.csv`: the kind from the name's stem) or by flag
+/// (`[items, locations, changes]`).
+pub fn options_from_files(
+    merchant: &str,
+    files: &[PathBuf],
+    flagged: [Option<PathBuf>; 3],
+    dry_run: bool,
+    source_name: String,
+) -> Result<ImportOptions, TransferError> {
+    let [mut items, mut locations, mut changes] = flagged;
+    for path in files {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let slot = match stem {
+            s if s.ends_with("items") => &mut items,
+            s if s.ends_with("locations") => &mut locations,
+            s if s.ends_with("changes") || s.ends_with("history") => &mut changes,
+            _ => {
+                return Err(TransferError::Format {
+                    path: path.clone(),
+                    reason: "name it items.*, locations.* or changes.* (or use --items, \
+                             --locations, --changes)"
+                        .into(),
+                });
+            }
+        };
+        *slot = Some(path.clone());
+    }
+    if items.is_none() && locations.is_none() && changes.is_none() {
+        return Err(TransferError::Format {
+            path: PathBuf::new(),
+            reason: "no file to import".into(),
+        });
+    }
+    Ok(ImportOptions {
+        merchant: merchant.to_owned(),
+        items,
+        locations,
+        changes,
+        dry_run,
+        source_name,
+    })
+}
+
+/// Imports the files of `options` into the merchant.
+pub async fn import(store: &Store, options: &ImportOptions) -> Result<ImportReport, TransferError> {
+    for path in [&options.items, &options.locations, &options.changes]
+        .into_iter()
+        .flatten()
+    {
+        Format::of(path)?;
+    }
+    let merchant = if options.dry_run {
+        MerchantId(String::new())
+    } else {
+        store.ensure_merchant(&options.merchant).await?
+    };
+    let mut report = ImportReport::default();
+    let dry_run = options.dry_run;
+    if let Some(path) = &options.items {
+        let records = read_records(path, &mut report.items, &mut report.refusals, item_record)?;
+        for (line, record) in records {
+            let done = if dry_run {
+                Ok(Imported::Inserted)
+            } else {
+                store.import_item(&merchant, &record).await
+            };
+            settle_record(path, line, done, &mut report.items, &mut report.refusals)?;
+        }
+    }
+    if let Some(path) = &options.locations {
+        let records = read_records(
+            path,
+            &mut report.locations,
+            &mut report.refusals,
+            location_record,
+        )?;
+        for (line, record) in records {
+            let done = if dry_run {
+                Ok(Imported::Inserted)
+            } else {
+                store.import_location(&merchant, &record).await
+            };
+            settle_record(
+                path,
+                line,
+                done,
+                &mut report.locations,
+                &mut report.refusals,
+            )?;
+        }
+    }
+    if let Some(path) = &options.changes {
+        report.changes =
+            import_changes(store, &merchant, path, options, &mut report.refusals).await?;
+    }
+    Ok(report)
+}
+
+/// Reads an items or locations file and checks each row alone; refused rows go to the
+/// report. Such files are a catalogue, not a history: they are held in memory.
+fn read_records<M: FileMessage, R>(
+    path: &Path,
+    tally: &mut Tally,
+    refusals: &mut Vec<Refusal>,
+    to_record: fn(&M, i64) -> Result<R, Violations>,
+) -> Result<Vec<(u64, R)>, TransferError> {
+    let mut reader = Reader::open::<M>(path)?;
+    let mut progress = Progress::start(&file_label(path), Some(count_rows(path)?));
+    let now = now_micros();
+    let mut records = Vec::new();
+    while let Some((line, row)) = reader.next_row::<M>()? {
+        progress.advance(1);
+        let refuse = |column: String, reason: String| Refusal {
+            file: path.to_owned(),
+            line,
+            column,
+            reason,
+        };
+        let record = row
+            .map_err(|e| vec![refuse(e.column, e.reason)])
+            .and_then(|m| {
+                to_record(&m, now).map_err(|v| {
+                    v.0.into_iter()
+                        .map(|v| refuse(v.field, format!("{}: {}", v.reason, v.description)))
+                        .collect()
+                })
+            });
+        match record {
+            Ok(record) => records.push((line, record)),
+            Err(mut refused) => {
+                tally.refused += 1;
+                refusals.append(&mut refused);
+            }
+        }
+    }
+    progress.finish();
+    Ok(records)
+}
+
+/// Counts what writing one item or location did.
+fn settle_record(
+    path: &Path,
+    line: u64,
+    done: Result<Imported, StoreError>,
+    tally: &mut Tally,
+    refusals: &mut Vec<Refusal>,
+) -> Result<(), TransferError> {
+    match done {
+        Ok(Imported::Inserted) => tally.applied += 1,
+        Ok(Imported::Present) => tally.present += 1,
+        Err(StoreError::Duplicate { field, .. }) => {
+            tally.refused += 1;
+            refusals.push(Refusal {
+                file: path.to_owned(),
+                line,
+                column: field.to_owned(),
+                reason: format!("ALREADY_EXISTS: another record has this {field}"),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+fn time_or(ts: &Option<prost_types::Timestamp>, field: &str, now: i64) -> Result<i64, Violations> {
+    ts.as_ref()
+        .map_or(Ok(now), |t| micros_from_timestamp(field, t))
+        .map_err(Violations::from)
+}
+
+/// The id a file gives (which must be of the server's shape), or a new one.
+fn id_or_new(id: &str) -> Result<String, Violations> {
+    if id.is_empty() {
+        Ok(crate::store::new_id())
+    } else {
+        crate::domain::id::check_id("id", id)?;
+        Ok(id.to_owned())
+    }
+}
+
+fn item_record(item: &pb::InventoryItem, now: i64) -> Result<ItemRecord, Violations> {
+    let attributes = validate_item(&crate::api::items::draft_from_proto(item))?;
+    Ok(ItemRecord {
+        id: id_or_new(&item.id)?,
+        attributes,
+        created_at: time_or(&item.created_at, "created_at", now)?,
+        updated_at: time_or(&item.updated_at, "updated_at", now)?,
+    })
+}
+
+fn location_record(location: &pb::Location, now: i64) -> Result<LocationRecord, Violations> {
+    let draft = crate::api::locations::draft_from_proto(location)?;
+    Ok(LocationRecord {
+        id: id_or_new(&location.id)?,
+        attributes: validate_new_location(&draft)?,
+        created_at: time_or(&location.created_at, "created_at", now)?,
+        updated_at: time_or(&location.updated_at, "updated_at", now)?,
+    })
+}
+
+/// One batch of history rows on its way to the writer.
+struct Batch {
+    lines: Vec<u64>,
+    changes: Vec<NewChange>,
+    kept: Vec<KeptChange>,
+    digest: Sha256,
+    bad: bool,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            lines: Vec::new(),
+            changes: Vec::new(),
+            kept: Vec::new(),
+            digest: Sha256::new(),
+            bad: false,
+        }
+    }
+}
+
+/// The history file, batch by batch through the write path.
+async fn import_changes(
+    store: &Store,
+    merchant: &MerchantId,
+    path: &Path,
+    options: &ImportOptions,
+    refusals: &mut Vec<Refusal>,
+) -> Result<Tally, TransferError> {
+    let format = Format::of(path)?;
+    let mut reader = Reader::open::<pb::InventoryChange>(path)?;
+    let mut progress = Progress::start(&file_label(path), Some(count_rows(path)?));
+    let encode: Arc<crate::store::batch::Encoder<usize>> =
+        Arc::new(|recorded: &[RecordedChange], _| {
+            (
+                (recorded.len() as u64).to_le_bytes().to_vec(),
+                recorded.len(),
+            )
+        });
+    let writer = (!options.dry_run).then(|| BatchWriter::start(store.clone(), encode));
+    let default_source = ChangeSource {
+        product: "EXTERNAL_API".into(),
+        application_id: String::new(),
+        name: options.source_name.clone(),
+    };
+    let column_of = |field: &str| -> String {
+        // `changes[i].adjustment.quantity` → `adjustment.quantity` (JSON) / `quantity` (CSV).
+        let path = field.split_once("].").map_or(field, |(_, p)| p);
+        match format {
+            Format::Jsonl => path.to_owned(),
+            Format::Csv => change_csv_column(path),
+        }
+    };
+    let mut tally = Tally::default();
+    let mut seen_ids: HashMap<String, u64> = HashMap::new();
+    let mut in_flight = FuturesOrdered::new();
+    let mut batch = Batch::new();
+    let now = now_micros();
+    let mut done = false;
+    while !done {
+        match reader.next_row::<pb::InventoryChange>()? {
+            Some((line, row)) => {
+                let index = batch.lines.len();
+                batch.lines.push(line);
+                let refuse = |column: String, reason: String| Refusal {
+                    file: path.to_owned(),
+                    line,
+                    column,
+                    reason,
+                };
+                let prepared = row
+                    .map_err(|e| vec![refuse(e.column, e.reason)])
+                    .and_then(|mut change| {
+                        batch.digest.update(change.encode_to_vec());
+                        prepare(index, &mut change, now, &default_source).map_err(|v| {
+                            v.0.into_iter()
+                                .map(|v| {
+                                    refuse(
+                                        column_of(&v.field),
+                                        format!("{}: {}", v.reason, v.description),
+                                    )
+                                })
+                                .collect()
+                        })
+                    })
+                    .and_then(|(change, kept)| {
+                        if let Some(id) = &kept.id
+                            && let Some(first) = seen_ids.insert(id.clone(), line)
+                        {
+                            return Err(vec![refuse(
+                                column_of(&change_path(index, &change, "id")),
+                                format!("ALREADY_EXISTS: the id is also on line {first}"),
+                            )]);
+                        }
+                        Ok((change, kept))
+                    });
+                match prepared {
+                    Ok((change, kept)) => {
+                        batch.changes.push(change);
+                        batch.kept.push(kept);
+                    }
+                    Err(mut refused) => {
+                        batch.bad = true;
+                        tally.refused += 1;
+                        refusals.append(&mut refused);
+                    }
+                }
+                if batch.lines.len() < BATCH_ROWS {
+                    continue;
+                }
+            }
+            None => done = true,
+        }
+        let full = std::mem::replace(&mut batch, Batch::new());
+        if full.lines.is_empty() {
+            continue;
+        }
+        if full.bad {
+            tally.held_back += full.changes.len() as u64;
+            progress.advance(full.lines.len() as u64);
+            continue;
+        }
+        let Some(writer) = &writer else {
+            tally.applied += full.changes.len() as u64;
+            progress.advance(full.lines.len() as u64);
+            continue;
+        };
+        let digest = format!("{:x}", full.digest.clone().finalize());
+        let request = BatchRequest {
+            idempotency_key: format!("import:{digest}"),
+            request_digest: digest,
+            changes: full.changes,
+            ignore_unchanged_counts: false,
+            source: default_source.clone(),
+            now,
+            kept: full.kept,
+        };
+        let writer = writer.clone();
+        let merchant = merchant.clone();
+        let lines = full.lines;
+        in_flight.push_back(async move {
+            let outcome = writer.submit(merchant, request).await;
+            (lines, outcome)
+        });
+        while in_flight.len() >= IN_FLIGHT || (done && !in_flight.is_empty()) {
+            let (lines, outcome) = in_flight.next().await.expect("a batch in flight");
+            progress.advance(lines.len() as u64);
+            settle(path, &lines, outcome, &column_of, &mut tally, refusals)?;
+        }
+    }
+    while let Some((lines, outcome)) = in_flight.next().await {
+        progress.advance(lines.len() as u64);
+        settle(path, &lines, outcome, &column_of, &mut tally, refusals)?;
+    }
+    progress.finish();
+    Ok(tally)
+}
+
+/// Counts a batch's outcome; a batch the ledger refused names its rows.
+fn settle(
+    path: &Path,
+    lines: &[u64],
+    outcome: Result<BatchOutcome<usize>, StoreError>,
+    column_of: &dyn Fn(&str) -> String,
+    tally: &mut Tally,
+    refusals: &mut Vec<Refusal>,
+) -> Result<(), TransferError> {
+    let rows = lines.len() as u64;
+    let violations = match outcome {
+        Ok(BatchOutcome::Applied(applied)) => {
+            tally.applied += applied as u64;
+            tally.present += rows - applied as u64;
+            return Ok(());
+        }
+        Ok(BatchOutcome::Replayed(_)) => {
+            tally.present += rows;
+            return Ok(());
+        }
+        Err(StoreError::Rejected(violations)) => violations.0,
+        Err(StoreError::CountOutOfRange { field }) => vec![Violation::new(
+            field,
+            crate::domain::error::reasons::COUNT_OUT_OF_RANGE,
+            "the count would leave its range",
+        )],
+        Err(e) => return Err(e.into()),
+    };
+    let mut refused_lines = HashSet::new();
+    for v in violations {
+        let index: Option<usize> = v
+            .field
+            .strip_prefix("changes[")
+            .and_then(|rest| rest.split_once(']'))
+            .and_then(|(i, _)| i.parse().ok());
+        let line = index
+            .and_then(|i| lines.get(i).copied())
+            .unwrap_or(lines[0]);
+        refused_lines.insert(line);
+        refusals.push(Refusal {
+            file: path.to_owned(),
+            line,
+            column: column_of(&v.field),
+            reason: format!("{}: {}", v.reason, v.description),
+        });
+    }
+    tally.refused += refused_lines.len() as u64;
+    tally.held_back += rows - refused_lines.len() as u64;
+    Ok(())
+}
+
+/// One history row as the ledger takes it: the change (validated by the domain with
+/// history's window) and what the import keeps of its record (id, created_at, source).
+fn prepare(
+    index: usize,
+    change: &mut pb::InventoryChange,
+    now: i64,
+    default_source: &ChangeSource,
+) -> Result<(NewChange, KeptChange), Violations> {
+    use pb::inventory_change::Change;
+    let member = match &change.change {
+        Some(Change::Adjustment(_)) | None => "adjustment",
+        Some(Change::PhysicalCount(_)) => "physical_count",
+        Some(Change::Transfer(_)) => "transfer",
+    };
+    let path = |field: &str| format!("changes[{index}].{member}.{field}");
+    let created_field = path("created_at");
+    let (id, created_at, source) = match &mut change.change {
+        Some(Change::Adjustment(a)) => (
+            std::mem::take(&mut a.id),
+            a.created_at.take(),
+            a.source.take(),
+        ),
+        Some(Change::PhysicalCount(c)) => (
+            std::mem::take(&mut c.id),
+            c.created_at.take(),
+            c.source.take(),
+        ),
+        Some(Change::Transfer(t)) => (
+            std::mem::take(&mut t.id),
+            t.created_at.take(),
+            t.source.take(),
+        ),
+        None => (String::new(), None, None),
+    };
+    let mut errors = Violations::default();
+    if !id.is_empty() {
+        errors.check(crate::domain::id::check_id(&path("id"), &id));
+    }
+    let created_at = created_at
+        .map(|t| micros_from_timestamp(&created_field, &t))
+        .transpose();
+    let created_at = errors.check(created_at).flatten();
+    let valid = change_draft(index, change)
+        .and_then(|draft| validate_change_within(index, &draft, now, OccurredAtWindow::History));
+    let valid = match valid {
+        Ok(valid) => Some(valid),
+        Err(v) => {
+            errors.0.extend(v.0);
+            None
+        }
+    };
+    let source = source.map(|s| {
+        let product = pb::Product::try_from(s.product)
+            .ok()
+            .filter(|p| *p != pb::Product::Unspecified)
+            .map_or(default_source.product.clone(), |p| {
+                p.as_str_name().trim_start_matches("PRODUCT_").to_owned()
+            });
+        ChangeSource {
+            product,
+            application_id: s.application_id,
+            name: if s.name.is_empty() {
+                default_source.name.clone()
+            } else {
+                s.name
+            },
+        }
+    });
+    match valid {
+        Some(valid) if errors.0.is_empty() => Ok((
+            valid,
+            KeptChange {
+                id: (!id.is_empty()).then_some(id),
+                created_at,
+                source,
+            },
+        )),
+        _ => Err(errors),
+    }
+}
+
+fn file_label(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
