@@ -517,7 +517,9 @@ type ListInventoryItemsRequest struct {
 	UpdatedAfter *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_after,json=updatedAfter,proto3" json:"updated_after,omitempty"`
 	// Only these items (Shopify's `ids`): at most 100, each a well-formed id. A filter like
 	// the others — the page order stays creation order, limit and cursor apply, and an id
-	// naming no item of the caller is simply absent. Empty means all.
+	// naming no item of the caller is simply absent. Empty means all. A cursor carries only a
+	// digest of more than a couple of ids: then send the same ids again with it
+	// (INVALID_CURSOR says so).
 	Ids           []string `protobuf:"bytes,5,rep,name=ids,proto3" json:"ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -310,7 +310,9 @@ export type ListInventoryItemsRequest = Message<"stockledger.v1.ListInventoryIte
   /**
    * Only these items (Shopify's `ids`): at most 100, each a well-formed id. A filter like
    * the others — the page order stays creation order, limit and cursor apply, and an id
-   * naming no item of the caller is simply absent. Empty means all.
+   * naming no item of the caller is simply absent. Empty means all. A cursor carries only a
+   * digest of more than a couple of ids: then send the same ids again with it
+   * (INVALID_CURSOR says so).
    *
    * @generated from field: repeated string ids = 5;
    */
