@@ -149,7 +149,7 @@ pub enum TokenCommand {
         #[arg(long)]
         merchant: String,
         /// Comma-separated scopes: INVENTORY_READ, INVENTORY_WRITE, ITEMS_READ, ITEMS_WRITE,
-        /// LOCATIONS_READ, LOCATIONS_WRITE.
+        /// LOCATIONS_READ, LOCATIONS_WRITE, INVENTORY_IMPORT.
         #[arg(long)]
         scopes: String,
         /// Application name recorded as the source of every change made with the token.

@@ -47,6 +47,12 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
             .batch_change_inventory(pb::BatchChangeInventoryRequest::default())
             .await
             .map(drop),
+        "ImportInventoryChanges" => inventory
+            .import_inventory_changes(futures::stream::iter([
+                pb::ImportInventoryChangesRequest::default(),
+            ]))
+            .await
+            .map(drop),
         "BatchRetrieveInventoryCounts" => inventory
             .batch_retrieve_inventory_counts(pb::BatchRetrieveInventoryCountsRequest::default())
             .await

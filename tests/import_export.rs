@@ -429,6 +429,109 @@ async fn export_import_export_round_trips(backend: Backend) {
     }
 }
 
+/// ImportInventoryChanges: a stream of three batches — two years old and with an id, one
+/// with a bad change, the first again — answered with applied, already present and refused
+/// (index, field, reason); the token needs INVENTORY_IMPORT, which `token create` accepts.
+async fn import_over_grpc(mut server: common::TestServer) {
+    use common::ledger::{adjust, assert_quantity, assert_verified, shop_and_item};
+    use stockledger::proto::v1 as pb;
+    let (shop, item) = shop_and_item(&mut server, "IMPORTED").await;
+    let two_years_ago = prost_types::Timestamp {
+        seconds: chrono::Utc::now().timestamp() - 2 * 365 * 86_400,
+        nanos: 0,
+    };
+    let with = |mut change: pb::InventoryChange, id: &str, quantity: &str| {
+        if let Some(pb::inventory_change::Change::Adjustment(a)) = &mut change.change {
+            a.id = id.into();
+            a.quantity = quantity.into();
+            a.occurred_at = Some(two_years_ago);
+            a.reference_id = "old-system".into();
+        }
+        change
+    };
+    let receipt = || {
+        adjust(
+            &item,
+            &shop,
+            pb::InventoryState::None,
+            pb::InventoryState::InStock,
+            "1",
+        )
+    };
+    let first = pb::ImportInventoryChangesRequest {
+        changes: vec![
+            with(receipt(), &change_id(1), "10"),
+            with(receipt(), &change_id(2), "5"),
+        ],
+        source: Some(pb::SourceApplication {
+            name: "Old system".into(),
+            ..Default::default()
+        }),
+    };
+    let bad = pb::ImportInventoryChangesRequest {
+        changes: vec![
+            with(receipt(), &change_id(3), "1"),
+            with(receipt(), &change_id(4), "1.234567"),
+        ],
+        source: None,
+    };
+    let response = server
+        .inventory
+        .import_inventory_changes(futures::stream::iter([first.clone(), bad, first]))
+        .await
+        .expect("ImportInventoryChanges")
+        .into_inner();
+    assert_eq!(
+        (
+            response.applied,
+            response.already_present,
+            response.refused,
+            response.held_back
+        ),
+        (2, 2, 1, 1),
+        "{response:?}"
+    );
+    let refused = &response.refused_changes[0];
+    assert_eq!(refused.index, 3, "the 4th change of the stream");
+    assert_eq!(refused.field, "adjustment.quantity");
+    assert_eq!(refused.reason, "INVALID_VALUE");
+    assert_quantity(
+        &mut server,
+        &item,
+        &shop,
+        pb::InventoryState::InStock,
+        Some("15"),
+    )
+    .await;
+    let history = common::ledger::history(&mut server, Default::default()).await;
+    let Some(pb::inventory_change::Change::Adjustment(a)) = &history[0].change else {
+        panic!("an adjustment");
+    };
+    assert_eq!(a.id, change_id(1), "the id is kept");
+    assert_eq!(a.occurred_at, Some(two_years_ago), "the time is kept");
+    assert_eq!(a.source.as_ref().unwrap().name, "Old system");
+    assert_verified(&server).await;
+
+    let (ok, stdout, stderr) = stockledger(
+        &[
+            "token",
+            "create",
+            "--merchant",
+            "importer",
+            "--scopes",
+            "INVENTORY_IMPORT",
+            "--app-name",
+            "Importer",
+        ],
+        &server.database_url,
+    );
+    assert!(ok, "{stdout}{stderr}");
+    let (_, help, _) = stockledger(&["token", "create", "--help"], &server.database_url);
+    assert!(help.contains("INVENTORY_IMPORT"), "{help}");
+}
+
+on_both_backends!(import_over_grpc);
+
 macro_rules! on_both {
     ($($test:ident),+ $(,)?) => {
         $(

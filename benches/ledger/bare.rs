@@ -49,6 +49,13 @@ impl InventoryService for BareInventory {
         Err(bare())
     }
 
+    async fn import_inventory_changes(
+        &self,
+        _: Request<tonic::Streaming<ImportInventoryChangesRequest>>,
+    ) -> Unary<ImportInventoryChangesResponse> {
+        Err(bare())
+    }
+
     async fn batch_retrieve_inventory_counts(
         &self,
         _: Request<BatchRetrieveInventoryCountsRequest>,

@@ -377,6 +377,17 @@ impl InventoryService for InventoryApi {
         Ok(Response::new(response))
     }
 
+    async fn import_inventory_changes(
+        &self,
+        request: Request<tonic::Streaming<pb::ImportInventoryChangesRequest>>,
+    ) -> Result<Response<pb::ImportInventoryChangesResponse>, Status> {
+        let caller = caller(&request)?;
+        let response =
+            super::import::import_changes(&self.writer, &self.feed, &caller, request.into_inner())
+                .await?;
+        Ok(Response::new(response))
+    }
+
     async fn batch_retrieve_inventory_counts(
         &self,
         request: Request<pb::BatchRetrieveInventoryCountsRequest>,

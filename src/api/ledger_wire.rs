@@ -4,11 +4,11 @@ use super::convert::{micros_from_timestamp, timestamp_from_micros};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::ledger::{
     ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
-    MovementDraft, check_counted_states,
+    MovementDraft, NewChange, OccurredAtWindow, check_counted_states, validate_change_within,
 };
 use crate::domain::product::Product;
 use crate::proto::v1 as pb;
-use crate::store::ledger::{CountRecord, RecordedChange};
+use crate::store::ledger::{CountRecord, KeptChange, RecordedChange};
 
 /// `catalog_object_type` of every change and count.
 pub const CATALOG_OBJECT_TYPE: &str = "INVENTORY_ITEM";
@@ -252,6 +252,85 @@ pub fn newest_first_from_wire(field: &str, raw: i32) -> Result<Option<bool>, Vio
             reasons::INVALID_ENUM_VALUE,
             "must be a SortOrder",
         )),
+    }
+}
+
+/// Change `index` of an import (`stockledger import`, ImportInventoryChanges) as the ledger
+/// takes it: the change, validated by the domain with history's `occurred_at` window, and
+/// what the import keeps of its record — its id (of the server's shape), created_at and
+/// source; a source without a product gets `default_source`'s, one without a name too.
+pub fn imported_change(
+    index: usize,
+    change: &mut pb::InventoryChange,
+    now: i64,
+    default_source: &ChangeSource,
+) -> Result<(NewChange, KeptChange), Violations> {
+    use pb::inventory_change::Change;
+    let member = match &change.change {
+        Some(Change::Adjustment(_)) | None => "adjustment",
+        Some(Change::PhysicalCount(_)) => "physical_count",
+        Some(Change::Transfer(_)) => "transfer",
+    };
+    let path = |field: &str| format!("changes[{index}].{member}.{field}");
+    let created_field = path("created_at");
+    let (id, created_at, source) = match &mut change.change {
+        Some(Change::Adjustment(a)) => (
+            std::mem::take(&mut a.id),
+            a.created_at.take(),
+            a.source.take(),
+        ),
+        Some(Change::PhysicalCount(c)) => (
+            std::mem::take(&mut c.id),
+            c.created_at.take(),
+            c.source.take(),
+        ),
+        Some(Change::Transfer(t)) => (
+            std::mem::take(&mut t.id),
+            t.created_at.take(),
+            t.source.take(),
+        ),
+        None => (String::new(), None, None),
+    };
+    let mut errors = Violations::default();
+    if !id.is_empty() {
+        errors.check(crate::domain::id::check_id(&path("id"), &id));
+    }
+    let created_at = created_at
+        .map(|t| micros_from_timestamp(&created_field, &t))
+        .transpose();
+    let created_at = errors.check(created_at).flatten();
+    let valid = change_draft(index, change)
+        .and_then(|draft| validate_change_within(index, &draft, now, OccurredAtWindow::History));
+    let valid = match valid {
+        Ok(valid) => Some(valid),
+        Err(v) => {
+            errors.0.extend(v.0);
+            None
+        }
+    };
+    let source = source.map(|s| {
+        let product = product_from_wire(s.product)
+            .map_or(default_source.product.clone(), |p| p.as_str().to_owned());
+        ChangeSource {
+            product,
+            application_id: s.application_id,
+            name: if s.name.is_empty() {
+                default_source.name.clone()
+            } else {
+                s.name
+            },
+        }
+    });
+    match valid {
+        Some(valid) if errors.0.is_empty() => Ok((
+            valid,
+            KeptChange {
+                id: (!id.is_empty()).then_some(id),
+                created_at,
+                source,
+            },
+        )),
+        _ => Err(errors),
     }
 }
 

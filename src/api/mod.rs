@@ -7,6 +7,7 @@ pub mod authentication;
 pub mod convert;
 pub mod cursor;
 pub mod error;
+pub mod import;
 pub mod inventory;
 pub mod items;
 pub mod ledger_wire;

@@ -20,6 +20,10 @@ const RPC_SCOPES: &[(&str, Scope)] = &[
         Scope::InventoryWrite,
     ),
     (
+        "/stockledger.v1.InventoryService/ImportInventoryChanges",
+        Scope::InventoryImport,
+    ),
+    (
         "/stockledger.v1.InventoryService/BatchRetrieveInventoryCounts",
         Scope::InventoryRead,
     ),

@@ -18,17 +18,21 @@ pub enum Scope {
     LocationsRead,
     /// Create and update locations.
     LocationsWrite,
+    /// Bring in history from another system (ImportInventoryChanges): changes with any past
+    /// occurred_at and their original ids, times and sources.
+    InventoryImport,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::InventoryRead,
         Scope::InventoryWrite,
         Scope::ItemsRead,
         Scope::ItemsWrite,
         Scope::LocationsRead,
         Scope::LocationsWrite,
+        Scope::InventoryImport,
     ];
 
     /// The scope's name, as on the command line and in errors.
@@ -40,6 +44,7 @@ impl Scope {
             Scope::ItemsWrite => "ITEMS_WRITE",
             Scope::LocationsRead => "LOCATIONS_READ",
             Scope::LocationsWrite => "LOCATIONS_WRITE",
+            Scope::InventoryImport => "INVENTORY_IMPORT",
         }
     }
 

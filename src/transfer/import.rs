@@ -23,12 +23,10 @@ use super::TransferError;
 use super::format::{FileMessage, Format, Reader, change_csv_column, count_rows};
 use super::progress::Progress;
 use crate::api::convert::micros_from_timestamp;
-use crate::api::ledger_wire::change_draft;
+use crate::api::ledger_wire::imported_change;
 use crate::domain::error::{Violation, Violations};
 use crate::domain::item::validate_item;
-use crate::domain::ledger::{
-    ChangeSource, NewChange, OccurredAtWindow, change_path, validate_change_within,
-};
+use crate::domain::ledger::{ChangeSource, NewChange, change_path};
 use crate::domain::location::validate_new_location;
 use crate::proto::v1 as pb;
 use crate::store::imports::Imported;
@@ -408,7 +406,7 @@ async fn import_changes(
                     .map_err(|e| vec![refuse(e.column, e.reason)])
                     .and_then(|mut change| {
                         batch.digest.update(change.encode_to_vec());
-                        prepare(index, &mut change, now, &default_source).map_err(|v| {
+                        imported_change(index, &mut change, now, &default_source).map_err(|v| {
                             v.0.into_iter()
                                 .map(|v| {
                                     refuse(
@@ -541,87 +539,6 @@ fn settle(
     tally.refused += refused_lines.len() as u64;
     tally.held_back += rows - refused_lines.len() as u64;
     Ok(())
-}
-
-/// One history row as the ledger takes it: the change (validated by the domain with
-/// history's window) and what the import keeps of its record (id, created_at, source).
-fn prepare(
-    index: usize,
-    change: &mut pb::InventoryChange,
-    now: i64,
-    default_source: &ChangeSource,
-) -> Result<(NewChange, KeptChange), Violations> {
-    use pb::inventory_change::Change;
-    let member = match &change.change {
-        Some(Change::Adjustment(_)) | None => "adjustment",
-        Some(Change::PhysicalCount(_)) => "physical_count",
-        Some(Change::Transfer(_)) => "transfer",
-    };
-    let path = |field: &str| format!("changes[{index}].{member}.{field}");
-    let created_field = path("created_at");
-    let (id, created_at, source) = match &mut change.change {
-        Some(Change::Adjustment(a)) => (
-            std::mem::take(&mut a.id),
-            a.created_at.take(),
-            a.source.take(),
-        ),
-        Some(Change::PhysicalCount(c)) => (
-            std::mem::take(&mut c.id),
-            c.created_at.take(),
-            c.source.take(),
-        ),
-        Some(Change::Transfer(t)) => (
-            std::mem::take(&mut t.id),
-            t.created_at.take(),
-            t.source.take(),
-        ),
-        None => (String::new(), None, None),
-    };
-    let mut errors = Violations::default();
-    if !id.is_empty() {
-        errors.check(crate::domain::id::check_id(&path("id"), &id));
-    }
-    let created_at = created_at
-        .map(|t| micros_from_timestamp(&created_field, &t))
-        .transpose();
-    let created_at = errors.check(created_at).flatten();
-    let valid = change_draft(index, change)
-        .and_then(|draft| validate_change_within(index, &draft, now, OccurredAtWindow::History));
-    let valid = match valid {
-        Ok(valid) => Some(valid),
-        Err(v) => {
-            errors.0.extend(v.0);
-            None
-        }
-    };
-    let source = source.map(|s| {
-        let product = pb::Product::try_from(s.product)
-            .ok()
-            .filter(|p| *p != pb::Product::Unspecified)
-            .map_or(default_source.product.clone(), |p| {
-                p.as_str_name().trim_start_matches("PRODUCT_").to_owned()
-            });
-        ChangeSource {
-            product,
-            application_id: s.application_id,
-            name: if s.name.is_empty() {
-                default_source.name.clone()
-            } else {
-                s.name
-            },
-        }
-    });
-    match valid {
-        Some(valid) if errors.0.is_empty() => Ok((
-            valid,
-            KeptChange {
-                id: (!id.is_empty()).then_some(id),
-                created_at,
-                source,
-            },
-        )),
-        _ => Err(errors),
-    }
 }
 
 fn file_label(path: &Path) -> String {

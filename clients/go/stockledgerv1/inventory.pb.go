@@ -1387,6 +1387,219 @@ func (x *BatchChangeInventoryResponse) GetChanges() []*InventoryChange {
 	return nil
 }
 
+// One message of ImportInventoryChanges: one batch.
+type ImportInventoryChangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The batch's changes, 1–1000, applied whole or not at all. Each may set its id (a UUID;
+	// kept when free, skipped when the merchant already has it), created_at and source; left
+	// empty, the server assigns them as for BatchChangeInventory.
+	Changes []*InventoryChange `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Source recorded on changes that carry none (its product defaults to
+	// PRODUCT_EXTERNAL_API, its name to the token's application name).
+	Source        *SourceApplication `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportInventoryChangesRequest) Reset() {
+	*x = ImportInventoryChangesRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportInventoryChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportInventoryChangesRequest) ProtoMessage() {}
+
+func (x *ImportInventoryChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportInventoryChangesRequest.ProtoReflect.Descriptor instead.
+func (*ImportInventoryChangesRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ImportInventoryChangesRequest) GetChanges() []*InventoryChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *ImportInventoryChangesRequest) GetSource() *SourceApplication {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+// A change of ImportInventoryChanges that was refused (with its whole batch).
+type RefusedInventoryChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Position of the change in the stream, counting from 0 over every message.
+	Index int64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	// Field path inside the change, e.g. `adjustment.quantity` (empty: the change as a whole).
+	Field string `protobuf:"bytes,2,opt,name=field,proto3" json:"field,omitempty"`
+	// The reason code, as in ErrorInfo (e.g. INVALID_VALUE, NOT_FOUND, COUNT_OUT_OF_RANGE).
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What is wrong.
+	Description   string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefusedInventoryChange) Reset() {
+	*x = RefusedInventoryChange{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefusedInventoryChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefusedInventoryChange) ProtoMessage() {}
+
+func (x *RefusedInventoryChange) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefusedInventoryChange.ProtoReflect.Descriptor instead.
+func (*RefusedInventoryChange) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RefusedInventoryChange) GetIndex() int64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *RefusedInventoryChange) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *RefusedInventoryChange) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RefusedInventoryChange) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// Response of ImportInventoryChanges.
+type ImportInventoryChangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Changes recorded now.
+	Applied int64 `protobuf:"varint,1,opt,name=applied,proto3" json:"applied,omitempty"`
+	// Changes skipped because the merchant already has their id (or a batch sent again).
+	AlreadyPresent int64 `protobuf:"varint,2,opt,name=already_present,json=alreadyPresent,proto3" json:"already_present,omitempty"`
+	// Changes refused: bad on their own or refused by the ledger.
+	Refused int64 `protobuf:"varint,3,opt,name=refused,proto3" json:"refused,omitempty"`
+	// Good changes not applied because another change of their batch was refused.
+	HeldBack int64 `protobuf:"varint,4,opt,name=held_back,json=heldBack,proto3" json:"held_back,omitempty"`
+	// Every refusal, in stream order (at most 1000; `refused` counts all).
+	RefusedChanges []*RefusedInventoryChange `protobuf:"bytes,5,rep,name=refused_changes,json=refusedChanges,proto3" json:"refused_changes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ImportInventoryChangesResponse) Reset() {
+	*x = ImportInventoryChangesResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportInventoryChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportInventoryChangesResponse) ProtoMessage() {}
+
+func (x *ImportInventoryChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportInventoryChangesResponse.ProtoReflect.Descriptor instead.
+func (*ImportInventoryChangesResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ImportInventoryChangesResponse) GetApplied() int64 {
+	if x != nil {
+		return x.Applied
+	}
+	return 0
+}
+
+func (x *ImportInventoryChangesResponse) GetAlreadyPresent() int64 {
+	if x != nil {
+		return x.AlreadyPresent
+	}
+	return 0
+}
+
+func (x *ImportInventoryChangesResponse) GetRefused() int64 {
+	if x != nil {
+		return x.Refused
+	}
+	return 0
+}
+
+func (x *ImportInventoryChangesResponse) GetHeldBack() int64 {
+	if x != nil {
+		return x.HeldBack
+	}
+	return 0
+}
+
+func (x *ImportInventoryChangesResponse) GetRefusedChanges() []*RefusedInventoryChange {
+	if x != nil {
+		return x.RefusedChanges
+	}
+	return nil
+}
+
 // Request of BatchRetrieveInventoryCounts.
 //
 // Paging guarantee: a count that does not change while you page is returned exactly
@@ -1415,7 +1628,7 @@ type BatchRetrieveInventoryCountsRequest struct {
 
 func (x *BatchRetrieveInventoryCountsRequest) Reset() {
 	*x = BatchRetrieveInventoryCountsRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[9]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1427,7 +1640,7 @@ func (x *BatchRetrieveInventoryCountsRequest) String() string {
 func (*BatchRetrieveInventoryCountsRequest) ProtoMessage() {}
 
 func (x *BatchRetrieveInventoryCountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[9]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1440,7 +1653,7 @@ func (x *BatchRetrieveInventoryCountsRequest) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use BatchRetrieveInventoryCountsRequest.ProtoReflect.Descriptor instead.
 func (*BatchRetrieveInventoryCountsRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{9}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BatchRetrieveInventoryCountsRequest) GetCatalogObjectIds() []string {
@@ -1499,7 +1712,7 @@ type BatchRetrieveInventoryCountsResponse struct {
 
 func (x *BatchRetrieveInventoryCountsResponse) Reset() {
 	*x = BatchRetrieveInventoryCountsResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[10]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1511,7 +1724,7 @@ func (x *BatchRetrieveInventoryCountsResponse) String() string {
 func (*BatchRetrieveInventoryCountsResponse) ProtoMessage() {}
 
 func (x *BatchRetrieveInventoryCountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[10]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1524,7 +1737,7 @@ func (x *BatchRetrieveInventoryCountsResponse) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use BatchRetrieveInventoryCountsResponse.ProtoReflect.Descriptor instead.
 func (*BatchRetrieveInventoryCountsResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{10}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BatchRetrieveInventoryCountsResponse) GetCounts() []*InventoryCount {
@@ -1558,7 +1771,7 @@ type RetrieveInventoryCountRequest struct {
 
 func (x *RetrieveInventoryCountRequest) Reset() {
 	*x = RetrieveInventoryCountRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[11]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1570,7 +1783,7 @@ func (x *RetrieveInventoryCountRequest) String() string {
 func (*RetrieveInventoryCountRequest) ProtoMessage() {}
 
 func (x *RetrieveInventoryCountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[11]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1583,7 +1796,7 @@ func (x *RetrieveInventoryCountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetrieveInventoryCountRequest.ProtoReflect.Descriptor instead.
 func (*RetrieveInventoryCountRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{11}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RetrieveInventoryCountRequest) GetCatalogObjectId() string {
@@ -1627,7 +1840,7 @@ type RetrieveInventoryCountResponse struct {
 
 func (x *RetrieveInventoryCountResponse) Reset() {
 	*x = RetrieveInventoryCountResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[12]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1639,7 +1852,7 @@ func (x *RetrieveInventoryCountResponse) String() string {
 func (*RetrieveInventoryCountResponse) ProtoMessage() {}
 
 func (x *RetrieveInventoryCountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[12]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1652,7 +1865,7 @@ func (x *RetrieveInventoryCountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetrieveInventoryCountResponse.ProtoReflect.Descriptor instead.
 func (*RetrieveInventoryCountResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{12}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RetrieveInventoryCountResponse) GetCounts() []*InventoryCount {
@@ -1705,7 +1918,7 @@ type BatchRetrieveInventoryChangesRequest struct {
 
 func (x *BatchRetrieveInventoryChangesRequest) Reset() {
 	*x = BatchRetrieveInventoryChangesRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[13]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1717,7 +1930,7 @@ func (x *BatchRetrieveInventoryChangesRequest) String() string {
 func (*BatchRetrieveInventoryChangesRequest) ProtoMessage() {}
 
 func (x *BatchRetrieveInventoryChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[13]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1730,7 +1943,7 @@ func (x *BatchRetrieveInventoryChangesRequest) ProtoReflect() protoreflect.Messa
 
 // Deprecated: Use BatchRetrieveInventoryChangesRequest.ProtoReflect.Descriptor instead.
 func (*BatchRetrieveInventoryChangesRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{13}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BatchRetrieveInventoryChangesRequest) GetCatalogObjectIds() []string {
@@ -1810,7 +2023,7 @@ type BatchRetrieveInventoryChangesResponse struct {
 
 func (x *BatchRetrieveInventoryChangesResponse) Reset() {
 	*x = BatchRetrieveInventoryChangesResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[14]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1822,7 +2035,7 @@ func (x *BatchRetrieveInventoryChangesResponse) String() string {
 func (*BatchRetrieveInventoryChangesResponse) ProtoMessage() {}
 
 func (x *BatchRetrieveInventoryChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[14]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1835,7 +2048,7 @@ func (x *BatchRetrieveInventoryChangesResponse) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use BatchRetrieveInventoryChangesResponse.ProtoReflect.Descriptor instead.
 func (*BatchRetrieveInventoryChangesResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{14}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *BatchRetrieveInventoryChangesResponse) GetChanges() []*InventoryChange {
@@ -1863,7 +2076,7 @@ type RetrieveInventoryAdjustmentRequest struct {
 
 func (x *RetrieveInventoryAdjustmentRequest) Reset() {
 	*x = RetrieveInventoryAdjustmentRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[15]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1875,7 +2088,7 @@ func (x *RetrieveInventoryAdjustmentRequest) String() string {
 func (*RetrieveInventoryAdjustmentRequest) ProtoMessage() {}
 
 func (x *RetrieveInventoryAdjustmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[15]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1888,7 +2101,7 @@ func (x *RetrieveInventoryAdjustmentRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use RetrieveInventoryAdjustmentRequest.ProtoReflect.Descriptor instead.
 func (*RetrieveInventoryAdjustmentRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{15}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RetrieveInventoryAdjustmentRequest) GetAdjustmentId() string {
@@ -1909,7 +2122,7 @@ type RetrieveInventoryAdjustmentResponse struct {
 
 func (x *RetrieveInventoryAdjustmentResponse) Reset() {
 	*x = RetrieveInventoryAdjustmentResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[16]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1921,7 +2134,7 @@ func (x *RetrieveInventoryAdjustmentResponse) String() string {
 func (*RetrieveInventoryAdjustmentResponse) ProtoMessage() {}
 
 func (x *RetrieveInventoryAdjustmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[16]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1934,7 +2147,7 @@ func (x *RetrieveInventoryAdjustmentResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use RetrieveInventoryAdjustmentResponse.ProtoReflect.Descriptor instead.
 func (*RetrieveInventoryAdjustmentResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{16}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RetrieveInventoryAdjustmentResponse) GetAdjustment() *InventoryAdjustment {
@@ -1955,7 +2168,7 @@ type RetrieveInventoryPhysicalCountRequest struct {
 
 func (x *RetrieveInventoryPhysicalCountRequest) Reset() {
 	*x = RetrieveInventoryPhysicalCountRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[17]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1967,7 +2180,7 @@ func (x *RetrieveInventoryPhysicalCountRequest) String() string {
 func (*RetrieveInventoryPhysicalCountRequest) ProtoMessage() {}
 
 func (x *RetrieveInventoryPhysicalCountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[17]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1980,7 +2193,7 @@ func (x *RetrieveInventoryPhysicalCountRequest) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use RetrieveInventoryPhysicalCountRequest.ProtoReflect.Descriptor instead.
 func (*RetrieveInventoryPhysicalCountRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{17}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RetrieveInventoryPhysicalCountRequest) GetPhysicalCountId() string {
@@ -2001,7 +2214,7 @@ type RetrieveInventoryPhysicalCountResponse struct {
 
 func (x *RetrieveInventoryPhysicalCountResponse) Reset() {
 	*x = RetrieveInventoryPhysicalCountResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[18]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2226,7 @@ func (x *RetrieveInventoryPhysicalCountResponse) String() string {
 func (*RetrieveInventoryPhysicalCountResponse) ProtoMessage() {}
 
 func (x *RetrieveInventoryPhysicalCountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[18]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2239,7 @@ func (x *RetrieveInventoryPhysicalCountResponse) ProtoReflect() protoreflect.Mes
 
 // Deprecated: Use RetrieveInventoryPhysicalCountResponse.ProtoReflect.Descriptor instead.
 func (*RetrieveInventoryPhysicalCountResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{18}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RetrieveInventoryPhysicalCountResponse) GetPhysicalCount() *InventoryPhysicalCount {
@@ -2047,7 +2260,7 @@ type RetrieveInventoryTransferRequest struct {
 
 func (x *RetrieveInventoryTransferRequest) Reset() {
 	*x = RetrieveInventoryTransferRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[19]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2059,7 +2272,7 @@ func (x *RetrieveInventoryTransferRequest) String() string {
 func (*RetrieveInventoryTransferRequest) ProtoMessage() {}
 
 func (x *RetrieveInventoryTransferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[19]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2072,7 +2285,7 @@ func (x *RetrieveInventoryTransferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetrieveInventoryTransferRequest.ProtoReflect.Descriptor instead.
 func (*RetrieveInventoryTransferRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{19}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RetrieveInventoryTransferRequest) GetTransferId() string {
@@ -2093,7 +2306,7 @@ type RetrieveInventoryTransferResponse struct {
 
 func (x *RetrieveInventoryTransferResponse) Reset() {
 	*x = RetrieveInventoryTransferResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[20]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2105,7 +2318,7 @@ func (x *RetrieveInventoryTransferResponse) String() string {
 func (*RetrieveInventoryTransferResponse) ProtoMessage() {}
 
 func (x *RetrieveInventoryTransferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[20]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2118,7 +2331,7 @@ func (x *RetrieveInventoryTransferResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use RetrieveInventoryTransferResponse.ProtoReflect.Descriptor instead.
 func (*RetrieveInventoryTransferResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{20}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RetrieveInventoryTransferResponse) GetTransfer() *InventoryTransfer {
@@ -2157,7 +2370,7 @@ type StreamInventoryChangesRequest struct {
 
 func (x *StreamInventoryChangesRequest) Reset() {
 	*x = StreamInventoryChangesRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[21]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2169,7 +2382,7 @@ func (x *StreamInventoryChangesRequest) String() string {
 func (*StreamInventoryChangesRequest) ProtoMessage() {}
 
 func (x *StreamInventoryChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[21]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2182,7 +2395,7 @@ func (x *StreamInventoryChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamInventoryChangesRequest.ProtoReflect.Descriptor instead.
 func (*StreamInventoryChangesRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{21}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StreamInventoryChangesRequest) GetCatalogObjectIds() []string {
@@ -2255,7 +2468,7 @@ type StreamInventoryChangesResponse struct {
 
 func (x *StreamInventoryChangesResponse) Reset() {
 	*x = StreamInventoryChangesResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[22]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2267,7 +2480,7 @@ func (x *StreamInventoryChangesResponse) String() string {
 func (*StreamInventoryChangesResponse) ProtoMessage() {}
 
 func (x *StreamInventoryChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[22]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2280,7 +2493,7 @@ func (x *StreamInventoryChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamInventoryChangesResponse.ProtoReflect.Descriptor instead.
 func (*StreamInventoryChangesResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{22}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StreamInventoryChangesResponse) GetChange() *InventoryChange {
@@ -2320,7 +2533,7 @@ type WatchInventoryChangesRequest struct {
 
 func (x *WatchInventoryChangesRequest) Reset() {
 	*x = WatchInventoryChangesRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[23]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2332,7 +2545,7 @@ func (x *WatchInventoryChangesRequest) String() string {
 func (*WatchInventoryChangesRequest) ProtoMessage() {}
 
 func (x *WatchInventoryChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[23]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2345,7 +2558,7 @@ func (x *WatchInventoryChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInventoryChangesRequest.ProtoReflect.Descriptor instead.
 func (*WatchInventoryChangesRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{23}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WatchInventoryChangesRequest) GetCatalogObjectIds() []string {
@@ -2405,7 +2618,7 @@ type WatchInventoryChangesResponse struct {
 
 func (x *WatchInventoryChangesResponse) Reset() {
 	*x = WatchInventoryChangesResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[24]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2417,7 +2630,7 @@ func (x *WatchInventoryChangesResponse) String() string {
 func (*WatchInventoryChangesResponse) ProtoMessage() {}
 
 func (x *WatchInventoryChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[24]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2430,7 +2643,7 @@ func (x *WatchInventoryChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInventoryChangesResponse.ProtoReflect.Descriptor instead.
 func (*WatchInventoryChangesResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{24}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WatchInventoryChangesResponse) GetChange() *InventoryChange {
@@ -2476,7 +2689,7 @@ type WatchInventoryCountsRequest struct {
 
 func (x *WatchInventoryCountsRequest) Reset() {
 	*x = WatchInventoryCountsRequest{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[25]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2488,7 +2701,7 @@ func (x *WatchInventoryCountsRequest) String() string {
 func (*WatchInventoryCountsRequest) ProtoMessage() {}
 
 func (x *WatchInventoryCountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[25]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2501,7 +2714,7 @@ func (x *WatchInventoryCountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInventoryCountsRequest.ProtoReflect.Descriptor instead.
 func (*WatchInventoryCountsRequest) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{25}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WatchInventoryCountsRequest) GetCatalogObjectIds() []string {
@@ -2567,7 +2780,7 @@ type InventoryCountUpdate struct {
 
 func (x *InventoryCountUpdate) Reset() {
 	*x = InventoryCountUpdate{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[26]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2579,7 +2792,7 @@ func (x *InventoryCountUpdate) String() string {
 func (*InventoryCountUpdate) ProtoMessage() {}
 
 func (x *InventoryCountUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[26]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2592,7 +2805,7 @@ func (x *InventoryCountUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InventoryCountUpdate.ProtoReflect.Descriptor instead.
 func (*InventoryCountUpdate) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{26}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *InventoryCountUpdate) GetCatalogObjectId() string {
@@ -2673,7 +2886,7 @@ type WatchInventoryCountsResponse struct {
 
 func (x *WatchInventoryCountsResponse) Reset() {
 	*x = WatchInventoryCountsResponse{}
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[27]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2685,7 +2898,7 @@ func (x *WatchInventoryCountsResponse) String() string {
 func (*WatchInventoryCountsResponse) ProtoMessage() {}
 
 func (x *WatchInventoryCountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stockledger_v1_inventory_proto_msgTypes[27]
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2698,7 +2911,7 @@ func (x *WatchInventoryCountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchInventoryCountsResponse.ProtoReflect.Descriptor instead.
 func (*WatchInventoryCountsResponse) Descriptor() ([]byte, []int) {
-	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{27}
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *WatchInventoryCountsResponse) GetUpdate() *InventoryCountUpdate {
@@ -2819,7 +3032,21 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x18_ignore_unchanged_counts\"\x91\x01\n" +
 	"\x1cBatchChangeInventoryResponse\x126\n" +
 	"\x06counts\x18\x01 \x03(\v2\x1e.stockledger.v1.InventoryCountR\x06counts\x129\n" +
-	"\achanges\x18\x02 \x03(\v2\x1f.stockledger.v1.InventoryChangeR\achanges\"\x9d\x02\n" +
+	"\achanges\x18\x02 \x03(\v2\x1f.stockledger.v1.InventoryChangeR\achanges\"\x95\x01\n" +
+	"\x1dImportInventoryChangesRequest\x129\n" +
+	"\achanges\x18\x01 \x03(\v2\x1f.stockledger.v1.InventoryChangeR\achanges\x129\n" +
+	"\x06source\x18\x02 \x01(\v2!.stockledger.v1.SourceApplicationR\x06source\"~\n" +
+	"\x16RefusedInventoryChange\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x14\n" +
+	"\x05field\x18\x02 \x01(\tR\x05field\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\"\xeb\x01\n" +
+	"\x1eImportInventoryChangesResponse\x12\x18\n" +
+	"\aapplied\x18\x01 \x01(\x03R\aapplied\x12'\n" +
+	"\x0falready_present\x18\x02 \x01(\x03R\x0ealreadyPresent\x12\x18\n" +
+	"\arefused\x18\x03 \x01(\x03R\arefused\x12\x1b\n" +
+	"\theld_back\x18\x04 \x01(\x03R\bheldBack\x12O\n" +
+	"\x0frefused_changes\x18\x05 \x03(\v2&.stockledger.v1.RefusedInventoryChangeR\x0erefusedChanges\"\x9d\x02\n" +
 	"#BatchRetrieveInventoryCountsRequest\x12,\n" +
 	"\x12catalog_object_ids\x18\x01 \x03(\tR\x10catalogObjectIds\x12!\n" +
 	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x12?\n" +
@@ -2960,8 +3187,7 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"WatchStart\x12\x1b\n" +
 	"\x17WATCH_START_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fWATCH_START_NOW\x10\x01\x12\x19\n" +
-	"\x15WATCH_START_BEGINNING\x10\x022\x9f\n" +
-	"\n" +
+	"\x15WATCH_START_BEGINNING\x10\x022\x9a\v\n" +
 	"\x10InventoryService\x12q\n" +
 	"\x14BatchChangeInventory\x12+.stockledger.v1.BatchChangeInventoryRequest\x1a,.stockledger.v1.BatchChangeInventoryResponse\x12\x89\x01\n" +
 	"\x1cBatchRetrieveInventoryCounts\x123.stockledger.v1.BatchRetrieveInventoryCountsRequest\x1a4.stockledger.v1.BatchRetrieveInventoryCountsResponse\x12w\n" +
@@ -2972,7 +3198,8 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x19RetrieveInventoryTransfer\x120.stockledger.v1.RetrieveInventoryTransferRequest\x1a1.stockledger.v1.RetrieveInventoryTransferResponse\x12y\n" +
 	"\x16StreamInventoryChanges\x12-.stockledger.v1.StreamInventoryChangesRequest\x1a..stockledger.v1.StreamInventoryChangesResponse0\x01\x12v\n" +
 	"\x15WatchInventoryChanges\x12,.stockledger.v1.WatchInventoryChangesRequest\x1a-.stockledger.v1.WatchInventoryChangesResponse0\x01\x12s\n" +
-	"\x14WatchInventoryCounts\x12+.stockledger.v1.WatchInventoryCountsRequest\x1a,.stockledger.v1.WatchInventoryCountsResponse0\x01b\x06proto3"
+	"\x14WatchInventoryCounts\x12+.stockledger.v1.WatchInventoryCountsRequest\x1a,.stockledger.v1.WatchInventoryCountsResponse0\x01\x12y\n" +
+	"\x16ImportInventoryChanges\x12-.stockledger.v1.ImportInventoryChangesRequest\x1a..stockledger.v1.ImportInventoryChangesResponse(\x01b\x06proto3"
 
 var (
 	file_stockledger_v1_inventory_proto_rawDescOnce sync.Once
@@ -2987,7 +3214,7 @@ func file_stockledger_v1_inventory_proto_rawDescGZIP() []byte {
 }
 
 var file_stockledger_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_stockledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_stockledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_stockledger_v1_inventory_proto_goTypes = []any{
 	(InventoryState)(0),                            // 0: stockledger.v1.InventoryState
 	(InventoryChangeType)(0),                       // 1: stockledger.v1.InventoryChangeType
@@ -3003,106 +3230,114 @@ var file_stockledger_v1_inventory_proto_goTypes = []any{
 	(*InventoryCount)(nil),                         // 11: stockledger.v1.InventoryCount
 	(*BatchChangeInventoryRequest)(nil),            // 12: stockledger.v1.BatchChangeInventoryRequest
 	(*BatchChangeInventoryResponse)(nil),           // 13: stockledger.v1.BatchChangeInventoryResponse
-	(*BatchRetrieveInventoryCountsRequest)(nil),    // 14: stockledger.v1.BatchRetrieveInventoryCountsRequest
-	(*BatchRetrieveInventoryCountsResponse)(nil),   // 15: stockledger.v1.BatchRetrieveInventoryCountsResponse
-	(*RetrieveInventoryCountRequest)(nil),          // 16: stockledger.v1.RetrieveInventoryCountRequest
-	(*RetrieveInventoryCountResponse)(nil),         // 17: stockledger.v1.RetrieveInventoryCountResponse
-	(*BatchRetrieveInventoryChangesRequest)(nil),   // 18: stockledger.v1.BatchRetrieveInventoryChangesRequest
-	(*BatchRetrieveInventoryChangesResponse)(nil),  // 19: stockledger.v1.BatchRetrieveInventoryChangesResponse
-	(*RetrieveInventoryAdjustmentRequest)(nil),     // 20: stockledger.v1.RetrieveInventoryAdjustmentRequest
-	(*RetrieveInventoryAdjustmentResponse)(nil),    // 21: stockledger.v1.RetrieveInventoryAdjustmentResponse
-	(*RetrieveInventoryPhysicalCountRequest)(nil),  // 22: stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	(*RetrieveInventoryPhysicalCountResponse)(nil), // 23: stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	(*RetrieveInventoryTransferRequest)(nil),       // 24: stockledger.v1.RetrieveInventoryTransferRequest
-	(*RetrieveInventoryTransferResponse)(nil),      // 25: stockledger.v1.RetrieveInventoryTransferResponse
-	(*StreamInventoryChangesRequest)(nil),          // 26: stockledger.v1.StreamInventoryChangesRequest
-	(*StreamInventoryChangesResponse)(nil),         // 27: stockledger.v1.StreamInventoryChangesResponse
-	(*WatchInventoryChangesRequest)(nil),           // 28: stockledger.v1.WatchInventoryChangesRequest
-	(*WatchInventoryChangesResponse)(nil),          // 29: stockledger.v1.WatchInventoryChangesResponse
-	(*WatchInventoryCountsRequest)(nil),            // 30: stockledger.v1.WatchInventoryCountsRequest
-	(*InventoryCountUpdate)(nil),                   // 31: stockledger.v1.InventoryCountUpdate
-	(*WatchInventoryCountsResponse)(nil),           // 32: stockledger.v1.WatchInventoryCountsResponse
-	(*timestamppb.Timestamp)(nil),                  // 33: google.protobuf.Timestamp
+	(*ImportInventoryChangesRequest)(nil),          // 14: stockledger.v1.ImportInventoryChangesRequest
+	(*RefusedInventoryChange)(nil),                 // 15: stockledger.v1.RefusedInventoryChange
+	(*ImportInventoryChangesResponse)(nil),         // 16: stockledger.v1.ImportInventoryChangesResponse
+	(*BatchRetrieveInventoryCountsRequest)(nil),    // 17: stockledger.v1.BatchRetrieveInventoryCountsRequest
+	(*BatchRetrieveInventoryCountsResponse)(nil),   // 18: stockledger.v1.BatchRetrieveInventoryCountsResponse
+	(*RetrieveInventoryCountRequest)(nil),          // 19: stockledger.v1.RetrieveInventoryCountRequest
+	(*RetrieveInventoryCountResponse)(nil),         // 20: stockledger.v1.RetrieveInventoryCountResponse
+	(*BatchRetrieveInventoryChangesRequest)(nil),   // 21: stockledger.v1.BatchRetrieveInventoryChangesRequest
+	(*BatchRetrieveInventoryChangesResponse)(nil),  // 22: stockledger.v1.BatchRetrieveInventoryChangesResponse
+	(*RetrieveInventoryAdjustmentRequest)(nil),     // 23: stockledger.v1.RetrieveInventoryAdjustmentRequest
+	(*RetrieveInventoryAdjustmentResponse)(nil),    // 24: stockledger.v1.RetrieveInventoryAdjustmentResponse
+	(*RetrieveInventoryPhysicalCountRequest)(nil),  // 25: stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	(*RetrieveInventoryPhysicalCountResponse)(nil), // 26: stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	(*RetrieveInventoryTransferRequest)(nil),       // 27: stockledger.v1.RetrieveInventoryTransferRequest
+	(*RetrieveInventoryTransferResponse)(nil),      // 28: stockledger.v1.RetrieveInventoryTransferResponse
+	(*StreamInventoryChangesRequest)(nil),          // 29: stockledger.v1.StreamInventoryChangesRequest
+	(*StreamInventoryChangesResponse)(nil),         // 30: stockledger.v1.StreamInventoryChangesResponse
+	(*WatchInventoryChangesRequest)(nil),           // 31: stockledger.v1.WatchInventoryChangesRequest
+	(*WatchInventoryChangesResponse)(nil),          // 32: stockledger.v1.WatchInventoryChangesResponse
+	(*WatchInventoryCountsRequest)(nil),            // 33: stockledger.v1.WatchInventoryCountsRequest
+	(*InventoryCountUpdate)(nil),                   // 34: stockledger.v1.InventoryCountUpdate
+	(*WatchInventoryCountsResponse)(nil),           // 35: stockledger.v1.WatchInventoryCountsResponse
+	(*timestamppb.Timestamp)(nil),                  // 36: google.protobuf.Timestamp
 }
 var file_stockledger_v1_inventory_proto_depIdxs = []int32{
 	2,  // 0: stockledger.v1.SourceApplication.product:type_name -> stockledger.v1.Product
 	0,  // 1: stockledger.v1.InventoryAdjustment.from_state:type_name -> stockledger.v1.InventoryState
 	0,  // 2: stockledger.v1.InventoryAdjustment.to_state:type_name -> stockledger.v1.InventoryState
 	6,  // 3: stockledger.v1.InventoryAdjustment.total_price_money:type_name -> stockledger.v1.Money
-	33, // 4: stockledger.v1.InventoryAdjustment.occurred_at:type_name -> google.protobuf.Timestamp
-	33, // 5: stockledger.v1.InventoryAdjustment.created_at:type_name -> google.protobuf.Timestamp
+	36, // 4: stockledger.v1.InventoryAdjustment.occurred_at:type_name -> google.protobuf.Timestamp
+	36, // 5: stockledger.v1.InventoryAdjustment.created_at:type_name -> google.protobuf.Timestamp
 	5,  // 6: stockledger.v1.InventoryAdjustment.source:type_name -> stockledger.v1.SourceApplication
 	0,  // 7: stockledger.v1.InventoryPhysicalCount.state:type_name -> stockledger.v1.InventoryState
 	5,  // 8: stockledger.v1.InventoryPhysicalCount.source:type_name -> stockledger.v1.SourceApplication
-	33, // 9: stockledger.v1.InventoryPhysicalCount.occurred_at:type_name -> google.protobuf.Timestamp
-	33, // 10: stockledger.v1.InventoryPhysicalCount.created_at:type_name -> google.protobuf.Timestamp
+	36, // 9: stockledger.v1.InventoryPhysicalCount.occurred_at:type_name -> google.protobuf.Timestamp
+	36, // 10: stockledger.v1.InventoryPhysicalCount.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 11: stockledger.v1.InventoryTransfer.state:type_name -> stockledger.v1.InventoryState
-	33, // 12: stockledger.v1.InventoryTransfer.occurred_at:type_name -> google.protobuf.Timestamp
-	33, // 13: stockledger.v1.InventoryTransfer.created_at:type_name -> google.protobuf.Timestamp
+	36, // 12: stockledger.v1.InventoryTransfer.occurred_at:type_name -> google.protobuf.Timestamp
+	36, // 13: stockledger.v1.InventoryTransfer.created_at:type_name -> google.protobuf.Timestamp
 	5,  // 14: stockledger.v1.InventoryTransfer.source:type_name -> stockledger.v1.SourceApplication
 	1,  // 15: stockledger.v1.InventoryChange.type:type_name -> stockledger.v1.InventoryChangeType
 	7,  // 16: stockledger.v1.InventoryChange.adjustment:type_name -> stockledger.v1.InventoryAdjustment
 	8,  // 17: stockledger.v1.InventoryChange.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
 	9,  // 18: stockledger.v1.InventoryChange.transfer:type_name -> stockledger.v1.InventoryTransfer
 	0,  // 19: stockledger.v1.InventoryCount.state:type_name -> stockledger.v1.InventoryState
-	33, // 20: stockledger.v1.InventoryCount.calculated_at:type_name -> google.protobuf.Timestamp
+	36, // 20: stockledger.v1.InventoryCount.calculated_at:type_name -> google.protobuf.Timestamp
 	10, // 21: stockledger.v1.BatchChangeInventoryRequest.changes:type_name -> stockledger.v1.InventoryChange
 	11, // 22: stockledger.v1.BatchChangeInventoryResponse.counts:type_name -> stockledger.v1.InventoryCount
 	10, // 23: stockledger.v1.BatchChangeInventoryResponse.changes:type_name -> stockledger.v1.InventoryChange
-	33, // 24: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
-	0,  // 25: stockledger.v1.BatchRetrieveInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	11, // 26: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
-	11, // 27: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
-	1,  // 28: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 29: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	33, // 30: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	33, // 31: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	3,  // 32: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
-	10, // 33: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
-	7,  // 34: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
-	8,  // 35: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
-	9,  // 36: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
-	1,  // 37: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 38: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	33, // 39: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	33, // 40: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	3,  // 41: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
-	10, // 42: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	1,  // 43: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 44: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	4,  // 45: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
-	10, // 46: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	0,  // 47: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	4,  // 48: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
-	0,  // 49: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
-	33, // 50: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
-	1,  // 51: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
-	31, // 52: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
-	12, // 53: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
-	14, // 54: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
-	16, // 55: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
-	18, // 56: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
-	20, // 57: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
-	22, // 58: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	24, // 59: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
-	26, // 60: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
-	28, // 61: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
-	30, // 62: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
-	13, // 63: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
-	15, // 64: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
-	17, // 65: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
-	19, // 66: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
-	21, // 67: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
-	23, // 68: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	25, // 69: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
-	27, // 70: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
-	29, // 71: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
-	32, // 72: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
-	63, // [63:73] is the sub-list for method output_type
-	53, // [53:63] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	10, // 24: stockledger.v1.ImportInventoryChangesRequest.changes:type_name -> stockledger.v1.InventoryChange
+	5,  // 25: stockledger.v1.ImportInventoryChangesRequest.source:type_name -> stockledger.v1.SourceApplication
+	15, // 26: stockledger.v1.ImportInventoryChangesResponse.refused_changes:type_name -> stockledger.v1.RefusedInventoryChange
+	36, // 27: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
+	0,  // 28: stockledger.v1.BatchRetrieveInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
+	11, // 29: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
+	11, // 30: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
+	1,  // 31: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 32: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	36, // 33: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	36, // 34: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,  // 35: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	10, // 36: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
+	7,  // 37: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
+	8,  // 38: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
+	9,  // 39: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
+	1,  // 40: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 41: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	36, // 42: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	36, // 43: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,  // 44: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	10, // 45: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	1,  // 46: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 47: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	4,  // 48: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
+	10, // 49: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	0,  // 50: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
+	4,  // 51: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
+	0,  // 52: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
+	36, // 53: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
+	1,  // 54: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
+	34, // 55: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
+	12, // 56: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
+	17, // 57: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
+	19, // 58: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
+	21, // 59: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
+	23, // 60: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
+	25, // 61: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	27, // 62: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
+	29, // 63: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
+	31, // 64: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
+	33, // 65: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
+	14, // 66: stockledger.v1.InventoryService.ImportInventoryChanges:input_type -> stockledger.v1.ImportInventoryChangesRequest
+	13, // 67: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
+	18, // 68: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
+	20, // 69: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
+	22, // 70: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
+	24, // 71: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
+	26, // 72: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	28, // 73: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
+	30, // 74: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
+	32, // 75: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
+	35, // 76: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
+	16, // 77: stockledger.v1.InventoryService.ImportInventoryChanges:output_type -> stockledger.v1.ImportInventoryChangesResponse
+	67, // [67:78] is the sub-list for method output_type
+	56, // [56:67] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_stockledger_v1_inventory_proto_init() }
@@ -3122,7 +3357,7 @@ func file_stockledger_v1_inventory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stockledger_v1_inventory_proto_rawDesc), len(file_stockledger_v1_inventory_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   28,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -52,6 +52,7 @@ const (
 	InventoryService_StreamInventoryChanges_FullMethodName         = "/stockledger.v1.InventoryService/StreamInventoryChanges"
 	InventoryService_WatchInventoryChanges_FullMethodName          = "/stockledger.v1.InventoryService/WatchInventoryChanges"
 	InventoryService_WatchInventoryCounts_FullMethodName           = "/stockledger.v1.InventoryService/WatchInventoryCounts"
+	InventoryService_ImportInventoryChanges_FullMethodName         = "/stockledger.v1.InventoryService/ImportInventoryChanges"
 )
 
 // InventoryServiceClient is the client API for InventoryService service.
@@ -88,6 +89,13 @@ type InventoryServiceClient interface {
 	// Live feed of count updates (previous and new quantity, and the change that caused
 	// it), in commit order, exactly once, resumable.
 	WatchInventoryCounts(ctx context.Context, in *WatchInventoryCountsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInventoryCountsResponse], error)
+	// Brings in history from another system (scope INVENTORY_IMPORT): a stream of batches,
+	// each applied whole or not at all through the same rules and write path as
+	// BatchChangeInventory, except that occurred_at may be any past time and a change may
+	// carry its original id, created_at and source. A change whose id the merchant already has
+	// is skipped, so sending the same stream again changes nothing. Answered once the stream
+	// ends, with what was applied, already present and refused (docs/import-export.md).
+	ImportInventoryChanges(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportInventoryChangesRequest, ImportInventoryChangesResponse], error)
 }
 
 type inventoryServiceClient struct {
@@ -225,6 +233,19 @@ func (c *inventoryServiceClient) WatchInventoryCounts(ctx context.Context, in *W
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InventoryService_WatchInventoryCountsClient = grpc.ServerStreamingClient[WatchInventoryCountsResponse]
 
+func (c *inventoryServiceClient) ImportInventoryChanges(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportInventoryChangesRequest, ImportInventoryChangesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &InventoryService_ServiceDesc.Streams[3], InventoryService_ImportInventoryChanges_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ImportInventoryChangesRequest, ImportInventoryChangesResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InventoryService_ImportInventoryChangesClient = grpc.ClientStreamingClient[ImportInventoryChangesRequest, ImportInventoryChangesResponse]
+
 // InventoryServiceServer is the server API for InventoryService service.
 // All implementations must embed UnimplementedInventoryServiceServer
 // for forward compatibility.
@@ -259,6 +280,13 @@ type InventoryServiceServer interface {
 	// Live feed of count updates (previous and new quantity, and the change that caused
 	// it), in commit order, exactly once, resumable.
 	WatchInventoryCounts(*WatchInventoryCountsRequest, grpc.ServerStreamingServer[WatchInventoryCountsResponse]) error
+	// Brings in history from another system (scope INVENTORY_IMPORT): a stream of batches,
+	// each applied whole or not at all through the same rules and write path as
+	// BatchChangeInventory, except that occurred_at may be any past time and a change may
+	// carry its original id, created_at and source. A change whose id the merchant already has
+	// is skipped, so sending the same stream again changes nothing. Answered once the stream
+	// ends, with what was applied, already present and refused (docs/import-export.md).
+	ImportInventoryChanges(grpc.ClientStreamingServer[ImportInventoryChangesRequest, ImportInventoryChangesResponse]) error
 	mustEmbedUnimplementedInventoryServiceServer()
 }
 
@@ -298,6 +326,9 @@ func (UnimplementedInventoryServiceServer) WatchInventoryChanges(*WatchInventory
 }
 func (UnimplementedInventoryServiceServer) WatchInventoryCounts(*WatchInventoryCountsRequest, grpc.ServerStreamingServer[WatchInventoryCountsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchInventoryCounts not implemented")
+}
+func (UnimplementedInventoryServiceServer) ImportInventoryChanges(grpc.ClientStreamingServer[ImportInventoryChangesRequest, ImportInventoryChangesResponse]) error {
+	return status.Error(codes.Unimplemented, "method ImportInventoryChanges not implemented")
 }
 func (UnimplementedInventoryServiceServer) mustEmbedUnimplementedInventoryServiceServer() {}
 func (UnimplementedInventoryServiceServer) testEmbeddedByValue()                          {}
@@ -479,6 +510,13 @@ func _InventoryService_WatchInventoryCounts_Handler(srv interface{}, stream grpc
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InventoryService_WatchInventoryCountsServer = grpc.ServerStreamingServer[WatchInventoryCountsResponse]
 
+func _InventoryService_ImportInventoryChanges_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(InventoryServiceServer).ImportInventoryChanges(&grpc.GenericServerStream[ImportInventoryChangesRequest, ImportInventoryChangesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InventoryService_ImportInventoryChangesServer = grpc.ClientStreamingServer[ImportInventoryChangesRequest, ImportInventoryChangesResponse]
+
 // InventoryService_ServiceDesc is the grpc.ServiceDesc for InventoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -530,6 +568,11 @@ var InventoryService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "WatchInventoryCounts",
 			Handler:       _InventoryService_WatchInventoryCounts_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "ImportInventoryChanges",
+			Handler:       _InventoryService_ImportInventoryChanges_Handler,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "stockledger/v1/inventory.proto",

@@ -269,6 +269,40 @@ class BatchChangeInventoryResponse(_message.Message):
     changes: _containers.RepeatedCompositeFieldContainer[InventoryChange]
     def __init__(self, counts: _Optional[_Iterable[_Union[InventoryCount, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[InventoryChange, _Mapping]]] = ...) -> None: ...
 
+class ImportInventoryChangesRequest(_message.Message):
+    __slots__ = ("changes", "source")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[InventoryChange]
+    source: SourceApplication
+    def __init__(self, changes: _Optional[_Iterable[_Union[InventoryChange, _Mapping]]] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ...) -> None: ...
+
+class RefusedInventoryChange(_message.Message):
+    __slots__ = ("index", "field", "reason", "description")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    field: str
+    reason: str
+    description: str
+    def __init__(self, index: _Optional[int] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class ImportInventoryChangesResponse(_message.Message):
+    __slots__ = ("applied", "already_present", "refused", "held_back", "refused_changes")
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    ALREADY_PRESENT_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    HELD_BACK_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    applied: int
+    already_present: int
+    refused: int
+    held_back: int
+    refused_changes: _containers.RepeatedCompositeFieldContainer[RefusedInventoryChange]
+    def __init__(self, applied: _Optional[int] = ..., already_present: _Optional[int] = ..., refused: _Optional[int] = ..., held_back: _Optional[int] = ..., refused_changes: _Optional[_Iterable[_Union[RefusedInventoryChange, _Mapping]]] = ...) -> None: ...
+
 class BatchRetrieveInventoryCountsRequest(_message.Message):
     __slots__ = ("catalog_object_ids", "location_ids", "updated_after", "cursor", "states", "limit")
     CATALOG_OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]

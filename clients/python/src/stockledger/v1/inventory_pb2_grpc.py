@@ -85,6 +85,11 @@ class InventoryServiceStub:
                 request_serializer=stockledger_dot_v1_dot_inventory__pb2.WatchInventoryCountsRequest.SerializeToString,
                 response_deserializer=stockledger_dot_v1_dot_inventory__pb2.WatchInventoryCountsResponse.FromString,
                 _registered_method=True)
+        self.ImportInventoryChanges = channel.stream_unary(
+                '/stockledger.v1.InventoryService/ImportInventoryChanges',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesResponse.FromString,
+                _registered_method=True)
 
 
 class InventoryServiceServicer:
@@ -169,6 +174,18 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportInventoryChanges(self, request_iterator, context):
+        """Brings in history from another system (scope INVENTORY_IMPORT): a stream of batches,
+        each applied whole or not at all through the same rules and write path as
+        BatchChangeInventory, except that occurred_at may be any past time and a change may
+        carry its original id, created_at and source. A change whose id the merchant already has
+        is skipped, so sending the same stream again changes nothing. Answered once the stream
+        ends, with what was applied, already present and refused (docs/import-export.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InventoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -221,6 +238,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.WatchInventoryCounts,
                     request_deserializer=stockledger_dot_v1_dot_inventory__pb2.WatchInventoryCountsRequest.FromString,
                     response_serializer=stockledger_dot_v1_dot_inventory__pb2.WatchInventoryCountsResponse.SerializeToString,
+            ),
+            'ImportInventoryChanges': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportInventoryChanges,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -494,6 +516,33 @@ class InventoryService:
             '/stockledger.v1.InventoryService/WatchInventoryCounts',
             stockledger_dot_v1_dot_inventory__pb2.WatchInventoryCountsRequest.SerializeToString,
             stockledger_dot_v1_dot_inventory__pb2.WatchInventoryCountsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportInventoryChanges(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/stockledger.v1.InventoryService/ImportInventoryChanges',
+            stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesResponse.FromString,
             options,
             channel_credentials,
             insecure,
