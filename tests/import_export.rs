@@ -340,6 +340,40 @@ async fn bad_rows_are_named_and_their_batches_refused(backend: Backend) {
         "only the good batch is applied"
     );
     assert!(stockledger(&["verify"], &url).0);
+
+    // A batch whose first half is already present: a refusal in its second half still names
+    // its own line (the write path skips present ids and renumbers what it refuses).
+    let mut csv = String::from(
+        "id,type,occurred_at,catalog_object_id,quantity,to_state,from_state,location_id\n",
+    );
+    for n in 1000..2000 {
+        let item = if n == 1700 {
+            unknown_item.to_owned()
+        } else {
+            item_id(n % ITEMS)
+        };
+        let id = if n < 1500 {
+            change_id(n)
+        } else {
+            change_id(n + 10_000)
+        };
+        writeln!(
+            csv,
+            "{id},ADJUSTMENT,2021-06-01T12:00:00Z,{item},1,IN_STOCK,NONE,{}",
+            location_id(0)
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.path().join("again-changes.csv"), csv).unwrap();
+    let args = import_args(dir.path(), &["again-changes.csv"], &[]);
+    let (ok, stdout, _) = stockledger(&strs(&args), &url);
+    assert!(!ok);
+    let wanted = format!(
+        "REFUSED {}:702: column catalog_object_id: NOT_FOUND",
+        dir.path().join("again-changes.csv").display()
+    );
+    assert!(stdout.contains(&wanted), "{wanted}\n{stdout}");
+    assert_eq!(history_len(&url).await, 1000);
 }
 
 async fn export_import_export_round_trips(backend: Backend) {

@@ -82,15 +82,22 @@ impl Store {
             }
         }
 
-        // An import's changes whose ids the merchant already has are skipped.
+        // An import's changes whose ids the merchant already has are skipped; `positions`
+        // keeps where the remaining ones were, so refusals name them as sent.
         let without_present: Vec<PendingBatch>;
+        let mut positions: Vec<Option<Vec<usize>>> = group.iter().map(|_| None).collect();
         let group: &[PendingBatch] = match stored_change_ids(&tx, group, &outcomes).await? {
             present if present.is_empty() => group,
             present => {
                 without_present = group
                     .iter()
                     .zip(&mut outcomes)
-                    .map(|(batch, outcome)| skip_present(batch, &present, outcome))
+                    .zip(&mut positions)
+                    .map(|((batch, outcome), position)| {
+                        let (batch, kept_at) = skip_present(batch, &present, outcome);
+                        *position = kept_at;
+                        batch
+                    })
                     .collect();
                 &without_present
             }
@@ -254,10 +261,17 @@ impl Store {
         Ok(outcomes
             .into_iter()
             .zip(built)
-            .map(|(outcome, value)| match (outcome, value) {
-                (Some(outcome), _) => outcome,
-                (None, Some(value)) => Ok(BatchOutcome::Applied(value)),
-                (None, None) => unreachable!("every batch is decided"),
+            .zip(positions)
+            .map(|((outcome, value), position)| {
+                let outcome = match (outcome, value) {
+                    (Some(outcome), _) => outcome,
+                    (None, Some(value)) => Ok(BatchOutcome::Applied(value)),
+                    (None, None) => unreachable!("every batch is decided"),
+                };
+                match position {
+                    Some(position) => outcome.map_err(|e| renumber(e, &position)),
+                    None => outcome,
+                }
             })
             .collect())
     }
@@ -417,46 +431,81 @@ async fn stored_change_ids<T>(
         .collect()
 }
 
-/// The batch without the changes whose kept ids its merchant already has. An id another
+/// The batch without the changes whose kept ids its merchant already has, and the
+/// positions in the batch as sent of the changes left (`None`: none skipped). An id another
 /// merchant holds refuses the batch (`ALREADY_EXISTS` on the change's id).
 fn skip_present<T>(
     batch: &PendingBatch,
     present: &HashMap<String, String>,
     outcome: &mut Option<Result<BatchOutcome<T>, StoreError>>,
-) -> PendingBatch {
+) -> (PendingBatch, Option<Vec<usize>>) {
     let mut kept_batch = batch.clone();
     if outcome.is_some() || batch.request.kept.is_empty() {
-        return kept_batch;
+        return (kept_batch, None);
     }
     let mut violations = Violations::default();
-    let (changes, kept): (Vec<_>, Vec<_>) = batch
+    let (mut changes, mut kept, mut positions) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (change, k)) in batch
         .request
         .changes
         .iter()
         .zip(&batch.request.kept)
         .enumerate()
-        .filter(
-            |(i, (change, k))| match k.id.as_ref().and_then(|id| present.get(id)) {
-                None => true,
-                Some(merchant) if *merchant == batch.merchant.0 => false,
-                Some(_) => {
-                    violations.push(Violation::new(
-                        change_path(*i, change, "id"),
-                        reasons::ALREADY_EXISTS,
-                        "another merchant has a change with this id",
-                    ));
-                    false
-                }
-            },
-        )
-        .map(|(_, (change, k))| (change.clone(), k.clone()))
-        .unzip();
-    if !violations.0.is_empty() {
-        *outcome = Some(Err(StoreError::Rejected(violations)));
+    {
+        match k.id.as_ref().and_then(|id| present.get(id)) {
+            None => {
+                changes.push(change.clone());
+                kept.push(k.clone());
+                positions.push(i);
+            }
+            Some(merchant) if *merchant == batch.merchant.0 => {}
+            Some(_) => violations.push(Violation::new(
+                change_path(i, change, "id"),
+                reasons::ALREADY_EXISTS,
+                "another merchant has a change with this id",
+            )),
+        }
     }
+    if !violations.0.is_empty() {
+        // Refused here, with the positions as sent: nothing to renumber.
+        *outcome = Some(Err(StoreError::Rejected(violations)));
+        return (kept_batch, None);
+    }
+    let skipped = changes.len() < batch.request.changes.len();
     kept_batch.request.changes = changes;
     kept_batch.request.kept = kept;
-    kept_batch
+    (kept_batch, skipped.then_some(positions))
+}
+
+/// A refusal of a batch that had changes skipped, its field paths (`changes[j].…`) renumbered
+/// to the positions of the batch as sent.
+fn renumber(error: StoreError, positions: &[usize]) -> StoreError {
+    let field = |path: String| -> String {
+        let sent = path
+            .strip_prefix("changes[")
+            .and_then(|rest| rest.split_once(']'))
+            .and_then(|(j, rest)| Some((*positions.get(j.parse::<usize>().ok()?)?, rest)));
+        match sent {
+            Some((i, rest)) => format!("changes[{i}]{rest}"),
+            None => path,
+        }
+    };
+    match error {
+        StoreError::Rejected(violations) => StoreError::Rejected(Violations(
+            violations
+                .0
+                .into_iter()
+                .map(|mut v| {
+                    v.field = field(v.field);
+                    v
+                })
+                .collect(),
+        )),
+        StoreError::CountOutOfRange { field: path } => {
+            StoreError::CountOutOfRange { field: field(path) }
+        }
+        other => other,
+    }
 }
 
 /// Which items and locations the open batches name exist for their merchants, tracked and
