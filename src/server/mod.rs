@@ -139,7 +139,15 @@ pub async fn serve_with(
         revoked_tokens.invalidate(id);
         revoked_streams.revoke(id);
     });
-    tokio::spawn(report_health(store.clone(), health, feed.closing()));
+    // The first report is made before serving, so no caller sees a service unknown.
+    let status = database_health(&store).await;
+    report(&health, status).await;
+    tokio::spawn(keep_health_truthful(
+        store.clone(),
+        health,
+        status,
+        feed.closing(),
+    ));
     let cursors = Cursors::load(&store).await?;
     let inventory = InventoryServiceServer::new(InventoryApi::new(
         store.clone(),
@@ -190,43 +198,54 @@ pub async fn serve_with(
 /// The most header (metadata) bytes a call may send.
 const MAX_HEADER_BYTES: u32 = 16 * 1024;
 
-/// Keeps health truthful: every service (and the server as a whole, `""`) is SERVING while
-/// the database answers within [`HEALTH_CHECK_TIMEOUT`] and NOT_SERVING while it does not,
-/// checked every [`HEALTH_CHECK_INTERVAL`] until shutdown.
-async fn report_health(
+/// The services health reports on: each service and the server as a whole (`""`).
+const HEALTH_NAMES: [&str; 4] = [
+    "",
+    <InventoryServiceServer<InventoryApi> as NamedService>::NAME,
+    <InventoryItemServiceServer<InventoryItemApi> as NamedService>::NAME,
+    <LocationServiceServer<LocationApi> as NamedService>::NAME,
+];
+
+/// SERVING if the database answers within [`HEALTH_CHECK_TIMEOUT`], else NOT_SERVING.
+async fn database_health(store: &Store) -> ServingStatus {
+    match tokio::time::timeout(HEALTH_CHECK_TIMEOUT, store.ping()).await {
+        Ok(Ok(())) => ServingStatus::Serving,
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "health: the database does not answer");
+            ServingStatus::NotServing
+        }
+        Err(_) => {
+            tracing::warn!("health: the database did not answer in time");
+            ServingStatus::NotServing
+        }
+    }
+}
+
+/// Reports `status` for every name health answers for.
+async fn report(health: &HealthReporter, status: ServingStatus) {
+    for name in HEALTH_NAMES {
+        health.set_service_status(name, status).await;
+    }
+}
+
+/// Keeps health truthful after the first report (`reported`): every service is SERVING
+/// while the database answers and NOT_SERVING while it does not, checked every
+/// [`HEALTH_CHECK_INTERVAL`] until shutdown.
+async fn keep_health_truthful(
     store: Store,
     health: HealthReporter,
+    mut reported: ServingStatus,
     mut closing: tokio::sync::watch::Receiver<bool>,
 ) {
-    let names = [
-        "",
-        <InventoryServiceServer<InventoryApi> as NamedService>::NAME,
-        <InventoryItemServiceServer<InventoryItemApi> as NamedService>::NAME,
-        <LocationServiceServer<LocationApi> as NamedService>::NAME,
-    ];
-    let mut reported = None;
     loop {
-        let answers = tokio::time::timeout(HEALTH_CHECK_TIMEOUT, store.ping()).await;
-        let status = match answers {
-            Ok(Ok(())) => ServingStatus::Serving,
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "health: the database does not answer");
-                ServingStatus::NotServing
-            }
-            Err(_) => {
-                tracing::warn!("health: the database did not answer in time");
-                ServingStatus::NotServing
-            }
-        };
-        if reported != Some(status) {
-            for name in names {
-                health.set_service_status(name, status).await;
-            }
-            reported = Some(status);
-        }
         tokio::select! {
             _ = tokio::time::sleep(HEALTH_CHECK_INTERVAL) => {}
             _ = closing.wait_for(|c| *c) => return,
+        }
+        let status = database_health(&store).await;
+        if status != reported {
+            report(&health, status).await;
+            reported = status;
         }
     }
 }
