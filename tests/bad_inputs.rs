@@ -127,6 +127,7 @@ rpcs! {
     StreamInventoryChanges(StreamInventoryChangesRequest) => inventory.stream_inventory_changes,
     WatchInventoryChanges(WatchInventoryChangesRequest) => inventory.watch_inventory_changes,
     WatchInventoryCounts(WatchInventoryCountsRequest) => inventory.watch_inventory_counts,
+    ImportInventoryChanges(ImportInventoryChangesRequest) => inventory.import_one,
     CreateInventoryItem(CreateInventoryItemRequest) => items.create_inventory_item,
     GetInventoryItem(GetInventoryItemRequest) => items.get_inventory_item,
     BatchGetInventoryItems(BatchGetInventoryItemsRequest) => items.batch_get_inventory_items,
@@ -136,6 +137,24 @@ rpcs! {
     GetLocation(GetLocationRequest) => locations.get_location,
     ListLocations(ListLocationsRequest) => locations.list_locations,
     UpdateLocation(UpdateLocationRequest) => locations.update_location,
+}
+
+/// ImportInventoryChanges with a stream of one message, as the table sends every RPC.
+trait ImportOne {
+    async fn import_one(
+        &mut self,
+        request: pb::ImportInventoryChangesRequest,
+    ) -> Result<tonic::Response<pb::ImportInventoryChangesResponse>, Status>;
+}
+
+impl ImportOne for InventoryServiceClient<Authorized> {
+    async fn import_one(
+        &mut self,
+        request: pb::ImportInventoryChangesRequest,
+    ) -> Result<tonic::Response<pb::ImportInventoryChangesResponse>, Status> {
+        self.import_inventory_changes(futures::stream::iter([request]))
+            .await
+    }
 }
 
 /// Who sends a row's request.
@@ -1817,6 +1836,38 @@ fn token_rows(f: &Fixture) -> Vec<Row> {
     rows
 }
 
+/// ImportInventoryChanges: a message's size and the scope (a bad change is answered in the
+/// response, not refused; tests/import_export.rs covers it).
+fn import_rows(f: &Fixture) -> Vec<Row> {
+    use reason::*;
+    let message = |changes: Vec<pb::InventoryChange>| pb::ImportInventoryChangesRequest {
+        changes,
+        source: None,
+    };
+    vec![
+        invalid(
+            "ImportInventoryChanges: a message without changes",
+            message(vec![]),
+            ARRAY_TOO_SHORT,
+            "changes",
+        ),
+        invalid(
+            "ImportInventoryChanges: a message of 1001 changes",
+            message(vec![receipt(f, |_| {}); 1001]),
+            ARRAY_TOO_LONG,
+            "changes",
+        ),
+        refused(
+            "ImportInventoryChanges with a read-only token",
+            message(vec![receipt(f, |_| {})]),
+            Code::PermissionDenied,
+            SCOPES,
+            &[],
+        )
+        .by(Who::Header(Some(format!("Bearer {}", f.read_only_token)))),
+    ]
+}
+
 /// A digest of everything the merchant can read: items, locations, counts, history.
 async fn digest(clients: &mut Clients) -> String {
     let mut hash = Sha256::new();
@@ -2090,6 +2141,7 @@ async fn every_bad_input_is_refused_alike_and_changes_nothing(mut server: TestSe
         location_rows(&f),
         cursor_rows(&f),
         token_rows(&f),
+        import_rows(&f),
     ]
     .into_iter()
     .flatten()
