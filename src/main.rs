@@ -163,7 +163,10 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
         args.source_name,
     )?;
     let store = Store::connect(&args.database.database_url).await?;
-    store.migrate().await?;
+    if !options.dry_run {
+        // A dry run writes nothing, not even the schema.
+        store.migrate().await?;
+    }
     let result = import::import(&store, &options).await;
     store.close().await?;
     let report = result?;
@@ -178,6 +181,9 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
     println!("items: {}", report.items);
     println!("locations: {}", report.locations);
     println!("changes: {}", report.changes);
+    if options.dry_run {
+        println!("dry run: nothing written ('applied' counts the rows that would be)");
+    }
     if report.has_refusals() {
         return Err(format!("{} row(s) refused", report.refusals.len()).into());
     }
