@@ -3,6 +3,8 @@
 # (SQLite in a temp dir, a free port on 127.0.0.1), and runs clients/<lang>/test.sh for every
 # language that has one, in parallel, each with its own merchant and token:
 #   STOCKLEDGER_ADDR=127.0.0.1:<port>  STOCKLEDGER_TOKEN=<token with every scope>
+#   STOCKLEDGER_HTTP_ADDR=127.0.0.1:<port> (the server's Square front door, --http-listen;
+#   clients/square-python runs Square's own SDK against it)
 # Each test.sh installs its own dependencies and runs its own test runner. Output is kept in
 # one log per language, printed at the end. Ends with `clients: N passed, M failed`.
 #   scripts/clients-test.sh              # every clients/*/test.sh
@@ -63,13 +65,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Not exported: the language tests get only STOCKLEDGER_ADDR and STOCKLEDGER_TOKEN.
+# Not exported: the language tests get only STOCKLEDGER_ADDR, STOCKLEDGER_HTTP_ADDR and
+# STOCKLEDGER_TOKEN.
 database_url="sqlite://$tmp/s.db?mode=rwc"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port="$(free_port)"
 addr="127.0.0.1:$port"
+http_port="$(free_port)"
+while [[ "$http_port" == "$port" ]]; do http_port="$(free_port)"; done
+http_addr="127.0.0.1:$http_port"
 
-(cd "$tmp" && exec "$bin" serve --listen "$addr" --no-dev-token --database-url "$database_url" \
-  --shutdown-grace-seconds 2) >"$tmp/server.log" 2>&1 &
+(cd "$tmp" && exec "$bin" serve --listen "$addr" --http-listen "$http_addr" --no-dev-token \
+  --database-url "$database_url" --shutdown-grace-seconds 2) >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
 # Wait for the port (the server migrates the database first).
@@ -79,17 +88,19 @@ for _ in $(seq 1 300); do
     cat "$tmp/server.log" >&2
     exit 1
   fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+    (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; then
     break
   fi
   sleep 0.1
 done
-if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  echo "clients-test: the server did not listen on $addr within 30 s:" >&2
+if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null ||
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; then
+  echo "clients-test: the server did not listen on $addr and $http_addr within 30 s:" >&2
   cat "$tmp/server.log" >&2
   exit 1
 fi
-echo "clients-test: server on $addr; running ${langs[*]}" >&2
+echo "clients-test: server on $addr (Square front door on $http_addr); running ${langs[*]}" >&2
 
 # One merchant and token per language, then every language at once.
 for lang in "${langs[@]}"; do
@@ -99,7 +110,7 @@ for lang in "${langs[@]}"; do
     cat "$tmp/token.log" >&2
     exit 1
   fi
-  STOCKLEDGER_ADDR="$addr" STOCKLEDGER_TOKEN="$token" \
+  STOCKLEDGER_ADDR="$addr" STOCKLEDGER_HTTP_ADDR="$http_addr" STOCKLEDGER_TOKEN="$token" \
     setsid --wait timeout --kill-after=10 "$per_language_timeout" bash "clients/$lang/test.sh" \
     </dev/null >"$tmp/$lang.log" 2>&1 &
   job_pids+=($!)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Checks that the crate's modules depend on each other in one direction only:
-#   transfer → server → api → auth → feed → store → domain   (src/lib.rs explains the rule)
+#   transfer → server → gateway → api → auth → feed → store → domain   (src/lib.rs explains the rule)
 # A module may use the modules to its right (and proto, config, telemetry), never one to
 # its left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-order=(transfer server api auth feed store domain)
+order=(transfer server gateway api auth feed store domain)
 failed=0
 for i in "${!order[@]}"; do
   module=${order[$i]}

@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "STOCKLEDGER_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
+    /// Also serve Square's Inventory REST API (HTTP/JSON, docs/square.md) on this address,
+    /// e.g. 127.0.0.1:8080. Off unless given.
+    #[arg(long, env = "STOCKLEDGER_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
     /// On SIGINT/SIGTERM, how long in-flight calls (and open streams) may take to finish
     /// before the server stops anyway.
     #[arg(long, env = "STOCKLEDGER_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]

@@ -4,7 +4,7 @@
 //! [`feed`] publishes. Dependencies point down only, never back up:
 //!
 //! ```text
-//! server → api → auth → feed → store → domain
+//! server → gateway → api → auth → feed → store → domain
 //! ```
 //!
 //! `api → auth, feed, store, domain` (the API's tower layer runs [`auth::authorize`] and
@@ -13,13 +13,16 @@
 //! Types several layers share — the merchant id, the caller, scopes, error reasons — live in
 //! [`domain`]. [`transfer`] (`stockledger import` / `export`) sits beside [`server`]: it
 //! uses `api`'s wire conversions, `store` and `domain`, and only `main` and `config` use
-//! it. `scripts/layers.sh` checks the rule.
+//! it. [`gateway`] (Square's HTTP/JSON front door) calls `api`'s service implementations
+//! in-process and `auth`'s check; only [`server`] starts it. `scripts/layers.sh` checks
+//! the rule.
 
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod feed;
+pub mod gateway;
 pub mod proto;
 pub mod server;
 pub mod store;

@@ -41,8 +41,16 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 print_development_token(&store, &listener.local_addr()?.to_string()).await?;
             }
             tracing::info!(address = %listener.local_addr()?, "stockledger listening");
+            let http = match args.http_listen {
+                Some(address) => {
+                    let http = tokio::net::TcpListener::bind(address).await?;
+                    tracing::info!(address = %http.local_addr()?, "Square front door listening");
+                    Some(http)
+                }
+                None => None,
+            };
             let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
-            server::serve_until_signal(store.clone(), listener, args.limits(), grace).await?;
+            server::serve_until_signal(store.clone(), listener, http, args.limits(), grace).await?;
             store.close().await?;
             tracing::info!("stopped");
         }

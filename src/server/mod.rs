@@ -25,6 +25,7 @@ use crate::api::rate_limit::{RateLimit, TokenRateLimiter};
 use crate::api::streams::{StreamLimits, StreamRegistry};
 use crate::auth::cache::TokenCache;
 use crate::feed::{self, Feed};
+use crate::gateway::{self, Gateway};
 use crate::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
@@ -119,6 +120,19 @@ pub async fn serve_with(
     limits: ServerLimits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    serve_with_http(store, listener, None, limits, shutdown).await
+}
+
+/// [`serve_with`], and — given `http` — Square's HTTP/JSON front door on that second
+/// listener ([`crate::gateway`], docs/square.md): the same services, tokens and per-token
+/// rate limits, its own `max_in_flight` and the same call timeout. Both stop on `shutdown`.
+pub async fn serve_with_http(
+    store: Store,
+    listener: TcpListener,
+    http: Option<TcpListener>,
+    limits: ServerLimits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -149,13 +163,30 @@ pub async fn serve_with(
         feed.closing(),
     ));
     let cursors = Cursors::load(&store).await?;
-    let inventory = InventoryServiceServer::new(InventoryApi::new(
-        store.clone(),
-        feed.clone(),
-        cursors.clone(),
-        streams,
-    ))
-    .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let inventory_api = InventoryApi::new(store.clone(), feed.clone(), cursors.clone(), streams);
+    let rate = TokenRateLimiter::new(limits.rate_limit);
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let front_door = http.map(|http| {
+        let gateway = Gateway::new(
+            inventory_api.clone(),
+            store.clone(),
+            tokens.clone(),
+            rate.clone(),
+            limits.max_in_flight,
+            limits.call_timeout,
+        );
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let stopped = async move {
+                stop.wait_for(|s| *s).await.ok();
+            };
+            if let Err(err) = gateway::serve(gateway, http, stopped).await {
+                tracing::error!(error = %err, "the HTTP front door failed");
+            }
+        })
+    });
+    let inventory =
+        InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let items =
         InventoryItemServiceServer::new(InventoryItemApi::new(store.clone(), cursors.clone()))
             .max_decoding_message_size(MAX_REQUEST_BYTES);
@@ -164,6 +195,7 @@ pub async fn serve_with(
     // Live feeds never end by themselves: end them first so that shutdown can complete.
     let shutdown = async move {
         shutdown.await;
+        stopping.send_replace(true);
         feed.close();
     };
 
@@ -171,7 +203,7 @@ pub async fn serve_with(
     let incoming = TcpIncoming::from(listener)
         .with_nodelay(Some(true))
         .with_keepalive(Some(Duration::from_secs(60)));
-    tonic::transport::Server::builder()
+    let served = tonic::transport::Server::builder()
         .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
         .timeout(limits.call_timeout)
         .max_concurrent_streams(limits.max_streams_per_connection)
@@ -179,11 +211,7 @@ pub async fn serve_with(
         .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
         .http2_max_header_list_size(MAX_HEADER_BYTES)
         .layer(Admission::new(limits.max_in_flight))
-        .layer(AuthLayer::new(
-            store,
-            tokens,
-            TokenRateLimiter::new(limits.rate_limit),
-        ))
+        .layer(AuthLayer::new(store, tokens, rate))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -191,7 +219,15 @@ pub async fn serve_with(
         .add_service(items)
         .add_service(locations)
         .serve_with_incoming_shutdown(connections::limit(incoming, limits.connections), shutdown)
-        .await?;
+        .await;
+    if let Some(front_door) = front_door {
+        if served.is_ok() {
+            front_door.await.ok(); // stopping: let its in-flight calls finish
+        } else {
+            front_door.abort();
+        }
+    }
+    served?;
     Ok(())
 }
 
@@ -254,6 +290,7 @@ async fn keep_health_truthful(
 pub async fn serve_until_signal(
     store: Store,
     listener: TcpListener,
+    http: Option<TcpListener>,
     limits: ServerLimits,
     grace: Duration,
 ) -> Result<(), ServeError> {
@@ -262,7 +299,7 @@ pub async fn serve_until_signal(
         shutdown_signal().await;
         signalled.send_replace(true);
     };
-    let server = serve_with(store, listener, limits, shutdown);
+    let server = serve_with_http(store, listener, http, limits, shutdown);
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return result,

@@ -1,0 +1,884 @@
+//! Square's Inventory JSON (Connect v2) ⇄ Stockledger's proto messages, and Square's error
+//! envelope for a refused call. Pure conversions, no rules: every value is passed on to the
+//! gRPC service implementation, which validates it (an unknown state name becomes an
+//! enum number the service refuses with INVALID_ENUM_VALUE at the same field path). Only
+//! what cannot be written in a proto message at all — a time that is not RFC 3339 — is
+//! refused here (INVALID_TIME).
+//!
+//! Encodings (docs/square.md): snake_case names as Square spells them; states, types and
+//! products without the proto's prefix (`"IN_STOCK"`, `"ADJUSTMENT"`, `"EXTERNAL_API"`);
+//! quantities as decimal strings; times as RFC 3339 strings; `Money` as an integer amount
+//! in the currency's minor units (ISO 4217 exponent) plus the currency code.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use http::StatusCode;
+use iso_currency::Currency;
+use prost_types::Timestamp;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+
+use crate::domain::error::reasons;
+use crate::proto::v1 as pb;
+
+/// An enum value no proto enum has: how an unknown name is passed on, so that the service
+/// refuses it (INVALID_ENUM_VALUE) with its field path, as it refuses an unknown number.
+const UNKNOWN_ENUM: i32 = i32::MAX;
+
+fn is_empty<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// Square's `Money`: an integer amount in the currency's smallest unit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// Minor units (cents for USD, yen for JPY).
+    #[serde(default)]
+    pub amount: i64,
+    /// ISO 4217 code.
+    #[serde(default)]
+    pub currency: String,
+}
+
+/// Square's `SourceApplication` (read-only).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceApplication {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub application_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub name: String,
+}
+
+/// Square's `InventoryAdjustment`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryAdjustment {
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub reference_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_state: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub location_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub catalog_object_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub catalog_object_type: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub quantity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_price_money: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceApplication>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub employee_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub team_member_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub transaction_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub refund_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub purchase_order_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub goods_receipt_id: String,
+}
+
+/// Square's `InventoryPhysicalCount`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryPhysicalCount {
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub reference_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub catalog_object_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub catalog_object_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub location_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub quantity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceApplication>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub employee_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub team_member_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+}
+
+/// Square's `InventoryTransfer`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryTransfer {
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub reference_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub from_location_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub to_location_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub catalog_object_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub catalog_object_type: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub quantity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceApplication>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub employee_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub team_member_id: String,
+}
+
+/// Square's `InventoryChange`: a type and one of the three kinds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryChange {
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub change_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_count: Option<InventoryPhysicalCount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustment: Option<InventoryAdjustment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<InventoryTransfer>,
+}
+
+/// Square's `InventoryCount`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InventoryCount {
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub catalog_object_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub catalog_object_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub location_id: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub quantity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calculated_at: Option<String>,
+    #[serde(default)]
+    pub is_estimated: bool,
+}
+
+/// Body of `POST /v2/inventory/changes/batch-create` (and `/batch-change`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchChangeInventoryRequest {
+    #[serde(default)]
+    pub idempotency_key: String,
+    #[serde(default)]
+    pub changes: Vec<InventoryChange>,
+    #[serde(default)]
+    pub ignore_unchanged_counts: Option<bool>,
+}
+
+/// Body of `POST /v2/inventory/counts/batch-retrieve` (and `/batch-retrieve-counts`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRetrieveInventoryCountsRequest {
+    #[serde(default)]
+    pub catalog_object_ids: Vec<String>,
+    #[serde(default)]
+    pub location_ids: Vec<String>,
+    #[serde(default)]
+    pub updated_after: Option<String>,
+    #[serde(default)]
+    pub cursor: String,
+    #[serde(default)]
+    pub states: Vec<String>,
+    #[serde(default)]
+    pub limit: Option<i32>,
+}
+
+/// Body of `POST /v2/inventory/changes/batch-retrieve` (and `/batch-retrieve-changes`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRetrieveInventoryChangesRequest {
+    #[serde(default)]
+    pub catalog_object_ids: Vec<String>,
+    #[serde(default)]
+    pub location_ids: Vec<String>,
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default)]
+    pub states: Vec<String>,
+    #[serde(default)]
+    pub updated_after: Option<String>,
+    #[serde(default)]
+    pub updated_before: Option<String>,
+    #[serde(default)]
+    pub cursor: String,
+    #[serde(default)]
+    pub limit: Option<i32>,
+}
+
+/// A response holding counts: batch-create's, batch-retrieve counts', GET an item's counts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CountsResponse {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counts: Vec<InventoryCount>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<InventoryChange>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub cursor: String,
+}
+
+/// A response holding changes: batch-retrieve changes', GET an item's changes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangesResponse {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<InventoryChange>,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub cursor: String,
+}
+
+/// One error of Square's envelope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SquareError {
+    pub category: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Square's error envelope: `{"errors": [...]}`, sent with [`Refusal::status`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorEnvelope {
+    pub errors: Vec<SquareError>,
+}
+
+/// A refused call: its HTTP status and Square's envelope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub envelope: ErrorEnvelope,
+}
+
+impl Refusal {
+    /// One error of `category`/`code` about `field`.
+    pub fn one(
+        status: StatusCode,
+        category: &str,
+        code: &str,
+        detail: impl Into<String>,
+        field: Option<String>,
+    ) -> Refusal {
+        Refusal {
+            status,
+            envelope: ErrorEnvelope {
+                errors: vec![SquareError {
+                    category: category.into(),
+                    code: code.into(),
+                    detail: detail.into(),
+                    field,
+                }],
+            },
+        }
+    }
+
+    /// A body that is not the JSON the path takes (Square's BAD_REQUEST), at `field`.
+    pub fn bad_json(detail: impl Into<String>, field: Option<String>) -> Refusal {
+        Refusal::one(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            "BAD_REQUEST",
+            detail,
+            field,
+        )
+    }
+
+    /// A time that is not RFC 3339, at `field`.
+    fn invalid_time(field: &str) -> Refusal {
+        Refusal::one(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            "INVALID_TIME",
+            "must be an RFC 3339 time, e.g. 2026-11-27T09:30:00Z",
+            Some(field.into()),
+        )
+    }
+}
+
+pub const INVALID_REQUEST_ERROR: &str = "INVALID_REQUEST_ERROR";
+pub const AUTHENTICATION_ERROR: &str = "AUTHENTICATION_ERROR";
+pub const RATE_LIMIT_ERROR: &str = "RATE_LIMIT_ERROR";
+pub const API_ERROR: &str = "API_ERROR";
+
+/// Square's code for one of Stockledger's reasons: the same word where Square has one,
+/// else Square's nearest code (docs/square.md lists each).
+pub fn square_code(reason: &str) -> &str {
+    match reason {
+        reasons::INVALID_ID
+        | reasons::INVALID_COUNTRY
+        | reasons::INVALID_FIELD_MASK
+        | reasons::COUNT_OUT_OF_RANGE => "INVALID_VALUE",
+        reasons::READ_ONLY_FIELD => "UNEXPECTED_VALUE",
+        reasons::ALREADY_EXISTS | reasons::CONCURRENT_WRITES => "CONFLICT",
+        reasons::SHUTTING_DOWN | reasons::OVERLOADED => "SERVICE_UNAVAILABLE",
+        reasons::TOO_MANY_STREAMS => "RATE_LIMITED",
+        reasons::REQUEST_TOO_LARGE => "REQUEST_ENTITY_TOO_LARGE",
+        reasons::MALFORMED_REQUEST => "BAD_REQUEST",
+        reasons::INTERNAL => "INTERNAL_SERVER_ERROR",
+        other => other,
+    }
+}
+
+/// The HTTP status, Square category and fallback code of a gRPC status code.
+fn square_class(code: Code, reason: &str) -> (StatusCode, &'static str, &'static str) {
+    match code {
+        Code::InvalidArgument | Code::FailedPrecondition => (
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            "BAD_REQUEST",
+        ),
+        Code::OutOfRange => (
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            "INVALID_VALUE",
+        ),
+        Code::NotFound => (StatusCode::NOT_FOUND, INVALID_REQUEST_ERROR, "NOT_FOUND"),
+        Code::AlreadyExists if reason == reasons::IDEMPOTENCY_KEY_REUSED => (
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            "IDEMPOTENCY_KEY_REUSED",
+        ),
+        Code::AlreadyExists | Code::Aborted => {
+            (StatusCode::CONFLICT, INVALID_REQUEST_ERROR, "CONFLICT")
+        }
+        Code::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            AUTHENTICATION_ERROR,
+            "UNAUTHORIZED",
+        ),
+        Code::PermissionDenied => (
+            StatusCode::FORBIDDEN,
+            AUTHENTICATION_ERROR,
+            "INSUFFICIENT_SCOPES",
+        ),
+        Code::ResourceExhausted if reason == reasons::REQUEST_TOO_LARGE => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            INVALID_REQUEST_ERROR,
+            "REQUEST_ENTITY_TOO_LARGE",
+        ),
+        Code::ResourceExhausted => (
+            StatusCode::TOO_MANY_REQUESTS,
+            RATE_LIMIT_ERROR,
+            "RATE_LIMITED",
+        ),
+        Code::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            API_ERROR,
+            "SERVICE_UNAVAILABLE",
+        ),
+        Code::DeadlineExceeded | Code::Cancelled => {
+            (StatusCode::GATEWAY_TIMEOUT, API_ERROR, "GATEWAY_TIMEOUT")
+        }
+        Code::Unimplemented => (StatusCode::NOT_IMPLEMENTED, API_ERROR, "NOT_IMPLEMENTED"),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            API_ERROR,
+            "INTERNAL_SERVER_ERROR",
+        ),
+    }
+}
+
+/// Square's envelope for a status the services answered: its ErrorInfo's reason picks the
+/// code, each BadRequest field violation becomes one error with its field and description
+/// (a refusal without violations is one error with the ErrorInfo's `field`, if any).
+pub fn refusal_from_status(status: &Status) -> Refusal {
+    let details = status.get_error_details();
+    let info = details.error_info();
+    let reason = info.map(|i| i.reason.as_str()).unwrap_or("");
+    let (http, category, fallback) = square_class(status.code(), reason);
+    let code_of = |reason: &str| {
+        if reason.is_empty() {
+            fallback.to_owned()
+        } else {
+            square_code(reason).to_owned()
+        }
+    };
+    let violations = details
+        .bad_request()
+        .map(|b| b.field_violations.as_slice())
+        .unwrap_or_default();
+    let errors = if violations.is_empty() {
+        vec![SquareError {
+            category: category.into(),
+            code: code_of(reason),
+            detail: status.message().to_owned(),
+            field: info
+                .and_then(|i| i.metadata.get("field"))
+                .filter(|f| !f.is_empty())
+                .cloned(),
+        }]
+    } else {
+        violations
+            .iter()
+            .map(|v| SquareError {
+                category: category.into(),
+                code: code_of(if v.reason.is_empty() {
+                    reason
+                } else {
+                    &v.reason
+                }),
+                detail: v.description.clone(),
+                field: Some(v.field.clone()).filter(|f| !f.is_empty()),
+            })
+            .collect()
+    };
+    Refusal {
+        status: http,
+        envelope: ErrorEnvelope { errors },
+    }
+}
+
+// ---- names of enums ----
+
+fn state_name(raw: i32) -> Option<String> {
+    match pb::InventoryState::try_from(raw) {
+        Ok(pb::InventoryState::Unspecified) | Err(_) => None,
+        Ok(state) => Some(state.as_str_name()["INVENTORY_STATE_".len()..].to_owned()),
+    }
+}
+
+fn state_number(name: &Option<String>) -> i32 {
+    match name.as_deref() {
+        None => 0,
+        Some(name) => enum_number(name, "INVENTORY_STATE_", |full| {
+            pb::InventoryState::from_str_name(full).map(|s| s as i32)
+        }),
+    }
+}
+
+fn type_name(raw: i32) -> Option<String> {
+    match pb::InventoryChangeType::try_from(raw) {
+        Ok(pb::InventoryChangeType::Unspecified) | Err(_) => None,
+        Ok(t) => Some(t.as_str_name()["INVENTORY_CHANGE_TYPE_".len()..].to_owned()),
+    }
+}
+
+fn type_number(name: &str) -> i32 {
+    enum_number(name, "INVENTORY_CHANGE_TYPE_", |full| {
+        pb::InventoryChangeType::from_str_name(full).map(|t| t as i32)
+    })
+}
+
+/// The number of Square's `name` of a proto enum whose names start with `prefix`; an
+/// unknown name (and the proto's UNSPECIFIED) is [`UNKNOWN_ENUM`], for the service to refuse.
+fn enum_number(name: &str, prefix: &str, lookup: impl Fn(&str) -> Option<i32>) -> i32 {
+    if name == "UNSPECIFIED" {
+        return UNKNOWN_ENUM;
+    }
+    lookup(&format!("{prefix}{name}")).unwrap_or(UNKNOWN_ENUM)
+}
+
+fn product_name(raw: i32) -> Option<String> {
+    match pb::Product::try_from(raw) {
+        Ok(pb::Product::Unspecified) | Err(_) => None,
+        Ok(p) => Some(p.as_str_name()["PRODUCT_".len()..].to_owned()),
+    }
+}
+
+fn product_number(name: &Option<String>) -> i32 {
+    match name.as_deref() {
+        None => 0,
+        Some(name) => enum_number(name, "PRODUCT_", |full| {
+            pb::Product::from_str_name(full).map(|p| p as i32)
+        }),
+    }
+}
+
+// ---- times ----
+
+/// An RFC 3339 time with `Z`, as precise as the time is (Square writes milliseconds;
+/// Stockledger keeps microseconds).
+pub fn time_to_json(ts: &Timestamp) -> Option<String> {
+    DateTime::<Utc>::from_timestamp(ts.seconds, u32::try_from(ts.nanos).ok()?)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+fn time_from_json(field: &str, value: &Option<String>) -> Result<Option<Timestamp>, Refusal> {
+    let Some(text) = value else { return Ok(None) };
+    let parsed = DateTime::parse_from_rfc3339(text).map_err(|_| Refusal::invalid_time(field))?;
+    Ok(Some(Timestamp {
+        seconds: parsed.timestamp(),
+        nanos: parsed.timestamp_subsec_nanos() as i32,
+    }))
+}
+
+fn times_to_json(ts: &Option<Timestamp>) -> Option<String> {
+    ts.as_ref().and_then(time_to_json)
+}
+
+// ---- money ----
+
+/// Minor units per unit of `currency`, as a power of ten (ISO 4217; 0 for a code the list
+/// does not know or one without minor units, for the service to judge).
+fn exponent(currency: &str) -> u32 {
+    Currency::from_code(currency)
+        .and_then(|c| c.exponent())
+        .map(u32::from)
+        .unwrap_or(0)
+}
+
+/// Square's integer minor units as Stockledger's decimal string: 1999 USD → "19.99".
+pub fn money_from_json(money: &Money) -> pb::Money {
+    pb::Money {
+        amount: Decimal::new(money.amount, exponent(&money.currency)).to_string(),
+        currency: money.currency.clone(),
+    }
+}
+
+/// Stockledger's decimal string as Square's integer minor units: "19.99" USD → 1999. An
+/// amount finer than the currency's minor unit (Stockledger keeps 5 decimal places) is
+/// rounded half away from zero, as Square's integer field cannot say more.
+pub fn money_to_json(money: &pb::Money) -> Money {
+    let amount = money
+        .amount
+        .parse::<Decimal>()
+        .ok()
+        .and_then(|d| d.checked_mul(Decimal::from(10i64.pow(exponent(&money.currency)))))
+        .map(|d| d.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+        .and_then(|d| d.to_i64())
+        .unwrap_or(0);
+    Money {
+        amount,
+        currency: money.currency.clone(),
+    }
+}
+
+// ---- objects ----
+
+fn source_to_json(source: &Option<pb::SourceApplication>) -> Option<SourceApplication> {
+    source.as_ref().map(|s| SourceApplication {
+        product: product_name(s.product),
+        application_id: s.application_id.clone(),
+        name: s.name.clone(),
+    })
+}
+
+fn source_from_json(source: &Option<SourceApplication>) -> Option<pb::SourceApplication> {
+    source.as_ref().map(|s| pb::SourceApplication {
+        product: product_number(&s.product),
+        application_id: s.application_id.clone(),
+        name: s.name.clone(),
+    })
+}
+
+pub fn adjustment_to_json(a: &pb::InventoryAdjustment) -> InventoryAdjustment {
+    InventoryAdjustment {
+        id: a.id.clone(),
+        reference_id: a.reference_id.clone(),
+        from_state: state_name(a.from_state),
+        to_state: state_name(a.to_state),
+        location_id: a.location_id.clone(),
+        catalog_object_id: a.catalog_object_id.clone(),
+        catalog_object_type: a.catalog_object_type.clone(),
+        quantity: a.quantity.clone(),
+        total_price_money: a.total_price_money.as_ref().map(money_to_json),
+        occurred_at: times_to_json(&a.occurred_at),
+        created_at: times_to_json(&a.created_at),
+        source: source_to_json(&a.source),
+        employee_id: a.employee_id.clone(),
+        team_member_id: a.team_member_id.clone(),
+        transaction_id: a.transaction_id.clone(),
+        refund_id: a.refund_id.clone(),
+        purchase_order_id: a.purchase_order_id.clone(),
+        goods_receipt_id: a.goods_receipt_id.clone(),
+    }
+}
+
+fn adjustment_from_json(
+    field: &str,
+    a: &InventoryAdjustment,
+) -> Result<pb::InventoryAdjustment, Refusal> {
+    Ok(pb::InventoryAdjustment {
+        id: a.id.clone(),
+        reference_id: a.reference_id.clone(),
+        from_state: state_number(&a.from_state),
+        to_state: state_number(&a.to_state),
+        location_id: a.location_id.clone(),
+        catalog_object_id: a.catalog_object_id.clone(),
+        catalog_object_type: a.catalog_object_type.clone(),
+        quantity: a.quantity.clone(),
+        total_price_money: a.total_price_money.as_ref().map(money_from_json),
+        occurred_at: time_from_json(&format!("{field}.occurred_at"), &a.occurred_at)?,
+        created_at: time_from_json(&format!("{field}.created_at"), &a.created_at)?,
+        source: source_from_json(&a.source),
+        employee_id: a.employee_id.clone(),
+        team_member_id: a.team_member_id.clone(),
+        transaction_id: a.transaction_id.clone(),
+        refund_id: a.refund_id.clone(),
+        purchase_order_id: a.purchase_order_id.clone(),
+        goods_receipt_id: a.goods_receipt_id.clone(),
+    })
+}
+
+pub fn physical_count_to_json(c: &pb::InventoryPhysicalCount) -> InventoryPhysicalCount {
+    InventoryPhysicalCount {
+        id: c.id.clone(),
+        reference_id: c.reference_id.clone(),
+        catalog_object_id: c.catalog_object_id.clone(),
+        catalog_object_type: c.catalog_object_type.clone(),
+        state: state_name(c.state),
+        location_id: c.location_id.clone(),
+        quantity: c.quantity.clone(),
+        source: source_to_json(&c.source),
+        employee_id: c.employee_id.clone(),
+        team_member_id: c.team_member_id.clone(),
+        occurred_at: times_to_json(&c.occurred_at),
+        created_at: times_to_json(&c.created_at),
+    }
+}
+
+fn physical_count_from_json(
+    field: &str,
+    c: &InventoryPhysicalCount,
+) -> Result<pb::InventoryPhysicalCount, Refusal> {
+    Ok(pb::InventoryPhysicalCount {
+        id: c.id.clone(),
+        reference_id: c.reference_id.clone(),
+        catalog_object_id: c.catalog_object_id.clone(),
+        catalog_object_type: c.catalog_object_type.clone(),
+        state: state_number(&c.state),
+        location_id: c.location_id.clone(),
+        quantity: c.quantity.clone(),
+        source: source_from_json(&c.source),
+        employee_id: c.employee_id.clone(),
+        team_member_id: c.team_member_id.clone(),
+        occurred_at: time_from_json(&format!("{field}.occurred_at"), &c.occurred_at)?,
+        created_at: time_from_json(&format!("{field}.created_at"), &c.created_at)?,
+    })
+}
+
+pub fn transfer_to_json(t: &pb::InventoryTransfer) -> InventoryTransfer {
+    InventoryTransfer {
+        id: t.id.clone(),
+        reference_id: t.reference_id.clone(),
+        state: state_name(t.state),
+        from_location_id: t.from_location_id.clone(),
+        to_location_id: t.to_location_id.clone(),
+        catalog_object_id: t.catalog_object_id.clone(),
+        catalog_object_type: t.catalog_object_type.clone(),
+        quantity: t.quantity.clone(),
+        occurred_at: times_to_json(&t.occurred_at),
+        created_at: times_to_json(&t.created_at),
+        source: source_to_json(&t.source),
+        employee_id: t.employee_id.clone(),
+        team_member_id: t.team_member_id.clone(),
+    }
+}
+
+fn transfer_from_json(
+    field: &str,
+    t: &InventoryTransfer,
+) -> Result<pb::InventoryTransfer, Refusal> {
+    Ok(pb::InventoryTransfer {
+        id: t.id.clone(),
+        reference_id: t.reference_id.clone(),
+        state: state_number(&t.state),
+        from_location_id: t.from_location_id.clone(),
+        to_location_id: t.to_location_id.clone(),
+        catalog_object_id: t.catalog_object_id.clone(),
+        catalog_object_type: t.catalog_object_type.clone(),
+        quantity: t.quantity.clone(),
+        occurred_at: time_from_json(&format!("{field}.occurred_at"), &t.occurred_at)?,
+        created_at: time_from_json(&format!("{field}.created_at"), &t.created_at)?,
+        source: source_from_json(&t.source),
+        employee_id: t.employee_id.clone(),
+        team_member_id: t.team_member_id.clone(),
+    })
+}
+
+pub fn change_to_json(c: &pb::InventoryChange) -> InventoryChange {
+    use pb::inventory_change::Change;
+    let mut json = InventoryChange {
+        change_type: type_name(c.r#type),
+        ..InventoryChange::default()
+    };
+    match &c.change {
+        Some(Change::Adjustment(a)) => json.adjustment = Some(adjustment_to_json(a)),
+        Some(Change::PhysicalCount(p)) => json.physical_count = Some(physical_count_to_json(p)),
+        Some(Change::Transfer(t)) => json.transfer = Some(transfer_to_json(t)),
+        None => {}
+    }
+    json
+}
+
+/// A change of a request at `changes[index]`. Square's JSON may set several kinds at once;
+/// the proto's oneof holds one, so more than one is refused here (INVALID_REQUEST_ERROR,
+/// the same words the service uses for a type that contradicts its member).
+pub fn change_from_json(index: usize, c: &InventoryChange) -> Result<pb::InventoryChange, Refusal> {
+    use pb::inventory_change::Change;
+    let field = format!("changes[{index}]");
+    let set = [
+        c.adjustment.is_some(),
+        c.physical_count.is_some(),
+        c.transfer.is_some(),
+    ];
+    if set.iter().filter(|s| **s).count() > 1 {
+        return Err(Refusal::one(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            "INVALID_VALUE",
+            "must set exactly one of adjustment, physical_count and transfer",
+            Some(field),
+        ));
+    }
+    let change = if let Some(a) = &c.adjustment {
+        Some(Change::Adjustment(adjustment_from_json(
+            &format!("{field}.adjustment"),
+            a,
+        )?))
+    } else if let Some(p) = &c.physical_count {
+        Some(Change::PhysicalCount(physical_count_from_json(
+            &format!("{field}.physical_count"),
+            p,
+        )?))
+    } else if let Some(t) = &c.transfer {
+        Some(Change::Transfer(transfer_from_json(
+            &format!("{field}.transfer"),
+            t,
+        )?))
+    } else {
+        None
+    };
+    Ok(pb::InventoryChange {
+        r#type: c.change_type.as_deref().map(type_number).unwrap_or(0),
+        change,
+    })
+}
+
+pub fn count_to_json(c: &pb::InventoryCount) -> InventoryCount {
+    InventoryCount {
+        catalog_object_id: c.catalog_object_id.clone(),
+        catalog_object_type: c.catalog_object_type.clone(),
+        state: state_name(c.state),
+        location_id: c.location_id.clone(),
+        quantity: c.quantity.clone(),
+        calculated_at: times_to_json(&c.calculated_at),
+        is_estimated: c.is_estimated,
+    }
+}
+
+// ---- requests and responses ----
+
+pub fn batch_change_from_json(
+    r: &BatchChangeInventoryRequest,
+) -> Result<pb::BatchChangeInventoryRequest, Refusal> {
+    Ok(pb::BatchChangeInventoryRequest {
+        idempotency_key: r.idempotency_key.clone(),
+        changes: r
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| change_from_json(i, c))
+            .collect::<Result<_, _>>()?,
+        ignore_unchanged_counts: r.ignore_unchanged_counts,
+    })
+}
+
+pub fn batch_change_to_json(r: &pb::BatchChangeInventoryResponse) -> CountsResponse {
+    CountsResponse {
+        counts: r.counts.iter().map(count_to_json).collect(),
+        changes: r.changes.iter().map(change_to_json).collect(),
+        cursor: String::new(),
+    }
+}
+
+pub fn counts_request_from_json(
+    r: &BatchRetrieveInventoryCountsRequest,
+) -> Result<pb::BatchRetrieveInventoryCountsRequest, Refusal> {
+    Ok(pb::BatchRetrieveInventoryCountsRequest {
+        catalog_object_ids: r.catalog_object_ids.clone(),
+        location_ids: r.location_ids.clone(),
+        updated_after: time_from_json("updated_after", &r.updated_after)?,
+        cursor: r.cursor.clone(),
+        states: r
+            .states
+            .iter()
+            .map(|s| state_number(&Some(s.clone())))
+            .collect(),
+        limit: r.limit.unwrap_or(0),
+    })
+}
+
+pub fn counts_to_json(counts: &[pb::InventoryCount], cursor: &str) -> CountsResponse {
+    CountsResponse {
+        counts: counts.iter().map(count_to_json).collect(),
+        changes: Vec::new(),
+        cursor: cursor.to_owned(),
+    }
+}
+
+pub fn changes_request_from_json(
+    r: &BatchRetrieveInventoryChangesRequest,
+) -> Result<pb::BatchRetrieveInventoryChangesRequest, Refusal> {
+    Ok(pb::BatchRetrieveInventoryChangesRequest {
+        catalog_object_ids: r.catalog_object_ids.clone(),
+        location_ids: r.location_ids.clone(),
+        types: r.types.iter().map(|t| type_number(t)).collect(),
+        states: r
+            .states
+            .iter()
+            .map(|s| state_number(&Some(s.clone())))
+            .collect(),
+        updated_after: time_from_json("updated_after", &r.updated_after)?,
+        updated_before: time_from_json("updated_before", &r.updated_before)?,
+        cursor: r.cursor.clone(),
+        limit: r.limit.unwrap_or(0),
+        sort_order: 0,
+    })
+}
+
+pub fn changes_to_json(changes: &[pb::InventoryChange], cursor: &str) -> ChangesResponse {
+    ChangesResponse {
+        changes: changes.iter().map(change_to_json).collect(),
+        cursor: cursor.to_owned(),
+    }
+}
+
+/// `location_ids` of a GET query: Square's comma-separated list (empty means all).
+pub fn comma_list(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
