@@ -14,6 +14,8 @@ use prost_reflect::{DescriptorPool, DynamicMessage};
 use prost_types::Timestamp;
 
 use super::TransferError;
+use crate::api::ledger_wire::product_to_wire;
+use crate::domain::product::Product;
 use crate::proto::FILE_DESCRIPTOR_SET;
 use crate::proto::v1 as pb;
 
@@ -549,9 +551,20 @@ impl FileMessage for pb::InventoryChange {
     fn from_csv(row: &CsvRow<'_>) -> Result<Self, RowError> {
         use pb::inventory_change::Change;
         let source = {
-            let product = row.enumerated("source_product", "PRODUCT_", |n| {
-                pb::Product::from_str_name(n).map(Into::into)
-            })?;
+            // The domain's product names: Square's (`SQUARE_POS`) or the API's (`PRODUCT_…`).
+            let product_name = row.get("source_product");
+            let product: i32 = if product_name.is_empty() {
+                0
+            } else {
+                Product::parse(&product_name)
+                    .map(|p| product_to_wire(p).into())
+                    .ok_or_else(|| {
+                        RowError::new(
+                            "source_product",
+                            format!("{product_name:?} is not a known product"),
+                        )
+                    })?
+            };
             let (application_id, name) = (row.get("source_application_id"), row.get("source_name"));
             (product != 0 || !application_id.is_empty() || !name.is_empty()).then_some(
                 pb::SourceApplication {
