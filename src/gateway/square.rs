@@ -882,3 +882,562 @@ pub fn comma_list(value: Option<&str>) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::api::ApiError;
+    use crate::domain::error::Violation;
+    use crate::domain::scope::Scope;
+
+    fn ts(seconds: i64, nanos: i32) -> Option<Timestamp> {
+        Some(Timestamp { seconds, nanos })
+    }
+
+    fn source() -> Option<pb::SourceApplication> {
+        Some(pb::SourceApplication {
+            product: pb::Product::ExternalApi as i32,
+            application_id: "app-1".into(),
+            name: "Till".into(),
+        })
+    }
+
+    const SOURCE_JSON: &str =
+        r#"{"product": "EXTERNAL_API", "application_id": "app-1", "name": "Till"}"#;
+
+    fn adjustment() -> pb::InventoryAdjustment {
+        pb::InventoryAdjustment {
+            id: "adj-1".into(),
+            reference_id: "ref-1".into(),
+            from_state: pb::InventoryState::InStock as i32,
+            to_state: pb::InventoryState::Sold as i32,
+            location_id: "loc-1".into(),
+            catalog_object_id: "item-1".into(),
+            catalog_object_type: "INVENTORY_ITEM".into(),
+            quantity: "3".into(),
+            total_price_money: Some(pb::Money {
+                amount: "29.97".into(),
+                currency: "USD".into(),
+            }),
+            occurred_at: ts(1_795_000_000, 123_000_000),
+            created_at: ts(1_795_000_001, 0),
+            source: source(),
+            employee_id: "emp-1".into(),
+            team_member_id: "tm-1".into(),
+            transaction_id: "tx-1".into(),
+            refund_id: "rf-1".into(),
+            purchase_order_id: "po-1".into(),
+            goods_receipt_id: "gr-1".into(),
+        }
+    }
+
+    fn adjustment_json() -> Value {
+        json!({
+            "id": "adj-1",
+            "reference_id": "ref-1",
+            "from_state": "IN_STOCK",
+            "to_state": "SOLD",
+            "location_id": "loc-1",
+            "catalog_object_id": "item-1",
+            "catalog_object_type": "INVENTORY_ITEM",
+            "quantity": "3",
+            "total_price_money": {"amount": 2997, "currency": "USD"},
+            "occurred_at": "2026-11-18T11:06:40.123Z",
+            "created_at": "2026-11-18T11:06:41Z",
+            "source": serde_json::from_str::<Value>(SOURCE_JSON).unwrap(),
+            "employee_id": "emp-1",
+            "team_member_id": "tm-1",
+            "transaction_id": "tx-1",
+            "refund_id": "rf-1",
+            "purchase_order_id": "po-1",
+            "goods_receipt_id": "gr-1",
+        })
+    }
+
+    fn physical_count() -> pb::InventoryPhysicalCount {
+        pb::InventoryPhysicalCount {
+            id: "pc-1".into(),
+            reference_id: "ref-2".into(),
+            catalog_object_id: "item-1".into(),
+            catalog_object_type: "INVENTORY_ITEM".into(),
+            state: pb::InventoryState::InStock as i32,
+            location_id: "loc-1".into(),
+            quantity: "93".into(),
+            source: source(),
+            employee_id: "emp-2".into(),
+            team_member_id: "tm-2".into(),
+            occurred_at: ts(1_795_000_000, 500),
+            created_at: ts(1_795_000_002, 0),
+        }
+    }
+
+    fn physical_count_json() -> Value {
+        json!({
+            "id": "pc-1",
+            "reference_id": "ref-2",
+            "catalog_object_id": "item-1",
+            "catalog_object_type": "INVENTORY_ITEM",
+            "state": "IN_STOCK",
+            "location_id": "loc-1",
+            "quantity": "93",
+            "source": serde_json::from_str::<Value>(SOURCE_JSON).unwrap(),
+            "employee_id": "emp-2",
+            "team_member_id": "tm-2",
+            "occurred_at": "2026-11-18T11:06:40.000000500Z",
+            "created_at": "2026-11-18T11:06:42Z",
+        })
+    }
+
+    fn transfer() -> pb::InventoryTransfer {
+        pb::InventoryTransfer {
+            id: "tr-1".into(),
+            reference_id: "ref-3".into(),
+            state: pb::InventoryState::Waste as i32,
+            from_location_id: "loc-1".into(),
+            to_location_id: "loc-2".into(),
+            catalog_object_id: "item-1".into(),
+            catalog_object_type: "INVENTORY_ITEM".into(),
+            quantity: "0.5".into(),
+            occurred_at: ts(1_795_000_000, 1_000),
+            created_at: ts(1_795_000_003, 0),
+            source: source(),
+            employee_id: "emp-3".into(),
+            team_member_id: "tm-3".into(),
+        }
+    }
+
+    fn transfer_json() -> Value {
+        json!({
+            "id": "tr-1",
+            "reference_id": "ref-3",
+            "state": "WASTE",
+            "from_location_id": "loc-1",
+            "to_location_id": "loc-2",
+            "catalog_object_id": "item-1",
+            "catalog_object_type": "INVENTORY_ITEM",
+            "quantity": "0.5",
+            "occurred_at": "2026-11-18T11:06:40.000001Z",
+            "created_at": "2026-11-18T11:06:43Z",
+            "source": serde_json::from_str::<Value>(SOURCE_JSON).unwrap(),
+            "employee_id": "emp-3",
+            "team_member_id": "tm-3",
+        })
+    }
+
+    fn to_value<T: Serialize>(value: &T) -> Value {
+        serde_json::to_value(value).unwrap()
+    }
+
+    /// Every field of each kind of change, both ways: proto → Square JSON is exactly the
+    /// expected object, and that object read back is the proto again.
+    #[test]
+    fn every_field_of_every_change_both_ways() {
+        use pb::inventory_change::Change;
+        let table: [(pb::InventoryChange, Value); 3] = [
+            (
+                pb::InventoryChange {
+                    r#type: pb::InventoryChangeType::Adjustment as i32,
+                    change: Some(Change::Adjustment(adjustment())),
+                },
+                json!({"type": "ADJUSTMENT", "adjustment": adjustment_json()}),
+            ),
+            (
+                pb::InventoryChange {
+                    r#type: pb::InventoryChangeType::PhysicalCount as i32,
+                    change: Some(Change::PhysicalCount(physical_count())),
+                },
+                json!({"type": "PHYSICAL_COUNT", "physical_count": physical_count_json()}),
+            ),
+            (
+                pb::InventoryChange {
+                    r#type: pb::InventoryChangeType::Transfer as i32,
+                    change: Some(Change::Transfer(transfer())),
+                },
+                json!({"type": "TRANSFER", "transfer": transfer_json()}),
+            ),
+        ];
+        for (proto, expected) in table {
+            assert_eq!(to_value(&change_to_json(&proto)), expected);
+            let read: InventoryChange = serde_json::from_value(expected.clone()).unwrap();
+            assert_eq!(change_from_json(0, &read).unwrap(), proto, "{expected}");
+        }
+    }
+
+    #[test]
+    fn every_field_of_a_count() {
+        let count = pb::InventoryCount {
+            catalog_object_id: "item-1".into(),
+            catalog_object_type: "INVENTORY_ITEM".into(),
+            state: pb::InventoryState::InStock as i32,
+            location_id: "loc-1".into(),
+            quantity: "93".into(),
+            calculated_at: ts(1_795_000_000, 0),
+            is_estimated: false,
+        };
+        assert_eq!(
+            to_value(&count_to_json(&count)),
+            json!({
+                "catalog_object_id": "item-1",
+                "catalog_object_type": "INVENTORY_ITEM",
+                "state": "IN_STOCK",
+                "location_id": "loc-1",
+                "quantity": "93",
+                "calculated_at": "2026-11-18T11:06:40Z",
+                "is_estimated": false,
+            })
+        );
+    }
+
+    /// Empty proto fields are left out of Square's JSON, and absent JSON fields are empty.
+    #[test]
+    fn empty_fields_are_left_out() {
+        let empty = pb::InventoryChange {
+            r#type: pb::InventoryChangeType::Adjustment as i32,
+            change: Some(pb::inventory_change::Change::Adjustment(
+                pb::InventoryAdjustment::default(),
+            )),
+        };
+        let json = json!({"type": "ADJUSTMENT", "adjustment": {}});
+        assert_eq!(to_value(&change_to_json(&empty)), json);
+        let read: InventoryChange = serde_json::from_value(json).unwrap();
+        assert_eq!(change_from_json(0, &read).unwrap(), empty);
+    }
+
+    #[test]
+    fn every_state_type_and_product_by_name() {
+        for raw in 1..=17 {
+            let name = state_name(raw).unwrap();
+            assert!(!name.starts_with("INVENTORY_STATE_"), "{name}");
+            assert_eq!(state_number(&Some(name)), raw);
+        }
+        for (raw, name) in [(1, "ADJUSTMENT"), (2, "PHYSICAL_COUNT"), (3, "TRANSFER")] {
+            assert_eq!(type_name(raw).as_deref(), Some(name));
+            assert_eq!(type_number(name), raw);
+        }
+        for raw in 1..=11 {
+            let name = product_name(raw).unwrap();
+            assert_eq!(product_number(&Some(name)), raw);
+        }
+        // Unknown names (and the proto's own spellings) go on as a number the service refuses.
+        for name in [
+            "UNSPECIFIED",
+            "in_stock",
+            "INVENTORY_STATE_IN_STOCK",
+            "BOGUS",
+            "",
+        ] {
+            assert_eq!(state_number(&Some(name.into())), UNKNOWN_ENUM, "{name}");
+        }
+        assert_eq!(
+            type_number("INVENTORY_CHANGE_TYPE_ADJUSTMENT"),
+            UNKNOWN_ENUM
+        );
+        assert_eq!(state_number(&None), 0);
+        assert_eq!(state_name(0), None);
+        assert_eq!(state_name(99), None);
+    }
+
+    #[test]
+    fn money_in_minor_units_by_currency() {
+        // (Square's amount, currency, Stockledger's decimal)
+        for (minor, currency, decimal) in [
+            (1999, "USD", "19.99"),
+            (0, "USD", "0.00"),
+            (500, "JPY", "500"),
+            (1234, "KWD", "1.234"),
+            (7, "EUR", "0.07"),
+            (42, "XAU", "42"),
+            (42, "ABC", "42"),
+            (-5, "USD", "-0.05"),
+        ] {
+            let square = Money {
+                amount: minor,
+                currency: currency.into(),
+            };
+            let ours = money_from_json(&square);
+            assert_eq!(ours.amount, decimal, "{minor} {currency}");
+            assert_eq!(ours.currency, currency);
+            assert_eq!(money_to_json(&ours), square, "{decimal} {currency}");
+        }
+        // Finer than the minor unit: rounded half away from zero.
+        for (decimal, currency, minor) in [
+            ("19.995", "USD", 2000),
+            ("19.99499", "USD", 1999),
+            ("0.5", "JPY", 1),
+            ("19.99", "USD", 1999),
+        ] {
+            let ours = pb::Money {
+                amount: decimal.into(),
+                currency: currency.into(),
+            };
+            assert_eq!(money_to_json(&ours).amount, minor, "{decimal} {currency}");
+        }
+    }
+
+    #[test]
+    fn times_are_rfc3339() {
+        for (text, seconds, nanos) in [
+            ("2026-11-27T09:30:00Z", 1_795_771_800, 0),
+            ("2026-11-27T09:30:00.250Z", 1_795_771_800, 250_000_000),
+            ("2026-11-27T10:30:00+01:00", 1_795_771_800, 0),
+        ] {
+            let read = time_from_json("occurred_at", &Some(text.into())).unwrap();
+            assert_eq!(read, ts(seconds, nanos), "{text}");
+        }
+        for bad in ["2026-11-27", "yesterday", "2026-11-27 09:30:00", ""] {
+            let refusal =
+                time_from_json("changes[0].adjustment.occurred_at", &Some(bad.into())).unwrap_err();
+            assert_eq!(refusal.status, StatusCode::BAD_REQUEST);
+            let error = &refusal.envelope.errors[0];
+            assert_eq!(error.code, "INVALID_TIME");
+            assert_eq!(
+                error.field.as_deref(),
+                Some("changes[0].adjustment.occurred_at")
+            );
+        }
+    }
+
+    #[test]
+    fn requests_map_every_field() {
+        let body = json!({
+            "catalog_object_ids": ["item-1"],
+            "location_ids": ["loc-1", "loc-2"],
+            "types": ["PHYSICAL_COUNT"],
+            "states": ["IN_STOCK", "WASTE"],
+            "updated_after": "2026-11-27T09:30:00Z",
+            "updated_before": "2026-11-27T10:30:00Z",
+            "cursor": "c",
+            "limit": 7,
+        });
+        let read: BatchRetrieveInventoryChangesRequest = serde_json::from_value(body).unwrap();
+        assert_eq!(
+            changes_request_from_json(&read).unwrap(),
+            pb::BatchRetrieveInventoryChangesRequest {
+                catalog_object_ids: vec!["item-1".into()],
+                location_ids: vec!["loc-1".into(), "loc-2".into()],
+                types: vec![pb::InventoryChangeType::PhysicalCount as i32],
+                states: vec![
+                    pb::InventoryState::InStock as i32,
+                    pb::InventoryState::Waste as i32
+                ],
+                updated_after: ts(1_795_771_800, 0),
+                updated_before: ts(1_795_775_400, 0),
+                cursor: "c".into(),
+                limit: 7,
+                sort_order: 0,
+            }
+        );
+        let body = json!({
+            "catalog_object_ids": ["item-1"],
+            "location_ids": ["loc-1"],
+            "states": ["IN_STOCK"],
+            "updated_after": "2026-11-27T09:30:00Z",
+            "cursor": "c",
+            "limit": 1000,
+        });
+        let read: BatchRetrieveInventoryCountsRequest = serde_json::from_value(body).unwrap();
+        assert_eq!(
+            counts_request_from_json(&read).unwrap(),
+            pb::BatchRetrieveInventoryCountsRequest {
+                catalog_object_ids: vec!["item-1".into()],
+                location_ids: vec!["loc-1".into()],
+                updated_after: ts(1_795_771_800, 0),
+                cursor: "c".into(),
+                states: vec![pb::InventoryState::InStock as i32],
+                limit: 1000,
+            }
+        );
+        let body = json!({
+            "idempotency_key": "k",
+            "changes": [{"type": "ADJUSTMENT", "adjustment": adjustment_json()}],
+            "ignore_unchanged_counts": false,
+        });
+        let read: BatchChangeInventoryRequest = serde_json::from_value(body).unwrap();
+        let request = batch_change_from_json(&read).unwrap();
+        assert_eq!(request.idempotency_key, "k");
+        assert_eq!(request.ignore_unchanged_counts, Some(false));
+        assert_eq!(request.changes.len(), 1);
+        assert_eq!(comma_list(Some("a, b,,c")), ["a", "b", "c"]);
+        assert!(comma_list(None).is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_and_two_kinds_are_refused() {
+        let unknown = serde_json::from_value::<InventoryChange>(
+            json!({"adjustment": {"quantity": "1", "from_location_id": "x"}}),
+        );
+        assert!(unknown.is_err());
+        let two: InventoryChange = serde_json::from_value(json!({
+            "adjustment": {}, "physical_count": {}
+        }))
+        .unwrap();
+        let refusal = change_from_json(3, &two).unwrap_err();
+        assert_eq!(
+            refusal.envelope.errors[0].field.as_deref(),
+            Some("changes[3]")
+        );
+        assert_eq!(refusal.envelope.errors[0].code, "INVALID_VALUE");
+    }
+
+    /// Each kind of refusal the services answer, as Square's envelope.
+    #[test]
+    fn refusals_in_squares_envelope() {
+        let table: Vec<(ApiError, StatusCode, &str, &str, Option<&str>)> = vec![
+            (
+                Violation::new(
+                    "changes[0].adjustment.quantity",
+                    reasons::VALUE_TOO_LOW,
+                    "low",
+                )
+                .into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "VALUE_TOO_LOW",
+                Some("changes[0].adjustment.quantity"),
+            ),
+            (
+                Violation::new("adjustment_id", reasons::INVALID_ID, "bad").into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "INVALID_VALUE",
+                Some("adjustment_id"),
+            ),
+            (
+                Violation::new("cursor", reasons::INVALID_CURSOR, "bad").into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "INVALID_CURSOR",
+                Some("cursor"),
+            ),
+            (
+                Violation::new("changes[0].adjustment.id", reasons::READ_ONLY_FIELD, "ro").into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "UNEXPECTED_VALUE",
+                Some("changes[0].adjustment.id"),
+            ),
+            (
+                ApiError::not_found("inventory adjustment", "adjustment_id", "x"),
+                StatusCode::NOT_FOUND,
+                INVALID_REQUEST_ERROR,
+                "NOT_FOUND",
+                Some("adjustment_id"),
+            ),
+            (
+                crate::store::StoreError::IdempotencyKeyReused.into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "IDEMPOTENCY_KEY_REUSED",
+                Some("idempotency_key"),
+            ),
+            (
+                crate::store::StoreError::Contention.into(),
+                StatusCode::CONFLICT,
+                INVALID_REQUEST_ERROR,
+                "CONFLICT",
+                None,
+            ),
+            (
+                crate::store::StoreError::WriterStopped.into(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                API_ERROR,
+                "SERVICE_UNAVAILABLE",
+                None,
+            ),
+            (
+                ApiError::Unauthenticated {
+                    reason: reasons::ACCESS_TOKEN_EXPIRED,
+                    message: "expired",
+                },
+                StatusCode::UNAUTHORIZED,
+                AUTHENTICATION_ERROR,
+                "ACCESS_TOKEN_EXPIRED",
+                None,
+            ),
+            (
+                ApiError::Unauthenticated {
+                    reason: reasons::UNAUTHORIZED,
+                    message: "no token",
+                },
+                StatusCode::UNAUTHORIZED,
+                AUTHENTICATION_ERROR,
+                "UNAUTHORIZED",
+                None,
+            ),
+            (
+                ApiError::PermissionDenied {
+                    scope: Scope::InventoryWrite,
+                },
+                StatusCode::FORBIDDEN,
+                AUTHENTICATION_ERROR,
+                "INSUFFICIENT_SCOPES",
+                None,
+            ),
+            (
+                ApiError::ResourceExhausted {
+                    reason: reasons::RATE_LIMITED,
+                    message: "slow down".into(),
+                    retry_after: None,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+                RATE_LIMIT_ERROR,
+                "RATE_LIMITED",
+                None,
+            ),
+            (
+                ApiError::Internal("boom".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                API_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                None,
+            ),
+        ];
+        for (error, http, category, code, field) in table {
+            let described = format!("{error:?}");
+            let refusal = refusal_from_status(&Status::from(error));
+            assert_eq!(refusal.status, http, "{described}");
+            let first = &refusal.envelope.errors[0];
+            assert_eq!(first.category, category, "{described}");
+            assert_eq!(first.code, code, "{described}");
+            assert_eq!(first.field.as_deref(), field, "{described}");
+            assert!(!first.detail.is_empty(), "{described}");
+        }
+        // Several violations: one error each, in order.
+        let many = crate::domain::error::Violations(vec![
+            Violation::new(
+                "changes[0].adjustment.quantity",
+                reasons::VALUE_TOO_HIGH,
+                "high",
+            ),
+            Violation::new(
+                "changes[1].adjustment.to_state",
+                reasons::INVALID_ENUM_VALUE,
+                "?",
+            ),
+        ]);
+        let refusal = refusal_from_status(&Status::from(ApiError::from(many)));
+        let codes: Vec<_> = refusal
+            .envelope
+            .errors
+            .iter()
+            .map(|e| (e.code.as_str(), e.field.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("VALUE_TOO_HIGH", "changes[0].adjustment.quantity"),
+                ("INVALID_ENUM_VALUE", "changes[1].adjustment.to_state")
+            ]
+        );
+        // A plain status without details still has Square's shape.
+        let plain = refusal_from_status(&Status::deadline_exceeded("late"));
+        assert_eq!(plain.status, StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(plain.envelope.errors[0].code, "GATEWAY_TIMEOUT");
+        assert_eq!(
+            serde_json::to_value(&plain.envelope).unwrap(),
+            json!({"errors": [{"category": "API_ERROR", "code": "GATEWAY_TIMEOUT", "detail": "late"}]})
+        );
+    }
+}
