@@ -2,9 +2,9 @@
 //! migrations, and the repositories of each resource. Every query is scoped to a merchant.
 
 pub mod batch;
-pub mod imports;
 pub mod entity;
 mod error;
+pub mod imports;
 pub mod items;
 pub mod ledger;
 pub mod locations;
