@@ -1,0 +1,561 @@
+//! Square's HTTP/JSON front door end to end (docs/square.md): a real server with
+//! `--http-listen`'s second listener, a real database of each backend, a plain HTTP client
+//! sending Square's JSON, and the gRPC clients beside it on the same ledger.
+
+mod common;
+
+use common::ledger::{item, location};
+use common::{Backend, Clients, UNKNOWN_ID, connect, mint_token, postgres};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use stockledger::auth::scopes::Scope;
+use stockledger::proto::v1::RetrieveInventoryAdjustmentRequest;
+use stockledger::server::{ServerLimits, serve_with_http};
+use stockledger::store::Store;
+use tokio::sync::oneshot;
+
+/// A server with both listeners on a fresh database, a token with every scope, gRPC
+/// clients and the HTTP base URL. Dropping it stops the server.
+struct Both {
+    base: String,
+    token: String,
+    database_url: String,
+    clients: Clients,
+    http: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Both {
+    async fn start(backend: Backend) -> Both {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
+            Backend::Postgres => postgres::fresh_database_url().await,
+        };
+        let store = Store::connect(&database_url).await.expect("connecting");
+        store.migrate().await.expect("migrating");
+        let token = mint_token(&store, "square-merchant", &Scope::ALL, "Square SDK").await;
+        let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (grpc_addr, http_addr) = (grpc.local_addr().unwrap(), http.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async {
+                stopped.await.ok();
+            };
+            serve_with_http(store, grpc, Some(http), ServerLimits::default(), shutdown)
+                .await
+                .expect("server failed");
+        });
+        let channel = connect(grpc_addr).await;
+        Both {
+            base: format!("http://{http_addr}"),
+            clients: Clients::new(&channel, &token),
+            token,
+            database_url,
+            http: reqwest::Client::new(),
+            _stop: stop,
+            _dir: dir,
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        (response.status(), response.json().await.expect("JSON body"))
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("GET");
+        (response.status(), response.json().await.expect("JSON body"))
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$test(super::Both::start(super::Backend::Sqlite).await).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$test(super::Both::start(super::Backend::Postgres).await).await;
+                }
+            }
+        )+
+    };
+}
+
+/// RFC 3339, `minutes` ago.
+fn ago(minutes: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::minutes(minutes))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn adjust(item: &str, location: &str, from: &str, to: &str, quantity: &str, minutes: i64) -> Value {
+    json!({
+        "type": "ADJUSTMENT",
+        "adjustment": {
+            "from_state": from, "to_state": to, "location_id": location,
+            "catalog_object_id": item, "quantity": quantity, "occurred_at": ago(minutes),
+        }
+    })
+}
+
+/// `{state: quantity}` of a response's counts.
+fn counts(body: &Value) -> Vec<(String, String)> {
+    let mut counts: Vec<_> = body["counts"]
+        .as_array()
+        .map(|c| c.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            (
+                c["state"].as_str().unwrap().to_owned(),
+                c["quantity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    counts.sort();
+    counts
+}
+
+fn pair(state: &str, quantity: &str) -> (String, String) {
+    (state.into(), quantity.into())
+}
+
+/// The seed's day through Square's paths: batch-create, a physical count through the
+/// deprecated alias, counts and changes with paging, one change by id on every path.
+async fn seed_day(mut both: Both) {
+    let shop = location(&mut both.clients, "Corner Shop").await;
+    let mug = item(&mut both.clients, "MUG-RED").await;
+    let (status, day) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({
+                "idempotency_key": "day-1",
+                "changes": [
+                    adjust(&mug, &shop, "NONE", "IN_STOCK", "100", 50),
+                    {
+                        "type": "ADJUSTMENT",
+                        "adjustment": {
+                            "from_state": "IN_STOCK", "to_state": "SOLD", "location_id": shop,
+                            "catalog_object_id": mug, "quantity": "3", "occurred_at": ago(40),
+                            "total_price_money": {"amount": 2997, "currency": "USD"},
+                        }
+                    },
+                    adjust(&mug, &shop, "IN_STOCK", "SOLD", "1", 30),
+                    adjust(&mug, &shop, "IN_STOCK", "WASTE", "2", 20),
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{day}");
+    assert_eq!(counts(&day), [pair("IN_STOCK", "94"), pair("WASTE", "2")]);
+    let changes = day["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 4);
+    let sale = &changes[1]["adjustment"];
+    assert_eq!(
+        sale["total_price_money"],
+        json!({"amount": 2997, "currency": "USD"})
+    );
+    assert_eq!(sale["catalog_object_type"], "INVENTORY_ITEM");
+    assert_eq!(sale["source"]["product"], "EXTERNAL_API");
+    assert_eq!(sale["source"]["name"], "Square SDK");
+    let receipt_id = changes[0]["adjustment"]["id"].as_str().unwrap().to_owned();
+
+    let (status, counted) = both
+        .post(
+            "/v2/inventory/batch-change",
+            json!({
+                "idempotency_key": "count-1",
+                "changes": [{
+                    "type": "PHYSICAL_COUNT",
+                    "physical_count": {
+                        "catalog_object_id": mug, "location_id": shop, "state": "IN_STOCK",
+                        "quantity": "93", "occurred_at": ago(10),
+                    }
+                }],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{counted}");
+    assert_eq!(counts(&counted), [pair("IN_STOCK", "93")]);
+    let count_id = counted["changes"][0]["physical_count"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Counts, one a page, on both paths.
+    for path in [
+        "/v2/inventory/counts/batch-retrieve",
+        "/v2/inventory/batch-retrieve-counts",
+    ] {
+        let mut all = Vec::new();
+        let mut cursor = String::new();
+        let mut pages = 0;
+        loop {
+            let (status, page) = both
+                .post(
+                    path,
+                    json!({"catalog_object_ids": [mug], "limit": 1, "cursor": cursor}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            pages += 1;
+            all.extend(counts(&page));
+            match page["cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        all.sort();
+        assert_eq!(all, [pair("IN_STOCK", "93"), pair("WASTE", "2")], "{path}");
+        assert!(pages >= 2, "{path}: {pages} pages");
+    }
+    let (status, one) = both
+        .get(&format!(
+            "/v2/inventory/{mug}?location_ids={shop},{UNKNOWN_ID}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(counts(&one), [pair("IN_STOCK", "93"), pair("WASTE", "2")]);
+
+    // Changes, two a page, oldest first, on both paths.
+    for path in [
+        "/v2/inventory/changes/batch-retrieve",
+        "/v2/inventory/batch-retrieve-changes",
+    ] {
+        let mut types = Vec::new();
+        let mut cursor = String::new();
+        let mut pages = 0;
+        loop {
+            let (status, page) = both
+                .post(
+                    path,
+                    json!({"location_ids": [shop], "limit": 2, "cursor": cursor}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            pages += 1;
+            for change in page["changes"].as_array().unwrap() {
+                types.push(change["type"].as_str().unwrap().to_owned());
+            }
+            match page["cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3, "{path}");
+        assert_eq!(
+            types,
+            [
+                "ADJUSTMENT",
+                "ADJUSTMENT",
+                "ADJUSTMENT",
+                "ADJUSTMENT",
+                "PHYSICAL_COUNT"
+            ]
+        );
+    }
+    let (_, counts_only) = both
+        .post(
+            "/v2/inventory/changes/batch-retrieve",
+            json!({"types": ["PHYSICAL_COUNT"], "states": ["IN_STOCK"]}),
+        )
+        .await;
+    assert_eq!(counts_only["changes"].as_array().unwrap().len(), 1);
+    // One item's changes: newest first.
+    let (status, newest) = both.get(&format!("/v2/inventory/{mug}/changes")).await;
+    assert_eq!(status, StatusCode::OK, "{newest}");
+    assert_eq!(newest["changes"][0]["type"], "PHYSICAL_COUNT");
+    assert_eq!(newest["changes"].as_array().unwrap().len(), 5);
+
+    // One change by id, on every path; gRPC reads the same change.
+    for path in ["adjustments", "adjustment"] {
+        let (status, got) = both
+            .get(&format!("/v2/inventory/{path}/{receipt_id}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{got}");
+        assert_eq!(got["adjustment"]["quantity"], "100");
+        assert_eq!(got["adjustment"]["from_state"], "NONE");
+    }
+    for path in ["physical-counts", "physical-count"] {
+        let (status, got) = both.get(&format!("/v2/inventory/{path}/{count_id}")).await;
+        assert_eq!(status, StatusCode::OK, "{got}");
+        assert_eq!(got["count"]["quantity"], "93");
+    }
+    let by_grpc = both
+        .clients
+        .inventory
+        .retrieve_inventory_adjustment(RetrieveInventoryAdjustmentRequest {
+            adjustment_id: receipt_id.clone(),
+        })
+        .await
+        .expect("gRPC reads it")
+        .into_inner();
+    assert_eq!(by_grpc.adjustment.unwrap().id, receipt_id);
+
+    // The same key with another request: Square's IDEMPOTENCY_KEY_REUSED.
+    let (status, again) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({"idempotency_key": "count-1", "changes": counted_request(&mug, &shop)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{again}");
+    assert_eq!(again["errors"][0]["code"], "IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(again["errors"][0]["field"], "idempotency_key");
+    assert_verified(&both.database_url).await;
+}
+
+/// A request other than the one first sent with its key.
+fn counted_request(item: &str, location: &str) -> Value {
+    json!([adjust(item, location, "IN_STOCK", "WASTE", "1", 5)])
+}
+
+async fn assert_verified(database_url: &str) {
+    let store = Store::connect(database_url).await.unwrap();
+    let differences = store.verify_counts().await.expect("verify");
+    assert!(
+        differences.is_empty(),
+        "counts differ from history: {differences:?}"
+    );
+    store.close().await.ok();
+}
+
+/// A transfer between two locations, read back on both of Square's transfer paths.
+async fn transfers(mut both: Both) {
+    let north = location(&mut both.clients, "North").await;
+    let south = location(&mut both.clients, "South").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let (status, moved) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({
+                "idempotency_key": "move-1",
+                "changes": [
+                    adjust(&mug, &north, "NONE", "IN_STOCK", "10", 30),
+                    {
+                        "type": "TRANSFER",
+                        "transfer": {
+                            "state": "IN_STOCK", "from_location_id": north, "to_location_id": south,
+                            "catalog_object_id": mug, "quantity": "4", "occurred_at": ago(20),
+                        }
+                    },
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let id = moved["changes"][1]["transfer"]["id"].as_str().unwrap();
+    for path in ["transfers", "transfer"] {
+        let (status, got) = both.get(&format!("/v2/inventory/{path}/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{got}");
+        assert_eq!(got["transfer"]["to_location_id"], south.as_str());
+        assert_eq!(got["transfer"]["quantity"], "4");
+    }
+    let (_, south_counts) = both
+        .get(&format!("/v2/inventory/{mug}?location_ids={south}"))
+        .await;
+    assert_eq!(counts(&south_counts), [pair("IN_STOCK", "4")]);
+}
+
+/// Refusals in Square's envelope: status, category, code and field.
+async fn refusals(mut both: Both) {
+    let shop = location(&mut both.clients, "Shop").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let expect = |body: &Value, category: &str, code: &str, field: Option<&str>| {
+        let first = &body["errors"][0];
+        assert_eq!(first["category"], category, "{body}");
+        assert_eq!(first["code"], code, "{body}");
+        assert_eq!(first["field"].as_str(), field, "{body}");
+        assert!(
+            first["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
+    };
+    let (status, body) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({"idempotency_key": "k", "changes": [adjust(&mug, &shop, "IN_STOCK", "SOLD", "-1", 5)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "VALUE_TOO_LOW",
+        Some("changes[0].adjustment.quantity"),
+    );
+    let (status, body) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({"idempotency_key": "k", "changes": [adjust(&mug, &shop, "IN_STOCK", "LOST", "1", 5)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "INVALID_ENUM_VALUE",
+        Some("changes[0].adjustment.to_state"),
+    );
+    let (status, body) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({"idempotency_key": "k", "changes": [{
+                "type": "ADJUSTMENT",
+                "adjustment": {"from_state": "NONE", "to_state": "IN_STOCK", "location_id": shop,
+                    "catalog_object_id": mug, "quantity": "1", "occurred_at": "yesterday"}
+            }]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "INVALID_TIME",
+        Some("changes[0].adjustment.occurred_at"),
+    );
+    let (status, body) = both
+        .post("/v2/inventory/changes/batch-create", json!({"changes": []}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "MISSING_REQUIRED_PARAMETER",
+        Some("idempotency_key"),
+    );
+    let (status, body) = both
+        .post(
+            "/v2/inventory/counts/batch-retrieve",
+            json!({"limit": "ten"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(&body, "INVALID_REQUEST_ERROR", "BAD_REQUEST", Some("limit"));
+    let (status, body) = both
+        .post(
+            "/v2/inventory/counts/batch-retrieve",
+            json!({"limit": 1001}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "VALUE_TOO_HIGH",
+        Some("limit"),
+    );
+    let (status, body) = both
+        .post(
+            "/v2/inventory/changes/batch-retrieve",
+            json!({"cursor": "garbage"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "INVALID_CURSOR",
+        Some("cursor"),
+    );
+    let (status, body) = both
+        .get(&format!("/v2/inventory/adjustments/{UNKNOWN_ID}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "NOT_FOUND",
+        Some("adjustment_id"),
+    );
+    let (status, body) = both.get("/v2/inventory/physical-counts/nope").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "INVALID_VALUE",
+        Some("physical_count_id"),
+    );
+    let (status, body) = both.get("/v2/catalog/list").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    expect(&body, "INVALID_REQUEST_ERROR", "NOT_FOUND", None);
+
+    // Tokens: none, unknown, and one without the scope.
+    let anonymous = both
+        .http
+        .get(format!("{}/v2/inventory/{mug}", both.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    expect(
+        &anonymous.json().await.unwrap(),
+        "AUTHENTICATION_ERROR",
+        "UNAUTHORIZED",
+        None,
+    );
+    let store = Store::connect(&both.database_url).await.unwrap();
+    let reader = mint_token(&store, "square-merchant", &[Scope::InventoryRead], "reader").await;
+    let denied = both
+        .http
+        .post(format!("{}/v2/inventory/changes/batch-create", both.base))
+        .bearer_auth(&reader)
+        .json(&json!({"idempotency_key": "r", "changes": [adjust(&mug, &shop, "NONE", "IN_STOCK", "1", 5)]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    expect(
+        &denied.json().await.unwrap(),
+        "AUTHENTICATION_ERROR",
+        "INSUFFICIENT_SCOPES",
+        None,
+    );
+    // The reader may read; another merchant's token sees nothing of this one.
+    let read = both
+        .http
+        .get(format!("{}/v2/inventory/{mug}", both.base))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    let stranger = mint_token(&store, "someone-else", &Scope::ALL, "stranger").await;
+    let (_, day) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({"idempotency_key": "mine", "changes": [adjust(&mug, &shop, "NONE", "IN_STOCK", "5", 5)]}),
+        )
+        .await;
+    let id = day["changes"][0]["adjustment"]["id"].as_str().unwrap();
+    let hidden = both
+        .http
+        .get(format!("{}/v2/inventory/adjustments/{id}", both.base))
+        .bearer_auth(&stranger)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+}
+
+on_both_backends!(seed_day, transfers, refusals);
