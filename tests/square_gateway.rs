@@ -499,6 +499,23 @@ async fn refusals(mut both: Both) {
     let (status, body) = both.get("/v2/catalog/list").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     expect(&body, "INVALID_REQUEST_ERROR", "NOT_FOUND", None);
+    let (status, body) = both.get("/v2/inventory/changes/batch-create").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    expect(&body, "INVALID_REQUEST_ERROR", "METHOD_NOT_ALLOWED", None);
+    let huge = "x".repeat(5 * 1024 * 1024);
+    let (status, body) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({"idempotency_key": huge}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "REQUEST_ENTITY_TOO_LARGE",
+        None,
+    );
 
     // Tokens: none, unknown, and one without the scope.
     let anonymous = both

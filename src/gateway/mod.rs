@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -130,9 +131,31 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// A request body as read, or why it could not be (too large, cut off).
+type RawBody = Result<Bytes, BytesRejection>;
+
 /// A JSON body of type `T`; a malformed one is refused with Square's BAD_REQUEST naming
-/// the field where it went wrong. An empty body is `{}`.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Refusal> {
+/// the field where it went wrong, one over the size limit with REQUEST_ENTITY_TOO_LARGE.
+/// An empty body is `{}`.
+fn body<T: DeserializeOwned>(raw: &RawBody) -> Result<T, Refusal> {
+    let bytes = raw.as_ref().map_err(|rejection| {
+        let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
+        Refusal::one(
+            rejection.status(),
+            square::INVALID_REQUEST_ERROR,
+            if too_large {
+                "REQUEST_ENTITY_TOO_LARGE"
+            } else {
+                "BAD_REQUEST"
+            },
+            if too_large {
+                format!("the body must be at most {MAX_REQUEST_BYTES} bytes")
+            } else {
+                rejection.body_text()
+            },
+            None,
+        )
+    })?;
     let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -153,7 +176,7 @@ fn json<T: Serialize>(result: Result<T, Refusal>) -> Response {
     }
 }
 
-async fn batch_change(State(g): State<Gateway>, headers: HeaderMap, bytes: Bytes) -> Response {
+async fn batch_change(State(g): State<Gateway>, headers: HeaderMap, bytes: RawBody) -> Response {
     json(
         async {
             let request = square::batch_change_from_json(&body(&bytes)?)?;
@@ -174,7 +197,7 @@ async fn batch_change(State(g): State<Gateway>, headers: HeaderMap, bytes: Bytes
 async fn batch_retrieve_changes(
     State(g): State<Gateway>,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: RawBody,
 ) -> Response {
     json(
         async {
@@ -196,7 +219,7 @@ async fn batch_retrieve_changes(
 async fn batch_retrieve_counts(
     State(g): State<Gateway>,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: RawBody,
 ) -> Response {
     json(
         async {
@@ -375,6 +398,17 @@ async fn transfer(
     )
 }
 
+async fn method_not_allowed() -> Response {
+    Refusal::one(
+        StatusCode::METHOD_NOT_ALLOWED,
+        square::INVALID_REQUEST_ERROR,
+        "METHOD_NOT_ALLOWED",
+        "this path is served with another method (docs/square.md)",
+        None,
+    )
+    .into_response()
+}
+
 async fn not_served() -> Response {
     Refusal::one(
         StatusCode::NOT_FOUND,
@@ -419,6 +453,7 @@ pub fn router(gateway: Gateway) -> Router {
             get(item_changes),
         )
         .fallback(not_served)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(gateway)
 }
