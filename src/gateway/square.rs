@@ -21,6 +21,7 @@ use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
 use crate::domain::error::reasons;
+use crate::domain::ledger;
 use crate::proto::v1 as pb;
 
 /// An enum value no proto enum has: how an unknown name is passed on, so that the service
@@ -345,7 +346,10 @@ pub fn square_code(reason: &str) -> &str {
         reasons::INVALID_ID
         | reasons::INVALID_COUNTRY
         | reasons::INVALID_FIELD_MASK
-        | reasons::COUNT_OUT_OF_RANGE => "INVALID_VALUE",
+        | reasons::COUNT_OUT_OF_RANGE
+        | ledger::INVALID_STATE_TRANSITION
+        | ledger::ITEM_NOT_TRACKED
+        | ledger::LOCATION_INACTIVE => "INVALID_VALUE",
         reasons::READ_ONLY_FIELD => "UNEXPECTED_VALUE",
         reasons::ALREADY_EXISTS | reasons::CONCURRENT_WRITES => "CONFLICT",
         reasons::SHUTTING_DOWN | reasons::OVERLOADED => "SERVICE_UNAVAILABLE",
@@ -431,15 +435,24 @@ pub fn refusal_from_status(status: &Status) -> Refusal {
             square_code(reason).to_owned()
         }
     };
+    // Where Square's code is not Stockledger's reason, the detail keeps the reason.
+    let detail_of = |description: &str, reason: &str, code: &str| {
+        if reason.is_empty() || reason == code {
+            description.to_owned()
+        } else {
+            format!("{description} ({reason})")
+        }
+    };
     let violations = details
         .bad_request()
         .map(|b| b.field_violations.as_slice())
         .unwrap_or_default();
     let errors = if violations.is_empty() {
+        let code = code_of(reason);
         vec![SquareError {
             category: category.into(),
-            code: code_of(reason),
-            detail: status.message().to_owned(),
+            detail: detail_of(status.message(), reason, &code),
+            code,
             field: info
                 .and_then(|i| i.metadata.get("field"))
                 .filter(|f| !f.is_empty())
@@ -448,15 +461,19 @@ pub fn refusal_from_status(status: &Status) -> Refusal {
     } else {
         violations
             .iter()
-            .map(|v| SquareError {
-                category: category.into(),
-                code: code_of(if v.reason.is_empty() {
+            .map(|v| {
+                let reason = if v.reason.is_empty() {
                     reason
                 } else {
                     &v.reason
-                }),
-                detail: v.description.clone(),
-                field: Some(v.field.clone()).filter(|f| !f.is_empty()),
+                };
+                let code = code_of(reason);
+                SquareError {
+                    category: category.into(),
+                    detail: detail_of(&v.description, reason, &code),
+                    code,
+                    field: Some(v.field.clone()).filter(|f| !f.is_empty()),
+                }
             })
             .collect()
     };
@@ -1305,6 +1322,42 @@ mod tests {
                 Some("adjustment_id"),
             ),
             (
+                Violation::new(
+                    "changes[0].adjustment.to_state",
+                    ledger::INVALID_STATE_TRANSITION,
+                    "RESERVED_FOR_SALE is read-only",
+                )
+                .into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "INVALID_VALUE",
+                Some("changes[0].adjustment.to_state"),
+            ),
+            (
+                Violation::new(
+                    "changes[0].adjustment.catalog_object_id",
+                    ledger::ITEM_NOT_TRACKED,
+                    "untracked",
+                )
+                .into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "INVALID_VALUE",
+                Some("changes[0].adjustment.catalog_object_id"),
+            ),
+            (
+                Violation::new(
+                    "changes[0].adjustment.location_id",
+                    ledger::LOCATION_INACTIVE,
+                    "archived",
+                )
+                .into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "INVALID_VALUE",
+                Some("changes[0].adjustment.location_id"),
+            ),
+            (
                 Violation::new("cursor", reasons::INVALID_CURSOR, "bad").into(),
                 StatusCode::BAD_REQUEST,
                 INVALID_REQUEST_ERROR,
@@ -1430,6 +1483,16 @@ mod tests {
                 ("VALUE_TOO_HIGH", "changes[0].adjustment.quantity"),
                 ("INVALID_ENUM_VALUE", "changes[1].adjustment.to_state")
             ]
+        );
+        // Where the codes differ, the detail keeps Stockledger's reason.
+        let refusal = refusal_from_status(&Status::from(ApiError::from(Violation::new(
+            "adjustment_id",
+            reasons::INVALID_ID,
+            "\"x\" is not a valid id",
+        ))));
+        assert_eq!(
+            refusal.envelope.errors[0].detail,
+            "\"x\" is not a valid id (INVALID_ID)"
         );
         // A plain status without details still has Square's shape.
         let plain = refusal_from_status(&Status::deadline_exceeded("late"));
