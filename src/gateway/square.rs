@@ -287,6 +287,8 @@ pub struct ErrorEnvelope {
 pub struct Refusal {
     pub status: StatusCode,
     pub envelope: ErrorEnvelope,
+    /// Whole seconds after which a retry may succeed (sent as `Retry-After`), if known.
+    pub retry_after: Option<u64>,
 }
 
 impl Refusal {
@@ -308,6 +310,7 @@ impl Refusal {
                     field,
                 }],
             },
+            retry_after: None,
         }
     }
 
@@ -480,6 +483,10 @@ pub fn refusal_from_status(status: &Status) -> Refusal {
     Refusal {
         status: http,
         envelope: ErrorEnvelope { errors },
+        retry_after: details
+            .retry_info()
+            .and_then(|r| r.retry_delay)
+            .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
     }
 }
 
@@ -1494,6 +1501,13 @@ mod tests {
             refusal.envelope.errors[0].detail,
             "\"x\" is not a valid id (INVALID_ID)"
         );
+        // A rate limit's retry delay, rounded up to whole seconds.
+        let limited = refusal_from_status(&Status::from(ApiError::ResourceExhausted {
+            reason: reasons::RATE_LIMITED,
+            message: "slow down".into(),
+            retry_after: Some(std::time::Duration::from_millis(1500)),
+        }));
+        assert_eq!(limited.retry_after, Some(2));
         // A plain status without details still has Square's shape.
         let plain = refusal_from_status(&Status::deadline_exceeded("late"));
         assert_eq!(plain.status, StatusCode::GATEWAY_TIMEOUT);
