@@ -269,10 +269,15 @@ async fn watch_from_now_then_resume_from_a_token() {
         got, written,
         "exactly the changes after the token, in order"
     );
-    assert_eq!(
-        (second.sequence, third.sequence),
-        (first.sequence + 1, first.sequence + 2),
-        "gap-free sequence"
+    // The merchant's feed sequence is gap-free over all its changes; the other tests of
+    // this file write for the same merchant meanwhile, so a watch filtered to one item sees
+    // increasing sequences, not necessarily consecutive ones.
+    assert!(
+        first.sequence < second.sequence && second.sequence < third.sequence,
+        "sequences in commit order: {}, {}, {}",
+        first.sequence,
+        second.sequence,
+        third.sequence
     );
     let more = tokio::time::timeout(Duration::from_millis(500), resumed.next()).await;
     assert!(more.is_err(), "nothing else was written: {more:?}");
