@@ -16,7 +16,25 @@ use super::ApiError;
 use super::rate_limit::TokenRateLimiter;
 use crate::auth::authorize;
 use crate::auth::cache::TokenCache;
+use crate::domain::tenant::Caller;
 use crate::store::Store;
+
+/// Who a call to `path` is — `None` for public methods (health, reflection) — once its
+/// token is authenticated and the call counted against the token's rate limit: the one
+/// decision both the gRPC layer below and the HTTP front door make.
+pub async fn authenticate(
+    store: &Store,
+    cache: &TokenCache,
+    rate: &TokenRateLimiter,
+    path: &str,
+    headers: &http::HeaderMap,
+) -> Result<Option<Caller>, ApiError> {
+    let caller = authorize(store, cache, path, headers).await?;
+    if let Some(caller) = &caller {
+        rate.check(&caller.token_id)?;
+    }
+    Ok(caller)
+}
 
 /// Wraps services so that every call but health and reflection needs a valid token.
 #[derive(Clone, Debug)]
@@ -78,16 +96,14 @@ where
         let cache = self.cache.clone();
         let rate = self.rate.clone();
         Box::pin(async move {
-            match authorize(&store, &cache, request.uri().path(), request.headers()).await {
+            let path = request.uri().path();
+            match authenticate(&store, &cache, &rate, path, request.headers()).await {
                 Ok(Some(caller)) => {
-                    if let Err(refusal) = rate.check(&caller.token_id) {
-                        return Ok(Status::from(refusal).into_http());
-                    }
                     request.extensions_mut().insert(caller);
                     inner.call(request).await
                 }
                 Ok(None) => inner.call(request).await,
-                Err(refusal) => Ok(Status::from(ApiError::from(refusal)).into_http()),
+                Err(refusal) => Ok(Status::from(refusal).into_http()),
             }
         })
     }

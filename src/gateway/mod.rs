@@ -4,7 +4,7 @@
 //!
 //! One implementation of the rules: each path translates Square's JSON to the proto
 //! request ([`square`]), authenticates the bearer token exactly as the gRPC auth layer
-//! does (the same [`authorize`] with the RPC's path, so the same scopes, the same token
+//! does (the same [`authenticate`] with the RPC's path, so the same scopes, the same token
 //! cache and the same per-token rate limit), attaches the caller and calls the gRPC
 //! service implementation ([`InventoryApi`]) in-process; its answer, or its refusal's
 //! ErrorInfo and BadRequest, is translated back to Square's JSON.
@@ -31,9 +31,9 @@ use tonic::server::NamedService;
 
 use crate::api::ApiError;
 use crate::api::admission::MAX_REQUEST_BYTES;
+use crate::api::authentication::authenticate;
 use crate::api::inventory::InventoryApi;
 use crate::api::rate_limit::TokenRateLimiter;
-use crate::auth::authorize;
 use crate::auth::cache::TokenCache;
 use crate::proto::v1::{
     self as pb, inventory_service_server::InventoryService,
@@ -101,14 +101,12 @@ impl Gateway {
             "/{}/{method}",
             <InventoryServiceServer<InventoryApi> as NamedService>::NAME
         );
-        let caller = match authorize(&self.store, &self.tokens, &path, headers).await {
+        let caller = match authenticate(&self.store, &self.tokens, &self.rate, &path, headers).await
+        {
             Ok(Some(caller)) => caller,
             Ok(None) => return Err(refused(ApiError::Internal("no caller".into()).into())),
-            Err(refusal) => return Err(refused(ApiError::from(refusal).into())),
+            Err(refusal) => return Err(refused(refusal.into())),
         };
-        self.rate
-            .check(&caller.token_id)
-            .map_err(|e| refused(e.into()))?;
         let mut request = tonic::Request::new(message);
         request.extensions_mut().insert(caller);
         match tokio::time::timeout(self.call_timeout, rpc(self.inventory.clone(), request)).await {
