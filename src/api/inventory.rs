@@ -107,11 +107,13 @@ impl InventoryApi {
     fn watcher(&self, caller: &Caller, tokens: CursorEncoder) -> Result<watch::Watcher, Status> {
         Ok(watch::Watcher {
             store: self.store.clone(),
-            feed: self.feed.clone(),
-            streams: self.streams.clone(),
-            ticket: self.streams.open(caller)?,
             merchant: caller.merchant.clone(),
-            tokens,
+            stream: watch::WatchStream {
+                feed: self.feed.clone(),
+                streams: self.streams.clone(),
+                ticket: self.streams.open(caller)?,
+                tokens,
+            },
         })
     }
 }

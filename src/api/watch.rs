@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tonic::Status;
 
 use super::ApiError;
-use super::cursor::CursorEncoder;
+use super::cursor::{CursorEncoder, CursorPosition};
 use super::ledger_wire::{CATALOG_OBJECT_TYPE, change_to_wire, change_type_to_wire, state_to_wire};
 use super::streams::{StreamRegistry, StreamTicket};
 use crate::api::convert::timestamp_from_micros;
@@ -42,19 +42,25 @@ enum Wake {
     Revoked(tonic::Status),
 }
 
-/// What a watch runs on: where it reads, the signals it follows, its place among the
-/// server's streams, whose log it follows and how it writes its resume tokens.
+/// What a watch runs on: where it reads and whose log, and the stream it feeds.
 pub struct Watcher {
     /// The database.
     pub store: Store,
+    /// Whose log.
+    pub merchant: MerchantId,
+    /// The stream's signals, place and resume tokens.
+    pub stream: WatchStream,
+}
+
+/// What the loop of every watch follows: the signals, its place among the server's
+/// streams, and how it writes its resume tokens.
+pub struct WatchStream {
     /// Commit and shutdown signals.
     pub feed: Arc<Feed>,
     /// The server's streams (for the database share).
     pub streams: StreamRegistry,
     /// This stream's place, and its revocation signal.
     pub ticket: StreamTicket,
-    /// Whose log.
-    pub merchant: MerchantId,
     /// The resume tokens' encoder.
     pub tokens: CursorEncoder,
 }
@@ -83,22 +89,24 @@ fn shutting_down(token: &str) -> Status {
 /// The loop every watcher runs: read the log after `after`, send each message, and when
 /// caught up wait for the commit signal. `fetch` reads one page after a position;
 /// `position` tells a row's position and `message` builds its message with its resume token.
-// Each argument is one of the loop's independent parts; a struct would only rename them.
-#[allow(clippy::too_many_arguments)]
 async fn follow<Row, Msg, Pos, Fut>(
-    feed: Arc<Feed>,
-    streams: StreamRegistry,
-    mut ticket: StreamTicket,
+    stream: WatchStream,
     sender: mpsc::Sender<Result<Msg, Status>>,
     mut after: Pos,
-    token: impl Fn(&Pos) -> String,
     fetch: impl Fn(Pos) -> Fut,
     position: impl Fn(&Row) -> Pos,
     message: impl Fn(Row, String) -> Msg,
 ) where
-    Pos: Copy,
+    Pos: Copy + CursorPosition,
     Fut: std::future::Future<Output = Result<Vec<Row>, StoreError>>,
 {
+    let WatchStream {
+        feed,
+        streams,
+        mut ticket,
+        tokens,
+    } = stream;
+    let token = |at: &Pos| tokens.encode(at);
     let mut generation = feed.subscribe();
     let mut closing = feed.closing();
     let mut last_token = token(&after);
@@ -156,13 +164,9 @@ pub async fn follow_changes(
 ) {
     let Watcher {
         store,
-        feed,
-        streams,
-        ticket,
         merchant,
-        tokens,
+        stream,
     } = watcher;
-    let token = |at: &i64| tokens.encode(at);
     let fetch = |at: i64| store.feed_changes(&merchant, &query, at, PAGE);
     let message =
         |recorded: RecordedChange, resume_token: String| pb::WatchInventoryChangesResponse {
@@ -170,18 +174,8 @@ pub async fn follow_changes(
             sequence: u64::try_from(recorded.feed_seq).unwrap_or_default(),
             resume_token,
         };
-    follow(
-        feed,
-        streams,
-        ticket,
-        sender,
-        after,
-        token,
-        fetch,
-        |r: &RecordedChange| r.feed_seq,
-        message,
-    )
-    .await;
+    let position = |r: &RecordedChange| r.feed_seq;
+    follow(stream, sender, after, fetch, position, message).await;
 }
 
 /// Streams count updates after position `after` (feed sequence, ordinal), for ever, each
@@ -194,13 +188,9 @@ pub async fn follow_counts(
 ) {
     let Watcher {
         store,
-        feed,
-        streams,
-        ticket,
         merchant,
-        tokens,
+        stream,
     } = watcher;
-    let token = |at: &(i64, i32)| tokens.encode(at);
     let fetch = |at: (i64, i32)| store.feed_count_updates(&merchant, &query, at, PAGE);
     let message = |update: CountUpdate, resume_token: String| pb::WatchInventoryCountsResponse {
         update: Some(pb::InventoryCountUpdate {
@@ -218,8 +208,5 @@ pub async fn follow_counts(
         resume_token,
     };
     let position = |u: &CountUpdate| (u.feed_seq, u.ordinal);
-    follow(
-        feed, streams, ticket, sender, after, token, fetch, position, message,
-    )
-    .await;
+    follow(stream, sender, after, fetch, position, message).await;
 }
