@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Live tests of the generated clients: builds the server, starts ONE throw-away server
-# (SQLite in a temp dir, a free port on 127.0.0.1), and runs clients/<lang>/test.sh for every
-# language that has one, in parallel, each with its own merchant and token:
+# (a free port on 127.0.0.1; its database is SQLite in a temp dir, or with --postgres a
+# throw-away PostgreSQL cluster the script starts and removes itself), and runs
+# clients/<lang>/test.sh for every language that has one, in parallel, each with its own
+# merchant and token:
 #   STOCKLEDGER_ADDR=127.0.0.1:<port>  STOCKLEDGER_TOKEN=<token with every scope>
 #   STOCKLEDGER_HTTP_ADDR=127.0.0.1:<port> (the server's Square front door, --http-listen;
 #   clients/square-python runs Square's own SDK against it)
 # Each test.sh installs its own dependencies and runs its own test runner. Output is kept in
-# one log per language, printed at the end. Ends with `clients: N passed, M failed`.
-#   scripts/clients-test.sh              # every clients/*/test.sh
-#   scripts/clients-test.sh python go    # only these
+# one log per language, printed at the end. Ends with `clients (sqlite): N passed, M failed`
+# (or `clients (postgres): …`).
+#   scripts/clients-test.sh                             # every clients/*/test.sh, on SQLite
+#   scripts/clients-test.sh python go                   # only these
+#   scripts/clients-test.sh --postgres square-python    # server on PostgreSQL
+# --postgres: initdb's a cluster in a temp dir (PostgreSQL's binaries from
+# /usr/lib/postgresql/{15,16,17}/bin or PATH; as the `postgres` user when run as root), runs
+# it on a free port of 127.0.0.1 without fsync, and creates one database for the server;
+# the cluster is stopped and its directory removed however the script exits.
 # Environment: STOCKLEDGER_BIN=path uses that server binary instead of building one;
 # CLIENTS_TEST_TIMEOUT=seconds bounds each language (default 1800).
 set -euo pipefail
@@ -17,17 +25,26 @@ cd "$root"
 per_language_timeout="${CLIENTS_TEST_TIMEOUT:-1800}"
 scopes=INVENTORY_READ,INVENTORY_WRITE,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE
 
-# Which languages.
+# The backend and which languages.
+backend=sqlite
 langs=()
-if [[ $# -gt 0 ]]; then
-  for lang in "$@"; do
-    if [[ ! -f "clients/$lang/test.sh" ]]; then
-      echo "clients-test: no clients/$lang/test.sh" >&2
+for arg in "$@"; do
+  case "$arg" in
+    --postgres) backend=postgres ;;
+    -*)
+      echo "clients-test: unknown option $arg (usage: scripts/clients-test.sh [--postgres] [LANG…])" >&2
       exit 2
-    fi
-    langs+=("$lang")
-  done
-else
+      ;;
+    *)
+      if [[ ! -f "clients/$arg/test.sh" ]]; then
+        echo "clients-test: no clients/$arg/test.sh" >&2
+        exit 2
+      fi
+      langs+=("$arg")
+      ;;
+  esac
+done
+if [[ ${#langs[@]} -eq 0 ]]; then
   for script in clients/*/test.sh; do
     [[ -e "$script" ]] || continue
     lang="${script#clients/}"
@@ -51,7 +68,28 @@ fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-clients.XXXXXX")"
 server_pid=""
 job_pids=()
+# --postgres: the cluster's directory (owned by its user, so apart from $tmp), the
+# postgres process (or the runuser running it) and the prefix that runs as the cluster's owner.
+pg_dir=""
+pg_pid=""
+pg_bin=""
+as_owner=()
+if [[ $EUID -eq 0 ]]; then
+  as_owner=(runuser -u postgres --)  # initdb and postgres refuse to run as root
+fi
+stop_postgres() {
+  if [[ -n "$pg_pid" ]]; then
+    (cd / && "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop) >/dev/null 2>&1 || true
+    # Also when pg_ctl found no postmaster.pid yet (runuser passes the signal on).
+    kill -TERM "$pg_pid" 2>/dev/null || true
+    wait "$pg_pid" 2>/dev/null || true
+  fi
+  if [[ -n "$pg_dir" ]]; then
+    rm -rf "$pg_dir"
+  fi
+}
 cleanup() {
+  trap '' INT TERM  # a second Ctrl-C does not cut the cleanup short
   local pid
   for pid in "${job_pids[@]}"; do
     kill -TERM -- "-$pid" 2>/dev/null || true  # each language runs in its own process group
@@ -60,21 +98,102 @@ cleanup() {
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
+  stop_postgres
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+used_ports=()
+# Sets free_port to a free port of 127.0.0.1 that this script has not handed out already
+# (not printed: the list of ports handed out has to outlive the call).
+free_port() {
+  local used
+  while :; do
+    free_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    for used in "${used_ports[@]}"; do
+      [[ "$used" == "$free_port" ]] && continue 2
+    done
+    used_ports+=("$free_port")
+    return
+  done
+}
+# Succeeds once something accepts TCP connections on 127.0.0.1:$1.
+listening() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# PostgreSQL's binaries, as tests/common/postgres.rs finds them.
+find_pg_bin() {
+  local dir
+  for dir in /usr/lib/postgresql/15/bin /usr/lib/postgresql/16/bin /usr/lib/postgresql/17/bin; do
+    if [[ -x "$dir/initdb" ]]; then
+      echo "$dir"
+      return
+    fi
+  done
+  if command -v initdb >/dev/null; then
+    dirname "$(command -v initdb)"
+    return
+  fi
+  echo "clients-test: PostgreSQL's binaries (initdb, postgres) not found: run scripts/setup.sh" >&2
+  return 1
+}
+
+# Starts the throw-away cluster and sets database_url to an empty database in it.
+start_postgres() {
+  local port
+  pg_bin="$(find_pg_bin)"
+  pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-clients-pg.XXXXXX")"
+  if [[ $EUID -eq 0 ]]; then
+    chown postgres:postgres "$pg_dir"
+  fi
+  # From the cluster's directory: the postgres user may not be able to read $root.
+  if ! (cd "$pg_dir" && "${as_owner[@]}" "$pg_bin/initdb" -A trust -U postgres --no-sync -E UTF8 \
+    -D "$pg_dir/data") >"$tmp/initdb.log" 2>&1; then
+    echo "clients-test: initdb failed:" >&2
+    cat "$tmp/initdb.log" >&2
+    exit 1
+  fi
+  free_port
+  port="$free_port"
+  (cd "$pg_dir" && exec "${as_owner[@]}" "$pg_bin/postgres" -D "$pg_dir/data" -p "$port" -k "$pg_dir" \
+    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off) \
+    </dev/null >"$tmp/postgres.log" 2>&1 &
+  pg_pid=$!
+  # Accepting TCP precedes accepting logins by a moment: pg_isready waits for the latter.
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$pg_pid" 2>/dev/null; then
+      echo "clients-test: postgres exited before accepting connections:" >&2
+      cat "$tmp/postgres.log" >&2
+      exit 1
+    fi
+    if "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres; then
+      break
+    fi
+    sleep 0.1
+  done
+  if ! "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+    -c 'CREATE DATABASE stockledger' >"$tmp/createdb.log" 2>&1; then
+    echo "clients-test: PostgreSQL on 127.0.0.1:$port did not accept CREATE DATABASE within 30 s:" >&2
+    cat "$tmp/createdb.log" "$tmp/postgres.log" >&2
+    exit 1
+  fi
+  echo "clients-test: PostgreSQL ($pg_bin) on 127.0.0.1:$port, data in $pg_dir" >&2
+  database_url="postgres://postgres@127.0.0.1:$port/stockledger"
+}
+
 # Not exported: the language tests get only STOCKLEDGER_ADDR, STOCKLEDGER_HTTP_ADDR and
 # STOCKLEDGER_TOKEN.
-database_url="sqlite://$tmp/s.db?mode=rwc"
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port="$(free_port)"
+case "$backend" in
+  sqlite) database_url="sqlite://$tmp/s.db?mode=rwc" ;;
+  postgres) start_postgres ;;
+esac
+free_port
+port="$free_port"
 addr="127.0.0.1:$port"
-http_port="$(free_port)"
-while [[ "$http_port" == "$port" ]]; do http_port="$(free_port)"; done
+free_port
+http_port="$free_port"
 http_addr="127.0.0.1:$http_port"
 
 (cd "$tmp" && exec "$bin" serve --listen "$addr" --http-listen "$http_addr" --no-dev-token \
@@ -88,19 +207,18 @@ for _ in $(seq 1 300); do
     cat "$tmp/server.log" >&2
     exit 1
   fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
-    (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; then
+  if listening "$port" && listening "$http_port"; then
     break
   fi
   sleep 0.1
 done
-if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null ||
-  ! (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; then
+if ! listening "$port" || ! listening "$http_port"; then
   echo "clients-test: the server did not listen on $addr and $http_addr within 30 s:" >&2
   cat "$tmp/server.log" >&2
   exit 1
 fi
-echo "clients-test: server on $addr (Square front door on $http_addr); running ${langs[*]}" >&2
+echo "clients-test: server on $addr (Square front door on $http_addr), database on $backend;" \
+  "running ${langs[*]}" >&2
 
 # One merchant and token per language, then every language at once.
 for lang in "${langs[@]}"; do
@@ -142,23 +260,27 @@ for i in "${!langs[@]}"; do
     failed=$((failed + 1))
     failed_langs+=("$lang")
   fi
-  results[$i]=$status
+  results[i]=$status
 done
 job_pids=()
 
 for i in "${!langs[@]}"; do
   lang="${langs[$i]}"
   case "${results[$i]}" in
-    0) echo "===== $lang: passed =====" ;;
-    124) echo "===== $lang: FAILED (timed out after ${per_language_timeout} s) =====" ;;
-    *) echo "===== $lang: FAILED (exit ${results[$i]}) =====" ;;
+    0) echo "===== $lang ($backend): passed =====" ;;
+    124) echo "===== $lang ($backend): FAILED (timed out after ${per_language_timeout} s) =====" ;;
+    *) echo "===== $lang ($backend): FAILED (exit ${results[$i]}) =====" ;;
   esac
   show_log "$tmp/$lang.log"
 done
 if [[ $failed -gt 0 ]]; then
-  echo "===== server log ====="
+  echo "===== server log ($backend) ====="
   show_log "$tmp/server.log"
-  echo "clients-test: failed: ${failed_langs[*]}" >&2
+  if [[ "$backend" == postgres ]]; then
+    echo "===== postgres log ====="
+    show_log "$tmp/postgres.log"
+  fi
+  echo "clients-test ($backend): failed: ${failed_langs[*]}" >&2
 fi
-echo "clients: $passed passed, $failed failed"
+echo "clients ($backend): $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -2,7 +2,8 @@
 # Runs every check and test: formatting, lints, the dependency policy, unit and integration
 # tests on SQLite and on a throw-away PostgreSQL cluster, the README's grpcurl sessions, the
 # protos' lint and breaking-change check with the committed stubs, every client's live
-# tests, and 20 s of fuzzing per fuzz target.
+# tests (the official SDKs', clients/square-* and clients/shopify-*, on SQLite and again on
+# PostgreSQL), and 20 s of fuzzing per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +34,21 @@ cargo test --workspace --lib --bins --tests
 scripts/readme-check.sh
 # buf lint, buf breaking against the previous commit, committed stubs up to date.
 scripts/check-clients.sh
-# Python, Go, TypeScript, Java and Rust clients against a real server.
+# Python, Go, TypeScript, Java and Rust clients and Square's SDK against a real server.
 scripts/clients-test.sh
+# The official SDKs' tests (clients/square-*, clients/shopify-*) again, with the server on a
+# throw-away PostgreSQL cluster.
+sdk_langs=()
+for script in clients/square-*/test.sh clients/shopify-*/test.sh; do
+  [[ -e "$script" ]] || continue
+  sdk_lang="${script#clients/}"
+  sdk_langs+=("${sdk_lang%/test.sh}")
+done
+if [[ ${#sdk_langs[@]} -gt 0 ]]; then
+  scripts/clients-test.sh --postgres "${sdk_langs[@]}"
+else
+  echo "test.sh: no clients/square-*/test.sh or clients/shopify-*/test.sh: no official SDK runs on PostgreSQL"
+fi
 # The fuzz targets (scripts/fuzz.sh, started above): one line per target, or its log.
 if ! wait "$fuzz_pid"; then
   cat "$fuzz_log" >&2
