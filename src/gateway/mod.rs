@@ -1,14 +1,18 @@
-//! The Square-compatible HTTP/JSON front door (docs/square.md): Square's v2 Inventory paths
-//! served on a second listener (`serve --http-listen`), so that Square's own SDKs work
-//! against Stockledger unchanged.
+//! Stockledger's HTTP/JSON front doors, served on a second listener (`serve --http-listen`)
+//! so that the official SDKs of the systems Stockledger follows work against it unchanged:
+//! Square's v2 Inventory API ([`square`], docs/square.md) and Shopify's inventory items and
+//! levels ([`shopify`], docs/shopify.md), with the OpenAPI document of both ([`openapi`],
+//! `GET /openapi.json`).
 //!
-//! One implementation of the rules: each path translates Square's JSON to the proto
-//! request ([`square`]), authenticates the bearer token exactly as the gRPC auth layer
-//! does (the same [`authenticate`] with the RPC's path, so the same scopes, the same token
-//! cache and the same per-token rate limit), attaches the caller and calls the gRPC
-//! service implementation ([`InventoryApi`]) in-process; its answer, or its refusal's
-//! ErrorInfo and BadRequest, is translated back to Square's JSON.
+//! One implementation of the rules: a path translates its JSON to the proto request (each
+//! door's `json` module), authenticates the token exactly as the gRPC auth layer does (the
+//! same [`authenticate`] with the path of the RPC it stands for, so the same scopes, the same
+//! token cache and the same per-token rate limit), attaches the caller and calls the gRPC
+//! service implementation in-process ([`Gateway::call`]); the answer, or the refusal's
+//! ErrorInfo and BadRequest, is translated back to the door's JSON and error shape.
 
+pub mod openapi;
+pub mod shopify;
 pub mod square;
 
 use std::future::Future;
@@ -17,12 +21,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde::Serialize;
+use axum::routing::get;
 use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -33,19 +36,21 @@ use crate::api::ApiError;
 use crate::api::admission::MAX_REQUEST_BYTES;
 use crate::api::authentication::authenticate;
 use crate::api::inventory::InventoryApi;
+use crate::api::items::InventoryItemApi;
 use crate::api::rate_limit::TokenRateLimiter;
 use crate::auth::cache::TokenCache;
+use crate::domain::error::reasons;
 use crate::proto::v1::{
-    self as pb, inventory_service_server::InventoryService,
+    inventory_item_service_server::InventoryItemServiceServer,
     inventory_service_server::InventoryServiceServer,
 };
 use crate::store::Store;
-use square::Refusal;
 
-/// What the front door serves from: the gRPC side's service, token cache and rate limiter.
+/// What the front doors serve from: the gRPC side's services, token cache and rate limiter.
 #[derive(Clone)]
 pub struct Gateway {
     inventory: InventoryApi,
+    items: InventoryItemApi,
     store: Store,
     tokens: TokenCache,
     rate: TokenRateLimiter,
@@ -53,12 +58,39 @@ pub struct Gateway {
     call_timeout: Duration,
 }
 
+/// The gRPC method a front-door path stands for: its path decides the scope a token needs.
+#[derive(Clone, Copy, Debug)]
+pub enum Rpc {
+    /// A method of `stockledger.v1.InventoryService`.
+    Inventory(&'static str),
+    /// A method of `stockledger.v1.InventoryItemService`.
+    Items(&'static str),
+}
+
+impl Rpc {
+    /// The gRPC path, `/package.Service/Method`.
+    fn path(self) -> String {
+        match self {
+            Rpc::Inventory(method) => format!(
+                "/{}/{method}",
+                <InventoryServiceServer<InventoryApi> as NamedService>::NAME
+            ),
+            Rpc::Items(method) => format!(
+                "/{}/{method}",
+                <InventoryItemServiceServer<InventoryItemApi> as NamedService>::NAME
+            ),
+        }
+    }
+}
+
 impl Gateway {
-    /// A front door calling `inventory`, authenticating against `store` through `tokens`
-    /// and `rate` (share them with the gRPC side), serving at most `max_in_flight` calls at
-    /// once (more are refused with 503 SERVICE_UNAVAILABLE) for at most `call_timeout` each.
+    /// Front doors calling `inventory` and `items`, authenticating against `store` through
+    /// `tokens` and `rate` (share them with the gRPC side), serving at most `max_in_flight`
+    /// calls at once (more are refused at once as UNAVAILABLE `OVERLOADED`) for at most
+    /// `call_timeout` each.
     pub fn new(
         inventory: InventoryApi,
+        items: InventoryItemApi,
         store: Store,
         tokens: TokenCache,
         rate: TokenRateLimiter,
@@ -67,6 +99,7 @@ impl Gateway {
     ) -> Gateway {
         Gateway {
             inventory,
+            items,
             store,
             tokens,
             rate,
@@ -75,90 +108,85 @@ impl Gateway {
         }
     }
 
-    /// Runs one call of the RPC `method`: admission, authentication, the call with its
-    /// caller attached, the deadline; a refusal in Square's envelope.
+    /// The inventory service the doors call.
+    fn inventory(&self) -> InventoryApi {
+        self.inventory.clone()
+    }
+
+    /// The item service the doors call.
+    fn items(&self) -> InventoryItemApi {
+        self.items.clone()
+    }
+
+    /// Runs one call standing for `rpc`: admission, authentication of `headers`'
+    /// `Authorization: Bearer`, the call with its caller attached, the deadline. A refusal
+    /// is the status the gRPC API would have answered; each door writes it its own way.
     async fn call<Req, Res, F, Fut>(
         &self,
         headers: &HeaderMap,
-        method: &str,
+        rpc: Rpc,
         message: Req,
-        rpc: F,
-    ) -> Result<Res, Refusal>
+        call: F,
+    ) -> Result<Res, Status>
     where
-        F: FnOnce(InventoryApi, tonic::Request<Req>) -> Fut,
+        F: FnOnce(tonic::Request<Req>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<Res>, Status>>,
     {
         let _permit = self.in_flight.try_acquire().map_err(|_| {
-            Refusal::one(
-                StatusCode::SERVICE_UNAVAILABLE,
-                square::API_ERROR,
-                "SERVICE_UNAVAILABLE",
-                "the server is serving as many calls as it may; retry shortly",
-                None,
-            )
+            Status::from(ApiError::Unavailable {
+                reason: reasons::OVERLOADED,
+                message: "the server is serving as many calls as it may; retry shortly".into(),
+            })
         })?;
-        let path = format!(
-            "/{}/{method}",
-            <InventoryServiceServer<InventoryApi> as NamedService>::NAME
-        );
-        let caller = match authenticate(&self.store, &self.tokens, &self.rate, &path, headers).await
-        {
-            Ok(Some(caller)) => caller,
-            Ok(None) => return Err(refused(ApiError::Internal("no caller".into()).into())),
-            Err(refusal) => return Err(refused(refusal.into())),
-        };
+        let caller = authenticate(&self.store, &self.tokens, &self.rate, &rpc.path(), headers)
+            .await?
+            .ok_or_else(|| ApiError::Internal("no caller for a front-door call".into()))?;
         let mut request = tonic::Request::new(message);
         request.extensions_mut().insert(caller);
-        match tokio::time::timeout(self.call_timeout, rpc(self.inventory.clone(), request)).await {
-            Ok(Ok(response)) => Ok(response.into_inner()),
-            Ok(Err(status)) => Err(refused(status)),
-            Err(_) => Err(refused(Status::deadline_exceeded(
+        match tokio::time::timeout(self.call_timeout, call(request)).await {
+            Ok(result) => result.map(tonic::Response::into_inner),
+            Err(_) => Err(Status::deadline_exceeded(
                 "the call took longer than the server allows",
-            ))),
+            )),
         }
-    }
-}
-
-fn refused(status: Status) -> Refusal {
-    square::refusal_from_status(&status)
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.envelope)).into_response();
-        if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
-        }
-        response
     }
 }
 
 /// A request body as read, or why it could not be (too large, cut off).
 type RawBody = Result<Bytes, BytesRejection>;
 
-/// A JSON body of type `T`; a malformed one is refused with Square's BAD_REQUEST naming
-/// the field where it went wrong, one over the size limit with REQUEST_ENTITY_TOO_LARGE.
-/// An empty body is `{}`.
-fn body<T: DeserializeOwned>(raw: &RawBody) -> Result<T, Refusal> {
+/// Why a request's body or query could not be read as the path's JSON: each door writes it
+/// in its own error shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableRequest {
+    /// 400, or 413 for a body over [`MAX_REQUEST_BYTES`].
+    pub status: StatusCode,
+    /// What was wrong.
+    pub detail: String,
+    /// Where reading stopped (`changes[0].adjustment.quantity`), when known.
+    pub field: Option<String>,
+}
+
+impl UnreadableRequest {
+    /// Whether the body was over the size limit.
+    pub fn too_large(&self) -> bool {
+        self.status == StatusCode::PAYLOAD_TOO_LARGE
+    }
+}
+
+/// A JSON body of type `T`, or where and why it is not one. An empty body is `{}`.
+fn read_json<T: DeserializeOwned>(raw: &RawBody) -> Result<T, UnreadableRequest> {
     let bytes = raw.as_ref().map_err(|rejection| {
-        let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
-        Refusal::one(
-            rejection.status(),
-            square::INVALID_REQUEST_ERROR,
-            if too_large {
-                "REQUEST_ENTITY_TOO_LARGE"
-            } else {
-                "BAD_REQUEST"
-            },
-            if too_large {
+        let status = rejection.status();
+        UnreadableRequest {
+            status,
+            detail: if status == StatusCode::PAYLOAD_TOO_LARGE {
                 format!("the body must be at most {MAX_REQUEST_BYTES} bytes")
             } else {
                 rejection.body_text()
             },
-            None,
-        )
+            field: None,
+        }
     })?;
     let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
@@ -168,301 +196,54 @@ fn body<T: DeserializeOwned>(raw: &RawBody) -> Result<T, Refusal> {
     let de = &mut serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let field = (path != ".").then_some(path);
-        Refusal::bad_json(e.into_inner().to_string(), field)
+        UnreadableRequest {
+            status: StatusCode::BAD_REQUEST,
+            detail: e.into_inner().to_string(),
+            field: (path != ".").then_some(path),
+        }
     })
 }
 
-fn json<T: Serialize>(result: Result<T, Refusal>) -> Response {
-    match result {
-        Ok(value) => (StatusCode::OK, axum::Json(value)).into_response(),
-        Err(refusal) => refusal.into_response(),
-    }
+/// A query string of type `T`, or why it is not one.
+fn read_query<T: DeserializeOwned>(uri: &Uri) -> Result<T, UnreadableRequest> {
+    serde_urlencoded::from_str(uri.query().unwrap_or("")).map_err(|e| UnreadableRequest {
+        status: StatusCode::BAD_REQUEST,
+        detail: format!("the query string cannot be read: {e}"),
+        field: None,
+    })
 }
 
-async fn batch_change(State(g): State<Gateway>, headers: HeaderMap, bytes: RawBody) -> Response {
-    json(
-        async {
-            let request = square::batch_change_from_json(&body(&bytes)?)?;
-            let response = g
-                .call(
-                    &headers,
-                    "BatchChangeInventory",
-                    request,
-                    |api, r| async move { api.batch_change_inventory(r).await },
-                )
-                .await?;
-            Ok(square::batch_change_to_json(&response))
-        }
-        .await,
-    )
-}
-
-async fn batch_retrieve_changes(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    bytes: RawBody,
-) -> Response {
-    json(
-        async {
-            let request = square::changes_request_from_json(&body(&bytes)?)?;
-            let response = g
-                .call(
-                    &headers,
-                    "BatchRetrieveInventoryChanges",
-                    request,
-                    |api, r| async move { api.batch_retrieve_inventory_changes(r).await },
-                )
-                .await?;
-            Ok(square::changes_to_json(&response.changes, &response.cursor))
-        }
-        .await,
-    )
-}
-
-async fn batch_retrieve_counts(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    bytes: RawBody,
-) -> Response {
-    json(
-        async {
-            let request = square::counts_request_from_json(&body(&bytes)?)?;
-            let response = g
-                .call(
-                    &headers,
-                    "BatchRetrieveInventoryCounts",
-                    request,
-                    |api, r| async move { api.batch_retrieve_inventory_counts(r).await },
-                )
-                .await?;
-            Ok(square::counts_to_json(&response.counts, &response.cursor))
-        }
-        .await,
-    )
-}
-
-/// The query of `GET /v2/inventory/{catalog_object_id}[/changes]`.
-#[derive(Debug, Default, serde::Deserialize)]
-struct ItemQuery {
-    location_ids: Option<String>,
-    cursor: Option<String>,
-}
-
-async fn item_counts(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    Path(catalog_object_id): Path<String>,
-    Query(query): Query<ItemQuery>,
-) -> Response {
-    json(
-        async {
-            let request = pb::RetrieveInventoryCountRequest {
-                catalog_object_id,
-                location_ids: square::comma_list(query.location_ids.as_deref()),
-                cursor: query.cursor.unwrap_or_default(),
-                limit: 0,
-            };
-            let response = g
-                .call(
-                    &headers,
-                    "RetrieveInventoryCount",
-                    request,
-                    |api, r| async move { api.retrieve_inventory_count(r).await },
-                )
-                .await?;
-            Ok(square::counts_to_json(&response.counts, &response.cursor))
-        }
-        .await,
-    )
-}
-
-/// Square's RetrieveInventoryChanges: one item's changes, newest first, as
-/// BatchRetrieveInventoryChanges with that one id.
-async fn item_changes(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    Path(catalog_object_id): Path<String>,
-    Query(query): Query<ItemQuery>,
-) -> Response {
-    json(
-        async {
-            let request = pb::BatchRetrieveInventoryChangesRequest {
-                catalog_object_ids: vec![catalog_object_id],
-                location_ids: square::comma_list(query.location_ids.as_deref()),
-                cursor: query.cursor.unwrap_or_default(),
-                sort_order: pb::SortOrder::NewestFirst as i32,
-                ..Default::default()
-            };
-            let response = g
-                .call(
-                    &headers,
-                    "BatchRetrieveInventoryChanges",
-                    request,
-                    |api, r| async move { api.batch_retrieve_inventory_changes(r).await },
-                )
-                .await?;
-            Ok(square::changes_to_json(&response.changes, &response.cursor))
-        }
-        .await,
-    )
-}
-
-#[derive(Serialize)]
-struct AdjustmentResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    adjustment: Option<square::InventoryAdjustment>,
-}
-
-async fn adjustment(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    Path(adjustment_id): Path<String>,
-) -> Response {
-    json(
-        async {
-            let request = pb::RetrieveInventoryAdjustmentRequest { adjustment_id };
-            let response = g
-                .call(
-                    &headers,
-                    "RetrieveInventoryAdjustment",
-                    request,
-                    |api, r| async move { api.retrieve_inventory_adjustment(r).await },
-                )
-                .await?;
-            Ok(AdjustmentResponse {
-                adjustment: response.adjustment.as_ref().map(square::adjustment_to_json),
-            })
-        }
-        .await,
-    )
-}
-
-/// Square names the physical count of its response `count`.
-#[derive(Serialize)]
-struct PhysicalCountResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    count: Option<square::InventoryPhysicalCount>,
-}
-
-async fn physical_count(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    Path(physical_count_id): Path<String>,
-) -> Response {
-    json(
-        async {
-            let request = pb::RetrieveInventoryPhysicalCountRequest { physical_count_id };
-            let response = g
-                .call(
-                    &headers,
-                    "RetrieveInventoryPhysicalCount",
-                    request,
-                    |api, r| async move { api.retrieve_inventory_physical_count(r).await },
-                )
-                .await?;
-            Ok(PhysicalCountResponse {
-                count: response
-                    .physical_count
-                    .as_ref()
-                    .map(square::physical_count_to_json),
-            })
-        }
-        .await,
-    )
-}
-
-#[derive(Serialize)]
-struct TransferResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transfer: Option<square::InventoryTransfer>,
-}
-
-async fn transfer(
-    State(g): State<Gateway>,
-    headers: HeaderMap,
-    Path(transfer_id): Path<String>,
-) -> Response {
-    json(
-        async {
-            let request = pb::RetrieveInventoryTransferRequest { transfer_id };
-            let response = g
-                .call(
-                    &headers,
-                    "RetrieveInventoryTransfer",
-                    request,
-                    |api, r| async move { api.retrieve_inventory_transfer(r).await },
-                )
-                .await?;
-            Ok(TransferResponse {
-                transfer: response.transfer.as_ref().map(square::transfer_to_json),
-            })
-        }
-        .await,
-    )
-}
-
-async fn method_not_allowed() -> Response {
-    Refusal::one(
-        StatusCode::METHOD_NOT_ALLOWED,
-        square::INVALID_REQUEST_ERROR,
-        "METHOD_NOT_ALLOWED",
-        "this path is served with another method (docs/square.md)",
-        None,
-    )
-    .into_response()
-}
-
-async fn not_served() -> Response {
-    Refusal::one(
-        StatusCode::NOT_FOUND,
-        square::INVALID_REQUEST_ERROR,
-        "NOT_FOUND",
-        "this path is not served by Stockledger's Square front door (docs/square.md)",
-        None,
-    )
-    .into_response()
-}
-
-/// Square's v2 inventory paths, current and deprecated.
+/// Both front doors and the OpenAPI document; any other path is answered in the error shape
+/// of the door its prefix belongs to.
 pub fn router(gateway: Gateway) -> Router {
+    let document = openapi::document_json();
     Router::new()
-        .route("/v2/inventory/changes/batch-create", post(batch_change))
-        .route("/v2/inventory/batch-change", post(batch_change))
+        .merge(square::router())
+        .merge(shopify::router())
         .route(
-            "/v2/inventory/changes/batch-retrieve",
-            post(batch_retrieve_changes),
-        )
-        .route(
-            "/v2/inventory/batch-retrieve-changes",
-            post(batch_retrieve_changes),
-        )
-        .route(
-            "/v2/inventory/counts/batch-retrieve",
-            post(batch_retrieve_counts),
-        )
-        .route(
-            "/v2/inventory/batch-retrieve-counts",
-            post(batch_retrieve_counts),
-        )
-        .route("/v2/inventory/adjustments/{id}", get(adjustment))
-        .route("/v2/inventory/adjustment/{id}", get(adjustment))
-        .route("/v2/inventory/physical-counts/{id}", get(physical_count))
-        .route("/v2/inventory/physical-count/{id}", get(physical_count))
-        .route("/v2/inventory/transfers/{id}", get(transfer))
-        .route("/v2/inventory/transfer/{id}", get(transfer))
-        .route("/v2/inventory/{catalog_object_id}", get(item_counts))
-        .route(
-            "/v2/inventory/{catalog_object_id}/changes",
-            get(item_changes),
+            openapi::PATH,
+            get(move || async move {
+                (
+                    [(http::header::CONTENT_TYPE, "application/json")],
+                    document.clone(),
+                )
+                    .into_response()
+            }),
         )
         .fallback(not_served)
-        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(gateway)
 }
 
-/// Serves the front door on `listener` until `shutdown` resolves.
+async fn not_served(uri: Uri) -> Response {
+    if shopify::owns(uri.path()) {
+        shopify::not_found().into_response()
+    } else {
+        square::not_served().into_response()
+    }
+}
+
+/// Serves the front doors on `listener` until `shutdown` resolves.
 pub async fn serve(
     gateway: Gateway,
     listener: TcpListener,

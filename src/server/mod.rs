@@ -164,11 +164,13 @@ pub async fn serve_with_http(
     ));
     let cursors = Cursors::load(&store).await?;
     let inventory_api = InventoryApi::new(store.clone(), feed.clone(), cursors.clone(), streams);
+    let items_api = InventoryItemApi::new(store.clone(), cursors.clone());
     let rate = TokenRateLimiter::new(limits.rate_limit);
     let (stopping, stop) = tokio::sync::watch::channel(false);
     let front_door = http.map(|http| {
         let gateway = Gateway::new(
             inventory_api.clone(),
+            items_api.clone(),
             store.clone(),
             tokens.clone(),
             rate.clone(),
@@ -188,8 +190,7 @@ pub async fn serve_with_http(
     let inventory =
         InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let items =
-        InventoryItemServiceServer::new(InventoryItemApi::new(store.clone(), cursors.clone()))
-            .max_decoding_message_size(MAX_REQUEST_BYTES);
+        InventoryItemServiceServer::new(items_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let locations = LocationServiceServer::new(LocationApi::new(store.clone(), cursors))
         .max_decoding_message_size(MAX_REQUEST_BYTES);
     // Live feeds never end by themselves: end them first so that shutdown can complete.

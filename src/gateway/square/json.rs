@@ -19,6 +19,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
+use utoipa::ToSchema;
 
 use crate::domain::error::reasons;
 use crate::domain::ledger;
@@ -33,7 +34,7 @@ fn is_empty<T: Default + PartialEq>(value: &T) -> bool {
 }
 
 /// Square's `Money`: an integer amount in the currency's smallest unit.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
     /// Minor units (cents for USD, yen for JPY).
@@ -45,7 +46,7 @@ pub struct Money {
 }
 
 /// Square's `SourceApplication` (read-only).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceApplication {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,7 +58,7 @@ pub struct SourceApplication {
 }
 
 /// Square's `InventoryAdjustment`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryAdjustment {
     #[serde(default, skip_serializing_if = "is_empty")]
@@ -99,7 +100,7 @@ pub struct InventoryAdjustment {
 }
 
 /// Square's `InventoryPhysicalCount`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryPhysicalCount {
     #[serde(default, skip_serializing_if = "is_empty")]
@@ -129,7 +130,7 @@ pub struct InventoryPhysicalCount {
 }
 
 /// Square's `InventoryTransfer`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryTransfer {
     #[serde(default, skip_serializing_if = "is_empty")]
@@ -161,7 +162,7 @@ pub struct InventoryTransfer {
 }
 
 /// Square's `InventoryChange`: a type and one of the three kinds.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryChange {
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
@@ -175,7 +176,7 @@ pub struct InventoryChange {
 }
 
 /// Square's `InventoryCount`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct InventoryCount {
     #[serde(default, skip_serializing_if = "is_empty")]
     pub catalog_object_id: String,
@@ -194,7 +195,7 @@ pub struct InventoryCount {
 }
 
 /// Body of `POST /v2/inventory/changes/batch-create` (and `/batch-change`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchChangeInventoryRequest {
     #[serde(default)]
@@ -206,7 +207,7 @@ pub struct BatchChangeInventoryRequest {
 }
 
 /// Body of `POST /v2/inventory/counts/batch-retrieve` (and `/batch-retrieve-counts`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRetrieveInventoryCountsRequest {
     #[serde(default)]
@@ -224,7 +225,7 @@ pub struct BatchRetrieveInventoryCountsRequest {
 }
 
 /// Body of `POST /v2/inventory/changes/batch-retrieve` (and `/batch-retrieve-changes`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRetrieveInventoryChangesRequest {
     #[serde(default)]
@@ -246,7 +247,7 @@ pub struct BatchRetrieveInventoryChangesRequest {
 }
 
 /// A response holding counts: batch-create's, batch-retrieve counts', GET an item's counts.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CountsResponse {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub counts: Vec<InventoryCount>,
@@ -257,7 +258,7 @@ pub struct CountsResponse {
 }
 
 /// A response holding changes: batch-retrieve changes', GET an item's changes.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ChangesResponse {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<InventoryChange>,
@@ -265,8 +266,30 @@ pub struct ChangesResponse {
     pub cursor: String,
 }
 
+/// Answer of `GET /v2/inventory/adjustments/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AdjustmentResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustment: Option<InventoryAdjustment>,
+}
+
+/// Answer of `GET /v2/inventory/physical-counts/{id}`: Square names the physical count
+/// `count`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PhysicalCountResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<InventoryPhysicalCount>,
+}
+
+/// Answer of `GET /v2/inventory/transfers/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TransferResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<InventoryTransfer>,
+}
+
 /// One error of Square's envelope.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SquareError {
     pub category: String,
     pub code: String,
@@ -277,7 +300,8 @@ pub struct SquareError {
 }
 
 /// Square's error envelope: `{"errors": [...]}`, sent with [`Refusal::status`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = SquareErrorEnvelope)]
 pub struct ErrorEnvelope {
     pub errors: Vec<SquareError>,
 }
@@ -312,17 +336,6 @@ impl Refusal {
             },
             retry_after: None,
         }
-    }
-
-    /// A body that is not the JSON the path takes (Square's BAD_REQUEST), at `field`.
-    pub fn bad_json(detail: impl Into<String>, field: Option<String>) -> Refusal {
-        Refusal::one(
-            StatusCode::BAD_REQUEST,
-            INVALID_REQUEST_ERROR,
-            "BAD_REQUEST",
-            detail,
-            field,
-        )
     }
 
     /// A time that is not RFC 3339, at `field`.

@@ -1,0 +1,424 @@
+//! Square's v2 Inventory paths (docs/square.md): each handler reads Square's JSON into the
+//! proto request ([`json`]), calls the RPC it stands for through [`Gateway::call`] and
+//! writes the answer, or the refusal, as Square does.
+
+pub mod json;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tonic::Status;
+
+use super::{Gateway, RawBody, Rpc, UnreadableRequest, read_json, read_query};
+use crate::proto::v1::{self as pb, inventory_service_server::InventoryService as _};
+use json::Refusal;
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.envelope)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<Status> for Refusal {
+    fn from(status: Status) -> Refusal {
+        json::refusal_from_status(&status)
+    }
+}
+
+impl From<UnreadableRequest> for Refusal {
+    fn from(unreadable: UnreadableRequest) -> Refusal {
+        Refusal::one(
+            unreadable.status,
+            json::INVALID_REQUEST_ERROR,
+            if unreadable.too_large() {
+                "REQUEST_ENTITY_TOO_LARGE"
+            } else {
+                "BAD_REQUEST"
+            },
+            unreadable.detail,
+            unreadable.field,
+        )
+    }
+}
+
+fn body<T: DeserializeOwned>(raw: &RawBody) -> Result<T, Refusal> {
+    Ok(read_json(raw)?)
+}
+
+fn answer<T: Serialize>(result: Result<T, Refusal>) -> Response {
+    match result {
+        Ok(value) => (StatusCode::OK, axum::Json(value)).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+#[utoipa::path(post, path = "/v2/inventory/changes/batch-create", tag = "square",
+    operation_id = "BatchChangeInventory",
+    summary = "Applies up to 100 changes atomically (adjustments, physical counts, transfers)",
+    request_body = json::BatchChangeInventoryRequest,
+    responses((status = 200, description = "The counts touched and the changes recorded", body = json::CountsResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn batch_change(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    answer(
+        async {
+            let request = json::batch_change_from_json(&body(&raw)?)?;
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("BatchChangeInventory"),
+                    request,
+                    |r| async move { api.batch_change_inventory(r).await },
+                )
+                .await?;
+            Ok(json::batch_change_to_json(&response))
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(post, path = "/v2/inventory/changes/batch-retrieve", tag = "square",
+    operation_id = "BatchRetrieveInventoryChanges",
+    summary = "Reads the history of changes, filtered, one page at a time",
+    request_body = json::BatchRetrieveInventoryChangesRequest,
+    responses((status = 200, description = "One page of changes", body = json::ChangesResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn batch_retrieve_changes(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    answer(
+        async {
+            let request = json::changes_request_from_json(&body(&raw)?)?;
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("BatchRetrieveInventoryChanges"),
+                    request,
+                    |r| async move { api.batch_retrieve_inventory_changes(r).await },
+                )
+                .await?;
+            Ok(json::changes_to_json(&response.changes, &response.cursor))
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(post, path = "/v2/inventory/counts/batch-retrieve", tag = "square",
+    operation_id = "BatchRetrieveInventoryCounts",
+    summary = "Reads current counts, filtered, one page at a time",
+    request_body = json::BatchRetrieveInventoryCountsRequest,
+    responses((status = 200, description = "One page of counts", body = json::CountsResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn batch_retrieve_counts(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    answer(
+        async {
+            let request = json::counts_request_from_json(&body(&raw)?)?;
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("BatchRetrieveInventoryCounts"),
+                    request,
+                    |r| async move { api.batch_retrieve_inventory_counts(r).await },
+                )
+                .await?;
+            Ok(json::counts_to_json(&response.counts, &response.cursor))
+        }
+        .await,
+    )
+}
+
+/// The query of `GET /v2/inventory/{catalog_object_id}[/changes]`.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ItemQuery {
+    location_ids: Option<String>,
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v2/inventory/{catalog_object_id}", tag = "square",
+    operation_id = "RetrieveInventoryCount",
+    summary = "Reads one item's current counts",
+    params(("catalog_object_id" = String, Path, description = "The item's id"),
+        ("location_ids" = Option<String>, Query, description = "Comma-separated location ids"),
+        ("cursor" = Option<String>, Query, description = "The previous page's cursor")),
+    responses((status = 200, description = "One page of counts", body = json::CountsResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn item_counts(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    Path(catalog_object_id): Path<String>,
+    uri: Uri,
+) -> Response {
+    answer(
+        async {
+            let query: ItemQuery = read_query(&uri)?;
+            let request = pb::RetrieveInventoryCountRequest {
+                catalog_object_id,
+                location_ids: json::comma_list(query.location_ids.as_deref()),
+                cursor: query.cursor.unwrap_or_default(),
+                limit: 0,
+            };
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("RetrieveInventoryCount"),
+                    request,
+                    |r| async move { api.retrieve_inventory_count(r).await },
+                )
+                .await?;
+            Ok(json::counts_to_json(&response.counts, &response.cursor))
+        }
+        .await,
+    )
+}
+
+/// Square's RetrieveInventoryChanges: one item's changes, newest first, as
+/// BatchRetrieveInventoryChanges with that one id.
+#[utoipa::path(get, path = "/v2/inventory/{catalog_object_id}/changes", tag = "square",
+    operation_id = "RetrieveInventoryChanges",
+    summary = "Reads one item's changes, newest first",
+    params(("catalog_object_id" = String, Path, description = "The item's id"),
+        ("location_ids" = Option<String>, Query, description = "Comma-separated location ids"),
+        ("cursor" = Option<String>, Query, description = "The previous page's cursor")),
+    responses((status = 200, description = "One page of changes", body = json::ChangesResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn item_changes(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    Path(catalog_object_id): Path<String>,
+    uri: Uri,
+) -> Response {
+    answer(
+        async {
+            let query: ItemQuery = read_query(&uri)?;
+            let request = pb::BatchRetrieveInventoryChangesRequest {
+                catalog_object_ids: vec![catalog_object_id],
+                location_ids: json::comma_list(query.location_ids.as_deref()),
+                cursor: query.cursor.unwrap_or_default(),
+                sort_order: pb::SortOrder::NewestFirst as i32,
+                ..Default::default()
+            };
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("BatchRetrieveInventoryChanges"),
+                    request,
+                    |r| async move { api.batch_retrieve_inventory_changes(r).await },
+                )
+                .await?;
+            Ok(json::changes_to_json(&response.changes, &response.cursor))
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(get, path = "/v2/inventory/adjustments/{id}", tag = "square",
+    operation_id = "RetrieveInventoryAdjustment",
+    summary = "Reads one adjustment by id",
+    params(("id" = String, Path, description = "The adjustment's id")),
+    responses((status = 200, description = "The adjustment", body = json::AdjustmentResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn adjustment(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    Path(adjustment_id): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let request = pb::RetrieveInventoryAdjustmentRequest { adjustment_id };
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("RetrieveInventoryAdjustment"),
+                    request,
+                    |r| async move { api.retrieve_inventory_adjustment(r).await },
+                )
+                .await?;
+            Ok(json::AdjustmentResponse {
+                adjustment: response.adjustment.as_ref().map(json::adjustment_to_json),
+            })
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(get, path = "/v2/inventory/physical-counts/{id}", tag = "square",
+    operation_id = "RetrieveInventoryPhysicalCount",
+    summary = "Reads one physical count by id",
+    params(("id" = String, Path, description = "The physical count's id")),
+    responses((status = 200, description = "The physical count, named `count`", body = json::PhysicalCountResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn physical_count(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    Path(physical_count_id): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let request = pb::RetrieveInventoryPhysicalCountRequest { physical_count_id };
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("RetrieveInventoryPhysicalCount"),
+                    request,
+                    |r| async move { api.retrieve_inventory_physical_count(r).await },
+                )
+                .await?;
+            Ok(json::PhysicalCountResponse {
+                count: response
+                    .physical_count
+                    .as_ref()
+                    .map(json::physical_count_to_json),
+            })
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(get, path = "/v2/inventory/transfers/{id}", tag = "square",
+    operation_id = "RetrieveInventoryTransfer",
+    summary = "Reads one transfer by id",
+    params(("id" = String, Path, description = "The transfer's id")),
+    responses((status = 200, description = "The transfer", body = json::TransferResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn transfer(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    Path(transfer_id): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let request = pb::RetrieveInventoryTransferRequest { transfer_id };
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("RetrieveInventoryTransfer"),
+                    request,
+                    |r| async move { api.retrieve_inventory_transfer(r).await },
+                )
+                .await?;
+            Ok(json::TransferResponse {
+                transfer: response.transfer.as_ref().map(json::transfer_to_json),
+            })
+        }
+        .await,
+    )
+}
+
+async fn method_not_allowed() -> Response {
+    Refusal::one(
+        StatusCode::METHOD_NOT_ALLOWED,
+        json::INVALID_REQUEST_ERROR,
+        "METHOD_NOT_ALLOWED",
+        "this path is served with another method (docs/square.md)",
+        None,
+    )
+    .into_response()
+}
+
+/// The answer to a path no door serves.
+pub fn not_served() -> Refusal {
+    Refusal::one(
+        StatusCode::NOT_FOUND,
+        json::INVALID_REQUEST_ERROR,
+        "NOT_FOUND",
+        "this path is not served by Stockledger's Square front door (docs/square.md)",
+        None,
+    )
+}
+
+/// Every path of this door with its current name, and the deprecated names still served:
+/// the routes below and the OpenAPI document ([`super::openapi`]) are both made from it.
+pub const ALIASES: &[(&str, &str)] = &[
+    (
+        "/v2/inventory/changes/batch-create",
+        "/v2/inventory/batch-change",
+    ),
+    (
+        "/v2/inventory/changes/batch-retrieve",
+        "/v2/inventory/batch-retrieve-changes",
+    ),
+    (
+        "/v2/inventory/counts/batch-retrieve",
+        "/v2/inventory/batch-retrieve-counts",
+    ),
+    (
+        "/v2/inventory/adjustments/{id}",
+        "/v2/inventory/adjustment/{id}",
+    ),
+    (
+        "/v2/inventory/physical-counts/{id}",
+        "/v2/inventory/physical-count/{id}",
+    ),
+    (
+        "/v2/inventory/transfers/{id}",
+        "/v2/inventory/transfer/{id}",
+    ),
+];
+
+/// The deprecated name of a current path, if Square had one.
+pub fn alias_of(path: &str) -> Option<&'static str> {
+    ALIASES
+        .iter()
+        .find(|(current, _)| *current == path)
+        .map(|(_, alias)| *alias)
+}
+
+/// Square's v2 inventory paths, current and deprecated.
+pub fn router() -> Router<Gateway> {
+    let current: [(&str, MethodRouter<Gateway>); 8] = [
+        ("/v2/inventory/changes/batch-create", post(batch_change)),
+        (
+            "/v2/inventory/changes/batch-retrieve",
+            post(batch_retrieve_changes),
+        ),
+        (
+            "/v2/inventory/counts/batch-retrieve",
+            post(batch_retrieve_counts),
+        ),
+        ("/v2/inventory/adjustments/{id}", get(adjustment)),
+        ("/v2/inventory/physical-counts/{id}", get(physical_count)),
+        ("/v2/inventory/transfers/{id}", get(transfer)),
+        ("/v2/inventory/{catalog_object_id}", get(item_counts)),
+        (
+            "/v2/inventory/{catalog_object_id}/changes",
+            get(item_changes),
+        ),
+    ];
+    current
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| {
+            let router = match alias_of(path) {
+                Some(alias) => router.route(alias, handler.clone()),
+                None => router,
+            };
+            router.route(path, handler)
+        })
+        .method_not_allowed_fallback(method_not_allowed)
+}
