@@ -364,17 +364,79 @@ async fn transfers(mut both: Both) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
-    let id = moved["changes"][1]["transfer"]["id"].as_str().unwrap();
+    // Answered in Square's 2026 model: an adjustment between two locations.
+    let moved_change = &moved["changes"][1];
+    assert_eq!(moved_change["type"], "ADJUSTMENT", "{moved}");
+    assert_eq!(moved_change["adjustment"]["from_state"], "IN_STOCK");
+    assert_eq!(moved_change["adjustment"]["to_state"], "IN_STOCK");
+    assert_eq!(
+        moved_change["adjustment"]["from_location_id"],
+        north.as_str()
+    );
+    assert_eq!(moved_change["adjustment"]["to_location_id"], south.as_str());
+    let id = moved_change["adjustment"]["id"].as_str().unwrap();
     for path in ["transfers", "transfer"] {
         let (status, got) = both.get(&format!("/v2/inventory/{path}/{id}")).await;
         assert_eq!(status, StatusCode::OK, "{got}");
         assert_eq!(got["transfer"]["to_location_id"], south.as_str());
         assert_eq!(got["transfer"]["quantity"], "4");
     }
+
+    // Square's 2026 SDKs write the same move as an adjustment from one location to another,
+    // and a single-location adjustment with both location fields naming it.
+    let (status, moved_again) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({
+                "idempotency_key": "move-2",
+                "changes": [
+                    {
+                        "type": "ADJUSTMENT",
+                        "adjustment": {
+                            "from_state": "IN_STOCK", "to_state": "IN_STOCK",
+                            "from_location_id": north, "to_location_id": south,
+                            "catalog_object_id": mug, "quantity": "1", "occurred_at": ago(10),
+                        }
+                    },
+                    {
+                        "type": "ADJUSTMENT",
+                        "adjustment": {
+                            "from_state": "IN_STOCK", "to_state": "SOLD",
+                            "from_location_id": south, "to_location_id": south,
+                            "catalog_object_id": mug, "quantity": "2", "occurred_at": ago(5),
+                        }
+                    },
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved_again}");
+    let sale = &moved_again["changes"][1]["adjustment"];
+    assert_eq!(sale["location_id"], south.as_str());
+    assert_eq!(sale["from_location_id"], south.as_str());
+    assert_eq!(sale["to_location_id"], south.as_str());
     let (_, south_counts) = both
         .get(&format!("/v2/inventory/{mug}?location_ids={south}"))
         .await;
-    assert_eq!(counts(&south_counts), [pair("IN_STOCK", "4")]);
+    assert_eq!(counts(&south_counts), [pair("IN_STOCK", "3")]);
+    let (_, north_counts) = both
+        .get(&format!("/v2/inventory/{mug}?location_ids={north}"))
+        .await;
+    assert_eq!(counts(&north_counts), [pair("IN_STOCK", "5")]);
+
+    // An ADJUSTMENT filter includes the moves, as in Square's model.
+    let (status, adjustments) = both
+        .post(
+            "/v2/inventory/changes/batch-retrieve",
+            json!({"catalog_object_ids": [mug], "types": ["ADJUSTMENT"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{adjustments}");
+    assert_eq!(
+        adjustments["changes"].as_array().unwrap().len(),
+        4,
+        "{adjustments}"
+    );
 }
 
 /// Refusals in Square's envelope: status, category, code and field.

@@ -69,8 +69,15 @@ pub struct InventoryAdjustment {
     pub from_state: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_state: Option<String>,
+    /// Square's model before 2026: the one location of the adjustment.
     #[serde(default, skip_serializing_if = "is_empty")]
     pub location_id: String,
+    /// Square's 2026 model: where the stock was before the adjustment.
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub from_location_id: String,
+    /// Square's 2026 model: where the stock is after the adjustment.
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub to_location_id: String,
     #[serde(default, skip_serializing_if = "is_empty")]
     pub catalog_object_id: String,
     #[serde(default, skip_serializing_if = "is_empty")]
@@ -336,6 +343,17 @@ impl Refusal {
             },
             retry_after: None,
         }
+    }
+
+    /// A value Square's JSON can hold but the ledger's request cannot, at `field`.
+    fn invalid_value(field: &str, detail: &str) -> Refusal {
+        Refusal::one(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            "INVALID_VALUE",
+            detail,
+            Some(field.into()),
+        )
     }
 
     /// A time that is not RFC 3339, at `field`.
@@ -636,6 +654,8 @@ fn source_from_json(source: &Option<SourceApplication>) -> Option<pb::SourceAppl
     })
 }
 
+/// An adjustment as Square answers it: its location under both models' names
+/// (`location_id`, and the 2026 `from_location_id` = `to_location_id`).
 pub fn adjustment_to_json(a: &pb::InventoryAdjustment) -> InventoryAdjustment {
     InventoryAdjustment {
         id: a.id.clone(),
@@ -643,6 +663,8 @@ pub fn adjustment_to_json(a: &pb::InventoryAdjustment) -> InventoryAdjustment {
         from_state: state_name(a.from_state),
         to_state: state_name(a.to_state),
         location_id: a.location_id.clone(),
+        from_location_id: a.location_id.clone(),
+        to_location_id: a.location_id.clone(),
         catalog_object_id: a.catalog_object_id.clone(),
         catalog_object_type: a.catalog_object_type.clone(),
         quantity: a.quantity.clone(),
@@ -659,16 +681,127 @@ pub fn adjustment_to_json(a: &pb::InventoryAdjustment) -> InventoryAdjustment {
     }
 }
 
+/// A transfer as Square's 2026 model writes it: an adjustment between two locations that
+/// keeps its state.
+pub fn transfer_as_adjustment(t: &pb::InventoryTransfer) -> InventoryAdjustment {
+    InventoryAdjustment {
+        id: t.id.clone(),
+        reference_id: t.reference_id.clone(),
+        from_state: state_name(t.state),
+        to_state: state_name(t.state),
+        from_location_id: t.from_location_id.clone(),
+        to_location_id: t.to_location_id.clone(),
+        catalog_object_id: t.catalog_object_id.clone(),
+        catalog_object_type: t.catalog_object_type.clone(),
+        quantity: t.quantity.clone(),
+        occurred_at: times_to_json(&t.occurred_at),
+        created_at: times_to_json(&t.created_at),
+        source: source_to_json(&t.source),
+        employee_id: t.employee_id.clone(),
+        team_member_id: t.team_member_id.clone(),
+        ..InventoryAdjustment::default()
+    }
+}
+
+/// Where an adjustment of a request takes place: Square's older `location_id`, or the 2026
+/// `from_location_id` / `to_location_id`, which name two locations when stock moves.
+#[derive(Debug, PartialEq, Eq)]
+enum Place {
+    /// One location (empty when none is named: the service refuses the missing location).
+    At(String),
+    /// From one location to another.
+    Between { from: String, to: String },
+}
+
+fn adjustment_place(field: &str, a: &InventoryAdjustment) -> Result<Place, Refusal> {
+    let mut named: Vec<&String> = [&a.location_id, &a.from_location_id, &a.to_location_id]
+        .into_iter()
+        .filter(|id| !id.is_empty())
+        .collect();
+    named.dedup();
+    match named.as_slice() {
+        [] => Ok(Place::At(String::new())),
+        [one] => Ok(Place::At((*one).clone())),
+        [from, to] if a.location_id.is_empty() => Ok(Place::Between {
+            from: (*from).clone(),
+            to: (*to).clone(),
+        }),
+        _ => Err(Refusal::invalid_value(
+            &format!("{field}.location_id"),
+            "location_id, from_location_id and to_location_id name different locations",
+        )),
+    }
+}
+
+/// An adjustment of a request: at one location, the ledger's adjustment; between two, the
+/// ledger's transfer (which keeps its state and holds no sale or purchase fields).
+fn adjustment_change_from_json(
+    field: &str,
+    a: &InventoryAdjustment,
+) -> Result<(pb::InventoryChangeType, pb::inventory_change::Change), Refusal> {
+    use pb::inventory_change::Change;
+    let (from, to) = match adjustment_place(field, a)? {
+        Place::At(location) => {
+            let adjustment = adjustment_from_json(field, a, location)?;
+            return Ok((
+                pb::InventoryChangeType::Adjustment,
+                Change::Adjustment(adjustment),
+            ));
+        }
+        Place::Between { from, to } => (from, to),
+    };
+    let state = a.from_state.clone().or_else(|| a.to_state.clone());
+    if a.to_state.is_some() && a.to_state != state {
+        return Err(Refusal::invalid_value(
+            &format!("{field}.to_state"),
+            "an adjustment between two locations keeps its state: to_state must be from_state",
+        ));
+    }
+    let sale_or_purchase = [
+        ("total_price_money", a.total_price_money.is_some()),
+        ("transaction_id", !a.transaction_id.is_empty()),
+        ("refund_id", !a.refund_id.is_empty()),
+        ("purchase_order_id", !a.purchase_order_id.is_empty()),
+        ("goods_receipt_id", !a.goods_receipt_id.is_empty()),
+    ];
+    if let Some((name, _)) = sale_or_purchase.iter().find(|(_, set)| *set) {
+        return Err(Refusal::invalid_value(
+            &format!("{field}.{name}"),
+            "is not kept on an adjustment between two locations",
+        ));
+    }
+    let transfer = InventoryTransfer {
+        id: a.id.clone(),
+        reference_id: a.reference_id.clone(),
+        state,
+        from_location_id: from,
+        to_location_id: to,
+        catalog_object_id: a.catalog_object_id.clone(),
+        catalog_object_type: a.catalog_object_type.clone(),
+        quantity: a.quantity.clone(),
+        occurred_at: a.occurred_at.clone(),
+        created_at: a.created_at.clone(),
+        source: a.source.clone(),
+        employee_id: a.employee_id.clone(),
+        team_member_id: a.team_member_id.clone(),
+    };
+    Ok((
+        pb::InventoryChangeType::Transfer,
+        Change::Transfer(transfer_from_json(field, &transfer)?),
+    ))
+}
+
 fn adjustment_from_json(
     field: &str,
     a: &InventoryAdjustment,
+    location_id: String,
 ) -> Result<pb::InventoryAdjustment, Refusal> {
     Ok(pb::InventoryAdjustment {
         id: a.id.clone(),
         reference_id: a.reference_id.clone(),
         from_state: state_number(&a.from_state),
         to_state: state_number(&a.to_state),
-        location_id: a.location_id.clone(),
+        location_id,
         catalog_object_id: a.catalog_object_id.clone(),
         catalog_object_type: a.catalog_object_type.clone(),
         quantity: a.quantity.clone(),
@@ -770,7 +903,12 @@ pub fn change_to_json(c: &pb::InventoryChange) -> InventoryChange {
     match &c.change {
         Some(Change::Adjustment(a)) => json.adjustment = Some(adjustment_to_json(a)),
         Some(Change::PhysicalCount(p)) => json.physical_count = Some(physical_count_to_json(p)),
-        Some(Change::Transfer(t)) => json.transfer = Some(transfer_to_json(t)),
+        // Square's 2026 model has no transfers: stock moves by an adjustment between two
+        // locations (the deprecated transfer paths still answer them as transfers).
+        Some(Change::Transfer(t)) => {
+            json.change_type = Some("ADJUSTMENT".to_owned());
+            json.adjustment = Some(transfer_as_adjustment(t));
+        }
         None => {}
     }
     json
@@ -796,11 +934,16 @@ pub fn change_from_json(index: usize, c: &InventoryChange) -> Result<pb::Invento
             Some(field),
         ));
     }
+    let mut change_type = c.change_type.as_deref().map(type_number).unwrap_or(0);
     let change = if let Some(a) = &c.adjustment {
-        Some(Change::Adjustment(adjustment_from_json(
-            &format!("{field}.adjustment"),
-            a,
-        )?))
+        let (kind, change) = adjustment_change_from_json(&format!("{field}.adjustment"), a)?;
+        // A move between locations is the ledger's transfer; its declared type follows.
+        if kind == pb::InventoryChangeType::Transfer
+            && change_type == pb::InventoryChangeType::Adjustment as i32
+        {
+            change_type = kind as i32;
+        }
+        Some(change)
     } else if let Some(p) = &c.physical_count {
         Some(Change::PhysicalCount(physical_count_from_json(
             &format!("{field}.physical_count"),
@@ -815,7 +958,7 @@ pub fn change_from_json(index: usize, c: &InventoryChange) -> Result<pb::Invento
         None
     };
     Ok(pb::InventoryChange {
-        r#type: c.change_type.as_deref().map(type_number).unwrap_or(0),
+        r#type: change_type,
         change,
     })
 }
@@ -882,13 +1025,26 @@ pub fn counts_to_json(counts: &[pb::InventoryCount], cursor: &str) -> CountsResp
     }
 }
 
+/// The ledger's types of a `types` filter: in Square's 2026 model an `ADJUSTMENT` includes
+/// moves between locations, the ledger's transfers.
+fn changes_types(types: &[String]) -> Vec<i32> {
+    let mut numbers: Vec<i32> = types.iter().map(|t| type_number(t)).collect();
+    let transfer = pb::InventoryChangeType::Transfer as i32;
+    if numbers.contains(&(pb::InventoryChangeType::Adjustment as i32))
+        && !numbers.contains(&transfer)
+    {
+        numbers.push(transfer);
+    }
+    numbers
+}
+
 pub fn changes_request_from_json(
     r: &BatchRetrieveInventoryChangesRequest,
 ) -> Result<pb::BatchRetrieveInventoryChangesRequest, Refusal> {
     Ok(pb::BatchRetrieveInventoryChangesRequest {
         catalog_object_ids: r.catalog_object_ids.clone(),
         location_ids: r.location_ids.clone(),
-        types: r.types.iter().map(|t| type_number(t)).collect(),
+        types: changes_types(&r.types),
         states: r
             .states
             .iter()
@@ -977,6 +1133,8 @@ mod tests {
             "from_state": "IN_STOCK",
             "to_state": "SOLD",
             "location_id": "loc-1",
+            "from_location_id": "loc-1",
+            "to_location_id": "loc-1",
             "catalog_object_id": "item-1",
             "catalog_object_type": "INVENTORY_ITEM",
             "quantity": "3",
@@ -1063,6 +1221,25 @@ mod tests {
         })
     }
 
+    fn transfer_as_adjustment_json() -> Value {
+        json!({
+            "id": "tr-1",
+            "reference_id": "ref-3",
+            "from_state": "WASTE",
+            "to_state": "WASTE",
+            "from_location_id": "loc-1",
+            "to_location_id": "loc-2",
+            "catalog_object_id": "item-1",
+            "catalog_object_type": "INVENTORY_ITEM",
+            "quantity": "0.5",
+            "occurred_at": "2026-11-18T11:06:40.000001Z",
+            "created_at": "2026-11-18T11:06:43Z",
+            "source": serde_json::from_str::<Value>(SOURCE_JSON).unwrap(),
+            "employee_id": "emp-3",
+            "team_member_id": "tm-3",
+        })
+    }
+
     fn to_value<T: Serialize>(value: &T) -> Value {
         serde_json::to_value(value).unwrap()
     }
@@ -1092,7 +1269,8 @@ mod tests {
                     r#type: pb::InventoryChangeType::Transfer as i32,
                     change: Some(Change::Transfer(transfer())),
                 },
-                json!({"type": "TRANSFER", "transfer": transfer_json()}),
+                // Square's 2026 model: a move is an adjustment between two locations.
+                json!({"type": "ADJUSTMENT", "adjustment": transfer_as_adjustment_json()}),
             ),
         ];
         for (proto, expected) in table {
@@ -1100,6 +1278,113 @@ mod tests {
             let read: InventoryChange = serde_json::from_value(expected.clone()).unwrap();
             assert_eq!(change_from_json(0, &read).unwrap(), proto, "{expected}");
         }
+        // The older TRANSFER change is still read, for integrations written before 2026.
+        let read: InventoryChange =
+            serde_json::from_value(json!({"type": "TRANSFER", "transfer": transfer_json()}))
+                .unwrap();
+        assert_eq!(
+            change_from_json(0, &read).unwrap(),
+            pb::InventoryChange {
+                r#type: pb::InventoryChangeType::Transfer as i32,
+                change: Some(Change::Transfer(transfer())),
+            }
+        );
+        assert_eq!(
+            to_value(&transfer_to_json(&transfer())),
+            transfer_json(),
+            "the deprecated transfer paths answer a transfer"
+        );
+    }
+
+    /// Where an adjustment of a request takes place, under each model's names.
+    #[test]
+    fn adjustment_locations_of_both_models() {
+        use pb::inventory_change::Change;
+        let table: Vec<(Value, Result<(i32, &str, &str), &str>)> = vec![
+            (json!({"location_id": "a"}), Ok((1, "a", ""))),
+            (json!({"to_location_id": "a"}), Ok((1, "a", ""))),
+            (json!({"from_location_id": "a"}), Ok((1, "a", ""))),
+            (
+                json!({"from_location_id": "a", "to_location_id": "a"}),
+                Ok((1, "a", "")),
+            ),
+            (
+                json!({"location_id": "a", "from_location_id": "a", "to_location_id": "a"}),
+                Ok((1, "a", "")),
+            ),
+            (json!({}), Ok((1, "", ""))),
+            (
+                json!({"from_location_id": "a", "to_location_id": "b", "from_state": "IN_STOCK", "to_state": "IN_STOCK"}),
+                Ok((3, "a", "b")),
+            ),
+            (
+                json!({"from_location_id": "a", "to_location_id": "b", "from_state": "IN_STOCK"}),
+                Ok((3, "a", "b")),
+            ),
+            (
+                json!({"location_id": "a", "to_location_id": "b"}),
+                Err("changes[0].adjustment.location_id"),
+            ),
+            (
+                json!({"from_location_id": "a", "to_location_id": "b", "from_state": "IN_STOCK", "to_state": "SOLD"}),
+                Err("changes[0].adjustment.to_state"),
+            ),
+            (
+                json!({"from_location_id": "a", "to_location_id": "b", "from_state": "IN_STOCK", "refund_id": "r"}),
+                Err("changes[0].adjustment.refund_id"),
+            ),
+        ];
+        for (adjustment, expected) in table {
+            let read: InventoryChange =
+                serde_json::from_value(json!({"type": "ADJUSTMENT", "adjustment": adjustment}))
+                    .unwrap();
+            let got = change_from_json(0, &read);
+            match expected {
+                Ok((change_type, from, to)) => {
+                    let change = got.unwrap_or_else(|r| panic!("{adjustment}: {r:?}"));
+                    assert_eq!(change.r#type, change_type, "{adjustment}");
+                    let place = match change.change {
+                        Some(Change::Adjustment(a)) => (a.location_id, String::new()),
+                        Some(Change::Transfer(t)) => (t.from_location_id, t.to_location_id),
+                        other => panic!("{adjustment}: {other:?}"),
+                    };
+                    assert_eq!(place, (from.to_owned(), to.to_owned()), "{adjustment}");
+                }
+                Err(field) => {
+                    let refusal = got.unwrap_err();
+                    assert_eq!(refusal.status, StatusCode::BAD_REQUEST, "{adjustment}");
+                    assert_eq!(refusal.envelope.errors[0].code, "INVALID_VALUE");
+                    assert_eq!(
+                        refusal.envelope.errors[0].field.as_deref(),
+                        Some(field),
+                        "{adjustment}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_adjustment_filter_includes_moves_between_locations() {
+        let request = BatchRetrieveInventoryChangesRequest {
+            types: vec!["ADJUSTMENT".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            changes_request_from_json(&request).unwrap().types,
+            [
+                pb::InventoryChangeType::Adjustment as i32,
+                pb::InventoryChangeType::Transfer as i32
+            ]
+        );
+        let request = BatchRetrieveInventoryChangesRequest {
+            types: vec!["PHYSICAL_COUNT".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            changes_request_from_json(&request).unwrap().types,
+            [pb::InventoryChangeType::PhysicalCount as i32]
+        );
     }
 
     #[test]
@@ -1303,7 +1588,7 @@ mod tests {
     #[test]
     fn unknown_fields_and_two_kinds_are_refused() {
         let unknown = serde_json::from_value::<InventoryChange>(
-            json!({"adjustment": {"quantity": "1", "from_location_id": "x"}}),
+            json!({"adjustment": {"quantity": "1", "reason_id": "x"}}),
         );
         assert!(unknown.is_err());
         let two: InventoryChange = serde_json::from_value(json!({
