@@ -1300,7 +1300,9 @@ mod tests {
     #[test]
     fn adjustment_locations_of_both_models() {
         use pb::inventory_change::Change;
-        let table: Vec<(Value, Result<(i32, &str, &str), &str>)> = vec![
+        // The change type and locations read, or the field refused.
+        type Expected = Result<(i32, &'static str, &'static str), &'static str>;
+        let table: Vec<(Value, Expected)> = vec![
             (json!({"location_id": "a"}), Ok((1, "a", ""))),
             (json!({"to_location_id": "a"}), Ok((1, "a", ""))),
             (json!({"from_location_id": "a"}), Ok((1, "a", ""))),
