@@ -1,0 +1,756 @@
+//! Shopify's HTTP/JSON front door end to end: a real server with `--http-listen`'s second
+//! listener, a real database of each backend, a plain HTTP client sending Shopify's REST
+//! JSON with `X-Shopify-Access-Token`, and the gRPC clients beside it on the same ledger.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use common::ledger::{item, location};
+use common::{Backend, Clients, UNKNOWN_ID, connect, mint_token, postgres};
+use reqwest::header::{HeaderMap, LINK};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use stockledger::auth::scopes::Scope;
+use stockledger::proto::v1::{
+    BatchRetrieveInventoryChangesRequest, CreateInventoryItemRequest, InventoryChange,
+    InventoryItem, InventoryState, inventory_change::Change,
+};
+use stockledger::server::{ServerLimits, serve_with_http};
+use stockledger::store::Store;
+use tokio::sync::{Barrier, oneshot};
+
+const V: &str = "/admin/api/2025-10";
+
+/// An answer: status, headers, the body as sent and as JSON (`Null` if not JSON).
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    text: String,
+    json: Value,
+}
+
+impl Answer {
+    /// The URL of the `Link` header's `rel="next"`, if any.
+    fn next(&self) -> Option<String> {
+        let link = self.headers.get(LINK)?.to_str().expect("ASCII Link");
+        let (url, rel) = link.split_once(';').expect("<url>; rel");
+        assert_eq!(rel.trim(), "rel=\"next\"", "{link}");
+        Some(
+            url.trim()
+                .strip_prefix('<')
+                .and_then(|u| u.strip_suffix('>'))
+                .expect("<url>")
+                .to_owned(),
+        )
+    }
+}
+
+/// A server with both listeners on a fresh database, a token with every scope, gRPC
+/// clients and the HTTP base URL. Dropping it stops the server.
+struct Both {
+    base: String,
+    token: String,
+    database_url: String,
+    clients: Clients,
+    http: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Both {
+    async fn start(backend: Backend) -> Both {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
+            Backend::Postgres => postgres::fresh_database_url().await,
+        };
+        let store = Store::connect(&database_url).await.expect("connecting");
+        store.migrate().await.expect("migrating");
+        let token = mint_token(&store, "shopify-merchant", &Scope::ALL, "Shopify app").await;
+        let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (grpc_addr, http_addr) = (grpc.local_addr().unwrap(), http.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async {
+                stopped.await.ok();
+            };
+            serve_with_http(store, grpc, Some(http), ServerLimits::default(), shutdown)
+                .await
+                .expect("server failed");
+        });
+        let channel = connect(grpc_addr).await;
+        Both {
+            base: format!("http://{http_addr}"),
+            clients: Clients::new(&channel, &token),
+            token,
+            database_url,
+            http: reqwest::Client::new(),
+            _stop: stop,
+            _dir: dir,
+        }
+    }
+
+    /// `method url` with `token` in `X-Shopify-Access-Token` (none if `None`), the extra
+    /// `headers`, and `body` as the raw JSON text.
+    async fn send_to(
+        &self,
+        method: Method,
+        url: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Answer {
+        let mut request = self.http.request(method, url);
+        if let Some(token) = token {
+            request = request.header("X-Shopify-Access-Token", token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_owned());
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        let url = format!("{}{path}", self.base);
+        self.send_to(Method::GET, &url, Some(&self.token), &[], None)
+            .await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> Answer {
+        let url = format!("{}{path}", self.base);
+        let body = body.to_string();
+        self.send_to(Method::PUT, &url, Some(&self.token), &[], Some(&body))
+            .await
+    }
+
+    /// POST of a raw JSON text (so that numbers are sent exactly as written).
+    async fn post_raw(&self, path: &str, body: &str) -> Answer {
+        let url = format!("{}{path}", self.base);
+        self.send_to(Method::POST, &url, Some(&self.token), &[], Some(body))
+            .await
+    }
+
+    async fn set(&self, item: &str, location: &str, available: &str) -> Answer {
+        self.post_raw(
+            &format!("{V}/inventory_levels/set.json"),
+            &level_body(item, location, "available", available),
+        )
+        .await
+    }
+
+    async fn adjust(&self, item: &str, location: &str, by: &str) -> Answer {
+        self.post_raw(
+            &format!("{V}/inventory_levels/adjust.json"),
+            &level_body(item, location, "available_adjustment", by),
+        )
+        .await
+    }
+
+    /// The `available` of (item, location) as `GET inventory_levels.json` writes it.
+    async fn available(&self, item: &str, location: &str) -> String {
+        let answer = self
+            .get(&format!(
+                "{V}/inventory_levels.json?inventory_item_ids={item}&location_ids={location}"
+            ))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let levels = answer.json["inventory_levels"].as_array().expect("levels");
+        assert_eq!(levels.len(), 1, "{}", answer.text);
+        levels[0]["available"].to_string()
+    }
+}
+
+/// A level write's body: `{"location_id":…,"inventory_item_id":…,"<field>":<quantity>}`,
+/// the quantity written as given (`0.5`, `-2`, `"abc"`).
+fn level_body(item: &str, location: &str, field: &str, quantity: &str) -> String {
+    format!(r#"{{"location_id":"{location}","inventory_item_id":"{item}","{field}":{quantity}}}"#)
+}
+
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$test(super::Both::start(super::Backend::Sqlite).await).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$test(super::Both::start(super::Backend::Postgres).await).await;
+                }
+            }
+        )+
+    };
+}
+
+async fn assert_verified(database_url: &str) {
+    let store = Store::connect(database_url).await.unwrap();
+    let differences = store.verify_counts().await.expect("verify");
+    assert!(
+        differences.is_empty(),
+        "counts differ from history: {differences:?}"
+    );
+    store.close().await.ok();
+}
+
+/// Creates an item by gRPC with every field it is given.
+async fn create_item(clients: &mut Clients, item: InventoryItem) -> String {
+    clients
+        .items
+        .create_inventory_item(CreateInventoryItemRequest {
+            inventory_item: Some(item),
+        })
+        .await
+        .expect("create item")
+        .into_inner()
+        .inventory_item
+        .expect("item")
+        .id
+}
+
+/// GET and PUT of one item: Shopify's formatting, partial updates, refusals.
+async fn items(mut both: Both) {
+    let mug = create_item(
+        &mut both.clients,
+        InventoryItem {
+            sku: "MUG-RED".into(),
+            cost: "12.5".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let got = both.get(&format!("{V}/inventory_items/{mug}.json")).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text);
+    let item = &got.json["inventory_item"];
+    assert_eq!(item["id"], mug.as_str());
+    assert_eq!(item["sku"], "MUG-RED");
+    assert_eq!(item["cost"], "12.50", "cost has two decimals");
+    for absent in [
+        "country_code_of_origin",
+        "province_code_of_origin",
+        "harmonized_system_code",
+    ] {
+        assert!(
+            item.get(absent).is_some_and(Value::is_null),
+            "{absent} must be present and null: {item}"
+        );
+    }
+    assert_eq!(item["country_harmonized_system_codes"], json!([]));
+    assert_eq!(item["tracked"], true);
+    assert_eq!(item["requires_shipping"], true);
+    let created_at = item["created_at"].as_str().expect("created_at").to_owned();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(&created_at).is_ok(),
+        "{created_at}"
+    );
+    assert!(item["updated_at"].is_string(), "{item}");
+
+    // Another item, with no cost and no SKU: both null.
+    let bare = create_item(&mut both.clients, InventoryItem::default()).await;
+    let got = both.get(&format!("{V}/inventory_items/{bare}.json")).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text);
+    assert!(got.json["inventory_item"]["cost"].is_null(), "{}", got.text);
+    assert!(got.json["inventory_item"]["sku"].is_null(), "{}", got.text);
+
+    // PUT: the fields present are updated; read-only fields are accepted and ignored.
+    let path = format!("{V}/inventory_items/{mug}.json");
+    let put = both
+        .put(
+            &path,
+            json!({"inventory_item": {
+                "id": UNKNOWN_ID,
+                "cost": "3",
+                "country_code_of_origin": "FR",
+                "requires_shipping": false,
+                "created_at": "2001-01-01T00:00:00Z",
+                "updated_at": "2001-01-01T00:00:00Z",
+                "admin_graphql_api_id": "gid://shopify/InventoryItem/1",
+            }}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let item = &put.json["inventory_item"];
+    assert_eq!(item["id"], mug.as_str(), "the path names the item");
+    assert_eq!(item["cost"], "3.00");
+    assert_eq!(item["country_code_of_origin"], "FR");
+    assert_eq!(item["requires_shipping"], false);
+    assert_eq!(item["tracked"], true, "absent: unchanged");
+    assert_eq!(item["sku"], "MUG-RED", "absent: unchanged");
+    assert_eq!(item["created_at"], created_at.as_str(), "read-only");
+    // null clears.
+    let put = both
+        .put(&path, json!({"inventory_item": {"sku": null}}))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert!(put.json["inventory_item"]["sku"].is_null(), "{}", put.text);
+    assert_eq!(put.json["inventory_item"]["cost"], "3.00");
+    // A whole item as read, changed and sent back, is taken as it is.
+    let mut whole = both.get(&path).await.json;
+    whole["inventory_item"]["tracked"] = json!(false);
+    let put = both.put(&path, whole).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(put.json["inventory_item"]["tracked"], false);
+    assert_eq!(put.json["inventory_item"]["country_code_of_origin"], "FR");
+    // And the gRPC side reads what the door wrote.
+    let by_grpc = both
+        .clients
+        .items
+        .get_inventory_item(stockledger::proto::v1::GetInventoryItemRequest { id: mug.clone() })
+        .await
+        .expect("gRPC reads it")
+        .into_inner()
+        .inventory_item
+        .expect("item");
+    assert_eq!(by_grpc.sku, "");
+    assert_eq!(by_grpc.cost, "3");
+    assert_eq!(by_grpc.tracked, Some(false));
+
+    // An invalid country: 422, errors per field.
+    let refused = both
+        .put(
+            &path,
+            json!({"inventory_item": {"country_code_of_origin": "XX"}}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    let messages = refused.json["errors"]["country_code_of_origin"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", refused.text));
+    assert!(
+        !messages.is_empty() && messages.iter().all(Value::is_string),
+        "{}",
+        refused.text
+    );
+    // An unknown field: 400.
+    let refused = both
+        .put(&path, json!({"inventory_item": {"colour": "red"}}))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(refused.json["errors"].is_object(), "{}", refused.text);
+    // Nothing changed by the refusals.
+    let after = both.get(&path).await;
+    assert_eq!(after.json["inventory_item"]["country_code_of_origin"], "FR");
+    // An unknown id: 404 Not Found, on GET and PUT.
+    let unknown = format!("{V}/inventory_items/{UNKNOWN_ID}.json");
+    let got = both.get(&unknown).await;
+    assert_eq!(got.status, StatusCode::NOT_FOUND, "{}", got.text);
+    assert_eq!(got.json, json!({"errors": "Not Found"}));
+    let put = both
+        .put(&unknown, json!({"inventory_item": {"sku": "X"}}))
+        .await;
+    assert_eq!(put.status, StatusCode::NOT_FOUND, "{}", put.text);
+    assert_eq!(put.json, json!({"errors": "Not Found"}));
+}
+
+/// `inventory_items.json?ids=…&limit=2` over five ids, following the `Link` headers as given.
+async fn item_pages(mut both: Both) {
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(item(&mut both.clients, &format!("PAGE-{n}")).await);
+    }
+    // One item not asked for, which no page may hold.
+    let other = item(&mut both.clients, "OTHER").await;
+    let first = format!(
+        "{}{V}/inventory_items.json?ids={}&limit=2",
+        both.base,
+        ids.join(",")
+    );
+    let mut url = Some(first);
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    while let Some(next) = url {
+        let page = both
+            .send_to(Method::GET, &next, Some(&both.token), &[], None)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{next}: {}", page.text);
+        pages += 1;
+        assert!(pages <= 5, "the pages do not end");
+        let items = page.json["inventory_items"].as_array().expect("items");
+        assert!(items.len() <= 2, "{}", page.text);
+        for item in items {
+            seen.push(item["id"].as_str().unwrap().to_owned());
+        }
+        url = page.next();
+        if url.is_none() {
+            assert!(page.headers.get(LINK).is_none());
+        }
+    }
+    assert_eq!(pages, 3, "2 + 2 + 1");
+    let distinct: BTreeSet<_> = seen.iter().cloned().collect();
+    assert_eq!(distinct.len(), seen.len(), "repeated: {seen:?}");
+    assert_eq!(distinct, ids.iter().cloned().collect::<BTreeSet<_>>());
+    assert!(!seen.contains(&other));
+}
+
+/// Kinds of the item's history, oldest first: (type, from, to or state, quantity).
+async fn history(clients: &mut Clients, item: &str) -> Vec<(String, String, String, String)> {
+    let changes: Vec<InventoryChange> = clients
+        .inventory
+        .batch_retrieve_inventory_changes(BatchRetrieveInventoryChangesRequest {
+            catalog_object_ids: vec![item.into()],
+            ..Default::default()
+        })
+        .await
+        .expect("BatchRetrieveInventoryChanges")
+        .into_inner()
+        .changes;
+    changes
+        .into_iter()
+        .map(|change| match change.change.expect("a change") {
+            Change::PhysicalCount(count) => (
+                "PHYSICAL_COUNT".to_owned(),
+                String::new(),
+                count.state().as_str_name().to_owned(),
+                count.quantity,
+            ),
+            Change::Adjustment(adjustment) => (
+                "ADJUSTMENT".to_owned(),
+                adjustment.from_state().as_str_name().to_owned(),
+                adjustment.to_state().as_str_name().to_owned(),
+                adjustment.quantity,
+            ),
+            other => panic!("unexpected change {other:?}"),
+        })
+        .collect()
+}
+
+fn row(kind: &str, from: InventoryState, to: InventoryState, quantity: &str) -> [String; 4] {
+    [
+        kind.to_owned(),
+        if kind == "PHYSICAL_COUNT" {
+            String::new()
+        } else {
+            from.as_str_name().to_owned()
+        },
+        to.as_str_name().to_owned(),
+        quantity.to_owned(),
+    ]
+}
+
+/// set.json, adjust.json and inventory_levels.json; the history they leave; refusals.
+async fn levels(mut both: Both) {
+    let shop = location(&mut both.clients, "Shop").await;
+    let back = location(&mut both.clients, "Back room").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let plate = item(&mut both.clients, "PLATE").await;
+
+    let set = both.set(&mug, &shop, "42").await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert!(
+        set.text.contains(r#""available":42,"#) || set.text.contains(r#""available":42}"#),
+        "{}",
+        set.text
+    );
+    let level = &set.json["inventory_level"];
+    assert_eq!(level["inventory_item_id"], mug.as_str());
+    assert_eq!(level["location_id"], shop.as_str());
+    assert!(level["updated_at"].is_string(), "{}", set.text);
+
+    let down = both.adjust(&mug, &shop, "-2").await;
+    assert_eq!(down.status, StatusCode::OK, "{}", down.text);
+    assert_eq!(down.json["inventory_level"]["available"].to_string(), "40");
+    let up = both.adjust(&mug, &shop, "0.5").await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.text);
+    assert!(
+        up.text.contains(r#""available":40.5"#),
+        "an exact JSON number: {}",
+        up.text
+    );
+
+    // The ledger's history: the count, then the adjustments, the loss as IN_STOCK → WASTE.
+    use InventoryState as S;
+    let rows: Vec<[String; 4]> = history(&mut both.clients, &mug)
+        .await
+        .into_iter()
+        .map(|(a, b, c, d)| [a, b, c, d])
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            row("PHYSICAL_COUNT", S::Unspecified, S::InStock, "42"),
+            row("ADJUSTMENT", S::InStock, S::Waste, "2"),
+            row("ADJUSTMENT", S::None, S::InStock, "0.5"),
+        ]
+    );
+
+    // Levels by item: the mug at the shop, the plate at the back room.
+    let set = both.set(&plate, &back, "7").await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    let listed = both
+        .get(&format!(
+            "{V}/inventory_levels.json?inventory_item_ids={mug}"
+        ))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let levels = listed.json["inventory_levels"].as_array().expect("levels");
+    assert_eq!(levels.len(), 1, "{}", listed.text);
+    assert_eq!(levels[0]["location_id"], shop.as_str());
+    assert!(
+        listed.text.contains(r#""available":40.5"#),
+        "{}",
+        listed.text
+    );
+    let listed = both
+        .get(&format!(
+            "{V}/inventory_levels.json?inventory_item_ids={mug},{plate}"
+        ))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let mut pairs: Vec<(String, String, String)> = listed.json["inventory_levels"]
+        .as_array()
+        .expect("levels")
+        .iter()
+        .map(|l| {
+            (
+                l["inventory_item_id"].as_str().unwrap().to_owned(),
+                l["location_id"].as_str().unwrap().to_owned(),
+                l["available"].to_string(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    let mut expected = vec![
+        (mug.clone(), shop.clone(), "40.5".to_owned()),
+        (plate.clone(), back.clone(), "7".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(pairs, expected);
+
+    // Refusals: zero, and a quantity that is not a number.
+    let zero = both.adjust(&mug, &shop, "0").await;
+    assert_eq!(
+        zero.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        zero.text
+    );
+    assert!(
+        zero.json["errors"]["available_adjustment"].is_array(),
+        "{}",
+        zero.text
+    );
+    let abc = both.set(&mug, &shop, r#""abc""#).await;
+    assert_eq!(abc.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", abc.text);
+    assert!(abc.json["errors"]["available"].is_array(), "{}", abc.text);
+    assert_eq!(both.available(&mug, &shop).await, "40.5");
+    assert_eq!(history(&mut both.clients, &mug).await.len(), 3);
+    assert_verified(&both.database_url).await;
+}
+
+/// Twenty `adjust.json +1` at once: every one applied.
+async fn concurrent_adjusts(mut both: Both) {
+    const TASKS: usize = 20;
+    let shop = location(&mut both.clients, "Shop").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let set = both.set(&mug, &shop, "10").await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    let both = Arc::new(both);
+    let barrier = Arc::new(Barrier::new(TASKS));
+    let mut tasks = Vec::new();
+    for _ in 0..TASKS {
+        let (both, barrier, mug, shop) = (both.clone(), barrier.clone(), mug.clone(), shop.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let answer = both.adjust(&mug, &shop, "1").await;
+            (answer.status, answer.text)
+        }));
+    }
+    for task in tasks {
+        let (status, text) = task.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{text}");
+    }
+    assert_eq!(both.available(&mug, &shop).await, "30");
+    let mut clients = both.clients.clone();
+    assert_eq!(history(&mut clients, &mug).await.len(), 1 + TASKS);
+    assert_verified(&both.database_url).await;
+}
+
+/// `Idempotency-Key` on `adjust.json`: a retry with the same key applies once; another key,
+/// or none, is another change.
+async fn idempotent_adjust(mut both: Both) {
+    let shop = location(&mut both.clients, "Shop").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let url = format!("{}{V}/inventory_levels/adjust.json", both.base);
+    let body = level_body(&mug, &shop, "available_adjustment", "5");
+    let key = [("Idempotency-Key", "restock-1")];
+    for attempt in 0..2 {
+        let answer = both
+            .send_to(Method::POST, &url, Some(&both.token), &key, Some(&body))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "attempt {attempt}: {}",
+            answer.text
+        );
+        assert_eq!(
+            answer.json["inventory_level"]["available"].to_string(),
+            "5",
+            "attempt {attempt}: {}",
+            answer.text
+        );
+    }
+    assert_eq!(both.available(&mug, &shop).await, "5");
+    assert_eq!(history(&mut both.clients, &mug).await.len(), 1);
+    // Another key is another change; no key, too.
+    let other = [("Idempotency-Key", "restock-2")];
+    let answer = both
+        .send_to(Method::POST, &url, Some(&both.token), &other, Some(&body))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let answer = both.adjust(&mug, &shop, "5").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(both.available(&mug, &shop).await, "15");
+    assert_verified(&both.database_url).await;
+}
+
+/// `Idempotency-Key` on `set.json`: a retry with the same key records one count.
+async fn idempotent_set(mut both: Both) {
+    let shop = location(&mut both.clients, "Shop").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let set_url = format!("{}{V}/inventory_levels/set.json", both.base);
+    let set_body = level_body(&mug, &shop, "available", "3");
+    let key = [("Idempotency-Key", "count-1")];
+    for attempt in 0..2 {
+        let answer = both
+            .send_to(
+                Method::POST,
+                &set_url,
+                Some(&both.token),
+                &key,
+                Some(&set_body),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "attempt {attempt}: {}",
+            answer.text
+        );
+    }
+    assert_eq!(both.available(&mug, &shop).await, "3");
+    assert_eq!(history(&mut both.clients, &mug).await.len(), 1);
+    assert_verified(&both.database_url).await;
+}
+
+/// Tokens: none, unknown, one without the scope, and `Authorization: Bearer`.
+async fn tokens(mut both: Both) {
+    let shop = location(&mut both.clients, "Shop").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let levels = format!(
+        "{}{V}/inventory_levels.json?inventory_item_ids={mug}",
+        both.base
+    );
+    let adjust = format!("{}{V}/inventory_levels/adjust.json", both.base);
+    let body = level_body(&mug, &shop, "available_adjustment", "1");
+
+    let anonymous = both.send_to(Method::GET, &levels, None, &[], None).await;
+    assert_eq!(
+        anonymous.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        anonymous.text
+    );
+    assert!(anonymous.json["errors"].is_string(), "{}", anonymous.text);
+    let anonymous = both
+        .send_to(Method::POST, &adjust, None, &[], Some(&body))
+        .await;
+    assert_eq!(
+        anonymous.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        anonymous.text
+    );
+    let unknown = both
+        .send_to(Method::GET, &levels, Some("not-a-token"), &[], None)
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "{}", unknown.text);
+
+    let store = Store::connect(&both.database_url).await.unwrap();
+    let reader = mint_token(
+        &store,
+        "shopify-merchant",
+        &[Scope::InventoryRead, Scope::ItemsRead],
+        "reader",
+    )
+    .await;
+    store.close().await.ok();
+    let denied = both
+        .send_to(Method::POST, &adjust, Some(&reader), &[], Some(&body))
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.text);
+    assert!(denied.json["errors"].is_string(), "{}", denied.text);
+    let denied = both
+        .send_to(
+            Method::POST,
+            &format!("{}{V}/inventory_levels/set.json", both.base),
+            Some(&reader),
+            &[],
+            Some(&level_body(&mug, &shop, "available", "9")),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.text);
+    // The reader may read.
+    let read = both
+        .send_to(Method::GET, &levels, Some(&reader), &[], None)
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(read.json["inventory_levels"], json!([]), "nothing written");
+
+    // The token in `Authorization: Bearer` works too.
+    let bearer = format!("Bearer {}", both.token);
+    let authorization = [("Authorization", bearer.as_str())];
+    let written = both
+        .send_to(Method::POST, &adjust, None, &authorization, Some(&body))
+        .await;
+    assert_eq!(written.status, StatusCode::OK, "{}", written.text);
+    let read = both
+        .send_to(Method::GET, &levels, None, &authorization, None)
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(read.json["inventory_levels"][0]["available"], 1);
+    let item = both
+        .send_to(
+            Method::GET,
+            &format!("{}{V}/inventory_items/{mug}.json", both.base),
+            None,
+            &authorization,
+            None,
+        )
+        .await;
+    assert_eq!(item.status, StatusCode::OK, "{}", item.text);
+}
+
+on_both_backends!(
+    items,
+    item_pages,
+    levels,
+    concurrent_adjusts,
+    idempotent_adjust,
+    idempotent_set,
+    tokens
+);
