@@ -1,10 +1,9 @@
 // The seed's day with Square's own Node SDK (`square`, package.json), unchanged, against
 // Stockledger's Square front door (docs/square.md). Exits non-zero on the first failed check.
 //
-// Environment: STOCKLEDGER_HTTP_ADDR (serve --http-listen), STOCKLEDGER_ADDR (gRPC: to create
-// the item and the location, which Square's catalog and locations APIs would hold, and to write
-// the day's four adjustments, which this SDK cannot send here: see "KNOWN GAP") and
-// STOCKLEDGER_TOKEN (a token with every scope).
+// Environment: STOCKLEDGER_HTTP_ADDR (serve --http-listen), STOCKLEDGER_ADDR (gRPC: only to
+// create the item and the two locations, which Square's catalog and locations APIs would hold)
+// and STOCKLEDGER_TOKEN (a token with every scope).
 
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
@@ -57,12 +56,12 @@ const byState = (counts) => Object.fromEntries((counts ?? []).map((c) => [c.stat
 const sameCounts = (a, b) => inspect(a, { sorted: true }) === inspect(b, { sorted: true });
 
 // Stockledger's own gRPC API, through @grpc/grpc-js and the repository's protos: the item and
-// the location (Square's catalog and locations APIs would hold them), and the day's
-// adjustments, which Square's 2026 Node SDK cannot send here (see "KNOWN GAP" below).
+// the locations (Square's catalog and locations APIs would hold them). Every inventory change
+// goes through Square's SDK.
 function stockledgerGrpc(addr, token) {
   const protoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "proto");
   const definition = protoLoader.loadSync(
-    ["stockledger/v1/location.proto", "stockledger/v1/inventory_item.proto", "stockledger/v1/inventory.proto"],
+    ["stockledger/v1/location.proto", "stockledger/v1/inventory_item.proto"],
     { includeDirs: [protoRoot], keepCase: true, enums: String, longs: String, defaults: false },
   );
   const v1 = grpc.loadPackageDefinition(definition).stockledger.v1;
@@ -72,7 +71,6 @@ function stockledgerGrpc(addr, token) {
   const services = {
     locations: new v1.LocationService(addr, credentials),
     items: new v1.InventoryItemService(addr, credentials),
-    inventory: new v1.InventoryService(addr, credentials),
   };
   const call = (service, method, request) =>
     new Promise((resolve, reject) => {
@@ -81,27 +79,6 @@ function stockledgerGrpc(addr, token) {
   return {
     call,
     close: () => Object.values(services).forEach((client) => client.close()),
-  };
-}
-
-// A proto Timestamp from the ISO string at() makes.
-function timestamp(iso) {
-  const ms = Date.parse(iso);
-  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
-}
-
-function grpcAdjustment(item, location, fromState, toState, quantity, when, more = {}) {
-  return {
-    type: "INVENTORY_CHANGE_TYPE_ADJUSTMENT",
-    adjustment: {
-      from_state: `INVENTORY_STATE_${fromState}`,
-      to_state: `INVENTORY_STATE_${toState}`,
-      location_id: location,
-      catalog_object_id: item,
-      quantity,
-      occurred_at: timestamp(when),
-      ...more,
-    },
   };
 }
 
@@ -121,60 +98,47 @@ async function main() {
 async function theDay(http, token, unique, stockledger) {
   const location = (await stockledger.call("locations", "CreateLocation", { location: { name: `Corner Shop ${unique}` } }))
     .location.id;
+  const backroom = (await stockledger.call("locations", "CreateLocation", { location: { name: `Back Room ${unique}` } }))
+    .location.id;
   const item = (await stockledger.call("items", "CreateInventoryItem", { inventory_item: { sku: `MUG-RED-${unique}` } }))
     .inventory_item.id;
-  check(Boolean(location && item), "gRPC created the location and the item");
+  check(Boolean(location && backroom && item), "gRPC created the two locations and the item");
 
   // Point your Square SDK here: baseUrl instead of an environment, a Stockledger token.
   const client = new SquareClient({ baseUrl: `http://${http}`, token });
 
-  // KNOWN GAP. In Square API 2026-09-16 (SDK 46.0.0) an InventoryAdjustment has no
-  // `locationId`, only `fromLocationId` / `toLocationId`; the SDK's serializer silently drops
-  // any key its type does not declare. Stockledger's front door reads an adjustment's
-  // location from `location_id` only and refuses `from_location_id` / `to_location_id`
-  // (docs/square.md: "does not accept yet"). So no adjustment can be written through this SDK
-  // unchanged; these checks pin what its user sees today and will fail once the front door
-  // accepts the 2026 fields (then move the day's adjustments below onto the SDK).
-  const receive = (more) => ({
+  // The seed's day (receive 100, sell 3, sell 1, waste 2) through the SDK, in Square's 2026
+  // model: an adjustment names its location as fromLocationId / toLocationId (there is no
+  // locationId). A receive NONE → IN_STOCK gives toLocationId, a sale fromLocationId, or both
+  // naming the same location.
+  const adjustment = (fromState, toState, quantity, when, where, more = {}) => ({
     type: "ADJUSTMENT",
-    adjustment: { fromState: "NONE", toState: "IN_STOCK", catalogObjectId: item, quantity: "100", occurredAt: at(50), ...more },
+    adjustment: { fromState, toState, catalogObjectId: item, quantity, occurredAt: at(when), ...where, ...more },
   });
-  let error = await refused(
-    () => client.inventory.batchCreateChanges({ idempotencyKey: `gap-1-${unique}`, changes: [receive({ locationId: location })] }),
-    "KNOWN GAP: an adjustment with locationId is refused (the SDK drops the undeclared key)",
-  );
-  let first = error.errors[0] ?? {};
-  check(
-    error.statusCode === 400 && first.code === "MISSING_REQUIRED_PARAMETER" && first.field === "changes[0].adjustment.location_id",
-    `KNOWN GAP: … 400 MISSING_REQUIRED_PARAMETER on changes[0].adjustment.location_id (${error.statusCode} ${first.code} ${first.field})`,
-  );
-  error = await refused(
-    () => client.inventory.batchCreateChanges({ idempotencyKey: `gap-2-${unique}`, changes: [receive({ toLocationId: location })] }),
-    "KNOWN GAP: an adjustment with the 2026 toLocationId is refused",
-  );
-  first = error.errors[0] ?? {};
-  check(
-    error.statusCode === 400 && first.code === "BAD_REQUEST" && first.field === "changes[0].adjustment.to_location_id",
-    `KNOWN GAP: … 400 BAD_REQUEST on changes[0].adjustment.to_location_id (${error.statusCode} ${first.code} ${first.field})`,
-  );
-  const before = await client.inventory.batchGetCounts({ catalogObjectIds: [item] });
-  check(before.data.length === 0, "… and neither refusal changed a count");
-
-  // So the seed's day (receive 100, sell 3, sell 1, waste 2) goes in by Stockledger's gRPC
-  // BatchChangeInventory; everything after it is Square's SDK.
-  const day = await stockledger.call("inventory", "BatchChangeInventory", {
-    idempotency_key: `day-${unique}`,
+  const day = await client.inventory.batchCreateChanges({
+    idempotencyKey: `day-${unique}`,
     changes: [
-      grpcAdjustment(item, location, "NONE", "IN_STOCK", "100", at(50), { reference_id: "delivery-1" }),
-      grpcAdjustment(item, location, "IN_STOCK", "SOLD", "3", at(40), {
-        total_price_money: { amount: "29.97", currency: "USD" },
+      adjustment("NONE", "IN_STOCK", "100", 50, { toLocationId: location }, { referenceId: "delivery-1" }),
+      adjustment("IN_STOCK", "SOLD", "3", 40, { fromLocationId: location }, {
+        totalPriceMoney: { amount: 2997n, currency: "USD" },
       }),
-      grpcAdjustment(item, location, "IN_STOCK", "SOLD", "1", at(30)),
-      grpcAdjustment(item, location, "IN_STOCK", "WASTE", "2", at(20)),
+      adjustment("IN_STOCK", "SOLD", "1", 30, { fromLocationId: location, toLocationId: location }),
+      adjustment("IN_STOCK", "WASTE", "2", 20, { fromLocationId: location }),
     ],
   });
-  const dayIds = day.changes.map((c) => c.adjustment.id);
-  check(dayIds.length === 4, "gRPC wrote the day's 4 adjustments");
+  check(day.errors === undefined || day.errors.length === 0, "the day's batch-create answers without errors");
+  const dayIds = (day.changes ?? []).map((c) => c.adjustment?.id);
+  check(dayIds.length === 4 && dayIds.every(Boolean), "the SDK wrote the day's 4 adjustments, each with an id");
+  check(
+    (day.changes ?? []).every(
+      (c) => c.type === "ADJUSTMENT" && c.adjustment.fromLocationId === location && c.adjustment.toLocationId === location,
+    ),
+    "each answered adjustment has fromLocationId and toLocationId equal to the location",
+  );
+  check(
+    sameCounts(byState(day.counts), { IN_STOCK: "94", WASTE: "2" }),
+    `the day's answer carries the counts IN_STOCK 94, WASTE 2 (${inspect(byState(day.counts))})`,
+  );
   const afterDay = await client.inventory.batchGetCounts({ catalogObjectIds: [item], locationIds: [location] });
   check(
     sameCounts(byState(afterDay.data), { IN_STOCK: "94", WASTE: "2" }),
@@ -251,7 +215,7 @@ async function theDay(http, token, unique, stockledger) {
   check(quantities.join() === "100,3,1,2", `the day's quantities in order (${quantities})`);
   check(
     history.slice(0, 4).map((c) => c.adjustment.id).join() === dayIds.join(),
-    "the SDK reads the ids gRPC wrote",
+    "the SDK reads back the ids batchCreateChanges answered",
   );
   const sale = history[1].adjustment;
   check(
@@ -259,11 +223,9 @@ async function theDay(http, token, unique, stockledger) {
     `Money comes back as 2997n minor units of USD (${inspect(sale.totalPriceMoney)})`,
   );
   check(sale.catalogObjectType === "INVENTORY_ITEM", "an adjustment's catalogObjectType is INVENTORY_ITEM");
-  // The adjustment's location: the SDK's 2026 type has no field for it; the answer's
-  // location_id reaches the SDK user only as an untyped passthrough key.
   check(
-    sale.fromLocationId === undefined && sale.toLocationId === undefined && sale.location_id === location,
-    "KNOWN GAP: an adjustment's location comes back only as the untyped key location_id",
+    history.slice(0, 4).every((c) => c.adjustment.fromLocationId === location && c.adjustment.toLocationId === location),
+    "the day's adjustments read back with typed fromLocationId / toLocationId equal to the location",
   );
   const newest = [];
   for await (const change of await client.inventory.changes({ catalogObjectId: item })) {
@@ -277,7 +239,11 @@ async function theDay(http, token, unique, stockledger) {
   const fetched = (await client.inventory.getAdjustment({ adjustmentId: dayIds[0] })).adjustment;
   check(fetched.id === dayIds[0] && fetched.quantity === "100", "GET /v2/inventory/adjustments/{id}");
   check(fetched.referenceId === "delivery-1", "referenceId kept");
-  check(fetched.source?.product === "EXTERNAL_API", `source.product of a gRPC change (${fetched.source?.product})`);
+  check(
+    fetched.fromLocationId === location && fetched.toLocationId === location,
+    `the adjustment read by id has typed fromLocationId / toLocationId equal to the location (${fetched.fromLocationId} / ${fetched.toLocationId})`,
+  );
+  check(fetched.source?.product === "EXTERNAL_API", `source.product of an SDK change (${fetched.source?.product})`);
   check(
     (await client.inventory.deprecatedGetAdjustment({ adjustmentId: dayIds[0] })).adjustment.id === dayIds[0],
     "GET …/adjustment/{id}",
@@ -296,12 +262,12 @@ async function theDay(http, token, unique, stockledger) {
     type: "PHYSICAL_COUNT",
     physicalCount: { catalogObjectId: item, locationId: location, state: "IN_STOCK", quantity: "1", occurredAt: at(5), ...more },
   });
-  error = await refused(
+  let error = await refused(
     () => client.inventory.batchCreateChanges({ idempotencyKey: `bad-${unique}`, changes: [badCount({ quantity: "-1" })] }),
     "a negative quantity is refused",
   );
   check(error instanceof SquareError && error.statusCode === 400, `refused with HTTP 400 (${error.statusCode})`);
-  first = error.errors[0] ?? {};
+  let first = error.errors[0] ?? {};
   check(first.category === "INVALID_REQUEST_ERROR", `category INVALID_REQUEST_ERROR (${first.category})`);
   check(first.code === "VALUE_TOO_LOW", `code VALUE_TOO_LOW (${first.code})`);
   check(first.field === "changes[0].physical_count.quantity", `field names the quantity (${first.field})`);
@@ -363,6 +329,63 @@ async function theDay(http, token, unique, stockledger) {
   check(
     error.statusCode === 401 && error.errors[0]?.category === "AUTHENTICATION_ERROR",
     `a bad token: 401 AUTHENTICATION_ERROR (${error.statusCode})`,
+  );
+
+  // A move between two locations, as Square's 2026 model writes it: an adjustment IN_STOCK →
+  // IN_STOCK from one location to another (4 mugs from the shop floor to the back room).
+  const moved = await client.inventory.batchCreateChanges({
+    idempotencyKey: `move-${unique}`,
+    changes: [adjustment("IN_STOCK", "IN_STOCK", "4", 2, { fromLocationId: location, toLocationId: backroom })],
+  });
+  check(moved.errors === undefined || moved.errors.length === 0, "the move's batch-create answers without errors");
+  const move = moved.changes?.[0] ?? {};
+  const moveId = move.adjustment?.id;
+  check(
+    move.type === "ADJUSTMENT" &&
+      Boolean(moveId) &&
+      move.adjustment.fromLocationId === location &&
+      move.adjustment.toLocationId === backroom &&
+      move.adjustment.fromState === "IN_STOCK" &&
+      move.adjustment.toState === "IN_STOCK" &&
+      move.adjustment.quantity === "4",
+    `the move is answered as an ADJUSTMENT IN_STOCK → IN_STOCK from A to B (${inspect(move.adjustment)})`,
+  );
+  const bothCounts = await client.inventory.batchGetCounts({ catalogObjectIds: [item], locationIds: [location, backroom] });
+  const at_ = (where) => byState(bothCounts.data.filter((c) => c.locationId === where));
+  check(
+    sameCounts(at_(location), { IN_STOCK: "89", WASTE: "2" }) && sameCounts(at_(backroom), { IN_STOCK: "4" }),
+    `batch-retrieve counts after the move: A IN_STOCK 89, WASTE 2; B IN_STOCK 4 (${inspect(at_(location))} / ${inspect(at_(backroom))})`,
+  );
+  for (const [where, expected, name] of [
+    [location, { IN_STOCK: "89", WASTE: "2" }, "A"],
+    [backroom, { IN_STOCK: "4" }, "B"],
+  ]) {
+    const counts = [];
+    for await (const count of await client.inventory.get({ catalogObjectId: item, locationIds: where })) {
+      counts.push(count);
+    }
+    check(
+      counts.every((c) => c.locationId === where) && sameCounts(byState(counts), expected),
+      `GET /v2/inventory/{id} at ${name} after the move (${inspect(byState(counts))})`,
+    );
+  }
+  const adjustments = (await allPages(client.inventory.batchGetChanges({ catalogObjectIds: [item], types: ["ADJUSTMENT"] }))).flat();
+  check(
+    adjustments.length === 5 && adjustments.every((c) => c.type === "ADJUSTMENT"),
+    `an ADJUSTMENT types filter includes the move: the day's 4 and the move (${adjustments.length})`,
+  );
+  const readMove = adjustments.find((c) => c.adjustment?.id === moveId)?.adjustment ?? {};
+  check(
+    readMove.fromLocationId === location && readMove.toLocationId === backroom && readMove.fromLocationId !== readMove.toLocationId,
+    `the move reads back in changes as an ADJUSTMENT with different from/to locations (${readMove.fromLocationId} → ${readMove.toLocationId})`,
+  );
+  const latest = [];
+  for await (const change of await client.inventory.changes({ catalogObjectId: item })) {
+    latest.push(change);
+  }
+  check(
+    latest[0]?.type === "ADJUSTMENT" && latest[0]?.adjustment?.id === moveId,
+    "GET …/changes: the move is the newest change, an ADJUSTMENT",
   );
 }
 

@@ -2,8 +2,8 @@
 # Runs the seed's day with Square's own Node SDK (`square`, pinned in package.json and
 # package-lock.json) against a live server's Square front door (docs/square.md):
 # STOCKLEDGER_HTTP_ADDR (host:port of `serve --http-listen`), STOCKLEDGER_ADDR (the gRPC
-# address, used to create the item and the location and to write the day's adjustments; see
-# README.md) and STOCKLEDGER_TOKEN (a token with every scope);
+# address, used only to create the item and the two locations; see README.md) and
+# STOCKLEDGER_TOKEN (a token with every scope);
 # scripts/clients-test.sh sets all three. Installs the locked dependencies into
 # clients/square-node/node_modules. Runnable from any directory.
 set -euo pipefail
