@@ -390,15 +390,8 @@ pub fn levels_request(
     }
 }
 
-fn now() -> Timestamp {
-    let now = Utc::now();
-    Timestamp {
-        seconds: now.timestamp(),
-        nanos: i32::try_from(now.timestamp_subsec_nanos()).unwrap_or(0),
-    }
-}
-
-/// The batch of `set.json`: one physical count of IN_STOCK, occurring now.
+/// The batch of `set.json`: one physical count of IN_STOCK, occurring now (no
+/// `occurred_at`: the server's time, so that a retry is the same request).
 pub fn set_level_batch(
     idempotency_key: String,
     request: &SetLevelRequest,
@@ -410,7 +403,6 @@ pub fn set_level_batch(
         location_id: request.location_id.clone(),
         state: pb::InventoryState::InStock as i32,
         quantity,
-        occurred_at: Some(now()),
         ..Default::default()
     };
     Ok(pb::BatchChangeInventoryRequest {
@@ -450,7 +442,6 @@ pub fn adjust_level_batch(
         from_state: from as i32,
         to_state: to as i32,
         quantity,
-        occurred_at: Some(now()),
         ..Default::default()
     };
     Ok(pb::BatchChangeInventoryRequest {

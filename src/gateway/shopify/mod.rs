@@ -89,9 +89,20 @@ where
     F: FnOnce(tonic::Request<Req>) -> Fut,
     Fut: Future<Output = Result<tonic::Response<Res>, Status>>,
 {
+    let sent_token =
+        headers.contains_key(TOKEN_HEADER) || headers.contains_key(http::header::AUTHORIZATION);
     g.call(&bearer(headers), rpc, message, call)
         .await
-        .map_err(|status| json::refusal_from_status(&status, quantity_field))
+        .map_err(|status| {
+            if status.code() == tonic::Code::Unauthenticated && !sent_token {
+                return Refusal::message(
+                    StatusCode::UNAUTHORIZED,
+                    "[API] Invalid API key or access token (unrecognized login or wrong \
+                     password): send a Stockledger token in X-Shopify-Access-Token",
+                );
+            }
+            json::refusal_from_status(&status, quantity_field)
+        })
 }
 
 fn body<T: DeserializeOwned>(raw: &RawBody) -> Result<T, Refusal> {
