@@ -381,6 +381,12 @@ async fn transfers(mut both: Both) {
         assert_eq!(got["transfer"]["to_location_id"], south.as_str());
         assert_eq!(got["transfer"]["quantity"], "4");
     }
+    // Square's 2026 SDKs read a move as an adjustment, by the adjustment paths.
+    for path in ["adjustments", "adjustment"] {
+        let (status, got) = both.get(&format!("/v2/inventory/{path}/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{got}");
+        assert_eq!(got["adjustment"], moved_change["adjustment"], "{path}");
+    }
 
     // Square's 2026 SDKs write the same move as an adjustment from one location to another,
     // and a single-location adjustment with both location fields naming it.

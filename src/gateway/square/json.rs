@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 
 use crate::domain::error::reasons;
 use crate::domain::ledger;
+use crate::domain::text::quote;
 use crate::proto::v1 as pb;
 
 /// An enum value no proto enum has: how an unknown name is passed on, so that the service
@@ -251,6 +252,43 @@ pub struct BatchRetrieveInventoryChangesRequest {
     pub cursor: String,
     #[serde(default)]
     pub limit: Option<i32>,
+    /// Square 2026: `{"field": "OCCURRED_AT", "order": "ASC" | "DESC"}`.
+    #[serde(default)]
+    pub sort: Option<ChangesSort>,
+}
+
+/// Square's `BatchRetrieveInventoryChangesSort`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesSort {
+    /// Only `OCCURRED_AT` (the default).
+    #[serde(default)]
+    pub field: Option<String>,
+    /// `ASC` (the default) or `DESC`.
+    #[serde(default)]
+    pub order: Option<String>,
+}
+
+/// The ledger's order of a `sort`: by `occurred_at` (then the server's sequence).
+fn sort_order(sort: &Option<ChangesSort>) -> Result<i32, Refusal> {
+    let Some(sort) = sort else { return Ok(0) };
+    if let Some(field) = sort.field.as_deref().filter(|f| *f != "OCCURRED_AT") {
+        return Err(Refusal::invalid_value(
+            "sort.field",
+            &format!(
+                "changes are sorted by OCCURRED_AT only, not {}",
+                quote(field)
+            ),
+        ));
+    }
+    match sort.order.as_deref() {
+        None | Some("ASC") => Ok(pb::SortOrder::OldestFirst as i32),
+        Some("DESC") => Ok(pb::SortOrder::NewestFirst as i32),
+        Some(other) => Err(Refusal::invalid_value(
+            "sort.order",
+            &format!("must be ASC or DESC, not {}", quote(other)),
+        )),
+    }
 }
 
 /// A response holding counts: batch-create's, batch-retrieve counts', GET an item's counts.
@@ -1054,7 +1092,7 @@ pub fn changes_request_from_json(
         updated_before: time_from_json("updated_before", &r.updated_before)?,
         cursor: r.cursor.clone(),
         limit: r.limit.unwrap_or(0),
-        sort_order: 0,
+        sort_order: sort_order(&r.sort)?,
     })
 }
 
@@ -1362,6 +1400,35 @@ mod tests {
                         "{adjustment}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn square_2026_sort_of_changes() {
+        let table: [(Value, Result<i32, &str>); 7] = [
+            (json!({}), Ok(0)),
+            (json!({"sort": {}}), Ok(1)),
+            (json!({"sort": {"order": "ASC"}}), Ok(1)),
+            (
+                json!({"sort": {"field": "OCCURRED_AT", "order": "DESC"}}),
+                Ok(2),
+            ),
+            (json!({"sort": {"order": "DESC"}}), Ok(2)),
+            (json!({"sort": {"order": "desc"}}), Err("sort.order")),
+            (json!({"sort": {"field": "CREATED_AT"}}), Err("sort.field")),
+        ];
+        for (body, expected) in table {
+            let request: BatchRetrieveInventoryChangesRequest =
+                serde_json::from_value(body.clone()).unwrap();
+            let got = changes_request_from_json(&request);
+            match expected {
+                Ok(order) => assert_eq!(got.unwrap().sort_order, order, "{body}"),
+                Err(field) => assert_eq!(
+                    got.unwrap_err().envelope.errors[0].field.as_deref(),
+                    Some(field),
+                    "{body}"
+                ),
             }
         }
     }

@@ -248,19 +248,47 @@ pub(crate) async fn adjustment(
 ) -> Response {
     answer(
         async {
-            let request = pb::RetrieveInventoryAdjustmentRequest { adjustment_id };
+            let request = pb::RetrieveInventoryAdjustmentRequest {
+                adjustment_id: adjustment_id.clone(),
+            };
             let api = g.inventory();
-            let response = g
+            let not_an_adjustment = match g
                 .call(
                     &headers,
                     Rpc::Inventory("RetrieveInventoryAdjustment"),
                     request,
                     |r| async move { api.retrieve_inventory_adjustment(r).await },
                 )
-                .await?;
-            Ok(json::AdjustmentResponse {
-                adjustment: response.adjustment.as_ref().map(json::adjustment_to_json),
-            })
+                .await
+            {
+                Ok(response) => {
+                    return Ok(json::AdjustmentResponse {
+                        adjustment: response.adjustment.as_ref().map(json::adjustment_to_json),
+                    });
+                }
+                Err(status) if status.code() == tonic::Code::NotFound => status,
+                Err(status) => return Err(status.into()),
+            };
+            // In Square's 2026 model a move between locations is an adjustment: the ledger
+            // keeps it as a transfer.
+            let request = pb::RetrieveInventoryTransferRequest {
+                transfer_id: adjustment_id,
+            };
+            let api = g.inventory();
+            match g
+                .call(
+                    &headers,
+                    Rpc::Inventory("RetrieveInventoryTransfer"),
+                    request,
+                    |r| async move { api.retrieve_inventory_transfer(r).await },
+                )
+                .await
+            {
+                Ok(response) => Ok(json::AdjustmentResponse {
+                    adjustment: response.transfer.as_ref().map(json::transfer_as_adjustment),
+                }),
+                Err(_) => Err(not_an_adjustment.into()),
+            }
         }
         .await,
     )
