@@ -644,3 +644,458 @@ pub fn refusal_from_status(status: &Status, quantity_field: &str) -> Refusal {
         .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
     refusal
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::api::ApiError;
+    use crate::domain::error::{Violation, Violations};
+    use crate::domain::scope::Scope;
+
+    fn ts(seconds: i64, nanos: i32) -> Option<Timestamp> {
+        Some(Timestamp { seconds, nanos })
+    }
+
+    fn full_item() -> pb::InventoryItem {
+        pb::InventoryItem {
+            id: "01a20c5a-8f67-7031-9d39-e3d5cae5d630".into(),
+            sku: "MUG-RED".into(),
+            cost: "12.5".into(),
+            country_code_of_origin: "CA".into(),
+            province_code_of_origin: "QC".into(),
+            harmonized_system_code: "691200".into(),
+            country_harmonized_system_codes: vec![pb::CountryHarmonizedSystemCode {
+                harmonized_system_code: "6912004400".into(),
+                country_code: "US".into(),
+            }],
+            tracked: Some(false),
+            requires_shipping: Some(false),
+            created_at: ts(1_795_000_000, 0),
+            updated_at: ts(1_795_000_001, 250_000_000),
+        }
+    }
+
+    /// Every field of an item as Shopify answers it, set and empty.
+    #[test]
+    fn every_field_of_an_item() {
+        let table = [
+            (
+                full_item(),
+                json!({
+                    "id": "01a20c5a-8f67-7031-9d39-e3d5cae5d630",
+                    "sku": "MUG-RED",
+                    "cost": "12.50",
+                    "country_code_of_origin": "CA",
+                    "province_code_of_origin": "QC",
+                    "harmonized_system_code": "691200",
+                    "country_harmonized_system_codes": [
+                        {"harmonized_system_code": "6912004400", "country_code": "US"}
+                    ],
+                    "tracked": false,
+                    "requires_shipping": false,
+                    "created_at": "2026-11-18T11:06:40Z",
+                    "updated_at": "2026-11-18T11:06:41.250Z",
+                }),
+            ),
+            (
+                pb::InventoryItem {
+                    id: "01a20c5a-8f67-7031-9d39-e3d5cae5d630".into(),
+                    ..Default::default()
+                },
+                json!({
+                    "id": "01a20c5a-8f67-7031-9d39-e3d5cae5d630",
+                    "sku": null,
+                    "cost": null,
+                    "country_code_of_origin": null,
+                    "province_code_of_origin": null,
+                    "harmonized_system_code": null,
+                    "country_harmonized_system_codes": [],
+                    "tracked": true,
+                    "requires_shipping": true,
+                    "created_at": null,
+                    "updated_at": null,
+                }),
+            ),
+        ];
+        for (item, expected) in table {
+            assert_eq!(serde_json::to_value(item_to_json(&item)).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn cost_has_at_least_two_decimals() {
+        for (stored, shown) in [
+            ("25", "25.00"),
+            ("25.5", "25.50"),
+            ("0", "0.00"),
+            ("1.23456", "1.23456"),
+            ("92233720368547.75807", "92233720368547.75807"),
+            ("12345678901234.5", "12345678901234.50"),
+        ] {
+            assert_eq!(cost_to_json(stored).as_deref(), Some(shown), "{stored}");
+        }
+    }
+
+    /// Each field of a PUT: absent leaves it out of the mask, null clears it, a value sets
+    /// it; read-only fields are ignored.
+    #[test]
+    fn every_field_of_an_update() {
+        let id = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
+        let table: Vec<(Value, Vec<&str>, pb::InventoryItem)> = vec![
+            (json!({}), vec![], pb::InventoryItem::default()),
+            (
+                json!({"id": 5, "created_at": "x", "updated_at": null, "admin_graphql_api_id": "gid://shopify/InventoryItem/1"}),
+                vec![],
+                pb::InventoryItem::default(),
+            ),
+            (
+                json!({"sku": "A-1"}),
+                vec!["sku"],
+                pb::InventoryItem {
+                    sku: "A-1".into(),
+                    ..Default::default()
+                },
+            ),
+            (
+                json!({"sku": null}),
+                vec!["sku"],
+                pb::InventoryItem::default(),
+            ),
+            (
+                json!({"cost": "30.00"}),
+                vec!["cost"],
+                pb::InventoryItem {
+                    cost: "30.00".into(),
+                    ..Default::default()
+                },
+            ),
+            (
+                json!({"cost": null}),
+                vec!["cost"],
+                pb::InventoryItem::default(),
+            ),
+            (
+                json!({"country_code_of_origin": "FR", "province_code_of_origin": null}),
+                vec!["country_code_of_origin", "province_code_of_origin"],
+                pb::InventoryItem {
+                    country_code_of_origin: "FR".into(),
+                    ..Default::default()
+                },
+            ),
+            (
+                json!({"harmonized_system_code": "691200"}),
+                vec!["harmonized_system_code"],
+                pb::InventoryItem {
+                    harmonized_system_code: "691200".into(),
+                    ..Default::default()
+                },
+            ),
+            (
+                json!({"country_harmonized_system_codes": [{"harmonized_system_code": "6912004400", "country_code": "US"}]}),
+                vec!["country_harmonized_system_codes"],
+                pb::InventoryItem {
+                    country_harmonized_system_codes: vec![pb::CountryHarmonizedSystemCode {
+                        harmonized_system_code: "6912004400".into(),
+                        country_code: "US".into(),
+                    }],
+                    ..Default::default()
+                },
+            ),
+            (
+                json!({"country_harmonized_system_codes": null}),
+                vec!["country_harmonized_system_codes"],
+                pb::InventoryItem::default(),
+            ),
+            (
+                json!({"tracked": false, "requires_shipping": true}),
+                vec!["tracked", "requires_shipping"],
+                pb::InventoryItem {
+                    tracked: Some(false),
+                    requires_shipping: Some(true),
+                    ..Default::default()
+                },
+            ),
+            (
+                json!({"tracked": null}),
+                vec![],
+                pb::InventoryItem::default(),
+            ),
+        ];
+        for (body, mask, mut expected) in table {
+            let update: InventoryItemUpdateRequest =
+                serde_json::from_value(json!({ "inventory_item": body.clone() })).unwrap();
+            let request = item_update_from_json(id, &update.inventory_item);
+            expected.id = id.into();
+            assert_eq!(request.inventory_item, Some(expected), "{body}");
+            assert_eq!(request.update_mask.unwrap().paths, mask, "{body}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_mistyped_update_fields_are_refused() {
+        for body in [
+            json!({"inventory_item": {"weight": 1}}),
+            json!({"inventory_item": {"cost": 25.5}}),
+            json!({"inventory_item": {"tracked": "yes"}}),
+            json!({"item": {}}),
+        ] {
+            assert!(
+                serde_json::from_value::<InventoryItemUpdateRequest>(body.clone()).is_err(),
+                "{body}"
+            );
+        }
+    }
+
+    /// Level quantities are read exactly as written, never through a float.
+    #[test]
+    fn level_quantities_are_exact() {
+        let table: [(&str, Result<&str, ()>); 9] = [
+            ("42", Ok("42")),
+            ("-2", Ok("-2")),
+            ("0.5", Ok("0.5")),
+            ("0.30000000000000004", Ok("0.30000000000000004")),
+            ("\"40.5\"", Ok("40.5")),
+            (
+                "123456789012345678901234567890",
+                Ok("123456789012345678901234567890"),
+            ),
+            ("\"abc\"", Err(())),
+            ("true", Err(())),
+            ("null", Err(())),
+        ];
+        for (json_text, expected) in table {
+            let raw = RawValue::from_string(json_text.to_owned()).unwrap();
+            assert_eq!(
+                quantity_from_json(&raw).as_deref().map_err(|_| ()),
+                expected,
+                "{json_text}"
+            );
+        }
+        for (quantity, number) in [("94", "94"), ("40.50000", "40.5"), ("-3", "-3"), ("0", "0")] {
+            assert_eq!(quantity_to_json(quantity).get(), number, "{quantity}");
+        }
+    }
+
+    #[test]
+    fn every_field_of_a_level() {
+        let count = pb::InventoryCount {
+            catalog_object_id: "item-1".into(),
+            catalog_object_type: "INVENTORY_ITEM".into(),
+            state: pb::InventoryState::InStock as i32,
+            location_id: "loc-1".into(),
+            quantity: "40.5".into(),
+            calculated_at: ts(1_795_000_000, 0),
+            is_estimated: false,
+        };
+        assert_eq!(
+            serde_json::to_string(&level_to_json(&count)).unwrap(),
+            r#"{"inventory_item_id":"item-1","location_id":"loc-1","available":40.5,"updated_at":"2026-11-18T11:06:40Z"}"#
+        );
+    }
+
+    #[test]
+    fn set_is_a_physical_count_and_adjust_a_signed_adjustment() {
+        use pb::inventory_change::Change;
+        let set: SetLevelRequest = serde_json::from_str(
+            r#"{"location_id": "loc-1", "inventory_item_id": "item-1", "available": 42, "disconnect_if_necessary": false}"#,
+        )
+        .unwrap();
+        let batch = set_level_batch("k".into(), &set).unwrap();
+        assert_eq!(batch.idempotency_key, "k");
+        assert_eq!(
+            batch.changes[0].change,
+            Some(Change::PhysicalCount(pb::InventoryPhysicalCount {
+                catalog_object_id: "item-1".into(),
+                location_id: "loc-1".into(),
+                state: pb::InventoryState::InStock as i32,
+                quantity: "42".into(),
+                ..Default::default()
+            }))
+        );
+        let table = [
+            (
+                "5",
+                pb::InventoryState::None,
+                pb::InventoryState::InStock,
+                "5",
+            ),
+            (
+                "+5",
+                pb::InventoryState::None,
+                pb::InventoryState::InStock,
+                "5",
+            ),
+            (
+                "-2.5",
+                pb::InventoryState::InStock,
+                pb::InventoryState::Waste,
+                "2.5",
+            ),
+            (
+                "0",
+                pb::InventoryState::None,
+                pb::InventoryState::InStock,
+                "0",
+            ),
+        ];
+        for (signed, from, to, quantity) in table {
+            let adjust: AdjustLevelRequest = serde_json::from_str(&format!(
+                r#"{{"location_id": "loc-1", "inventory_item_id": "item-1", "available_adjustment": {signed}}}"#
+            ))
+            .unwrap_or_else(|_| {
+                serde_json::from_str(&format!(
+                    r#"{{"location_id": "loc-1", "inventory_item_id": "item-1", "available_adjustment": "{signed}"}}"#
+                ))
+                .unwrap()
+            });
+            let batch = adjust_level_batch("k".into(), &adjust).unwrap();
+            assert_eq!(
+                batch.changes[0].change,
+                Some(Change::Adjustment(pb::InventoryAdjustment {
+                    catalog_object_id: "item-1".into(),
+                    location_id: "loc-1".into(),
+                    from_state: from as i32,
+                    to_state: to as i32,
+                    quantity: quantity.into(),
+                    ..Default::default()
+                })),
+                "{signed}"
+            );
+        }
+        let bad: SetLevelRequest = serde_json::from_str(
+            r#"{"location_id": "l", "inventory_item_id": "i", "available": [1]}"#,
+        )
+        .unwrap();
+        let refusal = set_level_batch("k".into(), &bad).unwrap_err();
+        assert_eq!(refusal.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refusal.errors["available"].is_array(),
+            "{:?}",
+            refusal.errors
+        );
+    }
+
+    #[test]
+    fn field_paths_in_shopifys_words() {
+        for (path, quantity_field, name) in [
+            ("inventory_item.sku", "quantity", "sku"),
+            (
+                "inventory_item.country_harmonized_system_codes[1].country_code",
+                "quantity",
+                "country_code",
+            ),
+            ("ids[3]", "quantity", "ids"),
+            (
+                "changes[0].adjustment.quantity",
+                "available_adjustment",
+                "available_adjustment",
+            ),
+            (
+                "changes[0].physical_count.quantity",
+                "available",
+                "available",
+            ),
+            (
+                "changes[0].adjustment.catalog_object_id",
+                "available",
+                "inventory_item_id",
+            ),
+            (
+                "changes[0].adjustment.location_id",
+                "available",
+                "location_id",
+            ),
+            ("catalog_object_ids[0]", "available", "inventory_item_ids"),
+            ("updated_after", "available", "updated_at_min"),
+            ("cursor", "available", "page_info"),
+            ("limit", "available", "limit"),
+        ] {
+            assert_eq!(shopify_field(path, quantity_field), name, "{path}");
+        }
+    }
+
+    /// Each kind of refusal the services answer, in Shopify's shape.
+    #[test]
+    fn refusals_in_shopifys_shape() {
+        let table: Vec<(ApiError, StatusCode, Value)> = vec![
+            (
+                Violation::new(
+                    "inventory_item.cost",
+                    reasons::VALUE_TOO_LOW,
+                    "must be at least 0",
+                )
+                .into(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"cost": ["must be at least 0 (VALUE_TOO_LOW)"]}),
+            ),
+            (
+                ApiError::AlreadyExists {
+                    reason: reasons::ALREADY_EXISTS,
+                    field: "inventory_item.sku".into(),
+                    message: "sku \"A\" is taken".into(),
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"sku": ["sku \"A\" is taken (ALREADY_EXISTS)"]}),
+            ),
+            (
+                ApiError::not_found("inventory item", "id", "x"),
+                StatusCode::NOT_FOUND,
+                json!("Not Found"),
+            ),
+            (
+                ApiError::Unauthenticated {
+                    reason: reasons::ACCESS_TOKEN_REVOKED,
+                    message: "revoked",
+                },
+                StatusCode::UNAUTHORIZED,
+                json!("[API] revoked (ACCESS_TOKEN_REVOKED)"),
+            ),
+            (
+                ApiError::PermissionDenied {
+                    scope: Scope::InventoryWrite,
+                },
+                StatusCode::FORBIDDEN,
+                Value::Null,
+            ),
+            (
+                crate::store::StoreError::Contention.into(),
+                StatusCode::CONFLICT,
+                Value::Null,
+            ),
+            (
+                crate::store::StoreError::WriterStopped.into(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                Value::Null,
+            ),
+        ];
+        for (error, http, errors) in table {
+            let status = Status::from(error);
+            let refusal = refusal_from_status(&status, "available");
+            assert_eq!(refusal.status, http, "{status:?}");
+            if errors.is_null() {
+                assert!(refusal.errors.is_string(), "{:?}", refusal.errors);
+            } else {
+                assert_eq!(refusal.errors, errors, "{status:?}");
+            }
+        }
+        let several: ApiError = Violations(vec![
+            Violation::new(
+                "changes[0].physical_count.quantity",
+                reasons::VALUE_TOO_LOW,
+                "low",
+            ),
+            Violation::new(
+                "changes[0].physical_count.location_id",
+                reasons::INVALID_ID,
+                "bad",
+            ),
+        ])
+        .into();
+        assert_eq!(
+            refusal_from_status(&Status::from(several), "available").errors,
+            json!({"available": ["low (VALUE_TOO_LOW)"], "location_id": ["bad (INVALID_ID)"]})
+        );
+    }
+}
