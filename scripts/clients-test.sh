@@ -5,8 +5,8 @@
 # clients/<lang>/test.sh for every language that has one, in parallel, each with its own
 # merchant and token:
 #   STOCKLEDGER_ADDR=127.0.0.1:<port>  STOCKLEDGER_TOKEN=<token with every scope>
-#   STOCKLEDGER_HTTP_ADDR=127.0.0.1:<port> (the server's Square front door, --http-listen;
-#   clients/square-python runs Square's own SDK against it)
+#   STOCKLEDGER_HTTP_ADDR=127.0.0.1:<port> (the server's Square and Shopify front doors,
+#   --http-listen; clients/square-* and clients/shopify-* run those systems' own SDKs on it)
 # Each test.sh installs its own dependencies and runs its own test runner. Output is kept in
 # one log per language, printed at the end. Ends with `clients (sqlite): N passed, M failed`
 # (or `clients (postgres): …`).
@@ -217,7 +217,7 @@ if ! listening "$port" || ! listening "$http_port"; then
   cat "$tmp/server.log" >&2
   exit 1
 fi
-echo "clients-test: server on $addr (Square front door on $http_addr), database on $backend;" \
+echo "clients-test: server on $addr (Square and Shopify front doors on $http_addr), database on $backend;" \
   "running ${langs[*]}" >&2
 
 # One merchant and token per language, then every language at once.

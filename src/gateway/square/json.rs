@@ -1015,6 +1015,36 @@ pub fn count_to_json(c: &pb::InventoryCount) -> InventoryCount {
 
 // ---- requests and responses ----
 
+/// A refusal of a batch named as the caller sent it: a move written as a Square 2026
+/// adjustment between two locations is the ledger's transfer, so the service names its
+/// fields `changes[i].transfer.…`; they become `changes[i].adjustment.…` (the transfer's
+/// `state` being the adjustment's `from_state`).
+pub fn refusal_as_sent(mut refusal: Refusal, sent: &BatchChangeInventoryRequest) -> Refusal {
+    for error in &mut refusal.envelope.errors {
+        let Some(field) = &error.field else { continue };
+        let Some((index, rest)) = field
+            .strip_prefix("changes[")
+            .and_then(|f| f.split_once("].transfer"))
+        else {
+            continue;
+        };
+        let written_as_adjustment = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| sent.changes.get(i))
+            .is_some_and(|c| c.adjustment.is_some());
+        if written_as_adjustment {
+            let rest = if rest == ".state" {
+                ".from_state"
+            } else {
+                rest
+            };
+            error.field = Some(format!("changes[{index}].adjustment{rest}"));
+        }
+    }
+    refusal
+}
+
 pub fn batch_change_from_json(
     r: &BatchChangeInventoryRequest,
 ) -> Result<pb::BatchChangeInventoryRequest, Refusal> {
@@ -1120,7 +1150,7 @@ mod tests {
 
     use super::*;
     use crate::api::ApiError;
-    use crate::domain::error::Violation;
+    use crate::domain::error::{Violation, Violations};
     use crate::domain::scope::Scope;
 
     fn ts(seconds: i64, nanos: i32) -> Option<Timestamp> {
@@ -1402,6 +1432,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_refused_move_is_named_as_sent() {
+        let sent: BatchChangeInventoryRequest = serde_json::from_value(json!({
+            "changes": [
+                {"adjustment": {"from_location_id": "a", "to_location_id": "b"}},
+                {"transfer": {"from_location_id": "a", "to_location_id": "b"}},
+            ]
+        }))
+        .unwrap();
+        let refusal = refusal_from_status(&Status::from(ApiError::from(Violations(vec![
+            Violation::new(
+                "changes[0].transfer.quantity",
+                reasons::VALUE_TOO_LOW,
+                "low",
+            ),
+            Violation::new(
+                "changes[0].transfer.state",
+                reasons::INVALID_ENUM_VALUE,
+                "no",
+            ),
+            Violation::new(
+                "changes[1].transfer.quantity",
+                reasons::VALUE_TOO_LOW,
+                "low",
+            ),
+            Violation::new("idempotency_key", reasons::MISSING_REQUIRED_PARAMETER, "no"),
+        ]))));
+        let fields: Vec<_> = refusal_as_sent(refusal, &sent)
+            .envelope
+            .errors
+            .into_iter()
+            .map(|e| e.field.unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "changes[0].adjustment.quantity",
+                "changes[0].adjustment.from_state",
+                "changes[1].transfer.quantity",
+                "idempotency_key",
+            ]
+        );
     }
 
     #[test]

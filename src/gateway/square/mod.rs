@@ -75,7 +75,8 @@ pub(crate) async fn batch_change(
 ) -> Response {
     answer(
         async {
-            let request = json::batch_change_from_json(&body(&raw)?)?;
+            let sent = body(&raw)?;
+            let request = json::batch_change_from_json(&sent)?;
             let api = g.inventory();
             let response = g
                 .call(
@@ -84,7 +85,8 @@ pub(crate) async fn batch_change(
                     request,
                     |r| async move { api.batch_change_inventory(r).await },
                 )
-                .await?;
+                .await
+                .map_err(|status| json::refusal_as_sent(status.into(), &sent))?;
             Ok(json::batch_change_to_json(&response))
         }
         .await,
