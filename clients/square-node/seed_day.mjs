@@ -379,6 +379,11 @@ async function theDay(http, token, unique, stockledger) {
     readMove.fromLocationId === location && readMove.toLocationId === backroom && readMove.fromLocationId !== readMove.toLocationId,
     `the move reads back in changes as an ADJUSTMENT with different from/to locations (${readMove.fromLocationId} → ${readMove.toLocationId})`,
   );
+  const fetchedMove = (await client.inventory.getAdjustment({ adjustmentId: moveId })).adjustment ?? {};
+  check(
+    fetchedMove.id === moveId && fetchedMove.fromLocationId === location && fetchedMove.toLocationId === backroom && fetchedMove.quantity === "4",
+    `getAdjustment reads the move by id (${fetchedMove.fromLocationId} → ${fetchedMove.toLocationId}, ${fetchedMove.quantity})`,
+  );
   const latest = [];
   for await (const change of await client.inventory.changes({ catalogObjectId: item })) {
     latest.push(change);
