@@ -5,55 +5,13 @@
 
 mod common;
 
+use common::Backend;
+use common::front_doors::FrontDoors as Live;
 use common::ledger::{item, location};
-use common::{Clients, connect, mint_token};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use stockledger::auth::scopes::Scope;
-use stockledger::server::{ServerLimits, serve_with_http};
-use stockledger::store::Store;
-use tokio::sync::oneshot;
-
-/// A server with both listeners on a fresh SQLite database; dropping it stops the server.
-struct Live {
-    base: String,
-    token: String,
-    clients: Clients,
-    http: reqwest::Client,
-    _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
-}
 
 impl Live {
-    async fn start() -> Live {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("o.db").display());
-        let store = Store::connect(&database_url).await.expect("connecting");
-        store.migrate().await.expect("migrating");
-        let token = mint_token(&store, "openapi-merchant", &Scope::ALL, "OpenAPI test").await;
-        let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (grpc_addr, http_addr) = (grpc.local_addr().unwrap(), http.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let shutdown = async {
-                stopped.await.ok();
-            };
-            serve_with_http(store, grpc, Some(http), ServerLimits::default(), shutdown)
-                .await
-                .expect("server failed");
-        });
-        let channel = connect(grpc_addr).await;
-        Live {
-            base: format!("http://{http_addr}"),
-            clients: Clients::new(&channel, &token),
-            token,
-            http: reqwest::Client::new(),
-            _stop: stop,
-            _dir: dir,
-        }
-    }
-
     /// The document, fetched without a token.
     async fn document(&self) -> Value {
         let response = self
@@ -197,7 +155,7 @@ fn shape(template: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_operation_is_served() {
-    let mut live = Live::start().await;
+    let mut live = Live::start(Backend::Sqlite, "openapi-merchant", "OpenAPI test").await;
     let document = live.document().await;
     let fallbacks = Fallbacks::read(&live).await;
     // A real item, so that Shopify's item paths answer for an id they know: their 404 for an
@@ -284,7 +242,7 @@ const SDK_PATHS: &[(&str, &str, bool)] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sdk_path_is_documented() {
-    let live = Live::start().await;
+    let live = Live::start(Backend::Sqlite, "openapi-merchant", "OpenAPI test").await;
     let document = live.document().await;
     assert!(
         document["openapi"]
@@ -355,7 +313,7 @@ fn refs<'a>(value: &'a Value, at: String, found: &mut Vec<(String, &'a str)>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_ref_resolves() {
-    let live = Live::start().await;
+    let live = Live::start(Backend::Sqlite, "openapi-merchant", "OpenAPI test").await;
     let document = live.document().await;
     let mut found = Vec::new();
     refs(&document, String::new(), &mut found);

@@ -7,8 +7,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use common::front_doors::FrontDoors as Both;
 use common::ledger::{item, location};
-use common::{Backend, Clients, UNKNOWN_ID, connect, mint_token, postgres};
+use common::{Backend, Clients, UNKNOWN_ID, mint_token};
 use reqwest::header::{HeaderMap, LINK};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -17,9 +18,8 @@ use stockledger::proto::v1::{
     BatchRetrieveInventoryChangesRequest, CreateInventoryItemRequest, InventoryChange,
     InventoryItem, InventoryState, inventory_change::Change,
 };
-use stockledger::server::{ServerLimits, serve_with_http};
 use stockledger::store::Store;
-use tokio::sync::{Barrier, oneshot};
+use tokio::sync::Barrier;
 
 const V: &str = "/admin/api/2025-10";
 
@@ -47,52 +47,7 @@ impl Answer {
     }
 }
 
-/// A server with both listeners on a fresh database, a token with every scope, gRPC
-/// clients and the HTTP base URL. Dropping it stops the server.
-struct Both {
-    base: String,
-    token: String,
-    database_url: String,
-    clients: Clients,
-    http: reqwest::Client,
-    _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
-}
-
 impl Both {
-    async fn start(backend: Backend) -> Both {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let database_url = match backend {
-            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
-            Backend::Postgres => postgres::fresh_database_url().await,
-        };
-        let store = Store::connect(&database_url).await.expect("connecting");
-        store.migrate().await.expect("migrating");
-        let token = mint_token(&store, "shopify-merchant", &Scope::ALL, "Shopify app").await;
-        let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (grpc_addr, http_addr) = (grpc.local_addr().unwrap(), http.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let shutdown = async {
-                stopped.await.ok();
-            };
-            serve_with_http(store, grpc, Some(http), ServerLimits::default(), shutdown)
-                .await
-                .expect("server failed");
-        });
-        let channel = connect(grpc_addr).await;
-        Both {
-            base: format!("http://{http_addr}"),
-            clients: Clients::new(&channel, &token),
-            token,
-            database_url,
-            http: reqwest::Client::new(),
-            _stop: stop,
-            _dir: dir,
-        }
-    }
-
     /// `method url` with `token` in `X-Shopify-Access-Token` (none if `None`), the extra
     /// `headers`, and `body` as the raw JSON text.
     async fn send_to(
@@ -190,12 +145,12 @@ macro_rules! on_both_backends {
             mod $test {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$test(super::Both::start(super::Backend::Sqlite).await).await;
+                    super::$test(super::Both::start(super::Backend::Sqlite, "shopify-merchant", "Shopify app").await).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    super::$test(super::Both::start(super::Backend::Postgres).await).await;
+                    super::$test(super::Both::start(super::Backend::Postgres, "shopify-merchant", "Shopify app").await).await;
                 }
             }
         )+
