@@ -53,10 +53,11 @@ impl From<UnreadableRequest> for Refusal {
         if unreadable.too_large() {
             return Refusal::message(unreadable.status, unreadable.detail);
         }
-        let mut refusal = Refusal::invalid(
-            unreadable.field.as_deref().unwrap_or("base"),
-            unreadable.detail,
-        );
+        let field = unreadable
+            .field
+            .as_deref()
+            .map_or_else(|| "base".to_owned(), |f| json::shopify_field(f, "quantity"));
+        let mut refusal = Refusal::invalid(&field, unreadable.detail);
         refusal.status = StatusCode::BAD_REQUEST;
         refusal
     }
@@ -118,7 +119,7 @@ fn limit(value: Option<&str>) -> Result<i32, Refusal> {
     value.map_or(Ok(0), |v| {
         v.trim()
             .parse()
-            .map_err(|_| Refusal::invalid("limit", "must be a whole number from 1 to 250"))
+            .map_err(|_| Refusal::invalid("limit", "must be a whole number"))
     })
 }
 
