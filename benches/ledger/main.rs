@@ -20,7 +20,9 @@
 //! 250 item×location keys, and on one hot key; 2. count reads at 8 clients; 3.
 //! StreamInventoryChanges over a long history (seeded by SQL) with the server's RSS; 4.
 //! count-read latency at 1,000 vs that many history rows; 5. WatchInventoryChanges
-//! commit → delivery latency under write load.
+//! commit → delivery latency under write load; 6. the HTTP front doors (a server of its own
+//! started with `--http-listen` too): Square's and Shopify's count read and one-adjustment
+//! write at 8 clients beside the same through gRPC and baseline (b).
 //!
 //! ```sh
 //! cargo bench --bench ledger                       # both backends, every scenario
@@ -28,7 +30,8 @@
 //! STOCKLEDGER_BENCH_QUICK=1 cargo bench --bench ledger
 //! ```
 //!
-//! Groups: `writes` (1), `reads` (2), `history` (3 and 4), `watch` (5). Environment:
+//! Groups: `writes` (1), `reads` (2), `history` (3 and 4), `watch` (5), `doors` (6), e.g.
+//! `cargo bench --bench ledger -- sqlite doors`. Environment:
 //! `STOCKLEDGER_BENCH_BINARY` (server binary), `STOCKLEDGER_BENCH_QUICK=1` (1 s time
 //! boxes, 100,000 history rows), `STOCKLEDGER_BENCH_SECONDS` (time box of each load,
 //! default 3), `STOCKLEDGER_BENCH_HISTORY` (history rows, default 1,000,000).
@@ -41,6 +44,7 @@ mod ports;
 mod postgres;
 
 mod bare;
+mod doors;
 mod history;
 mod load;
 mod raw;
@@ -94,7 +98,7 @@ impl Backend {
 }
 
 /// Groups of scenarios that can be selected on the command line.
-const GROUPS: [&str; 4] = ["writes", "reads", "history", "watch"];
+const GROUPS: [&str; 5] = ["writes", "reads", "history", "watch", "doors"];
 
 /// What to run and how long.
 pub struct Settings {
@@ -198,6 +202,13 @@ impl Context<'_> {
         let log = self.dir.join(format!("{name}.log"));
         Server::start(&self.settings.binary, url, &token, &log).await
     }
+
+    /// As [`Context::start_server`], also serving the HTTP front doors (`--http-listen`).
+    async fn start_server_with_doors(&self, url: &str, name: &str) -> Server {
+        let token = server::create_token(&self.settings.binary, url).await;
+        let log = self.dir.join(format!("{name}.log"));
+        Server::start_with_doors(&self.settings.binary, url, &token, &log).await
+    }
 }
 
 /// Runs the selected groups on `backend`.
@@ -233,6 +244,13 @@ async fn run_backend(settings: &Settings, backend: Backend) -> Vec<Row> {
     }
     if settings.runs("history") {
         rows.extend(history::run(&ctx).await);
+    }
+    if settings.runs("doors") {
+        let url = ctx.prepared_database("doors").await;
+        let server = ctx.start_server_with_doors(&url, "doors").await;
+        let catalog = Arc::new(Catalog::create(&server).await);
+        rows.extend(doors::run(&ctx, &server, &catalog).await);
+        server.stop().await;
     }
     rows
 }

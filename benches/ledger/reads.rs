@@ -21,8 +21,8 @@ const READ_CLIENTS: usize = 8;
 /// Items per BatchRetrieveInventoryCounts call (each at every location).
 const ITEMS_PER_BATCH_READ: usize = 5;
 
-/// Calls Health/Check.
-struct HealthChecker(HealthClient<Channel>);
+/// Calls Health/Check (baseline (b)).
+pub struct HealthChecker(pub HealthClient<Channel>);
 
 impl Client for HealthChecker {
     async fn call(&mut self) -> Result<u64, String> {

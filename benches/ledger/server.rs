@@ -100,6 +100,8 @@ pub struct Server {
     pub pid: u32,
     /// Where it listens.
     pub port: u16,
+    /// Where its HTTP front doors listen (`--http-listen`), if started with them.
+    pub http_port: Option<u16>,
     /// The bearer token clients send.
     pub token: String,
     log: PathBuf,
@@ -109,7 +111,20 @@ impl Server {
     /// Starts `binary serve` on a free port over `url` and waits until it answers health
     /// checks. Its output goes to `log`.
     pub async fn start(binary: &Path, url: &str, token: &str, log: &Path) -> Server {
+        Server::launch(binary, url, token, log, false).await
+    }
+
+    /// As [`Server::start`], also serving the HTTP front doors on a second free port
+    /// (`--http-listen`, see [`Server::http_base`]); waits until that port accepts too.
+    pub async fn start_with_doors(binary: &Path, url: &str, token: &str, log: &Path) -> Server {
+        Server::launch(binary, url, token, log, true).await
+    }
+
+    async fn launch(binary: &Path, url: &str, token: &str, log: &Path, doors: bool) -> Server {
         let port = free_port();
+        // Two binds in a row rarely get the same port back; never hand out one twice.
+        let http_port = doors.then(|| std::iter::repeat_with(free_port).find(|&p| p != port));
+        let http_port = http_port.flatten();
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -118,6 +133,11 @@ impl Server {
         let child = Command::new(binary)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--no-dev-token", "--database-url", url])
+            .args(
+                http_port
+                    .map(|p| vec!["--http-listen".to_owned(), format!("127.0.0.1:{p}")])
+                    .unwrap_or_default(),
+            )
             // The benchmark measures the server, not its per-token rate limit (environment
             // variables, which binaries older than the limit ignore).
             .env("STOCKLEDGER_RATE_LIMIT_PER_SECOND", "1000000000")
@@ -133,6 +153,7 @@ impl Server {
             child,
             pid,
             port,
+            http_port,
             token: token.to_owned(),
             log: log.to_owned(),
         };
@@ -147,7 +168,13 @@ impl Server {
                 let check = HealthClient::new(channel)
                     .check(HealthCheckRequest::default())
                     .await;
-                if check.is_ok() {
+                let http_up = match self.http_port {
+                    Some(p) => tokio::net::TcpStream::connect(("127.0.0.1", p))
+                        .await
+                        .is_ok(),
+                    None => true,
+                };
+                if check.is_ok() && http_up {
                     return;
                 }
             }
@@ -166,6 +193,14 @@ impl Server {
             .tcp_nodelay(true)
             .connect()
             .await
+    }
+
+    /// `http://127.0.0.1:<port>` of the HTTP front doors; panics if started without them.
+    pub fn http_base(&self) -> String {
+        let port = self
+            .http_port
+            .expect("the server was started without --http-listen");
+        format!("http://127.0.0.1:{port}")
     }
 
     /// A new connection to the server.
