@@ -213,6 +213,17 @@ fn read_query<T: DeserializeOwned>(uri: &Uri) -> Result<T, UnreadableRequest> {
     })
 }
 
+/// A comma-separated list of a query (`location_ids=a,b`), blanks and empty entries dropped.
+fn comma_list(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Both front doors and the OpenAPI document; any other path is answered in the error shape
 /// of the door its prefix belongs to.
 pub fn router(gateway: Gateway) -> Router {
@@ -252,4 +263,16 @@ pub async fn serve(
     axum::serve(listener, router(gateway))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comma_lists() {
+        assert_eq!(comma_list(Some("a, b,,c")), ["a", "b", "c"]);
+        assert_eq!(comma_list(Some(" , ")), Vec::<String>::new());
+        assert!(comma_list(None).is_empty());
+    }
 }

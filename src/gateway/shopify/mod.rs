@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::Status;
 
-use super::{Gateway, RawBody, Rpc, UnreadableRequest, read_json, read_query};
+use super::{Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query};
 use crate::proto::v1::{
     self as pb, inventory_item_service_server::InventoryItemService as _,
     inventory_service_server::InventoryService as _,
@@ -121,16 +121,6 @@ fn limit(value: Option<&str>) -> Result<i32, Refusal> {
             .parse()
             .map_err(|_| Refusal::invalid("limit", "must be a whole number"))
     })
-}
-
-fn comma_list(value: Option<&str>) -> Vec<String> {
-    value
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Shopify's `Link` header to the next page: this path again with `page_info`, `limit` and

@@ -1133,17 +1133,6 @@ pub fn changes_to_json(changes: &[pb::InventoryChange], cursor: &str) -> Changes
     }
 }
 
-/// `location_ids` of a GET query: Square's comma-separated list (empty means all).
-pub fn comma_list(value: Option<&str>) -> Vec<String> {
-    value
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
@@ -1724,8 +1713,6 @@ mod tests {
         assert_eq!(request.idempotency_key, "k");
         assert_eq!(request.ignore_unchanged_counts, Some(false));
         assert_eq!(request.changes.len(), 1);
-        assert_eq!(comma_list(Some("a, b,,c")), ["a", "b", "c"]);
-        assert!(comma_list(None).is_empty());
     }
 
     #[test]

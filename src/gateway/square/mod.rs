@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::Status;
 
-use super::{Gateway, RawBody, Rpc, UnreadableRequest, read_json, read_query};
+use super::{Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query};
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService as _};
 use json::Refusal;
 
@@ -177,7 +177,7 @@ pub(crate) async fn item_counts(
             let query: ItemQuery = read_query(&uri)?;
             let request = pb::RetrieveInventoryCountRequest {
                 catalog_object_id,
-                location_ids: json::comma_list(query.location_ids.as_deref()),
+                location_ids: comma_list(query.location_ids.as_deref()),
                 cursor: query.cursor.unwrap_or_default(),
                 limit: 0,
             };
@@ -217,7 +217,7 @@ pub(crate) async fn item_changes(
             let query: ItemQuery = read_query(&uri)?;
             let request = pb::BatchRetrieveInventoryChangesRequest {
                 catalog_object_ids: vec![catalog_object_id],
-                location_ids: json::comma_list(query.location_ids.as_deref()),
+                location_ids: comma_list(query.location_ids.as_deref()),
                 cursor: query.cursor.unwrap_or_default(),
                 sort_order: pb::SortOrder::NewestFirst as i32,
                 ..Default::default()
