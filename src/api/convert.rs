@@ -1,5 +1,6 @@
 //! Conversions between wire values (timestamps, ids) and the server's representations.
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use prost_types::Timestamp;
 
 use crate::domain::error::{Violation, reasons};
@@ -24,6 +25,24 @@ pub fn micros_from_timestamp(field: &str, ts: &Timestamp) -> Result<i64, Violati
         .checked_mul(1_000_000)
         .and_then(|s| s.checked_add(i64::from(ts.nanos / 1_000)))
         .ok_or_else(invalid)
+}
+
+/// A wire timestamp as RFC 3339 text in UTC, as precise as it is (`2026-11-27T09:30:00Z`,
+/// `…09:30:00.250Z`); `None` for one out of range.
+pub fn rfc3339(ts: &Timestamp) -> Option<String> {
+    let nanos = u32::try_from(ts.nanos).ok()?;
+    DateTime::<Utc>::from_timestamp(ts.seconds, nanos)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+/// The wire timestamp of RFC 3339 text (any offset).
+pub fn timestamp_from_rfc3339(text: &str) -> Result<Timestamp, chrono::ParseError> {
+    let at = DateTime::parse_from_rfc3339(text)?;
+    Ok(Timestamp {
+        seconds: at.timestamp(),
+        // At most 1,999,999,999 (a leap second): always an i32.
+        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(i32::MAX),
+    })
 }
 
 /// Checks that a required id is present and has the shape of the server's ids
@@ -52,5 +71,40 @@ mod tests {
             nanos: 0,
         };
         assert!(micros_from_timestamp("t", &huge).is_err());
+    }
+
+    #[test]
+    fn rfc3339_both_ways() {
+        for (text, seconds, nanos, written) in [
+            (
+                "2026-11-18T11:06:40Z",
+                1_795_000_000,
+                0,
+                "2026-11-18T11:06:40Z",
+            ),
+            (
+                "2026-11-18T11:06:40.250Z",
+                1_795_000_000,
+                250_000_000,
+                "2026-11-18T11:06:40.250Z",
+            ),
+            (
+                "2026-11-18T12:06:40.000001+01:00",
+                1_795_000_000,
+                1_000,
+                "2026-11-18T11:06:40.000001Z",
+            ),
+        ] {
+            let ts = timestamp_from_rfc3339(text).unwrap();
+            assert_eq!((ts.seconds, ts.nanos), (seconds, nanos), "{text}");
+            assert_eq!(rfc3339(&ts).as_deref(), Some(written), "{text}");
+        }
+        assert!(timestamp_from_rfc3339("2026-11-18 11:06:40").is_err());
+        assert!(timestamp_from_rfc3339("yesterday").is_err());
+        let negative_nanos = Timestamp {
+            seconds: 0,
+            nanos: -1,
+        };
+        assert_eq!(rfc3339(&negative_nanos), None);
     }
 }

@@ -26,11 +26,13 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tonic::Status;
 use tonic::server::NamedService;
+use tonic_types::{FieldViolation, StatusExt};
 
 use crate::api::ApiError;
 use crate::api::admission::MAX_REQUEST_BYTES;
@@ -152,6 +154,58 @@ impl Gateway {
     }
 }
 
+/// What a refused call's details say, as both doors write them.
+#[derive(Debug, Clone, Default)]
+pub struct RefusalDetails {
+    /// The ErrorInfo's reason (empty without one).
+    pub reason: String,
+    /// The ErrorInfo's `field`, when it names one.
+    pub field: Option<String>,
+    /// The BadRequest's field violations.
+    pub violations: Vec<FieldViolation>,
+    /// Whole seconds after which a retry may succeed: the RetryInfo's delay, rounded up.
+    pub retry_after: Option<u64>,
+}
+
+impl RefusalDetails {
+    /// The details of `status`.
+    pub fn of(status: &Status) -> RefusalDetails {
+        let details = status.get_error_details();
+        let info = details.error_info();
+        RefusalDetails {
+            reason: info.map(|i| i.reason.clone()).unwrap_or_default(),
+            field: info
+                .and_then(|i| i.metadata.get("field"))
+                .filter(|f| !f.is_empty())
+                .cloned(),
+            violations: details
+                .bad_request()
+                .map(|b| b.field_violations.clone())
+                .unwrap_or_default(),
+            retry_after: details
+                .retry_info()
+                .and_then(|r| r.retry_delay)
+                .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
+        }
+    }
+}
+
+/// A refusal as an HTTP answer: its status, its door's JSON body and, when known,
+/// `Retry-After`.
+fn refusal_response(
+    status: StatusCode,
+    body: impl Serialize,
+    retry_after: Option<u64>,
+) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+    }
+    response
+}
+
 /// A request body as read, or why it could not be (too large, cut off).
 type RawBody = Result<Bytes, BytesRejection>;
 
@@ -227,7 +281,8 @@ fn comma_list(value: Option<&str>) -> Vec<String> {
 /// Both front doors and the OpenAPI document; any other path is answered in the error shape
 /// of the door its prefix belongs to.
 pub fn router(gateway: Gateway) -> Router {
-    let document = openapi::document_json();
+    // Made once; each answer shares the bytes.
+    let document = Bytes::from(openapi::document_json());
     Router::new()
         .merge(square::router())
         .merge(shopify::router())

@@ -8,12 +8,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage};
 use prost_types::Timestamp;
 
 use super::TransferError;
+use crate::api::convert::{rfc3339, timestamp_from_rfc3339};
 use crate::api::ledger_wire::product_to_wire;
 use crate::domain::product::Product;
 use crate::proto::FILE_DESCRIPTOR_SET;
@@ -308,12 +308,9 @@ impl CsvRow<'_> {
         if text.is_empty() {
             return Ok(None);
         }
-        let at = DateTime::parse_from_rfc3339(&text)
-            .map_err(|e| RowError::new(column, format!("not an RFC 3339 time: {e}")))?;
-        Ok(Some(Timestamp {
-            seconds: at.timestamp(),
-            nanos: at.timestamp_subsec_nanos() as i32,
-        }))
+        timestamp_from_rfc3339(&text)
+            .map(Some)
+            .map_err(|e| RowError::new(column, format!("not an RFC 3339 time: {e}")))
     }
 
     fn flag(&self, column: &str) -> Result<Option<bool>, RowError> {
@@ -345,10 +342,7 @@ impl CsvRow<'_> {
 }
 
 fn time_text(ts: &Option<Timestamp>) -> String {
-    ts.as_ref()
-        .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos as u32))
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-        .unwrap_or_default()
+    ts.as_ref().and_then(rfc3339).unwrap_or_default()
 }
 
 fn flag_text(flag: Option<bool>) -> String {

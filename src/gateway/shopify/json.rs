@@ -10,7 +10,6 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use http::StatusCode;
 use prost_types::{FieldMask, Timestamp};
 use rust_decimal::Decimal;
@@ -18,10 +17,11 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use tonic::{Code, Status};
-use tonic_types::StatusExt;
 use utoipa::ToSchema;
 
+use crate::api::convert::{rfc3339, timestamp_from_rfc3339};
 use crate::domain::error::reasons;
+use crate::gateway::RefusalDetails;
 use crate::proto::v1 as pb;
 
 /// Shopify's `InventoryItem`, as answered.
@@ -215,22 +215,12 @@ fn some_text(text: &str) -> Option<String> {
 }
 
 fn time_to_json(ts: &Option<Timestamp>) -> Option<String> {
-    let ts = ts.as_ref()?;
-    let nanos = u32::try_from(ts.nanos).ok()?;
-    DateTime::<Utc>::from_timestamp(ts.seconds, nanos)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    ts.as_ref().and_then(rfc3339)
 }
 
 /// A time of a query (`updated_at_min`), RFC 3339; `Err` names what is wrong.
 pub fn time_from_query(value: &str) -> Result<Timestamp, String> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| {
-            let t = t.with_timezone(&Utc);
-            Timestamp {
-                seconds: t.timestamp(),
-                nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
-            }
-        })
+    timestamp_from_rfc3339(value)
         .map_err(|_| "must be an RFC 3339 time, e.g. 2026-11-27T09:30:00Z".to_owned())
 }
 
@@ -565,16 +555,10 @@ fn with_reason(message: &str, reason: &str) -> String {
 /// Shopify's answer to a status the services gave: invalid fields as 422 with Shopify's
 /// field names, everything else as a status and a message.
 pub fn refusal_from_status(status: &Status, quantity_field: &str) -> Refusal {
-    let details = status.get_error_details();
-    let info = details.error_info();
-    let reason = info.map(|i| i.reason.as_str()).unwrap_or("");
-    let violations = details
-        .bad_request()
-        .map(|b| b.field_violations.as_slice())
-        .unwrap_or_default();
-    let field = info
-        .and_then(|i| i.metadata.get("field"))
-        .filter(|f| !f.is_empty());
+    let details = RefusalDetails::of(status);
+    let reason = details.reason.as_str();
+    let violations = &details.violations;
+    let field = details.field.as_deref();
     let mut refusal = match status.code() {
         Code::InvalidArgument
         | Code::OutOfRange
@@ -638,10 +622,7 @@ pub fn refusal_from_status(status: &Status, quantity_field: &str) -> Refusal {
             with_reason(status.message(), reason),
         ),
     };
-    refusal.retry_after = details
-        .retry_info()
-        .and_then(|r| r.retry_delay)
-        .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
+    refusal.retry_after = details.retry_after;
     refusal
 }
 

@@ -14,7 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::Status;
 
-use super::{Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query};
+use super::{
+    Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query, refusal_response,
+};
 use crate::proto::v1::{
     self as pb, inventory_item_service_server::InventoryItemService as _,
     inventory_service_server::InventoryService as _,
@@ -38,13 +40,7 @@ pub fn not_found() -> Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.envelope())).into_response();
-        if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
+        refusal_response(self.status, self.envelope(), self.retry_after)
     }
 }
 

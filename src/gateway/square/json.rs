@@ -10,7 +10,6 @@
 //! quantities as decimal strings; times as RFC 3339 strings; `Money` as an integer amount
 //! in the currency's minor units (ISO 4217 exponent) plus the currency code.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use http::StatusCode;
 use iso_currency::Currency;
 use prost_types::Timestamp;
@@ -18,12 +17,13 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 use tonic::{Code, Status};
-use tonic_types::StatusExt;
 use utoipa::ToSchema;
 
+use crate::api::convert::{rfc3339, timestamp_from_rfc3339};
 use crate::domain::error::reasons;
 use crate::domain::ledger;
 use crate::domain::text::quote;
+use crate::gateway::RefusalDetails;
 use crate::proto::v1 as pb;
 
 /// An enum value no proto enum has: how an unknown name is passed on, so that the service
@@ -496,9 +496,8 @@ fn square_class(code: Code, reason: &str) -> (StatusCode, &'static str, &'static
 /// code, each BadRequest field violation becomes one error with its field and description
 /// (a refusal without violations is one error with the ErrorInfo's `field`, if any).
 pub fn refusal_from_status(status: &Status) -> Refusal {
-    let details = status.get_error_details();
-    let info = details.error_info();
-    let reason = info.map(|i| i.reason.as_str()).unwrap_or("");
+    let details = RefusalDetails::of(status);
+    let reason = details.reason.as_str();
     let (http, category, fallback) = square_class(status.code(), reason);
     let code_of = |reason: &str| {
         if reason.is_empty() {
@@ -515,23 +514,17 @@ pub fn refusal_from_status(status: &Status) -> Refusal {
             format!("{description} ({reason})")
         }
     };
-    let violations = details
-        .bad_request()
-        .map(|b| b.field_violations.as_slice())
-        .unwrap_or_default();
-    let errors = if violations.is_empty() {
+    let errors = if details.violations.is_empty() {
         let code = code_of(reason);
         vec![SquareError {
             category: category.into(),
             detail: detail_of(status.message(), reason, &code),
             code,
-            field: info
-                .and_then(|i| i.metadata.get("field"))
-                .filter(|f| !f.is_empty())
-                .cloned(),
+            field: details.field.clone(),
         }]
     } else {
-        violations
+        details
+            .violations
             .iter()
             .map(|v| {
                 let reason = if v.reason.is_empty() {
@@ -552,10 +545,7 @@ pub fn refusal_from_status(status: &Status) -> Refusal {
     Refusal {
         status: http,
         envelope: ErrorEnvelope { errors },
-        retry_after: details
-            .retry_info()
-            .and_then(|r| r.retry_delay)
-            .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
+        retry_after: details.retry_after,
     }
 }
 
@@ -619,22 +609,15 @@ fn product_number(name: &Option<String>) -> i32 {
 
 /// An RFC 3339 time with `Z`, as precise as the time is (Square writes milliseconds;
 /// Stockledger keeps microseconds).
-pub fn time_to_json(ts: &Timestamp) -> Option<String> {
-    DateTime::<Utc>::from_timestamp(ts.seconds, u32::try_from(ts.nanos).ok()?)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-}
-
 fn time_from_json(field: &str, value: &Option<String>) -> Result<Option<Timestamp>, Refusal> {
-    let Some(text) = value else { return Ok(None) };
-    let parsed = DateTime::parse_from_rfc3339(text).map_err(|_| Refusal::invalid_time(field))?;
-    Ok(Some(Timestamp {
-        seconds: parsed.timestamp(),
-        nanos: parsed.timestamp_subsec_nanos() as i32,
-    }))
+    value
+        .as_deref()
+        .map(|text| timestamp_from_rfc3339(text).map_err(|_| Refusal::invalid_time(field)))
+        .transpose()
 }
 
 fn times_to_json(ts: &Option<Timestamp>) -> Option<String> {
-    ts.as_ref().and_then(time_to_json)
+    ts.as_ref().and_then(rfc3339)
 }
 
 // ---- money ----

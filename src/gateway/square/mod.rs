@@ -13,19 +13,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::Status;
 
-use super::{Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query};
+use super::{
+    Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query, refusal_response,
+};
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService as _};
 use json::Refusal;
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.envelope)).into_response();
-        if let Some(seconds) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
-        }
-        response
+        refusal_response(self.status, self.envelope, self.retry_after)
     }
 }
 
