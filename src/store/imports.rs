@@ -1,11 +1,11 @@
 //! Items and locations brought in by `stockledger import` with the ids and times they had
 //! elsewhere. History goes through the write path ([`super::writer`]) like any batch.
 
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::EntityTrait;
 
 use super::entity::{inventory_item, location};
-use super::items::{ItemRecord, to_active_model};
-use super::locations::LocationRecord;
+use super::items::{ItemRecord, item_row};
+use super::locations::{LocationRecord, location_row};
 use super::{MerchantId, Store, StoreError};
 
 /// What importing one record did.
@@ -32,12 +32,7 @@ impl Store {
         {
             return owner_check(existing.merchant_id == merchant.0, &record.id);
         }
-        let mut row = to_active_model(&record.attributes);
-        row.id = Set(record.id.clone());
-        row.merchant_id = Set(merchant.0.clone());
-        row.created_at = Set(record.created_at);
-        row.updated_at = Set(record.updated_at);
-        inventory_item::Entity::insert(row)
+        inventory_item::Entity::insert(item_row(merchant, record))
             .exec_without_returning(self.connection())
             .await
             // The SKU is the item's only other unique column (the id was checked above).
@@ -59,16 +54,7 @@ impl Store {
         {
             return owner_check(existing.merchant_id == merchant.0, &record.id);
         }
-        let row = location::ActiveModel {
-            id: Set(record.id.clone()),
-            merchant_id: Set(merchant.0.clone()),
-            name: Set(record.attributes.name.clone()),
-            status: Set(record.attributes.status.as_str().to_owned()),
-            description: Set(record.attributes.description.clone()),
-            created_at: Set(record.created_at),
-            updated_at: Set(record.updated_at),
-        };
-        location::Entity::insert(row)
+        location::Entity::insert(location_row(merchant, record))
             .exec_without_returning(self.connection())
             .await
             .map_err(|e| StoreError::unique_as(e, "name", &record.attributes.name))?;

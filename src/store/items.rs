@@ -63,12 +63,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        let mut row = to_active_model(&record.attributes);
-        row.id = Set(record.id.clone());
-        row.merchant_id = Set(merchant.0.clone());
-        row.created_at = Set(now);
-        row.updated_at = Set(now);
-        inventory_item::Entity::insert(row)
+        inventory_item::Entity::insert(item_row(merchant, &record))
             .exec_without_returning(self.connection())
             .await
             .map_err(|e| StoreError::unique_as(e, "sku", sku_text(&record.attributes)))?;
@@ -184,6 +179,16 @@ pub(crate) const NO_SKU_PREDICATE: &str = "sku <> ''";
 /// The stored SKU text: empty for an item without one.
 fn sku_text(attributes: &ItemAttributes) -> &str {
     attributes.sku.as_ref().map_or("", Sku::as_str)
+}
+
+/// The whole row of `record`, an item of `merchant`.
+pub(super) fn item_row(merchant: &MerchantId, record: &ItemRecord) -> inventory_item::ActiveModel {
+    let mut row = to_active_model(&record.attributes);
+    row.id = Set(record.id.clone());
+    row.merchant_id = Set(merchant.0.clone());
+    row.created_at = Set(record.created_at);
+    row.updated_at = Set(record.updated_at);
+    row
 }
 
 /// The attribute columns of a row (id, merchant and times are left unset).

@@ -34,6 +34,22 @@ pub struct LocationListQuery {
     pub limit: u64,
 }
 
+/// The row of `record`, a location of `merchant`.
+pub(super) fn location_row(
+    merchant: &MerchantId,
+    record: &LocationRecord,
+) -> location::ActiveModel {
+    location::ActiveModel {
+        id: Set(record.id.clone()),
+        merchant_id: Set(merchant.0.clone()),
+        name: Set(record.attributes.name.clone()),
+        status: Set(record.attributes.status.as_str().to_owned()),
+        description: Set(record.attributes.description.clone()),
+        created_at: Set(record.created_at),
+        updated_at: Set(record.updated_at),
+    }
+}
+
 impl Store {
     /// Inserts a new location; `Duplicate { field: "name" }` if the name is taken.
     pub async fn create_location(
@@ -48,16 +64,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        let row = location::ActiveModel {
-            id: Set(record.id.clone()),
-            merchant_id: Set(merchant.0.clone()),
-            name: Set(record.attributes.name.clone()),
-            status: Set(record.attributes.status.as_str().to_owned()),
-            description: Set(record.attributes.description.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
-        location::Entity::insert(row)
+        location::Entity::insert(location_row(merchant, &record))
             .exec_without_returning(self.connection())
             .await
             .map_err(|e| StoreError::unique_as(e, "name", &record.attributes.name))?;
