@@ -16,6 +16,7 @@ use tonic::Status;
 use super::{
     Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query, refusal_response,
 };
+use crate::domain::tenant::Caller;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService as _};
 use json::Refusal;
 
@@ -250,43 +251,41 @@ pub(crate) async fn adjustment(
                 adjustment_id: adjustment_id.clone(),
             };
             let api = g.inventory();
-            let not_an_adjustment = match g
+            // One call, authenticated and counted once: an adjustment, or else (in Square's
+            // 2026 model a move between locations is an adjustment) the ledger's transfer.
+            let found = g
                 .call(
                     &headers,
                     Rpc::Inventory("RetrieveInventoryAdjustment"),
                     request,
-                    |r| async move { api.retrieve_inventory_adjustment(r).await },
+                    |r| async move {
+                        let caller = r.extensions().get::<Caller>().cloned();
+                        let not_an_adjustment = match api.retrieve_inventory_adjustment(r).await {
+                            Ok(response) => {
+                                return Ok(response.map(|r| json::AdjustmentResponse {
+                                    adjustment: r.adjustment.as_ref().map(json::adjustment_to_json),
+                                }));
+                            }
+                            Err(status) if status.code() == tonic::Code::NotFound => status,
+                            Err(status) => return Err(status),
+                        };
+                        let mut request =
+                            tonic::Request::new(pb::RetrieveInventoryTransferRequest {
+                                transfer_id: adjustment_id,
+                            });
+                        if let Some(caller) = caller {
+                            request.extensions_mut().insert(caller);
+                        }
+                        match api.retrieve_inventory_transfer(request).await {
+                            Ok(response) => Ok(response.map(|t| json::AdjustmentResponse {
+                                adjustment: t.transfer.as_ref().map(json::transfer_as_adjustment),
+                            })),
+                            Err(_) => Err(not_an_adjustment),
+                        }
+                    },
                 )
-                .await
-            {
-                Ok(response) => {
-                    return Ok(json::AdjustmentResponse {
-                        adjustment: response.adjustment.as_ref().map(json::adjustment_to_json),
-                    });
-                }
-                Err(status) if status.code() == tonic::Code::NotFound => status,
-                Err(status) => return Err(status.into()),
-            };
-            // In Square's 2026 model a move between locations is an adjustment: the ledger
-            // keeps it as a transfer.
-            let request = pb::RetrieveInventoryTransferRequest {
-                transfer_id: adjustment_id,
-            };
-            let api = g.inventory();
-            match g
-                .call(
-                    &headers,
-                    Rpc::Inventory("RetrieveInventoryTransfer"),
-                    request,
-                    |r| async move { api.retrieve_inventory_transfer(r).await },
-                )
-                .await
-            {
-                Ok(response) => Ok(json::AdjustmentResponse {
-                    adjustment: response.transfer.as_ref().map(json::transfer_as_adjustment),
-                }),
-                Err(_) => Err(not_an_adjustment.into()),
-            }
+                .await?;
+            Ok(found)
         }
         .await,
     )
