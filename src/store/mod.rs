@@ -47,6 +47,8 @@ impl Store {
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false)
+            .map_sqlx_sqlite_pool_opts(|pool| pool.after_release(released_outside_transaction))
+            .map_sqlx_postgres_pool_opts(|pool| pool.after_release(released_outside_transaction))
             .map_sqlx_sqlite_opts(|o| {
                 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                 o.create_if_missing(true)
@@ -90,6 +92,34 @@ impl Store {
         self.db.close().await?;
         Ok(())
     }
+}
+
+/// Whether a connection coming back to the pool may be reused: only outside any
+/// transaction. A transaction whose COMMIT or ROLLBACK failed (a full disk, an I/O error)
+/// leaves its connection inside it: reused, the next "transaction" on it would be a nested
+/// savepoint whose release commits nothing, answered as if durable and lost when the
+/// connection closes. Such a connection is closed instead, which rolls back whatever it
+/// held, and the pool opens a fresh one (docs/reliability.md, "A full disk").
+fn released_outside_transaction<C: sea_orm::sqlx::Connection>(
+    connection: &mut C,
+    _: sea_orm::sqlx::pool::PoolConnectionMetadata,
+) -> futures::future::BoxFuture<'_, Result<bool, sea_orm::sqlx::Error>> {
+    Box::pin(async move {
+        if !connection.is_in_transaction() {
+            return Ok(true);
+        }
+        // A dropped transaction's rollback is queued on the connection: a round trip lets
+        // it run before the connection is judged.
+        connection.ping().await?;
+        if connection.is_in_transaction() {
+            tracing::warn!(
+                "a connection came back inside a transaction whose commit or rollback failed; \
+                 closing it"
+            );
+            return Ok(false);
+        }
+        Ok(true)
+    })
 }
 
 /// Server time as microseconds since the Unix epoch (the unit every time column uses).
