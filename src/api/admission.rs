@@ -97,6 +97,7 @@ where
                             "the server is serving its limit of {} calls; retry with backoff",
                             self.admission.max_in_flight
                         ),
+                        retry_after: None,
                     };
                     return Box::pin(async move { Ok(Status::from(refusal).into_http()) });
                 }

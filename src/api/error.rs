@@ -16,7 +16,7 @@ use crate::domain::error::{ERROR_DOMAIN, Violation, Violations, reasons};
 use crate::domain::ledger::MAX_COUNT_MAGNITUDE;
 use crate::domain::scope::Scope;
 use crate::domain::text::{quote, truncate_bytes};
-use crate::store::StoreError;
+use crate::store::{Outage, StoreError};
 
 /// Most violations a BadRequest lists; the ErrorInfo metadata `violations` then counts all.
 pub const MAX_LISTED_VIOLATIONS: usize = 8;
@@ -72,6 +72,8 @@ pub enum ApiError {
         reason: &'static str,
         /// What is unavailable.
         message: String,
+        /// When a retry may succeed, if known (sent as `google.rpc.RetryInfo`).
+        retry_after: Option<std::time::Duration>,
     },
     /// A limit of the server or of the caller was reached (RESOURCE_EXHAUSTED); trying
     /// again later, or with less, may succeed.
@@ -173,8 +175,12 @@ impl From<StoreError> for ApiError {
                 message: "the server is shutting down; retry (with the same idempotency key \
                           for a batch)"
                     .into(),
+                retry_after: None,
             },
-            err @ (StoreError::Corrupt(_) | StoreError::Db(_)) => ApiError::Internal(Box::new(err)),
+            err => match err.outage() {
+                Some(outage) => outage_error(outage, &err),
+                None => ApiError::Internal(Box::new(err)),
+            },
         }
     }
 }
@@ -187,8 +193,34 @@ impl From<AuthError> for ApiError {
                 ApiError::Unauthenticated { reason, message }
             }
             AuthError::PermissionDenied { scope } => ApiError::PermissionDenied { scope },
-            err @ AuthError::Store(_) => ApiError::Internal(Box::new(err)),
+            AuthError::Store(err) => ApiError::from(err),
         }
+    }
+}
+
+/// How long a client should wait before retrying a call the database could not take.
+const OUTAGE_RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The answer to a call the database could not take (UNAVAILABLE with a retry delay): a
+/// condition to wait out, not a bug, so nothing is logged as an internal error.
+fn outage_error(outage: Outage, err: &StoreError) -> ApiError {
+    tracing::warn!(error = %err, ?outage, "the database could not take a call");
+    let (reason, message) = match outage {
+        Outage::StorageFull => (
+            reasons::STORAGE_FULL,
+            "the disk holding the database is full: nothing of this call was written; \
+             retry once space is freed (with the same idempotency key for a batch)",
+        ),
+        Outage::Unreachable => (
+            reasons::DATABASE_UNAVAILABLE,
+            "the database cannot take the call now; retry (with the same idempotency key \
+             for a batch)",
+        ),
+    };
+    ApiError::Unavailable {
+        reason,
+        message: message.into(),
+        retry_after: Some(OUTAGE_RETRY_DELAY),
     }
 }
 
@@ -334,8 +366,16 @@ impl From<ApiError> for Status {
                 let details = error_info(reason, vec![("field", field.clone())]);
                 field_status(Code::OutOfRange, reason, &field, &message, details)
             }
-            ApiError::Unavailable { reason, message } => {
-                status(Code::Unavailable, &message, error_info(reason, vec![]))
+            ApiError::Unavailable {
+                reason,
+                message,
+                retry_after,
+            } => {
+                let mut details = error_info(reason, vec![]);
+                if let Some(delay) = retry_after {
+                    details.set_retry_info(Some(delay));
+                }
+                status(Code::Unavailable, &message, details)
             }
             ApiError::ResourceExhausted {
                 reason,
@@ -503,6 +543,7 @@ mod tests {
             ApiError::Unavailable {
                 reason: reasons::SHUTTING_DOWN,
                 message: huge.clone(),
+                retry_after: Some(std::time::Duration::from_secs(1)),
             },
             StoreError::Duplicate {
                 field: "sku",

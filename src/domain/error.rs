@@ -147,6 +147,12 @@ pub mod reasons {
     pub const CONCURRENT_WRITES: &str = "CONCURRENT_WRITES";
     /// The server is shutting down; another replica or a retry may succeed.
     pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
+    /// The disk holding the database is full: writes are refused until space is freed
+    /// (UNAVAILABLE, with a retry delay); reads go on.
+    pub const STORAGE_FULL: &str = "STORAGE_FULL";
+    /// The database cannot be reached or cannot take writes now (UNAVAILABLE, with a retry
+    /// delay): retry, with the same idempotency key for a batch.
+    pub const DATABASE_UNAVAILABLE: &str = "DATABASE_UNAVAILABLE";
     /// No token came with the call, or it is malformed or unknown (UNAUTHENTICATED).
     pub const UNAUTHORIZED: &str = "UNAUTHORIZED";
     /// The call's token has expired (UNAUTHENTICATED).

@@ -138,6 +138,7 @@ impl Gateway {
             Status::from(ApiError::Unavailable {
                 reason: reasons::OVERLOADED,
                 message: "the server is serving as many calls as it may; retry shortly".into(),
+                retry_after: None,
             })
         })?;
         let caller = authenticate(&self.store, &self.tokens, &self.rate, &rpc.path(), headers)

@@ -243,35 +243,60 @@ const HEALTH_NAMES: [&str; 4] = [
     <LocationServiceServer<LocationApi> as NamedService>::NAME,
 ];
 
-/// SERVING if the database answers within [`HEALTH_CHECK_TIMEOUT`], else NOT_SERVING.
-async fn database_health(store: &Store) -> ServingStatus {
-    match tokio::time::timeout(HEALTH_CHECK_TIMEOUT, store.ping()).await {
-        Ok(Ok(())) => ServingStatus::Serving,
+/// What health reports: the server as a whole (`""`) and each of its services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Health {
+    server: ServingStatus,
+    services: ServingStatus,
+}
+
+/// Everything SERVING if the database answers within [`HEALTH_CHECK_TIMEOUT`] (on a
+/// connection of its own, so a busy pool never counts as a dead database), else
+/// NOT_SERVING. While writes are being refused for a full disk, the services report
+/// NOT_SERVING (each writes) and the server as a whole SERVING (reads go on).
+async fn database_health(store: &Store) -> Health {
+    let answers = match tokio::time::timeout(HEALTH_CHECK_TIMEOUT, store.ping()).await {
+        Ok(Ok(())) => true,
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "health: the database does not answer");
-            ServingStatus::NotServing
+            false
         }
         Err(_) => {
             tracing::warn!("health: the database did not answer in time");
+            false
+        }
+    };
+    let serving = |yes: bool| {
+        if yes {
+            ServingStatus::Serving
+        } else {
             ServingStatus::NotServing
         }
+    };
+    Health {
+        server: serving(answers),
+        services: serving(answers && !store.storage_full()),
     }
 }
 
 /// Reports `status` for every name health answers for.
-async fn report(health: &HealthReporter, status: ServingStatus) {
+async fn report(health: &HealthReporter, status: Health) {
     for name in HEALTH_NAMES {
+        let status = if name.is_empty() {
+            status.server
+        } else {
+            status.services
+        };
         health.set_service_status(name, status).await;
     }
 }
 
-/// Keeps health truthful after the first report (`reported`): every service is SERVING
-/// while the database answers and NOT_SERVING while it does not, checked every
-/// [`HEALTH_CHECK_INTERVAL`] until shutdown.
+/// Keeps health truthful after the first report (`reported`), as [`database_health`]
+/// finds it every [`HEALTH_CHECK_INTERVAL`] until shutdown.
 async fn keep_health_truthful(
     store: Store,
     health: HealthReporter,
-    mut reported: ServingStatus,
+    mut reported: Health,
     mut closing: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {

@@ -15,6 +15,8 @@ mod secrets;
 pub mod tokens;
 pub mod writer;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{
@@ -23,7 +25,7 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
-pub use error::StoreError;
+pub use error::{Outage, StoreError};
 pub use page::Page;
 
 /// The database URL used when none is given: a SQLite file in the working directory.
@@ -35,30 +37,35 @@ pub use crate::domain::tenant::MerchantId;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// A connection of its own for health's round trip, so that a pool busy with calls
+    /// never makes health report a database that answers as down.
+    probe: DatabaseConnection,
+    storage: Arc<StorageState>,
+}
+
+/// How long after a write refused for a full disk health keeps reporting it, unless a
+/// write commits before.
+const STORAGE_FULL_MEMORY: Duration = Duration::from_secs(5);
+
+/// When a write last found the disk full, if no write has committed since.
+#[derive(Debug, Default)]
+struct StorageState {
+    /// Microseconds since the Unix epoch; 0 when no write is refused.
+    full_since_write: AtomicI64,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`). A SQLite file is created if
     /// missing and put in WAL mode with full fsync, so an acknowledged write survives a crash.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        let mut options = ConnectOptions::new(url.to_owned());
-        options
-            .max_connections(16)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_pool_opts(|pool| pool.after_release(released_outside_transaction))
-            .map_sqlx_postgres_pool_opts(|pool| pool.after_release(released_outside_transaction))
-            .map_sqlx_sqlite_opts(|o| {
-                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-                o.create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
-        let db = Database::connect(options).await?;
-        Ok(Store { db })
+        let db = Database::connect(connect_options(url, 16, false)).await?;
+        // Opened on health's first round trip: commands that never ask pay nothing.
+        let probe = Database::connect(connect_options(url, 1, true)).await?;
+        Ok(Store {
+            db,
+            probe,
+            storage: Arc::default(),
+        })
     }
 
     /// Applies every pending migration.
@@ -82,16 +89,64 @@ impl Store {
         Ok(self.db.begin_with_options(options).await?)
     }
 
-    /// Whether the database answers a round trip (what health reports).
+    /// Whether the database answers a round trip (what health reports), on a connection
+    /// of its own: however busy the pool, this waits for the database only.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        Ok(self.db.ping().await?)
+        Ok(self.probe.ping().await?)
+    }
+
+    /// Records how a write ended, for [`Store::storage_full`]: a refusal for a full disk,
+    /// or a commit, which proves there is space again.
+    pub(crate) fn note_write<T>(&self, result: &Result<T, StoreError>) {
+        let full = &self.storage.full_since_write;
+        match result {
+            Ok(_) => {
+                if full.load(Ordering::Relaxed) != 0 {
+                    full.store(0, Ordering::Relaxed);
+                }
+            }
+            Err(e) if e.outage() == Some(Outage::StorageFull) => {
+                full.store(now_micros(), Ordering::Relaxed)
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Whether a write was refused for a full disk in the last few seconds with no write
+    /// committed since: writes are failing for lack of space (reads may still work).
+    pub fn storage_full(&self) -> bool {
+        let since = self.storage.full_since_write.load(Ordering::Relaxed);
+        since != 0 && now_micros() - since < STORAGE_FULL_MEMORY.as_micros() as i64
     }
 
     /// Closes every pooled connection.
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;
+        self.probe.close().await?;
         Ok(())
     }
+}
+
+/// The pool settings for `url`: `max_connections`, opened at once or on first use.
+fn connect_options(url: &str, max_connections: u32, lazy: bool) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(u32::from(!lazy))
+        .connect_lazy(lazy)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_pool_opts(|pool| pool.after_release(released_outside_transaction))
+        .map_sqlx_postgres_pool_opts(|pool| pool.after_release(released_outside_transaction))
+        .map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    options
 }
 
 /// Whether a connection coming back to the pool may be reused: only outside any

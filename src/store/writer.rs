@@ -143,6 +143,7 @@ async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
             other => break other,
         }
     };
+    store.note_write(&result);
     match result {
         Ok(outcomes) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
