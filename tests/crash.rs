@@ -11,78 +11,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::Backend;
-use common::ledger::{adjust, at, count, item, location, now_micros, transfer};
 use common::load::{
-    Acked, Fleet, Rng, Weather, Writer, assert_replays_identical, assert_verify_passes,
-    check_ledger,
+    Acked, Fleet, Rng, Shop, Weather, Writer, assert_replays_identical, assert_verify_passes,
+    check_ledger, random_batch,
 };
-use prost_types::Timestamp;
-use stockledger::proto::v1::{BatchChangeInventoryRequest, InventoryChange, InventoryState as S};
 
 /// How many times a server is killed in one run.
 const KILLS: usize = 24;
-
-/// The items and locations the load writes to.
-struct Shop {
-    items: Vec<String>,
-    locations: Vec<String>,
-}
-
-/// A quantity of `low..=high` units, now and then with a fraction.
-fn quantity(rng: &mut Rng, low: u64, high: u64) -> String {
-    let whole = rng.between(low, high);
-    match rng.between(0, 7) {
-        0 => format!("{whole}.5"),
-        1 => format!("{whole}.00125"),
-        _ => whole.to_string(),
-    }
-}
-
-/// One random change: receipts, sales, waste, physical counts and transfers both ways,
-/// some of them late (occurred up to five minutes ago).
-fn random_change(rng: &mut Rng, shop: &Shop) -> InventoryChange {
-    let i = rng.pick(&shop.items).as_str();
-    let l = rng.pick(&shop.locations).as_str();
-    let change = match rng.between(0, 99) {
-        0..=29 => adjust(i, l, S::None, S::InStock, &quantity(rng, 1, 20)),
-        30..=49 => adjust(i, l, S::InStock, S::Sold, &quantity(rng, 1, 5)),
-        50..=59 => adjust(i, l, S::InStock, S::Waste, &quantity(rng, 1, 3)),
-        60..=74 => {
-            let state = if rng.chance(25) { S::Waste } else { S::InStock };
-            count(i, l, state, &quantity(rng, 0, 50))
-        }
-        _ => {
-            let other = shop
-                .locations
-                .iter()
-                .find(|o| *o != l)
-                .expect("two locations");
-            transfer(i, l, other, &quantity(rng, 1, 5))
-        }
-    };
-    if rng.chance(20) {
-        let micros = now_micros() - rng.between(1_000_000, 300_000_000) as i64;
-        let when = Timestamp {
-            seconds: micros.div_euclid(1_000_000),
-            nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
-        };
-        at(change, Some(when))
-    } else {
-        change
-    }
-}
-
-/// A batch of 1–5 random changes with a fresh idempotency key; every change recorded
-/// (a physical count equal to the count is recorded too), so that a whole batch is its
-/// request.
-fn random_batch(rng: &mut Rng, shop: &Shop) -> BatchChangeInventoryRequest {
-    let size = rng.between(1, 5);
-    BatchChangeInventoryRequest {
-        idempotency_key: uuid::Uuid::new_v4().to_string(),
-        changes: (0..size).map(|_| random_change(rng, shop)).collect(),
-        ignore_unchanged_counts: Some(false),
-    }
-}
 
 /// Writers write through every replica while replicas are killed with SIGKILL, one at a
 /// time (alternating), at random moments with writes in flight, and restarted at once on the
@@ -91,18 +26,7 @@ async fn survive_kills(backend: Backend, replicas: usize, writers: usize) {
     let started = Instant::now();
     let mut rng = Rng::seeded(&format!("crash::{backend:?}"));
     let mut fleet = Fleet::start(backend, replicas).await;
-    let shop = {
-        let mut clients = fleet.clients(0).await;
-        let mut items = Vec::new();
-        for sku in ["MUG", "CUP", "JUG"] {
-            items.push(item(&mut clients, sku).await);
-        }
-        let mut locations = Vec::new();
-        for name in ["Shop", "Depot"] {
-            locations.push(location(&mut clients, name).await);
-        }
-        Arc::new(Shop { items, locations })
-    };
+    let shop = Arc::new(Shop::create(&mut fleet.clients(0).await).await);
 
     let stop = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..writers)

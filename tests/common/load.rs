@@ -9,18 +9,20 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use prost::Message;
+use prost_types::Timestamp;
 use stockledger::auth::scopes::Scope;
 use stockledger::proto::v1::{
     BatchChangeInventoryRequest, BatchChangeInventoryResponse,
     BatchRetrieveInventoryChangesRequest, BatchRetrieveInventoryCountsRequest, InventoryChange,
-    InventoryState, WatchInventoryChangesRequest, WatchStart, inventory_change::Change,
-    inventory_service_client::InventoryServiceClient,
+    InventoryState as S, InventoryState, WatchInventoryChangesRequest, WatchStart,
+    inventory_change::Change, inventory_service_client::InventoryServiceClient,
 };
 use stockledger::store::Store;
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
 
+use super::ledger::{adjust, at, count, now_micros, transfer};
 use super::paging::list_all;
 use super::ports::free_port;
 use super::process::{ServeProcess, serve};
@@ -144,6 +146,12 @@ impl Fleet {
             }
             Backend::Postgres => super::postgres::fresh_database_url().await,
         };
+        Fleet::start_on(database_url, replicas, dir).await
+    }
+
+    /// [`Fleet::start`] on the empty database at `database_url`; `dir` lives as long as
+    /// the fleet.
+    pub async fn start_on(database_url: String, replicas: usize, dir: tempfile::TempDir) -> Fleet {
         let store = Store::connect(&database_url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let token = mint_token(&store, TEST_MERCHANT, &Scope::ALL, "Load test").await;
@@ -185,6 +193,9 @@ impl Fleet {
                 // The fleet's one token drives all the load: no per-token rate limit.
                 .args(["--rate-limit-per-second", "1000000000"])
                 .args(["--rate-limit-burst", "1000000000"])
+                // A call left hanging by the database (an outage) is given up in 10 s, well
+                // before the writers' own limit.
+                .args(["--call-timeout-seconds", "10"])
                 // The writer's retries after meeting a concurrent writer, for the figures.
                 .env("RUST_LOG", "info,stockledger::store::writer=debug")
                 .stderr(std::process::Stdio::piped());
@@ -194,6 +205,12 @@ impl Fleet {
         .expect("starting task");
         self.endpoints.ports[replica].store(process.port, Ordering::SeqCst);
         self.processes[replica] = Some(process);
+    }
+
+    /// A channel to `replica` (no token: for health).
+    pub async fn channel(&self, replica: usize) -> Channel {
+        let process = self.processes[replica].as_ref().expect("replica running");
+        process.channel().await
     }
 
     /// Clients of `replica` with the fleet's token.
@@ -224,6 +241,88 @@ impl Fleet {
 }
 
 // ---------------------------------------------------------------------------------------
+// Random batches
+
+/// The items and locations the load writes to.
+pub struct Shop {
+    /// Three items.
+    pub items: Vec<String>,
+    /// Two locations.
+    pub locations: Vec<String>,
+}
+
+impl Shop {
+    /// Creates three items and two locations.
+    pub async fn create(clients: &mut Clients) -> Shop {
+        let mut items = Vec::new();
+        for sku in ["MUG", "CUP", "JUG"] {
+            items.push(super::ledger::item(clients, sku).await);
+        }
+        let mut locations = Vec::new();
+        for name in ["Shop", "Depot"] {
+            locations.push(super::ledger::location(clients, name).await);
+        }
+        Shop { items, locations }
+    }
+}
+
+/// A quantity of `low..=high` units, now and then with a fraction.
+fn quantity(rng: &mut Rng, low: u64, high: u64) -> String {
+    let whole = rng.between(low, high);
+    match rng.between(0, 7) {
+        0 => format!("{whole}.5"),
+        1 => format!("{whole}.00125"),
+        _ => whole.to_string(),
+    }
+}
+
+/// One random change: receipts, sales, waste, physical counts and transfers both ways,
+/// some of them late (occurred up to five minutes ago).
+fn random_change(rng: &mut Rng, shop: &Shop) -> InventoryChange {
+    let i = rng.pick(&shop.items).as_str();
+    let l = rng.pick(&shop.locations).as_str();
+    let change = match rng.between(0, 99) {
+        0..=29 => adjust(i, l, S::None, S::InStock, &quantity(rng, 1, 20)),
+        30..=49 => adjust(i, l, S::InStock, S::Sold, &quantity(rng, 1, 5)),
+        50..=59 => adjust(i, l, S::InStock, S::Waste, &quantity(rng, 1, 3)),
+        60..=74 => {
+            let state = if rng.chance(25) { S::Waste } else { S::InStock };
+            count(i, l, state, &quantity(rng, 0, 50))
+        }
+        _ => {
+            let other = shop
+                .locations
+                .iter()
+                .find(|o| *o != l)
+                .expect("two locations");
+            transfer(i, l, other, &quantity(rng, 1, 5))
+        }
+    };
+    if rng.chance(20) {
+        let micros = now_micros() - rng.between(1_000_000, 300_000_000) as i64;
+        let when = Timestamp {
+            seconds: micros.div_euclid(1_000_000),
+            nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
+        };
+        at(change, Some(when))
+    } else {
+        change
+    }
+}
+
+/// A batch of 1–5 random changes with a fresh idempotency key; every change recorded
+/// (a physical count equal to the count is recorded too), so that a whole batch is its
+/// request.
+pub fn random_batch(rng: &mut Rng, shop: &Shop) -> BatchChangeInventoryRequest {
+    let size = rng.between(1, 5);
+    BatchChangeInventoryRequest {
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        changes: (0..size).map(|_| random_change(rng, shop)).collect(),
+        ignore_unchanged_counts: Some(false),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Writers
 
 /// A batch the server acknowledged, with the response as first received.
@@ -242,6 +341,21 @@ pub struct Acked {
 }
 
 impl Acked {
+    /// A batch acknowledged at its first call.
+    pub fn first(
+        request: BatchChangeInventoryRequest,
+        response: BatchChangeInventoryResponse,
+    ) -> Acked {
+        let bytes = response.encode_to_vec();
+        Acked {
+            request,
+            response,
+            bytes,
+            attempts: 1,
+            first_interrupted_at: None,
+        }
+    }
+
     /// Whether the batch was committed before a call of it was interrupted — the answer
     /// lost with the server, recovered by the retry's replay: its changes were received
     /// (`created_at`) before the interruption.
@@ -273,6 +387,10 @@ pub enum Weather {
     Kills,
     /// Servers stay up: only ABORTED with reason CONCURRENT_WRITES may be retried.
     Calm,
+    /// The database fails under the servers (a full disk, an outage, a failover): besides
+    /// transport failures, UNAVAILABLE answers (STORAGE_FULL, DATABASE_UNAVAILABLE) and
+    /// expired deadlines are retried, each counted by reason in [`Writer::refused`].
+    Faults,
 }
 
 /// One client connection per replica, sending batches until they are acknowledged.
@@ -284,6 +402,8 @@ pub struct Writer {
     pub interrupted: u64,
     /// Calls answered ABORTED with reason CONCURRENT_WRITES.
     pub aborted: u64,
+    /// Calls refused for an outage ([`Weather::Faults`]), by ErrorInfo reason (or code).
+    pub refused: BTreeMap<String, u64>,
 }
 
 impl Writer {
@@ -296,6 +416,7 @@ impl Writer {
             clients,
             interrupted: 0,
             aborted: 0,
+            refused: BTreeMap::new(),
         }
     }
 
@@ -331,6 +452,10 @@ impl Writer {
                 Retry::Contention => {
                     self.aborted += 1;
                     tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                Retry::Outage(reason) => {
+                    *self.refused.entry(reason).or_default() += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Retry::Transport => {
                     self.interrupted += 1;
@@ -387,6 +512,21 @@ impl Writer {
         let error = super::call_error(status.clone());
         match (error.code, error.reason.as_deref(), self.weather) {
             (Code::Aborted, Some("CONCURRENT_WRITES"), _) => Retry::Contention,
+            (
+                Code::Unavailable,
+                Some(reason @ ("STORAGE_FULL" | "DATABASE_UNAVAILABLE" | "OVERLOADED")),
+                Weather::Faults,
+            ) => Retry::Outage(reason.to_owned()),
+            // The server's own deadline for the call passed while the database hung: the
+            // batch may or may not be committed, which the retry's replay settles.
+            (Code::DeadlineExceeded, _, Weather::Faults) => {
+                Retry::Outage("DEADLINE_EXCEEDED".to_owned())
+            }
+            (
+                Code::Unavailable | Code::Unknown | Code::Cancelled | Code::Internal,
+                None,
+                Weather::Faults,
+            ) => Retry::Transport,
             // A server told to stop while the call waited (not expected from SIGKILL, but a
             // retry is what it asks for).
             (Code::Unavailable, Some("SHUTTING_DOWN"), Weather::Kills) => Retry::Transport,
@@ -408,6 +548,7 @@ impl Writer {
 enum Retry {
     Transport,
     Contention,
+    Outage(String),
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ pub mod paging;
 pub mod ports;
 pub mod postgres;
 pub mod process;
+pub mod tmpfs;
 
 pub use bearer::{Authed, Bearer};
 
