@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use common::cluster::OwnCluster;
 use common::load::{
     Acked, Fleet, Rng, Shop, Weather, Writer, assert_replays_identical, assert_verify_passes,
     check_ledger, random_batch,
@@ -88,18 +89,88 @@ impl Load {
     }
 }
 
-/// How long a fresh batch, sent (and retried) from `started`, took to be acknowledged:
-/// the time writes took to resume after the fault was undone. The batch joins `acked`.
-async fn time_to_recover(
-    fleet: &Fleet,
-    shop: &Shop,
-    rng: &mut Rng,
+/// One fault ridden out: a fleet under load, the test's own probes, and the figures.
+struct Scenario {
+    name: &'static str,
     started: Instant,
-    acked: &mut Vec<Acked>,
-) -> Duration {
-    let mut writer = Writer::new(fleet.endpoints.clone(), Weather::Faults);
-    acked.push(writer.acknowledge(0, random_batch(rng, shop)).await);
-    started.elapsed()
+    rng: Rng,
+    fleet: Fleet,
+    shop: Arc<Shop>,
+    /// Clients of replica 0, for the test's own calls while the fault lasts.
+    clients: Clients,
+    /// A channel to replica 0, for health.
+    channel: Channel,
+    load: Load,
+    /// Batches the test itself had acknowledged.
+    probes: Vec<Acked>,
+}
+
+impl Scenario {
+    /// Creates the shop and starts the writers; returns after a second of load.
+    async fn start(name: &'static str, fleet: Fleet) -> Scenario {
+        let mut rng = Rng::seeded(&format!("faults::{name}"));
+        let mut clients = fleet.clients(0).await;
+        let shop = Arc::new(Shop::create(&mut clients).await);
+        let channel = fleet.channel(0).await;
+        let load = Load::start(&fleet, &shop, &mut rng);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Scenario {
+            name,
+            started: Instant::now(),
+            rng,
+            fleet,
+            shop,
+            clients,
+            channel,
+            load,
+            probes: Vec::new(),
+        }
+    }
+
+    /// How long a fresh batch, sent (and retried) from `healed`, took to be acknowledged:
+    /// the time writes took to resume after the fault was undone.
+    async fn time_to_recover(&mut self, healed: Instant) -> Duration {
+        let mut writer = Writer::new(self.fleet.endpoints.clone(), Weather::Faults);
+        let batch = random_batch(&mut self.rng, &self.shop);
+        self.probes.push(writer.acknowledge(0, batch).await);
+        healed.elapsed()
+    }
+
+    /// After a second more of load, stops the writers, asserts that they met the fault
+    /// (a refusal with one of `reasons`, or a broken call) and nothing else, runs every
+    /// check of the ledger, and prints the figures.
+    async fn finish(mut self, reasons: &[&str], recovery: Duration, fault: &str) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut outcome = self.load.finish().await;
+        outcome.acked.append(&mut self.probes);
+        let refused: u64 = outcome.refused.values().sum();
+        assert!(
+            refused + outcome.interrupted > 0,
+            "the writers never met the fault"
+        );
+        assert!(
+            outcome
+                .refused
+                .keys()
+                .all(|r| reasons.contains(&r.as_str())),
+            "refusals other than {reasons:?}: {:?}",
+            outcome.refused
+        );
+        let changes = check_everything(&mut self.fleet, &outcome.acked).await;
+        println!(
+            "faults::{}: {fault}; {} batches acknowledged ({changes} changes) by {WRITERS} \
+             writers through {} replica(s): 0 lost, 0 doubled (across a restart too); \
+             refused {:?}, {} calls broken; writes resumed {} ms after the fault was undone; \
+             total {:.1} s",
+            self.name,
+            outcome.acked.len(),
+            self.fleet.endpoints.replicas(),
+            outcome.refused,
+            outcome.interrupted,
+            recovery.as_millis(),
+            self.started.elapsed().as_secs_f64()
+        );
+    }
 }
 
 /// Every check of the ledger, then again after a clean restart of every replica (a batch
@@ -206,56 +277,135 @@ async fn assert_full_disk_refuses_writes_not_reads(
 /// — is lost or doubled, also across a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_disk_full_then_freed() {
-    let started = Instant::now();
-    let mut rng = Rng::seeded("faults::sqlite_disk_full");
     let disk = Tmpfs::mount(64);
     let url = format!(
         "sqlite://{}?mode=rwc",
         disk.path().join("ledger.db").display()
     );
-    let mut fleet = Fleet::start_on(url, 1, tempfile::tempdir().expect("tempdir")).await;
-    let mut clients = fleet.clients(0).await;
-    let shop = Arc::new(Shop::create(&mut clients).await);
-    let channel = fleet.channel(0).await;
+    let fleet = Fleet::start_on(url, 1, tempfile::tempdir().expect("tempdir")).await;
+    ride_out_full_disk("sqlite_disk_full", fleet, &disk).await;
+}
 
-    let load = Load::start(&fleet, &shop, &mut rng);
-    let mut probes = Vec::new();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+/// The same on PostgreSQL: the cluster's data directory on a tmpfs that fills (its WAL on
+/// another disk, as production setups keep it), two replicas writing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_disk_full_then_freed() {
+    let disk = Tmpfs::mount(128);
+    let wal = tempfile::tempdir().expect("tempdir");
+    let cluster = OwnCluster::init(disk.path(), Some(wal.path()), &[]);
+    let url = cluster.create_database("ledger").await;
+    let fleet = Fleet::start_on(url, 2, tempfile::tempdir().expect("tempdir")).await;
+    ride_out_full_disk("postgres_disk_full", fleet, &disk).await;
+    drop(cluster);
+}
+
+async fn ride_out_full_disk(name: &'static str, fleet: Fleet, disk: &Tmpfs) {
+    let mut scenario = Scenario::start(name, fleet).await;
     let filled = disk.fill();
-    assert_full_disk_refuses_writes_not_reads(&mut clients, &shop, &mut probes).await;
+    let Scenario {
+        clients,
+        shop,
+        probes,
+        channel,
+        ..
+    } = &mut scenario;
+    assert_full_disk_refuses_writes_not_reads(clients, shop, probes).await;
     // Health: the server answers (reads go on); its services cannot write.
-    wait_for_health(
-        &channel,
-        (ServingStatus::Serving, ServingStatus::NotServing),
-    )
-    .await;
+    wait_for_health(channel, (ServingStatus::Serving, ServingStatus::NotServing)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     disk.free();
-    let freed = Instant::now();
-    let recovery = time_to_recover(&fleet, &shop, &mut rng, freed, &mut probes).await;
-    wait_for_health(&channel, (ServingStatus::Serving, ServingStatus::Serving)).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let mut outcome = load.finish().await;
-    outcome.acked.extend(probes);
-    let refused = outcome.refused.get("STORAGE_FULL").copied().unwrap_or(0);
-    assert!(refused > 0, "the writers never met the full disk");
-    assert!(
-        outcome.refused.keys().all(|r| r == "STORAGE_FULL"),
-        "refusals other than STORAGE_FULL: {:?}",
-        outcome.refused
+    let recovery = scenario.time_to_recover(Instant::now()).await;
+    wait_for_health(
+        &scenario.channel,
+        (ServingStatus::Serving, ServingStatus::Serving),
+    )
+    .await;
+    let fault = format!(
+        "the disk filled ({} MB of filler) and was freed",
+        filled / 1_000_000
     );
+    scenario.finish(&["STORAGE_FULL"], recovery, &fault).await;
+}
 
-    let changes = check_everything(&mut fleet, &outcome.acked).await;
-    println!(
-        "faults::sqlite_disk_full: {} batches acknowledged ({changes} changes) by {WRITERS} \
-         writers, 0 lost, 0 doubled (across a restart too); the disk filled ({} MB of \
-         filler), {refused} calls refused STORAGE_FULL, {} interrupted; writes resumed {} ms \
-         after space was freed; total {:.1} s",
-        outcome.acked.len(),
-        filled / 1_000_000,
-        outcome.interrupted,
-        recovery.as_millis(),
-        started.elapsed().as_secs_f64()
+/// PostgreSQL stopped by its operator (`pg_ctl stop -m fast`) for 20 s under load, then
+/// started again: calls are refused DATABASE_UNAVAILABLE meanwhile, health reports
+/// NOT_SERVING, and writes resume by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_20_s() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cluster = OwnCluster::init(dir.path(), None, &[]);
+    let url = cluster.create_database("ledger").await;
+    let fleet = Fleet::start_on(url, 2, tempfile::tempdir().expect("tempdir")).await;
+    let mut scenario = Scenario::start("postgres_stopped_20_s", fleet).await;
+    cluster.stop();
+    let stopped = Instant::now();
+    wait_for_health(
+        &scenario.channel,
+        (ServingStatus::NotServing, ServingStatus::NotServing),
+    )
+    .await;
+    let refusal = scenario
+        .clients
+        .inventory
+        .batch_change_inventory(random_batch(&mut scenario.rng, &scenario.shop))
+        .await
+        .expect_err("a write while the database is stopped");
+    let error = call_error(refusal);
+    assert_eq!(
+        (error.code, error.reason.as_deref()),
+        (Code::Unavailable, Some("DATABASE_UNAVAILABLE")),
+        "a write while the database is stopped: {}",
+        error.message
     );
+    tokio::time::sleep(Duration::from_secs(20).saturating_sub(stopped.elapsed())).await;
+    cluster.start();
+    let recovery = scenario.time_to_recover(Instant::now()).await;
+    wait_for_health(
+        &scenario.channel,
+        (ServingStatus::Serving, ServingStatus::Serving),
+    )
+    .await;
+    scenario
+        .finish(
+            &["DATABASE_UNAVAILABLE", "DEADLINE_EXCEEDED"],
+            recovery,
+            "PostgreSQL stopped for 20 s and started again",
+        )
+        .await;
+}
+
+/// Every PostgreSQL process frozen (SIGSTOP) for 30 s under load, then continued: calls
+/// waiting on it are answered within the server's call timeout, health reports NOT_SERVING
+/// meanwhile, and writes resume by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_frozen_30_s() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cluster = OwnCluster::init(dir.path(), None, &[]);
+    let url = cluster.create_database("ledger").await;
+    let fleet = Fleet::start_on(url, 2, tempfile::tempdir().expect("tempdir")).await;
+    let scenario = Scenario::start("postgres_frozen_30_s", fleet).await;
+    cluster.signal_all("STOP");
+    let frozen = Instant::now();
+    wait_for_health(
+        &scenario.channel,
+        (ServingStatus::NotServing, ServingStatus::NotServing),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(frozen.elapsed())).await;
+    cluster.signal_all("CONT");
+    let mut scenario = scenario;
+    let recovery = scenario.time_to_recover(Instant::now()).await;
+    wait_for_health(
+        &scenario.channel,
+        (ServingStatus::Serving, ServingStatus::Serving),
+    )
+    .await;
+    scenario
+        .finish(
+            &["DATABASE_UNAVAILABLE", "DEADLINE_EXCEEDED"],
+            recovery,
+            "every PostgreSQL process frozen (SIGSTOP) for 30 s, then continued",
+        )
+        .await;
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bearer;
+pub mod cluster;
 pub mod front_doors;
 pub mod ledger;
 pub mod load;

@@ -61,7 +61,7 @@ fn durability_settings() -> Vec<&'static str> {
     ]
 }
 
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     for candidate in [
         "/usr/lib/postgresql/15/bin",
         "/usr/lib/postgresql/16/bin",
@@ -82,7 +82,7 @@ fn bin_dir() -> PathBuf {
     }
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -91,7 +91,7 @@ fn is_root() -> bool {
 }
 
 /// `program args…`, as the `postgres` user when we are root.
-fn as_cluster_owner(program: &Path) -> Command {
+pub fn as_cluster_owner(program: &Path) -> Command {
     if is_root() {
         let mut cmd = Command::new("runuser");
         cmd.args(["-u", "postgres", "--"]).arg(program);
