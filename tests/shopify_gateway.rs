@@ -612,6 +612,39 @@ async fn idempotent_set(mut both: Both) {
     assert_verified(&both.database_url).await;
 }
 
+/// Ids in another spelling of their UUID (upper case, braces) name the same item and
+/// location: the item is read, `adjust.json` answers the level it moved (the answer in
+/// canonical ids), and the levels list finds it.
+async fn ids_in_any_spelling(mut both: Both) {
+    let shop = location(&mut both.clients, "Shop").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let (upper_mug, braced_shop) = (mug.to_uppercase(), format!("{{{shop}}}"));
+    let read = both
+        .get(&format!("{V}/inventory_items/{upper_mug}.json"))
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(
+        read.json["inventory_item"]["id"],
+        json!(mug),
+        "{}",
+        read.text
+    );
+    let moved = both.adjust(&upper_mug, &braced_shop, "4").await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(
+        moved.json["inventory_level"]["available"], 4,
+        "{}",
+        moved.text
+    );
+    assert_eq!(
+        moved.json["inventory_level"]["inventory_item_id"],
+        json!(mug),
+        "{}",
+        moved.text
+    );
+    assert_eq!(both.available(&upper_mug, &braced_shop).await, "4");
+}
+
 /// Tokens: none, unknown, one without the scope, and `Authorization: Bearer`.
 async fn tokens(mut both: Both) {
     let shop = location(&mut both.clients, "Shop").await;
@@ -707,5 +740,6 @@ on_both_backends!(
     concurrent_adjusts,
     idempotent_adjust,
     idempotent_set,
-    tokens
+    tokens,
+    ids_in_any_spelling,
 );

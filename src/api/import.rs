@@ -1,7 +1,9 @@
 //! ImportInventoryChanges: history from another system, a stream of batches through the
 //! write path (docs/import-export.md). Each message is one batch, checked by the domain with
 //! history's `occurred_at` window and applied whole or not at all; the call is answered
-//! once the stream ends, with what was applied, already present and refused.
+//! once the stream ends, with what was applied, already present and refused. Ids are
+//! canonicalised (`domain::id`), so a change sent again in another spelling of its id is
+//! already present, and one id twice in a message refuses the message.
 
 use prost::Message;
 use sha2::{Digest, Sha256};
@@ -10,7 +12,8 @@ use tonic::{Status, Streaming};
 use super::ApiError;
 use super::ledger_wire::imported_change;
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::ledger::ChangeSource;
+use crate::domain::id::repeated_ids;
+use crate::domain::ledger::{ChangeSource, change_path};
 use crate::domain::product::Product;
 use crate::domain::tenant::Caller;
 use crate::feed::Feed;
@@ -108,6 +111,18 @@ async fn import_batch(
                 kept.push(keep);
             }
             Err(violations) => errors.0.extend(violations.0),
+        }
+    }
+    if errors.0.is_empty() {
+        let ids = kept.iter().map(|k| k.id.as_deref());
+        for (i, first) in repeated_ids(ids).into_iter().enumerate() {
+            if let Some(first) = first {
+                errors.push(Violation::new(
+                    change_path(i, &changes[i], "id"),
+                    reasons::ALREADY_EXISTS,
+                    format!("changes[{first}] of this message has the same id"),
+                ));
+            }
         }
     }
     if !errors.0.is_empty() {

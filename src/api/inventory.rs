@@ -22,10 +22,11 @@ use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::id::check_id;
+use crate::domain::id::canonical_ids;
 use crate::domain::ledger::{
     ChangeType, MAX_CHANGES_PER_BATCH, check_idempotency_key, validate_change,
 };
+use crate::domain::list::MAX_FILTER_ENTRIES;
 use crate::domain::tenant::Caller;
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
@@ -41,7 +42,6 @@ type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + '
 
 const DEFAULT_PAGE: u64 = 100;
 const MAX_PAGE: u64 = 1000;
-const MAX_FILTER_IDS: usize = 1000;
 /// Rows read per query while streaming history.
 const STREAM_BATCH: u64 = 1000;
 /// Pages buffered per stream before the reader waits for the client: memory stays bounded
@@ -180,22 +180,10 @@ fn encode_batch_response(
     (response.encode_to_vec(), response)
 }
 
-/// Checks a filter's list of ids: at most [`MAX_FILTER_IDS`], each of the server's id shape
-/// (`field[i]`, INVALID_ID), as a Get would check it.
-fn check_id_list(field: &str, ids: &[String]) -> Result<(), Violations> {
-    if ids.len() > MAX_FILTER_IDS {
-        return Err(Violation::new(
-            field,
-            reasons::ARRAY_LENGTH_TOO_LONG,
-            format!("must hold at most {MAX_FILTER_IDS} ids"),
-        )
-        .into());
-    }
-    let mut errors = Violations::default();
-    for (i, id) in ids.iter().enumerate() {
-        errors.check(check_id(&format!("{field}[{i}]"), id));
-    }
-    errors.into_result(())
+/// A filter's list of ids: at most [`MAX_FILTER_ENTRIES`], each of the server's id shape
+/// (`field[i]`, INVALID_ID), as a Get would check it, in its canonical spelling.
+fn filter_ids(field: &str, ids: &[String]) -> Result<Vec<String>, Violations> {
+    canonical_ids(field, ids, MAX_FILTER_ENTRIES)
 }
 
 fn optional_micros(
@@ -220,11 +208,9 @@ fn change_query(
     updated_before: &Option<prost_types::Timestamp>,
     newest_first: Option<bool>,
 ) -> Result<ChangeQuery, Violations> {
-    check_id_list("catalog_object_ids", catalog_object_ids)?;
-    check_id_list("location_ids", location_ids)?;
     Ok(ChangeQuery {
-        catalog_object_ids: catalog_object_ids.to_vec(),
-        location_ids: location_ids.to_vec(),
+        catalog_object_ids: filter_ids("catalog_object_ids", catalog_object_ids)?,
+        location_ids: filter_ids("location_ids", location_ids)?,
         types: types_filter("types", types)?,
         states: states_filter("states", states)?,
         updated_after: optional_micros("updated_after", updated_after)?,
@@ -310,9 +296,9 @@ impl InventoryApi {
         let id = require_id(kind.field, id)?;
         let recorded = self
             .store
-            .get_change(&merchant, id, kind.change_type)
+            .get_change(&merchant, &id, kind.change_type)
             .await
-            .or_not_found(kind.what, kind.field, id)?;
+            .or_not_found(kind.what, kind.field, &id)?;
         Ok((kind.to_wire)(&recorded))
     }
 }
@@ -396,11 +382,9 @@ impl InventoryService for InventoryApi {
     ) -> Result<Response<pb::BatchRetrieveInventoryCountsResponse>, Status> {
         let merchant = caller(&request)?.merchant;
         let req = request.get_ref();
-        check_id_list("catalog_object_ids", &req.catalog_object_ids)?;
-        check_id_list("location_ids", &req.location_ids)?;
         let requested = CountQuery {
-            catalog_object_ids: req.catalog_object_ids.clone(),
-            location_ids: req.location_ids.clone(),
+            catalog_object_ids: filter_ids("catalog_object_ids", &req.catalog_object_ids)?,
+            location_ids: filter_ids("location_ids", &req.location_ids)?,
             states: count_states_filter("states", &req.states)?,
             updated_after: optional_micros("updated_after", &req.updated_after)?,
         };
@@ -420,10 +404,9 @@ impl InventoryService for InventoryApi {
         let merchant = caller(&request)?.merchant;
         let req = request.get_ref();
         let item = require_id("catalog_object_id", &req.catalog_object_id)?;
-        check_id_list("location_ids", &req.location_ids)?;
         let requested = CountQuery {
-            catalog_object_ids: vec![item.to_owned()],
-            location_ids: req.location_ids.clone(),
+            catalog_object_ids: vec![item],
+            location_ids: filter_ids("location_ids", &req.location_ids)?,
             ..CountQuery::default()
         };
         let (counts, cursor) = self
@@ -608,11 +591,9 @@ impl InventoryService for InventoryApi {
         let caller = caller(&request)?;
         let merchant = caller.merchant.clone();
         let req = request.get_ref();
-        check_id_list("catalog_object_ids", &req.catalog_object_ids)?;
-        check_id_list("location_ids", &req.location_ids)?;
         let requested = CountQuery {
-            catalog_object_ids: req.catalog_object_ids.clone(),
-            location_ids: req.location_ids.clone(),
+            catalog_object_ids: filter_ids("catalog_object_ids", &req.catalog_object_ids)?,
+            location_ids: filter_ids("location_ids", &req.location_ids)?,
             states: count_states_filter("states", &req.states)?,
             updated_after: None,
         };

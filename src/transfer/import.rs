@@ -25,6 +25,7 @@ use super::progress::Progress;
 use crate::api::convert::micros_from_timestamp;
 use crate::api::ledger_wire::imported_change;
 use crate::domain::error::{Violation, Violations};
+use crate::domain::id::canonical_id;
 use crate::domain::item::validate_item;
 use crate::domain::ledger::{ChangeSource, NewChange, change_path};
 use crate::domain::location::validate_new_location;
@@ -302,13 +303,13 @@ fn time_or(ts: &Option<prost_types::Timestamp>, field: &str, now: i64) -> Result
         .map_err(Violations::from)
 }
 
-/// The id a file gives (which must be of the server's shape), or a new one.
+/// The id a file gives (which must be of the server's shape) in its canonical spelling, or
+/// a new one.
 fn id_or_new(id: &str) -> Result<String, Violations> {
     if id.is_empty() {
         Ok(crate::store::new_id())
     } else {
-        crate::domain::id::check_id("id", id)?;
-        Ok(id.to_owned())
+        Ok(canonical_id("id", id)?)
     }
 }
 
@@ -419,7 +420,8 @@ async fn import_changes(
                     })
                     .and_then(|(change, kept)| {
                         if let Some(id) = &kept.id
-                            && let Some(first) = seen_ids.insert(id.clone(), line)
+                            && let first = *seen_ids.entry(id.clone()).or_insert(line)
+                            && first != line
                         {
                             return Err(vec![refuse(
                                 column_of(&change_path(index, &change, "id")),
