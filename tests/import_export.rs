@@ -471,6 +471,102 @@ async fn one_uuid_in_any_spelling_is_imported_once(backend: Backend) {
     store.close().await.unwrap();
 }
 
+/// JSON Lines as a user's editor writes them: a UTF-8 byte order mark before the first line
+/// is accepted, as in CSV; a key given twice in one object refuses its line naming the key
+/// (it kept the last value), nothing of its batch applied; one row with several problems is
+/// one refused row — in the tally and in the closing line, which also counts the reasons
+/// listed (it said "6 row(s) refused" for one row).
+async fn json_lines_rows_are_read_as_written(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(backend, dir.path(), "jsonl.db").await;
+    let (item, shop) = (item_id(0), location_id(0));
+    std::fs::write(
+        dir.path().join("items.jsonl"),
+        format!("\u{feff}{{\"id\": \"{item}\", \"sku\": \"BOM-1\", \"tracked\": true}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("locations.jsonl"),
+        format!("\u{feff}{{\"id\": \"{shop}\", \"name\": \"Shop\"}}\n"),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = stockledger(
+        &strs(&import_args(
+            dir.path(),
+            &["items.jsonl", "locations.jsonl"],
+            &[],
+        )),
+        &url,
+    );
+    assert!(ok, "a byte order mark is accepted: {stdout}{stderr}");
+    assert!(
+        stdout.contains("items: 1 applied, 0 already present, 0 refused"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("locations: 1 applied"), "{stdout}");
+
+    let receipt = |id: usize, extra: &str| {
+        format!(
+            "{{\"adjustment\": {{\"id\": \"{}\", \"occurredAt\": \"2021-06-01T12:00:00Z\", \
+             \"catalogObjectId\": \"{item}\", \"locationId\": \"{shop}\", \
+             \"fromState\": \"INVENTORY_STATE_NONE\", \"toState\": \"INVENTORY_STATE_IN_STOCK\", \
+             \"quantity\": \"5\"{extra}}}}}\n",
+            change_id(id)
+        )
+    };
+    let file = dir.path().join("changes.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "\u{feff}{}{}",
+            receipt(1, ""),
+            receipt(2, ", \"quantity\": \"500\"")
+        ),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = stockledger(
+        &strs(&import_args(dir.path(), &["changes.jsonl"], &[])),
+        &url,
+    );
+    assert!(!ok, "{stdout}");
+    let wanted = format!(
+        "REFUSED {}:2: column adjustment.quantity: duplicate key \"quantity\"",
+        file.display()
+    );
+    assert!(stdout.contains(&wanted), "{wanted}\n{stdout}");
+    assert!(
+        stdout.contains("changes: 0 applied, 0 already present, 1 refused, 1 held back"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(
+            "1 row(s) refused (changes: 1), 1 reason(s) listed above; 1 good row(s) held back"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(history_len(&url).await, 0, "nothing of the batch");
+
+    // One row, many problems: one refused row, every problem listed.
+    let bad = "{\"adjustment\": {\"occurredAt\": \"2999-01-01T00:00:00Z\", \
+               \"catalogObjectId\": \"nope\", \"locationId\": \"nope\", \
+               \"fromState\": \"INVENTORY_STATE_IN_STOCK\", \"toState\": \"INVENTORY_STATE_IN_STOCK\", \
+               \"quantity\": \"1.234567\", \"referenceId\": \"a\\u0000b\"}}\n";
+    std::fs::write(dir.path().join("bad-changes.jsonl"), bad).unwrap();
+    let (ok, stdout, stderr) = stockledger(
+        &strs(&import_args(dir.path(), &["bad-changes.jsonl"], &[])),
+        &url,
+    );
+    assert!(!ok, "{stdout}");
+    let reasons = stdout.matches("REFUSED").count();
+    assert!(reasons >= 5, "every problem of the row listed: {stdout}");
+    assert!(
+        stdout.contains("changes: 0 applied, 0 already present, 1 refused"),
+        "{stdout}"
+    );
+    let closing = format!("1 row(s) refused (changes: 1), {reasons} reason(s) listed above");
+    assert!(stderr.contains(&closing), "{closing}\n{stderr}");
+}
+
 async fn export_import_export_round_trips(backend: Backend) {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/moving-in");
     let dir = tempfile::tempdir().unwrap();
@@ -788,4 +884,5 @@ on_both!(
     bad_rows_are_named_and_their_batches_refused,
     export_import_export_round_trips,
     one_uuid_in_any_spelling_is_imported_once,
+    json_lines_rows_are_read_as_written,
 );

@@ -127,6 +127,36 @@ impl ImportReport {
     pub fn has_refusals(&self) -> bool {
         !self.refusals.is_empty()
     }
+
+    /// What was refused, in the tallies' terms: rows (each once, however many reasons it
+    /// has) by kind, the reasons listed, and the good rows held back with them — e.g.
+    /// `1 row(s) refused (changes: 1), 6 reason(s) listed above; 999 good row(s) held back
+    /// with them, not applied`.
+    pub fn refusal_summary(&self) -> String {
+        let kinds = [
+            ("items", &self.items),
+            ("locations", &self.locations),
+            ("changes", &self.changes),
+        ];
+        let rows: u64 = kinds.iter().map(|(_, t)| t.refused).sum();
+        let by_kind: Vec<String> = kinds
+            .iter()
+            .filter(|(_, t)| t.refused > 0)
+            .map(|(kind, t)| format!("{kind}: {}", t.refused))
+            .collect();
+        let mut summary = format!(
+            "{rows} row(s) refused ({}), {} reason(s) listed above",
+            by_kind.join(", "),
+            self.refusals.len()
+        );
+        let held_back: u64 = kinds.iter().map(|(_, t)| t.held_back).sum();
+        if held_back > 0 {
+            summary.push_str(&format!(
+                "; {held_back} good row(s) held back with them, not applied"
+            ));
+        }
+        summary
+    }
 }
 
 /// The options of an import whose files are given as arguments (`items.csv`,
