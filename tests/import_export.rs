@@ -760,7 +760,8 @@ on_both_backends!(import_over_grpc);
 /// The gRPC side of one UUID, one id: a Get and a filter with the id upper-cased or braced
 /// find the item; ImportInventoryChanges of one change in five spellings, one message each,
 /// applies it once (the other four already present); two spellings in one message are one
-/// id twice, refused naming the second with nothing applied.
+/// id twice, refused naming the second with nothing applied; a message without ids sent
+/// again with its item and location ids spelled otherwise is already present.
 async fn one_uuid_in_any_spelling_over_grpc(mut server: common::TestServer) {
     use common::ledger::{adjust, assert_quantity, shop_and_item};
     use stockledger::proto::v1 as pb;
@@ -857,6 +858,41 @@ async fn one_uuid_in_any_spelling_over_grpc(mut server: common::TestServer) {
         ["5"],
         "the change applied once, found by its ids in any spelling"
     );
+
+    // A message without ids sent again with its ids spelled otherwise is the same message.
+    let unnamed = |item: String, shop: String| pb::ImportInventoryChangesRequest {
+        changes: vec![adjust(
+            &item,
+            &shop,
+            pb::InventoryState::None,
+            pb::InventoryState::InStock,
+            "2",
+        )],
+        source: None,
+    };
+    let messages = [
+        unnamed(item.clone(), shop.clone()),
+        unnamed(item.to_uppercase(), shop.replace('-', "")),
+    ];
+    let response = server
+        .inventory
+        .import_inventory_changes(futures::stream::iter(messages))
+        .await
+        .expect("ImportInventoryChanges")
+        .into_inner();
+    assert_eq!(
+        (response.applied, response.already_present),
+        (1, 1),
+        "{response:?}"
+    );
+    assert_quantity(
+        &mut server,
+        &item,
+        &shop,
+        pb::InventoryState::InStock,
+        Some("7"),
+    )
+    .await;
 }
 
 on_both_backends!(one_uuid_in_any_spelling_over_grpc);

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use tonic::{Status, Streaming};
 
 use super::ApiError;
-use super::ledger_wire::imported_change;
+use super::ledger_wire::{imported_change, spell_ids_canonically};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::repeated_ids;
 use crate::domain::ledger::{ChangeSource, change_path};
@@ -85,7 +85,9 @@ async fn import_batch(
     message: pb::ImportInventoryChangesRequest,
     response: &mut pb::ImportInventoryChangesResponse,
 ) -> Result<Vec<(usize, Violation)>, ApiError> {
-    let digest = format!("{:x}", Sha256::digest(message.encode_to_vec()));
+    let mut meant = message.clone();
+    meant.changes.iter_mut().for_each(spell_ids_canonically);
+    let digest = format!("{:x}", Sha256::digest(meant.encode_to_vec()));
     let given = message.source.clone().unwrap_or_default();
     let default_source = ChangeSource {
         product: super::ledger_wire::product_from_wire(given.product)

@@ -16,7 +16,8 @@ use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query
 use super::error::StoreContext;
 use super::ledger_wire::{
     adjustment_to_wire, change_draft, change_to_wire, count_states_filter, count_to_wire,
-    newest_first_from_wire, physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
+    newest_first_from_wire, physical_count_to_wire, spell_ids_canonically, states_filter,
+    transfer_to_wire, types_filter,
 };
 use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
@@ -158,13 +159,15 @@ where
 }
 
 /// What tells a retry from a reuse of an idempotency key: a digest of the request as it is
-/// meant, so that spelling out a default does not make it another request. The default of
-/// `ignore_unchanged_counts` (true) hashes as if absent, as digests stored earlier did.
+/// meant, so that spelling out a default or another spelling of an id does not make it
+/// another request. The default of `ignore_unchanged_counts` (true) hashes as if absent,
+/// and ids in their canonical spelling, as digests stored earlier did for such requests.
 fn request_digest(request: &pb::BatchChangeInventoryRequest) -> String {
     let mut meant = request.clone();
     if meant.ignore_unchanged_counts == Some(true) {
         meant.ignore_unchanged_counts = None;
     }
+    meant.changes.iter_mut().for_each(spell_ids_canonically);
     format!("{:x}", Sha256::digest(meant.encode_to_vec()))
 }
 

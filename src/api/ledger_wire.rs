@@ -356,6 +356,33 @@ pub fn imported_change(
     }
 }
 
+/// The change with its ids — its own and those it names — in their canonical spelling, as a
+/// digest telling a retry from another request must see them (a malformed id, which refuses
+/// the change anyway, is left as it is).
+pub fn spell_ids_canonically(change: &mut pb::InventoryChange) {
+    use pb::inventory_change::Change;
+    let ids = match &mut change.change {
+        Some(Change::Adjustment(a)) => {
+            vec![&mut a.id, &mut a.catalog_object_id, &mut a.location_id]
+        }
+        Some(Change::PhysicalCount(c)) => {
+            vec![&mut c.id, &mut c.catalog_object_id, &mut c.location_id]
+        }
+        Some(Change::Transfer(t)) => vec![
+            &mut t.id,
+            &mut t.catalog_object_id,
+            &mut t.from_location_id,
+            &mut t.to_location_id,
+        ],
+        None => Vec::new(),
+    };
+    for id in ids {
+        if let Ok(canonical) = canonical_id("", id) {
+            *id = canonical;
+        }
+    }
+}
+
 fn source_to_wire(source: &ChangeSource) -> pb::SourceApplication {
     let product =
         Product::from_stored(&source.product).map_or(pb::Product::Unspecified, product_to_wire);

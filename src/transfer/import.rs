@@ -23,7 +23,7 @@ use super::TransferError;
 use super::format::{FileMessage, Format, Reader, change_csv_column, count_rows};
 use super::progress::Progress;
 use crate::api::convert::micros_from_timestamp;
-use crate::api::ledger_wire::imported_change;
+use crate::api::ledger_wire::{imported_change, spell_ids_canonically};
 use crate::domain::error::{Violation, Violations};
 use crate::domain::id::canonical_id;
 use crate::domain::item::validate_item;
@@ -436,6 +436,7 @@ async fn import_changes(
                 let prepared = row
                     .map_err(|e| vec![refuse(e.column, e.reason)])
                     .and_then(|mut change| {
+                        spell_ids_canonically(&mut change);
                         batch.digest.update(change.encode_to_vec());
                         imported_change(index, &mut change, now, &default_source).map_err(|v| {
                             v.0.into_iter()
