@@ -193,7 +193,7 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
         println!("dry run: nothing written ('applied' counts the rows that would be)");
     }
     if report.has_refusals() {
-        return Err(format!("{} row(s) refused", report.refusals.len()).into());
+        return Err(report.refusal_summary().into());
     }
     println!("{verb}: every row accepted");
     Ok(())

@@ -829,6 +829,18 @@ fn read_rows(f: &Fixture) -> Vec<Row> {
         ),
         (vec![99], "99 (unknown)", ENUM, "states[0]"),
         (vec![in_stock, 0], "unspecified", ENUM, "states[1]"),
+        (
+            vec![in_stock; 32_766],
+            "IN_STOCK 32,766 times",
+            ARRAY_TOO_LONG,
+            "states",
+        ),
+        (
+            vec![in_stock; 65_535],
+            "IN_STOCK 65,535 times",
+            ARRAY_TOO_LONG,
+            "states",
+        ),
     ] {
         rows.push(invalid(
             format!("counts filter state {why}"),
@@ -971,6 +983,32 @@ fn read_rows(f: &Fixture) -> Vec<Row> {
         filter("type unspecified", &[1, 0], &[], &[], ENUM, "types[1]"),
         filter("state 99", &[], &[99], &[], ENUM, "states[0]"),
         filter("state -3", &[], &[-3], &[], ENUM, "states[0]"),
+        // Beyond SQLite's 32,766 and PostgreSQL's 65,535 bind parameters: refused by length
+        // before any query is built (it was INTERNAL), however valid each entry.
+        filter(
+            "32,766 types",
+            &[pb::InventoryChangeType::Adjustment as i32; 32_766],
+            &[],
+            &[],
+            ARRAY_TOO_LONG,
+            "types",
+        ),
+        filter(
+            "65,535 states",
+            &[],
+            &[S::InStock as i32; 65_535],
+            &[],
+            ARRAY_TOO_LONG,
+            "states",
+        ),
+        filter(
+            "1001 types, 1000 of them valid",
+            &[[1; 1000].as_slice(), &[99]].concat(),
+            &[],
+            &[],
+            ARRAY_TOO_LONG,
+            "types",
+        ),
         filter(
             "a malformed item id",
             &[],

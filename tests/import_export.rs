@@ -376,6 +376,197 @@ async fn bad_rows_are_named_and_their_batches_refused(backend: Backend) {
     assert_eq!(history_len(&url).await, 1000);
 }
 
+/// The spellings of one UUID that a UUID parser accepts: canonical, upper case, braced,
+/// without hyphens, as a URN.
+fn spellings(id: &str) -> [String; 5] {
+    [
+        id.to_owned(),
+        id.to_uppercase(),
+        format!("{{{id}}}"),
+        id.replace('-', ""),
+        format!("urn:uuid:{}", id.to_uppercase()),
+    ]
+}
+
+/// One UUID is one id however it is spelled: a change row imported five times, once in
+/// each spelling (its item and location ids upper-cased too), applies once; five spellings
+/// in one file are one id on five lines; an items row with an existing item's id in upper
+/// case names that item rather than making a second one.
+async fn one_uuid_in_any_spelling_is_imported_once(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(backend, dir.path(), "spellings.db").await;
+    write_catalogue(dir.path());
+    let catalogue = import_args(dir.path(), &["items.csv", "locations.csv"], &[]);
+    assert!(stockledger(&strs(&catalogue), &url).0);
+
+    let header = "id,type,occurred_at,catalog_object_id,quantity,from_state,to_state,location_id\n";
+    let row = |id: &str| {
+        format!(
+            "{id},ADJUSTMENT,2021-06-01T12:00:00Z,{},5,NONE,IN_STOCK,{}\n",
+            item_id(0).to_uppercase(),
+            location_id(0).to_uppercase()
+        )
+    };
+    for (n, id) in spellings(&change_id(7)).iter().enumerate() {
+        let name = format!("spelling{n}-changes.csv");
+        std::fs::write(dir.path().join(&name), format!("{header}{}", row(id))).unwrap();
+        let (ok, stdout, stderr) =
+            stockledger(&strs(&import_args(dir.path(), &[&name], &[])), &url);
+        assert!(ok, "{id}: {stdout}{stderr}");
+        let expected = if n == 0 {
+            "changes: 1 applied, 0 already present, 0 refused"
+        } else {
+            "changes: 0 applied, 1 already present, 0 refused"
+        };
+        assert!(stdout.contains(expected), "{id}: {stdout}");
+    }
+    assert_eq!(history_len(&url).await, 1);
+    let key = (item_id(0), location_id(0), InventoryState::InStock);
+    assert_eq!(
+        stored_counts(&url).await.get(&key),
+        Some(&Fixed5::from_units(5 * 100_000)),
+        "the row moved the count once"
+    );
+
+    let all: String = spellings(&change_id(8)).iter().map(|id| row(id)).collect();
+    std::fs::write(dir.path().join("all-changes.csv"), format!("{header}{all}")).unwrap();
+    let (ok, stdout, _) = stockledger(
+        &strs(&import_args(dir.path(), &["all-changes.csv"], &[])),
+        &url,
+    );
+    assert!(!ok, "{stdout}");
+    let file = dir.path().join("all-changes.csv").display().to_string();
+    for line in 3..=6 {
+        let wanted =
+            format!("REFUSED {file}:{line}: column id: ALREADY_EXISTS: the id is also on line 2");
+        assert!(stdout.contains(&wanted), "{wanted}\n{stdout}");
+    }
+    assert_eq!(history_len(&url).await, 1, "nothing of the refused batch");
+
+    std::fs::write(
+        dir.path().join("upper-items.csv"),
+        format!(
+            "id,sku,cost,tracked\n{},SKU-OTHER,1,true\n",
+            item_id(0).to_uppercase()
+        ),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = stockledger(
+        &strs(&import_args(dir.path(), &["upper-items.csv"], &[])),
+        &url,
+    );
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("items: 0 applied, 1 already present, 0 refused"),
+        "{stdout}"
+    );
+    let store = Store::connect(&url).await.unwrap();
+    let merchant = store.find_merchant(MERCHANT).await.unwrap().unwrap();
+    let item = store.get_item(&merchant, &item_id(0)).await.unwrap();
+    assert_eq!(
+        item.attributes.sku.as_ref().map(|s| s.as_str()),
+        Some("SKU-0"),
+        "the existing item, left as it was"
+    );
+    store.close().await.unwrap();
+}
+
+/// JSON Lines as a user's editor writes them: a UTF-8 byte order mark before the first line
+/// is accepted, as in CSV; a key given twice in one object refuses its line naming the key
+/// (it kept the last value), nothing of its batch applied; one row with several problems is
+/// one refused row — in the tally and in the closing line, which also counts the reasons
+/// listed (it said "6 row(s) refused" for one row).
+async fn json_lines_rows_are_read_as_written(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(backend, dir.path(), "jsonl.db").await;
+    let (item, shop) = (item_id(0), location_id(0));
+    std::fs::write(
+        dir.path().join("items.jsonl"),
+        format!("\u{feff}{{\"id\": \"{item}\", \"sku\": \"BOM-1\", \"tracked\": true}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("locations.jsonl"),
+        format!("\u{feff}{{\"id\": \"{shop}\", \"name\": \"Shop\"}}\n"),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = stockledger(
+        &strs(&import_args(
+            dir.path(),
+            &["items.jsonl", "locations.jsonl"],
+            &[],
+        )),
+        &url,
+    );
+    assert!(ok, "a byte order mark is accepted: {stdout}{stderr}");
+    assert!(
+        stdout.contains("items: 1 applied, 0 already present, 0 refused"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("locations: 1 applied"), "{stdout}");
+
+    let receipt = |id: usize, extra: &str| {
+        format!(
+            "{{\"adjustment\": {{\"id\": \"{}\", \"occurredAt\": \"2021-06-01T12:00:00Z\", \
+             \"catalogObjectId\": \"{item}\", \"locationId\": \"{shop}\", \
+             \"fromState\": \"INVENTORY_STATE_NONE\", \"toState\": \"INVENTORY_STATE_IN_STOCK\", \
+             \"quantity\": \"5\"{extra}}}}}\n",
+            change_id(id)
+        )
+    };
+    let file = dir.path().join("changes.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "\u{feff}{}{}",
+            receipt(1, ""),
+            receipt(2, ", \"quantity\": \"500\"")
+        ),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = stockledger(
+        &strs(&import_args(dir.path(), &["changes.jsonl"], &[])),
+        &url,
+    );
+    assert!(!ok, "{stdout}");
+    let wanted = format!(
+        "REFUSED {}:2: column adjustment.quantity: duplicate key \"quantity\"",
+        file.display()
+    );
+    assert!(stdout.contains(&wanted), "{wanted}\n{stdout}");
+    assert!(
+        stdout.contains("changes: 0 applied, 0 already present, 1 refused, 1 held back"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(
+            "1 row(s) refused (changes: 1), 1 reason(s) listed above; 1 good row(s) held back"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(history_len(&url).await, 0, "nothing of the batch");
+
+    // One row, many problems: one refused row, every problem listed.
+    let bad = "{\"adjustment\": {\"occurredAt\": \"2999-01-01T00:00:00Z\", \
+               \"catalogObjectId\": \"nope\", \"locationId\": \"nope\", \
+               \"fromState\": \"INVENTORY_STATE_IN_STOCK\", \"toState\": \"INVENTORY_STATE_IN_STOCK\", \
+               \"quantity\": \"1.234567\", \"referenceId\": \"a\\u0000b\"}}\n";
+    std::fs::write(dir.path().join("bad-changes.jsonl"), bad).unwrap();
+    let (ok, stdout, stderr) = stockledger(
+        &strs(&import_args(dir.path(), &["bad-changes.jsonl"], &[])),
+        &url,
+    );
+    assert!(!ok, "{stdout}");
+    let reasons = stdout.matches("REFUSED").count();
+    assert!(reasons >= 5, "every problem of the row listed: {stdout}");
+    assert!(
+        stdout.contains("changes: 0 applied, 0 already present, 1 refused"),
+        "{stdout}"
+    );
+    let closing = format!("1 row(s) refused (changes: 1), {reasons} reason(s) listed above");
+    assert!(stderr.contains(&closing), "{closing}\n{stderr}");
+}
+
 async fn export_import_export_round_trips(backend: Backend) {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/moving-in");
     let dir = tempfile::tempdir().unwrap();
@@ -566,6 +757,146 @@ async fn import_over_grpc(mut server: common::TestServer) {
 
 on_both_backends!(import_over_grpc);
 
+/// The gRPC side of one UUID, one id: a Get and a filter with the id upper-cased or braced
+/// find the item; ImportInventoryChanges of one change in five spellings, one message each,
+/// applies it once (the other four already present); two spellings in one message are one
+/// id twice, refused naming the second with nothing applied; a message without ids sent
+/// again with its item and location ids spelled otherwise is already present.
+async fn one_uuid_in_any_spelling_over_grpc(mut server: common::TestServer) {
+    use common::ledger::{adjust, assert_quantity, shop_and_item};
+    use stockledger::proto::v1 as pb;
+    let (shop, item) = shop_and_item(&mut server, "SPELLED").await;
+    let got = server
+        .items
+        .get_inventory_item(pb::GetInventoryItemRequest {
+            id: item.to_uppercase(),
+        })
+        .await
+        .expect("a Get with the id upper-cased")
+        .into_inner();
+    assert_eq!(got.inventory_item.unwrap().id, item, "answered canonically");
+
+    let receipt = |id: &str| {
+        let mut change = adjust(
+            &item.to_uppercase(),
+            &format!("{{{shop}}}"),
+            pb::InventoryState::None,
+            pb::InventoryState::InStock,
+            "5",
+        );
+        if let Some(pb::inventory_change::Change::Adjustment(a)) = &mut change.change {
+            a.id = id.into();
+        }
+        change
+    };
+    let messages = spellings(&change_id(1)).map(|id| pb::ImportInventoryChangesRequest {
+        changes: vec![receipt(&id)],
+        source: None,
+    });
+    let response = server
+        .inventory
+        .import_inventory_changes(futures::stream::iter(messages))
+        .await
+        .expect("ImportInventoryChanges")
+        .into_inner();
+    assert_eq!(
+        (response.applied, response.already_present, response.refused),
+        (1, 4, 0),
+        "{response:?}"
+    );
+    assert_quantity(
+        &mut server,
+        &item,
+        &shop,
+        pb::InventoryState::InStock,
+        Some("5"),
+    )
+    .await;
+
+    let [first, second, ..] = spellings(&change_id(2));
+    let twice = pb::ImportInventoryChangesRequest {
+        changes: vec![receipt(&first), receipt(&second)],
+        source: None,
+    };
+    let response = server
+        .inventory
+        .import_inventory_changes(futures::stream::iter([twice]))
+        .await
+        .expect("ImportInventoryChanges")
+        .into_inner();
+    assert_eq!(
+        (response.applied, response.refused, response.held_back),
+        (0, 1, 1),
+        "{response:?}"
+    );
+    let refused = &response.refused_changes[0];
+    assert_eq!(
+        (
+            refused.index,
+            refused.field.as_str(),
+            refused.reason.as_str()
+        ),
+        (1, "adjustment.id", "ALREADY_EXISTS")
+    );
+
+    let counts = server
+        .inventory
+        .batch_retrieve_inventory_counts(pb::BatchRetrieveInventoryCountsRequest {
+            catalog_object_ids: vec![format!("{{{}}}", item.to_uppercase())],
+            location_ids: vec![shop.replace('-', "")],
+            ..Default::default()
+        })
+        .await
+        .expect("a counts filter in other spellings")
+        .into_inner()
+        .counts;
+    assert_eq!(
+        counts
+            .iter()
+            .map(|c| c.quantity.as_str())
+            .collect::<Vec<_>>(),
+        ["5"],
+        "the change applied once, found by its ids in any spelling"
+    );
+
+    // A message without ids sent again with its ids spelled otherwise is the same message.
+    let unnamed = |item: String, shop: String| pb::ImportInventoryChangesRequest {
+        changes: vec![adjust(
+            &item,
+            &shop,
+            pb::InventoryState::None,
+            pb::InventoryState::InStock,
+            "2",
+        )],
+        source: None,
+    };
+    let messages = [
+        unnamed(item.clone(), shop.clone()),
+        unnamed(item.to_uppercase(), shop.replace('-', "")),
+    ];
+    let response = server
+        .inventory
+        .import_inventory_changes(futures::stream::iter(messages))
+        .await
+        .expect("ImportInventoryChanges")
+        .into_inner();
+    assert_eq!(
+        (response.applied, response.already_present),
+        (1, 1),
+        "{response:?}"
+    );
+    assert_quantity(
+        &mut server,
+        &item,
+        &shop,
+        pb::InventoryState::InStock,
+        Some("7"),
+    )
+    .await;
+}
+
+on_both_backends!(one_uuid_in_any_spelling_over_grpc);
+
 macro_rules! on_both {
     ($($test:ident),+ $(,)?) => {
         $(
@@ -588,4 +919,6 @@ on_both!(
     a_large_history_imports_once,
     bad_rows_are_named_and_their_batches_refused,
     export_import_export_round_trips,
+    one_uuid_in_any_spelling_is_imported_once,
+    json_lines_rows_are_read_as_written,
 );

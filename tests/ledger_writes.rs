@@ -335,6 +335,19 @@ async fn idempotency_keys_replay_and_refuse_reuse(mut server: TestServer) {
         first, replayed,
         "spelling out the default is the same request"
     );
+    let mut respelled = request.clone();
+    respelled.changes[0] = adjust(
+        &i.to_uppercase(),
+        &format!("{{{l}}}"),
+        S::None,
+        S::InStock,
+        "3",
+    );
+    let replayed = send(respelled).await.unwrap();
+    assert_eq!(
+        first, replayed,
+        "ids spelled otherwise (upper case, braces) are the same request"
+    );
     let applied = quantity(&mut server, &i, &l, S::InStock).await;
     assert_eq!(applied.as_deref(), Some("3"), "and applies nothing twice");
 

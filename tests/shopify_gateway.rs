@@ -612,6 +612,199 @@ async fn idempotent_set(mut both: Both) {
     assert_verified(&both.database_url).await;
 }
 
+/// Ids in another spelling of their UUID (upper case, braces) name the same item and
+/// location: the item is read, `adjust.json` answers the level it moved (the answer in
+/// canonical ids), and the levels list finds it.
+async fn ids_in_any_spelling(mut both: Both) {
+    let shop = location(&mut both.clients, "Shop").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let (upper_mug, braced_shop) = (mug.to_uppercase(), format!("{{{shop}}}"));
+    let read = both
+        .get(&format!("{V}/inventory_items/{upper_mug}.json"))
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(
+        read.json["inventory_item"]["id"],
+        json!(mug),
+        "{}",
+        read.text
+    );
+    let moved = both.adjust(&upper_mug, &braced_shop, "4").await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(
+        moved.json["inventory_level"]["available"], 4,
+        "{}",
+        moved.text
+    );
+    assert_eq!(
+        moved.json["inventory_level"]["inventory_item_id"],
+        json!(mug),
+        "{}",
+        moved.text
+    );
+    assert_eq!(both.available(&upper_mug, &braced_shop).await, "4");
+}
+
+/// Sends `method path` with the merchant's token, `headers` given as raw bytes (which
+/// reqwest's text headers cannot carry) and `body`: the status and the body as JSON.
+async fn send_raw(
+    both: &Both,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &[u8])],
+    body: Option<String>,
+) -> (StatusCode, HeaderMap, Value) {
+    let mut request = both
+        .http
+        .request(method, format!("{}{path}", both.base))
+        .header("X-Shopify-Access-Token", &both.token);
+    for (name, value) in headers {
+        let value = reqwest::header::HeaderValue::from_bytes(value).expect("a header value");
+        request = request.header(*name, value);
+    }
+    if let Some(body) = body {
+        request = request
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+    }
+    let response = request.send().await.expect("request");
+    let (status, headers) = (response.status(), response.headers().clone());
+    let json = response.json().await.unwrap_or(Value::Null);
+    (status, headers, json)
+}
+
+/// Headers the door reads are never taken as absent when they are unusable: an
+/// `Idempotency-Key` that is not UTF-8 (or sent twice) is refused naming it, and a retry with
+/// it is refused again — the adjust is applied by neither (it was applied twice); a UTF-8 key
+/// works as any other; a token header that is not visible ASCII is 401 naming it.
+async fn unusable_headers_are_refused(mut both: Both) {
+    let shop = location(&mut both.clients, "Shop").await;
+    let mug = item(&mut both.clients, "MUG").await;
+    let adjust = format!("{V}/inventory_levels/adjust.json");
+    let body = || Some(level_body(&mug, &shop, "available_adjustment", "5"));
+    for attempt in 0..2 {
+        let (status, _, answer) = send_raw(
+            &both,
+            Method::POST,
+            &adjust,
+            &[("Idempotency-Key", b"restock-\xe9t\xe9")],
+            body(),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "attempt {attempt}: {answer}"
+        );
+        assert_eq!(
+            answer["errors"]["Idempotency-Key"][0], "must be UTF-8 text",
+            "{answer}"
+        );
+    }
+    let (status, _, answer) = send_raw(
+        &both,
+        Method::POST,
+        &adjust,
+        &[("Idempotency-Key", b"a"), ("Idempotency-Key", b"b")],
+        body(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["errors"]["Idempotency-Key"].is_array(), "{answer}");
+    assert!(
+        history(&mut both.clients, &mug).await.is_empty(),
+        "nothing applied"
+    );
+
+    for attempt in 0..2 {
+        let (status, _, answer) = send_raw(
+            &both,
+            Method::POST,
+            &adjust,
+            &[("Idempotency-Key", "réassort-1".as_bytes())],
+            body(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "attempt {attempt}: {answer}");
+    }
+    assert_eq!(
+        history(&mut both.clients, &mug).await.len(),
+        1,
+        "applied once"
+    );
+
+    let url = format!(
+        "{}{V}/inventory_levels.json?inventory_item_ids={mug}",
+        both.base
+    );
+    let token = reqwest::header::HeaderValue::from_bytes(b"t\xf6ken").unwrap();
+    let response = both
+        .http
+        .get(&url)
+        .header("X-Shopify-Access-Token", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let answer: Value = response.json().await.unwrap();
+    assert!(
+        answer["errors"]
+            .as_str()
+            .is_some_and(|e| e.contains("X-Shopify-Access-Token")),
+        "{answer}"
+    );
+}
+
+/// The `Link` of a page is built from a validated host: a `Host` that is not a plain
+/// `host[:port]` is refused naming it (it was reflected raw into the `Link` header), and so
+/// is an `X-Forwarded-Proto` other than http or https; a plain host and `https` make the
+/// link, an IPv6 literal too.
+async fn links_use_a_validated_host(mut both: Both) {
+    for n in 0..2 {
+        item(&mut both.clients, &format!("LINKED-{n}")).await;
+    }
+    let page = format!("{V}/inventory_items.json?limit=1");
+    for (host, proto) in [
+        (b"evil.example>; rel=\"x\", <http://a".as_slice(), None),
+        (b"shop.example/evil".as_slice(), None),
+        (b"h\xc3\xb4te".as_slice(), None),
+        (b"shop.example".as_slice(), Some(b"javascript".as_slice())),
+    ] {
+        let mut headers = vec![("Host", host)];
+        headers.extend(proto.map(|p| ("X-Forwarded-Proto", p)));
+        let (status, sent, answer) = send_raw(&both, Method::GET, &page, &headers, None).await;
+        let named = if proto.is_some() {
+            "X-Forwarded-Proto"
+        } else {
+            "Host"
+        };
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{host:?}: {answer}");
+        assert!(answer["errors"][named].is_array(), "{host:?}: {answer}");
+        assert!(sent.get(LINK).is_none());
+    }
+    for (host, proto, origin) in [
+        ("shop.example:8443", "https", "https://shop.example:8443"),
+        ("[::1]:8080", "http", "http://[::1]:8080"),
+    ] {
+        let (status, sent, answer) = send_raw(
+            &both,
+            Method::GET,
+            &page,
+            &[
+                ("Host", host.as_bytes()),
+                ("X-Forwarded-Proto", proto.as_bytes()),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let link = sent.get(LINK).expect("a next page").to_str().unwrap();
+        let wanted = format!("<{origin}{V}/inventory_items.json?limit=1&page_info=");
+        assert!(link.starts_with(&wanted), "{link}");
+        assert!(link.ends_with(">; rel=\"next\""), "{link}");
+    }
+}
+
 /// Tokens: none, unknown, one without the scope, and `Authorization: Bearer`.
 async fn tokens(mut both: Both) {
     let shop = location(&mut both.clients, "Shop").await;
@@ -707,5 +900,8 @@ on_both_backends!(
     concurrent_adjusts,
     idempotent_adjust,
     idempotent_set,
-    tokens
+    tokens,
+    ids_in_any_spelling,
+    unusable_headers_are_refused,
+    links_use_a_validated_host,
 );

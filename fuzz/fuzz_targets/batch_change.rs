@@ -7,10 +7,11 @@
 //! ledger's rules). A refusal must name at least one field, each under `changes[i]`. An
 //! accepted change must obey every documented rule: a quantity in (0, 10^9] (physical
 //! counts: [0, 10^9]) that is the one sent, an occurred_at inside the accepted window,
-//! writable and distinct states, well-formed ids and distinct locations, a price only on
-//! sales, references of bounded length without control characters. Its effects are
-//! then applied to counts the way the planner does (`apply_effect`), and each count must
-//! equal the reference fold of its history (`fold_count`).
+//! writable and distinct states, well-formed ids in their canonical spelling and distinct
+//! locations, a price only on sales, references of bounded length without control
+//! characters. Its effects are then applied to counts the way the planner does
+//! (`apply_effect`), and each count must equal the reference fold of its history
+//! (`fold_count`).
 
 #![no_main]
 
@@ -20,7 +21,7 @@ use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use stockledger::api::ledger_wire::change_draft;
 use stockledger::domain::decimal::Fixed5;
-use stockledger::domain::id::is_well_formed_id;
+use stockledger::domain::id::canonical_id;
 use stockledger::domain::ledger::{
     ChangeMovement, ChangeType, CountKey, CountState, Effect, InventoryState, MAX_CHANGE_QUANTITY,
     MAX_CHANGES_PER_BATCH, MAX_CLOCK_SKEW_MICROS, MAX_IDEMPOTENCY_KEY_CHARS,
@@ -97,11 +98,16 @@ fn check_valid(change: &NewChange) {
         "occurred_at {} outside the window",
         change.occurred_at
     );
-    assert!(is_well_formed_id(&change.catalog_object_id));
+    let is_canonical = |id: &str| canonical_id("", id).is_ok_and(|canonical| canonical == id);
+    assert!(
+        is_canonical(&change.catalog_object_id),
+        "item {:?} accepted as it was spelled",
+        change.catalog_object_id
+    );
     for (_, location) in change.movement.locations() {
         assert!(
-            is_well_formed_id(location),
-            "location {location:?} accepted"
+            is_canonical(location),
+            "location {location:?} accepted as it was spelled"
         );
     }
     match &change.movement {

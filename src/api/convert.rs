@@ -4,7 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use prost_types::Timestamp;
 
 use crate::domain::error::{Violation, reasons};
-use crate::domain::id::check_id;
+use crate::domain::id::canonical_id;
 
 /// A wire timestamp for microseconds since the Unix epoch.
 pub fn timestamp_from_micros(micros: i64) -> Timestamp {
@@ -45,10 +45,10 @@ pub fn timestamp_from_rfc3339(text: &str) -> Result<Timestamp, chrono::ParseErro
     })
 }
 
-/// Checks that a required id is present and has the shape of the server's ids
-/// (`domain::id::check_id`: the same rule as in a batch's changes and in filters).
-pub fn require_id<'a>(field: &str, id: &'a str) -> Result<&'a str, Violation> {
-    check_id(field, id).map(|()| id)
+/// The canonical spelling of a required id (`domain::id::canonical_id`: the same rule as in
+/// a batch's changes and in filters).
+pub fn require_id(field: &str, id: &str) -> Result<String, Violation> {
+    canonical_id(field, id)
 }
 
 #[cfg(test)]

@@ -1,16 +1,19 @@
 //! ImportInventoryChanges: history from another system, a stream of batches through the
 //! write path (docs/import-export.md). Each message is one batch, checked by the domain with
 //! history's `occurred_at` window and applied whole or not at all; the call is answered
-//! once the stream ends, with what was applied, already present and refused.
+//! once the stream ends, with what was applied, already present and refused. Ids are
+//! canonicalised (`domain::id`), so a change sent again in another spelling of its id is
+//! already present, and one id twice in a message refuses the message.
 
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tonic::{Status, Streaming};
 
 use super::ApiError;
-use super::ledger_wire::imported_change;
+use super::ledger_wire::{imported_change, spell_ids_canonically};
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::ledger::ChangeSource;
+use crate::domain::id::repeated_ids;
+use crate::domain::ledger::{ChangeSource, change_path};
 use crate::domain::product::Product;
 use crate::domain::tenant::Caller;
 use crate::feed::Feed;
@@ -82,7 +85,9 @@ async fn import_batch(
     message: pb::ImportInventoryChangesRequest,
     response: &mut pb::ImportInventoryChangesResponse,
 ) -> Result<Vec<(usize, Violation)>, ApiError> {
-    let digest = format!("{:x}", Sha256::digest(message.encode_to_vec()));
+    let mut meant = message.clone();
+    meant.changes.iter_mut().for_each(spell_ids_canonically);
+    let digest = format!("{:x}", Sha256::digest(meant.encode_to_vec()));
     let given = message.source.clone().unwrap_or_default();
     let default_source = ChangeSource {
         product: super::ledger_wire::product_from_wire(given.product)
@@ -108,6 +113,18 @@ async fn import_batch(
                 kept.push(keep);
             }
             Err(violations) => errors.0.extend(violations.0),
+        }
+    }
+    if errors.0.is_empty() {
+        let ids = kept.iter().map(|k| k.id.as_deref());
+        for (i, first) in repeated_ids(ids).into_iter().enumerate() {
+            if let Some(first) = first {
+                errors.push(Violation::new(
+                    change_path(i, &changes[i], "id"),
+                    reasons::ALREADY_EXISTS,
+                    format!("changes[{first}] of this message has the same id"),
+                ));
+            }
         }
     }
     if !errors.0.is_empty() {

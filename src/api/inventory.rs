@@ -16,16 +16,18 @@ use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query
 use super::error::StoreContext;
 use super::ledger_wire::{
     adjustment_to_wire, change_draft, change_to_wire, count_states_filter, count_to_wire,
-    newest_first_from_wire, physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
+    newest_first_from_wire, physical_count_to_wire, spell_ids_canonically, states_filter,
+    transfer_to_wire, types_filter,
 };
 use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::id::check_id;
+use crate::domain::id::canonical_ids;
 use crate::domain::ledger::{
     ChangeType, MAX_CHANGES_PER_BATCH, check_idempotency_key, validate_change,
 };
+use crate::domain::list::MAX_FILTER_ENTRIES;
 use crate::domain::tenant::Caller;
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
@@ -41,7 +43,6 @@ type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + '
 
 const DEFAULT_PAGE: u64 = 100;
 const MAX_PAGE: u64 = 1000;
-const MAX_FILTER_IDS: usize = 1000;
 /// Rows read per query while streaming history.
 const STREAM_BATCH: u64 = 1000;
 /// Pages buffered per stream before the reader waits for the client: memory stays bounded
@@ -158,13 +159,15 @@ where
 }
 
 /// What tells a retry from a reuse of an idempotency key: a digest of the request as it is
-/// meant, so that spelling out a default does not make it another request. The default of
-/// `ignore_unchanged_counts` (true) hashes as if absent, as digests stored earlier did.
+/// meant, so that spelling out a default or another spelling of an id does not make it
+/// another request. The default of `ignore_unchanged_counts` (true) hashes as if absent,
+/// and ids in their canonical spelling, as digests stored earlier did for such requests.
 fn request_digest(request: &pb::BatchChangeInventoryRequest) -> String {
     let mut meant = request.clone();
     if meant.ignore_unchanged_counts == Some(true) {
         meant.ignore_unchanged_counts = None;
     }
+    meant.changes.iter_mut().for_each(spell_ids_canonically);
     format!("{:x}", Sha256::digest(meant.encode_to_vec()))
 }
 
@@ -180,22 +183,10 @@ fn encode_batch_response(
     (response.encode_to_vec(), response)
 }
 
-/// Checks a filter's list of ids: at most [`MAX_FILTER_IDS`], each of the server's id shape
-/// (`field[i]`, INVALID_ID), as a Get would check it.
-fn check_id_list(field: &str, ids: &[String]) -> Result<(), Violations> {
-    if ids.len() > MAX_FILTER_IDS {
-        return Err(Violation::new(
-            field,
-            reasons::ARRAY_LENGTH_TOO_LONG,
-            format!("must hold at most {MAX_FILTER_IDS} ids"),
-        )
-        .into());
-    }
-    let mut errors = Violations::default();
-    for (i, id) in ids.iter().enumerate() {
-        errors.check(check_id(&format!("{field}[{i}]"), id));
-    }
-    errors.into_result(())
+/// A filter's list of ids: at most [`MAX_FILTER_ENTRIES`], each of the server's id shape
+/// (`field[i]`, INVALID_ID), as a Get would check it, in its canonical spelling.
+fn filter_ids(field: &str, ids: &[String]) -> Result<Vec<String>, Violations> {
+    canonical_ids(field, ids, MAX_FILTER_ENTRIES)
 }
 
 fn optional_micros(
@@ -220,11 +211,9 @@ fn change_query(
     updated_before: &Option<prost_types::Timestamp>,
     newest_first: Option<bool>,
 ) -> Result<ChangeQuery, Violations> {
-    check_id_list("catalog_object_ids", catalog_object_ids)?;
-    check_id_list("location_ids", location_ids)?;
     Ok(ChangeQuery {
-        catalog_object_ids: catalog_object_ids.to_vec(),
-        location_ids: location_ids.to_vec(),
+        catalog_object_ids: filter_ids("catalog_object_ids", catalog_object_ids)?,
+        location_ids: filter_ids("location_ids", location_ids)?,
         types: types_filter("types", types)?,
         states: states_filter("states", states)?,
         updated_after: optional_micros("updated_after", updated_after)?,
@@ -310,9 +299,9 @@ impl InventoryApi {
         let id = require_id(kind.field, id)?;
         let recorded = self
             .store
-            .get_change(&merchant, id, kind.change_type)
+            .get_change(&merchant, &id, kind.change_type)
             .await
-            .or_not_found(kind.what, kind.field, id)?;
+            .or_not_found(kind.what, kind.field, &id)?;
         Ok((kind.to_wire)(&recorded))
     }
 }
@@ -396,11 +385,9 @@ impl InventoryService for InventoryApi {
     ) -> Result<Response<pb::BatchRetrieveInventoryCountsResponse>, Status> {
         let merchant = caller(&request)?.merchant;
         let req = request.get_ref();
-        check_id_list("catalog_object_ids", &req.catalog_object_ids)?;
-        check_id_list("location_ids", &req.location_ids)?;
         let requested = CountQuery {
-            catalog_object_ids: req.catalog_object_ids.clone(),
-            location_ids: req.location_ids.clone(),
+            catalog_object_ids: filter_ids("catalog_object_ids", &req.catalog_object_ids)?,
+            location_ids: filter_ids("location_ids", &req.location_ids)?,
             states: count_states_filter("states", &req.states)?,
             updated_after: optional_micros("updated_after", &req.updated_after)?,
         };
@@ -420,10 +407,9 @@ impl InventoryService for InventoryApi {
         let merchant = caller(&request)?.merchant;
         let req = request.get_ref();
         let item = require_id("catalog_object_id", &req.catalog_object_id)?;
-        check_id_list("location_ids", &req.location_ids)?;
         let requested = CountQuery {
-            catalog_object_ids: vec![item.to_owned()],
-            location_ids: req.location_ids.clone(),
+            catalog_object_ids: vec![item],
+            location_ids: filter_ids("location_ids", &req.location_ids)?,
             ..CountQuery::default()
         };
         let (counts, cursor) = self
@@ -608,11 +594,9 @@ impl InventoryService for InventoryApi {
         let caller = caller(&request)?;
         let merchant = caller.merchant.clone();
         let req = request.get_ref();
-        check_id_list("catalog_object_ids", &req.catalog_object_ids)?;
-        check_id_list("location_ids", &req.location_ids)?;
         let requested = CountQuery {
-            catalog_object_ids: req.catalog_object_ids.clone(),
-            location_ids: req.location_ids.clone(),
+            catalog_object_ids: filter_ids("catalog_object_ids", &req.catalog_object_ids)?,
+            location_ids: filter_ids("location_ids", &req.location_ids)?,
             states: count_states_filter("states", &req.states)?,
             updated_after: None,
         };

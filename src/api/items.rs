@@ -8,6 +8,7 @@ use super::error::StoreContext;
 use super::paging::page_limit;
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, Violations, reasons};
+use crate::domain::id::canonical_ids;
 use crate::domain::item::{CountryHsDraft, ItemDraft, MAX_SKU_CHARS, validate_item};
 use crate::domain::mask;
 use crate::domain::text::check_free_text;
@@ -62,10 +63,10 @@ impl CursorFilters for ItemFilters {
     }
 }
 
-/// Checks a list of ids sent to this service (`ids`): at most [`MAX_BATCH_IDS`], each of
-/// the server's id shape (`ids[i]`, INVALID_ID). `at_least_one` for BatchGet, where an
-/// empty list is a mistake; for ListInventoryItems it means no filter.
-fn check_ids(field: &str, ids: &[String], at_least_one: bool) -> Result<(), Violations> {
+/// A list of ids sent to this service (`ids`): at most [`MAX_BATCH_IDS`], each of the
+/// server's id shape (`ids[i]`, INVALID_ID), in its canonical spelling. `at_least_one` for
+/// BatchGet, where an empty list is a mistake; for ListInventoryItems it means no filter.
+fn check_ids(field: &str, ids: &[String], at_least_one: bool) -> Result<Vec<String>, Violations> {
     if at_least_one && ids.is_empty() {
         return Err(Violation::new(
             field,
@@ -74,19 +75,7 @@ fn check_ids(field: &str, ids: &[String], at_least_one: bool) -> Result<(), Viol
         )
         .into());
     }
-    if ids.len() > MAX_BATCH_IDS {
-        return Err(Violation::new(
-            field,
-            reasons::ARRAY_LENGTH_TOO_LONG,
-            format!("must hold at most {MAX_BATCH_IDS} ids"),
-        )
-        .into());
-    }
-    let mut errors = Violations::default();
-    for (i, id) in ids.iter().enumerate() {
-        errors.check(require_id(&format!("{field}[{i}]"), id));
-    }
-    errors.into_result(())
+    canonical_ids(field, ids, MAX_BATCH_IDS)
 }
 
 #[tonic::async_trait]
@@ -128,9 +117,9 @@ impl InventoryItemService for InventoryItemApi {
         let id = require_id("id", &request.get_ref().id)?;
         let record = self
             .store
-            .get_item(&merchant, id)
+            .get_item(&merchant, &id)
             .await
-            .or_not_found(WHAT, "id", id)
+            .or_not_found(WHAT, "id", &id)
             .within("inventory_item")?;
         Ok(Response::new(pb::GetInventoryItemResponse {
             inventory_item: Some(item_to_proto(&record)),
@@ -142,11 +131,10 @@ impl InventoryItemService for InventoryItemApi {
         request: Request<pb::BatchGetInventoryItemsRequest>,
     ) -> Result<Response<pb::BatchGetInventoryItemsResponse>, Status> {
         let merchant = caller(&request)?.merchant;
-        let ids = &request.get_ref().ids;
-        check_ids("ids", ids, true)?;
+        let ids = check_ids("ids", &request.get_ref().ids, true)?;
         let records = self
             .store
-            .batch_get_items(&merchant, ids)
+            .batch_get_items(&merchant, &ids)
             .await
             .map_err(ApiError::from)?;
         Ok(Response::new(pb::BatchGetInventoryItemsResponse {
@@ -170,11 +158,11 @@ impl InventoryItemService for InventoryItemApi {
         // character nor more than 255 characters, so such a filter is a mistake.
         check_free_text("sku", &req.sku, MAX_SKU_CHARS)?;
         // Shopify's `ids`: a filter like the others, in creation order, paged.
-        check_ids("ids", &req.ids, false)?;
+        let ids = check_ids("ids", &req.ids, false)?;
         let requested = ItemFilters {
             sku: (!req.sku.is_empty()).then(|| req.sku.clone()),
             updated_after,
-            ids: req.ids.clone(),
+            ids,
         };
         let (filters, after_id) =
             self.cursors
@@ -217,11 +205,11 @@ impl InventoryItemService for InventoryItemApi {
         let fields = mask::resolve(&paths, |f| update.is_populated(f))?;
         let record = self
             .store
-            .update_item(&merchant, id, |current| {
+            .update_item(&merchant, &id, |current| {
                 validate_item(&ItemDraft::from(current).patched(&update, &fields))
             })
             .await
-            .or_not_found(WHAT, "inventory_item.id", id)
+            .or_not_found(WHAT, "inventory_item.id", &id)
             .within("inventory_item")?;
         Ok(Response::new(pb::UpdateInventoryItemResponse {
             inventory_item: Some(item_to_proto(&record)),

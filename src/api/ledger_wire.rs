@@ -2,10 +2,12 @@
 
 use super::convert::{micros_from_timestamp, timestamp_from_micros};
 use crate::domain::error::{Violation, Violations, reasons};
+use crate::domain::id::canonical_id;
 use crate::domain::ledger::{
     ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
     MovementDraft, NewChange, OccurredAtWindow, check_counted_states, validate_change_within,
 };
+use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::product::Product;
 use crate::proto::v1 as pb;
 use crate::store::ledger::{CountRecord, KeptChange, RecordedChange};
@@ -49,20 +51,42 @@ pub fn change_type_to_wire(change_type: ChangeType) -> pb::InventoryChangeType {
     }
 }
 
-/// A list of filter states: every entry must be a specified state.
+/// A list of filter states: at most [`MAX_FILTER_ENTRIES`] entries, every one a specified
+/// state; each state once, where it first appeared.
 pub fn states_filter(field: &str, raw: &[i32]) -> Result<Vec<InventoryState>, Violation> {
-    raw.iter()
+    enum_filter(
+        field,
+        raw,
+        "states",
+        "must be a specified InventoryState",
+        state_from_wire,
+    )
+}
+
+/// An enum filter `field`: bounded (`ARRAY_LENGTH_TOO_LONG`, before any entry is read),
+/// each entry known to `from_wire` (`field[i]`, INVALID_ENUM_VALUE), duplicates dropped.
+fn enum_filter<T: PartialEq>(
+    field: &str,
+    raw: &[i32],
+    noun: &str,
+    unknown: &str,
+    from_wire: fn(i32) -> Option<T>,
+) -> Result<Vec<T>, Violation> {
+    check_length(field, raw.len(), MAX_FILTER_ENTRIES, noun)?;
+    let values = raw
+        .iter()
         .enumerate()
-        .map(|(i, s)| {
-            state_from_wire(*s).ok_or_else(|| {
+        .map(|(i, value)| {
+            from_wire(*value).ok_or_else(|| {
                 Violation::new(
                     format!("{field}[{i}]"),
                     reasons::INVALID_ENUM_VALUE,
-                    "must be a specified InventoryState",
+                    unknown,
                 )
             })
         })
-        .collect()
+        .collect::<Result<Vec<T>, Violation>>()?;
+    Ok(distinct(values))
 }
 
 /// The states of a counts filter: specified states that keep a count (IN_STOCK, WASTE);
@@ -73,20 +97,16 @@ pub fn count_states_filter(field: &str, raw: &[i32]) -> Result<Vec<InventoryStat
     Ok(states)
 }
 
-/// A list of filter types: every entry must be a specified type.
+/// A list of filter types: at most [`MAX_FILTER_ENTRIES`] entries, every one a specified
+/// type; each type once, where it first appeared.
 pub fn types_filter(field: &str, raw: &[i32]) -> Result<Vec<ChangeType>, Violation> {
-    raw.iter()
-        .enumerate()
-        .map(|(i, t)| {
-            change_type_from_wire(*t).ok_or_else(|| {
-                Violation::new(
-                    format!("{field}[{i}]"),
-                    reasons::INVALID_ENUM_VALUE,
-                    "must be a specified InventoryChangeType",
-                )
-            })
-        })
-        .collect()
+    enum_filter(
+        field,
+        raw,
+        "types",
+        "must be a specified InventoryChangeType",
+        change_type_from_wire,
+    )
 }
 
 /// Decodes change `index` of a batch into a draft; checks the type/member agreement and
@@ -292,9 +312,11 @@ pub fn imported_change(
         None => (String::new(), None, None),
     };
     let mut errors = Violations::default();
-    if !id.is_empty() {
-        errors.check(crate::domain::id::check_id(&path("id"), &id));
-    }
+    let id = if id.is_empty() {
+        None
+    } else {
+        errors.check(canonical_id(&path("id"), &id))
+    };
     let created_at = created_at
         .map(|t| micros_from_timestamp(&created_field, &t))
         .transpose();
@@ -325,12 +347,39 @@ pub fn imported_change(
         Some(valid) if errors.0.is_empty() => Ok((
             valid,
             KeptChange {
-                id: (!id.is_empty()).then_some(id),
+                id,
                 created_at,
                 source,
             },
         )),
         _ => Err(errors),
+    }
+}
+
+/// The change with its ids — its own and those it names — in their canonical spelling, as a
+/// digest telling a retry from another request must see them (a malformed id, which refuses
+/// the change anyway, is left as it is).
+pub fn spell_ids_canonically(change: &mut pb::InventoryChange) {
+    use pb::inventory_change::Change;
+    let ids = match &mut change.change {
+        Some(Change::Adjustment(a)) => {
+            vec![&mut a.id, &mut a.catalog_object_id, &mut a.location_id]
+        }
+        Some(Change::PhysicalCount(c)) => {
+            vec![&mut c.id, &mut c.catalog_object_id, &mut c.location_id]
+        }
+        Some(Change::Transfer(t)) => vec![
+            &mut t.id,
+            &mut t.catalog_object_id,
+            &mut t.from_location_id,
+            &mut t.to_location_id,
+        ],
+        None => Vec::new(),
+    };
+    for id in ids {
+        if let Ok(canonical) = canonical_id("", id) {
+            *id = canonical;
+        }
     }
 }
 
@@ -522,6 +571,24 @@ mod tests {
                 "{raw:?}"
             );
         }
+        assert_eq!(
+            states_filter("states", &[in_stock, sold, in_stock, sold]),
+            Ok(vec![InventoryState::InStock, InventoryState::Sold])
+        );
+        let long = vec![in_stock; MAX_FILTER_ENTRIES + 1];
+        assert_eq!(
+            first_refusal(count_states_filter("states", &long)),
+            Some(("states".to_owned(), reasons::ARRAY_LENGTH_TOO_LONG))
+        );
+        assert_eq!(
+            types_filter("types", &vec![1; MAX_FILTER_ENTRIES]).map(|t| t.len()),
+            Ok(1)
+        );
+        let too_many = types_filter("types", &vec![99; 40_000]).unwrap_err();
+        assert_eq!(
+            (too_many.field.as_str(), too_many.reason),
+            ("types", reasons::ARRAY_LENGTH_TOO_LONG)
+        );
         let types = types_filter("types", &[1, 99]).unwrap_err();
         assert_eq!(
             (types.field.as_str(), types.reason),

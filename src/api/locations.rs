@@ -94,9 +94,9 @@ impl LocationService for LocationApi {
         let id = require_id("id", &request.get_ref().id)?;
         let record = self
             .store
-            .get_location(&merchant, id)
+            .get_location(&merchant, &id)
             .await
-            .or_not_found(WHAT, "id", id)
+            .or_not_found(WHAT, "id", &id)
             .within("location")?;
         Ok(Response::new(pb::GetLocationResponse {
             location: Some(location_to_proto(&record)),
@@ -154,11 +154,11 @@ impl LocationService for LocationApi {
         let fields = mask::resolve(&paths, |f| update.is_populated(f))?;
         let record = self
             .store
-            .update_location(&merchant, id, |current| {
+            .update_location(&merchant, &id, |current| {
                 validate_updated_location(&LocationDraft::from(current).patched(&update, &fields))
             })
             .await
-            .or_not_found(WHAT, "location.id", id)
+            .or_not_found(WHAT, "location.id", &id)
             .within("location")?;
         Ok(Response::new(pb::UpdateLocationResponse {
             location: Some(location_to_proto(&record)),

@@ -9,7 +9,7 @@
 use super::currency::is_iso4217_currency;
 use super::decimal::{DecimalError, Fixed5};
 use super::error::{Violation, Violations, reasons};
-use super::id::check_id;
+use super::id::canonical_id;
 use super::text::{check_free_text, quote};
 
 /// Largest quantity of a single change: 10^9.
@@ -388,7 +388,7 @@ pub fn validate_change_within(
     let path = |field: &str| format!("changes[{index}].{member}.{field}");
     let mut errors = Violations::default();
 
-    errors.check(check_id(
+    let catalog_object_id = errors.check(canonical_id(
         &path("catalog_object_id"),
         &draft.catalog_object_id,
     ));
@@ -398,11 +398,13 @@ pub fn validate_change_within(
     let total_price = validate_total_price(draft, movement.as_ref(), &path, &mut errors);
     validate_references(&draft.references, member, &path, &mut errors);
 
-    match (movement, quantity, occurred_at) {
-        (Some(movement), Some(quantity), Some(occurred_at)) if errors.0.is_empty() => {
+    match (movement, catalog_object_id, quantity, occurred_at) {
+        (Some(movement), Some(catalog_object_id), Some(quantity), Some(occurred_at))
+            if errors.0.is_empty() =>
+        {
             Ok(NewChange {
                 movement,
-                catalog_object_id: draft.catalog_object_id.clone(),
+                catalog_object_id,
                 quantity,
                 occurred_at,
                 total_price,
@@ -479,7 +481,7 @@ fn require_state(
 }
 
 fn require_location(id: &str, field: String, errors: &mut Violations) -> Option<String> {
-    errors.check(check_id(&field, id)).map(|()| id.to_owned())
+    errors.check(canonical_id(&field, id))
 }
 
 fn validate_movement(

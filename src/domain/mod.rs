@@ -6,6 +6,7 @@ pub mod error;
 pub mod id;
 pub mod item;
 pub mod ledger;
+pub mod list;
 pub mod location;
 pub mod mask;
 pub mod plan;

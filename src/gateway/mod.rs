@@ -11,6 +11,7 @@
 //! service implementation in-process ([`Gateway::call`]); the answer, or the refusal's
 //! ErrorInfo and BadRequest, is translated back to the door's JSON and error shape.
 
+pub mod headers;
 pub mod openapi;
 pub mod shopify;
 pub mod square;

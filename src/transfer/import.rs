@@ -23,8 +23,9 @@ use super::TransferError;
 use super::format::{FileMessage, Format, Reader, change_csv_column, count_rows};
 use super::progress::Progress;
 use crate::api::convert::micros_from_timestamp;
-use crate::api::ledger_wire::imported_change;
+use crate::api::ledger_wire::{imported_change, spell_ids_canonically};
 use crate::domain::error::{Violation, Violations};
+use crate::domain::id::canonical_id;
 use crate::domain::item::validate_item;
 use crate::domain::ledger::{ChangeSource, NewChange, change_path};
 use crate::domain::location::validate_new_location;
@@ -125,6 +126,36 @@ impl ImportReport {
     /// Whether any row was refused (the command then exits non-zero).
     pub fn has_refusals(&self) -> bool {
         !self.refusals.is_empty()
+    }
+
+    /// What was refused, in the tallies' terms: rows (each once, however many reasons it
+    /// has) by kind, the reasons listed, and the good rows held back with them — e.g.
+    /// `1 row(s) refused (changes: 1), 6 reason(s) listed above; 999 good row(s) held back
+    /// with them, not applied`.
+    pub fn refusal_summary(&self) -> String {
+        let kinds = [
+            ("items", &self.items),
+            ("locations", &self.locations),
+            ("changes", &self.changes),
+        ];
+        let rows: u64 = kinds.iter().map(|(_, t)| t.refused).sum();
+        let by_kind: Vec<String> = kinds
+            .iter()
+            .filter(|(_, t)| t.refused > 0)
+            .map(|(kind, t)| format!("{kind}: {}", t.refused))
+            .collect();
+        let mut summary = format!(
+            "{rows} row(s) refused ({}), {} reason(s) listed above",
+            by_kind.join(", "),
+            self.refusals.len()
+        );
+        let held_back: u64 = kinds.iter().map(|(_, t)| t.held_back).sum();
+        if held_back > 0 {
+            summary.push_str(&format!(
+                "; {held_back} good row(s) held back with them, not applied"
+            ));
+        }
+        summary
     }
 }
 
@@ -302,13 +333,13 @@ fn time_or(ts: &Option<prost_types::Timestamp>, field: &str, now: i64) -> Result
         .map_err(Violations::from)
 }
 
-/// The id a file gives (which must be of the server's shape), or a new one.
+/// The id a file gives (which must be of the server's shape) in its canonical spelling, or
+/// a new one.
 fn id_or_new(id: &str) -> Result<String, Violations> {
     if id.is_empty() {
         Ok(crate::store::new_id())
     } else {
-        crate::domain::id::check_id("id", id)?;
-        Ok(id.to_owned())
+        Ok(canonical_id("id", id)?)
     }
 }
 
@@ -405,6 +436,7 @@ async fn import_changes(
                 let prepared = row
                     .map_err(|e| vec![refuse(e.column, e.reason)])
                     .and_then(|mut change| {
+                        spell_ids_canonically(&mut change);
                         batch.digest.update(change.encode_to_vec());
                         imported_change(index, &mut change, now, &default_source).map_err(|v| {
                             v.0.into_iter()
@@ -419,7 +451,8 @@ async fn import_changes(
                     })
                     .and_then(|(change, kept)| {
                         if let Some(id) = &kept.id
-                            && let Some(first) = seen_ids.insert(id.clone(), line)
+                            && let first = *seen_ids.entry(id.clone()).or_insert(line)
+                            && first != line
                         {
                             return Err(vec![refuse(
                                 column_of(&change_path(index, &change, "id")),

@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 
 use crate::api::convert::{rfc3339, timestamp_from_rfc3339};
 use crate::domain::error::reasons;
+use crate::domain::id::canonical_id;
 use crate::gateway::RefusalDetails;
 use crate::proto::v1 as pb;
 
@@ -450,6 +451,9 @@ pub fn level_of(
     item: &str,
     location: &str,
 ) -> Option<InventoryLevel> {
+    // The answer spells ids canonically; the request may have spelled them otherwise.
+    let item = canonical_id("inventory_item_id", item).ok()?;
+    let location = canonical_id("location_id", location).ok()?;
     response
         .counts
         .iter()

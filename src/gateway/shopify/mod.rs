@@ -14,9 +14,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::Status;
 
+use super::headers::{self, BadHeader};
 use super::{
     Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query, refusal_response,
 };
+use crate::domain::ledger::check_idempotency_key;
 use crate::proto::v1::{
     self as pb, inventory_item_service_server::InventoryItemService as _,
     inventory_service_server::InventoryService as _,
@@ -26,7 +28,7 @@ use json::Refusal;
 /// The header Shopify's SDKs send the access token in.
 pub const TOKEN_HEADER: &str = "x-shopify-access-token";
 /// The header a caller may name a retry of `set.json` or `adjust.json` with.
-pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 /// Whether `path` belongs to this door (for the error shape of an unknown path).
 pub fn owns(path: &str) -> bool {
@@ -59,17 +61,37 @@ impl From<UnreadableRequest> for Refusal {
     }
 }
 
+impl From<BadHeader> for Refusal {
+    /// A header sent but unusable: 400 naming it.
+    fn from(bad: BadHeader) -> Refusal {
+        let mut refusal = Refusal::invalid(bad.name, bad.detail);
+        refusal.status = StatusCode::BAD_REQUEST;
+        refusal
+    }
+}
+
 /// The headers [`Gateway::call`] authenticates: Shopify's token header read as the bearer
-/// token (an `Authorization` header, if sent, wins).
-fn bearer(headers: &HeaderMap) -> HeaderMap {
+/// token (an `Authorization` header, if sent, wins). A token header that cannot be a token
+/// (not text, sent twice, not visible ASCII) is refused as an unknown token would be, saying
+/// why, rather than taken as absent.
+fn bearer(headers: &HeaderMap) -> Result<HeaderMap, Refusal> {
     let mut headers = headers.clone();
-    if !headers.contains_key(http::header::AUTHORIZATION)
-        && let Some(token) = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok())
-        && let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
-    {
+    if headers.contains_key(http::header::AUTHORIZATION) {
+        return Ok(headers);
+    }
+    let unreadable = |detail: &str| {
+        Refusal::message(
+            StatusCode::UNAUTHORIZED,
+            format!("[API] X-Shopify-Access-Token {detail}: send a Stockledger token"),
+        )
+    };
+    let token = headers::utf8(&headers, TOKEN_HEADER).map_err(|bad| unreadable(&bad.detail))?;
+    if let Some(token) = token {
+        let value = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+            .map_err(|_| unreadable("must be visible ASCII"))?;
         headers.insert(http::header::AUTHORIZATION, value);
     }
-    headers
+    Ok(headers)
 }
 
 /// Calls `rpc` as [`Gateway::call`] does, refusals written in Shopify's shape with a
@@ -88,7 +110,7 @@ where
 {
     let sent_token =
         headers.contains_key(TOKEN_HEADER) || headers.contains_key(http::header::AUTHORIZATION);
-    g.call(&bearer(headers), rpc, message, call)
+    g.call(&bearer(headers)?, rpc, message, call)
         .await
         .map_err(|status| {
             if status.code() == tonic::Code::Unauthenticated && !sent_token {
@@ -120,17 +142,10 @@ fn limit(value: Option<&str>) -> Result<i32, Refusal> {
 }
 
 /// Shopify's `Link` header to the next page: this path again with `page_info`, `limit` and
-/// `carried` (the filters the cursor may need sent again), on the host the caller used.
-fn next_link(headers: &HeaderMap, uri: &Uri, cursor: &str, carried: &[(&str, String)]) -> String {
-    let host = headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| matches!(*p, "http" | "https"))
-        .unwrap_or("http");
+/// `carried` (the filters the cursor may need sent again), after `origin`
+/// ([`headers::link_origin`]: the validated host the caller used, or empty for a relative
+/// link).
+fn next_link(origin: &str, uri: &Uri, cursor: &str, carried: &[(&str, String)]) -> String {
     let mut pairs: Vec<(&str, String)> = carried
         .iter()
         .filter(|(_, v)| !v.is_empty())
@@ -138,7 +153,7 @@ fn next_link(headers: &HeaderMap, uri: &Uri, cursor: &str, carried: &[(&str, Str
         .collect();
     pairs.push(("page_info", cursor.to_owned()));
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    format!("<{scheme}://{host}{}?{query}>; rel=\"next\"", uri.path())
+    format!("<{origin}{}?{query}>; rel=\"next\"", uri.path())
 }
 
 /// A page's answer: 200 with its JSON and, when there is a next page, its `Link`.
@@ -186,6 +201,7 @@ pub(crate) async fn list_items(
 ) -> Response {
     page(
         async {
+            let origin = headers::link_origin(&headers, &uri)?;
             let query: ItemsQuery = query(&uri)?;
             let request = pb::ListInventoryItemsRequest {
                 ids: comma_list(query.ids.as_deref()),
@@ -205,7 +221,7 @@ pub(crate) async fn list_items(
             .await?;
             let link = (!response.cursor.is_empty()).then(|| {
                 next_link(
-                    &headers,
+                    &origin,
                     &uri,
                     &response.cursor,
                     &[
@@ -335,6 +351,7 @@ pub(crate) async fn list_levels(
 ) -> Response {
     page(
         async {
+            let origin = headers::link_origin(&headers, &uri)?;
             let query: LevelsQuery = query(&uri)?;
             let updated_after = query
                 .updated_at_min
@@ -361,7 +378,7 @@ pub(crate) async fn list_levels(
             .await?;
             let link = (!response.cursor.is_empty()).then(|| {
                 next_link(
-                    &headers,
+                    &origin,
                     &uri,
                     &response.cursor,
                     &[
@@ -385,13 +402,21 @@ pub(crate) async fn list_levels(
 }
 
 /// The batch's idempotency key: the caller's `Idempotency-Key`, else a new one (Shopify's
-/// REST calls have none: without the header a retry is another change, as on Shopify).
-fn idempotency_key(headers: &HeaderMap) -> String {
-    headers
-        .get(IDEMPOTENCY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("shopify-{}", uuid::Uuid::new_v4()))
+/// REST calls have none: without the header a retry is another change, as on Shopify). A
+/// key sent is the batch's key, so it follows the key's rules; one that is not UTF-8 text,
+/// sent twice or breaks them is refused naming the header — never dropped, which would
+/// apply a retry twice.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Refusal> {
+    match headers::utf8(headers, IDEMPOTENCY_HEADER)? {
+        Some(key) => {
+            check_idempotency_key(key).map_err(|v| BadHeader {
+                name: IDEMPOTENCY_HEADER,
+                detail: v.description,
+            })?;
+            Ok(key.to_owned())
+        }
+        None => Ok(format!("shopify-{}", uuid::Uuid::new_v4())),
+    }
 }
 
 /// Applies a one-change batch standing for a level write; answers the item's level at the
@@ -438,7 +463,7 @@ pub(crate) async fn set_level(
     answer(
         async {
             let request: json::SetLevelRequest = body(&raw)?;
-            let batch = json::set_level_batch(idempotency_key(&headers), &request)?;
+            let batch = json::set_level_batch(idempotency_key(&headers)?, &request)?;
             write_level(
                 &g,
                 &headers,
@@ -468,7 +493,7 @@ pub(crate) async fn adjust_level(
     answer(
         async {
             let request: json::AdjustLevelRequest = body(&raw)?;
-            let batch = json::adjust_level_batch(idempotency_key(&headers), &request)?;
+            let batch = json::adjust_level_batch(idempotency_key(&headers)?, &request)?;
             write_level(
                 &g,
                 &headers,

@@ -20,8 +20,9 @@ use tonic::{Code, Status};
 use utoipa::ToSchema;
 
 use crate::api::convert::{rfc3339, timestamp_from_rfc3339};
-use crate::domain::error::reasons;
+use crate::domain::error::{Violation, reasons};
 use crate::domain::ledger;
+use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::text::quote;
 use crate::gateway::RefusalDetails;
 use crate::proto::v1 as pb;
@@ -358,6 +359,19 @@ pub struct Refusal {
     pub envelope: ErrorEnvelope,
     /// Whole seconds after which a retry may succeed (sent as `Retry-After`), if known.
     pub retry_after: Option<u64>,
+}
+
+impl From<Violation> for Refusal {
+    /// A rule the request broke, found by the door itself: 400, its reason as the code.
+    fn from(violation: Violation) -> Refusal {
+        Refusal::one(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            violation.reason,
+            violation.description,
+            Some(violation.field),
+        )
+    }
 }
 
 impl Refusal {
@@ -1077,16 +1091,19 @@ pub fn counts_to_json(counts: &[pb::InventoryCount], cursor: &str) -> CountsResp
 }
 
 /// The ledger's types of a `types` filter: in Square's 2026 model an `ADJUSTMENT` includes
-/// moves between locations, the ledger's transfers.
-fn changes_types(types: &[String]) -> Vec<i32> {
-    let mut numbers: Vec<i32> = types.iter().map(|t| type_number(t)).collect();
+/// moves between locations, the ledger's transfers. The list is bounded as the service
+/// bounds it (checked here, on the list as sent, since the transfer is added to it), and
+/// each type is sent once.
+fn changes_types(types: &[String]) -> Result<Vec<i32>, Refusal> {
+    check_length("types", types.len(), MAX_FILTER_ENTRIES, "types").map_err(Refusal::from)?;
+    let mut numbers = distinct(types.iter().map(|t| type_number(t)).collect());
     let transfer = pb::InventoryChangeType::Transfer as i32;
     if numbers.contains(&(pb::InventoryChangeType::Adjustment as i32))
         && !numbers.contains(&transfer)
     {
         numbers.push(transfer);
     }
-    numbers
+    Ok(numbers)
 }
 
 pub fn changes_request_from_json(
@@ -1095,7 +1112,7 @@ pub fn changes_request_from_json(
     Ok(pb::BatchRetrieveInventoryChangesRequest {
         catalog_object_ids: r.catalog_object_ids.clone(),
         location_ids: r.location_ids.clone(),
-        types: changes_types(&r.types),
+        types: changes_types(&r.types)?,
         states: r
             .states
             .iter()
