@@ -4,6 +4,9 @@
 //! levels ([`shopify`], docs/shopify.md), with the OpenAPI document of both ([`openapi`],
 //! `GET /openapi.json`).
 //!
+//! The listener itself — its connection budget and timeouts — is served by
+//! `server::http`.
+//!
 //! One implementation of the rules: a path translates its JSON to the proto request (each
 //! door's `json` module), authenticates the token exactly as the gRPC auth layer does (the
 //! same [`authenticate`] with the path of the RPC it stands for, so the same scopes, the same
@@ -28,7 +31,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tonic::Status;
 use tonic::server::NamedService;
@@ -308,17 +310,6 @@ async fn not_served(uri: Uri) -> Response {
     } else {
         square::not_served().into_response()
     }
-}
-
-/// Serves the front doors on `listener` until `shutdown` resolves.
-pub async fn serve(
-    gateway: Gateway,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(gateway))
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 #[cfg(test)]
