@@ -102,6 +102,11 @@ pub struct ServeArgs {
     #[arg(long, env = "STOCKLEDGER_HTTP_HEADER_TIMEOUT_SECONDS", default_value_t = DEFAULTS.connections.http_header_timeout.as_secs(),
         value_parser = clap::value_parser!(u64).range(1..))]
     pub http_header_timeout_seconds: u64,
+    /// Seconds an HTTP request's body has to arrive whole, from its headers; a body that
+    /// stalls is answered 408 and its connection closed.
+    #[arg(long, env = "STOCKLEDGER_HTTP_BODY_TIMEOUT_SECONDS", default_value_t = DEFAULTS.connections.http_body_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_body_timeout_seconds: u64,
     /// Calls a second each token may make, sustained; more are refused with
     /// RESOURCE_EXHAUSTED (RATE_LIMITED) and a retry delay. Health and reflection are never
     /// limited.
@@ -133,6 +138,7 @@ impl ServeArgs {
                 max_connections: self.max_connections,
                 handshake_timeout: Duration::from_secs(self.handshake_timeout_seconds),
                 http_header_timeout: Duration::from_secs(self.http_header_timeout_seconds),
+                http_body_timeout: Duration::from_secs(self.http_body_timeout_seconds),
             },
             rate_limit: RateLimit {
                 per_second: self.rate_limit_per_second,

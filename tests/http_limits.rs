@@ -2,7 +2,9 @@
 //! or hostile client would against the real binary on both backends: idle connections
 //! beyond the one connection budget it shares with gRPC are closed while a gRPC health
 //! check still connects and answers SERVING; a connection that trickles its headers, and
-//! an idle keep-alive connection, are closed after `--http-header-timeout-seconds`.
+//! an idle keep-alive connection, are closed after `--http-header-timeout-seconds`; a request
+//! body that stalls is answered 408 in its door's error shape after
+//! `--http-body-timeout-seconds`, and its connection closed.
 
 mod common;
 
@@ -121,6 +123,11 @@ async fn closed_within(connection: &mut TcpStream, limit: Duration) -> Option<Du
 async fn get(connection: &mut TcpStream, path: &str) -> u16 {
     let request = format!("GET {path} HTTP/1.1\r\nHost: stockledger\r\n\r\n");
     connection.write_all(request.as_bytes()).await.unwrap();
+    answer(connection).await.0
+}
+
+/// The next answer on `connection`: its status code and its body.
+async fn answer(connection: &mut TcpStream) -> (u16, String) {
     let mut received = Vec::new();
     let mut buf = [0u8; 4096];
     let (head_len, body_len) = loop {
@@ -142,7 +149,9 @@ async fn get(connection: &mut TcpStream, path: &str) -> u16 {
         received.extend_from_slice(&buf[..read]);
     }
     let status_line = String::from_utf8_lossy(&received[..head_len]);
-    status_line.split(' ').nth(1).unwrap().parse().unwrap()
+    let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = String::from_utf8_lossy(&received[head_len..head_len + body_len]);
+    (status, body.into_owned())
 }
 
 on_both_backends!(idle_http_connections_beyond_the_budget_are_closed_while_grpc_health_answers);
@@ -304,4 +313,61 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout(backen
         Ok(ServingStatus::Serving as i32),
         "the server goes on"
     );
+}
+
+on_both_backends!(a_request_body_that_stalls_is_answered_408_and_its_connection_closed);
+async fn a_request_body_that_stalls_is_answered_408_and_its_connection_closed(backend: Backend) {
+    let server = BothListeners::start(backend, &["--http-body-timeout-seconds", "1"]).await;
+    let post = |path: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: stockledger\r\nContent-Type: application/json\r\n\
+             Content-Length: 100\r\n\r\n{{\"changes\": "
+        )
+    };
+    for (path, door_says) in [
+        ("/v2/inventory/changes/batch-create", "REQUEST_TIMEOUT"),
+        (
+            "/admin/api/2024-01/inventory_levels/set.json",
+            "did not arrive",
+        ),
+    ] {
+        let mut connection = TcpStream::connect(server.http).await.unwrap();
+        let started = Instant::now();
+        connection.write_all(post(path).as_bytes()).await.unwrap();
+        let (status, body) = answer(&mut connection).await;
+        let answered_after = started.elapsed();
+        let closed = closed_within(&mut connection, Duration::from_secs(2)).await;
+        println!(
+            "--http-body-timeout-seconds 1: a stalled body on {path} answered {status} after \
+             {answered_after:?}, its connection closed {closed:?} later: {body}"
+        );
+        assert_eq!(status, 408, "{body}");
+        assert!(body.contains(door_says), "{body}");
+        assert!(
+            answered_after >= Duration::from_millis(900),
+            "{answered_after:?}"
+        );
+        assert!(
+            answered_after < Duration::from_secs(3),
+            "{answered_after:?}"
+        );
+        assert!(closed.is_some(), "the connection of a stalled body is kept");
+    }
+
+    // A body that takes its time but arrives within the deadline is read (and the call
+    // refused only for its missing token).
+    let mut connection = TcpStream::connect(server.http).await.unwrap();
+    let body = r#"{"idempotency_key": "slow", "changes": []}"#;
+    let head = format!(
+        "POST /v2/inventory/changes/batch-create HTTP/1.1\r\nHost: stockledger\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    connection.write_all(head.as_bytes()).await.unwrap();
+    let (first, rest) = body.split_at(10);
+    connection.write_all(first.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    connection.write_all(rest.as_bytes()).await.unwrap();
+    let (status, body) = answer(&mut connection).await;
+    assert_eq!(status, 401, "{body}");
 }

@@ -14,6 +14,7 @@
 //! service implementation in-process ([`Gateway::call`]); the answer, or the refusal's
 //! ErrorInfo and BadRequest, is translated back to the door's JSON and error shape.
 
+pub mod body_deadline;
 pub mod openapi;
 pub mod shopify;
 pub mod square;
@@ -216,7 +217,8 @@ type RawBody = Result<Bytes, BytesRejection>;
 /// in its own error shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableRequest {
-    /// 400, or 413 for a body over [`MAX_REQUEST_BYTES`].
+    /// 400, 413 for a body over [`MAX_REQUEST_BYTES`], or 408 for a body that did not
+    /// arrive within the deadline ([`body_deadline`]).
     pub status: StatusCode,
     /// What was wrong.
     pub detail: String,
@@ -229,11 +231,23 @@ impl UnreadableRequest {
     pub fn too_large(&self) -> bool {
         self.status == StatusCode::PAYLOAD_TOO_LARGE
     }
+
+    /// Whether the body did not arrive within the deadline.
+    pub fn timed_out(&self) -> bool {
+        self.status == StatusCode::REQUEST_TIMEOUT
+    }
 }
 
 /// A JSON body of type `T`, or where and why it is not one. An empty body is `{}`.
 fn read_json<T: DeserializeOwned>(raw: &RawBody) -> Result<T, UnreadableRequest> {
     let bytes = raw.as_ref().map_err(|rejection| {
+        if let Some(timed_out) = body_deadline::timed_out(rejection) {
+            return UnreadableRequest {
+                status: StatusCode::REQUEST_TIMEOUT,
+                detail: timed_out.to_string(),
+                field: None,
+            };
+        }
         let status = rejection.status();
         UnreadableRequest {
             status,
@@ -282,8 +296,9 @@ fn comma_list(value: Option<&str>) -> Vec<String> {
 }
 
 /// Both front doors and the OpenAPI document; any other path is answered in the error shape
-/// of the door its prefix belongs to.
-pub fn router(gateway: Gateway) -> Router {
+/// of the door its prefix belongs to. A request body must arrive whole within
+/// `body_timeout` of its headers, or the request is answered 408.
+pub fn router(gateway: Gateway, body_timeout: Duration) -> Router {
     // Made once; each answer shares the bytes.
     let document = Bytes::from(openapi::document_json());
     Router::new()
@@ -301,6 +316,9 @@ pub fn router(gateway: Gateway) -> Router {
         )
         .fallback(not_served)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(axum::middleware::map_request(move |request| async move {
+            body_deadline::read_within(request, body_timeout)
+        }))
         .with_state(gateway)
 }
 

@@ -35,6 +35,9 @@ pub struct ConnectionLimits {
     /// Time an HTTP connection has to send a request's complete headers, counted from its
     /// opening or from its previous response (so also how long it may stay idle).
     pub http_header_timeout: Duration,
+    /// Time an HTTP request's body has to arrive whole, from its headers; later it is
+    /// answered 408 and the connection closed.
+    pub http_body_timeout: Duration,
 }
 
 /// At most one sixteenth of the budget, and at most this many connections, is kept for gRPC.

@@ -82,6 +82,7 @@ impl ServerLimits {
             max_connections: 4096,
             handshake_timeout: Duration::from_secs(10),
             http_header_timeout: Duration::from_secs(10),
+            http_body_timeout: Duration::from_secs(30),
         },
         rate_limit: RateLimit {
             per_second: NonZeroU32::new(1000).expect("non-zero"),
@@ -187,7 +188,7 @@ pub async fn serve_with_http(
         };
         tokio::spawn(http::serve(
             http,
-            gateway::router(gateway),
+            gateway::router(gateway, limits.connections.http_body_timeout),
             budget.clone(),
             limits.connections,
             stopped,
