@@ -4,7 +4,9 @@
 //! check still connects and answers SERVING; a connection that trickles its headers, and
 //! an idle keep-alive connection, are closed after `--http-header-timeout-seconds`; a request
 //! body that stalls is answered 408 in its door's error shape after
-//! `--http-body-timeout-seconds`, and its connection closed.
+//! `--http-body-timeout-seconds`, and its connection closed; and under a low open-file
+//! limit, the budget is fitted inside it so that idle HTTP connections cannot take the
+//! descriptors the database and health need.
 
 mod common;
 
@@ -47,6 +49,16 @@ struct BothListeners {
 
 impl BothListeners {
     async fn start(backend: Backend, flags: &[&str]) -> BothListeners {
+        Self::start_with_open_files(backend, flags, None).await
+    }
+
+    /// [`BothListeners::start`] with, given `open_files`, the process's soft and hard
+    /// open-file limits set to it, and its log (standard error) kept.
+    async fn start_with_open_files(
+        backend: Backend,
+        flags: &[&str],
+        open_files: Option<u64>,
+    ) -> BothListeners {
         let dir = tempfile::tempdir().unwrap();
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display()),
@@ -58,6 +70,14 @@ impl BothListeners {
         command
             .args(["--http-listen", &http.to_string(), "--no-dev-token"])
             .args(flags);
+        if let Some(limit) = open_files {
+            use std::os::unix::process::CommandExt;
+            command.stderr(std::process::Stdio::piped());
+            // SAFETY: setrlimit is a single system call, safe between fork and exec.
+            unsafe {
+                command.pre_exec(move || rlimit::setrlimit(rlimit::Resource::NOFILE, limit, limit));
+            }
+        }
         let process = ServeProcess::spawn(command, port);
         // The gRPC port listens a moment before the HTTP one.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -370,4 +390,68 @@ async fn a_request_body_that_stalls_is_answered_408_and_its_connection_closed(ba
     connection.write_all(rest.as_bytes()).await.unwrap();
     let (status, body) = answer(&mut connection).await;
     assert_eq!(status, 401, "{body}");
+}
+
+on_both_backends!(idle_http_connections_cannot_take_the_descriptors_health_and_the_database_need);
+async fn idle_http_connections_cannot_take_the_descriptors_health_and_the_database_need(
+    backend: Backend,
+) {
+    // This test's own 400 connections must not run it out of descriptors either.
+    rlimit::increase_nofile_limit(4096).unwrap();
+    // 256 descriptors, --max-connections left at 4096: the budget is lowered to 256 - 128.
+    let server = BothListeners::start_with_open_files(
+        backend,
+        &[
+            "--http-header-timeout-seconds",
+            "60",
+            "--log-format",
+            "json",
+        ],
+        Some(256),
+    )
+    .await;
+    let mut idle = Vec::new();
+    for _ in 0..400 {
+        idle.push(TcpStream::connect(server.http).await.unwrap());
+    }
+    let closing = idle
+        .iter_mut()
+        .map(|connection| closed_within(connection, Duration::from_millis(500)));
+    let kept = futures::future::join_all(closing)
+        .await
+        .iter()
+        .filter(|closed| closed.is_none())
+        .count();
+    // Health checks the database every second on a connection of its own: let it try while
+    // HTTP holds every place it may.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let channel = server.grpc_channel().await.expect("a gRPC connection");
+    let status = health(channel).await;
+    let ended = server.process.terminate().await;
+    let lowered = ended
+        .stderr
+        .lines()
+        .find(|line| line.contains("--max-connections lowered"))
+        .unwrap_or_default()
+        .to_owned();
+    println!(
+        "open-file limit 256, --max-connections 4096: 400 idle HTTP connections, {kept} kept; \
+         health {status:?}; log: {lowered}"
+    );
+    assert_eq!(status, Ok(ServingStatus::Serving as i32));
+    assert_eq!(
+        kept,
+        128 - 8,
+        "HTTP holds the fitted budget less the places kept for gRPC"
+    );
+    assert!(
+        lowered.contains(r#""max_connections":128"#),
+        "{}",
+        ended.stderr
+    );
+    assert!(
+        !ended.stderr.contains("Too many open files"),
+        "{}",
+        ended.stderr
+    );
 }

@@ -13,6 +13,7 @@ use tonic_health::server::HealthReporter;
 
 pub mod connections;
 pub mod http;
+pub mod open_files;
 
 use connections::{ConnectionBudget, ConnectionLimits};
 
@@ -171,7 +172,9 @@ pub async fn serve_with_http(
     let items_api = InventoryItemApi::new(store.clone(), cursors.clone());
     let rate = TokenRateLimiter::new(limits.rate_limit);
     let (stopping, stop) = tokio::sync::watch::channel(false);
-    let budget = ConnectionBudget::new(limits.connections.max_connections);
+    let budget = ConnectionBudget::new(open_files::fit_connections(
+        limits.connections.max_connections,
+    ));
     let front_door = http.map(|http| {
         let gateway = Gateway::new(
             inventory_api.clone(),
