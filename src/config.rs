@@ -88,12 +88,25 @@ pub struct ServeArgs {
     /// for unary calls.
     #[arg(long, env = "STOCKLEDGER_STREAM_DATABASE_CONNECTIONS", default_value_t = DEFAULTS.streams.database_connections)]
     pub stream_database_connections: usize,
-    /// Connections open at once; more are closed as they arrive.
+    /// Connections open at once, gRPC and HTTP together; more are closed as they arrive. A
+    /// sixteenth (at most 64) is kept for gRPC, so health checks connect while HTTP clients
+    /// hold the rest.
     #[arg(long, env = "STOCKLEDGER_MAX_CONNECTIONS", default_value_t = DEFAULTS.connections.max_connections)]
     pub max_connections: usize,
-    /// Seconds a new connection has to open HTTP/2 before it is closed.
+    /// Seconds a new gRPC connection has to open HTTP/2 before it is closed.
     #[arg(long, env = "STOCKLEDGER_HANDSHAKE_TIMEOUT_SECONDS", default_value_t = DEFAULTS.connections.handshake_timeout.as_secs())]
     pub handshake_timeout_seconds: u64,
+    /// Seconds an HTTP connection (--http-listen) has to send a request's complete headers,
+    /// from its opening or its previous response, before it is closed: also how long an idle
+    /// keep-alive connection is kept.
+    #[arg(long, env = "STOCKLEDGER_HTTP_HEADER_TIMEOUT_SECONDS", default_value_t = DEFAULTS.connections.http_header_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_header_timeout_seconds: u64,
+    /// Seconds an HTTP request's body has to arrive whole, from its headers; a body that
+    /// stalls is answered 408 and its connection closed.
+    #[arg(long, env = "STOCKLEDGER_HTTP_BODY_TIMEOUT_SECONDS", default_value_t = DEFAULTS.connections.http_body_timeout.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_body_timeout_seconds: u64,
     /// Calls a second each token may make, sustained; more are refused with
     /// RESOURCE_EXHAUSTED (RATE_LIMITED) and a retry delay. Health and reflection are never
     /// limited.
@@ -124,6 +137,8 @@ impl ServeArgs {
             connections: ConnectionLimits {
                 max_connections: self.max_connections,
                 handshake_timeout: Duration::from_secs(self.handshake_timeout_seconds),
+                http_header_timeout: Duration::from_secs(self.http_header_timeout_seconds),
+                http_body_timeout: Duration::from_secs(self.http_body_timeout_seconds),
             },
             rate_limit: RateLimit {
                 per_second: self.rate_limit_per_second,

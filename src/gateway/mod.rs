@@ -4,6 +4,9 @@
 //! levels ([`shopify`], docs/shopify.md), with the OpenAPI document of both ([`openapi`],
 //! `GET /openapi.json`).
 //!
+//! The listener itself — its connection budget and timeouts — is served by
+//! `server::http`.
+//!
 //! One implementation of the rules: a path translates its JSON to the proto request (each
 //! door's `json` module), authenticates the token exactly as the gRPC auth layer does (the
 //! same [`authenticate`] with the path of the RPC it stands for, so the same scopes, the same
@@ -11,6 +14,7 @@
 //! service implementation in-process ([`Gateway::call`]); the answer, or the refusal's
 //! ErrorInfo and BadRequest, is translated back to the door's JSON and error shape.
 
+pub mod body_deadline;
 pub mod headers;
 pub mod openapi;
 pub mod shopify;
@@ -29,7 +33,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tonic::Status;
 use tonic::server::NamedService;
@@ -215,7 +218,8 @@ type RawBody = Result<Bytes, BytesRejection>;
 /// in its own error shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableRequest {
-    /// 400, or 413 for a body over [`MAX_REQUEST_BYTES`].
+    /// 400, 413 for a body over [`MAX_REQUEST_BYTES`], or 408 for a body that did not
+    /// arrive within the deadline ([`body_deadline`]).
     pub status: StatusCode,
     /// What was wrong.
     pub detail: String,
@@ -228,11 +232,23 @@ impl UnreadableRequest {
     pub fn too_large(&self) -> bool {
         self.status == StatusCode::PAYLOAD_TOO_LARGE
     }
+
+    /// Whether the body did not arrive within the deadline.
+    pub fn timed_out(&self) -> bool {
+        self.status == StatusCode::REQUEST_TIMEOUT
+    }
 }
 
 /// A JSON body of type `T`, or where and why it is not one. An empty body is `{}`.
 fn read_json<T: DeserializeOwned>(raw: &RawBody) -> Result<T, UnreadableRequest> {
     let bytes = raw.as_ref().map_err(|rejection| {
+        if let Some(timed_out) = body_deadline::timed_out(rejection) {
+            return UnreadableRequest {
+                status: StatusCode::REQUEST_TIMEOUT,
+                detail: timed_out.to_string(),
+                field: None,
+            };
+        }
         let status = rejection.status();
         UnreadableRequest {
             status,
@@ -281,8 +297,9 @@ fn comma_list(value: Option<&str>) -> Vec<String> {
 }
 
 /// Both front doors and the OpenAPI document; any other path is answered in the error shape
-/// of the door its prefix belongs to.
-pub fn router(gateway: Gateway) -> Router {
+/// of the door its prefix belongs to. A request body must arrive whole within
+/// `body_timeout` of its headers, or the request is answered 408.
+pub fn router(gateway: Gateway, body_timeout: Duration) -> Router {
     // Made once; each answer shares the bytes.
     let document = Bytes::from(openapi::document_json());
     Router::new()
@@ -300,6 +317,9 @@ pub fn router(gateway: Gateway) -> Router {
         )
         .fallback(not_served)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(axum::middleware::map_request(move |request| async move {
+            body_deadline::read_within(request, body_timeout)
+        }))
         .with_state(gateway)
 }
 
@@ -309,17 +329,6 @@ async fn not_served(uri: Uri) -> Response {
     } else {
         square::not_served().into_response()
     }
-}
-
-/// Serves the front doors on `listener` until `shutdown` resolves.
-pub async fn serve(
-    gateway: Gateway,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(gateway))
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 #[cfg(test)]

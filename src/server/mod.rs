@@ -12,8 +12,10 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 pub mod connections;
+pub mod http;
+pub mod open_files;
 
-use connections::ConnectionLimits;
+use connections::{ConnectionBudget, ConnectionLimits};
 
 use crate::api::admission::{Admission, MAX_REQUEST_BYTES};
 use crate::api::authentication::AuthLayer;
@@ -80,6 +82,8 @@ impl ServerLimits {
         connections: ConnectionLimits {
             max_connections: 4096,
             handshake_timeout: Duration::from_secs(10),
+            http_header_timeout: Duration::from_secs(10),
+            http_body_timeout: Duration::from_secs(30),
         },
         rate_limit: RateLimit {
             per_second: NonZeroU32::new(1000).expect("non-zero"),
@@ -123,9 +127,10 @@ pub async fn serve_with(
     serve_with_http(store, listener, None, limits, shutdown).await
 }
 
-/// [`serve_with`], and — given `http` — Square's HTTP/JSON front door on that second
-/// listener ([`crate::gateway`], docs/square.md): the same services, tokens and per-token
-/// rate limits, its own `max_in_flight` and the same call timeout. Both stop on `shutdown`.
+/// [`serve_with`], and — given `http` — the HTTP/JSON front doors on that second listener
+/// ([`crate::gateway`], docs/square.md, docs/shopify.md): the same services, tokens and
+/// per-token rate limits, its own `max_in_flight`, the same call timeout and the same
+/// connection budget ([`ConnectionBudget`]). Both stop on `shutdown`.
 pub async fn serve_with_http(
     store: Store,
     listener: TcpListener,
@@ -167,6 +172,9 @@ pub async fn serve_with_http(
     let items_api = InventoryItemApi::new(store.clone(), cursors.clone());
     let rate = TokenRateLimiter::new(limits.rate_limit);
     let (stopping, stop) = tokio::sync::watch::channel(false);
+    let budget = ConnectionBudget::new(open_files::fit_connections(
+        limits.connections.max_connections,
+    ));
     let front_door = http.map(|http| {
         let gateway = Gateway::new(
             inventory_api.clone(),
@@ -178,14 +186,16 @@ pub async fn serve_with_http(
             limits.call_timeout,
         );
         let mut stop = stop.clone();
-        tokio::spawn(async move {
-            let stopped = async move {
-                stop.wait_for(|s| *s).await.ok();
-            };
-            if let Err(err) = gateway::serve(gateway, http, stopped).await {
-                tracing::error!(error = %err, "the HTTP front door failed");
-            }
-        })
+        let stopped = async move {
+            stop.wait_for(|s| *s).await.ok();
+        };
+        tokio::spawn(http::serve(
+            http,
+            gateway::router(gateway, limits.connections.http_body_timeout),
+            budget.clone(),
+            limits.connections,
+            stopped,
+        ))
     });
     let inventory =
         InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
@@ -219,7 +229,10 @@ pub async fn serve_with_http(
         .add_service(inventory)
         .add_service(items)
         .add_service(locations)
-        .serve_with_incoming_shutdown(connections::limit(incoming, limits.connections), shutdown)
+        .serve_with_incoming_shutdown(
+            connections::limit(incoming, budget, limits.connections.handshake_timeout),
+            shutdown,
+        )
         .await;
     if let Some(front_door) = front_door {
         if served.is_ok() {

@@ -48,7 +48,8 @@ impl IntoResponse for Refusal {
 
 impl From<UnreadableRequest> for Refusal {
     fn from(unreadable: UnreadableRequest) -> Refusal {
-        if unreadable.too_large() {
+        // About the body as a whole: no field to name.
+        if unreadable.too_large() || unreadable.timed_out() {
             return Refusal::message(unreadable.status, unreadable.detail);
         }
         let field = unreadable

@@ -39,6 +39,8 @@ impl From<UnreadableRequest> for Refusal {
             json::INVALID_REQUEST_ERROR,
             if unreadable.too_large() {
                 "REQUEST_ENTITY_TOO_LARGE"
+            } else if unreadable.timed_out() {
+                "REQUEST_TIMEOUT"
             } else {
                 "BAD_REQUEST"
             },
