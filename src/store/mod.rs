@@ -11,6 +11,7 @@ pub mod locations;
 pub mod merchants;
 pub mod migration;
 mod page;
+mod primary;
 mod secrets;
 pub mod tokens;
 pub mod writer;
@@ -57,10 +58,28 @@ struct StorageState {
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`). A SQLite file is created if
     /// missing and put in WAL mode with full fsync, so an acknowledged write survives a crash.
+    ///
+    /// A PostgreSQL URL may name several hosts (`postgres://u@primary:5432,standby:5432/db`):
+    /// the store then connects to the one that takes writes and follows a promotion
+    /// ([`primary`]).
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        let db = Database::connect(connect_options(url, 16, false)).await?;
+        let hosts = primary::host_urls(url);
+        let url = match &hosts {
+            Some(urls) => primary::find_primary(urls)
+                .await
+                .unwrap_or_else(|| urls[0].clone()),
+            None => url.to_owned(),
+        };
+        let db = Database::connect(connect_options(&url, 16, false)).await?;
         // Opened on health's first round trip: commands that never ask pay nothing.
-        let probe = Database::connect(connect_options(url, 1, true)).await?;
+        let probe = Database::connect(connect_options(&url, 1, true)).await?;
+        if let Some(urls) = hosts {
+            let pools = vec![
+                db.get_postgres_connection_pool().clone(),
+                probe.get_postgres_connection_pool().clone(),
+            ];
+            tokio::spawn(primary::follow(urls, url, pools));
+        }
         Ok(Store {
             db,
             probe,

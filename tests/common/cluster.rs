@@ -199,6 +199,50 @@ impl OwnCluster {
         );
     }
 
+    /// Waits (at most 30 s) until a standby named `application_name` streams from this
+    /// cluster synchronously: every commit acknowledged from now on is on both.
+    pub async fn wait_for_synchronous_standby(&self, application_name: &str) {
+        let admin = Database::connect(self.url("postgres"))
+            .await
+            .expect("connecting to the cluster");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let row = admin
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Postgres,
+                    format!(
+                        "SELECT sync_state FROM pg_stat_replication \
+                         WHERE application_name = '{application_name}'"
+                    ),
+                ))
+                .await
+                .expect("reading pg_stat_replication");
+            let state: Option<String> = row.and_then(|r| r.try_get("", "sync_state").ok());
+            if state.as_deref() == Some("sync") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "standby {application_name} not synchronous after 30 s ({state:?}):\n{}",
+                self.log()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        admin.close().await.ok();
+    }
+
+    /// Runs `statement` in database `postgres`.
+    pub async fn sql(&self, statement: &str) {
+        let admin = Database::connect(self.url("postgres"))
+            .await
+            .expect("connecting to the cluster");
+        admin
+            .execute_unprepared(statement)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        admin.close().await.ok();
+    }
+
     /// Creates database `name` and returns its URL.
     pub async fn create_database(&self, name: &str) -> String {
         let admin = Database::connect(self.url("postgres"))
