@@ -290,6 +290,21 @@ fn status(code: Code, message: &str, details: ErrorDetails) -> Status {
 
 /// A status about one field: ErrorInfo with the reason and the field, and a BadRequest
 /// violation naming it with the same reason (no violation when `field` is empty).
+/// A refusal that a later retry may get past, with the delay to wait if known
+/// (`google.rpc.RetryInfo`).
+fn retryable_status(
+    code: Code,
+    reason: &str,
+    message: &str,
+    retry_after: Option<std::time::Duration>,
+) -> Status {
+    let mut details = error_info(reason, vec![]);
+    if let Some(delay) = retry_after {
+        details.set_retry_info(Some(delay));
+    }
+    status(code, message, details)
+}
+
 fn field_status(
     code: Code,
     reason: &str,
@@ -370,24 +385,12 @@ impl From<ApiError> for Status {
                 reason,
                 message,
                 retry_after,
-            } => {
-                let mut details = error_info(reason, vec![]);
-                if let Some(delay) = retry_after {
-                    details.set_retry_info(Some(delay));
-                }
-                status(Code::Unavailable, &message, details)
-            }
+            } => retryable_status(Code::Unavailable, reason, &message, retry_after),
             ApiError::ResourceExhausted {
                 reason,
                 message,
                 retry_after,
-            } => {
-                let mut details = error_info(reason, vec![]);
-                if let Some(delay) = retry_after {
-                    details.set_retry_info(Some(delay));
-                }
-                status(Code::ResourceExhausted, &message, details)
-            }
+            } => retryable_status(Code::ResourceExhausted, reason, &message, retry_after),
             ApiError::Aborted { reason, message } => {
                 status(Code::Aborted, &message, error_info(reason, vec![]))
             }
