@@ -32,6 +32,9 @@ use tonic_types::StatusExt;
 /// Writers sending at once.
 const WRITERS: usize = 8;
 
+/// What writers may be refused while PostgreSQL is down, frozen or failing over.
+const OUTAGE_REASONS: &[&str] = &["DATABASE_UNAVAILABLE", "DEADLINE_EXCEEDED"];
+
 /// What the writers did.
 struct Outcome {
     acked: Vec<Acked>,
@@ -136,6 +139,18 @@ impl Scenario {
         healed.elapsed()
     }
 
+    /// Once the fault is undone: how long writes took to resume, health SERVING again,
+    /// then [`Scenario::finish`] with `reasons` and `fault`.
+    async fn recover_and_finish(mut self, reasons: &[&str], fault: &str) {
+        let recovery = self.time_to_recover(Instant::now()).await;
+        wait_for_health(
+            &self.channel,
+            (ServingStatus::Serving, ServingStatus::Serving),
+        )
+        .await;
+        self.finish(reasons, recovery, fault).await;
+    }
+
     /// After a second more of load, stops the writers, asserts that they met the fault
     /// (a refusal with one of `reasons`, or a broken call) and nothing else, runs every
     /// check of the ledger, and prints the figures.
@@ -187,6 +202,12 @@ async fn check_everything(fleet: &mut Fleet, acked: &[Acked]) -> usize {
     fleet.stop().await;
     assert_verify_passes(&fleet.database_url);
     figures.changes
+}
+
+/// Two servers on a new database of `cluster`.
+async fn two_replicas_on(cluster: &OwnCluster) -> Fleet {
+    let url = cluster.create_database("ledger").await;
+    Fleet::start_on(url, 2, tempfile::tempdir().expect("tempdir")).await
 }
 
 /// What health answers for the server as a whole (`""`) and for InventoryService.
@@ -293,8 +314,7 @@ async fn postgres_disk_full_then_freed() {
     let disk = Tmpfs::mount(128);
     let wal = tempfile::tempdir().expect("tempdir");
     let cluster = OwnCluster::init(disk.path(), Some(wal.path()), &[]);
-    let url = cluster.create_database("ledger").await;
-    let fleet = Fleet::start_on(url, 2, tempfile::tempdir().expect("tempdir")).await;
+    let fleet = two_replicas_on(&cluster).await;
     ride_out_full_disk("postgres_disk_full", fleet, &disk).await;
     drop(cluster);
 }
@@ -335,8 +355,7 @@ async fn ride_out_full_disk(name: &'static str, fleet: Fleet, disk: &Tmpfs) {
 async fn postgres_stopped_20_s() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cluster = OwnCluster::init(dir.path(), None, &[]);
-    let url = cluster.create_database("ledger").await;
-    let fleet = Fleet::start_on(url, 2, tempfile::tempdir().expect("tempdir")).await;
+    let fleet = two_replicas_on(&cluster).await;
     let mut scenario = Scenario::start("postgres_stopped_20_s", fleet).await;
     cluster.stop();
     let stopped = Instant::now();
@@ -360,16 +379,9 @@ async fn postgres_stopped_20_s() {
     );
     tokio::time::sleep(Duration::from_secs(20).saturating_sub(stopped.elapsed())).await;
     cluster.start();
-    let recovery = scenario.time_to_recover(Instant::now()).await;
-    wait_for_health(
-        &scenario.channel,
-        (ServingStatus::Serving, ServingStatus::Serving),
-    )
-    .await;
     scenario
-        .finish(
-            &["DATABASE_UNAVAILABLE", "DEADLINE_EXCEEDED"],
-            recovery,
+        .recover_and_finish(
+            OUTAGE_REASONS,
             "PostgreSQL stopped for 20 s and started again",
         )
         .await;
@@ -382,8 +394,7 @@ async fn postgres_stopped_20_s() {
 async fn postgres_frozen_30_s() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cluster = OwnCluster::init(dir.path(), None, &[]);
-    let url = cluster.create_database("ledger").await;
-    let fleet = Fleet::start_on(url, 2, tempfile::tempdir().expect("tempdir")).await;
+    let fleet = two_replicas_on(&cluster).await;
     let scenario = Scenario::start("postgres_frozen_30_s", fleet).await;
     cluster.signal_all("STOP");
     let frozen = Instant::now();
@@ -394,17 +405,9 @@ async fn postgres_frozen_30_s() {
     .await;
     tokio::time::sleep(Duration::from_secs(30).saturating_sub(frozen.elapsed())).await;
     cluster.signal_all("CONT");
-    let mut scenario = scenario;
-    let recovery = scenario.time_to_recover(Instant::now()).await;
-    wait_for_health(
-        &scenario.channel,
-        (ServingStatus::Serving, ServingStatus::Serving),
-    )
-    .await;
     scenario
-        .finish(
-            &["DATABASE_UNAVAILABLE", "DEADLINE_EXCEEDED"],
-            recovery,
+        .recover_and_finish(
+            OUTAGE_REASONS,
             "every PostgreSQL process frozen (SIGSTOP) for 30 s, then continued",
         )
         .await;
@@ -461,11 +464,5 @@ async fn postgres_failover_to_a_synchronous_standby() {
          resumed {} ms after the kill",
         (promoted - killed + recovery).as_millis()
     );
-    scenario
-        .finish(
-            &["DATABASE_UNAVAILABLE", "DEADLINE_EXCEEDED"],
-            recovery,
-            &fault,
-        )
-        .await;
+    scenario.finish(OUTAGE_REASONS, recovery, &fault).await;
 }
