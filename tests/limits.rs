@@ -7,6 +7,8 @@
 
 mod common;
 
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use common::ledger::*;
@@ -23,7 +25,7 @@ use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
-/// A server binary on a fresh SQLite file with `flags`, and a token of every scope.
+/// A server binary on a fresh database with `flags`, and a token of every scope.
 struct Limited {
     process: ServeProcess,
     token: String,
@@ -32,9 +34,19 @@ struct Limited {
 }
 
 impl Limited {
+    /// On a fresh SQLite file.
     async fn start(flags: &[&str]) -> Limited {
+        Limited::start_on(common::Backend::Sqlite, flags).await
+    }
+
+    async fn start_on(backend: common::Backend, flags: &[&str]) -> Limited {
         let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("l.db").display());
+        let database_url = match backend {
+            common::Backend::Sqlite => {
+                format!("sqlite://{}?mode=rwc", dir.path().join("l.db").display())
+            }
+            common::Backend::Postgres => common::postgres::fresh_database_url().await,
+        };
         let store = Store::connect(&database_url).await.unwrap();
         store.migrate().await.unwrap();
         let token = mint_token(&store, "limited", &Scope::ALL, "Limits test").await;
@@ -539,5 +551,109 @@ impl tonic::codec::Decoder for RawCodec {
     ) -> Result<Option<Vec<u8>>, tonic::Status> {
         use bytes::Buf;
         Ok(Some(src.copy_to_bytes(src.remaining()).to_vec()))
+    }
+}
+
+/// 1,500 concurrent history reads keep every pooled database connection busy, so that a
+/// call waits seconds for one: health still answers SERVING every time it is asked, since
+/// it checks the database on a connection of its own (a balancer must not pull every
+/// replica in a spike while the database is fine).
+async fn health_stays_serving_under_a_load_that_saturates_the_pool(backend: common::Backend) {
+    let unlimited = [
+        "--rate-limit-per-second",
+        "1000000000",
+        "--rate-limit-burst",
+        "1000000000",
+    ];
+    let mut flags = vec!["--max-in-flight", "4000"];
+    flags.extend(unlimited);
+    let server = Limited::start_on(backend, &flags).await;
+    let mut clients = server.clients(&server.token).await;
+    let (location, item) = shop_and_item(&mut clients, "BUSY-1").await;
+    for _ in 0..20 {
+        let changes = (0..100)
+            .map(|_| adjust(&item, &location, S::None, S::InStock, "1"))
+            .collect();
+        try_apply(&mut clients, changes).await.expect("a batch");
+    }
+    // Answered, shed, and the slowest call in milliseconds, across the readers.
+    let figures = std::sync::Arc::new([(); 3].map(|_| AtomicU64::new(0)));
+    let readers: Vec<_> = (0..1_500)
+        .map(|_| {
+            let (mut clients, figures) = (clients.clone(), figures.clone());
+            tokio::spawn(async move {
+                loop {
+                    let started = Instant::now();
+                    let request = stockledger::proto::v1::BatchRetrieveInventoryChangesRequest {
+                        limit: 1000,
+                        ..Default::default()
+                    };
+                    match clients
+                        .inventory
+                        .batch_retrieve_inventory_changes(request)
+                        .await
+                    {
+                        Ok(_) => figures[0].fetch_add(1, Relaxed),
+                        // Waited past the pool's limit for a connection: shed, to retry.
+                        Err(status) => {
+                            let error = call_error(status);
+                            assert_eq!(
+                                (error.code, error.reason.as_deref()),
+                                (Code::Unavailable, Some("DATABASE_UNAVAILABLE")),
+                                "a read under load: {}",
+                                error.message
+                            );
+                            figures[1].fetch_add(1, Relaxed)
+                        }
+                    };
+                    figures[2].fetch_max(started.elapsed().as_millis() as u64, Relaxed);
+                }
+            })
+        })
+        .collect();
+    let channel = server.process.channel().await;
+    let mut checks = 0;
+    // Until some call has waited longer than health's own 2 s limit, then 3 s more.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut saturated_at = None;
+    while saturated_at.is_none_or(|at: Instant| at.elapsed() < Duration::from_secs(3)) {
+        assert!(
+            Instant::now() < deadline,
+            "no call waited longer than 2 s in 60 s of load"
+        );
+        let status = health(channel.clone()).await.expect("health answers");
+        assert_eq!(
+            status,
+            ServingStatus::Serving as i32,
+            "health under a read load, check {checks}"
+        );
+        checks += 1;
+        if saturated_at.is_none() && figures[2].load(Relaxed) > 2_000 {
+            saturated_at = Some(Instant::now());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    for reader in readers {
+        reader.abort();
+    }
+    let [answered, shed, slowest] = figures.as_ref().each_ref().map(|f| f.load(Relaxed));
+    println!(
+        "{backend:?}: 1,500 concurrent history reads ({answered} answered, {shed} shed after \
+         waiting for a connection, slowest {slowest} ms): health answered SERVING {checks} \
+         times out of {checks}"
+    );
+}
+
+mod health_stays_serving_under_load {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        health_stays_serving_under_a_load_that_saturates_the_pool(common::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        health_stays_serving_under_a_load_that_saturates_the_pool(common::Backend::Postgres).await;
     }
 }
