@@ -78,14 +78,21 @@ async fn is_primary(url: &str) -> bool {
 }
 
 /// Keeps `pools` connecting to the primary among `urls`, starting from `current`, until
-/// the first pool is closed.
+/// the first pool is closed; the second one (small, health's) asks whether its host is
+/// still the primary.
 pub(crate) async fn follow(urls: Vec<String>, mut current: String, pools: Vec<PgPool>) {
     loop {
         tokio::time::sleep(RECHECK_INTERVAL).await;
         if pools[0].is_closed() {
             return;
         }
-        if is_primary(&current).await {
+        // Through a pooled connection: no new connection while all is well.
+        let in_recovery = sea_orm::sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()")
+            .fetch_one(&pools[1]);
+        if matches!(
+            tokio::time::timeout(HOST_TIMEOUT, in_recovery).await,
+            Ok(Ok(false))
+        ) {
             continue;
         }
         let Some(primary) = find_primary(&urls).await else {
