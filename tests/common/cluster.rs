@@ -158,6 +158,8 @@ impl OwnCluster {
     pub fn kill(&mut self) {
         self.signal_all("KILL");
         if let Some(mut postmaster) = self.postmaster.take() {
+            // The wrapper (runuser) too, whatever state it is in.
+            postmaster.kill().ok();
             postmaster.wait().ok();
         }
     }
@@ -183,6 +185,17 @@ impl OwnCluster {
             .status()
             .expect("running kill");
         assert!(status.success(), "signalling the postmaster {postmaster}");
+        // runuser, which started the postmaster as the cluster's owner, stops itself when
+        // its child stops (as su does): it must be continued too, or it never reaps it.
+        if signal == "CONT"
+            && let Some(wrapper) = &self.postmaster
+        {
+            Command::new("kill")
+                .arg("-CONT")
+                .arg(wrapper.id().to_string())
+                .status()
+                .ok();
+        }
     }
 
     /// Promotes a standby to a primary and waits until it takes writes.
