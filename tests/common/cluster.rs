@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use sea_orm::{ConnectionTrait, Database};
 
 use super::ports::{free_port, wait_for_listener};
-use super::postgres::{as_cluster_owner, bin_dir, is_root};
+use super::postgres::{as_cluster_owner, bin_dir, is_root, wait_until_accepting_connections};
 
 /// A PostgreSQL cluster of one test's own, in a directory the test chooses (a tmpfs that
 /// fills, say), which the test stops, freezes, kills and starts again; standbys are made
@@ -134,6 +134,7 @@ impl OwnCluster {
         let what = format!("postgres (log: {})", self.log_path().display());
         wait_for_listener(self.port, &mut postmaster, &what);
         self.postmaster = Some(postmaster);
+        wait_until_accepting_connections(self.port, &what);
     }
 
     /// Stops the cluster the way an operator does (`pg_ctl stop -m fast`: sessions are

@@ -184,5 +184,27 @@ fn start_cluster() -> Cluster {
 
     let what = format!("postgres (log: {})", dir.join("postgres.log").display());
     wait_for_listener(port, &mut postgres, &what);
+    wait_until_accepting_connections(port, &what);
     Cluster { port }
+}
+
+/// Listening is not accepting: while it starts up (replays WAL, reaches a consistent state
+/// as a standby) PostgreSQL answers "the database system is starting up". Waits (at most
+/// 30 s) until `pg_isready` says the cluster on `port` accepts connections.
+pub fn wait_until_accepting_connections(port: u16, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let ready = Command::new(bin_dir().join("pg_isready"))
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
+            .status()
+            .expect("running pg_isready");
+        if ready.success() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} not accepting connections after 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
