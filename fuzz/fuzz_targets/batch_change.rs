@@ -2,9 +2,10 @@
 //!
 //! The input is decoded as a `BatchChangeInventoryRequest` and checked in the handler's
 //! order before anything reaches the database: the idempotency key
-//! (`domain::ledger::check_idempotency_key`), the number of changes, then each change through
-//! `api::ledger_wire::change_draft` (wire → draft) and `domain::ledger::validate_change` (the
-//! ledger's rules). A refusal must name at least one field, each under `changes[i]`. An
+//! (`domain::validate::check_idempotency_key`), the number of changes, then each change
+//! through `api::ledger_wire::change_draft` (wire → draft) and
+//! `domain::validate::validate_change` (the ledger's rules). A refusal must name at least one
+//! field, each of change `i` and under `changes[i]`. An
 //! accepted change must obey every documented rule: a quantity in (0, 10^9] (physical
 //! counts: [0, 10^9]) that is the one sent, an occurred_at inside the accepted window,
 //! writable and distinct states, well-formed ids in their canonical spelling and distinct
@@ -25,9 +26,10 @@ use stockledger::domain::id::canonical_id;
 use stockledger::domain::ledger::{
     ChangeMovement, ChangeType, CountKey, CountState, Effect, InventoryState, MAX_CHANGE_QUANTITY,
     MAX_CHANGES_PER_BATCH, MAX_CLOCK_SKEW_MICROS, MAX_IDEMPOTENCY_KEY_CHARS,
-    MAX_OCCURRED_AT_AGE_MICROS, MAX_REFERENCE_CHARS, NewChange, Position, apply_effect,
-    check_idempotency_key, effects, fold_count, validate_change,
+    MAX_OCCURRED_AT_AGE_MICROS, MAX_REFERENCE_CHARS, NewChange, Position, apply_effect, effects,
+    fold_count,
 };
+use stockledger::domain::validate::{check_idempotency_key, validate_change};
 use stockledger::proto::v1::BatchChangeInventoryRequest;
 
 /// Receipt time of every fuzzed batch (µs): a fixed, realistic server clock.
@@ -48,16 +50,17 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let mut valid = Vec::new();
-    for (i, change) in request.changes.iter().enumerate() {
+    for (i, change) in request.changes.into_iter().enumerate() {
         let outcome = change_draft(i, change).and_then(|draft| {
-            let checked = validate_change(i, &draft, NOW);
+            let sent = draft.clone();
+            let checked = validate_change(i, draft, NOW);
             if let Ok(new) = &checked {
-                assert_eq!(Fixed5::parse(&draft.quantity), Ok(new.quantity));
-                assert_eq!(new.references, draft.references);
+                assert_eq!(Fixed5::parse(&sent.quantity), Ok(new.quantity));
+                assert_eq!(new.references, sent.references);
                 // Accepted in any UUID spelling, carried in the canonical one.
                 assert_eq!(
                     Some(new.catalog_object_id.as_str()),
-                    canonical_id("", &draft.catalog_object_id).ok().as_deref()
+                    canonical_id("", &sent.catalog_object_id).ok().as_deref()
                 );
             }
             checked
@@ -74,11 +77,8 @@ fuzz_target!(|data: &[u8]| {
                 );
                 let prefix = format!("changes[{i}]");
                 for v in &violations.0 {
-                    assert!(
-                        v.field.starts_with(&prefix),
-                        "{:?} outside {prefix}",
-                        v.field
-                    );
+                    assert_eq!(v.index, i, "{v:?} names another change");
+                    assert!(v.path().starts_with(&prefix), "{v:?} outside {prefix}");
                 }
             }
         }

@@ -14,6 +14,7 @@ use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 use crate::auth::AuthError;
 use crate::domain::error::{ERROR_DOMAIN, Violation, Violations, reasons};
 use crate::domain::ledger::MAX_COUNT_MAGNITUDE;
+use crate::domain::refusal::Refusal;
 use crate::domain::scope::Scope;
 use crate::domain::text::{quote, truncate_bytes};
 use crate::store::{Outage, StoreError};
@@ -152,18 +153,6 @@ impl From<StoreError> for ApiError {
                 field: field.to_owned(),
             },
             StoreError::Rejected(violations) => ApiError::Invalid(violations),
-            StoreError::IdempotencyKeyReused => ApiError::AlreadyExists {
-                reason: reasons::IDEMPOTENCY_KEY_REUSED,
-                field: "idempotency_key".into(),
-                message: "the idempotency key was already used for a different request".into(),
-            },
-            StoreError::CountOutOfRange { field } => ApiError::OutOfRange {
-                reason: reasons::COUNT_OUT_OF_RANGE,
-                message: format!(
-                    "{field}: the change would take a count beyond ±{MAX_COUNT_MAGNITUDE}"
-                ),
-                field,
-            },
             StoreError::Contention => ApiError::Aborted {
                 reason: reasons::CONCURRENT_WRITES,
                 message: "the call met concurrent writes too often; retry it (with the same \
@@ -181,6 +170,31 @@ impl From<StoreError> for ApiError {
                 Some(outage) => outage_error(outage, &err),
                 None => ApiError::Internal(Box::new(err)),
             },
+        }
+    }
+}
+
+/// The one mapping of the ledger's refusals, for callers that answer in the gRPC API's
+/// terms (field paths `changes[i].<member>.<field>`).
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Invalid(violations) => ApiError::Invalid(violations.into_violations()),
+            Refusal::IdempotencyKeyReused => ApiError::AlreadyExists {
+                reason: reasons::IDEMPOTENCY_KEY_REUSED,
+                field: "idempotency_key".into(),
+                message: "the idempotency key was already used for a different request".into(),
+            },
+            Refusal::CountOutOfRange(change) => {
+                let field = change.path();
+                ApiError::OutOfRange {
+                    reason: reasons::COUNT_OUT_OF_RANGE,
+                    message: format!(
+                        "{field}: the change would take a count beyond ±{MAX_COUNT_MAGNITUDE}"
+                    ),
+                    field,
+                }
+            }
         }
     }
 }
@@ -437,6 +451,8 @@ fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ledger::ChangeType;
+    use crate::domain::refusal::ChangeViolation;
 
     /// Bytes a status puts on the wire besides its code: the message and the details.
     fn size(status: &Status) -> usize {
@@ -491,15 +507,17 @@ mod tests {
                 "sku",
             ),
             (
-                StoreError::IdempotencyKeyReused.into(),
+                Refusal::IdempotencyKeyReused.into(),
                 Code::AlreadyExists,
                 reasons::IDEMPOTENCY_KEY_REUSED,
                 "idempotency_key",
             ),
             (
-                StoreError::CountOutOfRange {
-                    field: "changes[2].transfer.quantity".into(),
-                }
+                Refusal::CountOutOfRange(ChangeViolation {
+                    index: 2,
+                    member: Some(ChangeType::Transfer),
+                    violation: Violation::new("quantity", reasons::COUNT_OUT_OF_RANGE, "beyond"),
+                })
                 .into(),
                 Code::OutOfRange,
                 reasons::COUNT_OUT_OF_RANGE,

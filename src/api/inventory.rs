@@ -5,8 +5,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt};
-use prost::Message;
-use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
@@ -14,29 +12,23 @@ use tonic::{Request, Response, Status};
 use super::convert::{micros_from_timestamp, require_id};
 use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query, other_filters};
 use super::error::StoreContext;
+use super::ledger::Ledger;
 use super::ledger_wire::{
-    adjustment_to_wire, change_draft, change_to_wire, count_states_filter, count_to_wire,
-    newest_first_from_wire, physical_count_to_wire, spell_ids_canonically, states_filter,
-    transfer_to_wire, types_filter,
+    adjustment_to_wire, change_to_wire, count_states_filter, count_to_wire, newest_first_from_wire,
+    physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
 };
 use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
 use super::{ApiError, caller, watch};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_ids;
-use crate::domain::ledger::{
-    ChangeType, MAX_CHANGES_PER_BATCH, check_idempotency_key, validate_change,
-};
+use crate::domain::ledger::ChangeType;
 use crate::domain::list::MAX_FILTER_ENTRIES;
 use crate::domain::tenant::Caller;
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
-use crate::store::ledger::{
-    BatchOutcome, BatchRequest, ChangeQuery, CountPosition, CountQuery, CountRecord, HistoryKey,
-    RecordedChange,
-};
-use crate::store::writer::BatchWriter;
-use crate::store::{MerchantId, Store, now_micros};
+use crate::store::ledger::{ChangeQuery, CountPosition, CountQuery, HistoryKey, RecordedChange};
+use crate::store::{MerchantId, Store};
 
 /// A server-streaming response body.
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
@@ -85,22 +77,27 @@ pub struct InventoryApi {
     feed: Arc<Feed>,
     cursors: Cursors,
     streams: StreamRegistry,
-    writer: BatchWriter<pb::BatchChangeInventoryResponse>,
+    ledger: Ledger,
 }
 
 impl InventoryApi {
     /// A service over `store` whose watchers follow `feed`, whose cursors and resume
     /// tokens `cursors` signs and whose streams `streams` holds to their limits; starts the
-    /// batch writer that group-commits BatchChangeInventory calls.
+    /// ledger's writer that group-commits every batch.
     pub fn new(store: Store, feed: Arc<Feed>, cursors: Cursors, streams: StreamRegistry) -> Self {
-        let writer = BatchWriter::start(store.clone(), Arc::new(encode_batch_response));
+        let ledger = Ledger::start(store.clone(), feed.clone());
         InventoryApi {
             store,
             feed,
             cursors,
             streams,
-            writer,
+            ledger,
         }
+    }
+
+    /// The ledger's one way in, which the front doors submit batches through.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     /// What a new watch of `caller` runs on, its resume tokens encoded by `tokens`; refused
@@ -156,31 +153,6 @@ where
         pb::WatchStart::Beginning => (filters, Some(beginning)),
         pb::WatchStart::Now | pb::WatchStart::Unspecified => (filters, None),
     })
-}
-
-/// What tells a retry from a reuse of an idempotency key: a digest of the request as it is
-/// meant, so that spelling out a default or another spelling of an id does not make it
-/// another request. The default of `ignore_unchanged_counts` (true) hashes as if absent,
-/// and ids in their canonical spelling, as digests stored earlier did for such requests.
-fn request_digest(request: &pb::BatchChangeInventoryRequest) -> String {
-    let mut meant = request.clone();
-    if meant.ignore_unchanged_counts == Some(true) {
-        meant.ignore_unchanged_counts = None;
-    }
-    meant.changes.iter_mut().for_each(spell_ids_canonically);
-    format!("{:x}", Sha256::digest(meant.encode_to_vec()))
-}
-
-/// Encodes an applied batch's response once: the bytes kept for replays and the message.
-fn encode_batch_response(
-    changes: &[RecordedChange],
-    counts: &[CountRecord],
-) -> (Vec<u8>, pb::BatchChangeInventoryResponse) {
-    let response = pb::BatchChangeInventoryResponse {
-        counts: counts.iter().map(count_to_wire).collect(),
-        changes: changes.iter().map(change_to_wire).collect(),
-    };
-    (response.encode_to_vec(), response)
 }
 
 /// A filter's list of ids: at most [`MAX_FILTER_ENTRIES`], each of the server's id shape
@@ -313,58 +285,7 @@ impl InventoryService for InventoryApi {
         request: Request<pb::BatchChangeInventoryRequest>,
     ) -> Result<Response<pb::BatchChangeInventoryResponse>, Status> {
         let caller = caller(&request)?;
-        let req = request.into_inner();
-        check_idempotency_key(&req.idempotency_key)?;
-        if req.changes.is_empty() {
-            return Err(Violation::new(
-                "changes",
-                reasons::ARRAY_LENGTH_TOO_SHORT,
-                "must hold at least 1 change",
-            )
-            .into());
-        }
-        if req.changes.len() > MAX_CHANGES_PER_BATCH {
-            return Err(Violation::new(
-                "changes",
-                reasons::ARRAY_LENGTH_TOO_LONG,
-                format!("must hold at most {MAX_CHANGES_PER_BATCH} changes"),
-            )
-            .into());
-        }
-        let now = now_micros();
-        let mut errors = Violations::default();
-        let mut changes = Vec::with_capacity(req.changes.len());
-        for (i, change) in req.changes.iter().enumerate() {
-            match change_draft(i, change).and_then(|draft| validate_change(i, &draft, now)) {
-                Ok(valid) => changes.push(valid),
-                Err(violations) => errors.0.extend(violations.0),
-            }
-        }
-        errors.into_result(())?;
-        let batch = BatchRequest {
-            idempotency_key: req.idempotency_key.clone(),
-            request_digest: request_digest(&req),
-            changes,
-            ignore_unchanged_counts: req.ignore_unchanged_counts.unwrap_or(true),
-            source: caller.source,
-            now,
-            kept: Vec::new(),
-        };
-        let outcome = self
-            .writer
-            .submit(caller.merchant, batch)
-            .await
-            .map_err(ApiError::from)?;
-        let response = match outcome {
-            BatchOutcome::Applied(response) => {
-                self.feed.notify();
-                response
-            }
-            BatchOutcome::Replayed(bytes) => {
-                pb::BatchChangeInventoryResponse::decode(bytes.as_slice())
-                    .map_err(|e| ApiError::Internal(Box::new(e)))?
-            }
-        };
+        let response = self.ledger.change(&caller, request.into_inner()).await?;
         Ok(Response::new(response))
     }
 
@@ -374,8 +295,7 @@ impl InventoryService for InventoryApi {
     ) -> Result<Response<pb::ImportInventoryChangesResponse>, Status> {
         let caller = caller(&request)?;
         let response =
-            super::import::import_changes(&self.writer, &self.feed, &caller, request.into_inner())
-                .await?;
+            super::import::import_changes(&self.ledger, &caller, request.into_inner()).await?;
         Ok(Response::new(response))
     }
 

@@ -1,16 +1,19 @@
 //! Conversions between the ledger's wire messages and its domain types.
 
 use super::convert::{micros_from_timestamp, timestamp_from_micros};
+use crate::domain::decide::KeptChange;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_id;
 use crate::domain::ledger::{
     ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
-    MovementDraft, NewChange, OccurredAtWindow, check_counted_states, validate_change_within,
+    MovementDraft, NewChange,
 };
 use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::product::Product;
+use crate::domain::refusal::ChangeViolations;
+use crate::domain::validate::{OccurredAtWindow, check_counted_states, validate_change_within};
 use crate::proto::v1 as pb;
-use crate::store::ledger::{CountRecord, KeptChange, RecordedChange};
+use crate::store::ledger::{CountRecord, RecordedChange};
 
 /// `catalog_object_type` of every change and count.
 pub const CATALOG_OBJECT_TYPE: &str = "INVENTORY_ITEM";
@@ -109,13 +112,21 @@ pub fn types_filter(field: &str, raw: &[i32]) -> Result<Vec<ChangeType>, Violati
     )
 }
 
-/// Decodes change `index` of a batch into a draft; checks the type/member agreement and
-/// the timestamp's own validity (the domain checks the rest).
-pub fn change_draft(index: usize, change: &pb::InventoryChange) -> Result<ChangeDraft, Violations> {
+/// Decodes change `index` of a batch into a draft (moving its fields, not copying them);
+/// checks the type/member agreement and the timestamp's own validity (the domain checks the
+/// rest).
+pub fn change_draft(
+    index: usize,
+    change: pb::InventoryChange,
+) -> Result<ChangeDraft, ChangeViolations> {
     use pb::inventory_change::Change;
-    let path = format!("changes[{index}]");
-    let Some(member) = &change.change else {
-        return Err(Violation::missing(format!("{path}.adjustment")).into());
+    let Some(member) = change.change else {
+        let missing = Violation::missing("");
+        return Err(ChangeViolations::in_member(
+            index,
+            ChangeType::Adjustment,
+            missing.into(),
+        ));
     };
     let member_type = match member {
         Change::Adjustment(_) => ChangeType::Adjustment,
@@ -125,39 +136,41 @@ pub fn change_draft(index: usize, change: &pb::InventoryChange) -> Result<Change
     if change.r#type != pb::InventoryChangeType::Unspecified as i32 {
         match change_type_from_wire(change.r#type) {
             None => {
-                return Err(Violation::new(
-                    format!("{path}.type"),
-                    reasons::INVALID_ENUM_VALUE,
-                    "must be an InventoryChangeType",
-                )
-                .into());
+                return Err(ChangeViolations::of_change(
+                    index,
+                    Violation::new(
+                        "type",
+                        reasons::INVALID_ENUM_VALUE,
+                        "must be an InventoryChangeType",
+                    ),
+                ));
             }
             Some(declared) if declared != member_type => {
-                return Err(Violation::invalid(
-                    format!("{path}.type"),
-                    format!("contradicts the member set ({})", member_type.member()),
-                )
-                .into());
+                return Err(ChangeViolations::of_change(
+                    index,
+                    Violation::invalid(
+                        "type",
+                        format!("contradicts the member set ({})", member_type.member()),
+                    ),
+                ));
             }
             Some(_) => {}
         }
     }
-    let occurred = |ts: &Option<prost_types::Timestamp>| -> Result<Option<i64>, Violations> {
-        ts.as_ref()
-            .map(|t| {
-                micros_from_timestamp(&format!("{path}.{}.occurred_at", member_type.member()), t)
-            })
+    let in_member =
+        |violation: Violation| ChangeViolations::in_member(index, member_type, violation.into());
+    let occurred = |ts: Option<prost_types::Timestamp>| -> Result<Option<i64>, ChangeViolations> {
+        ts.map(|t| micros_from_timestamp("occurred_at", &t))
             .transpose()
-            .map_err(Violations::from)
+            .map_err(in_member)
     };
-    let read_only = |set: bool, field: &str| -> Result<(), Violations> {
+    let read_only = |set: bool, field: &str| -> Result<(), ChangeViolations> {
         if set {
-            Err(Violation::new(
-                format!("{path}.{}.{field}", member_type.member()),
+            Err(in_member(Violation::new(
+                field,
                 reasons::READ_ONLY_FIELD,
                 "is set by the server; leave it empty",
-            )
-            .into())
+            )))
         } else {
             Ok(())
         }
@@ -170,23 +183,20 @@ pub fn change_draft(index: usize, change: &pb::InventoryChange) -> Result<Change
                 movement: MovementDraft::Adjustment {
                     from_state: state_from_wire(a.from_state),
                     to_state: state_from_wire(a.to_state),
-                    location_id: a.location_id.clone(),
+                    location_id: a.location_id,
                 },
-                catalog_object_id: a.catalog_object_id.clone(),
-                quantity: a.quantity.clone(),
-                occurred_at: occurred(&a.occurred_at)?,
-                total_price: a
-                    .total_price_money
-                    .as_ref()
-                    .map(|m| (m.amount.clone(), m.currency.clone())),
+                catalog_object_id: a.catalog_object_id,
+                quantity: a.quantity,
+                occurred_at: occurred(a.occurred_at)?,
+                total_price: a.total_price_money.map(|m| (m.amount, m.currency)),
                 references: ChangeReferences {
-                    reference_id: a.reference_id.clone(),
-                    employee_id: a.employee_id.clone(),
-                    team_member_id: a.team_member_id.clone(),
-                    transaction_id: a.transaction_id.clone(),
-                    refund_id: a.refund_id.clone(),
-                    purchase_order_id: a.purchase_order_id.clone(),
-                    goods_receipt_id: a.goods_receipt_id.clone(),
+                    reference_id: a.reference_id,
+                    employee_id: a.employee_id,
+                    team_member_id: a.team_member_id,
+                    transaction_id: a.transaction_id,
+                    refund_id: a.refund_id,
+                    purchase_order_id: a.purchase_order_id,
+                    goods_receipt_id: a.goods_receipt_id,
                 },
             }
         }
@@ -196,16 +206,16 @@ pub fn change_draft(index: usize, change: &pb::InventoryChange) -> Result<Change
             ChangeDraft {
                 movement: MovementDraft::PhysicalCount {
                     state: state_from_wire(c.state),
-                    location_id: c.location_id.clone(),
+                    location_id: c.location_id,
                 },
-                catalog_object_id: c.catalog_object_id.clone(),
-                quantity: c.quantity.clone(),
-                occurred_at: occurred(&c.occurred_at)?,
+                catalog_object_id: c.catalog_object_id,
+                quantity: c.quantity,
+                occurred_at: occurred(c.occurred_at)?,
                 total_price: None,
                 references: ChangeReferences {
-                    reference_id: c.reference_id.clone(),
-                    employee_id: c.employee_id.clone(),
-                    team_member_id: c.team_member_id.clone(),
+                    reference_id: c.reference_id,
+                    employee_id: c.employee_id,
+                    team_member_id: c.team_member_id,
                     ..ChangeReferences::default()
                 },
             }
@@ -216,17 +226,17 @@ pub fn change_draft(index: usize, change: &pb::InventoryChange) -> Result<Change
             ChangeDraft {
                 movement: MovementDraft::Transfer {
                     state: state_from_wire(t.state),
-                    from_location_id: t.from_location_id.clone(),
-                    to_location_id: t.to_location_id.clone(),
+                    from_location_id: t.from_location_id,
+                    to_location_id: t.to_location_id,
                 },
-                catalog_object_id: t.catalog_object_id.clone(),
-                quantity: t.quantity.clone(),
-                occurred_at: occurred(&t.occurred_at)?,
+                catalog_object_id: t.catalog_object_id,
+                quantity: t.quantity,
+                occurred_at: occurred(t.occurred_at)?,
                 total_price: None,
                 references: ChangeReferences {
-                    reference_id: t.reference_id.clone(),
-                    employee_id: t.employee_id.clone(),
-                    team_member_id: t.team_member_id.clone(),
+                    reference_id: t.reference_id,
+                    employee_id: t.employee_id,
+                    team_member_id: t.team_member_id,
                     ..ChangeReferences::default()
                 },
             }
@@ -275,24 +285,29 @@ pub fn newest_first_from_wire(field: &str, raw: i32) -> Result<Option<bool>, Vio
     }
 }
 
+/// The member a change sets, as its field paths name it (a change that sets none is
+/// refused as missing its `adjustment`).
+pub fn member_of(change: &pb::InventoryChange) -> ChangeType {
+    use pb::inventory_change::Change;
+    match &change.change {
+        Some(Change::Adjustment(_)) | None => ChangeType::Adjustment,
+        Some(Change::PhysicalCount(_)) => ChangeType::PhysicalCount,
+        Some(Change::Transfer(_)) => ChangeType::Transfer,
+    }
+}
+
 /// Change `index` of an import (`stockledger import`, ImportInventoryChanges) as the ledger
 /// takes it: the change, validated by the domain with history's `occurred_at` window, and
 /// what the import keeps of its record — its id (of the server's shape), created_at and
 /// source; a source without a product gets `default_source`'s, one without a name too.
 pub fn imported_change(
     index: usize,
-    change: &mut pb::InventoryChange,
+    mut change: pb::InventoryChange,
     now: i64,
     default_source: &ChangeSource,
-) -> Result<(NewChange, KeptChange), Violations> {
+) -> Result<(NewChange, KeptChange), ChangeViolations> {
     use pb::inventory_change::Change;
-    let member = match &change.change {
-        Some(Change::Adjustment(_)) | None => "adjustment",
-        Some(Change::PhysicalCount(_)) => "physical_count",
-        Some(Change::Transfer(_)) => "transfer",
-    };
-    let path = |field: &str| format!("changes[{index}].{member}.{field}");
-    let created_field = path("created_at");
+    let member = member_of(&change);
     let (id, created_at, source) = match &mut change.change {
         Some(Change::Adjustment(a)) => (
             std::mem::take(&mut a.id),
@@ -315,18 +330,19 @@ pub fn imported_change(
     let id = if id.is_empty() {
         None
     } else {
-        errors.check(canonical_id(&path("id"), &id))
+        errors.check(canonical_id("id", &id))
     };
     let created_at = created_at
-        .map(|t| micros_from_timestamp(&created_field, &t))
+        .map(|t| micros_from_timestamp("created_at", &t))
         .transpose();
     let created_at = errors.check(created_at).flatten();
+    let mut violations = ChangeViolations::in_member(index, member, errors);
     let valid = change_draft(index, change)
-        .and_then(|draft| validate_change_within(index, &draft, now, OccurredAtWindow::History));
+        .and_then(|draft| validate_change_within(index, draft, now, OccurredAtWindow::History));
     let valid = match valid {
         Ok(valid) => Some(valid),
         Err(v) => {
-            errors.0.extend(v.0);
+            violations.extend(v);
             None
         }
     };
@@ -344,7 +360,7 @@ pub fn imported_change(
         }
     });
     match valid {
-        Some(valid) if errors.0.is_empty() => Ok((
+        Some(valid) if violations.is_empty() => Ok((
             valid,
             KeptChange {
                 id,
@@ -352,7 +368,7 @@ pub fn imported_change(
                 source,
             },
         )),
-        _ => Err(errors),
+        _ => Err(violations),
     }
 }
 
@@ -649,7 +665,9 @@ mod tests {
             )),
         };
         let refusal = |r#type| {
-            let violations = change_draft(0, &change(r#type)).unwrap_err();
+            let violations = change_draft(0, change(r#type))
+                .unwrap_err()
+                .into_violations();
             let v = &violations.0[0];
             (v.field.clone(), v.reason)
         };
@@ -663,9 +681,9 @@ mod tests {
             ("changes[0].type".to_owned(), reasons::INVALID_VALUE)
         );
         let agreeing = pb::InventoryChangeType::PhysicalCount as i32;
-        assert!(change_draft(0, &change(agreeing)).is_ok());
+        assert!(change_draft(0, change(agreeing)).is_ok());
         assert!(
-            change_draft(0, &change(0)).is_ok(),
+            change_draft(0, change(0)).is_ok(),
             "unspecified: the member decides"
         );
     }

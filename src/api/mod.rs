@@ -10,6 +10,7 @@ pub mod error;
 pub mod import;
 pub mod inventory;
 pub mod items;
+pub mod ledger;
 pub mod ledger_wire;
 pub mod locations;
 pub mod paging;

@@ -1,6 +1,7 @@
 //! Pure domain rules: no I/O, no database, no network. Everything here can be tested alone.
 
 pub mod currency;
+pub mod decide;
 pub mod decimal;
 pub mod error;
 pub mod id;
@@ -11,6 +12,8 @@ pub mod location;
 pub mod mask;
 pub mod plan;
 pub mod product;
+pub mod refusal;
 pub mod scope;
 pub mod tenant;
 pub mod text;
+pub mod validate;

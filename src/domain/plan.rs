@@ -43,21 +43,23 @@ pub struct StoredDelta {
 /// One BatchChangeInventory call to plan.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchInput<'a> {
-    /// The validated changes, in request order.
-    pub changes: &'a [NewChange],
+    /// The validated changes to record, in request order, each with its position in the
+    /// batch as sent (an import's changes already recorded are not among them).
+    pub changes: &'a [(usize, &'a NewChange)],
     /// Skip physical counts equal to the current count.
     pub ignore_unchanged_counts: bool,
     /// Receipt time, µs: the calculated_at of every count the batch moves.
     pub now: i64,
-    /// Per change, the original recording time an import keeps (µs), which replaces `now`
-    /// as the calculated_at of the counts that change moves; empty for live calls.
+    /// Per change of the batch as sent, the original recording time an import keeps (µs),
+    /// which replaces `now` as the calculated_at of the counts that change moves; empty for
+    /// live calls.
     pub created_at: &'a [i64],
 }
 
 /// A change the batch records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlannedChange {
-    /// Index of the change in the request.
+    /// Position of the change in the batch as sent.
     pub index: usize,
     /// Its server sequence.
     pub seq: i64,
@@ -118,7 +120,7 @@ pub struct BatchPlan {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("change {change_index} would take a count out of range")]
 pub struct CountOutOfRange {
-    /// Index in the request of the change that would leave the range.
+    /// Position in the batch as sent of the change that would leave the range.
     pub change_index: usize,
 }
 
@@ -180,7 +182,7 @@ impl Planner {
         let mut local_deltas: Vec<(CountKey, Position, Fixed5)> = Vec::new();
         let mut plan = BatchPlan::default();
         let mut named: Vec<CountKey> = Vec::new();
-        for (index, change) in batch.changes.iter().enumerate() {
+        for &(index, change) in batch.changes {
             let change_effects = effects(change);
             for (key, _) in &change_effects {
                 if !local.contains_key(key) {
@@ -389,8 +391,10 @@ mod tests {
     }
 
     fn input(changes: &[NewChange]) -> BatchInput<'_> {
+        // Leaked: a test's few changes, listed with their positions as the planner takes them.
+        let positioned: Vec<(usize, &NewChange)> = changes.iter().enumerate().collect();
         BatchInput {
-            changes,
+            changes: Box::leak(positioned.into_boxed_slice()),
             ignore_unchanged_counts: true,
             now: NOW,
             created_at: &[],

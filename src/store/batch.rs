@@ -1,7 +1,7 @@
-//! Applying a group of BatchChangeInventory calls in one transaction: the store's half of
-//! the write path (docs/architecture.md). The store fetches the facts a group needs, lets
-//! the domain's [`Planner`] decide, and writes the plans — a constant number of set-based
-//! statements per group, whatever its size.
+//! Applying a group of batches in one transaction: the store's half of the write path
+//! (docs/architecture.md). Every decision is the domain's (`domain::decide`); this module
+//! reads the facts each step asks for and writes what it decided — a constant number of
+//! set-based statements per group, whatever its size.
 //!
 //! Locks are taken in one global order so that groups on different replicas never
 //! deadlock: the counts of the whole group sorted by (merchant, item, location, state), then
@@ -18,262 +18,55 @@ use sea_orm::{
 };
 
 use super::entity::{inventory_item, location};
-use super::ledger::{
-    BatchOutcome, BatchRequest, CountRecord, DELTA, FEED_CHANNEL, RecordedChange, SET, parse_state,
+use super::ledger::{CountRecord, DELTA, FEED_CHANNEL, RecordedChange, SET, parse_state};
+use super::{Store, StoreError, new_id};
+use crate::domain::decide::{
+    self, BatchOutcome, CountFacts, Decided, GroupFacts, GroupKey, GroupPlan, PlannedBatch,
+    ReferenceFacts, StoredKey, Submission, Wanted,
 };
-use super::{MerchantId, Store, StoreError, new_id};
 use crate::domain::decimal::Fixed5;
-use crate::domain::error::{Violation, Violations, reasons};
-use crate::domain::ledger::{
-    ChangeMovement, CountKey, CountState, Effect, ReferenceFacts, change_path, check_references,
-    effects,
-};
+use crate::domain::ledger::{ChangeMovement, CountKey, CountState, Effect};
 use crate::domain::location::LocationStatus;
-use crate::domain::plan::{
-    BatchInput, BatchPlan, CountFact, PlannedCount, Planner, StoredDelta, earliest_sets,
-};
+use crate::domain::plan::{BatchPlan, CountFact, PlannedCount, StoredDelta};
 
 /// Most bind values in one statement (SQLite allows 32,766, PostgreSQL 65,535).
 const MAX_BIND_VALUES: usize = 30_000;
-
-/// One BatchChangeInventory call waiting to be applied.
-#[derive(Clone, Debug)]
-pub struct PendingBatch {
-    /// Whose batch it is.
-    pub merchant: MerchantId,
-    /// The validated request.
-    pub request: BatchRequest,
-}
 
 /// Builds a batch's response once it is decided: the bytes kept for replays, and what the
 /// caller gets back.
 pub type Encoder<T> = dyn Fn(&[RecordedChange], &[CountRecord]) -> (Vec<u8>, T) + Send + Sync;
 
-/// A count of the group, with its merchant: the global lock order.
-type GroupKey = (String, CountKey);
-
 impl Store {
     /// Applies the batches of `group` in one transaction, each atomically and on its own:
     /// a refused batch (unknown item, count out of range, reused key) does not fail the
-    /// others. Returns one outcome per batch, in order. `Err` means the whole transaction
-    /// failed; [`StoreError::is_transient`] tells whether trying again may succeed.
+    /// others. Returns the ledger's answer to each batch, in order. `Err` means the
+    /// transaction failed as a whole; [`StoreError::is_transient`] tells whether trying
+    /// again may succeed.
     pub async fn apply_group<T>(
         &self,
-        group: &[PendingBatch],
+        group: &[Submission],
         encode: &Encoder<T>,
-    ) -> Result<Vec<Result<BatchOutcome<T>, StoreError>>, StoreError> {
+    ) -> Result<Vec<Decided<T>>, StoreError> {
         let tx = self.begin_write().await?;
-        let backend = tx.get_database_backend();
-        let mut outcomes: Vec<Option<Result<BatchOutcome<T>, StoreError>>> =
-            group.iter().map(|_| None).collect();
-
-        let stored_keys = stored_idempotency_keys(&tx, group).await?;
-        for (batch, outcome) in group.iter().zip(&mut outcomes) {
-            let id = (
-                batch.merchant.0.clone(),
-                batch.request.idempotency_key.clone(),
-            );
-            if let Some((digest, response)) = stored_keys.get(&id) {
-                *outcome = Some(if *digest == batch.request.request_digest {
-                    Ok(BatchOutcome::Replayed(response.clone()))
-                } else {
-                    Err(StoreError::IdempotencyKeyReused)
-                });
-            }
-        }
-
-        // An import's changes whose ids the merchant already has are skipped; `positions`
-        // keeps where the remaining ones were, so refusals name them as sent.
-        let without_present: Vec<PendingBatch>;
-        let mut positions: Vec<Option<Vec<usize>>> = group.iter().map(|_| None).collect();
-        let group: &[PendingBatch] = match stored_change_ids(&tx, group, &outcomes).await? {
-            present if present.is_empty() => group,
-            present => {
-                without_present = group
-                    .iter()
-                    .zip(&mut outcomes)
-                    .zip(&mut positions)
-                    .map(|((batch, outcome), position)| {
-                        let (batch, kept_at) = skip_present(batch, &present, outcome);
-                        *position = kept_at;
-                        batch
-                    })
-                    .collect();
-                &without_present
-            }
+        let facts = read_group_facts(&tx, &decide::wanted(group)).await?;
+        let screening = decide::screen(group, facts);
+        let locked = lock_counts(&tx, &screening.counts_to_lock()).await?;
+        let seqs = reserve_seqs(&tx, screening.changes_to_plan()).await?;
+        let stored_deltas = stored_deltas_after(&tx, &screening.earliest_sets()).await?;
+        let counts = CountFacts {
+            counts: locked.facts,
+            stored_deltas,
         };
-
-        let facts = load_reference_facts(&tx, group, &outcomes).await?;
-        for (batch, outcome) in group.iter().zip(&mut outcomes) {
-            if outcome.is_some() {
-                continue;
-            }
-            let merchant_facts = facts.get(&batch.merchant.0).cloned().unwrap_or_default();
-            let violations = check_references(&batch.request.changes, &merchant_facts);
-            if !violations.0.is_empty() {
-                *outcome = Some(Err(StoreError::Rejected(violations)));
-            }
-        }
-
-        let open: Vec<usize> = (0..group.len())
-            .filter(|i| outcomes[*i].is_none())
-            .collect();
-        let mut keys: BTreeSet<GroupKey> = BTreeSet::new();
-        let mut earliest: BTreeMap<GroupKey, i64> = BTreeMap::new();
-        for &i in &open {
-            let batch = &group[i];
-            for change in &batch.request.changes {
-                for (key, _) in effects(change) {
-                    keys.insert((batch.merchant.0.clone(), key));
-                }
-            }
-            for (key, at) in earliest_sets(&batch.request.changes) {
-                let slot = earliest
-                    .entry((batch.merchant.0.clone(), key))
-                    .or_insert(at);
-                *slot = (*slot).min(at);
-            }
-        }
-        let locked = lock_counts(&tx, &keys).await?;
-        let total_changes = open.iter().map(|&i| group[i].request.changes.len()).sum();
-        let mut seqs = reserve_seqs(&tx, total_changes).await?.into_iter();
-        let stored_deltas = stored_deltas_after(&tx, &earliest).await?;
-
-        let mut planners: BTreeMap<String, Planner> = BTreeMap::new();
-        {
-            let mut facts_by_merchant: HashMap<String, Vec<CountFact>> = HashMap::new();
-            for (merchant, fact) in locked.facts {
-                facts_by_merchant.entry(merchant).or_default().push(fact);
-            }
-            let mut deltas_by_merchant: HashMap<String, Vec<StoredDelta>> = HashMap::new();
-            for (merchant, delta) in stored_deltas {
-                deltas_by_merchant.entry(merchant).or_default().push(delta);
-            }
-            for &i in &open {
-                let merchant = &group[i].merchant.0;
-                planners.entry(merchant.clone()).or_insert_with(|| {
-                    Planner::new(
-                        facts_by_merchant.remove(merchant).unwrap_or_default(),
-                        deltas_by_merchant.remove(merchant).unwrap_or_default(),
-                    )
-                });
-            }
-        }
-        let mut next_seq = || {
-            seqs.next()
-                .expect("a sequence was reserved for every change of the group")
-        };
-        let mut plans: Vec<Option<BatchPlan>> = group.iter().map(|_| None).collect();
-        for &i in &open {
-            let batch = &group[i];
-            let created_at: Vec<i64> = batch
-                .request
-                .kept
-                .iter()
-                .map(|k| k.created_at.unwrap_or(batch.request.now))
-                .collect();
-            let input = BatchInput {
-                changes: &batch.request.changes,
-                ignore_unchanged_counts: batch.request.ignore_unchanged_counts,
-                now: batch.request.now,
-                created_at: &created_at,
-            };
-            let planner = planners
-                .get_mut(&batch.merchant.0)
-                .expect("a planner per merchant");
-            match planner.plan_batch(input, &mut next_seq) {
-                Ok(plan) => plans[i] = Some(plan),
-                Err(refusal) => {
-                    let index = refusal.change_index;
-                    let field = change_path(index, &batch.request.changes[index], "quantity");
-                    outcomes[i] = Some(Err(StoreError::CountOutOfRange { field }))
-                }
-            }
-        }
-
-        // Feed sequences, per merchant in lock order.
-        let mut recorded_per_merchant: BTreeMap<&str, usize> = BTreeMap::new();
-        for (batch, plan) in group.iter().zip(&plans) {
-            if let Some(plan) = plan {
-                *recorded_per_merchant.entry(&batch.merchant.0).or_default() += plan.recorded.len();
-            }
-        }
-        let mut next_feed_seq: HashMap<&str, i64> = HashMap::new();
-        for (merchant, n) in &recorded_per_merchant {
-            if *n > 0 {
-                next_feed_seq.insert(merchant, claim_feed_sequences(&tx, merchant, *n).await?);
-            }
-        }
-
-        let mut rows = GroupRows::default();
-        let mut built: Vec<Option<T>> = group.iter().map(|_| None).collect();
-        for (i, (batch, plan)) in group.iter().zip(&plans).enumerate() {
-            let Some(plan) = plan else { continue };
-            let recorded: Vec<RecordedChange> = plan
-                .recorded
-                .iter()
-                .map(|p| {
-                    let feed_seq = next_feed_seq
-                        .get_mut(batch.merchant.0.as_str())
-                        .expect("feed sequences claimed for every recording merchant");
-                    *feed_seq += 1;
-                    let kept = batch.request.kept.get(p.index);
-                    RecordedChange {
-                        seq: p.seq,
-                        feed_seq: *feed_seq - 1,
-                        id: kept.and_then(|k| k.id.clone()).unwrap_or_else(new_id),
-                        change: batch.request.changes[p.index].clone(),
-                        created_at: kept.and_then(|k| k.created_at).unwrap_or(batch.request.now),
-                        source: kept
-                            .and_then(|k| k.source.clone())
-                            .unwrap_or_else(|| batch.request.source.clone()),
-                    }
-                })
-                .collect();
-            let counts: Vec<CountRecord> = plan.counts.iter().map(count_record).collect();
-            let (response, value) = encode(&recorded, &counts);
-            rows.add_batch(batch, plan, &recorded, response);
-            built[i] = Some(value);
-        }
-        let mut moved: BTreeSet<GroupKey> = BTreeSet::new();
-        for (merchant, planner) in &planners {
-            for count in planner.moved_counts() {
-                rows.counts.push(count_row(merchant, &count));
-                moved.insert((merchant.clone(), count.key));
-            }
-        }
-        let orphans: Vec<&GroupKey> = locked.created.difference(&moved).collect();
-
+        let plan = screening.plan(counts, seqs);
+        let recording = recorded_per_merchant(&plan);
+        let feed_firsts = claim_feed_sequences(&tx, &recording).await?;
+        let orphans = unmoved(&locked.created, &plan.moved);
+        let (rows, answers) = GroupRows::record(plan, feed_firsts, encode);
         rows.write(&tx).await?;
         delete_counts(&tx, &orphans).await?;
-        if backend == DatabaseBackend::Postgres {
-            for merchant in next_feed_seq.keys() {
-                tx.execute_raw(Statement::from_sql_and_values(
-                    backend,
-                    "SELECT pg_notify($1, $2)",
-                    [FEED_CHANNEL.into(), (*merchant).into()],
-                ))
-                .await?;
-            }
-        }
+        announce(&tx, recording.keys()).await?;
         tx.commit().await?;
-
-        Ok(outcomes
-            .into_iter()
-            .zip(built)
-            .zip(positions)
-            .map(|((outcome, value), position)| {
-                let outcome = match (outcome, value) {
-                    (Some(outcome), _) => outcome,
-                    (None, Some(value)) => Ok(BatchOutcome::Applied(value)),
-                    (None, None) => unreachable!("every batch is decided"),
-                };
-                match position {
-                    Some(position) => outcome.map_err(|e| renumber(e, &position)),
-                    None => outcome,
-                }
-            })
-            .collect())
+        Ok(answers)
     }
 }
 
@@ -361,18 +154,26 @@ async fn run_values(
     Ok((affected, returned))
 }
 
-/// The stored idempotency keys the group's batches use: (merchant, key) → (digest, response).
+/// The facts `decide::screen` needs, read with one statement each (per bind limit).
+async fn read_group_facts(
+    tx: &DatabaseTransaction,
+    wanted: &Wanted<'_>,
+) -> Result<GroupFacts, StoreError> {
+    Ok(GroupFacts {
+        keys: stored_idempotency_keys(tx, &wanted.keys).await?,
+        change_ids: stored_change_ids(tx, &wanted.change_ids).await?,
+        references: reference_facts(tx, &wanted.items, &wanted.locations).await?,
+    })
+}
+
+/// The stored idempotency keys among `keys`: (merchant, key) → stored.
 async fn stored_idempotency_keys(
     tx: &DatabaseTransaction,
-    group: &[PendingBatch],
-) -> Result<HashMap<(String, String), (String, Vec<u8>)>, StoreError> {
-    let ids: BTreeSet<(&str, &str)> = group
+    keys: &BTreeSet<(&str, &str)>,
+) -> Result<HashMap<(String, String), StoredKey>, StoreError> {
+    let rows = keys
         .iter()
-        .map(|b| (b.merchant.0.as_str(), b.request.idempotency_key.as_str()))
-        .collect();
-    let rows = ids
-        .into_iter()
-        .map(|(m, k)| vec![m.into(), k.into()])
+        .map(|(m, k)| vec![(*m).into(), (*k).into()])
         .collect();
     let (_, found) = run_values(
         tx,
@@ -392,27 +193,24 @@ async fn stored_idempotency_keys(
         .map(|row| {
             let merchant: String = row.try_get_by_index(0)?;
             let key: String = row.try_get_by_index(1)?;
-            let digest: String = row.try_get_by_index(2)?;
+            let request_digest: String = row.try_get_by_index(2)?;
             let response: Option<Vec<u8>> = row.try_get_by_index(3)?;
             let response = response
                 .ok_or_else(|| StoreError::Corrupt("idempotency key without a response".into()))?;
-            Ok(((merchant, key), (digest, unpack_response(response)?)))
+            let stored = StoredKey {
+                request_digest,
+                response: unpack_response(response)?,
+            };
+            Ok(((merchant, key), stored))
         })
         .collect()
 }
 
-/// The ids an import's open batches keep that are already recorded: id → its merchant.
-async fn stored_change_ids<T>(
+/// Which of `ids` are recorded changes: id → its merchant.
+async fn stored_change_ids(
     tx: &DatabaseTransaction,
-    group: &[PendingBatch],
-    outcomes: &[Option<T>],
+    ids: &BTreeSet<&str>,
 ) -> Result<HashMap<String, String>, StoreError> {
-    let ids: BTreeSet<&str> = group
-        .iter()
-        .zip(outcomes)
-        .filter(|(_, o)| o.is_none())
-        .flat_map(|(b, _)| b.request.kept.iter().filter_map(|k| k.id.as_deref()))
-        .collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -421,7 +219,7 @@ async fn stored_change_ids<T>(
         "WITH wanted (id) AS (",
         ") SELECT c.id, c.merchant_id FROM wanted JOIN inventory_changes c ON c.id = wanted.id",
         1,
-        ids.into_iter().map(|id| vec![id.into()]).collect(),
+        ids.iter().map(|id| vec![(*id).into()]).collect(),
         true,
     )
     .await?;
@@ -431,100 +229,13 @@ async fn stored_change_ids<T>(
         .collect()
 }
 
-/// The batch without the changes whose kept ids its merchant already has, and the
-/// positions in the batch as sent of the changes left (`None`: none skipped). An id another
-/// merchant holds refuses the batch (`ALREADY_EXISTS` on the change's id).
-fn skip_present<T>(
-    batch: &PendingBatch,
-    present: &HashMap<String, String>,
-    outcome: &mut Option<Result<BatchOutcome<T>, StoreError>>,
-) -> (PendingBatch, Option<Vec<usize>>) {
-    let mut kept_batch = batch.clone();
-    if outcome.is_some() || batch.request.kept.is_empty() {
-        return (kept_batch, None);
-    }
-    let mut violations = Violations::default();
-    let (mut changes, mut kept, mut positions) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, (change, k)) in batch
-        .request
-        .changes
-        .iter()
-        .zip(&batch.request.kept)
-        .enumerate()
-    {
-        match k.id.as_ref().and_then(|id| present.get(id)) {
-            None => {
-                changes.push(change.clone());
-                kept.push(k.clone());
-                positions.push(i);
-            }
-            Some(merchant) if *merchant == batch.merchant.0 => {}
-            Some(_) => violations.push(Violation::new(
-                change_path(i, change, "id"),
-                reasons::ALREADY_EXISTS,
-                "another merchant has a change with this id",
-            )),
-        }
-    }
-    if !violations.0.is_empty() {
-        // Refused here, with the positions as sent: nothing to renumber.
-        *outcome = Some(Err(StoreError::Rejected(violations)));
-        return (kept_batch, None);
-    }
-    let skipped = changes.len() < batch.request.changes.len();
-    kept_batch.request.changes = changes;
-    kept_batch.request.kept = kept;
-    (kept_batch, skipped.then_some(positions))
-}
-
-/// A refusal of a batch that had changes skipped, its field paths (`changes[j].…`) renumbered
-/// to the positions of the batch as sent.
-fn renumber(error: StoreError, positions: &[usize]) -> StoreError {
-    let field = |path: String| -> String {
-        let sent = path
-            .strip_prefix("changes[")
-            .and_then(|rest| rest.split_once(']'))
-            .and_then(|(j, rest)| Some((*positions.get(j.parse::<usize>().ok()?)?, rest)));
-        match sent {
-            Some((i, rest)) => format!("changes[{i}]{rest}"),
-            None => path,
-        }
-    };
-    match error {
-        StoreError::Rejected(violations) => StoreError::Rejected(Violations(
-            violations
-                .0
-                .into_iter()
-                .map(|mut v| {
-                    v.field = field(v.field);
-                    v
-                })
-                .collect(),
-        )),
-        StoreError::CountOutOfRange { field: path } => {
-            StoreError::CountOutOfRange { field: field(path) }
-        }
-        other => other,
-    }
-}
-
-/// Which items and locations the open batches name exist for their merchants, tracked and
-/// active: merchant → facts.
-async fn load_reference_facts<T>(
+/// Which of the items and locations named exist, for which merchant, tracked and active:
+/// merchant → facts.
+async fn reference_facts(
     tx: &DatabaseTransaction,
-    group: &[PendingBatch],
-    outcomes: &[Option<T>],
+    item_ids: &BTreeSet<&str>,
+    location_ids: &BTreeSet<&str>,
 ) -> Result<HashMap<String, ReferenceFacts>, StoreError> {
-    let mut item_ids = BTreeSet::new();
-    let mut location_ids = BTreeSet::new();
-    for (batch, _) in group.iter().zip(outcomes).filter(|(_, o)| o.is_none()) {
-        for change in &batch.request.changes {
-            item_ids.insert(change.catalog_object_id.clone());
-            for (_, l) in change.movement.locations() {
-                location_ids.insert(l.to_owned());
-            }
-        }
-    }
     let mut facts: HashMap<String, ReferenceFacts> = HashMap::new();
     if item_ids.is_empty() {
         return Ok(facts);
@@ -534,7 +245,7 @@ async fn load_reference_facts<T>(
         .column(inventory_item::Column::MerchantId)
         .column(inventory_item::Column::Id)
         .column(inventory_item::Column::Tracked)
-        .filter(inventory_item::Column::Id.is_in(item_ids))
+        .filter(inventory_item::Column::Id.is_in(item_ids.iter().copied()))
         .into_tuple()
         .all(tx)
         .await?;
@@ -543,7 +254,7 @@ async fn load_reference_facts<T>(
         .column(location::Column::MerchantId)
         .column(location::Column::Id)
         .column(location::Column::Status)
-        .filter(location::Column::Id.is_in(location_ids))
+        .filter(location::Column::Id.is_in(location_ids.iter().copied()))
         .into_tuple()
         .all(tx)
         .await?;
@@ -753,14 +464,14 @@ fn group_key_values((merchant, key): &GroupKey) -> Vec<Value> {
     ]
 }
 
-/// Hands out `n` consecutive feed sequences for the merchant and returns the first. The row
-/// stays locked until commit, so sequences are gap-free and ordered as commits are, however
-/// many replicas write.
-async fn claim_feed_sequences(
+/// Hands out, for each merchant whose planned batches record changes, as many consecutive
+/// feed sequences as they record: merchant → the first. Each merchant's row stays locked
+/// until commit, so sequences are gap-free and ordered as commits are, however many
+/// replicas write; merchants are claimed in lock order.
+async fn claim_feed_sequences<'g>(
     tx: &DatabaseTransaction,
-    merchant: &str,
-    n: usize,
-) -> Result<i64, StoreError> {
+    recording: &BTreeMap<&'g str, usize>,
+) -> Result<HashMap<&'g str, i64>, StoreError> {
     let backend = tx.get_database_backend();
     let sql = format!(
         "INSERT INTO merchant_feeds (merchant_id, last_seq) VALUES {} \
@@ -768,16 +479,72 @@ async fn claim_feed_sequences(
          RETURNING last_seq",
         tuples(backend, 1, 2)
     );
-    let row = tx
-        .query_one_raw(Statement::from_sql_and_values(
+    let mut firsts = HashMap::new();
+    for (&merchant, &n) in recording {
+        let row = tx
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql.clone(),
+                [merchant.into(), (n as i64).into()],
+            ))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("feed head not returned".into()))?;
+        let last: i64 = row.try_get_by_index(0)?;
+        firsts.insert(merchant, last - n as i64 + 1);
+    }
+    Ok(firsts)
+}
+
+/// How many changes each merchant's planned batches record (merchants recording none left
+/// out), in merchant order.
+fn recorded_per_merchant<'g>(plan: &GroupPlan<'g>) -> BTreeMap<&'g str, usize> {
+    let mut recorded = BTreeMap::new();
+    for (batch, planned) in plan.group.iter().zip(&plan.batches) {
+        if let PlannedBatch::Planned(p) = planned
+            && !p.recorded.is_empty()
+        {
+            *recorded.entry(batch.merchant.0.as_str()).or_default() += p.recorded.len();
+        }
+    }
+    recorded
+}
+
+/// On PostgreSQL, tells every replica's feed listeners (at commit) which merchants' feeds
+/// moved.
+async fn announce<'a>(
+    tx: &DatabaseTransaction,
+    merchants: impl Iterator<Item = &'a &'a str>,
+) -> Result<(), StoreError> {
+    let backend = tx.get_database_backend();
+    if backend != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    for &merchant in merchants {
+        tx.execute_raw(Statement::from_sql_and_values(
             backend,
-            sql,
-            [merchant.into(), (n as i64).into()],
+            "SELECT pg_notify($1, $2)",
+            [FEED_CHANNEL.into(), merchant.into()],
         ))
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("feed head not returned".into()))?;
-    let last: i64 = row.try_get_by_index(0)?;
-    Ok(last - n as i64 + 1)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The count rows created only to be locked that no planned batch moved (their batches were
+/// refused): they are deleted again.
+fn unmoved<'a>(
+    created: &'a BTreeSet<GroupKey>,
+    moved: &[(String, PlannedCount)],
+) -> Vec<&'a GroupKey> {
+    if created.is_empty() {
+        return Vec::new();
+    }
+    let moved: BTreeSet<(&str, &CountKey)> =
+        moved.iter().map(|(m, c)| (m.as_str(), &c.key)).collect();
+    created
+        .iter()
+        .filter(|(merchant, key)| !moved.contains(&(merchant.as_str(), key)))
+        .collect()
 }
 
 /// Deletes count rows (those created only to be locked for a batch that was refused).
@@ -807,12 +574,43 @@ struct GroupRows {
 }
 
 impl GroupRows {
+    /// The rows of a decided group, and the answer to each batch: each planned batch's
+    /// changes get their feed sequences (from `feed_firsts`) and ids, and its response is
+    /// encoded once — kept with its idempotency key, returned to its caller.
+    fn record<T>(
+        plan: GroupPlan<'_>,
+        mut feed_firsts: HashMap<&str, i64>,
+        encode: &Encoder<T>,
+    ) -> (GroupRows, Vec<Decided<T>>) {
+        let mut rows = GroupRows::default();
+        let mut answers = Vec::with_capacity(plan.batches.len());
+        for (batch, planned) in plan.group.iter().zip(plan.batches) {
+            let batch_plan = match planned {
+                PlannedBatch::Decided(decided) => {
+                    answers.push(decided.map(BatchOutcome::Replayed));
+                    continue;
+                }
+                PlannedBatch::Planned(batch_plan) => batch_plan,
+            };
+            let feed_seq = feed_firsts.get_mut(batch.merchant.0.as_str());
+            let recorded = recorded_changes(batch, &batch_plan, feed_seq);
+            let counts: Vec<CountRecord> = batch_plan.counts.iter().map(count_record).collect();
+            let (response, value) = encode(&recorded, &counts);
+            rows.add_batch(batch, &batch_plan, &recorded, &response);
+            answers.push(Ok(BatchOutcome::Applied(value)));
+        }
+        for (merchant, count) in &plan.moved {
+            rows.counts.push(count_row(merchant, count));
+        }
+        (rows, answers)
+    }
+
     fn add_batch(
         &mut self,
-        batch: &PendingBatch,
+        batch: &Submission,
         plan: &BatchPlan,
         recorded: &[RecordedChange],
-        response: Vec<u8>,
+        response: &[u8],
     ) {
         let merchant = &batch.merchant.0;
         for r in recorded {
@@ -855,7 +653,7 @@ impl GroupRows {
             merchant.clone().into(),
             batch.request.idempotency_key.clone().into(),
             batch.request.request_digest.clone().into(),
-            pack_response(&response).into(),
+            pack_response(response).into(),
             batch.request.now.into(),
         ]);
     }
@@ -924,6 +722,37 @@ impl GroupRows {
         }
         Ok(())
     }
+}
+
+/// A planned batch's changes as recorded: the next feed sequences of its merchant (none
+/// when it records nothing), an id (the one an import keeps, or a new one), created_at and
+/// source (an import's, or the batch's).
+fn recorded_changes(
+    batch: &Submission,
+    plan: &BatchPlan,
+    mut feed_seq: Option<&mut i64>,
+) -> Vec<RecordedChange> {
+    let request = &batch.request;
+    plan.recorded
+        .iter()
+        .map(|planned| {
+            let feed_seq = feed_seq
+                .as_deref_mut()
+                .expect("feed sequences claimed for every recording merchant");
+            *feed_seq += 1;
+            let kept = request.kept.get(planned.index);
+            RecordedChange {
+                seq: planned.seq,
+                feed_seq: *feed_seq - 1,
+                id: kept.and_then(|k| k.id.clone()).unwrap_or_else(new_id),
+                change: request.changes[planned.index].clone(),
+                created_at: kept.and_then(|k| k.created_at).unwrap_or(request.now),
+                source: kept
+                    .and_then(|k| k.source.clone())
+                    .unwrap_or_else(|| request.source.clone()),
+            }
+        })
+        .collect()
 }
 
 /// The format byte of an LZ4-compressed stored response. Responses repeat the same ids and

@@ -21,15 +21,6 @@ pub enum StoreError {
     /// A change applied inside a transaction broke a domain rule.
     #[error("rejected: {0}")]
     Rejected(Violations),
-    /// The idempotency key was used before for a different request.
-    #[error("the idempotency key was used for a different request")]
-    IdempotencyKeyReused,
-    /// A change would take a count beyond its bounds.
-    #[error("{field}: the change would take a count beyond its bounds")]
-    CountOutOfRange {
-        /// Request path of the offending change's quantity.
-        field: String,
-    },
     /// A concurrent write won a race (e.g. for the same idempotency key on another
     /// replica); trying again resolves it.
     #[error("a concurrent write interfered; try again")]

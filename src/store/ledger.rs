@@ -64,47 +64,6 @@ pub struct CountRecord {
     pub calculated_at: i64,
 }
 
-/// One BatchChangeInventory call, validated.
-#[derive(Clone, Debug)]
-pub struct BatchRequest {
-    /// The caller's idempotency key.
-    pub idempotency_key: String,
-    /// Digest of the whole request, to tell a retry from a reuse of the key.
-    pub request_digest: String,
-    /// The changes, in request order.
-    pub changes: Vec<NewChange>,
-    /// Skip physical counts equal to the current count.
-    pub ignore_unchanged_counts: bool,
-    /// Who makes the changes.
-    pub source: ChangeSource,
-    /// Receipt time, µs (the changes' created_at).
-    pub now: i64,
-    /// What an import keeps of each change's original record: empty for live calls,
-    /// otherwise one per change.
-    pub kept: Vec<KeptChange>,
-}
-
-/// What an import keeps of one change's original record (`stockledger import`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeptChange {
-    /// Its id, kept when free. A change whose id the merchant already has is skipped (not
-    /// recorded twice); an id another merchant holds refuses the batch.
-    pub id: Option<String>,
-    /// Its original recording time, µs (otherwise the batch's `now`).
-    pub created_at: Option<i64>,
-    /// Which application made it (otherwise the batch's source).
-    pub source: Option<ChangeSource>,
-}
-
-/// What a batch did; `T` is what the caller's `encode` built from the applied batch.
-#[derive(Clone, Debug)]
-pub enum BatchOutcome<T> {
-    /// The key was used before for the same request: its stored response.
-    Replayed(Vec<u8>),
-    /// The batch was applied now: what `encode` built besides the stored bytes.
-    Applied(T),
-}
-
 /// Filters of a history query.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChangeQuery {

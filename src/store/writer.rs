@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::batch::{Encoder, PendingBatch};
-use super::ledger::{BatchOutcome, BatchRequest};
-use super::{MerchantId, Store, StoreError};
+use super::batch::Encoder;
+use super::{Store, StoreError};
+use crate::domain::decide::{Decided, Submission};
 
 /// Most changes applied in one transaction: large enough to amortise the commit, small
 /// enough to keep the latency of the batches in it low.
@@ -27,8 +27,8 @@ const MAX_ATTEMPTS: u32 = 5;
 
 /// One queued call and where its answer goes.
 struct Job<T> {
-    batch: PendingBatch,
-    reply: oneshot::Sender<Result<BatchOutcome<T>, StoreError>>,
+    batch: Submission,
+    reply: oneshot::Sender<Result<Decided<T>, StoreError>>,
 }
 
 /// The handle callers submit batches through; cheap to clone.
@@ -59,18 +59,12 @@ impl<T: Send + Sync + 'static> BatchWriter<T> {
         BatchWriter { queue }
     }
 
-    /// Applies one batch (or replays its idempotency key's response) and answers once the
-    /// commit that holds it is durable.
-    pub async fn submit(
-        &self,
-        merchant: MerchantId,
-        request: BatchRequest,
-    ) -> Result<BatchOutcome<T>, StoreError> {
+    /// Applies one batch (or replays its idempotency key's response, or refuses it) and
+    /// answers once the commit that holds it is durable. `Err` is a storage failure: the
+    /// batch was not applied.
+    pub async fn submit(&self, batch: Submission) -> Result<Decided<T>, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
-            batch: PendingBatch { merchant, request },
-            reply,
-        };
+        let job = Job { batch, reply };
         self.queue
             .send(job)
             .await
@@ -130,7 +124,7 @@ async fn run<T: Send + Sync + 'static>(
 /// the failure was a race with another writer, and otherwise split so that the batch at
 /// fault gets the error alone.
 async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
-    let (batches, replies): (Vec<PendingBatch>, Vec<_>) =
+    let (batches, replies): (Vec<Submission>, Vec<_>) =
         group.into_iter().map(|job| (job.batch, job.reply)).unzip();
     let mut attempt = 1;
     let result = loop {
@@ -149,7 +143,7 @@ async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
                 // A caller that went away is fine: its batch is committed, and a retry with
                 // the same idempotency key replays the response.
-                let _ = reply.send(outcome);
+                let _ = reply.send(Ok(outcome));
             }
         }
         Err(e) if replies.len() == 1 => {

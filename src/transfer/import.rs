@@ -12,29 +12,28 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use futures::StreamExt;
 use futures::stream::FuturesOrdered;
-use prost::Message;
-use sha2::{Digest, Sha256};
 
 use super::TransferError;
 use super::format::{FileMessage, Format, Reader, change_csv_column, count_rows};
 use super::progress::Progress;
 use crate::api::convert::micros_from_timestamp;
-use crate::api::ledger_wire::{imported_change, spell_ids_canonically};
-use crate::domain::error::{Violation, Violations};
+use crate::api::import::refused_changes;
+use crate::api::ledger::{ImportBatch, ImportedBatch, Ledger, SubmitError};
+use crate::api::ledger_wire::member_of;
+use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_id;
 use crate::domain::item::validate_item;
-use crate::domain::ledger::{ChangeSource, NewChange, change_path};
+use crate::domain::ledger::ChangeSource;
 use crate::domain::location::validate_new_location;
+use crate::domain::refusal::ChangeViolation;
+use crate::feed::Feed;
 use crate::proto::v1 as pb;
 use crate::store::imports::Imported;
 use crate::store::items::ItemRecord;
-use crate::store::ledger::{BatchOutcome, BatchRequest, KeptChange, RecordedChange};
 use crate::store::locations::LocationRecord;
-use crate::store::writer::BatchWriter;
 use crate::store::{MerchantId, Store, StoreError, now_micros};
 
 /// History rows sent to the writer together: one batch, applied whole or not at all.
@@ -363,28 +362,29 @@ fn location_record(location: &pb::Location, now: i64) -> Result<LocationRecord, 
     })
 }
 
-/// One batch of history rows on its way to the writer.
+/// One batch of history rows on its way to the ledger.
 struct Batch {
     lines: Vec<u64>,
-    changes: Vec<NewChange>,
-    kept: Vec<KeptChange>,
-    digest: Sha256,
+    rows: ImportBatch,
+    /// Rows refused on their own (unreadable, invalid, an id already on an earlier line):
+    /// the batch is held back.
     bad: bool,
+    /// Rows not refused on their own.
+    accepted: u64,
 }
 
 impl Batch {
-    fn new() -> Batch {
+    fn new(default_source: &ChangeSource, now: i64) -> Batch {
         Batch {
             lines: Vec::new(),
-            changes: Vec::new(),
-            kept: Vec::new(),
-            digest: Sha256::new(),
+            rows: ImportBatch::new(default_source.clone(), None, now),
             bad: false,
+            accepted: 0,
         }
     }
 }
 
-/// The history file, batch by batch through the write path.
+/// The history file, batch by batch through the ledger's one way in.
 async fn import_changes(
     store: &Store,
     merchant: &MerchantId,
@@ -395,37 +395,28 @@ async fn import_changes(
     let format = Format::of(path)?;
     let mut reader = Reader::open::<pb::InventoryChange>(path)?;
     let mut progress = Progress::start(&file_label(path), Some(count_rows(path)?));
-    let encode: Arc<crate::store::batch::Encoder<usize>> =
-        Arc::new(|recorded: &[RecordedChange], _| {
-            (
-                (recorded.len() as u64).to_le_bytes().to_vec(),
-                recorded.len(),
-            )
-        });
-    let writer = (!options.dry_run).then(|| BatchWriter::start(store.clone(), encode));
+    let ledger = (!options.dry_run).then(|| Ledger::start(store.clone(), Feed::new()));
     let default_source = ChangeSource {
         product: "EXTERNAL_API".into(),
         application_id: String::new(),
         name: options.source_name.clone(),
     };
-    let column_of = |field: &str| -> String {
-        // `changes[i].adjustment.quantity` → `adjustment.quantity` (JSON) / `quantity` (CSV).
-        let path = field.split_once("].").map_or(field, |(_, p)| p);
+    let column_of = |refusal: &ChangeViolation| -> String {
+        let path = refusal.path_in_change();
         match format {
-            Format::Jsonl => path.to_owned(),
-            Format::Csv => change_csv_column(path),
+            Format::Jsonl => path,
+            Format::Csv => change_csv_column(&path),
         }
     };
     let mut tally = Tally::default();
     let mut seen_ids: HashMap<String, u64> = HashMap::new();
     let mut in_flight = FuturesOrdered::new();
-    let mut batch = Batch::new();
     let now = now_micros();
+    let mut batch = Batch::new(&default_source, now);
     let mut done = false;
     while !done {
         match reader.next_row::<pb::InventoryChange>()? {
             Some((line, row)) => {
-                let index = batch.lines.len();
                 batch.lines.push(line);
                 let refuse = |column: String, reason: String| Refusal {
                     file: path.to_owned(),
@@ -433,44 +424,44 @@ async fn import_changes(
                     column,
                     reason,
                 };
-                let prepared = row
-                    .map_err(|e| vec![refuse(e.column, e.reason)])
-                    .and_then(|mut change| {
-                        spell_ids_canonically(&mut change);
-                        batch.digest.update(change.encode_to_vec());
-                        imported_change(index, &mut change, now, &default_source).map_err(|v| {
-                            v.0.into_iter()
-                                .map(|v| {
-                                    refuse(
-                                        column_of(&v.field),
-                                        format!("{}: {}", v.reason, v.description),
-                                    )
-                                })
-                                .collect()
-                        })
-                    })
-                    .and_then(|(change, kept)| {
-                        if let Some(id) = &kept.id
-                            && let first = *seen_ids.entry(id.clone()).or_insert(line)
-                            && first != line
-                        {
-                            return Err(vec![refuse(
-                                column_of(&change_path(index, &change, "id")),
-                                format!("ALREADY_EXISTS: the id is also on line {first}"),
-                            )]);
-                        }
-                        Ok((change, kept))
-                    });
-                match prepared {
-                    Ok((change, kept)) => {
-                        batch.changes.push(change);
-                        batch.kept.push(kept);
-                    }
-                    Err(mut refused) => {
-                        batch.bad = true;
-                        tally.refused += 1;
-                        refusals.append(&mut refused);
-                    }
+                let refused: Vec<Refusal> = match row {
+                    // Unreadable: its batch is held back, so positions no longer matter.
+                    Err(e) => vec![refuse(e.column, e.reason)],
+                    Ok(change) => match (
+                        member_of(&change),
+                        batch.rows.push(change).map(|id| id.map(str::to_owned)),
+                    ) {
+                        (_, Err(violations)) => violations
+                            .0
+                            .iter()
+                            .map(|v| refuse(column_of(v), reason_of(&v.violation)))
+                            .collect(),
+                        (member, Ok(Some(id))) => match seen_ids.get(&id) {
+                            Some(first) => {
+                                let column = column_of(&ChangeViolation {
+                                    index: batch.rows.len() - 1,
+                                    member: Some(member),
+                                    violation: Violation::new("id", reasons::ALREADY_EXISTS, ""),
+                                });
+                                vec![refuse(
+                                    column,
+                                    format!("ALREADY_EXISTS: the id is also on line {first}"),
+                                )]
+                            }
+                            None => {
+                                seen_ids.insert(id, line);
+                                Vec::new()
+                            }
+                        },
+                        (_, Ok(None)) => Vec::new(),
+                    },
+                };
+                if refused.is_empty() {
+                    batch.accepted += 1;
+                } else {
+                    batch.bad = true;
+                    tally.refused += 1;
+                    refusals.extend(refused);
                 }
                 if batch.lines.len() < BATCH_ROWS {
                     continue;
@@ -478,37 +469,33 @@ async fn import_changes(
             }
             None => done = true,
         }
-        let full = std::mem::replace(&mut batch, Batch::new());
+        let full = std::mem::replace(&mut batch, Batch::new(&default_source, now));
         if full.lines.is_empty() {
             continue;
         }
         if full.bad {
-            tally.held_back += full.changes.len() as u64;
+            tally.held_back += full.accepted;
             progress.advance(full.lines.len() as u64);
             continue;
         }
-        let Some(writer) = &writer else {
-            tally.applied += full.changes.len() as u64;
+        let Some(ledger) = &ledger else {
+            tally.applied += full.accepted;
             progress.advance(full.lines.len() as u64);
             continue;
         };
-        let digest = format!("{:x}", full.digest.clone().finalize());
-        let request = BatchRequest {
-            idempotency_key: format!("import:{digest}"),
-            request_digest: digest,
-            changes: full.changes,
-            ignore_unchanged_counts: false,
-            source: default_source.clone(),
-            now,
-            kept: full.kept,
-        };
-        let writer = writer.clone();
-        let merchant = merchant.clone();
         let lines = full.lines;
-        in_flight.push_back(async move {
-            let outcome = writer.submit(merchant, request).await;
-            (lines, outcome)
+        let outcome = full.rows.finish().map(|request| {
+            let ledger = ledger.clone();
+            let merchant = merchant.clone();
+            async move { ledger.import(&merchant, request).await }
         });
+        let outcome = match outcome {
+            Ok(submitted) => futures::future::Either::Left(submitted),
+            Err(violations) => futures::future::Either::Right(std::future::ready(Err(
+                SubmitError::Refused(violations.into()),
+            ))),
+        };
+        in_flight.push_back(async move { (lines, outcome.await) });
         while in_flight.len() >= IN_FLIGHT || (done && !in_flight.is_empty()) {
             let (lines, outcome) = in_flight.next().await.expect("a batch in flight");
             progress.advance(lines.len() as u64);
@@ -523,50 +510,39 @@ async fn import_changes(
     Ok(tally)
 }
 
+/// A refusal's reason as a file import reports it: `REASON: description`.
+fn reason_of(violation: &Violation) -> String {
+    format!("{}: {}", violation.reason, violation.description)
+}
+
 /// Counts a batch's outcome; a batch the ledger refused names its rows.
 fn settle(
     path: &Path,
     lines: &[u64],
-    outcome: Result<BatchOutcome<usize>, StoreError>,
-    column_of: &dyn Fn(&str) -> String,
+    outcome: Result<ImportedBatch, SubmitError>,
+    column_of: &dyn Fn(&ChangeViolation) -> String,
     tally: &mut Tally,
     refusals: &mut Vec<Refusal>,
 ) -> Result<(), TransferError> {
     let rows = lines.len() as u64;
     let violations = match outcome {
-        Ok(BatchOutcome::Applied(applied)) => {
-            tally.applied += applied as u64;
-            tally.present += rows - applied as u64;
+        Ok(imported) => {
+            tally.applied += imported.applied as u64;
+            tally.present += imported.already_present as u64;
             return Ok(());
         }
-        Ok(BatchOutcome::Replayed(_)) => {
-            tally.present += rows;
-            return Ok(());
-        }
-        Err(StoreError::Rejected(violations)) => violations.0,
-        Err(StoreError::CountOutOfRange { field }) => vec![Violation::new(
-            field,
-            crate::domain::error::reasons::COUNT_OUT_OF_RANGE,
-            "the count would leave its range",
-        )],
-        Err(e) => return Err(e.into()),
+        Err(SubmitError::Refused(refusal)) => refused_changes(refusal),
+        Err(SubmitError::Failed(e)) => return Err(e.into()),
     };
     let mut refused_lines = HashSet::new();
-    for v in violations {
-        let index: Option<usize> = v
-            .field
-            .strip_prefix("changes[")
-            .and_then(|rest| rest.split_once(']'))
-            .and_then(|(i, _)| i.parse().ok());
-        let line = index
-            .and_then(|i| lines.get(i).copied())
-            .unwrap_or(lines[0]);
+    for v in violations.0 {
+        let line = lines.get(v.index).copied().unwrap_or(lines[0]);
         refused_lines.insert(line);
         refusals.push(Refusal {
             file: path.to_owned(),
             line,
-            column: column_of(&v.field),
-            reason: format!("{}: {}", v.reason, v.description),
+            column: column_of(&v),
+            reason: reason_of(&v.violation),
         });
     }
     tally.refused += refused_lines.len() as u64;

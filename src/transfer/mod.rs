@@ -40,6 +40,9 @@ pub enum TransferError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The ledger could not take a batch (storage, shutdown).
+    #[error(transparent)]
+    Ledger(#[from] crate::api::ApiError),
     /// A CSV file could not be written.
     #[error("csv: {0}")]
     Csv(#[from] csv::Error),

@@ -18,7 +18,7 @@ use super::headers::{self, BadHeader};
 use super::{
     Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query, refusal_response,
 };
-use crate::domain::ledger::check_idempotency_key;
+use crate::domain::validate::check_idempotency_key;
 use crate::proto::v1::{
     self as pb, inventory_item_service_server::InventoryItemService as _,
     inventory_service_server::InventoryService as _,

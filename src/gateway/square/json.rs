@@ -21,9 +21,9 @@ use utoipa::ToSchema;
 
 use crate::api::convert::{rfc3339, timestamp_from_rfc3339};
 use crate::domain::error::{Violation, reasons};
-use crate::domain::ledger;
 use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::text::quote;
+use crate::domain::{decide, ledger};
 use crate::gateway::RefusalDetails;
 use crate::proto::v1 as pb;
 
@@ -434,8 +434,8 @@ pub fn square_code(reason: &str) -> &str {
         | reasons::INVALID_FIELD_MASK
         | reasons::COUNT_OUT_OF_RANGE
         | ledger::INVALID_STATE_TRANSITION
-        | ledger::ITEM_NOT_TRACKED
-        | ledger::LOCATION_INACTIVE => "INVALID_VALUE",
+        | decide::ITEM_NOT_TRACKED
+        | decide::LOCATION_INACTIVE => "INVALID_VALUE",
         reasons::READ_ONLY_FIELD => "UNEXPECTED_VALUE",
         reasons::ALREADY_EXISTS | reasons::CONCURRENT_WRITES => "CONFLICT",
         reasons::SHUTTING_DOWN | reasons::OVERLOADED => "SERVICE_UNAVAILABLE",
@@ -1771,7 +1771,7 @@ mod tests {
             (
                 Violation::new(
                     "changes[0].adjustment.catalog_object_id",
-                    ledger::ITEM_NOT_TRACKED,
+                    decide::ITEM_NOT_TRACKED,
                     "untracked",
                 )
                 .into(),
@@ -1783,7 +1783,7 @@ mod tests {
             (
                 Violation::new(
                     "changes[0].adjustment.location_id",
-                    ledger::LOCATION_INACTIVE,
+                    decide::LOCATION_INACTIVE,
                     "archived",
                 )
                 .into(),
@@ -1814,7 +1814,7 @@ mod tests {
                 Some("adjustment_id"),
             ),
             (
-                crate::store::StoreError::IdempotencyKeyReused.into(),
+                crate::domain::refusal::Refusal::IdempotencyKeyReused.into(),
                 StatusCode::BAD_REQUEST,
                 INVALID_REQUEST_ERROR,
                 "IDEMPOTENCY_KEY_REUSED",

@@ -1,0 +1,354 @@
+//! The one way into the ledger. Every batch — a BatchChangeInventory call (from gRPC or a
+//! front door), each message of ImportInventoryChanges, each batch of `stockledger import`
+//! — is checked, digested and submitted here, to the process's one group-commit writer
+//! (`store::writer`), and answered here: applied, replayed, or refused with a typed
+//! [`Refusal`] that each caller words its own way.
+//!
+//! This module owns what a batch is as a request: its limits, the rules of each change
+//! (`domain::validate`, with the live or the history `occurred_at` window), the digest that
+//! tells a retry from a reuse of its idempotency key, and an import's key
+//! (`import:<digest>`). The decisions over stored facts are the domain's
+//! (`domain::decide`), run by the store.
+
+use std::sync::Arc;
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tonic::Status;
+
+use super::ApiError;
+use super::ledger_wire::{
+    change_draft, change_to_wire, count_to_wire, imported_change, spell_ids_canonically,
+};
+use crate::domain::decide::{BatchOutcome, BatchRequest, KeptChange, Submission};
+use crate::domain::error::{Violation, reasons};
+use crate::domain::id::repeated_ids;
+use crate::domain::ledger::{ChangeSource, MAX_CHANGES_PER_BATCH, NewChange};
+use crate::domain::refusal::{ChangeViolation, ChangeViolations, Refusal};
+use crate::domain::tenant::{Caller, MerchantId};
+use crate::domain::validate::{check_idempotency_key, validate_change};
+use crate::feed::Feed;
+use crate::proto::v1 as pb;
+use crate::store::ledger::{CountRecord, RecordedChange};
+use crate::store::writer::BatchWriter;
+use crate::store::{Store, StoreError, now_micros};
+
+/// Most changes in one import batch (a message of ImportInventoryChanges).
+pub const MAX_IMPORT_BATCH: usize = 1_000;
+
+/// Why a batch was not applied.
+#[derive(Debug)]
+pub enum SubmitError {
+    /// The ledger refused it: typed, so that each caller names the field its own way.
+    Refused(Refusal),
+    /// The request as a whole was malformed (its key, its number of changes), or the call
+    /// failed (storage, shutdown).
+    Failed(ApiError),
+}
+
+impl From<ApiError> for SubmitError {
+    fn from(err: ApiError) -> Self {
+        SubmitError::Failed(err)
+    }
+}
+
+impl From<Violation> for SubmitError {
+    fn from(violation: Violation) -> Self {
+        SubmitError::Failed(violation.into())
+    }
+}
+
+impl From<StoreError> for SubmitError {
+    fn from(err: StoreError) -> Self {
+        SubmitError::Failed(err.into())
+    }
+}
+
+impl From<ChangeViolations> for SubmitError {
+    fn from(violations: ChangeViolations) -> Self {
+        SubmitError::Refused(Refusal::Invalid(violations))
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(err: SubmitError) -> Self {
+        match err {
+            SubmitError::Refused(refusal) => refusal.into(),
+            SubmitError::Failed(err) => err,
+        }
+    }
+}
+
+impl From<SubmitError> for Status {
+    fn from(err: SubmitError) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
+/// What an import batch did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportedBatch {
+    /// Changes recorded now.
+    pub applied: usize,
+    /// Changes recorded before (kept ids already present, or the whole batch imported
+    /// before).
+    pub already_present: usize,
+}
+
+/// The ledger's door: submits batches to the process's group-commit writer and announces
+/// applied ones on the in-process feed. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    writer: BatchWriter<pb::BatchChangeInventoryResponse>,
+    feed: Arc<Feed>,
+}
+
+impl Ledger {
+    /// Starts the group-commit writer on `store`; applied batches are announced on `feed`.
+    pub fn start(store: Store, feed: Arc<Feed>) -> Ledger {
+        Ledger {
+            writer: BatchWriter::start(store, Arc::new(encode_batch_response)),
+            feed,
+        }
+    }
+
+    /// BatchChangeInventory for `caller`: the request's limits and key, each change's rules
+    /// (the live `occurred_at` window), then the ledger's decision. A retry with the same
+    /// key and request gets the stored response.
+    pub async fn change(
+        &self,
+        caller: &Caller,
+        mut request: pb::BatchChangeInventoryRequest,
+    ) -> Result<pb::BatchChangeInventoryResponse, SubmitError> {
+        check_idempotency_key(&request.idempotency_key)?;
+        check_batch_length(request.changes.len(), MAX_CHANGES_PER_BATCH)?;
+        let ignore_unchanged_counts = request.ignore_unchanged_counts.unwrap_or(true);
+        let request_digest = batch_digest(&mut request);
+        let now = now_micros();
+        let mut violations = ChangeViolations::default();
+        let mut changes = Vec::with_capacity(request.changes.len());
+        for (index, change) in request.changes.into_iter().enumerate() {
+            match change_draft(index, change).and_then(|draft| validate_change(index, draft, now)) {
+                Ok(valid) => changes.push(valid),
+                Err(v) => violations.extend(v),
+            }
+        }
+        if !violations.is_empty() {
+            return Err(violations.into());
+        }
+        let request = BatchRequest {
+            idempotency_key: request.idempotency_key,
+            request_digest,
+            changes,
+            ignore_unchanged_counts,
+            source: caller.source.clone(),
+            now,
+            kept: Vec::new(),
+        };
+        match self.submit(caller.merchant.clone(), request).await? {
+            BatchOutcome::Applied(response) => Ok(response),
+            BatchOutcome::Replayed(bytes) => {
+                pb::BatchChangeInventoryResponse::decode(bytes.as_slice())
+                    .map_err(|e| ApiError::Internal(Box::new(e)).into())
+            }
+        }
+    }
+
+    /// One batch of history for `merchant`, built with [`ImportBatch`]. Submitted again (same
+    /// changes, same source), it is already present.
+    pub async fn import(
+        &self,
+        merchant: &MerchantId,
+        batch: BatchRequest,
+    ) -> Result<ImportedBatch, SubmitError> {
+        let n = batch.changes.len();
+        Ok(match self.submit(merchant.clone(), batch).await? {
+            BatchOutcome::Applied(applied) => ImportedBatch {
+                applied: applied.changes.len(),
+                already_present: n - applied.changes.len(),
+            },
+            BatchOutcome::Replayed(_) => ImportedBatch {
+                applied: 0,
+                already_present: n,
+            },
+        })
+    }
+
+    async fn submit(
+        &self,
+        merchant: MerchantId,
+        request: BatchRequest,
+    ) -> Result<BatchOutcome<pb::BatchChangeInventoryResponse>, SubmitError> {
+        let decided = self.writer.submit(Submission { merchant, request }).await?;
+        let outcome = decided.map_err(SubmitError::Refused)?;
+        if let BatchOutcome::Applied(_) = outcome {
+            self.feed.notify();
+        }
+        Ok(outcome)
+    }
+}
+
+/// A batch holds 1 to `max` changes.
+fn check_batch_length(n: usize, max: usize) -> Result<(), Violation> {
+    if n == 0 {
+        Err(Violation::new(
+            "changes",
+            reasons::ARRAY_LENGTH_TOO_SHORT,
+            "must hold at least 1 change",
+        ))
+    } else if n > max {
+        Err(Violation::new(
+            "changes",
+            reasons::ARRAY_LENGTH_TOO_LONG,
+            format!("must hold at most {max} changes"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// What tells a retry from a reuse of an idempotency key: a digest of the request as it is
+/// meant, so that spelling out a default or another spelling of an id does not make it
+/// another request. The default of `ignore_unchanged_counts` (true) hashes as if absent,
+/// and ids in their canonical spelling, as digests stored earlier did for such requests.
+/// The request is brought to that form in place (an id that is not of the server's shape
+/// stays as sent, and is refused by the change's rules).
+fn batch_digest(request: &mut pb::BatchChangeInventoryRequest) -> String {
+    if request.ignore_unchanged_counts == Some(true) {
+        request.ignore_unchanged_counts = None;
+    }
+    request.changes.iter_mut().for_each(spell_ids_canonically);
+    format!("{:x}", Sha256::digest(request.encode_to_vec()))
+}
+
+/// Encodes an applied batch's response once: the bytes kept for replays and the message.
+fn encode_batch_response(
+    changes: &[RecordedChange],
+    counts: &[CountRecord],
+) -> (Vec<u8>, pb::BatchChangeInventoryResponse) {
+    let response = pb::BatchChangeInventoryResponse {
+        counts: counts.iter().map(count_to_wire).collect(),
+        changes: changes.iter().map(change_to_wire).collect(),
+    };
+    (response.encode_to_vec(), response)
+}
+
+/// One batch of history on its way in, change by change: a message of
+/// ImportInventoryChanges, or a batch of rows of `stockledger import`. Each change is
+/// checked by the change's rules with history's `occurred_at` window; the batch's key is
+/// `import:<digest>`, the digest being that of the ImportInventoryChangesRequest holding
+/// its changes (ids in their canonical spelling) and `source`.
+#[derive(Debug)]
+pub struct ImportBatch {
+    default_source: ChangeSource,
+    wire_source: Option<pb::SourceApplication>,
+    now: i64,
+    changes: Vec<NewChange>,
+    kept: Vec<KeptChange>,
+    sent: usize,
+    refused: bool,
+    digest: Sha256,
+}
+
+impl ImportBatch {
+    /// An empty batch received at `now` (µs). Changes without a source of their own get
+    /// `default_source`; `wire_source` is the message's source as sent (part of the digest).
+    pub fn new(
+        default_source: ChangeSource,
+        wire_source: Option<pb::SourceApplication>,
+        now: i64,
+    ) -> ImportBatch {
+        ImportBatch {
+            default_source,
+            wire_source,
+            now,
+            changes: Vec::new(),
+            kept: Vec::new(),
+            sent: 0,
+            refused: false,
+            digest: Sha256::new(),
+        }
+    }
+
+    /// How many changes were pushed.
+    pub fn len(&self) -> usize {
+        self.sent
+    }
+
+    /// Whether no change was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.sent == 0
+    }
+
+    /// Adds the next change. On success, returns the id it keeps (canonical), if any; on
+    /// refusal, the change's violations (the batch will then be refused as a whole).
+    pub fn push(
+        &mut self,
+        mut change: pb::InventoryChange,
+    ) -> Result<Option<&str>, ChangeViolations> {
+        let index = self.sent;
+        self.sent += 1;
+        spell_ids_canonically(&mut change);
+        // As `changes` (field 1) of an ImportInventoryChangesRequest encodes it.
+        self.digest.update(encoded_field(1, &change));
+        match imported_change(index, change, self.now, &self.default_source) {
+            Ok((valid, kept)) => {
+                self.changes.push(valid);
+                self.kept.push(kept);
+                Ok(self.kept.last().and_then(|k| k.id.as_deref()))
+            }
+            Err(violations) => {
+                self.refused = true;
+                Err(violations)
+            }
+        }
+    }
+
+    /// The batch to submit, once every change is pushed; refused when a change was, or
+    /// when two carry the same id.
+    pub fn finish(mut self) -> Result<BatchRequest, ChangeViolations> {
+        if self.refused {
+            return Err(ChangeViolations::default());
+        }
+        let ids = self.kept.iter().map(|k| k.id.as_deref());
+        let repeated: Vec<ChangeViolation> = repeated_ids(ids)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, first)| {
+                let first = first?;
+                Some(ChangeViolation {
+                    index,
+                    member: Some(self.changes[index].movement.change_type()),
+                    violation: Violation::new(
+                        "id",
+                        reasons::ALREADY_EXISTS,
+                        format!("changes[{first}] of this message has the same id"),
+                    ),
+                })
+            })
+            .collect();
+        if !repeated.is_empty() {
+            return Err(ChangeViolations(repeated));
+        }
+        if let Some(source) = &self.wire_source {
+            self.digest.update(encoded_field(2, source));
+        }
+        let digest = format!("{:x}", self.digest.finalize());
+        Ok(BatchRequest {
+            idempotency_key: format!("import:{digest}"),
+            request_digest: digest,
+            changes: self.changes,
+            ignore_unchanged_counts: false,
+            source: self.default_source,
+            now: self.now,
+            kept: self.kept,
+        })
+    }
+}
+
+/// `message` as field `tag` of an enclosing message encodes it (key, length, bytes).
+fn encoded_field(tag: u32, message: &impl Message) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(message.encoded_len() + 8);
+    prost::encoding::message::encode(tag, message, &mut buf);
+    buf
+}
