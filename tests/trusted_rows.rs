@@ -112,7 +112,7 @@ async fn legacy_items_read_back(backend: common::Backend) {
         })
         .await;
     match update {
-        Err(StoreError::Rejected(v)) => assert_eq!(v.0[0].field, "harmonized_system_code"),
+        Ok(Err(v)) => assert_eq!(v.0[0].field, "harmonized_system_code"),
         other => panic!("expected the update to be refused, got {other:?}"),
     }
     assert_eq!(store.get_item(&merchant, &id).await.unwrap(), got);

@@ -152,7 +152,6 @@ impl From<StoreError> for ApiError {
                 message: format!("{field} {} is already taken", quote(&value)),
                 field: field.to_owned(),
             },
-            StoreError::Rejected(violations) => ApiError::Invalid(violations),
             StoreError::Contention => ApiError::Aborted {
                 reason: reasons::CONCURRENT_WRITES,
                 message: "the call met concurrent writes too often; retry it (with the same \

@@ -210,6 +210,8 @@ impl InventoryItemService for InventoryItemApi {
             })
             .await
             .or_not_found(WHAT, "inventory_item.id", &id)
+            .within("inventory_item")?
+            .map_err(ApiError::Invalid)
             .within("inventory_item")?;
         Ok(Response::new(pb::UpdateInventoryItemResponse {
             inventory_item: Some(item_to_proto(&record)),

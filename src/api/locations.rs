@@ -159,6 +159,8 @@ impl LocationService for LocationApi {
             })
             .await
             .or_not_found(WHAT, "location.id", &id)
+            .within("location")?
+            .map_err(ApiError::Invalid)
             .within("location")?;
         Ok(Response::new(pb::UpdateLocationResponse {
             location: Some(location_to_proto(&record)),

@@ -1,8 +1,8 @@
-//! The store's one error type.
+//! The store's one error type: storage failures only (a missing row, a taken unique value,
+//! a lost race, a broken database). The ledger's refusals are `domain::refusal::Refusal`,
+//! decided by `domain::decide`, never a `StoreError`.
 
 use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, SqlErr};
-
-use crate::domain::error::Violations;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -18,9 +18,6 @@ pub enum StoreError {
         /// The value that clashed.
         value: String,
     },
-    /// A change applied inside a transaction broke a domain rule.
-    #[error("rejected: {0}")]
-    Rejected(Violations),
     /// A concurrent write won a race (e.g. for the same idempotency key on another
     /// replica); trying again resolves it.
     #[error("a concurrent write interfered; try again")]

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::entity::inventory_item;
 use super::{MerchantId, Page, Store, StoreError, new_id, now_micros};
 use crate::domain::decimal::Fixed5;
-use crate::domain::error::Violations;
 use crate::domain::item::{CountryCode, CountryHsCode, HsCode, ItemAttributes, Sku};
 
 /// A stored inventory item.
@@ -138,13 +137,14 @@ impl Store {
     }
 
     /// Reads the item, lets `change` compute its new attributes, and writes them, all in
-    /// one transaction that locks the row: concurrent updates never lose each other.
-    pub async fn update_item(
+    /// one transaction that locks the row: concurrent updates never lose each other. When
+    /// `change` refuses, nothing is written and its refusal is the inner `Err`.
+    pub async fn update_item<E>(
         &self,
         merchant: &MerchantId,
         id: &str,
-        change: impl FnOnce(&ItemAttributes) -> Result<ItemAttributes, Violations>,
-    ) -> Result<ItemRecord, StoreError> {
+        change: impl FnOnce(&ItemAttributes) -> Result<ItemAttributes, E>,
+    ) -> Result<Result<ItemRecord, E>, StoreError> {
         let tx = self.begin_write().await?;
         let row = inventory_item::Entity::find_by_id(id.to_owned())
             .filter(inventory_item::Column::MerchantId.eq(&merchant.0))
@@ -153,7 +153,10 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let current = from_row(row)?;
-        let attributes = change(&current.attributes).map_err(StoreError::Rejected)?;
+        let attributes = match change(&current.attributes) {
+            Ok(attributes) => attributes,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let updated_at = now_micros().max(current.updated_at + 1);
         let mut active = to_active_model(&attributes);
         active.id = Set(current.id.clone());
@@ -163,11 +166,11 @@ impl Store {
             .await
             .map_err(|e| StoreError::unique_as(e, "sku", sku_text(&attributes)))?;
         tx.commit().await?;
-        Ok(ItemRecord {
+        Ok(Ok(ItemRecord {
             attributes,
             updated_at,
             ..current
-        })
+        }))
     }
 }
 

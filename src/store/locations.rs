@@ -7,7 +7,6 @@ use sea_orm::{
 
 use super::entity::location;
 use super::{MerchantId, Page, Store, StoreError, new_id, now_micros};
-use crate::domain::error::Violations;
 use crate::domain::location::{LocationAttributes, LocationStatus};
 
 /// A stored location.
@@ -108,13 +107,14 @@ impl Store {
     }
 
     /// Reads the location, lets `change` compute its new attributes, and writes them in
-    /// one transaction that locks the row.
-    pub async fn update_location(
+    /// one transaction that locks the row. When `change` refuses, nothing is written and its
+    /// refusal is the inner `Err`.
+    pub async fn update_location<E>(
         &self,
         merchant: &MerchantId,
         id: &str,
-        change: impl FnOnce(&LocationAttributes) -> Result<LocationAttributes, Violations>,
-    ) -> Result<LocationRecord, StoreError> {
+        change: impl FnOnce(&LocationAttributes) -> Result<LocationAttributes, E>,
+    ) -> Result<Result<LocationRecord, E>, StoreError> {
         let tx = self.begin_write().await?;
         let row = location::Entity::find_by_id(id.to_owned())
             .filter(location::Column::MerchantId.eq(&merchant.0))
@@ -123,7 +123,10 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let current = from_row(row)?;
-        let attributes = change(&current.attributes).map_err(StoreError::Rejected)?;
+        let attributes = match change(&current.attributes) {
+            Ok(attributes) => attributes,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let updated_at = now_micros().max(current.updated_at + 1);
         let active = location::ActiveModel {
             id: Set(current.id.clone()),
@@ -138,11 +141,11 @@ impl Store {
             .await
             .map_err(|e| StoreError::unique_as(e, "name", &attributes.name))?;
         tx.commit().await?;
-        Ok(LocationRecord {
+        Ok(Ok(LocationRecord {
             attributes,
             updated_at,
             ..current
-        })
+        }))
     }
 }
 
