@@ -129,7 +129,7 @@ impl Ledger {
         let mut changes = Vec::with_capacity(request.changes.len());
         for (index, change) in request.changes.into_iter().enumerate() {
             match change_draft(index, change).and_then(|draft| validate_change(index, draft, now)) {
-                Ok(valid) => changes.push(valid),
+                Ok(valid) => changes.push(Arc::new(valid)),
                 Err(v) => violations.extend(v),
             }
         }
@@ -141,7 +141,7 @@ impl Ledger {
             request_digest,
             changes,
             ignore_unchanged_counts,
-            source: caller.source.clone(),
+            source: Arc::new(caller.source.clone()),
             now,
             kept: Vec::new(),
         };
@@ -243,7 +243,7 @@ pub struct ImportBatch {
     default_source: ChangeSource,
     wire_source: Option<pb::SourceApplication>,
     now: i64,
-    changes: Vec<NewChange>,
+    changes: Vec<Arc<NewChange>>,
     kept: Vec<KeptChange>,
     sent: usize,
     refused: bool,
@@ -293,7 +293,7 @@ impl ImportBatch {
         self.digest.update(encoded_field(1, &change));
         match imported_change(index, change, self.now, &self.default_source) {
             Ok((valid, kept)) => {
-                self.changes.push(valid);
+                self.changes.push(Arc::new(valid));
                 self.kept.push(kept);
                 Ok(self.kept.last().and_then(|k| k.id.as_deref()))
             }
@@ -339,7 +339,7 @@ impl ImportBatch {
             request_digest: digest,
             changes: self.changes,
             ignore_unchanged_counts: false,
-            source: self.default_source,
+            source: Arc::new(self.default_source),
             now: self.now,
             kept: self.kept,
         })

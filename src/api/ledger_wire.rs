@@ -1,5 +1,7 @@
 //! Conversions between the ledger's wire messages and its domain types.
 
+use std::sync::Arc;
+
 use super::convert::{micros_from_timestamp, timestamp_from_micros};
 use crate::domain::decide::KeptChange;
 use crate::domain::error::{Violation, Violations, reasons};
@@ -365,7 +367,7 @@ pub fn imported_change(
             KeptChange {
                 id,
                 created_at,
-                source,
+                source: source.map(Arc::new),
             },
         )),
         _ => Err(violations),

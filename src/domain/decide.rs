@@ -18,6 +18,7 @@
 //! sent, skipped changes or not.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::error::{Violation, Violations, reasons};
 use super::ledger::{ChangeSource, CountKey, NewChange, effects};
@@ -33,12 +34,12 @@ pub struct BatchRequest {
     pub idempotency_key: String,
     /// Digest of the whole request, to tell a retry from a reuse of the key.
     pub request_digest: String,
-    /// The changes, in request order.
-    pub changes: Vec<NewChange>,
+    /// The changes, in request order; shared with their recorded form, never copied.
+    pub changes: Vec<Arc<NewChange>>,
     /// Skip physical counts equal to the current count.
     pub ignore_unchanged_counts: bool,
-    /// Who makes the changes.
-    pub source: ChangeSource,
+    /// Who makes the changes (shared by every change recorded with it).
+    pub source: Arc<ChangeSource>,
     /// Receipt time, µs (the changes' created_at).
     pub now: i64,
     /// What an import keeps of each change's original record: empty for live calls,
@@ -55,7 +56,7 @@ pub struct KeptChange {
     /// Its original recording time, µs (otherwise the batch's `now`).
     pub created_at: Option<i64>,
     /// Which application made it (otherwise the batch's source).
-    pub source: Option<ChangeSource>,
+    pub source: Option<Arc<ChangeSource>>,
 }
 
 /// A batch submitted to the ledger, with whose it is.
@@ -219,7 +220,7 @@ fn not_yet_recorded<'g>(
             .and_then(|k| k.id.as_ref())
             .and_then(|id| recorded_ids.get(id));
         match holder {
-            None => open.push((index, change)),
+            None => open.push((index, change.as_ref())),
             Some(merchant) if *merchant == batch.merchant.0 => {}
             Some(_) => violations.0.push(ChangeViolation {
                 index,
@@ -485,9 +486,9 @@ mod tests {
             request: BatchRequest {
                 idempotency_key: key.into(),
                 request_digest: format!("digest of {key}"),
-                changes,
+                changes: changes.into_iter().map(Arc::new).collect(),
                 ignore_unchanged_counts: true,
-                source: ChangeSource::default(),
+                source: Arc::default(),
                 now: NOW,
                 kept: Vec::new(),
             },

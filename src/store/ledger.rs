@@ -2,6 +2,8 @@
 //! history and count reads, the feed logs, and verification. Batches are written by
 //! [`super::batch`], in groups, through [`super::writer`].
 
+use std::sync::Arc;
+
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -24,12 +26,12 @@ pub struct RecordedChange {
     pub feed_seq: i64,
     /// Opaque id.
     pub id: String,
-    /// The change.
-    pub change: NewChange,
+    /// The change (shared with the batch that recorded it).
+    pub change: Arc<NewChange>,
     /// Server time of recording, µs.
     pub created_at: i64,
-    /// Which application made it.
-    pub source: ChangeSource,
+    /// Which application made it (shared by the changes of a batch).
+    pub source: Arc<ChangeSource>,
 }
 
 /// A count that a committed change moved (the WatchInventoryCounts log).
@@ -546,7 +548,7 @@ fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, Store
         seq: row.seq,
         feed_seq: row.feed_seq,
         id: row.id,
-        change: NewChange {
+        change: Arc::new(NewChange {
             movement,
             catalog_object_id: row.catalog_object_id,
             quantity: Fixed5::from_units(row.quantity_units),
@@ -561,13 +563,13 @@ fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, Store
                 purchase_order_id: row.purchase_order_id,
                 goods_receipt_id: row.goods_receipt_id,
             },
-        },
+        }),
         created_at: row.created_at,
-        source: ChangeSource {
+        source: Arc::new(ChangeSource {
             product: row.source_product,
             application_id: row.source_application_id,
             name: row.source_name,
-        },
+        }),
     })
 }
 
