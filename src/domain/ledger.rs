@@ -484,31 +484,14 @@ pub fn fold_count(mut history: Vec<(Position, Effect)>) -> Option<Fixed5> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::validate::tests::{ITEM, NOW, SHOP, adjustment};
     use crate::domain::validate::validate_change;
     use InventoryState::*;
 
-    const NOW: i64 = 1_800_000_000_000_000;
     const MINUTE: i64 = 60_000_000;
-    const ITEM: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
-    const SHOP: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d631";
 
     fn q(text: &str) -> Fixed5 {
         Fixed5::parse(text).unwrap()
-    }
-
-    fn adjustment(from: InventoryState, to: InventoryState, quantity: &str) -> ChangeDraft {
-        ChangeDraft {
-            movement: MovementDraft::Adjustment {
-                from_state: Some(from),
-                to_state: Some(to),
-                location_id: SHOP.into(),
-            },
-            catalog_object_id: ITEM.into(),
-            quantity: quantity.into(),
-            occurred_at: Option::None,
-            total_price: Option::None,
-            references: ChangeReferences::default(),
-        }
     }
 
     #[test]

@@ -369,16 +369,21 @@ fn validate_references(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const NOW: i64 = 1_800_000_000_000_000;
+    pub(crate) const NOW: i64 = 1_800_000_000_000_000;
     const MINUTE: i64 = 60_000_000;
-    const ITEM: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
-    const SHOP: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d631";
+    pub(crate) const ITEM: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
+    pub(crate) const SHOP: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d631";
     const OTHER_SHOP: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d632";
 
-    fn adjustment(from: InventoryState, to: InventoryState, quantity: &str) -> ChangeDraft {
+    /// A draft adjustment of `quantity` of ITEM at SHOP.
+    pub(crate) fn adjustment(
+        from: InventoryState,
+        to: InventoryState,
+        quantity: &str,
+    ) -> ChangeDraft {
         ChangeDraft {
             movement: MovementDraft::Adjustment {
                 from_state: Some(from),

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sea_orm::sea_query::Value;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Statement,
+    QueryResult, QuerySelect, Statement,
 };
 
 use super::rows::unpack_response;
@@ -206,13 +206,7 @@ pub(super) async fn lock_counts(
     let mut found: HashMap<GroupKey, (Option<CountState>, i64)> = HashMap::new();
     let mut created = BTreeSet::new();
     for row in rows {
-        let merchant: String = row.try_get_by_index(0)?;
-        let state_text: String = row.try_get_by_index(3)?;
-        let key = CountKey {
-            catalog_object_id: row.try_get_by_index(1)?,
-            location_id: row.try_get_by_index(2)?,
-            state: parse_state(&state_text)?,
-        };
+        let (merchant, key) = group_key_of(&row)?;
         let quantity: i64 = row.try_get_by_index(4)?;
         let calculated_at: i64 = row.try_get_by_index(5)?;
         let anchor_at: Option<i64> = row.try_get_by_index(6)?;
@@ -309,20 +303,26 @@ pub(super) async fn stored_deltas_after(
     found
         .into_iter()
         .map(|row| {
-            let merchant: String = row.try_get_by_index(0)?;
-            let state_text: String = row.try_get_by_index(3)?;
+            let (merchant, key) = group_key_of(&row)?;
             let delta = StoredDelta {
-                key: CountKey {
-                    catalog_object_id: row.try_get_by_index(1)?,
-                    location_id: row.try_get_by_index(2)?,
-                    state: parse_state(&state_text)?,
-                },
+                key,
                 position: (row.try_get_by_index(4)?, row.try_get_by_index(5)?),
                 delta: Fixed5::from_units(row.try_get_by_index(6)?),
             };
             Ok((merchant, delta))
         })
         .collect()
+}
+
+/// The count a row names in its first four columns: merchant, item, location, state.
+fn group_key_of(row: &QueryResult) -> Result<GroupKey, StoreError> {
+    let state: String = row.try_get_by_index(3)?;
+    let key = CountKey {
+        catalog_object_id: row.try_get_by_index(1)?,
+        location_id: row.try_get_by_index(2)?,
+        state: parse_state(&state)?,
+    };
+    Ok((row.try_get_by_index(0)?, key))
 }
 
 /// A count of the group as bind values: merchant, item, location, state.
