@@ -9,10 +9,12 @@
 //!
 //! One implementation of the rules: a path translates its JSON to the proto request (each
 //! door's `json` module), authenticates the token exactly as the gRPC auth layer does (the
-//! same [`authenticate`] with the path of the RPC it stands for, so the same scopes, the same
-//! token cache and the same per-token rate limit), attaches the caller and calls the gRPC
-//! service implementation in-process ([`Gateway::call`]); the answer, or the refusal's
-//! ErrorInfo and BadRequest, is translated back to the door's JSON and error shape.
+//! same [`Authenticator`], asked with the path of the RPC it stands for, so the same scopes,
+//! the same token cache and the same per-token rate limit), attaches the caller and calls
+//! the gRPC service implementation in-process ([`Gateway::call`]); the answer, or the
+//! refusal's ErrorInfo and BadRequest, is translated back to the door's JSON and error
+//! shape. The doors reach the ledger only through `api`: its services and its
+//! authenticator, never the store.
 
 pub mod body_deadline;
 pub mod headers;
@@ -40,26 +42,21 @@ use tonic_types::{FieldViolation, StatusExt};
 
 use crate::api::ApiError;
 use crate::api::admission::MAX_REQUEST_BYTES;
-use crate::api::authentication::authenticate;
+use crate::api::authentication::Authenticator;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
-use crate::api::rate_limit::TokenRateLimiter;
-use crate::auth::cache::TokenCache;
 use crate::domain::error::reasons;
 use crate::proto::v1::{
     inventory_item_service_server::InventoryItemServiceServer,
     inventory_service_server::InventoryServiceServer,
 };
-use crate::store::Store;
 
-/// What the front doors serve from: the gRPC side's services, token cache and rate limiter.
+/// What the front doors serve from: the gRPC side's services and authenticator.
 #[derive(Clone)]
 pub struct Gateway {
     inventory: InventoryApi,
     items: InventoryItemApi,
-    store: Store,
-    tokens: TokenCache,
-    rate: TokenRateLimiter,
+    authenticator: Authenticator,
     in_flight: Arc<Semaphore>,
     call_timeout: Duration,
 }
@@ -90,25 +87,21 @@ impl Rpc {
 }
 
 impl Gateway {
-    /// Front doors calling `inventory` and `items`, authenticating against `store` through
-    /// `tokens` and `rate` (share them with the gRPC side), serving at most `max_in_flight`
+    /// Front doors calling `inventory` and `items`, authenticating with `authenticator`
+    /// (share it with the gRPC side), serving at most `max_in_flight`
     /// calls at once (more are refused at once as UNAVAILABLE `OVERLOADED`) for at most
     /// `call_timeout` each.
     pub fn new(
         inventory: InventoryApi,
         items: InventoryItemApi,
-        store: Store,
-        tokens: TokenCache,
-        rate: TokenRateLimiter,
+        authenticator: Authenticator,
         max_in_flight: usize,
         call_timeout: Duration,
     ) -> Gateway {
         Gateway {
             inventory,
             items,
-            store,
-            tokens,
-            rate,
+            authenticator,
             in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
             call_timeout,
         }
@@ -145,7 +138,9 @@ impl Gateway {
                 retry_after: None,
             })
         })?;
-        let caller = authenticate(&self.store, &self.tokens, &self.rate, &rpc.path(), headers)
+        let caller = self
+            .authenticator
+            .authenticate(&rpc.path(), headers)
             .await?
             .ok_or_else(|| ApiError::Internal("no caller for a front-door call".into()))?;
         let mut request = tonic::Request::new(message);
