@@ -23,7 +23,6 @@ pub mod shopify;
 pub mod square;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -35,29 +34,28 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
 use tonic::Status;
 use tonic::server::NamedService;
 use tonic_types::{FieldViolation, StatusExt};
 
 use crate::api::ApiError;
-use crate::api::admission::MAX_REQUEST_BYTES;
+use crate::api::admission::{Admission, MAX_REQUEST_BYTES};
 use crate::api::authentication::Authenticator;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
-use crate::domain::error::reasons;
 use crate::proto::v1::{
     inventory_item_service_server::InventoryItemServiceServer,
     inventory_service_server::InventoryServiceServer,
 };
 
-/// What the front doors serve from: the gRPC side's services and authenticator.
+/// What the front doors serve from: the gRPC side's services and authenticator, and the
+/// listener's admission gate.
 #[derive(Clone)]
 pub struct Gateway {
     inventory: InventoryApi,
     items: InventoryItemApi,
     authenticator: Authenticator,
-    in_flight: Arc<Semaphore>,
+    admission: Admission,
     call_timeout: Duration,
 }
 
@@ -88,21 +86,21 @@ impl Rpc {
 
 impl Gateway {
     /// Front doors calling `inventory` and `items`, authenticating with `authenticator`
-    /// (share it with the gRPC side), serving at most `max_in_flight`
-    /// calls at once (more are refused at once as UNAVAILABLE `OVERLOADED`) for at most
-    /// `call_timeout` each.
+    /// (share it with the gRPC side), admitting calls through `admission` (more than it
+    /// serves at once are refused at once as UNAVAILABLE `OVERLOADED`) and serving each for
+    /// at most `call_timeout`.
     pub fn new(
         inventory: InventoryApi,
         items: InventoryItemApi,
         authenticator: Authenticator,
-        max_in_flight: usize,
+        admission: Admission,
         call_timeout: Duration,
     ) -> Gateway {
         Gateway {
             inventory,
             items,
             authenticator,
-            in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            admission,
             call_timeout,
         }
     }
@@ -131,13 +129,7 @@ impl Gateway {
         F: FnOnce(tonic::Request<Req>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<Res>, Status>>,
     {
-        let _permit = self.in_flight.try_acquire().map_err(|_| {
-            Status::from(ApiError::Unavailable {
-                reason: reasons::OVERLOADED,
-                message: "the server is serving as many calls as it may; retry shortly".into(),
-                retry_after: None,
-            })
-        })?;
+        let _admitted = self.admission.admit()?;
         let caller = self
             .authenticator
             .authenticate(&rpc.path(), headers)

@@ -128,9 +128,10 @@ pub async fn serve_with(
 }
 
 /// [`serve_with`], and — given `http` — the HTTP/JSON front doors on that second listener
-/// ([`crate::gateway`], docs/square.md, docs/shopify.md): the same services, tokens and
-/// per-token rate limits, its own `max_in_flight`, the same call timeout and the same
-/// connection budget ([`ConnectionBudget`]). Both stop on `shutdown`.
+/// ([`crate::gateway`], docs/square.md, docs/shopify.md): the same services, the same
+/// authenticator (tokens, per-token rate limits), admission by the same gate
+/// ([`Admission`]) with `max_in_flight` places of its own, the same call timeout and the
+/// same connection budget ([`ConnectionBudget`]). Both stop on `shutdown`.
 pub async fn serve_with_http(
     store: Store,
     listener: TcpListener,
@@ -184,7 +185,9 @@ pub async fn serve_with_http(
             inventory_api.clone(),
             items_api.clone(),
             authenticator.clone(),
-            limits.max_in_flight,
+            // Its own gate, of the same size: each listener serves --max-in-flight calls
+            // (and the doors, as always, at least one).
+            Admission::new(limits.max_in_flight.max(1)),
             limits.call_timeout,
         );
         let mut stop = stop.clone();
