@@ -12,10 +12,11 @@
 //! store`, `store → domain`; [`domain`] depends on nothing else in the crate.
 //! Types several layers share — the merchant id, the caller, scopes, error reasons — live in
 //! [`domain`]. [`transfer`] (`stockledger import` / `export`) sits beside [`server`]: it
-//! uses `api`'s wire conversions, `store` and `domain`, and only `main` and `config` use
-//! it. [`gateway`] (Square's HTTP/JSON front door) calls `api`'s service implementations
-//! in-process and `auth`'s check; only [`server`] starts it. `scripts/layers.sh` checks
-//! the rule.
+//! uses `api`'s shared wire conversions (`api::*_wire`, `api::convert`; never a service's
+//! module), `store` and `domain`, and only `main` and `config` use it. [`gateway`] (the
+//! HTTP/JSON front doors) calls `api`'s service implementations in-process, through `api`'s
+//! admission gate and `Authenticator`; it never names `store`, and only [`server`] starts
+//! it. `scripts/layers.sh` checks these rules.
 
 pub mod api;
 pub mod auth;

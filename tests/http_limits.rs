@@ -4,17 +4,21 @@
 //! check still connects and answers SERVING; a connection that trickles its headers, and
 //! an idle keep-alive connection, are closed after `--http-header-timeout-seconds`; a request
 //! body that stalls is answered 408 in its door's error shape after
-//! `--http-body-timeout-seconds`, and its connection closed; and under a low open-file
-//! limit, the budget is fitted inside it so that idle HTTP connections cannot take the
-//! descriptors the database and health need.
+//! `--http-body-timeout-seconds`, and its connection closed; under a low open-file limit,
+//! the budget is fitted inside it so that idle HTTP connections cannot take the descriptors
+//! the database and health need; and calls beyond `--max-in-flight` are shed at once with
+//! the gRPC listener's refusal (`api::admission`), in the door's error shape.
 
 mod common;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::Backend;
+use common::ledger::{item, location};
 use common::process::{ServeProcess, serve};
+use common::{Backend, Clients, mint_token};
+use stockledger::auth::scopes::Scope;
+use stockledger::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tonic::transport::Channel;
@@ -44,6 +48,7 @@ macro_rules! on_both_backends {
 struct BothListeners {
     process: ServeProcess,
     http: SocketAddr,
+    database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -93,6 +98,7 @@ impl BothListeners {
         BothListeners {
             process,
             http,
+            database_url,
             _dir: dir,
         }
     }
@@ -454,4 +460,70 @@ async fn idle_http_connections_cannot_take_the_descriptors_health_and_the_databa
         "{}",
         ended.stderr
     );
+}
+
+on_both_backends!(load_beyond_the_in_flight_limit_is_shed_at_once_by_the_doors_as_by_grpc);
+async fn load_beyond_the_in_flight_limit_is_shed_at_once_by_the_doors_as_by_grpc(backend: Backend) {
+    // This test's own 300 connections must not run it out of descriptors.
+    rlimit::increase_nofile_limit(4096).unwrap();
+    let server = BothListeners::start(backend, &["--max-in-flight", "2"]).await;
+    let store = Store::connect(&server.database_url).await.unwrap();
+    let token = mint_token(&store, "shed", &Scope::ALL, "HTTP limits test").await;
+    store.close().await.unwrap();
+    let mut clients = Clients::new(&server.grpc_channel().await.unwrap(), &token);
+    let shop = location(&mut clients, "Shed Shop").await;
+    let mug = item(&mut clients, "SHED-HTTP").await;
+    let http = reqwest::Client::new();
+    let batch = |i: usize| {
+        serde_json::json!({
+            "idempotency_key": format!("shed-{i}"),
+            "changes": [{
+                "type": "ADJUSTMENT",
+                "adjustment": {
+                    "from_state": "NONE", "to_state": "IN_STOCK", "location_id": shop,
+                    "catalog_object_id": mug, "quantity": "1",
+                    "occurred_at": chrono::Utc::now().to_rfc3339(),
+                }
+            }],
+        })
+    };
+    let url = format!("http://{}/v2/inventory/changes/batch-create", server.http);
+    let started = Instant::now();
+    let calls = (0..300).map(|i| {
+        let request = http.post(&url).bearer_auth(&token).json(&batch(i));
+        async move {
+            let response = request.send().await.expect("an answer");
+            let status = response.status();
+            (
+                status,
+                response.json::<serde_json::Value>().await.expect("JSON"),
+            )
+        }
+    });
+    let health_during = health(server.grpc_channel().await.unwrap());
+    let (results, health_during) = tokio::join!(futures::future::join_all(calls), health_during);
+    let elapsed = started.elapsed();
+    let (mut applied, mut shed) = (0, 0);
+    for (status, body) in results {
+        if status == reqwest::StatusCode::OK {
+            applied += 1;
+            continue;
+        }
+        assert_eq!(status, reqwest::StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        let error = &body["errors"][0];
+        assert_eq!(error["code"], "SERVICE_UNAVAILABLE", "{body}");
+        // The gRPC listener's words: one gate, implemented once.
+        assert_eq!(
+            error["detail"],
+            "the server is serving its limit of 2 calls; retry with backoff (OVERLOADED)",
+            "{body}"
+        );
+        shed += 1;
+    }
+    println!(
+        "300 concurrent Square batches at --max-in-flight 2: {applied} applied, {shed} shed in \
+         {elapsed:?}"
+    );
+    assert!(shed > 0 && applied > 0);
+    assert_eq!(health_during, Ok(ServingStatus::Serving as i32));
 }

@@ -2,7 +2,7 @@
 //!
 //! The input is decoded as an `UpdateInventoryItemRequest` (its field 1 is the item, as in
 //! `CreateInventoryItemRequest`, so every create request decodes too). The item goes
-//! through what CreateInventoryItem runs (`api::items::draft_from_proto`, then
+//! through what CreateInventoryItem runs (`api::item_wire::item_draft`, then
 //! `domain::item::validate_item`), and through what UpdateInventoryItem runs: the field
 //! mask resolved (`domain::mask::resolve`), the named fields patched onto a stored item,
 //! the result validated.
@@ -18,7 +18,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
-use stockledger::api::items::draft_from_proto;
+use stockledger::api::item_wire::item_draft;
 use stockledger::domain::item::{
     ItemAttributes, ItemDraft, ItemField, MAX_COUNTRY_HS_CODES, MAX_HS_CODE_DIGITS, MAX_SKU_CHARS,
     MIN_HS_CODE_DIGITS, validate_item,
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(item) = &request.inventory_item else {
         return;
     };
-    let draft = draft_from_proto(item);
+    let draft = item_draft(item);
 
     // CreateInventoryItem.
     match validate_item(&draft) {

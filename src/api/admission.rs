@@ -1,4 +1,7 @@
-//! Admission: the tower layer every call passes before authentication.
+//! Admission: the gate every call passes before authentication, on both listeners — as the
+//! gRPC listener's tower layer, and through [`Admission::admit`], which the HTTP front doors
+//! ask before each call. Each listener has a gate of its own, of `--max-in-flight` calls;
+//! both refuse alike.
 //!
 //! - **Load shedding**: at most [`Admission::max_in_flight`] calls are served at once
 //!   (counted until their response starts; streams are limited apart, in
@@ -17,7 +20,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Code, Status};
 use tower::{Layer, Service};
 
@@ -28,7 +31,9 @@ use crate::domain::error::{Violation, reasons};
 /// The largest request message accepted, bytes (tonic's default, set explicitly).
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
-/// Wraps services with load shedding and the API's answers to undecodable requests.
+/// Wraps services with load shedding and the API's answers to undecodable requests; also
+/// the gate itself, for a listener that is not a tower of tonic services. Clones share the
+/// gate.
 #[derive(Clone, Debug)]
 pub struct Admission {
     in_flight: Arc<Semaphore>,
@@ -48,6 +53,28 @@ impl Admission {
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight
     }
+
+    /// A place for one more call, held until the returned permit is dropped, or at once
+    /// UNAVAILABLE (`OVERLOADED`) when all [`Admission::max_in_flight`] places are taken.
+    pub fn admit(&self) -> Result<Admitted, ApiError> {
+        match self.in_flight.clone().try_acquire_owned() {
+            Ok(place) => Ok(Admitted { _place: place }),
+            Err(_) => Err(ApiError::Unavailable {
+                reason: reasons::OVERLOADED,
+                message: format!(
+                    "the server is serving its limit of {} calls; retry with backoff",
+                    self.max_in_flight
+                ),
+                retry_after: None,
+            }),
+        }
+    }
+}
+
+/// One call's place among those [`Admission`] serves at once: freed when dropped.
+#[derive(Debug)]
+pub struct Admitted {
+    _place: OwnedSemaphorePermit,
 }
 
 impl<S> Layer<S> for Admission {
@@ -86,26 +113,18 @@ where
         // The clone that was driven to readiness serves this call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let permit = match access_for(request.uri().path()) {
+        let admitted = match access_for(request.uri().path()) {
             Access::Public => None,
-            _ => match self.admission.in_flight.clone().try_acquire_owned() {
-                Ok(permit) => Some(permit),
-                Err(_) => {
-                    let refusal = ApiError::Unavailable {
-                        reason: reasons::OVERLOADED,
-                        message: format!(
-                            "the server is serving its limit of {} calls; retry with backoff",
-                            self.admission.max_in_flight
-                        ),
-                        retry_after: None,
-                    };
+            _ => match self.admission.admit() {
+                Ok(admitted) => Some(admitted),
+                Err(refusal) => {
                     return Box::pin(async move { Ok(Status::from(refusal).into_http()) });
                 }
             },
         };
         Box::pin(async move {
             let response = inner.call(request).await?;
-            drop(permit);
+            drop(admitted);
             Ok(match transport_refusal(&response) {
                 Some(refusal) => Status::from(refusal).into_http(),
                 None => response,
@@ -144,6 +163,31 @@ fn transport_refusal<B>(response: &Response<B>) -> Option<ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_beyond_the_limit_are_refused_overloaded_until_a_place_is_freed() {
+        let admission = Admission::new(2);
+        let first = admission.admit().expect("a place");
+        let _second = admission.admit().expect("a place");
+        let refused = admission.admit().unwrap_err();
+        let ApiError::Unavailable {
+            reason, message, ..
+        } = &refused
+        else {
+            panic!("expected OVERLOADED, got {refused:?}");
+        };
+        assert_eq!(*reason, reasons::OVERLOADED);
+        assert_eq!(
+            message,
+            "the server is serving its limit of 2 calls; retry with backoff"
+        );
+        assert!(
+            admission.clone().admit().is_err(),
+            "a clone is the same gate"
+        );
+        drop(first);
+        admission.admit().expect("the freed place");
+    }
 
     fn tonic_refusal(status: Status) -> Option<ApiError> {
         transport_refusal(&status.into_http::<()>())

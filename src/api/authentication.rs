@@ -1,8 +1,11 @@
-//! The tower layer that authenticates every call: [`crate::auth::authorize`] decides
-//! (token, one-second cache, scope); this layer attaches the caller or answers the refusal
-//! through the API's one error mapping. Once the caller's token is known, the call is
-//! counted against the token's rate limit ([`TokenRateLimiter`]); public methods (health,
-//! reflection) are never counted.
+//! Authentication of every call, on both listeners: an [`Authenticator`] owns what deciding
+//! needs — the store tokens are checked against, the one-second token cache and the per-token
+//! rate limiter ([`TokenRateLimiter`]) — and [`crate::auth::authorize`] decides (token,
+//! cache, scope). Once the caller's token is known, the call is counted against the token's
+//! rate limit; public methods (health, reflection) are never counted. The gRPC listener runs
+//! it as a tower layer ([`AuthLayer`]), which attaches the caller or answers the refusal
+//! through the API's one error mapping; the HTTP doors call
+//! [`Authenticator::authenticate`] with the path of the RPC a door path stands for.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,36 +22,48 @@ use crate::auth::cache::TokenCache;
 use crate::domain::tenant::Caller;
 use crate::store::Store;
 
-/// Who a call to `path` is — `None` for public methods (health, reflection) — once its
-/// token is authenticated and the call counted against the token's rate limit: the one
-/// decision both the gRPC layer below and the HTTP front door make.
-pub async fn authenticate(
-    store: &Store,
-    cache: &TokenCache,
-    rate: &TokenRateLimiter,
-    path: &str,
-    headers: &http::HeaderMap,
-) -> Result<Option<Caller>, ApiError> {
-    let caller = authorize(store, cache, path, headers).await?;
-    if let Some(caller) = &caller {
-        rate.check(&caller.token_id)?;
-    }
-    Ok(caller)
-}
-
-/// Wraps services so that every call but health and reflection needs a valid token.
+/// Decides who a call is, for both listeners; cheap to clone (clones share the token cache
+/// and the rate limiter's buckets).
 #[derive(Clone, Debug)]
-pub struct AuthLayer {
+pub struct Authenticator {
     store: Store,
     cache: TokenCache,
     rate: TokenRateLimiter,
 }
 
-impl AuthLayer {
-    /// A layer checking tokens against `store`, through `cache`, and holding each token to
-    /// its rate limit in `rate`.
+impl Authenticator {
+    /// Checks tokens against `store`, through `cache`, and holds each token to its rate
+    /// limit in `rate`.
     pub fn new(store: Store, cache: TokenCache, rate: TokenRateLimiter) -> Self {
-        AuthLayer { store, cache, rate }
+        Authenticator { store, cache, rate }
+    }
+
+    /// Who a call to `path` is — `None` for public methods (health, reflection) — once its
+    /// token is authenticated and the call counted against the token's rate limit: the one
+    /// decision both the gRPC layer ([`AuthLayer`]) and the HTTP front doors make.
+    pub async fn authenticate(
+        &self,
+        path: &str,
+        headers: &http::HeaderMap,
+    ) -> Result<Option<Caller>, ApiError> {
+        let caller = authorize(&self.store, &self.cache, path, headers).await?;
+        if let Some(caller) = &caller {
+            self.rate.check(&caller.token_id)?;
+        }
+        Ok(caller)
+    }
+}
+
+/// Wraps services so that every call but health and reflection needs a valid token.
+#[derive(Clone, Debug)]
+pub struct AuthLayer {
+    authenticator: Authenticator,
+}
+
+impl AuthLayer {
+    /// A layer authenticating each call with `authenticator`.
+    pub fn new(authenticator: Authenticator) -> Self {
+        AuthLayer { authenticator }
     }
 }
 
@@ -58,9 +73,7 @@ impl<S> Layer<S> for AuthLayer {
     fn layer(&self, inner: S) -> Self::Service {
         AuthService {
             inner,
-            store: self.store.clone(),
-            cache: self.cache.clone(),
-            rate: self.rate.clone(),
+            authenticator: self.authenticator.clone(),
         }
     }
 }
@@ -69,9 +82,7 @@ impl<S> Layer<S> for AuthLayer {
 #[derive(Clone, Debug)]
 pub struct AuthService<S> {
     inner: S,
-    store: Store,
-    cache: TokenCache,
-    rate: TokenRateLimiter,
+    authenticator: Authenticator,
 }
 
 impl<S, B> Service<Request<B>> for AuthService<S>
@@ -92,12 +103,10 @@ where
         // The clone that was driven to readiness serves this call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let store = self.store.clone();
-        let cache = self.cache.clone();
-        let rate = self.rate.clone();
+        let authenticator = self.authenticator.clone();
         Box::pin(async move {
             let path = request.uri().path();
-            match authenticate(&store, &cache, &rate, path, request.headers()).await {
+            match authenticator.authenticate(path, request.headers()).await {
                 Ok(Some(caller)) => {
                     request.extensions_mut().insert(caller);
                     inner.call(request).await

@@ -2,19 +2,20 @@
 
 use tonic::{Request, Response, Status};
 
-use super::convert::{micros_from_timestamp, require_id, timestamp_from_micros};
+use super::convert::{micros_from_timestamp, require_id};
 use super::cursor::{CursorFilters, Cursors, Query, WireFilters};
 use super::error::StoreContext;
+use super::item_wire::{item_draft, item_to_wire};
 use super::paging::page_limit;
 use super::{ApiError, caller, reject_read_only};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_ids;
-use crate::domain::item::{CountryHsDraft, ItemDraft, MAX_SKU_CHARS, validate_item};
+use crate::domain::item::{ItemDraft, MAX_SKU_CHARS, validate_item};
 use crate::domain::mask;
 use crate::domain::text::check_free_text;
 use crate::proto::v1::{self as pb, inventory_item_service_server::InventoryItemService};
 use crate::store::Store;
-use crate::store::items::{ItemListQuery, ItemRecord};
+use crate::store::items::ItemListQuery;
 
 const WHAT: &str = "inventory item";
 const DEFAULT_PAGE: u64 = 50;
@@ -98,14 +99,14 @@ impl InventoryItemService for InventoryItemApi {
             ],
         )?;
         let attributes =
-            validate_item(&draft_from_proto(&item)).map_err(|v| v.within("inventory_item"))?;
+            validate_item(&item_draft(&item)).map_err(|v| v.within("inventory_item"))?;
         let record = self
             .store
             .create_item(&merchant, attributes)
             .await
             .within("inventory_item")?;
         Ok(Response::new(pb::CreateInventoryItemResponse {
-            inventory_item: Some(item_to_proto(&record)),
+            inventory_item: Some(item_to_wire(&record)),
         }))
     }
 
@@ -122,7 +123,7 @@ impl InventoryItemService for InventoryItemApi {
             .or_not_found(WHAT, "id", &id)
             .within("inventory_item")?;
         Ok(Response::new(pb::GetInventoryItemResponse {
-            inventory_item: Some(item_to_proto(&record)),
+            inventory_item: Some(item_to_wire(&record)),
         }))
     }
 
@@ -138,7 +139,7 @@ impl InventoryItemService for InventoryItemApi {
             .await
             .map_err(ApiError::from)?;
         Ok(Response::new(pb::BatchGetInventoryItemsResponse {
-            inventory_items: records.iter().map(item_to_proto).collect(),
+            inventory_items: records.iter().map(item_to_wire).collect(),
         }))
     }
 
@@ -185,7 +186,7 @@ impl InventoryItemService for InventoryItemApi {
                 last.id.clone()
             });
         Ok(Response::new(pb::ListInventoryItemsResponse {
-            inventory_items: page.items.iter().map(item_to_proto).collect(),
+            inventory_items: page.items.iter().map(item_to_wire).collect(),
             cursor,
         }))
     }
@@ -200,7 +201,7 @@ impl InventoryItemService for InventoryItemApi {
             .inventory_item
             .ok_or_else(|| Violation::missing("inventory_item"))?;
         let id = require_id("inventory_item.id", &item.id)?;
-        let update = draft_from_proto(&item);
+        let update = item_draft(&item);
         let paths = req.update_mask.map(|m| m.paths).unwrap_or_default();
         let fields = mask::resolve(&paths, |f| update.is_populated(f))?;
         let record = self
@@ -214,54 +215,7 @@ impl InventoryItemService for InventoryItemApi {
             .map_err(ApiError::Invalid)
             .within("inventory_item")?;
         Ok(Response::new(pb::UpdateInventoryItemResponse {
-            inventory_item: Some(item_to_proto(&record)),
+            inventory_item: Some(item_to_wire(&record)),
         }))
-    }
-}
-
-/// The unchecked domain draft of a wire item, as create and update validate it (public for
-/// the fuzz targets in `fuzz/`).
-pub fn draft_from_proto(item: &pb::InventoryItem) -> ItemDraft {
-    ItemDraft {
-        sku: item.sku.clone(),
-        cost: item.cost.clone(),
-        country_code_of_origin: item.country_code_of_origin.clone(),
-        province_code_of_origin: item.province_code_of_origin.clone(),
-        harmonized_system_code: item.harmonized_system_code.clone(),
-        country_harmonized_system_codes: item
-            .country_harmonized_system_codes
-            .iter()
-            .map(|c| CountryHsDraft {
-                harmonized_system_code: c.harmonized_system_code.clone(),
-                country_code: c.country_code.clone(),
-            })
-            .collect(),
-        tracked: item.tracked,
-        requires_shipping: item.requires_shipping,
-    }
-}
-
-/// A stored item on the wire (public for `transfer::export`).
-pub fn item_to_proto(record: &ItemRecord) -> pb::InventoryItem {
-    let draft = ItemDraft::from(&record.attributes);
-    pb::InventoryItem {
-        id: record.id.clone(),
-        sku: draft.sku,
-        cost: draft.cost,
-        country_code_of_origin: draft.country_code_of_origin,
-        province_code_of_origin: draft.province_code_of_origin,
-        harmonized_system_code: draft.harmonized_system_code,
-        country_harmonized_system_codes: draft
-            .country_harmonized_system_codes
-            .into_iter()
-            .map(|c| pb::CountryHarmonizedSystemCode {
-                harmonized_system_code: c.harmonized_system_code,
-                country_code: c.country_code,
-            })
-            .collect(),
-        tracked: draft.tracked,
-        requires_shipping: draft.requires_shipping,
-        created_at: Some(timestamp_from_micros(record.created_at)),
-        updated_at: Some(timestamp_from_micros(record.updated_at)),
     }
 }

@@ -2,19 +2,20 @@
 
 use tonic::{Request, Response, Status};
 
-use super::convert::{require_id, timestamp_from_micros};
+use super::convert::require_id;
 use super::cursor::{CursorFilters, Cursors, Query, WireFilters};
 use super::error::StoreContext;
+use super::location_wire::{location_draft, location_to_wire, status_from_wire};
 use super::paging::page_limit;
 use super::{ApiError, caller, reject_read_only};
-use crate::domain::error::{Violation, reasons};
+use crate::domain::error::Violation;
 use crate::domain::location::{
     LocationDraft, LocationStatus, validate_new_location, validate_updated_location,
 };
 use crate::domain::mask;
 use crate::proto::v1::{self as pb, location_service_server::LocationService};
 use crate::store::Store;
-use crate::store::locations::{LocationListQuery, LocationRecord};
+use crate::store::locations::LocationListQuery;
 
 const WHAT: &str = "location";
 const DEFAULT_PAGE: u64 = 50;
@@ -74,7 +75,7 @@ impl LocationService for LocationApi {
                 ("updated_at", location.updated_at.is_none()),
             ],
         )?;
-        let draft = draft_from_proto(&location).map_err(|v| v.within("location"))?;
+        let draft = location_draft(&location).map_err(|v| v.within("location"))?;
         let attributes = validate_new_location(&draft).map_err(|v| v.within("location"))?;
         let record = self
             .store
@@ -82,7 +83,7 @@ impl LocationService for LocationApi {
             .await
             .within("location")?;
         Ok(Response::new(pb::CreateLocationResponse {
-            location: Some(location_to_proto(&record)),
+            location: Some(location_to_wire(&record)),
         }))
     }
 
@@ -99,7 +100,7 @@ impl LocationService for LocationApi {
             .or_not_found(WHAT, "id", &id)
             .within("location")?;
         Ok(Response::new(pb::GetLocationResponse {
-            location: Some(location_to_proto(&record)),
+            location: Some(location_to_wire(&record)),
         }))
     }
 
@@ -110,7 +111,7 @@ impl LocationService for LocationApi {
         let merchant = caller(&request)?.merchant;
         let req = request.get_ref();
         let limit = page_limit("limit", req.limit, DEFAULT_PAGE, MAX_PAGE)?;
-        let status = status_from_proto("status", req.status)?;
+        let status = status_from_wire("status", req.status)?;
         let requested = LocationFilters {
             status: status.map(|s| s.as_str().to_owned()),
         };
@@ -136,7 +137,7 @@ impl LocationService for LocationApi {
                 last.id.clone()
             });
         Ok(Response::new(pb::ListLocationsResponse {
-            locations: page.items.iter().map(location_to_proto).collect(),
+            locations: page.items.iter().map(location_to_wire).collect(),
             cursor,
         }))
     }
@@ -149,7 +150,7 @@ impl LocationService for LocationApi {
         let req = request.into_inner();
         let location = req.location.ok_or_else(|| Violation::missing("location"))?;
         let id = require_id("location.id", &location.id)?;
-        let update = draft_from_proto(&location).map_err(|v| v.within("location"))?;
+        let update = location_draft(&location).map_err(|v| v.within("location"))?;
         let paths = req.update_mask.map(|m| m.paths).unwrap_or_default();
         let fields = mask::resolve(&paths, |f| update.is_populated(f))?;
         let record = self
@@ -163,46 +164,7 @@ impl LocationService for LocationApi {
             .map_err(ApiError::Invalid)
             .within("location")?;
         Ok(Response::new(pb::UpdateLocationResponse {
-            location: Some(location_to_proto(&record)),
+            location: Some(location_to_wire(&record)),
         }))
-    }
-}
-
-/// `None` for UNSPECIFIED; refuses values outside the enum.
-fn status_from_proto(field: &str, raw: i32) -> Result<Option<LocationStatus>, Violation> {
-    match pb::LocationStatus::try_from(raw) {
-        Ok(pb::LocationStatus::Unspecified) => Ok(None),
-        Ok(pb::LocationStatus::Active) => Ok(Some(LocationStatus::Active)),
-        Ok(pb::LocationStatus::Inactive) => Ok(Some(LocationStatus::Inactive)),
-        Err(_) => Err(Violation::new(
-            field,
-            reasons::INVALID_ENUM_VALUE,
-            format!("{raw} is not a LocationStatus"),
-        )),
-    }
-}
-
-/// The unchecked domain draft of a wire location (public for `transfer::import`).
-pub fn draft_from_proto(location: &pb::Location) -> Result<LocationDraft, Violation> {
-    Ok(LocationDraft {
-        name: location.name.clone(),
-        status: status_from_proto("status", location.status)?,
-        description: location.description.clone(),
-    })
-}
-
-/// A stored location on the wire (public for `transfer::export`).
-pub fn location_to_proto(record: &LocationRecord) -> pb::Location {
-    let status = match record.attributes.status {
-        LocationStatus::Active => pb::LocationStatus::Active,
-        LocationStatus::Inactive => pb::LocationStatus::Inactive,
-    };
-    pb::Location {
-        id: record.id.clone(),
-        name: record.attributes.name.clone(),
-        status: status.into(),
-        description: record.attributes.description.clone(),
-        created_at: Some(timestamp_from_micros(record.created_at)),
-        updated_at: Some(timestamp_from_micros(record.updated_at)),
     }
 }

@@ -9,10 +9,12 @@
 //!
 //! One implementation of the rules: a path translates its JSON to the proto request (each
 //! door's `json` module), authenticates the token exactly as the gRPC auth layer does (the
-//! same [`authenticate`] with the path of the RPC it stands for, so the same scopes, the same
-//! token cache and the same per-token rate limit), attaches the caller and calls the gRPC
-//! service implementation in-process ([`Gateway::call`]); the answer, or the refusal's
-//! ErrorInfo and BadRequest, is translated back to the door's JSON and error shape.
+//! same [`Authenticator`], asked with the path of the RPC it stands for, so the same scopes,
+//! the same token cache and the same per-token rate limit), attaches the caller and calls
+//! the gRPC service implementation in-process ([`Gateway::call`]); the answer, or the
+//! refusal's ErrorInfo and BadRequest, is translated back to the door's JSON and error
+//! shape. The doors reach the ledger only through `api`: its services and its
+//! authenticator, never the store.
 
 pub mod body_deadline;
 pub mod headers;
@@ -21,7 +23,6 @@ pub mod shopify;
 pub mod square;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -33,34 +34,28 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
 use tonic::Status;
 use tonic::server::NamedService;
 use tonic_types::{FieldViolation, StatusExt};
 
 use crate::api::ApiError;
-use crate::api::admission::MAX_REQUEST_BYTES;
-use crate::api::authentication::authenticate;
+use crate::api::admission::{Admission, MAX_REQUEST_BYTES};
+use crate::api::authentication::Authenticator;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
-use crate::api::rate_limit::TokenRateLimiter;
-use crate::auth::cache::TokenCache;
-use crate::domain::error::reasons;
 use crate::proto::v1::{
     inventory_item_service_server::InventoryItemServiceServer,
     inventory_service_server::InventoryServiceServer,
 };
-use crate::store::Store;
 
-/// What the front doors serve from: the gRPC side's services, token cache and rate limiter.
+/// What the front doors serve from: the gRPC side's services and authenticator, and the
+/// listener's admission gate.
 #[derive(Clone)]
 pub struct Gateway {
     inventory: InventoryApi,
     items: InventoryItemApi,
-    store: Store,
-    tokens: TokenCache,
-    rate: TokenRateLimiter,
-    in_flight: Arc<Semaphore>,
+    authenticator: Authenticator,
+    admission: Admission,
     call_timeout: Duration,
 }
 
@@ -90,26 +85,22 @@ impl Rpc {
 }
 
 impl Gateway {
-    /// Front doors calling `inventory` and `items`, authenticating against `store` through
-    /// `tokens` and `rate` (share them with the gRPC side), serving at most `max_in_flight`
-    /// calls at once (more are refused at once as UNAVAILABLE `OVERLOADED`) for at most
-    /// `call_timeout` each.
+    /// Front doors calling `inventory` and `items`, authenticating with `authenticator`
+    /// (share it with the gRPC side), admitting calls through `admission` (more than it
+    /// serves at once are refused at once as UNAVAILABLE `OVERLOADED`) and serving each for
+    /// at most `call_timeout`.
     pub fn new(
         inventory: InventoryApi,
         items: InventoryItemApi,
-        store: Store,
-        tokens: TokenCache,
-        rate: TokenRateLimiter,
-        max_in_flight: usize,
+        authenticator: Authenticator,
+        admission: Admission,
         call_timeout: Duration,
     ) -> Gateway {
         Gateway {
             inventory,
             items,
-            store,
-            tokens,
-            rate,
-            in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            authenticator,
+            admission,
             call_timeout,
         }
     }
@@ -138,14 +129,10 @@ impl Gateway {
         F: FnOnce(tonic::Request<Req>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<Res>, Status>>,
     {
-        let _permit = self.in_flight.try_acquire().map_err(|_| {
-            Status::from(ApiError::Unavailable {
-                reason: reasons::OVERLOADED,
-                message: "the server is serving as many calls as it may; retry shortly".into(),
-                retry_after: None,
-            })
-        })?;
-        let caller = authenticate(&self.store, &self.tokens, &self.rate, &rpc.path(), headers)
+        let _admitted = self.admission.admit()?;
+        let caller = self
+            .authenticator
+            .authenticate(&rpc.path(), headers)
             .await?
             .ok_or_else(|| ApiError::Internal("no caller for a front-door call".into()))?;
         let mut request = tonic::Request::new(message);

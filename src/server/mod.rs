@@ -18,7 +18,7 @@ pub mod open_files;
 use connections::{ConnectionBudget, ConnectionLimits};
 
 use crate::api::admission::{Admission, MAX_REQUEST_BYTES};
-use crate::api::authentication::AuthLayer;
+use crate::api::authentication::{AuthLayer, Authenticator};
 use crate::api::cursor::Cursors;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
@@ -128,9 +128,10 @@ pub async fn serve_with(
 }
 
 /// [`serve_with`], and — given `http` — the HTTP/JSON front doors on that second listener
-/// ([`crate::gateway`], docs/square.md, docs/shopify.md): the same services, tokens and
-/// per-token rate limits, its own `max_in_flight`, the same call timeout and the same
-/// connection budget ([`ConnectionBudget`]). Both stop on `shutdown`.
+/// ([`crate::gateway`], docs/square.md, docs/shopify.md): the same services, the same
+/// authenticator (tokens, per-token rate limits), admission by the same gate
+/// ([`Admission`]) with `max_in_flight` places of its own, the same call timeout and the
+/// same connection budget ([`ConnectionBudget`]). Both stop on `shutdown`.
 pub async fn serve_with_http(
     store: Store,
     listener: TcpListener,
@@ -170,7 +171,11 @@ pub async fn serve_with_http(
     let cursors = Cursors::load(&store).await?;
     let inventory_api = InventoryApi::new(store.clone(), feed.clone(), cursors.clone(), streams);
     let items_api = InventoryItemApi::new(store.clone(), cursors.clone());
-    let rate = TokenRateLimiter::new(limits.rate_limit);
+    let authenticator = Authenticator::new(
+        store.clone(),
+        tokens,
+        TokenRateLimiter::new(limits.rate_limit),
+    );
     let (stopping, stop) = tokio::sync::watch::channel(false);
     let budget = ConnectionBudget::new(open_files::fit_connections(
         limits.connections.max_connections,
@@ -179,10 +184,10 @@ pub async fn serve_with_http(
         let gateway = Gateway::new(
             inventory_api.clone(),
             items_api.clone(),
-            store.clone(),
-            tokens.clone(),
-            rate.clone(),
-            limits.max_in_flight,
+            authenticator.clone(),
+            // Its own gate, of the same size: each listener serves --max-in-flight calls
+            // (and the doors, as always, at least one).
+            Admission::new(limits.max_in_flight.max(1)),
             limits.call_timeout,
         );
         let mut stop = stop.clone();
@@ -222,7 +227,7 @@ pub async fn serve_with_http(
         .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
         .http2_max_header_list_size(MAX_HEADER_BYTES)
         .layer(Admission::new(limits.max_in_flight))
-        .layer(AuthLayer::new(store, tokens, rate))
+        .layer(AuthLayer::new(authenticator))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

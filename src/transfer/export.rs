@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use super::TransferError;
 use super::format::{FileMessage, Format, Writer};
 use super::progress::Progress;
-use crate::api::items::item_to_proto;
+use crate::api::item_wire::item_to_wire;
 use crate::api::ledger_wire::{change_to_wire, count_to_wire};
-use crate::api::locations::location_to_proto;
+use crate::api::location_wire::location_to_wire;
 use crate::proto::v1 as pb;
 use crate::store::items::ItemListQuery;
 use crate::store::ledger::{ChangeQuery, CountQuery};
@@ -69,7 +69,7 @@ pub async fn export(store: &Store, options: &ExportOptions) -> Result<ExportRepo
             )
             .await?;
         for record in &page.items {
-            out.write(&item_to_proto(record))?;
+            out.write(&item_to_wire(record))?;
         }
         after_id = page.items.last().map(|r| r.id.clone());
         if !page.has_more || after_id.is_none() {
@@ -93,7 +93,7 @@ pub async fn export(store: &Store, options: &ExportOptions) -> Result<ExportRepo
             )
             .await?;
         for record in &page.items {
-            out.write(&location_to_proto(record))?;
+            out.write(&location_to_wire(record))?;
         }
         after_id = page.items.last().map(|r| r.id.clone());
         if !page.has_more || after_id.is_none() {

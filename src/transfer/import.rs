@@ -343,7 +343,7 @@ fn id_or_new(id: &str) -> Result<String, Violations> {
 }
 
 fn item_record(item: &pb::InventoryItem, now: i64) -> Result<ItemRecord, Violations> {
-    let attributes = validate_item(&crate::api::items::draft_from_proto(item))?;
+    let attributes = validate_item(&crate::api::item_wire::item_draft(item))?;
     Ok(ItemRecord {
         id: id_or_new(&item.id)?,
         attributes,
@@ -353,7 +353,7 @@ fn item_record(item: &pb::InventoryItem, now: i64) -> Result<ItemRecord, Violati
 }
 
 fn location_record(location: &pb::Location, now: i64) -> Result<LocationRecord, Violations> {
-    let draft = crate::api::locations::draft_from_proto(location)?;
+    let draft = crate::api::location_wire::location_draft(location)?;
     Ok(LocationRecord {
         id: id_or_new(&location.id)?,
         attributes: validate_new_location(&draft)?,
