@@ -8,12 +8,12 @@
 use tonic::{Status, Streaming};
 
 use super::ApiError;
-use super::ledger::{ImportBatch, Ledger, MAX_IMPORT_BATCH, SubmitError};
+use super::ledger::{ImportBatch, Ledger, MAX_IMPORT_BATCH, SubmitError, refused_changes};
 use super::ledger_wire::product_from_wire;
 use crate::domain::error::{Violation, reasons};
 use crate::domain::ledger::ChangeSource;
 use crate::domain::product::Product;
-use crate::domain::refusal::{ChangeViolation, ChangeViolations, Refusal};
+use crate::domain::refusal::ChangeViolations;
 use crate::domain::tenant::Caller;
 use crate::proto::v1 as pb;
 use crate::store::now_micros;
@@ -108,30 +108,5 @@ async fn import_batch(
         }
         Err(SubmitError::Refused(refusal)) => Ok(refused_changes(refusal)),
         Err(SubmitError::Failed(e)) => Err(e),
-    }
-}
-
-/// The changes a refused import batch names. An import batch's key is its digest, so a
-/// reused key cannot happen; it would name the first change.
-pub(crate) fn refused_changes(refusal: Refusal) -> ChangeViolations {
-    match refusal {
-        Refusal::Invalid(violations) => violations,
-        Refusal::CountOutOfRange(change) => ChangeViolations(vec![ChangeViolation {
-            violation: Violation::new(
-                change.violation.field,
-                reasons::COUNT_OUT_OF_RANGE,
-                "the count would leave its range",
-            ),
-            ..change
-        }]),
-        Refusal::IdempotencyKeyReused => ChangeViolations(vec![ChangeViolation {
-            index: 0,
-            member: None,
-            violation: Violation::new(
-                "",
-                reasons::IDEMPOTENCY_KEY_REUSED,
-                "the batch's key was used for a different request",
-            ),
-        }]),
     }
 }

@@ -346,6 +346,31 @@ impl ImportBatch {
     }
 }
 
+/// The changes a refused import batch names. An import batch's key is its digest, so a
+/// reused key cannot happen; it would name the first change.
+pub fn refused_changes(refusal: Refusal) -> ChangeViolations {
+    match refusal {
+        Refusal::Invalid(violations) => violations,
+        Refusal::CountOutOfRange(change) => ChangeViolations(vec![ChangeViolation {
+            violation: Violation::new(
+                change.violation.field,
+                reasons::COUNT_OUT_OF_RANGE,
+                "the count would leave its range",
+            ),
+            ..change
+        }]),
+        Refusal::IdempotencyKeyReused => ChangeViolations(vec![ChangeViolation {
+            index: 0,
+            member: None,
+            violation: Violation::new(
+                "",
+                reasons::IDEMPOTENCY_KEY_REUSED,
+                "the batch's key was used for a different request",
+            ),
+        }]),
+    }
+}
+
 /// `message` as field `tag` of an enclosing message encodes it (key, length, bytes).
 fn encoded_field(tag: u32, message: &impl Message) -> Vec<u8> {
     let mut buf = Vec::with_capacity(message.encoded_len() + 8);
