@@ -1814,21 +1814,36 @@ mod tests {
                 Some("adjustment_id"),
             ),
             (
-                crate::store::StoreError::IdempotencyKeyReused.into(),
+                ApiError::AlreadyExists {
+                    reason: reasons::IDEMPOTENCY_KEY_REUSED,
+                    field: "idempotency_key".into(),
+                    message: "the idempotency key was already used for a different request".into(),
+                },
                 StatusCode::BAD_REQUEST,
                 INVALID_REQUEST_ERROR,
                 "IDEMPOTENCY_KEY_REUSED",
                 Some("idempotency_key"),
             ),
             (
-                crate::store::StoreError::Contention.into(),
+                ApiError::Aborted {
+                    reason: reasons::CONCURRENT_WRITES,
+                    message: "the call met concurrent writes too often; retry it (with the same \
+                              idempotency key for a batch)"
+                        .into(),
+                },
                 StatusCode::CONFLICT,
                 INVALID_REQUEST_ERROR,
                 "CONFLICT",
                 None,
             ),
             (
-                crate::store::StoreError::WriterStopped.into(),
+                ApiError::Unavailable {
+                    reason: reasons::SHUTTING_DOWN,
+                    message: "the server is shutting down; retry (with the same idempotency key \
+                              for a batch)"
+                        .into(),
+                    retry_after: None,
+                },
                 StatusCode::SERVICE_UNAVAILABLE,
                 API_ERROR,
                 "SERVICE_UNAVAILABLE",
