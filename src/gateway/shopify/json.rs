@@ -1045,12 +1045,23 @@ mod tests {
                 Value::Null,
             ),
             (
-                crate::store::StoreError::Contention.into(),
+                ApiError::Aborted {
+                    reason: reasons::CONCURRENT_WRITES,
+                    message: "the call met concurrent writes too often; retry it (with the same \
+                              idempotency key for a batch)"
+                        .into(),
+                },
                 StatusCode::CONFLICT,
                 Value::Null,
             ),
             (
-                crate::store::StoreError::WriterStopped.into(),
+                ApiError::Unavailable {
+                    reason: reasons::SHUTTING_DOWN,
+                    message: "the server is shutting down; retry (with the same idempotency key \
+                              for a batch)"
+                        .into(),
+                    retry_after: None,
+                },
                 StatusCode::SERVICE_UNAVAILABLE,
                 Value::Null,
             ),
