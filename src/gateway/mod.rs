@@ -43,6 +43,9 @@ use crate::api::admission::{Admission, MAX_REQUEST_BYTES};
 use crate::api::authentication::Authenticator;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
+use crate::api::ledger::SubmitError;
+use crate::domain::refusal::Refusal;
+use crate::proto::v1 as pb;
 use crate::proto::v1::{
     inventory_item_service_server::InventoryItemServiceServer,
     inventory_service_server::InventoryServiceServer,
@@ -118,30 +121,77 @@ impl Gateway {
     /// Runs one call standing for `rpc`: admission, authentication of `headers`'
     /// `Authorization: Bearer`, the call with its caller attached, the deadline. A refusal
     /// is the status the gRPC API would have answered; each door writes it its own way.
-    async fn call<Req, Res, F, Fut>(
+    async fn call<Req, Res, E, F, Fut>(
         &self,
         headers: &HeaderMap,
         rpc: Rpc,
         message: Req,
         call: F,
-    ) -> Result<Res, Status>
+    ) -> Result<Res, E>
     where
+        E: From<Status>,
         F: FnOnce(tonic::Request<Req>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<Res>, Status>>,
+        Fut: Future<Output = Result<tonic::Response<Res>, E>>,
     {
-        let _admitted = self.admission.admit()?;
+        let _admitted = self.admission.admit().map_err(Status::from)?;
         let caller = self
             .authenticator
             .authenticate(&rpc.path(), headers)
-            .await?
-            .ok_or_else(|| ApiError::Internal("no caller for a front-door call".into()))?;
+            .await
+            .map_err(Status::from)?
+            .ok_or_else(|| {
+                Status::from(ApiError::Internal("no caller for a front-door call".into()))
+            })?;
         let mut request = tonic::Request::new(message);
         request.extensions_mut().insert(caller);
         match tokio::time::timeout(self.call_timeout, call(request)).await {
             Ok(result) => result.map(tonic::Response::into_inner),
-            Err(_) => Err(Status::deadline_exceeded(
-                "the call took longer than the server allows",
-            )),
+            Err(_) => {
+                Err(Status::deadline_exceeded("the call took longer than the server allows").into())
+            }
+        }
+    }
+
+    /// BatchChangeInventory for the caller `headers` authenticate, submitted through the
+    /// ledger's one way in so that a refusal of the ledger comes back typed, for the door to
+    /// name each field in its own words.
+    async fn change_inventory(
+        &self,
+        headers: &HeaderMap,
+        request: pb::BatchChangeInventoryRequest,
+    ) -> Result<pb::BatchChangeInventoryResponse, BatchRefusal> {
+        let ledger = self.inventory.ledger().clone();
+        let rpc = Rpc::Inventory("BatchChangeInventory");
+        self.call(headers, rpc, request, |r| async move {
+            let caller = crate::api::caller(&r).map_err(Status::from)?;
+            let response = ledger.change(&caller, r.into_inner()).await?;
+            Ok(tonic::Response::new(response))
+        })
+        .await
+    }
+}
+
+/// A refused batch: the ledger's typed refusal, or any other refusal as the gRPC API would
+/// have answered it (admission, authentication, a malformed request, storage).
+#[derive(Debug)]
+pub enum BatchRefusal {
+    /// The ledger refused the batch.
+    Ledger(Refusal),
+    /// The call was refused before or around the ledger.
+    Status(Status),
+}
+
+impl From<Status> for BatchRefusal {
+    fn from(status: Status) -> Self {
+        BatchRefusal::Status(status)
+    }
+}
+
+impl From<SubmitError> for BatchRefusal {
+    fn from(err: SubmitError) -> Self {
+        match err {
+            SubmitError::Refused(refusal) => BatchRefusal::Ledger(refusal),
+            SubmitError::Failed(err) => BatchRefusal::Status(err.into()),
         }
     }
 }

@@ -14,7 +14,8 @@ use serde::de::DeserializeOwned;
 use tonic::Status;
 
 use super::{
-    Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query, refusal_response,
+    BatchRefusal, Gateway, RawBody, Rpc, UnreadableRequest, comma_list, read_json, read_query,
+    refusal_response,
 };
 use crate::domain::tenant::Caller;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService as _};
@@ -76,16 +77,13 @@ pub(crate) async fn batch_change(
         async {
             let sent = body(&raw)?;
             let request = json::batch_change_from_json(&sent)?;
-            let api = g.inventory();
             let response = g
-                .call(
-                    &headers,
-                    Rpc::Inventory("BatchChangeInventory"),
-                    request,
-                    |r| async move { api.batch_change_inventory(r).await },
-                )
+                .change_inventory(&headers, request)
                 .await
-                .map_err(|status| json::refusal_as_sent(status.into(), &sent))?;
+                .map_err(|refused| match refused {
+                    BatchRefusal::Ledger(refusal) => json::refusal_as_sent(refusal, &sent),
+                    BatchRefusal::Status(status) => status.into(),
+                })?;
             Ok(json::batch_change_to_json(&response))
         }
         .await,

@@ -9,7 +9,10 @@ use tonic::{Code, Status};
 use utoipa::ToSchema;
 
 use super::{BatchChangeInventoryRequest, is_empty};
+use crate::api::ApiError;
 use crate::domain::error::{Violation, reasons};
+use crate::domain::ledger::ChangeType;
+use crate::domain::refusal::{ChangeViolation, ChangeViolations, Refusal as LedgerRefusal};
 use crate::domain::{decide, ledger};
 use crate::gateway::RefusalDetails;
 
@@ -242,34 +245,32 @@ pub fn refusal_from_status(status: &Status) -> Refusal {
     }
 }
 
-/// A refusal of a batch named as the caller sent it: a move written as a Square 2026
-/// adjustment between two locations is the ledger's transfer, so the service names its
-/// fields `changes[i].transfer.…`; they become `changes[i].adjustment.…` (the transfer's
-/// `state` being the adjustment's `from_state`).
-pub fn refusal_as_sent(mut refusal: Refusal, sent: &BatchChangeInventoryRequest) -> Refusal {
-    for error in &mut refusal.envelope.errors {
-        let Some(field) = &error.field else { continue };
-        let Some((index, rest)) = field
-            .strip_prefix("changes[")
-            .and_then(|f| f.split_once("].transfer"))
-        else {
-            continue;
-        };
-        let written_as_adjustment = index
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| sent.changes.get(i))
+/// The ledger's refusal of a batch in Square's envelope, its fields named as the caller
+/// sent them: a move written as a Square 2026 adjustment between two locations is the
+/// ledger's transfer, whose fields are then the adjustment's (the transfer's `state` being
+/// the adjustment's `from_state`).
+pub fn refusal_as_sent(refusal: LedgerRefusal, sent: &BatchChangeInventoryRequest) -> Refusal {
+    let as_sent = |mut change: ChangeViolation| {
+        let written_as_adjustment = sent
+            .changes
+            .get(change.index)
             .is_some_and(|c| c.adjustment.is_some());
-        if written_as_adjustment {
-            let rest = if rest == ".state" {
-                ".from_state"
-            } else {
-                rest
-            };
-            error.field = Some(format!("changes[{index}].adjustment{rest}"));
+        if change.member == Some(ChangeType::Transfer) && written_as_adjustment {
+            change.member = Some(ChangeType::Adjustment);
+            if change.violation.field == "state" {
+                change.violation.field = "from_state".to_owned();
+            }
         }
-    }
-    refusal
+        change
+    };
+    let refusal = match refusal {
+        LedgerRefusal::Invalid(violations) => LedgerRefusal::Invalid(ChangeViolations(
+            violations.0.into_iter().map(as_sent).collect(),
+        )),
+        LedgerRefusal::CountOutOfRange(change) => LedgerRefusal::CountOutOfRange(as_sent(change)),
+        LedgerRefusal::IdempotencyKeyReused => LedgerRefusal::IdempotencyKeyReused,
+    };
+    refusal_from_status(&Status::from(ApiError::from(refusal)))
 }
 
 #[cfg(test)]
@@ -278,7 +279,6 @@ mod tests {
 
     use super::*;
     use crate::api::ApiError;
-    use crate::domain::error::Violations;
     use crate::domain::scope::Scope;
 
     #[test]
@@ -290,24 +290,16 @@ mod tests {
             ]
         }))
         .unwrap();
-        let refusal = refusal_from_status(&Status::from(ApiError::from(Violations(vec![
-            Violation::new(
-                "changes[0].transfer.quantity",
-                reasons::VALUE_TOO_LOW,
-                "low",
-            ),
-            Violation::new(
-                "changes[0].transfer.state",
-                reasons::INVALID_ENUM_VALUE,
-                "no",
-            ),
-            Violation::new(
-                "changes[1].transfer.quantity",
-                reasons::VALUE_TOO_LOW,
-                "low",
-            ),
-            Violation::new("idempotency_key", reasons::MISSING_REQUIRED_PARAMETER, "no"),
-        ]))));
+        let change = |index, field: &str, reason| ChangeViolation {
+            index,
+            member: Some(ChangeType::Transfer),
+            violation: Violation::new(field, reason, "refused"),
+        };
+        let refusal = LedgerRefusal::Invalid(ChangeViolations(vec![
+            change(0, "quantity", reasons::VALUE_TOO_LOW),
+            change(0, "state", reasons::INVALID_ENUM_VALUE),
+            change(1, "quantity", reasons::VALUE_TOO_LOW),
+        ]));
         let fields: Vec<_> = refusal_as_sent(refusal, &sent)
             .envelope
             .errors
@@ -320,7 +312,6 @@ mod tests {
                 "changes[0].adjustment.quantity",
                 "changes[0].adjustment.from_state",
                 "changes[1].transfer.quantity",
-                "idempotency_key",
             ]
         );
     }
