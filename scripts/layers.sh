@@ -16,9 +16,7 @@
 # - gateway never names store: the doors reach the ledger only through api's services and
 #   its Authenticator. Test code is exempt: an item marked `#[cfg(test)]` is skipped, from
 #   the attribute to the closing brace at the attribute's own indentation (rustfmt's layout;
-#   a file's `mod tests { … }`). That is what lets the test modules of
-#   src/gateway/square/json.rs and src/gateway/shopify/json.rs build refusals from
-#   `crate::store::StoreError` (being removed in another branch); their other code is checked.
+#   a file's `mod tests { … }`), so that a test may build what it needs from the store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
