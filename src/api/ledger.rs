@@ -377,3 +377,85 @@ fn encoded_field(tag: u32, message: &impl Message) -> Vec<u8> {
     prost::encoding::message::encode(tag, message, &mut buf);
     buf
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000_000_000;
+
+    fn receive(id: &str, item: &str) -> pb::InventoryChange {
+        pb::InventoryChange {
+            r#type: 0,
+            change: Some(pb::inventory_change::Change::Adjustment(
+                pb::InventoryAdjustment {
+                    id: id.into(),
+                    from_state: pb::InventoryState::None as i32,
+                    to_state: pb::InventoryState::InStock as i32,
+                    location_id: "01a20c5a-8f67-7031-9d39-e3d5cae5d631".into(),
+                    catalog_object_id: item.into(),
+                    quantity: "3".into(),
+                    occurred_at: Some(prost_types::Timestamp {
+                        seconds: 1_700_000_000,
+                        nanos: 0,
+                    }),
+                    ..Default::default()
+                },
+            )),
+        }
+    }
+
+    /// An import batch's key is the digest ImportInventoryChanges always stored for the
+    /// same message (ids in their canonical spelling), so a message imported before this
+    /// builder existed is recognised when sent again.
+    #[test]
+    fn an_import_batch_is_keyed_by_the_digest_of_its_message() {
+        let message = pb::ImportInventoryChangesRequest {
+            changes: vec![
+                receive(
+                    "01A20C5A-8F67-7031-9D39-E3D5CAE5D601",
+                    "01a20c5a-8f67-7031-9d39-e3d5cae5d630",
+                ),
+                receive("", "01A20C5A8F6770319D39E3D5CAE5D630"),
+            ],
+            source: Some(pb::SourceApplication {
+                name: "legacy".into(),
+                ..Default::default()
+            }),
+        };
+        let mut meant = message.clone();
+        meant.changes.iter_mut().for_each(spell_ids_canonically);
+        let expected = format!("{:x}", Sha256::digest(meant.encode_to_vec()));
+
+        let mut batch = ImportBatch::new(ChangeSource::default(), message.source.clone(), NOW);
+        for change in message.changes {
+            batch.push(change).expect("a valid change");
+        }
+        let request = batch.finish().expect("a valid batch");
+        assert_eq!(request.request_digest, expected);
+        assert_eq!(request.idempotency_key, format!("import:{expected}"));
+        assert_eq!(
+            request.kept[0].id.as_deref(),
+            Some("01a20c5a-8f67-7031-9d39-e3d5cae5d601")
+        );
+    }
+
+    #[test]
+    fn one_id_twice_refuses_the_batch_at_the_second() {
+        let id = "01a20c5a-8f67-7031-9d39-e3d5cae5d601";
+        let item = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
+        let mut batch = ImportBatch::new(ChangeSource::default(), None, NOW);
+        batch.push(receive(id, item)).unwrap();
+        batch.push(receive(&id.to_uppercase(), item)).unwrap();
+        let refused = batch.finish().unwrap_err();
+        let named: Vec<(usize, String, &str)> = refused
+            .0
+            .iter()
+            .map(|v| (v.index, v.path_in_change(), v.violation.reason))
+            .collect();
+        assert_eq!(
+            named,
+            vec![(1, "adjustment.id".to_owned(), reasons::ALREADY_EXISTS)]
+        );
+    }
+}
