@@ -31,6 +31,15 @@ pub enum StoreError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
+    /// The database was out (full, unreachable) when a call needed it; `cause` is what
+    /// the database said. Answers every call of a group the outage failed as a whole.
+    #[error("{cause}")]
+    Outage {
+        /// Which outage.
+        outage: Outage,
+        /// What the database said.
+        cause: String,
+    },
 }
 
 impl StoreError {
@@ -65,6 +74,7 @@ impl StoreError {
     pub fn outage(&self) -> Option<Outage> {
         match self {
             StoreError::Db(err) => db_outage(err),
+            StoreError::Outage { outage, .. } => Some(*outage),
             _ => None,
         }
     }

@@ -48,11 +48,20 @@ pub struct Store {
 /// write commits before.
 const STORAGE_FULL_MEMORY: Duration = Duration::from_secs(5);
 
-/// When a write last found the disk full, if no write has committed since.
+/// How long after a write found the database unreachable the writer checks it (on
+/// health's connection, within [`REACHABLE_CHECK`]) before waiting for a pooled connection.
+const UNREACHABLE_MEMORY: Duration = Duration::from_secs(5);
+/// How long the writer's check of an unreachable database may take.
+const REACHABLE_CHECK: Duration = Duration::from_secs(1);
+
+/// When a write last found the disk full or the database unreachable, if no write has
+/// committed since.
 #[derive(Debug, Default)]
 struct StorageState {
     /// Microseconds since the Unix epoch; 0 when no write is refused.
     full_since_write: AtomicI64,
+    /// Microseconds since the Unix epoch; 0 when the last write reached the database.
+    unreachable_since_write: AtomicI64,
 }
 
 impl Store {
@@ -118,16 +127,44 @@ impl Store {
     /// or a commit, which proves there is space again.
     pub(crate) fn note_write<T>(&self, result: &Result<T, StoreError>) {
         let full = &self.storage.full_since_write;
+        let unreachable = &self.storage.unreachable_since_write;
         match result {
             Ok(_) => {
-                if full.load(Ordering::Relaxed) != 0 {
-                    full.store(0, Ordering::Relaxed);
+                for since in [full, unreachable] {
+                    if since.load(Ordering::Relaxed) != 0 {
+                        since.store(0, Ordering::Relaxed);
+                    }
                 }
             }
-            Err(e) if e.outage() == Some(Outage::StorageFull) => {
-                full.store(now_micros(), Ordering::Relaxed)
-            }
-            Err(_) => {}
+            Err(e) => match e.outage() {
+                Some(Outage::StorageFull) => full.store(now_micros(), Ordering::Relaxed),
+                Some(Outage::Unreachable) => unreachable.store(now_micros(), Ordering::Relaxed),
+                None => {}
+            },
+        }
+    }
+
+    /// Whether writes may go ahead: while a write found the database unreachable in the
+    /// last few seconds (and none has committed since), the database is asked first on
+    /// health's connection, within a second — so that, all through an outage, writes are
+    /// refused at once instead of each waiting out the pool's timeout. `Err` is the outage
+    /// to answer.
+    pub(crate) async fn writes_may_proceed(&self) -> Result<(), StoreError> {
+        let since = self.storage.unreachable_since_write.load(Ordering::Relaxed);
+        if since == 0 || now_micros() - since >= UNREACHABLE_MEMORY.as_micros() as i64 {
+            return Ok(());
+        }
+        match tokio::time::timeout(REACHABLE_CHECK, self.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) if e.outage().is_some() => Err(e),
+            Ok(Err(e)) => Err(StoreError::Outage {
+                outage: Outage::Unreachable,
+                cause: e.to_string(),
+            }),
+            Err(_) => Err(StoreError::Outage {
+                outage: Outage::Unreachable,
+                cause: format!("no answer within {REACHABLE_CHECK:?}"),
+            }),
         }
     }
 

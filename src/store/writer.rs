@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::batch::Encoder;
-use super::{Store, StoreError};
+use super::{Outage, Store, StoreError};
 use crate::domain::decide::{Decided, Submission};
 
 /// Most changes applied in one transaction: large enough to amortise the commit, small
@@ -121,11 +121,18 @@ async fn run<T: Send + Sync + 'static>(
 }
 
 /// Applies a group and answers its callers. A group that fails as a whole is retried when
-/// the failure was a race with another writer, and otherwise split so that the batch at
-/// fault gets the error alone.
+/// the failure was a race with another writer; answered as a whole when the database is
+/// out (a full disk, unreachable: no batch is at fault, and while the database was just
+/// found unreachable it is asked first, so an outage is answered at once); and otherwise
+/// split so that the batch at fault gets the error alone.
 async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
     let (batches, replies): (Vec<Submission>, Vec<_>) =
         group.into_iter().map(|job| (job.batch, job.reply)).unzip();
+    if let Err(outage) = store.writes_may_proceed().await {
+        answer_outage(replies, &outage);
+        store.note_write::<()>(&Err(outage));
+        return;
+    }
     let mut attempt = 1;
     let result = loop {
         match store.apply_group(&batches, encode).await {
@@ -156,11 +163,25 @@ async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
             };
             let _ = reply.send(Err(e));
         }
+        // The database is out: no batch is at fault, and each alone would wait as long.
+        Err(e) if e.outage().is_some() => answer_outage(replies, &e),
         Err(e) => {
             tracing::warn!(error = %e, batches = batches.len(), "group failed; applying its batches one by one");
             for (batch, reply) in batches.into_iter().zip(replies) {
                 Box::pin(apply(store, encode, vec![Job { batch, reply }])).await;
             }
         }
+    }
+}
+
+/// Answers every caller of a group with the outage `e` reports.
+fn answer_outage<T>(replies: Vec<oneshot::Sender<Result<Decided<T>, StoreError>>>, e: &StoreError) {
+    let outage = e.outage().unwrap_or(Outage::Unreachable);
+    let cause = e.to_string();
+    for reply in replies {
+        let _ = reply.send(Err(StoreError::Outage {
+            outage,
+            cause: cause.clone(),
+        }));
     }
 }
