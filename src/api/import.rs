@@ -8,9 +8,10 @@
 use tonic::{Status, Streaming};
 
 use super::ApiError;
-use super::ledger::{ImportBatch, Ledger, MAX_IMPORT_BATCH, SubmitError, refused_changes};
+use super::ledger::{
+    ImportBatch, Ledger, MAX_IMPORT_BATCH, SubmitError, check_batch_length, refused_changes,
+};
 use super::ledger_wire::product_from_wire;
-use crate::domain::error::{Violation, reasons};
 use crate::domain::ledger::ChangeSource;
 use crate::domain::product::Product;
 use crate::domain::refusal::ChangeViolations;
@@ -31,20 +32,7 @@ pub(super) async fn import_changes(
     let mut offset = 0i64;
     while let Some(message) = stream.message().await? {
         let n = message.changes.len();
-        if n == 0 || n > MAX_IMPORT_BATCH {
-            let (reason, description) = if n == 0 {
-                (
-                    reasons::ARRAY_LENGTH_TOO_SHORT,
-                    "must hold at least 1 change".to_owned(),
-                )
-            } else {
-                (
-                    reasons::ARRAY_LENGTH_TOO_LONG,
-                    format!("must hold at most {MAX_IMPORT_BATCH} changes"),
-                )
-            };
-            return Err(ApiError::from(Violation::new("changes", reason, description)).into());
-        }
+        check_batch_length(n, MAX_IMPORT_BATCH).map_err(ApiError::from)?;
         let refusals = import_batch(ledger, caller, message, &mut response).await?;
         let refused = refusals.indices();
         response.refused += refused.len() as i64;

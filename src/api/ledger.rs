@@ -188,8 +188,8 @@ impl Ledger {
     }
 }
 
-/// A batch holds 1 to `max` changes.
-fn check_batch_length(n: usize, max: usize) -> Result<(), Violation> {
+/// A batch holds 1 to `max` changes (field `changes`).
+pub(super) fn check_batch_length(n: usize, max: usize) -> Result<(), Violation> {
     if n == 0 {
         Err(Violation::new(
             "changes",
