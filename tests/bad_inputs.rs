@@ -418,6 +418,7 @@ fn batch_rows(f: &Fixture) -> Vec<Row> {
     rows.push(invalid(
         "a change without a member",
         one(pb::InventoryChange {
+            expected_quantity: None,
             r#type: pb::InventoryChangeType::Adjustment as i32,
             change: None,
         }),
@@ -1968,6 +1969,7 @@ async fn fixture(server: &mut TestServer) -> Fixture {
 
     // The seed: one change of each kind, its key kept for the replay rows.
     let seed = pb::BatchChangeInventoryRequest {
+        forbid_negative_counts: None,
         idempotency_key: "seed-day".into(),
         changes: vec![
             adjust(&mug, &shop, S::None, S::InStock, "100"),

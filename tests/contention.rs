@@ -65,6 +65,7 @@ fn hot_batch(rng: &mut Rng, hot: &Hot) -> BatchChangeInventoryRequest {
         ],
     };
     BatchChangeInventoryRequest {
+        forbid_negative_counts: None,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         changes,
         ignore_unchanged_counts: Some(false),

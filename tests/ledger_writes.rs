@@ -191,6 +191,7 @@ async fn state_rules_name_the_offending_change(mut server: TestServer) {
         ),
         (
             InventoryChange {
+                expected_quantity: None,
                 r#type: InventoryChangeType::Adjustment.into(),
                 change: None,
             },

@@ -187,8 +187,10 @@ impl Client for GrpcWriter {
         self.next += self.step;
         let (item, location) = self.catalog.pair(self.next % PAIRS);
         let request = BatchChangeInventoryRequest {
+            forbid_negative_counts: None,
             idempotency_key: uuid::Uuid::new_v4().to_string(),
             changes: vec![InventoryChange {
+                expected_quantity: None,
                 r#type: 0,
                 change: Some(Change::Adjustment(InventoryAdjustment {
                     catalog_object_id: item.to_owned(),

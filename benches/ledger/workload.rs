@@ -178,6 +178,7 @@ pub fn batch_request(catalog: &Catalog, changes: &[Planned]) -> BatchChangeInven
             let (item, location) = catalog.pair(planned.pair);
             let (from, to) = planned.kind.states();
             InventoryChange {
+                expected_quantity: None,
                 r#type: 0,
                 change: Some(Change::Adjustment(InventoryAdjustment {
                     catalog_object_id: item.to_owned(),
@@ -191,6 +192,7 @@ pub fn batch_request(catalog: &Catalog, changes: &[Planned]) -> BatchChangeInven
         })
         .collect();
     BatchChangeInventoryRequest {
+        forbid_negative_counts: None,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         changes,
         ignore_unchanged_counts: None,

@@ -13,6 +13,7 @@ use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
 use crate::auth::AuthError;
 use crate::domain::error::{ERROR_DOMAIN, Violation, Violations, reasons};
+use crate::domain::guard::GuardKind;
 use crate::domain::ledger::MAX_COUNT_MAGNITUDE;
 use crate::domain::refusal::Refusal;
 use crate::domain::scope::Scope;
@@ -65,6 +66,19 @@ pub enum ApiError {
         field: String,
         /// What is out of range.
         message: String,
+    },
+    /// The state of the data does not allow the call (FAILED_PRECONDITION): a guard of a
+    /// batch failed. Retrying the same call will not help until the state changes.
+    #[error("{message}")]
+    FailedPrecondition {
+        /// UPPER_SNAKE_CASE reason.
+        reason: &'static str,
+        /// Request path of the field whose condition failed.
+        field: String,
+        /// What failed.
+        message: String,
+        /// More ErrorInfo metadata (e.g. `actual_quantity`).
+        metadata: Vec<(&'static str, String)>,
     },
     /// The server cannot take the call now; trying again later may succeed (UNAVAILABLE).
     #[error("{message}")]
@@ -184,6 +198,26 @@ impl From<Refusal> for ApiError {
                 field: "idempotency_key".into(),
                 message: "the idempotency key was already used for a different request".into(),
             },
+            Refusal::Guard(guard) => {
+                let violation = guard.violation();
+                let field = violation.path();
+                let quantity_key = match guard.kind {
+                    GuardKind::QuantityMismatch => "actual_quantity",
+                    GuardKind::InsufficientQuantity => "available_quantity",
+                };
+                let count = &guard.count;
+                ApiError::FailedPrecondition {
+                    reason: guard.reason(),
+                    message: format!("{field}: {}", violation.violation.description),
+                    field,
+                    metadata: vec![
+                        (quantity_key, guard.reported_quantity()),
+                        ("catalog_object_id", count.catalog_object_id.clone()),
+                        ("location_id", count.location_id.clone()),
+                        ("state", count.state.as_str().to_owned()),
+                    ],
+                }
+            }
             Refusal::CountOutOfRange(change) => {
                 let field = change.path();
                 ApiError::OutOfRange {
@@ -393,6 +427,16 @@ impl From<ApiError> for Status {
             } => {
                 let details = error_info(reason, vec![("field", field.clone())]);
                 field_status(Code::OutOfRange, reason, &field, &message, details)
+            }
+            ApiError::FailedPrecondition {
+                reason,
+                field,
+                message,
+                mut metadata,
+            } => {
+                metadata.insert(0, ("field", field.clone()));
+                let details = error_info(reason, metadata);
+                field_status(Code::FailedPrecondition, reason, &field, &message, details)
             }
             ApiError::Unavailable {
                 reason,

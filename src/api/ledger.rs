@@ -22,6 +22,7 @@ use super::ledger_wire::{
 };
 use crate::domain::decide::{BatchOutcome, BatchRequest, KeptChange, Submission};
 use crate::domain::error::{Violation, reasons};
+use crate::domain::guard::{BatchGuards, Expected};
 use crate::domain::id::repeated_ids;
 use crate::domain::ledger::{ChangeSource, MAX_CHANGES_PER_BATCH, NewChange};
 use crate::domain::refusal::{ChangeViolation, ChangeViolations, Refusal};
@@ -127,14 +128,33 @@ impl Ledger {
         let now = now_micros();
         let mut violations = ChangeViolations::default();
         let mut changes = Vec::with_capacity(request.changes.len());
-        for (index, change) in request.changes.into_iter().enumerate() {
-            match change_draft(index, change).and_then(|draft| validate_change(index, draft, now)) {
-                Ok(valid) => changes.push(Arc::new(valid)),
+        let mut guards = BatchGuards {
+            expected: Vec::new(),
+            forbid_negative_counts: request.forbid_negative_counts,
+        };
+        for (index, mut change) in request.changes.into_iter().enumerate() {
+            let expected_text = change.expected_quantity.take();
+            let valid = change_draft(index, change)
+                .and_then(|draft| validate_change(index, draft, now))
+                .and_then(|valid| {
+                    let expected = expected_text
+                        .map(|text| Expected::parse(index, &text, &valid))
+                        .transpose()?;
+                    Ok((valid, expected))
+                });
+            match valid {
+                Ok((valid, expected)) => {
+                    changes.push(Arc::new(valid));
+                    guards.expected.push(expected);
+                }
                 Err(v) => violations.extend(v),
             }
         }
         if !violations.is_empty() {
             return Err(violations.into());
+        }
+        if guards.expected.iter().all(Option::is_none) {
+            guards.expected.clear();
         }
         let request = BatchRequest {
             idempotency_key: request.idempotency_key,
@@ -144,6 +164,7 @@ impl Ledger {
             source: Arc::new(caller.source.clone()),
             now,
             kept: Vec::new(),
+            guards,
         };
         match self.submit(caller.merchant.clone(), request).await? {
             BatchOutcome::Applied(response) => Ok(response),
@@ -342,6 +363,7 @@ impl ImportBatch {
             source: Arc::new(self.default_source),
             now: self.now,
             kept: self.kept,
+            guards: BatchGuards::default(),
         })
     }
 }
@@ -359,6 +381,7 @@ pub fn refused_changes(refusal: Refusal) -> ChangeViolations {
             ),
             ..change
         }]),
+        Refusal::Guard(guard) => ChangeViolations(vec![guard.violation()]),
         Refusal::IdempotencyKeyReused => ChangeViolations(vec![ChangeViolation {
             index: 0,
             member: None,
@@ -386,6 +409,7 @@ mod tests {
 
     fn receive(id: &str, item: &str) -> pb::InventoryChange {
         pb::InventoryChange {
+            expected_quantity: None,
             r#type: 0,
             change: Some(pb::inventory_change::Change::Adjustment(
                 pb::InventoryAdjustment {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::convert::{micros_from_timestamp, timestamp_from_micros};
 use crate::domain::decide::KeptChange;
 use crate::domain::error::{Violation, Violations, reasons};
+use crate::domain::guard::EXPECTED_QUANTITY_FIELD;
 use crate::domain::id::canonical_id;
 use crate::domain::ledger::{
     ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
@@ -116,12 +117,21 @@ pub fn types_filter(field: &str, raw: &[i32]) -> Result<Vec<ChangeType>, Violati
 
 /// Decodes change `index` of a batch into a draft (moving its fields, not copying them);
 /// checks the type/member agreement and the timestamp's own validity (the domain checks the
-/// rest).
+/// rest). A guard (`expected_quantity`) is refused: BatchChangeInventory takes it out first.
 pub fn change_draft(
     index: usize,
     change: pb::InventoryChange,
 ) -> Result<ChangeDraft, ChangeViolations> {
     use pb::inventory_change::Change;
+    if change.expected_quantity.is_some() {
+        return Err(ChangeViolations::of_change(
+            index,
+            Violation::invalid(
+                EXPECTED_QUANTITY_FIELD,
+                "only BatchChangeInventory takes guards; an import records history as it was",
+            ),
+        ));
+    }
     let Some(member) = change.change else {
         let missing = Violation::missing("");
         return Err(ChangeViolations::in_member(
@@ -510,6 +520,7 @@ pub fn change_to_wire(recorded: &RecordedChange) -> pb::InventoryChange {
     pb::InventoryChange {
         r#type: change_type_to_wire(change_type).into(),
         change,
+        expected_quantity: None,
     }
 }
 
@@ -661,6 +672,7 @@ mod tests {
     #[test]
     fn a_change_type_is_a_known_enum_that_agrees_with_the_member() {
         let change = |r#type: i32| pb::InventoryChange {
+            expected_quantity: None,
             r#type,
             change: Some(pb::inventory_change::Change::PhysicalCount(
                 pb::InventoryPhysicalCount::default(),

@@ -28,6 +28,7 @@ pub fn location_draft(location: &pb::Location) -> Result<LocationDraft, Violatio
         name: location.name.clone(),
         status: status_from_wire("status", location.status)?,
         description: location.description.clone(),
+        forbid_negative_counts: location.forbid_negative_counts,
     })
 }
 
@@ -42,6 +43,7 @@ pub fn location_to_wire(record: &LocationRecord) -> pb::Location {
         name: record.attributes.name.clone(),
         status: status.into(),
         description: record.attributes.description.clone(),
+        forbid_negative_counts: record.attributes.forbid_negative_counts,
         created_at: Some(timestamp_from_micros(record.created_at)),
         updated_at: Some(timestamp_from_micros(record.updated_at)),
     }

@@ -17,10 +17,11 @@
 //! Refusals are typed ([`Refusal`]) and name each change by its position in the batch as
 //! sent, skipped changes or not.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::error::{Violation, Violations, reasons};
+use super::guard::{BatchGuards, GuardRefusal, check_guards};
 use super::ledger::{ChangeSource, CountKey, NewChange, effects};
 use super::plan::{BatchInput, BatchPlan, CountFact, PlannedCount, Planner, StoredDelta};
 use super::refusal::{ChangeViolation, ChangeViolations, Refusal};
@@ -45,6 +46,8 @@ pub struct BatchRequest {
     /// What an import keeps of each change's original record: empty for live calls,
     /// otherwise one per change.
     pub kept: Vec<KeptChange>,
+    /// The batch's guards (none for an import).
+    pub guards: BatchGuards,
 }
 
 /// What an import keeps of one change's original record.
@@ -80,13 +83,13 @@ pub enum BatchOutcome<T> {
 /// The ledger's answer to one batch: what it did, or why it refused.
 pub type Decided<T> = Result<BatchOutcome<T>, Refusal>;
 
-/// A stored idempotency key: the digest of the request that used it and its response.
+/// A stored idempotency key: the digest of the request that used it and its answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredKey {
     /// Digest of the request that used the key.
     pub request_digest: String,
-    /// The response it got.
-    pub response: Vec<u8>,
+    /// The response it got, or the refusal of one of its guards (the only refusals kept).
+    pub answer: Result<Vec<u8>, Refusal>,
 }
 
 /// What the store knows about the items and locations a merchant's batches name.
@@ -96,6 +99,8 @@ pub struct ReferenceFacts {
     pub items: HashMap<String, bool>,
     /// Location id → whether it is active. Absent: no such location for the merchant.
     pub locations: HashMap<String, bool>,
+    /// The locations among them that forbid negative counts by default.
+    pub forbidding_negative_counts: HashSet<String>,
 }
 
 /// The facts [`screen`] decides on, read by the store for [`Wanted`].
@@ -167,6 +172,8 @@ enum Screened<'g> {
 pub struct Screening<'g> {
     group: &'g [Submission],
     batches: Vec<Screened<'g>>,
+    /// Merchant → its locations (among those named) that forbid negative counts.
+    forbidding_negative_counts: HashMap<String, HashSet<String>>,
 }
 
 /// Screens each batch of `group` over `facts` (step 1 of the module documentation). A
@@ -182,7 +189,7 @@ pub fn screen<'g>(group: &'g [Submission], mut facts: GroupFacts) -> Screening<'
             let key = (merchant.clone(), request.idempotency_key.clone());
             if let Some(stored) = facts.keys.remove(&key) {
                 return Screened::Decided(if stored.request_digest == request.request_digest {
-                    Ok(stored.response)
+                    stored.answer
                 } else {
                     Err(Refusal::IdempotencyKeyReused)
                 });
@@ -200,7 +207,16 @@ pub fn screen<'g>(group: &'g [Submission], mut facts: GroupFacts) -> Screening<'
             }
         })
         .collect();
-    Screening { group, batches }
+    let forbidding_negative_counts = facts
+        .references
+        .into_iter()
+        .map(|(merchant, references)| (merchant, references.forbidding_negative_counts))
+        .collect();
+    Screening {
+        group,
+        batches,
+        forbidding_negative_counts,
+    }
 }
 
 /// The changes of a batch still to record: an import's changes whose kept ids the merchant
@@ -300,8 +316,11 @@ pub struct CountFacts {
 /// One batch of a planned group.
 #[derive(Debug)]
 pub enum PlannedBatch {
-    /// Replayed (the stored response) or refused.
+    /// Replayed (the stored response or refusal) or refused; nothing to write.
     Decided(Result<Vec<u8>, Refusal>),
+    /// Refused by one of its guards: nothing recorded, but the refusal is kept with the
+    /// batch's idempotency key, so that a retry answers the same.
+    Guarded(GuardRefusal),
     /// To record as planned.
     Planned(BatchPlan),
 }
@@ -408,8 +427,22 @@ impl<'g> Screening<'g> {
                 now: request.now,
                 created_at: &created_at,
             };
-            batches.push(match planner.plan_batch(input, &mut next_seq) {
-                Ok(plan) => PlannedBatch::Planned(plan),
+            let no_location = HashSet::new();
+            let forbidding = self
+                .forbidding_negative_counts
+                .get(merchant)
+                .unwrap_or(&no_location);
+            batches.push(match planner.try_batch(input, &mut next_seq) {
+                Ok(tentative) => match check_guards(
+                    &request.guards,
+                    &changes,
+                    |key| planner.quantity(key),
+                    &tentative.plan,
+                    |location| forbidding.contains(location),
+                ) {
+                    Ok(()) => PlannedBatch::Planned(planner.keep(tentative)),
+                    Err(refusal) => PlannedBatch::Guarded(refusal),
+                },
                 Err(refusal) => {
                     let index = refusal.change_index;
                     let violation = ChangeViolation {
@@ -446,6 +479,7 @@ impl<'g> Screening<'g> {
 mod tests {
     use super::*;
     use crate::domain::decimal::Fixed5;
+    use crate::domain::guard::{Expected, GuardKind};
     use crate::domain::ledger::{
         ChangeMovement, ChangeReferences, ChangeType, CountState, InventoryState,
     };
@@ -484,6 +518,7 @@ mod tests {
         Submission {
             merchant: MerchantId(merchant.into()),
             request: BatchRequest {
+                guards: BatchGuards::default(),
                 idempotency_key: key.into(),
                 request_digest: format!("digest of {key}"),
                 changes: changes.into_iter().map(Arc::new).collect(),
@@ -513,6 +548,7 @@ mod tests {
     /// `in_stock` (absent when `None`).
     fn facts() -> GroupFacts {
         let references = ReferenceFacts {
+            forbidding_negative_counts: HashSet::new(),
             items: HashMap::from([("I".to_owned(), true), ("U".to_owned(), false)]),
             locations: HashMap::from([("L".to_owned(), true), ("X".to_owned(), false)]),
         };
@@ -556,6 +592,7 @@ mod tests {
             .map(|b| match b {
                 PlannedBatch::Decided(Ok(_)) => Ok(None),
                 PlannedBatch::Decided(Err(refusal)) => Err(refusal.clone()),
+                PlannedBatch::Guarded(refusal) => Err(Refusal::Guard(refusal.clone())),
                 PlannedBatch::Planned(p) => Ok(Some(p.recorded.iter().map(|r| r.index).collect())),
             })
             .collect()
@@ -583,6 +620,10 @@ mod tests {
             Refusal::CountOutOfRange(v) => vec![(v.index, v.path_in_change(), v.violation.reason)],
             Refusal::IdempotencyKeyReused => {
                 vec![(0, String::new(), reasons::IDEMPOTENCY_KEY_REUSED)]
+            }
+            Refusal::Guard(guard) => {
+                let v = guard.violation();
+                vec![(v.index, v.path_in_change(), v.violation.reason)]
             }
         }
     }
@@ -614,7 +655,7 @@ mod tests {
         for (key, digest) in [("same", "digest of same"), ("reused", "another digest")] {
             let stored = StoredKey {
                 request_digest: digest.into(),
-                response: b"stored".to_vec(),
+                answer: Ok(b"stored".to_vec()),
             };
             facts.keys.insert(("m".into(), key.into()), stored);
         }
@@ -766,6 +807,149 @@ mod tests {
             moved,
             vec![q("999999999006")],
             "10 in, 4 out; b left no trace"
+        );
+    }
+
+    /// `b` with guards: per change what it expects, and the batch's negative rule.
+    fn guarded(
+        mut b: Submission,
+        expected: Vec<Option<Expected>>,
+        forbid_negative_counts: Option<bool>,
+    ) -> Submission {
+        b.request.guards = BatchGuards {
+            expected,
+            forbid_negative_counts,
+        };
+        b
+    }
+
+    fn exactly(quantity: &str) -> Option<Expected> {
+        Some(Expected::Quantity(q(quantity)))
+    }
+
+    /// Each batch's guard refusal as (kind, change index, reported quantity), or `None`
+    /// when it was planned.
+    fn guard_fates(plan: &GroupPlan<'_>) -> Vec<Option<(GuardKind, usize, String)>> {
+        plan.batches
+            .iter()
+            .map(|b| match b {
+                PlannedBatch::Planned(_) => None,
+                PlannedBatch::Guarded(g) => Some((g.kind, g.index, g.reported_quantity())),
+                other => panic!("neither planned nor guarded: {other:?}"),
+            })
+            .collect()
+    }
+
+    /// IN_STOCK before the group, what each change of the batch expects, the fate.
+    type ExpectedCase = (
+        Option<&'static str>,
+        Vec<Option<Expected>>,
+        Option<(GuardKind, usize, &'static str)>,
+    );
+
+    #[test]
+    fn expected_quantity_compares_the_count_as_the_change_finds_it() {
+        use GuardKind::QuantityMismatch as Mismatch;
+        let cases: Vec<ExpectedCase> = vec![
+            (Some("10"), vec![exactly("10"), None], None),
+            (
+                Some("10"),
+                vec![exactly("9"), None],
+                Some((Mismatch, 0, "10")),
+            ),
+            (Some("10"), vec![exactly("10"), exactly("15")], None),
+            (
+                Some("10"),
+                vec![exactly("10"), exactly("10")],
+                Some((Mismatch, 1, "15")),
+            ),
+            (None, vec![Some(Expected::Absent), exactly("5")], None),
+            (
+                None,
+                vec![exactly("0"), None],
+                Some((Mismatch, 0, "ABSENT")),
+            ),
+            (
+                Some("0"),
+                vec![Some(Expected::Absent), None],
+                Some((Mismatch, 0, "0")),
+            ),
+        ];
+        for (before, expected, fate) in cases {
+            // Receive 5, then sell 1.
+            let b = guarded(
+                batch("m", "k", vec![receive("5"), sell("1")]),
+                expected.clone(),
+                None,
+            );
+            let group = [b];
+            let plan = plan(screen(&group, facts()), before);
+            let want = fate.map(|(kind, index, quantity)| (kind, index, quantity.to_owned()));
+            assert_eq!(guard_fates(&plan), vec![want], "{before:?} {expected:?}");
+        }
+    }
+
+    #[test]
+    fn forbidding_negative_counts_refuses_only_the_batch_that_would_go_below_zero() {
+        let sale = |key: &str, quantity: &str, forbid| {
+            guarded(batch("m", key, vec![sell(quantity)]), Vec::new(), forbid)
+        };
+        let group = [
+            sale("a", "6", Some(true)),
+            sale("b", "6", Some(true)),
+            sale("c", "3", Some(true)),
+            sale("d", "5", None),
+            sale("e", "5", Some(false)),
+        ];
+        let plan = plan(screen(&group, facts()), Some("10"));
+        assert_eq!(
+            guard_fates(&plan),
+            vec![
+                None,
+                Some((GuardKind::InsufficientQuantity, 0, "4".to_owned())),
+                None,
+                None,
+                None,
+            ],
+            "b is refused with 4 available and leaves c its units; \
+             d has no rule of its own and its location none; e allows negatives"
+        );
+        let counts: Vec<_> = plan.moved.iter().map(|(_, c)| c.state.quantity).collect();
+        assert_eq!(
+            counts,
+            vec![q("-9")],
+            "a, c, d and e applied: 10 - 6 - 3 - 5 - 5"
+        );
+    }
+
+    #[test]
+    fn a_location_can_forbid_negative_counts_unless_the_batch_says_otherwise() {
+        let mut forbidding = facts();
+        let shop = forbidding.references.get_mut("m").unwrap();
+        shop.forbidding_negative_counts.insert("L".to_owned());
+        let group = [
+            guarded(batch("m", "a", vec![sell("11")]), Vec::new(), None),
+            guarded(batch("m", "b", vec![sell("11")]), Vec::new(), Some(false)),
+            // Below zero after b (-1): a receipt that leaves it below zero still rises.
+            guarded(batch("m", "c", vec![receive("0.5")]), Vec::new(), None),
+            // A receipt later in the batch covers the sale before it (-0.5 - 2 + 3).
+            guarded(
+                batch("m", "d", vec![sell("2"), receive("3")]),
+                Vec::new(),
+                None,
+            ),
+            guarded(batch("m", "e", vec![sell("1")]), Vec::new(), None),
+        ];
+        let plan = plan(screen(&group, forbidding), Some("10"));
+        assert_eq!(
+            guard_fates(&plan),
+            vec![
+                Some((GuardKind::InsufficientQuantity, 0, "10".to_owned())),
+                None,
+                None,
+                None,
+                Some((GuardKind::InsufficientQuantity, 0, "0.5".to_owned())),
+            ]
         );
     }
 }

@@ -52,6 +52,8 @@ pub struct LocationDraft {
     pub status: Option<LocationStatus>,
     /// Free-form description; empty means none.
     pub description: String,
+    /// Whether batches may not take this location's counts below zero by default.
+    pub forbid_negative_counts: bool,
 }
 
 /// A location's attributes: every rule checked when they were written. The store builds
@@ -64,6 +66,9 @@ pub struct LocationAttributes {
     pub status: LocationStatus,
     /// At most 1024 characters.
     pub description: String,
+    /// Whether a batch that does not say otherwise (`forbid_negative_counts`) may not take
+    /// this location's counts below zero.
+    pub forbid_negative_counts: bool,
 }
 
 /// The fields a location update may name.
@@ -75,6 +80,8 @@ pub enum LocationField {
     Status,
     /// `description`
     Description,
+    /// `forbid_negative_counts`
+    ForbidNegativeCounts,
 }
 
 impl MaskField for LocationField {
@@ -82,6 +89,7 @@ impl MaskField for LocationField {
         LocationField::Name,
         LocationField::Status,
         LocationField::Description,
+        LocationField::ForbidNegativeCounts,
     ];
 
     fn path(self) -> &'static str {
@@ -89,6 +97,7 @@ impl MaskField for LocationField {
             LocationField::Name => "name",
             LocationField::Status => "status",
             LocationField::Description => "description",
+            LocationField::ForbidNegativeCounts => "forbid_negative_counts",
         }
     }
 }
@@ -100,6 +109,7 @@ impl LocationDraft {
             LocationField::Name => !self.name.is_empty(),
             LocationField::Status => self.status.is_some(),
             LocationField::Description => !self.description.is_empty(),
+            LocationField::ForbidNegativeCounts => self.forbid_negative_counts,
         }
     }
 
@@ -111,6 +121,9 @@ impl LocationDraft {
                 LocationField::Name => self.name.clone_from(&update.name),
                 LocationField::Status => self.status = update.status,
                 LocationField::Description => self.description.clone_from(&update.description),
+                LocationField::ForbidNegativeCounts => {
+                    self.forbid_negative_counts = update.forbid_negative_counts;
+                }
             }
         }
         self
@@ -123,6 +136,7 @@ impl From<&LocationAttributes> for LocationDraft {
             name: location.name.clone(),
             status: Some(location.status),
             description: location.description.clone(),
+            forbid_negative_counts: location.forbid_negative_counts,
         }
     }
 }
@@ -165,6 +179,7 @@ fn validate(
         name: name.to_owned(),
         status: status.unwrap_or(LocationStatus::Active),
         description: draft.description.clone(),
+        forbid_negative_counts: draft.forbid_negative_counts,
     };
     errors.into_result(attributes)
 }
@@ -201,7 +216,7 @@ mod tests {
                 LocationDraft {
                     name: "ok".into(),
                     description: "d".repeat(1025),
-                    status: None,
+                    ..LocationDraft::default()
                 },
                 "description",
             ),
@@ -232,7 +247,7 @@ mod tests {
             let draft = LocationDraft {
                 name: (*name).into(),
                 description: (*description).into(),
-                status: None,
+                ..LocationDraft::default()
             };
             let errors = validate_new_location(&draft).unwrap_err();
             assert_eq!(
@@ -244,7 +259,7 @@ mod tests {
         let fine = LocationDraft {
             name: "Café «Nord»".into(),
             description: "Open 9–17, closed on Sundays".into(),
-            status: None,
+            ..LocationDraft::default()
         };
         assert!(validate_new_location(&fine).is_ok());
     }

@@ -4,6 +4,7 @@ pub mod currency;
 pub mod decide;
 pub mod decimal;
 pub mod error;
+pub mod guard;
 pub mod id;
 pub mod item;
 pub mod ledger;

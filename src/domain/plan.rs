@@ -124,6 +124,17 @@ pub struct CountOutOfRange {
     pub change_index: usize,
 }
 
+/// A batch planned but not yet kept ([`Planner::try_batch`]).
+#[derive(Debug)]
+pub struct TentativeBatch {
+    /// What the batch would do.
+    pub plan: BatchPlan,
+    /// The counts it names as they would stand after it.
+    local: HashMap<CountKey, Slot>,
+    /// The deltas it would add.
+    local_deltas: Vec<(CountKey, Position, Fixed5)>,
+}
+
 /// A count while a group is planned.
 #[derive(Clone, Debug)]
 struct Slot {
@@ -167,16 +178,56 @@ impl Planner {
         }
     }
 
-    /// Plans one batch after every batch planned before it. `next_seq` hands out server
-    /// sequences in increasing order, above every stored one of the counts involved.
-    /// On refusal the planner is unchanged (sequences taken are simply not used).
-    ///
-    /// Panics if the batch names a count the planner was not given.
+    /// Plans one batch after every batch planned before it, and keeps the plan (the
+    /// batches planned after it see its effects). See [`Planner::try_batch`].
     pub fn plan_batch(
         &mut self,
         batch: BatchInput<'_>,
         next_seq: &mut impl FnMut() -> i64,
     ) -> Result<BatchPlan, CountOutOfRange> {
+        let tentative = self.try_batch(batch, next_seq)?;
+        Ok(self.keep(tentative))
+    }
+
+    /// What a count holds now, after the batches kept so far: `None` when it does not
+    /// exist. A tentative batch is not seen until it is kept.
+    ///
+    /// Panics if the planner was not given the count.
+    pub fn quantity(&self, key: &CountKey) -> Option<Fixed5> {
+        let slot = self.counts.get(key).unwrap_or_else(|| {
+            panic!("the planner was not given count {key:?}");
+        });
+        slot.state.map(|s| s.quantity)
+    }
+
+    /// Keeps a tentative batch: the batches planned after it see its effects.
+    pub fn keep(&mut self, tentative: TentativeBatch) -> BatchPlan {
+        let TentativeBatch {
+            plan,
+            local,
+            local_deltas,
+        } = tentative;
+        self.moved
+            .extend(plan.updates.iter().map(|update| update.key.clone()));
+        for (key, position, delta) in local_deltas {
+            self.deltas.entry(key).or_default().push((position, delta));
+        }
+        self.counts.extend(local);
+        plan
+    }
+
+    /// Plans one batch after every batch kept before it, without keeping it yet: the
+    /// caller checks the plan (its guards) and then keeps it ([`Planner::keep`]) or drops
+    /// it, which leaves the planner as it was. `next_seq` hands out server sequences in
+    /// increasing order, above every stored one of the counts involved; sequences taken
+    /// by a batch that is not kept are simply not used.
+    ///
+    /// Panics if the batch names a count the planner was not given.
+    pub fn try_batch(
+        &self,
+        batch: BatchInput<'_>,
+        next_seq: &mut impl FnMut() -> i64,
+    ) -> Result<TentativeBatch, CountOutOfRange> {
         // Work on copies of the batch's counts and commit them only on success.
         let mut local: HashMap<CountKey, Slot> = HashMap::new();
         let mut local_deltas: Vec<(CountKey, Position, Fixed5)> = Vec::new();
@@ -261,13 +312,11 @@ impl Planner {
                 }
             })
             .collect();
-        self.moved
-            .extend(plan.updates.iter().map(|update| update.key.clone()));
-        for (key, position, delta) in local_deltas {
-            self.deltas.entry(key).or_default().push((position, delta));
-        }
-        self.counts.extend(local);
-        Ok(plan)
+        Ok(TentativeBatch {
+            plan,
+            local,
+            local_deltas,
+        })
     }
 
     /// The counts moved by the batches planned so far, as they stand now: what the store

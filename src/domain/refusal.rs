@@ -8,6 +8,7 @@
 use std::fmt;
 
 use super::error::{Violation, Violations};
+use super::guard::GuardRefusal;
 use super::ledger::ChangeType;
 
 /// A rule one change of a batch broke.
@@ -118,6 +119,10 @@ pub enum Refusal {
     Invalid(ChangeViolations),
     /// A change would take a count beyond its bounds.
     CountOutOfRange(ChangeViolation),
+    /// A guard of the batch failed (FAILED_PRECONDITION): a change's `expected_quantity`
+    /// differs from its count, or the batch would leave a count below zero where that is
+    /// forbidden. Kept with the batch's idempotency key: a retry answers the same.
+    Guard(GuardRefusal),
 }
 
 impl From<ChangeViolations> for Refusal {
@@ -140,6 +145,15 @@ impl fmt::Display for Refusal {
                 "{}: the change would take a count beyond its bounds",
                 change.path()
             ),
+            Refusal::Guard(guard) => {
+                let violation = guard.violation();
+                write!(
+                    f,
+                    "{}: {}",
+                    violation.path(),
+                    violation.violation.description
+                )
+            }
         }
     }
 }

@@ -44,6 +44,7 @@ pub(super) fn location_row(
         name: Set(record.attributes.name.clone()),
         status: Set(record.attributes.status.as_str().to_owned()),
         description: Set(record.attributes.description.clone()),
+        forbid_negative_counts: Set(record.attributes.forbid_negative_counts),
         created_at: Set(record.created_at),
         updated_at: Set(record.updated_at),
     }
@@ -133,6 +134,7 @@ impl Store {
             name: Set(attributes.name.clone()),
             status: Set(attributes.status.as_str().to_owned()),
             description: Set(attributes.description.clone()),
+            forbid_negative_counts: Set(attributes.forbid_negative_counts),
             updated_at: Set(updated_at),
             ..Default::default()
         };
@@ -165,6 +167,7 @@ fn from_row(row: location::Model) -> Result<LocationRecord, StoreError> {
             name: row.name,
             status,
             description: row.description,
+            forbid_negative_counts: row.forbid_negative_counts,
         },
         created_at: row.created_at,
         updated_at: row.updated_at,

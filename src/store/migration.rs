@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateServerSecrets),
             Box::new(TokenExpiry),
             Box::new(OptionalSku),
+            Box::new(LocationNegativeGuard),
         ]
     }
 }
@@ -636,5 +637,38 @@ impl MigrationTrait for OptionalSku {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// Locations may forbid negative counts by default: `locations.forbid_negative_counts`,
+/// false for every existing location (their counts may go negative, as before).
+struct LocationNegativeGuard;
+
+impl MigrationName for LocationNegativeGuard {
+    fn name(&self) -> &str {
+        "m20261207_000007_location_negative_guard"
+    }
+}
+
+#[derive(DeriveIden)]
+enum LocationGuardColumns {
+    ForbidNegativeCounts,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for LocationNegativeGuard {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Locations::Table)
+                    .add_column(
+                        boolean(LocationGuardColumns::ForbidNegativeCounts)
+                            .default(false)
+                            .to_owned(),
+                    )
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -86,6 +86,7 @@ pub fn adjust(
     quantity: &str,
 ) -> InventoryChange {
     InventoryChange {
+        expected_quantity: None,
         r#type: 0,
         change: Some(Change::Adjustment(InventoryAdjustment {
             catalog_object_id: item.into(),
@@ -115,6 +116,7 @@ pub fn receipt_at(item: &str, location: &str, when: Option<Timestamp>) -> Invent
 /// A physical count.
 pub fn count(item: &str, location: &str, state: InventoryState, quantity: &str) -> InventoryChange {
     InventoryChange {
+        expected_quantity: None,
         r#type: 0,
         change: Some(Change::PhysicalCount(InventoryPhysicalCount {
             catalog_object_id: item.into(),
@@ -129,6 +131,7 @@ pub fn count(item: &str, location: &str, state: InventoryState, quantity: &str) 
 /// A transfer of IN_STOCK between two locations.
 pub fn transfer(item: &str, from: &str, to: &str, quantity: &str) -> InventoryChange {
     InventoryChange {
+        expected_quantity: None,
         r#type: 0,
         change: Some(Change::Transfer(InventoryTransfer {
             catalog_object_id: item.into(),
@@ -163,6 +166,7 @@ pub fn change_id(change: &InventoryChange) -> String {
 /// A batch with a fresh idempotency key.
 pub fn batch(changes: Vec<InventoryChange>) -> BatchChangeInventoryRequest {
     BatchChangeInventoryRequest {
+        forbid_negative_counts: None,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         changes,
         ignore_unchanged_counts: None,

@@ -316,6 +316,7 @@ fn random_change(rng: &mut Rng, shop: &Shop) -> InventoryChange {
 pub fn random_batch(rng: &mut Rng, shop: &Shop) -> BatchChangeInventoryRequest {
     let size = rng.between(1, 5);
     BatchChangeInventoryRequest {
+        forbid_negative_counts: None,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         changes: (0..size).map(|_| random_change(rng, shop)).collect(),
         ignore_unchanged_counts: Some(false),

@@ -1062,9 +1062,20 @@ type InventoryChange struct {
 	//	*InventoryChange_Adjustment
 	//	*InventoryChange_PhysicalCount
 	//	*InventoryChange_Transfer
-	Change        isInventoryChange_Change `protobuf_oneof:"change"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Change isInventoryChange_Change `protobuf_oneof:"change"`
+	// A guard (compare-and-swap), BatchChangeInventory only: the quantity the count this
+	// change takes from must hold when the batch is applied, or the whole batch is refused
+	// with FAILED_PRECONDITION, reason QUANTITY_MISMATCH, this field named, and the count's
+	// actual quantity in the ErrorInfo metadata `actual_quantity` ("ABSENT" when it does not
+	// exist). The count compared: an adjustment's from_state count (its to_state count when
+	// from_state keeps none, as for a receipt from NONE), the count a physical count
+	// replaces, a transfer's source count. It is compared as it stands just before this
+	// change (after the batch's earlier changes), never as of occurred_at. A decimal string
+	// within a count's bounds, or "ABSENT": the count must not exist yet (absent is not "0").
+	// Unset: no guard. Never set in responses; ImportInventoryChanges refuses it.
+	ExpectedQuantity *string `protobuf:"bytes,5,opt,name=expected_quantity,json=expectedQuantity,proto3,oneof" json:"expected_quantity,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *InventoryChange) Reset() {
@@ -1136,6 +1147,13 @@ func (x *InventoryChange) GetTransfer() *InventoryTransfer {
 		}
 	}
 	return nil
+}
+
+func (x *InventoryChange) GetExpectedQuantity() string {
+	if x != nil && x.ExpectedQuantity != nil {
+		return *x.ExpectedQuantity
+	}
+	return ""
 }
 
 type isInventoryChange_Change interface {
@@ -1276,8 +1294,16 @@ type BatchChangeInventoryRequest struct {
 	// When true (the default when absent), a physical count equal to the current count is
 	// not recorded.
 	IgnoreUnchangedCounts *bool `protobuf:"varint,3,opt,name=ignore_unchanged_counts,json=ignoreUnchangedCounts,proto3,oneof" json:"ignore_unchanged_counts,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// A guard: when true, no count this batch lowers may end below zero; the whole batch is
+	// refused with FAILED_PRECONDITION, reason INSUFFICIENT_QUANTITY, naming the change that
+	// took the count below zero (its quantity field) and, in the ErrorInfo metadata
+	// `available_quantity`, what the count held just before that change. Counts are checked
+	// as the batch leaves them (a receipt later in the batch may cover a sale before it),
+	// and a count already below zero may still rise. When false, counts may go negative
+	// (they record reality). Unset: each location's forbid_negative_counts decides.
+	ForbidNegativeCounts *bool `protobuf:"varint,4,opt,name=forbid_negative_counts,json=forbidNegativeCounts,proto3,oneof" json:"forbid_negative_counts,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *BatchChangeInventoryRequest) Reset() {
@@ -1327,6 +1353,13 @@ func (x *BatchChangeInventoryRequest) GetChanges() []*InventoryChange {
 func (x *BatchChangeInventoryRequest) GetIgnoreUnchangedCounts() bool {
 	if x != nil && x.IgnoreUnchangedCounts != nil {
 		return *x.IgnoreUnchangedCounts
+	}
+	return false
+}
+
+func (x *BatchChangeInventoryRequest) GetForbidNegativeCounts() bool {
+	if x != nil && x.ForbidNegativeCounts != nil {
+		return *x.ForbidNegativeCounts
 	}
 	return false
 }
@@ -3007,15 +3040,17 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x06source\x18\v \x01(\v2!.stockledger.v1.SourceApplicationR\x06source\x12\x1f\n" +
 	"\vemployee_id\x18\f \x01(\tR\n" +
 	"employeeId\x12$\n" +
-	"\x0eteam_member_id\x18\r \x01(\tR\fteamMemberId\"\xad\x02\n" +
+	"\x0eteam_member_id\x18\r \x01(\tR\fteamMemberId\"\xf5\x02\n" +
 	"\x0fInventoryChange\x127\n" +
 	"\x04type\x18\x01 \x01(\x0e2#.stockledger.v1.InventoryChangeTypeR\x04type\x12E\n" +
 	"\n" +
 	"adjustment\x18\x02 \x01(\v2#.stockledger.v1.InventoryAdjustmentH\x00R\n" +
 	"adjustment\x12O\n" +
 	"\x0ephysical_count\x18\x03 \x01(\v2&.stockledger.v1.InventoryPhysicalCountH\x00R\rphysicalCount\x12?\n" +
-	"\btransfer\x18\x04 \x01(\v2!.stockledger.v1.InventoryTransferH\x00R\btransferB\b\n" +
-	"\x06change\"\xc3\x02\n" +
+	"\btransfer\x18\x04 \x01(\v2!.stockledger.v1.InventoryTransferH\x00R\btransfer\x120\n" +
+	"\x11expected_quantity\x18\x05 \x01(\tH\x01R\x10expectedQuantity\x88\x01\x01B\b\n" +
+	"\x06changeB\x14\n" +
+	"\x12_expected_quantity\"\xc3\x02\n" +
 	"\x0eInventoryCount\x12*\n" +
 	"\x11catalog_object_id\x18\x01 \x01(\tR\x0fcatalogObjectId\x12.\n" +
 	"\x13catalog_object_type\x18\x02 \x01(\tR\x11catalogObjectType\x124\n" +
@@ -3024,12 +3059,14 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"locationId\x12\x1a\n" +
 	"\bquantity\x18\x05 \x01(\tR\bquantity\x12?\n" +
 	"\rcalculated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fcalculatedAt\x12!\n" +
-	"\fis_estimated\x18\a \x01(\bR\visEstimated\"\xda\x01\n" +
+	"\fis_estimated\x18\a \x01(\bR\visEstimated\"\xb0\x02\n" +
 	"\x1bBatchChangeInventoryRequest\x12'\n" +
 	"\x0fidempotency_key\x18\x01 \x01(\tR\x0eidempotencyKey\x129\n" +
 	"\achanges\x18\x02 \x03(\v2\x1f.stockledger.v1.InventoryChangeR\achanges\x12;\n" +
-	"\x17ignore_unchanged_counts\x18\x03 \x01(\bH\x00R\x15ignoreUnchangedCounts\x88\x01\x01B\x1a\n" +
-	"\x18_ignore_unchanged_counts\"\x91\x01\n" +
+	"\x17ignore_unchanged_counts\x18\x03 \x01(\bH\x00R\x15ignoreUnchangedCounts\x88\x01\x01\x129\n" +
+	"\x16forbid_negative_counts\x18\x04 \x01(\bH\x01R\x14forbidNegativeCounts\x88\x01\x01B\x1a\n" +
+	"\x18_ignore_unchanged_countsB\x19\n" +
+	"\x17_forbid_negative_counts\"\x91\x01\n" +
 	"\x1cBatchChangeInventoryResponse\x126\n" +
 	"\x06counts\x18\x01 \x03(\v2\x1e.stockledger.v1.InventoryCountR\x06counts\x129\n" +
 	"\achanges\x18\x02 \x03(\v2\x1f.stockledger.v1.InventoryChangeR\achanges\"\x95\x01\n" +

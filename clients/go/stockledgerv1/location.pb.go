@@ -94,9 +94,15 @@ type Location struct {
 	// When the location was created (server time). Read-only.
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// When the location was last changed (server time). Read-only.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// When true, a BatchChangeInventory that does not set its own forbid_negative_counts
+	// may not leave a count of this location that it lowers below zero (refused with
+	// FAILED_PRECONDITION, reason INSUFFICIENT_QUANTITY): e.g. a web shop that must never
+	// sell what it does not have. Defaults to false (counts record reality, negative or
+	// not). To set it back to false in an update, name it in the update mask.
+	ForbidNegativeCounts bool `protobuf:"varint,7,opt,name=forbid_negative_counts,json=forbidNegativeCounts,proto3" json:"forbid_negative_counts,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Location) Reset() {
@@ -169,6 +175,13 @@ func (x *Location) GetUpdatedAt() *timestamppb.Timestamp {
 		return x.UpdatedAt
 	}
 	return nil
+}
+
+func (x *Location) GetForbidNegativeCounts() bool {
+	if x != nil {
+		return x.ForbidNegativeCounts
+	}
+	return false
 }
 
 // Request of CreateLocation.
@@ -583,7 +596,7 @@ var File_stockledger_v1_location_proto protoreflect.FileDescriptor
 
 const file_stockledger_v1_location_proto_rawDesc = "" +
 	"\n" +
-	"\x1dstockledger/v1/location.proto\x12\x0estockledger.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfe\x01\n" +
+	"\x1dstockledger/v1/location.proto\x12\x0estockledger.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb4\x02\n" +
 	"\bLocation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x126\n" +
@@ -592,7 +605,8 @@ const file_stockledger_v1_location_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"M\n" +
+	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x124\n" +
+	"\x16forbid_negative_counts\x18\a \x01(\bR\x14forbidNegativeCounts\"M\n" +
 	"\x15CreateLocationRequest\x124\n" +
 	"\blocation\x18\x01 \x01(\v2\x18.stockledger.v1.LocationR\blocation\"N\n" +
 	"\x16CreateLocationResponse\x124\n" +

@@ -27,6 +27,7 @@ pub fn adjustment(
             quantity: to_wire(quantity)?,
             ..Default::default()
         })),
+        expected_quantity: None,
     })
 }
 
@@ -46,6 +47,7 @@ pub fn physical_count(
             quantity: to_wire(quantity)?,
             ..Default::default()
         })),
+        expected_quantity: None,
     })
 }
 
@@ -67,6 +69,7 @@ pub fn transfer(
             quantity: to_wire(quantity)?,
             ..Default::default()
         })),
+        expected_quantity: None,
     })
 }
 

@@ -91,6 +91,7 @@ async fn apply(
 ) -> pb::BatchChangeInventoryResponse {
     client
         .batch_change_inventory(pb::BatchChangeInventoryRequest {
+            forbid_negative_counts: None,
             idempotency_key: unique("rust-batch"),
             changes,
             ignore_unchanged_counts: None,
@@ -294,6 +295,7 @@ async fn a_refused_request_is_a_typed_error() {
     }
     let err = client
         .batch_change_inventory(pb::BatchChangeInventoryRequest {
+            forbid_negative_counts: None,
             idempotency_key: unique("rust-refused"),
             changes: vec![change],
             ignore_unchanged_counts: None,

@@ -401,8 +401,10 @@ pub fn set_level_batch(
         changes: vec![pb::InventoryChange {
             r#type: pb::InventoryChangeType::PhysicalCount as i32,
             change: Some(pb::inventory_change::Change::PhysicalCount(count)),
+            expected_quantity: None,
         }],
         ignore_unchanged_counts: Some(true),
+        forbid_negative_counts: None,
     })
 }
 
@@ -440,8 +442,10 @@ pub fn adjust_level_batch(
         changes: vec![pb::InventoryChange {
             r#type: pb::InventoryChangeType::Adjustment as i32,
             change: Some(pb::inventory_change::Change::Adjustment(adjustment)),
+            expected_quantity: None,
         }],
         ignore_unchanged_counts: None,
+        forbid_negative_counts: None,
     })
 }
 

@@ -11,7 +11,7 @@ use sea_orm::{
     QueryResult, QuerySelect, Statement,
 };
 
-use super::rows::unpack_response;
+use super::rows::unpack_answer;
 use super::sql::run_values;
 use crate::domain::decide::{GroupFacts, GroupKey, ReferenceFacts, StoredKey, Wanted};
 use crate::domain::decimal::Fixed5;
@@ -67,7 +67,7 @@ async fn stored_idempotency_keys(
                 .ok_or_else(|| StoreError::Corrupt("idempotency key without a response".into()))?;
             let stored = StoredKey {
                 request_digest,
-                response: unpack_response(response)?,
+                answer: unpack_answer(response)?,
             };
             Ok(((merchant, key), stored))
         })
@@ -117,11 +117,12 @@ async fn reference_facts(
         .into_tuple()
         .all(tx)
         .await?;
-    let locations: Vec<(String, String, String)> = location::Entity::find()
+    let locations: Vec<(String, String, String, bool)> = location::Entity::find()
         .select_only()
         .column(location::Column::MerchantId)
         .column(location::Column::Id)
         .column(location::Column::Status)
+        .column(location::Column::ForbidNegativeCounts)
         .filter(location::Column::Id.is_in(location_ids.iter().copied()))
         .into_tuple()
         .all(tx)
@@ -129,13 +130,13 @@ async fn reference_facts(
     for (merchant, id, tracked) in items {
         facts.entry(merchant).or_default().items.insert(id, tracked);
     }
-    for (merchant, id, status) in locations {
+    for (merchant, id, status, forbid_negative_counts) in locations {
         let active = LocationStatus::from_stored(&status) == Some(LocationStatus::Active);
-        facts
-            .entry(merchant)
-            .or_default()
-            .locations
-            .insert(id, active);
+        let facts = facts.entry(merchant).or_default();
+        if forbid_negative_counts {
+            facts.forbidding_negative_counts.insert(id.clone());
+        }
+        facts.locations.insert(id, active);
     }
     Ok(facts)
 }

@@ -10,8 +10,10 @@ use super::Encoder;
 use super::sql::run_values;
 use crate::domain::decide::{BatchOutcome, Decided, GroupPlan, PlannedBatch, Submission};
 use crate::domain::decimal::Fixed5;
-use crate::domain::ledger::{ChangeMovement, Effect};
+use crate::domain::guard::{GuardKind, GuardRefusal};
+use crate::domain::ledger::{ChangeMovement, ChangeType, CountKey, Effect, InventoryState};
 use crate::domain::plan::{BatchPlan, PlannedCount};
+use crate::domain::refusal::Refusal;
 use crate::store::ledger::{CountRecord, DELTA, RecordedChange, SET};
 use crate::store::{StoreError, new_id};
 
@@ -40,6 +42,11 @@ impl GroupRows {
             let batch_plan = match planned {
                 PlannedBatch::Decided(decided) => {
                     answers.push(decided.map(BatchOutcome::Replayed));
+                    continue;
+                }
+                PlannedBatch::Guarded(refusal) => {
+                    rows.add_key(batch, pack_refusal(&refusal));
+                    answers.push(Err(Refusal::Guard(refusal)));
                     continue;
                 }
                 PlannedBatch::Planned(batch_plan) => batch_plan,
@@ -101,11 +108,16 @@ impl GroupRows {
                 change.change.movement.change_type().as_str().into(),
             ]);
         }
+        self.add_key(batch, pack_response(response));
+    }
+
+    /// The batch's idempotency key with its packed answer.
+    fn add_key(&mut self, batch: &Submission, answer: Vec<u8>) {
         self.keys.push(vec![
-            merchant.clone().into(),
+            batch.merchant.0.clone().into(),
             batch.request.idempotency_key.clone().into(),
             batch.request.request_digest.clone().into(),
-            pack_response(response).into(),
+            answer.into(),
             batch.request.now.into(),
         ]);
     }
@@ -221,17 +233,65 @@ fn count_record(count: &PlannedCount) -> CountRecord {
 /// exist), so rows stored before compression still read back.
 const LZ4_RESPONSE: u8 = 1;
 
+/// The format byte of a stored guard refusal (JSON of [`StoredGuardRefusal`]): a retry of
+/// a batch a guard refused answers the same refusal.
+const GUARD_REFUSAL: u8 = 2;
+
 fn pack_response(response: &[u8]) -> Vec<u8> {
     let mut packed = vec![LZ4_RESPONSE];
     packed.extend(lz4_flex::compress_prepend_size(response));
     packed
 }
 
-pub(super) fn unpack_response(stored: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+/// A guard refusal as stored with its batch's idempotency key.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredGuardRefusal {
+    kind: GuardKind,
+    index: usize,
+    change_type: ChangeType,
+    catalog_object_id: String,
+    location_id: String,
+    state: InventoryState,
+    quantity_units: Option<i64>,
+}
+
+fn pack_refusal(refusal: &GuardRefusal) -> Vec<u8> {
+    let stored = StoredGuardRefusal {
+        kind: refusal.kind,
+        index: refusal.index,
+        change_type: refusal.change_type,
+        catalog_object_id: refusal.count.catalog_object_id.clone(),
+        location_id: refusal.count.location_id.clone(),
+        state: refusal.count.state,
+        quantity_units: refusal.quantity.map(Fixed5::units),
+    };
+    let mut packed = vec![GUARD_REFUSAL];
+    serde_json::to_writer(&mut packed, &stored).expect("a refusal serializes");
+    packed
+}
+
+/// What a stored idempotency key answers: its response, or its guard refusal.
+pub(super) fn unpack_answer(stored: Vec<u8>) -> Result<Result<Vec<u8>, Refusal>, StoreError> {
     match stored.split_first() {
         Some((&LZ4_RESPONSE, packed)) => lz4_flex::decompress_size_prepended(packed)
+            .map(Ok)
             .map_err(|e| StoreError::Corrupt(format!("stored response: {e}"))),
-        _ => Ok(stored),
+        Some((&GUARD_REFUSAL, json)) => {
+            let stored: StoredGuardRefusal = serde_json::from_slice(json)
+                .map_err(|e| StoreError::Corrupt(format!("stored refusal: {e}")))?;
+            Ok(Err(Refusal::Guard(GuardRefusal {
+                kind: stored.kind,
+                index: stored.index,
+                change_type: stored.change_type,
+                count: CountKey {
+                    catalog_object_id: stored.catalog_object_id,
+                    location_id: stored.location_id,
+                    state: stored.state,
+                },
+                quantity: stored.quantity_units.map(Fixed5::from_units),
+            })))
+        }
+        _ => Ok(Ok(stored)),
     }
 }
 
@@ -324,12 +384,42 @@ mod tests {
             packed.len() < response.len() / 4,
             "repetitive responses shrink"
         );
-        assert_eq!(unpack_response(packed).unwrap(), response);
+        assert_eq!(unpack_answer(packed).unwrap(), Ok(response.clone()));
         assert_eq!(
-            unpack_response(response.clone()).unwrap(),
-            response,
+            unpack_answer(response.clone()).unwrap(),
+            Ok(response),
             "rows stored bare"
         );
-        assert!(unpack_response(vec![LZ4_RESPONSE, 9, 9]).is_err());
+        assert!(unpack_answer(vec![LZ4_RESPONSE, 9, 9]).is_err());
+    }
+
+    #[test]
+    fn stored_guard_refusals_round_trip() {
+        let refusal = GuardRefusal {
+            kind: GuardKind::InsufficientQuantity,
+            index: 3,
+            change_type: ChangeType::Transfer,
+            count: CountKey {
+                catalog_object_id: "item".into(),
+                location_id: "shop".into(),
+                state: InventoryState::InStock,
+            },
+            quantity: Some(Fixed5::from_units(250_000)),
+        };
+        let stored = pack_refusal(&refusal);
+        assert_eq!(
+            unpack_answer(stored).unwrap(),
+            Err(Refusal::Guard(refusal.clone()))
+        );
+        let absent = GuardRefusal {
+            kind: GuardKind::QuantityMismatch,
+            quantity: None,
+            ..refusal
+        };
+        assert_eq!(
+            unpack_answer(pack_refusal(&absent)).unwrap(),
+            Err(Refusal::Guard(absent))
+        );
+        assert!(unpack_answer(vec![GUARD_REFUSAL, b'{']).is_err());
     }
 }

@@ -17,6 +17,8 @@ pub struct Model {
     pub status: String,
     /// Free-form; empty means none.
     pub description: String,
+    /// Whether batches may not take this location's counts below zero by default.
+    pub forbid_negative_counts: bool,
     /// Microseconds since the Unix epoch.
     pub created_at: i64,
     /// Microseconds since the Unix epoch.

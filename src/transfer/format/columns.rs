@@ -90,6 +90,7 @@ impl FileMessage for pb::Location {
         "description",
         "created_at",
         "updated_at",
+        "forbid_negative_counts",
     ];
 
     fn from_csv(row: &CsvRow<'_>) -> Result<Self, RowError> {
@@ -102,6 +103,7 @@ impl FileMessage for pb::Location {
             description: row.get("description"),
             created_at: row.time("created_at")?,
             updated_at: row.time("updated_at")?,
+            forbid_negative_counts: row.flag("forbid_negative_counts")?.unwrap_or(false),
         })
     }
 
@@ -118,6 +120,7 @@ impl FileMessage for pb::Location {
             self.description.clone(),
             time_text(&self.created_at),
             time_text(&self.updated_at),
+            flag_text(Some(self.forbid_negative_counts)),
         ]
     }
 }
@@ -284,6 +287,7 @@ impl FileMessage for pb::InventoryChange {
         Ok(pb::InventoryChange {
             r#type: change_type.into(),
             change: Some(change),
+            expected_quantity: None,
         })
     }
 

@@ -157,6 +157,7 @@ pub fn batch_change_from_json(
             .map(|(i, c)| change_from_json(i, c))
             .collect::<Result<_, _>>()?,
         ignore_unchanged_counts: r.ignore_unchanged_counts,
+        forbid_negative_counts: None,
     })
 }
 

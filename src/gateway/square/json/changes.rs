@@ -473,6 +473,7 @@ pub fn change_from_json(index: usize, c: &InventoryChange) -> Result<pb::Invento
     Ok(pb::InventoryChange {
         r#type: change_type,
         change,
+        expected_quantity: None,
     })
 }
 
@@ -491,6 +492,7 @@ mod tests {
         let table: [(pb::InventoryChange, Value); 3] = [
             (
                 pb::InventoryChange {
+                    expected_quantity: None,
                     r#type: pb::InventoryChangeType::Adjustment as i32,
                     change: Some(Change::Adjustment(adjustment())),
                 },
@@ -498,6 +500,7 @@ mod tests {
             ),
             (
                 pb::InventoryChange {
+                    expected_quantity: None,
                     r#type: pb::InventoryChangeType::PhysicalCount as i32,
                     change: Some(Change::PhysicalCount(physical_count())),
                 },
@@ -505,6 +508,7 @@ mod tests {
             ),
             (
                 pb::InventoryChange {
+                    expected_quantity: None,
                     r#type: pb::InventoryChangeType::Transfer as i32,
                     change: Some(Change::Transfer(transfer())),
                 },
@@ -524,6 +528,7 @@ mod tests {
         assert_eq!(
             change_from_json(0, &read).unwrap(),
             pb::InventoryChange {
+                expected_quantity: None,
                 r#type: pb::InventoryChangeType::Transfer as i32,
                 change: Some(Change::Transfer(transfer())),
             }
@@ -609,6 +614,7 @@ mod tests {
     #[test]
     fn empty_fields_are_left_out() {
         let empty = pb::InventoryChange {
+            expected_quantity: None,
             r#type: pb::InventoryChangeType::Adjustment as i32,
             change: Some(pb::inventory_change::Change::Adjustment(
                 pb::InventoryAdjustment::default(),

@@ -269,6 +269,16 @@ pub fn refusal_as_sent(refusal: LedgerRefusal, sent: &BatchChangeInventoryReques
         )),
         LedgerRefusal::CountOutOfRange(change) => LedgerRefusal::CountOutOfRange(as_sent(change)),
         LedgerRefusal::IdempotencyKeyReused => LedgerRefusal::IdempotencyKeyReused,
+        LedgerRefusal::Guard(mut guard) => {
+            let written_as_adjustment = sent
+                .changes
+                .get(guard.index)
+                .is_some_and(|c| c.adjustment.is_some());
+            if guard.change_type == ChangeType::Transfer && written_as_adjustment {
+                guard.change_type = ChangeType::Adjustment;
+            }
+            LedgerRefusal::Guard(guard)
+        }
     };
     refusal_from_status(&Status::from(ApiError::from(refusal)))
 }

@@ -222,16 +222,18 @@ class InventoryTransfer(_message.Message):
     def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., state: _Optional[_Union[InventoryState, str]] = ..., from_location_id: _Optional[str] = ..., to_location_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., quantity: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ...) -> None: ...
 
 class InventoryChange(_message.Message):
-    __slots__ = ("type", "adjustment", "physical_count", "transfer")
+    __slots__ = ("type", "adjustment", "physical_count", "transfer", "expected_quantity")
     TYPE_FIELD_NUMBER: _ClassVar[int]
     ADJUSTMENT_FIELD_NUMBER: _ClassVar[int]
     PHYSICAL_COUNT_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     type: InventoryChangeType
     adjustment: InventoryAdjustment
     physical_count: InventoryPhysicalCount
     transfer: InventoryTransfer
-    def __init__(self, type: _Optional[_Union[InventoryChangeType, str]] = ..., adjustment: _Optional[_Union[InventoryAdjustment, _Mapping]] = ..., physical_count: _Optional[_Union[InventoryPhysicalCount, _Mapping]] = ..., transfer: _Optional[_Union[InventoryTransfer, _Mapping]] = ...) -> None: ...
+    expected_quantity: str
+    def __init__(self, type: _Optional[_Union[InventoryChangeType, str]] = ..., adjustment: _Optional[_Union[InventoryAdjustment, _Mapping]] = ..., physical_count: _Optional[_Union[InventoryPhysicalCount, _Mapping]] = ..., transfer: _Optional[_Union[InventoryTransfer, _Mapping]] = ..., expected_quantity: _Optional[str] = ...) -> None: ...
 
 class InventoryCount(_message.Message):
     __slots__ = ("catalog_object_id", "catalog_object_type", "state", "location_id", "quantity", "calculated_at", "is_estimated")
@@ -252,14 +254,16 @@ class InventoryCount(_message.Message):
     def __init__(self, catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., state: _Optional[_Union[InventoryState, str]] = ..., location_id: _Optional[str] = ..., quantity: _Optional[str] = ..., calculated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_estimated: _Optional[bool] = ...) -> None: ...
 
 class BatchChangeInventoryRequest(_message.Message):
-    __slots__ = ("idempotency_key", "changes", "ignore_unchanged_counts")
+    __slots__ = ("idempotency_key", "changes", "ignore_unchanged_counts", "forbid_negative_counts")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CHANGES_FIELD_NUMBER: _ClassVar[int]
     IGNORE_UNCHANGED_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    FORBID_NEGATIVE_COUNTS_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     changes: _containers.RepeatedCompositeFieldContainer[InventoryChange]
     ignore_unchanged_counts: bool
-    def __init__(self, idempotency_key: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[InventoryChange, _Mapping]]] = ..., ignore_unchanged_counts: _Optional[bool] = ...) -> None: ...
+    forbid_negative_counts: bool
+    def __init__(self, idempotency_key: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[InventoryChange, _Mapping]]] = ..., ignore_unchanged_counts: _Optional[bool] = ..., forbid_negative_counts: _Optional[bool] = ...) -> None: ...
 
 class BatchChangeInventoryResponse(_message.Message):
     __slots__ = ("counts", "changes")

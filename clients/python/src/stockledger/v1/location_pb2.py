@@ -26,33 +26,33 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dstockledger/v1/location.proto\x12\x0estockledger.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfe\x01\n\x08Location\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x36\n\x06status\x18\x03 \x01(\x0e\x32\x1e.stockledger.v1.LocationStatusR\x06status\x12 \n\x0b\x64\x65scription\x18\x04 \x01(\tR\x0b\x64\x65scription\x12\x39\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\"M\n\x15\x43reateLocationRequest\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location\"N\n\x16\x43reateLocationResponse\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location\"$\n\x12GetLocationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"K\n\x13GetLocationResponse\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location\"|\n\x14ListLocationsRequest\x12\x14\n\x05limit\x18\x01 \x01(\x05R\x05limit\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\x12\x36\n\x06status\x18\x03 \x01(\x0e\x32\x1e.stockledger.v1.LocationStatusR\x06status\"g\n\x15ListLocationsResponse\x12\x36\n\tlocations\x18\x01 \x03(\x0b\x32\x18.stockledger.v1.LocationR\tlocations\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\"\x8a\x01\n\x15UpdateLocationRequest\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location\x12;\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\nupdateMask\"N\n\x16UpdateLocationResponse\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location*k\n\x0eLocationStatus\x12\x1f\n\x1bLOCATION_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16LOCATION_STATUS_ACTIVE\x10\x01\x12\x1c\n\x18LOCATION_STATUS_INACTIVE\x10\x02\x32\x89\x03\n\x0fLocationService\x12_\n\x0e\x43reateLocation\x12%.stockledger.v1.CreateLocationRequest\x1a&.stockledger.v1.CreateLocationResponse\x12V\n\x0bGetLocation\x12\".stockledger.v1.GetLocationRequest\x1a#.stockledger.v1.GetLocationResponse\x12\\\n\rListLocations\x12$.stockledger.v1.ListLocationsRequest\x1a%.stockledger.v1.ListLocationsResponse\x12_\n\x0eUpdateLocation\x12%.stockledger.v1.UpdateLocationRequest\x1a&.stockledger.v1.UpdateLocationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dstockledger/v1/location.proto\x12\x0estockledger.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb4\x02\n\x08Location\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x36\n\x06status\x18\x03 \x01(\x0e\x32\x1e.stockledger.v1.LocationStatusR\x06status\x12 \n\x0b\x64\x65scription\x18\x04 \x01(\tR\x0b\x64\x65scription\x12\x39\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x34\n\x16\x66orbid_negative_counts\x18\x07 \x01(\x08R\x14\x66orbidNegativeCounts\"M\n\x15\x43reateLocationRequest\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location\"N\n\x16\x43reateLocationResponse\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location\"$\n\x12GetLocationRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"K\n\x13GetLocationResponse\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location\"|\n\x14ListLocationsRequest\x12\x14\n\x05limit\x18\x01 \x01(\x05R\x05limit\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\x12\x36\n\x06status\x18\x03 \x01(\x0e\x32\x1e.stockledger.v1.LocationStatusR\x06status\"g\n\x15ListLocationsResponse\x12\x36\n\tlocations\x18\x01 \x03(\x0b\x32\x18.stockledger.v1.LocationR\tlocations\x12\x16\n\x06\x63ursor\x18\x02 \x01(\tR\x06\x63ursor\"\x8a\x01\n\x15UpdateLocationRequest\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location\x12;\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\nupdateMask\"N\n\x16UpdateLocationResponse\x12\x34\n\x08location\x18\x01 \x01(\x0b\x32\x18.stockledger.v1.LocationR\x08location*k\n\x0eLocationStatus\x12\x1f\n\x1bLOCATION_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16LOCATION_STATUS_ACTIVE\x10\x01\x12\x1c\n\x18LOCATION_STATUS_INACTIVE\x10\x02\x32\x89\x03\n\x0fLocationService\x12_\n\x0e\x43reateLocation\x12%.stockledger.v1.CreateLocationRequest\x1a&.stockledger.v1.CreateLocationResponse\x12V\n\x0bGetLocation\x12\".stockledger.v1.GetLocationRequest\x1a#.stockledger.v1.GetLocationResponse\x12\\\n\rListLocations\x12$.stockledger.v1.ListLocationsRequest\x1a%.stockledger.v1.ListLocationsResponse\x12_\n\x0eUpdateLocation\x12%.stockledger.v1.UpdateLocationRequest\x1a&.stockledger.v1.UpdateLocationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'stockledger.v1.location_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LOCATIONSTATUS']._serialized_start=1099
-  _globals['_LOCATIONSTATUS']._serialized_end=1206
+  _globals['_LOCATIONSTATUS']._serialized_start=1153
+  _globals['_LOCATIONSTATUS']._serialized_end=1260
   _globals['_LOCATION']._serialized_start=117
-  _globals['_LOCATION']._serialized_end=371
-  _globals['_CREATELOCATIONREQUEST']._serialized_start=373
-  _globals['_CREATELOCATIONREQUEST']._serialized_end=450
-  _globals['_CREATELOCATIONRESPONSE']._serialized_start=452
-  _globals['_CREATELOCATIONRESPONSE']._serialized_end=530
-  _globals['_GETLOCATIONREQUEST']._serialized_start=532
-  _globals['_GETLOCATIONREQUEST']._serialized_end=568
-  _globals['_GETLOCATIONRESPONSE']._serialized_start=570
-  _globals['_GETLOCATIONRESPONSE']._serialized_end=645
-  _globals['_LISTLOCATIONSREQUEST']._serialized_start=647
-  _globals['_LISTLOCATIONSREQUEST']._serialized_end=771
-  _globals['_LISTLOCATIONSRESPONSE']._serialized_start=773
-  _globals['_LISTLOCATIONSRESPONSE']._serialized_end=876
-  _globals['_UPDATELOCATIONREQUEST']._serialized_start=879
-  _globals['_UPDATELOCATIONREQUEST']._serialized_end=1017
-  _globals['_UPDATELOCATIONRESPONSE']._serialized_start=1019
-  _globals['_UPDATELOCATIONRESPONSE']._serialized_end=1097
-  _globals['_LOCATIONSERVICE']._serialized_start=1209
-  _globals['_LOCATIONSERVICE']._serialized_end=1602
+  _globals['_LOCATION']._serialized_end=425
+  _globals['_CREATELOCATIONREQUEST']._serialized_start=427
+  _globals['_CREATELOCATIONREQUEST']._serialized_end=504
+  _globals['_CREATELOCATIONRESPONSE']._serialized_start=506
+  _globals['_CREATELOCATIONRESPONSE']._serialized_end=584
+  _globals['_GETLOCATIONREQUEST']._serialized_start=586
+  _globals['_GETLOCATIONREQUEST']._serialized_end=622
+  _globals['_GETLOCATIONRESPONSE']._serialized_start=624
+  _globals['_GETLOCATIONRESPONSE']._serialized_end=699
+  _globals['_LISTLOCATIONSREQUEST']._serialized_start=701
+  _globals['_LISTLOCATIONSREQUEST']._serialized_end=825
+  _globals['_LISTLOCATIONSRESPONSE']._serialized_start=827
+  _globals['_LISTLOCATIONSRESPONSE']._serialized_end=930
+  _globals['_UPDATELOCATIONREQUEST']._serialized_start=933
+  _globals['_UPDATELOCATIONREQUEST']._serialized_end=1071
+  _globals['_UPDATELOCATIONRESPONSE']._serialized_start=1073
+  _globals['_UPDATELOCATIONRESPONSE']._serialized_end=1151
+  _globals['_LOCATIONSERVICE']._serialized_start=1263
+  _globals['_LOCATIONSERVICE']._serialized_end=1656
 # @@protoc_insertion_point(module_scope)

@@ -21,20 +21,22 @@ LOCATION_STATUS_ACTIVE: LocationStatus
 LOCATION_STATUS_INACTIVE: LocationStatus
 
 class Location(_message.Message):
-    __slots__ = ("id", "name", "status", "description", "created_at", "updated_at")
+    __slots__ = ("id", "name", "status", "description", "created_at", "updated_at", "forbid_negative_counts")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    FORBID_NEGATIVE_COUNTS_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     status: LocationStatus
     description: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[_Union[LocationStatus, str]] = ..., description: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    forbid_negative_counts: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[_Union[LocationStatus, str]] = ..., description: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., forbid_negative_counts: _Optional[bool] = ...) -> None: ...
 
 class CreateLocationRequest(_message.Message):
     __slots__ = ("location",)
