@@ -22,7 +22,8 @@
 //! count-read latency at 1,000 vs that many history rows; 5. WatchInventoryChanges
 //! commit → delivery latency under write load; 6. the HTTP front doors (a server of its own
 //! started with `--http-listen` too): Square's and Shopify's count read and one-adjustment
-//! write at 8 clients beside the same through gRPC and baseline (b).
+//! write at 8 clients beside the same through gRPC and baseline (b); 7. guarded writes
+//! (`forbid_negative_counts`) at 1/16/64 clients beside the same batches unguarded.
 //!
 //! ```sh
 //! cargo bench --bench ledger                       # both backends, every scenario
@@ -30,7 +31,7 @@
 //! STOCKLEDGER_BENCH_QUICK=1 cargo bench --bench ledger
 //! ```
 //!
-//! Groups: `writes` (1), `reads` (2), `history` (3 and 4), `watch` (5), `doors` (6), e.g.
+//! Groups: `writes` (1), `guards` (7), `reads` (2), `history` (3 and 4), `watch` (5), `doors` (6), e.g.
 //! `cargo bench --bench ledger -- sqlite doors`. Environment:
 //! `STOCKLEDGER_BENCH_BINARY` (server binary), `STOCKLEDGER_BENCH_QUICK=1` (1 s time
 //! boxes, 100,000 history rows), `STOCKLEDGER_BENCH_SECONDS` (time box of each load,
@@ -45,6 +46,7 @@ mod postgres;
 
 mod bare;
 mod doors;
+mod guards;
 mod history;
 mod load;
 mod raw;
@@ -98,7 +100,7 @@ impl Backend {
 }
 
 /// Groups of scenarios that can be selected on the command line.
-const GROUPS: [&str; 5] = ["writes", "reads", "history", "watch", "doors"];
+const GROUPS: [&str; 6] = ["writes", "guards", "reads", "history", "watch", "doors"];
 
 /// What to run and how long.
 pub struct Settings {
@@ -224,7 +226,7 @@ async fn run_backend(settings: &Settings, backend: Backend) -> Vec<Row> {
     };
     eprintln!("{}:", backend.describe());
     let mut rows = Vec::new();
-    if ["writes", "reads", "watch"]
+    if ["writes", "guards", "reads", "watch"]
         .iter()
         .any(|g| settings.runs(g))
     {
@@ -233,6 +235,9 @@ async fn run_backend(settings: &Settings, backend: Backend) -> Vec<Row> {
         let catalog = Arc::new(Catalog::create(&server).await);
         if settings.runs("writes") {
             rows.extend(writes::run(&ctx, &server, &catalog).await);
+        }
+        if settings.runs("guards") {
+            rows.extend(guards::run(&ctx, &server, &catalog).await);
         }
         if settings.runs("reads") {
             rows.extend(reads::run(&ctx, &server, &catalog).await);

@@ -176,21 +176,40 @@ pub fn batch_request(catalog: &Catalog, changes: &[Planned]) -> BatchChangeInven
         .iter()
         .map(|planned| {
             let (item, location) = catalog.pair(planned.pair);
-            let (from, to) = planned.kind.states();
-            InventoryChange {
-                expected_quantity: None,
-                r#type: 0,
-                change: Some(Change::Adjustment(InventoryAdjustment {
-                    catalog_object_id: item.to_owned(),
-                    location_id: location.to_owned(),
-                    from_state: from.into(),
-                    to_state: to.into(),
-                    quantity: planned.kind.quantity().to_owned(),
-                    ..Default::default()
-                })),
-            }
+            adjustment(
+                item,
+                location,
+                planned.kind.states(),
+                planned.kind.quantity(),
+            )
         })
         .collect();
+    request(changes)
+}
+
+/// An adjustment of `quantity` of `item` at `location` between `states` (from, to).
+pub fn adjustment(
+    item: &str,
+    location: &str,
+    (from, to): (InventoryState, InventoryState),
+    quantity: &str,
+) -> InventoryChange {
+    InventoryChange {
+        expected_quantity: None,
+        r#type: 0,
+        change: Some(Change::Adjustment(InventoryAdjustment {
+            catalog_object_id: item.to_owned(),
+            location_id: location.to_owned(),
+            from_state: from.into(),
+            to_state: to.into(),
+            quantity: quantity.to_owned(),
+            ..Default::default()
+        })),
+    }
+}
+
+/// A batch of `changes` with a fresh idempotency key and no guard.
+pub fn request(changes: Vec<InventoryChange>) -> BatchChangeInventoryRequest {
     BatchChangeInventoryRequest {
         forbid_negative_counts: None,
         idempotency_key: uuid::Uuid::new_v4().to_string(),
@@ -207,6 +226,7 @@ pub struct ApiWriter {
     id: usize,
     counter: u64,
     batch: usize,
+    forbid_negative_counts: Option<bool>,
 }
 
 impl ApiWriter {
@@ -225,6 +245,15 @@ impl ApiWriter {
             id,
             counter: 0,
             batch,
+            forbid_negative_counts: None,
+        }
+    }
+
+    /// The same writer sending every batch with `forbid_negative_counts` (a guard).
+    pub fn guarded(self) -> Self {
+        ApiWriter {
+            forbid_negative_counts: Some(true),
+            ..self
         }
     }
 }
@@ -232,7 +261,8 @@ impl ApiWriter {
 impl Client for ApiWriter {
     async fn call(&mut self) -> Result<u64, String> {
         let changes = next_batch(self.keys, self.id, &mut self.counter, self.batch);
-        let request = batch_request(&self.catalog, &changes);
+        let mut request = batch_request(&self.catalog, &changes);
+        request.forbid_negative_counts = self.forbid_negative_counts;
         self.client
             .batch_change_inventory(request)
             .await
