@@ -95,7 +95,8 @@ fn enum_filter<T: PartialEq>(
     Ok(distinct(values))
 }
 
-/// The states of a counts filter: specified states that keep a count (IN_STOCK, WASTE);
+/// The states of a counts filter: specified states that keep a count (IN_STOCK, WASTE,
+/// RESERVED_FOR_SALE);
 /// a state that keeps none (SOLD, …) could only ever match nothing, so it is refused.
 pub fn count_states_filter(field: &str, raw: &[i32]) -> Result<Vec<InventoryState>, Violations> {
     let states = states_filter(field, raw)?;

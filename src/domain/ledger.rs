@@ -4,7 +4,8 @@
 //!
 //! A change becomes one or two *effects* on counts: a delta (adjustments, transfers) or a
 //! set (physical counts). A count is the latest set in (occurred_at, sequence) order plus
-//! every delta after it, zero if no set exists. Counts are kept for IN_STOCK and WASTE only.
+//! every delta after it, zero if no set exists. Counts are kept for IN_STOCK, WASTE and
+//! RESERVED_FOR_SALE only.
 
 use super::decimal::Fixed5;
 
@@ -90,9 +91,13 @@ impl InventoryState {
         InventoryState::Untracked,
     ];
 
-    /// Whether a count is kept for this state.
+    /// Whether a count is kept for this state. RESERVED_FOR_SALE keeps one, but only
+    /// reservations move stock in and out of it (it is not writable in a change).
     pub fn keeps_count(self) -> bool {
-        matches!(self, InventoryState::InStock | InventoryState::Waste)
+        matches!(
+            self,
+            InventoryState::InStock | InventoryState::Waste | InventoryState::ReservedForSale
+        )
     }
 
     /// Whether a change may name this state at all.

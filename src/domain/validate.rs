@@ -104,7 +104,7 @@ pub fn check_counted_states(field: &str, states: &[InventoryState]) -> Result<()
                 format!(
                     "{} keeps no count; counts are kept for {} only",
                     state.as_str(),
-                    counted.join(" and ")
+                    counted.join(", ")
                 ),
             )
         })
@@ -714,7 +714,7 @@ pub(crate) mod tests {
         assert_eq!(refused.0[0].reason, reasons::INVALID_VALUE);
         assert_eq!(
             refused.0[0].description,
-            "SOLD keeps no count; counts are kept for IN_STOCK and WASTE only"
+            "SOLD keeps no count; counts are kept for IN_STOCK, WASTE, RESERVED_FOR_SALE only"
         );
     }
 

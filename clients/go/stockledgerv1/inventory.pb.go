@@ -49,7 +49,8 @@ const (
 //
 // Writable states: NONE (only as from_state: introduces stock), IN_STOCK, SOLD, WASTE,
 // UNLINKED_RETURN. Every other state is read-only and rejected in a change. Counts are
-// kept for IN_STOCK and WASTE; NONE, SOLD and UNLINKED_RETURN keep no count.
+// kept for IN_STOCK, WASTE and RESERVED_FOR_SALE; NONE, SOLD and UNLINKED_RETURN keep no
+// count.
 type InventoryState int32
 
 const (
@@ -63,7 +64,8 @@ const (
 	InventoryState_INVENTORY_STATE_SOLD InventoryState = 3
 	// Read-only.
 	InventoryState_INVENTORY_STATE_RETURNED_BY_CUSTOMER InventoryState = 4
-	// Read-only.
+	// Held for a sale not yet made. Keeps a count, but is read-only in a change: only
+	// reservations move stock in and out of it.
 	InventoryState_INVENTORY_STATE_RESERVED_FOR_SALE InventoryState = 5
 	// Read-only.
 	InventoryState_INVENTORY_STATE_SOLD_ONLINE InventoryState = 6
@@ -1189,7 +1191,7 @@ type InventoryCount struct {
 	// Type of the catalog object: always "INVENTORY_ITEM" (an InventoryItem of this service,
 	// the equivalent of Square's ITEM_VARIATION); set by the server.
 	CatalogObjectType string `protobuf:"bytes,2,opt,name=catalog_object_type,json=catalogObjectType,proto3" json:"catalog_object_type,omitempty"`
-	// State counted: IN_STOCK or WASTE.
+	// State counted: IN_STOCK, WASTE or RESERVED_FOR_SALE.
 	State InventoryState `protobuf:"varint,3,opt,name=state,proto3,enum=stockledger.v1.InventoryState" json:"state,omitempty"`
 	// Id of the location.
 	LocationId string `protobuf:"bytes,4,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
@@ -1650,8 +1652,8 @@ type BatchRetrieveInventoryCountsRequest struct {
 	// page, or left empty when the cursor carries them (it carries only a digest of long id
 	// lists: then INVALID_CURSOR asks for them again).
 	Cursor string `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
-	// Only these states (IN_STOCK, WASTE: the states that keep a count; any other is
-	// INVALID_ARGUMENT). Empty means all tracked states.
+	// Only these states (IN_STOCK, WASTE, RESERVED_FOR_SALE: the states that keep a count;
+	// any other is INVALID_ARGUMENT). Empty means all tracked states.
 	States []InventoryState `protobuf:"varint,5,rep,packed,name=states,proto3,enum=stockledger.v1.InventoryState" json:"states,omitempty"`
 	// Page size: 1–1000; 0 means the default of 100.
 	Limit         int32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
@@ -2707,8 +2709,8 @@ type WatchInventoryCountsRequest struct {
 	CatalogObjectIds []string `protobuf:"bytes,1,rep,name=catalog_object_ids,json=catalogObjectIds,proto3" json:"catalog_object_ids,omitempty"`
 	// Only counts at these locations. Empty means all.
 	LocationIds []string `protobuf:"bytes,2,rep,name=location_ids,json=locationIds,proto3" json:"location_ids,omitempty"`
-	// Only counts in these states (IN_STOCK, WASTE: the states that keep a count; any
-	// other is INVALID_ARGUMENT). Empty means all.
+	// Only counts in these states (IN_STOCK, WASTE, RESERVED_FOR_SALE: the states that keep a
+	// count; any other is INVALID_ARGUMENT). Empty means all.
 	States []InventoryState `protobuf:"varint,3,rep,packed,name=states,proto3,enum=stockledger.v1.InventoryState" json:"states,omitempty"`
 	// Resume right after the update that carried this token. Excludes `start`. Send the
 	// filters of the watch that issued it again (required when they are long id lists, of

@@ -132,7 +132,9 @@ pub(crate) async fn batch_retrieve_counts(
 ) -> Response {
     answer(
         async {
-            let request = json::counts_request_from_json(&body(&raw)?)?;
+            let Some(request) = json::counts_request_from_json(&body(&raw)?)? else {
+                return Ok(json::counts_to_json(&[], ""));
+            };
             let api = g.inventory();
             let response = g
                 .call(

@@ -10,6 +10,8 @@ use super::{
     InventoryAdjustment, InventoryChange, InventoryCount, InventoryPhysicalCount,
     InventoryTransfer, Refusal, change_from_json, change_to_json, count_to_json, is_empty,
 };
+use crate::api::ledger_wire::state_from_wire;
+use crate::domain::ledger::InventoryState;
 use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::text::quote;
 use crate::proto::v1 as pb;
@@ -169,21 +171,45 @@ pub fn batch_change_to_json(r: &pb::BatchChangeInventoryResponse) -> CountsRespo
     }
 }
 
+/// The service's request for Square's counts request; `None` when its `states` filter names
+/// only states that keep no count here (beyond the ones Square ignores), whose answer is
+/// empty, as Square's would be.
 pub fn counts_request_from_json(
     r: &BatchRetrieveInventoryCountsRequest,
-) -> Result<pb::BatchRetrieveInventoryCountsRequest, Refusal> {
-    Ok(pb::BatchRetrieveInventoryCountsRequest {
+) -> Result<Option<pb::BatchRetrieveInventoryCountsRequest>, Refusal> {
+    let Some(states) = counts_states(&r.states) else {
+        return Ok(None);
+    };
+    Ok(Some(pb::BatchRetrieveInventoryCountsRequest {
         catalog_object_ids: r.catalog_object_ids.clone(),
         location_ids: r.location_ids.clone(),
         updated_after: time_from_json("updated_after", &r.updated_after)?,
         cursor: r.cursor.clone(),
-        states: r
-            .states
-            .iter()
-            .map(|s| state_number(&Some(s.clone())))
-            .collect(),
+        states,
         limit: r.limit.unwrap_or(0),
-    })
+    }))
+}
+
+/// Square's counts `states` filter as the service takes it: NONE, SOLD and UNLINKED_RETURN
+/// are ignored, as Square ignores them there; a state that keeps no count here (Square's
+/// IN_TRANSIT, …) matches nothing; an unknown name goes on, for the service to refuse.
+/// `None` when the filter matches nothing.
+fn counts_states(names: &[String]) -> Option<Vec<i32>> {
+    let mut states = Vec::with_capacity(names.len());
+    let mut matches_nothing = false;
+    for name in names {
+        let number = state_number(&Some(name.clone()));
+        match state_from_wire(number) {
+            Some(InventoryState::None | InventoryState::Sold | InventoryState::UnlinkedReturn) => {}
+            Some(state) if !state.keeps_count() => matches_nothing = true,
+            _ => states.push(number),
+        }
+    }
+    if states.is_empty() && matches_nothing {
+        None
+    } else {
+        Some(states)
+    }
 }
 
 pub fn counts_to_json(counts: &[pb::InventoryCount], cursor: &str) -> CountsResponse {
@@ -337,14 +363,14 @@ mod tests {
         let read: BatchRetrieveInventoryCountsRequest = serde_json::from_value(body).unwrap();
         assert_eq!(
             counts_request_from_json(&read).unwrap(),
-            pb::BatchRetrieveInventoryCountsRequest {
+            Some(pb::BatchRetrieveInventoryCountsRequest {
                 catalog_object_ids: vec!["item-1".into()],
                 location_ids: vec!["loc-1".into()],
                 updated_after: ts(1_795_771_800, 0),
                 cursor: "c".into(),
                 states: vec![pb::InventoryState::InStock as i32],
                 limit: 1000,
-            }
+            })
         );
         let body = json!({
             "idempotency_key": "k",
@@ -356,5 +382,44 @@ mod tests {
         assert_eq!(request.idempotency_key, "k");
         assert_eq!(request.ignore_unchanged_counts, Some(false));
         assert_eq!(request.changes.len(), 1);
+    }
+
+    #[test]
+    fn counts_states_are_taken_as_square_takes_them() {
+        use pb::InventoryState as S;
+        let states = |names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+            counts_states(&names)
+        };
+        let number = |s: S| s as i32;
+        assert_eq!(
+            states(&["IN_STOCK", "RESERVED_FOR_SALE", "WASTE"]),
+            Some(vec![
+                number(S::InStock),
+                number(S::ReservedForSale),
+                number(S::Waste)
+            ])
+        );
+        assert_eq!(
+            states(&["SOLD", "NONE", "UNLINKED_RETURN", "IN_STOCK"]),
+            Some(vec![number(S::InStock)]),
+            "ignored as Square ignores them"
+        );
+        assert_eq!(
+            states(&["SOLD"]),
+            Some(vec![]),
+            "only ignored states: no filter"
+        );
+        assert_eq!(
+            states(&["IN_TRANSIT"]),
+            None,
+            "keeps no count here: nothing matches"
+        );
+        assert_eq!(
+            states(&["IN_TRANSIT", "WASTE"]),
+            Some(vec![number(S::Waste)])
+        );
+        let unknown = states(&["NOT_A_STATE"]).unwrap();
+        assert_eq!(unknown.len(), 1, "left for the service to refuse");
     }
 }

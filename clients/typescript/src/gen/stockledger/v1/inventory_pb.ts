@@ -546,7 +546,7 @@ export type InventoryCount = Message<"stockledger.v1.InventoryCount"> & {
   catalogObjectType: string;
 
   /**
-   * State counted: IN_STOCK or WASTE.
+   * State counted: IN_STOCK, WASTE or RESERVED_FOR_SALE.
    *
    * @generated from field: stockledger.v1.InventoryState state = 3;
    */
@@ -831,8 +831,8 @@ export type BatchRetrieveInventoryCountsRequest = Message<"stockledger.v1.BatchR
   cursor: string;
 
   /**
-   * Only these states (IN_STOCK, WASTE: the states that keep a count; any other is
-   * INVALID_ARGUMENT). Empty means all tracked states.
+   * Only these states (IN_STOCK, WASTE, RESERVED_FOR_SALE: the states that keep a count;
+   * any other is INVALID_ARGUMENT). Empty means all tracked states.
    *
    * @generated from field: repeated stockledger.v1.InventoryState states = 5;
    */
@@ -1410,8 +1410,8 @@ export type WatchInventoryCountsRequest = Message<"stockledger.v1.WatchInventory
   locationIds: string[];
 
   /**
-   * Only counts in these states (IN_STOCK, WASTE: the states that keep a count; any
-   * other is INVALID_ARGUMENT). Empty means all.
+   * Only counts in these states (IN_STOCK, WASTE, RESERVED_FOR_SALE: the states that keep a
+   * count; any other is INVALID_ARGUMENT). Empty means all.
    *
    * @generated from field: repeated stockledger.v1.InventoryState states = 3;
    */
@@ -1559,7 +1559,8 @@ export const WatchInventoryCountsResponseSchema: GenMessage<WatchInventoryCounts
  *
  * Writable states: NONE (only as from_state: introduces stock), IN_STOCK, SOLD, WASTE,
  * UNLINKED_RETURN. Every other state is read-only and rejected in a change. Counts are
- * kept for IN_STOCK and WASTE; NONE, SOLD and UNLINKED_RETURN keep no count.
+ * kept for IN_STOCK, WASTE and RESERVED_FOR_SALE; NONE, SOLD and UNLINKED_RETURN keep no
+ * count.
  *
  * @generated from enum stockledger.v1.InventoryState
  */
@@ -1600,7 +1601,8 @@ export enum InventoryState {
   RETURNED_BY_CUSTOMER = 4,
 
   /**
-   * Read-only.
+   * Held for a sale not yet made. Keeps a count, but is read-only in a change: only
+   * reservations move stock in and out of it.
    *
    * @generated from enum value: INVENTORY_STATE_RESERVED_FOR_SALE = 5;
    */
