@@ -14,6 +14,7 @@ pub mod mask;
 pub mod plan;
 pub mod product;
 pub mod refusal;
+pub mod reservation;
 pub mod scope;
 pub mod tenant;
 pub mod text;
