@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "proto/stockledger/v1/inventory.proto",
     "proto/stockledger/v1/inventory_item.proto",
     "proto/stockledger/v1/location.proto",
+    "proto/stockledger/v1/reservation.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

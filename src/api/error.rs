@@ -198,6 +198,10 @@ impl From<Refusal> for ApiError {
                 field: "idempotency_key".into(),
                 message: "the idempotency key was already used for a different request".into(),
             },
+            Refusal::ReservationChanged => ApiError::Aborted {
+                reason: reasons::CONCURRENT_WRITES,
+                message: "the reservation changed meanwhile; retry".into(),
+            },
             Refusal::Guard(guard) => {
                 let violation = guard.violation();
                 let field = violation.path();

@@ -20,12 +20,13 @@ use super::ApiError;
 use super::ledger_wire::{
     change_draft, change_to_wire, count_to_wire, imported_change, spell_ids_canonically,
 };
-use crate::domain::decide::{BatchOutcome, BatchRequest, KeptChange, Submission};
+use crate::domain::decide::{BatchOutcome, BatchRequest, KeptChange, ReservationWrite, Submission};
 use crate::domain::error::{Violation, reasons};
 use crate::domain::guard::{BatchGuards, Expected};
 use crate::domain::id::repeated_ids;
 use crate::domain::ledger::{ChangeSource, MAX_CHANGES_PER_BATCH, NewChange};
 use crate::domain::refusal::{ChangeViolation, ChangeViolations, Refusal};
+use crate::domain::reservation::Step;
 use crate::domain::tenant::{Caller, MerchantId};
 use crate::domain::validate::{check_idempotency_key, validate_change};
 use crate::feed::Feed;
@@ -84,6 +85,38 @@ impl From<SubmitError> for Status {
     fn from(err: SubmitError) -> Self {
         ApiError::from(err).into()
     }
+}
+
+/// A reservation step to submit ([`Ledger::step_reservation`]).
+#[derive(Debug)]
+pub struct ReservationBatch {
+    /// The step's idempotency key: [`reservation_key`], never one a caller could send.
+    pub key: String,
+    /// Digest of what was asked, to tell a retry from a reuse of the key.
+    pub request_digest: String,
+    /// The step: the reservation after it and the changes that move its units.
+    pub step: Step,
+    /// The version the step was computed from; `None` for a creation.
+    pub from_version: Option<i64>,
+    /// Whether no IN_STOCK count the step lowers may end below zero (a creation: never
+    /// reserve stock that is not there).
+    pub guarded: bool,
+    /// Who takes the step.
+    pub source: ChangeSource,
+    /// Receipt time, µs: the `now` the step was computed at.
+    pub now: i64,
+}
+
+/// The idempotency key of a reservation step: `parts` behind a prefix holding a control
+/// character, which no caller's key may hold (`check_idempotency_key`), so that a step can
+/// never replay or clash with a BatchChangeInventory call.
+pub fn reservation_key(parts: &[&str]) -> String {
+    let mut key = String::from("\u{1}reservation");
+    for part in parts {
+        key.push('\u{1}');
+        key.push_str(part);
+    }
+    key
 }
 
 /// What an import batch did.
@@ -165,6 +198,7 @@ impl Ledger {
             now,
             kept: Vec::new(),
             guards,
+            reservation: None,
         };
         match self.submit(caller.merchant.clone(), request).await? {
             BatchOutcome::Applied(response) => Ok(response),
@@ -193,6 +227,54 @@ impl Ledger {
                 already_present: n,
             },
         })
+    }
+
+    /// A reservation step of `merchant`, as one batch of its changes (each attributed to
+    /// the reservation) written with the reservation as the step leaves it: applied,
+    /// replayed (the step's key was used before), or refused — among others with
+    /// [`Refusal::ReservationChanged`] when the reservation moved since the step was
+    /// computed, or by the guard of a creation ([`ReservationBatch::guarded`]).
+    pub async fn step_reservation(
+        &self,
+        merchant: &MerchantId,
+        batch: ReservationBatch,
+    ) -> Result<BatchOutcome<pb::BatchChangeInventoryResponse>, SubmitError> {
+        let ReservationBatch {
+            key,
+            request_digest,
+            step,
+            from_version,
+            guarded,
+            source,
+            now,
+        } = batch;
+        let id = step.after.id.clone();
+        let changes = step
+            .changes
+            .into_iter()
+            .map(|mut change| {
+                change.references.reservation_id.clone_from(&id);
+                Arc::new(change)
+            })
+            .collect();
+        let request = BatchRequest {
+            idempotency_key: key,
+            request_digest,
+            changes,
+            ignore_unchanged_counts: false,
+            source: Arc::new(source),
+            now,
+            kept: Vec::new(),
+            guards: BatchGuards {
+                expected: Vec::new(),
+                forbid_negative_counts: guarded.then_some(true),
+            },
+            reservation: Some(Arc::new(ReservationWrite {
+                after: step.after,
+                from_version,
+            })),
+        };
+        self.submit(merchant.clone(), request).await
     }
 
     async fn submit(
@@ -364,6 +446,7 @@ impl ImportBatch {
             now: self.now,
             kept: self.kept,
             guards: BatchGuards::default(),
+            reservation: None,
         })
     }
 }
@@ -382,6 +465,7 @@ pub fn refused_changes(refusal: Refusal) -> ChangeViolations {
             ..change
         }]),
         Refusal::Guard(guard) => ChangeViolations(vec![guard.violation()]),
+        Refusal::ReservationChanged => ChangeViolations::default(),
         Refusal::IdempotencyKeyReused => ChangeViolations(vec![ChangeViolation {
             index: 0,
             member: None,

@@ -192,6 +192,7 @@ pub fn change_draft(
         Change::Adjustment(a) => {
             read_only(!a.id.is_empty(), "id")?;
             read_only(a.created_at.is_some(), "created_at")?;
+            read_only(!a.reservation_id.is_empty(), "reservation_id")?;
             ChangeDraft {
                 movement: MovementDraft::Adjustment {
                     from_state: state_from_wire(a.from_state),
@@ -210,6 +211,7 @@ pub fn change_draft(
                     refund_id: a.refund_id,
                     purchase_order_id: a.purchase_order_id,
                     goods_receipt_id: a.goods_receipt_id,
+                    reservation_id: String::new(),
                 },
             }
         }
@@ -456,6 +458,7 @@ pub fn adjustment_to_wire(recorded: &RecordedChange) -> Option<pb::InventoryAdju
         refund_id: r.refund_id.clone(),
         purchase_order_id: r.purchase_order_id.clone(),
         goods_receipt_id: r.goods_receipt_id.clone(),
+        reservation_id: r.reservation_id.clone(),
     })
 }
 

@@ -16,6 +16,26 @@ pub enum Access {
 /// The one table of which scope each RPC needs.
 const RPC_SCOPES: &[(&str, Scope)] = &[
     (
+        "/stockledger.v1.ReservationService/CreateReservation",
+        Scope::ReservationsWrite,
+    ),
+    (
+        "/stockledger.v1.ReservationService/CommitReservation",
+        Scope::ReservationsWrite,
+    ),
+    (
+        "/stockledger.v1.ReservationService/ReleaseReservation",
+        Scope::ReservationsWrite,
+    ),
+    (
+        "/stockledger.v1.ReservationService/ExtendReservation",
+        Scope::ReservationsWrite,
+    ),
+    (
+        "/stockledger.v1.ReservationService/GetReservation",
+        Scope::ReservationsRead,
+    ),
+    (
         "/stockledger.v1.InventoryService/BatchChangeInventory",
         Scope::InventoryWrite,
     ),

@@ -25,6 +25,7 @@ use super::guard::{BatchGuards, GuardRefusal, check_guards};
 use super::ledger::{ChangeSource, CountKey, NewChange, effects};
 use super::plan::{BatchInput, BatchPlan, CountFact, PlannedCount, Planner, StoredDelta};
 use super::refusal::{ChangeViolation, ChangeViolations, Refusal};
+use super::reservation::Reservation;
 use super::tenant::MerchantId;
 use super::text::quote;
 
@@ -48,6 +49,19 @@ pub struct BatchRequest {
     pub kept: Vec<KeptChange>,
     /// The batch's guards (none for an import).
     pub guards: BatchGuards,
+    /// The reservation step whose changes these are, if any.
+    pub reservation: Option<Arc<ReservationWrite>>,
+}
+
+/// A reservation step taken by a batch: the reservation as the step leaves it, written in
+/// the batch's transaction, and the version it was computed from, checked under lock so
+/// that two steps racing for one reservation cannot both happen.
+#[derive(Clone, Debug)]
+pub struct ReservationWrite {
+    /// The reservation after the step.
+    pub after: Reservation,
+    /// The version the step was computed from; `None` when it creates the reservation.
+    pub from_version: Option<i64>,
 }
 
 /// What an import keeps of one change's original record.
@@ -112,6 +126,9 @@ pub struct GroupFacts {
     pub change_ids: HashMap<String, String>,
     /// Merchant → its items and locations among those the group names.
     pub references: HashMap<String, ReferenceFacts>,
+    /// Reservation id → (its merchant, its version), for the reservations the group's steps
+    /// name, read under lock.
+    pub reservations: HashMap<String, (String, i64)>,
 }
 
 /// What the store reads for [`screen`].
@@ -125,6 +142,8 @@ pub struct Wanted<'g> {
     pub items: BTreeSet<&'g str>,
     /// Every location named.
     pub locations: BTreeSet<&'g str>,
+    /// Every reservation a step names (to lock and read).
+    pub reservations: BTreeSet<&'g str>,
 }
 
 /// The facts a group needs screened.
@@ -138,6 +157,9 @@ pub fn wanted(group: &[Submission]) -> Wanted<'_> {
         wanted
             .change_ids
             .extend(request.kept.iter().filter_map(|k| k.id.as_deref()));
+        if let Some(step) = &request.reservation {
+            wanted.reservations.insert(step.after.id.as_str());
+        }
         for change in &request.changes {
             wanted.items.insert(change.catalog_object_id.as_str());
             wanted
@@ -194,12 +216,33 @@ pub fn screen<'g>(group: &'g [Submission], mut facts: GroupFacts) -> Screening<'
                     Err(Refusal::IdempotencyKeyReused)
                 });
             }
+            if let Some(step) = &request.reservation {
+                let stored = facts.reservations.get(&step.after.id);
+                let version = stored.filter(|(m, _)| m == merchant).map(|(_, v)| *v);
+                if version != step.from_version {
+                    return Screened::Decided(Err(Refusal::ReservationChanged));
+                }
+                // A later step of the same reservation in this group was computed from the
+                // version this one replaces: it must read the reservation again.
+                let stepped = (merchant.clone(), step.after.version);
+                facts.reservations.insert(step.after.id.clone(), stepped);
+            }
             let open = match not_yet_recorded(batch, &facts.change_ids) {
                 Ok(open) => open,
                 Err(violations) => return Screened::Decided(Err(violations.into())),
             };
             let references = facts.references.get(merchant).unwrap_or(&no_references);
-            let violations = check_references(&open, references);
+            // A step of an existing reservation moves units its creation checked: an item
+            // untracked or a location deactivated since must not keep them held forever.
+            let existing_reservation = request
+                .reservation
+                .as_ref()
+                .is_some_and(|step| step.from_version.is_some());
+            let violations = if existing_reservation {
+                ChangeViolations::default()
+            } else {
+                check_references(&open, references)
+            };
             if violations.is_empty() {
                 Screened::Open(open)
             } else {
@@ -519,6 +562,7 @@ mod tests {
             merchant: MerchantId(merchant.into()),
             request: BatchRequest {
                 guards: BatchGuards::default(),
+                reservation: None,
                 idempotency_key: key.into(),
                 request_digest: format!("digest of {key}"),
                 changes: changes.into_iter().map(Arc::new).collect(),
@@ -625,6 +669,7 @@ mod tests {
                 let v = guard.violation();
                 vec![(v.index, v.path_in_change(), v.violation.reason)]
             }
+            Refusal::ReservationChanged => vec![(0, String::new(), "RESERVATION_CHANGED")],
         }
     }
 

@@ -268,6 +268,9 @@ pub struct ChangeReferences {
     pub purchase_order_id: String,
     /// Goods receipt (adjustments only).
     pub goods_receipt_id: String,
+    /// The reservation that moved the units (adjustments of a reservation only; set by the
+    /// server, never by a caller).
+    pub reservation_id: String,
 }
 
 /// A change as sent, with wire enums already mapped (unknown values are `None`).

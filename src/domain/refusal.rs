@@ -123,6 +123,9 @@ pub enum Refusal {
     /// differs from its count, or the batch would leave a count below zero where that is
     /// forbidden. Kept with the batch's idempotency key: a retry answers the same.
     Guard(GuardRefusal),
+    /// The reservation a step was computed from has changed since it was read (another
+    /// step got there first): read it again and decide again.
+    ReservationChanged,
 }
 
 impl From<ChangeViolations> for Refusal {
@@ -154,6 +157,7 @@ impl fmt::Display for Refusal {
                     violation.violation.description
                 )
             }
+            Refusal::ReservationChanged => f.write_str("the reservation changed since it was read"),
         }
     }
 }

@@ -270,7 +270,10 @@ pub fn commit(
             continue;
         };
         if wanted[*index].is_some() {
-            errors.push(Violation::invalid(field("line"), "names a line already named"));
+            errors.push(Violation::invalid(
+                field("line"),
+                "names a line already named",
+            ));
             continue;
         }
         let Some(quantity) = errors.check(positive_quantity(&field("quantity"), quantity)) else {
@@ -334,7 +337,12 @@ pub fn extend(reservation: &Reservation, expires_at: i64, now: i64) -> Result<St
     }
     if expires_at <= now {
         return Err(StepRefusal::Invalid(
-            Violation::new("expires_at", reasons::VALUE_TOO_LOW, "must be in the future").into(),
+            Violation::new(
+                "expires_at",
+                reasons::VALUE_TOO_LOW,
+                "must be in the future",
+            )
+            .into(),
         ));
     }
     if expires_at - now > MAX_TTL_MICROS {
@@ -508,7 +516,12 @@ mod tests {
     #[test]
     fn bad_reservations_name_the_field() {
         let cases: Vec<(Vec<LineDraft>, i64, &str, &str)> = vec![
-            (vec![], NOW + MINUTE, "lines", reasons::ARRAY_LENGTH_TOO_SHORT),
+            (
+                vec![],
+                NOW + MINUTE,
+                "lines",
+                reasons::ARRAY_LENGTH_TOO_SHORT,
+            ),
             (
                 vec![line("A", "0")],
                 NOW + MINUTE,
@@ -521,7 +534,12 @@ mod tests {
                 "lines[1].catalog_object_id",
                 reasons::MISSING_REQUIRED_PARAMETER,
             ),
-            (vec![line("A", "1")], NOW, "expires_at", reasons::VALUE_TOO_LOW),
+            (
+                vec![line("A", "1")],
+                NOW,
+                "expires_at",
+                reasons::VALUE_TOO_LOW,
+            ),
             (
                 vec![line("A", "1")],
                 NOW + MAX_TTL_MICROS + 1,

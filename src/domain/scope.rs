@@ -21,11 +21,15 @@ pub enum Scope {
     /// Bring in history from another system (ImportInventoryChanges): changes with any past
     /// occurred_at and their original ids, times and sources.
     InventoryImport,
+    /// Read reservations.
+    ReservationsRead,
+    /// Create, commit, release and extend reservations.
+    ReservationsWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 9] = [
         Scope::InventoryRead,
         Scope::InventoryWrite,
         Scope::ItemsRead,
@@ -33,6 +37,8 @@ impl Scope {
         Scope::LocationsRead,
         Scope::LocationsWrite,
         Scope::InventoryImport,
+        Scope::ReservationsRead,
+        Scope::ReservationsWrite,
     ];
 
     /// The scope's name, as on the command line and in errors.
@@ -45,6 +51,8 @@ impl Scope {
             Scope::LocationsRead => "LOCATIONS_READ",
             Scope::LocationsWrite => "LOCATIONS_WRITE",
             Scope::InventoryImport => "INVENTORY_IMPORT",
+            Scope::ReservationsRead => "RESERVATIONS_READ",
+            Scope::ReservationsWrite => "RESERVATIONS_WRITE",
         }
     }
 

@@ -24,6 +24,7 @@ use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::locations::LocationApi;
 use crate::api::rate_limit::{RateLimit, TokenRateLimiter};
+use crate::api::reservations::{ReservationApi, sweep_expired};
 use crate::api::streams::{StreamLimits, StreamRegistry};
 use crate::auth::cache::TokenCache;
 use crate::feed::{self, Feed};
@@ -34,6 +35,7 @@ use crate::proto::{
         inventory_item_service_server::InventoryItemServiceServer,
         inventory_service_server::InventoryServiceServer,
         location_service_server::LocationServiceServer,
+        reservation_service_server::ReservationServiceServer,
     },
 };
 use crate::store::{Store, StoreError};
@@ -202,11 +204,19 @@ pub async fn serve_with_http(
             stopped,
         ))
     });
+    let ledger = inventory_api.ledger().clone();
     let inventory =
         InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let items =
         InventoryItemServiceServer::new(items_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let locations = LocationServiceServer::new(LocationApi::new(store.clone(), cursors))
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let sweep = tokio::spawn(sweep_expired(
+        store.clone(),
+        ledger.clone(),
+        RESERVATION_SWEEP_INTERVAL,
+    ));
+    let reservations = ReservationServiceServer::new(ReservationApi::new(store.clone(), ledger))
         .max_decoding_message_size(MAX_REQUEST_BYTES);
     // Live feeds never end by themselves: end them first so that shutdown can complete.
     let shutdown = async move {
@@ -234,6 +244,7 @@ pub async fn serve_with_http(
         .add_service(inventory)
         .add_service(items)
         .add_service(locations)
+        .add_service(reservations)
         .serve_with_incoming_shutdown(
             connections::limit(incoming, budget, limits.connections.handshake_timeout),
             shutdown,
@@ -246,6 +257,7 @@ pub async fn serve_with_http(
             front_door.abort();
         }
     }
+    sweep.abort();
     served?;
     Ok(())
 }
@@ -254,12 +266,16 @@ pub async fn serve_with_http(
 const MAX_HEADER_BYTES: u32 = 16 * 1024;
 
 /// The services health reports on: each service and the server as a whole (`""`).
-const HEALTH_NAMES: [&str; 4] = [
+const HEALTH_NAMES: [&str; 5] = [
     "",
     <InventoryServiceServer<InventoryApi> as NamedService>::NAME,
     <InventoryItemServiceServer<InventoryItemApi> as NamedService>::NAME,
     <LocationServiceServer<LocationApi> as NamedService>::NAME,
+    <ReservationServiceServer<ReservationApi> as NamedService>::NAME,
 ];
+
+/// How often the server releases reservations past their `expires_at`.
+const RESERVATION_SWEEP_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What health reports: the server as a whole (`""`) and each of its services.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -562,6 +562,7 @@ fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, Store
                 refund_id: row.refund_id,
                 purchase_order_id: row.purchase_order_id,
                 goods_receipt_id: row.goods_receipt_id,
+                reservation_id: row.reservation_id,
             },
         }),
         created_at: row.created_at,

@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(TokenExpiry),
             Box::new(OptionalSku),
             Box::new(LocationNegativeGuard),
+            Box::new(CreateReservations),
         ]
     }
 }
@@ -665,6 +666,114 @@ impl MigrationTrait for LocationNegativeGuard {
                     .add_column(
                         boolean(LocationGuardColumns::ForbidNegativeCounts)
                             .default(false)
+                            .to_owned(),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Reservations (docs/reservations.md): `reservations` (one row per reservation, its state
+/// machine and version), `reservation_lines` (what each line holds, committed and released),
+/// and `inventory_changes.reservation_id` (the reservation whose step recorded a change;
+/// empty for every other change, so existing rows need no rewrite).
+struct CreateReservations;
+
+impl MigrationName for CreateReservations {
+    fn name(&self) -> &str {
+        "m20261207_000008_create_reservations"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Reservations {
+    Table,
+    Id,
+    MerchantId,
+    State,
+    ReferenceId,
+    ExpiresAt,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
+
+#[derive(DeriveIden)]
+enum ReservationLines {
+    Table,
+    ReservationId,
+    LineNo,
+    MerchantId,
+    CatalogObjectId,
+    LocationId,
+    QuantityUnits,
+    CommittedUnits,
+    ReleasedUnits,
+}
+
+#[derive(DeriveIden)]
+enum ReservationChangeColumns {
+    ReservationId,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateReservations {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use ReservationLines as L;
+        use Reservations as R;
+        manager
+            .create_table(
+                Table::create()
+                    .table(R::Table)
+                    .col(string(R::Id).primary_key())
+                    .col(string(R::MerchantId))
+                    .col(string(R::State))
+                    .col(string(R::ReferenceId))
+                    .col(bigint(R::ExpiresAt))
+                    .col(bigint(R::CreatedAt))
+                    .col(bigint(R::UpdatedAt))
+                    .col(bigint(R::Version))
+                    .foreign_key(&mut of_merchant(R::Table, R::MerchantId))
+                    .to_owned(),
+            )
+            .await?;
+        // The expiry sweep's question: which held reservations are due.
+        manager
+            .create_index(index(
+                "reservations_due_idx",
+                R::Table,
+                [R::State, R::ExpiresAt],
+            ))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(L::Table)
+                    .col(string(L::ReservationId))
+                    .col(ColumnDef::new(L::LineNo).integer().not_null())
+                    .col(string(L::MerchantId))
+                    .col(string(L::CatalogObjectId))
+                    .col(string(L::LocationId))
+                    .col(bigint(L::QuantityUnits))
+                    .col(bigint(L::CommittedUnits))
+                    .col(bigint(L::ReleasedUnits))
+                    .primary_key(Index::create().col(L::ReservationId).col(L::LineNo))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(L::Table, L::ReservationId)
+                            .to(R::Table, R::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InventoryChanges::Table)
+                    .add_column(
+                        string(ReservationChangeColumns::ReservationId)
+                            .default("")
                             .to_owned(),
                     )
                     .to_owned(),

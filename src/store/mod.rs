@@ -12,6 +12,7 @@ pub mod merchants;
 pub mod migration;
 mod page;
 mod primary;
+pub mod reservations;
 mod secrets;
 pub mod tokens;
 pub mod writer;

@@ -22,6 +22,7 @@ use stockledger::proto::v1::{
     inventory_item_service_client::InventoryItemServiceClient,
     inventory_service_client::InventoryServiceClient,
     location_service_client::LocationServiceClient,
+    reservation_service_client::ReservationServiceClient,
 };
 use stockledger::store::Store;
 use tokio::sync::oneshot;
@@ -51,6 +52,8 @@ pub struct Clients {
     pub locations: LocationServiceClient<Authed>,
     /// InventoryService client.
     pub inventory: InventoryServiceClient<Authed>,
+    /// ReservationService client.
+    pub reservations: ReservationServiceClient<Authed>,
 }
 
 impl Clients {
@@ -62,6 +65,7 @@ impl Clients {
             items: InventoryItemServiceClient::new(authed()),
             locations: LocationServiceClient::new(authed()),
             inventory: InventoryServiceClient::new(authed()),
+            reservations: ReservationServiceClient::new(authed()),
         }
     }
 }

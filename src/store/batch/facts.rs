@@ -27,7 +27,10 @@ pub(super) async fn read_group_facts(
     tx: &DatabaseTransaction,
     wanted: &Wanted<'_>,
 ) -> Result<GroupFacts, StoreError> {
+    // Reservations first: every group takes their locks before the counts'.
+    let reservations = lock_reservations(tx, &wanted.reservations).await?;
     Ok(GroupFacts {
+        reservations,
         keys: stored_idempotency_keys(tx, &wanted.keys).await?,
         change_ids: stored_change_ids(tx, &wanted.change_ids).await?,
         references: reference_facts(tx, &wanted.items, &wanted.locations).await?,
@@ -70,6 +73,42 @@ async fn stored_idempotency_keys(
                 answer: unpack_answer(response)?,
             };
             Ok(((merchant, key), stored))
+        })
+        .collect()
+}
+
+/// The reservations the group's steps name, locked in id order (PostgreSQL: `FOR UPDATE`,
+/// so that a step racing another step of the same reservation on another replica waits
+/// for it and then sees its version; SQLite: the IMMEDIATE transaction excludes every other
+/// writer already): id → (merchant, version).
+async fn lock_reservations(
+    tx: &DatabaseTransaction,
+    ids: &BTreeSet<&str>,
+) -> Result<HashMap<String, (String, i64)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let lock = match tx.get_database_backend() {
+        DatabaseBackend::Postgres => " FOR UPDATE OF r",
+        _ => "",
+    };
+    let (_, found) = run_values(
+        tx,
+        "WITH wanted (id) AS (",
+        &format!(
+            ") SELECT r.id, r.merchant_id, r.version FROM wanted \
+             JOIN reservations r ON r.id = wanted.id ORDER BY r.id{lock}"
+        ),
+        1,
+        ids.iter().map(|id| vec![(*id).into()]).collect(),
+        true,
+    )
+    .await?;
+    found
+        .into_iter()
+        .map(|row| {
+            let id: String = row.try_get_by_index(0)?;
+            Ok((id, (row.try_get_by_index(1)?, row.try_get_by_index(2)?)))
         })
         .collect()
 }

@@ -14,6 +14,7 @@ use crate::domain::guard::{GuardKind, GuardRefusal};
 use crate::domain::ledger::{ChangeMovement, ChangeType, CountKey, Effect, InventoryState};
 use crate::domain::plan::{BatchPlan, PlannedCount};
 use crate::domain::refusal::Refusal;
+use crate::domain::reservation::Reservation;
 use crate::store::ledger::{CountRecord, DELTA, RecordedChange, SET};
 use crate::store::{StoreError, new_id};
 
@@ -25,6 +26,8 @@ pub(super) struct GroupRows {
     updates: Vec<Vec<Value>>,
     counts: Vec<Vec<Value>>,
     keys: Vec<Vec<Value>>,
+    reservations: Vec<Vec<Value>>,
+    reservation_lines: Vec<Vec<Value>>,
 }
 
 impl GroupRows {
@@ -108,7 +111,36 @@ impl GroupRows {
                 change.change.movement.change_type().as_str().into(),
             ]);
         }
+        if let Some(step) = &batch.request.reservation {
+            self.add_reservation(merchant, &step.after);
+        }
         self.add_key(batch, pack_response(response));
+    }
+
+    /// A reservation as a step leaves it, with its lines.
+    fn add_reservation(&mut self, merchant: &str, reservation: &Reservation) {
+        self.reservations.push(vec![
+            reservation.id.clone().into(),
+            merchant.into(),
+            reservation.state.as_str().into(),
+            reservation.reference_id.clone().into(),
+            reservation.expires_at.into(),
+            reservation.created_at.into(),
+            reservation.updated_at.into(),
+            reservation.version.into(),
+        ]);
+        for (line_no, line) in reservation.lines.iter().enumerate() {
+            self.reservation_lines.push(vec![
+                reservation.id.clone().into(),
+                (line_no as i32).into(),
+                merchant.into(),
+                line.catalog_object_id.clone().into(),
+                line.location_id.clone().into(),
+                line.quantity.units().into(),
+                line.committed.units().into(),
+                line.released.units().into(),
+            ]);
+        }
     }
 
     /// The batch's idempotency key with its packed answer.
@@ -129,7 +161,8 @@ impl GroupRows {
              catalog_object_id, location_id, to_location_id, from_state, to_state, \
              quantity_units, total_price_units, total_price_currency, occurred_at, created_at, \
              source_product, source_application_id, source_name, reference_id, employee_id, \
-             team_member_id, transaction_id, refund_id, purchase_order_id, goods_receipt_id)",
+             team_member_id, transaction_id, refund_id, purchase_order_id, goods_receipt_id, \
+             reservation_id)",
             "",
             CHANGE_COLUMNS,
             self.changes,
@@ -166,6 +199,29 @@ impl GroupRows {
              anchor_occurred_at = excluded.anchor_occurred_at, anchor_seq = excluded.anchor_seq",
             8,
             self.counts,
+            false,
+        )
+        .await?;
+        run_values(
+            tx,
+            "INSERT INTO reservations (id, merchant_id, state, reference_id, expires_at, \
+             created_at, updated_at, version)",
+            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+             expires_at = excluded.expires_at, updated_at = excluded.updated_at, \
+             version = excluded.version",
+            8,
+            self.reservations,
+            false,
+        )
+        .await?;
+        run_values(
+            tx,
+            "INSERT INTO reservation_lines (reservation_id, line_no, merchant_id, \
+             catalog_object_id, location_id, quantity_units, committed_units, released_units)",
+            "ON CONFLICT (reservation_id, line_no) DO UPDATE SET \
+             committed_units = excluded.committed_units, released_units = excluded.released_units",
+            8,
+            self.reservation_lines,
             false,
         )
         .await?;
@@ -308,7 +364,7 @@ fn count_row(merchant: &str, count: &PlannedCount) -> Vec<Value> {
     ]
 }
 
-const CHANGE_COLUMNS: usize = 25;
+const CHANGE_COLUMNS: usize = 26;
 
 fn change_row(merchant: &str, recorded: &RecordedChange) -> Vec<Value> {
     let change = &recorded.change;
@@ -369,6 +425,7 @@ fn change_row(merchant: &str, recorded: &RecordedChange) -> Vec<Value> {
         refs.refund_id.clone().into(),
         refs.purchase_order_id.clone().into(),
         refs.goods_receipt_id.clone().into(),
+        refs.reservation_id.clone().into(),
     ]
 }
 

@@ -57,6 +57,8 @@ pub struct Model {
     pub purchase_order_id: String,
     /// Goods receipt.
     pub goods_receipt_id: String,
+    /// The reservation whose step recorded the change; empty for every other change.
+    pub reservation_id: String,
 }
 
 /// No relations are navigated through SeaORM.

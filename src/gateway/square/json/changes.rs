@@ -328,6 +328,7 @@ fn adjustment_from_json(
         refund_id: a.refund_id.clone(),
         purchase_order_id: a.purchase_order_id.clone(),
         goods_receipt_id: a.goods_receipt_id.clone(),
+        reservation_id: String::new(),
     })
 }
 

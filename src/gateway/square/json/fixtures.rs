@@ -45,6 +45,7 @@ pub(super) fn adjustment() -> pb::InventoryAdjustment {
         refund_id: "rf-1".into(),
         purchase_order_id: "po-1".into(),
         goods_receipt_id: "gr-1".into(),
+        reservation_id: String::new(),
     }
 }
 

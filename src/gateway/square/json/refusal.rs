@@ -269,6 +269,7 @@ pub fn refusal_as_sent(refusal: LedgerRefusal, sent: &BatchChangeInventoryReques
         )),
         LedgerRefusal::CountOutOfRange(change) => LedgerRefusal::CountOutOfRange(as_sent(change)),
         LedgerRefusal::IdempotencyKeyReused => LedgerRefusal::IdempotencyKeyReused,
+        LedgerRefusal::ReservationChanged => LedgerRefusal::ReservationChanged,
         LedgerRefusal::Guard(mut guard) => {
             let written_as_adjustment = sent
                 .changes

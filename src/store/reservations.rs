@@ -1,0 +1,167 @@
+//! Reading reservations. They are written only by the ledger's write path
+//! (`store::batch::rows`), in the transaction of the changes that move their units.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, Statement, Value};
+
+use super::{MerchantId, Store, StoreError};
+use crate::domain::decimal::Fixed5;
+use crate::domain::reservation::{Reservation, ReservationLine, ReservationState};
+
+const COLUMNS: &str = "r.id, r.merchant_id, r.state, r.reference_id, r.expires_at, r.created_at, r.updated_at, \
+     r.version";
+
+impl Store {
+    /// One reservation of the merchant; `NotFound` when it has none with this id.
+    pub async fn get_reservation(
+        &self,
+        merchant: &MerchantId,
+        id: &str,
+    ) -> Result<Reservation, StoreError> {
+        let found = self
+            .read_reservations(
+                "r.id = ? AND r.merchant_id = ?",
+                vec![id.into(), merchant.0.clone().into()],
+                "",
+            )
+            .await?;
+        found
+            .into_iter()
+            .next()
+            .map(|(_, reservation)| reservation)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Up to `limit` held reservations of any merchant whose `expires_at` is at or before
+    /// `now` (µs), the longest due first: what the expiry sweep releases.
+    pub async fn due_reservations(
+        &self,
+        now: i64,
+        limit: u64,
+    ) -> Result<Vec<(MerchantId, Reservation)>, StoreError> {
+        self.read_reservations(
+            "r.state = ? AND r.expires_at <= ?",
+            vec![ReservationState::Held.as_str().into(), now.into()],
+            &format!("ORDER BY r.expires_at, r.id LIMIT {limit}"),
+        )
+        .await
+    }
+
+    async fn read_reservations(
+        &self,
+        filter: &str,
+        values: Vec<Value>,
+        tail: &str,
+    ) -> Result<Vec<(MerchantId, Reservation)>, StoreError> {
+        let db = self.connection();
+        let backend = db.get_database_backend();
+        let numbered = |sql: &str| number_placeholders(backend, sql);
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                numbered(&format!(
+                    "SELECT {COLUMNS} FROM reservations r WHERE {filter} {tail}"
+                )),
+                values,
+            ))
+            .await?;
+        let mut reservations = Vec::with_capacity(rows.len());
+        for row in rows {
+            let state: String = row.try_get_by_index(2)?;
+            let state = ReservationState::from_stored(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("reservation state {state:?}")))?;
+            let merchant: String = row.try_get_by_index(1)?;
+            reservations.push((
+                MerchantId(merchant),
+                Reservation {
+                    id: row.try_get_by_index(0)?,
+                    state,
+                    lines: Vec::new(),
+                    reference_id: row.try_get_by_index(3)?,
+                    expires_at: row.try_get_by_index(4)?,
+                    created_at: row.try_get_by_index(5)?,
+                    updated_at: row.try_get_by_index(6)?,
+                    version: row.try_get_by_index(7)?,
+                },
+            ));
+        }
+        if reservations.is_empty() {
+            return Ok(reservations);
+        }
+        let ids: Vec<Value> = reservations
+            .iter()
+            .map(|(_, r)| r.id.clone().into())
+            .collect();
+        let placeholders = vec!["?"; ids.len()].join(", ");
+        let line_rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                numbered(&format!(
+                    "SELECT reservation_id, catalog_object_id, location_id, quantity_units, \
+                     committed_units, released_units FROM reservation_lines \
+                     WHERE reservation_id IN ({placeholders}) ORDER BY reservation_id, line_no"
+                )),
+                ids,
+            ))
+            .await?;
+        let mut lines: HashMap<String, Vec<ReservationLine>> = HashMap::new();
+        for row in line_rows {
+            let id: String = row.try_get_by_index(0)?;
+            let units = |i| row.try_get_by_index::<i64>(i).map(Fixed5::from_units);
+            lines.entry(id).or_default().push(ReservationLine {
+                catalog_object_id: row.try_get_by_index(1)?,
+                location_id: row.try_get_by_index(2)?,
+                quantity: units(3)?,
+                committed: units(4)?,
+                released: units(5)?,
+            });
+        }
+        for (_, reservation) in &mut reservations {
+            reservation.lines = lines.remove(&reservation.id).unwrap_or_default();
+        }
+        Ok(reservations)
+    }
+}
+
+/// `?` placeholders as the backend writes them (`$1`, `$2`, … on PostgreSQL).
+fn number_placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
+    if backend != sea_orm::DatabaseBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Store {
+    /// The request digest an idempotency key of the merchant was used with, if it was.
+    pub async fn idempotency_digest(
+        &self,
+        merchant: &MerchantId,
+        key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let db = self.connection();
+        let backend = db.get_database_backend();
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                number_placeholders(
+                    backend,
+                    "SELECT request_digest FROM idempotency_keys \
+                     WHERE merchant_id = ? AND idempotency_key = ?",
+                ),
+                [merchant.0.clone().into(), key.into()],
+            ))
+            .await?;
+        Ok(row.map(|r| r.try_get_by_index(0)).transpose()?)
+    }
+}

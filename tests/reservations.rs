@@ -1,0 +1,390 @@
+//! Reservations end to end (docs/reservations.md), on both backends: the lifecycle as the
+//! README tells it (reserve 2 of the last 3, a second reservation of 2 refused, commit 1,
+//! the rest expires), retries, the last units reserved by many buyers at once through two
+//! server processes, and expiry exactly once across replicas, a SIGKILL and a restart.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::ledger::{adjust, apply, quantity, shop_and_item};
+use common::load::{Fleet, assert_verify_passes};
+use common::{Backend, Clients, TestServer, call_error};
+use stockledger::proto::v1::inventory_change::Change;
+use stockledger::proto::v1::{
+    CommitLine, CommitReservationRequest, CreateReservationRequest, GetReservationRequest,
+    InventoryState, ReleaseReservationRequest, Reservation, ReservationLine, ReservationState,
+    StreamInventoryChangesRequest,
+};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use InventoryState::{InStock, None as NoState, ReservedForSale, Sold};
+
+fn create(item: &str, shop: &str, quantity: &str, ttl: Duration) -> CreateReservationRequest {
+    CreateReservationRequest {
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        lines: vec![ReservationLine {
+            catalog_object_id: item.into(),
+            location_id: shop.into(),
+            quantity: quantity.into(),
+            ..Default::default()
+        }],
+        ttl: Some(prost_types::Duration {
+            seconds: ttl.as_secs() as i64,
+            nanos: ttl.subsec_nanos() as i32,
+        }),
+        expires_at: None,
+        reference_id: "order-1".into(),
+    }
+}
+
+async fn get(clients: &mut Clients, id: &str) -> Reservation {
+    clients
+        .reservations
+        .get_reservation(GetReservationRequest { id: id.into() })
+        .await
+        .expect("get reservation")
+        .into_inner()
+        .reservation
+        .expect("reservation")
+}
+
+async fn counts(clients: &mut Clients, item: &str, shop: &str) -> [Option<String>; 2] {
+    [
+        quantity(clients, item, shop, InStock).await,
+        quantity(clients, item, shop, ReservedForSale).await,
+    ]
+}
+
+fn some(a: &str, b: &str) -> [Option<String>; 2] {
+    [Some(a.to_owned()), Some(b.to_owned())]
+}
+
+/// Every change of the merchant's history, oldest first.
+async fn all_changes(clients: &mut Clients) -> Vec<stockledger::proto::v1::InventoryChange> {
+    let mut stream = clients
+        .inventory
+        .stream_inventory_changes(StreamInventoryChangesRequest::default())
+        .await
+        .expect("stream")
+        .into_inner();
+    let mut changes = Vec::new();
+    while let Some(message) = stream.message().await.expect("stream message") {
+        changes.push(message.change.expect("change"));
+    }
+    changes
+}
+
+/// (reservation id, from state, to state) of every change a reservation made.
+async fn reservation_moves(clients: &mut Clients) -> Vec<(String, i32, i32)> {
+    all_changes(clients)
+        .await
+        .into_iter()
+        .filter_map(|c| match c.change {
+            Some(Change::Adjustment(a)) if !a.reservation_id.is_empty() => {
+                Some((a.reservation_id, a.from_state, a.to_state))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+on_both_backends!(reserve_commit_and_expire_as_the_readme_tells);
+async fn reserve_commit_and_expire_as_the_readme_tells(mut server: TestServer) {
+    let (shop, item) = shop_and_item(&mut server, "LAST3").await;
+    apply(
+        &mut server,
+        vec![adjust(&item, &shop, NoState, InStock, "3")],
+    )
+    .await;
+
+    // Reserve 2 of the last 3.
+    let first = create(&item, &shop, "2", Duration::from_secs(2));
+    let held = server
+        .reservations
+        .create_reservation(first.clone())
+        .await
+        .expect("reserve 2 of 3")
+        .into_inner()
+        .reservation
+        .expect("reservation");
+    assert_eq!(held.state(), ReservationState::Held);
+    assert_eq!(held.lines[0].held_quantity, "2");
+    assert_eq!(counts(&mut server, &item, &shop).await, some("1", "2"));
+
+    // A retry answers the same reservation and reserves nothing more.
+    let again = server
+        .reservations
+        .create_reservation(first)
+        .await
+        .expect("retry")
+        .into_inner()
+        .reservation
+        .expect("reservation");
+    assert_eq!(again.id, held.id);
+    assert_eq!(counts(&mut server, &item, &shop).await, some("1", "2"));
+
+    // A second reservation of 2 is refused: 1 is available.
+    let refused = server
+        .reservations
+        .create_reservation(create(&item, &shop, "2", Duration::from_secs(60)))
+        .await
+        .expect_err("only 1 available");
+    let info = refused.get_details_error_info().expect("ErrorInfo");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(info.reason, "INSUFFICIENT_QUANTITY");
+    assert_eq!(info.metadata["field"], "lines[0].quantity");
+    assert_eq!(info.metadata["available_quantity"], "1");
+    assert_eq!(counts(&mut server, &item, &shop).await, some("1", "2"));
+
+    // Commit 1: sold out of the reservation.
+    let commit = CommitReservationRequest {
+        id: held.id.clone(),
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        lines: vec![CommitLine {
+            line: 0,
+            quantity: "1".into(),
+        }],
+        total_price_money: None,
+    };
+    let committed = server
+        .reservations
+        .commit_reservation(commit.clone())
+        .await
+        .expect("commit 1")
+        .into_inner()
+        .reservation
+        .expect("reservation");
+    assert_eq!(committed.state(), ReservationState::Held);
+    assert_eq!(committed.lines[0].committed_quantity, "1");
+    assert_eq!(counts(&mut server, &item, &shop).await, some("1", "1"));
+    // Its retry commits nothing more.
+    server
+        .reservations
+        .commit_reservation(commit)
+        .await
+        .expect("commit retried");
+    assert_eq!(counts(&mut server, &item, &shop).await, some("1", "1"));
+
+    // The rest expires by itself, once.
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    let expired = get(&mut server, &held.id).await;
+    assert_eq!(expired.state(), ReservationState::Expired);
+    assert_eq!(expired.lines[0].released_quantity, "1");
+    assert_eq!(counts(&mut server, &item, &shop).await, some("2", "0"));
+    let late = server
+        .reservations
+        .commit_reservation(CommitReservationRequest {
+            id: held.id.clone(),
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("nothing held");
+    assert_eq!(
+        call_error(late).reason.as_deref(),
+        Some("RESERVATION_NOT_HELD")
+    );
+
+    // The history tells it, each change attributed to the reservation.
+    let moves = reservation_moves(&mut server).await;
+    let of = |from: InventoryState, to: InventoryState| (held.id.clone(), from as i32, to as i32);
+    assert_eq!(
+        moves,
+        vec![
+            of(InStock, ReservedForSale),
+            of(ReservedForSale, Sold),
+            of(ReservedForSale, InStock)
+        ]
+    );
+    common::ledger::assert_verified(&server).await;
+}
+
+on_both_backends!(release_gives_everything_back_and_is_idempotent);
+async fn release_gives_everything_back_and_is_idempotent(mut server: TestServer) {
+    let (shop, item) = shop_and_item(&mut server, "REL").await;
+    apply(
+        &mut server,
+        vec![adjust(&item, &shop, NoState, InStock, "5")],
+    )
+    .await;
+    let held = server
+        .reservations
+        .create_reservation(create(&item, &shop, "4.5", Duration::from_secs(600)))
+        .await
+        .expect("reserve")
+        .into_inner()
+        .reservation
+        .expect("reservation");
+    for _ in 0..2 {
+        let released = server
+            .reservations
+            .release_reservation(ReleaseReservationRequest {
+                id: held.id.clone(),
+            })
+            .await
+            .expect("release")
+            .into_inner()
+            .reservation
+            .expect("reservation");
+        assert_eq!(released.state(), ReservationState::Released);
+        assert_eq!(counts(&mut server, &item, &shop).await, some("5", "0"));
+    }
+    let commit = server
+        .reservations
+        .commit_reservation(CommitReservationRequest {
+            id: held.id.clone(),
+            idempotency_key: "k".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("released");
+    assert_eq!(commit.code(), Code::FailedPrecondition);
+    assert_eq!(reservation_moves(&mut server).await.len(), 2);
+}
+
+/// Buyers at once, each reserving one of the last units.
+const BUYERS: usize = 64;
+/// The units there are.
+const UNITS: usize = 10;
+
+async fn last_units_are_reserved_exactly_once(backend: Backend, replicas: usize) {
+    let fleet = Fleet::start(backend, replicas).await;
+    let mut clients = fleet.clients(0).await;
+    let (shop, item) = shop_and_item(&mut clients, "LAST").await;
+    let units = UNITS.to_string();
+    apply(
+        &mut clients,
+        vec![adjust(&item, &shop, NoState, InStock, &units)],
+    )
+    .await;
+    let mut buyers = tokio::task::JoinSet::new();
+    for buyer in 0..BUYERS {
+        let mut clients = fleet.clients(buyer % replicas).await;
+        let request = create(&item, &shop, "1", Duration::from_secs(600));
+        buyers.spawn(async move { clients.reservations.create_reservation(request).await });
+    }
+    let (mut held, mut refused) = (0, 0);
+    while let Some(outcome) = buyers.join_next().await {
+        match outcome.expect("buyer") {
+            Ok(_) => held += 1,
+            Err(status) => {
+                let err = call_error(status);
+                assert_eq!(
+                    err.reason.as_deref(),
+                    Some("INSUFFICIENT_QUANTITY"),
+                    "{}",
+                    err.message
+                );
+                refused += 1;
+            }
+        }
+    }
+    println!(
+        "reservations::{backend:?}: {BUYERS} buyers reserving 1 of {UNITS} through \
+         {replicas} process(es): {held} held, {refused} refused"
+    );
+    assert_eq!((held, refused), (UNITS, BUYERS - UNITS));
+    assert_eq!(counts(&mut clients, &item, &shop).await, some("0", &units));
+    assert_verify_passes(&fleet.database_url);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_units_reserved_sqlite() {
+    last_units_are_reserved_exactly_once(Backend::Sqlite, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_units_reserved_postgres_two_processes() {
+    last_units_are_reserved_exactly_once(Backend::Postgres, 2).await;
+}
+
+/// Creates `n` one-unit reservations with short TTLs through every replica, kills one
+/// replica with SIGKILL while they expire and starts it again, then checks that each was
+/// released exactly once (history and state) and nothing is left held.
+async fn every_reservation_expires_exactly_once(backend: Backend, replicas: usize, n: usize) {
+    let mut fleet = Fleet::start(backend, replicas).await;
+    let mut clients = fleet.clients(0).await;
+    let (shop, item) = shop_and_item(&mut clients, "EXPIRY").await;
+    let total = n.to_string();
+    apply(
+        &mut clients,
+        vec![adjust(&item, &shop, NoState, InStock, &total)],
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let mut creators = tokio::task::JoinSet::new();
+    const CREATORS: usize = 16;
+    for creator in 0..CREATORS {
+        let mut clients = fleet.clients(creator % replicas).await;
+        let (item, shop) = (item.clone(), shop.clone());
+        let count = n / CREATORS + usize::from(creator < n % CREATORS);
+        creators.spawn(async move {
+            let mut ids = Vec::with_capacity(count);
+            for _ in 0..count {
+                let request = create(&item, &shop, "1", Duration::from_secs(3));
+                let created = clients.reservations.create_reservation(request).await;
+                ids.push(
+                    created
+                        .expect("reserve")
+                        .into_inner()
+                        .reservation
+                        .unwrap()
+                        .id,
+                );
+            }
+            ids
+        });
+    }
+    let mut ids = Vec::with_capacity(n);
+    while let Some(created) = creators.join_next().await {
+        ids.extend(created.expect("creator"));
+    }
+    // Kill a replica while reservations are falling due, and bring it back.
+    fleet.kill(0).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    fleet.restart(0).await;
+    let mut clients = fleet.clients(0).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let [_, reserved] = counts(&mut clients, &item, &shop).await;
+        if reserved.as_deref() == Some("0") || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut released: HashMap<String, usize> = HashMap::new();
+    for (id, from, to) in reservation_moves(&mut clients).await {
+        if (from, to) == (ReservedForSale as i32, InStock as i32) {
+            *released.entry(id).or_default() += 1;
+        }
+    }
+    for id in &ids {
+        assert_eq!(released.get(id), Some(&1), "reservation {id} released once");
+        assert_eq!(
+            get(&mut clients, id).await.state(),
+            ReservationState::Expired
+        );
+    }
+    println!(
+        "reservations::{backend:?}: {n} reservations through {replicas} process(es), one \
+         SIGKILLed and restarted: all expired exactly once within {:.1} s of the first",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(released.len(), n);
+    assert_eq!(counts(&mut clients, &item, &shop).await, some(&total, "0"));
+    fleet.stop().await;
+    assert_verify_passes(&fleet.database_url);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_exactly_once_sqlite_across_a_restart() {
+    every_reservation_expires_exactly_once(Backend::Sqlite, 1, 200).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_exactly_once_postgres_two_replicas() {
+    every_reservation_expires_exactly_once(Backend::Postgres, 2, 1_000).await;
+}
