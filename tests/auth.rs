@@ -40,6 +40,7 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
         mut items,
         mut locations,
         mut inventory,
+        mut reservations,
     } = clients.clone();
     let method = path.rsplit('/').next().unwrap();
     match method {
@@ -107,6 +108,26 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
             .map(drop),
         "UpdateInventoryItem" => items
             .update_inventory_item(pb::UpdateInventoryItemRequest::default())
+            .await
+            .map(drop),
+        "CreateReservation" => reservations
+            .create_reservation(pb::CreateReservationRequest::default())
+            .await
+            .map(drop),
+        "CommitReservation" => reservations
+            .commit_reservation(pb::CommitReservationRequest::default())
+            .await
+            .map(drop),
+        "ReleaseReservation" => reservations
+            .release_reservation(pb::ReleaseReservationRequest::default())
+            .await
+            .map(drop),
+        "ExtendReservation" => reservations
+            .extend_reservation(pb::ExtendReservationRequest::default())
+            .await
+            .map(drop),
+        "GetReservation" => reservations
+            .get_reservation(pb::GetReservationRequest::default())
             .await
             .map(drop),
         "CreateLocation" => locations
