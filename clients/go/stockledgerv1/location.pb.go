@@ -495,8 +495,9 @@ type UpdateLocationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The location with its `id` set and the new values of the fields to change.
 	Location *Location `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
-	// Fields to change: any of `name`, `status`, `description`. Absent or empty means every
-	// field that is set (non-empty) in `location`; `*` means all of them (empty clears).
+	// Fields to change: any of `name`, `status`, `description`, `forbid_negative_counts`.
+	// Absent or empty means every field that is set (non-empty, or true) in `location`; `*`
+	// means all of them (empty clears).
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -248,8 +248,9 @@ export type UpdateLocationRequest = Message<"stockledger.v1.UpdateLocationReques
   location?: Location | undefined;
 
   /**
-   * Fields to change: any of `name`, `status`, `description`. Absent or empty means every
-   * field that is set (non-empty) in `location`; `*` means all of them (empty clears).
+   * Fields to change: any of `name`, `status`, `description`, `forbid_negative_counts`.
+   * Absent or empty means every field that is set (non-empty, or true) in `location`; `*`
+   * means all of them (empty clears).
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
