@@ -121,9 +121,23 @@ func (s errorStream) SendMsg(m any) error {
 
 // --- locations and items ---
 
+// LocationOption sets an optional field of a location to create.
+type LocationOption func(*pb.Location)
+
+// WithForbidNegativeCounts sets the location's forbid_negative_counts: a batch that does
+// not set its own ForbidNegativeCounts may not leave a count of this location that it
+// lowers below zero (refused with IsInsufficientQuantity).
+func WithForbidNegativeCounts(forbid bool) LocationOption {
+	return func(l *pb.Location) { l.ForbidNegativeCounts = forbid }
+}
+
 // CreateLocation creates an active location.
-func (c *Client) CreateLocation(ctx context.Context, name string) (*pb.Location, error) {
-	resp, err := c.Locations.CreateLocation(ctx, &pb.CreateLocationRequest{Location: &pb.Location{Name: name}})
+func (c *Client) CreateLocation(ctx context.Context, name string, opts ...LocationOption) (*pb.Location, error) {
+	location := &pb.Location{Name: name}
+	for _, opt := range opts {
+		opt(location)
+	}
+	resp, err := c.Locations.CreateLocation(ctx, &pb.CreateLocationRequest{Location: location})
 	return resp.GetLocation(), err
 }
 
@@ -147,34 +161,63 @@ func (c *Client) GetInventoryItem(ctx context.Context, id string) (*pb.Inventory
 
 // --- the ledger ---
 
+// ChangeOption sets an optional field of a change built by Adjustment, PhysicalCount or
+// Transfer: ExpectQuantity or ExpectAbsent.
+type ChangeOption func(*pb.InventoryChange)
+
+// ExpectQuantity guards a change (compare-and-swap): the count it takes from (an
+// adjustment's from-state count, its to-state count for a receipt from NONE; the count a
+// physical count replaces; a transfer's source count) must hold exactly quantity just
+// before the change, or the whole batch is refused (an *Error whose IsQuantityMismatch is
+// true).
+func ExpectQuantity(quantity Decimal) ChangeOption {
+	return func(c *pb.InventoryChange) { c.ExpectedQuantity = proto.String(quantity.String()) }
+}
+
+// ExpectAbsent guards a change like ExpectQuantity, requiring that the count does not
+// exist yet (absent is not zero): the server's "ABSENT".
+func ExpectAbsent() ChangeOption {
+	return func(c *pb.InventoryChange) { c.ExpectedQuantity = proto.String(absent) }
+}
+
+// absent is how the server spells a count that does not exist.
+const absent = "ABSENT"
+
+func withOptions(change *pb.InventoryChange, opts []ChangeOption) *pb.InventoryChange {
+	for _, opt := range opts {
+		opt(change)
+	}
+	return change
+}
+
 // Adjustment is a change that moves quantity from one state to another at a location.
-func Adjustment(itemID, locationID string, from, to pb.InventoryState, quantity Decimal) *pb.InventoryChange {
-	return &pb.InventoryChange{
+func Adjustment(itemID, locationID string, from, to pb.InventoryState, quantity Decimal, opts ...ChangeOption) *pb.InventoryChange {
+	return withOptions(&pb.InventoryChange{
 		Type: pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_ADJUSTMENT,
 		Change: &pb.InventoryChange_Adjustment{Adjustment: &pb.InventoryAdjustment{
 			CatalogObjectId: itemID, LocationId: locationID, FromState: from, ToState: to, Quantity: quantity.String(),
 		}},
-	}
+	}, opts)
 }
 
 // PhysicalCount is a change that records a counted quantity in one state at a location.
-func PhysicalCount(itemID, locationID string, state pb.InventoryState, quantity Decimal) *pb.InventoryChange {
-	return &pb.InventoryChange{
+func PhysicalCount(itemID, locationID string, state pb.InventoryState, quantity Decimal, opts ...ChangeOption) *pb.InventoryChange {
+	return withOptions(&pb.InventoryChange{
 		Type: pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT,
 		Change: &pb.InventoryChange_PhysicalCount{PhysicalCount: &pb.InventoryPhysicalCount{
 			CatalogObjectId: itemID, LocationId: locationID, State: state, Quantity: quantity.String(),
 		}},
-	}
+	}, opts)
 }
 
 // Transfer is a change that moves quantity in one state between two locations.
-func Transfer(itemID, fromLocationID, toLocationID string, state pb.InventoryState, quantity Decimal) *pb.InventoryChange {
-	return &pb.InventoryChange{
+func Transfer(itemID, fromLocationID, toLocationID string, state pb.InventoryState, quantity Decimal, opts ...ChangeOption) *pb.InventoryChange {
+	return withOptions(&pb.InventoryChange{
 		Type: pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_TRANSFER,
 		Change: &pb.InventoryChange_Transfer{Transfer: &pb.InventoryTransfer{
 			CatalogObjectId: itemID, FromLocationId: fromLocationID, ToLocationId: toLocationID, State: state, Quantity: quantity.String(),
 		}},
-	}
+	}, opts)
 }
 
 // ChangeID is the id of whichever member of the change is set.
@@ -192,12 +235,35 @@ func ChangeID(change *pb.InventoryChange) string {
 // BatchChangeInventory applies the changes atomically. An empty idempotencyKey gets a
 // random one; pass your own to make retries safe.
 func (c *Client) BatchChangeInventory(ctx context.Context, idempotencyKey string, changes ...*pb.InventoryChange) (*pb.BatchChangeInventoryResponse, error) {
-	if idempotencyKey == "" {
+	return c.BatchChangeInventoryWith(ctx, BatchOptions{IdempotencyKey: idempotencyKey}, changes...)
+}
+
+// BatchOptions are the request fields of BatchChangeInventoryWith beside the changes.
+type BatchOptions struct {
+	// IdempotencyKey: empty gets a random one; pass your own to make retries safe.
+	IdempotencyKey string
+	// IgnoreUnchangedCounts: nil is the server's default (true).
+	IgnoreUnchangedCounts *bool
+	// ForbidNegativeCounts: true, no count the batch lowers may end below zero (refused
+	// with an *Error whose IsInsufficientQuantity is true); false, counts may go negative;
+	// nil, each location's forbid_negative_counts decides. proto.Bool makes the pointer.
+	ForbidNegativeCounts *bool
+}
+
+// BatchChangeInventoryWith is BatchChangeInventory with the request's other fields.
+func (c *Client) BatchChangeInventoryWith(ctx context.Context, opts BatchOptions, changes ...*pb.InventoryChange) (*pb.BatchChangeInventoryResponse, error) {
+	key := opts.IdempotencyKey
+	if key == "" {
 		var random [16]byte
 		_, _ = rand.Read(random[:])
-		idempotencyKey = hex.EncodeToString(random[:])
+		key = hex.EncodeToString(random[:])
 	}
-	return c.Inventory.BatchChangeInventory(ctx, &pb.BatchChangeInventoryRequest{IdempotencyKey: idempotencyKey, Changes: changes})
+	return c.Inventory.BatchChangeInventory(ctx, &pb.BatchChangeInventoryRequest{
+		IdempotencyKey:        key,
+		Changes:               changes,
+		IgnoreUnchangedCounts: opts.IgnoreUnchangedCounts,
+		ForbidNegativeCounts:  opts.ForbidNegativeCounts,
+	})
 }
 
 // Count is a current count with its quantity as a Decimal and its time as a time.Time.

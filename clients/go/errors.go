@@ -8,6 +8,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	pb "github.com/stockledger/stockledger/clients/go/stockledgerv1"
 )
 
 // FieldViolation names one offending request field, by its path in the request
@@ -89,4 +91,69 @@ func AsError(err error) *Error {
 		}
 	}
 	return out
+}
+
+// The ErrorInfo reasons of a guard's refusal (code FailedPrecondition).
+const (
+	ReasonQuantityMismatch     = "QUANTITY_MISMATCH"
+	ReasonInsufficientQuantity = "INSUFFICIENT_QUANTITY"
+)
+
+// IsQuantityMismatch reports whether a change's expected quantity (ExpectQuantity,
+// ExpectAbsent) did not hold; see ActualQuantity, GuardedCount and Metadata["field"].
+func (e *Error) IsQuantityMismatch() bool {
+	return e.Code == codes.FailedPrecondition && e.Reason == ReasonQuantityMismatch
+}
+
+// IsInsufficientQuantity reports whether the batch would have left a count below zero
+// where that is forbidden; see AvailableQuantity, GuardedCount and Metadata["field"].
+func (e *Error) IsInsufficientQuantity() bool {
+	return e.Code == codes.FailedPrecondition && e.Reason == ReasonInsufficientQuantity
+}
+
+// ActualQuantity is, for a quantity mismatch, what the count held just before the
+// change; exists is false when the count does not exist (the server's "ABSENT") and
+// for any other error.
+func (e *Error) ActualQuantity() (quantity Decimal, exists bool) {
+	if !e.IsQuantityMismatch() {
+		return Decimal{}, false
+	}
+	return e.guardQuantity("actual_quantity")
+}
+
+// AvailableQuantity is, for an insufficient quantity, what the count held just before
+// the change that took it below zero; ok is false for any other error.
+func (e *Error) AvailableQuantity() (quantity Decimal, ok bool) {
+	if !e.IsInsufficientQuantity() {
+		return Decimal{}, false
+	}
+	return e.guardQuantity("available_quantity")
+}
+
+func (e *Error) guardQuantity(key string) (Decimal, bool) {
+	text := e.Metadata[key]
+	if text == "" || text == absent {
+		return Decimal{}, false
+	}
+	quantity, err := ParseDecimal(text)
+	return quantity, err == nil
+}
+
+// CountKey names one count: an item's quantity in one state at one location.
+type CountKey struct {
+	CatalogObjectID string
+	LocationID      string
+	State           pb.InventoryState
+}
+
+// GuardedCount is the count a guard's refusal is about; ok is false for any other error.
+func (e *Error) GuardedCount() (count CountKey, ok bool) {
+	if !e.IsQuantityMismatch() && !e.IsInsufficientQuantity() {
+		return CountKey{}, false
+	}
+	return CountKey{
+		CatalogObjectID: e.Metadata["catalog_object_id"],
+		LocationID:      e.Metadata["location_id"],
+		State:           pb.InventoryState(pb.InventoryState_value["INVENTORY_STATE_"+e.Metadata["state"]]),
+	}, true
 }

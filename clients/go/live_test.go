@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	stockledger "github.com/stockledger/stockledger/clients/go"
 	pb "github.com/stockledger/stockledger/clients/go/stockledgerv1"
@@ -304,5 +305,116 @@ func TestAnEmptyStreamEndsAtOnce(t *testing.T) {
 	}
 	if _, err := stream.Recv(); err != io.EOF {
 		t.Errorf("Recv after the end: %v, want io.EOF", err)
+	}
+}
+
+// refusal is the *stockledger.Error of a call that must have been refused.
+func refusal(t *testing.T, err error) *stockledger.Error {
+	t.Helper()
+	var refused *stockledger.Error
+	if !errors.As(err, &refused) {
+		t.Fatalf("error %v (%T) is not a *stockledger.Error", err, err)
+	}
+	return refused
+}
+
+func TestGuardedChanges(t *testing.T) {
+	c, ctx := live(t)
+	suffix := unique()
+	// A web shop: by default no batch may take one of its counts below zero.
+	loc, err := c.CreateLocation(ctx, "Web Shop "+suffix, stockledger.WithForbidNegativeCounts(true))
+	must(t, err)
+	if !loc.GetForbidNegativeCounts() {
+		t.Fatal("the location does not forbid negative counts")
+	}
+	item, err := c.CreateInventoryItem(ctx, &pb.InventoryItem{Sku: "MUG-GUARD-" + suffix})
+	must(t, err)
+	locationID, itemID := loc.GetId(), item.GetId()
+	want := stockledger.CountKey{CatalogObjectID: itemID, LocationID: locationID, State: inStock}
+
+	// ExpectAbsent: the first receipt, only if the count does not exist yet.
+	first, err := c.BatchChangeInventory(ctx, "",
+		stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(10), stockledger.ExpectAbsent()))
+	must(t, err)
+	if got := quantities(t, first.GetCounts()); !slices.Equal(got, []stateQuantity{{inStock, "10"}}) {
+		t.Fatalf("after the receipt: %v", got)
+	}
+	_, err = c.BatchChangeInventory(ctx, "",
+		stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(10), stockledger.ExpectAbsent()))
+	if again := refusal(t, err); !again.IsQuantityMismatch() {
+		t.Fatalf("a second ABSENT receipt: %v", again)
+	} else if actual, exists := again.ActualQuantity(); !exists || actual.String() != "10" {
+		t.Errorf("actual quantity %v (exists %v), want 10", actual, exists)
+	}
+
+	// Two guarded sales: the second expects 10 but finds what the first left.
+	_, err = c.BatchChangeInventory(ctx, "",
+		stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.MustDecimal("1.5"), stockledger.ExpectQuantity(stockledger.DecimalFromInt(10))),
+		stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.MustDecimal("1"), stockledger.ExpectQuantity(stockledger.MustDecimal("10.00"))))
+	mismatch := refusal(t, err)
+	if !mismatch.IsQuantityMismatch() || mismatch.IsInsufficientQuantity() || status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("a mismatched sale: %v", mismatch)
+	}
+	if actual, exists := mismatch.ActualQuantity(); !exists || !actual.Equal(stockledger.MustDecimal("8.5")) {
+		t.Errorf("actual quantity %v (exists %v), want 8.5", actual, exists)
+	}
+	if _, ok := mismatch.AvailableQuantity(); ok {
+		t.Error("a mismatch has an available quantity")
+	}
+	if got, ok := mismatch.GuardedCount(); !ok || got != want {
+		t.Errorf("guarded count %+v, want %+v", got, want)
+	}
+	if field := mismatch.Metadata["field"]; field != "changes[1].expected_quantity" || !slices.Equal(mismatch.Fields(), []string{field}) {
+		t.Errorf("field %q, violations %v", field, mismatch.Fields())
+	}
+
+	// Absent is not zero: a WASTE count that does not exist.
+	_, err = c.BatchChangeInventory(ctx, "",
+		stockledger.PhysicalCount(itemID, locationID, waste, stockledger.DecimalFromInt(1), stockledger.ExpectQuantity(stockledger.DecimalFromInt(0))))
+	absent := refusal(t, err)
+	if _, exists := absent.ActualQuantity(); !absent.IsQuantityMismatch() || exists {
+		t.Errorf("expecting 0 of an absent count: %v", absent)
+	}
+	if got, _ := absent.GuardedCount(); got.State != waste {
+		t.Errorf("guarded count %+v", got)
+	}
+
+	// Selling 11 of 10 at the web shop: refused with what was available.
+	_, err = c.BatchChangeInventory(ctx, "",
+		stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(11)))
+	short := refusal(t, err)
+	if !short.IsInsufficientQuantity() || short.IsQuantityMismatch() || short.Code != codes.FailedPrecondition {
+		t.Fatalf("an oversale: %v", short)
+	}
+	if available, ok := short.AvailableQuantity(); !ok || available.String() != "10" {
+		t.Errorf("available quantity %v (%v), want 10", available, ok)
+	}
+	if got, ok := short.GuardedCount(); !ok || got != want {
+		t.Errorf("guarded count %+v, want %+v", got, want)
+	}
+	if !slices.Equal(short.Fields(), []string{"changes[0].adjustment.quantity"}) || short.Metadata["field"] != "changes[0].adjustment.quantity" {
+		t.Errorf("fields %v", short.Fields())
+	}
+
+	// The batch overrides the location's default; the matching guarded sale goes through.
+	oversold, err := c.BatchChangeInventoryWith(ctx, stockledger.BatchOptions{ForbidNegativeCounts: proto.Bool(false)},
+		stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(11), stockledger.ExpectQuantity(stockledger.DecimalFromInt(10))))
+	must(t, err)
+	if got := quantities(t, oversold.GetCounts()); !slices.Equal(got, []stateQuantity{{inStock, "-1"}}) {
+		t.Fatalf("after the oversale: %v", got)
+	}
+}
+
+func TestForbidNegativeCountsPerBatch(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	_, err := c.BatchChangeInventory(ctx, "",
+		stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.MustDecimal("2.25")))
+	must(t, err)
+	_, err = c.BatchChangeInventoryWith(ctx, stockledger.BatchOptions{ForbidNegativeCounts: proto.Bool(true)},
+		stockledger.Adjustment(itemID, locationID, inStock, waste, stockledger.DecimalFromInt(3)))
+	short := refusal(t, err)
+	if available, ok := short.AvailableQuantity(); !ok || available.String() != "2.25" {
+		t.Errorf("available quantity %v (%v), want 2.25: %v", available, ok, short)
 	}
 }

@@ -9,3 +9,5 @@ cd "$(dirname "$0")"
 go test -count=1 "$@" ./...
 # The README's quick start program, against the same server.
 go run ./examples/quickstart
+# The README's guarded changes program.
+go run ./examples/guards

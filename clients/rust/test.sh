@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that the client stays free of the server's dependencies, then runs the live tests
-# (tests/live.rs) against the server named by STOCKLEDGER_ADDR (host:port) with the token
-# in STOCKLEDGER_TOKEN. scripts/clients-test.sh starts a server and sets both.
+# (tests/live.rs) and the README's examples/guards.rs against the server named by
+# STOCKLEDGER_ADDR (host:port) with the token in STOCKLEDGER_TOKEN. scripts/clients-test.sh
+# starts a server and sets both.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,3 +18,6 @@ fi
 echo "dependency tree: no sea-orm, sqlx or stockledger server"
 
 cargo test -p stockledger-client --features live-tests
+
+# The README's guarded changes program, against the same server.
+cargo run -p stockledger-client --example guards

@@ -180,3 +180,76 @@ def test_a_bad_token_is_unauthenticated(address):
 def test_an_empty_stream_ends_at_once(client, shop):
     _, item = shop
     assert list(client.stream_inventory_changes(catalog_object_ids=[item.id], timeout=30)) == []
+
+
+def test_guarded_changes_refuse_with_typed_errors(client, unique):
+    # A web shop: by default no batch may take one of its counts below zero.
+    location = client.create_location(f"Web Shop {unique}", forbid_negative_counts=True)
+    assert location.forbid_negative_counts is True
+    item = client.create_inventory_item(f"MUG-GUARD-{unique}")
+
+    # EXPECT_ABSENT: the first receipt, only if the count does not exist yet.
+    first = client.batch_change_inventory(
+        [adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal(10), expected_quantity=stockledger.EXPECT_ABSENT)]
+    )
+    assert first.quantity("IN_STOCK") == Decimal(10)
+    with pytest.raises(stockledger.QuantityMismatch) as again:
+        client.batch_change_inventory(
+            [adjustment(item.id, location.id, "NONE", "IN_STOCK", 10, expected_quantity=stockledger.EXPECT_ABSENT)]
+        )
+    assert again.value.actual_quantity == Decimal(10)
+
+    # Two guarded sales: the second expects 10 but finds what the first left.
+    with pytest.raises(stockledger.QuantityMismatch) as refused:
+        client.batch_change_inventory(
+            [
+                adjustment(item.id, location.id, "IN_STOCK", "SOLD", Decimal("1.5"), expected_quantity=Decimal(10)),
+                adjustment(item.id, location.id, "IN_STOCK", "SOLD", Decimal(1), expected_quantity="10"),
+            ]
+        )
+    mismatch = refused.value
+    assert isinstance(mismatch, StockledgerError)
+    assert mismatch.code == grpc.StatusCode.FAILED_PRECONDITION and mismatch.reason == "QUANTITY_MISMATCH"
+    assert mismatch.field == "changes[1].expected_quantity" and mismatch.fields == [mismatch.field]
+    assert mismatch.actual_quantity == Decimal("8.5")
+    assert (mismatch.catalog_object_id, mismatch.location_id, mismatch.state) == (item.id, location.id, "IN_STOCK")
+
+    # Absent is not 0: a count of WASTE that does not exist.
+    with pytest.raises(stockledger.QuantityMismatch) as absent:
+        client.batch_change_inventory(
+            [physical_count(item.id, location.id, "WASTE", 1, expected_quantity=Decimal(0))]
+        )
+    assert absent.value.actual_quantity is None and absent.value.state == "WASTE"
+
+    # Selling 11 of 10 at the web shop: refused with what was available.
+    with pytest.raises(stockledger.InsufficientQuantity) as short:
+        client.batch_change_inventory([adjustment(item.id, location.id, "IN_STOCK", "SOLD", Decimal(11))])
+    insufficient = short.value
+    assert insufficient.code == grpc.StatusCode.FAILED_PRECONDITION and insufficient.reason == "INSUFFICIENT_QUANTITY"
+    assert insufficient.field == "changes[0].adjustment.quantity" and insufficient.fields == [insufficient.field]
+    assert insufficient.available_quantity == Decimal(10)
+    assert (insufficient.catalog_object_id, insufficient.location_id, insufficient.state) == (
+        item.id,
+        location.id,
+        "IN_STOCK",
+    )
+
+    # The batch overrides the location's default; the guarded sale that matches goes through.
+    oversold = client.batch_change_inventory(
+        [adjustment(item.id, location.id, "IN_STOCK", "SOLD", Decimal(11), expected_quantity=Decimal(10))],
+        forbid_negative_counts=False,
+    )
+    assert oversold.quantity("IN_STOCK") == Decimal(-1)
+
+
+def test_forbid_negative_counts_per_batch(client, shop):
+    location, item = shop
+    assert location.forbid_negative_counts is False
+    client.batch_change_inventory([adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal("2.25"))])
+    with pytest.raises(stockledger.InsufficientQuantity) as short:
+        client.batch_change_inventory(
+            [adjustment(item.id, location.id, "IN_STOCK", "WASTE", Decimal(3))],
+            forbid_negative_counts=True,
+        )
+    assert short.value.available_quantity == Decimal("2.25")
+    assert not isinstance(short.value, stockledger.QuantityMismatch)

@@ -2,6 +2,10 @@
 //!
 //! Each returns the full message with the required fields set; set the optional ones
 //! (`reference_id`, `occurred_at`, `employee_id`, …) on the result before sending.
+//!
+//! A guard (compare-and-swap) is chained on a built change:
+//! `adjustment(…)?.expecting(Decimal::from(10))?` or `adjustment(…)?.expecting(Expected::Absent)?`;
+//! a batch whose guard does not hold fails with [`crate::GuardRefusal::QuantityMismatch`].
 
 use rust_decimal::Decimal;
 
@@ -73,6 +77,39 @@ pub fn transfer(
     })
 }
 
+/// What a guarded change expects of the count it takes from (an adjustment's `from_state`
+/// count, its `to_state` count for a receipt from NONE; the count a physical count
+/// replaces; a transfer's source count), just before the change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// The count holds exactly this quantity.
+    Quantity(Decimal),
+    /// The count does not exist yet (absent is not zero): the server's `ABSENT`.
+    Absent,
+}
+
+impl From<Decimal> for Expected {
+    fn from(quantity: Decimal) -> Self {
+        Expected::Quantity(quantity)
+    }
+}
+
+/// How `expected_quantity` spells [`Expected::Absent`].
+pub(crate) const ABSENT: &str = "ABSENT";
+
+impl pb::InventoryChange {
+    /// This change guarded by `expected` (a [`Decimal`] or [`Expected::Absent`]): sets
+    /// `expected_quantity`. When the count does not hold it, the whole batch is refused
+    /// with [`crate::GuardRefusal::QuantityMismatch`].
+    pub fn expecting(mut self, expected: impl Into<Expected>) -> Result<Self, DecimalError> {
+        self.expected_quantity = Some(match expected.into() {
+            Expected::Quantity(quantity) => to_wire(quantity)?,
+            Expected::Absent => ABSENT.to_owned(),
+        });
+        Ok(self)
+    }
+}
+
 /// An amount of money (e.g. an adjustment's `total_price_money`).
 pub fn money(amount: Decimal, currency: impl Into<String>) -> Result<pb::Money, DecimalError> {
     Ok(pb::Money {
@@ -121,6 +158,27 @@ mod tests {
         let moved = transfer("item", "a", "b", InventoryState::Waste, Decimal::ONE).unwrap();
         assert_eq!(moved.r#type(), pb::InventoryChangeType::Transfer);
         assert_eq!(money(Decimal::new(1999, 2), "EUR").unwrap().amount, "19.99");
+    }
+
+    #[test]
+    fn guards_a_change_with_a_quantity_or_absent() {
+        let receipt = adjustment(
+            "i",
+            "l",
+            InventoryState::None,
+            InventoryState::InStock,
+            Decimal::ONE,
+        )
+        .unwrap();
+        assert_eq!(receipt.expected_quantity, None);
+        let guarded = receipt.clone().expecting(Decimal::new(1000, 2)).unwrap();
+        assert_eq!(guarded.expected_quantity.as_deref(), Some("10"));
+        let absent = receipt.clone().expecting(Expected::Absent).unwrap();
+        assert_eq!(absent.expected_quantity.as_deref(), Some("ABSENT"));
+        assert!(matches!(
+            receipt.expecting(Decimal::new(1_123_456, 6)),
+            Err(DecimalError::TooPrecise(_))
+        ));
     }
 
     #[test]

@@ -4,8 +4,11 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use rust_decimal::Decimal;
 use tonic::Code;
 use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::pb::InventoryState;
 
 /// One request field the server refused, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +20,66 @@ pub struct FieldViolation {
     /// UPPER_SNAKE_CASE reason, e.g. `INVALID_VALUE` (empty if the server gave none).
     pub reason: String,
 }
+
+/// One count: an item's quantity in one state at one location.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CountKey {
+    /// Id of the item.
+    pub catalog_object_id: String,
+    /// Id of the location.
+    pub location_id: String,
+    /// The state (`Unspecified` for a state newer than this client).
+    pub state: InventoryState,
+}
+
+/// A guard of `BatchChangeInventory` refused the batch (`FAILED_PRECONDITION`): see
+/// [`Error::guard_refusal`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GuardRefusal {
+    /// Reason `QUANTITY_MISMATCH`: a change's `expected_quantity` did not hold.
+    QuantityMismatch {
+        /// The count compared.
+        count: CountKey,
+        /// The change's field at fault, e.g. `changes[1].expected_quantity`.
+        field: String,
+        /// What the count held just before the change; `None`: it does not exist (the
+        /// server's `ABSENT`).
+        actual_quantity: Option<Decimal>,
+    },
+    /// Reason `INSUFFICIENT_QUANTITY`: the batch would leave a count it lowers below zero
+    /// where that is forbidden.
+    InsufficientQuantity {
+        /// The count that would go below zero.
+        count: CountKey,
+        /// The change's quantity field, e.g. `changes[0].adjustment.quantity`.
+        field: String,
+        /// What the count held just before that change.
+        available_quantity: Decimal,
+    },
+}
+
+impl GuardRefusal {
+    /// The count the refusal is about.
+    pub fn count(&self) -> &CountKey {
+        match self {
+            GuardRefusal::QuantityMismatch { count, .. }
+            | GuardRefusal::InsufficientQuantity { count, .. } => count,
+        }
+    }
+
+    /// The request field at fault.
+    pub fn field(&self) -> &str {
+        match self {
+            GuardRefusal::QuantityMismatch { field, .. }
+            | GuardRefusal::InsufficientQuantity { field, .. } => field,
+        }
+    }
+}
+
+/// The ErrorInfo reason of a [`GuardRefusal::QuantityMismatch`].
+pub const QUANTITY_MISMATCH: &str = "QUANTITY_MISMATCH";
+/// The ErrorInfo reason of a [`GuardRefusal::InsufficientQuantity`].
+pub const INSUFFICIENT_QUANTITY: &str = "INSUFFICIENT_QUANTITY";
 
 /// Why a call failed (or, for [`Error::local`] ones, why it was not made).
 ///
@@ -81,6 +144,68 @@ impl Error {
     /// Whether some field violation names exactly `field`.
     pub fn names_field(&self, field: &str) -> bool {
         self.0.field_violations.iter().any(|v| v.field == field)
+    }
+
+    /// Whether a change's expected quantity did not hold (`FAILED_PRECONDITION`, reason
+    /// `QUANTITY_MISMATCH`).
+    pub fn is_quantity_mismatch(&self) -> bool {
+        self.code() == Code::FailedPrecondition && self.reason() == Some(QUANTITY_MISMATCH)
+    }
+
+    /// Whether the batch would have left a count below zero where that is forbidden
+    /// (`FAILED_PRECONDITION`, reason `INSUFFICIENT_QUANTITY`).
+    pub fn is_insufficient_quantity(&self) -> bool {
+        self.code() == Code::FailedPrecondition && self.reason() == Some(INSUFFICIENT_QUANTITY)
+    }
+
+    /// For an insufficient quantity, what the count held just before the change that took
+    /// it below zero.
+    pub fn available_quantity(&self) -> Option<Decimal> {
+        match self.guard_refusal()? {
+            GuardRefusal::InsufficientQuantity {
+                available_quantity, ..
+            } => Some(available_quantity),
+            GuardRefusal::QuantityMismatch { .. } => None,
+        }
+    }
+
+    /// A guard's refusal, typed: the count, the field at fault and the quantity found
+    /// (exact). `None` for any other error (or one whose quantity does not decode).
+    pub fn guard_refusal(&self) -> Option<GuardRefusal> {
+        let mismatch = self.is_quantity_mismatch();
+        if !mismatch && !self.is_insufficient_quantity() {
+            return None;
+        }
+        let info = self.0.details.error_info()?;
+        let get = |key: &str| info.metadata.get(key).cloned().unwrap_or_default();
+        let state = info.metadata.get("state").map_or("", String::as_str);
+        let count = CountKey {
+            catalog_object_id: get("catalog_object_id"),
+            location_id: get("location_id"),
+            state: InventoryState::from_str_name(&format!("INVENTORY_STATE_{state}"))
+                .unwrap_or(InventoryState::Unspecified),
+        };
+        let field = get("field");
+        if mismatch {
+            let actual = info.metadata.get("actual_quantity")?;
+            let actual_quantity = if actual == crate::changes::ABSENT {
+                None
+            } else {
+                Some(crate::decimal::from_wire(actual).ok()?)
+            };
+            Some(GuardRefusal::QuantityMismatch {
+                count,
+                field,
+                actual_quantity,
+            })
+        } else {
+            let available = info.metadata.get("available_quantity")?;
+            Some(GuardRefusal::InsufficientQuantity {
+                count,
+                field,
+                available_quantity: crate::decimal::from_wire(available).ok()?,
+            })
+        }
     }
 
     /// Every detail the status carried (also `ResourceInfo`, `RetryInfo`, …).
@@ -181,6 +306,75 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "InvalidArgument (INVALID_VALUE): invalid request"
+        );
+    }
+
+    fn guard_status(reason: &str, quantity_key: &str, quantity: &str, field: &str) -> Error {
+        let metadata = HashMap::from(
+            [
+                ("field", field),
+                (quantity_key, quantity),
+                ("catalog_object_id", "item"),
+                ("location_id", "shop"),
+                ("state", "IN_STOCK"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        let details = ErrorDetails::with_error_info(reason, "stockledger", metadata);
+        Error::from(tonic::Status::with_error_details(
+            Code::FailedPrecondition,
+            "refused",
+            details,
+        ))
+    }
+
+    #[test]
+    fn decodes_guard_refusals() {
+        let count = CountKey {
+            catalog_object_id: "item".into(),
+            location_id: "shop".into(),
+            state: InventoryState::InStock,
+        };
+        let mismatch = guard_status(
+            QUANTITY_MISMATCH,
+            "actual_quantity",
+            "8.5",
+            "changes[1].expected_quantity",
+        );
+        assert!(mismatch.is_quantity_mismatch() && !mismatch.is_insufficient_quantity());
+        assert_eq!(
+            mismatch.guard_refusal(),
+            Some(GuardRefusal::QuantityMismatch {
+                count: count.clone(),
+                field: "changes[1].expected_quantity".into(),
+                actual_quantity: Some(Decimal::new(85, 1)),
+            })
+        );
+        assert_eq!(mismatch.available_quantity(), None);
+        let absent = guard_status(QUANTITY_MISMATCH, "actual_quantity", "ABSENT", "f");
+        assert!(matches!(
+            absent.guard_refusal(),
+            Some(GuardRefusal::QuantityMismatch {
+                actual_quantity: None,
+                ..
+            })
+        ));
+        let short = guard_status(
+            INSUFFICIENT_QUANTITY,
+            "available_quantity",
+            "-1",
+            "changes[0].adjustment.quantity",
+        );
+        assert!(short.is_insufficient_quantity() && !short.is_quantity_mismatch());
+        assert_eq!(short.available_quantity(), Some(Decimal::from(-1)));
+        let refusal = short.guard_refusal().unwrap();
+        assert_eq!(
+            (refusal.count(), refusal.field()),
+            (&count, "changes[0].adjustment.quantity")
+        );
+        assert_eq!(
+            Error::local(Code::FailedPrecondition, "x").guard_refusal(),
+            None
         );
     }
 

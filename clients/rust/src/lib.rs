@@ -13,7 +13,10 @@
 //! - Quantities and money are [`Decimal`]s on this side and decimal strings on the wire:
 //!   [`decimal::to_wire`] refuses more than five decimal places, [`decimal::from_wire`]
 //!   reads the server's strings back. [`time`] converts timestamps to and from
-//!   [`std::time::SystemTime`]; [`changes`] builds the three kinds of inventory change.
+//!   [`std::time::SystemTime`]; [`changes`] builds the three kinds of inventory change,
+//!   guarded with [`pb::InventoryChange::expecting`] (a [`Decimal`] or
+//!   [`changes::Expected::Absent`]); a guard's refusal is typed by
+//!   [`Error::guard_refusal`] ([`GuardRefusal`]).
 //!
 //! The README's quick start:
 //!
@@ -42,7 +45,9 @@ use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
-pub use error::{Error, FieldViolation};
+pub use error::{
+    CountKey, Error, FieldViolation, GuardRefusal, INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH,
+};
 pub use rust_decimal::Decimal;
 pub use {prost_types, tonic, tonic_types};
 

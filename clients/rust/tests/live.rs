@@ -9,10 +9,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
-use stockledger_client::changes::{adjustment, change_id, physical_count};
+use stockledger_client::changes::{Expected, adjustment, change_id, physical_count};
 use stockledger_client::decimal::from_wire;
 use stockledger_client::pb::{self, InventoryState as S};
-use stockledger_client::{Client, Decimal, Messages, time};
+use stockledger_client::{
+    Client, CountKey, Decimal, GuardRefusal, INSUFFICIENT_QUANTITY, Messages, QUANTITY_MISMATCH,
+    time,
+};
 use tonic::Code;
 
 /// How long any one expected message may take.
@@ -342,4 +345,172 @@ async fn a_bad_token_is_unauthenticated() {
         .await
         .expect_err("refused");
     assert_eq!(err.code(), Code::Unauthenticated, "{err}");
+}
+
+/// A batch of `changes` that must be refused, with `forbid_negative_counts`.
+async fn refused(
+    client: &Client,
+    forbid_negative_counts: Option<bool>,
+    changes: Vec<pb::InventoryChange>,
+) -> stockledger_client::Error {
+    client
+        .batch_change_inventory(pb::BatchChangeInventoryRequest {
+            idempotency_key: unique("rust-guarded"),
+            changes,
+            forbid_negative_counts,
+            ..Default::default()
+        })
+        .await
+        .expect_err("the batch is refused")
+}
+
+#[tokio::test]
+async fn guarded_changes_are_refused_with_typed_outcomes() {
+    let client = client().await;
+    // A web shop: by default no batch may take one of its counts below zero.
+    let shop = client
+        .create_location(pb::CreateLocationRequest {
+            location: Some(pb::Location {
+                name: unique("rust-web-shop"),
+                forbid_negative_counts: true,
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("create location")
+        .location
+        .expect("location in response");
+    assert!(shop.forbid_negative_counts);
+    let item = client
+        .create_inventory_item(pb::CreateInventoryItemRequest {
+            inventory_item: Some(pb::InventoryItem {
+                sku: unique("RUST-GUARD"),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("create item")
+        .inventory_item
+        .expect("item in response")
+        .id;
+    let at = shop.id.as_str();
+    let in_stock = CountKey {
+        catalog_object_id: item.clone(),
+        location_id: shop.id.clone(),
+        state: S::InStock,
+    };
+
+    // Expected::Absent: the first receipt, only if the count does not exist yet.
+    let receipt = adjustment(&item, at, S::None, S::InStock, q(10))
+        .unwrap()
+        .expecting(Expected::Absent)
+        .unwrap();
+    let first = apply(&client, vec![receipt.clone()]).await;
+    assert_eq!(counts(&first.counts), [(S::InStock, q(10))]);
+    let again = refused(&client, None, vec![receipt]).await;
+    assert!(again.is_quantity_mismatch(), "{again}");
+    assert!(matches!(
+        again.guard_refusal(),
+        Some(GuardRefusal::QuantityMismatch { actual_quantity: Some(actual), .. }) if actual == q(10)
+    ));
+
+    // Two guarded sales: the second expects 10 but finds what the first left.
+    let sale = |quantity: Decimal| adjustment(&item, at, S::InStock, S::Sold, quantity).unwrap();
+    let mismatch = refused(
+        &client,
+        None,
+        vec![
+            sale(Decimal::new(15, 1)).expecting(q(10)).unwrap(),
+            sale(q(1)).expecting(Decimal::new(1000, 2)).unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(mismatch.code(), Code::FailedPrecondition, "{mismatch}");
+    assert!(mismatch.is_quantity_mismatch() && !mismatch.is_insufficient_quantity());
+    assert_eq!(mismatch.reason(), Some(QUANTITY_MISMATCH));
+    assert_eq!(
+        mismatch.guard_refusal(),
+        Some(GuardRefusal::QuantityMismatch {
+            count: in_stock.clone(),
+            field: "changes[1].expected_quantity".into(),
+            actual_quantity: Some(Decimal::new(85, 1)),
+        })
+    );
+    assert_eq!(mismatch.available_quantity(), None);
+    assert!(
+        mismatch.names_field("changes[1].expected_quantity"),
+        "{mismatch}"
+    );
+
+    // Absent is not zero: a WASTE count that does not exist.
+    let absent = refused(
+        &client,
+        None,
+        vec![
+            physical_count(&item, at, S::Waste, q(1))
+                .unwrap()
+                .expecting(q(0))
+                .unwrap(),
+        ],
+    )
+    .await;
+    let refusal = absent.guard_refusal().expect("a guard refusal");
+    assert!(matches!(
+        refusal,
+        GuardRefusal::QuantityMismatch {
+            actual_quantity: None,
+            ..
+        }
+    ));
+    assert_eq!(refusal.count().state, S::Waste);
+
+    // Selling 11 of 10 at the web shop: refused with what was available.
+    let short = refused(&client, None, vec![sale(q(11))]).await;
+    assert_eq!(short.code(), Code::FailedPrecondition, "{short}");
+    assert!(short.is_insufficient_quantity() && !short.is_quantity_mismatch());
+    assert_eq!(short.reason(), Some(INSUFFICIENT_QUANTITY));
+    assert_eq!(short.available_quantity(), Some(q(10)));
+    assert_eq!(
+        short.guard_refusal(),
+        Some(GuardRefusal::InsufficientQuantity {
+            count: in_stock,
+            field: "changes[0].adjustment.quantity".into(),
+            available_quantity: q(10),
+        })
+    );
+    assert!(
+        short.names_field("changes[0].adjustment.quantity"),
+        "{short}"
+    );
+
+    // The batch overrides the location's default; the matching guarded sale goes through.
+    let oversold = client
+        .batch_change_inventory(pb::BatchChangeInventoryRequest {
+            idempotency_key: unique("rust-oversold"),
+            changes: vec![sale(q(11)).expecting(q(10)).unwrap()],
+            forbid_negative_counts: Some(false),
+            ..Default::default()
+        })
+        .await
+        .expect("the batch allows a negative count");
+    assert_eq!(counts(&oversold.counts), [(S::InStock, q(-1))]);
+
+    // And a batch can forbid what its location allows.
+    let (location, other) = location_and_item(&client).await;
+    apply(
+        &client,
+        vec![adjustment(&other, &location, S::None, S::InStock, Decimal::new(225, 2)).unwrap()],
+    )
+    .await;
+    let forbidden = refused(
+        &client,
+        Some(true),
+        vec![adjustment(&other, &location, S::InStock, S::Waste, q(3)).unwrap()],
+    )
+    .await;
+    assert_eq!(
+        forbidden.available_quantity(),
+        Some(Decimal::new(225, 2)),
+        "{forbidden}"
+    );
 }

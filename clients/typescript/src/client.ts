@@ -211,9 +211,19 @@ export class InventoryApi {
    * Applies 1–100 changes atomically and returns the current counts of every (item,
    * location, state) touched plus the recorded changes. Retrying with the same
    * idempotencyKey returns the original response.
+   *
+   * `forbidNegativeCounts: true`: no count the batch lowers may end below zero (refused:
+   * `isInsufficientQuantity()`); false: counts may go negative; absent: each location's
+   * forbidNegativeCounts decides. A change's expectedQuantity that does not hold is
+   * refused too (`isQuantityMismatch()`).
    */
   async batchChange(
-    request: { idempotencyKey: string; changes: InventoryChangeInput[]; ignoreUnchangedCounts?: boolean },
+    request: {
+      idempotencyKey: string;
+      changes: InventoryChangeInput[];
+      ignoreUnchangedCounts?: boolean;
+      forbidNegativeCounts?: boolean;
+    },
     options?: CallOptions,
   ): Promise<{ counts: InventoryCount[]; changes: InventoryChange[] }> {
     const changes = request.changes.map((change, index) => changeIn(change, index));
@@ -223,6 +233,7 @@ export class InventoryApi {
           idempotencyKey: request.idempotencyKey,
           changes,
           ...(request.ignoreUnchangedCounts === undefined ? {} : { ignoreUnchangedCounts: request.ignoreUnchangedCounts }),
+          ...(request.forbidNegativeCounts === undefined ? {} : { forbidNegativeCounts: request.forbidNegativeCounts }),
         },
         options,
       ),

@@ -1,5 +1,14 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { parseDecimal, type Decimal } from "./decimal.js";
 import { BadRequestSchema, ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
+
+/** The count a guard refusal is about. */
+export interface GuardedCount {
+  catalogObjectId: string;
+  locationId: string;
+  /** Short state name, e.g. "IN_STOCK". */
+  state: string;
+}
 
 /** One rejected request field, from the error's google.rpc.BadRequest detail. */
 export interface FieldViolation {
@@ -49,6 +58,53 @@ export class StockledgerError extends Error {
         ...(v.reason ? { reason: v.reason } : {}),
       })),
     );
+  }
+
+  /**
+   * A change's expectedQuantity did not hold (FAILED_PRECONDITION, reason
+   * QUANTITY_MISMATCH): see actualQuantity, guardedCount and `metadata.field`.
+   */
+  isQuantityMismatch(): boolean {
+    return this.code === Code.FailedPrecondition && this.reason === "QUANTITY_MISMATCH";
+  }
+
+  /**
+   * The batch would leave a count below zero where that is forbidden (FAILED_PRECONDITION,
+   * reason INSUFFICIENT_QUANTITY): see availableQuantity, guardedCount and `metadata.field`.
+   */
+  isInsufficientQuantity(): boolean {
+    return this.code === Code.FailedPrecondition && this.reason === "INSUFFICIENT_QUANTITY";
+  }
+
+  /**
+   * For a QUANTITY_MISMATCH, what the count actually held just before the change, or null
+   * when it does not exist ("ABSENT"); undefined for any other error.
+   */
+  get actualQuantity(): Decimal | null | undefined {
+    if (!this.isQuantityMismatch()) return undefined;
+    const text = this.metadata["actual_quantity"];
+    if (text === undefined) return undefined;
+    return text === "ABSENT" ? null : parseDecimal(text);
+  }
+
+  /**
+   * For an INSUFFICIENT_QUANTITY, what the count held just before the change that took it
+   * below zero; undefined for any other error.
+   */
+  get availableQuantity(): Decimal | undefined {
+    if (!this.isInsufficientQuantity()) return undefined;
+    const text = this.metadata["available_quantity"];
+    return text === undefined ? undefined : parseDecimal(text);
+  }
+
+  /** The count a guard refusal is about; undefined for any other error. */
+  get guardedCount(): GuardedCount | undefined {
+    if (!this.isQuantityMismatch() && !this.isInsufficientQuantity()) return undefined;
+    return {
+      catalogObjectId: this.metadata["catalog_object_id"] ?? "",
+      locationId: this.metadata["location_id"] ?? "",
+      state: this.metadata["state"] ?? "",
+    };
   }
 
   /** The field paths of fieldViolations, in order. */

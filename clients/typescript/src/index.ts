@@ -18,7 +18,8 @@ export {
   type WatchedCountUpdate,
   type WatchFrom,
 } from "./client.js";
-export { StockledgerError, Code, type FieldViolation } from "./errors.js";
+export { StockledgerError, Code, type FieldViolation, type GuardedCount } from "./errors.js";
+export { EXPECT_ABSENT } from "./types.js";
 export {
   DECIMAL_PLACES,
   decimalFromUnits,
@@ -32,6 +33,8 @@ export {
 export type {
   AdjustmentInput,
   ChangeFilter,
+  ChangeGuard,
+  ExpectedQuantity,
   CountryHarmonizedSystemCode,
   HistoryFilter,
   InventoryAdjustment,

@@ -218,11 +218,34 @@ export interface TransferInput extends ChangeInputBase {
   state: InventoryState;
 }
 
+/**
+ * Pass as a change's `expectedQuantity` to require that the count it takes from does not
+ * exist yet (absent is not "0"): the server's "ABSENT".
+ */
+export const EXPECT_ABSENT: unique symbol = Symbol("stockledger.EXPECT_ABSENT");
+
+/** A change's guard: the quantity its count must hold, or EXPECT_ABSENT. */
+export type ExpectedQuantity = DecimalInput | typeof EXPECT_ABSENT;
+
+/** Fields of every change of a batch beside its member. */
+export interface ChangeGuard {
+  /**
+   * Compare-and-swap: the count this change takes from (an adjustment's fromState count,
+   * its toState count for a receipt from NONE; the count a physical count replaces; a
+   * transfer's source count) must hold exactly this quantity just before the change, or
+   * not exist (EXPECT_ABSENT); otherwise the batch is refused (`isQuantityMismatch()`).
+   * Absent: no guard.
+   */
+  expectedQuantity?: ExpectedQuantity;
+}
+
 /** One change of a BatchChangeInventory call. */
-export type InventoryChangeInput =
+export type InventoryChangeInput = (
   | { adjustment: AdjustmentInput }
   | { physicalCount: PhysicalCountInput }
-  | { transfer: TransferInput };
+  | { transfer: TransferInput }
+) &
+  ChangeGuard;
 
 function sourceOut(source: pb.SourceApplication | undefined): SourceApplication | undefined {
   if (!source) return undefined;
@@ -351,6 +374,15 @@ function baseIn(input: ChangeInputBase, path: string) {
 
 export function changeIn(input: InventoryChangeInput, index: number): MessageInitShape<typeof pb.InventoryChangeSchema> {
   const path = `changes[${index}]`;
+  const expected = input.expectedQuantity;
+  if (expected === undefined) return memberIn(input, path);
+  return {
+    ...memberIn(input, path),
+    expectedQuantity: expected === EXPECT_ABSENT ? "ABSENT" : decimalIn(expected, `${path}.expectedQuantity`),
+  };
+}
+
+function memberIn(input: InventoryChangeInput, path: string): MessageInitShape<typeof pb.InventoryChangeSchema> {
   if ("adjustment" in input) {
     const a = input.adjustment;
     const p = `${path}.adjustment`;
@@ -523,6 +555,8 @@ export interface Location {
   description: string;
   createdAt: Date | undefined;
   updatedAt: Date | undefined;
+  /** A batch that does not say otherwise may not take a count here below zero. */
+  forbidNegativeCounts: boolean;
 }
 
 /** The writable fields of a location (create: name required; update: the fields to change). */
@@ -530,6 +564,8 @@ export interface LocationInput {
   name?: string;
   status?: LocationStatus;
   description?: string;
+  /** The default of a batch's forbidNegativeCounts here (false when absent). */
+  forbidNegativeCounts?: boolean;
 }
 
 export function locationOut(location: locationPb.Location | undefined): Location {
@@ -541,6 +577,7 @@ export function locationOut(location: locationPb.Location | undefined): Location
     description: location.description,
     createdAt: toDate(location.createdAt),
     updatedAt: toDate(location.updatedAt),
+    forbidNegativeCounts: location.forbidNegativeCounts,
   };
 }
 
@@ -550,6 +587,7 @@ export function locationIn(input: LocationInput, id = ""): locationPb.Location {
     name: input.name ?? "",
     status: input.status === undefined ? locationPb.LocationStatus.UNSPECIFIED : locationStatusValue(input.status),
     description: input.description ?? "",
+    forbidNegativeCounts: input.forbidNegativeCounts ?? false,
   });
 }
 

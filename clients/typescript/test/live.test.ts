@@ -7,6 +7,7 @@ import { createContextValues } from "@connectrpc/connect";
 import { after, before, describe, it } from "node:test";
 import {
   Code,
+  EXPECT_ABSENT,
   StockledgerError,
   createStockledgerClient,
   type CallStream,
@@ -338,5 +339,100 @@ describe("Stockledger TypeScript client against a live server", () => {
     } finally {
       anonymous.close();
     }
+  });
+
+  it("refuses guarded changes with typed QUANTITY_MISMATCH and INSUFFICIENT_QUANTITY", TIMEOUT, async () => {
+    // A web shop: by default no batch may take one of its counts below zero.
+    const shop = await client.locations.create({ name: `Web Shop ${run}`, forbidNegativeCounts: true });
+    assert.equal(shop.forbidNegativeCounts, true);
+    const item = (await client.items.create({ sku: `MUG-GUARD-${run}` })).id;
+    const key = (what: string) => `${what}-${run}`;
+
+    // EXPECT_ABSENT: the first receipt, only if the count does not exist yet.
+    const first = await client.inventory.batchChange({
+      idempotencyKey: key("absent"),
+      changes: [{ ...adjustment(item, shop.id, "NONE", "IN_STOCK", "10"), expectedQuantity: EXPECT_ABSENT }],
+    });
+    assert.deepEqual(quantities(first.counts), { IN_STOCK: "10" });
+    const again = await rejection(
+      client.inventory.batchChange({
+        idempotencyKey: key("absent-again"),
+        changes: [{ ...adjustment(item, shop.id, "NONE", "IN_STOCK", "10"), expectedQuantity: EXPECT_ABSENT }],
+      }),
+    );
+    assert.ok(again.isQuantityMismatch());
+    assert.equal(again.actualQuantity, "10");
+
+    // Two guarded sales: the second expects 10 but finds what the first left.
+    const mismatch = await rejection(
+      client.inventory.batchChange({
+        idempotencyKey: key("mismatch"),
+        changes: [
+          { ...adjustment(item, shop.id, "IN_STOCK", "SOLD", "1.5"), expectedQuantity: "10" },
+          { ...adjustment(item, shop.id, "IN_STOCK", "SOLD", "1"), expectedQuantity: "10.00" },
+        ],
+      }),
+    );
+    assert.equal(mismatch.code, Code.FailedPrecondition);
+    assert.ok(mismatch.isQuantityMismatch() && !mismatch.isInsufficientQuantity());
+    assert.equal(mismatch.reason, "QUANTITY_MISMATCH");
+    assert.equal(mismatch.actualQuantity, "8.5");
+    assert.equal(mismatch.availableQuantity, undefined);
+    assert.equal(mismatch.metadata["field"], "changes[1].expected_quantity");
+    assert.deepEqual(mismatch.fields, ["changes[1].expected_quantity"]);
+    assert.deepEqual(mismatch.guardedCount, { catalogObjectId: item, locationId: shop.id, state: "IN_STOCK" });
+
+    // Absent is not "0": a WASTE count that does not exist.
+    const absent = await rejection(
+      client.inventory.batchChange({
+        idempotencyKey: key("absent-waste"),
+        changes: [
+          {
+            physicalCount: { catalogObjectId: item, locationId: shop.id, state: "WASTE", quantity: "1" },
+            expectedQuantity: "0",
+          },
+        ],
+      }),
+    );
+    assert.ok(absent.isQuantityMismatch());
+    assert.equal(absent.actualQuantity, null);
+    assert.equal(absent.guardedCount?.state, "WASTE");
+
+    // Selling 11 of 10 at the web shop: refused with what was available.
+    const short = await rejection(
+      client.inventory.batchChange({
+        idempotencyKey: key("short"),
+        changes: [adjustment(item, shop.id, "IN_STOCK", "SOLD", "11")],
+      }),
+    );
+    assert.equal(short.code, Code.FailedPrecondition);
+    assert.ok(short.isInsufficientQuantity() && !short.isQuantityMismatch());
+    assert.equal(short.reason, "INSUFFICIENT_QUANTITY");
+    assert.equal(short.availableQuantity, "10");
+    assert.equal(short.actualQuantity, undefined);
+    assert.deepEqual(short.fields, ["changes[0].adjustment.quantity"]);
+    assert.deepEqual(short.guardedCount, { catalogObjectId: item, locationId: shop.id, state: "IN_STOCK" });
+
+    // The batch overrides the location's default; the matching guarded sale goes through.
+    const oversold = await client.inventory.batchChange({
+      idempotencyKey: key("oversold"),
+      changes: [{ ...adjustment(item, shop.id, "IN_STOCK", "SOLD", "11"), expectedQuantity: "10" }],
+      forbidNegativeCounts: false,
+    });
+    assert.deepEqual(quantities(oversold.counts), { IN_STOCK: "-1" });
+
+    // And a batch can forbid on a location that allows it; the location's default updates.
+    const allowing = await client.locations.update(shop.id, { forbidNegativeCounts: false }, {
+      updateMask: ["forbid_negative_counts"],
+    });
+    assert.equal(allowing.forbidNegativeCounts, false);
+    const forbidden = await rejection(
+      client.inventory.batchChange({
+        idempotencyKey: key("forbidden"),
+        changes: [adjustment(item, shop.id, "IN_STOCK", "WASTE", "0.5")],
+        forbidNegativeCounts: true,
+      }),
+    );
+    assert.equal(forbidden.availableQuantity, "-1");
   });
 });

@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log"
 	"os"
@@ -25,11 +27,15 @@ func main() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	loc, err := c.CreateLocation(ctx, "Quick Start Shop")
+	// Names are unique per merchant: a fresh suffix lets the program run again on the same server.
+	var random [4]byte
+	_, _ = rand.Read(random[:])
+	run := hex.EncodeToString(random[:])
+	loc, err := c.CreateLocation(ctx, "Quick Start Shop "+run)
 	if err != nil {
 		log.Fatal(err)
 	}
-	item, err := c.CreateInventoryItem(ctx, &stockledgerv1.InventoryItem{Sku: "QUICK-START-MUG"})
+	item, err := c.CreateInventoryItem(ctx, &stockledgerv1.InventoryItem{Sku: "QUICK-START-MUG-" + run})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -12,12 +12,14 @@
         print(client.retrieve_inventory_count(item.id))
 
 Quantities and money are ``decimal.Decimal`` (never float), timestamps aware ``datetime``,
-and every refused call raises ``StockledgerError``. The generated stubs are in
+and every refused call raises ``StockledgerError`` (a guard's refusal: its subclasses
+``QuantityMismatch`` and ``InsufficientQuantity``). The generated stubs are in
 ``stockledger.v1`` and reachable as ``client.inventory``, ``client.items`` and
 ``client.locations``.
 """
 
 from .client import (
+    EXPECT_ABSENT,
     BatchChangeResult,
     ChangesPage,
     Client,
@@ -30,7 +32,7 @@ from .client import (
     physical_count,
     transfer,
 )
-from .errors import StockledgerError
+from .errors import InsufficientQuantity, QuantityMismatch, StockledgerError
 from .values import (
     MAX_PLACES,
     from_timestamp,
@@ -46,8 +48,11 @@ __all__ = [
     "ChangesPage",
     "Client",
     "CountUpdate",
+    "EXPECT_ABSENT",
+    "InsufficientQuantity",
     "InventoryCount",
     "MAX_PLACES",
+    "QuantityMismatch",
     "StockledgerError",
     "StreamedChange",
     "WatchedChange",

@@ -9,7 +9,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar, Union
 
 import grpc
 
@@ -31,6 +31,39 @@ from .values import (
 )
 
 T = TypeVar("T")
+
+
+class _ExpectAbsent:
+    """The type of :data:`EXPECT_ABSENT`."""
+
+    _instance: "_ExpectAbsent | None" = None
+
+    def __new__(cls) -> "_ExpectAbsent":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "stockledger.EXPECT_ABSENT"
+
+
+#: Pass as a change builder's ``expected_quantity`` to require that the count the change
+#: takes from does not exist yet (absent is not 0): the server's ``"ABSENT"``.
+EXPECT_ABSENT = _ExpectAbsent()
+
+#: What a change builder's ``expected_quantity`` accepts.
+Expectation = Union[DecimalLike, _ExpectAbsent]
+
+
+def _guarded(
+    change: inventory_pb.InventoryChange, expected_quantity: Expectation | None
+) -> inventory_pb.InventoryChange:
+    if expected_quantity is EXPECT_ABSENT:
+        change.expected_quantity = "ABSENT"
+    elif expected_quantity is not None:
+        assert not isinstance(expected_quantity, _ExpectAbsent)
+        change.expected_quantity = to_wire_decimal(expected_quantity)
+    return change
 
 
 # --- authentication -------------------------------------------------------------------
@@ -192,11 +225,17 @@ def adjustment(
     *,
     occurred_at: _dt.datetime | None = None,
     total_price: tuple[DecimalLike, str] | None = None,
+    expected_quantity: Expectation | None = None,
     **fields: str,
 ) -> inventory_pb.InventoryChange:
     """An adjustment change: ``quantity`` moves from ``from_state`` to ``to_state``
     ("NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN"). ``total_price`` is
-    ``(amount, currency)``; other string fields (reference_id, employee_id, …) by name."""
+    ``(amount, currency)``; other string fields (reference_id, employee_id, …) by name.
+
+    ``expected_quantity`` guards the change (compare-and-swap): the count it takes from
+    (``from_state``'s, or ``to_state``'s for a receipt from "NONE") must hold exactly this
+    quantity when the batch is applied, or :data:`EXPECT_ABSENT` for a count that must not
+    exist yet; otherwise the batch raises :class:`QuantityMismatch`."""
     adj = inventory_pb.InventoryAdjustment(
         catalog_object_id=catalog_object_id,
         location_id=location_id,
@@ -210,7 +249,10 @@ def adjustment(
     if total_price is not None:
         amount, currency = total_price
         adj.total_price_money.CopyFrom(inventory_pb.Money(amount=to_wire_decimal(amount), currency=currency))
-    return inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_ADJUSTMENT, adjustment=adj)
+    return _guarded(
+        inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_ADJUSTMENT, adjustment=adj),
+        expected_quantity,
+    )
 
 
 def physical_count(
@@ -220,9 +262,11 @@ def physical_count(
     quantity: DecimalLike,
     *,
     occurred_at: _dt.datetime | None = None,
+    expected_quantity: Expectation | None = None,
     **fields: str,
 ) -> inventory_pb.InventoryChange:
-    """A physical count change: ``quantity`` was counted in ``state_`` ("IN_STOCK", "WASTE")."""
+    """A physical count change: ``quantity`` was counted in ``state_`` ("IN_STOCK", "WASTE").
+    ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the count it replaces."""
     count = inventory_pb.InventoryPhysicalCount(
         catalog_object_id=catalog_object_id,
         location_id=location_id,
@@ -232,7 +276,10 @@ def physical_count(
     )
     if occurred_at is not None:
         count.occurred_at.CopyFrom(to_timestamp(occurred_at))
-    return inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT, physical_count=count)
+    return _guarded(
+        inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT, physical_count=count),
+        expected_quantity,
+    )
 
 
 def transfer(
@@ -243,9 +290,11 @@ def transfer(
     quantity: DecimalLike,
     *,
     occurred_at: _dt.datetime | None = None,
+    expected_quantity: Expectation | None = None,
     **fields: str,
 ) -> inventory_pb.InventoryChange:
-    """A transfer change: ``quantity`` in ``state_`` moves between two locations."""
+    """A transfer change: ``quantity`` in ``state_`` moves between two locations.
+    ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the source count."""
     moved = inventory_pb.InventoryTransfer(
         catalog_object_id=catalog_object_id,
         from_location_id=from_location_id,
@@ -256,7 +305,10 @@ def transfer(
     )
     if occurred_at is not None:
         moved.occurred_at.CopyFrom(to_timestamp(occurred_at))
-    return inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_TRANSFER, transfer=moved)
+    return _guarded(
+        inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_TRANSFER, transfer=moved),
+        expected_quantity,
+    )
 
 
 # --- the client ------------------------------------------------------------------------------
@@ -306,8 +358,16 @@ class Client:
     # --- locations ---
 
     @_translated
-    def create_location(self, name: str, *, description: str = "") -> locations_pb.Location:
-        request = locations_pb.CreateLocationRequest(location=locations_pb.Location(name=name, description=description))
+    def create_location(
+        self, name: str, *, description: str = "", forbid_negative_counts: bool = False
+    ) -> locations_pb.Location:
+        """Creates a location; with ``forbid_negative_counts`` a batch that does not say
+        otherwise may not leave a count of it that it lowers below zero."""
+        request = locations_pb.CreateLocationRequest(
+            location=locations_pb.Location(
+                name=name, description=description, forbid_negative_counts=forbid_negative_counts
+            )
+        )
         return self.locations.CreateLocation(request).location
 
     @_translated
@@ -359,16 +419,24 @@ class Client:
         *,
         idempotency_key: str | None = None,
         ignore_unchanged_counts: bool | None = None,
+        forbid_negative_counts: bool | None = None,
     ) -> BatchChangeResult:
         """Applies the changes atomically (build them with ``adjustment``,
         ``physical_count``, ``transfer``). Without ``idempotency_key`` a fresh one is made:
-        pass your own to make retries safe."""
+        pass your own to make retries safe.
+
+        ``forbid_negative_counts=True``: no count the batch lowers may end below zero (else
+        :class:`InsufficientQuantity`); ``False``: counts may go negative; ``None`` (the
+        default): each location's ``forbid_negative_counts`` decides. A change's
+        ``expected_quantity`` that does not hold raises :class:`QuantityMismatch`."""
         request = inventory_pb.BatchChangeInventoryRequest(
             idempotency_key=idempotency_key or str(uuid.uuid4()),
             changes=list(changes),
         )
         if ignore_unchanged_counts is not None:
             request.ignore_unchanged_counts = ignore_unchanged_counts
+        if forbid_negative_counts is not None:
+            request.forbid_negative_counts = forbid_negative_counts
         response = self.inventory.BatchChangeInventory(request)
         return BatchChangeResult(
             counts=[InventoryCount.from_proto(c) for c in response.counts],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
 import grpc
@@ -79,6 +80,8 @@ class StockledgerError(Exception):
                     bad = error_details_pb2.BadRequest()
                     detail.Unpack(bad)
                     violations.extend((v.field, v.description) for v in bad.field_violations)
+        if cls is StockledgerError:
+            cls = _BY_REASON.get(reason, StockledgerError)
         error_obj = cls(
             code or grpc.StatusCode.UNKNOWN,
             message or "",
@@ -89,3 +92,67 @@ class StockledgerError(Exception):
         )
         error_obj.__cause__ = error
         return error_obj
+
+
+class _GuardRefusal(StockledgerError):
+    """A guard of BatchChangeInventory refused the batch (``FAILED_PRECONDITION``): the
+    count it concerns is (``catalog_object_id``, ``location_id``, ``state``) and ``field``
+    names the change's field at fault (``"changes[1].expected_quantity"``)."""
+
+    @property
+    def field(self) -> str:
+        return self.metadata.get("field", "")
+
+    @property
+    def catalog_object_id(self) -> str:
+        return self.metadata.get("catalog_object_id", "")
+
+    @property
+    def location_id(self) -> str:
+        return self.metadata.get("location_id", "")
+
+    @property
+    def state(self) -> str:
+        """The count's state, short name ("IN_STOCK")."""
+        return self.metadata.get("state", "")
+
+
+class QuantityMismatch(_GuardRefusal):
+    """Reason ``QUANTITY_MISMATCH``: a change's ``expected_quantity`` did not hold.
+
+    ``actual_quantity`` is what the count held just before that change, a ``Decimal``, or
+    ``None`` when the count does not exist (the server's ``"ABSENT"``; absent is not 0)."""
+
+    @property
+    def actual_quantity(self) -> Decimal | None:
+        return _guard_quantity(self.metadata.get("actual_quantity", ""), absent_ok=True)
+
+
+class InsufficientQuantity(_GuardRefusal):
+    """Reason ``INSUFFICIENT_QUANTITY``: the batch would leave a count it lowers below zero
+    where negative counts are forbidden. ``available_quantity`` (a ``Decimal``) is what the
+    count held just before the change named by ``field``."""
+
+    @property
+    def available_quantity(self) -> Decimal:
+        quantity = _guard_quantity(self.metadata.get("available_quantity", ""), absent_ok=False)
+        assert quantity is not None
+        return quantity
+
+
+def _guard_quantity(text: str, *, absent_ok: bool) -> Decimal | None:
+    if absent_ok and text == "ABSENT":
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"the server reported a quantity that is not a decimal: {text!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"the server reported a quantity that is not a decimal: {text!r}")
+    return number
+
+
+_BY_REASON: dict[str, type[StockledgerError]] = {
+    "QUANTITY_MISMATCH": QuantityMismatch,
+    "INSUFFICIENT_QUANTITY": InsufficientQuantity,
+}

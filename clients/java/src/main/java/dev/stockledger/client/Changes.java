@@ -12,6 +12,10 @@ import stockledger.v1.Inventory.InventoryTransfer;
 /**
  * Builders of the three kinds of {@link InventoryChange}, taking {@link BigDecimal} quantities.
  * For fields not covered here (reference ids, prices, team members) build the message directly.
+ *
+ * <p>A guard (compare-and-swap) wraps a built change: {@code expect(adjustment(...), TEN)} or
+ * {@code expectAbsent(adjustment(...))}; a batch whose guard does not hold fails with a {@link
+ * StockledgerException} whose {@link StockledgerException#isQuantityMismatch()} is true.
  */
 public final class Changes {
   private Changes() {}
@@ -83,6 +87,27 @@ public final class Changes {
                 .setState(state)
                 .setQuantity(Decimals.format(quantity)))
         .build();
+  }
+
+  /** What {@code expected_quantity} says for a count that must not exist. */
+  static final String ABSENT = "ABSENT";
+
+  /**
+   * {@code change} guarded by its expected quantity: the count it takes from (an adjustment's
+   * from-state count, its to-state count for a receipt from NONE; the count a physical count
+   * replaces; a transfer's source count) must hold exactly {@code expected} just before the
+   * change, or the whole batch is refused ({@link StockledgerException#isQuantityMismatch()}).
+   */
+  public static InventoryChange expect(InventoryChange change, BigDecimal expected) {
+    return change.toBuilder().setExpectedQuantity(Decimals.format(expected)).build();
+  }
+
+  /**
+   * {@code change} guarded like {@link #expect}, requiring that the count does not exist yet
+   * (absent is not zero).
+   */
+  public static InventoryChange expectAbsent(InventoryChange change) {
+    return change.toBuilder().setExpectedQuantity(ABSENT).build();
   }
 
   /** The server-assigned id of a recorded change, whatever its kind. */

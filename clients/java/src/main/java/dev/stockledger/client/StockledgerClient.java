@@ -122,11 +122,22 @@ public final class StockledgerClient implements AutoCloseable {
 
   /** Creates an active location with this name. */
   public Location createLocation(String name) {
+    return createLocation(name, false);
+  }
+
+  /**
+   * Creates an active location with this name; with {@code forbidNegativeCounts}, a batch that
+   * does not say otherwise may not leave a count of it that it lowers below zero.
+   */
+  public Location createLocation(String name, boolean forbidNegativeCounts) {
     return call(
             () ->
                 locations.createLocation(
                     CreateLocationRequest.newBuilder()
-                        .setLocation(Location.newBuilder().setName(name))
+                        .setLocation(
+                            Location.newBuilder()
+                                .setName(name)
+                                .setForbidNegativeCounts(forbidNegativeCounts))
                         .build()))
         .getLocation();
   }
@@ -152,18 +163,42 @@ public final class StockledgerClient implements AutoCloseable {
    * original response and changes nothing.
    */
   public BatchChangeInventoryResponse batchChange(String idempotencyKey, List<InventoryChange> changes) {
-    return call(
-        () ->
-            inventory.batchChangeInventory(
-                BatchChangeInventoryRequest.newBuilder()
-                    .setIdempotencyKey(idempotencyKey)
-                    .addAllChanges(changes)
-                    .build()));
+    return batchChange(
+        BatchChangeInventoryRequest.newBuilder()
+            .setIdempotencyKey(idempotencyKey)
+            .addAllChanges(changes)
+            .build());
   }
 
   /** Same as {@link #batchChange(String, List)}. */
   public BatchChangeInventoryResponse batchChange(String idempotencyKey, InventoryChange... changes) {
     return batchChange(idempotencyKey, List.of(changes));
+  }
+
+  /**
+   * Same as {@link #batchChange(String, List)}, overriding the locations' default: with {@code
+   * forbidNegativeCounts} no count the batch lowers may end below zero (refused: {@link
+   * StockledgerException#isInsufficientQuantity()}); without, counts may go negative.
+   */
+  public BatchChangeInventoryResponse batchChange(
+      String idempotencyKey, boolean forbidNegativeCounts, List<InventoryChange> changes) {
+    return batchChange(
+        BatchChangeInventoryRequest.newBuilder()
+            .setIdempotencyKey(idempotencyKey)
+            .addAllChanges(changes)
+            .setForbidNegativeCounts(forbidNegativeCounts)
+            .build());
+  }
+
+  /** Same as {@link #batchChange(String, boolean, List)}. */
+  public BatchChangeInventoryResponse batchChange(
+      String idempotencyKey, boolean forbidNegativeCounts, InventoryChange... changes) {
+    return batchChange(idempotencyKey, forbidNegativeCounts, List.of(changes));
+  }
+
+  /** Sends a request built by hand (e.g. with {@code ignore_unchanged_counts}). */
+  public BatchChangeInventoryResponse batchChange(BatchChangeInventoryRequest request) {
+    return call(() -> inventory.batchChangeInventory(request));
   }
 
   /** Every current count of an item (all its pages), optionally only at these locations. */

@@ -9,16 +9,22 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import stockledger.v1.Inventory.InventoryState;
 
 /**
  * A call that failed: the gRPC status code and message, plus the structured details the server
  * attaches, an {@code ErrorInfo} (reason such as {@code INVALID_DECIMAL} or
  * {@code INSUFFICIENT_SCOPES}, domain {@code stockledger}, metadata) and a {@code BadRequest}
  * listing each offending field.
+ *
+ * <p>A guard's refusal ({@code FAILED_PRECONDITION}) is typed: {@link #isQuantityMismatch()}
+ * with {@link #actualQuantity()}, {@link #isInsufficientQuantity()} with {@link
+ * #availableQuantity()}, and {@link #guardedCount()} for either.
  */
 public final class StockledgerException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -135,5 +141,71 @@ public final class StockledgerException extends RuntimeException {
   /** The violation for exactly this field path, if any. */
   public Optional<FieldViolation> violation(String field) {
     return fieldViolations.stream().filter(v -> v.field().equals(field)).findFirst();
+  }
+
+  /** ErrorInfo reason of a guarded change whose expected quantity did not hold. */
+  public static final String QUANTITY_MISMATCH = "QUANTITY_MISMATCH";
+
+  /** ErrorInfo reason of a batch that would leave a count below zero where that is forbidden. */
+  public static final String INSUFFICIENT_QUANTITY = "INSUFFICIENT_QUANTITY";
+
+  /** The count a guard's refusal is about. */
+  public record GuardedCount(String catalogObjectId, String locationId, InventoryState state) {}
+
+  /**
+   * A change's expected quantity ({@link Changes#expect}, {@link Changes#expectAbsent}) did not
+   * hold; {@code metadata().get("field")} names it ({@code changes[1].expected_quantity}).
+   */
+  public boolean isQuantityMismatch() {
+    return code == Status.Code.FAILED_PRECONDITION && QUANTITY_MISMATCH.equals(reason);
+  }
+
+  /**
+   * The batch would leave a count below zero where that is forbidden; {@code
+   * metadata().get("field")} names the change's quantity ({@code changes[0].adjustment.quantity}).
+   */
+  public boolean isInsufficientQuantity() {
+    return code == Status.Code.FAILED_PRECONDITION && INSUFFICIENT_QUANTITY.equals(reason);
+  }
+
+  /**
+   * For a quantity mismatch, what the count held just before the change; empty when the count
+   * does not exist (the server's {@code ABSENT}), and for any other error.
+   */
+  public Optional<BigDecimal> actualQuantity() {
+    if (!isQuantityMismatch()) {
+      return Optional.empty();
+    }
+    String text = metadata.getOrDefault("actual_quantity", "");
+    return Changes.ABSENT.equals(text) ? Optional.empty() : Decimals.parseOptional(text);
+  }
+
+  /**
+   * For an insufficient quantity, what the count held just before the change that took it below
+   * zero; empty for any other error.
+   */
+  public Optional<BigDecimal> availableQuantity() {
+    if (!isInsufficientQuantity()) {
+      return Optional.empty();
+    }
+    return Decimals.parseOptional(metadata.getOrDefault("available_quantity", ""));
+  }
+
+  /** The count a guard's refusal is about; empty for any other error. */
+  public Optional<GuardedCount> guardedCount() {
+    if (!isQuantityMismatch() && !isInsufficientQuantity()) {
+      return Optional.empty();
+    }
+    InventoryState state;
+    try {
+      state = InventoryState.valueOf("INVENTORY_STATE_" + metadata.getOrDefault("state", ""));
+    } catch (IllegalArgumentException newer) {
+      state = InventoryState.INVENTORY_STATE_UNSPECIFIED; // a state newer than this client
+    }
+    return Optional.of(
+        new GuardedCount(
+            metadata.getOrDefault("catalog_object_id", ""),
+            metadata.getOrDefault("location_id", ""),
+            state));
   }
 }

@@ -370,6 +370,95 @@ class LiveServerTest {
     assertFalse(none.hasNext());
   }
 
+  @Test
+  void guardedChangesAreRefusedWithTypedOutcomes() {
+    String run = UUID.randomUUID().toString();
+    // A web shop: by default no batch may take one of its counts below zero.
+    Location shop = client.createLocation("Java web shop " + run, true);
+    assertTrue(shop.getForbidNegativeCounts());
+    String item = newItem("GUARD").getId();
+    String at = shop.getId();
+    var inStock = new StockledgerException.GuardedCount(item, at, INVENTORY_STATE_IN_STOCK);
+
+    // expectAbsent: the first receipt, only if the count does not exist yet.
+    InventoryChange firstReceipt =
+        Changes.expectAbsent(
+            Changes.adjustment(item, at, INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec("10")));
+    BatchChangeInventoryResponse first = client.batchChange("absent-" + run, firstReceipt);
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("10")), byState(first.getCountsList()));
+    StockledgerException again =
+        assertThrows(StockledgerException.class, () -> client.batchChange("absent-again-" + run, firstReceipt));
+    assertTrue(again.isQuantityMismatch(), again.getMessage());
+    assertEquals(Optional.of(dec("10")), again.actualQuantity());
+
+    // Two guarded sales: the second expects 10 but finds what the first left.
+    StockledgerException mismatch =
+        assertThrows(
+            StockledgerException.class,
+            () ->
+                client.batchChange(
+                    "mismatch-" + run,
+                    Changes.expect(
+                        Changes.adjustment(item, at, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("1.5")),
+                        dec("10")),
+                    Changes.expect(
+                        Changes.adjustment(item, at, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("1")),
+                        dec("10.00"))));
+    assertEquals(Status.Code.FAILED_PRECONDITION, mismatch.code());
+    assertTrue(mismatch.isQuantityMismatch() && !mismatch.isInsufficientQuantity(), mismatch.getMessage());
+    assertEquals(StockledgerException.QUANTITY_MISMATCH, mismatch.reason());
+    assertEquals(Optional.of(dec("8.5")), mismatch.actualQuantity());
+    assertEquals(Optional.empty(), mismatch.availableQuantity());
+    assertEquals(Optional.of(inStock), mismatch.guardedCount());
+    assertEquals("changes[1].expected_quantity", mismatch.metadata().get("field"));
+    assertTrue(mismatch.violation("changes[1].expected_quantity").isPresent(), mismatch.getMessage());
+
+    // Absent is not zero: a WASTE count that does not exist.
+    StockledgerException absent =
+        assertThrows(
+            StockledgerException.class,
+            () ->
+                client.batchChange(
+                    "absent-waste-" + run,
+                    Changes.expect(Changes.physicalCount(item, at, INVENTORY_STATE_WASTE, dec("1")), dec("0"))));
+    assertTrue(absent.isQuantityMismatch(), absent.getMessage());
+    assertEquals(Optional.empty(), absent.actualQuantity());
+    assertEquals(INVENTORY_STATE_WASTE, absent.guardedCount().orElseThrow().state());
+
+    // Selling 11 of 10 at the web shop: refused with what was available.
+    InventoryChange sellEleven =
+        Changes.adjustment(item, at, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("11"));
+    StockledgerException shortOf =
+        assertThrows(StockledgerException.class, () -> client.batchChange("short-" + run, sellEleven));
+    assertEquals(Status.Code.FAILED_PRECONDITION, shortOf.code());
+    assertTrue(shortOf.isInsufficientQuantity() && !shortOf.isQuantityMismatch(), shortOf.getMessage());
+    assertEquals(StockledgerException.INSUFFICIENT_QUANTITY, shortOf.reason());
+    assertEquals(Optional.of(dec("10")), shortOf.availableQuantity());
+    assertEquals(Optional.empty(), shortOf.actualQuantity());
+    assertEquals(Optional.of(inStock), shortOf.guardedCount());
+    assertEquals("changes[0].adjustment.quantity", shortOf.metadata().get("field"));
+    assertTrue(shortOf.violation("changes[0].adjustment.quantity").isPresent(), shortOf.getMessage());
+
+    // The batch overrides the location's default; the matching guarded sale goes through.
+    BatchChangeInventoryResponse oversold =
+        client.batchChange("oversold-" + run, false, Changes.expect(sellEleven, dec("10")));
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("-1")), byState(oversold.getCountsList()));
+
+    // And a batch can forbid what its location allows.
+    String other = newItem("GUARD-BATCH").getId();
+    client.batchChange("in-" + run, receive(other, "2.25"));
+    StockledgerException forbidden =
+        assertThrows(
+            StockledgerException.class,
+            () ->
+                client.batchChange(
+                    "forbidden-" + run,
+                    true,
+                    Changes.adjustment(
+                        other, location.getId(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("3"))));
+    assertEquals(Optional.of(dec("2.25")), forbidden.availableQuantity());
+  }
+
   private InventoryItem getItem(String id) {
     return StockledgerClient.call(
             () -> client.items().getInventoryItem(GetInventoryItemRequest.newBuilder().setId(id).build()))
