@@ -5,6 +5,7 @@ const PROTOS: &[&str] = &[
     "stockledger/v1/inventory.proto",
     "stockledger/v1/inventory_item.proto",
     "stockledger/v1/location.proto",
+    "stockledger/v1/reservation.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

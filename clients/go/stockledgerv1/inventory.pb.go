@@ -585,8 +585,12 @@ type InventoryAdjustment struct {
 	PurchaseOrderId string `protobuf:"bytes,17,opt,name=purchase_order_id,json=purchaseOrderId,proto3" json:"purchase_order_id,omitempty"`
 	// Goods receipt this adjustment belongs to (at most 255 characters). Optional.
 	GoodsReceiptId string `protobuf:"bytes,18,opt,name=goods_receipt_id,json=goodsReceiptId,proto3" json:"goods_receipt_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The reservation (ReservationService) whose step moved these units: its creation
+	// (IN_STOCK → RESERVED_FOR_SALE), a commit (RESERVED_FOR_SALE → SOLD), a release or its
+	// expiry (RESERVED_FOR_SALE → IN_STOCK). Empty for every other adjustment. Read-only.
+	ReservationId string `protobuf:"bytes,19,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *InventoryAdjustment) Reset() {
@@ -741,6 +745,13 @@ func (x *InventoryAdjustment) GetPurchaseOrderId() string {
 func (x *InventoryAdjustment) GetGoodsReceiptId() string {
 	if x != nil {
 		return x.GoodsReceiptId
+	}
+	return ""
+}
+
+func (x *InventoryAdjustment) GetReservationId() string {
+	if x != nil {
+		return x.ReservationId
 	}
 	return ""
 }
@@ -2981,7 +2992,7 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\";\n" +
 	"\x05Money\x12\x16\n" +
 	"\x06amount\x18\x01 \x01(\tR\x06amount\x12\x1a\n" +
-	"\bcurrency\x18\x02 \x01(\tR\bcurrency\"\xb2\x06\n" +
+	"\bcurrency\x18\x02 \x01(\tR\bcurrency\"\xd9\x06\n" +
 	"\x13InventoryAdjustment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\freference_id\x18\x02 \x01(\tR\vreferenceId\x12=\n" +
@@ -3006,7 +3017,8 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x0etransaction_id\x18\x0f \x01(\tR\rtransactionId\x12\x1b\n" +
 	"\trefund_id\x18\x10 \x01(\tR\brefundId\x12*\n" +
 	"\x11purchase_order_id\x18\x11 \x01(\tR\x0fpurchaseOrderId\x12(\n" +
-	"\x10goods_receipt_id\x18\x12 \x01(\tR\x0egoodsReceiptId\"\x94\x04\n" +
+	"\x10goods_receipt_id\x18\x12 \x01(\tR\x0egoodsReceiptId\x12%\n" +
+	"\x0ereservation_id\x18\x13 \x01(\tR\rreservationId\"\x94\x04\n" +
 	"\x16InventoryPhysicalCount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\freference_id\x18\x02 \x01(\tR\vreferenceId\x12*\n" +

@@ -124,7 +124,7 @@ class Money(_message.Message):
     def __init__(self, amount: _Optional[str] = ..., currency: _Optional[str] = ...) -> None: ...
 
 class InventoryAdjustment(_message.Message):
-    __slots__ = ("id", "reference_id", "from_state", "to_state", "location_id", "catalog_object_id", "catalog_object_type", "quantity", "total_price_money", "occurred_at", "created_at", "source", "employee_id", "team_member_id", "transaction_id", "refund_id", "purchase_order_id", "goods_receipt_id")
+    __slots__ = ("id", "reference_id", "from_state", "to_state", "location_id", "catalog_object_id", "catalog_object_type", "quantity", "total_price_money", "occurred_at", "created_at", "source", "employee_id", "team_member_id", "transaction_id", "refund_id", "purchase_order_id", "goods_receipt_id", "reservation_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +143,7 @@ class InventoryAdjustment(_message.Message):
     REFUND_ID_FIELD_NUMBER: _ClassVar[int]
     PURCHASE_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     GOODS_RECEIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     reference_id: str
     from_state: InventoryState
@@ -161,7 +162,8 @@ class InventoryAdjustment(_message.Message):
     refund_id: str
     purchase_order_id: str
     goods_receipt_id: str
-    def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., from_state: _Optional[_Union[InventoryState, str]] = ..., to_state: _Optional[_Union[InventoryState, str]] = ..., location_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., quantity: _Optional[str] = ..., total_price_money: _Optional[_Union[Money, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., transaction_id: _Optional[str] = ..., refund_id: _Optional[str] = ..., purchase_order_id: _Optional[str] = ..., goods_receipt_id: _Optional[str] = ...) -> None: ...
+    reservation_id: str
+    def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., from_state: _Optional[_Union[InventoryState, str]] = ..., to_state: _Optional[_Union[InventoryState, str]] = ..., location_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., quantity: _Optional[str] = ..., total_price_money: _Optional[_Union[Money, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., transaction_id: _Optional[str] = ..., refund_id: _Optional[str] = ..., purchase_order_id: _Optional[str] = ..., goods_receipt_id: _Optional[str] = ..., reservation_id: _Optional[str] = ...) -> None: ...
 
 class InventoryPhysicalCount(_message.Message):
     __slots__ = ("id", "reference_id", "catalog_object_id", "catalog_object_type", "state", "location_id", "quantity", "source", "employee_id", "team_member_id", "occurred_at", "created_at")
