@@ -43,7 +43,8 @@ session() {
 }
 first=$(session "## A first grpcurl session")
 day=$(session "## The seed's day, with grpcurl")
-[ -n "$first" ] && [ -n "$day" ] || { echo "README sessions not found" >&2; exit 1; }
+protect=$(session "## Protecting stock, with grpcurl")
+[ -n "$first" ] && [ -n "$day" ] && [ -n "$protect" ] || { echo "README sessions not found" >&2; exit 1; }
 
 # Pasted one after the other into one shell; the first session's last call is meant to
 # fail (it shows a structured error).
@@ -58,5 +59,23 @@ expected='{"state":"INVENTORY_STATE_IN_STOCK","quantity":"94"}
 {"state":"INVENTORY_STATE_IN_STOCK","quantity":"93"}'
 [ "$(head -3 "$work/day.out")" = "$expected" ] || { cat "$work/day.out"; echo "seed day did not end at 93" >&2; exit 1; }
 
+# Protecting stock: two calls are meant to be refused, so no `set -e`; pasted twice in a row
+# (the second run must work as the first, with names of its own).
+g_def=$(printf '%s\n' "$first" | grep '^g() {')
+for run in 1 2; do
+  bash -c "$g_def"$'\n'"$protect" >"$work/protect.out" 2>&1
+  fail() { cat "$work/protect.out"; echo "protecting stock (run $run): $1" >&2; exit 1; }
+  [ "$(grep -c 'INSUFFICIENT_QUANTITY' "$work/protect.out")" -ge 2 ] || fail "two refusals expected"
+  grep -q '"available_quantity": "3"' "$work/protect.out" || fail "oversell: 3 available"
+  grep -qx '{"state":"RESERVATION_STATE_HELD","held":"1"}' "$work/protect.out" || fail "commit 1"
+  grep -qx '{"state":"RESERVATION_STATE_EXPIRED","released":"1"}' "$work/protect.out" || fail "expiry"
+  grep -qx '{"state":"INVENTORY_STATE_IN_STOCK","quantity":"2"}' "$work/protect.out" || fail "IN_STOCK 2"
+  grep -qx '{"state":"INVENTORY_STATE_RESERVED_FOR_SALE","quantity":"0"}' "$work/protect.out" || fail "RESERVED 0"
+  feed='{"fromState":"INVENTORY_STATE_IN_STOCK","toState":"INVENTORY_STATE_RESERVED_FOR_SALE","quantity":"2"}
+{"fromState":"INVENTORY_STATE_RESERVED_FOR_SALE","toState":"INVENTORY_STATE_SOLD","quantity":"1"}
+{"fromState":"INVENTORY_STATE_RESERVED_FOR_SALE","toState":"INVENTORY_STATE_IN_STOCK","quantity":"1"}'
+  [ "$(grep '"fromState"' "$work/protect.out")" = "$feed" ] || fail "the reservation's changes on the feed"
+done
+
 "$binary" verify --database-url "sqlite://$work/stockledger.db" >/dev/null
-echo "readme: 2 passed, 0 failed"
+echo "readme: 3 passed, 0 failed"
