@@ -4,7 +4,8 @@
 //! set-based statements per group, whatever its size.
 //!
 //! Locks are taken in one global order so that groups on different replicas never
-//! deadlock: the counts of the whole group sorted by (merchant, item, location, state), then
+//! deadlock: the reservations the group's steps name, sorted by id, then the counts of the
+//! whole group sorted by (merchant, item, location, state), then
 //! the merchants' feed rows sorted by merchant, then (covered by the feed row) the
 //! merchants' idempotency keys. On SQLite the IMMEDIATE transaction is the lock.
 
