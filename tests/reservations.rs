@@ -388,3 +388,143 @@ async fn expiry_exactly_once_sqlite_across_a_restart() {
 async fn expiry_exactly_once_postgres_two_replicas() {
     every_reservation_expires_exactly_once(Backend::Postgres, 2, 1_000).await;
 }
+
+/// The reference model of one item at one location: whole units in stock and reserved,
+/// and each open reservation's id and units held.
+#[derive(Debug, Default)]
+struct Model {
+    in_stock: i64,
+    reserved: i64,
+    reservations: Vec<(String, i64)>,
+}
+
+async fn reserve_units(
+    server: &mut TestServer,
+    item: &str,
+    shop: &str,
+    units: i64,
+    ttl: Duration,
+) -> Option<String> {
+    let request = create(item, shop, &units.to_string(), ttl);
+    let created = server.reservations.create_reservation(request).await;
+    created.ok().map(|r| r.into_inner().reservation.unwrap().id)
+}
+
+on_both_backends!(random_interleavings_match_the_model);
+async fn random_interleavings_match_the_model(mut server: TestServer) {
+    let mut rng = common::load::Rng::seeded("random_interleavings_match_the_model");
+    let (shop, item) = shop_and_item(&mut server, "MODEL").await;
+    let mut model = Model::default();
+    let long = Duration::from_secs(600);
+    for step in 0..60 {
+        let units = rng.between(1, 4) as i64;
+        let open: Vec<usize> = (0..model.reservations.len())
+            .filter(|n| model.reservations[*n].1 > 0)
+            .collect();
+        let what = match rng.between(0, 5) {
+            0 => {
+                let receipt = adjust(&item, &shop, NoState, InStock, &units.to_string());
+                apply(&mut server, vec![receipt]).await;
+                model.in_stock += units;
+                "receive"
+            }
+            1 => {
+                let sale = adjust(&item, &shop, InStock, Sold, &units.to_string());
+                let request = stockledger::proto::v1::BatchChangeInventoryRequest {
+                    forbid_negative_counts: Some(true),
+                    ..common::ledger::batch(vec![sale])
+                };
+                let sold = server.inventory.batch_change_inventory(request).await;
+                assert_eq!(
+                    sold.is_ok(),
+                    model.in_stock >= units,
+                    "step {step}: sell {units}"
+                );
+                if sold.is_ok() {
+                    model.in_stock -= units;
+                }
+                "guarded sale"
+            }
+            2 => {
+                let id = reserve_units(&mut server, &item, &shop, units, long).await;
+                assert_eq!(
+                    id.is_some(),
+                    model.in_stock >= units,
+                    "step {step}: reserve"
+                );
+                if let Some(id) = id {
+                    model.in_stock -= units;
+                    model.reserved += units;
+                    model.reservations.push((id, units));
+                }
+                "reserve"
+            }
+            3 if !open.is_empty() => {
+                let n = *rng.pick(&open);
+                let (id, held) = model.reservations[n].clone();
+                let part = rng.between(1, held as u64) as i64;
+                let commit = CommitReservationRequest {
+                    id,
+                    idempotency_key: uuid::Uuid::new_v4().to_string(),
+                    lines: vec![CommitLine {
+                        line: 0,
+                        quantity: part.to_string(),
+                    }],
+                    total_price_money: None,
+                };
+                server
+                    .reservations
+                    .commit_reservation(commit)
+                    .await
+                    .expect("commit");
+                model.reserved -= part;
+                model.reservations[n].1 -= part;
+                "commit"
+            }
+            4 if !open.is_empty() => {
+                let n = *rng.pick(&open);
+                let (id, held) = model.reservations[n].clone();
+                let release = ReleaseReservationRequest { id };
+                server
+                    .reservations
+                    .release_reservation(release)
+                    .await
+                    .expect("release");
+                model.reserved -= held;
+                model.in_stock += held;
+                model.reservations[n].1 = 0;
+                "release"
+            }
+            _ => {
+                // A reservation that expires: held, then given back by the server.
+                let short = Duration::from_millis(700);
+                let id = reserve_units(&mut server, &item, &shop, units, short).await;
+                assert_eq!(
+                    id.is_some(),
+                    model.in_stock >= units,
+                    "step {step}: reserve"
+                );
+                if let Some(id) = id {
+                    let mut state = get(&mut server, &id).await.state();
+                    for _ in 0..100 {
+                        if state == ReservationState::Expired {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        state = get(&mut server, &id).await.state();
+                    }
+                    assert_eq!(state, ReservationState::Expired, "step {step}");
+                }
+                "reserve and expire"
+            }
+        };
+        let [in_stock, reserved] = counts(&mut server, &item, &shop).await;
+        let counted = |q: Option<String>| q.map_or(0, |q| q.parse::<i64>().unwrap());
+        assert_eq!(
+            (counted(in_stock), counted(reserved)),
+            (model.in_stock, model.reserved),
+            "after step {step} ({what})"
+        );
+    }
+    common::ledger::assert_verified(&server).await;
+}
