@@ -2,11 +2,21 @@
 //! every fourth a sale, over 250 keys) sent with `forbid_negative_counts` beside the same
 //! batches without it, at 1, 16 and 64 clients, on counts stocked well above zero first so
 //! that every guarded batch passes: the figure is the price of checking, not of refusing.
-//! The two loads alternate per concurrency, in the same run, on the same server.
+//! The two loads alternate per concurrency, in the same run, on the same server. Then what
+//! a reservation costs: CreateReservation + CommitReservation of one unit (two calls, two
+//! changes) beside one BatchChangeInventory of a receipt and a sale (one call, two changes),
+//! at 16 clients, each on a pair of its own.
 
 use std::sync::Arc;
 
-use stockledger::proto::v1::InventoryState;
+use stockledger::proto::v1::reservation_service_client::ReservationServiceClient;
+use stockledger::proto::v1::{
+    CommitReservationRequest, CreateReservationRequest, InventoryState, ReservationLine,
+};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+use crate::bearer::Bearer;
 
 use crate::Context;
 use crate::load::{Throughput, run_load};
@@ -34,7 +44,130 @@ pub async fn run(ctx: &Context<'_>, server: &Server, catalog: &Arc<Catalog>) -> 
             ratio(guarded.rate, unguarded.rate),
         ));
     }
+    let batches = two_change_batches(ctx, server, catalog).await;
+    let reserved = reservations(ctx, server, catalog).await;
+    rows.push(Row::new(
+        format!("reservation create+commit × {RESERVATION_CLIENTS} clients"),
+        throughput("reservations", &reserved),
+        format!("2-change batches {}", throughput("batches", &batches)),
+        ratio(reserved.rate, batches.rate),
+    ));
     rows
+}
+
+const RESERVATION_CLIENTS: usize = 16;
+
+/// One receipt and one sale of a unit as one batch, per call.
+struct TwoChangeWriter {
+    client: crate::server::Inventory,
+    item: String,
+    location: String,
+}
+
+impl crate::load::Client for TwoChangeWriter {
+    async fn call(&mut self) -> Result<u64, String> {
+        let changes = vec![
+            crate::workload::adjustment(
+                &self.item,
+                &self.location,
+                (InventoryState::None, InventoryState::InStock),
+                "1",
+            ),
+            crate::workload::adjustment(
+                &self.item,
+                &self.location,
+                (InventoryState::InStock, InventoryState::Sold),
+                "1",
+            ),
+        ];
+        self.client
+            .batch_change_inventory(crate::workload::request(changes))
+            .await
+            .map_err(|s| format!("{:?}: {}", s.code(), s.message()))?;
+        Ok(1)
+    }
+}
+
+type Reservations = ReservationServiceClient<InterceptedService<Channel, Bearer>>;
+
+/// Reserves one unit and commits it, per call.
+struct ReservingBuyer {
+    client: Reservations,
+    item: String,
+    location: String,
+}
+
+impl crate::load::Client for ReservingBuyer {
+    async fn call(&mut self) -> Result<u64, String> {
+        let status = |s: tonic::Status| format!("{:?}: {}", s.code(), s.message());
+        let created = self
+            .client
+            .create_reservation(CreateReservationRequest {
+                idempotency_key: uuid::Uuid::new_v4().to_string(),
+                lines: vec![ReservationLine {
+                    catalog_object_id: self.item.clone(),
+                    location_id: self.location.clone(),
+                    quantity: "1".into(),
+                    ..Default::default()
+                }],
+                ttl: Some(prost_types::Duration {
+                    seconds: 600,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            })
+            .await
+            .map_err(status)?;
+        let id = created
+            .into_inner()
+            .reservation
+            .map(|r| r.id)
+            .unwrap_or_default();
+        self.client
+            .commit_reservation(CommitReservationRequest {
+                id,
+                idempotency_key: uuid::Uuid::new_v4().to_string(),
+                ..Default::default()
+            })
+            .await
+            .map_err(status)?;
+        Ok(1)
+    }
+}
+
+async fn two_change_batches(ctx: &Context<'_>, server: &Server, catalog: &Catalog) -> Throughput {
+    let writers = server
+        .inventories(RESERVATION_CLIENTS)
+        .await
+        .into_iter()
+        .enumerate()
+        .map(|(id, client)| {
+            let (item, location) = catalog.pair(id % PAIRS);
+            TwoChangeWriter {
+                client,
+                item: item.to_owned(),
+                location: location.to_owned(),
+            }
+        })
+        .collect();
+    run_load(writers, ctx.settings.time_box).await
+}
+
+async fn reservations(ctx: &Context<'_>, server: &Server, catalog: &Catalog) -> Throughput {
+    let mut buyers = Vec::with_capacity(RESERVATION_CLIENTS);
+    for id in 0..RESERVATION_CLIENTS {
+        let (item, location) = catalog.pair(id % PAIRS);
+        let channel = server.channel().await;
+        buyers.push(ReservingBuyer {
+            client: ReservationServiceClient::new(InterceptedService::new(
+                channel,
+                Bearer::new(&server.token),
+            )),
+            item: item.to_owned(),
+            location: location.to_owned(),
+        });
+    }
+    run_load(buyers, ctx.settings.time_box).await
 }
 
 /// Receives 1,000,000 units on every pair, so that no guarded sale is refused.
