@@ -15,8 +15,8 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
 /// Every scope the benchmark's token carries.
-const SCOPES: &str =
-    "INVENTORY_READ,INVENTORY_WRITE,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE";
+const SCOPES: &str = "INVENTORY_READ,INVENTORY_WRITE,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,\
+                      LOCATIONS_WRITE,RESERVATIONS_READ,RESERVATIONS_WRITE";
 
 /// The merchant (and application name) every benchmark token acts for.
 pub const MERCHANT: &str = "bench";
