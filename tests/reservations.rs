@@ -13,9 +13,9 @@ use common::load::{Fleet, assert_verify_passes};
 use common::{Backend, Clients, TestServer, call_error};
 use stockledger::proto::v1::inventory_change::Change;
 use stockledger::proto::v1::{
-    CommitLine, CommitReservationRequest, CreateReservationRequest, GetReservationRequest,
-    InventoryState, ReleaseReservationRequest, Reservation, ReservationLine, ReservationState,
-    StreamInventoryChangesRequest,
+    CommitLine, CommitReservationRequest, CreateReservationRequest, ExtendReservationRequest,
+    GetReservationRequest, InventoryState, ReleaseReservationRequest, Reservation, ReservationLine,
+    ReservationState, StreamInventoryChangesRequest,
 };
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -218,6 +218,30 @@ async fn release_gives_everything_back_and_is_idempotent(mut server: TestServer)
         .into_inner()
         .reservation
         .expect("reservation");
+    let extended = server
+        .reservations
+        .extend_reservation(ExtendReservationRequest {
+            id: held.id.clone(),
+            ttl: Some(prost_types::Duration {
+                seconds: 3600,
+                nanos: 0,
+            }),
+            expires_at: None,
+        })
+        .await
+        .expect("extend")
+        .into_inner()
+        .reservation
+        .expect("reservation");
+    let seconds = |r: &Reservation| r.expires_at.as_ref().unwrap().seconds;
+    assert!(
+        seconds(&extended) >= seconds(&held) + 2_900,
+        "an hour from now"
+    );
+    assert_eq!(
+        get(&mut server, &held.id).await.expires_at,
+        extended.expires_at
+    );
     for _ in 0..2 {
         let released = server
             .reservations

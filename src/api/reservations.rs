@@ -165,9 +165,15 @@ impl ReservationService for ReservationApi {
         let key = reservation_key(&["commit", &id, &req.idempotency_key]);
         let request_digest = digest(&req);
         let reservation = self
-            .take_step(&caller, &id, &key, &request_digest, |r, now| {
-                reservation::commit(r, &lines, price.clone(), now)
-            })
+            .take_step(
+                &caller,
+                &id,
+                StepKey::Callers {
+                    key: &key,
+                    digest: &request_digest,
+                },
+                |r, now| reservation::commit(r, &lines, price.clone(), now),
+            )
             .await?;
         Ok(Response::new(pb::CommitReservationResponse {
             reservation: Some(reservation_to_wire(&reservation)),
@@ -181,7 +187,12 @@ impl ReservationService for ReservationApi {
         let caller = caller(&request)?;
         let id = require_id("id", &request.get_ref().id)?;
         let outcome = self
-            .take_versioned_step(&caller, &id, "release", reservation::release)
+            .take_step(
+                &caller,
+                &id,
+                StepKey::Version("release"),
+                reservation::release,
+            )
             .await;
         let reservation = match outcome {
             // Releasing what holds nothing answers it as it is.
@@ -203,7 +214,7 @@ impl ReservationService for ReservationApi {
         let now = now_micros();
         let expires_at = expiry(req.ttl.as_ref(), req.expires_at.as_ref(), now)?;
         let reservation = self
-            .take_versioned_step(&caller, &id, "extend", |r, now| {
+            .take_step(&caller, &id, StepKey::Version("extend"), |r, now| {
                 reservation::extend(r, expires_at, now)
             })
             .await
@@ -228,6 +239,15 @@ impl ReservationService for ReservationApi {
             reservation: Some(reservation_to_wire(&reservation)),
         }))
     }
+}
+
+/// What a step's idempotency key is made of.
+#[derive(Clone, Copy, Debug)]
+enum StepKey<'a> {
+    /// The caller's key (already behind the reservation prefix) and request digest.
+    Callers { key: &'a str, digest: &'a str },
+    /// The step's kind, the reservation's id and the version it is computed from.
+    Version(&'a str),
 }
 
 /// Why a step on an existing reservation was not taken.
@@ -261,31 +281,46 @@ impl From<StepError> for Status {
 }
 
 impl ReservationApi {
-    /// Takes a step whose key is the caller's (a commit): a retry after success answers
-    /// the reservation as it is now.
+    /// Takes a step on reservation `id`, computed from it as it is now, again if it lost a
+    /// race. Keyed by the caller's key (a commit: a retry after success answers the
+    /// reservation as it is now), or by the version it is computed from (release, extend:
+    /// taking it twice is impossible, since the second sees the next version).
     async fn take_step(
         &self,
         caller: &Caller,
         id: &str,
-        key: &str,
-        request_digest: &str,
+        keyed_by: StepKey<'_>,
         compute: impl Fn(&Reservation, i64) -> Result<Step, StepRefusal>,
     ) -> Result<Reservation, StepError> {
         for _ in 0..STEP_ATTEMPTS {
             let current = self.read(caller, id).await?;
             let now = now_micros();
+            let (key, mut request_digest) = match keyed_by {
+                StepKey::Callers { key, digest } => (key.to_owned(), digest.to_owned()),
+                StepKey::Version(kind) => {
+                    let version = current.version.to_string();
+                    (reservation_key(&[kind, id, &version]), kind.to_owned())
+                }
+            };
             let step = match compute(&current, now) {
                 Ok(step) => step,
                 Err(refusal) => {
-                    if self.key_was_used(caller, key, request_digest).await? {
+                    if let StepKey::Callers { .. } = keyed_by
+                        && self.key_was_used(caller, &key, &request_digest).await?
+                    {
                         return Ok(current);
                     }
                     return Err(StepError::Refused(refusal, Box::new(current)));
                 }
             };
+            if let StepKey::Version(kind) = keyed_by {
+                // Two different steps from one version (two extensions) must not replay
+                // each other: the second is told apart, then sees the next version.
+                request_digest = format!("{kind} {}", step.after.expires_at);
+            }
             let batch = ReservationBatch {
-                key: key.to_owned(),
-                request_digest: request_digest.to_owned(),
+                key,
+                request_digest,
                 from_version: Some(current.version),
                 step,
                 guarded: false,
@@ -295,46 +330,11 @@ impl ReservationApi {
             match self.ledger.step_reservation(&caller.merchant, batch).await {
                 Ok(_) => return Ok(self.read(caller, id).await?),
                 Err(SubmitError::Refused(Refusal::ReservationChanged)) => continue,
-                Err(other) => return Err(ApiError::from(other).into()),
-            }
-        }
-        Err(ApiError::Aborted {
-            reason: reasons::CONCURRENT_WRITES,
-            message: "the reservation kept changing meanwhile; retry".into(),
-        }
-        .into())
-    }
-
-    /// Takes a step keyed by the version it is computed from (release, extend): taking it
-    /// twice is impossible, since the second sees the next version.
-    async fn take_versioned_step(
-        &self,
-        caller: &Caller,
-        id: &str,
-        kind: &str,
-        compute: impl Fn(&Reservation, i64) -> Result<Step, StepRefusal>,
-    ) -> Result<Reservation, StepError> {
-        for _ in 0..STEP_ATTEMPTS {
-            let current = self.read(caller, id).await?;
-            let now = now_micros();
-            let step = match compute(&current, now) {
-                Ok(step) => step,
-                Err(refusal) => return Err(StepError::Refused(refusal, Box::new(current))),
-            };
-            let version = current.version.to_string();
-            let batch = ReservationBatch {
-                key: reservation_key(&[kind, id, &version]),
-                request_digest: format!("{kind} {}", step.after.expires_at),
-                from_version: Some(current.version),
-                step,
-                guarded: false,
-                source: caller.source.clone(),
-                now,
-            };
-            match self.ledger.step_reservation(&caller.merchant, batch).await {
-                Ok(_) => return Ok(self.read(caller, id).await?),
-                Err(SubmitError::Refused(Refusal::ReservationChanged))
-                | Err(SubmitError::Refused(Refusal::IdempotencyKeyReused)) => continue,
+                Err(SubmitError::Refused(Refusal::IdempotencyKeyReused))
+                    if matches!(keyed_by, StepKey::Version(_)) =>
+                {
+                    continue;
+                }
                 Err(other) => return Err(ApiError::from(other).into()),
             }
         }
