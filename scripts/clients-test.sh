@@ -23,7 +23,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 per_language_timeout="${CLIENTS_TEST_TIMEOUT:-1800}"
-scopes=INVENTORY_READ,INVENTORY_WRITE,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE
+scopes=INVENTORY_READ,INVENTORY_WRITE,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE,RESERVATIONS_READ,RESERVATIONS_WRITE
 
 # The backend and which languages.
 backend=sqlite

@@ -12,13 +12,12 @@
 //
 // Every call carries the bearer token. Errors are *Error (errors.As), quantities Decimal
 // (exact, never float64), times time.Time, streams Stream with Recv and an iter.Seq2. The
-// generated stubs (package stockledgerv1) are the fields Inventory, Items and Locations.
+// generated stubs (package stockledgerv1) are the fields Inventory, Items, Locations and
+// Reservations.
 package stockledger
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"iter"
@@ -42,6 +41,8 @@ type Client struct {
 	Items pb.InventoryItemServiceClient
 	// Locations is the generated LocationService client.
 	Locations pb.LocationServiceClient
+	// Reservations is the generated ReservationService client.
+	Reservations pb.ReservationServiceClient
 }
 
 // Dial connects to addr ("127.0.0.1:50051") in plaintext; every call sends
@@ -63,10 +64,11 @@ func Dial(addr, token string, opts ...grpc.DialOption) (*Client, error) {
 		return nil, err
 	}
 	return &Client{
-		conn:      conn,
-		Inventory: pb.NewInventoryServiceClient(conn),
-		Items:     pb.NewInventoryItemServiceClient(conn),
-		Locations: pb.NewLocationServiceClient(conn),
+		conn:         conn,
+		Inventory:    pb.NewInventoryServiceClient(conn),
+		Items:        pb.NewInventoryItemServiceClient(conn),
+		Locations:    pb.NewLocationServiceClient(conn),
+		Reservations: pb.NewReservationServiceClient(conn),
 	}, nil
 }
 
@@ -252,14 +254,8 @@ type BatchOptions struct {
 
 // BatchChangeInventoryWith is BatchChangeInventory with the request's other fields.
 func (c *Client) BatchChangeInventoryWith(ctx context.Context, opts BatchOptions, changes ...*pb.InventoryChange) (*pb.BatchChangeInventoryResponse, error) {
-	key := opts.IdempotencyKey
-	if key == "" {
-		var random [16]byte
-		_, _ = rand.Read(random[:])
-		key = hex.EncodeToString(random[:])
-	}
 	return c.Inventory.BatchChangeInventory(ctx, &pb.BatchChangeInventoryRequest{
-		IdempotencyKey:        key,
+		IdempotencyKey:        keyOr(opts.IdempotencyKey),
 		Changes:               changes,
 		IgnoreUnchangedCounts: opts.IgnoreUnchangedCounts,
 		ForbidNegativeCounts:  opts.ForbidNegativeCounts,

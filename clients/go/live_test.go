@@ -418,3 +418,120 @@ func TestForbidNegativeCountsPerBatch(t *testing.T) {
 		t.Errorf("available quantity %v (%v), want 2.25: %v", available, ok, short)
 	}
 }
+
+func TestReservations(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	if _, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.MustDecimal("3"))); err != nil {
+		t.Fatal(err)
+	}
+	line := func(quantity string) []stockledger.ReservationLine {
+		return []stockledger.ReservationLine{{CatalogObjectID: itemID, LocationID: locationID, Quantity: stockledger.MustDecimal(quantity)}}
+	}
+	run := unique()
+
+	// Reserve 2 of 3 (no idempotency key: the client makes one).
+	held, err := c.CreateReservation(ctx, stockledger.ReservationRequest{
+		Lines: line("2"), Hold: stockledger.HoldFor(5 * time.Minute), ReferenceID: "cart-" + run,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held.State != pb.ReservationState_RESERVATION_STATE_HELD || held.ReferenceID != "cart-"+run || held.ID == "" {
+		t.Fatalf("created %+v", held)
+	}
+	if len(held.Lines) != 1 || held.Lines[0].Quantity.String() != "2" || held.Lines[0].HeldQuantity.String() != "2" ||
+		held.Lines[0].CommittedQuantity.String() != "0" || held.Lines[0].CatalogObjectID != itemID {
+		t.Fatalf("lines %+v", held.Lines)
+	}
+	if !held.ExpiresAt.After(time.Now()) || held.CreatedAt.IsZero() {
+		t.Fatalf("times %+v", held)
+	}
+	if got, err := c.GetReservation(ctx, held.ID); err != nil || got.ID != held.ID || got.State != held.State {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+
+	// A second reservation of 2 is refused: 1 is available.
+	_, err = c.CreateReservation(ctx, stockledger.ReservationRequest{Lines: line("2.00"), Hold: stockledger.HoldUntil(time.Now().Add(time.Minute))})
+	var refused *stockledger.Error
+	if !errors.As(err, &refused) || !refused.IsInsufficientQuantity() || refused.IsReservationNotHeld() {
+		t.Fatalf("expected an insufficient quantity, got %v", err)
+	}
+	if available, ok := refused.AvailableQuantity(); !ok || available.String() != "1" {
+		t.Fatalf("available %v %v", available, ok)
+	}
+	if count, ok := refused.GuardedCount(); !ok || refused.Metadata["field"] != "lines[0].quantity" || count.CatalogObjectID != itemID || count.LocationID != locationID {
+		t.Fatalf("refused %+v", refused)
+	}
+
+	// Extend it, commit 1 (retried with the same key: nothing more), release the rest.
+	later := time.Now().Add(10 * time.Minute)
+	extended, err := c.ExtendReservation(ctx, held.ID, stockledger.HoldUntil(later))
+	if err != nil || extended.ExpiresAt.Sub(later).Abs() > time.Second {
+		t.Fatalf("extend: %+v %v", extended, err)
+	}
+	commit := stockledger.CommitOptions{
+		Lines:          []stockledger.CommitLine{{Line: 0, Quantity: stockledger.MustDecimal("1")}},
+		TotalPrice:     &stockledger.Money{Amount: stockledger.MustDecimal("9.50"), Currency: "EUR"},
+		IdempotencyKey: "commit-" + run,
+	}
+	for range 2 {
+		committed, err := c.CommitReservation(ctx, held.ID, commit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if committed.State != pb.ReservationState_RESERVATION_STATE_HELD || committed.Lines[0].CommittedQuantity.String() != "1" || committed.Lines[0].HeldQuantity.String() != "1" {
+			t.Fatalf("committed %+v", committed)
+		}
+	}
+	released, err := c.ReleaseReservation(ctx, held.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := released.Lines[0]; released.State != pb.ReservationState_RESERVATION_STATE_RELEASED ||
+		l.CommittedQuantity.String() != "1" || l.ReleasedQuantity.String() != "1" || l.HeldQuantity.String() != "0" {
+		t.Fatalf("released %+v", released)
+	}
+	counts, err := c.RetrieveInventoryCount(ctx, itemID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, count := range counts {
+		if (count.State == inStock && count.Quantity.String() != "2") ||
+			(count.State == pb.InventoryState_INVENTORY_STATE_RESERVED_FOR_SALE && !count.Quantity.IsZero()) {
+			t.Fatalf("counts %+v", counts)
+		}
+	}
+
+	// Nothing is held any more.
+	_, err = c.CommitReservation(ctx, held.ID, stockledger.CommitOptions{})
+	if !errors.As(err, &refused) || !refused.IsReservationNotHeld() || refused.IsReservationExpired() {
+		t.Fatalf("expected not held, got %v", err)
+	}
+	if state, ok := refused.ReservationState(); !ok || state != pb.ReservationState_RESERVATION_STATE_RELEASED {
+		t.Fatalf("state %v %v", state, ok)
+	}
+	if _, err = c.ExtendReservation(ctx, held.ID, stockledger.HoldFor(time.Minute)); !errors.As(err, &refused) || !refused.IsReservationNotHeld() {
+		t.Fatalf("expected not held, got %v", err)
+	}
+
+	// A 1-second hold expires by itself.
+	brief, err := c.CreateReservation(ctx, stockledger.ReservationRequest{Lines: line("0.5"), Hold: stockledger.HoldFor(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	expired, err := c.GetReservation(ctx, brief.ID)
+	if err != nil || expired.State != pb.ReservationState_RESERVATION_STATE_EXPIRED || expired.Lines[0].ReleasedQuantity.String() != "0.5" {
+		t.Fatalf("expired %+v %v", expired, err)
+	}
+	_, err = c.CommitReservation(ctx, brief.ID, stockledger.CommitOptions{})
+	if state, ok := stockledger.AsError(err).ReservationState(); !ok || state != pb.ReservationState_RESERVATION_STATE_EXPIRED {
+		t.Fatalf("late commit: %v", err)
+	}
+
+	// Exactly one of TTL and ExpiresAt.
+	if _, err := c.ExtendReservation(ctx, held.ID, stockledger.Hold{}); err == nil {
+		t.Fatal("an empty Hold was accepted")
+	}
+}

@@ -11,3 +11,5 @@ go test -count=1 "$@" ./...
 go run ./examples/quickstart
 # The README's guarded changes program.
 go run ./examples/guards
+# The README's reservations program.
+go run ./examples/reservations

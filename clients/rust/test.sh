@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Checks that the client stays free of the server's dependencies, then runs the live tests
-# (tests/live.rs) and the README's examples/guards.rs against the server named by
+# (tests/live.rs) and the README's examples/guards.rs and examples/reservations.rs against the server named by
 # STOCKLEDGER_ADDR (host:port) with the token in STOCKLEDGER_TOKEN. scripts/clients-test.sh
 # starts a server and sets both.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 : "${STOCKLEDGER_ADDR:?set STOCKLEDGER_ADDR to host:port of a running server}"
-: "${STOCKLEDGER_TOKEN:?set STOCKLEDGER_TOKEN to a token with every INVENTORY, ITEMS and LOCATIONS scope}"
+: "${STOCKLEDGER_TOKEN:?set STOCKLEDGER_TOKEN to a token with every scope}"
 
 # A service that calls Stockledger must not build SeaORM, sqlx or the server itself.
 tree=$(cargo tree -p stockledger-client --edges normal,build)
@@ -21,3 +21,6 @@ cargo test -p stockledger-client --features live-tests
 
 # The README's guarded changes program, against the same server.
 cargo run -p stockledger-client --example guards
+
+# The README's reservations program.
+cargo run -p stockledger-client --example reservations

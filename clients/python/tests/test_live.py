@@ -1,6 +1,7 @@
 """The client against a live server (STOCKLEDGER_ADDR, STOCKLEDGER_TOKEN)."""
 
 import datetime as dt
+import time
 import uuid
 from decimal import Decimal
 
@@ -253,3 +254,74 @@ def test_forbid_negative_counts_per_batch(client, shop):
         )
     assert short.value.available_quantity == Decimal("2.25")
     assert not isinstance(short.value, stockledger.QuantityMismatch)
+
+
+def test_reservations_hold_commit_release_and_expire(client, shop, unique):
+    location, item = shop
+    client.batch_change_inventory([adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal(3))])
+
+    # Reserve 2 of 3.
+    held = client.create_reservation(
+        [(item.id, location.id, Decimal(2))], ttl=dt.timedelta(minutes=5), reference_id=f"cart-{unique}"
+    )
+    assert isinstance(held, stockledger.Reservation)
+    assert held.state == "HELD" and held.reference_id == f"cart-{unique}"
+    assert held.lines == [stockledger.ReservationLine(item.id, location.id, Decimal(2), held_quantity=Decimal(2))]
+    assert held.expires_at.tzinfo is not None and held.expires_at > dt.datetime.now(dt.timezone.utc)
+    assert client.get_reservation(held.id) == held
+
+    # A second reservation of 2 is refused: 1 is available.
+    with pytest.raises(stockledger.InsufficientQuantity) as short:
+        client.create_reservation(
+            [stockledger.ReservationLine(item.id, location.id, Decimal(2))], ttl=dt.timedelta(minutes=5)
+        )
+    refused = short.value
+    assert refused.code == grpc.StatusCode.FAILED_PRECONDITION and refused.reason == "INSUFFICIENT_QUANTITY"
+    assert refused.field == "lines[0].quantity" and refused.available_quantity == Decimal(1)
+    assert (refused.catalog_object_id, refused.location_id) == (item.id, location.id)
+
+    # Extend it, commit 1 (a retry with the same key commits nothing more), release the rest.
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10)
+    extended = client.extend_reservation(held.id, expires_at=later)
+    assert abs(extended.expires_at - later) < dt.timedelta(seconds=1)
+    key = f"commit-{unique}"
+    committed = client.commit_reservation(held.id, lines={0: Decimal(1)}, total_price=(Decimal("9.50"), "EUR"), idempotency_key=key)
+    assert committed.state == "HELD"
+    assert (committed.lines[0].committed_quantity, committed.lines[0].held_quantity) == (Decimal(1), Decimal(1))
+    assert client.commit_reservation(held.id, lines={0: 1}, total_price=("9.50", "EUR"), idempotency_key=key).lines[0].held_quantity == Decimal(1)
+    released = client.release_reservation(held.id)
+    assert released.state == "RELEASED"
+    line = released.lines[0]
+    assert (line.quantity, line.committed_quantity, line.released_quantity, line.held_quantity) == (
+        Decimal(2),
+        Decimal(1),
+        Decimal(1),
+        Decimal(0),
+    )
+    counts = {c.state: c.quantity for c in client.retrieve_inventory_count(item.id)}
+    assert counts["IN_STOCK"] == Decimal(2)  # 1 sold, 1 given back
+    assert counts.get("RESERVED_FOR_SALE", Decimal(0)) == Decimal(0)
+
+    # Nothing is held any more.
+    with pytest.raises(stockledger.ReservationNotHeld) as not_held:
+        client.commit_reservation(held.id)
+    assert isinstance(not_held.value, stockledger.ReservationRefusal)
+    assert not_held.value.reason == "RESERVATION_NOT_HELD" and not_held.value.state == "RELEASED"
+    with pytest.raises(stockledger.ReservationNotHeld):
+        client.extend_reservation(held.id, ttl=dt.timedelta(minutes=1))
+
+    # A 1-second hold expires by itself.
+    brief = client.create_reservation([(item.id, location.id, "0.5")], ttl=dt.timedelta(seconds=1))
+    time.sleep(2.5)
+    expired = client.get_reservation(brief.id)
+    assert expired.state == "EXPIRED" and expired.lines[0].released_quantity == Decimal("0.5")
+    with pytest.raises(stockledger.ReservationNotHeld) as late:
+        client.commit_reservation(brief.id)
+    assert late.value.state == "EXPIRED"
+
+
+def test_reservation_hold_needs_exactly_one_of_ttl_or_expires_at(client):
+    with pytest.raises(ValueError):
+        client.create_reservation([("item", "location", 1)])
+    with pytest.raises(ValueError):
+        client.extend_reservation("r", ttl=dt.timedelta(seconds=1), expires_at=dt.datetime.now(dt.timezone.utc))

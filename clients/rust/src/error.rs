@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use tonic::Code;
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::pb::InventoryState;
+use crate::pb::{InventoryState, ReservationState};
 
 /// One request field the server refused, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +80,11 @@ impl GuardRefusal {
 pub const QUANTITY_MISMATCH: &str = "QUANTITY_MISMATCH";
 /// The ErrorInfo reason of a [`GuardRefusal::InsufficientQuantity`].
 pub const INSUFFICIENT_QUANTITY: &str = "INSUFFICIENT_QUANTITY";
+
+/// The ErrorInfo reason of a reservation step on a reservation that holds nothing any more.
+pub const RESERVATION_NOT_HELD: &str = "RESERVATION_NOT_HELD";
+/// The ErrorInfo reason of a reservation step past the reservation's `expires_at`.
+pub const RESERVATION_EXPIRED: &str = "RESERVATION_EXPIRED";
 
 /// Why a call failed (or, for [`Error::local`] ones, why it was not made).
 ///
@@ -206,6 +211,33 @@ impl Error {
                 available_quantity: crate::decimal::from_wire(available).ok()?,
             })
         }
+    }
+
+    /// Whether the reservation holds nothing any more (`FAILED_PRECONDITION`, reason
+    /// `RESERVATION_NOT_HELD`); [`Error::reservation_state`] says where it is.
+    pub fn is_reservation_not_held(&self) -> bool {
+        self.code() == Code::FailedPrecondition && self.reason() == Some(RESERVATION_NOT_HELD)
+    }
+
+    /// Whether the reservation is past its `expires_at` (`FAILED_PRECONDITION`, reason
+    /// `RESERVATION_EXPIRED`); its units are being released.
+    pub fn is_reservation_expired(&self) -> bool {
+        self.code() == Code::FailedPrecondition && self.reason() == Some(RESERVATION_EXPIRED)
+    }
+
+    /// For a reservation that holds nothing, where it is (`Committed`, `Released`,
+    /// `Expired`; `Unspecified` for a state newer than this client); `None` for any other
+    /// error.
+    pub fn reservation_state(&self) -> Option<ReservationState> {
+        if !self.is_reservation_not_held() {
+            return None;
+        }
+        let info = self.0.details.error_info()?;
+        let state = info.metadata.get("state").map_or("", String::as_str);
+        Some(
+            ReservationState::from_str_name(&format!("RESERVATION_STATE_{state}"))
+                .unwrap_or(ReservationState::Unspecified),
+        )
     }
 
     /// Every detail the status carried (also `ResourceInfo`, `RetryInfo`, …).

@@ -3,8 +3,8 @@
 //! A thin layer over the tonic stubs generated from the service's own protos:
 //!
 //! - [`Client::connect`] opens a channel whose every call carries `authorization: Bearer
-//!   <token>` ([`BearerAuth`]); [`Client::inventory`], [`Client::items`] and
-//!   [`Client::locations`] hand out the raw generated clients on that channel, and the
+//!   <token>` ([`BearerAuth`]); [`Client::inventory`], [`Client::items`],
+//!   [`Client::locations`] and [`Client::reservations`] hand out the raw generated clients on that channel, and the
 //!   generated messages are in [`pb`].
 //! - Every RPC is also a method on [`Client`] that returns the response message, or for the
 //!   streaming ones a [`futures::Stream`] ([`Messages`]), with failures as one [`Error`]
@@ -17,6 +17,12 @@
 //!   guarded with [`pb::InventoryChange::expecting`] (a [`Decimal`] or
 //!   [`changes::Expected::Absent`]); a guard's refusal is typed by
 //!   [`Error::guard_refusal`] ([`GuardRefusal`]).
+//! - Reservations ([`reservations`]): [`Client::create_reservation`],
+//!   [`Client::commit_reservation`], [`Client::release_reservation`],
+//!   [`Client::extend_reservation`] and [`Client::get_reservation`] take and return typed
+//!   values ([`NewReservation`], [`Commit`], [`Hold`], [`Reservation`]); a refusal is typed
+//!   by [`Error::is_reservation_not_held`], [`Error::is_reservation_expired`] and, for stock
+//!   that is not there, [`Error::guard_refusal`].
 //!
 //! The README's quick start:
 //!
@@ -37,6 +43,7 @@
 pub mod changes;
 pub mod decimal;
 mod error;
+pub mod reservations;
 pub mod time;
 
 use futures::TryStreamExt;
@@ -47,7 +54,9 @@ use tonic::transport::{Channel, Endpoint};
 
 pub use error::{
     CountKey, Error, FieldViolation, GuardRefusal, INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH,
+    RESERVATION_EXPIRED, RESERVATION_NOT_HELD,
 };
+pub use reservations::{Commit, Hold, NewReservation, Reservation, ReservationLine};
 pub use rust_decimal::Decimal;
 pub use {prost_types, tonic, tonic_types};
 
@@ -65,6 +74,7 @@ pub mod pb {
 use pb::inventory_item_service_client::InventoryItemServiceClient;
 use pb::inventory_service_client::InventoryServiceClient;
 use pb::location_service_client::LocationServiceClient;
+use pb::reservation_service_client::ReservationServiceClient;
 
 /// The channel every generated client of a [`Client`] runs on: the connection plus the
 /// interceptor that adds the token.
@@ -174,6 +184,92 @@ impl Client {
         LocationServiceClient::new(self.channel())
     }
 
+    /// The generated `ReservationService` client on this connection.
+    pub fn reservations(&self) -> ReservationServiceClient<AuthChannel> {
+        ReservationServiceClient::new(self.channel())
+    }
+
+    /// Holds every line from IN_STOCK, all or nothing. A line the stock cannot cover is
+    /// refused with [`GuardRefusal::InsufficientQuantity`] ([`Error::guard_refusal`]; the
+    /// field is `lines[i].quantity`).
+    pub async fn create_reservation(
+        &self,
+        reservation: NewReservation,
+    ) -> Result<Reservation, Error> {
+        let request = reservation.to_wire()?;
+        reservation_of(
+            self.reservations()
+                .create_reservation(request)
+                .await?
+                .into_inner()
+                .reservation,
+        )
+    }
+
+    /// Sells held units (RESERVED_FOR_SALE → SOLD): [`Commit::all`] or some lines. Refused
+    /// once nothing is held ([`Error::is_reservation_not_held`]) or past its `expires_at`
+    /// ([`Error::is_reservation_expired`]).
+    pub async fn commit_reservation(
+        &self,
+        id: impl Into<String>,
+        commit: Commit,
+    ) -> Result<Reservation, Error> {
+        let request = commit.to_wire(id.into())?;
+        reservation_of(
+            self.reservations()
+                .commit_reservation(request)
+                .await?
+                .into_inner()
+                .reservation,
+        )
+    }
+
+    /// Gives back everything still held; a reservation that holds nothing is answered as it
+    /// is.
+    pub async fn release_reservation(&self, id: impl Into<String>) -> Result<Reservation, Error> {
+        let request = pb::ReleaseReservationRequest { id: id.into() };
+        reservation_of(
+            self.reservations()
+                .release_reservation(request)
+                .await?
+                .into_inner()
+                .reservation,
+        )
+    }
+
+    /// Moves a held reservation's `expires_at`.
+    pub async fn extend_reservation(
+        &self,
+        id: impl Into<String>,
+        hold: Hold,
+    ) -> Result<Reservation, Error> {
+        let (ttl, expires_at) = hold.to_wire()?;
+        let request = pb::ExtendReservationRequest {
+            id: id.into(),
+            ttl,
+            expires_at,
+        };
+        reservation_of(
+            self.reservations()
+                .extend_reservation(request)
+                .await?
+                .into_inner()
+                .reservation,
+        )
+    }
+
+    /// Reads one reservation.
+    pub async fn get_reservation(&self, id: impl Into<String>) -> Result<Reservation, Error> {
+        let request = pb::GetReservationRequest { id: id.into() };
+        reservation_of(
+            self.reservations()
+                .get_reservation(request)
+                .await?
+                .into_inner()
+                .reservation,
+        )
+    }
+
     unary! {
         inventory.batch_change_inventory(BatchChangeInventoryRequest) -> BatchChangeInventoryResponse;
         inventory.batch_retrieve_inventory_counts(BatchRetrieveInventoryCountsRequest) -> BatchRetrieveInventoryCountsResponse;
@@ -249,6 +345,16 @@ impl Client {
         })
         .await
     }
+}
+
+fn reservation_of(reservation: Option<pb::Reservation>) -> Result<Reservation, Error> {
+    let reservation = reservation.ok_or_else(|| {
+        Error::local(
+            tonic::Code::Internal,
+            "the server sent no reservation in its response",
+        )
+    })?;
+    Ok(Reservation::try_from(reservation)?)
 }
 
 fn messages<T>(response: tonic::Response<tonic::Streaming<T>>) -> Messages<T> {

@@ -1,5 +1,5 @@
 //! Live tests against a running Stockledger, named by `STOCKLEDGER_ADDR` (host:port) and
-//! `STOCKLEDGER_TOKEN` (a token with every INVENTORY, ITEMS and LOCATIONS scope). Built only
+//! `STOCKLEDGER_TOKEN` (a token with every scope). Built only
 //! with `--features live-tests`; `test.sh` runs them.
 //!
 //! Each test makes its own location and item (a unique SKU) and filters every read by that
@@ -13,8 +13,8 @@ use stockledger_client::changes::{Expected, adjustment, change_id, physical_coun
 use stockledger_client::decimal::from_wire;
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
-    Client, CountKey, Decimal, GuardRefusal, INSUFFICIENT_QUANTITY, Messages, QUANTITY_MISMATCH,
-    time,
+    Client, Commit, CountKey, Decimal, GuardRefusal, Hold, INSUFFICIENT_QUANTITY, Messages,
+    NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD, ReservationLine, time,
 };
 use tonic::Code;
 
@@ -512,5 +512,165 @@ async fn guarded_changes_are_refused_with_typed_outcomes() {
         forbidden.available_quantity(),
         Some(Decimal::new(225, 2)),
         "{forbidden}"
+    );
+}
+
+#[tokio::test]
+async fn reservations_hold_commit_release_and_expire() {
+    let client = client().await;
+    let (shop, item) = location_and_item(&client).await;
+    apply(
+        &client,
+        vec![adjustment(&item, &shop, S::None, S::InStock, q(3)).unwrap()],
+    )
+    .await;
+    let line = |quantity| vec![ReservationLine::new(&item, &shop, quantity)];
+
+    // Reserve 2 of 3 (a fresh idempotency key is made).
+    let cart = unique("cart");
+    let held = client
+        .create_reservation(
+            NewReservation::new(line(q(2)), Hold::For(Duration::from_secs(300)))
+                .reference_id(&cart),
+        )
+        .await
+        .expect("reserve 2 of 3");
+    assert_eq!(held.state, pb::ReservationState::Held);
+    assert_eq!(held.reference_id, cart);
+    assert_eq!(
+        held.lines,
+        [ReservationLine {
+            held_quantity: q(2),
+            ..ReservationLine::new(&item, &shop, q(2))
+        }]
+    );
+    assert!(held.expires_at.expect("expires_at") > SystemTime::now());
+    assert!(held.created_at.is_some());
+    assert_eq!(client.get_reservation(&held.id).await.expect("get"), held);
+
+    // A second reservation of 2 is refused: 1 is available.
+    let err = client
+        .create_reservation(NewReservation::new(
+            line(Decimal::new(200, 2)),
+            Hold::Until(SystemTime::now() + Duration::from_secs(60)),
+        ))
+        .await
+        .expect_err("only 1 available");
+    assert!(
+        err.is_insufficient_quantity() && !err.is_reservation_not_held(),
+        "{err}"
+    );
+    assert_eq!(err.reason(), Some(INSUFFICIENT_QUANTITY));
+    assert_eq!(
+        err.guard_refusal(),
+        Some(GuardRefusal::InsufficientQuantity {
+            count: CountKey {
+                catalog_object_id: item.clone(),
+                location_id: shop.clone(),
+                state: S::Unspecified,
+            },
+            field: "lines[0].quantity".into(),
+            available_quantity: q(1),
+        })
+    );
+
+    // Extend it, commit 1 (retried with the same key: nothing more), release the rest.
+    let later = SystemTime::now() + Duration::from_secs(600);
+    let extended = client
+        .extend_reservation(&held.id, Hold::Until(later))
+        .await
+        .expect("extend");
+    let moved = extended.expires_at.expect("expires_at");
+    let gap = moved
+        .duration_since(later)
+        .or_else(|e| Ok::<_, ()>(e.duration()))
+        .unwrap();
+    assert!(
+        gap < Duration::from_secs(1),
+        "expires_at {moved:?} is {later:?}"
+    );
+    let commit = Commit::line(0, q(1))
+        .total_price(Decimal::new(950, 2), "EUR")
+        .idempotency_key(unique("commit"));
+    for _ in 0..2 {
+        let committed = client
+            .commit_reservation(&held.id, commit.clone())
+            .await
+            .expect("commit 1");
+        assert_eq!(committed.state, pb::ReservationState::Held);
+        assert_eq!(
+            (
+                committed.lines[0].committed_quantity,
+                committed.lines[0].held_quantity
+            ),
+            (q(1), q(1))
+        );
+    }
+    let released = client.release_reservation(&held.id).await.expect("release");
+    assert_eq!(released.state, pb::ReservationState::Released);
+    assert_eq!(
+        released.lines[0],
+        ReservationLine {
+            committed_quantity: q(1),
+            released_quantity: q(1),
+            ..ReservationLine::new(&item, &shop, q(2))
+        }
+    );
+    let now = client
+        .retrieve_inventory_count(pb::RetrieveInventoryCountRequest {
+            catalog_object_id: item.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("counts");
+    let now = counts(&now.counts);
+    assert!(now.contains(&(S::InStock, q(2))), "{now:?}");
+    assert!(
+        now.iter()
+            .all(|(state, quantity)| *state != S::ReservedForSale || quantity.is_zero()),
+        "{now:?}"
+    );
+
+    // Nothing is held any more.
+    let err = client
+        .commit_reservation(&held.id, Commit::all())
+        .await
+        .expect_err("nothing held");
+    assert!(
+        err.is_reservation_not_held() && !err.is_reservation_expired(),
+        "{err}"
+    );
+    assert_eq!(err.reason(), Some(RESERVATION_NOT_HELD));
+    assert_eq!(
+        err.reservation_state(),
+        Some(pb::ReservationState::Released)
+    );
+    assert!(err.guard_refusal().is_none());
+    let err = client
+        .extend_reservation(&held.id, Hold::For(Duration::from_secs(60)))
+        .await
+        .expect_err("nothing held");
+    assert!(err.is_reservation_not_held(), "{err}");
+
+    // A 1-second hold expires by itself.
+    let brief = client
+        .create_reservation(NewReservation::new(
+            line(Decimal::new(5, 1)),
+            Hold::For(Duration::from_secs(1)),
+        ))
+        .await
+        .expect("reserve 0.5");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let expired = client.get_reservation(&brief.id).await.expect("get");
+    assert_eq!(expired.state, pb::ReservationState::Expired);
+    assert_eq!(expired.lines[0].released_quantity, Decimal::new(5, 1));
+    let err = client
+        .commit_reservation(&brief.id, Commit::all())
+        .await
+        .expect_err("expired");
+    assert_eq!(
+        err.reservation_state(),
+        Some(pb::ReservationState::Expired),
+        "{err}"
     );
 }

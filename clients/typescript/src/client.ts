@@ -10,15 +10,22 @@ import {
   type Transport,
 } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager, type GrpcTransportOptions } from "@connectrpc/connect-node";
+import { parseDecimal, type DecimalInput } from "./decimal.js";
 import { StockledgerError } from "./errors.js";
 import { InventoryService } from "./gen/stockledger/v1/inventory_pb.js";
 import { InventoryItemService } from "./gen/stockledger/v1/inventory_item_pb.js";
 import { LocationService } from "./gen/stockledger/v1/location_pb.js";
+import { ReservationService } from "./gen/stockledger/v1/reservation_pb.js";
+import { randomUUID } from "node:crypto";
 import {
   adjustmentOut,
   changeFilterIn,
   changeIn,
   changeOut,
+  commitLineIn,
+  holdIn,
+  reservationLineIn,
+  reservationOut,
   countOut,
   countUpdateOut,
   fromDate,
@@ -33,6 +40,10 @@ import {
   transferOut,
   watchStartIn,
   type ChangeFilter,
+  type CommitLineInput,
+  type Reservation,
+  type ReservationHold,
+  type ReservationLineInput,
   type HistoryFilter,
   type InventoryAdjustment,
   type InventoryChange,
@@ -55,6 +66,7 @@ export interface RawClients {
   inventory: Client<typeof InventoryService>;
   items: Client<typeof InventoryItemService>;
   locations: Client<typeof LocationService>;
+  reservations: Client<typeof ReservationService>;
 }
 
 /** Options of createStockledgerClient. */
@@ -481,8 +493,85 @@ export class LocationApi {
   }
 }
 
+/** ReservationService: hold stock for a cart or an order, then commit (sell) or release it. */
+export class ReservationApi {
+  constructor(private readonly raw: Client<typeof ReservationService>) {}
+
+  /**
+   * Holds every line from IN_STOCK, all or nothing, for `ttlMs` or until `expiresAt`. A line
+   * the stock cannot cover is refused (`isInsufficientQuantity()`, `availableQuantity`,
+   * `metadata.field` "lines[i].quantity"). Without idempotencyKey a fresh one is made: pass
+   * your own to make retries safe.
+   */
+  async create(
+    request: {
+      lines: ReservationLineInput[];
+      referenceId?: string;
+      idempotencyKey?: string;
+    } & ReservationHold,
+    options?: CallOptions,
+  ): Promise<Reservation> {
+    const response = await unary(
+      this.raw.createReservation(
+        {
+          idempotencyKey: request.idempotencyKey ?? randomUUID(),
+          lines: request.lines.map(reservationLineIn),
+          referenceId: request.referenceId ?? "",
+          ...holdIn(request),
+        },
+        options,
+      ),
+    );
+    return reservationOut(response.reservation);
+  }
+
+  /**
+   * Sells held units: everything held, or `lines` (a line's position and a quantity).
+   * Refused once nothing is held (`isReservationNotHeld()`) or past expiresAt
+   * (`isReservationExpired()`). Without idempotencyKey a fresh one is made.
+   */
+  async commit(
+    id: string,
+    request: {
+      lines?: CommitLineInput[];
+      totalPriceMoney?: { amount: DecimalInput; currency: string };
+      idempotencyKey?: string;
+    } = {},
+    options?: CallOptions,
+  ): Promise<Reservation> {
+    const price = request.totalPriceMoney;
+    const response = await unary(
+      this.raw.commitReservation(
+        {
+          id,
+          idempotencyKey: request.idempotencyKey ?? randomUUID(),
+          lines: (request.lines ?? []).map(commitLineIn),
+          totalPriceMoney: price && { amount: parseDecimal(price.amount), currency: price.currency },
+        },
+        options,
+      ),
+    );
+    return reservationOut(response.reservation);
+  }
+
+  /** Gives back everything still held (one that holds nothing is answered as it is). */
+  async release(id: string, options?: CallOptions): Promise<Reservation> {
+    return reservationOut((await unary(this.raw.releaseReservation({ id }, options))).reservation);
+  }
+
+  /** Moves a held reservation's expiresAt: `ttlMs` from now, or to `expiresAt`. */
+  async extend(id: string, hold: ReservationHold, options?: CallOptions): Promise<Reservation> {
+    return reservationOut((await unary(this.raw.extendReservation({ id, ...holdIn(hold) }, options))).reservation);
+  }
+
+  async get(id: string, options?: CallOptions): Promise<Reservation> {
+    return reservationOut((await unary(this.raw.getReservation({ id }, options))).reservation);
+  }
+}
+
 /**
- * A connection to one Stockledger server: `inventory`, `items` and `locations` speak
+ * A connection to one Stockledger server: `inventory`, `items`, `locations` and
+ * `reservations` speak
  * Decimal, Date and StockledgerError; `raw` holds the generated Connect clients (same
  * connection and token) for full control.
  */
@@ -490,6 +579,7 @@ export class StockledgerClient {
   readonly inventory: InventoryApi;
   readonly items: InventoryItemApi;
   readonly locations: LocationApi;
+  readonly reservations: ReservationApi;
   readonly raw: RawClients;
   readonly transport: Transport;
   private readonly sessions: Http2SessionManager;
@@ -516,10 +606,12 @@ export class StockledgerClient {
       inventory: createClient(InventoryService, this.transport),
       items: createClient(InventoryItemService, this.transport),
       locations: createClient(LocationService, this.transport),
+      reservations: createClient(ReservationService, this.transport),
     };
     this.inventory = new InventoryApi(this.raw.inventory);
     this.items = new InventoryItemApi(this.raw.items);
     this.locations = new LocationApi(this.raw.locations);
+    this.reservations = new ReservationApi(this.raw.reservations);
   }
 
   /** Closes the HTTP/2 connection (open calls fail). Idle connections never keep Node alive. */

@@ -77,6 +77,23 @@ export class StockledgerError extends Error {
   }
 
   /**
+   * The reservation holds nothing any more (FAILED_PRECONDITION, reason
+   * RESERVATION_NOT_HELD): `metadata.state` says where it is ("COMMITTED", "RELEASED",
+   * "EXPIRED").
+   */
+  isReservationNotHeld(): boolean {
+    return this.code === Code.FailedPrecondition && this.reason === "RESERVATION_NOT_HELD";
+  }
+
+  /**
+   * The reservation is past its expiresAt (FAILED_PRECONDITION, reason RESERVATION_EXPIRED);
+   * its units are being released.
+   */
+  isReservationExpired(): boolean {
+    return this.code === Code.FailedPrecondition && this.reason === "RESERVATION_EXPIRED";
+  }
+
+  /**
    * For a QUANTITY_MISMATCH, what the count actually held just before the change, or null
    * when it does not exist ("ABSENT"); undefined for any other error.
    */
@@ -97,7 +114,10 @@ export class StockledgerError extends Error {
     return text === undefined ? undefined : parseDecimal(text);
   }
 
-  /** The count a guard refusal is about; undefined for any other error. */
+  /**
+   * The count a guard refusal is about (a refused reservation's has no state: ""); undefined
+   * for any other error.
+   */
   get guardedCount(): GuardedCount | undefined {
     if (!this.isQuantityMismatch() && !this.isInsufficientQuantity()) return undefined;
     return {

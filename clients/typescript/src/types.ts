@@ -10,6 +10,7 @@ import { parseDecimal, type Decimal, type DecimalInput } from "./decimal.js";
 import * as pb from "./gen/stockledger/v1/inventory_pb.js";
 import * as itemPb from "./gen/stockledger/v1/inventory_item_pb.js";
 import * as locationPb from "./gen/stockledger/v1/location_pb.js";
+import * as reservationPb from "./gen/stockledger/v1/reservation_pb.js";
 
 /** State of a quantity: "NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN", … */
 export type InventoryState = keyof typeof pb.InventoryState;
@@ -593,4 +594,110 @@ export function locationIn(input: LocationInput, id = ""): locationPb.Location {
 
 export function locationStatusIn(status: LocationStatus | undefined): locationPb.LocationStatus {
   return status === undefined ? locationPb.LocationStatus.UNSPECIFIED : locationStatusValue(status);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reservations
+
+/** Where a reservation is in its life: "HELD", "COMMITTED", "RELEASED" or "EXPIRED". */
+export type ReservationState = keyof typeof reservationPb.ReservationState;
+
+/** Units of one item held at one location. */
+export interface ReservationLine {
+  catalogObjectId: string;
+  locationId: string;
+  /** Units reserved. */
+  quantity: Decimal;
+  /** Units committed (sold) so far. */
+  committedQuantity: Decimal;
+  /** Units released (by a caller or at expiry) so far. */
+  releasedQuantity: Decimal;
+  /** Units still held: quantity − committed − released. */
+  heldQuantity: Decimal;
+}
+
+/** A line to reserve. */
+export interface ReservationLineInput {
+  catalogObjectId: string;
+  locationId: string;
+  /** Greater than 0. */
+  quantity: DecimalInput;
+}
+
+/** A reservation. */
+export interface Reservation {
+  id: string;
+  state: ReservationState;
+  /** In the order they were sent. */
+  lines: ReservationLine[];
+  referenceId: string;
+  /** When the server releases what is still held. */
+  expiresAt: Date | undefined;
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+}
+
+/** How long to hold: `ttlMs` milliseconds from now, or until `expiresAt` (exactly one). */
+export type ReservationHold = { ttlMs: number; expiresAt?: never } | { ttlMs?: never; expiresAt: Date };
+
+/** Units of one line to commit: `line` is the line's position (from 0). */
+export interface CommitLineInput {
+  line: number;
+  quantity: DecimalInput;
+}
+
+const zeroIfAbsent = (value: string): Decimal => decimalOut(value) ?? parseDecimal("0");
+
+export function reservationOut(r: reservationPb.Reservation | undefined): Reservation {
+  if (!r) throw new TypeError("the server sent a response without its reservation");
+  return {
+    id: r.id,
+    state: enumName(reservationPb.ReservationState, r.state),
+    lines: r.lines.map((line) => ({
+      catalogObjectId: line.catalogObjectId,
+      locationId: line.locationId,
+      quantity: zeroIfAbsent(line.quantity),
+      committedQuantity: zeroIfAbsent(line.committedQuantity),
+      releasedQuantity: zeroIfAbsent(line.releasedQuantity),
+      heldQuantity: zeroIfAbsent(line.heldQuantity),
+    })),
+    referenceId: r.referenceId,
+    expiresAt: toDate(r.expiresAt),
+    createdAt: toDate(r.createdAt),
+    updatedAt: toDate(r.updatedAt),
+  };
+}
+
+export function reservationLineIn(
+  line: ReservationLineInput,
+  index: number,
+): MessageInitShape<typeof reservationPb.ReservationLineSchema> {
+  return {
+    catalogObjectId: line.catalogObjectId,
+    locationId: line.locationId,
+    quantity: decimalIn(line.quantity, `lines[${index}].quantity`),
+  };
+}
+
+export function commitLineIn(line: CommitLineInput, index: number): MessageInitShape<typeof reservationPb.CommitLineSchema> {
+  if (!Number.isInteger(line.line) || line.line < 0) {
+    throw new RangeError(`lines[${index}].line must be a line's position (an integer from 0)`);
+  }
+  return { line: line.line, quantity: decimalIn(line.quantity, `lines[${index}].quantity`) };
+}
+
+/** The request's `ttl` or `expiresAt`, checked: exactly one. */
+export function holdIn(hold: ReservationHold): {
+  ttl?: { seconds: bigint; nanos: number };
+  expiresAt?: Timestamp;
+} {
+  const { ttlMs, expiresAt } = hold as { ttlMs?: number; expiresAt?: Date };
+  if ((ttlMs === undefined) === (expiresAt === undefined)) {
+    throw new TypeError("pass exactly one of ttlMs (milliseconds) or expiresAt (a Date)");
+  }
+  if (ttlMs !== undefined) {
+    if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new RangeError("ttlMs must be a positive integer (milliseconds)");
+    return { ttl: { seconds: BigInt(Math.floor(ttlMs / 1000)), nanos: (ttlMs % 1000) * 1_000_000 } };
+  }
+  return { expiresAt: fromDate(expiresAt, "expiresAt") };
 }

@@ -435,4 +435,94 @@ describe("Stockledger TypeScript client against a live server", () => {
     );
     assert.equal(forbidden.availableQuantity, "-1");
   });
+
+  it("holds, commits, releases and expires reservations", TIMEOUT, async () => {
+    const shop = await client.locations.create({ name: `Reserving Shop ${run}` });
+    const item = (await client.items.create({ sku: `MUG-HOLD-${run}` })).id;
+    await client.inventory.batchChange({
+      idempotencyKey: `stock-${run}`,
+      changes: [adjustment(item, shop.id, "NONE", "IN_STOCK", "3")],
+    });
+
+    // Reserve 2 of 3 (no idempotency key: the client makes one).
+    const held = await client.reservations.create({
+      lines: [{ catalogObjectId: item, locationId: shop.id, quantity: "2" }],
+      ttlMs: 5 * 60_000,
+      referenceId: `cart-${run}`,
+    });
+    assert.equal(held.state, "HELD");
+    assert.equal(held.referenceId, `cart-${run}`);
+    assert.deepEqual(held.lines, [
+      {
+        catalogObjectId: item,
+        locationId: shop.id,
+        quantity: "2",
+        committedQuantity: "0",
+        releasedQuantity: "0",
+        heldQuantity: "2",
+      },
+    ]);
+    assert.ok(held.expiresAt instanceof Date && held.expiresAt.getTime() > Date.now());
+    assert.deepEqual(await client.reservations.get(held.id), held);
+
+    // A second reservation of 2 is refused: 1 is available.
+    const short = await rejection(
+      client.reservations.create({
+        lines: [{ catalogObjectId: item, locationId: shop.id, quantity: "2.00" }],
+        expiresAt: new Date(Date.now() + 60_000),
+      }),
+    );
+    assert.equal(short.code, Code.FailedPrecondition);
+    assert.ok(short.isInsufficientQuantity() && !short.isReservationNotHeld());
+    assert.equal(short.availableQuantity, "1");
+    assert.equal(short.metadata["field"], "lines[0].quantity");
+    assert.equal(short.guardedCount?.catalogObjectId, item);
+    assert.equal(short.guardedCount?.locationId, shop.id);
+
+    // Extend it, commit 1 (retried with the same key: nothing more), release the rest.
+    const later = new Date(Date.now() + 10 * 60_000);
+    const extended = await client.reservations.extend(held.id, { expiresAt: later });
+    assert.ok(Math.abs((extended.expiresAt?.getTime() ?? 0) - later.getTime()) < 1000);
+    const commit = {
+      lines: [{ line: 0, quantity: "1" }],
+      totalPriceMoney: { amount: "9.50", currency: "EUR" },
+      idempotencyKey: `commit-${run}`,
+    };
+    const committed = await client.reservations.commit(held.id, commit);
+    assert.equal(committed.state, "HELD");
+    assert.equal(committed.lines[0]?.committedQuantity, "1");
+    assert.equal(committed.lines[0]?.heldQuantity, "1");
+    assert.equal((await client.reservations.commit(held.id, commit)).lines[0]?.heldQuantity, "1");
+    const released = await client.reservations.release(held.id);
+    assert.equal(released.state, "RELEASED");
+    assert.deepEqual(
+      [released.lines[0]?.committedQuantity, released.lines[0]?.releasedQuantity, released.lines[0]?.heldQuantity],
+      ["1", "1", "0"],
+    );
+    const counts = quantities((await client.inventory.retrieveCount(item)).items);
+    assert.equal(counts["IN_STOCK"], "2");
+    assert.ok(counts["RESERVED_FOR_SALE"] === undefined || counts["RESERVED_FOR_SALE"] === "0");
+
+    // Nothing is held any more.
+    const notHeld = await rejection(client.reservations.commit(held.id));
+    assert.ok(notHeld.isReservationNotHeld() && !notHeld.isReservationExpired());
+    assert.equal(notHeld.metadata["state"], "RELEASED");
+    assert.ok((await rejection(client.reservations.extend(held.id, { ttlMs: 60_000 }))).isReservationNotHeld());
+
+    // A 1-second hold expires by itself.
+    const brief = await client.reservations.create({
+      lines: [{ catalogObjectId: item, locationId: shop.id, quantity: "0.5" }],
+      ttlMs: 1000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const expired = await client.reservations.get(brief.id);
+    assert.equal(expired.state, "EXPIRED");
+    assert.equal(expired.lines[0]?.releasedQuantity, "0.5");
+    const late = await rejection(client.reservations.commit(brief.id));
+    assert.ok(late.isReservationNotHeld());
+    assert.equal(late.metadata["state"], "EXPIRED");
+
+    // Exactly one of ttlMs and expiresAt.
+    await assert.rejects(client.reservations.extend(held.id, {} as { ttlMs: number }), TypeError);
+  });
 });

@@ -13,9 +13,9 @@
 
 Quantities and money are ``decimal.Decimal`` (never float), timestamps aware ``datetime``,
 and every refused call raises ``StockledgerError`` (a guard's refusal: its subclasses
-``QuantityMismatch`` and ``InsufficientQuantity``). The generated stubs are in
-``stockledger.v1`` and reachable as ``client.inventory``, ``client.items`` and
-``client.locations``.
+``QuantityMismatch`` and ``InsufficientQuantity``; a reservation's: ``ReservationNotHeld``
+and ``ReservationExpired``). The generated stubs are in ``stockledger.v1`` and reachable as
+``client.inventory``, ``client.items``, ``client.locations`` and ``client.reservations``.
 """
 
 from .client import (
@@ -25,6 +25,8 @@ from .client import (
     Client,
     CountUpdate,
     InventoryCount,
+    Reservation,
+    ReservationLine,
     StreamedChange,
     WatchedChange,
     adjustment,
@@ -32,7 +34,14 @@ from .client import (
     physical_count,
     transfer,
 )
-from .errors import InsufficientQuantity, QuantityMismatch, StockledgerError
+from .errors import (
+    InsufficientQuantity,
+    QuantityMismatch,
+    ReservationExpired,
+    ReservationNotHeld,
+    ReservationRefusal,
+    StockledgerError,
+)
 from .values import (
     MAX_PLACES,
     from_timestamp,
@@ -53,6 +62,11 @@ __all__ = [
     "InventoryCount",
     "MAX_PLACES",
     "QuantityMismatch",
+    "Reservation",
+    "ReservationExpired",
+    "ReservationLine",
+    "ReservationNotHeld",
+    "ReservationRefusal",
     "StockledgerError",
     "StreamedChange",
     "WatchedChange",

@@ -9,7 +9,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union
 
 import grpc
 
@@ -20,6 +20,8 @@ from .v1 import inventory_pb2 as inventory_pb
 from .v1 import inventory_pb2_grpc as inventory_grpc
 from .v1 import location_pb2 as locations_pb
 from .v1 import location_pb2_grpc as locations_grpc
+from .v1 import reservation_pb2 as reservations_pb
+from .v1 import reservation_pb2_grpc as reservations_grpc
 from .values import (
     DecimalLike,
     from_timestamp,
@@ -207,6 +209,86 @@ class CountUpdate:
     resume_token: str
 
 
+@dataclass(frozen=True)
+class ReservationLine:
+    """Units of one item held at one location. Only the first three are sent when you
+    create a reservation; the others are what the server reports."""
+
+    catalog_object_id: str
+    location_id: str
+    quantity: Decimal
+    committed_quantity: Decimal = Decimal(0)
+    released_quantity: Decimal = Decimal(0)
+    held_quantity: Decimal = Decimal(0)
+
+    @classmethod
+    def from_proto(cls, line: reservations_pb.ReservationLine) -> "ReservationLine":
+        return cls(
+            catalog_object_id=line.catalog_object_id,
+            location_id=line.location_id,
+            quantity=from_wire_decimal(line.quantity) or Decimal(0),
+            committed_quantity=from_wire_decimal(line.committed_quantity) or Decimal(0),
+            released_quantity=from_wire_decimal(line.released_quantity) or Decimal(0),
+            held_quantity=from_wire_decimal(line.held_quantity) or Decimal(0),
+        )
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A reservation: ``state`` is a short name ("HELD", "COMMITTED", "RELEASED",
+    "EXPIRED"), ``lines`` in the order they were sent."""
+
+    id: str
+    state: str
+    lines: list[ReservationLine]
+    reference_id: str
+    expires_at: Optional[_dt.datetime]
+    created_at: Optional[_dt.datetime]
+    updated_at: Optional[_dt.datetime]
+
+    @classmethod
+    def from_proto(cls, reservation: reservations_pb.Reservation) -> "Reservation":
+        def when(field: str) -> Optional[_dt.datetime]:
+            return from_timestamp(getattr(reservation, field)) if reservation.HasField(field) else None
+
+        return cls(
+            id=reservation.id,
+            state=reservations_pb.ReservationState.Name(reservation.state).removeprefix("RESERVATION_STATE_"),
+            lines=[ReservationLine.from_proto(line) for line in reservation.lines],
+            reference_id=reservation.reference_id,
+            expires_at=when("expires_at"),
+            created_at=when("created_at"),
+            updated_at=when("updated_at"),
+        )
+
+
+#: A line to reserve: a :class:`ReservationLine` or ``(catalog_object_id, location_id, quantity)``.
+LineLike = Union[ReservationLine, tuple[str, str, DecimalLike]]
+
+
+def _reservation_line(line: LineLike) -> reservations_pb.ReservationLine:
+    if isinstance(line, ReservationLine):
+        catalog_object_id, location_id, quantity = line.catalog_object_id, line.location_id, line.quantity
+    else:
+        catalog_object_id, location_id, quantity = line
+    return reservations_pb.ReservationLine(
+        catalog_object_id=catalog_object_id, location_id=location_id, quantity=to_wire_decimal(quantity)
+    )
+
+
+def _hold_until(request: Any, ttl: _dt.timedelta | None, expires_at: _dt.datetime | None) -> None:
+    """Sets exactly one of ``ttl`` and ``expires_at`` on a request."""
+    if (ttl is None) == (expires_at is None):
+        raise ValueError("pass exactly one of ttl= (a timedelta) or expires_at= (an aware datetime)")
+    if ttl is not None:
+        if not isinstance(ttl, _dt.timedelta):
+            raise TypeError(f"ttl: expected datetime.timedelta, got {type(ttl).__name__}")
+        request.ttl.FromTimedelta(ttl)
+    else:
+        assert expires_at is not None
+        request.expires_at.CopyFrom(to_timestamp(expires_at))
+
+
 def change_id(change: inventory_pb.InventoryChange) -> str:
     """The id of whichever member (adjustment, physical count, transfer) is set."""
     member = change.WhichOneof("change")
@@ -320,7 +402,7 @@ class Client:
     ``Client("127.0.0.1:50051", token)`` opens a plaintext channel (pass ``credentials``,
     e.g. ``grpc.ssl_channel_credentials()``, for TLS) whose every call carries
     ``authorization: Bearer <token>``. The generated stubs are ``client.inventory``,
-    ``client.items`` and ``client.locations`` (they raise ``grpc.RpcError``; decode one with
+    ``client.items``, ``client.locations`` and ``client.reservations`` (they raise ``grpc.RpcError``; decode one with
     ``StockledgerError.from_rpc_error``); the methods below raise ``StockledgerError``.
     Use it as a context manager or call ``close()``.
     """
@@ -345,6 +427,7 @@ class Client:
         self.inventory = inventory_grpc.InventoryServiceStub(self.channel)
         self.items = items_grpc.InventoryItemServiceStub(self.channel)
         self.locations = locations_grpc.LocationServiceStub(self.channel)
+        self.reservations = reservations_grpc.ReservationServiceStub(self.channel)
 
     def close(self) -> None:
         self._raw_channel.close()
@@ -608,6 +691,83 @@ class Client:
             )
 
         return _follow(call, convert)
+
+    # --- reservations ---
+
+    @_translated
+    def create_reservation(
+        self,
+        lines: Iterable[LineLike],
+        *,
+        ttl: _dt.timedelta | None = None,
+        expires_at: _dt.datetime | None = None,
+        reference_id: str = "",
+        idempotency_key: str | None = None,
+    ) -> Reservation:
+        """Holds every line (``(catalog_object_id, location_id, quantity)`` or a
+        :class:`ReservationLine`) from IN_STOCK, all or nothing, for ``ttl`` or until
+        ``expires_at`` (exactly one). A line the stock cannot cover raises
+        :class:`InsufficientQuantity` (``field`` ``"lines[i].quantity"``,
+        ``available_quantity``). Without ``idempotency_key`` a fresh one is made: pass your
+        own to make retries safe."""
+        request = reservations_pb.CreateReservationRequest(
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            lines=[_reservation_line(line) for line in lines],
+            reference_id=reference_id,
+        )
+        _hold_until(request, ttl, expires_at)
+        return Reservation.from_proto(self.reservations.CreateReservation(request).reservation)
+
+    @_translated
+    def commit_reservation(
+        self,
+        reservation_id: str,
+        *,
+        lines: Mapping[int, DecimalLike] | None = None,
+        total_price: tuple[DecimalLike, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Reservation:
+        """Sells held units: everything held, or ``lines`` ``{line index: quantity}``.
+        ``total_price`` is ``(amount, currency)``. Raises :class:`ReservationNotHeld` once
+        nothing is held, :class:`ReservationExpired` past ``expires_at``. Without
+        ``idempotency_key`` a fresh one is made."""
+        request = reservations_pb.CommitReservationRequest(
+            id=reservation_id,
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            lines=[
+                reservations_pb.CommitLine(line=index, quantity=to_wire_decimal(quantity))
+                for index, quantity in (lines or {}).items()
+            ],
+        )
+        if total_price is not None:
+            amount, currency = total_price
+            request.total_price_money.CopyFrom(inventory_pb.Money(amount=to_wire_decimal(amount), currency=currency))
+        return Reservation.from_proto(self.reservations.CommitReservation(request).reservation)
+
+    @_translated
+    def release_reservation(self, reservation_id: str) -> Reservation:
+        """Gives back everything still held (a reservation holding nothing is answered as it is)."""
+        request = reservations_pb.ReleaseReservationRequest(id=reservation_id)
+        return Reservation.from_proto(self.reservations.ReleaseReservation(request).reservation)
+
+    @_translated
+    def extend_reservation(
+        self,
+        reservation_id: str,
+        *,
+        ttl: _dt.timedelta | None = None,
+        expires_at: _dt.datetime | None = None,
+    ) -> Reservation:
+        """Moves a held reservation's ``expires_at``: ``ttl`` from now, or ``expires_at``
+        (exactly one)."""
+        request = reservations_pb.ExtendReservationRequest(id=reservation_id)
+        _hold_until(request, ttl, expires_at)
+        return Reservation.from_proto(self.reservations.ExtendReservation(request).reservation)
+
+    @_translated
+    def get_reservation(self, reservation_id: str) -> Reservation:
+        request = reservations_pb.GetReservationRequest(id=reservation_id)
+        return Reservation.from_proto(self.reservations.GetReservation(request).reservation)
 
     # --- helpers ---
 

@@ -152,7 +152,32 @@ def _guard_quantity(text: str, *, absent_ok: bool) -> Decimal | None:
     return number
 
 
+class ReservationRefusal(StockledgerError):
+    """A step of a reservation refused (``FAILED_PRECONDITION``): its subclasses
+    :class:`ReservationNotHeld` and :class:`ReservationExpired`."""
+
+
+class ReservationNotHeld(ReservationRefusal):
+    """Reason ``RESERVATION_NOT_HELD``: the reservation holds nothing any more; ``state``
+    is where it is ("COMMITTED", "RELEASED", "EXPIRED")."""
+
+    @property
+    def state(self) -> str:
+        return self.metadata.get("state", "")
+
+
+class ReservationExpired(ReservationRefusal):
+    """Reason ``RESERVATION_EXPIRED``: the reservation is past its ``expires_at`` (the
+    server's text, in ``metadata``); its units are being released."""
+
+    @property
+    def expires_at(self) -> str:
+        return self.metadata.get("expires_at", "")
+
+
 _BY_REASON: dict[str, type[StockledgerError]] = {
     "QUANTITY_MISMATCH": QuantityMismatch,
     "INSUFFICIENT_QUANTITY": InsufficientQuantity,
+    "RESERVATION_NOT_HELD": ReservationNotHeld,
+    "RESERVATION_EXPIRED": ReservationExpired,
 }

@@ -9,11 +9,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import stockledger.v1.Inventory.BatchChangeInventoryRequest;
@@ -39,6 +43,13 @@ import stockledger.v1.InventoryServiceGrpc;
 import stockledger.v1.LocationOuterClass.CreateLocationRequest;
 import stockledger.v1.LocationOuterClass.Location;
 import stockledger.v1.LocationServiceGrpc;
+import stockledger.v1.ReservationOuterClass.CommitLine;
+import stockledger.v1.ReservationOuterClass.CommitReservationRequest;
+import stockledger.v1.ReservationOuterClass.CreateReservationRequest;
+import stockledger.v1.ReservationOuterClass.ExtendReservationRequest;
+import stockledger.v1.ReservationOuterClass.GetReservationRequest;
+import stockledger.v1.ReservationOuterClass.ReleaseReservationRequest;
+import stockledger.v1.ReservationServiceGrpc;
 
 /**
  * A connection to a Stockledger server. Every call carries {@code authorization: Bearer <token>}.
@@ -51,7 +62,7 @@ import stockledger.v1.LocationServiceGrpc;
  * }</pre>
  *
  * <p>The convenience methods throw {@link StockledgerException} on failure. The raw blocking stubs
- * ({@link #inventory()}, {@link #items()}, {@link #locations()}) throw gRPC's
+ * ({@link #inventory()}, {@link #items()}, {@link #locations()}, {@link #reservations()}) throw gRPC's
  * {@link StatusRuntimeException}; wrap a raw call in {@link #call(Supplier)} to get a
  * {@link StockledgerException} instead.
  */
@@ -61,6 +72,7 @@ public final class StockledgerClient implements AutoCloseable {
   private final InventoryServiceGrpc.InventoryServiceBlockingStub inventory;
   private final InventoryItemServiceGrpc.InventoryItemServiceBlockingStub items;
   private final LocationServiceGrpc.LocationServiceBlockingStub locations;
+  private final ReservationServiceGrpc.ReservationServiceBlockingStub reservations;
 
   private StockledgerClient(ManagedChannel channel, String token) {
     this.channel = channel;
@@ -68,6 +80,7 @@ public final class StockledgerClient implements AutoCloseable {
     this.inventory = InventoryServiceGrpc.newBlockingStub(authenticated);
     this.items = InventoryItemServiceGrpc.newBlockingStub(authenticated);
     this.locations = LocationServiceGrpc.newBlockingStub(authenticated);
+    this.reservations = ReservationServiceGrpc.newBlockingStub(authenticated);
   }
 
   /**
@@ -102,6 +115,11 @@ public final class StockledgerClient implements AutoCloseable {
   /** The raw blocking stub of LocationService (token attached). */
   public LocationServiceGrpc.LocationServiceBlockingStub locations() {
     return locations;
+  }
+
+  /** The raw blocking stub of ReservationService (token attached). */
+  public ReservationServiceGrpc.ReservationServiceBlockingStub reservations() {
+    return reservations;
   }
 
   /** The channel with the token attached, for async or future stubs: {@code InventoryServiceGrpc.newStub(client.channel())}. */
@@ -261,6 +279,124 @@ public final class StockledgerClient implements AutoCloseable {
         return page.next();
       }
     };
+  }
+
+  // --- Reservations --------------------------------------------------------------------------
+
+  /**
+   * Holds every line ({@link Reservation.Line#of}) from IN_STOCK, all or nothing, for {@code
+   * ttl}, with a fresh idempotency key. A line the stock cannot cover is refused: {@link
+   * StockledgerException#isInsufficientQuantity()}, {@code metadata().get("field")} {@code
+   * lines[i].quantity}.
+   */
+  public Reservation createReservation(List<Reservation.Line> lines, Duration ttl) {
+    return createReservation(null, "", lines, ttl);
+  }
+
+  /** Same as {@link #createReservation(List, Duration)}, held until {@code expiresAt}. */
+  public Reservation createReservation(List<Reservation.Line> lines, Instant expiresAt) {
+    return createReservation(null, "", lines, expiresAt);
+  }
+
+  /**
+   * Same as {@link #createReservation(List, Duration)} with your idempotency key (null: a fresh
+   * one) and your own id for it ({@code referenceId}: an order, a cart; empty for none).
+   */
+  public Reservation createReservation(
+      String idempotencyKey, String referenceId, List<Reservation.Line> lines, Duration ttl) {
+    return createReservation(
+        reservationRequest(idempotencyKey, referenceId, lines).setTtl(duration(ttl)).build());
+  }
+
+  /** Same as {@link #createReservation(String, String, List, Duration)}, held until {@code expiresAt}. */
+  public Reservation createReservation(
+      String idempotencyKey, String referenceId, List<Reservation.Line> lines, Instant expiresAt) {
+    return createReservation(
+        reservationRequest(idempotencyKey, referenceId, lines)
+            .setExpiresAt(Times.toTimestamp(expiresAt))
+            .build());
+  }
+
+  /** Sends a request built by hand. */
+  public Reservation createReservation(CreateReservationRequest request) {
+    return Reservation.fromProto(call(() -> reservations.createReservation(request)).getReservation());
+  }
+
+  /** Sells everything the reservation holds, with a fresh idempotency key. */
+  public Reservation commitReservation(String id) {
+    return commitReservation(id, ReservationCommit.all());
+  }
+
+  /**
+   * Sells held units (RESERVED_FOR_SALE → SOLD). Refused once nothing is held ({@link
+   * StockledgerException#isReservationNotHeld()}) or past its expiresAt ({@link
+   * StockledgerException#isReservationExpired()}).
+   */
+  public Reservation commitReservation(String id, ReservationCommit commit) {
+    CommitReservationRequest.Builder request =
+        CommitReservationRequest.newBuilder()
+            .setId(id)
+            .setIdempotencyKey(keyOrFresh(commit.idempotencyKey()));
+    for (Map.Entry<Integer, BigDecimal> line : commit.lines().entrySet()) {
+      request.addLines(
+          CommitLine.newBuilder().setLine(line.getKey()).setQuantity(Decimals.format(line.getValue())));
+    }
+    if (commit.totalPrice() != null) {
+      request.setTotalPriceMoney(
+          stockledger.v1.Inventory.Money.newBuilder()
+              .setAmount(Decimals.format(commit.totalPrice()))
+              .setCurrency(commit.currency() == null ? "" : commit.currency()));
+    }
+    return Reservation.fromProto(
+        call(() -> reservations.commitReservation(request.build())).getReservation());
+  }
+
+  /** Gives back everything still held; a reservation that holds nothing is answered as it is. */
+  public Reservation releaseReservation(String id) {
+    ReleaseReservationRequest request = ReleaseReservationRequest.newBuilder().setId(id).build();
+    return Reservation.fromProto(call(() -> reservations.releaseReservation(request)).getReservation());
+  }
+
+  /** Moves a held reservation's expiresAt to {@code ttl} from now. */
+  public Reservation extendReservation(String id, Duration ttl) {
+    return extendReservation(ExtendReservationRequest.newBuilder().setId(id).setTtl(duration(ttl)).build());
+  }
+
+  /** Moves a held reservation's expiresAt to {@code expiresAt}. */
+  public Reservation extendReservation(String id, Instant expiresAt) {
+    return extendReservation(
+        ExtendReservationRequest.newBuilder().setId(id).setExpiresAt(Times.toTimestamp(expiresAt)).build());
+  }
+
+  private Reservation extendReservation(ExtendReservationRequest request) {
+    return Reservation.fromProto(call(() -> reservations.extendReservation(request)).getReservation());
+  }
+
+  /** Reads one reservation. */
+  public Reservation getReservation(String id) {
+    GetReservationRequest request = GetReservationRequest.newBuilder().setId(id).build();
+    return Reservation.fromProto(call(() -> reservations.getReservation(request)).getReservation());
+  }
+
+  private static CreateReservationRequest.Builder reservationRequest(
+      String idempotencyKey, String referenceId, List<Reservation.Line> lines) {
+    return CreateReservationRequest.newBuilder()
+        .setIdempotencyKey(keyOrFresh(idempotencyKey))
+        .setReferenceId(referenceId == null ? "" : referenceId)
+        .addAllLines(lines.stream().map(Reservation.Line::toProto).toList());
+  }
+
+  private static String keyOrFresh(String idempotencyKey) {
+    return idempotencyKey == null || idempotencyKey.isEmpty()
+        ? UUID.randomUUID().toString()
+        : idempotencyKey;
+  }
+
+  private static com.google.protobuf.Duration duration(Duration ttl) {
+    return com.google.protobuf.Duration.newBuilder()
+        .setSeconds(ttl.getSeconds())
+        .setNanos(ttl.getNano())
+        .build();
   }
 
   // --- Streams and feeds ---------------------------------------------------------------------

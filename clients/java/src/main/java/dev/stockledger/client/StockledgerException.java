@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import stockledger.v1.Inventory.InventoryState;
+import stockledger.v1.ReservationOuterClass.ReservationState;
 
 /**
  * A call that failed: the gRPC status code and message, plus the structured details the server
@@ -148,6 +149,38 @@ public final class StockledgerException extends RuntimeException {
 
   /** ErrorInfo reason of a batch that would leave a count below zero where that is forbidden. */
   public static final String INSUFFICIENT_QUANTITY = "INSUFFICIENT_QUANTITY";
+
+  /** ErrorInfo reason of a reservation step on a reservation that holds nothing any more. */
+  public static final String RESERVATION_NOT_HELD = "RESERVATION_NOT_HELD";
+
+  /** ErrorInfo reason of a reservation step past the reservation's expiresAt. */
+  public static final String RESERVATION_EXPIRED = "RESERVATION_EXPIRED";
+
+  /** The reservation holds nothing any more; {@link #reservationState()} says where it is. */
+  public boolean isReservationNotHeld() {
+    return code == Status.Code.FAILED_PRECONDITION && RESERVATION_NOT_HELD.equals(reason);
+  }
+
+  /** The reservation is past its expiresAt; its units are being released. */
+  public boolean isReservationExpired() {
+    return code == Status.Code.FAILED_PRECONDITION && RESERVATION_EXPIRED.equals(reason);
+  }
+
+  /**
+   * For a reservation that holds nothing, where it is ({@code RESERVATION_STATE_COMMITTED},
+   * {@code _RELEASED}, {@code _EXPIRED}); empty for any other error.
+   */
+  public Optional<ReservationState> reservationState() {
+    if (!isReservationNotHeld()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          ReservationState.valueOf("RESERVATION_STATE_" + metadata.getOrDefault("state", "")));
+    } catch (IllegalArgumentException newer) {
+      return Optional.of(ReservationState.RESERVATION_STATE_UNSPECIFIED);
+    }
+  }
 
   /** The count a guard's refusal is about. */
   public record GuardedCount(String catalogObjectId, String locationId, InventoryState state) {}

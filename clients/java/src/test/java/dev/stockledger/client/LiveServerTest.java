@@ -48,6 +48,7 @@ import stockledger.v1.InventoryItemOuterClass.GetInventoryItemRequest;
 import stockledger.v1.InventoryItemOuterClass.InventoryItem;
 import stockledger.v1.LocationOuterClass.Location;
 import stockledger.v1.LocationOuterClass.LocationStatus;
+import stockledger.v1.ReservationOuterClass.ReservationState;
 
 /**
  * End-to-end tests against a running server: {@code STOCKLEDGER_ADDR} (host:port) and
@@ -457,6 +458,81 @@ class LiveServerTest {
                     Changes.adjustment(
                         other, location.getId(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("3"))));
     assertEquals(Optional.of(dec("2.25")), forbidden.availableQuantity());
+  }
+
+  @Test
+  void reservationsHoldCommitReleaseAndExpire() throws InterruptedException {
+    String run = UUID.randomUUID().toString();
+    String item = newItem("HOLD").getId();
+    String at = location.getId();
+    client.batchChange("stock-" + run, receive(item, "3"));
+
+    // Reserve 2 of 3 (a fresh idempotency key is made).
+    Reservation held =
+        client.createReservation(null, "cart-" + run, List.of(Reservation.Line.of(item, at, dec("2"))), Duration.ofMinutes(5));
+    assertEquals(ReservationState.RESERVATION_STATE_HELD, held.state());
+    assertEquals("cart-" + run, held.referenceId());
+    assertEquals(
+        List.of(new Reservation.Line(item, at, dec("2"), BigDecimal.ZERO, BigDecimal.ZERO, dec("2"))), held.lines());
+    assertTrue(held.expiresAt().isAfter(Instant.now()));
+    assertTrue(held.createdAt().isPresent());
+    assertEquals(held, client.getReservation(held.id()));
+
+    // A second reservation of 2 is refused: 1 is available.
+    StockledgerException shortOf =
+        assertThrows(
+            StockledgerException.class,
+            () ->
+                client.createReservation(
+                    List.of(Reservation.Line.of(item, at, dec("2.00"))), Instant.now().plusSeconds(60)));
+    assertTrue(shortOf.isInsufficientQuantity(), shortOf.getMessage());
+    assertFalse(shortOf.isReservationNotHeld());
+    assertEquals(Status.Code.FAILED_PRECONDITION, shortOf.code());
+    assertEquals(Optional.of(dec("1")), shortOf.availableQuantity());
+    assertEquals("lines[0].quantity", shortOf.metadata().get("field"));
+    assertEquals(item, shortOf.guardedCount().orElseThrow().catalogObjectId());
+    assertEquals(at, shortOf.guardedCount().orElseThrow().locationId());
+
+    // Extend it, commit 1 (retried with the same key: nothing more), release the rest.
+    Instant later = Instant.now().plus(Duration.ofMinutes(10));
+    Reservation extended = client.extendReservation(held.id(), later);
+    assertTrue(Duration.between(extended.expiresAt(), later).abs().compareTo(Duration.ofSeconds(1)) < 0);
+    ReservationCommit commitOne =
+        ReservationCommit.line(0, dec("1"))
+            .withTotalPrice(dec("9.50"), "EUR")
+            .withIdempotencyKey("commit-" + run);
+    for (int attempt = 0; attempt < 2; attempt++) {
+      Reservation committed = client.commitReservation(held.id(), commitOne);
+      assertEquals(ReservationState.RESERVATION_STATE_HELD, committed.state());
+      assertEquals(dec("1"), committed.lines().get(0).committedQuantity());
+      assertEquals(dec("1"), committed.lines().get(0).heldQuantity());
+    }
+    Reservation released = client.releaseReservation(held.id());
+    assertEquals(ReservationState.RESERVATION_STATE_RELEASED, released.state());
+    assertEquals(
+        new Reservation.Line(item, at, dec("2"), dec("1"), dec("1"), BigDecimal.ZERO), released.lines().get(0));
+    assertEquals(Optional.of(dec("2")), client.quantity(item, at, INVENTORY_STATE_IN_STOCK));
+
+    // Nothing is held any more.
+    StockledgerException notHeld =
+        assertThrows(StockledgerException.class, () -> client.commitReservation(held.id()));
+    assertTrue(notHeld.isReservationNotHeld(), notHeld.getMessage());
+    assertFalse(notHeld.isReservationExpired());
+    assertEquals(Optional.of(ReservationState.RESERVATION_STATE_RELEASED), notHeld.reservationState());
+    assertTrue(
+        assertThrows(StockledgerException.class, () -> client.extendReservation(held.id(), Duration.ofMinutes(1)))
+            .isReservationNotHeld());
+
+    // A 1-second hold expires by itself.
+    Reservation brief =
+        client.createReservation(List.of(Reservation.Line.of(item, at, dec("0.5"))), Duration.ofSeconds(1));
+    Thread.sleep(2_500);
+    Reservation expired = client.getReservation(brief.id());
+    assertEquals(ReservationState.RESERVATION_STATE_EXPIRED, expired.state());
+    assertEquals(dec("0.5"), expired.lines().get(0).releasedQuantity());
+    StockledgerException late =
+        assertThrows(StockledgerException.class, () -> client.commitReservation(brief.id()));
+    assertEquals(Optional.of(ReservationState.RESERVATION_STATE_EXPIRED), late.reservationState());
   }
 
   private InventoryItem getItem(String id) {
