@@ -714,7 +714,7 @@ pub(crate) mod tests {
         assert_eq!(refused.0[0].reason, reasons::INVALID_VALUE);
         assert_eq!(
             refused.0[0].description,
-            "SOLD keeps no count; counts are kept for IN_STOCK, WASTE, RESERVED_FOR_SALE only"
+            "SOLD keeps no count; counts are kept for IN_STOCK, RESERVED_FOR_SALE, WASTE only"
         );
     }
 
