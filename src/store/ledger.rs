@@ -378,6 +378,16 @@ impl Store {
         merchant: &MerchantId,
         key: &CountKey,
     ) -> Result<Option<Fixed5>, StoreError> {
+        let history = self.history_of(merchant, key).await?;
+        Ok(crate::domain::ledger::fold_count(history))
+    }
+
+    /// A count's entries, in no particular order.
+    pub(super) async fn history_of(
+        &self,
+        merchant: &MerchantId,
+        key: &CountKey,
+    ) -> Result<Vec<(crate::domain::ledger::Position, Effect)>, StoreError> {
         use inventory_entry::Column as E;
         let rows: Vec<(i64, i64, String, i64)> = inventory_entry::Entity::find()
             .select_only()
@@ -389,7 +399,7 @@ impl Store {
             .into_tuple()
             .all(self.connection())
             .await?;
-        let history = rows
+        Ok(rows
             .into_iter()
             .map(|(at, seq, effect, units)| {
                 let quantity = Fixed5::from_units(units);
@@ -400,8 +410,7 @@ impl Store {
                 };
                 ((at, seq), effect)
             })
-            .collect();
-        Ok(crate::domain::ledger::fold_count(history))
+            .collect())
     }
 
     /// Counts that have entries but no stored row.
@@ -465,7 +474,12 @@ fn entry_key_filter(merchant: &MerchantId, key: &CountKey) -> Condition {
 
 /// The item, location and state filters of a count query, on the columns of a table that
 /// has them (current counts, the count-update log).
-fn count_filter<C: ColumnTrait>(query: &CountQuery, item: C, location: C, state: C) -> Condition {
+fn count_filter<C: ColumnTrait>(
+    query: &CountQuery,
+    item: C,
+    location: C,
+    state: C,
+) -> Condition {
     let mut condition = Condition::all();
     if !query.catalog_object_ids.is_empty() {
         condition = condition.add(item.is_in(query.catalog_object_ids.clone()));
