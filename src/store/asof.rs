@@ -13,8 +13,8 @@ use sea_orm::sea_query::Value;
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement};
 
 use super::batch::sql::tuples;
-use super::ledger::{SET, parse_state};
-use super::{MerchantId, Store, StoreError};
+use super::ledger::{CountPosition, CountQuery, CountRecord, SET, parse_state};
+use super::{MerchantId, Page, Store, StoreError};
 use crate::domain::asof::{Anchor, Checkpoint, position_at, quantity_from, start_of};
 use crate::domain::decimal::Fixed5;
 use crate::domain::ledger::{CountKey, Effect, Position};
@@ -213,6 +213,108 @@ fn anchor(row: &QueryResult, first: usize) -> Result<Option<Anchor>, StoreError>
 }
 
 impl Store {
+    /// One page of counts as of `as_of` (µs): in key order (every count is calculated at
+    /// `as_of`), after `after`'s key if given; counts without an entry at or before
+    /// `as_of` left out.
+    pub(super) async fn list_counts_as_of(
+        &self,
+        merchant: &MerchantId,
+        query: &CountQuery,
+        as_of: i64,
+        after: Option<CountPosition>,
+        limit: u64,
+    ) -> Result<Page<CountRecord>, StoreError> {
+        if query.updated_after.is_some_and(|after| as_of <= after) {
+            return Ok(Page {
+                items: Vec::new(),
+                has_more: false,
+            });
+        }
+        let backend = self.connection().get_database_backend();
+        let mut binds = Binds {
+            backend,
+            values: Vec::new(),
+        };
+        let mut sql = format!(
+            "SELECT n.catalog_object_id, n.location_id, n.state FROM inventory_counts n \
+             WHERE n.merchant_id = {}",
+            binds.push(merchant.0.clone())
+        );
+        let mut any_of = |column: &str, values: Vec<String>, binds: &mut Binds| {
+            if !values.is_empty() {
+                let list: Vec<String> = values.into_iter().map(|v| binds.push(v)).collect();
+                sql.push_str(&format!(" AND n.{column} IN ({})", list.join(", ")));
+            }
+        };
+        any_of(
+            "catalog_object_id",
+            query.catalog_object_ids.clone(),
+            &mut binds,
+        );
+        any_of("location_id", query.location_ids.clone(), &mut binds);
+        any_of(
+            "state",
+            query.states.iter().map(|s| s.as_str().to_owned()).collect(),
+            &mut binds,
+        );
+        if let Some((_, item, location, state)) = after {
+            sql.push_str(&format!(
+                " AND (n.catalog_object_id, n.location_id, n.state) > ({}, {}, {})",
+                binds.push(item),
+                binds.push(location),
+                binds.push(state)
+            ));
+        }
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM inventory_entries x WHERE x.merchant_id = n.merchant_id \
+             AND x.catalog_object_id = n.catalog_object_id AND x.location_id = n.location_id \
+             AND x.state = n.state AND x.occurred_at <= {}) \
+             ORDER BY n.catalog_object_id, n.location_id, n.state LIMIT {}",
+            binds.push(as_of),
+            binds.push(limit.saturating_add(1).min(i64::MAX as u64) as i64),
+        ));
+        let rows = self
+            .connection()
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, binds.values))
+            .await?;
+        let keys = rows
+            .iter()
+            .map(|row| {
+                let state: String = row.try_get_by_index(2)?;
+                Ok(CountKey {
+                    catalog_object_id: row.try_get_by_index(0)?,
+                    location_id: row.try_get_by_index(1)?,
+                    state: parse_state(&state)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let page = Page::from_overfetch(keys, limit);
+        let wanted: Vec<_> = page
+            .items
+            .iter()
+            .map(|key| (merchant.0.clone(), key.clone(), position_at(as_of)))
+            .collect();
+        let folded = fold_at(self.connection(), &wanted).await?;
+        let items = wanted
+            .into_iter()
+            .zip(folded)
+            .map(|((_, key, _), folded)| {
+                let quantity = folded.quantity.ok_or_else(|| {
+                    StoreError::Corrupt("a count listed as of a moment has no entry".into())
+                })?;
+                Ok(CountRecord {
+                    key,
+                    quantity,
+                    calculated_at: as_of,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page {
+            items,
+            has_more: page.has_more,
+        })
+    }
+
     /// One count as of `as_of` (µs), with the rows its fold read: what the read cost of
     /// an as-of count is measured by.
     pub async fn count_as_of(

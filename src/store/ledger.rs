@@ -97,6 +97,10 @@ pub struct CountQuery {
     pub states: Vec<InventoryState>,
     /// Only calculated strictly after, µs.
     pub updated_after: Option<i64>,
+    /// The counts as they stood at this instant by occurred_at, µs (each calculated at it,
+    /// listed in key order); `None`: the current counts. See [`super::asof`].
+    #[serde(default)]
+    pub as_of: Option<i64>,
 }
 
 /// Position of a change in history order: (occurred_at, seq).
@@ -188,6 +192,11 @@ impl Store {
         after: Option<CountPosition>,
         limit: u64,
     ) -> Result<Page<CountRecord>, StoreError> {
+        if let Some(as_of) = query.as_of {
+            return self
+                .list_counts_as_of(merchant, query, as_of, after, limit)
+                .await;
+        }
         use inventory_count::Column as N;
         let mut select = inventory_count::Entity::find()
             .filter(N::MerchantId.eq(&merchant.0))
@@ -474,12 +483,7 @@ fn entry_key_filter(merchant: &MerchantId, key: &CountKey) -> Condition {
 
 /// The item, location and state filters of a count query, on the columns of a table that
 /// has them (current counts, the count-update log).
-fn count_filter<C: ColumnTrait>(
-    query: &CountQuery,
-    item: C,
-    location: C,
-    state: C,
-) -> Condition {
+fn count_filter<C: ColumnTrait>(query: &CountQuery, item: C, location: C, state: C) -> Condition {
     let mut condition = Condition::all();
     if !query.catalog_object_ids.is_empty() {
         condition = condition.add(item.is_in(query.catalog_object_ids.clone()));

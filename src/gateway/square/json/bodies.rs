@@ -182,6 +182,7 @@ pub fn counts_request_from_json(
             .map(|s| state_number(&Some(s.clone())))
             .collect(),
         limit: r.limit.unwrap_or(0),
+        as_of: None,
     })
 }
 
@@ -343,6 +344,7 @@ mod tests {
                 cursor: "c".into(),
                 states: vec![pb::InventoryState::InStock as i32],
                 limit: 1000,
+                as_of: None,
             }
         );
         let body = json!({
