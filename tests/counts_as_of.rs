@@ -27,6 +27,9 @@ use tonic::Code;
 
 const MINUTE: i64 = 60_000_000;
 
+/// One count answered: (location, state) and quantity.
+type Answered = ((String, S), String);
+
 fn timestamp(micros: i64) -> Option<Timestamp> {
     Some(Timestamp {
         seconds: micros.div_euclid(1_000_000),
@@ -94,7 +97,7 @@ async fn the_square_timeline_as_of_each_moment(mut server: TestServer) {
     )
     .await;
     let in_stock = |q: &str| vec![((l.clone(), S::InStock), q.to_owned())];
-    let table: [(i64, Vec<((String, S), String)>); 9] = [
+    let table: [(i64, Vec<Answered>); 9] = [
         (t(0) - 1, vec![]), // before the first change: absent, not 0
         (t(0), in_stock("100")),
         (t(10), in_stock("97")),
