@@ -221,6 +221,7 @@ async fn run_export(args: ExportArgs) -> Result<(), Box<dyn std::error::Error>> 
 async fn run_verify(database_url: &str) -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::connect(database_url).await?;
     let differences = store.verify_counts().await?;
+    let checkpoints = store.verify_checkpoints().await?;
     store.close().await?;
     for d in &differences {
         let show = |q: Option<stockledger::domain::decimal::Fixed5>| {
@@ -236,10 +237,29 @@ async fn run_verify(database_url: &str) -> Result<(), Box<dyn std::error::Error>
             show(d.expected),
         );
     }
-    if !differences.is_empty() {
-        return Err(format!("{} count(s) differ from their history", differences.len()).into());
+    for d in &checkpoints {
+        let position = |p: (i64, i64)| format!("{}/{}", p.0, p.1);
+        println!(
+            "DIFFERENCE merchant={} item={} location={} state={} checkpoint={} stored={} history={}",
+            d.merchant_id,
+            d.key.catalog_object_id,
+            d.key.location_id,
+            d.key.state.as_str(),
+            position(d.stored.position),
+            d.stored.quantity,
+            d.expected
+                .map_or("absent".to_owned(), |e| e.quantity.to_string()),
+        );
     }
-    println!("verified: every count equals its history");
+    if !differences.is_empty() || !checkpoints.is_empty() {
+        return Err(format!(
+            "{} count(s) and {} checkpoint(s) differ from their history",
+            differences.len(),
+            checkpoints.len()
+        )
+        .into());
+    }
+    println!("verified: every count equals its history, and so does every checkpoint");
     Ok(())
 }
 

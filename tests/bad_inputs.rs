@@ -909,6 +909,47 @@ fn read_rows(f: &Fixture) -> Vec<Row> {
         INVALID_VALUE,
         "updated_after",
     ));
+    let far_future = Some(prost_types::Timestamp {
+        seconds: 4_102_444_800, // 2100-01-01
+        nanos: 0,
+    });
+    let out_of_range = Some(prost_types::Timestamp {
+        seconds: i64::MAX,
+        nanos: 0,
+    });
+    for (why, as_of, expected) in [
+        ("with negative nanos", broken_timestamp(), INVALID_VALUE),
+        (
+            "with a billion nanos",
+            Some(prost_types::Timestamp {
+                seconds: 0,
+                nanos: 1_000_000_000,
+            }),
+            INVALID_VALUE,
+        ),
+        ("beyond the microsecond range", out_of_range, INVALID_VALUE),
+        ("in the future", far_future, TIME),
+    ] {
+        rows.push(invalid(
+            format!("counts as_of {why}"),
+            pb::BatchRetrieveInventoryCountsRequest {
+                as_of,
+                ..Default::default()
+            },
+            expected,
+            "as_of",
+        ));
+        rows.push(invalid(
+            format!("count of an item as_of {why}"),
+            pb::RetrieveInventoryCountRequest {
+                catalog_object_id: f.item.clone(),
+                as_of,
+                ..Default::default()
+            },
+            expected,
+            "as_of",
+        ));
+    }
     rows.push(invalid(
         "watched counts: start 99",
         pb::WatchInventoryCountsRequest {

@@ -109,6 +109,10 @@ pub struct WireFilters {
     /// means oldest first.
     #[prost(bool, optional, tag = "9")]
     pub newest_first: Option<bool>,
+    /// Counts as of this instant, µs; absent (as in every token issued before the field
+    /// existed): the current counts.
+    #[prost(sint64, optional, tag = "10")]
+    pub as_of: Option<i64>,
 }
 
 /// A row's position: its key's numbers and texts, in the order the query's key defines.
@@ -380,6 +384,7 @@ impl CursorFilters for CountQuery {
             location_ids: self.location_ids.clone(),
             states: names(&self.states, InventoryState::as_str),
             updated_after: self.updated_after,
+            as_of: self.as_of,
             ..WireFilters::default()
         }
     }
@@ -390,6 +395,7 @@ impl CursorFilters for CountQuery {
             location_ids: wire.location_ids,
             states: parse_names(wire.states, InventoryState::from_stored)?,
             updated_after: wire.updated_after,
+            as_of: wire.as_of,
         })
     }
 }

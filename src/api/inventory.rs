@@ -20,6 +20,7 @@ use super::ledger_wire::{
 use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
 use super::{ApiError, caller, watch};
+use crate::domain::asof::check_as_of;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_ids;
 use crate::domain::ledger::ChangeType;
@@ -28,7 +29,7 @@ use crate::domain::tenant::Caller;
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
 use crate::store::ledger::{ChangeQuery, CountPosition, CountQuery, HistoryKey, RecordedChange};
-use crate::store::{MerchantId, Store};
+use crate::store::{MerchantId, Store, now_micros};
 
 /// A server-streaming response body.
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
@@ -167,6 +168,14 @@ fn optional_micros(
 ) -> Result<Option<i64>, Violation> {
     ts.as_ref()
         .map(|t| micros_from_timestamp(field, t))
+        .transpose()
+}
+
+/// A count request's `as_of`, µs: a valid timestamp no later than the server's time
+/// (`domain::asof::check_as_of`).
+fn as_of(ts: &Option<prost_types::Timestamp>) -> Result<Option<i64>, Violation> {
+    optional_micros("as_of", ts)?
+        .map(|at| check_as_of("as_of", at, now_micros()))
         .transpose()
 }
 
@@ -310,6 +319,7 @@ impl InventoryService for InventoryApi {
             location_ids: filter_ids("location_ids", &req.location_ids)?,
             states: count_states_filter("states", &req.states)?,
             updated_after: optional_micros("updated_after", &req.updated_after)?,
+            as_of: as_of(&req.as_of)?,
         };
         let (counts, cursor) = self
             .count_page(&merchant, requested, &req.cursor, req.limit)
@@ -330,6 +340,7 @@ impl InventoryService for InventoryApi {
         let requested = CountQuery {
             catalog_object_ids: vec![item],
             location_ids: filter_ids("location_ids", &req.location_ids)?,
+            as_of: as_of(&req.as_of)?,
             ..CountQuery::default()
         };
         let (counts, cursor) = self
@@ -519,6 +530,7 @@ impl InventoryService for InventoryApi {
             location_ids: filter_ids("location_ids", &req.location_ids)?,
             states: count_states_filter("states", &req.states)?,
             updated_after: None,
+            as_of: None,
         };
         let (query, after) = watch_start(
             &self.cursors,

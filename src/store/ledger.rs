@@ -97,6 +97,10 @@ pub struct CountQuery {
     pub states: Vec<InventoryState>,
     /// Only calculated strictly after, µs.
     pub updated_after: Option<i64>,
+    /// The counts as they stood at this instant by occurred_at, µs (each calculated at it,
+    /// listed in key order); `None`: the current counts. See [`super::asof`].
+    #[serde(default)]
+    pub as_of: Option<i64>,
 }
 
 /// Position of a change in history order: (occurred_at, seq).
@@ -188,6 +192,11 @@ impl Store {
         after: Option<CountPosition>,
         limit: u64,
     ) -> Result<Page<CountRecord>, StoreError> {
+        if let Some(as_of) = query.as_of {
+            return self
+                .list_counts_as_of(merchant, query, as_of, after, limit)
+                .await;
+        }
         use inventory_count::Column as N;
         let mut select = inventory_count::Entity::find()
             .filter(N::MerchantId.eq(&merchant.0))
@@ -378,6 +387,16 @@ impl Store {
         merchant: &MerchantId,
         key: &CountKey,
     ) -> Result<Option<Fixed5>, StoreError> {
+        let history = self.history_of(merchant, key).await?;
+        Ok(crate::domain::ledger::fold_count(history))
+    }
+
+    /// A count's entries, in no particular order.
+    pub(super) async fn history_of(
+        &self,
+        merchant: &MerchantId,
+        key: &CountKey,
+    ) -> Result<Vec<(crate::domain::ledger::Position, Effect)>, StoreError> {
         use inventory_entry::Column as E;
         let rows: Vec<(i64, i64, String, i64)> = inventory_entry::Entity::find()
             .select_only()
@@ -389,7 +408,7 @@ impl Store {
             .into_tuple()
             .all(self.connection())
             .await?;
-        let history = rows
+        Ok(rows
             .into_iter()
             .map(|(at, seq, effect, units)| {
                 let quantity = Fixed5::from_units(units);
@@ -400,8 +419,7 @@ impl Store {
                 };
                 ((at, seq), effect)
             })
-            .collect();
-        Ok(crate::domain::ledger::fold_count(history))
+            .collect())
     }
 
     /// Counts that have entries but no stored row.

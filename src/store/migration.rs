@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(OptionalSku),
             Box::new(LocationNegativeGuard),
             Box::new(CreateReservations),
+            Box::new(CountCheckpoints),
         ]
     }
 }
@@ -779,5 +780,104 @@ impl MigrationTrait for CreateReservations {
                     .to_owned(),
             )
             .await
+    }
+}
+
+/// Counts as of a moment (docs/ledger.md): checkpoints of each count's fold, the running
+/// number of entries each count recorded since checkpoints exist (which places the next
+/// one), and an index of the physical counts (Sets) alone, so that the latest Set at or
+/// before a moment is one index seek however many deltas lie around it. A database from
+/// before has no checkpoints: its counts answer as of a moment all the same, from their
+/// latest Set, and gain checkpoints as they record new entries.
+struct CountCheckpoints;
+
+impl MigrationName for CountCheckpoints {
+    fn name(&self) -> &str {
+        "m20261207_000009_count_checkpoints"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InventoryCheckpoints {
+    Table,
+    MerchantId,
+    CatalogObjectId,
+    LocationId,
+    State,
+    OccurredAt,
+    ChangeSeq,
+    QuantityUnits,
+    BaseOccurredAt,
+    BaseSeq,
+}
+
+#[derive(DeriveIden)]
+enum InventoryCheckpointRuns {
+    Table,
+    MerchantId,
+    CatalogObjectId,
+    LocationId,
+    State,
+    Recorded,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CountCheckpoints {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InventoryCheckpoints as P;
+        manager
+            .create_table(
+                Table::create()
+                    .table(P::Table)
+                    .col(string(P::MerchantId))
+                    .col(string(P::CatalogObjectId))
+                    .col(string(P::LocationId))
+                    .col(string(P::State))
+                    .col(bigint(P::OccurredAt))
+                    .col(bigint(P::ChangeSeq))
+                    .col(bigint(P::QuantityUnits))
+                    .col(opt_bigint(P::BaseOccurredAt))
+                    .col(opt_bigint(P::BaseSeq))
+                    .primary_key(
+                        Index::create()
+                            .col(P::MerchantId)
+                            .col(P::CatalogObjectId)
+                            .col(P::LocationId)
+                            .col(P::State)
+                            .col(P::OccurredAt)
+                            .col(P::ChangeSeq),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        use InventoryCheckpointRuns as R;
+        manager
+            .create_table(
+                Table::create()
+                    .table(R::Table)
+                    .col(string(R::MerchantId))
+                    .col(string(R::CatalogObjectId))
+                    .col(string(R::LocationId))
+                    .col(string(R::State))
+                    .col(bigint(R::Recorded))
+                    .primary_key(
+                        Index::create()
+                            .col(R::MerchantId)
+                            .col(R::CatalogObjectId)
+                            .col(R::LocationId)
+                            .col(R::State),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX inventory_entries_set_idx ON inventory_entries \
+                 (merchant_id, catalog_object_id, location_id, state, occurred_at, change_seq) \
+                 WHERE effect = 'SET'",
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Persistence on SeaORM: connecting (SQLite by default, PostgreSQL for scale-out),
 //! migrations, and the repositories of each resource. Every query is scoped to a merchant.
 
+pub mod asof;
 pub mod batch;
 pub mod entity;
 mod error;

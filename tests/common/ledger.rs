@@ -251,7 +251,7 @@ pub fn assert_quantity<'a>(
     }
 }
 
-/// Asserts that `stockledger verify`'s check finds no difference.
+/// Asserts that `stockledger verify`'s checks (counts and checkpoints) find no difference.
 pub async fn assert_verified(server: &TestServer) {
     let store = stockledger::store::Store::connect(&server.database_url)
         .await
@@ -260,6 +260,14 @@ pub async fn assert_verified(server: &TestServer) {
     assert!(
         differences.is_empty(),
         "counts differ from history: {differences:?}"
+    );
+    let checkpoints = store
+        .verify_checkpoints()
+        .await
+        .expect("verify checkpoints");
+    assert!(
+        checkpoints.is_empty(),
+        "checkpoints differ from history: {checkpoints:?}"
     );
     store.close().await.ok();
 }

@@ -1208,7 +1208,8 @@ type InventoryCount struct {
 	LocationId string `protobuf:"bytes,4,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
 	// Current quantity, normalised decimal string; may be negative (it records reality).
 	Quantity string `protobuf:"bytes,5,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// Server time of the latest change that affected this count.
+	// Server time of the latest change that affected this count; for a count as of a
+	// moment (as_of), that moment.
 	CalculatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=calculated_at,json=calculatedAt,proto3" json:"calculated_at,omitempty"`
 	// Always false: counts are computed in the same transaction as the changes.
 	IsEstimated   bool `protobuf:"varint,7,opt,name=is_estimated,json=isEstimated,proto3" json:"is_estimated,omitempty"`
@@ -1667,7 +1668,15 @@ type BatchRetrieveInventoryCountsRequest struct {
 	// any other is INVALID_ARGUMENT). Empty means all tracked states.
 	States []InventoryState `protobuf:"varint,5,rep,packed,name=states,proto3,enum=stockledger.v1.InventoryState" json:"states,omitempty"`
 	// Page size: 1–1000; 0 means the default of 100.
-	Limit         int32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit int32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Counts as they stood at this instant, by occurred_at: each count is its latest
+	// physical count at or before as_of plus every adjustment and transfer after it up to
+	// as_of, changes recorded late included as known now (docs/ledger.md, "Counts as of a
+	// moment"). A count with no change at or before as_of is absent. Each count's
+	// calculated_at is as_of, so the counts come in key order (item, location, state) and
+	// updated_after applies to as_of. Unset: the current counts. Later than the server's
+	// time: INVALID_ARGUMENT (INVALID_TIME). A cursor carries it.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1744,6 +1753,13 @@ func (x *BatchRetrieveInventoryCountsRequest) GetLimit() int32 {
 	return 0
 }
 
+func (x *BatchRetrieveInventoryCountsRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
 // Response of BatchRetrieveInventoryCounts.
 type BatchRetrieveInventoryCountsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1810,7 +1826,12 @@ type RetrieveInventoryCountRequest struct {
 	// Cursor from a previous response.
 	Cursor string `protobuf:"bytes,3,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	// Page size: 1–1000; 0 means the default of 100.
-	Limit         int32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit int32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	// The item's counts as they stood at this instant, by occurred_at, as in
+	// BatchRetrieveInventoryCountsRequest.as_of: a count with no change at or before as_of
+	// is absent, calculated_at is as_of, later than the server's time is INVALID_ARGUMENT.
+	// Unset: the current counts.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1871,6 +1892,13 @@ func (x *RetrieveInventoryCountRequest) GetLimit() int32 {
 		return x.Limit
 	}
 	return 0
+}
+
+func (x *RetrieveInventoryCountRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // Response of RetrieveInventoryCount.
@@ -3097,22 +3125,24 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x0falready_present\x18\x02 \x01(\x03R\x0ealreadyPresent\x12\x18\n" +
 	"\arefused\x18\x03 \x01(\x03R\arefused\x12\x1b\n" +
 	"\theld_back\x18\x04 \x01(\x03R\bheldBack\x12O\n" +
-	"\x0frefused_changes\x18\x05 \x03(\v2&.stockledger.v1.RefusedInventoryChangeR\x0erefusedChanges\"\x9d\x02\n" +
+	"\x0frefused_changes\x18\x05 \x03(\v2&.stockledger.v1.RefusedInventoryChangeR\x0erefusedChanges\"\xce\x02\n" +
 	"#BatchRetrieveInventoryCountsRequest\x12,\n" +
 	"\x12catalog_object_ids\x18\x01 \x03(\tR\x10catalogObjectIds\x12!\n" +
 	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x12?\n" +
 	"\rupdated_after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fupdatedAfter\x12\x16\n" +
 	"\x06cursor\x18\x04 \x01(\tR\x06cursor\x126\n" +
 	"\x06states\x18\x05 \x03(\x0e2\x1e.stockledger.v1.InventoryStateR\x06states\x12\x14\n" +
-	"\x05limit\x18\x06 \x01(\x05R\x05limit\"v\n" +
+	"\x05limit\x18\x06 \x01(\x05R\x05limit\x12/\n" +
+	"\x05as_of\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"v\n" +
 	"$BatchRetrieveInventoryCountsResponse\x126\n" +
 	"\x06counts\x18\x01 \x03(\v2\x1e.stockledger.v1.InventoryCountR\x06counts\x12\x16\n" +
-	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\x9c\x01\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xcd\x01\n" +
 	"\x1dRetrieveInventoryCountRequest\x12*\n" +
 	"\x11catalog_object_id\x18\x01 \x01(\tR\x0fcatalogObjectId\x12!\n" +
 	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x12\x16\n" +
 	"\x06cursor\x18\x03 \x01(\tR\x06cursor\x12\x14\n" +
-	"\x05limit\x18\x04 \x01(\x05R\x05limit\"p\n" +
+	"\x05limit\x18\x04 \x01(\x05R\x05limit\x12/\n" +
+	"\x05as_of\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"p\n" +
 	"\x1eRetrieveInventoryCountResponse\x126\n" +
 	"\x06counts\x18\x01 \x03(\v2\x1e.stockledger.v1.InventoryCountR\x06counts\x12\x16\n" +
 	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xd6\x03\n" +
@@ -3335,60 +3365,62 @@ var file_stockledger_v1_inventory_proto_depIdxs = []int32{
 	15, // 26: stockledger.v1.ImportInventoryChangesResponse.refused_changes:type_name -> stockledger.v1.RefusedInventoryChange
 	36, // 27: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
 	0,  // 28: stockledger.v1.BatchRetrieveInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	11, // 29: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
-	11, // 30: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
-	1,  // 31: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 32: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	36, // 33: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	36, // 34: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	3,  // 35: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
-	10, // 36: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
-	7,  // 37: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
-	8,  // 38: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
-	9,  // 39: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
-	1,  // 40: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 41: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	36, // 42: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	36, // 43: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	3,  // 44: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
-	10, // 45: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	1,  // 46: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 47: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	4,  // 48: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
-	10, // 49: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	0,  // 50: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	4,  // 51: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
-	0,  // 52: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
-	36, // 53: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
-	1,  // 54: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
-	34, // 55: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
-	12, // 56: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
-	17, // 57: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
-	19, // 58: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
-	21, // 59: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
-	23, // 60: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
-	25, // 61: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	27, // 62: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
-	29, // 63: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
-	31, // 64: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
-	33, // 65: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
-	14, // 66: stockledger.v1.InventoryService.ImportInventoryChanges:input_type -> stockledger.v1.ImportInventoryChangesRequest
-	13, // 67: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
-	18, // 68: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
-	20, // 69: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
-	22, // 70: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
-	24, // 71: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
-	26, // 72: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	28, // 73: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
-	30, // 74: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
-	32, // 75: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
-	35, // 76: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
-	16, // 77: stockledger.v1.InventoryService.ImportInventoryChanges:output_type -> stockledger.v1.ImportInventoryChangesResponse
-	67, // [67:78] is the sub-list for method output_type
-	56, // [56:67] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	36, // 29: stockledger.v1.BatchRetrieveInventoryCountsRequest.as_of:type_name -> google.protobuf.Timestamp
+	11, // 30: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
+	36, // 31: stockledger.v1.RetrieveInventoryCountRequest.as_of:type_name -> google.protobuf.Timestamp
+	11, // 32: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
+	1,  // 33: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 34: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	36, // 35: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	36, // 36: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,  // 37: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	10, // 38: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
+	7,  // 39: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
+	8,  // 40: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
+	9,  // 41: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
+	1,  // 42: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 43: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	36, // 44: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	36, // 45: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,  // 46: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	10, // 47: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	1,  // 48: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 49: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	4,  // 50: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
+	10, // 51: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	0,  // 52: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
+	4,  // 53: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
+	0,  // 54: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
+	36, // 55: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
+	1,  // 56: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
+	34, // 57: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
+	12, // 58: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
+	17, // 59: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
+	19, // 60: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
+	21, // 61: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
+	23, // 62: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
+	25, // 63: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	27, // 64: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
+	29, // 65: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
+	31, // 66: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
+	33, // 67: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
+	14, // 68: stockledger.v1.InventoryService.ImportInventoryChanges:input_type -> stockledger.v1.ImportInventoryChangesRequest
+	13, // 69: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
+	18, // 70: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
+	20, // 71: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
+	22, // 72: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
+	24, // 73: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
+	26, // 74: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	28, // 75: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
+	30, // 76: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
+	32, // 77: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
+	35, // 78: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
+	16, // 79: stockledger.v1.InventoryService.ImportInventoryChanges:output_type -> stockledger.v1.ImportInventoryChangesResponse
+	69, // [69:80] is the sub-list for method output_type
+	58, // [58:69] is the sub-list for method input_type
+	58, // [58:58] is the sub-list for extension type_name
+	58, // [58:58] is the sub-list for extension extendee
+	0,  // [0:58] is the sub-list for field type_name
 }
 
 func init() { file_stockledger_v1_inventory_proto_init() }

@@ -378,6 +378,7 @@ pub fn levels_request(
         cursor,
         states: vec![pb::InventoryState::InStock as i32],
         limit,
+        as_of: None,
     }
 }
 

@@ -179,6 +179,7 @@ pub(crate) async fn item_counts(
                 location_ids: comma_list(query.location_ids.as_deref()),
                 cursor: query.cursor.unwrap_or_default(),
                 limit: 0,
+                as_of: None,
             };
             let api = g.inventory();
             let response = g

@@ -9,9 +9,10 @@
 //! the merchants' feed rows sorted by merchant, then (covered by the feed row) the
 //! merchants' idempotency keys. On SQLite the IMMEDIATE transaction is the lock.
 
+mod checkpoints;
 mod facts;
 mod rows;
-mod sql;
+pub(super) mod sql;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Deref;
@@ -62,8 +63,10 @@ impl Store {
         let recording = recorded_per_merchant(&plan);
         let feed_firsts = claim_feed_sequences(&tx, &recording).await?;
         let orphans = unmoved(&locked.created, &plan.moved);
+        let new_entries = checkpoints::new_entries(&plan);
         let (rows, answers) = GroupRows::record(plan, feed_firsts, encode);
         rows.write(&tx).await?;
+        checkpoints::maintain(&tx, new_entries).await?;
         delete_counts(&tx, &orphans).await?;
         announce(&tx, recording.keys()).await?;
         tx.commit().await?;

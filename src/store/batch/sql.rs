@@ -10,7 +10,7 @@ use crate::store::StoreError;
 const MAX_BIND_VALUES: usize = 30_000;
 
 /// `$1, $2, …` on PostgreSQL, `?` on SQLite: `rows` parenthesised tuples of `width`.
-pub(super) fn tuples(backend: DatabaseBackend, rows: usize, width: usize) -> String {
+pub(in crate::store) fn tuples(backend: DatabaseBackend, rows: usize, width: usize) -> String {
     let mut sql = String::with_capacity(rows * width * 5);
     let mut n = 0;
     for r in 0..rows {

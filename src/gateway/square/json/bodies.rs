@@ -187,6 +187,7 @@ pub fn counts_request_from_json(
         cursor: r.cursor.clone(),
         states,
         limit: r.limit.unwrap_or(0),
+        as_of: None,
     }))
 }
 
@@ -370,6 +371,7 @@ mod tests {
                 cursor: "c".into(),
                 states: vec![pb::InventoryState::InStock as i32],
                 limit: 1000,
+                as_of: None,
             })
         );
         let body = json!({

@@ -310,20 +310,22 @@ class ImportInventoryChangesResponse(_message.Message):
     def __init__(self, applied: _Optional[int] = ..., already_present: _Optional[int] = ..., refused: _Optional[int] = ..., held_back: _Optional[int] = ..., refused_changes: _Optional[_Iterable[_Union[RefusedInventoryChange, _Mapping]]] = ...) -> None: ...
 
 class BatchRetrieveInventoryCountsRequest(_message.Message):
-    __slots__ = ("catalog_object_ids", "location_ids", "updated_after", "cursor", "states", "limit")
+    __slots__ = ("catalog_object_ids", "location_ids", "updated_after", "cursor", "states", "limit", "as_of")
     CATALOG_OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
     LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AFTER_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     catalog_object_ids: _containers.RepeatedScalarFieldContainer[str]
     location_ids: _containers.RepeatedScalarFieldContainer[str]
     updated_after: _timestamp_pb2.Timestamp
     cursor: str
     states: _containers.RepeatedScalarFieldContainer[InventoryState]
     limit: int
-    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., limit: _Optional[int] = ...) -> None: ...
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., limit: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class BatchRetrieveInventoryCountsResponse(_message.Message):
     __slots__ = ("counts", "cursor")
@@ -334,16 +336,18 @@ class BatchRetrieveInventoryCountsResponse(_message.Message):
     def __init__(self, counts: _Optional[_Iterable[_Union[InventoryCount, _Mapping]]] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class RetrieveInventoryCountRequest(_message.Message):
-    __slots__ = ("catalog_object_id", "location_ids", "cursor", "limit")
+    __slots__ = ("catalog_object_id", "location_ids", "cursor", "limit", "as_of")
     CATALOG_OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     catalog_object_id: str
     location_ids: _containers.RepeatedScalarFieldContainer[str]
     cursor: str
     limit: int
-    def __init__(self, catalog_object_id: _Optional[str] = ..., location_ids: _Optional[_Iterable[str]] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, catalog_object_id: _Optional[str] = ..., location_ids: _Optional[_Iterable[str]] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RetrieveInventoryCountResponse(_message.Message):
     __slots__ = ("counts", "cursor")
