@@ -130,6 +130,10 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
             .get_reservation(pb::GetReservationRequest::default())
             .await
             .map(drop),
+        "ListReservations" => reservations
+            .list_reservations(pb::ListReservationsRequest::default())
+            .await
+            .map(drop),
         "CreateLocation" => locations
             .create_location(pb::CreateLocationRequest::default())
             .await

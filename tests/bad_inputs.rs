@@ -30,6 +30,7 @@ use stockledger::proto::v1::{
     inventory_item_service_client::InventoryItemServiceClient,
     inventory_service_client::InventoryServiceClient,
     location_service_client::LocationServiceClient,
+    reservation_service_client::ReservationServiceClient,
 };
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
@@ -63,6 +64,7 @@ struct Callers {
     inventory: InventoryServiceClient<Authorized>,
     items: InventoryItemServiceClient<Authorized>,
     locations: LocationServiceClient<Authorized>,
+    reservations: ReservationServiceClient<Authorized>,
 }
 
 impl Callers {
@@ -73,6 +75,7 @@ impl Callers {
             inventory: InventoryServiceClient::new(channel()),
             items: InventoryItemServiceClient::new(channel()),
             locations: LocationServiceClient::new(channel()),
+            reservations: ReservationServiceClient::new(channel()),
         }
     }
 }
@@ -137,6 +140,12 @@ rpcs! {
     GetLocation(GetLocationRequest) => locations.get_location,
     ListLocations(ListLocationsRequest) => locations.list_locations,
     UpdateLocation(UpdateLocationRequest) => locations.update_location,
+    CreateReservation(CreateReservationRequest) => reservations.create_reservation,
+    CommitReservation(CommitReservationRequest) => reservations.commit_reservation,
+    ReleaseReservation(ReleaseReservationRequest) => reservations.release_reservation,
+    ExtendReservation(ExtendReservationRequest) => reservations.extend_reservation,
+    GetReservation(GetReservationRequest) => reservations.get_reservation,
+    ListReservations(ListReservationsRequest) => reservations.list_reservations,
 }
 
 /// ImportInventoryChanges with a stream of one message, as the table sends every RPC.
@@ -1523,6 +1532,174 @@ fn item_rows(f: &Fixture) -> Vec<Row> {
 }
 
 /// LocationService: ids, names, descriptions, statuses, masks.
+fn reservation_rows(f: &Fixture) -> Vec<Row> {
+    use reason::*;
+    let mut rows = vec![];
+    let line = |item: &str, location: &str, quantity: &str| pb::ReservationLine {
+        catalog_object_id: item.into(),
+        location_id: location.into(),
+        quantity: quantity.into(),
+        ..Default::default()
+    };
+    let ttl = Some(prost_types::Duration {
+        seconds: 60,
+        nanos: 0,
+    });
+    let create = |edit: &dyn Fn(&mut pb::CreateReservationRequest)| {
+        let mut request = pb::CreateReservationRequest {
+            idempotency_key: "reserve".into(),
+            lines: vec![line(&f.item, &f.shop, "1")],
+            ttl,
+            ..Default::default()
+        };
+        edit(&mut request);
+        request
+    };
+    let cases: Vec<(&str, pb::CreateReservationRequest, Code, &str, &str)> = vec![
+        (
+            "no idempotency key",
+            create(&|r| r.idempotency_key.clear()),
+            Code::InvalidArgument,
+            MISSING,
+            "idempotency_key",
+        ),
+        (
+            "no lines",
+            create(&|r| r.lines.clear()),
+            Code::InvalidArgument,
+            ARRAY_TOO_SHORT,
+            "lines",
+        ),
+        (
+            "a quantity of 0",
+            create(&|r| r.lines[0].quantity = "0".into()),
+            Code::InvalidArgument,
+            TOO_LOW,
+            "lines[0].quantity",
+        ),
+        (
+            "a malformed quantity",
+            create(&|r| r.lines[0].quantity = "1e3".into()),
+            Code::InvalidArgument,
+            INVALID_VALUE,
+            "lines[0].quantity",
+        ),
+        (
+            "an item id that is not a UUID",
+            create(&|r| r.lines[0].catalog_object_id = "nope".into()),
+            Code::InvalidArgument,
+            ID,
+            "lines[0].catalog_object_id",
+        ),
+        (
+            "an unknown item",
+            create(&|r| r.lines[0].catalog_object_id = UNKNOWN_ID.into()),
+            Code::InvalidArgument,
+            NOT_FOUND,
+            "lines[0].catalog_object_id",
+        ),
+        (
+            "an inactive location",
+            create(&|r| r.lines[0].location_id = f.closed.clone()),
+            Code::InvalidArgument,
+            INACTIVE,
+            "lines[0].location_id",
+        ),
+        (
+            "a held quantity set",
+            create(&|r| r.lines[0].held_quantity = "1".into()),
+            Code::InvalidArgument,
+            READ_ONLY,
+            "lines[0].held_quantity",
+        ),
+        (
+            "neither ttl nor expires_at",
+            create(&|r| r.ttl = None),
+            Code::InvalidArgument,
+            MISSING,
+            "ttl",
+        ),
+        (
+            "a ttl of 31 days",
+            create(&|r| {
+                r.ttl = Some(prost_types::Duration {
+                    seconds: 31 * 24 * 3600,
+                    nanos: 0,
+                })
+            }),
+            Code::InvalidArgument,
+            TOO_HIGH,
+            "ttl",
+        ),
+    ];
+    for (why, request, code, expected, field) in cases {
+        rows.push(refused(
+            format!("reserve: {why}"),
+            request,
+            code,
+            expected,
+            &[field],
+        ));
+    }
+    for (id, why) in [
+        ("", "missing"),
+        ("nope", "not a UUID"),
+        (UNKNOWN_ID, "unknown"),
+    ] {
+        let (code, expected) = match why {
+            "missing" => (Code::InvalidArgument, MISSING),
+            "unknown" => (Code::NotFound, NOT_FOUND),
+            _ => (Code::InvalidArgument, ID),
+        };
+        let commit = pb::CommitReservationRequest {
+            id: id.into(),
+            idempotency_key: "commit".into(),
+            ..Default::default()
+        };
+        let extend = pb::ExtendReservationRequest {
+            id: id.into(),
+            ttl,
+            expires_at: None,
+        };
+        let requests: Vec<(&str, Rpc)> = vec![
+            ("commit", commit.into()),
+            (
+                "release",
+                pb::ReleaseReservationRequest { id: id.into() }.into(),
+            ),
+            ("extend", extend.into()),
+            ("get", pb::GetReservationRequest { id: id.into() }.into()),
+        ];
+        for (rpc, request) in requests {
+            rows.push(refused(
+                format!("{rpc} reservation: id {why}"),
+                request,
+                code,
+                expected,
+                &["id"],
+            ));
+        }
+    }
+    for (state, limit, cursor, why, expected, at) in [
+        (99, 0, "", "state 99", ENUM, "state"),
+        (0, 251, "", "limit 251", TOO_HIGH, "limit"),
+        (0, 0, "nope", "a forged cursor", CURSOR, "cursor"),
+    ] {
+        rows.push(invalid(
+            format!("list reservations: {why}"),
+            pb::ListReservationsRequest {
+                state,
+                limit,
+                cursor: cursor.into(),
+                ..Default::default()
+            },
+            expected,
+            at,
+        ));
+    }
+    rows
+}
+
 fn location_rows(f: &Fixture) -> Vec<Row> {
     use reason::*;
     let mut rows = vec![];
@@ -2220,6 +2397,7 @@ async fn every_bad_input_is_refused_alike_and_changes_nothing(mut server: TestSe
         read_rows(&f),
         item_rows(&f),
         location_rows(&f),
+        reservation_rows(&f),
         cursor_rows(&f),
         token_rows(&f),
         import_rows(&f),

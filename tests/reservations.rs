@@ -14,8 +14,8 @@ use common::{Backend, Clients, TestServer, call_error};
 use stockledger::proto::v1::inventory_change::Change;
 use stockledger::proto::v1::{
     CommitLine, CommitReservationRequest, CreateReservationRequest, ExtendReservationRequest,
-    GetReservationRequest, InventoryState, ReleaseReservationRequest, Reservation, ReservationLine,
-    ReservationState, StreamInventoryChangesRequest,
+    GetReservationRequest, InventoryState, ListReservationsRequest, ReleaseReservationRequest,
+    Reservation, ReservationLine, ReservationState, StreamInventoryChangesRequest,
 };
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -551,4 +551,85 @@ async fn random_interleavings_match_the_model(mut server: TestServer) {
         );
     }
     common::ledger::assert_verified(&server).await;
+}
+
+on_both_backends!(reservations_are_listed_by_state_and_reference);
+async fn reservations_are_listed_by_state_and_reference(mut server: TestServer) {
+    let (shop, item) = shop_and_item(&mut server, "LIST").await;
+    apply(
+        &mut server,
+        vec![adjust(&item, &shop, NoState, InStock, "10")],
+    )
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let mut request = create(&item, &shop, "1", Duration::from_secs(600));
+        request.reference_id = format!("order-{}", n % 2);
+        let created = server.reservations.create_reservation(request).await;
+        ids.push(
+            created
+                .expect("reserve")
+                .into_inner()
+                .reservation
+                .unwrap()
+                .id,
+        );
+    }
+    let release = ReleaseReservationRequest { id: ids[1].clone() };
+    server
+        .reservations
+        .release_reservation(release)
+        .await
+        .expect("release");
+    let list =
+        |state: ReservationState, reference_id: &str, cursor: String| ListReservationsRequest {
+            limit: 2,
+            cursor,
+            state: state as i32,
+            reference_id: reference_id.into(),
+        };
+    // Every reservation, two by two, in creation order.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = server
+            .reservations
+            .list_reservations(list(ReservationState::Unspecified, "", cursor))
+            .await
+            .expect("list")
+            .into_inner();
+        seen.extend(page.reservations.into_iter().map(|r| r.id));
+        if page.cursor.is_empty() {
+            break;
+        }
+        cursor = page.cursor;
+    }
+    assert_eq!(seen, ids);
+    let held_order_1 = server
+        .reservations
+        .list_reservations(ListReservationsRequest {
+            limit: 10,
+            ..list(ReservationState::Held, "order-1", String::new())
+        })
+        .await
+        .expect("filtered list")
+        .into_inner();
+    let found: Vec<String> = held_order_1
+        .reservations
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        found,
+        vec![ids[3].clone()],
+        "order-1 is 1 and 3; 1 is released"
+    );
+    let bad = server
+        .reservations
+        .list_reservations(list(ReservationState::Unspecified, "", "nope".into()))
+        .await;
+    assert_eq!(
+        call_error(bad.unwrap_err()).reason.as_deref(),
+        Some("INVALID_CURSOR")
+    );
 }

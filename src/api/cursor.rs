@@ -57,6 +57,8 @@ pub enum Query {
     WatchChanges = 5,
     /// WatchInventoryCounts resume tokens.
     WatchCounts = 6,
+    /// ListReservations.
+    Reservations = 7,
 }
 
 /// A token's body.
@@ -113,6 +115,9 @@ pub struct WireFilters {
     /// existed): the current counts.
     #[prost(sint64, optional, tag = "10")]
     pub as_of: Option<i64>,
+    /// A reservation's reference id.
+    #[prost(string, optional, tag = "11")]
+    pub reference_id: Option<String>,
 }
 
 /// A row's position: its key's numbers and texts, in the order the query's key defines.

@@ -11,8 +11,10 @@ use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
 use super::convert::{micros_from_timestamp, require_id, timestamp_from_micros};
+use super::cursor::{CursorFilters, Cursors, Query, WireFilters};
 use super::error::StoreContext;
 use super::ledger::{Ledger, ReservationBatch, SubmitError, reservation_key};
+use super::paging::page_limit;
 use super::{ApiError, caller};
 use crate::domain::currency::is_iso4217_currency;
 use crate::domain::decide::BatchOutcome;
@@ -30,6 +32,7 @@ use crate::domain::reservation::{
 use crate::domain::tenant::{Caller, MerchantId};
 use crate::domain::validate::check_idempotency_key;
 use crate::proto::v1::{self as pb, reservation_service_server::ReservationService};
+use crate::store::reservations::ReservationListQuery;
 use crate::store::{Store, now_micros};
 
 const WHAT: &str = "reservation";
@@ -41,12 +44,42 @@ const STEP_ATTEMPTS: usize = 8;
 pub struct ReservationApi {
     store: Store,
     ledger: Ledger,
+    cursors: Cursors,
 }
 
 impl ReservationApi {
-    /// A service over `store`, taking its steps through `ledger`.
-    pub fn new(store: Store, ledger: Ledger) -> Self {
-        ReservationApi { store, ledger }
+    /// A service over `store`, taking its steps through `ledger`, its list cursors signed
+    /// by `cursors`.
+    pub fn new(store: Store, ledger: Ledger, cursors: Cursors) -> Self {
+        ReservationApi {
+            store,
+            ledger,
+            cursors,
+        }
+    }
+}
+
+/// The filters a list cursor carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct ReservationFilters {
+    state: Option<String>,
+    reference_id: Option<String>,
+}
+
+impl CursorFilters for ReservationFilters {
+    fn to_wire(&self) -> WireFilters {
+        WireFilters {
+            status: self.state.clone(),
+            reference_id: self.reference_id.clone(),
+            ..WireFilters::default()
+        }
+    }
+
+    fn from_wire(wire: WireFilters) -> Option<Self> {
+        Some(ReservationFilters {
+            state: wire.status,
+            reference_id: wire.reference_id,
+        })
     }
 }
 
@@ -238,6 +271,65 @@ impl ReservationService for ReservationApi {
         Ok(Response::new(pb::GetReservationResponse {
             reservation: Some(reservation_to_wire(&reservation)),
         }))
+    }
+
+    async fn list_reservations(
+        &self,
+        request: Request<pb::ListReservationsRequest>,
+    ) -> Result<Response<pb::ListReservationsResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let req = request.get_ref();
+        let limit = page_limit("limit", req.limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let state = state_from_wire("state", req.state)?;
+        let requested = ReservationFilters {
+            state: state.map(|s| s.as_str().to_owned()),
+            reference_id: Some(req.reference_id.clone()).filter(|r| !r.is_empty()),
+        };
+        let (filters, after_id) =
+            self.cursors
+                .resolve(Query::Reservations, &merchant, &req.cursor, requested)?;
+        let query = ReservationListQuery {
+            after_id,
+            state: filters
+                .state
+                .as_deref()
+                .and_then(ReservationState::from_stored),
+            reference_id: filters.reference_id.clone(),
+            limit,
+        };
+        let page = self
+            .store
+            .list_reservations(&merchant, &query)
+            .await
+            .map_err(ApiError::from)?;
+        let cursor = self
+            .cursors
+            .next(Query::Reservations, &merchant, &filters, &page, |last| {
+                last.id.clone()
+            });
+        Ok(Response::new(pb::ListReservationsResponse {
+            reservations: page.items.iter().map(reservation_to_wire).collect(),
+            cursor,
+        }))
+    }
+}
+
+const DEFAULT_PAGE: u64 = 50;
+const MAX_PAGE: u64 = 250;
+
+/// A wire state named `field`: `None` for UNSPECIFIED; refuses values outside the enum.
+fn state_from_wire(field: &str, raw: i32) -> Result<Option<ReservationState>, Violation> {
+    match pb::ReservationState::try_from(raw) {
+        Ok(pb::ReservationState::Unspecified) => Ok(None),
+        Ok(pb::ReservationState::Held) => Ok(Some(ReservationState::Held)),
+        Ok(pb::ReservationState::Committed) => Ok(Some(ReservationState::Committed)),
+        Ok(pb::ReservationState::Released) => Ok(Some(ReservationState::Released)),
+        Ok(pb::ReservationState::Expired) => Ok(Some(ReservationState::Expired)),
+        Err(_) => Err(Violation::new(
+            field,
+            reasons::INVALID_ENUM_VALUE,
+            format!("{raw} is not a ReservationState"),
+        )),
     }
 }
 

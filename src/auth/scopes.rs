@@ -36,6 +36,10 @@ const RPC_SCOPES: &[(&str, Scope)] = &[
         Scope::ReservationsRead,
     ),
     (
+        "/stockledger.v1.ReservationService/ListReservations",
+        Scope::ReservationsRead,
+    ),
+    (
         "/stockledger.v1.InventoryService/BatchChangeInventory",
         Scope::InventoryWrite,
     ),

@@ -209,15 +209,16 @@ pub async fn serve_with_http(
         InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let items =
         InventoryItemServiceServer::new(items_api).max_decoding_message_size(MAX_REQUEST_BYTES);
-    let locations = LocationServiceServer::new(LocationApi::new(store.clone(), cursors))
+    let locations = LocationServiceServer::new(LocationApi::new(store.clone(), cursors.clone()))
         .max_decoding_message_size(MAX_REQUEST_BYTES);
     let sweep = tokio::spawn(sweep_expired(
         store.clone(),
         ledger.clone(),
         RESERVATION_SWEEP_INTERVAL,
     ));
-    let reservations = ReservationServiceServer::new(ReservationApi::new(store.clone(), ledger))
-        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let reservations =
+        ReservationServiceServer::new(ReservationApi::new(store.clone(), ledger, cursors))
+            .max_decoding_message_size(MAX_REQUEST_BYTES);
     // Live feeds never end by themselves: end them first so that shutdown can complete.
     let shutdown = async move {
         shutdown.await;

@@ -5,9 +5,22 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Statement, Value};
 
-use super::{MerchantId, Store, StoreError};
+use super::{MerchantId, Page, Store, StoreError};
 use crate::domain::decimal::Fixed5;
 use crate::domain::reservation::{Reservation, ReservationLine, ReservationState};
+
+/// Which reservations a list page holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReservationListQuery {
+    /// Only ids strictly greater than this (the previous page's last id).
+    pub after_id: Option<String>,
+    /// Only reservations in this state.
+    pub state: Option<ReservationState>,
+    /// Only reservations with this reference id.
+    pub reference_id: Option<String>,
+    /// Page size.
+    pub limit: u64,
+}
 
 const COLUMNS: &str = "r.id, r.merchant_id, r.state, r.reference_id, r.expires_at, r.created_at, r.updated_at, \
      r.version";
@@ -46,6 +59,33 @@ impl Store {
             &format!("ORDER BY r.expires_at, r.id LIMIT {limit}"),
         )
         .await
+    }
+
+    /// One page of the merchant's reservations in id (creation) order: ids strictly after
+    /// `after_id`, in `state` and with `reference_id` when given.
+    pub async fn list_reservations(
+        &self,
+        merchant: &MerchantId,
+        query: &ReservationListQuery,
+    ) -> Result<Page<Reservation>, StoreError> {
+        let mut filter = String::from("r.merchant_id = ?");
+        let mut values: Vec<Value> = vec![merchant.0.clone().into()];
+        if let Some(after) = &query.after_id {
+            filter.push_str(" AND r.id > ?");
+            values.push(after.clone().into());
+        }
+        if let Some(state) = query.state {
+            filter.push_str(" AND r.state = ?");
+            values.push(state.as_str().into());
+        }
+        if let Some(reference_id) = &query.reference_id {
+            filter.push_str(" AND r.reference_id = ?");
+            values.push(reference_id.clone().into());
+        }
+        let tail = format!("ORDER BY r.id LIMIT {}", query.limit + 1);
+        let rows = self.read_reservations(&filter, values, &tail).await?;
+        let reservations = rows.into_iter().map(|(_, r)| r).collect();
+        Ok(Page::from_overfetch(reservations, query.limit))
     }
 
     async fn read_reservations(

@@ -883,6 +883,136 @@ func (x *GetReservationResponse) GetReservation() *Reservation {
 	return nil
 }
 
+// Request of ListReservations.
+type ListReservationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Page size: 1–250; 0 means the default of 50.
+	Limit int32 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Cursor from a previous response, to read the next page. Empty for the first page.
+	// Filters are taken from the first page: on later pages leave them empty or repeat them
+	// unchanged (a cursor reused with other filters is INVALID_CURSOR).
+	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// Only reservations in this state. RESERVATION_STATE_UNSPECIFIED means all.
+	State ReservationState `protobuf:"varint,3,opt,name=state,proto3,enum=stockledger.v1.ReservationState" json:"state,omitempty"`
+	// Only reservations with this reference_id. Empty means all.
+	ReferenceId   string `protobuf:"bytes,4,opt,name=reference_id,json=referenceId,proto3" json:"reference_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReservationsRequest) Reset() {
+	*x = ListReservationsRequest{}
+	mi := &file_stockledger_v1_reservation_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReservationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReservationsRequest) ProtoMessage() {}
+
+func (x *ListReservationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_reservation_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReservationsRequest.ProtoReflect.Descriptor instead.
+func (*ListReservationsRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_reservation_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListReservationsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListReservationsRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *ListReservationsRequest) GetState() ReservationState {
+	if x != nil {
+		return x.State
+	}
+	return ReservationState_RESERVATION_STATE_UNSPECIFIED
+}
+
+func (x *ListReservationsRequest) GetReferenceId() string {
+	if x != nil {
+		return x.ReferenceId
+	}
+	return ""
+}
+
+// Response of ListReservations.
+type ListReservationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page of reservations, in creation order (paging never skips or repeats one).
+	Reservations []*Reservation `protobuf:"bytes,1,rep,name=reservations,proto3" json:"reservations,omitempty"`
+	// Cursor for the next page; empty on the last page.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReservationsResponse) Reset() {
+	*x = ListReservationsResponse{}
+	mi := &file_stockledger_v1_reservation_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReservationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReservationsResponse) ProtoMessage() {}
+
+func (x *ListReservationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_reservation_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReservationsResponse.ProtoReflect.Descriptor instead.
+func (*ListReservationsResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_reservation_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListReservationsResponse) GetReservations() []*Reservation {
+	if x != nil {
+		return x.Reservations
+	}
+	return nil
+}
+
+func (x *ListReservationsResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 var File_stockledger_v1_reservation_proto protoreflect.FileDescriptor
 
 const file_stockledger_v1_reservation_proto_rawDesc = "" +
@@ -941,19 +1071,28 @@ const file_stockledger_v1_reservation_proto_rawDesc = "" +
 	"\x15GetReservationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"W\n" +
 	"\x16GetReservationResponse\x12=\n" +
-	"\vreservation\x18\x01 \x01(\v2\x1b.stockledger.v1.ReservationR\vreservation*\xb1\x01\n" +
+	"\vreservation\x18\x01 \x01(\v2\x1b.stockledger.v1.ReservationR\vreservation\"\xa2\x01\n" +
+	"\x17ListReservationsRequest\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\x126\n" +
+	"\x05state\x18\x03 \x01(\x0e2 .stockledger.v1.ReservationStateR\x05state\x12!\n" +
+	"\freference_id\x18\x04 \x01(\tR\vreferenceId\"s\n" +
+	"\x18ListReservationsResponse\x12?\n" +
+	"\freservations\x18\x01 \x03(\v2\x1b.stockledger.v1.ReservationR\freservations\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor*\xb1\x01\n" +
 	"\x10ReservationState\x12!\n" +
 	"\x1dRESERVATION_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16RESERVATION_STATE_HELD\x10\x01\x12\x1f\n" +
 	"\x1bRESERVATION_STATE_COMMITTED\x10\x02\x12\x1e\n" +
 	"\x1aRESERVATION_STATE_RELEASED\x10\x03\x12\x1d\n" +
-	"\x19RESERVATION_STATE_EXPIRED\x10\x042\xa0\x04\n" +
+	"\x19RESERVATION_STATE_EXPIRED\x10\x042\x87\x05\n" +
 	"\x12ReservationService\x12h\n" +
 	"\x11CreateReservation\x12(.stockledger.v1.CreateReservationRequest\x1a).stockledger.v1.CreateReservationResponse\x12h\n" +
 	"\x11CommitReservation\x12(.stockledger.v1.CommitReservationRequest\x1a).stockledger.v1.CommitReservationResponse\x12k\n" +
 	"\x12ReleaseReservation\x12).stockledger.v1.ReleaseReservationRequest\x1a*.stockledger.v1.ReleaseReservationResponse\x12h\n" +
 	"\x11ExtendReservation\x12(.stockledger.v1.ExtendReservationRequest\x1a).stockledger.v1.ExtendReservationResponse\x12_\n" +
-	"\x0eGetReservation\x12%.stockledger.v1.GetReservationRequest\x1a&.stockledger.v1.GetReservationResponseb\x06proto3"
+	"\x0eGetReservation\x12%.stockledger.v1.GetReservationRequest\x1a&.stockledger.v1.GetReservationResponse\x12e\n" +
+	"\x10ListReservations\x12'.stockledger.v1.ListReservationsRequest\x1a(.stockledger.v1.ListReservationsResponseb\x06proto3"
 
 var (
 	file_stockledger_v1_reservation_proto_rawDescOnce sync.Once
@@ -968,7 +1107,7 @@ func file_stockledger_v1_reservation_proto_rawDescGZIP() []byte {
 }
 
 var file_stockledger_v1_reservation_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stockledger_v1_reservation_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_stockledger_v1_reservation_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_stockledger_v1_reservation_proto_goTypes = []any{
 	(ReservationState)(0),              // 0: stockledger.v1.ReservationState
 	(*ReservationLine)(nil),            // 1: stockledger.v1.ReservationLine
@@ -984,43 +1123,49 @@ var file_stockledger_v1_reservation_proto_goTypes = []any{
 	(*ExtendReservationResponse)(nil),  // 11: stockledger.v1.ExtendReservationResponse
 	(*GetReservationRequest)(nil),      // 12: stockledger.v1.GetReservationRequest
 	(*GetReservationResponse)(nil),     // 13: stockledger.v1.GetReservationResponse
-	(*timestamppb.Timestamp)(nil),      // 14: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),        // 15: google.protobuf.Duration
-	(*Money)(nil),                      // 16: stockledger.v1.Money
+	(*ListReservationsRequest)(nil),    // 14: stockledger.v1.ListReservationsRequest
+	(*ListReservationsResponse)(nil),   // 15: stockledger.v1.ListReservationsResponse
+	(*timestamppb.Timestamp)(nil),      // 16: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),        // 17: google.protobuf.Duration
+	(*Money)(nil),                      // 18: stockledger.v1.Money
 }
 var file_stockledger_v1_reservation_proto_depIdxs = []int32{
 	0,  // 0: stockledger.v1.Reservation.state:type_name -> stockledger.v1.ReservationState
 	1,  // 1: stockledger.v1.Reservation.lines:type_name -> stockledger.v1.ReservationLine
-	14, // 2: stockledger.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	14, // 3: stockledger.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
-	14, // 4: stockledger.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
+	16, // 2: stockledger.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	16, // 3: stockledger.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	16, // 4: stockledger.v1.Reservation.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: stockledger.v1.CreateReservationRequest.lines:type_name -> stockledger.v1.ReservationLine
-	15, // 6: stockledger.v1.CreateReservationRequest.ttl:type_name -> google.protobuf.Duration
-	14, // 7: stockledger.v1.CreateReservationRequest.expires_at:type_name -> google.protobuf.Timestamp
+	17, // 6: stockledger.v1.CreateReservationRequest.ttl:type_name -> google.protobuf.Duration
+	16, // 7: stockledger.v1.CreateReservationRequest.expires_at:type_name -> google.protobuf.Timestamp
 	2,  // 8: stockledger.v1.CreateReservationResponse.reservation:type_name -> stockledger.v1.Reservation
 	5,  // 9: stockledger.v1.CommitReservationRequest.lines:type_name -> stockledger.v1.CommitLine
-	16, // 10: stockledger.v1.CommitReservationRequest.total_price_money:type_name -> stockledger.v1.Money
+	18, // 10: stockledger.v1.CommitReservationRequest.total_price_money:type_name -> stockledger.v1.Money
 	2,  // 11: stockledger.v1.CommitReservationResponse.reservation:type_name -> stockledger.v1.Reservation
 	2,  // 12: stockledger.v1.ReleaseReservationResponse.reservation:type_name -> stockledger.v1.Reservation
-	15, // 13: stockledger.v1.ExtendReservationRequest.ttl:type_name -> google.protobuf.Duration
-	14, // 14: stockledger.v1.ExtendReservationRequest.expires_at:type_name -> google.protobuf.Timestamp
+	17, // 13: stockledger.v1.ExtendReservationRequest.ttl:type_name -> google.protobuf.Duration
+	16, // 14: stockledger.v1.ExtendReservationRequest.expires_at:type_name -> google.protobuf.Timestamp
 	2,  // 15: stockledger.v1.ExtendReservationResponse.reservation:type_name -> stockledger.v1.Reservation
 	2,  // 16: stockledger.v1.GetReservationResponse.reservation:type_name -> stockledger.v1.Reservation
-	3,  // 17: stockledger.v1.ReservationService.CreateReservation:input_type -> stockledger.v1.CreateReservationRequest
-	6,  // 18: stockledger.v1.ReservationService.CommitReservation:input_type -> stockledger.v1.CommitReservationRequest
-	8,  // 19: stockledger.v1.ReservationService.ReleaseReservation:input_type -> stockledger.v1.ReleaseReservationRequest
-	10, // 20: stockledger.v1.ReservationService.ExtendReservation:input_type -> stockledger.v1.ExtendReservationRequest
-	12, // 21: stockledger.v1.ReservationService.GetReservation:input_type -> stockledger.v1.GetReservationRequest
-	4,  // 22: stockledger.v1.ReservationService.CreateReservation:output_type -> stockledger.v1.CreateReservationResponse
-	7,  // 23: stockledger.v1.ReservationService.CommitReservation:output_type -> stockledger.v1.CommitReservationResponse
-	9,  // 24: stockledger.v1.ReservationService.ReleaseReservation:output_type -> stockledger.v1.ReleaseReservationResponse
-	11, // 25: stockledger.v1.ReservationService.ExtendReservation:output_type -> stockledger.v1.ExtendReservationResponse
-	13, // 26: stockledger.v1.ReservationService.GetReservation:output_type -> stockledger.v1.GetReservationResponse
-	22, // [22:27] is the sub-list for method output_type
-	17, // [17:22] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	0,  // 17: stockledger.v1.ListReservationsRequest.state:type_name -> stockledger.v1.ReservationState
+	2,  // 18: stockledger.v1.ListReservationsResponse.reservations:type_name -> stockledger.v1.Reservation
+	3,  // 19: stockledger.v1.ReservationService.CreateReservation:input_type -> stockledger.v1.CreateReservationRequest
+	6,  // 20: stockledger.v1.ReservationService.CommitReservation:input_type -> stockledger.v1.CommitReservationRequest
+	8,  // 21: stockledger.v1.ReservationService.ReleaseReservation:input_type -> stockledger.v1.ReleaseReservationRequest
+	10, // 22: stockledger.v1.ReservationService.ExtendReservation:input_type -> stockledger.v1.ExtendReservationRequest
+	12, // 23: stockledger.v1.ReservationService.GetReservation:input_type -> stockledger.v1.GetReservationRequest
+	14, // 24: stockledger.v1.ReservationService.ListReservations:input_type -> stockledger.v1.ListReservationsRequest
+	4,  // 25: stockledger.v1.ReservationService.CreateReservation:output_type -> stockledger.v1.CreateReservationResponse
+	7,  // 26: stockledger.v1.ReservationService.CommitReservation:output_type -> stockledger.v1.CommitReservationResponse
+	9,  // 27: stockledger.v1.ReservationService.ReleaseReservation:output_type -> stockledger.v1.ReleaseReservationResponse
+	11, // 28: stockledger.v1.ReservationService.ExtendReservation:output_type -> stockledger.v1.ExtendReservationResponse
+	13, // 29: stockledger.v1.ReservationService.GetReservation:output_type -> stockledger.v1.GetReservationResponse
+	15, // 30: stockledger.v1.ReservationService.ListReservations:output_type -> stockledger.v1.ListReservationsResponse
+	25, // [25:31] is the sub-list for method output_type
+	19, // [19:25] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_stockledger_v1_reservation_proto_init() }
@@ -1035,7 +1180,7 @@ func file_stockledger_v1_reservation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stockledger_v1_reservation_proto_rawDesc), len(file_stockledger_v1_reservation_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

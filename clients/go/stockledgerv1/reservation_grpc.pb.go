@@ -34,6 +34,7 @@ const (
 	ReservationService_ReleaseReservation_FullMethodName = "/stockledger.v1.ReservationService/ReleaseReservation"
 	ReservationService_ExtendReservation_FullMethodName  = "/stockledger.v1.ReservationService/ExtendReservation"
 	ReservationService_GetReservation_FullMethodName     = "/stockledger.v1.ReservationService/GetReservation"
+	ReservationService_ListReservations_FullMethodName   = "/stockledger.v1.ReservationService/ListReservations"
 )
 
 // ReservationServiceClient is the client API for ReservationService service.
@@ -59,6 +60,9 @@ type ReservationServiceClient interface {
 	ExtendReservation(ctx context.Context, in *ExtendReservationRequest, opts ...grpc.CallOption) (*ExtendReservationResponse, error)
 	// Reads one reservation (scope RESERVATIONS_READ).
 	GetReservation(ctx context.Context, in *GetReservationRequest, opts ...grpc.CallOption) (*GetReservationResponse, error)
+	// Lists the merchant's reservations in creation order, filtered (scope
+	// RESERVATIONS_READ).
+	ListReservations(ctx context.Context, in *ListReservationsRequest, opts ...grpc.CallOption) (*ListReservationsResponse, error)
 }
 
 type reservationServiceClient struct {
@@ -119,6 +123,16 @@ func (c *reservationServiceClient) GetReservation(ctx context.Context, in *GetRe
 	return out, nil
 }
 
+func (c *reservationServiceClient) ListReservations(ctx context.Context, in *ListReservationsRequest, opts ...grpc.CallOption) (*ListReservationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReservationsResponse)
+	err := c.cc.Invoke(ctx, ReservationService_ListReservations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReservationServiceServer is the server API for ReservationService service.
 // All implementations must embed UnimplementedReservationServiceServer
 // for forward compatibility.
@@ -142,6 +156,9 @@ type ReservationServiceServer interface {
 	ExtendReservation(context.Context, *ExtendReservationRequest) (*ExtendReservationResponse, error)
 	// Reads one reservation (scope RESERVATIONS_READ).
 	GetReservation(context.Context, *GetReservationRequest) (*GetReservationResponse, error)
+	// Lists the merchant's reservations in creation order, filtered (scope
+	// RESERVATIONS_READ).
+	ListReservations(context.Context, *ListReservationsRequest) (*ListReservationsResponse, error)
 	mustEmbedUnimplementedReservationServiceServer()
 }
 
@@ -166,6 +183,9 @@ func (UnimplementedReservationServiceServer) ExtendReservation(context.Context, 
 }
 func (UnimplementedReservationServiceServer) GetReservation(context.Context, *GetReservationRequest) (*GetReservationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetReservation not implemented")
+}
+func (UnimplementedReservationServiceServer) ListReservations(context.Context, *ListReservationsRequest) (*ListReservationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReservations not implemented")
 }
 func (UnimplementedReservationServiceServer) mustEmbedUnimplementedReservationServiceServer() {}
 func (UnimplementedReservationServiceServer) testEmbeddedByValue()                            {}
@@ -278,6 +298,24 @@ func _ReservationService_GetReservation_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReservationService_ListReservations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReservationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReservationServiceServer).ListReservations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReservationService_ListReservations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReservationServiceServer).ListReservations(ctx, req.(*ListReservationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReservationService_ServiceDesc is the grpc.ServiceDesc for ReservationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -304,6 +342,10 @@ var ReservationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetReservation",
 			Handler:    _ReservationService_GetReservation_Handler,
+		},
+		{
+			MethodName: "ListReservations",
+			Handler:    _ReservationService_ListReservations_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -144,3 +144,23 @@ class GetReservationResponse(_message.Message):
     RESERVATION_FIELD_NUMBER: _ClassVar[int]
     reservation: Reservation
     def __init__(self, reservation: _Optional[_Union[Reservation, _Mapping]] = ...) -> None: ...
+
+class ListReservationsRequest(_message.Message):
+    __slots__ = ("limit", "cursor", "state", "reference_id")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    cursor: str
+    state: ReservationState
+    reference_id: str
+    def __init__(self, limit: _Optional[int] = ..., cursor: _Optional[str] = ..., state: _Optional[_Union[ReservationState, str]] = ..., reference_id: _Optional[str] = ...) -> None: ...
+
+class ListReservationsResponse(_message.Message):
+    __slots__ = ("reservations", "cursor")
+    RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    reservations: _containers.RepeatedCompositeFieldContainer[Reservation]
+    cursor: str
+    def __init__(self, reservations: _Optional[_Iterable[_Union[Reservation, _Mapping]]] = ..., cursor: _Optional[str] = ...) -> None: ...

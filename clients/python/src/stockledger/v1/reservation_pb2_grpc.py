@@ -60,6 +60,11 @@ class ReservationServiceStub:
                 request_serializer=stockledger_dot_v1_dot_reservation__pb2.GetReservationRequest.SerializeToString,
                 response_deserializer=stockledger_dot_v1_dot_reservation__pb2.GetReservationResponse.FromString,
                 _registered_method=True)
+        self.ListReservations = channel.unary_unary(
+                '/stockledger.v1.ReservationService/ListReservations',
+                request_serializer=stockledger_dot_v1_dot_reservation__pb2.ListReservationsRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_reservation__pb2.ListReservationsResponse.FromString,
+                _registered_method=True)
 
 
 class ReservationServiceServicer:
@@ -108,6 +113,14 @@ class ReservationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListReservations(self, request, context):
+        """Lists the merchant's reservations in creation order, filtered (scope
+        RESERVATIONS_READ).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReservationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -135,6 +148,11 @@ def add_ReservationServiceServicer_to_server(servicer, server):
                     servicer.GetReservation,
                     request_deserializer=stockledger_dot_v1_dot_reservation__pb2.GetReservationRequest.FromString,
                     response_serializer=stockledger_dot_v1_dot_reservation__pb2.GetReservationResponse.SerializeToString,
+            ),
+            'ListReservations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReservations,
+                    request_deserializer=stockledger_dot_v1_dot_reservation__pb2.ListReservationsRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_reservation__pb2.ListReservationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -273,6 +291,33 @@ class ReservationService:
             '/stockledger.v1.ReservationService/GetReservation',
             stockledger_dot_v1_dot_reservation__pb2.GetReservationRequest.SerializeToString,
             stockledger_dot_v1_dot_reservation__pb2.GetReservationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReservations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.ReservationService/ListReservations',
+            stockledger_dot_v1_dot_reservation__pb2.ListReservationsRequest.SerializeToString,
+            stockledger_dot_v1_dot_reservation__pb2.ListReservationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

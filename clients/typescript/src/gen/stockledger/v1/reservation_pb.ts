@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file stockledger/v1/reservation.proto.
  */
 export const file_stockledger_v1_reservation: GenFile = /*@__PURE__*/
-  fileDesc("CiBzdG9ja2xlZGdlci92MS9yZXNlcnZhdGlvbi5wcm90bxIOc3RvY2tsZWRnZXIudjEioQEKD1Jlc2VydmF0aW9uTGluZRIZChFjYXRhbG9nX29iamVjdF9pZBgBIAEoCRITCgtsb2NhdGlvbl9pZBgCIAEoCRIQCghxdWFudGl0eRgDIAEoCRIaChJjb21taXR0ZWRfcXVhbnRpdHkYBCABKAkSGQoRcmVsZWFzZWRfcXVhbnRpdHkYBSABKAkSFQoNaGVsZF9xdWFudGl0eRgGIAEoCSKgAgoLUmVzZXJ2YXRpb24SCgoCaWQYASABKAkSLwoFc3RhdGUYAiABKA4yIC5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvblN0YXRlEi4KBWxpbmVzGAMgAygLMh8uc3RvY2tsZWRnZXIudjEuUmVzZXJ2YXRpb25MaW5lEhQKDHJlZmVyZW5jZV9pZBgEIAEoCRIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLRAQoYQ3JlYXRlUmVzZXJ2YXRpb25SZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIuCgVsaW5lcxgCIAMoCzIfLnN0b2NrbGVkZ2VyLnYxLlJlc2VydmF0aW9uTGluZRImCgN0dGwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMcmVmZXJlbmNlX2lkGAUgASgJIk0KGUNyZWF0ZVJlc2VydmF0aW9uUmVzcG9uc2USMAoLcmVzZXJ2YXRpb24YASABKAsyGy5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvbiIsCgpDb21taXRMaW5lEgwKBGxpbmUYASABKAUSEAoIcXVhbnRpdHkYAiABKAkinAEKGENvbW1pdFJlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYAiABKAkSKQoFbGluZXMYAyADKAsyGi5zdG9ja2xlZGdlci52MS5Db21taXRMaW5lEjAKEXRvdGFsX3ByaWNlX21vbmV5GAQgASgLMhUuc3RvY2tsZWRnZXIudjEuTW9uZXkiTQoZQ29tbWl0UmVzZXJ2YXRpb25SZXNwb25zZRIwCgtyZXNlcnZhdGlvbhgBIAEoCzIbLnN0b2NrbGVkZ2VyLnYxLlJlc2VydmF0aW9uIicKGVJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiTgoaUmVsZWFzZVJlc2VydmF0aW9uUmVzcG9uc2USMAoLcmVzZXJ2YXRpb24YASABKAsyGy5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvbiJ+ChhFeHRlbmRSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSJgoDdHRsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk0KGUV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USMAoLcmVzZXJ2YXRpb24YASABKAsyGy5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvbiIjChVHZXRSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiSgoWR2V0UmVzZXJ2YXRpb25SZXNwb25zZRIwCgtyZXNlcnZhdGlvbhgBIAEoCzIbLnN0b2NrbGVkZ2VyLnYxLlJlc2VydmF0aW9uKrEBChBSZXNlcnZhdGlvblN0YXRlEiEKHVJFU0VSVkFUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWUkVTRVJWQVRJT05fU1RBVEVfSEVMRBABEh8KG1JFU0VSVkFUSU9OX1NUQVRFX0NPTU1JVFRFRBACEh4KGlJFU0VSVkFUSU9OX1NUQVRFX1JFTEVBU0VEEAMSHQoZUkVTRVJWQVRJT05fU1RBVEVfRVhQSVJFRBAEMqAEChJSZXNlcnZhdGlvblNlcnZpY2USaAoRQ3JlYXRlUmVzZXJ2YXRpb24SKC5zdG9ja2xlZGdlci52MS5DcmVhdGVSZXNlcnZhdGlvblJlcXVlc3QaKS5zdG9ja2xlZGdlci52MS5DcmVhdGVSZXNlcnZhdGlvblJlc3BvbnNlEmgKEUNvbW1pdFJlc2VydmF0aW9uEiguc3RvY2tsZWRnZXIudjEuQ29tbWl0UmVzZXJ2YXRpb25SZXF1ZXN0Gikuc3RvY2tsZWRnZXIudjEuQ29tbWl0UmVzZXJ2YXRpb25SZXNwb25zZRJrChJSZWxlYXNlUmVzZXJ2YXRpb24SKS5zdG9ja2xlZGdlci52MS5SZWxlYXNlUmVzZXJ2YXRpb25SZXF1ZXN0Giouc3RvY2tsZWRnZXIudjEuUmVsZWFzZVJlc2VydmF0aW9uUmVzcG9uc2USaAoRRXh0ZW5kUmVzZXJ2YXRpb24SKC5zdG9ja2xlZGdlci52MS5FeHRlbmRSZXNlcnZhdGlvblJlcXVlc3QaKS5zdG9ja2xlZGdlci52MS5FeHRlbmRSZXNlcnZhdGlvblJlc3BvbnNlEl8KDkdldFJlc2VydmF0aW9uEiUuc3RvY2tsZWRnZXIudjEuR2V0UmVzZXJ2YXRpb25SZXF1ZXN0GiYuc3RvY2tsZWRnZXIudjEuR2V0UmVzZXJ2YXRpb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_stockledger_v1_inventory]);
+  fileDesc("CiBzdG9ja2xlZGdlci92MS9yZXNlcnZhdGlvbi5wcm90bxIOc3RvY2tsZWRnZXIudjEioQEKD1Jlc2VydmF0aW9uTGluZRIZChFjYXRhbG9nX29iamVjdF9pZBgBIAEoCRITCgtsb2NhdGlvbl9pZBgCIAEoCRIQCghxdWFudGl0eRgDIAEoCRIaChJjb21taXR0ZWRfcXVhbnRpdHkYBCABKAkSGQoRcmVsZWFzZWRfcXVhbnRpdHkYBSABKAkSFQoNaGVsZF9xdWFudGl0eRgGIAEoCSKgAgoLUmVzZXJ2YXRpb24SCgoCaWQYASABKAkSLwoFc3RhdGUYAiABKA4yIC5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvblN0YXRlEi4KBWxpbmVzGAMgAygLMh8uc3RvY2tsZWRnZXIudjEuUmVzZXJ2YXRpb25MaW5lEhQKDHJlZmVyZW5jZV9pZBgEIAEoCRIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLRAQoYQ3JlYXRlUmVzZXJ2YXRpb25SZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIuCgVsaW5lcxgCIAMoCzIfLnN0b2NrbGVkZ2VyLnYxLlJlc2VydmF0aW9uTGluZRImCgN0dGwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMcmVmZXJlbmNlX2lkGAUgASgJIk0KGUNyZWF0ZVJlc2VydmF0aW9uUmVzcG9uc2USMAoLcmVzZXJ2YXRpb24YASABKAsyGy5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvbiIsCgpDb21taXRMaW5lEgwKBGxpbmUYASABKAUSEAoIcXVhbnRpdHkYAiABKAkinAEKGENvbW1pdFJlc2VydmF0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYAiABKAkSKQoFbGluZXMYAyADKAsyGi5zdG9ja2xlZGdlci52MS5Db21taXRMaW5lEjAKEXRvdGFsX3ByaWNlX21vbmV5GAQgASgLMhUuc3RvY2tsZWRnZXIudjEuTW9uZXkiTQoZQ29tbWl0UmVzZXJ2YXRpb25SZXNwb25zZRIwCgtyZXNlcnZhdGlvbhgBIAEoCzIbLnN0b2NrbGVkZ2VyLnYxLlJlc2VydmF0aW9uIicKGVJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiTgoaUmVsZWFzZVJlc2VydmF0aW9uUmVzcG9uc2USMAoLcmVzZXJ2YXRpb24YASABKAsyGy5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvbiJ+ChhFeHRlbmRSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSJgoDdHRsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk0KGUV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USMAoLcmVzZXJ2YXRpb24YASABKAsyGy5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvbiIjChVHZXRSZXNlcnZhdGlvblJlcXVlc3QSCgoCaWQYASABKAkiSgoWR2V0UmVzZXJ2YXRpb25SZXNwb25zZRIwCgtyZXNlcnZhdGlvbhgBIAEoCzIbLnN0b2NrbGVkZ2VyLnYxLlJlc2VydmF0aW9uIn8KF0xpc3RSZXNlcnZhdGlvbnNSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFEg4KBmN1cnNvchgCIAEoCRIvCgVzdGF0ZRgDIAEoDjIgLnN0b2NrbGVkZ2VyLnYxLlJlc2VydmF0aW9uU3RhdGUSFAoMcmVmZXJlbmNlX2lkGAQgASgJIl0KGExpc3RSZXNlcnZhdGlvbnNSZXNwb25zZRIxCgxyZXNlcnZhdGlvbnMYASADKAsyGy5zdG9ja2xlZGdlci52MS5SZXNlcnZhdGlvbhIOCgZjdXJzb3IYAiABKAkqsQEKEFJlc2VydmF0aW9uU3RhdGUSIQodUkVTRVJWQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIaChZSRVNFUlZBVElPTl9TVEFURV9IRUxEEAESHwobUkVTRVJWQVRJT05fU1RBVEVfQ09NTUlUVEVEEAISHgoaUkVTRVJWQVRJT05fU1RBVEVfUkVMRUFTRUQQAxIdChlSRVNFUlZBVElPTl9TVEFURV9FWFBJUkVEEAQyhwUKElJlc2VydmF0aW9uU2VydmljZRJoChFDcmVhdGVSZXNlcnZhdGlvbhIoLnN0b2NrbGVkZ2VyLnYxLkNyZWF0ZVJlc2VydmF0aW9uUmVxdWVzdBopLnN0b2NrbGVkZ2VyLnYxLkNyZWF0ZVJlc2VydmF0aW9uUmVzcG9uc2USaAoRQ29tbWl0UmVzZXJ2YXRpb24SKC5zdG9ja2xlZGdlci52MS5Db21taXRSZXNlcnZhdGlvblJlcXVlc3QaKS5zdG9ja2xlZGdlci52MS5Db21taXRSZXNlcnZhdGlvblJlc3BvbnNlEmsKElJlbGVhc2VSZXNlcnZhdGlvbhIpLnN0b2NrbGVkZ2VyLnYxLlJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QaKi5zdG9ja2xlZGdlci52MS5SZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZRJoChFFeHRlbmRSZXNlcnZhdGlvbhIoLnN0b2NrbGVkZ2VyLnYxLkV4dGVuZFJlc2VydmF0aW9uUmVxdWVzdBopLnN0b2NrbGVkZ2VyLnYxLkV4dGVuZFJlc2VydmF0aW9uUmVzcG9uc2USXwoOR2V0UmVzZXJ2YXRpb24SJS5zdG9ja2xlZGdlci52MS5HZXRSZXNlcnZhdGlvblJlcXVlc3QaJi5zdG9ja2xlZGdlci52MS5HZXRSZXNlcnZhdGlvblJlc3BvbnNlEmUKEExpc3RSZXNlcnZhdGlvbnMSJy5zdG9ja2xlZGdlci52MS5MaXN0UmVzZXJ2YXRpb25zUmVxdWVzdBooLnN0b2NrbGVkZ2VyLnYxLkxpc3RSZXNlcnZhdGlvbnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_stockledger_v1_inventory]);
 
 /**
  * Units of one item held at one location.
@@ -449,6 +449,78 @@ export const GetReservationResponseSchema: GenMessage<GetReservationResponse> = 
   messageDesc(file_stockledger_v1_reservation, 12);
 
 /**
+ * Request of ListReservations.
+ *
+ * @generated from message stockledger.v1.ListReservationsRequest
+ */
+export type ListReservationsRequest = Message<"stockledger.v1.ListReservationsRequest"> & {
+  /**
+   * Page size: 1–250; 0 means the default of 50.
+   *
+   * @generated from field: int32 limit = 1;
+   */
+  limit: number;
+
+  /**
+   * Cursor from a previous response, to read the next page. Empty for the first page.
+   * Filters are taken from the first page: on later pages leave them empty or repeat them
+   * unchanged (a cursor reused with other filters is INVALID_CURSOR).
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+
+  /**
+   * Only reservations in this state. RESERVATION_STATE_UNSPECIFIED means all.
+   *
+   * @generated from field: stockledger.v1.ReservationState state = 3;
+   */
+  state: ReservationState;
+
+  /**
+   * Only reservations with this reference_id. Empty means all.
+   *
+   * @generated from field: string reference_id = 4;
+   */
+  referenceId: string;
+};
+
+/**
+ * Describes the message stockledger.v1.ListReservationsRequest.
+ * Use `create(ListReservationsRequestSchema)` to create a new message.
+ */
+export const ListReservationsRequestSchema: GenMessage<ListReservationsRequest> = /*@__PURE__*/
+  messageDesc(file_stockledger_v1_reservation, 13);
+
+/**
+ * Response of ListReservations.
+ *
+ * @generated from message stockledger.v1.ListReservationsResponse
+ */
+export type ListReservationsResponse = Message<"stockledger.v1.ListReservationsResponse"> & {
+  /**
+   * One page of reservations, in creation order (paging never skips or repeats one).
+   *
+   * @generated from field: repeated stockledger.v1.Reservation reservations = 1;
+   */
+  reservations: Reservation[];
+
+  /**
+   * Cursor for the next page; empty on the last page.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message stockledger.v1.ListReservationsResponse.
+ * Use `create(ListReservationsResponseSchema)` to create a new message.
+ */
+export const ListReservationsResponseSchema: GenMessage<ListReservationsResponse> = /*@__PURE__*/
+  messageDesc(file_stockledger_v1_reservation, 14);
+
+/**
  * Where a reservation is in its life.
  *
  * @generated from enum stockledger.v1.ReservationState
@@ -558,6 +630,17 @@ export const ReservationService: GenService<{
     methodKind: "unary";
     input: typeof GetReservationRequestSchema;
     output: typeof GetReservationResponseSchema;
+  },
+  /**
+   * Lists the merchant's reservations in creation order, filtered (scope
+   * RESERVATIONS_READ).
+   *
+   * @generated from rpc stockledger.v1.ReservationService.ListReservations
+   */
+  listReservations: {
+    methodKind: "unary";
+    input: typeof ListReservationsRequestSchema;
+    output: typeof ListReservationsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_stockledger_v1_reservation, 0);
