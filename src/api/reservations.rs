@@ -471,6 +471,12 @@ pub async fn sweep_expired(store: Store, ledger: Ledger, interval: Duration) {
     };
     loop {
         tokio::time::sleep(interval).await;
+        // During an outage the sweep waits on health's own connection, never on the pool:
+        // its reads must not use up the pool's broken connections, which tell the writer
+        // at once that the database is gone.
+        if store.ping().await.is_err() {
+            continue;
+        }
         let now = now_micros();
         let due = match store.due_reservations(now, 100).await {
             Ok(due) => due,
