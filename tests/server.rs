@@ -55,6 +55,7 @@ async fn reflection_lists_every_service(server: TestServer) {
             "stockledger.v1.InventoryItemService",
             "stockledger.v1.InventoryService",
             "stockledger.v1.LocationService",
+            "stockledger.v1.ReservationService",
         ]
     );
     // Older tools (Postman, grpcui, evans) speak v1alpha.
@@ -93,6 +94,7 @@ async fn health_reports_serving(server: TestServer) {
         "stockledger.v1.InventoryService",
         "stockledger.v1.InventoryItemService",
         "stockledger.v1.LocationService",
+        "stockledger.v1.ReservationService",
     ] {
         let status = check(&mut health, service).await.unwrap();
         assert_eq!(status, ServingStatus::Serving, "{service:?}");
