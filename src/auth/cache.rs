@@ -51,6 +51,9 @@ impl TokenCache {
         if let Some(hit) = self.entries.get(id) {
             return Ok(hit);
         }
+        // While the database was just found unreachable, a lookup is answered as the outage
+        // at once (after a check within a second) rather than waiting out the pool.
+        store.writes_may_proceed().await?;
         let fresh = store.token_credentials(id).await?.map(Arc::new);
         self.entries.insert(id.to_owned(), fresh.clone());
         Ok(fresh)

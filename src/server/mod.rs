@@ -294,10 +294,12 @@ async fn database_health(store: &Store) -> Health {
         Ok(Ok(())) => true,
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "health: the database does not answer");
+            store.note_unreachable();
             false
         }
         Err(_) => {
             tracing::warn!("health: the database did not answer in time");
+            store.note_unreachable();
             false
         }
     };

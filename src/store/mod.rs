@@ -53,6 +53,8 @@ const STORAGE_FULL_MEMORY: Duration = Duration::from_secs(5);
 /// How long after a write found the database unreachable the writer checks it (on
 /// health's connection, within [`REACHABLE_CHECK`]) before waiting for a pooled connection.
 const UNREACHABLE_MEMORY: Duration = Duration::from_secs(5);
+/// How often a write waiting for a connection looks whether health found the database gone.
+const UNREACHABLE_POLL: Duration = Duration::from_millis(100);
 /// How long the writer's check of an unreachable database may take.
 const REACHABLE_CHECK: Duration = Duration::from_secs(1);
 
@@ -111,12 +113,35 @@ impl Store {
 
     /// Starts a read-write transaction that serialises with other writers: IMMEDIATE on
     /// SQLite (which ignores row locks); row locks are taken explicitly on PostgreSQL.
+    ///
+    /// While it waits for a pooled connection, health may find the database gone
+    /// ([`Store::note_unreachable`]): it then gives up at once with an outage (no
+    /// transaction began, so nothing is in doubt) instead of waiting out the pool's timeout
+    /// — the writer is one queue, and every call behind it would wait as long.
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        Ok(self.db.begin_with_options(options).await?)
+        let started = now_micros();
+        let begin = self.db.begin_with_options(options);
+        tokio::pin!(begin);
+        loop {
+            tokio::select! {
+                begun = &mut begin => return Ok(begun?),
+                _ = tokio::time::sleep(UNREACHABLE_POLL) => {
+                    let noted = self.storage.unreachable_since_write.load(Ordering::Relaxed);
+                    if noted > started {
+                        return Err(StoreError::Outage {
+                            outage: Outage::Unreachable,
+                            cause: "health found the database unreachable while a write \
+                                    waited for a connection"
+                                .into(),
+                        });
+                    }
+                }
+            }
+        }
     }
 
     /// Whether the database answers a round trip (what health reports), on a connection
@@ -151,7 +176,7 @@ impl Store {
     /// health's connection, within a second — so that, all through an outage, writes are
     /// refused at once instead of each waiting out the pool's timeout. `Err` is the outage
     /// to answer.
-    pub(crate) async fn writes_may_proceed(&self) -> Result<(), StoreError> {
+    pub async fn writes_may_proceed(&self) -> Result<(), StoreError> {
         let since = self.storage.unreachable_since_write.load(Ordering::Relaxed);
         if since == 0 || now_micros() - since >= UNREACHABLE_MEMORY.as_micros() as i64 {
             return Ok(());
@@ -168,6 +193,14 @@ impl Store {
                 cause: format!("no answer within {REACHABLE_CHECK:?}"),
             }),
         }
+    }
+
+    /// Records that the database did not answer health's check: like a write that found it
+    /// unreachable, so that the next writes ask it first (within a second) instead of each
+    /// waiting out the pool's timeout — even when no write has failed yet.
+    pub fn note_unreachable(&self) {
+        let unreachable = &self.storage.unreachable_since_write;
+        unreachable.store(now_micros(), Ordering::Relaxed);
     }
 
     /// Whether a write was refused for a full disk in the last few seconds with no write
