@@ -10,9 +10,10 @@
 //! [`CHECKPOINT_EVERY`]: crate::domain::asof::CHECKPOINT_EVERY
 
 use sea_orm::sea_query::Value;
-use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, QueryResult, Statement};
 
 use super::batch::sql::tuples;
+use super::binds::Binds;
 use super::ledger::{CountPosition, CountQuery, CountRecord, SET, parse_state};
 use super::{MerchantId, Page, Store, StoreError};
 use crate::domain::asof::{Anchor, Checkpoint, position_at, quantity_from, start_of};
@@ -44,22 +45,6 @@ pub struct CheckpointDifference {
     pub stored: Checkpoint,
     /// Implied by the history (quantity `None`: no entry at or before it).
     pub expected: Option<Checkpoint>,
-}
-
-/// Bind values and their placeholders in the style of the backend.
-struct Binds {
-    backend: DatabaseBackend,
-    values: Vec<Value>,
-}
-
-impl Binds {
-    fn push(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        match self.backend {
-            DatabaseBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
-        }
-    }
 }
 
 /// The same count as a row of `w` (m, i, l, s).
@@ -231,10 +216,7 @@ impl Store {
             });
         }
         let backend = self.connection().get_database_backend();
-        let mut binds = Binds {
-            backend,
-            values: Vec::new(),
-        };
+        let mut binds = Binds::new(backend);
         let mut sql = format!(
             "SELECT n.catalog_object_id, n.location_id, n.state FROM inventory_counts n \
              WHERE n.merchant_id = {}",
@@ -337,10 +319,7 @@ impl Store {
         key: &CountKey,
     ) -> Result<Vec<Checkpoint>, StoreError> {
         let backend = self.connection().get_database_backend();
-        let mut binds = Binds {
-            backend,
-            values: Vec::new(),
-        };
+        let mut binds = Binds::new(backend);
         let sql = format!(
             "SELECT occurred_at, change_seq, quantity_units, base_occurred_at, base_seq \
              FROM inventory_checkpoints WHERE merchant_id = {} AND catalog_object_id = {} \

@@ -3,6 +3,7 @@
 
 pub mod asof;
 pub mod batch;
+mod binds;
 pub mod entity;
 mod error;
 pub mod imports;

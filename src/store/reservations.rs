@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm::{ConnectionTrait, Statement};
 
+use super::binds::Binds;
 use super::{MerchantId, Page, Store, StoreError};
 use crate::domain::decimal::Fixed5;
 use crate::domain::reservation::{Reservation, ReservationLine, ReservationState};
@@ -34,8 +35,13 @@ impl Store {
     ) -> Result<Reservation, StoreError> {
         let found = self
             .read_reservations(
-                "r.id = ? AND r.merchant_id = ?",
-                vec![id.into(), merchant.0.clone().into()],
+                |b| {
+                    format!(
+                        "r.id = {} AND r.merchant_id = {}",
+                        b.push(id),
+                        b.push(&merchant.0)
+                    )
+                },
                 "",
             )
             .await?;
@@ -54,8 +60,10 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<(MerchantId, Reservation)>, StoreError> {
         self.read_reservations(
-            "r.state = ? AND r.expires_at <= ?",
-            vec![ReservationState::Held.as_str().into(), now.into()],
+            |b| {
+                let held = b.push(ReservationState::Held.as_str());
+                format!("r.state = {held} AND r.expires_at <= {}", b.push(now))
+            },
             &format!("ORDER BY r.expires_at, r.id LIMIT {limit}"),
         )
         .await
@@ -68,42 +76,39 @@ impl Store {
         merchant: &MerchantId,
         query: &ReservationListQuery,
     ) -> Result<Page<Reservation>, StoreError> {
-        let mut filter = String::from("r.merchant_id = ?");
-        let mut values: Vec<Value> = vec![merchant.0.clone().into()];
-        if let Some(after) = &query.after_id {
-            filter.push_str(" AND r.id > ?");
-            values.push(after.clone().into());
-        }
-        if let Some(state) = query.state {
-            filter.push_str(" AND r.state = ?");
-            values.push(state.as_str().into());
-        }
-        if let Some(reference_id) = &query.reference_id {
-            filter.push_str(" AND r.reference_id = ?");
-            values.push(reference_id.clone().into());
-        }
+        let filter = |b: &mut Binds| {
+            let mut filter = format!("r.merchant_id = {}", b.push(&merchant.0));
+            if let Some(after) = &query.after_id {
+                filter.push_str(&format!(" AND r.id > {}", b.push(after)));
+            }
+            if let Some(state) = query.state {
+                filter.push_str(&format!(" AND r.state = {}", b.push(state.as_str())));
+            }
+            if let Some(reference_id) = &query.reference_id {
+                filter.push_str(&format!(" AND r.reference_id = {}", b.push(reference_id)));
+            }
+            filter
+        };
         let tail = format!("ORDER BY r.id LIMIT {}", query.limit + 1);
-        let rows = self.read_reservations(&filter, values, &tail).await?;
+        let rows = self.read_reservations(filter, &tail).await?;
         let reservations = rows.into_iter().map(|(_, r)| r).collect();
         Ok(Page::from_overfetch(reservations, query.limit))
     }
 
     async fn read_reservations(
         &self,
-        filter: &str,
-        values: Vec<Value>,
+        filter: impl FnOnce(&mut Binds) -> String,
         tail: &str,
     ) -> Result<Vec<(MerchantId, Reservation)>, StoreError> {
         let db = self.connection();
         let backend = db.get_database_backend();
-        let numbered = |sql: &str| number_placeholders(backend, sql);
+        let mut binds = Binds::new(backend);
+        let filter = filter(&mut binds);
         let rows = db
             .query_all_raw(Statement::from_sql_and_values(
                 backend,
-                numbered(&format!(
-                    "SELECT {COLUMNS} FROM reservations r WHERE {filter} {tail}"
-                )),
-                values,
+                format!("SELECT {COLUMNS} FROM reservations r WHERE {filter} {tail}"),
+                binds.values,
             ))
             .await?;
         let mut reservations = Vec::with_capacity(rows.len());
@@ -129,20 +134,21 @@ impl Store {
         if reservations.is_empty() {
             return Ok(reservations);
         }
-        let ids: Vec<Value> = reservations
+        let mut binds = Binds::new(backend);
+        let placeholders: Vec<String> = reservations
             .iter()
-            .map(|(_, r)| r.id.clone().into())
+            .map(|(_, r)| binds.push(&r.id))
             .collect();
-        let placeholders = vec!["?"; ids.len()].join(", ");
+        let placeholders = placeholders.join(", ");
         let line_rows = db
             .query_all_raw(Statement::from_sql_and_values(
                 backend,
-                numbered(&format!(
+                format!(
                     "SELECT reservation_id, catalog_object_id, location_id, quantity_units, \
                      committed_units, released_units FROM reservation_lines \
                      WHERE reservation_id IN ({placeholders}) ORDER BY reservation_id, line_no"
-                )),
-                ids,
+                ),
+                binds.values,
             ))
             .await?;
         let mut lines: HashMap<String, Vec<ReservationLine>> = HashMap::new();
@@ -164,24 +170,6 @@ impl Store {
     }
 }
 
-/// `?` placeholders as the backend writes them (`$1`, `$2`, … on PostgreSQL).
-fn number_placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
-    if backend != sea_orm::DatabaseBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 impl Store {
     /// The request digest an idempotency key of the merchant was used with, if it was.
     pub async fn idempotency_digest(
@@ -191,16 +179,15 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         let db = self.connection();
         let backend = db.get_database_backend();
+        let mut binds = Binds::new(backend);
+        let sql = format!(
+            "SELECT request_digest FROM idempotency_keys \
+             WHERE merchant_id = {} AND idempotency_key = {}",
+            binds.push(&merchant.0),
+            binds.push(key)
+        );
         let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                number_placeholders(
-                    backend,
-                    "SELECT request_digest FROM idempotency_keys \
-                     WHERE merchant_id = ? AND idempotency_key = ?",
-                ),
-                [merchant.0.clone().into(), key.into()],
-            ))
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, binds.values))
             .await?;
         Ok(row.map(|r| r.try_get_by_index(0)).transpose()?)
     }
