@@ -203,7 +203,8 @@ pub struct ImportArgs {
     /// Merchant the data belongs to (created if it does not exist).
     #[arg(long)]
     pub merchant: String,
-    /// Files named `items.*`, `locations.*` and `changes.*` (or use the flags below).
+    /// Files named `items.*`, `locations.*`, `changes.*` and `reservations.*` (or use the
+    /// flags below).
     pub files: Vec<std::path::PathBuf>,
     /// Items file.
     #[arg(long)]
@@ -214,6 +215,9 @@ pub struct ImportArgs {
     /// Inventory history file.
     #[arg(long)]
     pub changes: Option<std::path::PathBuf>,
+    /// Reservations file (imported after the history, whose changes they made).
+    #[arg(long)]
+    pub reservations: Option<std::path::PathBuf>,
     /// Check the files and report every refused row without writing anything.
     #[arg(long)]
     pub dry_run: bool,
@@ -234,7 +238,8 @@ pub struct ExportArgs {
     /// File format.
     #[arg(long, value_enum, default_value_t = crate::transfer::format::Format::Jsonl)]
     pub format: crate::transfer::format::Format,
-    /// Directory for items, locations, counts and changes files (created if missing).
+    /// Directory for items, locations, counts, changes and reservations files (created if
+    /// missing).
     #[arg(long)]
     pub out: std::path::PathBuf,
     /// Only history that occurred at or after this time (RFC 3339).

@@ -166,7 +166,7 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
     let options = import::options_from_files(
         &args.merchant,
         &args.files,
-        [args.items, args.locations, args.changes],
+        [args.items, args.locations, args.changes, args.reservations],
         args.dry_run,
         args.source_name,
     )?;
@@ -189,6 +189,7 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
     println!("items: {}", report.items);
     println!("locations: {}", report.locations);
     println!("changes: {}", report.changes);
+    println!("reservations: {}", report.reservations);
     if options.dry_run {
         println!("dry run: nothing written ('applied' counts the rows that would be)");
     }

@@ -314,7 +314,9 @@ pub fn member_of(change: &pb::InventoryChange) -> ChangeType {
 /// Change `index` of an import (`stockledger import`, ImportInventoryChanges) as the ledger
 /// takes it: the change, validated by the domain with history's `occurred_at` window, and
 /// what the import keeps of its record — its id (of the server's shape), created_at and
-/// source; a source without a product gets `default_source`'s, one without a name too.
+/// source; a source without a product gets `default_source`'s, one without a name too. An
+/// adjustment may carry the `reservation_id` of the reservation that made it (history
+/// exported with its reservations): then, and only then, it may move RESERVED_FOR_SALE.
 pub fn imported_change(
     index: usize,
     mut change: pb::InventoryChange,
@@ -323,6 +325,10 @@ pub fn imported_change(
 ) -> Result<(NewChange, KeptChange), ChangeViolations> {
     use pb::inventory_change::Change;
     let member = member_of(&change);
+    let reservation_id = match &mut change.change {
+        Some(Change::Adjustment(a)) => std::mem::take(&mut a.reservation_id),
+        _ => String::new(),
+    };
     let (id, created_at, source) = match &mut change.change {
         Some(Change::Adjustment(a)) => (
             std::mem::take(&mut a.id),
@@ -351,9 +357,16 @@ pub fn imported_change(
         .map(|t| micros_from_timestamp("created_at", &t))
         .transpose();
     let created_at = errors.check(created_at).flatten();
+    let reservation_id = if reservation_id.is_empty() {
+        Some(reservation_id)
+    } else {
+        errors.check(canonical_id("reservation_id", &reservation_id))
+    };
     let mut violations = ChangeViolations::in_member(index, member, errors);
-    let valid = change_draft(index, change)
-        .and_then(|draft| validate_change_within(index, draft, now, OccurredAtWindow::History));
+    let valid = change_draft(index, change).and_then(|mut draft| {
+        draft.references.reservation_id = reservation_id.unwrap_or_default();
+        validate_change_within(index, draft, now, OccurredAtWindow::History)
+    });
     let valid = match valid {
         Ok(valid) => Some(valid),
         Err(v) => {
@@ -393,9 +406,12 @@ pub fn imported_change(
 pub fn spell_ids_canonically(change: &mut pb::InventoryChange) {
     use pb::inventory_change::Change;
     let ids = match &mut change.change {
-        Some(Change::Adjustment(a)) => {
-            vec![&mut a.id, &mut a.catalog_object_id, &mut a.location_id]
-        }
+        Some(Change::Adjustment(a)) => vec![
+            &mut a.id,
+            &mut a.catalog_object_id,
+            &mut a.location_id,
+            &mut a.reservation_id,
+        ],
         Some(Change::PhysicalCount(c)) => {
             vec![&mut c.id, &mut c.catalog_object_id, &mut c.location_id]
         }

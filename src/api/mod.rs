@@ -17,6 +17,7 @@ pub mod location_wire;
 pub mod locations;
 pub mod paging;
 pub mod rate_limit;
+pub mod reservation_wire;
 pub mod reservations;
 pub mod streams;
 pub mod watch;

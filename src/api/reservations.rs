@@ -10,11 +10,12 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
-use super::convert::{micros_from_timestamp, require_id, timestamp_from_micros};
+use super::convert::{micros_from_timestamp, require_id};
 use super::cursor::{CursorFilters, Cursors, Query, WireFilters};
 use super::error::StoreContext;
 use super::ledger::{Ledger, ReservationBatch, SubmitError, reservation_key};
 use super::paging::page_limit;
+use super::reservation_wire::{reservation_to_wire, state_from_wire};
 use super::{ApiError, caller};
 use crate::domain::currency::is_iso4217_currency;
 use crate::domain::decide::BatchOutcome;
@@ -316,22 +317,6 @@ impl ReservationService for ReservationApi {
 
 const DEFAULT_PAGE: u64 = 50;
 const MAX_PAGE: u64 = 250;
-
-/// A wire state named `field`: `None` for UNSPECIFIED; refuses values outside the enum.
-fn state_from_wire(field: &str, raw: i32) -> Result<Option<ReservationState>, Violation> {
-    match pb::ReservationState::try_from(raw) {
-        Ok(pb::ReservationState::Unspecified) => Ok(None),
-        Ok(pb::ReservationState::Held) => Ok(Some(ReservationState::Held)),
-        Ok(pb::ReservationState::Committed) => Ok(Some(ReservationState::Committed)),
-        Ok(pb::ReservationState::Released) => Ok(Some(ReservationState::Released)),
-        Ok(pb::ReservationState::Expired) => Ok(Some(ReservationState::Expired)),
-        Err(_) => Err(Violation::new(
-            field,
-            reasons::INVALID_ENUM_VALUE,
-            format!("{raw} is not a ReservationState"),
-        )),
-    }
-}
 
 /// What a step's idempotency key is made of.
 #[derive(Clone, Copy, Debug)]
@@ -649,39 +634,6 @@ fn step_refusal(refusal: StepRefusal, current: &Reservation) -> ApiError {
             message: "the reservation is past its expires_at; its units are being released".into(),
             metadata: vec![("expires_at", current.expires_at.to_string())],
         },
-    }
-}
-
-fn state_to_wire(state: ReservationState) -> pb::ReservationState {
-    match state {
-        ReservationState::Held => pb::ReservationState::Held,
-        ReservationState::Committed => pb::ReservationState::Committed,
-        ReservationState::Released => pb::ReservationState::Released,
-        ReservationState::Expired => pb::ReservationState::Expired,
-    }
-}
-
-/// A reservation on the wire.
-pub fn reservation_to_wire(reservation: &Reservation) -> pb::Reservation {
-    pb::Reservation {
-        id: reservation.id.clone(),
-        state: state_to_wire(reservation.state).into(),
-        lines: reservation
-            .lines
-            .iter()
-            .map(|line| pb::ReservationLine {
-                catalog_object_id: line.catalog_object_id.clone(),
-                location_id: line.location_id.clone(),
-                quantity: line.quantity.to_string(),
-                committed_quantity: line.committed.to_string(),
-                released_quantity: line.released.to_string(),
-                held_quantity: line.held().to_string(),
-            })
-            .collect(),
-        reference_id: reservation.reference_id.clone(),
-        expires_at: Some(timestamp_from_micros(reservation.expires_at)),
-        created_at: Some(timestamp_from_micros(reservation.created_at)),
-        updated_at: Some(timestamp_from_micros(reservation.updated_at)),
     }
 }
 

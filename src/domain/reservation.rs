@@ -14,11 +14,12 @@
 
 use super::decimal::Fixed5;
 use super::error::{Violation, Violations, reasons};
+use super::id::canonical_id;
 use super::ledger::{
-    ChangeMovement, ChangeReferences, InventoryState, MAX_CHANGE_QUANTITY, MAX_REFERENCE_CHARS,
-    Money, NewChange,
+    ChangeMovement, ChangeReferences, InventoryState, MAX_REFERENCE_CHARS, Money, NewChange,
 };
 use super::text::check_free_text;
+use super::validate::parse_change_quantity;
 
 /// Most lines of one reservation.
 pub const MAX_LINES: usize = 100;
@@ -159,19 +160,7 @@ pub fn create(
     now: i64,
 ) -> Result<Step, Violations> {
     let mut errors = Violations::default();
-    if lines.is_empty() {
-        errors.push(Violation::new(
-            "lines",
-            reasons::ARRAY_LENGTH_TOO_SHORT,
-            "must hold at least 1 line",
-        ));
-    } else if lines.len() > MAX_LINES {
-        errors.push(Violation::new(
-            "lines",
-            reasons::ARRAY_LENGTH_TOO_LONG,
-            format!("must hold at most {MAX_LINES} lines"),
-        ));
-    }
+    check_line_count(lines.len(), &mut errors);
     let mut parsed = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
         let field = |name: &str| format!("lines[{i}].{name}");
@@ -238,6 +227,130 @@ pub fn create(
         after: reservation,
         changes,
     })
+}
+
+/// A line of a reservation as it stood elsewhere (an export): quantities as decimal text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeptLineDraft {
+    /// Item, location and units reserved, as for a new line.
+    pub line: LineDraft,
+    /// Units committed so far.
+    pub committed: String,
+    /// Units released so far.
+    pub released: String,
+}
+
+/// A reservation brought back by an import as it stood where it was exported: its id,
+/// state, lines with what each committed and released, and its times. The rules of a
+/// stored reservation hold: 1–[`MAX_LINES`] lines of canonical ids, each holding no more than
+/// it reserved; `HELD` exactly while a line still holds units. Its version starts again at
+/// 1 (versions only order the steps taken in this database).
+pub fn restore(
+    id: String,
+    state: ReservationState,
+    lines: &[KeptLineDraft],
+    reference_id: String,
+    times: [i64; 3],
+) -> Result<Reservation, Violations> {
+    let [expires_at, created_at, updated_at] = times;
+    let mut errors = Violations::default();
+    check_line_count(lines.len(), &mut errors);
+    let mut restored = Vec::with_capacity(lines.len());
+    for (i, kept) in lines.iter().enumerate() {
+        let field = |name: &str| format!("lines[{i}].{name}");
+        let catalog_object_id = errors.check(canonical_id(
+            &field("catalog_object_id"),
+            &kept.line.catalog_object_id,
+        ));
+        let location_id = errors.check(canonical_id(&field("location_id"), &kept.line.location_id));
+        let quantity = errors.check(positive_quantity(&field("quantity"), &kept.line.quantity));
+        let committed = errors.check(parse_change_quantity(
+            &field("committed_quantity"),
+            &kept.committed,
+            true,
+        ));
+        let released = errors.check(parse_change_quantity(
+            &field("released_quantity"),
+            &kept.released,
+            true,
+        ));
+        let (
+            Some(catalog_object_id),
+            Some(location_id),
+            Some(quantity),
+            Some(committed),
+            Some(released),
+        ) = (
+            catalog_object_id,
+            location_id,
+            quantity,
+            committed,
+            released,
+        )
+        else {
+            continue;
+        };
+        let line = ReservationLine {
+            catalog_object_id,
+            location_id,
+            quantity,
+            committed,
+            released,
+        };
+        if line.held().is_negative() {
+            errors.push(Violation::new(
+                field("released_quantity"),
+                reasons::VALUE_TOO_HIGH,
+                "committed and released together exceed the quantity reserved",
+            ));
+            continue;
+        }
+        restored.push(line);
+    }
+    errors.check(check_free_text(
+        "reference_id",
+        &reference_id,
+        MAX_REFERENCE_CHARS,
+    ));
+    if !restored.is_empty() && restored.len() == lines.len() {
+        let holds = restored.iter().any(|l| l.held().is_positive());
+        if holds != (state == ReservationState::Held) {
+            errors.push(Violation::invalid(
+                "state",
+                format!(
+                    "is {} but the lines {} units",
+                    state.as_str(),
+                    if holds { "still hold" } else { "hold no" }
+                ),
+            ));
+        }
+    }
+    errors.into_result(Reservation {
+        id,
+        state,
+        lines: restored,
+        reference_id,
+        expires_at,
+        created_at,
+        updated_at,
+        version: 1,
+    })
+}
+
+fn check_line_count(count: usize, errors: &mut Violations) {
+    if count == 0 {
+        errors.push(Violation::new(
+            "lines",
+            reasons::ARRAY_LENGTH_TOO_SHORT,
+            "must hold at least 1 line",
+        ));
+    } else if count > MAX_LINES {
+        errors.push(Violation::new(
+            "lines",
+            reasons::ARRAY_LENGTH_TOO_LONG,
+            format!("must hold at most {MAX_LINES} lines"),
+        ));
+    }
 }
 
 /// Commits held units at `now`: `lines` names (line index, quantity) to commit, each line
@@ -431,22 +544,18 @@ fn move_units(
 }
 
 fn positive_quantity(field: &str, text: &str) -> Result<Fixed5, Violation> {
-    let quantity = Fixed5::parse(text).map_err(|e| e.violation(field))?;
-    if !quantity.is_positive() {
-        return Err(Violation::new(
-            field,
-            reasons::VALUE_TOO_LOW,
-            "must be greater than 0",
-        ));
-    }
-    if quantity > MAX_CHANGE_QUANTITY {
-        return Err(Violation::new(
-            field,
-            reasons::VALUE_TOO_HIGH,
-            format!("must be at most {MAX_CHANGE_QUANTITY}"),
-        ));
-    }
-    Ok(quantity)
+    parse_change_quantity(field, text, false)
+}
+
+/// Whether a change from `from` to `to` is one a reservation makes: IN_STOCK →
+/// RESERVED_FOR_SALE (creating), RESERVED_FOR_SALE → SOLD (committing) or → IN_STOCK
+/// (releasing, expiring). Only such changes carry a reservation's id.
+pub fn is_reservation_move(from: InventoryState, to: InventoryState) -> bool {
+    use InventoryState::{InStock, ReservedForSale, Sold};
+    matches!(
+        (from, to),
+        (InStock, ReservedForSale) | (ReservedForSale, InStock) | (ReservedForSale, Sold)
+    )
 }
 
 #[cfg(test)]
@@ -624,5 +733,82 @@ mod tests {
             (due + MINUTE, 2)
         );
         assert!(extended.changes.is_empty());
+    }
+
+    #[test]
+    fn a_restored_reservation_keeps_the_rules_of_a_stored_one() {
+        const A: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
+        const L: &str = "01a20c5a-8f67-7031-9d39-e3d5cae5d631";
+        let kept = |quantity: &str, committed: &str, released: &str| KeptLineDraft {
+            line: LineDraft {
+                catalog_object_id: A.into(),
+                location_id: L.into(),
+                quantity: quantity.into(),
+            },
+            committed: committed.into(),
+            released: released.into(),
+        };
+        let times = [NOW - MINUTE, NOW - 2 * MINUTE, NOW - MINUTE];
+        let restored = restore(
+            "r".into(),
+            ReservationState::Held,
+            &[kept("3", "1", "0.5")],
+            "order-1".into(),
+            times,
+        )
+        .expect("a held reservation, past due: the sweep releases it");
+        assert_eq!(restored.lines[0].held(), q("1.5"));
+        assert_eq!((restored.version, restored.expires_at), (1, NOW - MINUTE));
+
+        let fields = |state, lines: &[KeptLineDraft]| -> Vec<String> {
+            restore("r".into(), state, lines, String::new(), times)
+                .unwrap_err()
+                .0
+                .into_iter()
+                .map(|v| v.field)
+                .collect()
+        };
+        assert_eq!(
+            fields(ReservationState::Committed, &[kept("3", "1", "0")]),
+            ["state"],
+            "a committed reservation holds nothing"
+        );
+        assert_eq!(
+            fields(ReservationState::Held, &[kept("3", "3", "0")]),
+            ["state"],
+            "a held one holds something"
+        );
+        assert_eq!(
+            fields(ReservationState::Released, &[kept("3", "2", "2")]),
+            ["lines[0].released_quantity"]
+        );
+        assert_eq!(
+            fields(ReservationState::Held, &[kept("0", "-1", "x")]),
+            [
+                "lines[0].quantity",
+                "lines[0].committed_quantity",
+                "lines[0].released_quantity"
+            ]
+        );
+        assert_eq!(fields(ReservationState::Held, &[]), ["lines"]);
+    }
+
+    #[test]
+    fn reservation_moves_are_the_three_a_step_makes() {
+        use InventoryState::*;
+        let all = [None, InStock, Sold, Waste, ReservedForSale, UnlinkedReturn];
+        let moves: Vec<(InventoryState, InventoryState)> = all
+            .iter()
+            .flat_map(|f| all.iter().map(move |t| (*f, *t)))
+            .filter(|(f, t)| is_reservation_move(*f, *t))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                (InStock, ReservedForSale),
+                (ReservedForSale, InStock),
+                (ReservedForSale, Sold)
+            ]
+        );
     }
 }

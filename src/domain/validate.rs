@@ -14,6 +14,7 @@ use super::ledger::{
     MovementDraft, NewChange,
 };
 use super::refusal::ChangeViolations;
+use super::reservation::is_reservation_move;
 use super::text::check_free_text;
 
 /// How old an `occurred_at` may be: the live API takes the last 24 hours; an import of
@@ -53,7 +54,8 @@ pub fn validate_change_within(
 
     let catalog_object_id =
         errors.check(canonical_id("catalog_object_id", &draft.catalog_object_id));
-    let movement = validate_movement(&draft.movement, &path, &mut errors);
+    let reserving = !draft.references.reservation_id.is_empty();
+    let movement = validate_movement(&draft.movement, reserving, &path, &mut errors);
     let quantity = errors.check(validate_quantity(&draft, &path));
     let occurred_at = errors.check(validate_occurred_at(draft.occurred_at, now, window, &path));
     let total_price = validate_total_price(&draft, movement.as_ref(), &path, &mut errors);
@@ -116,9 +118,12 @@ fn state_violation(field: String, description: &str) -> Violation {
     Violation::new(field, INVALID_STATE_TRANSITION, description)
 }
 
+/// A known state the change may name; RESERVED_FOR_SALE only when `reserving` (the change
+/// is a reservation's, carrying its id: history brought back by an import).
 fn require_state(
     state: Option<InventoryState>,
     field: String,
+    reserving: bool,
     errors: &mut Violations,
 ) -> Option<InventoryState> {
     match state {
@@ -130,6 +135,7 @@ fn require_state(
             ));
             None
         }
+        Some(InventoryState::ReservedForSale) if reserving => Some(InventoryState::ReservedForSale),
         Some(s) if !s.is_writable() => {
             errors.push(state_violation(
                 field,
@@ -147,6 +153,7 @@ fn require_location(id: &str, field: String, errors: &mut Violations) -> Option<
 
 fn validate_movement(
     draft: &MovementDraft,
+    reserving: bool,
     path: &dyn Fn(&str) -> String,
     errors: &mut Violations,
 ) -> Option<ChangeMovement> {
@@ -156,8 +163,8 @@ fn validate_movement(
             to_state,
             location_id,
         } => {
-            let from = require_state(*from_state, path("from_state"), errors);
-            let to = require_state(*to_state, path("to_state"), errors);
+            let from = require_state(*from_state, path("from_state"), reserving, errors);
+            let to = require_state(*to_state, path("to_state"), reserving, errors);
             let location = require_location(location_id, path("location_id"), errors);
             if to == Some(InventoryState::None) {
                 errors.push(state_violation(path("to_state"), "nothing moves to NONE"));
@@ -170,6 +177,16 @@ fn validate_movement(
                 ));
                 return None;
             }
+            if let (true, Some(from), Some(to)) = (reserving, from, to)
+                && !is_reservation_move(from, to)
+            {
+                errors.push(state_violation(
+                    path("reservation_id"),
+                    "is carried only by a reservation's moves: IN_STOCK → RESERVED_FOR_SALE, \
+                     RESERVED_FOR_SALE → IN_STOCK or SOLD",
+                ));
+                return None;
+            }
             Some(ChangeMovement::Adjustment {
                 from_state: from?,
                 to_state: to?,
@@ -177,7 +194,7 @@ fn validate_movement(
             })
         }
         MovementDraft::PhysicalCount { state, location_id } => {
-            let state = require_state(*state, path("state"), errors);
+            let state = require_state(*state, path("state"), false, errors);
             let location = require_location(location_id, path("location_id"), errors);
             if state.is_some_and(|s| !s.keeps_count()) {
                 errors.push(state_violation(
@@ -196,7 +213,7 @@ fn validate_movement(
             from_location_id,
             to_location_id,
         } => {
-            let state = require_state(*state, path("state"), errors);
+            let state = require_state(*state, path("state"), false, errors);
             let from = require_location(from_location_id, path("from_location_id"), errors);
             let to = require_location(to_location_id, path("to_location_id"), errors);
             if state.is_some_and(|s| !s.keeps_count()) {
@@ -226,30 +243,36 @@ fn validate_quantity(
     draft: &ChangeDraft,
     path: &dyn Fn(&str) -> String,
 ) -> Result<Fixed5, Violation> {
-    let field = path("quantity");
     let counting = matches!(draft.movement, MovementDraft::PhysicalCount { .. });
+    parse_change_quantity(&path("quantity"), &draft.quantity, counting)
+}
+
+/// A change's quantity as text: greater than 0 (at least 0 when `counting`, a physical
+/// count's) and at most [`MAX_CHANGE_QUANTITY`], 5 decimals at most; a violation names
+/// `field`. Reservation lines and commits are held to the same bounds.
+pub fn parse_change_quantity(field: &str, text: &str, counting: bool) -> Result<Fixed5, Violation> {
     let too_low = || {
         let bound = if counting {
             "must be at least 0"
         } else {
             "must be greater than 0"
         };
-        Violation::new(&field, reasons::VALUE_TOO_LOW, bound)
+        Violation::new(field, reasons::VALUE_TOO_LOW, bound)
     };
     let too_high = || {
         Violation::new(
-            &field,
+            field,
             reasons::VALUE_TOO_HIGH,
             format!("must be at most {MAX_CHANGE_QUANTITY}"),
         )
     };
     // A value beyond what a decimal can hold is beyond the quantity's bounds too: the
     // same reason as a slightly smaller one, however many digits it has.
-    let quantity = match Fixed5::parse(&draft.quantity) {
+    let quantity = match Fixed5::parse(text) {
         Ok(quantity) => quantity,
         Err(DecimalError::TooHigh) => return Err(too_high()),
         Err(DecimalError::TooLow) => return Err(too_low()),
-        Err(error) => return Err(error.violation(&field)),
+        Err(error) => return Err(error.violation(field)),
     };
     if (counting && quantity.is_negative()) || (!counting && !quantity.is_positive()) {
         return Err(too_low());
@@ -423,6 +446,47 @@ pub(crate) mod tests {
                 validate_change(0, adjustment(from, to, "1"), NOW).is_ok(),
                 "{from:?}->{to:?}"
             );
+        }
+    }
+
+    #[test]
+    fn only_a_reservations_history_moves_reserved_stock() {
+        let reservation = "01a20c5a-8f67-7031-9d39-e3d5cae5d6ff";
+        let with_reservation = |from, to| {
+            let mut draft = adjustment(from, to, "1");
+            draft.references.reservation_id = reservation.into();
+            validate_change_within(0, draft, NOW, OccurredAtWindow::History)
+        };
+        for (from, to) in [
+            (InStock, ReservedForSale),
+            (ReservedForSale, InStock),
+            (ReservedForSale, Sold),
+        ] {
+            let change = with_reservation(from, to).expect("a reservation's move");
+            assert_eq!(change.references.reservation_id, reservation);
+            let without = validate_change_within(
+                0,
+                adjustment(from, to, "1"),
+                NOW,
+                OccurredAtWindow::History,
+            );
+            assert!(without.is_err(), "{from:?}->{to:?} needs its reservation");
+        }
+        for (from, to, field) in [
+            (
+                ReservedForSale,
+                Waste,
+                "changes[0].adjustment.reservation_id",
+            ),
+            (InStock, Sold, "changes[0].adjustment.reservation_id"),
+            (
+                Waste,
+                ReservedForSale,
+                "changes[0].adjustment.reservation_id",
+            ),
+        ] {
+            let violations = with_reservation(from, to).unwrap_err().into_violations();
+            assert_eq!(violations.0[0].field, field, "{from:?}->{to:?}");
         }
     }
 

@@ -1,12 +1,16 @@
-//! Items and locations brought in by `stockledger import` with the ids and times they had
-//! elsewhere. History goes through the write path ([`super::writer`]) like any batch.
+//! Items, locations and reservations brought in by `stockledger import` with the ids and
+//! times they had elsewhere. History goes through the write path ([`super::writer`]) like
+//! any batch.
 
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, EntityTrait, Statement, TransactionTrait};
 
+use super::batch::rows::ReservationRows;
+use super::binds::Binds;
 use super::entity::{inventory_item, location};
 use super::items::{ItemRecord, item_row};
 use super::locations::{LocationRecord, location_row};
 use super::{MerchantId, Store, StoreError};
+use crate::domain::reservation::Reservation;
 
 /// What importing one record did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +62,36 @@ impl Store {
             .exec_without_returning(self.connection())
             .await
             .map_err(|e| StoreError::unique_as(e, "name", &record.attributes.name))?;
+        Ok(Imported::Inserted)
+    }
+}
+
+impl Store {
+    /// Inserts a reservation with its id, state, lines and times, unless the merchant
+    /// already has that id. `Duplicate { field: "id" }` if another merchant has it.
+    pub async fn import_reservation(
+        &self,
+        merchant: &MerchantId,
+        reservation: &Reservation,
+    ) -> Result<Imported, StoreError> {
+        let tx = self.connection().begin().await?;
+        let backend = tx.get_database_backend();
+        let mut binds = Binds::new(backend);
+        let sql = format!(
+            "SELECT merchant_id FROM reservations WHERE id = {}",
+            binds.push(&reservation.id)
+        );
+        let owner = tx
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, binds.values))
+            .await?;
+        if let Some(row) = owner {
+            let owner: String = row.try_get_by_index(0)?;
+            return owner_check(owner == merchant.0, &reservation.id);
+        }
+        let mut rows = ReservationRows::default();
+        rows.add(&merchant.0, reservation);
+        rows.write(&tx).await?;
+        tx.commit().await?;
         Ok(Imported::Inserted)
     }
 }

@@ -1,5 +1,5 @@
-//! `stockledger export`: a merchant's items, locations, counts and history (or a time range
-//! of it) as files, page by page in constant memory.
+//! `stockledger export`: a merchant's items, locations, counts, history (or a time range
+//! of it) and reservations as files, page by page in constant memory.
 
 use std::path::{Path, PathBuf};
 
@@ -9,10 +9,12 @@ use super::progress::Progress;
 use crate::api::item_wire::item_to_wire;
 use crate::api::ledger_wire::{change_to_wire, count_to_wire};
 use crate::api::location_wire::location_to_wire;
+use crate::api::reservation_wire::reservation_to_wire;
 use crate::proto::v1 as pb;
 use crate::store::items::ItemListQuery;
 use crate::store::ledger::{ChangeQuery, CountQuery};
 use crate::store::locations::LocationListQuery;
+use crate::store::reservations::ReservationListQuery;
 use crate::store::{MerchantId, Store, StoreError};
 
 /// Rows read from the store per page.
@@ -36,7 +38,7 @@ pub struct ExportOptions {
 /// The files written and their rows.
 #[derive(Clone, Debug, Default)]
 pub struct ExportReport {
-    /// (file, rows) in the order written: items, locations, counts, changes.
+    /// (file, rows) in the order written: items, locations, counts, changes, reservations.
     pub files: Vec<(PathBuf, u64)>,
 }
 
@@ -129,6 +131,32 @@ pub async fn export(store: &Store, options: &ExportOptions) -> Result<ExportRepo
     report
         .files
         .push(export_changes(store, &merchant, options, &file("changes")).await?);
+
+    // Reservations follow the history whose changes they made: an import brings them in
+    // after it, so that a held one never names units the counts do not hold yet.
+    let path = file("reservations");
+    let mut out = Output::<pb::Reservation>::create(&path, options.format)?;
+    let mut after_id = None;
+    loop {
+        let page = store
+            .list_reservations(
+                &merchant,
+                &ReservationListQuery {
+                    after_id: after_id.clone(),
+                    limit: PAGE,
+                    ..ReservationListQuery::default()
+                },
+            )
+            .await?;
+        for reservation in &page.items {
+            out.write(&reservation_to_wire(reservation))?;
+        }
+        after_id = page.items.last().map(|r| r.id.clone());
+        if !page.has_more || after_id.is_none() {
+            break;
+        }
+    }
+    report.files.push(out.finish()?);
     Ok(report)
 }
 

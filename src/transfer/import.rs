@@ -1,7 +1,8 @@
-//! `stockledger import`: items, locations and history into one merchant.
+//! `stockledger import`: items, locations, history and reservations into one merchant.
 //!
-//! Items and locations are written one by one with their ids and times
-//! ([`Store::import_item`], [`Store::import_location`]). History rows are validated alone by
+//! Items, locations and reservations are written one by one with their ids and times
+//! ([`Store::import_item`], [`Store::import_location`], [`Store::import_reservation`]);
+//! reservations come last, after the history whose changes they made. History rows are validated alone by
 //! the domain (with history's `occurred_at` window), grouped in batches of
 //! [`BATCH_ROWS`] consecutive rows and sent through the write path's
 //! [`BatchWriter`] — pipelined, several batches in flight — each batch atomic: one refused
@@ -22,6 +23,7 @@ use super::progress::Progress;
 use crate::api::convert::micros_from_timestamp;
 use crate::api::ledger::{ImportBatch, ImportedBatch, Ledger, SubmitError, refused_changes};
 use crate::api::ledger_wire::member_of;
+use crate::api::reservation_wire::kept_reservation;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_id;
 use crate::domain::item::validate_item;
@@ -51,6 +53,8 @@ pub struct ImportOptions {
     pub locations: Option<PathBuf>,
     /// History file.
     pub changes: Option<PathBuf>,
+    /// Reservations file.
+    pub reservations: Option<PathBuf>,
     /// Check the files without writing.
     pub dry_run: bool,
     /// Source application name of history rows that name none.
@@ -116,6 +120,8 @@ pub struct ImportReport {
     pub locations: Tally,
     /// History.
     pub changes: Tally,
+    /// Reservations.
+    pub reservations: Tally,
     /// Every refused row, in file order.
     pub refusals: Vec<Refusal>,
 }
@@ -135,6 +141,7 @@ impl ImportReport {
             ("items", &self.items),
             ("locations", &self.locations),
             ("changes", &self.changes),
+            ("reservations", &self.reservations),
         ];
         let rows: u64 = kinds.iter().map(|(_, t)| t.refused).sum();
         let by_kind: Vec<String> = kinds
@@ -158,16 +165,16 @@ impl ImportReport {
 }
 
 /// The options of an import whose files are given as arguments (`items.csv`,
-/// `locations.jsonl`, `changes.csv`: the kind from the name's stem) or by flag
-/// (`[items, locations, changes]`).
+/// `locations.jsonl`, `changes.csv`, `reservations.csv`: the kind from the name's stem) or
+/// by flag (`[items, locations, changes, reservations]`).
 pub fn options_from_files(
     merchant: &str,
     files: &[PathBuf],
-    flagged: [Option<PathBuf>; 3],
+    flagged: [Option<PathBuf>; 4],
     dry_run: bool,
     source_name: String,
 ) -> Result<ImportOptions, TransferError> {
-    let [mut items, mut locations, mut changes] = flagged;
+    let [mut items, mut locations, mut changes, mut reservations] = flagged;
     for path in files {
         let stem = path
             .file_stem()
@@ -177,18 +184,22 @@ pub fn options_from_files(
             s if s.ends_with("items") => &mut items,
             s if s.ends_with("locations") => &mut locations,
             s if s.ends_with("changes") || s.ends_with("history") => &mut changes,
+            s if s.ends_with("reservations") => &mut reservations,
             _ => {
                 return Err(TransferError::Format {
                     path: path.clone(),
-                    reason: "name it items.*, locations.* or changes.* (or use --items, \
-                             --locations, --changes)"
+                    reason: "name it items.*, locations.*, changes.* or reservations.* (or \
+                             use --items, --locations, --changes, --reservations)"
                         .into(),
                 });
             }
         };
         *slot = Some(path.clone());
     }
-    if items.is_none() && locations.is_none() && changes.is_none() {
+    if [&items, &locations, &changes, &reservations]
+        .iter()
+        .all(|f| f.is_none())
+    {
         return Err(TransferError::Format {
             path: PathBuf::new(),
             reason: "no file to import".into(),
@@ -199,6 +210,7 @@ pub fn options_from_files(
         items,
         locations,
         changes,
+        reservations,
         dry_run,
         source_name,
     })
@@ -206,10 +218,13 @@ pub fn options_from_files(
 
 /// Imports the files of `options` into the merchant.
 pub async fn import(store: &Store, options: &ImportOptions) -> Result<ImportReport, TransferError> {
-    for path in [&options.items, &options.locations, &options.changes]
-        .into_iter()
-        .flatten()
-    {
+    let files = [
+        &options.items,
+        &options.locations,
+        &options.changes,
+        &options.reservations,
+    ];
+    for path in files.into_iter().flatten() {
         Format::of(path)?;
     }
     let merchant = if options.dry_run {
@@ -255,6 +270,28 @@ pub async fn import(store: &Store, options: &ImportOptions) -> Result<ImportRepo
     if let Some(path) = &options.changes {
         report.changes =
             import_changes(store, &merchant, path, options, &mut report.refusals).await?;
+    }
+    if let Some(path) = &options.reservations {
+        let records = read_records(
+            path,
+            &mut report.reservations,
+            &mut report.refusals,
+            kept_reservation,
+        )?;
+        for (line, record) in records {
+            let done = if dry_run {
+                Ok(Imported::Inserted)
+            } else {
+                store.import_reservation(&merchant, &record).await
+            };
+            settle_record(
+                path,
+                line,
+                done,
+                &mut report.reservations,
+                &mut report.refusals,
+            )?;
+        }
     }
     Ok(report)
 }

@@ -101,13 +101,14 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a fresh database of `backend`.
     pub async fn start(backend: Backend) -> TestServer {
+        let (database_url, dir) = fresh_database(backend).await;
+        Self::start_on(database_url, dir).await
+    }
+
+    /// Starts a server on an existing database (migrated if it is not yet), as its
+    /// operator would after filling it with `stockledger import`.
+    pub async fn start_at(database_url: String) -> TestServer {
         let dir = tempfile::tempdir().expect("creating a temporary directory");
-        let database_url = match backend {
-            Backend::Sqlite => {
-                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display())
-            }
-            Backend::Postgres => postgres::fresh_database_url().await,
-        };
         Self::start_on(database_url, dir).await
     }
 
@@ -191,6 +192,17 @@ impl TestServer {
             task.await.expect("server task panicked");
         }
     }
+}
+
+/// The URL of a fresh, empty database of `backend`, and the directory an SQLite one lives
+/// in (removed when dropped).
+pub async fn fresh_database(backend: Backend) -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("creating a temporary directory");
+    let database_url = match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+        Backend::Postgres => postgres::fresh_database_url().await,
+    };
+    (database_url, dir)
 }
 
 impl std::ops::Deref for TestServer {

@@ -11,7 +11,7 @@
 
 mod checkpoints;
 mod facts;
-mod rows;
+pub(super) mod rows;
 pub(super) mod sql;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -26,11 +26,86 @@ pub(super) struct GroupRows {
     updates: Vec<Vec<Value>>,
     counts: Vec<Vec<Value>>,
     keys: Vec<Vec<Value>>,
+    reservations: ReservationRows,
+}
+
+/// Reservations as they are to be stored, with their lines: a step's (in a group) or an
+/// import's.
+#[derive(Default)]
+pub(in crate::store) struct ReservationRows {
     reservations: Vec<Vec<Value>>,
-    reservation_lines: Vec<Vec<Value>>,
+    lines: Vec<Vec<Value>>,
+}
+
+impl ReservationRows {
+    /// A reservation as it is to be stored, with its lines.
+    pub(in crate::store) fn add(&mut self, merchant: &str, reservation: &Reservation) {
+        self.reservations.push(vec![
+            reservation.id.clone().into(),
+            merchant.into(),
+            reservation.state.as_str().into(),
+            reservation.reference_id.clone().into(),
+            reservation.expires_at.into(),
+            reservation.created_at.into(),
+            reservation.updated_at.into(),
+            reservation.version.into(),
+        ]);
+        for (line_no, line) in reservation.lines.iter().enumerate() {
+            self.lines.push(vec![
+                reservation.id.clone().into(),
+                (line_no as i32).into(),
+                merchant.into(),
+                line.catalog_object_id.clone().into(),
+                line.location_id.clone().into(),
+                line.quantity.units().into(),
+                line.committed.units().into(),
+                line.released.units().into(),
+            ]);
+        }
+    }
+
+    /// Writes them (a reservation already stored takes the state, times and what its lines
+    /// committed and released).
+    pub(in crate::store) async fn write(self, tx: &DatabaseTransaction) -> Result<(), StoreError> {
+        run_values(
+            tx,
+            "INSERT INTO reservations (id, merchant_id, state, reference_id, expires_at, \
+             created_at, updated_at, version)",
+            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+             expires_at = excluded.expires_at, updated_at = excluded.updated_at, \
+             version = excluded.version",
+            8,
+            self.reservations,
+            false,
+        )
+        .await?;
+        run_values(
+            tx,
+            "INSERT INTO reservation_lines (reservation_id, line_no, merchant_id, \
+             catalog_object_id, location_id, quantity_units, committed_units, released_units)",
+            "ON CONFLICT (reservation_id, line_no) DO UPDATE SET \
+             committed_units = excluded.committed_units, released_units = excluded.released_units",
+            8,
+            self.lines,
+            false,
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 impl GroupRows {
+    /// The batch's idempotency key with its packed answer.
+    fn add_key(&mut self, batch: &Submission, answer: Vec<u8>) {
+        self.keys.push(vec![
+            batch.merchant.0.clone().into(),
+            batch.request.idempotency_key.clone().into(),
+            batch.request.request_digest.clone().into(),
+            answer.into(),
+            batch.request.now.into(),
+        ]);
+    }
+
     /// The rows of a decided group, and the answer to each batch: each planned batch's
     /// changes get their feed sequences (from `feed_firsts`) and ids, and its response is
     /// encoded once — kept with its idempotency key, returned to its caller.
@@ -112,46 +187,9 @@ impl GroupRows {
             ]);
         }
         if let Some(step) = &batch.request.reservation {
-            self.add_reservation(merchant, &step.after);
+            self.reservations.add(merchant, &step.after);
         }
         self.add_key(batch, pack_response(response));
-    }
-
-    /// A reservation as a step leaves it, with its lines.
-    fn add_reservation(&mut self, merchant: &str, reservation: &Reservation) {
-        self.reservations.push(vec![
-            reservation.id.clone().into(),
-            merchant.into(),
-            reservation.state.as_str().into(),
-            reservation.reference_id.clone().into(),
-            reservation.expires_at.into(),
-            reservation.created_at.into(),
-            reservation.updated_at.into(),
-            reservation.version.into(),
-        ]);
-        for (line_no, line) in reservation.lines.iter().enumerate() {
-            self.reservation_lines.push(vec![
-                reservation.id.clone().into(),
-                (line_no as i32).into(),
-                merchant.into(),
-                line.catalog_object_id.clone().into(),
-                line.location_id.clone().into(),
-                line.quantity.units().into(),
-                line.committed.units().into(),
-                line.released.units().into(),
-            ]);
-        }
-    }
-
-    /// The batch's idempotency key with its packed answer.
-    fn add_key(&mut self, batch: &Submission, answer: Vec<u8>) {
-        self.keys.push(vec![
-            batch.merchant.0.clone().into(),
-            batch.request.idempotency_key.clone().into(),
-            batch.request.request_digest.clone().into(),
-            answer.into(),
-            batch.request.now.into(),
-        ]);
     }
 
     pub(super) async fn write(self, tx: &DatabaseTransaction) -> Result<(), StoreError> {
@@ -202,29 +240,7 @@ impl GroupRows {
             false,
         )
         .await?;
-        run_values(
-            tx,
-            "INSERT INTO reservations (id, merchant_id, state, reference_id, expires_at, \
-             created_at, updated_at, version)",
-            "ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
-             expires_at = excluded.expires_at, updated_at = excluded.updated_at, \
-             version = excluded.version",
-            8,
-            self.reservations,
-            false,
-        )
-        .await?;
-        run_values(
-            tx,
-            "INSERT INTO reservation_lines (reservation_id, line_no, merchant_id, \
-             catalog_object_id, location_id, quantity_units, committed_units, released_units)",
-            "ON CONFLICT (reservation_id, line_no) DO UPDATE SET \
-             committed_units = excluded.committed_units, released_units = excluded.released_units",
-            8,
-            self.reservation_lines,
-            false,
-        )
-        .await?;
+        self.reservations.write(tx).await?;
         let expected = self.keys.len() as u64;
         let (inserted, _) = run_values(
             tx,

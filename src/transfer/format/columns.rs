@@ -157,6 +157,86 @@ impl FileMessage for pb::InventoryCount {
     }
 }
 
+impl FileMessage for pb::Reservation {
+    const NAME: &'static str = "stockledger.v1.Reservation";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "state",
+        "reference_id",
+        "expires_at",
+        "created_at",
+        "updated_at",
+        "lines",
+    ];
+
+    fn from_csv(row: &CsvRow<'_>) -> Result<Self, RowError> {
+        let lines = row
+            .get("lines")
+            .split(';')
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let parts: Vec<&str> = line.split(':').collect();
+                let [item, location, quantity, committed, released] = parts[..] else {
+                    return Err(RowError::new(
+                        "lines",
+                        "must be ITEM:LOCATION:QUANTITY:COMMITTED:RELEASED lines separated by ';'",
+                    ));
+                };
+                Ok(pb::ReservationLine {
+                    catalog_object_id: item.to_owned(),
+                    location_id: location.to_owned(),
+                    quantity: quantity.to_owned(),
+                    committed_quantity: committed.to_owned(),
+                    released_quantity: released.to_owned(),
+                    held_quantity: String::new(),
+                })
+            })
+            .collect::<Result<_, RowError>>()?;
+        Ok(pb::Reservation {
+            id: row.get("id"),
+            state: row.enumerated("state", "RESERVATION_STATE_", |n| {
+                pb::ReservationState::from_str_name(n).map(Into::into)
+            })?,
+            lines,
+            reference_id: row.get("reference_id"),
+            expires_at: row.time("expires_at")?,
+            created_at: row.time("created_at")?,
+            updated_at: row.time("updated_at")?,
+        })
+    }
+
+    fn to_csv(&self) -> Vec<String> {
+        let state = pb::ReservationState::try_from(self.state)
+            .ok()
+            .filter(|s| *s != pb::ReservationState::Unspecified)
+            .map(|s| short(s.as_str_name(), "RESERVATION_STATE_"))
+            .unwrap_or_default();
+        let lines: Vec<String> = self
+            .lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}:{}:{}:{}:{}",
+                    l.catalog_object_id,
+                    l.location_id,
+                    l.quantity,
+                    l.committed_quantity,
+                    l.released_quantity
+                )
+            })
+            .collect();
+        vec![
+            self.id.clone(),
+            state,
+            self.reference_id.clone(),
+            time_text(&self.expires_at),
+            time_text(&self.created_at),
+            time_text(&self.updated_at),
+            lines.join(";"),
+        ]
+    }
+}
+
 /// The columns of a history row in CSV.
 pub const CHANGE_COLUMNS: &[&str] = &[
     "id",
@@ -180,6 +260,7 @@ pub const CHANGE_COLUMNS: &[&str] = &[
     "refund_id",
     "purchase_order_id",
     "goods_receipt_id",
+    "reservation_id",
     "source_product",
     "source_application_id",
     "source_name",
@@ -240,6 +321,7 @@ impl FileMessage for pb::InventoryChange {
                     refund_id: row.get("refund_id"),
                     purchase_order_id: row.get("purchase_order_id"),
                     goods_receipt_id: row.get("goods_receipt_id"),
+                    reservation_id: row.get("reservation_id"),
                     ..Default::default()
                 })
             }
@@ -325,6 +407,7 @@ impl FileMessage for pb::InventoryChange {
                     ("refund_id", a.refund_id.clone()),
                     ("purchase_order_id", a.purchase_order_id.clone()),
                     ("goods_receipt_id", a.goods_receipt_id.clone()),
+                    ("reservation_id", a.reservation_id.clone()),
                 ]);
                 if let Some(m) = &a.total_price_money {
                     values.insert("total_price_amount", m.amount.clone());
