@@ -17,9 +17,7 @@ use super::ledger::{Ledger, ReservationBatch, SubmitError, reservation_key};
 use super::paging::page_limit;
 use super::reservation_wire::{reservation_to_wire, state_from_wire};
 use super::{ApiError, caller};
-use crate::domain::currency::is_iso4217_currency;
 use crate::domain::decide::BatchOutcome;
-use crate::domain::decimal::Fixed5;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::guard::GuardKind;
 use crate::domain::id::canonical_id;
@@ -31,7 +29,7 @@ use crate::domain::reservation::{
     Step, StepRefusal,
 };
 use crate::domain::tenant::{Caller, MerchantId};
-use crate::domain::validate::check_idempotency_key;
+use crate::domain::validate::{check_idempotency_key, parse_money};
 use crate::proto::v1::{self as pb, reservation_service_server::ReservationService};
 use crate::store::reservations::ReservationListQuery;
 use crate::store::{Store, now_micros};
@@ -543,32 +541,9 @@ fn expiry(
 }
 
 fn total_price(money: Option<&pb::Money>) -> Result<Option<Money>, Violation> {
-    let Some(money) = money else {
-        return Ok(None);
-    };
-    let amount = Fixed5::parse(&money.amount)
-        .map_err(|e| e.violation("total_price_money.amount"))
-        .and_then(|a| {
-            if a.is_negative() {
-                Err(Violation::new(
-                    "total_price_money.amount",
-                    reasons::VALUE_TOO_LOW,
-                    "must be at least 0",
-                ))
-            } else {
-                Ok(a)
-            }
-        })?;
-    if !is_iso4217_currency(&money.currency) {
-        return Err(Violation::invalid(
-            "total_price_money.currency",
-            "must be an ISO 4217 currency code such as \"EUR\"",
-        ));
-    }
-    Ok(Some(Money {
-        amount,
-        currency: money.currency.clone(),
-    }))
+    money
+        .map(|m| parse_money("total_price_money", &m.amount, &m.currency))
+        .transpose()
 }
 
 fn digest(message: &impl Message) -> String {

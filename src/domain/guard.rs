@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::decimal::{DecimalError, Fixed5};
 use super::error::{Violation, reasons};
-use super::ledger::{ChangeMovement, ChangeType, CountKey, MAX_COUNT_MAGNITUDE, NewChange};
+use super::ledger::{
+    ChangeMovement, ChangeType, CountKey, MAX_COUNT_MAGNITUDE, NewChange, within_count_bounds,
+};
 use super::plan::BatchPlan;
 use super::refusal::{ChangeViolation, ChangeViolations};
 use super::text::quote;
@@ -57,20 +59,18 @@ impl Expected {
                 ),
                 other => refuse(other.reason(), format!("{other}, or be {ABSENT}")),
             })?;
-            if quantity > MAX_COUNT_MAGNITUDE {
-                return Err(refuse(
-                    reasons::VALUE_TOO_HIGH,
-                    format!("must be at most {MAX_COUNT_MAGNITUDE}, as a count"),
-                ));
-            }
-            if quantity
-                .checked_neg()
-                .is_none_or(|n| n > MAX_COUNT_MAGNITUDE)
-            {
-                return Err(refuse(
-                    reasons::VALUE_TOO_LOW,
-                    format!("must be at least -{MAX_COUNT_MAGNITUDE}, as a count"),
-                ));
+            if !within_count_bounds(quantity) {
+                return Err(if quantity.is_positive() {
+                    refuse(
+                        reasons::VALUE_TOO_HIGH,
+                        format!("must be at most {MAX_COUNT_MAGNITUDE}, as a count"),
+                    )
+                } else {
+                    refuse(
+                        reasons::VALUE_TOO_LOW,
+                        format!("must be at least -{MAX_COUNT_MAGNITUDE}, as a count"),
+                    )
+                });
             }
             Expected::Quantity(quantity)
         };

@@ -428,12 +428,17 @@ pub enum CountError {
     OutOfRange,
 }
 
+/// Whether a count may hold `quantity`: at most [`MAX_COUNT_MAGNITUDE`] either side of 0.
+pub fn within_count_bounds(quantity: Fixed5) -> bool {
+    quantity <= MAX_COUNT_MAGNITUDE
+        && quantity
+            .checked_neg()
+            .is_some_and(|n| n <= MAX_COUNT_MAGNITUDE)
+}
+
 fn bounded(quantity: Option<Fixed5>) -> Result<Fixed5, CountError> {
-    let magnitude_ok = |q: Fixed5| {
-        q <= MAX_COUNT_MAGNITUDE && q.checked_neg().is_some_and(|n| n <= MAX_COUNT_MAGNITUDE)
-    };
     quantity
-        .filter(|q| magnitude_ok(*q))
+        .filter(|q| within_count_bounds(*q))
         .ok_or(CountError::OutOfRange)
 }
 

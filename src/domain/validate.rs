@@ -331,31 +331,32 @@ fn validate_total_price(
         ));
         return None;
     }
+    errors.check(parse_money(&field, amount, currency))
+}
+
+/// A price as text, named `field` (`total_price_money`): an amount of at least 0, with at
+/// most 5 decimals, in an ISO 4217 currency. A sale's price, a reservation commit's too.
+pub fn parse_money(field: &str, amount: &str, currency: &str) -> Result<Money, Violation> {
     let amount = match Fixed5::parse(amount) {
         Ok(a) if !a.is_negative() => a,
         Ok(_) | Err(DecimalError::TooLow) => {
-            errors.push(Violation::new(
+            return Err(Violation::new(
                 format!("{field}.amount"),
                 reasons::VALUE_TOO_LOW,
                 "must be at least 0",
             ));
-            return None;
         }
-        Err(e) => {
-            errors.push(e.violation(format!("{field}.amount")));
-            return None;
-        }
+        Err(e) => return Err(e.violation(format!("{field}.amount"))),
     };
     if !is_iso4217_currency(currency) {
-        errors.push(Violation::invalid(
+        return Err(Violation::invalid(
             format!("{field}.currency"),
             "must be an ISO 4217 currency code such as \"EUR\"",
         ));
-        return None;
     }
-    Some(Money {
+    Ok(Money {
         amount,
-        currency: currency.clone(),
+        currency: currency.to_owned(),
     })
 }
 

@@ -15,7 +15,7 @@ use crate::store::items::ItemListQuery;
 use crate::store::ledger::{ChangeQuery, CountQuery};
 use crate::store::locations::LocationListQuery;
 use crate::store::reservations::ReservationListQuery;
-use crate::store::{MerchantId, Store, StoreError};
+use crate::store::{MerchantId, Page, Store, StoreError};
 
 /// Rows read from the store per page.
 const PAGE: u64 = 1_000;
@@ -56,53 +56,30 @@ pub async fn export(store: &Store, options: &ExportOptions) -> Result<ExportRepo
     };
     let mut report = ExportReport::default();
 
-    let path = file("items");
-    let mut out = Output::<pb::InventoryItem>::create(&path, options.format)?;
-    let mut after_id = None;
-    loop {
-        let page = store
-            .list_items(
-                &merchant,
-                &ItemListQuery {
-                    after_id: after_id.clone(),
-                    limit: PAGE,
-                    ..ItemListQuery::default()
-                },
-            )
-            .await?;
-        for record in &page.items {
-            out.write(&item_to_wire(record))?;
-        }
-        after_id = page.items.last().map(|r| r.id.clone());
-        if !page.has_more || after_id.is_none() {
-            break;
-        }
-    }
-    report.files.push(out.finish()?);
-
-    let path = file("locations");
-    let mut out = Output::<pb::Location>::create(&path, options.format)?;
-    let mut after_id = None;
-    loop {
-        let page = store
-            .list_locations(
-                &merchant,
-                &LocationListQuery {
-                    after_id: after_id.clone(),
-                    limit: PAGE,
-                    ..LocationListQuery::default()
-                },
-            )
-            .await?;
-        for record in &page.items {
-            out.write(&location_to_wire(record))?;
-        }
-        after_id = page.items.last().map(|r| r.id.clone());
-        if !page.has_more || after_id.is_none() {
-            break;
-        }
-    }
-    report.files.push(out.finish()?);
+    let (items, locations) = (file("items"), file("locations"));
+    let page = async |after_id| {
+        let query = ItemListQuery {
+            after_id,
+            limit: PAGE,
+            ..ItemListQuery::default()
+        };
+        store.list_items(&merchant, &query).await
+    };
+    report
+        .files
+        .push(export_by_id(&items, options.format, page, item_to_wire, |r| &r.id).await?);
+    let page = async |after_id| {
+        let query = LocationListQuery {
+            after_id,
+            limit: PAGE,
+            ..LocationListQuery::default()
+        };
+        store.list_locations(&merchant, &query).await
+    };
+    let wrote = export_by_id(&locations, options.format, page, location_to_wire, |r| {
+        &r.id
+    });
+    report.files.push(wrote.await?);
 
     let path = file("counts");
     let mut out = Output::<pb::InventoryCount>::create(&path, options.format)?;
@@ -134,30 +111,42 @@ pub async fn export(store: &Store, options: &ExportOptions) -> Result<ExportRepo
 
     // Reservations follow the history whose changes they made: an import brings them in
     // after it, so that a held one never names units the counts do not hold yet.
+    let page = async |after_id| {
+        let query = ReservationListQuery {
+            after_id,
+            limit: PAGE,
+            ..ReservationListQuery::default()
+        };
+        store.list_reservations(&merchant, &query).await
+    };
     let path = file("reservations");
-    let mut out = Output::<pb::Reservation>::create(&path, options.format)?;
+    let wrote = export_by_id(&path, options.format, page, reservation_to_wire, |r| &r.id);
+    report.files.push(wrote.await?);
+    Ok(report)
+}
+
+/// Records listed page by page in id order (`page` answers the page after an id, or the
+/// first), each written as `to_wire` makes it.
+async fn export_by_id<R, M: FileMessage>(
+    path: &Path,
+    format: Format,
+    page: impl AsyncFn(Option<String>) -> Result<Page<R>, StoreError>,
+    to_wire: fn(&R) -> M,
+    id: fn(&R) -> &String,
+) -> Result<(PathBuf, u64), TransferError> {
+    let mut out = Output::<M>::create(path, format)?;
     let mut after_id = None;
     loop {
-        let page = store
-            .list_reservations(
-                &merchant,
-                &ReservationListQuery {
-                    after_id: after_id.clone(),
-                    limit: PAGE,
-                    ..ReservationListQuery::default()
-                },
-            )
-            .await?;
-        for reservation in &page.items {
-            out.write(&reservation_to_wire(reservation))?;
+        let page = page(after_id.clone()).await?;
+        for record in &page.items {
+            out.write(&to_wire(record))?;
         }
-        after_id = page.items.last().map(|r| r.id.clone());
+        after_id = page.items.last().map(|r| id(r).clone());
         if !page.has_more || after_id.is_none() {
             break;
         }
     }
-    report.files.push(out.finish()?);
-    Ok(report)
+    out.finish()
 }
 
 /// History in (occurred_at, seq) order, limited to [since, until).

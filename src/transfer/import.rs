@@ -234,80 +234,60 @@ pub async fn import(store: &Store, options: &ImportOptions) -> Result<ImportRepo
     };
     let mut report = ImportReport::default();
     let dry_run = options.dry_run;
+    // A dry run checks each row alone and writes nothing.
     if let Some(path) = &options.items {
-        let records = read_records(path, &mut report.items, &mut report.refusals, item_record)?;
-        for (line, record) in records {
-            let done = if dry_run {
+        let (tally, refusals) = (&mut report.items, &mut report.refusals);
+        import_records(path, tally, refusals, item_record, async |record| {
+            if dry_run {
                 Ok(Imported::Inserted)
             } else {
-                store.import_item(&merchant, &record).await
-            };
-            settle_record(path, line, done, &mut report.items, &mut report.refusals)?;
-        }
+                store.import_item(&merchant, record).await
+            }
+        })
+        .await?;
     }
     if let Some(path) = &options.locations {
-        let records = read_records(
-            path,
-            &mut report.locations,
-            &mut report.refusals,
-            location_record,
-        )?;
-        for (line, record) in records {
-            let done = if dry_run {
+        let (tally, refusals) = (&mut report.locations, &mut report.refusals);
+        import_records(path, tally, refusals, location_record, async |record| {
+            if dry_run {
                 Ok(Imported::Inserted)
             } else {
-                store.import_location(&merchant, &record).await
-            };
-            settle_record(
-                path,
-                line,
-                done,
-                &mut report.locations,
-                &mut report.refusals,
-            )?;
-        }
+                store.import_location(&merchant, record).await
+            }
+        })
+        .await?;
     }
     if let Some(path) = &options.changes {
         report.changes =
             import_changes(store, &merchant, path, options, &mut report.refusals).await?;
     }
     if let Some(path) = &options.reservations {
-        let records = read_records(
-            path,
-            &mut report.reservations,
-            &mut report.refusals,
-            kept_reservation,
-        )?;
-        for (line, record) in records {
-            let done = if dry_run {
+        let (tally, refusals) = (&mut report.reservations, &mut report.refusals);
+        import_records(path, tally, refusals, kept_reservation, async |record| {
+            if dry_run {
                 Ok(Imported::Inserted)
             } else {
-                store.import_reservation(&merchant, &record).await
-            };
-            settle_record(
-                path,
-                line,
-                done,
-                &mut report.reservations,
-                &mut report.refusals,
-            )?;
-        }
+                store.import_reservation(&merchant, record).await
+            }
+        })
+        .await?;
     }
     Ok(report)
 }
 
-/// Reads an items or locations file and checks each row alone; refused rows go to the
-/// report. Such files are a catalogue, not a history: they are held in memory.
-fn read_records<M: FileMessage, R>(
+/// Reads an items, locations or reservations file row by row, checks each row alone
+/// (`to_record`) and writes it (`write`): what each row came to goes to the tally, refused
+/// rows to the report.
+async fn import_records<M: FileMessage, R>(
     path: &Path,
     tally: &mut Tally,
     refusals: &mut Vec<Refusal>,
     to_record: fn(&M, i64) -> Result<R, Violations>,
-) -> Result<Vec<(u64, R)>, TransferError> {
+    write: impl AsyncFn(&R) -> Result<Imported, StoreError>,
+) -> Result<(), TransferError> {
     let mut reader = Reader::open::<M>(path)?;
     let mut progress = Progress::start(&file_label(path), Some(count_rows(path)?));
     let now = now_micros();
-    let mut records = Vec::new();
     while let Some((line, row)) = reader.next_row::<M>()? {
         progress.advance(1);
         let refuse = |column: String, reason: String| Refusal {
@@ -326,7 +306,7 @@ fn read_records<M: FileMessage, R>(
                 })
             });
         match record {
-            Ok(record) => records.push((line, record)),
+            Ok(record) => settle_record(path, line, write(&record).await, tally, refusals)?,
             Err(mut refused) => {
                 tally.refused += 1;
                 refusals.append(&mut refused);
@@ -334,10 +314,10 @@ fn read_records<M: FileMessage, R>(
         }
     }
     progress.finish();
-    Ok(records)
+    Ok(())
 }
 
-/// Counts what writing one item or location did.
+/// Counts what writing one item, location or reservation did.
 fn settle_record(
     path: &Path,
     line: u64,
