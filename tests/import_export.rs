@@ -737,6 +737,38 @@ async fn import_over_grpc(mut server: common::TestServer) {
     assert_eq!(a.source.as_ref().unwrap().name, "Old system");
     assert_verified(&server).await;
 
+    // Reservations cannot come this way: a reservation's move would hold units that no
+    // reservation of this database holds.
+    let mut reserving = with(receipt(), &change_id(5), "1");
+    if let Some(pb::inventory_change::Change::Adjustment(a)) = &mut reserving.change {
+        (a.from_state, a.to_state) = (
+            pb::InventoryState::InStock as i32,
+            pb::InventoryState::ReservedForSale as i32,
+        );
+        a.reservation_id = change_id(6);
+    }
+    let request = pb::ImportInventoryChangesRequest {
+        changes: vec![reserving],
+        source: None,
+    };
+    let response = server
+        .inventory
+        .import_inventory_changes(futures::stream::iter([request]))
+        .await
+        .expect("ImportInventoryChanges")
+        .into_inner();
+    assert_eq!(response.applied, 0, "{response:?}");
+    let fields: Vec<(&str, &str)> = response
+        .refused_changes
+        .iter()
+        .map(|r| (r.field.as_str(), r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [("adjustment.reservation_id", "READ_ONLY_FIELD")],
+        "{response:?}"
+    );
+
     let (ok, stdout, stderr) = stockledger(
         &[
             "token",

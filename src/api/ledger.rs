@@ -351,6 +351,7 @@ pub struct ImportBatch {
     sent: usize,
     refused: bool,
     digest: Sha256,
+    with_reservations: bool,
 }
 
 impl ImportBatch {
@@ -370,7 +371,17 @@ impl ImportBatch {
             sent: 0,
             refused: false,
             digest: Sha256::new(),
+            with_reservations: false,
         }
+    }
+
+    /// The batch of an import that brings the reservations too (`stockledger import`'s
+    /// reservations file): its adjustments may then carry a `reservation_id` and make that
+    /// reservation's moves. Without it (ImportInventoryChanges) `reservation_id` is refused,
+    /// as it would leave RESERVED_FOR_SALE units that no reservation holds.
+    pub fn with_reservations(mut self) -> ImportBatch {
+        self.with_reservations = true;
+        self
     }
 
     /// How many changes were pushed.
@@ -394,7 +405,15 @@ impl ImportBatch {
         spell_ids_canonically(&mut change);
         // As `changes` (field 1) of an ImportInventoryChangesRequest encodes it.
         self.digest.update(encoded_field(1, &change));
-        match imported_change(index, change, self.now, &self.default_source) {
+        let default_source = &self.default_source;
+        let imported = imported_change(
+            index,
+            change,
+            self.now,
+            default_source,
+            self.with_reservations,
+        );
+        match imported {
             Ok((valid, kept)) => {
                 self.changes.push(Arc::new(valid));
                 self.kept.push(kept);

@@ -314,19 +314,22 @@ pub fn member_of(change: &pb::InventoryChange) -> ChangeType {
 /// Change `index` of an import (`stockledger import`, ImportInventoryChanges) as the ledger
 /// takes it: the change, validated by the domain with history's `occurred_at` window, and
 /// what the import keeps of its record — its id (of the server's shape), created_at and
-/// source; a source without a product gets `default_source`'s, one without a name too. An
-/// adjustment may carry the `reservation_id` of the reservation that made it (history
-/// exported with its reservations): then, and only then, it may move RESERVED_FOR_SALE.
+/// source; a source without a product gets `default_source`'s, one without a name too. With
+/// `reservations` (the import brings them too), an adjustment may carry the
+/// `reservation_id` of the reservation that made it: then, and only then, it may move
+/// RESERVED_FOR_SALE. Without, `reservation_id` is read-only as in a live batch.
 pub fn imported_change(
     index: usize,
     mut change: pb::InventoryChange,
     now: i64,
     default_source: &ChangeSource,
+    reservations: bool,
 ) -> Result<(NewChange, KeptChange), ChangeViolations> {
     use pb::inventory_change::Change;
     let member = member_of(&change);
     let reservation_id = match &mut change.change {
-        Some(Change::Adjustment(a)) => std::mem::take(&mut a.reservation_id),
+        // Left in place when the import cannot keep it: the draft refuses it as read-only.
+        Some(Change::Adjustment(a)) if reservations => std::mem::take(&mut a.reservation_id),
         _ => String::new(),
     };
     let (id, created_at, source) = match &mut change.change {

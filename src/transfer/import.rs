@@ -393,7 +393,7 @@ impl Batch {
     fn new(default_source: &ChangeSource, now: i64) -> Batch {
         Batch {
             lines: Vec::new(),
-            rows: ImportBatch::new(default_source.clone(), None, now),
+            rows: ImportBatch::new(default_source.clone(), None, now).with_reservations(),
             bad: false,
             accepted: 0,
         }

@@ -587,7 +587,8 @@ type InventoryAdjustment struct {
 	GoodsReceiptId string `protobuf:"bytes,18,opt,name=goods_receipt_id,json=goodsReceiptId,proto3" json:"goods_receipt_id,omitempty"`
 	// The reservation (ReservationService) whose step moved these units: its creation
 	// (IN_STOCK → RESERVED_FOR_SALE), a commit (RESERVED_FOR_SALE → SOLD), a release or its
-	// expiry (RESERVED_FOR_SALE → IN_STOCK). Empty for every other adjustment. Read-only.
+	// expiry (RESERVED_FOR_SALE → IN_STOCK). Empty for every other adjustment. Read-only
+	// (only `stockledger import`, which brings the reservations too, keeps it).
 	ReservationId string `protobuf:"bytes,19,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -240,7 +240,8 @@ export type InventoryAdjustment = Message<"stockledger.v1.InventoryAdjustment"> 
   /**
    * The reservation (ReservationService) whose step moved these units: its creation
    * (IN_STOCK → RESERVED_FOR_SALE), a commit (RESERVED_FOR_SALE → SOLD), a release or its
-   * expiry (RESERVED_FOR_SALE → IN_STOCK). Empty for every other adjustment. Read-only.
+   * expiry (RESERVED_FOR_SALE → IN_STOCK). Empty for every other adjustment. Read-only
+   * (only `stockledger import`, which brings the reservations too, keeps it).
    *
    * @generated from field: string reservation_id = 19;
    */
