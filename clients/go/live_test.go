@@ -535,3 +535,110 @@ func TestReservations(t *testing.T) {
 		t.Fatal("an empty Hold was accepted")
 	}
 }
+
+func TestListReservations(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	if _, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.MustDecimal("10"))); err != nil {
+		t.Fatal(err)
+	}
+	run := unique()
+
+	// Three held reservations, each with its own reference id; the second is released.
+	var refs, ids []string
+	for n := range 3 {
+		ref := "order-" + run + "-" + string(rune('a'+n))
+		created, err := c.CreateReservation(ctx, stockledger.ReservationRequest{
+			Lines:       []stockledger.ReservationLine{{CatalogObjectID: itemID, LocationID: locationID, Quantity: stockledger.MustDecimal("1")}},
+			Hold:        stockledger.HoldFor(5 * time.Minute),
+			ReferenceID: ref,
+		})
+		must(t, err)
+		refs, ids = append(refs, ref), append(ids, created.ID)
+	}
+	released, err := c.ReleaseReservation(ctx, ids[1])
+	must(t, err)
+	if released.State != pb.ReservationState_RESERVATION_STATE_RELEASED {
+		t.Fatalf("released %+v", released)
+	}
+
+	// list collects the ids ListReservations yields; ours keeps this test's, in order.
+	list := func(opts stockledger.ListReservationsOptions) []string {
+		t.Helper()
+		var got []string
+		for reservation, err := range c.ListReservations(ctx, opts) {
+			must(t, err)
+			got = append(got, reservation.ID)
+		}
+		return got
+	}
+	ours := func(got []string) []string {
+		var mine []string
+		for _, id := range got {
+			if slices.Contains(ids, id) {
+				mine = append(mine, id)
+			}
+		}
+		return mine
+	}
+
+	// Every reservation, two a page (the file's other reservations are the merchant's too).
+	first, err := c.Reservations.ListReservations(ctx, &pb.ListReservationsRequest{Limit: 2})
+	must(t, err)
+	if len(first.GetReservations()) != 2 || first.GetCursor() == "" {
+		t.Fatalf("first page of 2: %d reservations, cursor %q", len(first.GetReservations()), first.GetCursor())
+	}
+	all := list(stockledger.ListReservationsOptions{PageSize: 2})
+	if len(all) < 3 || all[0] != first.GetReservations()[0].GetId() || all[1] != first.GetReservations()[1].GetId() {
+		t.Fatalf("all = %v, first page %v", all, first.GetReservations())
+	}
+	seen := map[string]bool{}
+	for _, id := range all {
+		if seen[id] {
+			t.Fatalf("%s listed twice in %v", id, all)
+		}
+		seen[id] = true
+	}
+	if got := ours(all); !slices.Equal(got, ids) {
+		t.Fatalf("all: ours = %v, want %v", got, ids)
+	}
+
+	// By state, and by reference id.
+	held := pb.ReservationState_RESERVATION_STATE_HELD
+	releasedState := pb.ReservationState_RESERVATION_STATE_RELEASED
+	if got, want := ours(list(stockledger.ListReservationsOptions{State: held, PageSize: 2})), []string{ids[0], ids[2]}; !slices.Equal(got, want) {
+		t.Fatalf("held = %v, want %v", got, want)
+	}
+	if got, want := ours(list(stockledger.ListReservationsOptions{State: releasedState, PageSize: 2})), []string{ids[1]}; !slices.Equal(got, want) {
+		t.Fatalf("released = %v, want %v", got, want)
+	}
+	var byReference []stockledger.Reservation
+	for reservation, err := range c.ListReservations(ctx, stockledger.ListReservationsOptions{ReferenceID: refs[1]}) {
+		must(t, err)
+		byReference = append(byReference, reservation)
+	}
+	if len(byReference) != 1 || byReference[0].ID != ids[1] || byReference[0].State != releasedState ||
+		byReference[0].ReferenceID != refs[1] || !byReference[0].UpdatedAt.Equal(released.UpdatedAt) ||
+		byReference[0].Lines[0].ReleasedQuantity.String() != "1" {
+		t.Fatalf("by reference id: %+v, want %+v", byReference, released)
+	}
+	if got, want := list(stockledger.ListReservationsOptions{ReferenceID: refs[2], State: held}), []string{ids[2]}; !slices.Equal(got, want) {
+		t.Fatalf("held with %s = %v, want %v", refs[2], got, want)
+	}
+	if got := list(stockledger.ListReservationsOptions{ReferenceID: refs[2], State: releasedState}); len(got) != 0 {
+		t.Fatalf("released with %s = %v, want none", refs[2], got)
+	}
+
+	// A refused page ends the sequence with an *Error.
+	var refusals int
+	for _, err := range c.ListReservations(ctx, stockledger.ListReservationsOptions{PageSize: 251}) {
+		var refused *stockledger.Error
+		if !errors.As(err, &refused) || refused.Code != codes.InvalidArgument {
+			t.Fatalf("page size 251: %v", err)
+		}
+		refusals++
+	}
+	if refusals != 1 {
+		t.Fatalf("%d refusals, want 1", refusals)
+	}
+}

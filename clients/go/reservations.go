@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"iter"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -177,6 +178,44 @@ func (c *Client) ExtendReservation(ctx context.Context, id string, hold Hold) (R
 func (c *Client) GetReservation(ctx context.Context, id string) (Reservation, error) {
 	resp, err := c.Reservations.GetReservation(ctx, &pb.GetReservationRequest{Id: id})
 	return reservationOf(resp.GetReservation(), err)
+}
+
+// ListReservationsOptions are what ListReservations sends; the zero value lists every
+// reservation, 50 a page.
+type ListReservationsOptions struct {
+	// State: only reservations in this state; RESERVATION_STATE_UNSPECIFIED means all.
+	State pb.ReservationState
+	// ReferenceID: only reservations with this reference id; empty means all.
+	ReferenceID string
+	// PageSize is how many reservations each call reads (1–250); 0 means the server's
+	// default.
+	PageSize int32
+}
+
+// ListReservations pages through ListReservations (opts' filters, opts.PageSize
+// reservations a page) and yields every reservation, oldest first; a failed page ends the
+// sequence with its error.
+func (c *Client) ListReservations(ctx context.Context, opts ListReservationsOptions) iter.Seq2[Reservation, error] {
+	return func(yield func(Reservation, error) bool) {
+		req := &pb.ListReservationsRequest{Limit: opts.PageSize, State: opts.State, ReferenceId: opts.ReferenceID}
+		for {
+			resp, err := c.Reservations.ListReservations(ctx, req)
+			if err != nil {
+				yield(Reservation{}, err)
+				return
+			}
+			for _, wire := range resp.GetReservations() {
+				reservation, err := ReservationOf(wire)
+				if !yield(reservation, err) || err != nil {
+					return
+				}
+			}
+			if resp.GetCursor() == "" {
+				return
+			}
+			req.Cursor = resp.GetCursor()
+		}
+	}
 }
 
 func reservationOf(r *pb.Reservation, err error) (Reservation, error) {

@@ -320,6 +320,43 @@ def test_reservations_hold_commit_release_and_expire(client, shop, unique):
     assert late.value.state == "EXPIRED"
 
 
+def test_list_reservations_pages_and_filters(client, shop, unique):
+    location, item = shop
+    client.batch_change_inventory([adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal(10))])
+
+    # Three held reservations, each with its own reference id; the second is released.
+    refs = [f"order-{unique}-{n}" for n in range(3)]
+    created = [
+        client.create_reservation([(item.id, location.id, Decimal(1))], ttl=dt.timedelta(minutes=5), reference_id=ref)
+        for ref in refs
+    ]
+    ids = [r.id for r in created]
+    released = client.release_reservation(ids[1])
+    assert released.state == "RELEASED"
+
+    # Every reservation, two a page (other tests' reservations are the merchant's too).
+    listed = list(client.list_reservations(page_size=2))
+    assert len({r.id for r in listed}) == len(listed), "no reservation is listed twice"
+    assert [r.id for r in listed if r.id in ids] == ids
+    assert all(isinstance(r, stockledger.Reservation) for r in listed)
+
+    # By state, and by reference id.
+    held = [r.id for r in client.list_reservations(state="HELD", page_size=2) if r.id in ids]
+    assert held == [ids[0], ids[2]]
+    gone = [r.id for r in client.list_reservations(state="RESERVATION_STATE_RELEASED", page_size=2) if r.id in ids]
+    assert gone == [ids[1]]
+    assert list(client.list_reservations(reference_id=refs[1])) == [released]
+    assert [r.id for r in client.list_reservations(reference_id=refs[2], state="HELD")] == [ids[2]]
+    assert list(client.list_reservations(reference_id=refs[2], state="RELEASED")) == []
+
+    # A refused page raises StockledgerError; an unknown state name raises at once.
+    with pytest.raises(StockledgerError) as refused:
+        list(client.list_reservations(page_size=251))
+    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(ValueError):
+        client.list_reservations(state="PENDING")
+
+
 def test_reservation_hold_needs_exactly_one_of_ttl_or_expires_at(client):
     with pytest.raises(ValueError):
         client.create_reservation([("item", "location", 1)])

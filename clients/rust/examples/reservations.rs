@@ -1,7 +1,7 @@
 //! The README's reservations as a program: a shop with 3 mugs holds 2 for a cart, is refused
-//! a second hold of 2 (only 1 available), sells 1 of the 2 held, releases the other, and is
-//! refused a commit of a reservation that holds nothing. Fresh names on every run, so it
-//! runs again and again on the same server:
+//! a second hold of 2 (only 1 available), sells 1 of the 2 held, releases the other, lists
+//! the cart's reservation by its reference id, and is refused a commit of a reservation that
+//! holds nothing. Fresh names on every run, so it runs again and again on the same server:
 //!
 //! ```sh
 //! STOCKLEDGER_TOKEN=... cargo run -p stockledger-client --example reservations   # STOCKLEDGER_ADDR defaults to 127.0.0.1:50051
@@ -9,10 +9,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures::TryStreamExt;
 use stockledger_client::changes::adjustment;
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
-    Client, Commit, Decimal, Error, GuardRefusal, Hold, NewReservation, ReservationLine,
+    Client, Commit, Decimal, Error, GuardRefusal, Hold, NewReservation, ReservationFilter,
+    ReservationLine,
 };
 
 #[tokio::main]
@@ -87,6 +89,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:?} {} {}",
         cart.state, line.committed_quantity, line.released_quantity
     ); // Released 1 1
+    let carts: Vec<_> = client
+        .list_reservations(ReservationFilter::all().reference_id(&cart.reference_id))
+        .try_collect()
+        .await?;
+    println!("{:?}", carts.iter().map(|r| r.state).collect::<Vec<_>>()); // [Released]
 
     let err = refused(client.commit_reservation(&cart.id, Commit::all()).await)?;
     println!("{:?} {:?}", err.reason(), err.reservation_state()); // Some("RESERVATION_NOT_HELD") Some(Released)

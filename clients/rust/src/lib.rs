@@ -20,9 +20,11 @@
 //! - Reservations ([`reservations`]): [`Client::create_reservation`],
 //!   [`Client::commit_reservation`], [`Client::release_reservation`],
 //!   [`Client::extend_reservation`] and [`Client::get_reservation`] take and return typed
-//!   values ([`NewReservation`], [`Commit`], [`Hold`], [`Reservation`]); a refusal is typed
-//!   by [`Error::is_reservation_not_held`], [`Error::is_reservation_expired`] and, for stock
-//!   that is not there, [`Error::guard_refusal`].
+//!   values ([`NewReservation`], [`Commit`], [`Hold`], [`Reservation`]), and
+//!   [`Client::list_reservations`] streams them page after page ([`ReservationFilter`],
+//!   [`Pages`]); a refusal is typed by [`Error::is_reservation_not_held`],
+//!   [`Error::is_reservation_expired`] and, for stock that is not there,
+//!   [`Error::guard_refusal`].
 //!
 //! The README's quick start:
 //!
@@ -46,7 +48,7 @@ mod error;
 pub mod reservations;
 pub mod time;
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
@@ -56,7 +58,9 @@ pub use error::{
     CountKey, Error, FieldViolation, GuardRefusal, INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH,
     RESERVATION_EXPIRED, RESERVATION_NOT_HELD,
 };
-pub use reservations::{Commit, Hold, NewReservation, Reservation, ReservationLine};
+pub use reservations::{
+    Commit, Hold, NewReservation, Reservation, ReservationFilter, ReservationLine,
+};
 pub use rust_decimal::Decimal;
 pub use {prost_types, tonic, tonic_types};
 
@@ -84,6 +88,10 @@ pub type AuthChannel = InterceptedService<Channel, BearerAuth>;
 /// the server ends the call; a watch ends only with an error (e.g. `Unavailable` when the
 /// server shuts down: resume from the last resume token).
 pub type Messages<T> = futures::stream::MapErr<tonic::Streaming<T>, fn(tonic::Status) -> Error>;
+
+/// The items of a paged list, fetched page after page as the stream is polled, with a
+/// failure as an [`Error`] that ends the stream.
+pub type Pages<T> = futures::stream::BoxStream<'static, Result<T, Error>>;
 
 /// Adds `authorization: Bearer <token>` to every call.
 #[derive(Clone)]
@@ -268,6 +276,38 @@ impl Client {
                 .into_inner()
                 .reservation,
         )
+    }
+
+    /// Every reservation `filter` selects, oldest first, fetched page after page
+    /// (`filter.page_size` a call) as the stream is polled; a refused page ends the stream
+    /// with its [`Error`].
+    pub fn list_reservations(&self, filter: ReservationFilter) -> Pages<Reservation> {
+        let first = (self.reservations(), Some(filter.to_wire()));
+        futures::stream::try_unfold(first, |(mut client, request)| async move {
+            let Some(request) = request else {
+                return Ok::<_, Error>(None);
+            };
+            let page = client
+                .list_reservations(request.clone())
+                .await?
+                .into_inner();
+            let reservations = page
+                .reservations
+                .into_iter()
+                .map(|reservation| Reservation::try_from(reservation).map(Ok::<_, Error>))
+                .collect::<Result<Vec<_>, _>>()?;
+            let next = if page.cursor.is_empty() {
+                None // the last page
+            } else {
+                Some(pb::ListReservationsRequest {
+                    cursor: page.cursor,
+                    ..request
+                })
+            };
+            Ok(Some((futures::stream::iter(reservations), (client, next))))
+        })
+        .try_flatten()
+        .boxed()
     }
 
     unary! {

@@ -262,6 +262,54 @@ impl Commit {
     }
 }
 
+/// What [`Client::list_reservations`](crate::Client::list_reservations) reads:
+/// [`ReservationFilter::all`], optionally only those in one `.state(..)` or with one
+/// `.reference_id(..)`, `.page_size(..)` reservations a call.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReservationFilter {
+    /// Only reservations in this state; `None`: every state.
+    pub state: Option<pb::ReservationState>,
+    /// Only reservations with this reference id; empty: any.
+    pub reference_id: String,
+    /// Reservations a page (1–250); 0: the server's default (50).
+    pub page_size: i32,
+}
+
+impl ReservationFilter {
+    /// Every reservation, the server's page size.
+    pub fn all() -> Self {
+        ReservationFilter::default()
+    }
+
+    /// Only reservations in `state`.
+    pub fn state(mut self, state: pb::ReservationState) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// Only reservations with this reference id.
+    pub fn reference_id(mut self, reference_id: impl Into<String>) -> Self {
+        self.reference_id = reference_id.into();
+        self
+    }
+
+    /// `page_size` reservations a call (1–250).
+    pub fn page_size(mut self, page_size: i32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// The first page's request.
+    pub(crate) fn to_wire(&self) -> pb::ListReservationsRequest {
+        pb::ListReservationsRequest {
+            limit: self.page_size,
+            cursor: String::new(),
+            state: self.state.map_or(0, |state| state as i32),
+            reference_id: self.reference_id.clone(),
+        }
+    }
+}
+
 fn key_or_fresh(key: Option<&str>) -> String {
     match key {
         Some(key) if !key.is_empty() => key.to_owned(),
@@ -325,6 +373,24 @@ mod tests {
             Commit::line(0, Decimal::new(1, 6))
                 .to_wire("r".into())
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn a_reservation_filter_on_the_wire() {
+        assert_eq!(
+            ReservationFilter::all().to_wire(),
+            pb::ListReservationsRequest::default()
+        );
+        let request = ReservationFilter::all()
+            .state(pb::ReservationState::Released)
+            .reference_id("cart-1")
+            .page_size(2)
+            .to_wire();
+        assert_eq!(request.state(), pb::ReservationState::Released);
+        assert_eq!(
+            (request.reference_id.as_str(), request.limit),
+            ("cart-1", 2)
         );
     }
 

@@ -8,13 +8,14 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use stockledger_client::changes::{Expected, adjustment, change_id, physical_count};
 use stockledger_client::decimal::from_wire;
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
     Client, Commit, CountKey, Decimal, GuardRefusal, Hold, INSUFFICIENT_QUANTITY, Messages,
-    NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD, ReservationLine, time,
+    NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD, Reservation, ReservationFilter,
+    ReservationLine, time,
 };
 use tonic::Code;
 
@@ -673,4 +674,135 @@ async fn reservations_hold_commit_release_and_expire() {
         Some(pb::ReservationState::Expired),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn list_reservations_pages_and_filters() {
+    let client = client().await;
+    let (shop, item) = location_and_item(&client).await;
+    apply(
+        &client,
+        vec![adjustment(&item, &shop, S::None, S::InStock, q(10)).unwrap()],
+    )
+    .await;
+
+    // Three held reservations, each with its own reference id; the second is released.
+    let refs: Vec<String> = (0..3).map(|_| unique("order")).collect();
+    let mut ids = Vec::new();
+    for reference in &refs {
+        let created = client
+            .create_reservation(
+                NewReservation::new(
+                    vec![ReservationLine::new(&item, &shop, q(1))],
+                    Hold::For(Duration::from_secs(300)),
+                )
+                .reference_id(reference),
+            )
+            .await
+            .expect("reserve 1");
+        ids.push(created.id);
+    }
+    let released = client.release_reservation(&ids[1]).await.expect("release");
+    assert_eq!(released.state, pb::ReservationState::Released);
+
+    let list = |filter: ReservationFilter| {
+        client
+            .list_reservations(filter)
+            .try_collect::<Vec<Reservation>>()
+    };
+    let id_list = |reservations: Vec<Reservation>| -> Vec<String> {
+        reservations.into_iter().map(|r| r.id).collect()
+    };
+    // This test's, in the order listed (the file's other tests reserve for the same
+    // merchant at the same time).
+    let ours = |listed: &[String]| -> Vec<String> {
+        listed
+            .iter()
+            .filter(|id| ids.contains(id))
+            .cloned()
+            .collect()
+    };
+
+    // Every reservation, two a page.
+    let first = client
+        .reservations()
+        .list_reservations(pb::ListReservationsRequest {
+            limit: 2,
+            ..Default::default()
+        })
+        .await
+        .expect("first page")
+        .into_inner();
+    assert_eq!(first.reservations.len(), 2);
+    assert!(!first.cursor.is_empty(), "more than one page");
+    let all = id_list(
+        list(ReservationFilter::all().page_size(2))
+            .await
+            .expect("list all"),
+    );
+    assert_eq!(
+        all[..2],
+        [
+            first.reservations[0].id.clone(),
+            first.reservations[1].id.clone()
+        ]
+    );
+    let mut distinct = all.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), all.len(), "no reservation is listed twice");
+    assert_eq!(ours(&all), ids);
+
+    // By state, and by reference id.
+    let held = id_list(
+        list(
+            ReservationFilter::all()
+                .state(pb::ReservationState::Held)
+                .page_size(2),
+        )
+        .await
+        .expect("list held"),
+    );
+    assert_eq!(ours(&held), [ids[0].clone(), ids[2].clone()]);
+    let gone = id_list(
+        list(
+            ReservationFilter::all()
+                .state(pb::ReservationState::Released)
+                .page_size(2),
+        )
+        .await
+        .expect("list released"),
+    );
+    assert_eq!(ours(&gone), [ids[1].clone()]);
+    assert_eq!(
+        list(ReservationFilter::all().reference_id(&refs[1]))
+            .await
+            .expect("by reference id"),
+        [released]
+    );
+    let both = ReservationFilter::all().reference_id(&refs[2]);
+    assert_eq!(
+        id_list(
+            list(both.clone().state(pb::ReservationState::Held))
+                .await
+                .expect("held with a reference id")
+        ),
+        [ids[2].clone()]
+    );
+    assert!(
+        list(both.state(pb::ReservationState::Released))
+            .await
+            .expect("released with a reference id")
+            .is_empty()
+    );
+
+    // A refused page ends the stream with its error.
+    let mut refused = client.list_reservations(ReservationFilter::all().page_size(251));
+    let err = refused
+        .next()
+        .await
+        .expect("an item")
+        .expect_err("page size 251");
+    assert_eq!(err.code(), Code::InvalidArgument, "{err}");
+    assert!(refused.next().await.is_none(), "the stream ends");
 }

@@ -24,6 +24,7 @@ import {
   changeOut,
   commitLineIn,
   holdIn,
+  reservationFilterIn,
   reservationLineIn,
   reservationOut,
   countOut,
@@ -42,6 +43,7 @@ import {
   type ChangeFilter,
   type CommitLineInput,
   type Reservation,
+  type ReservationFilter,
   type ReservationHold,
   type ReservationLineInput,
   type HistoryFilter,
@@ -566,6 +568,27 @@ export class ReservationApi {
 
   async get(id: string, options?: CallOptions): Promise<Reservation> {
     return reservationOut((await unary(this.raw.getReservation({ id }, options))).reservation);
+  }
+
+  /** One page of reservations, oldest first, optionally only those in `state` or with `referenceId`. */
+  async list(request: ReservationFilter & PageRequest = {}, options?: CallOptions): Promise<Page<Reservation>> {
+    const response = await unary(
+      this.raw.listReservations(
+        { ...reservationFilterIn(request), cursor: request.cursor ?? "", limit: request.limit ?? 0 },
+        options,
+      ),
+    );
+    return { items: response.reservations.map(reservationOut), cursor: response.cursor };
+  }
+
+  /** Every reservation matching the filter, oldest first, page by page (`limit` per call). */
+  async *all(filter: ReservationFilter & { limit?: number } = {}, options?: CallOptions): AsyncGenerator<Reservation> {
+    let cursor = "";
+    do {
+      const page = await this.list({ ...filter, cursor }, options);
+      yield* page.items;
+      cursor = page.cursor;
+    } while (cursor !== "");
   }
 }
 

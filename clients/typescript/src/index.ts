@@ -57,6 +57,7 @@ export type {
   Product,
   CommitLineInput,
   Reservation,
+  ReservationFilter,
   ReservationHold,
   ReservationLine,
   ReservationLineInput,

@@ -637,6 +637,27 @@ export interface Reservation {
   updatedAt: Date | undefined;
 }
 
+/** Filters of the reservation lists; each one absent means all. */
+export interface ReservationFilter {
+  /** Only reservations in this state. */
+  state?: ReservationState;
+  /** Only reservations with this referenceId. */
+  referenceId?: string;
+}
+
+export function reservationFilterIn(filter: ReservationFilter): {
+  state: reservationPb.ReservationState;
+  referenceId: string;
+} {
+  return {
+    state:
+      filter.state === undefined
+        ? reservationPb.ReservationState.UNSPECIFIED
+        : enumValue(reservationPb.ReservationState, "reservation state", filter.state),
+    referenceId: filter.referenceId ?? "",
+  };
+}
+
 /** How long to hold: `ttlMs` milliseconds from now, or until `expiresAt` (exactly one). */
 export type ReservationHold = { ttlMs: number; expiresAt?: never } | { ttlMs?: never; expiresAt: Date };
 

@@ -14,6 +14,7 @@ import {
   type InventoryChange,
   type InventoryChangeInput,
   type InventoryCount,
+  type Reservation,
   type StockledgerClient,
 } from "../src/index.js";
 
@@ -524,5 +525,58 @@ describe("Stockledger TypeScript client against a live server", () => {
 
     // Exactly one of ttlMs and expiresAt.
     await assert.rejects(client.reservations.extend(held.id, {} as { ttlMs: number }), TypeError);
+  });
+
+  it("lists reservations page by page, by state and by reference id", TIMEOUT, async () => {
+    const shop = await client.locations.create({ name: `Listing Shop ${run}` });
+    const item = (await client.items.create({ sku: `MUG-LIST-${run}` })).id;
+    await client.inventory.batchChange({
+      idempotencyKey: `list-stock-${run}`,
+      changes: [adjustment(item, shop.id, "NONE", "IN_STOCK", "10")],
+    });
+
+    // Three held reservations, each with its own reference id; the second is released.
+    const refs = [0, 1, 2].map((n) => `order-${run}-${n}`);
+    const ids: string[] = [];
+    for (const referenceId of refs) {
+      const created = await client.reservations.create({
+        lines: [{ catalogObjectId: item, locationId: shop.id, quantity: "1" }],
+        ttlMs: 5 * 60_000,
+        referenceId,
+      });
+      ids.push(created.id);
+    }
+    const released = await client.reservations.release(ids[1]!);
+    assert.equal(released.state, "RELEASED");
+
+    const listed = async (filter: Parameters<typeof client.reservations.all>[0]) => {
+      const got: string[] = [];
+      for await (const reservation of client.reservations.all(filter)) got.push(reservation.id);
+      return got;
+    };
+    const ours = (got: string[]) => got.filter((id) => ids.includes(id));
+
+    // Every reservation, two a page (the file's other reservations are the merchant's too).
+    const first = await client.reservations.list({ limit: 2 });
+    assert.equal(first.items.length, 2);
+    assert.notEqual(first.cursor, "", "more than one page");
+    const all = await listed({ limit: 2 });
+    assert.equal(new Set(all).size, all.length, "no reservation is listed twice");
+    assert.deepEqual(all.slice(0, 2), first.items.map((r) => r.id));
+    assert.deepEqual(ours(all), ids);
+
+    // By state, and by reference id.
+    assert.deepEqual(ours(await listed({ state: "HELD", limit: 2 })), [ids[0], ids[2]]);
+    assert.deepEqual(ours(await listed({ state: "RELEASED", limit: 2 })), [ids[1]]);
+    const byReference: Reservation[] = [];
+    for await (const reservation of client.reservations.all({ referenceId: refs[1] })) byReference.push(reservation);
+    assert.deepEqual(byReference, [released]);
+    assert.deepEqual(await listed({ referenceId: refs[2], state: "HELD" }), [ids[2]]);
+    assert.deepEqual(await listed({ referenceId: refs[2], state: "RELEASED" }), []);
+
+    // A refused page is a StockledgerError; an unknown state a RangeError.
+    const refused = await rejection(listed({ limit: 251 }));
+    assert.equal(refused.code, Code.InvalidArgument);
+    await assert.rejects(listed({ state: "PENDING" as "HELD" }), RangeError);
   });
 });

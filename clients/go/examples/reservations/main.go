@@ -1,7 +1,8 @@
 // The README's reservations as a program: a shop with 3 mugs holds 2 for a cart, is
 // refused a second hold of 2 (only 1 available), sells 1 of the 2 held, releases the
-// other, and is refused a commit of a reservation that holds nothing. Fresh names on
-// every run, so it runs again and again on the same server:
+// other, lists the cart's reservation by its reference id, and is refused a commit of a
+// reservation that holds nothing. Fresh names on every run, so it runs again and again
+// on the same server:
 //
 //	STOCKLEDGER_TOKEN=... go run ./examples/reservations   # STOCKLEDGER_ADDR defaults to 127.0.0.1:50051
 package main
@@ -73,6 +74,12 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Println(cart.State, cart.Lines[0].CommittedQuantity, cart.Lines[0].ReleasedQuantity) // RESERVATION_STATE_RELEASED 1 1
+	for r, err := range c.ListReservations(ctx, stockledger.ListReservationsOptions{ReferenceID: "cart-" + run}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(r.ID == cart.ID, r.State) // true RESERVATION_STATE_RELEASED
+	}
 
 	_, err = c.CommitReservation(ctx, cart.ID, stockledger.CommitOptions{})
 	if !errors.As(err, &refused) || !refused.IsReservationNotHeld() {

@@ -289,6 +289,24 @@ def _hold_until(request: Any, ttl: _dt.timedelta | None, expires_at: _dt.datetim
         request.expires_at.CopyFrom(to_timestamp(expires_at))
 
 
+def _reservation_state(value: str | int | None) -> int:
+    """A ReservationState by short name ("HELD"), full name ("RESERVATION_STATE_HELD") or
+    number; ``None`` is RESERVATION_STATE_UNSPECIFIED (every state, in a filter)."""
+    if value is None:
+        return reservations_pb.RESERVATION_STATE_UNSPECIFIED
+    if isinstance(value, bool):
+        raise TypeError("expected a reservation state name or number")
+    if isinstance(value, int):
+        return value
+    name = value.upper()
+    if not name.startswith("RESERVATION_STATE_"):
+        name = "RESERVATION_STATE_" + name
+    try:
+        return reservations_pb.ReservationState.Value(name)
+    except ValueError:
+        raise ValueError(f"unknown reservation state {value!r}") from None
+
+
 def change_id(change: inventory_pb.InventoryChange) -> str:
     """The id of whichever member (adjustment, physical count, transfer) is set."""
     member = change.WhichOneof("change")
@@ -768,6 +786,18 @@ class Client:
     def get_reservation(self, reservation_id: str) -> Reservation:
         request = reservations_pb.GetReservationRequest(id=reservation_id)
         return Reservation.from_proto(self.reservations.GetReservation(request).reservation)
+
+    def list_reservations(
+        self, *, state: str | int | None = None, reference_id: str = "", page_size: int = 0
+    ) -> Iterator[Reservation]:
+        """Every reservation, oldest first (pages are fetched as the generator advances),
+        optionally only those in ``state`` ("HELD", "COMMITTED", "RELEASED", "EXPIRED") and
+        those with ``reference_id``."""
+        request = reservations_pb.ListReservationsRequest(
+            limit=page_size, state=_reservation_state(state), reference_id=reference_id
+        )
+        pages = self._pages(self.reservations.ListReservations, request, "reservations")
+        return (Reservation.from_proto(reservation) for reservation in pages)
 
     # --- helpers ---
 

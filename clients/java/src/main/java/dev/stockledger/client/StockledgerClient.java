@@ -48,7 +48,10 @@ import stockledger.v1.ReservationOuterClass.CommitReservationRequest;
 import stockledger.v1.ReservationOuterClass.CreateReservationRequest;
 import stockledger.v1.ReservationOuterClass.ExtendReservationRequest;
 import stockledger.v1.ReservationOuterClass.GetReservationRequest;
+import stockledger.v1.ReservationOuterClass.ListReservationsRequest;
+import stockledger.v1.ReservationOuterClass.ListReservationsResponse;
 import stockledger.v1.ReservationOuterClass.ReleaseReservationRequest;
+import stockledger.v1.ReservationOuterClass.ReservationState;
 import stockledger.v1.ReservationServiceGrpc;
 
 /**
@@ -376,6 +379,61 @@ public final class StockledgerClient implements AutoCloseable {
   public Reservation getReservation(String id) {
     GetReservationRequest request = GetReservationRequest.newBuilder().setId(id).build();
     return Reservation.fromProto(call(() -> reservations.getReservation(request)).getReservation());
+  }
+
+  /** Every reservation, oldest first, fetching page after page lazily (the server's page size). */
+  public Iterator<Reservation> listReservations() {
+    return listReservations(null, null, 0);
+  }
+
+  /**
+   * The reservations in {@code state} (null or {@code RESERVATION_STATE_UNSPECIFIED}: every
+   * state) with {@code referenceId} (null or empty: any), oldest first, fetching page after page
+   * lazily, {@code pageSize} a page (1–250; 0: the server's default).
+   */
+  public Iterator<Reservation> listReservations(
+      ReservationState state, String referenceId, int pageSize) {
+    ListReservationsRequest.Builder request =
+        ListReservationsRequest.newBuilder()
+            .setReferenceId(referenceId == null ? "" : referenceId)
+            .setLimit(pageSize);
+    if (state != null) {
+      request.setState(state);
+    }
+    return listReservations(request.build());
+  }
+
+  /**
+   * The reservations matching a request built by hand, oldest first, fetching page after page
+   * lazily (the request's {@code limit} is the page size).
+   */
+  public Iterator<Reservation> listReservations(ListReservationsRequest request) {
+    return new Iterator<>() {
+      private Iterator<stockledger.v1.ReservationOuterClass.Reservation> page =
+          List.<stockledger.v1.ReservationOuterClass.Reservation>of().iterator();
+      private String cursor = request.getCursor();
+      private boolean last;
+
+      @Override
+      public boolean hasNext() {
+        while (!page.hasNext() && !last) {
+          ListReservationsRequest next = request.toBuilder().setCursor(cursor).build();
+          ListReservationsResponse response = call(() -> reservations.listReservations(next));
+          page = response.getReservationsList().iterator();
+          cursor = response.getCursor();
+          last = cursor.isEmpty();
+        }
+        return page.hasNext();
+      }
+
+      @Override
+      public Reservation next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return Reservation.fromProto(page.next());
+      }
+    };
   }
 
   private static CreateReservationRequest.Builder reservationRequest(

@@ -48,6 +48,8 @@ import stockledger.v1.InventoryItemOuterClass.GetInventoryItemRequest;
 import stockledger.v1.InventoryItemOuterClass.InventoryItem;
 import stockledger.v1.LocationOuterClass.Location;
 import stockledger.v1.LocationOuterClass.LocationStatus;
+import stockledger.v1.ReservationOuterClass.ListReservationsRequest;
+import stockledger.v1.ReservationOuterClass.ListReservationsResponse;
 import stockledger.v1.ReservationOuterClass.ReservationState;
 
 /**
@@ -533,6 +535,70 @@ class LiveServerTest {
     StockledgerException late =
         assertThrows(StockledgerException.class, () -> client.commitReservation(brief.id()));
     assertEquals(Optional.of(ReservationState.RESERVATION_STATE_EXPIRED), late.reservationState());
+  }
+
+  @Test
+  void listsReservationsPageByPageByStateAndByReferenceId() {
+    String run = UUID.randomUUID().toString();
+    String item = newItem("LIST").getId();
+    String at = location.getId();
+    client.batchChange("list-stock-" + run, receive(item, "10"));
+
+    // Three held reservations, each with its own reference id; the second is released.
+    List<String> refs = List.of("order-" + run + "-0", "order-" + run + "-1", "order-" + run + "-2");
+    List<String> ids = new ArrayList<>();
+    for (String ref : refs) {
+      ids.add(
+          client
+              .createReservation(null, ref, List.of(Reservation.Line.of(item, at, dec("1"))), Duration.ofMinutes(5))
+              .id());
+    }
+    Reservation released = client.releaseReservation(ids.get(1));
+    assertEquals(ReservationState.RESERVATION_STATE_RELEASED, released.state());
+
+    // Every reservation, two a page (the class's other reservations are the merchant's too).
+    ListReservationsResponse first =
+        client.reservations().listReservations(ListReservationsRequest.newBuilder().setLimit(2).build());
+    assertEquals(2, first.getReservationsCount());
+    assertFalse(first.getCursor().isEmpty(), "more than one page");
+    List<String> all = ids(client.listReservations(null, null, 2));
+    assertEquals(all.size(), new HashSet<>(all).size(), "no reservation is listed twice");
+    assertEquals(
+        List.of(first.getReservations(0).getId(), first.getReservations(1).getId()), all.subList(0, 2));
+    assertEquals(ids, ours(all, ids));
+    assertEquals(ids, ours(ids(client.listReservations()), ids));
+
+    // By state, and by reference id.
+    assertEquals(
+        List.of(ids.get(0), ids.get(2)),
+        ours(ids(client.listReservations(ReservationState.RESERVATION_STATE_HELD, null, 2)), ids));
+    assertEquals(
+        List.of(ids.get(1)),
+        ours(ids(client.listReservations(ReservationState.RESERVATION_STATE_RELEASED, "", 2)), ids));
+    List<Reservation> byReference = new ArrayList<>();
+    client.listReservations(null, refs.get(1), 0).forEachRemaining(byReference::add);
+    assertEquals(List.of(released), byReference);
+    assertEquals(
+        List.of(ids.get(2)),
+        ids(client.listReservations(ReservationState.RESERVATION_STATE_HELD, refs.get(2), 0)));
+    assertFalse(
+        client.listReservations(ReservationState.RESERVATION_STATE_RELEASED, refs.get(2), 0).hasNext());
+
+    // A refused page throws StockledgerException.
+    StockledgerException refused =
+        assertThrows(StockledgerException.class, () -> client.listReservations(null, null, 251).hasNext());
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.code());
+  }
+
+  private static List<String> ids(Iterator<Reservation> reservations) {
+    List<String> ids = new ArrayList<>();
+    reservations.forEachRemaining(r -> ids.add(r.id()));
+    return ids;
+  }
+
+  /** The ids of {@code listed} that are among {@code mine}, in listed order. */
+  private static List<String> ours(List<String> listed, List<String> mine) {
+    return listed.stream().filter(mine::contains).toList();
   }
 
   private InventoryItem getItem(String id) {
