@@ -60,8 +60,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "STOCKLEDGER_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
-    /// Also serve Square's Inventory REST API (HTTP/JSON, docs/square.md) on this address,
-    /// e.g. 127.0.0.1:8080. Off unless given.
+    /// Also serve HTTP on this address, e.g. 127.0.0.1:8080: Square's Inventory REST API
+    /// (docs/square.md), Shopify's inventory REST API (docs/shopify.md) and `/healthz`.
+    /// Off unless given.
     #[arg(long, env = "STOCKLEDGER_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
     /// On SIGINT/SIGTERM, how long in-flight calls (and open streams) may take to finish

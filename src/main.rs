@@ -34,21 +34,24 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Serve(args) => {
+            // Both listeners first: a taken address stops the server before it says anything.
+            let listener = bind(args.listen, "--listen").await?;
+            let http = match args.http_listen {
+                Some(address) => Some(bind(address, "--http-listen").await?),
+                None => None,
+            };
             let store = Store::connect(&args.database.database_url).await?;
             store.migrate().await?;
-            let listener = tokio::net::TcpListener::bind(args.listen).await?;
             if !args.no_dev_token && store.token_count().await? == 0 {
                 print_development_token(&store, &listener.local_addr()?.to_string()).await?;
             }
-            tracing::info!(address = %listener.local_addr()?, "stockledger listening");
-            let http = match args.http_listen {
-                Some(address) => {
-                    let http = tokio::net::TcpListener::bind(address).await?;
-                    tracing::info!(address = %http.local_addr()?, "Square front door listening");
-                    Some(http)
-                }
-                None => None,
-            };
+            tracing::info!(address = %listener.local_addr()?, "stockledger listening (gRPC)");
+            if let Some(http) = &http {
+                tracing::info!(
+                    address = %http.local_addr()?,
+                    "HTTP listening: Square and Shopify front doors, /healthz"
+                );
+            }
             let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
             server::serve_until_signal(store.clone(), listener, http, args.limits(), grace).await?;
             store.close().await?;
@@ -72,6 +75,16 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Export(args) => run_export(args).await?,
     }
     Ok(())
+}
+
+/// A listener on `address`, given by `flag`; an error names both.
+async fn bind(
+    address: std::net::SocketAddr,
+    flag: &str,
+) -> Result<tokio::net::TcpListener, Box<dyn std::error::Error>> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen on {address} ({flag}): {e}").into())
 }
 
 /// `stockledger token create | list | revoke`.

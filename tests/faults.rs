@@ -387,6 +387,49 @@ async fn postgres_stopped_20_s() {
         .await;
 }
 
+/// `/healthz` on the HTTP listener tells an outage as gRPC health does: 200 SERVING while
+/// PostgreSQL answers, 503 NOT_SERVING within seconds of its stop, 200 again once it is
+/// back — what a load balancer polls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_tells_a_postgres_outage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cluster = OwnCluster::init(dir.path(), None, &[]);
+    let url = cluster.create_database("healthz").await;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let doors = common::front_doors::FrontDoors::start_on(url, tmp, "healthz", "Probe").await;
+    let healthz = format!("{}/healthz", doors.base);
+    let probe = async || {
+        let answer = doors
+            .http
+            .get(&healthz)
+            .send()
+            .await
+            .expect("healthz answers");
+        let code = answer.status().as_u16();
+        let body: serde_json::Value = answer.json().await.expect("a JSON body");
+        (code, body["status"].as_str().unwrap_or_default().to_owned())
+    };
+    let wait_for = async |expected: (u16, &str)| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (code, status) = probe().await;
+            if (code, status.as_str()) == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "/healthz answers {code} {status}, not {expected:?}, after 15 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert_eq!(probe().await, (200, "SERVING".to_owned()));
+    cluster.stop();
+    wait_for((503, "NOT_SERVING")).await;
+    cluster.start();
+    wait_for((200, "SERVING")).await;
+}
+
 /// Every PostgreSQL process frozen (SIGSTOP) for 30 s under load, then continued: calls
 /// waiting on it are answered within the server's call timeout, health reports NOT_SERVING
 /// meanwhile, and writes resume by themselves.

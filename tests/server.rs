@@ -194,3 +194,47 @@ async fn data_survives_a_restart(mut server: TestServer) {
     let fetched = server.items.get_inventory_item(request).await.unwrap();
     assert_eq!(fetched.into_inner().inventory_item, Some(created));
 }
+
+/// A taken address stops `serve` before it says anything else: the error names the address
+/// and its flag, no development token is printed, and nothing claims to listen. Log lines
+/// written to a file carry no terminal colour codes.
+#[tokio::test]
+async fn a_taken_address_is_named_before_anything_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap().to_string();
+    for (grpc, http) in [
+        (taken_addr.clone(), format!("127.0.0.1:{}", free_port())),
+        (format!("127.0.0.1:{}", free_port()), taken_addr.clone()),
+    ] {
+        let out = stockledger()
+            .args(["serve", "--listen", &grpc, "--http-listen", &http])
+            .env("DATABASE_URL", &url)
+            .stdin(Stdio::null())
+            .output()
+            .expect("running stockledger");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(!out.status.success(), "{stdout}{stderr}");
+        let flag = if grpc == taken_addr {
+            "--listen"
+        } else {
+            "--http-listen"
+        };
+        assert!(
+            stderr.contains(&format!("cannot listen on {taken_addr} ({flag})")),
+            "{stderr}"
+        );
+        assert!(
+            !stdout.contains("token") && !stderr.contains("listening"),
+            "{stdout}{stderr}"
+        );
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "no colour codes in a file: {stderr:?}"
+        );
+    }
+}

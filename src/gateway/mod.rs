@@ -27,8 +27,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -60,6 +60,18 @@ pub struct Gateway {
     authenticator: Authenticator,
     admission: Admission,
     call_timeout: Duration,
+    health: tokio::sync::watch::Receiver<Readiness>,
+}
+
+/// What the server's health check last found, as `/healthz` answers it: whether the
+/// database answers (reads are served), and whether writes are taken too (not while the
+/// disk is full).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Readiness {
+    /// The database answers.
+    pub serving: bool,
+    /// Writes are taken.
+    pub writes: bool,
 }
 
 /// The gRPC method a front-door path stands for: its path decides the scope a token needs.
@@ -98,6 +110,7 @@ impl Gateway {
         authenticator: Authenticator,
         admission: Admission,
         call_timeout: Duration,
+        health: tokio::sync::watch::Receiver<Readiness>,
     ) -> Gateway {
         Gateway {
             inventory,
@@ -105,6 +118,7 @@ impl Gateway {
             authenticator,
             admission,
             call_timeout,
+            health,
         }
     }
 
@@ -333,7 +347,28 @@ fn comma_list(value: Option<&str>) -> Vec<String> {
         .collect()
 }
 
-/// Both front doors and the OpenAPI document; any other path is answered in the error shape
+/// `GET /healthz`, for load balancers and orchestrators: 200 while the database answers,
+/// 503 when it does not, with the gRPC health service's verdicts as JSON
+/// (`{"status":"SERVING","writes":"SERVING"}`; `writes` is `NOT_SERVING` while the disk is
+/// full). No token needed; it says nothing of any merchant.
+pub const HEALTHZ_PATH: &str = "/healthz";
+
+async fn healthz(State(gateway): State<Gateway>) -> Response {
+    let readiness = *gateway.health.borrow();
+    let word = |yes: bool| if yes { "SERVING" } else { "NOT_SERVING" };
+    let code = if readiness.serving {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": word(readiness.serving),
+        "writes": word(readiness.writes),
+    });
+    (code, axum::Json(body)).into_response()
+}
+
+/// Both front doors, `/healthz` and the OpenAPI document; any other path is answered in the error shape
 /// of the door its prefix belongs to. A request body must arrive whole within
 /// `body_timeout` of its headers, or the request is answered 408.
 pub fn router(gateway: Gateway, body_timeout: Duration) -> Router {
@@ -342,6 +377,7 @@ pub fn router(gateway: Gateway, body_timeout: Duration) -> Router {
     Router::new()
         .merge(square::router())
         .merge(shopify::router())
+        .route(HEALTHZ_PATH, get(healthz))
         .route(
             openapi::PATH,
             get(move || async move {

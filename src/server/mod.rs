@@ -28,7 +28,7 @@ use crate::api::reservations::{ReservationApi, sweep_expired};
 use crate::api::streams::{StreamLimits, StreamRegistry};
 use crate::auth::cache::TokenCache;
 use crate::feed::{self, Feed};
-use crate::gateway::{self, Gateway};
+use crate::gateway::{self, Gateway, Readiness};
 use crate::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
@@ -164,9 +164,10 @@ pub async fn serve_with_http(
     // The first report is made before serving, so no caller sees a service unknown.
     let status = database_health(&store).await;
     report(&health, status).await;
+    let (readiness, readiness_view) = tokio::sync::watch::channel(status.readiness());
     tokio::spawn(keep_health_truthful(
         store.clone(),
-        health,
+        (health, readiness),
         status,
         feed.closing(),
     ));
@@ -191,6 +192,7 @@ pub async fn serve_with_http(
             // (and the doors, as always, at least one).
             Admission::new(limits.max_in_flight.max(1)),
             limits.call_timeout,
+            readiness_view,
         );
         let mut stop = stop.clone();
         let stopped = async move {
@@ -285,6 +287,16 @@ struct Health {
     services: ServingStatus,
 }
 
+impl Health {
+    /// As `/healthz` tells it.
+    fn readiness(self) -> Readiness {
+        Readiness {
+            serving: self.server == ServingStatus::Serving,
+            writes: self.services == ServingStatus::Serving,
+        }
+    }
+}
+
 /// Everything SERVING if the database answers within [`HEALTH_CHECK_TIMEOUT`] (on a
 /// connection of its own, so a busy pool never counts as a dead database), else
 /// NOT_SERVING. While writes are being refused for a full disk, the services report
@@ -328,11 +340,12 @@ async fn report(health: &HealthReporter, status: Health) {
     }
 }
 
-/// Keeps health truthful after the first report (`reported`), as [`database_health`]
-/// finds it every [`HEALTH_CHECK_INTERVAL`] until shutdown.
+/// Keeps health (the gRPC service and `/healthz`) truthful after the first report
+/// (`reported`), as [`database_health`] finds it every [`HEALTH_CHECK_INTERVAL`] until
+/// shutdown.
 async fn keep_health_truthful(
     store: Store,
-    health: HealthReporter,
+    (health, readiness): (HealthReporter, tokio::sync::watch::Sender<Readiness>),
     mut reported: Health,
     mut closing: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -344,6 +357,7 @@ async fn keep_health_truthful(
         let status = database_health(&store).await;
         if status != reported {
             report(&health, status).await;
+            readiness.send_replace(status.readiness());
             reported = status;
         }
     }

@@ -34,6 +34,17 @@ impl FrontDoors {
             Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display()),
             Backend::Postgres => postgres::fresh_database_url().await,
         };
+        FrontDoors::start_on(database_url, dir, merchant, app).await
+    }
+
+    /// [`FrontDoors::start`] on the database at `database_url`; `dir` lives as long as the
+    /// server.
+    pub async fn start_on(
+        database_url: String,
+        dir: tempfile::TempDir,
+        merchant: &str,
+        app: &str,
+    ) -> FrontDoors {
         let store = Store::connect(&database_url).await.expect("connecting");
         store.migrate().await.expect("migrating");
         let token = mint_token(&store, merchant, &Scope::ALL, app).await;
