@@ -41,7 +41,10 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 None => None,
             };
             let store = Store::connect(&args.database.database_url).await?;
-            store.migrate().await?;
+            let applied = store.migrate().await?;
+            if !applied.is_empty() {
+                tracing::info!(migrations = %applied.join(", "), "database schema migrated");
+            }
             if !args.no_dev_token && store.token_count().await? == 0 {
                 print_development_token(&store, &listener.local_addr()?.to_string()).await?;
             }
@@ -59,13 +62,21 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Migrate(args) => {
             let store = Store::connect(&args.database_url).await?;
-            store.migrate().await?;
-            tracing::info!("migrations applied");
+            let applied = store.migrate().await?;
+            if applied.is_empty() {
+                println!("the database's schema is up to date");
+            } else {
+                println!(
+                    "applied {} migration(s): {}",
+                    applied.len(),
+                    applied.join(", ")
+                );
+            }
             store.close().await?;
         }
         Command::Token(args) => {
             let store = Store::connect(&args.database.database_url).await?;
-            store.migrate().await?;
+            say_migrated(&store.migrate().await?);
             let result = run_token(&store, args.command).await;
             store.close().await?;
             result?;
@@ -75,6 +86,18 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Export(args) => run_export(args).await?,
     }
     Ok(())
+}
+
+/// What a command other than `serve` and `migrate` tells on stderr when it had to migrate
+/// the database's schema first (a new database, or one an older binary made).
+fn say_migrated(applied: &[String]) {
+    if !applied.is_empty() {
+        eprintln!(
+            "stockledger: migrated the database's schema first ({} migration(s), up to {})",
+            applied.len(),
+            applied.last().map_or("", String::as_str)
+        );
+    }
 }
 
 /// A listener on `address`, given by `flag`; an error names both.
@@ -186,7 +209,7 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
     let store = Store::connect(&args.database.database_url).await?;
     if !options.dry_run {
         // A dry run writes nothing, not even the schema.
-        store.migrate().await?;
+        say_migrated(&store.migrate().await?);
     }
     let result = import::import(&store, &options).await;
     store.close().await?;

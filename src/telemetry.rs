@@ -1,4 +1,5 @@
-//! Tracing setup: readable or JSON logs on stderr, filtered by `RUST_LOG` (default `info`).
+//! Tracing setup: readable or JSON logs on stderr, filtered by `RUST_LOG` (default `info`,
+//! sea-orm-migration's lines at `warn`).
 
 use tracing_subscriber::{EnvFilter, fmt};
 
@@ -6,7 +7,10 @@ use crate::config::LogFormat;
 
 /// Installs the global subscriber. Call once, at start-up.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // sea-orm-migration's own lines ("Applying all pending migrations") would say nothing a
+    // command does not say itself, in its own words.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn"));
     // Colours only on a terminal: a log file or a pipe gets plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = fmt()

@@ -238,3 +238,65 @@ async fn a_taken_address_is_named_before_anything_is_printed() {
         );
     }
 }
+
+/// Commands say when they migrated the schema, in their own words, and refuse a database a
+/// newer Stockledger migrated, leaving it as it is.
+#[tokio::test]
+async fn commands_say_when_they_migrate_and_refuse_a_newer_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+    let token = |url: &str| {
+        let args = [
+            "token",
+            "create",
+            "--merchant",
+            "m",
+            "--scopes",
+            "INVENTORY_READ",
+            "--app-name",
+            "A",
+        ];
+        common::process::run(&args, url)
+    };
+    let first = token(&url);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("migrated the database's schema first"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("Applying"),
+        "sea-orm-migration's own lines: {stderr}"
+    );
+    let second = token(&url);
+    assert!(second.status.success());
+    assert!(
+        second.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let migrate = common::process::run(&["migrate"], &url);
+    assert!(
+        String::from_utf8_lossy(&migrate.stdout).contains("schema is up to date"),
+        "{migrate:?}"
+    );
+
+    let store = stockledger::store::Store::connect(&url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        store.connection(),
+        "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000001_future', 0)",
+    )
+    .await
+    .unwrap();
+    store.close().await.unwrap();
+    let refused = token(&url);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("migrated by a newer Stockledger"),
+        "{stderr}"
+    );
+    let refused = common::process::run(&["migrate"], &url);
+    assert!(!refused.status.success());
+}

@@ -31,6 +31,9 @@ pub enum StoreError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
+    /// The database's schema was migrated by a newer Stockledger than this binary.
+    #[error("the database was migrated by a newer Stockledger ({0}); run a binary at least as new")]
+    NewerSchema(String),
     /// The database was out (full, unreachable) when a call needed it; `cause` is what
     /// the database said. Answers every call of a group the outage failed as a whole.
     #[error("{cause}")]
@@ -43,6 +46,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Tells a database with a migration this binary does not know (sea-orm-migration says
+    /// "… has been applied but its file is missing") from other failures.
+    pub(crate) fn newer_schema(err: DbErr) -> StoreError {
+        match &err {
+            DbErr::Custom(text) if text.contains("applied but its file is missing") => {
+                StoreError::NewerSchema(text.clone())
+            }
+            _ => StoreError::Db(err),
+        }
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Duplicate`], other errors unchanged.
     pub(crate) fn unique_as(err: DbErr, field: &'static str, value: &str) -> StoreError {
         match err.sql_err() {

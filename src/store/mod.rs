@@ -101,10 +101,20 @@ impl Store {
         })
     }
 
-    /// Applies every pending migration.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        migration::Migrator::up(&self.db, None).await?;
-        Ok(())
+    /// Applies every pending migration and names them, oldest first (none: the schema was
+    /// up to date). A database migrated by a newer Stockledger — it has a migration this
+    /// binary does not know — is refused as [`StoreError::NewerSchema`], untouched.
+    pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let pending = migration::Migrator::get_pending_migrations_read_only(&self.db)
+            .await
+            .map_err(StoreError::newer_schema)?;
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        migration::Migrator::up(&self.db, None)
+            .await
+            .map_err(StoreError::newer_schema)?;
+        Ok(pending.iter().map(|m| m.name().to_owned()).collect())
     }
 
     /// The underlying connection (for repositories and tests).
