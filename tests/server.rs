@@ -300,3 +300,44 @@ async fn commands_say_when_they_migrate_and_refuse_a_newer_schema() {
     let refused = common::process::run(&["migrate"], &url);
     assert!(!refused.status.success());
 }
+
+/// Replicas started together on a fresh database, or a `token` command run while `serve`
+/// starts, must not trip over each other's migrations ("table … already exists"): exactly
+/// one process applies them, the others find the schema up to date.
+async fn processes_started_together_migrate_once(backend: common::Backend) {
+    let (url, _dir) = common::fresh_database(backend).await;
+    let started: Vec<_> = (0..6)
+        .map(|_| {
+            stockledger()
+                .arg("migrate")
+                .env("DATABASE_URL", &url)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("starting stockledger migrate")
+        })
+        .collect();
+    let mut applied = 0;
+    for process in started {
+        let ended = process.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&ended.stdout);
+        let stderr = String::from_utf8_lossy(&ended.stderr);
+        assert!(ended.status.success(), "{stdout}{stderr}");
+        if stdout.starts_with("applied ") {
+            applied += 1;
+        } else {
+            assert!(stdout.contains("schema is up to date"), "{stdout}");
+        }
+    }
+    assert_eq!(applied, 1, "exactly one process applies the migrations");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_started_together_migrate_once_on_sqlite() {
+    processes_started_together_migrate_once(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_started_together_migrate_once_on_postgres() {
+    processes_started_together_migrate_once(common::Backend::Postgres).await;
+}

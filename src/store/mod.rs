@@ -24,8 +24,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -36,6 +36,20 @@ pub use page::Page;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://stockledger.db?mode=rwc";
 
 pub use crate::domain::tenant::MerchantId;
+
+/// The PostgreSQL advisory lock key that serialises migrations between processes
+/// ("stockledger migrations" as a number; any key nothing else uses would do).
+const MIGRATION_LOCK: i64 = 0x5354_4f43_4b4d_4947;
+
+/// The migrations `db` has not applied yet; [`StoreError::NewerSchema`] if it has one
+/// this binary does not know.
+async fn pending_migrations(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<sea_orm_migration::Migration>, StoreError> {
+    migration::Migrator::get_pending_migrations_read_only(db)
+        .await
+        .map_err(StoreError::newer_schema)
+}
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
@@ -104,16 +118,30 @@ impl Store {
     /// Applies every pending migration and names them, oldest first (none: the schema was
     /// up to date). A database migrated by a newer Stockledger — it has a migration this
     /// binary does not know — is refused as [`StoreError::NewerSchema`], untouched.
+    ///
+    /// Processes that start together on one database (replicas, or a `token` command run
+    /// while `serve` starts) migrate one at a time: all pending migrations are applied in
+    /// one write transaction — IMMEDIATE on SQLite, holding [`MIGRATION_LOCK`] on
+    /// PostgreSQL — that looks again at what is pending once it holds the lock, so the
+    /// later processes find nothing left to do, and a migration that fails leaves nothing
+    /// half-applied.
     pub async fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let pending = migration::Migrator::get_pending_migrations_read_only(&self.db)
-            .await
-            .map_err(StoreError::newer_schema)?;
-        if pending.is_empty() {
+        // The common case, an up-to-date schema, takes no lock.
+        if pending_migrations(&self.db).await?.is_empty() {
             return Ok(Vec::new());
         }
-        migration::Migrator::up(&self.db, None)
-            .await
-            .map_err(StoreError::newer_schema)?;
+        let txn = self.begin_write().await?;
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            let lock = format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})");
+            txn.execute_unprepared(&lock).await?;
+        }
+        let pending = pending_migrations(&txn).await?;
+        if !pending.is_empty() {
+            migration::Migrator::up(&txn, None)
+                .await
+                .map_err(StoreError::newer_schema)?;
+        }
+        txn.commit().await?;
         Ok(pending.iter().map(|m| m.name().to_owned()).collect())
     }
 
