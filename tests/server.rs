@@ -341,3 +341,78 @@ async fn processes_started_together_migrate_once_on_sqlite() {
 async fn processes_started_together_migrate_once_on_postgres() {
     processes_started_together_migrate_once(common::Backend::Postgres).await;
 }
+
+/// At the default log level, every call leaves one `call` line on stderr once answered:
+/// its method, merchant (once authenticated), gRPC code and duration — never the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_leaves_one_access_log_line_without_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+    let args = [
+        "token",
+        "create",
+        "--merchant",
+        "acme",
+        "--scopes",
+        "ITEMS_WRITE",
+        "--app-name",
+        "Logged",
+    ];
+    let created = common::process::run(&args, &url);
+    assert!(created.status.success());
+    let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    let port = free_port();
+    let mut command = common::process::serve(&url, port);
+    command
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let served = ServeProcess::spawn(command, port);
+
+    let channel = served.channel().await;
+    let mut clients = common::Clients::new(&channel, &token);
+    let item = InventoryItem {
+        sku: "LOG-1".into(),
+        ..Default::default()
+    };
+    let request = CreateInventoryItemRequest {
+        inventory_item: Some(item),
+    };
+    clients.items.create_inventory_item(request).await.unwrap();
+    let mut anonymous = common::Clients::new(&channel, "not-a-token").items;
+    let request = GetInventoryItemRequest {
+        id: uuid::Uuid::new_v4().to_string(),
+    };
+    let refused = anonymous.get_inventory_item(request).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    drop((clients, anonymous, channel));
+    let ended = served.terminate().await;
+
+    let calls: Vec<&str> = ended
+        .stderr
+        .lines()
+        .filter(|l| l.contains(" call ") || l.ends_with(" call"))
+        .collect();
+    let created = "/stockledger.v1.InventoryItemService/CreateInventoryItem";
+    let get = "/stockledger.v1.InventoryItemService/GetInventoryItem";
+    let line_of = |method: &str| {
+        let lines: Vec<&&str> = calls.iter().filter(|l| l.contains(method)).collect();
+        assert_eq!(lines.len(), 1, "one line for {method}: {}", ended.stderr);
+        lines[0].to_string()
+    };
+    let created = line_of(created);
+    let merchant = created.split("merchant=").nth(1).unwrap_or_default();
+    let merchant = merchant.split(['}', ' ']).next().unwrap();
+    assert!(uuid::Uuid::parse_str(merchant).is_ok(), "{created}");
+    assert!(created.contains("code=Ok"), "{created}");
+    assert!(created.contains("duration_us="), "{created}");
+    let get = line_of(get);
+    assert!(get.contains("code=Unauthenticated"), "{get}");
+    assert!(!get.contains("merchant="), "{get}");
+    let secret = token.rsplit_once('_').unwrap().1;
+    assert!(
+        !ended.stderr.contains(secret),
+        "a token secret reached the log"
+    );
+    assert!(!ended.stderr.contains("not-a-token"));
+}

@@ -108,6 +108,9 @@ where
             let path = request.uri().path();
             match authenticator.authenticate(path, request.headers()).await {
                 Ok(Some(caller)) => {
+                    // The call's span (and so its access log line) names the merchant.
+                    let merchant = tracing::field::display(&caller.merchant.0);
+                    tracing::Span::current().record("merchant", merchant);
                     request.extensions_mut().insert(caller);
                     inner.call(request).await
                 }

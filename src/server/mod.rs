@@ -11,6 +11,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
+pub mod access_log;
 pub mod connections;
 pub mod http;
 pub mod open_files;
@@ -233,12 +234,17 @@ pub async fn serve_with_http(
         .with_nodelay(Some(true))
         .with_keepalive(Some(Duration::from_secs(60)));
     let served = tonic::transport::Server::builder()
-        .trace_fn(|request| tracing::info_span!("grpc", method = %request.uri().path()))
+        .trace_fn(|request| {
+            // `merchant` is filled in by authentication, for the access log's line.
+            let merchant = tracing::field::Empty;
+            tracing::info_span!("grpc", method = %request.uri().path(), merchant)
+        })
         .timeout(limits.call_timeout)
         .max_concurrent_streams(limits.max_streams_per_connection)
         .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
         .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
         .http2_max_header_list_size(MAX_HEADER_BYTES)
+        .layer(access_log::AccessLogLayer)
         .layer(Admission::new(limits.max_in_flight))
         .layer(AuthLayer::new(authenticator))
         .add_service(health_service)
