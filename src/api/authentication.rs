@@ -38,6 +38,11 @@ impl Authenticator {
         Authenticator { store, cache, rate }
     }
 
+    /// The rate limit every token is held to.
+    pub fn rate_limit(&self) -> super::rate_limit::RateLimit {
+        self.rate.limit()
+    }
+
     /// Who a call to `path` is — `None` for public methods (health, reflection) — once its
     /// token is authenticated and the call counted against the token's rate limit: the one
     /// decision both the gRPC layer ([`AuthLayer`]) and the HTTP front doors make.

@@ -102,6 +102,11 @@ impl<C: Clock + Clone> TokenRateLimiter<C> {
         }
     }
 
+    /// The limit every token is held to.
+    pub fn limit(&self) -> RateLimit {
+        self.limit
+    }
+
     /// Tokens with a bucket in memory (an estimate while calls are checked).
     pub fn tracked_tokens(&self) -> usize {
         self.limiter.len()

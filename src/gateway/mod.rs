@@ -44,11 +44,13 @@ use crate::api::authentication::Authenticator;
 use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::ledger::SubmitError;
+use crate::api::locations::LocationApi;
 use crate::domain::refusal::Refusal;
 use crate::proto::v1 as pb;
 use crate::proto::v1::{
     inventory_item_service_server::InventoryItemServiceServer,
     inventory_service_server::InventoryServiceServer,
+    location_service_server::LocationServiceServer,
 };
 
 /// What the front doors serve from: the gRPC side's services and authenticator, and the
@@ -57,6 +59,7 @@ use crate::proto::v1::{
 pub struct Gateway {
     inventory: InventoryApi,
     items: InventoryItemApi,
+    locations: LocationApi,
     authenticator: Authenticator,
     admission: Admission,
     call_timeout: Duration,
@@ -81,6 +84,8 @@ pub enum Rpc {
     Inventory(&'static str),
     /// A method of `stockledger.v1.InventoryItemService`.
     Items(&'static str),
+    /// A method of `stockledger.v1.LocationService`.
+    Locations(&'static str),
 }
 
 impl Rpc {
@@ -95,18 +100,21 @@ impl Rpc {
                 "/{}/{method}",
                 <InventoryItemServiceServer<InventoryItemApi> as NamedService>::NAME
             ),
+            Rpc::Locations(method) => format!(
+                "/{}/{method}",
+                <LocationServiceServer<LocationApi> as NamedService>::NAME
+            ),
         }
     }
 }
 
 impl Gateway {
-    /// Front doors calling `inventory` and `items`, authenticating with `authenticator`
+    /// Front doors calling `inventory`, `items` and `locations`, authenticating with `authenticator`
     /// (share it with the gRPC side), admitting calls through `admission` (more than it
     /// serves at once are refused at once as UNAVAILABLE `OVERLOADED`) and serving each for
     /// at most `call_timeout`.
     pub fn new(
-        inventory: InventoryApi,
-        items: InventoryItemApi,
+        (inventory, items, locations): (InventoryApi, InventoryItemApi, LocationApi),
         authenticator: Authenticator,
         admission: Admission,
         call_timeout: Duration,
@@ -115,6 +123,7 @@ impl Gateway {
         Gateway {
             inventory,
             items,
+            locations,
             authenticator,
             admission,
             call_timeout,
@@ -130,6 +139,11 @@ impl Gateway {
     /// The item service the doors call.
     fn items(&self) -> InventoryItemApi {
         self.items.clone()
+    }
+
+    /// The location service the doors call.
+    fn locations(&self) -> LocationApi {
+        self.locations.clone()
     }
 
     /// Runs one call standing for `rpc`: admission, authentication of `headers`'

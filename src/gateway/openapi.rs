@@ -37,6 +37,7 @@ pub const PATH: &str = "/openapi.json";
         shopify::list_levels,
         shopify::set_level,
         shopify::adjust_level,
+        shopify::graphql::graphql,
     ),
     modifiers(&Security),
     tags(

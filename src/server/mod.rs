@@ -175,6 +175,7 @@ pub async fn serve_with_http(
     let cursors = Cursors::load(&store).await?;
     let inventory_api = InventoryApi::new(store.clone(), feed.clone(), cursors.clone(), streams);
     let items_api = InventoryItemApi::new(store.clone(), cursors.clone());
+    let locations_api = LocationApi::new(store.clone(), cursors.clone());
     let authenticator = Authenticator::new(
         store.clone(),
         tokens,
@@ -186,8 +187,11 @@ pub async fn serve_with_http(
     ));
     let front_door = http.map(|http| {
         let gateway = Gateway::new(
-            inventory_api.clone(),
-            items_api.clone(),
+            (
+                inventory_api.clone(),
+                items_api.clone(),
+                locations_api.clone(),
+            ),
             authenticator.clone(),
             // Its own gate, of the same size: each listener serves --max-in-flight calls
             // (and the doors, as always, at least one).
@@ -212,8 +216,8 @@ pub async fn serve_with_http(
         InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let items =
         InventoryItemServiceServer::new(items_api).max_decoding_message_size(MAX_REQUEST_BYTES);
-    let locations = LocationServiceServer::new(LocationApi::new(store.clone(), cursors.clone()))
-        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let locations =
+        LocationServiceServer::new(locations_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let sweep = tokio::spawn(sweep_expired(
         store.clone(),
         ledger.clone(),

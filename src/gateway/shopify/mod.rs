@@ -3,6 +3,7 @@
 //! through [`Gateway::call`] with the `X-Shopify-Access-Token` as the bearer token, and
 //! writes the answer, or the refusal, as Shopify does — pages linked by a `Link` header.
 
+pub mod graphql;
 pub mod json;
 
 use axum::Router;
@@ -518,6 +519,7 @@ async fn method_not_allowed() -> Response {
 pub fn router() -> Router<Gateway> {
     Router::new()
         .route("/admin/api/{version}/inventory_items.json", get(list_items))
+        .route("/admin/api/{version}/graphql.json", post(graphql::graphql))
         .route(
             "/admin/api/{version}/inventory_items/{file}",
             get(get_item).put(update_item),

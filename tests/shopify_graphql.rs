@@ -1,0 +1,351 @@
+//! Shopify's GraphQL Admin door (`POST /admin/api/{version}/graphql.json`), over HTTP on a
+//! real server, on both backends: reads with named quantities, the inventory mutations with
+//! compare-and-swap and `@idempotent`, userErrors, cost, and a compare-and-swap race.
+
+mod common;
+
+use common::Backend;
+use common::front_doors::FrontDoors;
+use common::ledger::shop_and_item;
+use serde_json::{Value, json};
+use stockledger::proto::v1::{CreateReservationRequest, ReservationLine};
+
+/// Posts `query` with `variables` as API `version`: (HTTP status, body).
+async fn post(doors: &FrontDoors, version: &str, query: &str, variables: Value) -> (u16, Value) {
+    let url = format!("{}/admin/api/{version}/graphql.json", doors.base);
+    let answer = doors
+        .http
+        .post(url)
+        .header("X-Shopify-Access-Token", &doors.token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("posting GraphQL");
+    let status = answer.status().as_u16();
+    (status, answer.json().await.expect("a JSON answer"))
+}
+
+/// Posts and expects data without top-level errors.
+async fn data(doors: &FrontDoors, version: &str, query: &str, variables: Value) -> Value {
+    let (status, body) = post(doors, version, query, variables).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"].clone()
+}
+
+const LEVEL: &str = r#"query($item: ID!, $location: ID!) {
+  inventoryItem(id: $item) {
+    sku
+    inventoryLevel(locationId: $location) {
+      quantities(names: ["available", "reserved", "on_hand"]) { name quantity }
+    }
+  }
+}"#;
+
+/// The level's `available`, `reserved` and `on_hand`.
+async fn quantities(doors: &FrontDoors, item: &str, location: &str) -> [i64; 3] {
+    let vars = json!({ "item": gid("InventoryItem", item), "location": gid("Location", location) });
+    let data = data(doors, "2026-04", LEVEL, vars).await;
+    let list = &data["inventoryItem"]["inventoryLevel"]["quantities"];
+    let of = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["name"] == name)
+            .and_then(|q| q["quantity"].as_i64())
+            .unwrap_or_else(|| panic!("{name} in {data}"))
+    };
+    [of("available"), of("reserved"), of("on_hand")]
+}
+
+fn gid(kind: &str, id: &str) -> String {
+    format!("gid://shopify/{kind}/{id}")
+}
+
+const ADJUST: &str = r#"mutation($input: InventoryAdjustQuantitiesInput!, $key: String!) {
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id reason referenceDocumentUri changes { name delta quantityAfterChange itemId locationId } }
+    userErrors { field message code }
+  }
+}"#;
+
+const SET: &str = r#"mutation($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { changes { delta quantityAfterChange } }
+    userErrors { field message code }
+  }
+}"#;
+
+fn adjust_input(item: &str, location: &str, delta: i64, from: Option<i64>) -> Value {
+    json!({
+        "name": "available",
+        "reason": "correction",
+        "referenceDocumentUri": "logistics://cycle/1",
+        "changes": [{
+            "delta": delta,
+            "inventoryItemId": gid("InventoryItem", item),
+            "locationId": gid("Location", location),
+            "changeFromQuantity": from,
+        }],
+    })
+}
+
+async fn a_shops_day_through_graphql(backend: Backend) {
+    let mut doors = FrontDoors::start(backend, "graphql", "GraphQL day").await;
+    let (shop, item) = shop_and_item(&mut doors.clients, "GQL-1").await;
+
+    // Stock the item at the shop with 10 available.
+    let activate = r#"mutation($item: ID!, $location: ID!) {
+      inventoryActivate(inventoryItemId: $item, locationId: $location, available: 10) {
+        inventoryLevel { id quantities(names: ["available"]) { quantity } }
+        userErrors { code }
+      }
+    }"#;
+    let vars = json!({ "item": gid("InventoryItem", &item), "location": gid("Location", &shop) });
+    let activated = data(&doors, "2026-04", activate, vars.clone()).await;
+    let level = &activated["inventoryActivate"]["inventoryLevel"];
+    assert_eq!(
+        level["id"],
+        format!("gid://shopify/InventoryLevel/{shop}?inventory_item_id={item}")
+    );
+    assert_eq!(level["quantities"][0]["quantity"], 10);
+    // Activating again changes nothing.
+    data(&doors, "2026-04", activate, vars).await;
+    assert_eq!(quantities(&doors, &item, &shop).await, [10, 0, 10]);
+
+    // Sell 3 with a compare-and-swap on the 10 there are.
+    let input = adjust_input(&item, &shop, -3, Some(10));
+    let vars = json!({ "input": input, "key": "sale-1" });
+    let sold = data(&doors, "2026-07", ADJUST, vars.clone()).await;
+    let payload = &sold["inventoryAdjustQuantities"];
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    let group = &payload["inventoryAdjustmentGroup"];
+    assert_eq!(group["reason"], "correction");
+    assert_eq!(group["referenceDocumentUri"], "logistics://cycle/1");
+    assert_eq!(group["changes"][0]["delta"], -3);
+    assert_eq!(group["changes"][0]["quantityAfterChange"], 7);
+    assert_eq!(group["changes"][0]["itemId"], gid("InventoryItem", &item));
+    // A retry with the same key answers the same group and changes nothing more.
+    let retried = data(&doors, "2026-07", ADJUST, vars).await;
+    assert_eq!(
+        retried["inventoryAdjustQuantities"]["inventoryAdjustmentGroup"]["id"],
+        group["id"]
+    );
+    assert_eq!(quantities(&doors, &item, &shop).await, [7, 0, 7]);
+    // The key with another input is refused.
+    let other = json!({ "input": adjust_input(&item, &shop, -1, Some(7)), "key": "sale-1" });
+    let reused = data(&doors, "2026-07", ADJUST, other).await;
+    let errors = &reused["inventoryAdjustQuantities"]["userErrors"];
+    assert_eq!(
+        errors[0]["code"], "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+        "{errors}"
+    );
+
+    // A stale changeFromQuantity refuses the batch, naming the field.
+    let stale = json!({ "input": adjust_input(&item, &shop, -1, Some(10)), "key": "sale-2" });
+    let refused = data(&doors, "2026-07", ADJUST, stale).await;
+    let payload = &refused["inventoryAdjustQuantities"];
+    assert_eq!(payload["inventoryAdjustmentGroup"], Value::Null);
+    assert_eq!(
+        payload["userErrors"][0]["code"],
+        "CHANGE_FROM_QUANTITY_STALE"
+    );
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["input", "changes", "0", "changeFromQuantity"])
+    );
+    assert!(
+        payload["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains('7')
+    );
+    // From 2026-07 the field must be sent (null skips the check); before, it may be left out.
+    let mut missing = adjust_input(&item, &shop, 1, None);
+    missing["changes"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("changeFromQuantity");
+    let vars = json!({ "input": missing, "key": "restock-1" });
+    let refused = data(&doors, "2026-07", ADJUST, vars.clone()).await;
+    let errors = &refused["inventoryAdjustQuantities"]["userErrors"];
+    assert_eq!(
+        errors[0]["code"], "CHANGE_FROM_QUANTITY_REQUIRED",
+        "{errors}"
+    );
+    data(&doors, "2026-04", ADJUST, vars).await;
+    assert_eq!(quantities(&doors, &item, &shop).await, [8, 0, 8]);
+
+    // Set: compare-and-swap is mandatory from 2026-04.
+    let set_input = |from: Option<Option<i64>>| {
+        let mut quantity = json!({
+            "inventoryItemId": gid("InventoryItem", &item),
+            "locationId": gid("Location", &shop),
+            "quantity": 20,
+        });
+        if let Some(from) = from {
+            quantity["changeFromQuantity"] = json!(from);
+        }
+        json!({ "name": "available", "reason": "cycle_count_available", "quantities": [quantity] })
+    };
+    let refused = data(
+        &doors,
+        "2026-04",
+        SET,
+        json!({ "input": set_input(None), "key": "count-1" }),
+    )
+    .await;
+    let errors = &refused["inventorySetQuantities"]["userErrors"];
+    assert_eq!(errors[0]["code"], "COMPARE_QUANTITY_REQUIRED", "{errors}");
+    let stale = json!({ "input": set_input(Some(Some(3))), "key": "count-2" });
+    let refused = data(&doors, "2026-04", SET, stale).await;
+    let errors = &refused["inventorySetQuantities"]["userErrors"];
+    assert_eq!(errors[0]["code"], "CHANGE_FROM_QUANTITY_STALE", "{errors}");
+    let counted = json!({ "input": set_input(Some(Some(8))), "key": "count-3" });
+    let counted = data(&doors, "2026-04", SET, counted).await;
+    let change = &counted["inventorySetQuantities"]["inventoryAdjustmentGroup"]["changes"][0];
+    assert_eq!(
+        (
+            change["delta"].clone(),
+            change["quantityAfterChange"].clone()
+        ),
+        (json!(12), json!(20))
+    );
+    assert_eq!(quantities(&doors, &item, &shop).await, [20, 0, 20]);
+
+    // A reservation shows as reserved, and on_hand is their sum.
+    let hold = CreateReservationRequest {
+        idempotency_key: "cart-1".into(),
+        lines: vec![ReservationLine {
+            catalog_object_id: item.clone(),
+            location_id: shop.clone(),
+            quantity: "2".into(),
+            ..Default::default()
+        }],
+        ttl: Some(prost_types::Duration {
+            seconds: 600,
+            nanos: 0,
+        }),
+        ..Default::default()
+    };
+    doors
+        .clients
+        .reservations
+        .create_reservation(hold)
+        .await
+        .unwrap();
+    assert_eq!(quantities(&doors, &item, &shop).await, [18, 2, 20]);
+
+    // Names Stockledger does not keep are refused by name, never answered as zero.
+    let damaged = r#"query($id: ID!) { inventoryLevel(id: $id) { quantities(names: ["damaged"]) { quantity } } }"#;
+    let level_id = format!("gid://shopify/InventoryLevel/{shop}?inventory_item_id={item}");
+    let (status, body) = post(&doors, "2026-04", damaged, json!({ "id": level_id })).await;
+    assert_eq!(status, 200);
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("damaged") && message.contains("not kept"),
+        "{body}"
+    );
+
+    // Lists, by SKU, with cost in extensions.
+    let listed = r#"{ inventoryItems(first: 5, query: "sku:GQL-1") { nodes { id sku } pageInfo { hasNextPage } }
+                      locations(first: 5) { nodes { name isActive } } }"#;
+    let (_, body) = post(&doors, "2026-04", listed, json!({})).await;
+    assert_eq!(
+        body["data"]["inventoryItems"]["nodes"][0]["sku"], "GQL-1",
+        "{body}"
+    );
+    assert_eq!(body["data"]["locations"]["nodes"][0]["name"], "Shop");
+    let cost = &body["extensions"]["cost"];
+    assert_eq!(cost["actualQueryCost"], 2, "{body}");
+    assert!(cost["requestedQueryCost"].as_u64().unwrap() >= 6, "{body}");
+    assert!(cost["throttleStatus"]["maximumAvailable"].as_f64().unwrap() > 0.0);
+
+    // @idempotent is mandatory from 2026-04; an unknown token is 401.
+    let bare = ADJUST
+        .replace(" @idempotent(key: $key)", "")
+        .replace(", $key: String!", "");
+    let vars = json!({ "input": adjust_input(&item, &shop, 1, None) });
+    let (_, body) = post(&doors, "2026-04", &bare, vars.clone()).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("@idempotent"),
+        "{body}"
+    );
+    let answer = doors
+        .http
+        .post(format!("{}/admin/api/2026-04/graphql.json", doors.base))
+        .header("X-Shopify-Access-Token", "shpat_unknown")
+        .json(&json!({ "query": "{ locations(first: 1) { nodes { name } } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shops_day_through_graphql_on_sqlite() {
+    a_shops_day_through_graphql(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shops_day_through_graphql_on_postgres() {
+    a_shops_day_through_graphql(Backend::Postgres).await;
+}
+
+/// 16 writers each take one unit at a time with a compare-and-swap on the quantity they
+/// read, retrying when it was stale: no update is lost — the final quantity is the start
+/// less the accepted takes.
+async fn compare_and_swap_race(backend: Backend) {
+    let mut doors = FrontDoors::start(backend, "race", "Race").await;
+    let (shop, item) = shop_and_item(&mut doors.clients, "RACE").await;
+    let activate = format!(
+        r#"mutation {{ inventoryActivate(inventoryItemId: "{}", locationId: "{}", available: 100) {{ userErrors {{ code }} }} }}"#,
+        gid("InventoryItem", &item),
+        gid("Location", &shop)
+    );
+    data(&doors, "2026-04", &activate, json!({})).await;
+    let doors = std::sync::Arc::new(doors);
+    let mut writers = Vec::new();
+    for writer in 0..16 {
+        let (doors, item, shop) = (doors.clone(), item.clone(), shop.clone());
+        writers.push(tokio::spawn(async move {
+            let (mut taken, mut stale) = (0, 0);
+            for attempt in 0..6 {
+                let [available, _, _] = quantities(&doors, &item, &shop).await;
+                let key = format!("take-{writer}-{attempt}");
+                let vars =
+                    json!({ "input": adjust_input(&item, &shop, -1, Some(available)), "key": key });
+                let answer = data(&doors, "2026-07", ADJUST, vars).await;
+                let errors = &answer["inventoryAdjustQuantities"]["userErrors"];
+                match errors[0]["code"].as_str() {
+                    None => taken += 1,
+                    Some("CHANGE_FROM_QUANTITY_STALE") => stale += 1,
+                    other => panic!("unexpected refusal {other:?}: {errors}"),
+                }
+            }
+            (taken, stale)
+        }));
+    }
+    let (mut taken, mut stale) = (0, 0);
+    for writer in writers {
+        let (t, s) = writer.await.unwrap();
+        taken += t;
+        stale += s;
+    }
+    println!("compare-and-swap race ({backend:?}): {taken} taken, {stale} refused as stale");
+    assert!(taken > 0);
+    assert_eq!(quantities(&doors, &item, &shop).await[0], 100 - taken);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_swap_race_loses_no_update_on_sqlite() {
+    compare_and_swap_race(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_swap_race_loses_no_update_on_postgres() {
+    compare_and_swap_race(Backend::Postgres).await;
+}
