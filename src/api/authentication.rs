@@ -51,11 +51,25 @@ impl Authenticator {
         path: &str,
         headers: &http::HeaderMap,
     ) -> Result<Option<Caller>, ApiError> {
-        let caller = authorize(&self.store, &self.cache, path, headers).await?;
-        if let Some(caller) = &caller {
-            self.rate.check(&caller.token_id)?;
-        }
-        Ok(caller)
+        Ok(self
+            .authenticate_metered(path, headers)
+            .await?
+            .map(|(caller, _)| caller))
+    }
+
+    /// [`Authenticator::authenticate`], with the calls the token has left in its rate
+    /// limit's bucket after this one (what Shopify's GraphQL door reports as its throttle
+    /// status).
+    pub async fn authenticate_metered(
+        &self,
+        path: &str,
+        headers: &http::HeaderMap,
+    ) -> Result<Option<(Caller, u32)>, ApiError> {
+        let Some(caller) = authorize(&self.store, &self.cache, path, headers).await? else {
+            return Ok(None);
+        };
+        let left = self.rate.check(&caller.token_id)?;
+        Ok(Some((caller, left)))
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use governor::clock::{Clock, DefaultClock};
-use governor::middleware::NoOpMiddleware;
+use governor::middleware::{NoOpMiddleware, StateInformationMiddleware};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
@@ -32,8 +32,7 @@ pub struct RateLimit {
     pub burst: NonZeroU32,
 }
 
-type Keyed<C> =
-    RateLimiter<String, DefaultKeyedStateStore<String>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type Keyed<C> = RateLimiter<String, DefaultKeyedStateStore<String>, C, StateInformationMiddleware>;
 
 /// The buckets of every token; cheap to clone (clones share the buckets).
 #[derive(Clone)]
@@ -65,26 +64,30 @@ impl<C: Clock + Clone> TokenRateLimiter<C> {
     pub fn with_clock(limit: RateLimit, clock: C) -> Self {
         let quota = Quota::per_second(limit.per_second).allow_burst(limit.burst);
         TokenRateLimiter {
-            limiter: Arc::new(RateLimiter::new(
-                quota,
-                DefaultKeyedStateStore::default(),
-                clock.clone(),
-            )),
+            limiter: Arc::new(
+                RateLimiter::<_, _, _, NoOpMiddleware<C::Instant>>::new(
+                    quota,
+                    DefaultKeyedStateStore::default(),
+                    clock.clone(),
+                )
+                .with_middleware::<StateInformationMiddleware>(),
+            ),
             clock,
             limit,
             checks: Arc::new(AtomicU64::new(0)),
         }
     }
 
-    /// Takes one call from token `token_id`'s bucket, or refuses it with
-    /// RESOURCE_EXHAUSTED (`RATE_LIMITED`) and the time until a call will pass.
-    pub fn check(&self, token_id: &str) -> Result<(), ApiError> {
+    /// Takes one call from token `token_id`'s bucket — answering the calls left in it — or
+    /// refuses it with RESOURCE_EXHAUSTED (`RATE_LIMITED`) and the time until a call will
+    /// pass.
+    pub fn check(&self, token_id: &str) -> Result<u32, ApiError> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % RETAIN_EVERY == RETAIN_EVERY - 1 {
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();
         }
         match self.limiter.check_key(&token_id.to_owned()) {
-            Ok(()) => Ok(()),
+            Ok(snapshot) => Ok(snapshot.remaining_burst_capacity()),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
                 Err(ApiError::ResourceExhausted {

@@ -161,15 +161,34 @@ impl Gateway {
         F: FnOnce(tonic::Request<Req>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<Res>, E>>,
     {
+        self.call_metered(headers, rpc, message, call, |_| {}).await
+    }
+
+    /// [`Gateway::call`], telling `calls_left` how many calls the token has left in its
+    /// rate limit's bucket once this one was counted.
+    async fn call_metered<Req, Res, E, F, Fut>(
+        &self,
+        headers: &HeaderMap,
+        rpc: Rpc,
+        message: Req,
+        call: F,
+        calls_left: impl FnOnce(u32),
+    ) -> Result<Res, E>
+    where
+        E: From<Status>,
+        F: FnOnce(tonic::Request<Req>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<Res>, E>>,
+    {
         let _admitted = self.admission.admit().map_err(Status::from)?;
-        let caller = self
+        let (caller, left) = self
             .authenticator
-            .authenticate(&rpc.path(), headers)
+            .authenticate_metered(&rpc.path(), headers)
             .await
             .map_err(Status::from)?
             .ok_or_else(|| {
                 Status::from(ApiError::Internal("no caller for a front-door call".into()))
             })?;
+        calls_left(left);
         let mut request = tonic::Request::new(message);
         request.extensions_mut().insert(caller);
         match tokio::time::timeout(self.call_timeout, call(request)).await {

@@ -102,6 +102,9 @@ pub struct Door {
     calls: AtomicU32,
     /// Whether a call found the token unknown (the whole request is then answered 401).
     unauthenticated: AtomicBool,
+    /// Calls the token had left in its bucket after the request's last counted call
+    /// (`u32::MAX` before any).
+    calls_left: AtomicU32,
 }
 
 impl Door {
@@ -112,7 +115,13 @@ impl Door {
         Fut: Future<Output = Result<tonic::Response<Res>, Status>>,
     {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let result = self.gateway.call(&self.headers, rpc, message, call).await;
+        let left = |n| {
+            self.calls_left.fetch_min(n, Ordering::Relaxed);
+        };
+        let result = self
+            .gateway
+            .call_metered(&self.headers, rpc, message, call, left)
+            .await;
         if let Err(status) = &result
             && status.code() == Code::Unauthenticated
         {
@@ -175,7 +184,7 @@ fn bad_argument(argument: &str, detail: impl std::fmt::Display) -> async_graphql
 /// - `actualQueryCost`: the ledger calls the request made — each takes one call from the
 ///   token's rate limit, which is what throttles here;
 /// - `throttleStatus`: the token's bucket (`maximumAvailable` = the burst, `restoreRate` =
-///   calls a second).
+///   calls a second, `currentlyAvailable` = the calls left after the request's own).
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Cost {
@@ -188,6 +197,8 @@ struct Cost {
 #[serde(rename_all = "camelCase")]
 struct ThrottleStatus {
     maximum_available: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currently_available: Option<f64>,
     restore_rate: f64,
 }
 
@@ -246,6 +257,7 @@ pub(crate) async fn graphql(
         version,
         calls: AtomicU32::new(0),
         unauthenticated: AtomicBool::new(false),
+        calls_left: AtomicU32::new(u32::MAX),
     });
     let answer = schema().execute(request.data(door.clone())).await;
     if door.unauthenticated.load(Ordering::Relaxed) {
@@ -271,6 +283,10 @@ pub(crate) async fn graphql(
             actual_query_cost: door.calls.load(Ordering::Relaxed),
             throttle_status: ThrottleStatus {
                 maximum_available: f64::from(limit.burst.get()),
+                // A request that made no call took nothing: its bucket is unknown here.
+                currently_available: Some(door.calls_left.load(Ordering::Relaxed))
+                    .filter(|n| *n != u32::MAX)
+                    .map(f64::from),
                 restore_rate: f64::from(limit.per_second.get()),
             },
         };
