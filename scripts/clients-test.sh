@@ -76,7 +76,10 @@ if [[ -n "${STOCKLEDGER_BIN:-}" ]]; then
 else
   echo "clients-test: cargo build --bin stockledger" >&2
   cargo build --quiet --bin stockledger
-  bin="$root/target/debug/stockledger"
+  # Where cargo put it (CARGO_TARGET_DIR and cargo's config respected): a fixed target/
+  # path could run a stale binary.
+  bin="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/stockledger"
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-clients.XXXXXX")"
@@ -210,11 +213,19 @@ free_port
 http_port="$free_port"
 http_addr="127.0.0.1:$http_port"
 
+# The schema before the server: serve binds its listeners before it migrates, so a port that
+# accepts connections does not mean a migrated database, and `token create` below would
+# migrate it at the same time (and fail: "table ... already exists").
+if ! "$bin" migrate --database-url "$database_url" >"$tmp/migrate.log" 2>&1; then
+  echo "clients-test: stockledger migrate failed:" >&2
+  cat "$tmp/migrate.log" >&2
+  exit 1
+fi
 (cd "$tmp" && exec "$bin" serve --listen "$addr" --http-listen "$http_addr" --no-dev-token \
   --database-url "$database_url" --shutdown-grace-seconds 2) >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
-# Wait for the port (the server migrates the database first).
+# Wait for the ports.
 for _ in $(seq 1 300); do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "clients-test: the server exited before listening:" >&2
