@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks the API contract and the committed client stubs:
 #   1. buf lint (buf.yaml: STANDARD);
-#   2. buf breaking against the previous commit (skipped, with the reason, when there is
-#      none: a single-commit repository or a shallow clone);
+#   2. buf breaking against the previous commit; in a shallow clone (CI's fresh checkout
+#      may be one) that commit is fetched first (git fetch --deepen=1, else --unshallow),
+#      and without it (no remote to fetch from, or a root commit) the check fails: it is
+#      never skipped;
 #   3. regenerates every stub (scripts/generate-clients.sh) and fails, printing the diff,
 #      if that makes anything under clients/ differ from what is committed (changes that
 #      were already in the working tree before, someone's work in progress, are listed
@@ -13,24 +15,39 @@ cd "$(dirname "$0")/.."
 echo "check-clients: buf lint" >&2
 scripts/buf.sh lint
 
-if git rev-parse --verify --quiet 'HEAD~1^{commit}' >/dev/null \
-  && git cat-file -e 'HEAD~1^{tree}' 2>/dev/null; then
-  if git cat-file -e 'HEAD~1:buf.yaml' 2>/dev/null; then
-    against='.git#ref=HEAD~1'
-  else
-    # The previous commit predates buf.yaml: read its protos from proto/ as the module root.
-    against='.git#ref=HEAD~1,subdir=proto'
+has_parent() {
+  git rev-parse --verify --quiet 'HEAD~1^{commit}' >/dev/null && git cat-file -e 'HEAD~1^{tree}' 2>/dev/null
+}
+if ! has_parent && [[ "$(git rev-parse --is-shallow-repository)" == "true" ]]; then
+  if git remote get-url origin >/dev/null 2>&1; then remote=origin; else remote="$(git remote | head -n 1)"; fi
+  if [[ -z "$remote" ]]; then
+    echo "check-clients: a shallow clone without HEAD's parent and without a remote to fetch it from:" \
+      "buf breaking cannot run (clone with more history, e.g. fetch-depth: 2)" >&2
+    exit 1
   fi
-  echo "check-clients: buf breaking --against '$against'" >&2
-  scripts/buf.sh breaking --against "$against"
-else
+  echo "check-clients: a shallow clone: fetching HEAD's parent from $remote (git fetch --deepen=1)" >&2
+  if ! git fetch --quiet --no-tags --deepen=1 "$remote" "$(git rev-parse HEAD)" || ! has_parent; then
+    echo "check-clients: --deepen=1 did not bring HEAD's parent: git fetch --unshallow $remote" >&2
+    git fetch --quiet --no-tags --unshallow "$remote" || true
+  fi
+fi
+if ! has_parent; then
   if [[ "$(git rev-parse --is-shallow-repository)" == "true" ]]; then
-    reason="a shallow clone without the previous commit"
+    reason="a shallow clone whose history could not be fetched"
   else
     reason="HEAD has no parent commit"
   fi
-  echo "check-clients: buf breaking skipped: $reason" >&2
+  echo "check-clients: buf breaking cannot run: $reason; nothing to compare the protos against" >&2
+  exit 1
 fi
+if git cat-file -e 'HEAD~1:buf.yaml' 2>/dev/null; then
+  against='.git#ref=HEAD~1'
+else
+  # The previous commit predates buf.yaml: read its protos from proto/ as the module root.
+  against='.git#ref=HEAD~1,subdir=proto'
+fi
+echo "check-clients: buf breaking --against '$against'" >&2
+scripts/buf.sh breaking --against "$against"
 
 # Every path under clients/ that differs from HEAD, with a digest of its content.
 dirty_paths() {

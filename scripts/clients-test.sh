@@ -2,15 +2,17 @@
 # Live tests of the generated clients: builds the server, starts ONE throw-away server
 # (a free port on 127.0.0.1; its database is SQLite in a temp dir, or with --postgres a
 # throw-away PostgreSQL cluster the script starts and removes itself), and runs
-# clients/<lang>/test.sh for every language that has one, in parallel, each with its own
+# clients/<lang>/test.sh for every listed language (or those named), in parallel, each with its own
 # merchant and token:
 #   STOCKLEDGER_ADDR=127.0.0.1:<port>  STOCKLEDGER_TOKEN=<token with every scope>
 #   STOCKLEDGER_HTTP_ADDR=127.0.0.1:<port> (the server's Square and Shopify front doors,
 #   --http-listen; clients/square-* and clients/shopify-* run those systems' own SDKs on it)
 # Each test.sh installs its own dependencies and runs its own test runner. Output is kept in
 # one log per language, printed at the end. Ends with `clients (sqlite): N passed, M failed`
-# (or `clients (postgres): …`).
-#   scripts/clients-test.sh                             # every clients/*/test.sh, on SQLite
+# (or `clients (postgres): …`). The languages are an explicit list (`all_langs` below), not
+# a glob: a listed language without its test.sh fails the run, and so does a clients/*/test.sh
+# the list does not name, so that no suite drops out (or stays out) silently.
+#   scripts/clients-test.sh                             # every language of the list, on SQLite
 #   scripts/clients-test.sh python go                   # only these
 #   scripts/clients-test.sh --postgres square-python    # server on PostgreSQL
 # --postgres: initdb's a cluster in a temp dir (PostgreSQL's binaries from
@@ -25,6 +27,26 @@ cd "$root"
 per_language_timeout="${CLIENTS_TEST_TIMEOUT:-1800}"
 scopes=INVENTORY_READ,INVENTORY_WRITE,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE,RESERVATIONS_READ,RESERVATIONS_WRITE
 
+# Every client suite, each clients/<lang>/test.sh.
+all_langs=(python go typescript java rust square-python square-node shopify-python)
+missing=()
+for lang in "${all_langs[@]}"; do
+  [[ -f "clients/$lang/test.sh" ]] || missing+=("clients/$lang/test.sh")
+done
+unlisted=()
+for script in clients/*/test.sh; do
+  [[ -e "$script" ]] || continue
+  lang="${script#clients/}"
+  lang="${lang%/test.sh}"
+  [[ " ${all_langs[*]} " == *" $lang "* ]] || unlisted+=("$script")
+done
+if [[ ${#missing[@]} -gt 0 || ${#unlisted[@]} -gt 0 ]]; then
+  [[ ${#missing[@]} -eq 0 ]] || echo "clients-test: missing: ${missing[*]} (listed in all_langs)" >&2
+  [[ ${#unlisted[@]} -eq 0 ]] || echo "clients-test: not in all_langs: ${unlisted[*]}" >&2
+  echo "clients-test: scripts/clients-test.sh's all_langs must name exactly the client suites" >&2
+  exit 2
+fi
+
 # The backend and which languages.
 backend=sqlite
 langs=()
@@ -36,8 +58,8 @@ for arg in "$@"; do
       exit 2
       ;;
     *)
-      if [[ ! -f "clients/$arg/test.sh" ]]; then
-        echo "clients-test: no clients/$arg/test.sh" >&2
+      if [[ " ${all_langs[*]} " != *" $arg "* ]]; then
+        echo "clients-test: unknown language $arg (one of: ${all_langs[*]})" >&2
         exit 2
       fi
       langs+=("$arg")
@@ -45,15 +67,7 @@ for arg in "$@"; do
   esac
 done
 if [[ ${#langs[@]} -eq 0 ]]; then
-  for script in clients/*/test.sh; do
-    [[ -e "$script" ]] || continue
-    lang="${script#clients/}"
-    langs+=("${lang%/test.sh}")
-  done
-fi
-if [[ ${#langs[@]} -eq 0 ]]; then
-  echo "clients-test: no clients/*/test.sh found" >&2
-  exit 2
+  langs=("${all_langs[@]}")
 fi
 
 # The server binary.
@@ -62,7 +76,10 @@ if [[ -n "${STOCKLEDGER_BIN:-}" ]]; then
 else
   echo "clients-test: cargo build --bin stockledger" >&2
   cargo build --quiet --bin stockledger
-  bin="$root/target/debug/stockledger"
+  # Where cargo put it (CARGO_TARGET_DIR and cargo's config respected): a fixed target/
+  # path could run a stale binary.
+  bin="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/stockledger"
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-clients.XXXXXX")"
@@ -196,11 +213,19 @@ free_port
 http_port="$free_port"
 http_addr="127.0.0.1:$http_port"
 
+# The schema before the server: serve binds its listeners before it migrates, so a port that
+# accepts connections does not mean a migrated database, and `token create` below would
+# migrate it at the same time (and fail: "table ... already exists").
+if ! "$bin" migrate --database-url "$database_url" >"$tmp/migrate.log" 2>&1; then
+  echo "clients-test: stockledger migrate failed:" >&2
+  cat "$tmp/migrate.log" >&2
+  exit 1
+fi
 (cd "$tmp" && exec "$bin" serve --listen "$addr" --http-listen "$http_addr" --no-dev-token \
   --database-url "$database_url" --shutdown-grace-seconds 2) >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
-# Wait for the port (the server migrates the database first).
+# Wait for the ports.
 for _ in $(seq 1 300); do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "clients-test: the server exited before listening:" >&2

@@ -12,8 +12,10 @@
 # unit per crate (16 built slower on two cores). The corpus grows in fuzz/corpus/TARGET
 # (git-ignored) from the committed seeds in fuzz/seeds/TARGET; a crash stops that target,
 # leaves its input in fuzz/artifacts/TARGET/ and fails the script after the remaining
-# targets ran. The last lines are one per target: its executions, or FAILED. Each run's
-# full libFuzzer output is in fuzz/target/logs/TARGET.log.
+# targets ran, and so does a target that exits without a recorded execution; a failing
+# `cargo fuzz list`, or one that names no target, stops the script. The last lines are one
+# per target: its executions, or FAILED. Each run's full libFuzzer output is in
+# fuzz/target/logs/TARGET.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,7 +45,17 @@ if [ "$#" -gt 0 ]; then
     cargo "+$toolchain" fuzz build "${build_flags[@]}" "$target"
   done
 else
-  mapfile -t targets < <(cargo "+$toolchain" fuzz list)
+  # Not through a process substitution, whose exit status would be lost: a failing
+  # `cargo fuzz list` stops the script, and so does a list without a target.
+  listed=$(cargo "+$toolchain" fuzz list)
+  targets=()
+  while IFS= read -r target; do
+    [ -n "$target" ] && targets+=("$target")
+  done <<<"$listed"
+  if [ "${#targets[@]}" -eq 0 ]; then
+    echo "fuzz.sh: \`cargo +$toolchain fuzz list\` named no target (fuzz/Cargo.toml has none?)" >&2
+    exit 1
+  fi
   echo "fuzz.sh: building every target (cargo +$toolchain fuzz build ${build_flags[*]})" >&2
   cargo "+$toolchain" fuzz build "${build_flags[@]}"
 fi
@@ -67,7 +79,14 @@ for target in "${targets[@]}"; do
   if "$bin/$target" -artifact_prefix="fuzz/artifacts/$target/" -max_total_time="$seconds" \
     -timeout=10 -print_final_stats=1 "${dirs[@]}" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    summary+=("$(printf '%-14s %12s executions in %s s' "$target" "${runs:-?}" "$seconds")")
+    if [[ "$runs" =~ ^[1-9][0-9]*$ ]]; then
+      summary+=("$(printf '%-14s %12s executions in %s s' "$target" "$runs" "$seconds")")
+    else
+      # A clean exit that fuzzed nothing is not a pass.
+      failed=1
+      tail -n 40 "$log" >&2
+      summary+=("$(printf '%-14s FAILED: no executions recorded (log: %s)' "$target" "$log")")
+    fi
   else
     failed=1
     tail -n 40 "$log" >&2

@@ -21,16 +21,38 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 order=(transfer server gateway api auth feed store domain)
+# A module that is not where this script looks is an error, never "no violations": grep,
+# find and awk are each told to fail on a missing path rather than read nothing.
+path_of() {
+  if [ -d "src/$1" ]; then echo "src/$1"
+  elif [ -f "src/$1.rs" ]; then echo "src/$1.rs"
+  else echo "layers: module $1 is neither src/$1/ nor src/$1.rs (renamed? update scripts/layers.sh)" >&2; return 1
+  fi
+}
+# The .rs files of a module directory, one per line; none is an error.
+rust_files() {
+  local files
+  files=$(find "src/$1" -name '*.rs' | sort)
+  if [ -z "$files" ]; then
+    echo "layers: no .rs file under src/$1 (renamed? update scripts/layers.sh)" >&2; return 1
+  fi
+  echo "$files"
+}
 failed=0
 for i in "${!order[@]}"; do
   module=${order[$i]}
-  path="src/$module"; [ -d "$path" ] || path="src/$module.rs"
+  path=$(path_of "$module")
   for j in $(seq 0 "$i"); do
     [ "$j" -eq "$i" ] && continue
     above=${order[$j]}
-    if hits=$(grep -rnE "crate::$above(::|\b)" "$path"); then
-      echo "$module must not use $above:"; echo "$hits"; failed=1
-    fi
+    # grep: 0 found, 1 none, anything else (an unreadable path) stops the check.
+    status=0
+    hits=$(grep -rnE "crate::$above(::|\b)" "$path") || status=$?
+    case "$status" in
+      0) echo "$module must not use $above:"; echo "$hits"; failed=1 ;;
+      1) ;;
+      *) echo "layers: grep failed on $path (exit $status)" >&2; exit 2 ;;
+    esac
   done
 done
 
@@ -78,7 +100,10 @@ api_beyond_conversions() {
     { check($0, FNR) }
   ' "$@"
 }
-if bad=$(api_beyond_conversions $(find src/transfer -name '*.rs' | sort)) && [ -n "$bad" ]; then
+transfer_files=$(rust_files transfer)
+mapfile -t transfer_files <<<"$transfer_files"
+bad=$(api_beyond_conversions "${transfer_files[@]}")
+if [ -n "$bad" ]; then
   echo "transfer must use only api's shared modules (*_wire, convert, error, ledger), not:"
   echo "$bad"; failed=1
 fi
@@ -104,9 +129,16 @@ outside_tests() {
     { print FILENAME ":" FNR ":" $0 }
   ' "$@"
 }
-if bad=$(outside_tests $(find src/gateway -name '*.rs' | sort) | grep -E 'crate::store(::|\b)'); then
-  echo "gateway must not use store (outside #[cfg(test)]):"; echo "$bad"; failed=1
-fi
+gateway_files=$(rust_files gateway)
+mapfile -t gateway_files <<<"$gateway_files"
+outside=$(outside_tests "${gateway_files[@]}")
+status=0
+bad=$(grep -E 'crate::store(::|\b)' <<<"$outside") || status=$?
+case "$status" in
+  0) echo "gateway must not use store (outside #[cfg(test)]):"; echo "$bad"; failed=1 ;;
+  1) ;;
+  *) echo "layers: grep failed (exit $status)" >&2; exit 2 ;;
+esac
 
 [ "$failed" -eq 0 ] && echo "layers: every module depends only on the layers below it"
 exit "$failed"

@@ -15,7 +15,10 @@ if ! command -v jq >/dev/null 2>&1; then
 fi
 
 cargo build -q
-binary="$PWD/target/debug/stockledger"
+# Where cargo put it (CARGO_TARGET_DIR and cargo's config respected): a fixed target/ path
+# could run a stale binary.
+binary="$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/stockledger"
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 server_pid=""
@@ -46,25 +49,60 @@ day=$(session "## The seed's day, with grpcurl")
 protect=$(session "## Protecting stock, with grpcurl")
 [ -n "$first" ] && [ -n "$day" ] && [ -n "$protect" ] || { echo "README sessions not found" >&2; exit 1; }
 
-# Pasted one after the other into one shell; the first session's last call is meant to
-# fail (it shows a structured error).
-bash -c "$first"$'\n'"echo '=== seed day ==='"$'\n'"set -e"$'\n'"$day" >"$work/out" 2>&1 || { cat "$work/out"; echo "README sessions failed" >&2; exit 1; }
-sed -n '1,/^=== seed day ===$/p' "$work/out" >"$work/first.out"
-sed -n '/^=== seed day ===$/,$p' "$work/out" | tail -n +2 >"$work/day.out"
+# Pasted one after the other into one shell, under `set -euo pipefail`: a failing call, or a
+# failing grpcurl before a `| jq`, stops the run. The first session's last command is meant
+# to fail (it shows a structured error), so it runs alone in an `if` that insists it fails;
+# it starts at the session's last line that is not indented (a continuation), a comment or
+# blank.
+last_start=$(printf '%s\n' "$first" | awk '/^[^ \t#]/ { n = NR } END { print n + 0 }')
+[ "$last_start" -gt 1 ] || { echo "README's first session: no last command found" >&2; exit 1; }
+first_body=$(printf '%s\n' "$first" | head -n "$((last_start - 1))")
+first_last=$(printf '%s\n' "$first" | tail -n "+$last_start")
+session_script="set -euo pipefail
+$first_body
+echo '=== structured error ==='
+if $first_last
+then
+  echo \"README: the first session's last call succeeded; it is meant to fail\" >&2
+  exit 1
+fi
+echo '=== seed day ==='
+$day
+echo '=== end ==='"
+bash -c "$session_script" >"$work/out" 2>&1 || { cat "$work/out"; echo "README sessions failed" >&2; exit 1; }
+sed -n '1,/^=== structured error ===$/p' "$work/out" >"$work/first.out"
+sed -n '/^=== structured error ===$/,/^=== seed day ===$/p' "$work/out" >"$work/error.out"
+sed -n '/^=== seed day ===$/,/^=== end ===$/p' "$work/out" | sed '1d;$d' >"$work/day.out"
 grep -q '"sku": "IPOD2008PINK"' "$work/first.out" || { cat "$work/out"; echo "first session failed" >&2; exit 1; }
 grep -q '"cost": "26.5"' "$work/first.out" || { cat "$work/out"; echo "field-mask update failed" >&2; exit 1; }
-grep -q '"reason": "INVALID_VALUE"' "$work/first.out" && grep -q 'INVALID_COUNTRY' "$work/first.out" || { cat "$work/out"; echo "structured error missing" >&2; exit 1; }
+grep -q '"reason": "INVALID_VALUE"' "$work/error.out" && grep -q 'INVALID_COUNTRY' "$work/error.out" || { cat "$work/out"; echo "structured error missing" >&2; exit 1; }
+# Every line the seed's day prints: the batch, the physical count, the counts read back
+# and the history's five changes, oldest first.
 expected='{"state":"INVENTORY_STATE_IN_STOCK","quantity":"94"}
 {"state":"INVENTORY_STATE_WASTE","quantity":"2"}
-{"state":"INVENTORY_STATE_IN_STOCK","quantity":"93"}'
-[ "$(head -3 "$work/day.out")" = "$expected" ] || { cat "$work/day.out"; echo "seed day did not end at 93" >&2; exit 1; }
+{"state":"INVENTORY_STATE_IN_STOCK","quantity":"93"}
+{"state":"INVENTORY_STATE_IN_STOCK","quantity":"93"}
+{"state":"INVENTORY_STATE_WASTE","quantity":"2"}
+"INVENTORY_CHANGE_TYPE_ADJUSTMENT"
+"INVENTORY_CHANGE_TYPE_ADJUSTMENT"
+"INVENTORY_CHANGE_TYPE_ADJUSTMENT"
+"INVENTORY_CHANGE_TYPE_ADJUSTMENT"
+"INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT"'
+[ "$(cat "$work/day.out")" = "$expected" ] || { cat "$work/day.out"; echo "seed day: not the output above (ends at 93)" >&2; exit 1; }
 
-# Protecting stock: two calls are meant to be refused, so no `set -e`; pasted twice in a row
-# (the second run must work as the first, with names of its own).
+# Protecting stock: two calls are meant to be refused and the watch is ended by -max-time, so
+# no `set -e`; instead every command that fails (pipefail: a grpcurl before a `| jq` too)
+# prints its exit status, and exactly those three may fail, in that order. grpcurl exits
+# with 64 + the gRPC code: FAILED_PRECONDITION (9) twice, then DEADLINE_EXCEEDED (4). Pasted
+# twice in a row (the second run must work as the first, with names of its own).
 g_def=$(printf '%s\n' "$first" | grep '^g() {')
+count_failures="set -uo pipefail; trap 'echo \"=== failed (exit \$?)\"' ERR"
 for run in 1 2; do
-  bash -c "$g_def"$'\n'"$protect" >"$work/protect.out" 2>&1
+  bash -c "$count_failures"$'\n'"$g_def"$'\n'"$protect" >"$work/protect.out" 2>&1 || true
   fail() { cat "$work/protect.out"; echo "protecting stock (run $run): $1" >&2; exit 1; }
+  [ "$(grep '^=== failed' "$work/protect.out")" = "=== failed (exit 73)
+=== failed (exit 73)
+=== failed (exit 68)" ] || fail "only the two refusals and the watch's end may fail"
   [ "$(grep -c 'INSUFFICIENT_QUANTITY' "$work/protect.out")" -ge 2 ] || fail "two refusals expected"
   grep -q '"available_quantity": "3"' "$work/protect.out" || fail "oversell: 3 available"
   grep -qx '{"state":"RESERVATION_STATE_HELD","held":"1"}' "$work/protect.out" || fail "commit 1"

@@ -9,7 +9,7 @@ use common::paging::{Paged, list_all};
 use common::ports::free_port;
 use common::process::{ServeProcess, run, serve};
 use common::{Clients, TestServer, assert_rejected, call_error, mask};
-use stockledger::auth::scopes::{Scope, rpc_scopes};
+use stockledger::auth::scopes::Scope;
 use stockledger::proto::v1::{
     self as pb, InventoryState as S, inventory_change::Change,
     inventory_item_service_client::InventoryItemServiceClient,
@@ -17,6 +17,188 @@ use stockledger::proto::v1::{
 };
 use tokio_stream::StreamExt;
 use tonic::Code;
+use tonic_reflection::pb::v1::{
+    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+};
+
+/// The scope each RPC requires, written out here as the README documents it, not read from
+/// the server's own table (`stockledger::auth::scopes`): the server is checked against it,
+/// and an RPC the server serves that is missing here fails
+/// [`every_rpc_needs_exactly_its_scope`].
+const REQUIRED_SCOPES: &[(&str, &str)] = &[
+    (
+        "/stockledger.v1.InventoryService/BatchChangeInventory",
+        "INVENTORY_WRITE",
+    ),
+    (
+        "/stockledger.v1.InventoryService/ImportInventoryChanges",
+        "INVENTORY_IMPORT",
+    ),
+    (
+        "/stockledger.v1.InventoryService/BatchRetrieveInventoryCounts",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/RetrieveInventoryCount",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/BatchRetrieveInventoryChanges",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/RetrieveInventoryAdjustment",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/RetrieveInventoryPhysicalCount",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/RetrieveInventoryTransfer",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/StreamInventoryChanges",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/WatchInventoryChanges",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/WatchInventoryCounts",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryItemService/CreateInventoryItem",
+        "ITEMS_WRITE",
+    ),
+    (
+        "/stockledger.v1.InventoryItemService/UpdateInventoryItem",
+        "ITEMS_WRITE",
+    ),
+    (
+        "/stockledger.v1.InventoryItemService/GetInventoryItem",
+        "ITEMS_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryItemService/BatchGetInventoryItems",
+        "ITEMS_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryItemService/ListInventoryItems",
+        "ITEMS_READ",
+    ),
+    (
+        "/stockledger.v1.LocationService/CreateLocation",
+        "LOCATIONS_WRITE",
+    ),
+    (
+        "/stockledger.v1.LocationService/UpdateLocation",
+        "LOCATIONS_WRITE",
+    ),
+    (
+        "/stockledger.v1.LocationService/GetLocation",
+        "LOCATIONS_READ",
+    ),
+    (
+        "/stockledger.v1.LocationService/ListLocations",
+        "LOCATIONS_READ",
+    ),
+    (
+        "/stockledger.v1.ReservationService/CreateReservation",
+        "RESERVATIONS_WRITE",
+    ),
+    (
+        "/stockledger.v1.ReservationService/CommitReservation",
+        "RESERVATIONS_WRITE",
+    ),
+    (
+        "/stockledger.v1.ReservationService/ReleaseReservation",
+        "RESERVATIONS_WRITE",
+    ),
+    (
+        "/stockledger.v1.ReservationService/ExtendReservation",
+        "RESERVATIONS_WRITE",
+    ),
+    (
+        "/stockledger.v1.ReservationService/GetReservation",
+        "RESERVATIONS_READ",
+    ),
+    (
+        "/stockledger.v1.ReservationService/ListReservations",
+        "RESERVATIONS_READ",
+    ),
+];
+
+/// The services anyone may call; every other service the server lists is Stockledger's own.
+const PUBLIC_SERVICES: &[&str] = &[
+    "grpc.health.v1.Health",
+    "grpc.reflection.v1.ServerReflection",
+];
+
+/// One reflection request and its answer.
+async fn reflect(server: &TestServer, request: MessageRequest) -> MessageResponse {
+    let mut client = ServerReflectionClient::new(server.channel.clone());
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter(vec![request]))
+        .await
+        .expect("reflection call")
+        .into_inner();
+    let response = responses
+        .next()
+        .await
+        .expect("one response")
+        .expect("reflection answer");
+    response.message_response.expect("a reflection answer")
+}
+
+/// Every method the server serves outside the public services, as `/package.Service/Method`,
+/// read through its reflection service (what a client sees), sorted.
+async fn served_rpcs(server: &TestServer) -> Vec<String> {
+    use prost::Message;
+    let MessageResponse::ListServicesResponse(list) =
+        reflect(server, MessageRequest::ListServices(String::new())).await
+    else {
+        panic!("ListServices answered with something else");
+    };
+    let mut rpcs = Vec::new();
+    for service in list.service {
+        if PUBLIC_SERVICES.contains(&service.name.as_str()) {
+            continue;
+        }
+        let MessageResponse::FileDescriptorResponse(files) = reflect(
+            server,
+            MessageRequest::FileContainingSymbol(service.name.clone()),
+        )
+        .await
+        else {
+            panic!("no file descriptor for {}", service.name);
+        };
+        let mut methods = None;
+        for bytes in &files.file_descriptor_proto {
+            let file = prost_types::FileDescriptorProto::decode(bytes.as_slice()).unwrap();
+            for described in &file.service {
+                if format!("{}.{}", file.package(), described.name()) == service.name {
+                    methods = Some(described.method.clone());
+                }
+            }
+        }
+        let methods = methods.unwrap_or_else(|| panic!("{} is not described", service.name));
+        assert!(!methods.is_empty(), "{} has no method", service.name);
+        for method in methods {
+            rpcs.push(format!("/{}/{}", service.name, method.name()));
+        }
+    }
+    rpcs.sort();
+    rpcs
+}
 
 /// Calls `path` until it is refused as unauthenticated, for at most the token cache's
 /// lifetime and a margin: a revoked token must stop working within that time.
@@ -156,19 +338,34 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
 
 on_both_backends!(every_rpc_needs_exactly_its_scope);
 async fn every_rpc_needs_exactly_its_scope(server: TestServer) {
-    for (path, scope) in rpc_scopes() {
-        let others: Vec<Scope> = Scope::ALL.into_iter().filter(|s| s != scope).collect();
+    // Every RPC the server serves is in the table, and the table names nothing else.
+    let mut written: Vec<String> = REQUIRED_SCOPES.iter().map(|(p, _)| p.to_string()).collect();
+    written.sort();
+    written.dedup();
+    assert_eq!(
+        written.len(),
+        REQUIRED_SCOPES.len(),
+        "an RPC twice in REQUIRED_SCOPES"
+    );
+    let served = served_rpcs(&server).await;
+    let missing: Vec<&String> = served.iter().filter(|p| !written.contains(p)).collect();
+    let stale: Vec<&String> = written.iter().filter(|p| !served.contains(p)).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "REQUIRED_SCOPES must name every served RPC exactly: served but not in it {missing:?}, \
+         in it but not served {stale:?}"
+    );
+
+    for (path, name) in REQUIRED_SCOPES {
+        let scope = Scope::parse(name).unwrap_or_else(|| panic!("{path}: no scope {name}"));
+        let others: Vec<Scope> = Scope::ALL.into_iter().filter(|s| *s != scope).collect();
         let without = server.clients(&server.token_for("m", &others, "no-scope").await);
         let err = call_error(call(&without, path).await.expect_err(path));
         assert_eq!(err.code, Code::PermissionDenied, "{path}: {}", err.message);
         assert_eq!(err.reason.as_deref(), Some("INSUFFICIENT_SCOPES"), "{path}");
-        assert!(
-            err.message.contains(scope.as_str()),
-            "{path}: {}",
-            err.message
-        );
+        assert!(err.message.contains(name), "{path}: {}", err.message);
 
-        let only = server.clients(&server.token_for("m", &[*scope], "one-scope").await);
+        let only = server.clients(&server.token_for("m", &[scope], "one-scope").await);
         if let Err(status) = call(&only, path).await {
             assert!(
                 !matches!(

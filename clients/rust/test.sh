@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Checks that the client stays free of the server's dependencies, then runs the live tests
-# (tests/live.rs) and the README's examples/guards.rs and examples/reservations.rs against the server named by
+# Checks that the client stays free of the server's dependencies, then runs the unit tests,
+# the live tests (tests/live.rs), the doc examples (cargo test --doc, the README's snippets
+# among them) and the README's examples/guards.rs and examples/reservations.rs against the server named by
 # STOCKLEDGER_ADDR (host:port) with the token in STOCKLEDGER_TOKEN. scripts/clients-test.sh
 # starts a server and sets both.
 set -euo pipefail
@@ -17,7 +18,18 @@ if grep -E 'sea-orm|sqlx|^stockledger |[ ─]stockledger v' <<<"$tree"; then
 fi
 echo "dependency tree: no sea-orm, sqlx or stockledger server"
 
-cargo test -p stockledger-client --features live-tests
+# Unit and live tests, then the doc examples on their own: `cargo test --doc` compiles
+# every one (no_run: they need a server), the README's snippets among them (a unit test
+# checks each snippet is one), and the run must report them, not zero.
+cargo test -p stockledger-client --features live-tests --lib --tests
+doctests=$(cargo test -p stockledger-client --doc 2>&1) || { echo "$doctests"; exit 1; }
+echo "$doctests"
+compiled=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' <<<"$doctests")
+readme_snippets=$(grep -c '^```rust$' README.md)
+if [[ -z "$compiled" ]] || (( compiled < readme_snippets )); then
+    echo "cargo test --doc compiled ${compiled:-no} doc examples; the README alone has $readme_snippets" >&2
+    exit 1
+fi
 
 # The README's guarded changes program, against the same server.
 cargo run -p stockledger-client --example guards

@@ -6,6 +6,28 @@
 //! A guard (compare-and-swap) is chained on a built change:
 //! `adjustment(…)?.expecting(Decimal::from(10))?` or `adjustment(…)?.expecting(Expected::Absent)?`;
 //! a batch whose guard does not hold fails with [`crate::GuardRefusal::QuantityMismatch`].
+//!
+//! The README's guarded changes (`examples/guards.rs` is the whole program):
+//!
+//! ```no_run
+//! # async fn guards(client: stockledger_client::Client, item: String, shop: String, run: u64) -> Result<(), stockledger_client::Error> {
+//! use stockledger_client::{changes::{adjustment, Expected}, pb::{self, InventoryState as S}, Decimal, GuardRefusal};
+//! let batch = |key: &str, change| pb::BatchChangeInventoryRequest {
+//!     idempotency_key: format!("{key}-{run}"), changes: vec![change], ..Default::default() };
+//! let receipt = adjustment(&item, &shop, S::None, S::InStock, Decimal::from(5))?.expecting(Expected::Absent)?;
+//! client.batch_change_inventory(batch("receive", receipt)).await?;
+//! // Sell 2, but only if the shelf still holds the 4 we saw.
+//! let sale = adjustment(&item, &shop, S::InStock, S::Sold, Decimal::from(2))?.expecting(Decimal::from(4))?;
+//! let err = client.batch_change_inventory(batch("sale", sale)).await.unwrap_err();
+//! if let Some(GuardRefusal::QuantityMismatch { actual_quantity, field, .. }) = err.guard_refusal() {
+//!     println!("{field} is actually {actual_quantity:?}"); // changes[0].expected_quantity is actually Some(5)
+//! }
+//! let big_sale = adjustment(&item, &shop, S::InStock, S::Sold, Decimal::from(6))?;
+//! let err = client.batch_change_inventory(batch("big-sale", big_sale)).await.unwrap_err();
+//! println!("only {:?} available", err.available_quantity()); // only Some(5) available
+//! # Ok(())
+//! # }
+//! ```
 
 use rust_decimal::Decimal;
 

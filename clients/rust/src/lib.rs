@@ -402,3 +402,54 @@ fn messages<T>(response: tonic::Response<tonic::Streaming<T>>) -> Messages<T> {
         .into_inner()
         .map_err(Error::from as fn(tonic::Status) -> Error)
 }
+
+#[cfg(test)]
+mod readme {
+    /// The code blocks that open with `open` in `text` (a Markdown file, or the `//!` lines
+    /// of a source file), each as its visible lines: rustdoc's hidden `# ` lines left out.
+    fn blocks(text: &str, open: &str) -> Vec<String> {
+        let mut blocks = Vec::new();
+        let mut block: Option<Vec<&str>> = None;
+        for line in text.lines() {
+            let line = line
+                .strip_prefix("//! ")
+                .or_else(|| line.strip_prefix("//!"))
+                .unwrap_or(line);
+            match &mut block {
+                None if line == open => block = Some(Vec::new()),
+                None => {}
+                Some(lines) if line == "```" => {
+                    blocks.push(lines.join("\n"));
+                    block = None;
+                }
+                Some(_) if line == "#" || line.starts_with("# ") => {}
+                Some(lines) => lines.push(line),
+            }
+        }
+        blocks
+    }
+
+    /// Every Rust snippet of the README is the visible part of a doc example, which
+    /// `cargo test --doc` compiles (clients/rust/test.sh runs it): a snippet edited on one
+    /// side only, or a doc example removed, fails here.
+    #[test]
+    fn every_readme_snippet_is_a_compiled_doc_example() {
+        let snippets = blocks(include_str!("../README.md"), "```rust");
+        let examples: Vec<String> = [
+            include_str!("lib.rs"),
+            include_str!("changes.rs"),
+            include_str!("reservations.rs"),
+        ]
+        .into_iter()
+        .flat_map(|source| blocks(source, "```no_run"))
+        .collect();
+        assert_eq!(snippets.len(), 3, "the README's Rust snippets");
+        for snippet in snippets {
+            assert!(
+                examples.contains(&snippet),
+                "this README snippet is no doc example of src/ (lib.rs, changes.rs, \
+                 reservations.rs):\n{snippet}"
+            );
+        }
+    }
+}

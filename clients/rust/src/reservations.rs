@@ -2,6 +2,33 @@
 //! released, or expire. [`Client::create_reservation`](crate::Client::create_reservation)
 //! and its siblings take and return these types: quantities as [`Decimal`]s, times as
 //! [`SystemTime`]s, the state as [`pb::ReservationState`].
+//!
+//! The README's reservations (`examples/reservations.rs` is the whole program):
+//!
+//! ```no_run
+//! # use std::time::Duration;
+//! # async fn reservations(client: stockledger_client::Client, item: String, shop: String, run: u64) -> Result<(), stockledger_client::Error> {
+//! use futures::TryStreamExt;
+//! use stockledger_client::{Commit, Decimal, GuardRefusal, Hold, NewReservation, ReservationFilter, ReservationLine};
+//! let lines = vec![ReservationLine::new(&item, &shop, Decimal::from(2))];
+//! let hold = Hold::For(Duration::from_secs(15 * 60));
+//! let cart = client
+//!     .create_reservation(NewReservation::new(lines.clone(), hold).reference_id(format!("cart-{run}")))
+//!     .await?;
+//! let err = client.create_reservation(NewReservation::new(lines, hold)).await.unwrap_err();
+//! if let Some(GuardRefusal::InsufficientQuantity { field, available_quantity, .. }) = err.guard_refusal() {
+//!     println!("{field} has only {available_quantity}"); // lines[0].quantity has only 1
+//! }
+//! client.commit_reservation(&cart.id, Commit::line(0, Decimal::ONE)).await?; // sell 1 of the 2
+//! let cart = client.release_reservation(&cart.id).await?; // give the other back
+//! println!("{:?} {} {}", cart.state, cart.lines[0].committed_quantity, cart.lines[0].released_quantity); // Released 1 1
+//! let carts: Vec<_> = client.list_reservations(ReservationFilter::all().reference_id(&cart.reference_id)).try_collect().await?;
+//! println!("{:?}", carts.iter().map(|r| r.state).collect::<Vec<_>>()); // [Released]
+//! let err = client.commit_reservation(&cart.id, Commit::all()).await.unwrap_err();
+//! println!("{:?} {:?}", err.reason(), err.reservation_state()); // Some("RESERVATION_NOT_HELD") Some(Released)
+//! # Ok(())
+//! # }
+//! ```
 
 use std::time::{Duration, SystemTime};
 
