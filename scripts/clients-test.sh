@@ -28,7 +28,7 @@ per_language_timeout="${CLIENTS_TEST_TIMEOUT:-1800}"
 scopes=INVENTORY_READ,INVENTORY_WRITE,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE,RESERVATIONS_READ,RESERVATIONS_WRITE
 
 # Every client suite, each clients/<lang>/test.sh.
-all_langs=(python go typescript java rust square-python square-node shopify-python)
+all_langs=(python go typescript java rust square-python square-node shopify-python shopify-graphql-node)
 missing=()
 for lang in "${all_langs[@]}"; do
   [[ -f "clients/$lang/test.sh" ]] || missing+=("clients/$lang/test.sh")

@@ -39,7 +39,7 @@ scripts/clients-test.sh
 # The official SDKs' tests (clients/square-*, clients/shopify-*) again, with the server on a
 # throw-away PostgreSQL cluster. An explicit list: clients-test.sh fails on a name without
 # its test.sh.
-scripts/clients-test.sh --postgres square-python square-node shopify-python
+scripts/clients-test.sh --postgres square-python square-node shopify-python shopify-graphql-node
 # The fuzz targets (scripts/fuzz.sh, started above): one line per target, or its log.
 if ! wait "$fuzz_pid"; then
   cat "$fuzz_log" >&2
