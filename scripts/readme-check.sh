@@ -69,16 +69,19 @@ fi
 echo '=== seed day ==='
 $day
 echo '=== end ==='"
-bash -c "$session_script" >"$work/out" 2>&1 || { cat "$work/out"; echo "README sessions failed" >&2; exit 1; }
-sed -n '1,/^=== structured error ===$/p' "$work/out" >"$work/first.out"
-sed -n '/^=== structured error ===$/,/^=== seed day ===$/p' "$work/out" >"$work/error.out"
-sed -n '/^=== seed day ===$/,/^=== end ===$/p' "$work/out" | sed '1d;$d' >"$work/day.out"
-grep -q '"sku": "IPOD2008PINK"' "$work/first.out" || { cat "$work/out"; echo "first session failed" >&2; exit 1; }
-grep -q '"cost": "26.5"' "$work/first.out" || { cat "$work/out"; echo "field-mask update failed" >&2; exit 1; }
-grep -q '"reason": "INVALID_VALUE"' "$work/error.out" && grep -q 'INVALID_COUNTRY' "$work/error.out" || { cat "$work/out"; echo "structured error missing" >&2; exit 1; }
-# Every line the seed's day prints: the batch, the physical count, the counts read back
-# and the history's five changes, oldest first.
-expected='{"state":"INVENTORY_STATE_IN_STOCK","quantity":"94"}
+# Pasted twice in a row into fresh shells against the same server: the second run must work
+# as the first (the sessions name their shop and items with a suffix of their own).
+for run in 1 2; do
+  bash -c "$session_script" >"$work/out" 2>&1 || { cat "$work/out"; echo "README sessions failed (run $run)" >&2; exit 1; }
+  sed -n '1,/^=== structured error ===$/p' "$work/out" >"$work/first.out"
+  sed -n '/^=== structured error ===$/,/^=== seed day ===$/p' "$work/out" >"$work/error.out"
+  sed -n '/^=== seed day ===$/,/^=== end ===$/p' "$work/out" | sed '1d;$d' >"$work/day.out"
+  grep -q '"sku": "IPOD2008PINK-' "$work/first.out" || { cat "$work/out"; echo "first session failed" >&2; exit 1; }
+  grep -q '"cost": "26.5"' "$work/first.out" || { cat "$work/out"; echo "field-mask update failed" >&2; exit 1; }
+  grep -q '"reason": "INVALID_VALUE"' "$work/error.out" && grep -q 'INVALID_COUNTRY' "$work/error.out" || { cat "$work/out"; echo "structured error missing" >&2; exit 1; }
+  # Every line the seed's day prints: the batch, the physical count, the counts read back
+  # and the history's five changes, oldest first.
+  expected='{"state":"INVENTORY_STATE_IN_STOCK","quantity":"94"}
 {"state":"INVENTORY_STATE_WASTE","quantity":"2"}
 {"state":"INVENTORY_STATE_IN_STOCK","quantity":"93"}
 {"state":"INVENTORY_STATE_IN_STOCK","quantity":"93"}
@@ -88,7 +91,8 @@ expected='{"state":"INVENTORY_STATE_IN_STOCK","quantity":"94"}
 "INVENTORY_CHANGE_TYPE_ADJUSTMENT"
 "INVENTORY_CHANGE_TYPE_ADJUSTMENT"
 "INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT"'
-[ "$(cat "$work/day.out")" = "$expected" ] || { cat "$work/day.out"; echo "seed day: not the output above (ends at 93)" >&2; exit 1; }
+  [ "$(cat "$work/day.out")" = "$expected" ] || { cat "$work/day.out"; echo "seed day (run $run): not the output above (ends at 93)" >&2; exit 1; }
+done
 
 # Protecting stock: two calls are meant to be refused and the watch is ended by -max-time, so
 # no `set -e`; instead every command that fails (pipefail: a grpcurl before a `| jq` too)
