@@ -469,6 +469,37 @@ async fn levels(mut both: Both) {
         "{}",
         listed.text
     );
+    assert_eq!(
+        levels[0]["admin_graphql_api_id"],
+        format!("gid://shopify/InventoryLevel/{shop}?inventory_item_id={mug}")
+    );
+    // updated_at_min is inclusive, as on Shopify: the level's own updated_at finds it.
+    let updated_at = levels[0]["updated_at"].as_str().unwrap().to_owned();
+    let since = both
+        .get(&format!(
+            "{V}/inventory_levels.json?inventory_item_ids={mug}&updated_at_min={}",
+            updated_at.replace('+', "%2B")
+        ))
+        .await;
+    let found = since.json["inventory_levels"].as_array().map(Vec::len);
+    assert_eq!(found, Some(1), "{}", since.text);
+    // Shopify's bounds: a filter is required, at most 50 ids each, limit at most 250.
+    let many = vec![mug.clone(); 51].join(",");
+    for (query, field) in [
+        (String::new(), "base"),
+        (format!("inventory_item_ids={many}"), "inventory_item_ids"),
+        (format!("inventory_item_ids={mug}&limit=251"), "limit"),
+    ] {
+        let refused = both
+            .get(&format!("{V}/inventory_levels.json?{query}"))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(
+            refused.json["errors"][field].is_array(),
+            "{query}: {}",
+            refused.text
+        );
+    }
     let listed = both
         .get(&format!(
             "{V}/inventory_levels.json?inventory_item_ids={mug},{plate}"

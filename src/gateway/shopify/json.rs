@@ -23,6 +23,7 @@ use crate::api::convert::{rfc3339, timestamp_from_rfc3339};
 use crate::domain::error::reasons;
 use crate::domain::id::canonical_id;
 use crate::gateway::RefusalDetails;
+use crate::gateway::shopify::graphql::gid::{Kind, gid, level_gid};
 use crate::proto::v1 as pb;
 
 /// Shopify's `InventoryItem`, as answered.
@@ -30,6 +31,8 @@ use crate::proto::v1 as pb;
 pub struct InventoryItem {
     /// Stockledger's item id (a UUID; Shopify's are integers).
     pub id: String,
+    /// The item's Global ID in the GraphQL door (`gid://shopify/InventoryItem/<id>`).
+    pub admin_graphql_api_id: String,
     /// Stock keeping unit; `null` when the item has none.
     pub sku: Option<String>,
     /// Unit cost, a decimal string with at least two decimals (`"25.00"`); `null` if none.
@@ -155,11 +158,15 @@ pub struct InventoryLevel {
     pub available: Box<RawValue>,
     /// When the count last changed (RFC 3339, UTC).
     pub updated_at: Option<String>,
+    /// The level's Global ID in the GraphQL door
+    /// (`gid://shopify/InventoryLevel/<location id>?inventory_item_id=<item id>`).
+    pub admin_graphql_api_id: String,
 }
 
 impl PartialEq for InventoryLevel {
     fn eq(&self, other: &Self) -> bool {
-        self.inventory_item_id == other.inventory_item_id
+        self.admin_graphql_api_id == other.admin_graphql_api_id
+            && self.inventory_item_id == other.inventory_item_id
             && self.location_id == other.location_id
             && self.available.get() == other.available.get()
             && self.updated_at == other.updated_at
@@ -239,6 +246,7 @@ pub fn cost_to_json(cost: &str) -> Option<String> {
 pub fn item_to_json(item: &pb::InventoryItem) -> InventoryItem {
     InventoryItem {
         id: item.id.clone(),
+        admin_graphql_api_id: gid(Kind::InventoryItem, &item.id),
         sku: some_text(&item.sku),
         cost: some_text(&item.cost).and_then(|c| cost_to_json(&c).or(Some(c))),
         country_code_of_origin: some_text(&item.country_code_of_origin),
@@ -360,6 +368,48 @@ pub fn level_to_json(count: &pb::InventoryCount) -> InventoryLevel {
         location_id: count.location_id.clone(),
         available: quantity_to_json(&count.quantity),
         updated_at: time_to_json(&count.calculated_at),
+        admin_graphql_api_id: level_gid(&count.location_id, &count.catalog_object_id),
+    }
+}
+
+/// Most ids of each filter of `inventory_levels.json`, as on Shopify.
+pub const LEVELS_MAX_IDS: usize = 50;
+/// Largest `limit` of `inventory_levels.json`, as on Shopify.
+pub const LEVELS_MAX_LIMIT: i32 = 250;
+/// The `limit` of `inventory_levels.json` when none is sent, as on Shopify.
+pub const LEVELS_DEFAULT_LIMIT: i32 = 50;
+
+/// Shopify's rules for the filters of `inventory_levels.json`: items or locations must be
+/// named (a shop's every level is not one request), at most [`LEVELS_MAX_IDS`] of each.
+pub fn check_level_filters(item_ids: &[String], location_ids: &[String]) -> Result<(), Refusal> {
+    if item_ids.is_empty() && location_ids.is_empty() {
+        return Err(Refusal::invalid(
+            "base",
+            "inventory_item_ids or location_ids must be given",
+        ));
+    }
+    for (field, ids) in [
+        ("inventory_item_ids", item_ids),
+        ("location_ids", location_ids),
+    ] {
+        if ids.len() > LEVELS_MAX_IDS {
+            return Err(Refusal::invalid(
+                field,
+                format!("at most {LEVELS_MAX_IDS} ids (got {})", ids.len()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The time one microsecond before `time` (the finest the ledger keeps), so that a strict
+/// "after" filter includes `time` itself.
+pub fn one_microsecond_before(time: Timestamp) -> Timestamp {
+    // Rounded up first: a time between two microseconds includes only the later one.
+    let micros = time.seconds * 1_000_000 + (i64::from(time.nanos) + 999) / 1_000 - 1;
+    Timestamp {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1_000) as i32,
     }
 }
 

@@ -143,6 +143,18 @@ fn limit(value: Option<&str>) -> Result<i32, Refusal> {
     })
 }
 
+/// The `limit` of `inventory_levels.json`: 1–250 as on Shopify, 50 when absent.
+fn levels_limit(value: Option<&str>) -> Result<i32, Refusal> {
+    match limit(value)? {
+        0 if value.is_none() => Ok(json::LEVELS_DEFAULT_LIMIT),
+        n if (1..=json::LEVELS_MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(Refusal::invalid(
+            "limit",
+            format!("must be between 1 and {}", json::LEVELS_MAX_LIMIT),
+        )),
+    }
+}
+
 /// Shopify's `Link` header to the next page: this path again with `page_info`, `limit` and
 /// `carried` (the filters the cursor may need sent again), after `origin`
 /// ([`headers::link_origin`]: the validated host the caller used, or empty for a relative
@@ -337,10 +349,10 @@ struct LevelsQuery {
     operation_id = "ListInventoryLevels",
     summary = "Lists levels: IN_STOCK counts as `available`; the next page is in the Link header",
     params(("version" = String, Path, description = "Shopify API version, e.g. 2025-10 (every version is answered alike)"),
-        ("inventory_item_ids" = Option<String>, Query, description = "Comma-separated item ids"),
-        ("location_ids" = Option<String>, Query, description = "Comma-separated location ids"),
-        ("updated_at_min" = Option<String>, Query, description = "RFC 3339: only levels changed after it"),
-        ("limit" = Option<i32>, Query, description = "1–1000, default 100"),
+        ("inventory_item_ids" = Option<String>, Query, description = "Comma-separated item ids, at most 50 (this or location_ids is required)"),
+        ("location_ids" = Option<String>, Query, description = "Comma-separated location ids, at most 50"),
+        ("updated_at_min" = Option<String>, Query, description = "RFC 3339: only levels changed at or after it"),
+        ("limit" = Option<i32>, Query, description = "1–250, default 50"),
         ("page_info" = Option<String>, Query, description = "From the previous page's Link header")),
     responses((status = 200, description = "One page of levels", body = json::InventoryLevelsResponse,
         headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))), (status = "default", description = "A refusal: the HTTP status and Shopify's `{\"errors\": …}`", body = json::ErrorEnvelope)),
@@ -355,18 +367,24 @@ pub(crate) async fn list_levels(
         async {
             let origin = headers::link_origin(&headers, &uri)?;
             let query: LevelsQuery = query(&uri)?;
+            // Inclusive, as Shopify's: the RPC's `updated_after` is strict, and times are
+            // kept to the microsecond.
             let updated_after = query
                 .updated_at_min
                 .as_deref()
                 .map(json::time_from_query)
                 .transpose()
-                .map_err(|detail| Refusal::invalid("updated_at_min", detail))?;
+                .map_err(|detail| Refusal::invalid("updated_at_min", detail))?
+                .map(json::one_microsecond_before);
+            let item_ids = comma_list(query.inventory_item_ids.as_deref());
+            let location_ids = comma_list(query.location_ids.as_deref());
+            json::check_level_filters(&item_ids, &location_ids)?;
             let request = json::levels_request(
-                comma_list(query.inventory_item_ids.as_deref()),
-                comma_list(query.location_ids.as_deref()),
+                item_ids,
+                location_ids,
                 updated_after,
                 query.page_info.clone().unwrap_or_default(),
-                limit(query.limit.as_deref())?,
+                levels_limit(query.limit.as_deref())?,
             );
             let api = g.inventory();
             let response = call(
