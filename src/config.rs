@@ -76,6 +76,12 @@ pub struct ServeArgs {
     /// Health and reflection are never refused.
     #[arg(long, env = "STOCKLEDGER_MAX_IN_FLIGHT", default_value_t = DEFAULTS.max_in_flight)]
     pub max_in_flight: usize,
+    /// Seconds in the future a change sent through Square's door may say it occurred (the
+    /// sender's clock skew); Square refuses any future `occurred_at`, so 0 by default. At most
+    /// 300, the ledger's own allowance.
+    #[arg(long, env = "STOCKLEDGER_SQUARE_CLOCK_SKEW_SECONDS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub square_clock_skew_seconds: u64,
     /// The longest any call may take, seconds (a client's shorter deadline wins).
     #[arg(long, env = "STOCKLEDGER_CALL_TIMEOUT_SECONDS", default_value_t = DEFAULTS.call_timeout.as_secs())]
     pub call_timeout_seconds: u64,
@@ -145,6 +151,7 @@ impl ServeArgs {
                 per_second: self.rate_limit_per_second,
                 burst: self.rate_limit_burst,
             },
+            square_clock_skew: Duration::from_secs(self.square_clock_skew_seconds),
         }
     }
 }

@@ -456,6 +456,37 @@ async fn refusals(mut both: Both) {
         "INVALID_TIME",
         Some("changes[0].adjustment.occurred_at"),
     );
+    // A future occurred_at, even within the ledger's own five minutes of clock skew, is
+    // refused as Square refuses it, and applies nothing.
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(60))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (status, body) = both
+        .post(
+            "/v2/inventory/changes/batch-create",
+            json!({"idempotency_key": "future", "changes": [{
+                "type": "PHYSICAL_COUNT",
+                "physical_count": {"state": "IN_STOCK", "location_id": shop,
+                    "catalog_object_id": mug, "quantity": "5", "occurred_at": soon}
+            }]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    expect(
+        &body,
+        "INVALID_REQUEST_ERROR",
+        "INVALID_TIME",
+        Some("changes[0].physical_count.occurred_at"),
+    );
+    let (_, counts) = both
+        .post(
+            "/v2/inventory/counts/batch-retrieve",
+            json!({"catalog_object_ids": [mug]}),
+        )
+        .await;
+    assert!(
+        counts.get("counts").is_none_or(|c| c == &json!([])),
+        "{counts}"
+    );
     let (status, body) = both
         .post("/v2/inventory/changes/batch-create", json!({"changes": []}))
         .await;

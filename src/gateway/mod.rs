@@ -64,6 +64,8 @@ pub struct Gateway {
     admission: Admission,
     call_timeout: Duration,
     health: tokio::sync::watch::Receiver<Readiness>,
+    /// How far in the future a Square change's `occurred_at` may be.
+    square_clock_skew: Duration,
 }
 
 /// What the server's health check last found, as `/healthz` answers it: whether the
@@ -128,7 +130,15 @@ impl Gateway {
             admission,
             call_timeout,
             health,
+            square_clock_skew: Duration::ZERO,
         }
+    }
+
+    /// This gateway, taking Square changes whose `occurred_at` is at most `skew` in the
+    /// future (Square itself takes none).
+    pub fn with_square_clock_skew(mut self, skew: Duration) -> Gateway {
+        self.square_clock_skew = skew;
+        self
     }
 
     /// The inventory service the doors call.

@@ -70,6 +70,9 @@ pub struct ServerLimits {
     pub connections: ConnectionLimits,
     /// Calls each token may make: a token bucket per token.
     pub rate_limit: RateLimit,
+    /// How far in the future a change sent through Square's door may say it occurred (its
+    /// clock's skew): Square refuses any future `occurred_at`, so 0 unless told otherwise.
+    pub square_clock_skew: Duration,
 }
 
 impl ServerLimits {
@@ -92,6 +95,7 @@ impl ServerLimits {
             per_second: NonZeroU32::new(1000).expect("non-zero"),
             burst: NonZeroU32::new(2000).expect("non-zero"),
         },
+        square_clock_skew: Duration::ZERO,
     };
 }
 
@@ -198,7 +202,8 @@ pub async fn serve_with_http(
             Admission::new(limits.max_in_flight.max(1)),
             limits.call_timeout,
             readiness_view,
-        );
+        )
+        .with_square_clock_skew(limits.square_clock_skew);
         let mut stop = stop.clone();
         let stopped = async move {
             stop.wait_for(|s| *s).await.ok();

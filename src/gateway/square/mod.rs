@@ -77,6 +77,7 @@ pub(crate) async fn batch_change(
         async {
             let sent = body(&raw)?;
             let request = json::batch_change_from_json(&sent)?;
+            json::check_not_in_future(&sent, g.square_clock_skew)?;
             let response = g
                 .change_inventory(&headers, request)
                 .await

@@ -264,6 +264,62 @@ pub fn changes_to_json(changes: &[pb::InventoryChange], cursor: &str) -> Changes
     }
 }
 
+/// Square's rule for `occurred_at`: never in the future. A change of the batch saying it
+/// occurred later than `skew` from now is refused (`INVALID_TIME`), naming its field as
+/// sent; the ledger itself allows five minutes of clock skew, Square none.
+pub fn check_not_in_future(
+    sent: &BatchChangeInventoryRequest,
+    skew: std::time::Duration,
+) -> Result<(), Refusal> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let latest = (now + skew).as_micros() as i64;
+    for (i, change) in sent.changes.iter().enumerate() {
+        let members = [
+            (
+                "adjustment",
+                change
+                    .adjustment
+                    .as_ref()
+                    .and_then(|a| a.occurred_at.as_ref()),
+            ),
+            (
+                "physical_count",
+                change
+                    .physical_count
+                    .as_ref()
+                    .and_then(|c| c.occurred_at.as_ref()),
+            ),
+            (
+                "transfer",
+                change
+                    .transfer
+                    .as_ref()
+                    .and_then(|t| t.occurred_at.as_ref()),
+            ),
+        ];
+        for (member, occurred_at) in members {
+            let Some(text) = occurred_at else { continue };
+            let field = format!("changes[{i}].{member}.occurred_at");
+            let Ok(time) = crate::api::convert::timestamp_from_rfc3339(text) else {
+                continue; // unreadable: the conversion names it
+            };
+            let micros = time.seconds * 1_000_000 + i64::from(time.nanos) / 1_000;
+            if micros > latest {
+                return Err(Refusal::one(
+                    http::StatusCode::BAD_REQUEST,
+                    super::INVALID_REQUEST_ERROR,
+                    "INVALID_TIME",
+                    "occurred_at must not be in the future",
+                    Some(field),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};

@@ -28,7 +28,8 @@ pub use bodies::{
     AdjustmentResponse, BatchChangeInventoryRequest, BatchRetrieveInventoryChangesRequest,
     BatchRetrieveInventoryCountsRequest, ChangesResponse, ChangesSort, CountsResponse,
     PhysicalCountResponse, TransferResponse, batch_change_from_json, batch_change_to_json,
-    changes_request_from_json, changes_to_json, counts_request_from_json, counts_to_json,
+    changes_request_from_json, changes_to_json, check_not_in_future, counts_request_from_json,
+    counts_to_json,
 };
 pub use changes::{
     InventoryAdjustment, InventoryChange, InventoryPhysicalCount, InventoryTransfer,
