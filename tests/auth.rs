@@ -18,7 +18,6 @@ use stockledger::proto::v1::{
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic_reflection::pb::v1::{
-    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
@@ -141,22 +140,7 @@ const PUBLIC_SERVICES: &[&str] = &[
 
 /// One reflection request and its answer.
 async fn reflect(server: &TestServer, request: MessageRequest) -> MessageResponse {
-    let mut client = ServerReflectionClient::new(server.channel.clone());
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(request),
-    };
-    let mut responses = client
-        .server_reflection_info(tokio_stream::iter(vec![request]))
-        .await
-        .expect("reflection call")
-        .into_inner();
-    let response = responses
-        .next()
-        .await
-        .expect("one response")
-        .expect("reflection answer");
-    response.message_response.expect("a reflection answer")
+    common::reflection::reflect(&server.channel, request).await
 }
 
 /// Every method the server serves outside the public services, as `/package.Service/Method`,

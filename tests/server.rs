@@ -15,28 +15,13 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 use tonic_reflection::pb::v1::{
-    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
 async fn listed_services(server: &TestServer) -> Vec<String> {
-    let mut client = ServerReflectionClient::new(server.channel.clone());
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut responses = client
-        .server_reflection_info(tokio_stream::iter(vec![request]))
-        .await
-        .expect("reflection call")
-        .into_inner();
-    let response = responses
-        .next()
-        .await
-        .expect("one response")
-        .expect("reflection answer");
-    match response.message_response {
-        Some(MessageResponse::ListServicesResponse(list)) => {
+    let request = MessageRequest::ListServices(String::new());
+    match common::reflection::reflect(&server.channel, request).await {
+        MessageResponse::ListServicesResponse(list) => {
             let mut names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
             names.sort();
             names

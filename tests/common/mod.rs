@@ -11,6 +11,7 @@ pub mod paging;
 pub mod ports;
 pub mod postgres;
 pub mod process;
+pub mod reflection;
 pub mod tmpfs;
 
 pub use bearer::{Authed, Bearer};
