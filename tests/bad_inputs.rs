@@ -376,7 +376,11 @@ fn batch_rows(f: &Fixture) -> Vec<Row> {
     let mut rows = vec![];
 
     // Unknown enum numbers, wherever they are.
-    for (number, why) in [(99, "unknown"), (-1, "negative")] {
+    for (number, why) in [
+        (99, "unknown"),
+        (21, "unknown, after the last state"),
+        (-1, "negative"),
+    ] {
         let mut change = receipt(f, |_| {});
         change.r#type = number;
         rows.push(invalid(
@@ -436,7 +440,9 @@ fn batch_rows(f: &Fixture) -> Vec<Row> {
     ));
 
     // Read-only states: no client may set them.
-    let read_only = (1..=17).filter(|n| ![1, 2, 3, 11, 12].contains(n));
+    // Writable: NONE, IN_STOCK, SOLD, WASTE, UNLINKED_RETURN, DAMAGED, QUALITY_CONTROL,
+    // SAFETY_STOCK (1, 2, 3, 11, 12, 18, 19, 20).
+    let read_only = (1..=20).filter(|n| ![1, 2, 3, 11, 12, 18, 19, 20].contains(n));
     for state in read_only {
         rows.push(invalid(
             format!("to_state {} (read-only)", state_name(state)),
@@ -838,6 +844,12 @@ fn read_rows(f: &Fixture) -> Vec<Row> {
             "states[0]",
         ),
         (vec![99], "99 (unknown)", ENUM, "states[0]"),
+        (
+            vec![S::SafetyStock as i32, 21],
+            "21 (unknown, after SAFETY_STOCK)",
+            ENUM,
+            "states[1]",
+        ),
         (vec![in_stock, 0], "unspecified", ENUM, "states[1]"),
         (
             vec![in_stock; 32_766],
@@ -1033,6 +1045,7 @@ fn read_rows(f: &Fixture) -> Vec<Row> {
         filter("type 99", &[99], &[], &[], ENUM, "types[0]"),
         filter("type unspecified", &[1, 0], &[], &[], ENUM, "types[1]"),
         filter("state 99", &[], &[99], &[], ENUM, "states[0]"),
+        filter("state 21", &[], &[18, 19, 20, 21], &[], ENUM, "states[3]"),
         filter("state -3", &[], &[-3], &[], ENUM, "states[0]"),
         // Beyond SQLite's 32,766 and PostgreSQL's 65,535 bind parameters: refused by length
         // before any query is built (it was INTERNAL), however valid each entry.

@@ -689,4 +689,160 @@ async fn long_lists(mut both: Both) {
     assert_eq!(repeated, once);
 }
 
-on_both_backends!(seed_day, transfers, refusals, long_lists);
+/// Stockledger's own states (Shopify's named quantities), which Square does not have
+/// (docs/square.md, "States Square does not have"): written through gRPC, their counts are
+/// left out of Square's answers, their changes answered as SUPPORTED_BY_NEWER_VERSION (and
+/// found by it), and a request naming one is refused, naming the field and the state.
+async fn states_square_does_not_have(mut both: Both) {
+    use stockledger::proto::v1::InventoryState as S;
+    let shop = location(&mut both.clients, "Corner Shop").await;
+    let mug = item(&mut both.clients, "MUG-RED").await;
+    let applied = common::ledger::apply(
+        &mut both.clients,
+        vec![
+            common::ledger::adjust(&mug, &shop, S::None, S::InStock, "10"),
+            common::ledger::adjust(&mug, &shop, S::InStock, S::Damaged, "3"),
+            common::ledger::count(&mug, &shop, S::SafetyStock, "4"),
+        ],
+    )
+    .await;
+    let damaged_id = common::ledger::change_id(&applied.changes[1]);
+    let counted_id = common::ledger::change_id(&applied.changes[2]);
+
+    // Counts: only Square's states are answered, on every path.
+    let (status, one) = both.get(&format!("/v2/inventory/{mug}")).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(counts(&one), [pair("IN_STOCK", "7")]);
+    let (status, all) = both
+        .post(
+            "/v2/inventory/counts/batch-retrieve",
+            json!({"catalog_object_ids": [mug]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(counts(&all), [pair("IN_STOCK", "7")]);
+    let (status, refused) = both
+        .post(
+            "/v2/inventory/counts/batch-retrieve",
+            json!({"catalog_object_ids": [mug], "states": ["IN_STOCK", "DAMAGED"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "INVALID_ENUM_VALUE");
+    assert_eq!(refused["errors"][0]["field"], "states[1]");
+    assert!(
+        refused["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("DAMAGED is not one of Square's states"),
+        "{refused}"
+    );
+
+    // Changes: in Square's word for a state its version cannot express.
+    let (status, history) = both
+        .post(
+            "/v2/inventory/changes/batch-retrieve",
+            json!({"catalog_object_ids": [mug]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let changes = history["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 3, "{history}");
+    assert_eq!(changes[1]["adjustment"]["from_state"], "IN_STOCK");
+    assert_eq!(
+        changes[1]["adjustment"]["to_state"],
+        "SUPPORTED_BY_NEWER_VERSION"
+    );
+    assert_eq!(
+        changes[2]["physical_count"]["state"],
+        "SUPPORTED_BY_NEWER_VERSION"
+    );
+    let (status, newer) = both
+        .post(
+            "/v2/inventory/changes/batch-retrieve",
+            json!({"catalog_object_ids": [mug], "states": ["SUPPORTED_BY_NEWER_VERSION"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{newer}");
+    let ids: Vec<&str> = newer["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["adjustment"]["id"]
+                .as_str()
+                .or(c["physical_count"]["id"].as_str())
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, [damaged_id.as_str(), counted_id.as_str()]);
+    let (status, by_id) = both
+        .get(&format!("/v2/inventory/adjustments/{damaged_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_id}");
+    assert_eq!(
+        by_id["adjustment"]["to_state"],
+        "SUPPORTED_BY_NEWER_VERSION"
+    );
+    let (status, by_id) = both
+        .get(&format!("/v2/inventory/physical-counts/{counted_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{by_id}");
+    assert_eq!(by_id["count"]["state"], "SUPPORTED_BY_NEWER_VERSION");
+    let (status, refused) = both
+        .post(
+            "/v2/inventory/changes/batch-retrieve",
+            json!({"states": ["QUALITY_CONTROL"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "states[0]");
+
+    // Writes naming one are refused, at the field the caller wrote; nothing is applied.
+    let other = location(&mut both.clients, "Back Room").await;
+    for (change, field) in [
+        (
+            adjust(&mug, &shop, "IN_STOCK", "DAMAGED", "1", 1),
+            "changes[0].adjustment.to_state",
+        ),
+        (
+            json!({"type": "ADJUSTMENT", "adjustment": {
+                "from_state": "SAFETY_STOCK", "to_state": "SAFETY_STOCK",
+                "from_location_id": shop, "to_location_id": other,
+                "catalog_object_id": mug, "quantity": "1",
+            }}),
+            "changes[0].adjustment.from_state",
+        ),
+        (
+            json!({"type": "PHYSICAL_COUNT", "physical_count": {
+                "state": "QUALITY_CONTROL", "location_id": shop,
+                "catalog_object_id": mug, "quantity": "1", "occurred_at": ago(1),
+            }}),
+            "changes[0].physical_count.state",
+        ),
+    ] {
+        let (status, refused) = both
+            .post(
+                "/v2/inventory/changes/batch-create",
+                json!({"idempotency_key": uuid::Uuid::new_v4().to_string(), "changes": [change]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(
+            refused["errors"][0]["code"], "INVALID_ENUM_VALUE",
+            "{field}"
+        );
+        assert_eq!(refused["errors"][0]["field"], field);
+    }
+    let (_, one) = both.get(&format!("/v2/inventory/{mug}")).await;
+    assert_eq!(counts(&one), [pair("IN_STOCK", "7")]);
+    common::ledger::assert_quantity(&mut both.clients, &mug, &shop, S::Damaged, Some("3")).await;
+}
+
+on_both_backends!(
+    seed_day,
+    transfers,
+    refusals,
+    long_lists,
+    states_square_does_not_have
+);

@@ -96,7 +96,7 @@ fn enum_filter<T: PartialEq>(
 }
 
 /// The states of a counts filter: specified states that keep a count (IN_STOCK, WASTE,
-/// RESERVED_FOR_SALE);
+/// DAMAGED, QUALITY_CONTROL, SAFETY_STOCK, RESERVED_FOR_SALE);
 /// a state that keeps none (SOLD, …) could only ever match nothing, so it is refused.
 pub fn count_states_filter(field: &str, raw: &[i32]) -> Result<Vec<InventoryState>, Violations> {
     let states = states_filter(field, raw)?;
@@ -574,7 +574,9 @@ mod tests {
             assert_eq!(named, format!("INVENTORY_STATE_{}", state.as_str()));
         }
         assert_eq!(state_from_wire(0), None);
-        assert_eq!(state_from_wire(18), None);
+        assert_eq!(state_from_wire(18), Some(InventoryState::Damaged));
+        assert_eq!(state_from_wire(20), Some(InventoryState::SafetyStock));
+        assert_eq!(state_from_wire(21), None);
         assert_eq!(state_from_wire(-1), None);
     }
 

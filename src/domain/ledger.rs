@@ -4,8 +4,8 @@
 //!
 //! A change becomes one or two *effects* on counts: a delta (adjustments, transfers) or a
 //! set (physical counts). A count is the latest set in (occurred_at, sequence) order plus
-//! every delta after it, zero if no set exists. Counts are kept for IN_STOCK, WASTE and
-//! RESERVED_FOR_SALE only.
+//! every delta after it, zero if no set exists. Counts are kept for IN_STOCK, WASTE,
+//! DAMAGED, QUALITY_CONTROL, SAFETY_STOCK and RESERVED_FOR_SALE only.
 
 use super::decimal::Fixed5;
 
@@ -67,11 +67,17 @@ pub enum InventoryState {
     Custom,
     /// Read-only.
     Untracked,
+    /// Damaged: not sellable, not (yet) written off. Counted and writable, like WASTE.
+    Damaged,
+    /// Held for quality control. Counted and writable, like WASTE.
+    QualityControl,
+    /// Kept back as a safety stock, not offered for sale. Counted and writable, like WASTE.
+    SafetyStock,
 }
 
 impl InventoryState {
     /// Every state, in wire order.
-    pub const ALL: [InventoryState; 17] = [
+    pub const ALL: [InventoryState; 20] = [
         InventoryState::None,
         InventoryState::InStock,
         InventoryState::Sold,
@@ -89,6 +95,9 @@ impl InventoryState {
         InventoryState::SupportedByNewerVersion,
         InventoryState::Custom,
         InventoryState::Untracked,
+        InventoryState::Damaged,
+        InventoryState::QualityControl,
+        InventoryState::SafetyStock,
     ];
 
     /// Whether a count is kept for this state. RESERVED_FOR_SALE keeps one, but only
@@ -96,11 +105,18 @@ impl InventoryState {
     pub fn keeps_count(self) -> bool {
         matches!(
             self,
-            InventoryState::InStock | InventoryState::Waste | InventoryState::ReservedForSale
+            InventoryState::InStock
+                | InventoryState::Waste
+                | InventoryState::Damaged
+                | InventoryState::QualityControl
+                | InventoryState::SafetyStock
+                | InventoryState::ReservedForSale
         )
     }
 
-    /// Whether a change may name this state at all.
+    /// Whether a change may name this state at all. Between writable states every
+    /// adjustment is allowed except to NONE and to the state it leaves
+    /// (`domain::validate`; the table is in docs/ledger.md).
     pub fn is_writable(self) -> bool {
         matches!(
             self,
@@ -109,6 +125,9 @@ impl InventoryState {
                 | InventoryState::Sold
                 | InventoryState::Waste
                 | InventoryState::UnlinkedReturn
+                | InventoryState::Damaged
+                | InventoryState::QualityControl
+                | InventoryState::SafetyStock
         )
     }
 
@@ -132,6 +151,9 @@ impl InventoryState {
             InventoryState::SupportedByNewerVersion => "SUPPORTED_BY_NEWER_VERSION",
             InventoryState::Custom => "CUSTOM",
             InventoryState::Untracked => "UNTRACKED",
+            InventoryState::Damaged => "DAMAGED",
+            InventoryState::QualityControl => "QUALITY_CONTROL",
+            InventoryState::SafetyStock => "SAFETY_STOCK",
         }
     }
 
@@ -197,7 +219,7 @@ pub enum ChangeMovement {
     },
     /// `state` at `location_id` is `quantity`.
     PhysicalCount {
-        /// IN_STOCK or WASTE.
+        /// A writable state that keeps a count.
         state: InventoryState,
         /// Where.
         location_id: String,
@@ -344,7 +366,7 @@ pub struct CountKey {
     pub catalog_object_id: String,
     /// Location id.
     pub location_id: String,
-    /// IN_STOCK or WASTE.
+    /// A state that keeps a count ([`InventoryState::keeps_count`]).
     pub state: InventoryState,
 }
 
@@ -527,6 +549,45 @@ mod tests {
                 Effect::Delta(q("2"))
             )]
         );
+    }
+
+    #[test]
+    fn named_quantities_keep_counts() {
+        let key = |state| CountKey {
+            catalog_object_id: ITEM.into(),
+            location_id: SHOP.into(),
+            state,
+        };
+        let change = validate_change(0, adjustment(InStock, Damaged, "3"), NOW).unwrap();
+        assert_eq!(
+            effects(&change),
+            [
+                (key(InStock), Effect::Delta(q("-3"))),
+                (key(Damaged), Effect::Delta(q("3")))
+            ]
+        );
+        let change = validate_change(0, adjustment(Damaged, Sold, "1"), NOW).unwrap();
+        assert_eq!(effects(&change), [(key(Damaged), Effect::Delta(q("-1")))]);
+        let change = validate_change(0, adjustment(None, SafetyStock, "5"), NOW).unwrap();
+        assert_eq!(
+            effects(&change),
+            [(key(SafetyStock), Effect::Delta(q("5")))]
+        );
+        for state in [Damaged, QualityControl, SafetyStock] {
+            assert!(state.keeps_count() && state.is_writable(), "{state:?}");
+            assert_eq!(InventoryState::from_stored(state.as_str()), Some(state));
+        }
+    }
+
+    #[test]
+    fn every_state_has_one_stored_spelling() {
+        let names: std::collections::HashSet<_> =
+            InventoryState::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names.len(), InventoryState::ALL.len());
+        for state in InventoryState::ALL {
+            assert_eq!(InventoryState::from_stored(state.as_str()), Some(state));
+        }
+        assert_eq!(InventoryState::from_stored("damaged"), Option::None);
     }
 
     #[test]

@@ -114,6 +114,17 @@ pub fn check_counted_states(field: &str, states: &[InventoryState]) -> Result<()
     Violations(violations).into_result(())
 }
 
+/// The states a physical count or a transfer may name, in wire order:
+/// `IN_STOCK, WASTE, DAMAGED, …`.
+fn counted_writable_states() -> String {
+    InventoryState::ALL
+        .iter()
+        .filter(|s| s.keeps_count() && s.is_writable())
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn state_violation(field: String, description: &str) -> Violation {
     Violation::new(field, INVALID_STATE_TRANSITION, description)
 }
@@ -199,7 +210,10 @@ fn validate_movement(
             if state.is_some_and(|s| !s.keeps_count()) {
                 errors.push(state_violation(
                     path("state"),
-                    "physical counts are IN_STOCK or WASTE",
+                    &format!(
+                        "physical counts are of a counted state: {}",
+                        counted_writable_states()
+                    ),
                 ));
                 return None;
             }
@@ -219,7 +233,10 @@ fn validate_movement(
             if state.is_some_and(|s| !s.keeps_count()) {
                 errors.push(state_violation(
                     path("state"),
-                    "transfers move IN_STOCK or WASTE",
+                    &format!(
+                        "transfers move a counted state: {}",
+                        counted_writable_states()
+                    ),
                 ));
                 return None;
             }
@@ -451,6 +468,88 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn named_quantities_move_like_waste() {
+        // Shopify's damaged, quality_control and safety_stock: writable and counted.
+        for (from, to) in [
+            (InStock, Damaged),
+            (Damaged, Waste),
+            (Damaged, InStock),
+            (None, SafetyStock),
+            (None, QualityControl),
+            (QualityControl, InStock),
+            (QualityControl, Damaged),
+            (InStock, SafetyStock),
+            (SafetyStock, InStock),
+            (Sold, Damaged),
+            (UnlinkedReturn, QualityControl),
+            (Damaged, Sold),
+        ] {
+            assert!(
+                validate_change(0, adjustment(from, to, "1"), NOW).is_ok(),
+                "{from:?}->{to:?}"
+            );
+        }
+        for (from, to, field) in [
+            (Damaged, None, "changes[0].adjustment.to_state"),
+            (Damaged, Damaged, "changes[0].adjustment.to_state"),
+            (
+                SafetyStock,
+                ReservedForSale,
+                "changes[0].adjustment.to_state",
+            ),
+            (
+                InTransit,
+                QualityControl,
+                "changes[0].adjustment.from_state",
+            ),
+        ] {
+            let err = validate_change(0, adjustment(from, to, "1"), NOW)
+                .unwrap_err()
+                .into_violations();
+            assert_eq!(err.0[0].field, field, "{from:?}->{to:?}");
+            assert_eq!(err.0[0].reason, INVALID_STATE_TRANSITION);
+        }
+    }
+
+    /// docs/ledger.md's table of transitions, for every pair of states: an adjustment is
+    /// accepted exactly when both states are writable, it does not move to NONE and the
+    /// states differ (a reservation's moves aside, which need its id).
+    #[test]
+    fn the_transition_table_holds_for_every_pair() {
+        for from in InventoryState::ALL {
+            for to in InventoryState::ALL {
+                let allowed = from.is_writable() && to.is_writable() && to != None && from != to;
+                let outcome = validate_change(0, adjustment(from, to, "1"), NOW);
+                assert_eq!(outcome.is_ok(), allowed, "{from:?}->{to:?}");
+                if let Err(refusal) = outcome {
+                    assert_eq!(
+                        refusal.into_violations().0[0].reason,
+                        INVALID_STATE_TRANSITION,
+                        "{from:?}->{to:?}"
+                    );
+                }
+            }
+        }
+        let writable: Vec<_> = InventoryState::ALL
+            .into_iter()
+            .filter(|s| s.is_writable())
+            .collect();
+        assert_eq!(
+            writable,
+            [
+                None,
+                InStock,
+                Sold,
+                Waste,
+                UnlinkedReturn,
+                Damaged,
+                QualityControl,
+                SafetyStock
+            ]
+        );
+    }
+
+    #[test]
     fn only_a_reservations_history_moves_reserved_stock() {
         let reservation = "01a20c5a-8f67-7031-9d39-e3d5cae5d6ff";
         let with_reservation = |from, to| {
@@ -530,24 +629,44 @@ pub(crate) mod tests {
             },
             ..adjustment(None, InStock, "0")
         };
-        assert!(validate_change(0, count(InStock), NOW).is_ok());
-        assert!(validate_change(0, count(Waste), NOW).is_ok());
+        for state in [InStock, Waste, Damaged, QualityControl, SafetyStock] {
+            assert!(validate_change(0, count(state), NOW).is_ok(), "{state:?}");
+        }
         assert_eq!(
             fields(validate_change(0, count(Sold), NOW)),
             ["changes[0].physical_count.state"]
         );
-        let transfer = |from: &str, to: &str| ChangeDraft {
+        let refused = validate_change(0, count(UnlinkedReturn), NOW)
+            .unwrap_err()
+            .into_violations();
+        assert_eq!(
+            refused.0[0].description,
+            "physical counts are of a counted state: \
+             IN_STOCK, WASTE, DAMAGED, QUALITY_CONTROL, SAFETY_STOCK"
+        );
+        let transfer_of = |state, from: &str, to: &str| ChangeDraft {
             movement: MovementDraft::Transfer {
-                state: Some(InStock),
+                state: Some(state),
                 from_location_id: from.into(),
                 to_location_id: to.into(),
             },
             ..adjustment(None, InStock, "1")
         };
+        let transfer = |from: &str, to: &str| transfer_of(InStock, from, to);
         assert!(validate_change(0, transfer(SHOP, OTHER_SHOP), NOW).is_ok());
         assert_eq!(
             fields(validate_change(0, transfer(SHOP, SHOP), NOW)),
             ["changes[0].transfer.to_location_id"]
+        );
+        for state in [Waste, Damaged, QualityControl, SafetyStock] {
+            assert!(
+                validate_change(0, transfer_of(state, SHOP, OTHER_SHOP), NOW).is_ok(),
+                "{state:?}"
+            );
+        }
+        assert_eq!(
+            fields(validate_change(0, transfer_of(Sold, SHOP, OTHER_SHOP), NOW)),
+            ["changes[0].transfer.state"]
         );
     }
 
@@ -779,7 +898,12 @@ pub(crate) mod tests {
         assert_eq!(refused.0[0].reason, reasons::INVALID_VALUE);
         assert_eq!(
             refused.0[0].description,
-            "SOLD keeps no count; counts are kept for IN_STOCK, RESERVED_FOR_SALE, WASTE only"
+            "SOLD keeps no count; counts are kept for IN_STOCK, RESERVED_FOR_SALE, WASTE, \
+             DAMAGED, QUALITY_CONTROL, SAFETY_STOCK only"
+        );
+        assert_eq!(
+            check_counted_states("states", &[Damaged, QualityControl, SafetyStock]),
+            Ok(())
         );
     }
 

@@ -48,9 +48,11 @@ const (
 // The state a quantity of an item is in.
 //
 // Writable states: NONE (only as from_state: introduces stock), IN_STOCK, SOLD, WASTE,
-// UNLINKED_RETURN. Every other state is read-only and rejected in a change. Counts are
-// kept for IN_STOCK, WASTE and RESERVED_FOR_SALE; NONE, SOLD and UNLINKED_RETURN keep no
-// count.
+// UNLINKED_RETURN, DAMAGED, QUALITY_CONTROL, SAFETY_STOCK. Every other state is read-only
+// and rejected in a change. Counts are kept for IN_STOCK, WASTE, DAMAGED, QUALITY_CONTROL,
+// SAFETY_STOCK and RESERVED_FOR_SALE; NONE, SOLD and UNLINKED_RETURN keep no count.
+// Numbers after UNTRACKED are this API's own states (Shopify's named quantities), which
+// Square does not have.
 type InventoryState int32
 
 const (
@@ -91,6 +93,19 @@ const (
 	InventoryState_INVENTORY_STATE_CUSTOM InventoryState = 16
 	// Read-only.
 	InventoryState_INVENTORY_STATE_UNTRACKED InventoryState = 17
+	// Damaged: on the premises but not sellable, not (yet) written off. Keeps a count and is
+	// writable like WASTE: IN_STOCK → DAMAGED, then DAMAGED → WASTE or back to IN_STOCK;
+	// physical counts and transfers of it too. Not one of Square's states (Square's door
+	// answers it as SUPPORTED_BY_NEWER_VERSION and refuses it in a request).
+	InventoryState_INVENTORY_STATE_DAMAGED InventoryState = 18
+	// Held for a quality check before it may be sold. Keeps a count and is writable like
+	// WASTE (e.g. NONE → QUALITY_CONTROL on receipt, QUALITY_CONTROL → IN_STOCK once passed).
+	// Not one of Square's states.
+	InventoryState_INVENTORY_STATE_QUALITY_CONTROL InventoryState = 19
+	// Kept back as a safety stock, not offered for sale. Keeps a count and is writable like
+	// WASTE (e.g. IN_STOCK → SAFETY_STOCK, or a physical count of it). Not one of Square's
+	// states.
+	InventoryState_INVENTORY_STATE_SAFETY_STOCK InventoryState = 20
 )
 
 // Enum value maps for InventoryState.
@@ -114,6 +129,9 @@ var (
 		15: "INVENTORY_STATE_SUPPORTED_BY_NEWER_VERSION",
 		16: "INVENTORY_STATE_CUSTOM",
 		17: "INVENTORY_STATE_UNTRACKED",
+		18: "INVENTORY_STATE_DAMAGED",
+		19: "INVENTORY_STATE_QUALITY_CONTROL",
+		20: "INVENTORY_STATE_SAFETY_STOCK",
 	}
 	InventoryState_value = map[string]int32{
 		"INVENTORY_STATE_UNSPECIFIED":                0,
@@ -134,6 +152,9 @@ var (
 		"INVENTORY_STATE_SUPPORTED_BY_NEWER_VERSION": 15,
 		"INVENTORY_STATE_CUSTOM":                     16,
 		"INVENTORY_STATE_UNTRACKED":                  17,
+		"INVENTORY_STATE_DAMAGED":                    18,
+		"INVENTORY_STATE_QUALITY_CONTROL":            19,
+		"INVENTORY_STATE_SAFETY_STOCK":               20,
 	}
 )
 
@@ -549,10 +570,11 @@ type InventoryAdjustment struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The caller's own id for this adjustment (at most 255 characters). Optional.
 	ReferenceId string `protobuf:"bytes,2,opt,name=reference_id,json=referenceId,proto3" json:"reference_id,omitempty"`
-	// State the quantity leaves: NONE, IN_STOCK, SOLD, WASTE or UNLINKED_RETURN. Required.
+	// State the quantity leaves: a writable state (NONE, IN_STOCK, SOLD, WASTE,
+	// UNLINKED_RETURN, DAMAGED, QUALITY_CONTROL, SAFETY_STOCK). Required.
 	FromState InventoryState `protobuf:"varint,3,opt,name=from_state,json=fromState,proto3,enum=stockledger.v1.InventoryState" json:"from_state,omitempty"`
-	// State the quantity enters: IN_STOCK, SOLD, WASTE or UNLINKED_RETURN (never NONE, and
-	// not from_state). Required.
+	// State the quantity enters: a writable state other than NONE, and not from_state.
+	// Required.
 	ToState InventoryState `protobuf:"varint,4,opt,name=to_state,json=toState,proto3,enum=stockledger.v1.InventoryState" json:"to_state,omitempty"`
 	// Id of an active location. Required.
 	LocationId string `protobuf:"bytes,5,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
@@ -771,7 +793,8 @@ type InventoryPhysicalCount struct {
 	// object is an InventoryItem of this service (catalog_object_id is its id), the
 	// equivalent of the ITEM_VARIATION Square tracks stock for; no other type exists here.
 	CatalogObjectType string `protobuf:"bytes,4,opt,name=catalog_object_type,json=catalogObjectType,proto3" json:"catalog_object_type,omitempty"`
-	// Counted state: IN_STOCK or WASTE. Required.
+	// Counted state: a writable state that keeps a count (IN_STOCK, WASTE, DAMAGED,
+	// QUALITY_CONTROL, SAFETY_STOCK). Required.
 	State InventoryState `protobuf:"varint,5,opt,name=state,proto3,enum=stockledger.v1.InventoryState" json:"state,omitempty"`
 	// Id of an active location. Required.
 	LocationId string `protobuf:"bytes,6,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
@@ -913,7 +936,8 @@ type InventoryTransfer struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The caller's own id for this transfer (at most 255 characters). Optional.
 	ReferenceId string `protobuf:"bytes,2,opt,name=reference_id,json=referenceId,proto3" json:"reference_id,omitempty"`
-	// State of the quantity moved: IN_STOCK or WASTE. Required.
+	// State of the quantity moved: a writable state that keeps a count (IN_STOCK, WASTE,
+	// DAMAGED, QUALITY_CONTROL, SAFETY_STOCK). Required.
 	State InventoryState `protobuf:"varint,3,opt,name=state,proto3,enum=stockledger.v1.InventoryState" json:"state,omitempty"`
 	// Id of the active location the quantity leaves. Required.
 	FromLocationId string `protobuf:"bytes,4,opt,name=from_location_id,json=fromLocationId,proto3" json:"from_location_id,omitempty"`
@@ -1203,7 +1227,8 @@ type InventoryCount struct {
 	// Type of the catalog object: always "INVENTORY_ITEM" (an InventoryItem of this service,
 	// the equivalent of Square's ITEM_VARIATION); set by the server.
 	CatalogObjectType string `protobuf:"bytes,2,opt,name=catalog_object_type,json=catalogObjectType,proto3" json:"catalog_object_type,omitempty"`
-	// State counted: IN_STOCK, WASTE or RESERVED_FOR_SALE.
+	// State counted: a state that keeps a count (IN_STOCK, WASTE, DAMAGED, QUALITY_CONTROL,
+	// SAFETY_STOCK, RESERVED_FOR_SALE).
 	State InventoryState `protobuf:"varint,3,opt,name=state,proto3,enum=stockledger.v1.InventoryState" json:"state,omitempty"`
 	// Id of the location.
 	LocationId string `protobuf:"bytes,4,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
@@ -1665,8 +1690,9 @@ type BatchRetrieveInventoryCountsRequest struct {
 	// page, or left empty when the cursor carries them (it carries only a digest of long id
 	// lists: then INVALID_CURSOR asks for them again).
 	Cursor string `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
-	// Only these states (IN_STOCK, WASTE, RESERVED_FOR_SALE: the states that keep a count;
-	// any other is INVALID_ARGUMENT). Empty means all tracked states.
+	// Only these states (IN_STOCK, WASTE, DAMAGED, QUALITY_CONTROL, SAFETY_STOCK,
+	// RESERVED_FOR_SALE: the states that keep a count; any other is INVALID_ARGUMENT). Empty
+	// means all tracked states.
 	States []InventoryState `protobuf:"varint,5,rep,packed,name=states,proto3,enum=stockledger.v1.InventoryState" json:"states,omitempty"`
 	// Page size: 1–1000; 0 means the default of 100.
 	Limit int32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
@@ -2749,8 +2775,9 @@ type WatchInventoryCountsRequest struct {
 	CatalogObjectIds []string `protobuf:"bytes,1,rep,name=catalog_object_ids,json=catalogObjectIds,proto3" json:"catalog_object_ids,omitempty"`
 	// Only counts at these locations. Empty means all.
 	LocationIds []string `protobuf:"bytes,2,rep,name=location_ids,json=locationIds,proto3" json:"location_ids,omitempty"`
-	// Only counts in these states (IN_STOCK, WASTE, RESERVED_FOR_SALE: the states that keep a
-	// count; any other is INVALID_ARGUMENT). Empty means all.
+	// Only counts in these states (IN_STOCK, WASTE, DAMAGED, QUALITY_CONTROL, SAFETY_STOCK,
+	// RESERVED_FOR_SALE: the states that keep a count; any other is INVALID_ARGUMENT). Empty
+	// means all.
 	States []InventoryState `protobuf:"varint,3,rep,packed,name=states,proto3,enum=stockledger.v1.InventoryState" json:"states,omitempty"`
 	// Resume right after the update that carried this token. Excludes `start`. Send the
 	// filters of the watch that issued it again (required when they are long id lists, of
@@ -3221,7 +3248,7 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x1cWatchInventoryCountsResponse\x12<\n" +
 	"\x06update\x18\x01 \x01(\v2$.stockledger.v1.InventoryCountUpdateR\x06update\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12!\n" +
-	"\fresume_token\x18\x03 \x01(\tR\vresumeToken*\xf4\x04\n" +
+	"\fresume_token\x18\x03 \x01(\tR\vresumeToken*\xd8\x05\n" +
 	"\x0eInventoryState\x12\x1f\n" +
 	"\x1bINVENTORY_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14INVENTORY_STATE_NONE\x10\x01\x12\x1c\n" +
@@ -3241,7 +3268,10 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x1aINVENTORY_STATE_DECOMPOSED\x10\x0e\x12.\n" +
 	"*INVENTORY_STATE_SUPPORTED_BY_NEWER_VERSION\x10\x0f\x12\x1a\n" +
 	"\x16INVENTORY_STATE_CUSTOM\x10\x10\x12\x1d\n" +
-	"\x19INVENTORY_STATE_UNTRACKED\x10\x11*\xb0\x01\n" +
+	"\x19INVENTORY_STATE_UNTRACKED\x10\x11\x12\x1b\n" +
+	"\x17INVENTORY_STATE_DAMAGED\x10\x12\x12#\n" +
+	"\x1fINVENTORY_STATE_QUALITY_CONTROL\x10\x13\x12 \n" +
+	"\x1cINVENTORY_STATE_SAFETY_STOCK\x10\x14*\xb0\x01\n" +
 	"\x13InventoryChangeType\x12%\n" +
 	"!INVENTORY_CHANGE_TYPE_UNSPECIFIED\x10\x00\x12$\n" +
 	" INVENTORY_CHANGE_TYPE_ADJUSTMENT\x10\x01\x12(\n" +

@@ -362,3 +362,21 @@ def test_reservation_hold_needs_exactly_one_of_ttl_or_expires_at(client):
         client.create_reservation([("item", "location", 1)])
     with pytest.raises(ValueError):
         client.extend_reservation("r", ttl=dt.timedelta(seconds=1), expires_at=dt.datetime.now(dt.timezone.utc))
+
+
+def test_shopify_named_quantities_are_counted(client, shop):
+    location, item = shop
+    moved = client.batch_change_inventory(
+        [
+            adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal(10)),
+            adjustment(item.id, location.id, "IN_STOCK", "DAMAGED", Decimal(3)),
+            adjustment(item.id, location.id, "NONE", "QUALITY_CONTROL", Decimal(2)),
+            physical_count(item.id, location.id, "SAFETY_STOCK", Decimal(4)),
+        ]
+    )
+    assert moved.quantity("IN_STOCK") == Decimal(7)
+    assert moved.quantity("DAMAGED") == Decimal(3)
+    assert moved.quantity("QUALITY_CONTROL") == Decimal(2)
+    assert moved.quantity("SAFETY_STOCK") == Decimal(4)
+    damaged = client.batch_retrieve_inventory_counts(catalog_object_ids=[item.id], states=["DAMAGED"])
+    assert [(c.state, c.quantity) for c in damaged] == [("DAMAGED", Decimal(3))]

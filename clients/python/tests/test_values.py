@@ -84,6 +84,9 @@ def test_timestamps():
 def test_states():
     assert state("IN_STOCK") == state("INVENTORY_STATE_IN_STOCK") == 2
     assert state_name(11) == "WASTE"
+    # Shopify's named quantities, after Square's states.
+    assert [state(s) for s in ("DAMAGED", "QUALITY_CONTROL", "SAFETY_STOCK")] == [18, 19, 20]
+    assert state_name(20) == "SAFETY_STOCK"
     with pytest.raises(ValueError):
         state("BROKEN")
 

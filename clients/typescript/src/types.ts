@@ -12,7 +12,10 @@ import * as itemPb from "./gen/stockledger/v1/inventory_item_pb.js";
 import * as locationPb from "./gen/stockledger/v1/location_pb.js";
 import * as reservationPb from "./gen/stockledger/v1/reservation_pb.js";
 
-/** State of a quantity: "NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN", … */
+/**
+ * State of a quantity: "NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN", "DAMAGED",
+ * "QUALITY_CONTROL", "SAFETY_STOCK", … (the generated enum's names, less the prefix).
+ */
 export type InventoryState = keyof typeof pb.InventoryState;
 /** Kind of change: "ADJUSTMENT", "PHYSICAL_COUNT" or "TRANSFER" ("UNSPECIFIED" in filters only). */
 export type InventoryChangeType = keyof typeof pb.InventoryChangeType;

@@ -579,4 +579,25 @@ describe("Stockledger TypeScript client against a live server", () => {
     assert.equal(refused.code, Code.InvalidArgument);
     await assert.rejects(listed({ state: "PENDING" as "HELD" }), RangeError);
   });
+
+  it("keeps Shopify's named quantities: DAMAGED, QUALITY_CONTROL, SAFETY_STOCK", TIMEOUT, async () => {
+    const item = await client.items.create({ sku: `MUG-NAMED-${run}` });
+    const moved = await client.inventory.batchChange({
+      idempotencyKey: `named-${item.id}`,
+      changes: [
+        adjustment(item.id, locationId, "NONE", "IN_STOCK", "10"),
+        adjustment(item.id, locationId, "IN_STOCK", "DAMAGED", "3"),
+        adjustment(item.id, locationId, "NONE", "QUALITY_CONTROL", "2"),
+        { physicalCount: { catalogObjectId: item.id, locationId, state: "SAFETY_STOCK", quantity: "4" } },
+      ],
+    });
+    assert.deepEqual(quantities(moved.counts), {
+      IN_STOCK: "7",
+      DAMAGED: "3",
+      QUALITY_CONTROL: "2",
+      SAFETY_STOCK: "4",
+    });
+    const damaged = await client.inventory.retrieveCounts({ catalogObjectIds: [item.id], states: ["DAMAGED"] });
+    assert.deepEqual(quantities(damaged.items), { DAMAGED: "3" });
+  });
 });

@@ -16,7 +16,7 @@ pub struct Model {
     /// Location id.
     #[sea_orm(primary_key, auto_increment = false)]
     pub location_id: String,
-    /// `IN_STOCK` or `WASTE`.
+    /// A state that keeps a count (`IN_STOCK`, `WASTE`, `DAMAGED`, …).
     #[sea_orm(primary_key, auto_increment = false)]
     pub state: String,
     /// Current quantity, 10⁻⁵ units.

@@ -139,7 +139,7 @@ class InventoryCount:
 
     catalog_object_id: str
     location_id: str
-    state: str  # short name: "IN_STOCK", "WASTE"
+    state: str  # short name: "IN_STOCK", "WASTE", "DAMAGED", …
     quantity: Decimal
     calculated_at: Optional[_dt.datetime]
 
@@ -329,7 +329,8 @@ def adjustment(
     **fields: str,
 ) -> inventory_pb.InventoryChange:
     """An adjustment change: ``quantity`` moves from ``from_state`` to ``to_state``
-    ("NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN"). ``total_price`` is
+    ("NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN", "DAMAGED", "QUALITY_CONTROL",
+    "SAFETY_STOCK"). ``total_price`` is
     ``(amount, currency)``; other string fields (reference_id, employee_id, …) by name.
 
     ``expected_quantity`` guards the change (compare-and-swap): the count it takes from
@@ -365,7 +366,8 @@ def physical_count(
     expected_quantity: Expectation | None = None,
     **fields: str,
 ) -> inventory_pb.InventoryChange:
-    """A physical count change: ``quantity`` was counted in ``state_`` ("IN_STOCK", "WASTE").
+    """A physical count change: ``quantity`` was counted in ``state_`` ("IN_STOCK", "WASTE",
+    "DAMAGED", "QUALITY_CONTROL", "SAFETY_STOCK").
     ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the count it replaces."""
     count = inventory_pb.InventoryPhysicalCount(
         catalog_object_id=catalog_object_id,

@@ -5,12 +5,12 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::encoding::{state_number, time_from_json, type_number};
+use super::encoding::{square_has, square_has_wire, state_number, time_from_json, type_number};
 use super::{
     InventoryAdjustment, InventoryChange, InventoryCount, InventoryPhysicalCount,
     InventoryTransfer, Refusal, change_from_json, change_to_json, count_to_json, is_empty,
 };
-use crate::api::ledger_wire::state_from_wire;
+use crate::api::ledger_wire::{state_from_wire, state_to_wire};
 use crate::domain::ledger::InventoryState;
 use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::text::quote;
@@ -165,7 +165,12 @@ pub fn batch_change_from_json(
 
 pub fn batch_change_to_json(r: &pb::BatchChangeInventoryResponse) -> CountsResponse {
     CountsResponse {
-        counts: r.counts.iter().map(count_to_json).collect(),
+        counts: r
+            .counts
+            .iter()
+            .filter(answered_to_square)
+            .map(count_to_json)
+            .collect(),
         changes: r.changes.iter().map(change_to_json).collect(),
         cursor: String::new(),
     }
@@ -177,7 +182,7 @@ pub fn batch_change_to_json(r: &pb::BatchChangeInventoryResponse) -> CountsRespo
 pub fn counts_request_from_json(
     r: &BatchRetrieveInventoryCountsRequest,
 ) -> Result<Option<pb::BatchRetrieveInventoryCountsRequest>, Refusal> {
-    let Some(states) = counts_states(&r.states) else {
+    let Some(states) = counts_states(&r.states)? else {
         return Ok(None);
     };
     Ok(Some(pb::BatchRetrieveInventoryCountsRequest {
@@ -193,29 +198,60 @@ pub fn counts_request_from_json(
 
 /// Square's counts `states` filter as the service takes it: NONE, SOLD and UNLINKED_RETURN
 /// are ignored, as Square ignores them there; a state that keeps no count here (Square's
-/// IN_TRANSIT, …) matches nothing; an unknown name goes on, for the service to refuse.
-/// `None` when the filter matches nothing.
-fn counts_states(names: &[String]) -> Option<Vec<i32>> {
+/// IN_TRANSIT, …) matches nothing; an unknown name goes on, for the service to refuse; a
+/// state Square does not have (DAMAGED, …) is refused. `None` when the filter matches
+/// nothing.
+fn counts_states(names: &[String]) -> Result<Option<Vec<i32>>, Refusal> {
     let mut states = Vec::with_capacity(names.len());
     let mut matches_nothing = false;
-    for name in names {
-        let number = state_number(&Some(name.clone()));
+    for (i, name) in names.iter().enumerate() {
+        let number = state_number(&format!("states[{i}]"), &Some(name.clone()))?;
         match state_from_wire(number) {
             Some(InventoryState::None | InventoryState::Sold | InventoryState::UnlinkedReturn) => {}
             Some(state) if !state.keeps_count() => matches_nothing = true,
             _ => states.push(number),
         }
     }
-    if states.is_empty() && matches_nothing {
+    Ok(if states.is_empty() && matches_nothing {
         None
     } else {
         Some(states)
+    })
+}
+
+/// Square's history `states` filter: each name as the service takes it, a state Square
+/// does not have refused; `SUPPORTED_BY_NEWER_VERSION`, which Square's door answers for
+/// the ledger's own states, also finds the changes in them.
+fn changes_states(names: &[String]) -> Result<Vec<i32>, Refusal> {
+    let mut states = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let number = state_number(&format!("states[{i}]"), &Some(name.clone()))?;
+        states.push(number);
+        if number == pb::InventoryState::SupportedByNewerVersion as i32 {
+            states.extend(
+                InventoryState::ALL
+                    .into_iter()
+                    .filter(|s| !square_has(*s))
+                    .map(state_to_wire),
+            );
+        }
     }
+    Ok(states)
+}
+
+/// Whether Square's door answers this count: not when it is in a state Square does not
+/// have (docs/square.md, "States Square does not have").
+fn answered_to_square(count: &&pb::InventoryCount) -> bool {
+    square_has_wire(count.state)
 }
 
 pub fn counts_to_json(counts: &[pb::InventoryCount], cursor: &str) -> CountsResponse {
     CountsResponse {
-        counts: counts.iter().map(count_to_json).collect(),
+        counts: counts
+            .iter()
+            .filter(answered_to_square)
+            .map(count_to_json)
+            .collect(),
         changes: Vec::new(),
         cursor: cursor.to_owned(),
     }
@@ -244,11 +280,7 @@ pub fn changes_request_from_json(
         catalog_object_ids: r.catalog_object_ids.clone(),
         location_ids: r.location_ids.clone(),
         types: changes_types(&r.types)?,
-        states: r
-            .states
-            .iter()
-            .map(|s| state_number(&Some(s.clone())))
-            .collect(),
+        states: changes_states(&r.states)?,
         updated_after: time_from_json("updated_after", &r.updated_after)?,
         updated_before: time_from_json("updated_before", &r.updated_before)?,
         cursor: r.cursor.clone(),
@@ -447,7 +479,7 @@ mod tests {
         use pb::InventoryState as S;
         let states = |names: &[&str]| {
             let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-            counts_states(&names)
+            counts_states(&names).unwrap()
         };
         let number = |s: S| s as i32;
         assert_eq!(
@@ -479,5 +511,48 @@ mod tests {
         );
         let unknown = states(&["NOT_A_STATE"]).unwrap();
         assert_eq!(unknown.len(), 1, "left for the service to refuse");
+        let refused = counts_states(&["IN_STOCK".into(), "DAMAGED".into()]).unwrap_err();
+        let error = &refused.envelope.errors[0];
+        assert_eq!(
+            (error.code.as_str(), error.field.as_deref()),
+            ("INVALID_ENUM_VALUE", Some("states[1]")),
+            "a state Square does not have is refused, named"
+        );
+    }
+
+    #[test]
+    fn states_square_does_not_have_stay_out_of_its_answers() {
+        use pb::InventoryState as S;
+        let count = |state: S| pb::InventoryCount {
+            state: state as i32,
+            ..Default::default()
+        };
+        let counts = [count(S::InStock), count(S::Damaged), count(S::SafetyStock)];
+        let answered = counts_to_json(&counts, "next");
+        assert_eq!(answered.counts.len(), 1);
+        assert_eq!(answered.counts[0].state.as_deref(), Some("IN_STOCK"));
+        assert_eq!(answered.cursor, "next");
+        // History: Square's word for them finds them.
+        let read = |states: &[&str]| {
+            let request = BatchRetrieveInventoryChangesRequest {
+                states: states.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            };
+            changes_request_from_json(&request)
+        };
+        assert_eq!(
+            read(&["SUPPORTED_BY_NEWER_VERSION"]).unwrap().states,
+            [
+                S::SupportedByNewerVersion as i32,
+                S::Damaged as i32,
+                S::QualityControl as i32,
+                S::SafetyStock as i32
+            ]
+        );
+        let refused = read(&["WASTE", "QUALITY_CONTROL"]).unwrap_err();
+        assert_eq!(
+            refused.envelope.errors[0].field.as_deref(),
+            Some("states[1]")
+        );
     }
 }

@@ -263,6 +263,9 @@ fn adjustment_change_from_json(
         }
         Place::Between { from, to } => (from, to),
     };
+    // Checked as written, before the states become the transfer's one state.
+    state_number(&format!("{field}.from_state"), &a.from_state)?;
+    state_number(&format!("{field}.to_state"), &a.to_state)?;
     let state = a.from_state.clone().or_else(|| a.to_state.clone());
     if a.to_state.is_some() && a.to_state != state {
         return Err(Refusal::invalid_value(
@@ -312,8 +315,8 @@ fn adjustment_from_json(
     Ok(pb::InventoryAdjustment {
         id: a.id.clone(),
         reference_id: a.reference_id.clone(),
-        from_state: state_number(&a.from_state),
-        to_state: state_number(&a.to_state),
+        from_state: state_number(&format!("{field}.from_state"), &a.from_state)?,
+        to_state: state_number(&format!("{field}.to_state"), &a.to_state)?,
         location_id,
         catalog_object_id: a.catalog_object_id.clone(),
         catalog_object_type: a.catalog_object_type.clone(),
@@ -358,7 +361,7 @@ fn physical_count_from_json(
         reference_id: c.reference_id.clone(),
         catalog_object_id: c.catalog_object_id.clone(),
         catalog_object_type: c.catalog_object_type.clone(),
-        state: state_number(&c.state),
+        state: state_number(&format!("{field}.state"), &c.state)?,
         location_id: c.location_id.clone(),
         quantity: c.quantity.clone(),
         source: source_from_json(&c.source),
@@ -394,7 +397,7 @@ fn transfer_from_json(
     Ok(pb::InventoryTransfer {
         id: t.id.clone(),
         reference_id: t.reference_id.clone(),
-        state: state_number(&t.state),
+        state: state_number(&format!("{field}.state"), &t.state)?,
         from_location_id: t.from_location_id.clone(),
         to_location_id: t.to_location_id.clone(),
         catalog_object_id: t.catalog_object_id.clone(),

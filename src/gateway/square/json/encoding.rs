@@ -2,6 +2,7 @@
 //! their names without the proto's prefix, times as RFC 3339 strings, `Money` as an
 //! integer amount in the currency's minor units.
 
+use http::StatusCode;
 use iso_currency::Currency;
 use prost_types::Timestamp;
 use rust_decimal::Decimal;
@@ -10,7 +11,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Refusal;
+use super::refusal::INVALID_REQUEST_ERROR;
 use crate::api::convert::{rfc3339, timestamp_from_rfc3339};
+use crate::api::ledger_wire::state_from_wire;
+use crate::domain::error::reasons;
+use crate::domain::ledger::InventoryState;
 use crate::proto::v1 as pb;
 
 // ---- names of enums ----
@@ -19,19 +24,77 @@ use crate::proto::v1 as pb;
 /// refuses it (INVALID_ENUM_VALUE) with its field path, as it refuses an unknown number.
 pub(super) const UNKNOWN_ENUM: i32 = i32::MAX;
 
+/// Square's word for a state its API version cannot express: "This state is not supported
+/// by this version of the Square API".
+pub(super) const SUPPORTED_BY_NEWER_VERSION: &str = "SUPPORTED_BY_NEWER_VERSION";
+
+/// Whether Square's API has this state. The ledger's own states — Shopify's named
+/// quantities DAMAGED, QUALITY_CONTROL and SAFETY_STOCK — are not Square's: its door
+/// answers them in a change as [`SUPPORTED_BY_NEWER_VERSION`], leaves their counts out and
+/// refuses them in a request (docs/square.md, "States Square does not have").
+pub(super) fn square_has(state: InventoryState) -> bool {
+    match state {
+        InventoryState::Damaged | InventoryState::QualityControl | InventoryState::SafetyStock => {
+            false
+        }
+        InventoryState::None
+        | InventoryState::InStock
+        | InventoryState::Sold
+        | InventoryState::ReturnedByCustomer
+        | InventoryState::ReservedForSale
+        | InventoryState::SoldOnline
+        | InventoryState::OrderedFromVendor
+        | InventoryState::ReceivedFromVendor
+        | InventoryState::InTransitTo
+        | InventoryState::InTransit
+        | InventoryState::Waste
+        | InventoryState::UnlinkedReturn
+        | InventoryState::Composed
+        | InventoryState::Decomposed
+        | InventoryState::SupportedByNewerVersion
+        | InventoryState::Custom
+        | InventoryState::Untracked => true,
+    }
+}
+
+/// Whether a wire state is one Square's API has (an unknown number is left to the caller).
+pub(super) fn square_has_wire(raw: i32) -> bool {
+    state_from_wire(raw).is_none_or(square_has)
+}
+
+/// A state as Square spells it: the proto's name less its prefix, or
+/// [`SUPPORTED_BY_NEWER_VERSION`] for a state Square does not have.
 pub(super) fn state_name(raw: i32) -> Option<String> {
     match pb::InventoryState::try_from(raw) {
         Ok(pb::InventoryState::Unspecified) | Err(_) => None,
+        Ok(_) if !square_has_wire(raw) => Some(SUPPORTED_BY_NEWER_VERSION.to_owned()),
         Ok(state) => Some(state.as_str_name()["INVENTORY_STATE_".len()..].to_owned()),
     }
 }
 
-pub(super) fn state_number(name: &Option<String>) -> i32 {
-    match name.as_deref() {
-        None => 0,
-        Some(name) => enum_number(name, "INVENTORY_STATE_", |full| {
-            pb::InventoryState::from_str_name(full).map(|s| s as i32)
-        }),
+/// The number of Square's state `name` at `field`: an unknown name goes on as
+/// [`UNKNOWN_ENUM`] for the service to refuse; a state of the ledger that Square does not
+/// have is refused here, naming it (`INVALID_ENUM_VALUE`).
+pub(super) fn state_number(field: &str, name: &Option<String>) -> Result<i32, Refusal> {
+    let Some(name) = name.as_deref() else {
+        return Ok(0);
+    };
+    let number = enum_number(name, "INVENTORY_STATE_", |full| {
+        pb::InventoryState::from_str_name(full).map(|s| s as i32)
+    });
+    if square_has_wire(number) {
+        Ok(number)
+    } else {
+        Err(Refusal::one(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            reasons::INVALID_ENUM_VALUE,
+            format!(
+                "{name} is not one of Square's states: Stockledger keeps it, but only its \
+                 gRPC API reads and writes it"
+            ),
+            Some(field.to_owned()),
+        ))
     }
 }
 
@@ -149,6 +212,7 @@ mod tests {
 
     #[test]
     fn every_state_type_and_product_by_name() {
+        let state_number = |name: &Option<String>| state_number("state", name).unwrap();
         for raw in 1..=17 {
             let name = state_name(raw).unwrap();
             assert!(!name.starts_with("INVENTORY_STATE_"), "{name}");
@@ -179,6 +243,49 @@ mod tests {
         assert_eq!(state_number(&None), 0);
         assert_eq!(state_name(0), None);
         assert_eq!(state_name(99), None);
+    }
+
+    #[test]
+    fn states_square_does_not_have() {
+        use pb::InventoryState as S;
+        for state in [S::Damaged, S::QualityControl, S::SafetyStock] {
+            assert_eq!(
+                state_name(state as i32).as_deref(),
+                Some("SUPPORTED_BY_NEWER_VERSION"),
+                "{state:?}"
+            );
+            let name = state.as_str_name()["INVENTORY_STATE_".len()..].to_owned();
+            let refused =
+                state_number("changes[0].adjustment.to_state", &Some(name.clone())).unwrap_err();
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+            let error = &refused.envelope.errors[0];
+            assert_eq!(error.code, "INVALID_ENUM_VALUE");
+            assert_eq!(
+                error.field.as_deref(),
+                Some("changes[0].adjustment.to_state")
+            );
+            assert!(
+                error
+                    .detail
+                    .starts_with(&format!("{name} is not one of Square's states"))
+            );
+        }
+        assert_eq!(
+            state_number("state", &Some("SUPPORTED_BY_NEWER_VERSION".into())),
+            Ok(S::SupportedByNewerVersion as i32)
+        );
+        let square: Vec<_> = InventoryState::ALL
+            .into_iter()
+            .filter(|s| !square_has(*s))
+            .collect();
+        assert_eq!(
+            square,
+            [
+                InventoryState::Damaged,
+                InventoryState::QualityControl,
+                InventoryState::SafetyStock
+            ]
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! gRPC service implementation, which validates it (an unknown state name becomes an
 //! enum number the service refuses with INVALID_ENUM_VALUE at the same field path). Only
 //! what cannot be written in a proto message at all — a time that is not RFC 3339 — is
-//! refused here (INVALID_TIME).
+//! refused here (INVALID_TIME), and a state Square does not have (the ledger's own
+//! DAMAGED, QUALITY_CONTROL, SAFETY_STOCK: INVALID_ENUM_VALUE naming it), which its
+//! answers write as SUPPORTED_BY_NEWER_VERSION in a change and leave out as a count.
 //!
 //! Encodings (docs/square.md): snake_case names as Square spells them; states, types and
 //! products without the proto's prefix (`"IN_STOCK"`, `"ADJUSTMENT"`, `"EXTERNAL_API"`);

@@ -30,6 +30,9 @@ class InventoryState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INVENTORY_STATE_SUPPORTED_BY_NEWER_VERSION: _ClassVar[InventoryState]
     INVENTORY_STATE_CUSTOM: _ClassVar[InventoryState]
     INVENTORY_STATE_UNTRACKED: _ClassVar[InventoryState]
+    INVENTORY_STATE_DAMAGED: _ClassVar[InventoryState]
+    INVENTORY_STATE_QUALITY_CONTROL: _ClassVar[InventoryState]
+    INVENTORY_STATE_SAFETY_STOCK: _ClassVar[InventoryState]
 
 class InventoryChangeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -82,6 +85,9 @@ INVENTORY_STATE_DECOMPOSED: InventoryState
 INVENTORY_STATE_SUPPORTED_BY_NEWER_VERSION: InventoryState
 INVENTORY_STATE_CUSTOM: InventoryState
 INVENTORY_STATE_UNTRACKED: InventoryState
+INVENTORY_STATE_DAMAGED: InventoryState
+INVENTORY_STATE_QUALITY_CONTROL: InventoryState
+INVENTORY_STATE_SAFETY_STOCK: InventoryState
 INVENTORY_CHANGE_TYPE_UNSPECIFIED: InventoryChangeType
 INVENTORY_CHANGE_TYPE_ADJUSTMENT: InventoryChangeType
 INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT: InventoryChangeType
