@@ -37,13 +37,13 @@ const LEVEL: &str = r#"query($item: ID!, $location: ID!) {
   inventoryItem(id: $item) {
     sku
     inventoryLevel(locationId: $location) {
-      quantities(names: ["available", "reserved", "on_hand"]) { name quantity }
+      quantities(names: ["available", "reserved", "damaged", "on_hand"]) { name quantity }
     }
   }
 }"#;
 
-/// The level's `available`, `reserved` and `on_hand`.
-async fn quantities(doors: &FrontDoors, item: &str, location: &str) -> [i64; 3] {
+/// The level's `available`, `reserved`, `damaged` and `on_hand`.
+async fn quantities(doors: &FrontDoors, item: &str, location: &str) -> [i64; 4] {
     let vars = json!({ "item": gid("InventoryItem", item), "location": gid("Location", location) });
     let data = data(doors, "2026-04", LEVEL, vars).await;
     let list = &data["inventoryItem"]["inventoryLevel"]["quantities"];
@@ -55,7 +55,12 @@ async fn quantities(doors: &FrontDoors, item: &str, location: &str) -> [i64; 3] 
             .and_then(|q| q["quantity"].as_i64())
             .unwrap_or_else(|| panic!("{name} in {data}"))
     };
-    [of("available"), of("reserved"), of("on_hand")]
+    [
+        of("available"),
+        of("reserved"),
+        of("damaged"),
+        of("on_hand"),
+    ]
 }
 
 fn gid(kind: &str, id: &str) -> String {
@@ -111,7 +116,7 @@ async fn a_shops_day_through_graphql(backend: Backend) {
     assert_eq!(level["quantities"][0]["quantity"], 10);
     // Activating again changes nothing.
     data(&doors, "2026-04", activate, vars).await;
-    assert_eq!(quantities(&doors, &item, &shop).await, [10, 0, 10]);
+    assert_eq!(quantities(&doors, &item, &shop).await, [10, 0, 0, 10]);
 
     // Sell 3 with a compare-and-swap on the 10 there are.
     let input = adjust_input(&item, &shop, -3, Some(10));
@@ -131,7 +136,7 @@ async fn a_shops_day_through_graphql(backend: Backend) {
         retried["inventoryAdjustQuantities"]["inventoryAdjustmentGroup"]["id"],
         group["id"]
     );
-    assert_eq!(quantities(&doors, &item, &shop).await, [7, 0, 7]);
+    assert_eq!(quantities(&doors, &item, &shop).await, [7, 0, 0, 7]);
     // The key with another input is refused.
     let other = json!({ "input": adjust_input(&item, &shop, -1, Some(7)), "key": "sale-1" });
     let reused = data(&doors, "2026-07", ADJUST, other).await;
@@ -174,7 +179,7 @@ async fn a_shops_day_through_graphql(backend: Backend) {
         "{errors}"
     );
     data(&doors, "2026-04", ADJUST, vars).await;
-    assert_eq!(quantities(&doors, &item, &shop).await, [8, 0, 8]);
+    assert_eq!(quantities(&doors, &item, &shop).await, [8, 0, 0, 8]);
 
     // Set: compare-and-swap is mandatory from 2026-04.
     let set_input = |from: Option<Option<i64>>| {
@@ -211,7 +216,7 @@ async fn a_shops_day_through_graphql(backend: Backend) {
         ),
         (json!(12), json!(20))
     );
-    assert_eq!(quantities(&doors, &item, &shop).await, [20, 0, 20]);
+    assert_eq!(quantities(&doors, &item, &shop).await, [20, 0, 0, 20]);
 
     // A reservation shows as reserved, and on_hand is their sum.
     let hold = CreateReservationRequest {
@@ -234,16 +239,35 @@ async fn a_shops_day_through_graphql(backend: Backend) {
         .create_reservation(hold)
         .await
         .unwrap();
-    assert_eq!(quantities(&doors, &item, &shop).await, [18, 2, 20]);
+    assert_eq!(quantities(&doors, &item, &shop).await, [18, 2, 0, 20]);
 
-    // Names Stockledger does not keep are refused by name, never answered as zero.
-    let damaged = r#"query($id: ID!) { inventoryLevel(id: $id) { quantities(names: ["damaged"]) { quantity } } }"#;
+    // Damaged stock is its own count: 3 units written in as damaged, then 1 written off.
+    let damaged = |delta: i64, key: &str| {
+        let mut input = adjust_input(&item, &shop, delta, None);
+        input["name"] = json!("damaged");
+        input["reason"] = json!("damaged");
+        json!({ "input": input, "key": key })
+    };
+    let noted = data(&doors, "2026-07", ADJUST, damaged(3, "damaged-1")).await;
+    let change = &noted["inventoryAdjustQuantities"]["inventoryAdjustmentGroup"]["changes"][0];
+    assert_eq!(
+        (
+            change["name"].clone(),
+            change["quantityAfterChange"].clone()
+        ),
+        (json!("damaged"), json!(3))
+    );
+    data(&doors, "2026-07", ADJUST, damaged(-1, "damaged-2")).await;
+    assert_eq!(quantities(&doors, &item, &shop).await, [18, 2, 2, 22]);
+
+    // Names Stockledger does not record are refused by name, never answered as zero.
+    let damaged = r#"query($id: ID!) { inventoryLevel(id: $id) { quantities(names: ["committed"]) { quantity } } }"#;
     let level_id = format!("gid://shopify/InventoryLevel/{shop}?inventory_item_id={item}");
     let (status, body) = post(&doors, "2026-04", damaged, json!({ "id": level_id })).await;
     assert_eq!(status, 200);
     let message = body["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(
-        message.contains("damaged") && message.contains("not kept"),
+        message.contains("committed") && message.contains("not kept"),
         "{body}"
     );
 
@@ -322,7 +346,7 @@ async fn compare_and_swap_race(backend: Backend) {
         writers.push(tokio::spawn(async move {
             let (mut taken, mut stale) = (0, 0);
             for attempt in 0..6 {
-                let [available, _, _] = quantities(&doors, &item, &shop).await;
+                let [available, _, _, _] = quantities(&doors, &item, &shop).await;
                 let key = format!("take-{writer}-{attempt}");
                 let vars =
                     json!({ "input": adjust_input(&item, &shop, -1, Some(available)), "key": key });

@@ -37,6 +37,14 @@ use crate::proto::v1::{
     inventory_service_server::InventoryService as _,
 };
 
+/// The names `inventoryAdjustQuantities` writes: each its own counted state.
+const ADJUSTABLE: [QuantityName; 4] = [
+    QuantityName::Available,
+    QuantityName::Damaged,
+    QuantityName::QualityControl,
+    QuantityName::SafetyStock,
+];
+
 /// Shopify's reasons for an inventory change.
 const REASONS: [&str; 17] = [
     "correction",
@@ -121,8 +129,7 @@ impl UserError {
 /// `inventoryAdjustQuantities`' input.
 #[derive(InputObject)]
 pub struct InventoryAdjustQuantitiesInput {
-    /// The quantity changed: `available` (the only one Stockledger writes through this
-    /// mutation).
+    /// The quantity changed: `available`, `damaged`, `quality_control` or `safety_stock`.
     name: String,
     /// One of Shopify's reasons (`correction`, `received`, …).
     reason: String,
@@ -135,7 +142,8 @@ pub struct InventoryAdjustQuantitiesInput {
 /// One change of `inventoryAdjustQuantities`.
 #[derive(InputObject)]
 pub struct InventoryChangeInput {
-    /// Signed: positive receives (NONE → IN_STOCK), negative writes off (IN_STOCK → WASTE).
+    /// Signed: positive receives into the name's state (NONE → IN_STOCK for `available`),
+    /// negative writes off from it (IN_STOCK → WASTE).
     delta: i32,
     inventory_item_id: ID,
     location_id: ID,
@@ -261,7 +269,8 @@ impl MutationRoot {
         let plan = plan_adjust(&input, needs_change_from);
         let (group, user_errors) = match plan {
             Ok(changes) => {
-                let sent = Sent::Adjust;
+                let name = QuantityName::parse(&input.name).unwrap_or(QuantityName::Available);
+                let sent = Sent::Adjust { name };
                 let reference = input.reference_document_uri.clone();
                 write(ctx, key, changes, sent, &input.reason, reference).await?
             }
@@ -477,7 +486,10 @@ fn item_update(id: String, input: InventoryItemInput) -> pb::UpdateInventoryItem
 /// Which mutation a batch came from, to name its input fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Sent {
-    Adjust,
+    /// An adjust of the quantity `name`.
+    Adjust {
+        name: QuantityName,
+    },
     /// A set; `compare` when the caller used `compareQuantity` rather than
     /// `changeFromQuantity`.
     Set {
@@ -487,10 +499,18 @@ enum Sent {
 }
 
 impl Sent {
+    /// The quantity the batch writes.
+    fn name(self) -> QuantityName {
+        match self {
+            Sent::Adjust { name } => name,
+            Sent::Set { .. } | Sent::Activate => QuantityName::Available,
+        }
+    }
+
     /// The input path of change `index`'s `leaf` (a proto field name).
     fn field(self, index: Option<usize>, leaf: &str) -> Vec<String> {
         let (list, quantity, expected) = match self {
-            Sent::Adjust => ("changes", "delta", "changeFromQuantity"),
+            Sent::Adjust { .. } => ("changes", "delta", "changeFromQuantity"),
             Sent::Set { compare } => (
                 "quantities",
                 "quantity",
@@ -532,9 +552,14 @@ fn check_common(name: &str, reason: &str, writable: &[QuantityName]) -> Vec<User
         Ok(named) => errors.push(UserError::new(
             &["input", "name"],
             format!(
-                "`{}` cannot be written here: write `available` (reserved moves only through \
-                 reservations, on_hand is their sum)",
-                named.as_str()
+                "`{}` cannot be written by this mutation: it writes {} (reserved moves only \
+                 through reservations, on_hand is a sum)",
+                named.as_str(),
+                writable
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             "INVALID_QUANTITY_NAME",
         )),
@@ -604,12 +629,18 @@ fn plan_adjust(
     input: &InventoryAdjustQuantitiesInput,
     needs_change_from: bool,
 ) -> Result<Vec<(pb::InventoryChange, Option<i32>)>, Vec<UserError>> {
-    let mut errors = check_common(&input.name, &input.reason, &[QuantityName::Available]);
+    let mut errors = check_common(&input.name, &input.reason, &ADJUSTABLE);
+    let state = QuantityName::parse(&input.name)
+        .ok()
+        .and_then(QuantityName::writable_state)
+        .unwrap_or(InventoryState::InStock);
     let reference = input.reference_document_uri.as_deref().unwrap_or_default();
     let mut changes = Vec::new();
     for (i, change) in input.changes.iter().enumerate() {
         let (item, location) = match parse_ids(
-            Sent::Adjust,
+            Sent::Adjust {
+                name: QuantityName::Available,
+            },
             i,
             &change.inventory_item_id,
             &change.location_id,
@@ -629,9 +660,9 @@ fn plan_adjust(
             ));
         }
         let (from, to) = if change.delta < 0 {
-            (InventoryState::InStock, InventoryState::Waste)
+            (state, InventoryState::Waste)
         } else {
-            (InventoryState::None, InventoryState::InStock)
+            (InventoryState::None, state)
         };
         let adjustment = pb::InventoryAdjustment {
             catalog_object_id: item,
@@ -883,7 +914,11 @@ fn group(
     reason: &str,
     reference: Option<String>,
 ) -> InventoryAdjustmentGroup {
-    let in_stock = state_to_wire(InventoryState::InStock);
+    let written = state_to_wire(
+        sent.name()
+            .writable_state()
+            .unwrap_or(InventoryState::InStock),
+    );
     let keys: Vec<(String, String, Option<i32>)> = answer
         .changes
         .iter()
@@ -904,7 +939,7 @@ fn group(
             .counts
             .iter()
             .find(|c| {
-                c.catalog_object_id == item && c.location_id == location && c.state == in_stock
+                c.catalog_object_id == item && c.location_id == location && c.state == written
             })
             .and_then(|c| crate::domain::decimal::Fixed5::parse(&c.quantity).ok())
             .and_then(|q| super::quantities::to_int(q).ok())
@@ -927,7 +962,7 @@ fn group(
                 }
             };
             InventoryChange {
-                name: "available".into(),
+                name: sent.name().as_str().into(),
                 delta: deltas.get(i).copied().flatten(),
                 quantity_after_change: after,
                 item_id: ID(gid::gid(Kind::InventoryItem, item)),
@@ -966,7 +1001,10 @@ mod tests {
             (Some(0), "expected_quantity")
         );
         assert_eq!(
-            Sent::Adjust.field(Some(1), "expected_quantity"),
+            Sent::Adjust {
+                name: QuantityName::Damaged
+            }
+            .field(Some(1), "expected_quantity"),
             ["input", "changes", "1", "changeFromQuantity"]
         );
         assert_eq!(
@@ -985,8 +1023,19 @@ mod tests {
         let errors = check_common("reserved", "stolen", &[QuantityName::Available]);
         let codes: Vec<_> = errors.iter().filter_map(|e| e.code.as_deref()).collect();
         assert_eq!(codes, ["INVALID_QUANTITY_NAME", "INVALID_REASON"]);
-        let damaged = check_common("damaged", "damaged", &[QuantityName::Available]);
-        assert!(damaged[0].message.contains("not kept"), "{:?}", damaged[0]);
+        let committed = check_common("committed", "other", &ADJUSTABLE);
+        assert!(
+            committed[0].message.contains("not kept"),
+            "{:?}",
+            committed[0]
+        );
+        assert!(check_common("damaged", "damaged", &ADJUSTABLE).is_empty());
+        let set_damaged = check_common("damaged", "damaged", &[QuantityName::Available]);
+        assert!(
+            set_damaged[0].message.contains("cannot be written"),
+            "{:?}",
+            set_damaged[0]
+        );
     }
 
     #[test]

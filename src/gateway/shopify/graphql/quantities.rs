@@ -5,8 +5,9 @@
 //! |---|---|
 //! | `available` | the IN_STOCK count |
 //! | `reserved` | the RESERVED_FOR_SALE count (reservations) |
-//! | `on_hand` | available + reserved: Shopify's sum, over the states Stockledger keeps |
-//! | `committed`, `incoming`, `damaged`, `quality_control`, `safety_stock` | not kept: refused by name |
+//! | `damaged`, `quality_control`, `safety_stock` | the DAMAGED, QUALITY_CONTROL and SAFETY_STOCK counts |
+//! | `on_hand` | the sum of all five: Shopify's sum, over the states Stockledger keeps |
+//! | `committed`, `incoming` | not recorded: refused by name |
 
 use crate::domain::decimal::Fixed5;
 use crate::domain::ledger::InventoryState;
@@ -18,6 +19,12 @@ pub enum QuantityName {
     Available,
     /// Held by reservations.
     Reserved,
+    /// Not sellable, not written off.
+    Damaged,
+    /// Being inspected.
+    QualityControl,
+    /// Kept back as a buffer.
+    SafetyStock,
     /// Everything physically at the location.
     OnHand,
 }
@@ -31,12 +38,13 @@ impl QuantityName {
             "available" => Ok(QuantityName::Available),
             "reserved" => Ok(QuantityName::Reserved),
             "on_hand" => Ok(QuantityName::OnHand),
-            "committed" | "incoming" | "damaged" | "quality_control" | "safety_stock" => {
-                Err(format!(
-                    "the quantity `{name}` is not kept by Stockledger: its counts are \
-                     available (IN_STOCK), reserved (RESERVED_FOR_SALE) and on_hand"
-                ))
-            }
+            "damaged" => Ok(QuantityName::Damaged),
+            "quality_control" => Ok(QuantityName::QualityControl),
+            "safety_stock" => Ok(QuantityName::SafetyStock),
+            "committed" | "incoming" => Err(format!(
+                "the quantity `{name}` is not kept by Stockledger: it keeps available, \
+                 reserved, damaged, quality_control, safety_stock and their sum on_hand"
+            )),
             other => Err(format!("`{other}` is not a quantity name")),
         }
     }
@@ -46,6 +54,9 @@ impl QuantityName {
         match self {
             QuantityName::Available => "available",
             QuantityName::Reserved => "reserved",
+            QuantityName::Damaged => "damaged",
+            QuantityName::QualityControl => "quality_control",
+            QuantityName::SafetyStock => "safety_stock",
             QuantityName::OnHand => "on_hand",
         }
     }
@@ -55,14 +66,34 @@ impl QuantityName {
         match self {
             QuantityName::Available => &[InventoryState::InStock],
             QuantityName::Reserved => &[InventoryState::ReservedForSale],
-            QuantityName::OnHand => &[InventoryState::InStock, InventoryState::ReservedForSale],
+            QuantityName::Damaged => &[InventoryState::Damaged],
+            QuantityName::QualityControl => &[InventoryState::QualityControl],
+            QuantityName::SafetyStock => &[InventoryState::SafetyStock],
+            QuantityName::OnHand => &READ_STATES,
+        }
+    }
+
+    /// The one state a name writes to, if the mutations write it (`reserved` moves only
+    /// through reservations; `on_hand` is a sum).
+    pub fn writable_state(self) -> Option<InventoryState> {
+        match self {
+            QuantityName::Available => Some(InventoryState::InStock),
+            QuantityName::Damaged => Some(InventoryState::Damaged),
+            QuantityName::QualityControl => Some(InventoryState::QualityControl),
+            QuantityName::SafetyStock => Some(InventoryState::SafetyStock),
+            QuantityName::Reserved | QuantityName::OnHand => None,
         }
     }
 }
 
-/// The states every name reads from.
-pub const READ_STATES: [InventoryState; 2] =
-    [InventoryState::InStock, InventoryState::ReservedForSale];
+/// The states every name reads from: on_hand's.
+pub const READ_STATES: [InventoryState; 5] = [
+    InventoryState::InStock,
+    InventoryState::ReservedForSale,
+    InventoryState::Damaged,
+    InventoryState::QualityControl,
+    InventoryState::SafetyStock,
+];
 
 /// A quantity as GraphQL's 32-bit `Int`, or why it cannot be one (a fraction, or beyond
 /// ±2^31): Stockledger's exact quantities are never rounded.
@@ -97,27 +128,25 @@ mod tests {
     }
 
     #[test]
-    fn on_hand_is_available_plus_reserved() {
+    fn on_hand_is_the_sum_of_the_kept_names_without_waste() {
         let counts = [
             (InventoryState::InStock, units(7)),
             (InventoryState::ReservedForSale, units(2)),
+            (InventoryState::Damaged, units(3)),
+            (InventoryState::SafetyStock, units(1)),
             (InventoryState::Waste, units(40)),
         ];
         assert_eq!(quantity_of(QuantityName::Available, &counts), units(7));
         assert_eq!(quantity_of(QuantityName::Reserved, &counts), units(2));
-        assert_eq!(quantity_of(QuantityName::OnHand, &counts), units(9));
+        assert_eq!(quantity_of(QuantityName::Damaged, &counts), units(3));
+        assert_eq!(quantity_of(QuantityName::QualityControl, &counts), units(0));
+        assert_eq!(quantity_of(QuantityName::OnHand, &counts), units(13));
         assert_eq!(quantity_of(QuantityName::Reserved, &counts[..1]), units(0));
     }
 
     #[test]
     fn names_not_kept_are_refused_by_name() {
-        for name in [
-            "committed",
-            "incoming",
-            "damaged",
-            "quality_control",
-            "safety_stock",
-        ] {
+        for name in ["committed", "incoming"] {
             let refused = QuantityName::parse(name).unwrap_err();
             assert!(
                 refused.contains(name) && refused.contains("not kept"),
@@ -125,6 +154,8 @@ mod tests {
             );
         }
         assert!(QuantityName::parse("Available").is_err());
+        assert_eq!(QuantityName::parse("damaged"), Ok(QuantityName::Damaged));
+        assert_eq!(QuantityName::Reserved.writable_state(), None);
         assert_eq!(QuantityName::parse("on_hand"), Ok(QuantityName::OnHand));
     }
 
