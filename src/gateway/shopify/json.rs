@@ -737,6 +737,8 @@ mod tests {
                     "requires_shipping": false,
                     "created_at": "2026-11-18T11:06:40Z",
                     "updated_at": "2026-11-18T11:06:41.250Z",
+                    "admin_graphql_api_id":
+                        "gid://shopify/InventoryItem/01a20c5a-8f67-7031-9d39-e3d5cae5d630",
                 }),
             ),
             (
@@ -756,6 +758,8 @@ mod tests {
                     "requires_shipping": true,
                     "created_at": null,
                     "updated_at": null,
+                    "admin_graphql_api_id":
+                        "gid://shopify/InventoryItem/01a20c5a-8f67-7031-9d39-e3d5cae5d630",
                 }),
             ),
         ];
@@ -931,7 +935,11 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&level_to_json(&count)).unwrap(),
-            r#"{"inventory_item_id":"item-1","location_id":"loc-1","available":40.5,"updated_at":"2026-11-18T11:06:40Z"}"#
+            concat!(
+                r#"{"inventory_item_id":"item-1","location_id":"loc-1","available":40.5,"#,
+                r#""updated_at":"2026-11-18T11:06:40Z","#,
+                r#""admin_graphql_api_id":"gid://shopify/InventoryLevel/loc-1?inventory_item_id=item-1"}"#
+            )
         );
     }
 
