@@ -98,6 +98,48 @@ impl InventoryService for BareInventory {
         Err(bare())
     }
 
+    async fn list_inventory_adjustment_reasons(
+        &self,
+        _: Request<ListInventoryAdjustmentReasonsRequest>,
+    ) -> Unary<ListInventoryAdjustmentReasonsResponse> {
+        Err(bare())
+    }
+
+    async fn create_inventory_adjustment_reason(
+        &self,
+        _: Request<CreateInventoryAdjustmentReasonRequest>,
+    ) -> Unary<CreateInventoryAdjustmentReasonResponse> {
+        Err(bare())
+    }
+
+    async fn retrieve_inventory_adjustment_reason(
+        &self,
+        _: Request<RetrieveInventoryAdjustmentReasonRequest>,
+    ) -> Unary<RetrieveInventoryAdjustmentReasonResponse> {
+        Err(bare())
+    }
+
+    async fn update_inventory_adjustment_reason(
+        &self,
+        _: Request<UpdateInventoryAdjustmentReasonRequest>,
+    ) -> Unary<UpdateInventoryAdjustmentReasonResponse> {
+        Err(bare())
+    }
+
+    async fn delete_inventory_adjustment_reason(
+        &self,
+        _: Request<DeleteInventoryAdjustmentReasonRequest>,
+    ) -> Unary<DeleteInventoryAdjustmentReasonResponse> {
+        Err(bare())
+    }
+
+    async fn restore_inventory_adjustment_reason(
+        &self,
+        _: Request<RestoreInventoryAdjustmentReasonRequest>,
+    ) -> Unary<RestoreInventoryAdjustmentReasonResponse> {
+        Err(bare())
+    }
+
     async fn watch_inventory_changes(
         &self,
         _: Request<WatchInventoryChangesRequest>,

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::error::{Violation, reasons};
 use crate::domain::ledger::{ChangeType, InventoryState};
+use crate::domain::reason::ReasonId;
 use crate::store::ledger::{ChangeQuery, CountQuery};
 use crate::store::{MerchantId, Page, Store, StoreError};
 
@@ -118,6 +119,9 @@ pub struct WireFilters {
     /// A reservation's reference id.
     #[prost(string, optional, tag = "11")]
     pub reference_id: Option<String>,
+    /// Adjustment reasons by their stored spelling (`THEFT`, `CUSTOM:<id>`).
+    #[prost(string, repeated, tag = "12")]
+    pub reasons: Vec<String>,
 }
 
 /// A row's position: its key's numbers and texts, in the order the query's key defines.
@@ -362,6 +366,7 @@ impl CursorFilters for ChangeQuery {
             location_ids: self.location_ids.clone(),
             types: names(&self.types, ChangeType::as_str),
             states: names(&self.states, InventoryState::as_str),
+            reasons: self.reasons.iter().map(ReasonId::stored).collect(),
             updated_after: self.updated_after,
             updated_before: self.updated_before,
             newest_first: self.newest_first.then_some(true),
@@ -375,6 +380,7 @@ impl CursorFilters for ChangeQuery {
             location_ids: wire.location_ids,
             types: parse_names(wire.types, ChangeType::from_stored)?,
             states: parse_names(wire.states, InventoryState::from_stored)?,
+            reasons: parse_names(wire.reasons, ReasonId::from_stored)?,
             updated_after: wire.updated_after,
             updated_before: wire.updated_before,
             newest_first: wire.newest_first.unwrap_or(false),

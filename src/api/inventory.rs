@@ -14,17 +14,19 @@ use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query
 use super::error::StoreContext;
 use super::ledger::Ledger;
 use super::ledger_wire::{
+    reason_draft_from_wire,
     adjustment_to_wire, change_to_wire, count_states_filter, count_to_wire, newest_first_from_wire,
     physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
 };
 use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
-use super::{ApiError, caller, watch};
+use super::{ApiError, adjustment_reasons, caller, watch};
 use crate::domain::asof::check_as_of;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_ids;
 use crate::domain::ledger::ChangeType;
-use crate::domain::list::MAX_FILTER_ENTRIES;
+use crate::domain::list::{MAX_FILTER_ENTRIES, check_length};
+use crate::domain::reason::{ReasonId, check_reason_id};
 use crate::domain::tenant::Caller;
 use crate::feed::Feed;
 use crate::proto::v1::{self as pb, inventory_service_server::InventoryService};
@@ -156,6 +158,30 @@ where
     })
 }
 
+/// A filter's list of reasons: at most [`MAX_REASON_FILTER_ENTRIES`], each a well-formed
+/// reason id (`field[i].type`, …); system codes may be asked for. Distinct, in order.
+fn reasons_filter(
+    field: &str,
+    reason_ids: &[pb::InventoryAdjustmentReasonId],
+) -> Result<Vec<ReasonId>, Violations> {
+    check_length(field, reason_ids.len(), MAX_REASON_FILTER_ENTRIES, "reasons")
+        .map_err(|v| Violations(vec![v]))?;
+    let mut errors = Violations::default();
+    let mut reasons = Vec::with_capacity(reason_ids.len());
+    for (i, reason) in reason_ids.iter().enumerate() {
+        let draft = reason_draft_from_wire(reason.clone());
+        match check_reason_id(&format!("{field}[{i}]"), &draft) {
+            Ok(reason) if !reasons.contains(&reason) => reasons.push(reason),
+            Ok(_) => {}
+            Err(violations) => errors.0.extend(violations.0),
+        }
+    }
+    errors.into_result(reasons)
+}
+
+/// Most reasons in a `reason_ids` filter.
+const MAX_REASON_FILTER_ENTRIES: usize = 100;
+
 /// A filter's list of ids: at most [`MAX_FILTER_ENTRIES`], each of the server's id shape
 /// (`field[i]`, INVALID_ID), as a Get would check it, in its canonical spelling.
 fn filter_ids(field: &str, ids: &[String]) -> Result<Vec<String>, Violations> {
@@ -188,6 +214,7 @@ fn change_query(
     location_ids: &[String],
     types: &[i32],
     states: &[i32],
+    reason_ids: &[pb::InventoryAdjustmentReasonId],
     updated_after: &Option<prost_types::Timestamp>,
     updated_before: &Option<prost_types::Timestamp>,
     newest_first: Option<bool>,
@@ -197,6 +224,7 @@ fn change_query(
         location_ids: filter_ids("location_ids", location_ids)?,
         types: types_filter("types", types)?,
         states: states_filter("states", states)?,
+        reasons: reasons_filter("reason_ids", reason_ids)?,
         updated_after: optional_micros("updated_after", updated_after)?,
         updated_before: optional_micros("updated_before", updated_before)?,
         newest_first: newest_first.unwrap_or(false),
@@ -365,6 +393,7 @@ impl InventoryService for InventoryApi {
             &req.location_ids,
             &req.types,
             &req.states,
+            &req.reason_ids,
             &req.updated_after,
             &req.updated_before,
             newest_first,
@@ -425,6 +454,60 @@ impl InventoryService for InventoryApi {
         }))
     }
 
+    async fn list_inventory_adjustment_reasons(
+        &self,
+        request: Request<pb::ListInventoryAdjustmentReasonsRequest>,
+    ) -> Result<Response<pb::ListInventoryAdjustmentReasonsResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer = adjustment_reasons::list(&self.store, &merchant, request.get_ref(), false).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn create_inventory_adjustment_reason(
+        &self,
+        request: Request<pb::CreateInventoryAdjustmentReasonRequest>,
+    ) -> Result<Response<pb::CreateInventoryAdjustmentReasonResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer = adjustment_reasons::create(&self.store, &merchant, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn retrieve_inventory_adjustment_reason(
+        &self,
+        request: Request<pb::RetrieveInventoryAdjustmentReasonRequest>,
+    ) -> Result<Response<pb::RetrieveInventoryAdjustmentReasonResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer = adjustment_reasons::retrieve(&self.store, &merchant, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn update_inventory_adjustment_reason(
+        &self,
+        request: Request<pb::UpdateInventoryAdjustmentReasonRequest>,
+    ) -> Result<Response<pb::UpdateInventoryAdjustmentReasonResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer = adjustment_reasons::update(&self.store, &merchant, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn delete_inventory_adjustment_reason(
+        &self,
+        request: Request<pb::DeleteInventoryAdjustmentReasonRequest>,
+    ) -> Result<Response<pb::DeleteInventoryAdjustmentReasonResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer = adjustment_reasons::delete(&self.store, &merchant, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn restore_inventory_adjustment_reason(
+        &self,
+        request: Request<pb::RestoreInventoryAdjustmentReasonRequest>,
+    ) -> Result<Response<pb::RestoreInventoryAdjustmentReasonResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer = adjustment_reasons::restore(&self.store, &merchant, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
     type StreamInventoryChangesStream = ResponseStream<pb::StreamInventoryChangesResponse>;
 
     async fn stream_inventory_changes(
@@ -440,6 +523,7 @@ impl InventoryService for InventoryApi {
             &req.location_ids,
             &req.types,
             &req.states,
+            &req.reason_ids,
             &req.updated_after,
             &req.updated_before,
             newest_first,
@@ -492,6 +576,7 @@ impl InventoryService for InventoryApi {
             &req.location_ids,
             &req.types,
             &req.states,
+            &[],
             &None,
             &None,
             None,

@@ -9,10 +9,11 @@ use crate::domain::guard::EXPECTED_QUANTITY_FIELD;
 use crate::domain::id::canonical_id;
 use crate::domain::ledger::{
     ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
-    MovementDraft, NewChange,
+    Money, MovementDraft, NewChange,
 };
 use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::product::Product;
+use crate::domain::reason::{ReasonId, ReasonIdDraft, ReasonType};
 use crate::domain::refusal::ChangeViolations;
 use crate::domain::validate::{OccurredAtWindow, check_counted_states, validate_change_within};
 use crate::proto::v1 as pb;
@@ -36,6 +37,47 @@ pub fn state_to_wire(state: InventoryState) -> i32 {
         .position(|s| *s == state)
         .expect("listed");
     i32::try_from(index + 1).expect("small enum")
+}
+
+/// A reason type by its wire number; `None` for UNSPECIFIED or a number outside the enum.
+/// The wire enum lists the types in [`ReasonType::ALL`] order, from 1.
+pub fn reason_type_from_wire(raw: i32) -> Option<ReasonType> {
+    usize::try_from(raw)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| ReasonType::ALL.get(i).copied())
+}
+
+/// The wire number of a reason type.
+pub fn reason_type_to_wire(kind: ReasonType) -> i32 {
+    let index = ReasonType::ALL
+        .iter()
+        .position(|t| *t == kind)
+        .expect("every type is listed");
+    i32::try_from(index + 1).expect("a small enum")
+}
+
+/// A reason id as sent.
+pub fn reason_draft_from_wire(reason: pb::InventoryAdjustmentReasonId) -> ReasonIdDraft {
+    ReasonIdDraft {
+        kind: reason_type_from_wire(reason.r#type),
+        custom_reason_id: reason.custom_reason_id,
+    }
+}
+
+/// A reason id as answered.
+pub fn reason_to_wire(reason: &ReasonId) -> pb::InventoryAdjustmentReasonId {
+    pb::InventoryAdjustmentReasonId {
+        r#type: reason_type_to_wire(reason.kind),
+        custom_reason_id: reason.custom_reason_id.clone(),
+    }
+}
+
+fn money_to_wire(money: &Money) -> pb::Money {
+    pb::Money {
+        amount: money.amount.to_string(),
+        currency: money.currency.clone(),
+    }
 }
 
 /// A known, specified change type; `None` for UNSPECIFIED or unknown values.
@@ -203,6 +245,8 @@ pub fn change_draft(
                 quantity: a.quantity,
                 occurred_at: occurred(a.occurred_at)?,
                 total_price: a.total_price_money.map(|m| (m.amount, m.currency)),
+                cost: a.cost_money.map(|m| (m.amount, m.currency)),
+                reason: a.reason_id.map(reason_draft_from_wire),
                 references: ChangeReferences {
                     reference_id: a.reference_id,
                     employee_id: a.employee_id,
@@ -212,6 +256,7 @@ pub fn change_draft(
                     purchase_order_id: a.purchase_order_id,
                     goods_receipt_id: a.goods_receipt_id,
                     reservation_id: String::new(),
+                    vendor_id: a.vendor_id,
                 },
             }
         }
@@ -227,6 +272,8 @@ pub fn change_draft(
                 quantity: c.quantity,
                 occurred_at: occurred(c.occurred_at)?,
                 total_price: None,
+                cost: None,
+                reason: c.reason_id.map(reason_draft_from_wire),
                 references: ChangeReferences {
                     reference_id: c.reference_id,
                     employee_id: c.employee_id,
@@ -248,6 +295,8 @@ pub fn change_draft(
                 quantity: t.quantity,
                 occurred_at: occurred(t.occurred_at)?,
                 total_price: None,
+                cost: None,
+                reason: t.reason_id.map(reason_draft_from_wire),
                 references: ChangeReferences {
                     reference_id: t.reference_id,
                     employee_id: t.employee_id,
@@ -464,10 +513,7 @@ pub fn adjustment_to_wire(recorded: &RecordedChange) -> Option<pb::InventoryAdju
         catalog_object_id: c.catalog_object_id.clone(),
         catalog_object_type: CATALOG_OBJECT_TYPE.into(),
         quantity: c.quantity.to_string(),
-        total_price_money: c.total_price.as_ref().map(|m| pb::Money {
-            amount: m.amount.to_string(),
-            currency: m.currency.clone(),
-        }),
+        total_price_money: c.total_price.as_ref().map(money_to_wire),
         occurred_at: Some(timestamp_from_micros(c.occurred_at)),
         created_at: Some(timestamp_from_micros(recorded.created_at)),
         source: Some(source_to_wire(&recorded.source)),
@@ -478,6 +524,9 @@ pub fn adjustment_to_wire(recorded: &RecordedChange) -> Option<pb::InventoryAdju
         purchase_order_id: r.purchase_order_id.clone(),
         goods_receipt_id: r.goods_receipt_id.clone(),
         reservation_id: r.reservation_id.clone(),
+        reason_id: c.reason.as_ref().map(reason_to_wire),
+        cost_money: c.cost.as_ref().map(money_to_wire),
+        vendor_id: r.vendor_id.clone(),
     })
 }
 
@@ -500,6 +549,7 @@ pub fn physical_count_to_wire(recorded: &RecordedChange) -> Option<pb::Inventory
         team_member_id: c.references.team_member_id.clone(),
         occurred_at: Some(timestamp_from_micros(c.occurred_at)),
         created_at: Some(timestamp_from_micros(recorded.created_at)),
+        reason_id: c.reason.as_ref().map(reason_to_wire),
     })
 }
 
@@ -528,6 +578,7 @@ pub fn transfer_to_wire(recorded: &RecordedChange) -> Option<pb::InventoryTransf
         source: Some(source_to_wire(&recorded.source)),
         employee_id: c.references.employee_id.clone(),
         team_member_id: c.references.team_member_id.clone(),
+        reason_id: c.reason.as_ref().map(reason_to_wire),
     })
 }
 

@@ -2,6 +2,7 @@
 //! domain and the store, and encode the response. Errors map to `tonic::Status` once,
 //! in [`error`].
 
+pub mod adjustment_reasons;
 pub mod admission;
 pub mod authentication;
 pub mod convert;

@@ -84,6 +84,30 @@ const RPC_SCOPES: &[(&str, Scope)] = &[
         Scope::InventoryRead,
     ),
     (
+        "/stockledger.v1.InventoryService/ListInventoryAdjustmentReasons",
+        Scope::InventoryRead,
+    ),
+    (
+        "/stockledger.v1.InventoryService/RetrieveInventoryAdjustmentReason",
+        Scope::InventoryRead,
+    ),
+    (
+        "/stockledger.v1.InventoryService/CreateInventoryAdjustmentReason",
+        Scope::InventoryWrite,
+    ),
+    (
+        "/stockledger.v1.InventoryService/UpdateInventoryAdjustmentReason",
+        Scope::InventoryWrite,
+    ),
+    (
+        "/stockledger.v1.InventoryService/DeleteInventoryAdjustmentReason",
+        Scope::InventoryWrite,
+    ),
+    (
+        "/stockledger.v1.InventoryService/RestoreInventoryAdjustmentReason",
+        Scope::InventoryWrite,
+    ),
+    (
         "/stockledger.v1.InventoryItemService/CreateInventoryItem",
         Scope::ItemsWrite,
     ),

@@ -24,6 +24,7 @@ use super::error::{Violation, Violations, reasons};
 use super::guard::{BatchGuards, GuardRefusal, check_guards};
 use super::ledger::{ChangeSource, CountKey, NewChange, effects};
 use super::plan::{BatchInput, BatchPlan, CountFact, PlannedCount, Planner, StoredDelta};
+use super::reason::ReasonType;
 use super::refusal::{ChangeViolation, ChangeViolations, Refusal};
 use super::reservation::Reservation;
 use super::tenant::MerchantId;
@@ -115,6 +116,8 @@ pub struct ReferenceFacts {
     pub locations: HashMap<String, bool>,
     /// The locations among them that forbid negative counts by default.
     pub forbidding_negative_counts: HashSet<String>,
+    /// Custom reason id → whether it is deleted. Absent: no such reason for the merchant.
+    pub custom_reasons: HashMap<String, bool>,
 }
 
 /// The facts [`screen`] decides on, read by the store for [`Wanted`].
@@ -144,6 +147,9 @@ pub struct Wanted<'g> {
     pub locations: BTreeSet<&'g str>,
     /// Every reservation a step names (to lock and read).
     pub reservations: BTreeSet<&'g str>,
+    /// Every custom reason a live change names (history brought in by an import is not
+    /// checked against them: see [`check_references`]).
+    pub custom_reasons: BTreeSet<&'g str>,
 }
 
 /// The facts a group needs screened.
@@ -160,8 +166,14 @@ pub fn wanted(group: &[Submission]) -> Wanted<'_> {
         if let Some(step) = &request.reservation {
             wanted.reservations.insert(step.after.id.as_str());
         }
+        let live = request.kept.is_empty();
         for change in &request.changes {
             wanted.items.insert(change.catalog_object_id.as_str());
+            if let Some(reason) = change.reason.as_ref().filter(|_| live) {
+                if reason.kind == ReasonType::Custom {
+                    wanted.custom_reasons.insert(reason.custom_reason_id.as_str());
+                }
+            }
             wanted
                 .locations
                 .extend(change.movement.locations().into_iter().map(|(_, l)| l));
@@ -241,7 +253,7 @@ pub fn screen<'g>(group: &'g [Submission], mut facts: GroupFacts) -> Screening<'
             let violations = if existing_reservation {
                 ChangeViolations::default()
             } else {
-                check_references(&open, references)
+                check_references(&open, references, request.kept.is_empty())
             };
             if violations.is_empty() {
                 Screened::Open(open)
@@ -299,10 +311,17 @@ fn not_yet_recorded<'g>(
     }
 }
 
-/// Checks that every change names a tracked item of the caller and active locations.
+/// Reason of a change naming a deleted custom reason.
+pub const ADJUSTMENT_REASON_DELETED: &str = "ADJUSTMENT_REASON_DELETED";
+
+/// Checks that every change names a tracked item of the caller and active locations, and
+/// for a `live` batch, a custom reason of the caller that is not deleted. History brought
+/// in by an import may name reasons the merchant deleted since, or whose definitions the
+/// import does not carry: it is kept as recorded.
 pub fn check_references(
     changes: &[(usize, &NewChange)],
     facts: &ReferenceFacts,
+    live: bool,
 ) -> ChangeViolations {
     let mut all = ChangeViolations::default();
     for (index, change) in changes {
@@ -333,6 +352,26 @@ pub fn check_references(
                     "the location is inactive",
                 )),
                 Some(true) => {}
+            }
+        }
+        let custom = change
+            .reason
+            .as_ref()
+            .filter(|r| live && r.kind == ReasonType::Custom);
+        if let Some(reason) = custom {
+            const FIELD: &str = "reason_id.custom_reason_id";
+            match facts.custom_reasons.get(&reason.custom_reason_id) {
+                None => errors.push(Violation::new(
+                    FIELD,
+                    NOT_FOUND,
+                    format!("no adjustment reason {}", quote(&reason.custom_reason_id)),
+                )),
+                Some(true) => errors.push(Violation::new(
+                    FIELD,
+                    ADJUSTMENT_REASON_DELETED,
+                    "the adjustment reason is deleted; restore it to use it again",
+                )),
+                Some(false) => {}
             }
         }
         all.extend(ChangeViolations::in_member(
@@ -545,6 +584,8 @@ mod tests {
             quantity: q(quantity),
             occurred_at: NOW,
             total_price: None,
+            cost: None,
+            reason: None,
             references: ChangeReferences::default(),
         }
     }
@@ -595,6 +636,7 @@ mod tests {
             forbidding_negative_counts: HashSet::new(),
             items: HashMap::from([("I".to_owned(), true), ("U".to_owned(), false)]),
             locations: HashMap::from([("L".to_owned(), true), ("X".to_owned(), false)]),
+            custom_reasons: HashMap::new(),
         };
         GroupFacts {
             references: HashMap::from([("m".to_owned(), references)]),

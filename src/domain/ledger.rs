@@ -8,6 +8,7 @@
 //! DAMAGED, QUALITY_CONTROL, SAFETY_STOCK and RESERVED_FOR_SALE only.
 
 use super::decimal::Fixed5;
+use super::reason::{ReasonId, ReasonIdDraft};
 
 /// Largest quantity of a single change: 10^9.
 pub const MAX_CHANGE_QUANTITY: Fixed5 = Fixed5::from_units(1_000_000_000 * 100_000);
@@ -293,6 +294,9 @@ pub struct ChangeReferences {
     /// The reservation that moved the units (adjustments of a reservation only; set by the
     /// server, never by a caller).
     pub reservation_id: String,
+    /// The vendor the units were bought from (receipts only: adjustments from NONE or
+    /// UNLINKED_RETURN).
+    pub vendor_id: String,
 }
 
 /// A change as sent, with wire enums already mapped (unknown values are `None`).
@@ -308,6 +312,10 @@ pub struct ChangeDraft {
     pub occurred_at: Option<i64>,
     /// Sale price (adjustments only): amount text and currency.
     pub total_price: Option<(String, String)>,
+    /// What the merchant paid the vendor (receipts only): amount text and currency.
+    pub cost: Option<(String, String)>,
+    /// Why, as sent.
+    pub reason: Option<ReasonIdDraft>,
     /// Free-text references.
     pub references: ChangeReferences,
 }
@@ -355,6 +363,10 @@ pub struct NewChange {
     pub occurred_at: i64,
     /// Sale price (adjustments to SOLD only).
     pub total_price: Option<Money>,
+    /// What the merchant paid the vendor (receipts only).
+    pub cost: Option<Money>,
+    /// Why ([`super::reason`]).
+    pub reason: Option<ReasonId>,
     /// Free-text references.
     pub references: ChangeReferences,
 }

@@ -14,6 +14,7 @@ pub mod location;
 pub mod mask;
 pub mod plan;
 pub mod product;
+pub mod reason;
 pub mod refusal;
 pub mod reservation;
 pub mod scope;

@@ -394,6 +394,8 @@ mod tests {
             quantity: q(quantity),
             occurred_at: at,
             total_price: None,
+            cost: None,
+            reason: None,
             references: ChangeReferences::default(),
         }
     }

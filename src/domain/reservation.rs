@@ -539,6 +539,8 @@ fn move_units(
         quantity,
         occurred_at: now,
         total_price,
+        cost: None,
+        reason: None,
         references: ChangeReferences::default(),
     }
 }

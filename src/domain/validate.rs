@@ -13,6 +13,7 @@ use super::ledger::{
     MAX_IDEMPOTENCY_KEY_CHARS, MAX_OCCURRED_AT_AGE_MICROS, MAX_REFERENCE_CHARS, Money,
     MovementDraft, NewChange,
 };
+use super::reason::check_change_reason;
 use super::refusal::ChangeViolations;
 use super::reservation::is_reservation_move;
 use super::text::check_free_text;
@@ -59,6 +60,17 @@ pub fn validate_change_within(
     let quantity = errors.check(validate_quantity(&draft, &path));
     let occurred_at = errors.check(validate_occurred_at(draft.occurred_at, now, window, &path));
     let total_price = validate_total_price(&draft, movement.as_ref(), &path, &mut errors);
+    let cost = validate_receipt_fields(&draft, movement.as_ref(), &path, &mut errors);
+    let reason = draft
+        .reason
+        .as_ref()
+        .and_then(|reason| match check_change_reason(&path("reason_id"), reason) {
+            Ok(reason) => Some(reason),
+            Err(violations) => {
+                errors.0.extend(violations.0);
+                None
+            }
+        });
     validate_references(&draft.references, change_type.member(), &path, &mut errors);
 
     match (movement, catalog_object_id, quantity, occurred_at) {
@@ -71,6 +83,8 @@ pub fn validate_change_within(
                 quantity,
                 occurred_at,
                 total_price,
+                cost,
+                reason,
                 references: draft.references,
             })
         }
@@ -351,6 +365,42 @@ fn validate_total_price(
     errors.check(parse_money(&field, amount, currency))
 }
 
+/// `cost_money` and `vendor_id`, which only a receipt may carry (an adjustment from NONE
+/// or UNLINKED_RETURN, as on Square): the cost parsed as a price.
+fn validate_receipt_fields(
+    draft: &ChangeDraft,
+    movement: Option<&ChangeMovement>,
+    path: &dyn Fn(&str) -> String,
+    errors: &mut Violations,
+) -> Option<Money> {
+    let receipt = matches!(
+        movement,
+        Some(ChangeMovement::Adjustment {
+            from_state: InventoryState::None | InventoryState::UnlinkedReturn,
+            ..
+        })
+    );
+    let adjustment = matches!(movement, Some(ChangeMovement::Adjustment { .. }));
+    // vendor_id off adjustments is refused with the other adjustment-only references.
+    let sent = [
+        ("cost_money", draft.cost.is_some() && movement.is_some()),
+        ("vendor_id", !draft.references.vendor_id.is_empty() && adjustment),
+    ];
+    for (field, set) in sent {
+        if set && !receipt {
+            errors.push(Violation::invalid(
+                path(field),
+                "is only allowed on receipts: adjustments from NONE or UNLINKED_RETURN",
+            ));
+        }
+    }
+    let (amount, currency) = draft.cost.as_ref()?;
+    if !receipt {
+        return None;
+    }
+    errors.check(parse_money(&path("cost_money"), amount, currency))
+}
+
 /// A price as text, named `field` (`total_price_money`): an amount of at least 0, with at
 /// most 5 decimals, in an ISO 4217 currency. A sale's price, a reservation commit's too.
 pub fn parse_money(field: &str, amount: &str, currency: &str) -> Result<Money, Violation> {
@@ -388,6 +438,7 @@ fn validate_references(
         ("refund_id", &references.refund_id),
         ("purchase_order_id", &references.purchase_order_id),
         ("goods_receipt_id", &references.goods_receipt_id),
+        ("vendor_id", &references.vendor_id),
     ];
     let common = [
         ("reference_id", &references.reference_id),
@@ -435,6 +486,8 @@ pub(crate) mod tests {
             quantity: quantity.into(),
             occurred_at: Option::None,
             total_price: Option::None,
+            cost: Default::default(),
+            reason: Default::default(),
             references: ChangeReferences::default(),
         }
     }

@@ -12,6 +12,7 @@ use super::entity::{
 };
 use super::{MerchantId, Page, Store, StoreError};
 use crate::domain::decimal::Fixed5;
+use crate::domain::reason::ReasonId;
 use crate::domain::ledger::{
     ChangeMovement, ChangeReferences, ChangeSource, ChangeType, CountKey, Effect, InventoryState,
     Money, NewChange,
@@ -77,6 +78,9 @@ pub struct ChangeQuery {
     pub types: Vec<ChangeType>,
     /// Only changes involving these states (empty: all).
     pub states: Vec<InventoryState>,
+    /// Only changes carrying one of these reasons (empty: all).
+    #[serde(default)]
+    pub reasons: Vec<ReasonId>,
     /// Only created strictly after, µs.
     pub updated_after: Option<i64>,
     /// Only created strictly before, µs.
@@ -521,6 +525,9 @@ fn change_filter(query: &ChangeQuery) -> Condition {
                 .add(C::ToState.is_in(states)),
         );
     }
+    if !query.reasons.is_empty() {
+        condition = condition.add(C::Reason.is_in(query.reasons.iter().map(ReasonId::stored)));
+    }
     if let Some(after) = query.updated_after {
         condition = condition.add(C::CreatedAt.gt(after));
     }
@@ -562,6 +569,17 @@ fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, Store
                 amount: Fixed5::from_units(units),
                 currency,
             });
+    let cost = row.cost_units.zip(row.cost_currency).map(|(units, currency)| Money {
+        amount: Fixed5::from_units(units),
+        currency,
+    });
+    let reason = match row.reason.as_str() {
+        "" => None,
+        stored => Some(
+            ReasonId::from_stored(stored)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown reason {stored:?}")))?,
+        ),
+    };
     Ok(RecordedChange {
         seq: row.seq,
         feed_seq: row.feed_seq,
@@ -572,6 +590,8 @@ fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, Store
             quantity: Fixed5::from_units(row.quantity_units),
             occurred_at: row.occurred_at,
             total_price,
+            cost,
+            reason,
             references: ChangeReferences {
                 reference_id: row.reference_id,
                 employee_id: row.employee_id,
@@ -581,6 +601,7 @@ fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, Store
                 purchase_order_id: row.purchase_order_id,
                 goods_receipt_id: row.goods_receipt_id,
                 reservation_id: row.reservation_id,
+                vendor_id: row.vendor_id,
             },
         }),
         created_at: row.created_at,

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(LocationNegativeGuard),
             Box::new(CreateReservations),
             Box::new(CountCheckpoints),
+            Box::new(AdjustmentReasons),
         ]
     }
 }
@@ -878,6 +879,105 @@ impl MigrationTrait for CountCheckpoints {
                  WHERE effect = 'SET'",
             )
             .await?;
+        Ok(())
+    }
+}
+
+/// Adjustment reasons (docs/ledger.md, "Reasons"): `inventory_adjustment_reasons` (the
+/// merchants' custom reasons, soft-deleted, with the idempotency key that created each),
+/// and on `inventory_changes` the reason a change carries (`reason`: a type or
+/// `CUSTOM:<id>`), a receipt's cost (`cost_units`, `cost_currency`) and `vendor_id`. Every
+/// existing change carries none of them: empty strings and NULLs, no rewrite.
+struct AdjustmentReasons;
+
+impl MigrationName for AdjustmentReasons {
+    fn name(&self) -> &str {
+        "m20261207_000010_adjustment_reasons"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InventoryAdjustmentReasons {
+    Table,
+    Id,
+    MerchantId,
+    Name,
+    Direction,
+    CreatedAt,
+    UpdatedAt,
+    IsDeleted,
+    IdempotencyKey,
+    RequestDigest,
+}
+
+#[derive(DeriveIden)]
+enum ChangeReasonColumns {
+    Reason,
+    CostUnits,
+    CostCurrency,
+    VendorId,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AdjustmentReasons {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InventoryAdjustmentReasons as R;
+        manager
+            .create_table(
+                Table::create()
+                    .table(R::Table)
+                    .col(string(R::Id).primary_key())
+                    .col(string(R::MerchantId))
+                    .col(string(R::Name))
+                    .col(string(R::Direction))
+                    .col(bigint(R::CreatedAt))
+                    .col(bigint(R::UpdatedAt))
+                    .col(boolean(R::IsDeleted))
+                    .col(string(R::IdempotencyKey))
+                    .col(string(R::RequestDigest))
+                    .foreign_key(&mut of_merchant(R::Table, R::MerchantId))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(unique_index(
+                "inventory_adjustment_reasons_key_idx",
+                R::Table,
+                [R::MerchantId, R::IdempotencyKey],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "inventory_adjustment_reasons_merchant_idx",
+                R::Table,
+                [R::MerchantId, R::CreatedAt],
+            ))
+            .await?;
+        // Partial: a deleted reason's name may be taken again (both backends have them).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX inventory_adjustment_reasons_name_idx \
+                 ON inventory_adjustment_reasons (merchant_id, name) WHERE NOT is_deleted",
+            )
+            .await?;
+        // SQLite adds one column per ALTER TABLE.
+        let columns = [
+            string(ChangeReasonColumns::Reason).default("").to_owned(),
+            opt_bigint(ChangeReasonColumns::CostUnits),
+            opt_string(ChangeReasonColumns::CostCurrency),
+            string(ChangeReasonColumns::VendorId).default("").to_owned(),
+        ];
+        for mut column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(InventoryChanges::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         Ok(())
     }
 }

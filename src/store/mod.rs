@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod locations;
 pub mod merchants;
 pub mod migration;
+pub mod reasons;
 mod page;
 mod primary;
 pub mod reservations;

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::Status;
@@ -360,6 +360,206 @@ pub(crate) async fn transfer(
     )
 }
 
+/// The query of `GET /v2/inventory/adjustment-reasons`.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ReasonsQuery {
+    include_deleted: Option<bool>,
+    include_system_codes: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/v2/inventory/adjustment-reasons", tag = "square",
+    operation_id = "ListInventoryAdjustmentReasons",
+    summary = "Lists the standard adjustment reasons and the seller's custom ones",
+    params(("include_deleted" = Option<bool>, Query, description = "Also deleted custom reasons"),
+        ("include_system_codes" = Option<bool>, Query, description = "Also Square's system codes (SALE, RECOUNT, …)")),
+    responses((status = 200, description = "The reasons", body = json::AdjustmentReasonsResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_reasons(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    answer(
+        async {
+            let query: ReasonsQuery = read_query(&uri)?;
+            let request = pb::ListInventoryAdjustmentReasonsRequest {
+                include_deleted: query.include_deleted.unwrap_or(false),
+                include_system_codes: query.include_system_codes.unwrap_or(false),
+            };
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("ListInventoryAdjustmentReasons"),
+                    request,
+                    |r| async move { api.list_inventory_adjustment_reasons(r).await },
+                )
+                .await?;
+            Ok(json::reasons_to_json(&response.adjustment_reasons))
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(post, path = "/v2/inventory/adjustment-reasons/create", tag = "square",
+    operation_id = "CreateInventoryAdjustmentReason",
+    summary = "Creates a custom adjustment reason",
+    request_body = json::CreateAdjustmentReasonRequest,
+    responses((status = 200, description = "The reason created", body = json::AdjustmentReasonResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn create_reason(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    answer(
+        async {
+            let sent: json::CreateAdjustmentReasonRequest = body(&raw)?;
+            let request = pb::CreateInventoryAdjustmentReasonRequest {
+                idempotency_key: sent.idempotency_key,
+                adjustment_reason: sent.adjustment_reason.as_ref().map(json::reason_from_json),
+            };
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("CreateInventoryAdjustmentReason"),
+                    request,
+                    |r| async move { api.create_inventory_adjustment_reason(r).await },
+                )
+                .await?;
+            Ok(json::reason_answer(response.adjustment_reason.as_ref()))
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(put, path = "/v2/inventory/adjustment-reasons/update", tag = "square",
+    operation_id = "UpdateInventoryAdjustmentReason",
+    summary = "Renames a custom adjustment reason",
+    request_body = json::UpdateAdjustmentReasonRequest,
+    responses((status = 200, description = "The reason as updated", body = json::AdjustmentReasonResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn update_reason(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    answer(
+        async {
+            let sent: json::UpdateAdjustmentReasonRequest = body(&raw)?;
+            let request = pb::UpdateInventoryAdjustmentReasonRequest {
+                reason_id: sent.reason_id.as_ref().map(json::reason_id_from_json),
+                adjustment_reason: sent.adjustment_reason.as_ref().map(json::reason_from_json),
+            };
+            let api = g.inventory();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Inventory("UpdateInventoryAdjustmentReason"),
+                    request,
+                    |r| async move { api.update_inventory_adjustment_reason(r).await },
+                )
+                .await?;
+            Ok(json::reason_answer(response.adjustment_reason.as_ref()))
+        }
+        .await,
+    )
+}
+
+/// Which of the three `reason_id` paths: retrieve, delete or restore.
+#[derive(Clone, Copy)]
+enum ReasonAction {
+    Retrieve,
+    Delete,
+    Restore,
+}
+
+/// Retrieve, delete or restore: each a body holding one `reason_id`, answered with the
+/// reason.
+async fn reason_action(g: Gateway, headers: HeaderMap, raw: RawBody, action: ReasonAction) -> Response {
+    answer(
+        async {
+            let sent: json::AdjustmentReasonIdRequest = body(&raw)?;
+            let reason_id = sent.reason_id.as_ref().map(json::reason_id_from_json);
+            let api = g.inventory();
+            let reason = match action {
+                ReasonAction::Retrieve => {
+                    let request = pb::RetrieveInventoryAdjustmentReasonRequest { reason_id };
+                    let rpc = Rpc::Inventory("RetrieveInventoryAdjustmentReason");
+                    g.call(&headers, rpc, request, |r| async move {
+                        api.retrieve_inventory_adjustment_reason(r).await
+                    })
+                    .await?
+                    .adjustment_reason
+                }
+                ReasonAction::Delete => {
+                    let request = pb::DeleteInventoryAdjustmentReasonRequest { reason_id };
+                    let rpc = Rpc::Inventory("DeleteInventoryAdjustmentReason");
+                    g.call(&headers, rpc, request, |r| async move {
+                        api.delete_inventory_adjustment_reason(r).await
+                    })
+                    .await?
+                    .adjustment_reason
+                }
+                ReasonAction::Restore => {
+                    let request = pb::RestoreInventoryAdjustmentReasonRequest { reason_id };
+                    let rpc = Rpc::Inventory("RestoreInventoryAdjustmentReason");
+                    g.call(&headers, rpc, request, |r| async move {
+                        api.restore_inventory_adjustment_reason(r).await
+                    })
+                    .await?
+                    .adjustment_reason
+                }
+            };
+            Ok(json::reason_answer(reason.as_ref()))
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(post, path = "/v2/inventory/adjustment-reasons/retrieve", tag = "square",
+    operation_id = "RetrieveInventoryAdjustmentReason",
+    summary = "Reads one adjustment reason, standard or custom (deleted too)",
+    request_body = json::AdjustmentReasonIdRequest,
+    responses((status = 200, description = "The reason", body = json::AdjustmentReasonResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn retrieve_reason(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    reason_action(g, headers, raw, ReasonAction::Retrieve).await
+}
+
+#[utoipa::path(post, path = "/v2/inventory/adjustment-reasons/delete", tag = "square",
+    operation_id = "DeleteInventoryAdjustmentReason",
+    summary = "Soft-deletes a custom adjustment reason",
+    request_body = json::AdjustmentReasonIdRequest,
+    responses((status = 200, description = "The reason, deleted", body = json::AdjustmentReasonResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete_reason(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    reason_action(g, headers, raw, ReasonAction::Delete).await
+}
+
+#[utoipa::path(post, path = "/v2/inventory/adjustment-reasons/restore", tag = "square",
+    operation_id = "RestoreInventoryAdjustmentReason",
+    summary = "Restores a soft-deleted custom adjustment reason",
+    request_body = json::AdjustmentReasonIdRequest,
+    responses((status = 200, description = "The reason, restored", body = json::AdjustmentReasonResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn restore_reason(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    reason_action(g, headers, raw, ReasonAction::Restore).await
+}
+
 async fn method_not_allowed() -> Response {
     Refusal::one(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -421,7 +621,7 @@ pub fn alias_of(path: &str) -> Option<&'static str> {
 
 /// Square's v2 inventory paths, current and deprecated.
 pub fn router() -> Router<Gateway> {
-    let current: [(&str, MethodRouter<Gateway>); 8] = [
+    let current: [(&str, MethodRouter<Gateway>); 14] = [
         ("/v2/inventory/changes/batch-create", post(batch_change)),
         (
             "/v2/inventory/changes/batch-retrieve",
@@ -434,6 +634,24 @@ pub fn router() -> Router<Gateway> {
         ("/v2/inventory/adjustments/{id}", get(adjustment)),
         ("/v2/inventory/physical-counts/{id}", get(physical_count)),
         ("/v2/inventory/transfers/{id}", get(transfer)),
+        ("/v2/inventory/adjustment-reasons", get(list_reasons)),
+        (
+            "/v2/inventory/adjustment-reasons/create",
+            post(create_reason),
+        ),
+        (
+            "/v2/inventory/adjustment-reasons/retrieve",
+            post(retrieve_reason),
+        ),
+        ("/v2/inventory/adjustment-reasons/update", put(update_reason)),
+        (
+            "/v2/inventory/adjustment-reasons/delete",
+            post(delete_reason),
+        ),
+        (
+            "/v2/inventory/adjustment-reasons/restore",
+            post(restore_reason),
+        ),
         ("/v2/inventory/{catalog_object_id}", get(item_counts)),
         (
             "/v2/inventory/{catalog_object_id}/changes",

@@ -19,7 +19,7 @@ use crate::domain::ledger::{CountKey, CountState};
 use crate::domain::location::LocationStatus;
 use crate::domain::plan::{CountFact, StoredDelta};
 use crate::store::StoreError;
-use crate::store::entity::{inventory_item, location};
+use crate::store::entity::{inventory_adjustment_reason, inventory_item, location};
 use crate::store::ledger::parse_state;
 
 /// The facts `decide::screen` needs, read with one statement each (per bind limit).
@@ -33,7 +33,7 @@ pub(super) async fn read_group_facts(
         reservations,
         keys: stored_idempotency_keys(tx, &wanted.keys).await?,
         change_ids: stored_change_ids(tx, &wanted.change_ids).await?,
-        references: reference_facts(tx, &wanted.items, &wanted.locations).await?,
+        references: reference_facts(tx, wanted).await?,
     })
 }
 
@@ -136,13 +136,13 @@ async fn stored_change_ids(
         .collect()
 }
 
-/// Which of the items and locations named exist, for which merchant, tracked and active:
-/// merchant → facts.
+/// Which of the items, locations and custom reasons named exist, for which merchant,
+/// tracked, active, deleted: merchant → facts.
 async fn reference_facts(
     tx: &DatabaseTransaction,
-    item_ids: &BTreeSet<&str>,
-    location_ids: &BTreeSet<&str>,
+    wanted: &Wanted<'_>,
 ) -> Result<HashMap<String, ReferenceFacts>, StoreError> {
+    let (item_ids, location_ids) = (&wanted.items, &wanted.locations);
     let mut facts: HashMap<String, ReferenceFacts> = HashMap::new();
     if item_ids.is_empty() {
         return Ok(facts);
@@ -176,6 +176,24 @@ async fn reference_facts(
             facts.forbidding_negative_counts.insert(id.clone());
         }
         facts.locations.insert(id, active);
+    }
+    if !wanted.custom_reasons.is_empty() {
+        let reasons: Vec<(String, String, bool)> = inventory_adjustment_reason::Entity::find()
+            .select_only()
+            .column(inventory_adjustment_reason::Column::MerchantId)
+            .column(inventory_adjustment_reason::Column::Id)
+            .column(inventory_adjustment_reason::Column::IsDeleted)
+            .filter(
+                inventory_adjustment_reason::Column::Id
+                    .is_in(wanted.custom_reasons.iter().copied()),
+            )
+            .into_tuple()
+            .all(tx)
+            .await?;
+        for (merchant, id, deleted) in reasons {
+            let facts = facts.entry(merchant).or_default();
+            facts.custom_reasons.insert(id, deleted);
+        }
     }
     Ok(facts)
 }

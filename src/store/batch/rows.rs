@@ -13,6 +13,7 @@ use crate::domain::decimal::Fixed5;
 use crate::domain::guard::{GuardKind, GuardRefusal};
 use crate::domain::ledger::{ChangeMovement, ChangeType, CountKey, Effect, InventoryState};
 use crate::domain::plan::{BatchPlan, PlannedCount};
+use crate::domain::reason::ReasonId;
 use crate::domain::refusal::Refusal;
 use crate::domain::reservation::Reservation;
 use crate::store::ledger::{CountRecord, DELTA, RecordedChange, SET};
@@ -200,7 +201,7 @@ impl GroupRows {
              quantity_units, total_price_units, total_price_currency, occurred_at, created_at, \
              source_product, source_application_id, source_name, reference_id, employee_id, \
              team_member_id, transaction_id, refund_id, purchase_order_id, goods_receipt_id, \
-             reservation_id)",
+             reservation_id, reason, cost_units, cost_currency, vendor_id)",
             "",
             CHANGE_COLUMNS,
             self.changes,
@@ -380,7 +381,7 @@ fn count_row(merchant: &str, count: &PlannedCount) -> Vec<Value> {
     ]
 }
 
-const CHANGE_COLUMNS: usize = 26;
+const CHANGE_COLUMNS: usize = 30;
 
 fn change_row(merchant: &str, recorded: &RecordedChange) -> Vec<Value> {
     let change = &recorded.change;
@@ -442,6 +443,15 @@ fn change_row(merchant: &str, recorded: &RecordedChange) -> Vec<Value> {
         refs.purchase_order_id.clone().into(),
         refs.goods_receipt_id.clone().into(),
         refs.reservation_id.clone().into(),
+        change
+            .reason
+            .as_ref()
+            .map(ReasonId::stored)
+            .unwrap_or_default()
+            .into(),
+        change.cost.as_ref().map(|m| m.amount.units()).into(),
+        change.cost.as_ref().map(|m| m.currency.clone()).into(),
+        refs.vendor_id.clone().into(),
     ]
 }
 

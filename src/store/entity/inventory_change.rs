@@ -59,6 +59,14 @@ pub struct Model {
     pub goods_receipt_id: String,
     /// The reservation whose step recorded the change; empty for every other change.
     pub reservation_id: String,
+    /// The reason carried: a reason type (`THEFT`) or `CUSTOM:<id>`; empty for none.
+    pub reason: String,
+    /// A receipt's cost, fixed-point (10⁻⁵ units).
+    pub cost_units: Option<i64>,
+    /// A receipt's cost currency.
+    pub cost_currency: Option<String>,
+    /// The vendor of a receipt; empty for none.
+    pub vendor_id: String,
 }
 
 /// No relations are navigated through SeaORM.

@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod idempotency_key;
+pub mod inventory_adjustment_reason;
 pub mod inventory_change;
 pub mod inventory_count;
 pub mod inventory_count_update;

@@ -87,3 +87,35 @@ pub(super) fn state_name(raw: i32) -> String {
 pub(super) fn parse_state(name: &str) -> Option<i32> {
     pb::InventoryState::from_str_name(name).map(Into::into)
 }
+
+const REASON_PREFIX: &str = "INVENTORY_ADJUSTMENT_REASON_TYPE_";
+
+/// The two cells of a reason: its type's short name (`THEFT`) and the custom reason's id.
+pub(super) fn reason_cells(reason: &Option<pb::InventoryAdjustmentReasonId>) -> (String, String) {
+    let Some(reason) = reason else {
+        return (String::new(), String::new());
+    };
+    let kind = pb::InventoryAdjustmentReasonType::try_from(reason.r#type)
+        .ok()
+        .filter(|t| *t != pb::InventoryAdjustmentReasonType::Unspecified)
+        .map(|t| short(t.as_str_name(), REASON_PREFIX))
+        .unwrap_or_default();
+    (kind, reason.custom_reason_id.clone())
+}
+
+impl CsvRow<'_> {
+    /// The reason of the `reason_type` and `custom_reason_id` cells; none when both are
+    /// empty.
+    pub(super) fn reason(&self) -> Result<Option<pb::InventoryAdjustmentReasonId>, RowError> {
+        let custom_reason_id = self.get("custom_reason_id");
+        let r#type = self.enumerated("reason_type", REASON_PREFIX, |name| {
+            pb::InventoryAdjustmentReasonType::from_str_name(name).map(Into::into)
+        })?;
+        Ok((r#type != 0 || !custom_reason_id.is_empty()).then_some(
+            pb::InventoryAdjustmentReasonId {
+                r#type,
+                custom_reason_id,
+            },
+        ))
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::cells::{flag_text, parse_state, short, state_name, time_text};
+use super::cells::{flag_text, parse_state, reason_cells, short, state_name, time_text};
 use super::{CsvRow, FileMessage, RowError};
 use crate::api::ledger_wire::product_to_wire;
 use crate::domain::product::Product;
@@ -261,6 +261,11 @@ pub const CHANGE_COLUMNS: &[&str] = &[
     "purchase_order_id",
     "goods_receipt_id",
     "reservation_id",
+    "reason_type",
+    "custom_reason_id",
+    "cost_amount",
+    "cost_currency",
+    "vendor_id",
     "source_product",
     "source_application_id",
     "source_name",
@@ -302,6 +307,7 @@ impl FileMessage for pb::InventoryChange {
             "ADJUSTMENT" => {
                 let amount = row.get("total_price_amount");
                 let currency = row.get("total_price_currency");
+                let (cost_amount, cost_currency) = (row.get("cost_amount"), row.get("cost_currency"));
                 Change::Adjustment(pb::InventoryAdjustment {
                     id: row.get("id"),
                     reference_id: row.get("reference_id"),
@@ -322,6 +328,14 @@ impl FileMessage for pb::InventoryChange {
                     purchase_order_id: row.get("purchase_order_id"),
                     goods_receipt_id: row.get("goods_receipt_id"),
                     reservation_id: row.get("reservation_id"),
+                    reason_id: row.reason()?,
+                    cost_money: (!cost_amount.is_empty() || !cost_currency.is_empty()).then_some(
+                        pb::Money {
+                            amount: cost_amount,
+                            currency: cost_currency,
+                        },
+                    ),
+                    vendor_id: row.get("vendor_id"),
                     ..Default::default()
                 })
             }
@@ -337,6 +351,7 @@ impl FileMessage for pb::InventoryChange {
                 team_member_id: row.get("team_member_id"),
                 occurred_at: row.time("occurred_at")?,
                 created_at: row.time("created_at")?,
+                reason_id: row.reason()?,
                 ..Default::default()
             }),
             "TRANSFER" => Change::Transfer(pb::InventoryTransfer {
@@ -352,6 +367,7 @@ impl FileMessage for pb::InventoryChange {
                 source,
                 employee_id: row.get("employee_id"),
                 team_member_id: row.get("team_member_id"),
+                reason_id: row.reason()?,
                 ..Default::default()
             }),
             other => {
@@ -388,6 +404,12 @@ impl FileMessage for pb::InventoryChange {
                 values.insert("source_name", s.name.clone());
             }
         };
+        let reason = |r: &Option<pb::InventoryAdjustmentReasonId>,
+                      values: &mut HashMap<&str, String>| {
+            let (kind, custom) = reason_cells(r);
+            values.insert("reason_type", kind);
+            values.insert("custom_reason_id", custom);
+        };
         match &self.change {
             Some(Change::Adjustment(a)) => {
                 values.extend([
@@ -408,11 +430,17 @@ impl FileMessage for pb::InventoryChange {
                     ("purchase_order_id", a.purchase_order_id.clone()),
                     ("goods_receipt_id", a.goods_receipt_id.clone()),
                     ("reservation_id", a.reservation_id.clone()),
+                    ("vendor_id", a.vendor_id.clone()),
                 ]);
                 if let Some(m) = &a.total_price_money {
                     values.insert("total_price_amount", m.amount.clone());
                     values.insert("total_price_currency", m.currency.clone());
                 }
+                if let Some(m) = &a.cost_money {
+                    values.insert("cost_amount", m.amount.clone());
+                    values.insert("cost_currency", m.currency.clone());
+                }
+                reason(&a.reason_id, &mut values);
                 source(&a.source, &mut values);
             }
             Some(Change::PhysicalCount(c)) => {
@@ -429,6 +457,7 @@ impl FileMessage for pb::InventoryChange {
                     ("employee_id", c.employee_id.clone()),
                     ("team_member_id", c.team_member_id.clone()),
                 ]);
+                reason(&c.reason_id, &mut values);
                 source(&c.source, &mut values);
             }
             Some(Change::Transfer(t)) => {
@@ -446,6 +475,7 @@ impl FileMessage for pb::InventoryChange {
                     ("employee_id", t.employee_id.clone()),
                     ("team_member_id", t.team_member_id.clone()),
                 ]);
+                reason(&t.reason_id, &mut values);
                 source(&t.source, &mut values);
             }
             None => {}
@@ -461,6 +491,18 @@ impl FileMessage for pb::InventoryChange {
 /// `total_price_amount`).
 pub fn change_csv_column(path: &str) -> String {
     let field = path.rsplit_once('.').map_or(path, |(_, f)| f);
+    if path.contains("cost_money") {
+        return match field {
+            "currency" => "cost_currency".into(),
+            _ => "cost_amount".into(),
+        };
+    }
+    if path.contains("reason_id") {
+        return match field {
+            "custom_reason_id" => "custom_reason_id".into(),
+            _ => "reason_type".into(),
+        };
+    }
     match (path.contains("total_price_money"), field) {
         (true, "amount") => "total_price_amount".into(),
         (true, "currency") => "total_price_currency".into(),

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::reasons::{InventoryAdjustmentReasonId, reason_id_from_json};
 use super::encoding::{square_has, square_has_wire, state_number, time_from_json, type_number};
 use super::{
     InventoryAdjustment, InventoryChange, InventoryCount, InventoryPhysicalCount,
@@ -69,6 +70,9 @@ pub struct BatchRetrieveInventoryChangesRequest {
     /// Square 2026: `{"field": "OCCURRED_AT", "order": "ASC" | "DESC"}`.
     #[serde(default)]
     pub sort: Option<ChangesSort>,
+    /// Square 2026: only changes with one of these reasons; not with `states`.
+    #[serde(default)]
+    pub reason_ids: Vec<InventoryAdjustmentReasonId>,
 }
 
 /// Square's `BatchRetrieveInventoryChangesSort`.
@@ -276,6 +280,12 @@ fn changes_types(types: &[String]) -> Result<Vec<i32>, Refusal> {
 pub fn changes_request_from_json(
     r: &BatchRetrieveInventoryChangesRequest,
 ) -> Result<pb::BatchRetrieveInventoryChangesRequest, Refusal> {
+    if !r.reason_ids.is_empty() && !r.states.is_empty() {
+        return Err(Refusal::invalid_value(
+            "reason_ids",
+            "a request cannot filter on both reason_ids and states",
+        ));
+    }
     Ok(pb::BatchRetrieveInventoryChangesRequest {
         catalog_object_ids: r.catalog_object_ids.clone(),
         location_ids: r.location_ids.clone(),
@@ -286,6 +296,7 @@ pub fn changes_request_from_json(
         cursor: r.cursor.clone(),
         limit: r.limit.unwrap_or(0),
         sort_order: sort_order(&r.sort)?,
+        reason_ids: r.reason_ids.iter().map(reason_id_from_json).collect(),
     })
 }
 
@@ -439,6 +450,7 @@ mod tests {
                 cursor: "c".into(),
                 limit: 7,
                 sort_order: 0,
+                reason_ids: Vec::new(),
             }
         );
         let body = json!({

@@ -11,6 +11,7 @@ use super::encoding::{
     product_name, product_number, state_name, state_number, time_from_json, times_to_json,
     type_name, type_number,
 };
+use super::reasons::{InventoryAdjustmentReasonId, reason_id_from_json, reason_id_to_json};
 use super::{INVALID_REQUEST_ERROR, Money, Refusal, is_empty, money_from_json, money_to_json};
 use crate::proto::v1 as pb;
 
@@ -73,6 +74,15 @@ pub struct InventoryAdjustment {
     pub purchase_order_id: String,
     #[serde(default, skip_serializing_if = "is_empty")]
     pub goods_receipt_id: String,
+    /// Square 2026: why the stock moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_id: Option<InventoryAdjustmentReasonId>,
+    /// Square 2026: what a receipt cost the merchant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_money: Option<Money>,
+    /// Square 2026: the vendor of a receipt.
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub vendor_id: String,
 }
 
 /// Square's `InventoryPhysicalCount`.
@@ -167,15 +177,15 @@ fn source_from_json(source: &Option<SourceApplication>) -> Option<pb::SourceAppl
     })
 }
 
-/// An adjustment as Square answers it: its location under both models' names
-/// (`location_id`, and the 2026 `from_location_id` = `to_location_id`).
+/// An adjustment as Square's 2026 model answers it: its location as `from_location_id` =
+/// `to_location_id` (the retired `location_id` is read, never answered).
 pub fn adjustment_to_json(a: &pb::InventoryAdjustment) -> InventoryAdjustment {
     InventoryAdjustment {
         id: a.id.clone(),
         reference_id: a.reference_id.clone(),
         from_state: state_name(a.from_state),
         to_state: state_name(a.to_state),
-        location_id: a.location_id.clone(),
+        location_id: String::new(),
         from_location_id: a.location_id.clone(),
         to_location_id: a.location_id.clone(),
         catalog_object_id: a.catalog_object_id.clone(),
@@ -191,6 +201,9 @@ pub fn adjustment_to_json(a: &pb::InventoryAdjustment) -> InventoryAdjustment {
         refund_id: a.refund_id.clone(),
         purchase_order_id: a.purchase_order_id.clone(),
         goods_receipt_id: a.goods_receipt_id.clone(),
+        reason_id: a.reason_id.as_ref().map(reason_id_to_json),
+        cost_money: a.cost_money.as_ref().map(money_to_json),
+        vendor_id: a.vendor_id.clone(),
     }
 }
 
@@ -212,6 +225,7 @@ pub fn transfer_as_adjustment(t: &pb::InventoryTransfer) -> InventoryAdjustment 
         source: source_to_json(&t.source),
         employee_id: t.employee_id.clone(),
         team_member_id: t.team_member_id.clone(),
+        reason_id: t.reason_id.as_ref().map(reason_id_to_json),
         ..InventoryAdjustment::default()
     }
 }
@@ -279,6 +293,8 @@ fn adjustment_change_from_json(
         ("refund_id", !a.refund_id.is_empty()),
         ("purchase_order_id", !a.purchase_order_id.is_empty()),
         ("goods_receipt_id", !a.goods_receipt_id.is_empty()),
+        ("cost_money", a.cost_money.is_some()),
+        ("vendor_id", !a.vendor_id.is_empty()),
     ];
     if let Some((name, _)) = sale_or_purchase.iter().find(|(_, set)| *set) {
         return Err(Refusal::invalid_value(
@@ -301,10 +317,9 @@ fn adjustment_change_from_json(
         employee_id: a.employee_id.clone(),
         team_member_id: a.team_member_id.clone(),
     };
-    Ok((
-        pb::InventoryChangeType::Transfer,
-        Change::Transfer(transfer_from_json(field, &transfer)?),
-    ))
+    let mut transfer = transfer_from_json(field, &transfer)?;
+    transfer.reason_id = a.reason_id.as_ref().map(reason_id_from_json);
+    Ok((pb::InventoryChangeType::Transfer, Change::Transfer(transfer)))
 }
 
 fn adjustment_from_json(
@@ -332,6 +347,9 @@ fn adjustment_from_json(
         purchase_order_id: a.purchase_order_id.clone(),
         goods_receipt_id: a.goods_receipt_id.clone(),
         reservation_id: String::new(),
+        reason_id: a.reason_id.as_ref().map(reason_id_from_json),
+        cost_money: a.cost_money.as_ref().map(money_from_json),
+        vendor_id: a.vendor_id.clone(),
     })
 }
 
@@ -369,6 +387,7 @@ fn physical_count_from_json(
         team_member_id: c.team_member_id.clone(),
         occurred_at: time_from_json(&format!("{field}.occurred_at"), &c.occurred_at)?,
         created_at: time_from_json(&format!("{field}.created_at"), &c.created_at)?,
+        reason_id: None,
     })
 }
 
@@ -408,6 +427,7 @@ fn transfer_from_json(
         source: source_from_json(&t.source),
         employee_id: t.employee_id.clone(),
         team_member_id: t.team_member_id.clone(),
+        reason_id: None,
     })
 }
 

@@ -113,7 +113,7 @@ pub(super) fn type_number(name: &str) -> i32 {
 
 /// The number of Square's `name` of a proto enum whose names start with `prefix`; an
 /// unknown name (and the proto's UNSPECIFIED) is [`UNKNOWN_ENUM`], for the service to refuse.
-fn enum_number(name: &str, prefix: &str, lookup: impl Fn(&str) -> Option<i32>) -> i32 {
+pub(super) fn enum_number(name: &str, prefix: &str, lookup: impl Fn(&str) -> Option<i32>) -> i32 {
     if name == "UNSPECIFIED" {
         return UNKNOWN_ENUM;
     }

@@ -46,6 +46,15 @@ pub(super) fn adjustment() -> pb::InventoryAdjustment {
         purchase_order_id: "po-1".into(),
         goods_receipt_id: "gr-1".into(),
         reservation_id: String::new(),
+        reason_id: Some(pb::InventoryAdjustmentReasonId {
+            r#type: pb::InventoryAdjustmentReasonType::Custom as i32,
+            custom_reason_id: "reason-1".into(),
+        }),
+        cost_money: Some(pb::Money {
+            amount: "12.50".into(),
+            currency: "USD".into(),
+        }),
+        vendor_id: "vendor-1".into(),
     }
 }
 
@@ -55,7 +64,6 @@ pub(super) fn adjustment_json() -> Value {
         "reference_id": "ref-1",
         "from_state": "IN_STOCK",
         "to_state": "SOLD",
-        "location_id": "loc-1",
         "from_location_id": "loc-1",
         "to_location_id": "loc-1",
         "catalog_object_id": "item-1",
@@ -71,6 +79,9 @@ pub(super) fn adjustment_json() -> Value {
         "refund_id": "rf-1",
         "purchase_order_id": "po-1",
         "goods_receipt_id": "gr-1",
+        "reason_id": {"type": "CUSTOM", "custom_reason_id": "reason-1"},
+        "cost_money": {"amount": 1250, "currency": "USD"},
+        "vendor_id": "vendor-1",
     })
 }
 
@@ -88,6 +99,7 @@ pub(super) fn physical_count() -> pb::InventoryPhysicalCount {
         team_member_id: "tm-2".into(),
         occurred_at: ts(1_795_000_000, 500),
         created_at: ts(1_795_000_002, 0),
+        reason_id: None,
     }
 }
 
@@ -123,6 +135,7 @@ pub(super) fn transfer() -> pb::InventoryTransfer {
         source: source(),
         employee_id: "emp-3".into(),
         team_member_id: "tm-3".into(),
+        reason_id: None,
     }
 }
 

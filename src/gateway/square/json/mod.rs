@@ -14,7 +14,8 @@
 //!
 //! One file per concern: Square's error envelope and the refusals written in it
 //! (`refusal.rs`); the three kinds of change — adjustment, physical count, transfer — and
-//! their source, both ways (`changes.rs`); a count (`counts.rs`); the bodies of the paths,
+//! their source, both ways (`changes.rs`); a count (`counts.rs`); Square's 2026 adjustment
+//! reasons and the bodies of their paths (`reasons.rs`); the bodies of the paths,
 //! requests read and answers written (`bodies.rs`); and how single values are spelled —
 //! enum names, times, money (`encoding.rs`).
 
@@ -24,6 +25,7 @@ mod counts;
 mod encoding;
 #[cfg(test)]
 mod fixtures;
+mod reasons;
 mod refusal;
 
 pub use bodies::{
@@ -39,6 +41,12 @@ pub use changes::{
     physical_count_to_json, transfer_as_adjustment, transfer_to_json,
 };
 pub use counts::{InventoryCount, count_to_json};
+pub use reasons::{
+    AdjustmentReasonIdRequest, AdjustmentReasonResponse, AdjustmentReasonsResponse,
+    CreateAdjustmentReasonRequest, InventoryAdjustmentReason, InventoryAdjustmentReasonId,
+    UpdateAdjustmentReasonRequest, reason_answer, reason_from_json, reason_id_from_json,
+    reason_to_json, reasons_to_json,
+};
 pub use encoding::{Money, money_from_json, money_to_json};
 pub use refusal::{
     API_ERROR, AUTHENTICATION_ERROR, ErrorEnvelope, INVALID_REQUEST_ERROR, RATE_LIMIT_ERROR,
