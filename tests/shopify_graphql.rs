@@ -8,7 +8,7 @@ use common::Backend;
 use common::front_doors::FrontDoors;
 use common::ledger::shop_and_item;
 use serde_json::{Value, json};
-use stockledger::proto::v1::{CreateReservationRequest, ReservationLine};
+use stockledger::proto::v1::{self as pb, CreateReservationRequest, ReservationLine};
 
 /// Posts `query` with `variables` as API `version`: (HTTP status, body).
 async fn post(doors: &FrontDoors, version: &str, query: &str, variables: Value) -> (u16, Value) {
@@ -380,4 +380,365 @@ async fn compare_and_swap_race_loses_no_update_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compare_and_swap_race_loses_no_update_on_postgres() {
     compare_and_swap_race(Backend::Postgres).await;
+}
+
+const MOVE: &str = r#"mutation($input: InventoryMoveQuantitiesInput!, $key: String!) {
+  inventoryMoveQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id reason referenceDocumentUri changes { name delta quantityAfterChange itemId locationId } }
+    userErrors { field message code }
+  }
+}"#;
+
+/// One move of `quantity` of `item` from (`location`, `name`) to (`location`, `name`), with
+/// the `changeFromQuantity` of each end.
+fn one_move(
+    item: &str,
+    quantity: i64,
+    from: (&str, &str, Option<i64>),
+    to: (&str, &str, Option<i64>),
+) -> Value {
+    let end = |(location, name, expected): (&str, &str, Option<i64>)| json!({ "locationId": gid("Location", location), "name": name, "changeFromQuantity": expected });
+    json!({
+        "inventoryItemId": gid("InventoryItem", item),
+        "quantity": quantity,
+        "from": end(from),
+        "to": end(to),
+    })
+}
+
+/// `inventoryMoveQuantities`' variables for `moves`, with the idempotency key `key`.
+fn moves(key: &str, moves: Vec<Value>) -> Value {
+    json!({
+        "input": { "reason": "damaged", "referenceDocumentUri": "logistics://move/7", "changes": moves },
+        "key": key,
+    })
+}
+
+/// Each change of a move's group as (name, delta, quantityAfterChange, location id).
+fn move_changes(payload: &Value) -> Vec<(String, i64, i64, String)> {
+    let changes = &payload["inventoryAdjustmentGroup"]["changes"];
+    changes
+        .as_array()
+        .unwrap_or_else(|| panic!("no group in {payload}"))
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["delta"].as_i64().unwrap(),
+                c["quantityAfterChange"].as_i64().unwrap(),
+                c["locationId"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The (code, field path) of each user error of a payload.
+fn user_errors(payload: &Value) -> Vec<(String, String)> {
+    payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let field: Vec<&str> = e["field"]
+                .as_array()
+                .map(|f| f.iter().map(|p| p.as_str().unwrap()).collect())
+                .unwrap_or_default();
+            (e["code"].as_str().unwrap_or("").to_owned(), field.join("."))
+        })
+        .collect()
+}
+
+/// Moves between names at one location and between locations, their guards and
+/// refusals, an idempotent retry, and deactivating levels.
+async fn moves_and_deactivation(backend: Backend) {
+    let mut doors = FrontDoors::start(backend, "moves", "GraphQL moves").await;
+    let (a, b, item) = common::ledger::two_locations_and_item(&mut doors.clients, "MOVE-1").await;
+    let activate = format!(
+        r#"mutation {{ inventoryActivate(inventoryItemId: "{}", locationId: "{}", available: 10) {{ userErrors {{ code }} }} }}"#,
+        gid("InventoryItem", &item),
+        gid("Location", &a)
+    );
+    data(&doors, "2026-04", &activate, json!({})).await;
+    let (loc_a, loc_b) = (gid("Location", &a), gid("Location", &b));
+
+    // 3 found damaged at A: available → damaged, both ends compared (damaged was never
+    // written: 0, as quantities(names:) reads it).
+    let found_damaged = moves(
+        "move-1",
+        vec![one_move(
+            &item,
+            3,
+            (&a, "available", Some(10)),
+            (&a, "damaged", Some(0)),
+        )],
+    );
+    let moved = data(&doors, "2026-07", MOVE, found_damaged.clone()).await;
+    let payload = &moved["inventoryMoveQuantities"];
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
+    assert_eq!(
+        move_changes(payload),
+        [
+            ("available".into(), -3, 7, loc_a.clone()),
+            ("damaged".into(), 3, 3, loc_a.clone()),
+        ]
+    );
+    let group = &payload["inventoryAdjustmentGroup"];
+    assert_eq!(group["reason"], "damaged");
+    assert_eq!(group["referenceDocumentUri"], "logistics://move/7");
+    assert_eq!(quantities(&doors, &item, &a).await, [7, 0, 3, 10]);
+    // A retry with the key answers the same group and moves nothing more.
+    let retried = data(&doors, "2026-07", MOVE, found_damaged).await;
+    assert_eq!(
+        retried["inventoryMoveQuantities"]["inventoryAdjustmentGroup"]["id"],
+        group["id"]
+    );
+    assert_eq!(quantities(&doors, &item, &a).await, [7, 0, 3, 10]);
+
+    // 4 available sent from A to B: a transfer.
+    let sent = moves(
+        "move-2",
+        vec![one_move(
+            &item,
+            4,
+            (&a, "available", Some(7)),
+            (&b, "available", None),
+        )],
+    );
+    let moved = data(&doors, "2026-07", MOVE, sent).await;
+    let payload = &moved["inventoryMoveQuantities"];
+    assert_eq!(
+        move_changes(payload),
+        [
+            ("available".into(), -4, 3, loc_a.clone()),
+            ("available".into(), 4, 4, loc_b.clone()),
+        ],
+        "{payload}"
+    );
+    assert_eq!(quantities(&doors, &item, &a).await, [3, 0, 3, 6]);
+    assert_eq!(quantities(&doors, &item, &b).await, [4, 0, 0, 4]);
+    // The gRPC history has it as one transfer of IN_STOCK from A to B.
+    let history = doors
+        .clients
+        .inventory
+        .batch_retrieve_inventory_changes(pb::BatchRetrieveInventoryChangesRequest {
+            catalog_object_ids: vec![item.clone()],
+            types: vec![pb::InventoryChangeType::Transfer as i32],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let transfers: Vec<_> = history
+        .changes
+        .iter()
+        .filter_map(|c| match &c.change {
+            Some(pb::inventory_change::Change::Transfer(t)) => Some((
+                t.from_location_id.clone(),
+                t.to_location_id.clone(),
+                t.state,
+                t.quantity.clone(),
+                t.reference_id.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        transfers,
+        [(
+            a.clone(),
+            b.clone(),
+            pb::InventoryState::InStock as i32,
+            "4".to_owned(),
+            "logistics://move/7".to_owned()
+        )]
+    );
+
+    // A stale end refuses the whole batch, naming it: the first move's guards hold, the
+    // second's destination (A's available, 3 before the batch and 2 after the first move)
+    // does not.
+    let stale = moves(
+        "move-3",
+        vec![
+            one_move(
+                &item,
+                1,
+                (&a, "available", Some(3)),
+                (&a, "damaged", Some(3)),
+            ),
+            one_move(
+                &item,
+                1,
+                (&b, "available", Some(4)),
+                (&a, "available", Some(5)),
+            ),
+            one_move(
+                &item,
+                1,
+                (&a, "damaged", Some(4)),
+                (&a, "available", Some(2)),
+            ),
+        ],
+    );
+    let refused = data(&doors, "2026-07", MOVE, stale).await;
+    let payload = &refused["inventoryMoveQuantities"];
+    assert_eq!(payload["inventoryAdjustmentGroup"], Value::Null);
+    assert_eq!(
+        user_errors(payload),
+        [(
+            "CHANGE_FROM_QUANTITY_STALE".into(),
+            "input.changes.1.to.changeFromQuantity".into()
+        )],
+        "{payload}"
+    );
+    let stale_from = moves(
+        "move-4",
+        vec![one_move(
+            &item,
+            1,
+            (&a, "available", Some(7)),
+            (&a, "damaged", None),
+        )],
+    );
+    let refused = data(&doors, "2026-07", MOVE, stale_from).await;
+    let payload = &refused["inventoryMoveQuantities"];
+    assert_eq!(
+        user_errors(payload),
+        [(
+            "CHANGE_FROM_QUANTITY_STALE".into(),
+            "input.changes.0.from.changeFromQuantity".into()
+        )],
+        "{payload}"
+    );
+    assert!(
+        payload["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains('3'),
+        "the message says the quantity now: {payload}"
+    );
+    // A name never written at B reads as 0: a destination guard of 2 there is stale too.
+    let stale_to = moves(
+        "move-5",
+        vec![one_move(
+            &item,
+            1,
+            (&b, "available", Some(4)),
+            (&b, "damaged", Some(2)),
+        )],
+    );
+    let refused = data(&doors, "2026-07", MOVE, stale_to).await;
+    let payload = &refused["inventoryMoveQuantities"];
+    assert_eq!(
+        user_errors(payload),
+        [(
+            "CHANGE_FROM_QUANTITY_STALE".into(),
+            "input.changes.0.to.changeFromQuantity".into()
+        )],
+        "{payload}"
+    );
+    assert_eq!(quantities(&doors, &item, &a).await, [3, 0, 3, 6]);
+    assert_eq!(quantities(&doors, &item, &b).await, [4, 0, 0, 4]);
+
+    // What Stockledger cannot back is refused on its field, nothing applied: reserved moves
+    // only with reservations, a move between locations keeps its name, a move needs both
+    // ends' changeFromQuantity from 2026-07.
+    let mut missing = one_move(&item, 1, (&a, "available", None), (&a, "damaged", None));
+    missing["to"]
+        .as_object_mut()
+        .unwrap()
+        .remove("changeFromQuantity");
+    let unbackable = moves(
+        "move-6",
+        vec![
+            one_move(&item, 1, (&a, "available", None), (&a, "reserved", None)),
+            one_move(&item, 1, (&a, "available", None), (&b, "damaged", None)),
+            one_move(&item, 1, (&a, "on_hand", None), (&a, "damaged", None)),
+            missing,
+        ],
+    );
+    let refused = data(&doors, "2026-07", MOVE, unbackable).await;
+    let payload = &refused["inventoryMoveQuantities"];
+    assert_eq!(payload["inventoryAdjustmentGroup"], Value::Null);
+    assert_eq!(
+        user_errors(payload),
+        [
+            (
+                "INVALID_QUANTITY_NAME".into(),
+                "input.changes.0.to.name".into()
+            ),
+            (
+                "DIFFERENT_LOCATIONS".into(),
+                "input.changes.1.to.locationId".into()
+            ),
+            (
+                "INVALID_QUANTITY_NAME".into(),
+                "input.changes.2.from.name".into()
+            ),
+            (
+                "CHANGE_FROM_QUANTITY_REQUIRED".into(),
+                "input.changes.3.to.changeFromQuantity".into()
+            ),
+        ],
+        "{payload}"
+    );
+    assert_eq!(quantities(&doors, &item, &a).await, [3, 0, 3, 6]);
+
+    // Deactivating: a level holding stock is refused, saying what it holds; once its stock
+    // is moved away it is deactivated without a change (the ledger keeps its counts, at 0).
+    let deactivate = r#"mutation($id: ID!) { inventoryDeactivate(inventoryLevelId: $id) { userErrors { field message } } }"#;
+    let level_b =
+        json!({ "id": format!("gid://shopify/InventoryLevel/{b}?inventory_item_id={item}") });
+    let refused = data(&doors, "2026-04", deactivate, level_b.clone()).await;
+    let errors = &refused["inventoryDeactivate"]["userErrors"];
+    assert_eq!(errors[0]["field"], json!(["inventoryLevelId"]), "{errors}");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("available 4"),
+        "{errors}"
+    );
+    let back = moves(
+        "move-7",
+        vec![one_move(
+            &item,
+            4,
+            (&b, "available", Some(4)),
+            (&a, "available", Some(3)),
+        )],
+    );
+    let moved = data(&doors, "2026-07", MOVE, back).await;
+    assert_eq!(
+        moved["inventoryMoveQuantities"]["userErrors"],
+        json!([]),
+        "{moved}"
+    );
+    let done = data(&doors, "2026-04", deactivate, level_b).await;
+    assert_eq!(
+        done["inventoryDeactivate"]["userErrors"],
+        json!([]),
+        "{done}"
+    );
+    assert_eq!(quantities(&doors, &item, &b).await, [0, 0, 0, 0]);
+    assert_eq!(quantities(&doors, &item, &a).await, [7, 0, 3, 10]);
+    let unknown = json!({ "id": format!("gid://shopify/InventoryLevel/{}?inventory_item_id={item}", uuid::Uuid::new_v4()) });
+    let refused = data(&doors, "2026-04", deactivate, unknown).await;
+    let errors = &refused["inventoryDeactivate"]["userErrors"];
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not stocked"),
+        "{errors}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moves_and_deactivation_on_sqlite() {
+    moves_and_deactivation(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moves_and_deactivation_on_postgres() {
+    moves_and_deactivation(Backend::Postgres).await;
 }

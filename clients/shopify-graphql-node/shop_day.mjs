@@ -82,6 +82,35 @@ async function quantities(client, item, location) {
   return [named.available, named.reserved, named.on_hand];
 }
 
+// Every name Stockledger keeps, and their sum on_hand: { available: 18, reserved: 2, … }.
+const NAMED = `query Named($item: ID!, $location: ID!) {
+  inventoryItem(id: $item) {
+    inventoryLevel(locationId: $location) {
+      quantities(names: ["available", "reserved", "damaged", "quality_control", "safety_stock", "on_hand"]) { name quantity }
+    }
+  }
+}`;
+
+async function named(client, item, location) {
+  const { data: found } = await data(client, NAMED, { item, location });
+  return Object.fromEntries(found.inventoryItem.inventoryLevel.quantities.map((q) => [q.name, q.quantity]));
+}
+
+const MOVE = `mutation Move($input: InventoryMoveQuantitiesInput!, $key: String!) {
+  inventoryMoveQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id changes { name delta quantityAfterChange locationId } }
+    userErrors { field message code }
+  }
+}`;
+
+function move(item, quantity, from, to) {
+  return {
+    reason: "damaged",
+    referenceDocumentUri: "gid://stockledger/Test/shop-day-move",
+    changes: [{ inventoryItemId: item, quantity, from, to }],
+  };
+}
+
 const ADJUST = `mutation Adjust($input: InventoryAdjustQuantitiesInput!, $key: String!) {
   inventoryAdjustQuantities(input: $input) @idempotent(key: $key) {
     inventoryAdjustmentGroup { id reason changes { name delta quantityAfterChange } }
@@ -203,6 +232,53 @@ async function theDay(client, stockledger, unique) {
     ttl: { seconds: "600", nanos: 0 },
   });
   check((await quantities(client, item, location)).join() === "18,2,20", "after reserving 2: available 18, reserved 2, on_hand 20");
+
+  // 3 found damaged: inventoryMoveQuantities from available to damaged, both ends compared
+  // (damaged was never written: 0). A retry with the key answers the same group.
+  const damage = {
+    input: move(
+      item,
+      3,
+      { locationId: location, name: "available", changeFromQuantity: 18 },
+      { locationId: location, name: "damaged", changeFromQuantity: 0, ledgerDocumentUri: "gid://stockledger/Damage/1" },
+    ),
+    key: `damage-${unique}`,
+  };
+  const damaged = (await data(client, MOVE, damage)).data.inventoryMoveQuantities;
+  check(damaged.userErrors.length === 0, `the move is applied: ${JSON.stringify(damaged.userErrors)}`);
+  const moved = damaged.inventoryAdjustmentGroup.changes.map((c) => `${c.name} ${c.delta} → ${c.quantityAfterChange}`);
+  check(moved.join(", ") === "available -3 → 15, damaged 3 → 3", `the group has -3 on available and +3 on damaged: ${moved.join(", ")}`);
+  const again = (await data(client, MOVE, damage)).data.inventoryMoveQuantities;
+  check(again.inventoryAdjustmentGroup?.id === damaged.inventoryAdjustmentGroup.id, "an @idempotent retry of the move answers the same group");
+
+  // Every kept name after the reservation and the move: reserved > 0, and on_hand is the
+  // sum of the kept names (nothing moved off the premises, so it is still 20).
+  const kept = await named(client, item, location);
+  check(kept.reserved === 2 && kept.damaged === 3 && kept.available === 15, `named quantities: ${JSON.stringify(kept)}`);
+  const sum = kept.available + kept.reserved + kept.damaged + kept.quality_control + kept.safety_stock;
+  check(kept.on_hand === sum && sum === 20, `on_hand ${kept.on_hand} = available + reserved + damaged + quality_control + safety_stock = ${sum}`);
+
+  // A name Stockledger does not keep is a userError on its field, with Shopify's code, and
+  // nothing moves.
+  const bad = (
+    await data(client, MOVE, {
+      input: move(
+        item,
+        1,
+        { locationId: location, name: "available", changeFromQuantity: null },
+        { locationId: location, name: "committed", changeFromQuantity: null },
+      ),
+      key: `bad-name-${unique}`,
+    })
+  ).data.inventoryMoveQuantities;
+  check(
+    bad.inventoryAdjustmentGroup === null &&
+      bad.userErrors.length === 1 &&
+      bad.userErrors[0].code === "INVALID_QUANTITY_NAME" &&
+      bad.userErrors[0].field.join(".") === "input.changes.0.to.name",
+    `an unknown quantity name is INVALID_QUANTITY_NAME on input.changes.0.to.name: ${JSON.stringify(bad.userErrors)}`,
+  );
+  check(JSON.stringify(await named(client, item, location)) === JSON.stringify(kept), "and changes nothing");
 }
 
 async function main() {

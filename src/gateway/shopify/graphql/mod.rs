@@ -67,6 +67,9 @@ impl ApiVersion {
     pub const SET_NEEDS_CHANGE_FROM: ApiVersion = ApiVersion::of(2026, 4);
     /// The version compare-and-swap became mandatory on `inventoryAdjustQuantities`.
     pub const ADJUST_NEEDS_CHANGE_FROM: ApiVersion = ApiVersion::of(2026, 7);
+    /// The version compare-and-swap became mandatory on both ends of
+    /// `inventoryMoveQuantities`' moves (adjust's rule).
+    pub const MOVE_NEEDS_CHANGE_FROM: ApiVersion = ApiVersion::of(2026, 7);
     /// The version `@idempotent(key:)` became mandatory on the inventory mutations.
     pub const NEEDS_IDEMPOTENT: ApiVersion = ApiVersion::of(2026, 4);
 

@@ -1,11 +1,18 @@
 //! The inventory mutations: `inventoryAdjustQuantities`, `inventorySetQuantities`,
-//! `inventoryActivate` and `inventoryItemUpdate`, each one RPC of the ledger.
+//! `inventoryMoveQuantities` ([`moves`]), `inventoryActivate`, `inventoryDeactivate` and
+//! `inventoryItemUpdate`, each one RPC of the ledger.
 //!
-//! - A mutation's changes are one `BatchChangeInventory` batch: all applied or none.
+//! - A mutation's changes are one `BatchChangeInventory` batch: all applied or none. A move
+//!   is an adjustment between two names' states at one location, or a transfer of one name
+//!   between two locations.
 //! - `changeFromQuantity` (and the older `compareQuantity`) is the change's
 //!   `expected_quantity`: a stale value refuses the whole batch under the group's locks, so
 //!   concurrent writers never lose an update. It is mandatory on set from API version
-//!   2026-04 and on adjust from 2026-07, as on Shopify (`null` opts out explicitly).
+//!   2026-04 and on adjust and on both ends of a move from 2026-07, as on Shopify (`null`
+//!   opts out explicitly). A move's `to` end is compared by a guard that records nothing
+//!   ([`moves`]).
+//! - `inventoryDeactivate` writes nothing: the ledger keeps no inactive level, so a level
+//!   holding stock is refused and an empty one is answered as it is (docs/shopify.md).
 //! - `@idempotent(key:)` is the batch's idempotency key (mandatory from 2026-04): a retry
 //!   with the same key and input answers the first result again, another input with the
 //!   key is `IDEMPOTENCY_KEY_PARAMETER_MISMATCH`.
@@ -15,6 +22,8 @@
 //! - `referenceDocumentUri` is kept as each change's `reference_id`; `reason` must be one of
 //!   Shopify's reasons and is answered back (not yet kept on the history).
 
+pub mod moves;
+
 use async_graphql::{
     Context, CustomDirective, Directive, ID, InputObject, MaybeUndefined, Object, Result,
     SimpleObject,
@@ -22,6 +31,7 @@ use async_graphql::{
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
+use self::moves::{InventoryMoveQuantitiesInput, InventoryMoveQuantitiesPayload};
 use super::gid::{self, Kind};
 use super::objects::{InventoryItem, InventoryLevel, level_at};
 use super::quantities::QuantityName;
@@ -233,6 +243,14 @@ pub struct InventoryActivatePayload {
     user_errors: Vec<UserError>,
 }
 
+/// `inventoryDeactivate`'s answer: Shopify's plain user errors (`field`, `message`; no
+/// `code`).
+#[derive(SimpleObject)]
+pub struct InventoryDeactivatePayload {
+    /// Why the level was not deactivated; empty when it holds nothing.
+    user_errors: Vec<UserError>,
+}
+
 /// `inventoryItemUpdate`'s input: the fields present are updated, `null` clears a text.
 #[derive(InputObject)]
 pub struct InventoryItemInput {
@@ -355,6 +373,64 @@ impl MutationRoot {
         }
         Ok(InventoryActivatePayload {
             inventory_level: level_at(ctx, item, location).await?,
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Moves quantities of items between names at one location (an adjustment between
+    /// their states) or between locations under one name (a transfer), all or none.
+    async fn inventory_move_quantities(
+        &self,
+        ctx: &Context<'_>,
+        input: InventoryMoveQuantitiesInput,
+    ) -> Result<InventoryMoveQuantitiesPayload> {
+        let key = idempotency_key(ctx)?;
+        let needs_change_from = door(ctx).version() >= ApiVersion::MOVE_NEEDS_CHANGE_FROM;
+        let (group, user_errors) = match moves::plan(&input, needs_change_from) {
+            Ok(changes) => {
+                let reference = Some(input.reference_document_uri.clone());
+                write(ctx, key, changes, Sent::Move, &input.reason, reference).await?
+            }
+            Err(errors) => (None, errors),
+        };
+        Ok(InventoryMoveQuantitiesPayload {
+            inventory_adjustment_group: group,
+            user_errors,
+        })
+    }
+
+    /// Deactivates a level that holds nothing: the ledger keeps no inactive level and never
+    /// writes stock off on its own, so a level holding stock is refused, and an empty one is
+    /// answered without a change (its counts stay, at zero, in the history).
+    async fn inventory_deactivate(
+        &self,
+        ctx: &Context<'_>,
+        inventory_level_id: ID,
+    ) -> Result<InventoryDeactivatePayload> {
+        let refused = |message: String| InventoryDeactivatePayload {
+            user_errors: vec![UserError {
+                field: Some(vec!["inventoryLevelId".into()]),
+                message,
+                code: None,
+            }],
+        };
+        let (location, item) = match gid::parse_level(&inventory_level_id) {
+            Ok(ids) => ids,
+            Err(e) => return Ok(refused(e)),
+        };
+        let Some(level) = level_at(ctx, item, location).await? else {
+            return Ok(refused(
+                "the item is not stocked at this location: there is no level to deactivate".into(),
+            ));
+        };
+        let held = level.held();
+        if !held.is_empty() {
+            return Ok(refused(format!(
+                "the level still holds stock ({held}): move it or write it off first — \
+                 Stockledger never removes stock from the ledger on its own"
+            )));
+        }
+        Ok(InventoryDeactivatePayload {
             user_errors: Vec::new(),
         })
     }
@@ -496,6 +572,8 @@ enum Sent {
         compare: bool,
     },
     Activate,
+    /// A move: its changes' fields are named by [`moves::origins`].
+    Move,
 }
 
 impl Sent {
@@ -503,7 +581,7 @@ impl Sent {
     fn name(self) -> QuantityName {
         match self {
             Sent::Adjust { name } => name,
-            Sent::Set { .. } | Sent::Activate => QuantityName::Available,
+            Sent::Set { .. } | Sent::Activate | Sent::Move => QuantityName::Available,
         }
     }
 
@@ -520,6 +598,8 @@ impl Sent {
                     "changeFromQuantity"
                 },
             ),
+            // A move's fields are named by its origins (`moves::user_error`), not here.
+            Sent::Move => return vec!["input".into(), "changes".into()],
             Sent::Activate => {
                 let name = match leaf {
                     "catalog_object_id" => "inventoryItemId",
@@ -569,17 +649,22 @@ fn check_common(name: &str, reason: &str, writable: &[QuantityName]) -> Vec<User
             "INVALID_QUANTITY_NAME",
         )),
     }
-    if !REASONS.contains(&reason) {
-        errors.push(UserError::new(
+    errors.extend(check_reason(reason));
+    errors
+}
+
+/// The user error of a reason outside Shopify's list, on `input.reason`.
+fn check_reason(reason: &str) -> Option<UserError> {
+    (!REASONS.contains(&reason)).then(|| {
+        UserError::new(
             &["input", "reason"],
             format!(
                 "`{reason}` is not one of Shopify's reasons ({})",
                 REASONS.join(", ")
             ),
             "INVALID_REASON",
-        ));
-    }
-    errors
+        )
+    })
 }
 
 /// The id a change names, or the user error naming its field.
@@ -840,6 +925,17 @@ fn change_field(path: &str) -> (Option<usize>, &str) {
 
 /// Shopify's user error for a refusal of the ledger.
 fn user_error(refusal: &LedgerRefusal, sent: Sent) -> UserError {
+    let compare = sent == (Sent::Set { compare: true });
+    refusal_as_user_error(refusal, compare, |index, leaf| sent.field(index, leaf))
+}
+
+/// Shopify's user error for a refusal of the ledger, its field named by `field` from the
+/// refused change's index and proto leaf; `compare` when the caller sent `compareQuantity`.
+fn refusal_as_user_error(
+    refusal: &LedgerRefusal,
+    compare: bool,
+    field: impl Fn(Option<usize>, &str) -> Vec<String>,
+) -> UserError {
     let path = refusal
         .field
         .clone()
@@ -851,13 +947,13 @@ fn user_error(refusal: &LedgerRefusal, sent: Sent) -> UserError {
         (QUANTITY_MISMATCH, _) if refusal.actual.as_deref() == Some("ABSENT") => {
             "ITEM_NOT_STOCKED_AT_LOCATION"
         }
-        (QUANTITY_MISMATCH, _) if sent == (Sent::Set { compare: true }) => "COMPARE_QUANTITY_STALE",
+        (QUANTITY_MISMATCH, _) if compare => "COMPARE_QUANTITY_STALE",
         (QUANTITY_MISMATCH, _) => "CHANGE_FROM_QUANTITY_STALE",
         (INSUFFICIENT_QUANTITY, _) => "INVALID_QUANTITY_TOO_LOW",
         (reasons::IDEMPOTENCY_KEY_REUSED, _) => "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
         (reasons::NOT_FOUND, "catalog_object_id") => "INVALID_INVENTORY_ITEM",
         (_, "catalog_object_id") => "NON_MUTABLE_INVENTORY_ITEM",
-        (_, "location_id") => "INVALID_LOCATION",
+        (_, "location_id" | "from_location_id" | "to_location_id") => "INVALID_LOCATION",
         (reasons::VALUE_TOO_HIGH, _) => "INVALID_QUANTITY_TOO_HIGH",
         (reasons::COUNT_OUT_OF_RANGE, _) if refusal.message.contains("above") => {
             "INVALID_QUANTITY_TOO_HIGH"
@@ -869,7 +965,7 @@ fn user_error(refusal: &LedgerRefusal, sent: Sent) -> UserError {
     let field = if reason == reasons::IDEMPOTENCY_KEY_REUSED {
         None
     } else {
-        Some(sent.field(index, leaf))
+        Some(field(index, leaf))
     };
     let mut message = refusal.message.clone();
     if let Some(actual) = &refusal.actual {
@@ -893,15 +989,29 @@ async fn write(
     reference: Option<String>,
 ) -> Result<(Option<InventoryAdjustmentGroup>, Vec<UserError>)> {
     let deltas: Vec<Option<i32>> = planned.iter().map(|(_, d)| *d).collect();
-    let request = batch(key, planned.into_iter().map(|(c, _)| c).collect());
-    let answer = match submit(ctx, request).await? {
-        Ok(answer) => answer,
-        Err(refusal) => return Ok((None, vec![user_error(&refusal, sent)])),
+    let origins = if sent == Sent::Move {
+        moves::origins(&planned)
+    } else {
+        Vec::new()
     };
-    Ok((
-        Some(group(&answer, &deltas, sent, reason, reference)),
-        Vec::new(),
-    ))
+    let mut request = batch(key, planned.into_iter().map(|(c, _)| c).collect());
+    let answer = loop {
+        match submit(ctx, request.clone()).await? {
+            Ok(answer) => break answer,
+            Err(refusal) if sent == Sent::Move => {
+                match moves::absent_instead_of_zero(&refusal, &request) {
+                    Some(again) => request = again,
+                    None => return Ok((None, vec![moves::user_error(&refusal, &origins)])),
+                }
+            }
+            Err(refusal) => return Ok((None, vec![user_error(&refusal, sent)])),
+        }
+    };
+    let group = match sent {
+        Sent::Move => moves::group(&answer, reason, reference),
+        _ => group(&answer, &deltas, sent, reason, reference),
+    };
+    Ok((Some(group), Vec::new()))
 }
 
 /// The recorded batch as Shopify's group: per change, its delta and the `available`

@@ -402,6 +402,26 @@ impl InventoryLevel {
     }
 }
 
+impl InventoryLevel {
+    /// The kept quantities the level holds that are not zero (`available 3, reserved 2`),
+    /// empty when it holds nothing.
+    pub(super) fn held(&self) -> String {
+        [
+            QuantityName::Available,
+            QuantityName::Reserved,
+            QuantityName::Damaged,
+            QuantityName::QualityControl,
+            QuantityName::SafetyStock,
+        ]
+        .into_iter()
+        .map(|name| (name, quantities::quantity_of(name, &self.counts)))
+        .filter(|(_, quantity)| *quantity != Fixed5::ZERO)
+        .map(|(name, quantity)| format!("{} {quantity}", name.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
 #[Object]
 impl InventoryLevel {
     /// `gid://shopify/InventoryLevel/<location id>?inventory_item_id=<item id>`.
