@@ -1294,13 +1294,6 @@ fn item_rows(f: &Fixture) -> Vec<Row> {
             &field("sku"),
         ));
     }
-    rows.push(refused(
-        "create: a taken SKU",
-        create(&|i| i.sku = "MUG".into()),
-        Code::AlreadyExists,
-        EXISTS,
-        &[&field("sku")],
-    ));
     let nines = "9".repeat(27);
     for (cost, why, expected) in [
         ("1e3", "an exponent", INVALID_VALUE),
@@ -1522,13 +1515,6 @@ fn item_rows(f: &Fixture) -> Vec<Row> {
             at,
         ));
     }
-    rows.push(refused(
-        "update: another item's SKU",
-        update(&f.untracked, &|i| i.sku = "MUG".into(), &["sku"]),
-        Code::AlreadyExists,
-        EXISTS,
-        &[&field("sku")],
-    ));
     rows.push(invalid(
         "update: a SKU with a CR",
         update(&f.item, &|i| i.sku = "MUG\rX".into(), &["sku"]),

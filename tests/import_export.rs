@@ -929,6 +929,53 @@ async fn one_uuid_in_any_spelling_over_grpc(mut server: common::TestServer) {
 
 on_both_backends!(one_uuid_in_any_spelling_over_grpc);
 
+/// A Shopify catalogue as it is: two items share a SKU. Both import, and the export writes
+/// both, each with the SKU, in id order.
+async fn a_shopify_catalogue_imports_whole(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(backend, dir.path(), "shopify.db").await;
+    let items = format!(
+        "id,sku,cost,tracked\n{},TWIN,1,true\n{},TWIN,2,true\n",
+        item_id(1),
+        item_id(0)
+    );
+    std::fs::write(dir.path().join("shopify-items.csv"), items).unwrap();
+    let import = import_args(dir.path(), &["shopify-items.csv"], &[]);
+    let (ok, stdout, stderr) = stockledger(&strs(&import), &url);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("items: 2 applied, 0 already present, 0 refused"),
+        "{stdout}"
+    );
+
+    let out = dir.path().join("exported");
+    let export = [
+        "export",
+        "--merchant",
+        MERCHANT,
+        "--format",
+        "csv",
+        "--out",
+        &out.display().to_string(),
+    ];
+    let (ok, stdout, stderr) = stockledger(&export, &url);
+    assert!(ok, "{stdout}{stderr}");
+    let exported = std::fs::read_to_string(out.join("items.csv")).unwrap();
+    let rows: Vec<(&str, &str)> = exported
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut cells = line.split(',');
+            (cells.next().unwrap(), cells.next().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(item_id(0).as_str(), "TWIN"), (item_id(1).as_str(), "TWIN")],
+        "{exported}"
+    );
+}
+
 macro_rules! on_both {
     ($($test:ident),+ $(,)?) => {
         $(
@@ -953,4 +1000,5 @@ on_both!(
     export_import_export_round_trips,
     one_uuid_in_any_spelling_is_imported_once,
     json_lines_rows_are_read_as_written,
+    a_shopify_catalogue_imports_whole,
 );

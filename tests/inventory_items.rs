@@ -247,16 +247,36 @@ async fn every_validation_rule_names_its_field(mut server: TestServer) {
     );
 }
 
-on_both_backends!(duplicate_sku_is_already_exists);
-async fn duplicate_sku_is_already_exists(mut server: TestServer) {
-    create(&mut server, item("SKU-1")).await.unwrap();
-    let err = create(&mut server, item(" SKU-1 ")).await.unwrap_err();
-    assert_eq!(err.code(), Code::AlreadyExists);
-    assert!(err.message().contains("SKU-1"));
-    create(&mut server, item("sku-1"))
+on_both_backends!(items_may_share_a_sku);
+/// A SKU is a label, not a key (as on Shopify): a second item may take a SKU another item
+/// has, and the `sku` filter finds every item with it, in id (creation) order, page by page.
+async fn items_may_share_a_sku(mut server: TestServer) {
+    let first = create(&mut server, item("SKU-1")).await.unwrap();
+    let other = create(&mut server, item("sku-1")).await.unwrap();
+    let second = create(&mut server, item(" SKU-1 "))
         .await
-        .expect("SKUs are case-sensitive");
-    assert_eq!(count_items(&mut server).await, 2);
+        .expect("a SKU another item has is accepted");
+    assert_eq!(second.sku, "SKU-1", "still trimmed");
+    assert_ne!(first.id, second.id);
+    let third = create(&mut server, item("SKU-1")).await.unwrap();
+    assert_eq!(count_items(&mut server).await, 4);
+
+    let by_sku = |sku: &str, limit: i32| ListInventoryItemsRequest {
+        sku: sku.into(),
+        limit,
+        ..Default::default()
+    };
+    let shared = [first.id.clone(), second.id.clone(), third.id.clone()];
+    for limit in [1, 2, 250] {
+        let found = list_all(&mut server, by_sku("SKU-1", limit)).await;
+        let ids: Vec<String> = found.iter().map(|i| i.id.clone()).collect();
+        assert_eq!(
+            ids, shared,
+            "every item with the SKU, in id order (limit {limit})"
+        );
+    }
+    let case_sensitive = list_all(&mut server, by_sku("sku-1", 250)).await;
+    assert_eq!(case_sensitive, [other]);
 }
 
 on_both_backends!(malformed_and_unknown_ids);
@@ -458,10 +478,17 @@ async fn updates_follow_the_field_mask(mut server: TestServer) {
         "refused updates changed nothing"
     );
 
-    // A SKU taken by another item is ALREADY_EXISTS.
-    create(&mut server, item("TAKEN")).await.unwrap();
-    let taken = update(&mut server, of_created(item("TAKEN")), mask(&["sku"])).await;
-    assert_eq!(taken.unwrap_err().code(), Code::AlreadyExists);
+    // A SKU another item has may be taken too: SKUs are labels, not keys.
+    let other = create(&mut server, item("SHARED")).await.unwrap();
+    let shared = update(&mut server, of_created(item("SHARED")), mask(&["sku"])).await;
+    assert_eq!(shared.unwrap().sku, "SHARED");
+    let request = ListInventoryItemsRequest {
+        sku: "SHARED".into(),
+        ..Default::default()
+    };
+    let found = list_all(&mut server, request).await;
+    let ids: Vec<&str> = found.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, [id.as_str(), other.id.as_str()], "both, in id order");
 }
 
 /// The fields the concurrent updates below set, one field per update.

@@ -321,6 +321,32 @@ async fn items(mut both: Both) {
     assert_eq!(put.json, json!({"errors": "Not Found"}));
 }
 
+/// A PUT may give an item a SKU another item has (SKUs may repeat, as on Shopify): both
+/// keep it, and `inventory_items.json?ids=…` answers both.
+async fn shared_skus(mut both: Both) {
+    let mug = item(&mut both.clients, "MUG").await;
+    let cup = item(&mut both.clients, "CUP").await;
+    let put = both
+        .put(
+            &format!("{V}/inventory_items/{cup}.json"),
+            json!({"inventory_item": {"sku": "MUG"}}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(put.json["inventory_item"]["sku"], "MUG");
+    let listed = both
+        .get(&format!("{V}/inventory_items.json?ids={cup},{mug}"))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let items: Vec<(&str, &str)> = listed.json["inventory_items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", listed.text))
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap(), i["sku"].as_str().unwrap()))
+        .collect();
+    assert_eq!(items, [(mug.as_str(), "MUG"), (cup.as_str(), "MUG")]);
+}
+
 /// `inventory_items.json?ids=…&limit=2` over five ids, following the `Link` headers as given.
 async fn item_pages(mut both: Both) {
     let mut ids = Vec::new();
@@ -926,6 +952,7 @@ async fn tokens(mut both: Both) {
 
 on_both_backends!(
     items,
+    shared_skus,
     item_pages,
     levels,
     concurrent_adjusts,

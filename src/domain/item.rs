@@ -52,7 +52,7 @@ pub struct CountryHsDraft {
 }
 
 /// A validated SKU: trimmed, 1–255 characters. An item may have none (Shopify's SKU is
-/// optional): see [`Sku::parse_optional`].
+/// optional): see [`Sku::parse_optional`]. Not unique: several items may share one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sku(String);
 
@@ -76,8 +76,8 @@ pub struct CountryHsCode {
 /// An item's attributes: every rule checked by [`validate_item`] when they were written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemAttributes {
-    /// Stock keeping unit, unique per merchant when present (the store enforces
-    /// uniqueness); `None`: the item has none.
+    /// Stock keeping unit: a label, not a key — any number of a merchant's items may share
+    /// one, as on Shopify (docs/items.md, "Why SKUs may repeat"); `None`: the item has none.
     pub sku: Option<Sku>,
     /// Unit cost, at least zero.
     pub cost: Option<Fixed5>,

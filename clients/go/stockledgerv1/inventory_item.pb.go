@@ -31,9 +31,9 @@ type InventoryItem struct {
 	// Opaque identifier, assigned by the server on create. Read-only.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Stock keeping unit: case-sensitive, trimmed of surrounding white space, at most 255
-	// characters, unique per merchant when present. Optional, as in Shopify: empty (or only
-	// white space) means no SKU, and an item without one reads back with an empty string;
-	// any number of items may have none.
+	// characters. Optional, as in Shopify: empty (or only white space) means no SKU, and an
+	// item without one reads back with an empty string. Not unique, as in Shopify: any number
+	// of items may share a SKU, as any number may have none.
 	Sku string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Unit cost as a decimal string: at least 0, at most 5 decimal places, at most
 	// 92233720368547.75807 ("25", "25.5", "12345678901234.56789"). Stored exactly; returned
@@ -511,7 +511,8 @@ type ListInventoryItemsRequest struct {
 	// Filters are taken from the first page: on later pages leave them empty or repeat
 	// them unchanged (a cursor reused with other filters is INVALID_ARGUMENT).
 	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
-	// Only the item with exactly this SKU (case-sensitive). Empty means any.
+	// Only the items with exactly this SKU (case-sensitive), every one of them: SKUs may
+	// repeat. Empty means any.
 	Sku string `protobuf:"bytes,3,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Only items whose updated_at is strictly later than this (server time).
 	UpdatedAfter *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_after,json=updatedAfter,proto3" json:"updated_after,omitempty"`

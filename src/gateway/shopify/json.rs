@@ -1073,11 +1073,11 @@ mod tests {
             (
                 ApiError::AlreadyExists {
                     reason: reasons::ALREADY_EXISTS,
-                    field: "inventory_item.sku".into(),
-                    message: "sku \"A\" is taken".into(),
+                    field: "location.name".into(),
+                    message: "name \"A\" is taken".into(),
                 },
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"sku": ["sku \"A\" is taken (ALREADY_EXISTS)"]}),
+                json!({"name": ["name \"A\" is taken (ALREADY_EXISTS)"]}),
             ),
             (
                 ApiError::not_found("inventory item", "id", "x"),

@@ -31,9 +31,9 @@ export type InventoryItem = Message<"stockledger.v1.InventoryItem"> & {
 
   /**
    * Stock keeping unit: case-sensitive, trimmed of surrounding white space, at most 255
-   * characters, unique per merchant when present. Optional, as in Shopify: empty (or only
-   * white space) means no SKU, and an item without one reads back with an empty string;
-   * any number of items may have none.
+   * characters. Optional, as in Shopify: empty (or only white space) means no SKU, and an
+   * item without one reads back with an empty string. Not unique, as in Shopify: any number
+   * of items may share a SKU, as any number may have none.
    *
    * @generated from field: string sku = 2;
    */
@@ -294,7 +294,8 @@ export type ListInventoryItemsRequest = Message<"stockledger.v1.ListInventoryIte
   cursor: string;
 
   /**
-   * Only the item with exactly this SKU (case-sensitive). Empty means any.
+   * Only the items with exactly this SKU (case-sensitive), every one of them: SKUs may
+   * repeat. Empty means any.
    *
    * @generated from field: string sku = 3;
    */
@@ -415,7 +416,7 @@ export const UpdateInventoryItemResponseSchema: GenMessage<UpdateInventoryItemRe
  */
 export const InventoryItemService: GenService<{
   /**
-   * Creates an item. SKUs are unique per merchant (ALREADY_EXISTS otherwise).
+   * Creates an item. Several items may share a SKU, as on Shopify.
    *
    * @generated from rpc stockledger.v1.InventoryItemService.CreateInventoryItem
    */
