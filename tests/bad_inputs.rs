@@ -1354,6 +1354,28 @@ fn item_rows(f: &Fixture) -> Vec<Row> {
         ARRAY_TOO_LONG,
         &field("country_harmonized_system_codes"),
     ));
+    let general_entry = |code: &str| pb::CountryHarmonizedSystemCode {
+        harmonized_system_code: code.into(),
+        country_code: String::new(),
+    };
+    rows.push(invalid(
+        "create: an HS entry without a country, unlike the general code",
+        create(&|i| {
+            i.harmonized_system_code = "123456".into();
+            i.country_harmonized_system_codes = vec![general_entry("654321")];
+        }),
+        INVALID_VALUE,
+        &field("country_harmonized_system_codes[0].country_code"),
+    ));
+    rows.push(invalid(
+        "create: two HS entries without a country",
+        create(&|i| {
+            i.country_harmonized_system_codes =
+                vec![general_entry("123456"), general_entry("123456")]
+        }),
+        MISSING,
+        &field("country_harmonized_system_codes[1].country_code"),
+    ));
     rows.push(invalid(
         "create: an id set",
         create(&|i| i.id = UNKNOWN_ID.into()),

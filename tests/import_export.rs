@@ -929,13 +929,16 @@ async fn one_uuid_in_any_spelling_over_grpc(mut server: common::TestServer) {
 
 on_both_backends!(one_uuid_in_any_spelling_over_grpc);
 
-/// A Shopify catalogue as it is: two items share a SKU. Both import, and the export writes
-/// both, each with the SKU, in id order.
+/// A Shopify catalogue as it is: two items share a SKU, and one has an HS-code entry
+/// without a country (`:610910`, Shopify's general code). Both import, and the export
+/// writes both, each with the SKU, in id order, the entry as the general code.
 async fn a_shopify_catalogue_imports_whole(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let url = database_url(backend, dir.path(), "shopify.db").await;
     let items = format!(
-        "id,sku,cost,tracked\n{},TWIN,1,true\n{},TWIN,2,true\n",
+        "id,sku,cost,tracked,country_harmonized_system_codes\n\
+         {},TWIN,1,true,\n\
+         {},TWIN,2,true,:610910;US:6109100012\n",
         item_id(1),
         item_id(0)
     );
@@ -974,6 +977,21 @@ async fn a_shopify_catalogue_imports_whole(backend: Backend) {
         [(item_id(0).as_str(), "TWIN"), (item_id(1).as_str(), "TWIN")],
         "{exported}"
     );
+    let store = Store::connect(&url).await.unwrap();
+    let merchant = store.find_merchant(MERCHANT).await.unwrap().unwrap();
+    let item = store.get_item(&merchant, &item_id(0)).await.unwrap();
+    let hs = &item.attributes;
+    assert_eq!(
+        hs.harmonized_system_code.as_ref().map(|c| c.as_str()),
+        Some("610910")
+    );
+    let countries: Vec<&str> = hs
+        .country_harmonized_system_codes
+        .iter()
+        .map(|c| c.country_code.as_str())
+        .collect();
+    assert_eq!(countries, ["US"]);
+    store.close().await.unwrap();
 }
 
 macro_rules! on_both {

@@ -247,6 +247,106 @@ async fn every_validation_rule_names_its_field(mut server: TestServer) {
     );
 }
 
+on_both_backends!(an_hs_entry_without_a_country_is_the_general_code);
+/// An HS-code entry without a `country_code` is the item's general code, as on Shopify: it
+/// sets an unset general code, is dropped when equal to it, and is refused, naming the
+/// entry's `country_code`, when it differs; one such entry at most. The item answers the
+/// general code, never an entry with an invented country.
+async fn an_hs_entry_without_a_country_is_the_general_code(mut server: TestServer) {
+    let hs = |code: &str, country: &str| CountryHarmonizedSystemCode {
+        harmonized_system_code: code.into(),
+        country_code: country.into(),
+    };
+    let with_codes = |general: &str, codes: Vec<CountryHarmonizedSystemCode>| InventoryItem {
+        harmonized_system_code: general.into(),
+        country_harmonized_system_codes: codes,
+        ..item("TEE")
+    };
+
+    // Create: it sets the general code; equal to the general code it is dropped.
+    let set = create(
+        &mut server,
+        with_codes("", vec![hs("610910", ""), hs("6109100012", "US")]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.harmonized_system_code, "610910");
+    assert_eq!(
+        set.country_harmonized_system_codes,
+        [hs("6109100012", "US")]
+    );
+    assert_eq!(get(&mut server, &set.id).await.unwrap(), set, "as stored");
+    let same = create(&mut server, with_codes("610910", vec![hs("610910", "")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            same.harmonized_system_code.as_str(),
+            same.country_harmonized_system_codes.len()
+        ),
+        ("610910", 0)
+    );
+
+    // Refused: a different general code, a second entry without a country.
+    let entry = |i: usize, field: &str| {
+        format!("inventory_item.country_harmonized_system_codes[{i}].{field}")
+    };
+    let differs = create(
+        &mut server,
+        with_codes("610910", vec![hs("6109100012", "US"), hs("620000", "")]),
+    )
+    .await;
+    let differs = assert_rejected(differs, Code::InvalidArgument, &[&entry(1, "country_code")]);
+    assert_eq!(differs.reason.as_deref(), Some("INVALID_VALUE"));
+    assert!(differs.message.contains("general"), "{}", differs.message);
+    let twice = create(
+        &mut server,
+        with_codes("", vec![hs("610910", ""), hs("610910", "")]),
+    )
+    .await;
+    assert_rejected(twice, Code::InvalidArgument, &[&entry(1, "country_code")]);
+    assert_eq!(count_items(&mut server).await, 2, "refusals write nothing");
+
+    // Update: the same rules, against the item's general code.
+    let plain = create(&mut server, item("PLAIN")).await.unwrap();
+    let codes_of = |id: &str, codes: Vec<CountryHarmonizedSystemCode>| InventoryItem {
+        id: id.into(),
+        country_harmonized_system_codes: codes,
+        ..InventoryItem::default()
+    };
+    let updated = update(
+        &mut server,
+        codes_of(&plain.id, vec![hs("620000", "")]),
+        mask(&["country_harmonized_system_codes"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(updated.harmonized_system_code, "620000");
+    assert!(updated.country_harmonized_system_codes.is_empty());
+    let refused = update(
+        &mut server,
+        codes_of(&set.id, vec![hs("620000", "")]),
+        mask(&["country_harmonized_system_codes"]),
+    )
+    .await;
+    assert_rejected(refused, Code::InvalidArgument, &[&entry(0, "country_code")]);
+    assert_eq!(get(&mut server, &set.id).await.unwrap(), set, "unchanged");
+    let replaced = update(
+        &mut server,
+        codes_of(&set.id, vec![hs("620000", "")]),
+        mask(&["harmonized_system_code", "country_harmonized_system_codes"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            replaced.harmonized_system_code.as_str(),
+            replaced.country_harmonized_system_codes.len()
+        ),
+        ("620000", 0)
+    );
+}
+
 on_both_backends!(items_may_share_a_sku);
 /// A SKU is a label, not a key (as on Shopify): a second item may take a SKU another item
 /// has, and the `sku` filter finds every item with it, in id (creation) order, page by page.

@@ -47,7 +47,8 @@ type InventoryItem struct {
 	// General Harmonized System code: 6–13 digits. Empty means none.
 	HarmonizedSystemCode string `protobuf:"bytes,6,opt,name=harmonized_system_code,json=harmonizedSystemCode,proto3" json:"harmonized_system_code,omitempty"`
 	// Country-specific HS codes used for duties into that country; at most one per country.
-	// When harmonized_system_code is set, each must start with it.
+	// When harmonized_system_code is set, each must start with it. One entry without a
+	// country_code stands for harmonized_system_code (see CountryHarmonizedSystemCode).
 	CountryHarmonizedSystemCodes []*CountryHarmonizedSystemCode `protobuf:"bytes,7,rep,name=country_harmonized_system_codes,json=countryHarmonizedSystemCodes,proto3" json:"country_harmonized_system_codes,omitempty"`
 	// Whether the ledger tracks stock of this item. Defaults to true on create. Inventory
 	// changes for an untracked item are rejected. Always set in responses.
@@ -175,7 +176,10 @@ type CountryHarmonizedSystemCode struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// HS code: 6–13 digits; starts with the item's general harmonized_system_code if set.
 	HarmonizedSystemCode string `protobuf:"bytes,1,opt,name=harmonized_system_code,json=harmonizedSystemCode,proto3" json:"harmonized_system_code,omitempty"`
-	// Destination country, ISO 3166-1 alpha-2 (e.g. "CA").
+	// Destination country, ISO 3166-1 alpha-2 (e.g. "CA"). Empty in one entry at most, as
+	// Shopify allows: that entry is the item's general harmonized_system_code, which it sets
+	// when unset; equal to it, the entry is dropped; different, it is INVALID_ARGUMENT on this
+	// field. Items are always answered with a country in every entry.
 	CountryCode   string `protobuf:"bytes,2,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

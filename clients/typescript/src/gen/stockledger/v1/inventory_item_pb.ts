@@ -72,7 +72,8 @@ export type InventoryItem = Message<"stockledger.v1.InventoryItem"> & {
 
   /**
    * Country-specific HS codes used for duties into that country; at most one per country.
-   * When harmonized_system_code is set, each must start with it.
+   * When harmonized_system_code is set, each must start with it. One entry without a
+   * country_code stands for harmonized_system_code (see CountryHarmonizedSystemCode).
    *
    * @generated from field: repeated stockledger.v1.CountryHarmonizedSystemCode country_harmonized_system_codes = 7;
    */
@@ -130,7 +131,10 @@ export type CountryHarmonizedSystemCode = Message<"stockledger.v1.CountryHarmoni
   harmonizedSystemCode: string;
 
   /**
-   * Destination country, ISO 3166-1 alpha-2 (e.g. "CA").
+   * Destination country, ISO 3166-1 alpha-2 (e.g. "CA"). Empty in one entry at most, as
+   * Shopify allows: that entry is the item's general harmonized_system_code, which it sets
+   * when unset; equal to it, the entry is dropped; different, it is INVALID_ARGUMENT on this
+   * field. Items are always answered with a country in every entry.
    *
    * @generated from field: string country_code = 2;
    */
