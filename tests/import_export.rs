@@ -929,6 +929,71 @@ async fn one_uuid_in_any_spelling_over_grpc(mut server: common::TestServer) {
 
 on_both_backends!(one_uuid_in_any_spelling_over_grpc);
 
+/// A Shopify catalogue as it is: two items share a SKU, and one has an HS-code entry
+/// without a country (`:610910`, Shopify's general code). Both import, and the export
+/// writes both, each with the SKU, in id order, the entry as the general code.
+async fn a_shopify_catalogue_imports_whole(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(backend, dir.path(), "shopify.db").await;
+    let items = format!(
+        "id,sku,cost,tracked,country_harmonized_system_codes\n\
+         {},TWIN,1,true,\n\
+         {},TWIN,2,true,:610910;US:6109100012\n",
+        item_id(1),
+        item_id(0)
+    );
+    std::fs::write(dir.path().join("shopify-items.csv"), items).unwrap();
+    let import = import_args(dir.path(), &["shopify-items.csv"], &[]);
+    let (ok, stdout, stderr) = stockledger(&strs(&import), &url);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("items: 2 applied, 0 already present, 0 refused"),
+        "{stdout}"
+    );
+
+    let out = dir.path().join("exported");
+    let export = [
+        "export",
+        "--merchant",
+        MERCHANT,
+        "--format",
+        "csv",
+        "--out",
+        &out.display().to_string(),
+    ];
+    let (ok, stdout, stderr) = stockledger(&export, &url);
+    assert!(ok, "{stdout}{stderr}");
+    let exported = std::fs::read_to_string(out.join("items.csv")).unwrap();
+    let rows: Vec<(&str, &str)> = exported
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut cells = line.split(',');
+            (cells.next().unwrap(), cells.next().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(item_id(0).as_str(), "TWIN"), (item_id(1).as_str(), "TWIN")],
+        "{exported}"
+    );
+    let store = Store::connect(&url).await.unwrap();
+    let merchant = store.find_merchant(MERCHANT).await.unwrap().unwrap();
+    let item = store.get_item(&merchant, &item_id(0)).await.unwrap();
+    let hs = &item.attributes;
+    assert_eq!(
+        hs.harmonized_system_code.as_ref().map(|c| c.as_str()),
+        Some("610910")
+    );
+    let countries: Vec<&str> = hs
+        .country_harmonized_system_codes
+        .iter()
+        .map(|c| c.country_code.as_str())
+        .collect();
+    assert_eq!(countries, ["US"]);
+    store.close().await.unwrap();
+}
+
 macro_rules! on_both {
     ($($test:ident),+ $(,)?) => {
         $(
@@ -953,4 +1018,5 @@ on_both!(
     export_import_export_round_trips,
     one_uuid_in_any_spelling_is_imported_once,
     json_lines_rows_are_read_as_written,
+    a_shopify_catalogue_imports_whole,
 );

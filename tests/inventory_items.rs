@@ -247,16 +247,136 @@ async fn every_validation_rule_names_its_field(mut server: TestServer) {
     );
 }
 
-on_both_backends!(duplicate_sku_is_already_exists);
-async fn duplicate_sku_is_already_exists(mut server: TestServer) {
-    create(&mut server, item("SKU-1")).await.unwrap();
-    let err = create(&mut server, item(" SKU-1 ")).await.unwrap_err();
-    assert_eq!(err.code(), Code::AlreadyExists);
-    assert!(err.message().contains("SKU-1"));
-    create(&mut server, item("sku-1"))
+on_both_backends!(an_hs_entry_without_a_country_is_the_general_code);
+/// An HS-code entry without a `country_code` is the item's general code, as on Shopify: it
+/// sets an unset general code, is dropped when equal to it, and is refused, naming the
+/// entry's `country_code`, when it differs; one such entry at most. The item answers the
+/// general code, never an entry with an invented country.
+async fn an_hs_entry_without_a_country_is_the_general_code(mut server: TestServer) {
+    let hs = |code: &str, country: &str| CountryHarmonizedSystemCode {
+        harmonized_system_code: code.into(),
+        country_code: country.into(),
+    };
+    let with_codes = |general: &str, codes: Vec<CountryHarmonizedSystemCode>| InventoryItem {
+        harmonized_system_code: general.into(),
+        country_harmonized_system_codes: codes,
+        ..item("TEE")
+    };
+
+    // Create: it sets the general code; equal to the general code it is dropped.
+    let set = create(
+        &mut server,
+        with_codes("", vec![hs("610910", ""), hs("6109100012", "US")]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.harmonized_system_code, "610910");
+    assert_eq!(
+        set.country_harmonized_system_codes,
+        [hs("6109100012", "US")]
+    );
+    assert_eq!(get(&mut server, &set.id).await.unwrap(), set, "as stored");
+    let same = create(&mut server, with_codes("610910", vec![hs("610910", "")]))
         .await
-        .expect("SKUs are case-sensitive");
-    assert_eq!(count_items(&mut server).await, 2);
+        .unwrap();
+    assert_eq!(
+        (
+            same.harmonized_system_code.as_str(),
+            same.country_harmonized_system_codes.len()
+        ),
+        ("610910", 0)
+    );
+
+    // Refused: a different general code, a second entry without a country.
+    let entry = |i: usize, field: &str| {
+        format!("inventory_item.country_harmonized_system_codes[{i}].{field}")
+    };
+    let differs = create(
+        &mut server,
+        with_codes("610910", vec![hs("6109100012", "US"), hs("620000", "")]),
+    )
+    .await;
+    let differs = assert_rejected(differs, Code::InvalidArgument, &[&entry(1, "country_code")]);
+    assert_eq!(differs.reason.as_deref(), Some("INVALID_VALUE"));
+    assert!(differs.message.contains("general"), "{}", differs.message);
+    let twice = create(
+        &mut server,
+        with_codes("", vec![hs("610910", ""), hs("610910", "")]),
+    )
+    .await;
+    assert_rejected(twice, Code::InvalidArgument, &[&entry(1, "country_code")]);
+    assert_eq!(count_items(&mut server).await, 2, "refusals write nothing");
+
+    // Update: the same rules, against the item's general code.
+    let plain = create(&mut server, item("PLAIN")).await.unwrap();
+    let codes_of = |id: &str, codes: Vec<CountryHarmonizedSystemCode>| InventoryItem {
+        id: id.into(),
+        country_harmonized_system_codes: codes,
+        ..InventoryItem::default()
+    };
+    let updated = update(
+        &mut server,
+        codes_of(&plain.id, vec![hs("620000", "")]),
+        mask(&["country_harmonized_system_codes"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(updated.harmonized_system_code, "620000");
+    assert!(updated.country_harmonized_system_codes.is_empty());
+    let refused = update(
+        &mut server,
+        codes_of(&set.id, vec![hs("620000", "")]),
+        mask(&["country_harmonized_system_codes"]),
+    )
+    .await;
+    assert_rejected(refused, Code::InvalidArgument, &[&entry(0, "country_code")]);
+    assert_eq!(get(&mut server, &set.id).await.unwrap(), set, "unchanged");
+    let replaced = update(
+        &mut server,
+        codes_of(&set.id, vec![hs("620000", "")]),
+        mask(&["harmonized_system_code", "country_harmonized_system_codes"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            replaced.harmonized_system_code.as_str(),
+            replaced.country_harmonized_system_codes.len()
+        ),
+        ("620000", 0)
+    );
+}
+
+on_both_backends!(items_may_share_a_sku);
+/// A SKU is a label, not a key (as on Shopify): a second item may take a SKU another item
+/// has, and the `sku` filter finds every item with it, in id (creation) order, page by page.
+async fn items_may_share_a_sku(mut server: TestServer) {
+    let first = create(&mut server, item("SKU-1")).await.unwrap();
+    let other = create(&mut server, item("sku-1")).await.unwrap();
+    let second = create(&mut server, item(" SKU-1 "))
+        .await
+        .expect("a SKU another item has is accepted");
+    assert_eq!(second.sku, "SKU-1", "still trimmed");
+    assert_ne!(first.id, second.id);
+    let third = create(&mut server, item("SKU-1")).await.unwrap();
+    assert_eq!(count_items(&mut server).await, 4);
+
+    let by_sku = |sku: &str, limit: i32| ListInventoryItemsRequest {
+        sku: sku.into(),
+        limit,
+        ..Default::default()
+    };
+    let shared = [first.id.clone(), second.id.clone(), third.id.clone()];
+    for limit in [1, 2, 250] {
+        let found = list_all(&mut server, by_sku("SKU-1", limit)).await;
+        let ids: Vec<String> = found.iter().map(|i| i.id.clone()).collect();
+        assert_eq!(
+            ids, shared,
+            "every item with the SKU, in id order (limit {limit})"
+        );
+    }
+    let case_sensitive = list_all(&mut server, by_sku("sku-1", 250)).await;
+    assert_eq!(case_sensitive, [other]);
 }
 
 on_both_backends!(malformed_and_unknown_ids);
@@ -458,10 +578,17 @@ async fn updates_follow_the_field_mask(mut server: TestServer) {
         "refused updates changed nothing"
     );
 
-    // A SKU taken by another item is ALREADY_EXISTS.
-    create(&mut server, item("TAKEN")).await.unwrap();
-    let taken = update(&mut server, of_created(item("TAKEN")), mask(&["sku"])).await;
-    assert_eq!(taken.unwrap_err().code(), Code::AlreadyExists);
+    // A SKU another item has may be taken too: SKUs are labels, not keys.
+    let other = create(&mut server, item("SHARED")).await.unwrap();
+    let shared = update(&mut server, of_created(item("SHARED")), mask(&["sku"])).await;
+    assert_eq!(shared.unwrap().sku, "SHARED");
+    let request = ListInventoryItemsRequest {
+        sku: "SHARED".into(),
+        ..Default::default()
+    };
+    let found = list_all(&mut server, request).await;
+    let ids: Vec<&str> = found.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, [id.as_str(), other.id.as_str()], "both, in id order");
 }
 
 /// The fields the concurrent updates below set, one field per update.

@@ -321,6 +321,96 @@ async fn items(mut both: Both) {
     assert_eq!(put.json, json!({"errors": "Not Found"}));
 }
 
+/// A PUT may give an item a SKU another item has (SKUs may repeat, as on Shopify): both
+/// keep it, and `inventory_items.json?ids=…` answers both.
+async fn shared_skus(mut both: Both) {
+    let mug = item(&mut both.clients, "MUG").await;
+    let cup = item(&mut both.clients, "CUP").await;
+    let put = both
+        .put(
+            &format!("{V}/inventory_items/{cup}.json"),
+            json!({"inventory_item": {"sku": "MUG"}}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(put.json["inventory_item"]["sku"], "MUG");
+    let listed = both
+        .get(&format!("{V}/inventory_items.json?ids={cup},{mug}"))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let items: Vec<(&str, &str)> = listed.json["inventory_items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", listed.text))
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap(), i["sku"].as_str().unwrap()))
+        .collect();
+    assert_eq!(items, [(mug.as_str(), "MUG"), (cup.as_str(), "MUG")]);
+}
+
+/// A `country_harmonized_system_codes` entry with `"country_code": null` is the item's
+/// general HS code, as on Shopify: it sets the general code, is dropped when equal to it,
+/// and is refused (422 on `country_code`) when it differs.
+async fn hs_codes_without_a_country(mut both: Both) {
+    let tee = item(&mut both.clients, "TEE").await;
+    let path = format!("{V}/inventory_items/{tee}.json");
+    let codes =
+        |entries: Value| json!({"inventory_item": {"country_harmonized_system_codes": entries}});
+    let put = both
+        .put(
+            &path,
+            codes(json!([
+                {"harmonized_system_code": "610910", "country_code": null},
+                {"harmonized_system_code": "6109100012", "country_code": "US"},
+            ])),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let item = &put.json["inventory_item"];
+    assert_eq!(item["harmonized_system_code"], "610910", "{item}");
+    assert_eq!(
+        item["country_harmonized_system_codes"],
+        json!([{"harmonized_system_code": "6109100012", "country_code": "US"}])
+    );
+
+    // A whole Shopify item whose country-less entry repeats the general code.
+    let mut whole = both.get(&path).await.json;
+    whole["inventory_item"]["country_harmonized_system_codes"] =
+        json!([{"harmonized_system_code": "610910", "country_code": null}]);
+    let put = both.put(&path, whole).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(
+        put.json["inventory_item"]["harmonized_system_code"],
+        "610910"
+    );
+    assert_eq!(
+        put.json["inventory_item"]["country_harmonized_system_codes"],
+        json!([])
+    );
+
+    // A different code, or no code at all: refused, nothing changed.
+    for (entries, field) in [
+        (
+            json!([{"harmonized_system_code": "620000", "country_code": null}]),
+            "country_code",
+        ),
+        (json!([{"country_code": null}]), "harmonized_system_code"),
+    ] {
+        let refused = both.put(&path, codes(entries)).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.text
+        );
+        assert!(refused.json["errors"][field].is_array(), "{}", refused.text);
+    }
+    let after = both.get(&path).await;
+    assert_eq!(
+        after.json["inventory_item"]["harmonized_system_code"],
+        "610910"
+    );
+}
+
 /// `inventory_items.json?ids=…&limit=2` over five ids, following the `Link` headers as given.
 async fn item_pages(mut both: Both) {
     let mut ids = Vec::new();
@@ -926,6 +1016,8 @@ async fn tokens(mut both: Both) {
 
 on_both_backends!(
     items,
+    shared_skus,
+    hs_codes_without_a_country,
     item_pages,
     levels,
     concurrent_adjusts,

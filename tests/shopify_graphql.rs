@@ -6,7 +6,7 @@ mod common;
 
 use common::Backend;
 use common::front_doors::FrontDoors;
-use common::ledger::shop_and_item;
+use common::ledger::{item, shop_and_item};
 use serde_json::{Value, json};
 use stockledger::proto::v1::{self as pb, CreateReservationRequest, ReservationLine};
 
@@ -325,6 +325,69 @@ async fn a_shops_day_through_graphql_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shops_day_through_graphql_on_postgres() {
     a_shops_day_through_graphql(Backend::Postgres).await;
+}
+
+/// SKUs may repeat, as on Shopify: `inventoryItemUpdate` gives an item a SKU another item
+/// has, and `inventoryItems(query: "sku:…")` answers every item with it, in creation order,
+/// page after page.
+async fn items_sharing_a_sku_through_graphql(backend: Backend) {
+    let mut doors = FrontDoors::start(backend, "graphql-skus", "GraphQL SKUs").await;
+    let first = item(&mut doors.clients, "TWIN").await;
+    let other = item(&mut doors.clients, "OTHER").await;
+    let second = item(&mut doors.clients, "TWIN").await;
+    let update = r#"mutation($id: ID!) {
+      inventoryItemUpdate(id: $id, input: { sku: "TWIN" }) {
+        inventoryItem { sku }
+        userErrors { field message code }
+      }
+    }"#;
+    let updated = data(
+        &doors,
+        "2026-04",
+        update,
+        json!({ "id": gid("InventoryItem", &other) }),
+    )
+    .await;
+    assert_eq!(
+        updated["inventoryItemUpdate"],
+        json!({ "inventoryItem": { "sku": "TWIN" }, "userErrors": [] })
+    );
+    let _unrelated = item(&mut doors.clients, "TWIN-NOT").await;
+
+    let listed = r#"query($after: String) {
+      inventoryItems(first: 1, after: $after, query: "sku:TWIN") {
+        nodes { legacyResourceId sku }
+        pageInfo { hasNextPage endCursor }
+      }
+    }"#;
+    let (mut found, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let page = data(&doors, "2026-04", listed, json!({ "after": after })).await;
+        let page = &page["inventoryItems"];
+        for node in page["nodes"].as_array().unwrap() {
+            assert_eq!(node["sku"], "TWIN", "{page}");
+            found.push(node["legacyResourceId"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(
+        found,
+        [first, other, second],
+        "every item with the SKU, in creation order"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_sharing_a_sku_through_graphql_on_sqlite() {
+    items_sharing_a_sku_through_graphql(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_sharing_a_sku_through_graphql_on_postgres() {
+    items_sharing_a_sku_through_graphql(Backend::Postgres).await;
 }
 
 /// 16 writers each take one unit at a time with a compare-and-swap on the quantity they

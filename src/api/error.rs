@@ -545,13 +545,13 @@ mod tests {
             ),
             (
                 StoreError::Duplicate {
-                    field: "sku",
+                    field: "name",
                     value: "A".into(),
                 }
                 .into(),
                 Code::AlreadyExists,
                 reasons::ALREADY_EXISTS,
-                "sku",
+                "name",
             ),
             (
                 Refusal::IdempotencyKeyReused.into(),
@@ -614,7 +614,7 @@ mod tests {
                 retry_after: Some(std::time::Duration::from_secs(1)),
             },
             StoreError::Duplicate {
-                field: "sku",
+                field: "name",
                 value: huge.clone(),
             }
             .into(),

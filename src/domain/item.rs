@@ -47,12 +47,13 @@ pub struct ItemDraft {
 pub struct CountryHsDraft {
     /// The HS code.
     pub harmonized_system_code: String,
-    /// The destination country.
+    /// The destination country; empty: the entry is the item's general HS code, as on
+    /// Shopify (see [`merge_countryless_hs_code`]).
     pub country_code: String,
 }
 
 /// A validated SKU: trimmed, 1–255 characters. An item may have none (Shopify's SKU is
-/// optional): see [`Sku::parse_optional`].
+/// optional): see [`Sku::parse_optional`]. Not unique: several items may share one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sku(String);
 
@@ -76,8 +77,8 @@ pub struct CountryHsCode {
 /// An item's attributes: every rule checked by [`validate_item`] when they were written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemAttributes {
-    /// Stock keeping unit, unique per merchant when present (the store enforces
-    /// uniqueness); `None`: the item has none.
+    /// Stock keeping unit: a label, not a key — any number of a merchant's items may share
+    /// one, as on Shopify (docs/items.md, "Why SKUs may repeat"); `None`: the item has none.
     pub sku: Option<Sku>,
     /// Unit cost, at least zero.
     pub cost: Option<Fixed5>,
@@ -328,9 +329,12 @@ pub fn validate_item(draft: &ItemDraft) -> Result<ItemAttributes, Violations> {
     });
     let general_hs = non_empty(&draft.harmonized_system_code)
         .and_then(|raw| errors.check(HsCode::parse("harmonized_system_code", raw)));
-    let country_hs = validate_country_hs_codes(
+    // A general code sent but refused is already reported: no entry stands in for it.
+    let general_refused = general_hs.is_none() && !draft.harmonized_system_code.is_empty();
+    let (general_hs, country_hs) = validate_hs_codes(
         &draft.country_harmonized_system_codes,
-        general_hs.as_ref(),
+        general_hs,
+        general_refused,
         &mut errors,
     );
     let attributes = ItemAttributes {
@@ -379,41 +383,107 @@ fn parse_province(country: &CountryCode, raw: &str) -> Result<String, Violation>
     }
 }
 
-fn validate_country_hs_codes(
+/// An entry of `country_harmonized_system_codes` without a `country_code` is the item's
+/// general HS code, which is what such an entry means on Shopify (docs/items.md, "Why an
+/// HS-code entry may have no country"). Given the general code the item has (`general`,
+/// `None` when unset) and the entry's code, answers the general code the item keeps: the
+/// entry's when the item has none, the same code when they agree (the entry is redundant
+/// and dropped). When they differ it is refused, on `field` (the entry's `country_code`):
+/// the item cannot have two general codes, and no country is invented for the entry.
+pub fn merge_countryless_hs_code(
+    field: &str,
+    general: Option<HsCode>,
+    entry: HsCode,
+) -> Result<HsCode, Violation> {
+    match general {
+        None => Ok(entry),
+        Some(general) if general == entry => Ok(general),
+        Some(general) => Err(Violation::invalid(
+            field,
+            format!(
+                "an entry without a country_code stands for the general \
+                 harmonized_system_code, which is {} here, not {}: send them equal, leave \
+                 one out, or name the entry's country",
+                general.as_str(),
+                entry.as_str()
+            ),
+        )),
+    }
+}
+
+/// Checks `country_harmonized_system_codes` against the general code `general` (`None`:
+/// unset, or sent and refused when `general_refused`). Answers the general code the item
+/// keeps, which the one entry allowed without a country may give
+/// ([`merge_countryless_hs_code`]), and the country-specific codes, each starting with
+/// that general code, at most one per country.
+fn validate_hs_codes(
     drafts: &[CountryHsDraft],
-    general: Option<&HsCode>,
+    general: Option<HsCode>,
+    general_refused: bool,
     errors: &mut Violations,
-) -> Vec<CountryHsCode> {
+) -> (Option<HsCode>, Vec<CountryHsCode>) {
     if drafts.len() > MAX_COUNTRY_HS_CODES {
         errors.push(Violation::new(
             "country_harmonized_system_codes",
             reasons::ARRAY_LENGTH_TOO_LONG,
             format!("must hold at most {MAX_COUNTRY_HS_CODES} entries"),
         ));
-        return Vec::new();
+        return (general, Vec::new());
+    }
+    let entry_code = |path: &str, draft: &CountryHsDraft, errors: &mut Violations| {
+        let field = format!("{path}.harmonized_system_code");
+        if draft.harmonized_system_code.is_empty() {
+            errors.check(Err(Violation::missing(field)))
+        } else {
+            errors.check(HsCode::parse(&field, &draft.harmonized_system_code))
+        }
+    };
+    // First the entry without a country, which may set the general code the others must
+    // start with.
+    let mut general = general;
+    let mut countryless: Option<usize> = None;
+    for (i, draft) in drafts.iter().enumerate() {
+        if !draft.country_code.is_empty() {
+            continue;
+        }
+        let path = format!("country_harmonized_system_codes[{i}]");
+        let code = entry_code(&path, draft, errors);
+        if let Some(first) = countryless {
+            errors.push(Violation::new(
+                format!("{path}.country_code"),
+                reasons::MISSING_REQUIRED_PARAMETER,
+                format!(
+                    "required: only one entry may go without a country (the general \
+                     harmonized_system_code), and country_harmonized_system_codes[{first}] \
+                     already does"
+                ),
+            ));
+            continue;
+        }
+        countryless = Some(i);
+        if let Some(code) = code.filter(|_| !general_refused) {
+            let field = format!("{path}.country_code");
+            general = errors
+                .check(merge_countryless_hs_code(&field, general.clone(), code))
+                .or(general);
+        }
     }
     let mut codes: Vec<CountryHsCode> = Vec::with_capacity(drafts.len());
     for (i, draft) in drafts.iter().enumerate() {
+        if draft.country_code.is_empty() {
+            continue;
+        }
         let path = format!("country_harmonized_system_codes[{i}]");
-        let country = if draft.country_code.is_empty() {
-            errors.check(Err(Violation::missing(format!("{path}.country_code"))))
-        } else {
-            errors.check(CountryCode::parse(
-                &format!("{path}.country_code"),
-                &draft.country_code,
-            ))
-        };
-        let hs_field = format!("{path}.harmonized_system_code");
-        let code = if draft.harmonized_system_code.is_empty() {
-            errors.check(Err(Violation::missing(&hs_field)))
-        } else {
-            errors.check(HsCode::parse(&hs_field, &draft.harmonized_system_code))
-        };
-        if let (Some(code), Some(general)) = (&code, general)
+        let country = errors.check(CountryCode::parse(
+            &format!("{path}.country_code"),
+            &draft.country_code,
+        ));
+        let code = entry_code(&path, draft, errors);
+        if let (Some(code), Some(general)) = (&code, &general)
             && !code.as_str().starts_with(general.as_str())
         {
             errors.push(Violation::invalid(
-                &hs_field,
+                format!("{path}.harmonized_system_code"),
                 format!(
                     "must start with the general harmonized_system_code {}",
                     general.as_str()
@@ -434,7 +504,7 @@ fn validate_country_hs_codes(
             }
         }
     }
-    codes
+    (general, codes)
 }
 
 #[cfg(test)]
@@ -723,10 +793,118 @@ mod tests {
             ["country_harmonized_system_codes[1].country_code"]
         );
         let missing = ItemDraft {
-            country_harmonized_system_codes: vec![entry("", "")],
+            country_harmonized_system_codes: vec![entry("", "CA")],
             ..ok
         };
-        assert_eq!(fields_of(validate_item(&missing)).len(), 2);
+        assert_eq!(
+            fields_of(validate_item(&missing)),
+            ["country_harmonized_system_codes[0].harmonized_system_code"]
+        );
+    }
+
+    #[test]
+    fn an_entry_without_a_country_is_the_general_code() {
+        let entry = |code: &str, country: &str| CountryHsDraft {
+            harmonized_system_code: code.into(),
+            country_code: country.into(),
+        };
+        let codes = |i: usize, field: &str| format!("country_harmonized_system_codes[{i}].{field}");
+        // (general sent, entries sent, Ok((general kept, countries kept)) or the fields refused)
+        type Expected = Result<(&'static str, Vec<&'static str>), Vec<String>>;
+        let table: Vec<(&str, Vec<CountryHsDraft>, Expected)> = vec![
+            ("", vec![entry("610910", "")], Ok(("610910", vec![]))),
+            ("610910", vec![entry("610910", "")], Ok(("610910", vec![]))),
+            (
+                "",
+                vec![entry("610910", ""), entry("6109100012", "US")],
+                Ok(("610910", vec!["US"])),
+            ),
+            (
+                "",
+                vec![entry("6109100012", "US"), entry("610910", "")],
+                Ok(("610910", vec!["US"])),
+            ),
+            (
+                "610910",
+                vec![entry("6109100012", "US"), entry("620000", "")],
+                Err(vec![codes(1, "country_code")]),
+            ),
+            (
+                "",
+                vec![entry("610910", ""), entry("9999991111", "US")],
+                Err(vec![codes(1, "harmonized_system_code")]),
+            ),
+            (
+                "",
+                vec![entry("610910", ""), entry("610910", "")],
+                Err(vec![codes(1, "country_code")]),
+            ),
+            (
+                "",
+                vec![entry("", "")],
+                Err(vec![codes(0, "harmonized_system_code")]),
+            ),
+            (
+                "",
+                vec![entry("61091", "")],
+                Err(vec![codes(0, "harmonized_system_code")]),
+            ),
+            (
+                "61",
+                vec![entry("610910", "")],
+                Err(vec!["harmonized_system_code".to_owned()]),
+            ),
+        ];
+        for (general, entries, expected) in table {
+            let sent = ItemDraft {
+                harmonized_system_code: general.into(),
+                country_harmonized_system_codes: entries.clone(),
+                ..draft()
+            };
+            let got = validate_item(&sent)
+                .map(|item| {
+                    let general = item.harmonized_system_code.map(|c| c.0).unwrap_or_default();
+                    let countries = item
+                        .country_harmonized_system_codes
+                        .into_iter()
+                        .map(|c| c.country_code.0)
+                        .collect::<Vec<_>>();
+                    (general, countries)
+                })
+                .map_err(|v| v.0.into_iter().map(|v| v.field).collect::<Vec<_>>());
+            let expected = expected.map(|(g, c)| {
+                (
+                    g.to_owned(),
+                    c.into_iter().map(str::to_owned).collect::<Vec<_>>(),
+                )
+            });
+            assert_eq!(got, expected, "{general:?} {entries:?}");
+        }
+    }
+
+    #[test]
+    fn a_countryless_entry_merges_with_the_general_code() {
+        let code = |raw: &str| HsCode(raw.to_owned());
+        let field = "country_harmonized_system_codes[2].country_code";
+        assert_eq!(
+            merge_countryless_hs_code(field, None, code("610910")),
+            Ok(code("610910"))
+        );
+        assert_eq!(
+            merge_countryless_hs_code(field, Some(code("610910")), code("610910")),
+            Ok(code("610910"))
+        );
+        let refused =
+            merge_countryless_hs_code(field, Some(code("610910")), code("620000")).unwrap_err();
+        assert_eq!(
+            (refused.field.as_str(), refused.reason),
+            (field, reasons::INVALID_VALUE)
+        );
+        assert!(
+            refused.description.contains("610910") && refused.description.contains("620000"),
+            "{}",
+            refused.description
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub enum StoreError {
     /// A unique value is already taken by another row of the merchant.
     #[error("{field} {value:?} is already taken")]
     Duplicate {
-        /// The field whose value must be unique (e.g. `sku`).
+        /// The field whose value must be unique (e.g. a location's `name`).
         field: &'static str,
         /// The value that clashed.
         value: String,

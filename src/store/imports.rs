@@ -23,8 +23,9 @@ pub enum Imported {
 
 impl Store {
     /// Inserts an item with its own id and times, unless the merchant already has that id.
-    /// `Duplicate { field: "id" }` if another merchant has it, `{ field: "sku" }` if the
-    /// SKU is taken.
+    /// `Duplicate { field: "id" }` if another merchant has it. The SKU is no key: an item
+    /// whose SKU another item has is imported all the same (a Shopify catalogue may repeat
+    /// SKUs).
     pub async fn import_item(
         &self,
         merchant: &MerchantId,
@@ -39,8 +40,9 @@ impl Store {
         inventory_item::Entity::insert(item_row(merchant, record))
             .exec_without_returning(self.connection())
             .await
-            // The SKU is the item's only other unique column (the id was checked above).
-            .map_err(|e| StoreError::unique_as(e, "sku", &record.id))?;
+            // The id is the item's only unique column: a clash is a concurrent import of
+            // the same id, which the check above could not see yet.
+            .map_err(|e| StoreError::unique_as(e, "id", &record.id))?;
         Ok(Imported::Inserted)
     }
 

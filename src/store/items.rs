@@ -1,10 +1,8 @@
 //! The inventory item repository.
 
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, LockType},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::LockType,
 };
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +29,8 @@ pub struct ItemRecord {
 pub struct ItemListQuery {
     /// Only ids strictly greater than this (the previous page's last id).
     pub after_id: Option<String>,
-    /// Only this exact SKU (never empty: an item without a SKU matches no SKU filter).
+    /// Only items with this exact SKU, every one of them (SKUs may repeat), in id order
+    /// like every page; never empty: an item without a SKU matches no SKU filter.
     pub sku: Option<String>,
     /// Only these ids (empty: all).
     pub ids: Vec<String>,
@@ -48,8 +47,8 @@ struct StoredCountryHsCode {
 }
 
 impl Store {
-    /// Inserts a new item; `Duplicate { field: "sku" }` if the SKU is taken. Any number of
-    /// items may have no SKU.
+    /// Inserts a new item. Its SKU is a label, not a key: any number of items may share
+    /// one, or have none, so no value of the item can clash with another item's.
     pub async fn create_item(
         &self,
         merchant: &MerchantId,
@@ -64,8 +63,7 @@ impl Store {
         };
         inventory_item::Entity::insert(item_row(merchant, &record))
             .exec_without_returning(self.connection())
-            .await
-            .map_err(|e| StoreError::unique_as(e, "sku", sku_text(&record.attributes)))?;
+            .await?;
         Ok(record)
     }
 
@@ -116,11 +114,9 @@ impl Store {
             select = select.filter(inventory_item::Column::Id.gt(after));
         }
         if let Some(sku) = &query.sku {
-            // The literal `sku <> ''` is the unique index's predicate, which lets both
-            // databases use that partial index for the lookup.
-            select = select
-                .filter(inventory_item::Column::Sku.eq(sku))
-                .filter(Expr::cust(NO_SKU_PREDICATE));
+            // Looked up through the index on (merchant_id, sku, id) (migration
+            // `m20261207_b_shared_skus`): every item with the SKU, already in id order.
+            select = select.filter(inventory_item::Column::Sku.eq(sku));
         }
         if !query.ids.is_empty() {
             select = select.filter(inventory_item::Column::Id.is_in(query.ids.iter().cloned()));
@@ -161,10 +157,7 @@ impl Store {
         let mut active = to_active_model(&attributes);
         active.id = Set(current.id.clone());
         active.updated_at = Set(updated_at);
-        active
-            .update(&tx)
-            .await
-            .map_err(|e| StoreError::unique_as(e, "sku", sku_text(&attributes)))?;
+        active.update(&tx).await?;
         tx.commit().await?;
         Ok(Ok(ItemRecord {
             attributes,
@@ -173,11 +166,6 @@ impl Store {
         }))
     }
 }
-
-/// How a row says it has a SKU: the predicate of the partial unique index on
-/// (merchant_id, sku) (migration `m20261127_000006_optional_sku`). An item without a SKU
-/// stores the empty string, which that index leaves out, so any number may have none.
-pub(crate) const NO_SKU_PREDICATE: &str = "sku <> ''";
 
 /// The stored SKU text: empty for an item without one.
 fn sku_text(attributes: &ItemAttributes) -> &str {

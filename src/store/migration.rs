@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateReservations),
             Box::new(CountCheckpoints),
             Box::new(AdjustmentReasons),
+            Box::new(SharedSkus),
         ]
     }
 }
@@ -978,6 +979,39 @@ impl MigrationTrait for AdjustmentReasons {
                 )
                 .await?;
         }
+        Ok(())
+    }
+}
+
+/// SKUs may repeat, as on Shopify (docs/items.md, "Why SKUs may repeat"): a SKU is an
+/// item's label, not its key, so a real Shopify catalogue, where several inventory items may
+/// share a SKU, imports whole. The partial unique index on (merchant_id, sku) of
+/// `m20261127_000006_optional_sku` becomes a plain index on (merchant_id, sku, id), the
+/// same on SQLite and PostgreSQL: the SKU filters look items up through it, and its `id`
+/// gives them in page order, so neither database prefers walking all of the merchant's
+/// items in id order (which both do, given a plain (merchant_id, sku) index and no
+/// statistics). No row changes: every existing SKU was unique, which a plain index allows.
+struct SharedSkus;
+
+impl MigrationName for SharedSkus {
+    fn name(&self) -> &str {
+        "m20261207_000011_shared_skus"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SharedSkus {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One call, so both statements run on one connection, the second seeing the first
+        // (as in `OptionalSku`).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "DROP INDEX inventory_items_merchant_sku_key; \
+                 CREATE INDEX inventory_items_merchant_sku_idx \
+                 ON inventory_items (merchant_id, sku, id)",
+            )
+            .await?;
         Ok(())
     }
 }

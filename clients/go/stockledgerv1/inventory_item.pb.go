@@ -31,9 +31,9 @@ type InventoryItem struct {
 	// Opaque identifier, assigned by the server on create. Read-only.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Stock keeping unit: case-sensitive, trimmed of surrounding white space, at most 255
-	// characters, unique per merchant when present. Optional, as in Shopify: empty (or only
-	// white space) means no SKU, and an item without one reads back with an empty string;
-	// any number of items may have none.
+	// characters. Optional, as in Shopify: empty (or only white space) means no SKU, and an
+	// item without one reads back with an empty string. Not unique, as in Shopify: any number
+	// of items may share a SKU, as any number may have none.
 	Sku string `protobuf:"bytes,2,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Unit cost as a decimal string: at least 0, at most 5 decimal places, at most
 	// 92233720368547.75807 ("25", "25.5", "12345678901234.56789"). Stored exactly; returned
@@ -47,7 +47,8 @@ type InventoryItem struct {
 	// General Harmonized System code: 6–13 digits. Empty means none.
 	HarmonizedSystemCode string `protobuf:"bytes,6,opt,name=harmonized_system_code,json=harmonizedSystemCode,proto3" json:"harmonized_system_code,omitempty"`
 	// Country-specific HS codes used for duties into that country; at most one per country.
-	// When harmonized_system_code is set, each must start with it.
+	// When harmonized_system_code is set, each must start with it. One entry without a
+	// country_code stands for harmonized_system_code (see CountryHarmonizedSystemCode).
 	CountryHarmonizedSystemCodes []*CountryHarmonizedSystemCode `protobuf:"bytes,7,rep,name=country_harmonized_system_codes,json=countryHarmonizedSystemCodes,proto3" json:"country_harmonized_system_codes,omitempty"`
 	// Whether the ledger tracks stock of this item. Defaults to true on create. Inventory
 	// changes for an untracked item are rejected. Always set in responses.
@@ -175,7 +176,10 @@ type CountryHarmonizedSystemCode struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// HS code: 6–13 digits; starts with the item's general harmonized_system_code if set.
 	HarmonizedSystemCode string `protobuf:"bytes,1,opt,name=harmonized_system_code,json=harmonizedSystemCode,proto3" json:"harmonized_system_code,omitempty"`
-	// Destination country, ISO 3166-1 alpha-2 (e.g. "CA").
+	// Destination country, ISO 3166-1 alpha-2 (e.g. "CA"). Empty in one entry at most, as
+	// Shopify allows: that entry is the item's general harmonized_system_code, which it sets
+	// when unset; equal to it, the entry is dropped; different, it is INVALID_ARGUMENT on this
+	// field. Items are always answered with a country in every entry.
 	CountryCode   string `protobuf:"bytes,2,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -511,7 +515,8 @@ type ListInventoryItemsRequest struct {
 	// Filters are taken from the first page: on later pages leave them empty or repeat
 	// them unchanged (a cursor reused with other filters is INVALID_ARGUMENT).
 	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
-	// Only the item with exactly this SKU (case-sensitive). Empty means any.
+	// Only the items with exactly this SKU (case-sensitive), every one of them: SKUs may
+	// repeat. Empty means any.
 	Sku string `protobuf:"bytes,3,opt,name=sku,proto3" json:"sku,omitempty"`
 	// Only items whose updated_at is strictly later than this (server time).
 	UpdatedAfter *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_after,json=updatedAfter,proto3" json:"updated_after,omitempty"`

@@ -35,7 +35,7 @@ const (
 // Creates, reads, lists and updates the caller's inventory items. An item's id is the
 // `catalog_object_id` that InventoryService changes and counts refer to.
 type InventoryItemServiceClient interface {
-	// Creates an item. SKUs are unique per merchant (ALREADY_EXISTS otherwise).
+	// Creates an item. Several items may share a SKU, as on Shopify.
 	CreateInventoryItem(ctx context.Context, in *CreateInventoryItemRequest, opts ...grpc.CallOption) (*CreateInventoryItemResponse, error)
 	// Reads one item by id (NOT_FOUND if it does not exist for the caller).
 	GetInventoryItem(ctx context.Context, in *GetInventoryItemRequest, opts ...grpc.CallOption) (*GetInventoryItemResponse, error)
@@ -112,7 +112,7 @@ func (c *inventoryItemServiceClient) UpdateInventoryItem(ctx context.Context, in
 // Creates, reads, lists and updates the caller's inventory items. An item's id is the
 // `catalog_object_id` that InventoryService changes and counts refer to.
 type InventoryItemServiceServer interface {
-	// Creates an item. SKUs are unique per merchant (ALREADY_EXISTS otherwise).
+	// Creates an item. Several items may share a SKU, as on Shopify.
 	CreateInventoryItem(context.Context, *CreateInventoryItemRequest) (*CreateInventoryItemResponse, error)
 	// Reads one item by id (NOT_FOUND if it does not exist for the caller).
 	GetInventoryItem(context.Context, *GetInventoryItemRequest) (*GetInventoryItemResponse, error)

@@ -395,7 +395,7 @@ export class InventoryApi {
 export class InventoryItemApi {
   constructor(private readonly raw: Client<typeof InventoryItemService>) {}
 
-  /** Creates an item (sku required; SKUs are unique per merchant). */
+  /** Creates an item (sku optional; several items may share one, as on Shopify). */
   async create(item: InventoryItemInput, options?: CallOptions): Promise<InventoryItem> {
     const response = await unary(this.raw.createInventoryItem({ inventoryItem: itemIn(item) }, options));
     return itemOut(response.inventoryItem);

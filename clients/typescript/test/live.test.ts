@@ -323,9 +323,10 @@ describe("Stockledger TypeScript client against a live server", () => {
     assert.equal(notFound.code, Code.NotFound);
     assert.equal(notFound.domain, "stockledger");
 
-    const taken = await rejection(client.items.create({ sku: `MUG-RED-${run}` }));
+    // A location name is unique per merchant (a SKU is not: items may share one).
+    const taken = await rejection(client.locations.create({ name: `Corner Shop ${run}` }));
     assert.equal(taken.code, Code.AlreadyExists);
-    assert.deepEqual(taken.fields, ["inventory_item.sku"]);
+    assert.deepEqual(taken.fields, ["location.name"]);
 
     const junk = client.inventory.watchChanges({ resumeToken: "junk" });
     const refused = await rejection(junk.established);

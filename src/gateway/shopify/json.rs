@@ -60,10 +60,12 @@ pub struct InventoryItem {
 #[serde(deny_unknown_fields)]
 pub struct CountryHarmonizedSystemCode {
     /// 6–13 digits, starting with the item's general code when it has one.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub harmonized_system_code: String,
-    /// ISO 3166-1 alpha-2 of the destination.
-    #[serde(default)]
+    /// ISO 3166-1 alpha-2 of the destination. `null` (or absent) in a PUT, as Shopify has
+    /// it: the entry is the item's general code (docs/items.md), never answered so.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    #[schema(value_type = Option<String>)]
     pub country_code: String,
 }
 
@@ -80,6 +82,12 @@ pub struct InventoryItemResponse {
 pub struct InventoryItemsResponse {
     /// One page of items, in creation order.
     pub inventory_items: Vec<InventoryItem>,
+}
+
+/// Reads a text that may be `null` (as Shopify writes an entry's missing country) as empty,
+/// which the services read as "not set".
+fn null_as_empty<'de, D: Deserializer<'de>>(de: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(de).map(Option::unwrap_or_default)
 }
 
 /// Reads a field that may be absent (`None`), `null` (`Some(None)`) or set.
@@ -848,6 +856,17 @@ mod tests {
                 },
             ),
             (
+                json!({"country_harmonized_system_codes": [{"harmonized_system_code": "691200", "country_code": null}]}),
+                vec!["country_harmonized_system_codes"],
+                pb::InventoryItem {
+                    country_harmonized_system_codes: vec![pb::CountryHarmonizedSystemCode {
+                        harmonized_system_code: "691200".into(),
+                        country_code: String::new(),
+                    }],
+                    ..Default::default()
+                },
+            ),
+            (
                 json!({"country_harmonized_system_codes": null}),
                 vec!["country_harmonized_system_codes"],
                 pb::InventoryItem::default(),
@@ -1081,11 +1100,11 @@ mod tests {
             (
                 ApiError::AlreadyExists {
                     reason: reasons::ALREADY_EXISTS,
-                    field: "inventory_item.sku".into(),
-                    message: "sku \"A\" is taken".into(),
+                    field: "location.name".into(),
+                    message: "name \"A\" is taken".into(),
                 },
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({"sku": ["sku \"A\" is taken (ALREADY_EXISTS)"]}),
+                json!({"name": ["name \"A\" is taken (ALREADY_EXISTS)"]}),
             ),
             (
                 ApiError::not_found("inventory item", "id", "x"),

@@ -11,7 +11,8 @@ pub struct Model {
     pub id: String,
     /// Owning merchant.
     pub merchant_id: String,
-    /// Unique per merchant when not empty; empty: the item has no SKU.
+    /// The SKU, which several items of a merchant may share (indexed with `merchant_id` and
+    /// `id`, not unique); empty: the item has no SKU.
     pub sku: String,
     /// Unit cost in 10⁻⁵ units; exact on every backend.
     pub cost_units: Option<i64>,

@@ -37,7 +37,8 @@ impl QueryRoot {
         get_item(ctx, id).await
     }
 
-    /// Inventory items in creation order; `query: "sku:ABC"` keeps the item with that SKU.
+    /// Inventory items in creation order; `query: "sku:ABC"` keeps every item with that SKU
+    /// (SKUs may repeat, as on Shopify), still in creation order.
     async fn inventory_items(
         &self,
         ctx: &Context<'_>,

@@ -69,7 +69,7 @@ class InventoryItemServiceServicer:
     """
 
     def CreateInventoryItem(self, request, context):
-        """Creates an item. SKUs are unique per merchant (ALREADY_EXISTS otherwise).
+        """Creates an item. Several items may share a SKU, as on Shopify.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -31,9 +31,9 @@ export type InventoryItem = Message<"stockledger.v1.InventoryItem"> & {
 
   /**
    * Stock keeping unit: case-sensitive, trimmed of surrounding white space, at most 255
-   * characters, unique per merchant when present. Optional, as in Shopify: empty (or only
-   * white space) means no SKU, and an item without one reads back with an empty string;
-   * any number of items may have none.
+   * characters. Optional, as in Shopify: empty (or only white space) means no SKU, and an
+   * item without one reads back with an empty string. Not unique, as in Shopify: any number
+   * of items may share a SKU, as any number may have none.
    *
    * @generated from field: string sku = 2;
    */
@@ -72,7 +72,8 @@ export type InventoryItem = Message<"stockledger.v1.InventoryItem"> & {
 
   /**
    * Country-specific HS codes used for duties into that country; at most one per country.
-   * When harmonized_system_code is set, each must start with it.
+   * When harmonized_system_code is set, each must start with it. One entry without a
+   * country_code stands for harmonized_system_code (see CountryHarmonizedSystemCode).
    *
    * @generated from field: repeated stockledger.v1.CountryHarmonizedSystemCode country_harmonized_system_codes = 7;
    */
@@ -130,7 +131,10 @@ export type CountryHarmonizedSystemCode = Message<"stockledger.v1.CountryHarmoni
   harmonizedSystemCode: string;
 
   /**
-   * Destination country, ISO 3166-1 alpha-2 (e.g. "CA").
+   * Destination country, ISO 3166-1 alpha-2 (e.g. "CA"). Empty in one entry at most, as
+   * Shopify allows: that entry is the item's general harmonized_system_code, which it sets
+   * when unset; equal to it, the entry is dropped; different, it is INVALID_ARGUMENT on this
+   * field. Items are always answered with a country in every entry.
    *
    * @generated from field: string country_code = 2;
    */
@@ -294,7 +298,8 @@ export type ListInventoryItemsRequest = Message<"stockledger.v1.ListInventoryIte
   cursor: string;
 
   /**
-   * Only the item with exactly this SKU (case-sensitive). Empty means any.
+   * Only the items with exactly this SKU (case-sensitive), every one of them: SKUs may
+   * repeat. Empty means any.
    *
    * @generated from field: string sku = 3;
    */
@@ -415,7 +420,7 @@ export const UpdateInventoryItemResponseSchema: GenMessage<UpdateInventoryItemRe
  */
 export const InventoryItemService: GenService<{
   /**
-   * Creates an item. SKUs are unique per merchant (ALREADY_EXISTS otherwise).
+   * Creates an item. Several items may share a SKU, as on Shopify.
    *
    * @generated from rpc stockledger.v1.InventoryItemService.CreateInventoryItem
    */
