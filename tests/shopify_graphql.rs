@@ -137,6 +137,30 @@ async fn a_shops_day_through_graphql(backend: Backend) {
         group["id"]
     );
     assert_eq!(quantities(&doors, &item, &shop).await, [7, 0, 0, 7]);
+    // The history keeps Shopify's reason: the sale is the item's one CORRECTION.
+    let corrections = doors
+        .clients
+        .inventory
+        .batch_retrieve_inventory_changes(pb::BatchRetrieveInventoryChangesRequest {
+            catalog_object_ids: vec![item.clone()],
+            reason_ids: vec![pb::InventoryAdjustmentReasonId {
+                r#type: pb::InventoryAdjustmentReasonType::Correction as i32,
+                custom_reason_id: String::new(),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .changes;
+    let quantities_moved: Vec<_> = corrections
+        .iter()
+        .filter_map(|c| match &c.change {
+            Some(pb::inventory_change::Change::Adjustment(a)) => Some(a.quantity.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(quantities_moved, ["3"], "{corrections:?}");
     // The key with another input is refused.
     let other = json!({ "input": adjust_input(&item, &shop, -1, Some(7)), "key": "sale-1" });
     let reused = data(&doors, "2026-07", ADJUST, other).await;
@@ -579,7 +603,8 @@ async fn moves_and_deactivation(backend: Backend) {
     );
     assert_eq!(quantities(&doors, &item, &a).await, [3, 0, 3, 6]);
     assert_eq!(quantities(&doors, &item, &b).await, [4, 0, 0, 4]);
-    // The gRPC history has it as one transfer of IN_STOCK from A to B.
+    // The gRPC history has it as one transfer of IN_STOCK from A to B, with its reference
+    // document and Shopify's reason kept.
     let history = doors
         .clients
         .inventory
@@ -601,6 +626,7 @@ async fn moves_and_deactivation(backend: Backend) {
                 t.state,
                 t.quantity.clone(),
                 t.reference_id.clone(),
+                t.reason_id.clone(),
             )),
             _ => None,
         })
@@ -612,7 +638,11 @@ async fn moves_and_deactivation(backend: Backend) {
             b.clone(),
             pb::InventoryState::InStock as i32,
             "4".to_owned(),
-            "logistics://move/7".to_owned()
+            "logistics://move/7".to_owned(),
+            Some(pb::InventoryAdjustmentReasonId {
+                r#type: pb::InventoryAdjustmentReasonType::Damaged as i32,
+                custom_reason_id: String::new(),
+            })
         )]
     );
 

@@ -20,7 +20,8 @@
 //!   path (`["input", "changes", "0", "changeFromQuantity"]`); refusals before the ledger
 //!   (token, scope, rate limit) are GraphQL errors.
 //! - `referenceDocumentUri` is kept as each change's `reference_id`; `reason` must be one of
-//!   Shopify's reasons and is answered back (not yet kept on the history).
+//!   Shopify's reasons, is kept as each change's `reason_id` (the ledger's reason type of the
+//!   same name) and is answered back.
 
 pub mod moves;
 
@@ -36,7 +37,8 @@ use super::gid::{self, Kind};
 use super::objects::{InventoryItem, InventoryLevel, level_at};
 use super::quantities::QuantityName;
 use super::{ApiVersion, bad_argument, door, query_error};
-use crate::api::ledger_wire::state_to_wire;
+use crate::api::ledger_wire::{reason_type_to_wire, state_to_wire};
+use crate::domain::reason::ReasonType;
 use crate::domain::error::reasons;
 use crate::domain::guard::{INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH};
 use crate::domain::ledger::InventoryState;
@@ -53,27 +55,6 @@ const ADJUSTABLE: [QuantityName; 4] = [
     QuantityName::Damaged,
     QuantityName::QualityControl,
     QuantityName::SafetyStock,
-];
-
-/// Shopify's reasons for an inventory change.
-const REASONS: [&str; 17] = [
-    "correction",
-    "cycle_count_available",
-    "damaged",
-    "movement_canceled",
-    "movement_created",
-    "movement_received",
-    "movement_updated",
-    "other",
-    "promotion",
-    "quality_control",
-    "received",
-    "reservation_created",
-    "reservation_deleted",
-    "reservation_updated",
-    "restock",
-    "safety_stock",
-    "shrinkage",
 ];
 
 /// `@idempotent(key:)`: resolution goes on as usual; the mutation reads the key from its
@@ -655,12 +636,17 @@ fn check_common(name: &str, reason: &str, writable: &[QuantityName]) -> Vec<User
 
 /// The user error of a reason outside Shopify's list, on `input.reason`.
 fn check_reason(reason: &str) -> Option<UserError> {
-    (!REASONS.contains(&reason)).then(|| {
+    ReasonType::from_shopify(reason).is_none().then(|| {
+        let mut known: Vec<String> = ReasonType::ALL
+            .iter()
+            .filter_map(|t| t.shopify_name())
+            .collect();
+        known.sort();
         UserError::new(
             &["input", "reason"],
             format!(
                 "`{reason}` is not one of Shopify's reasons ({})",
-                REASONS.join(", ")
+                known.join(", ")
             ),
             "INVALID_REASON",
         )
@@ -989,6 +975,7 @@ async fn write(
     reference: Option<String>,
 ) -> Result<(Option<InventoryAdjustmentGroup>, Vec<UserError>)> {
     let deltas: Vec<Option<i32>> = planned.iter().map(|(_, d)| *d).collect();
+    let planned = with_reason(planned, reason);
     let origins = if sent == Sent::Move {
         moves::origins(&planned)
     } else {
@@ -1012,6 +999,35 @@ async fn write(
         _ => group(&answer, &deltas, sent, reason, reference),
     };
     Ok((Some(group), Vec::new()))
+}
+
+/// The changes with Shopify's `reason` kept on each, as the ledger's reason type of the same
+/// name (`correction` is CORRECTION; `damaged` and `received` are Square's DAMAGED and
+/// RECEIVED), so that the history says why (docs/shopify.md). `reason` was checked to be
+/// one of Shopify's.
+fn with_reason(
+    planned: Vec<(pb::InventoryChange, Option<i32>)>,
+    reason: &str,
+) -> Vec<(pb::InventoryChange, Option<i32>)> {
+    let Some(kind) = ReasonType::from_shopify(reason) else {
+        return planned;
+    };
+    let reason_id = Some(pb::InventoryAdjustmentReasonId {
+        r#type: reason_type_to_wire(kind),
+        custom_reason_id: String::new(),
+    });
+    planned
+        .into_iter()
+        .map(|(mut change, delta)| {
+            match &mut change.change {
+                Some(Change::Adjustment(a)) => a.reason_id.clone_from(&reason_id),
+                Some(Change::PhysicalCount(c)) => c.reason_id.clone_from(&reason_id),
+                Some(Change::Transfer(t)) => t.reason_id.clone_from(&reason_id),
+                None => {}
+            }
+            (change, delta)
+        })
+        .collect()
 }
 
 /// The recorded batch as Shopify's group: per change, its delta and the `available`
