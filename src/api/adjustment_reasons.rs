@@ -87,7 +87,11 @@ pub async fn create(
         name,
         direction,
     };
-    match store.create_custom_reason(merchant, new).await.within("adjustment_reason")? {
+    match store
+        .create_custom_reason(merchant, new)
+        .await
+        .within("adjustment_reason")?
+    {
         CreatedReason::Created(reason) => Ok(pb::CreateInventoryAdjustmentReasonResponse {
             adjustment_reason: Some(custom_to_wire(&reason)),
         }),
@@ -108,10 +112,11 @@ pub async fn retrieve(
     let reason = required_reason("reason_id", req.reason_id.as_ref())?;
     let adjustment_reason = if reason.kind == ReasonType::Custom {
         let id = &reason.custom_reason_id;
-        let stored = store
-            .get_custom_reason(merchant, id)
-            .await
-            .or_not_found(WHAT, "reason_id.custom_reason_id", id)?;
+        let stored = store.get_custom_reason(merchant, id).await.or_not_found(
+            WHAT,
+            "reason_id.custom_reason_id",
+            id,
+        )?;
         custom_to_wire(&stored)
     } else {
         standard_to_wire(reason.kind)
@@ -131,8 +136,8 @@ pub async fn update(
     let Some(sent) = &req.adjustment_reason else {
         return Err(Violations(vec![Violation::missing("adjustment_reason")]).into());
     };
-    let name = check_reason_name("adjustment_reason.name", &sent.name)
-        .map_err(|v| Violations(vec![v]))?;
+    let name =
+        check_reason_name("adjustment_reason.name", &sent.name).map_err(|v| Violations(vec![v]))?;
     let direction = direction_from_wire(sent.direction);
     let updated = store
         .update_custom_reason(merchant, &id, |current| {
@@ -217,11 +222,16 @@ fn required_reason(
     reason_id: Option<&pb::InventoryAdjustmentReasonId>,
 ) -> Result<ReasonId, ApiError> {
     let reason_id = reason_id.ok_or_else(|| Violations(vec![Violation::missing(field)]))?;
-    Ok(check_reason_id(field, &reason_draft_from_wire(reason_id.clone()))?)
+    Ok(check_reason_id(
+        field,
+        &reason_draft_from_wire(reason_id.clone()),
+    )?)
 }
 
 /// The id of the custom reason a write names: only custom reasons can be written.
-fn custom_reason_id(reason_id: Option<&pb::InventoryAdjustmentReasonId>) -> Result<String, ApiError> {
+fn custom_reason_id(
+    reason_id: Option<&pb::InventoryAdjustmentReasonId>,
+) -> Result<String, ApiError> {
     let reason = required_reason("reason_id", reason_id)?;
     if reason.kind != ReasonType::Custom {
         return Err(Violations(vec![Violation::invalid(

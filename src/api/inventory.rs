@@ -14,9 +14,8 @@ use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query
 use super::error::StoreContext;
 use super::ledger::Ledger;
 use super::ledger_wire::{
-    reason_draft_from_wire,
     adjustment_to_wire, change_to_wire, count_states_filter, count_to_wire, newest_first_from_wire,
-    physical_count_to_wire, states_filter, transfer_to_wire, types_filter,
+    physical_count_to_wire, reason_draft_from_wire, states_filter, transfer_to_wire, types_filter,
 };
 use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
@@ -164,8 +163,13 @@ fn reasons_filter(
     field: &str,
     reason_ids: &[pb::InventoryAdjustmentReasonId],
 ) -> Result<Vec<ReasonId>, Violations> {
-    check_length(field, reason_ids.len(), MAX_REASON_FILTER_ENTRIES, "reasons")
-        .map_err(|v| Violations(vec![v]))?;
+    check_length(
+        field,
+        reason_ids.len(),
+        MAX_REASON_FILTER_ENTRIES,
+        "reasons",
+    )
+    .map_err(|v| Violations(vec![v]))?;
     let mut errors = Violations::default();
     let mut reasons = Vec::with_capacity(reason_ids.len());
     for (i, reason) in reason_ids.iter().enumerate() {
@@ -459,7 +463,8 @@ impl InventoryService for InventoryApi {
         request: Request<pb::ListInventoryAdjustmentReasonsRequest>,
     ) -> Result<Response<pb::ListInventoryAdjustmentReasonsResponse>, Status> {
         let merchant = caller(&request)?.merchant;
-        let answer = adjustment_reasons::list(&self.store, &merchant, request.get_ref(), false).await?;
+        let answer =
+            adjustment_reasons::list(&self.store, &merchant, request.get_ref(), false).await?;
         Ok(Response::new(answer))
     }
 
@@ -477,7 +482,8 @@ impl InventoryService for InventoryApi {
         request: Request<pb::RetrieveInventoryAdjustmentReasonRequest>,
     ) -> Result<Response<pb::RetrieveInventoryAdjustmentReasonResponse>, Status> {
         let merchant = caller(&request)?.merchant;
-        let answer = adjustment_reasons::retrieve(&self.store, &merchant, request.get_ref()).await?;
+        let answer =
+            adjustment_reasons::retrieve(&self.store, &merchant, request.get_ref()).await?;
         Ok(Response::new(answer))
     }
 

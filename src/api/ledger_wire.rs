@@ -8,8 +8,8 @@ use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::guard::EXPECTED_QUANTITY_FIELD;
 use crate::domain::id::canonical_id;
 use crate::domain::ledger::{
-    ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState,
-    Money, MovementDraft, NewChange,
+    ChangeDraft, ChangeMovement, ChangeReferences, ChangeSource, ChangeType, InventoryState, Money,
+    MovementDraft, NewChange,
 };
 use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::product::Product;

@@ -171,7 +171,9 @@ pub fn wanted(group: &[Submission]) -> Wanted<'_> {
             wanted.items.insert(change.catalog_object_id.as_str());
             if let Some(reason) = change.reason.as_ref().filter(|_| live) {
                 if reason.kind == ReasonType::Custom {
-                    wanted.custom_reasons.insert(reason.custom_reason_id.as_str());
+                    wanted
+                        .custom_reasons
+                        .insert(reason.custom_reason_id.as_str());
                 }
             }
             wanted

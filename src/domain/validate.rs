@@ -61,16 +61,15 @@ pub fn validate_change_within(
     let occurred_at = errors.check(validate_occurred_at(draft.occurred_at, now, window, &path));
     let total_price = validate_total_price(&draft, movement.as_ref(), &path, &mut errors);
     let cost = validate_receipt_fields(&draft, movement.as_ref(), &path, &mut errors);
-    let reason = draft
-        .reason
-        .as_ref()
-        .and_then(|reason| match check_change_reason(&path("reason_id"), reason) {
+    let reason = draft.reason.as_ref().and_then(|reason| {
+        match check_change_reason(&path("reason_id"), reason) {
             Ok(reason) => Some(reason),
             Err(violations) => {
                 errors.0.extend(violations.0);
                 None
             }
-        });
+        }
+    });
     validate_references(&draft.references, change_type.member(), &path, &mut errors);
 
     match (movement, catalog_object_id, quantity, occurred_at) {
@@ -384,7 +383,10 @@ fn validate_receipt_fields(
     // vendor_id off adjustments is refused with the other adjustment-only references.
     let sent = [
         ("cost_money", draft.cost.is_some() && movement.is_some()),
-        ("vendor_id", !draft.references.vendor_id.is_empty() && adjustment),
+        (
+            "vendor_id",
+            !draft.references.vendor_id.is_empty() && adjustment,
+        ),
     ];
     for (field, set) in sent {
         if set && !receipt {

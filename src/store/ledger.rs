@@ -12,11 +12,11 @@ use super::entity::{
 };
 use super::{MerchantId, Page, Store, StoreError};
 use crate::domain::decimal::Fixed5;
-use crate::domain::reason::ReasonId;
 use crate::domain::ledger::{
     ChangeMovement, ChangeReferences, ChangeSource, ChangeType, CountKey, Effect, InventoryState,
     Money, NewChange,
 };
+use crate::domain::reason::ReasonId;
 
 /// A change as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -569,10 +569,13 @@ fn change_from_row(row: inventory_change::Model) -> Result<RecordedChange, Store
                 amount: Fixed5::from_units(units),
                 currency,
             });
-    let cost = row.cost_units.zip(row.cost_currency).map(|(units, currency)| Money {
-        amount: Fixed5::from_units(units),
-        currency,
-    });
+    let cost = row
+        .cost_units
+        .zip(row.cost_currency)
+        .map(|(units, currency)| Money {
+            amount: Fixed5::from_units(units),
+            currency,
+        });
     let reason = match row.reason.as_str() {
         "" => None,
         stored => Some(

@@ -3,8 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
-    QuerySelect, sea_query::LockType,
+    QueryOrder, QuerySelect, sea_query::LockType,
 };
 
 use super::entity::inventory_adjustment_reason as reason;

@@ -307,7 +307,8 @@ impl FileMessage for pb::InventoryChange {
             "ADJUSTMENT" => {
                 let amount = row.get("total_price_amount");
                 let currency = row.get("total_price_currency");
-                let (cost_amount, cost_currency) = (row.get("cost_amount"), row.get("cost_currency"));
+                let (cost_amount, cost_currency) =
+                    (row.get("cost_amount"), row.get("cost_currency"));
                 Change::Adjustment(pb::InventoryAdjustment {
                     id: row.get("id"),
                     reference_id: row.get("reference_id"),

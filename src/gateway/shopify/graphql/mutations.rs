@@ -38,10 +38,10 @@ use super::objects::{InventoryItem, InventoryLevel, level_at};
 use super::quantities::QuantityName;
 use super::{ApiVersion, bad_argument, door, query_error};
 use crate::api::ledger_wire::{reason_type_to_wire, state_to_wire};
-use crate::domain::reason::ReasonType;
 use crate::domain::error::reasons;
 use crate::domain::guard::{INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH};
 use crate::domain::ledger::InventoryState;
+use crate::domain::reason::ReasonType;
 use crate::domain::validate::check_idempotency_key;
 use crate::gateway::{RefusalDetails, Rpc};
 use crate::proto::v1::{
