@@ -71,6 +71,30 @@ const REQUIRED_SCOPES: &[(&str, &str)] = &[
         "INVENTORY_READ",
     ),
     (
+        "/stockledger.v1.InventoryService/ListInventoryAdjustmentReasons",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/RetrieveInventoryAdjustmentReason",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/CreateInventoryAdjustmentReason",
+        "INVENTORY_WRITE",
+    ),
+    (
+        "/stockledger.v1.InventoryService/UpdateInventoryAdjustmentReason",
+        "INVENTORY_WRITE",
+    ),
+    (
+        "/stockledger.v1.InventoryService/DeleteInventoryAdjustmentReason",
+        "INVENTORY_WRITE",
+    ),
+    (
+        "/stockledger.v1.InventoryService/RestoreInventoryAdjustmentReason",
+        "INVENTORY_WRITE",
+    ),
+    (
         "/stockledger.v1.InventoryItemService/CreateInventoryItem",
         "ITEMS_WRITE",
     ),
@@ -254,6 +278,40 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
             .map(drop),
         "WatchInventoryCounts" => inventory
             .watch_inventory_counts(pb::WatchInventoryCountsRequest::default())
+            .await
+            .map(drop),
+        "ListInventoryAdjustmentReasons" => inventory
+            .list_inventory_adjustment_reasons(pb::ListInventoryAdjustmentReasonsRequest::default())
+            .await
+            .map(drop),
+        "RetrieveInventoryAdjustmentReason" => inventory
+            .retrieve_inventory_adjustment_reason(
+                pb::RetrieveInventoryAdjustmentReasonRequest::default(),
+            )
+            .await
+            .map(drop),
+        "CreateInventoryAdjustmentReason" => inventory
+            .create_inventory_adjustment_reason(
+                pb::CreateInventoryAdjustmentReasonRequest::default(),
+            )
+            .await
+            .map(drop),
+        "UpdateInventoryAdjustmentReason" => inventory
+            .update_inventory_adjustment_reason(
+                pb::UpdateInventoryAdjustmentReasonRequest::default(),
+            )
+            .await
+            .map(drop),
+        "DeleteInventoryAdjustmentReason" => inventory
+            .delete_inventory_adjustment_reason(
+                pb::DeleteInventoryAdjustmentReasonRequest::default(),
+            )
+            .await
+            .map(drop),
+        "RestoreInventoryAdjustmentReason" => inventory
+            .restore_inventory_adjustment_reason(
+                pb::RestoreInventoryAdjustmentReasonRequest::default(),
+            )
             .await
             .map(drop),
         "CreateInventoryItem" => items

@@ -146,6 +146,18 @@ rpcs! {
     ExtendReservation(ExtendReservationRequest) => reservations.extend_reservation,
     GetReservation(GetReservationRequest) => reservations.get_reservation,
     ListReservations(ListReservationsRequest) => reservations.list_reservations,
+    ListInventoryAdjustmentReasons(ListInventoryAdjustmentReasonsRequest) =>
+        inventory.list_inventory_adjustment_reasons,
+    CreateInventoryAdjustmentReason(CreateInventoryAdjustmentReasonRequest) =>
+        inventory.create_inventory_adjustment_reason,
+    RetrieveInventoryAdjustmentReason(RetrieveInventoryAdjustmentReasonRequest) =>
+        inventory.retrieve_inventory_adjustment_reason,
+    UpdateInventoryAdjustmentReason(UpdateInventoryAdjustmentReasonRequest) =>
+        inventory.update_inventory_adjustment_reason,
+    DeleteInventoryAdjustmentReason(DeleteInventoryAdjustmentReasonRequest) =>
+        inventory.delete_inventory_adjustment_reason,
+    RestoreInventoryAdjustmentReason(RestoreInventoryAdjustmentReasonRequest) =>
+        inventory.restore_inventory_adjustment_reason,
 }
 
 /// ImportInventoryChanges with a stream of one message, as the table sends every RPC.
@@ -1253,6 +1265,248 @@ fn read_rows(f: &Fixture) -> Vec<Row> {
         .by(Who::OtherMerchant),
     );
     rows
+}
+
+/// The adjustment reason RPCs, and reasons, costs and vendors on changes and filters.
+fn adjustment_reason_rows(f: &Fixture) -> Vec<Row> {
+    use pb::InventoryAdjustmentReasonType as T;
+    use reason::*;
+    let id = |kind: T, custom: &str| {
+        Some(pb::InventoryAdjustmentReasonId {
+            r#type: kind as i32,
+            custom_reason_id: custom.into(),
+        })
+    };
+    let unknown = "01a20c5a-8f67-7031-9d39-e3d5cae5d630";
+    let named = |name: &str, direction: i32| {
+        Some(pb::InventoryAdjustmentReason {
+            name: name.into(),
+            direction,
+            ..Default::default()
+        })
+    };
+    let decrease = pb::InventoryAdjustmentReasonDirection::Decrease as i32;
+    let create = |key: &str, reason| pb::CreateInventoryAdjustmentReasonRequest {
+        idempotency_key: key.into(),
+        adjustment_reason: reason,
+    };
+    let retrieve = |reason_id| pb::RetrieveInventoryAdjustmentReasonRequest { reason_id };
+    let mut rows = vec![
+        invalid(
+            "a reason without its idempotency key",
+            create("", named("Breakage", decrease)),
+            MISSING,
+            "idempotency_key",
+        ),
+        invalid(
+            "a reason without its body",
+            create("k", None),
+            MISSING,
+            "adjustment_reason",
+        ),
+        invalid(
+            "a reason with a blank name",
+            create("k", named("   ", decrease)),
+            MISSING,
+            "adjustment_reason.name",
+        ),
+        invalid(
+            "a reason with a 256-character name",
+            create("k", named(&"n".repeat(256), decrease)),
+            TOO_LONG,
+            "adjustment_reason.name",
+        ),
+        invalid(
+            "a reason without a direction",
+            create("k", named("Breakage", 0)),
+            MISSING,
+            "adjustment_reason.direction",
+        ),
+        invalid(
+            "a reason whose id is set by the caller",
+            create(
+                "k",
+                Some(pb::InventoryAdjustmentReason {
+                    id: id(T::Custom, unknown),
+                    ..named("Breakage", decrease).unwrap()
+                }),
+            ),
+            READ_ONLY,
+            "adjustment_reason.id",
+        ),
+        invalid(
+            "a retrieve without its id",
+            retrieve(None),
+            MISSING,
+            "reason_id",
+        ),
+        invalid(
+            "a custom reason without its custom id",
+            retrieve(id(T::Custom, "")),
+            MISSING,
+            "reason_id.custom_reason_id",
+        ),
+        invalid(
+            "a malformed custom reason id",
+            retrieve(id(T::Custom, "nope")),
+            ID,
+            "reason_id.custom_reason_id",
+        ),
+        invalid(
+            "a custom id on a standard reason",
+            retrieve(id(T::Theft, unknown)),
+            INVALID_VALUE,
+            "reason_id.custom_reason_id",
+        ),
+        invalid(
+            "an unknown reason type",
+            retrieve(Some(pb::InventoryAdjustmentReasonId {
+                r#type: 99,
+                custom_reason_id: String::new(),
+            })),
+            ENUM,
+            "reason_id.type",
+        ),
+        refused(
+            "a custom reason that does not exist",
+            retrieve(id(T::Custom, unknown)),
+            Code::NotFound,
+            NOT_FOUND,
+            &["reason_id.custom_reason_id"],
+        ),
+        invalid(
+            "an update of a standard reason",
+            pb::UpdateInventoryAdjustmentReasonRequest {
+                reason_id: id(T::Damaged, ""),
+                adjustment_reason: named("Broken", 0),
+            },
+            INVALID_VALUE,
+            "reason_id.type",
+        ),
+        invalid(
+            "an update to a blank name",
+            pb::UpdateInventoryAdjustmentReasonRequest {
+                reason_id: id(T::Custom, unknown),
+                adjustment_reason: named("", 0),
+            },
+            MISSING,
+            "adjustment_reason.name",
+        ),
+        invalid(
+            "a delete without its id",
+            pb::DeleteInventoryAdjustmentReasonRequest { reason_id: None },
+            MISSING,
+            "reason_id",
+        ),
+        refused(
+            "a restore of a reason that does not exist",
+            pb::RestoreInventoryAdjustmentReasonRequest {
+                reason_id: id(T::Custom, unknown),
+            },
+            Code::NotFound,
+            NOT_FOUND,
+            &["reason_id.custom_reason_id"],
+        ),
+        refused(
+            "reasons listed without a token",
+            pb::ListInventoryAdjustmentReasonsRequest::default(),
+            Code::Unauthenticated,
+            UNAUTHORIZED,
+            &[],
+        )
+        .by(Who::Header(None)),
+        refused(
+            "a reason created with a read-only token",
+            create("k", named("Breakage", decrease)),
+            Code::PermissionDenied,
+            SCOPES,
+            &[],
+        )
+        .by(Who::Header(Some(format!("Bearer {}", f.read_only_token)))),
+        invalid(
+            "a receipt carrying a system code",
+            one(receipt(f, |a| a.reason_id = id(T::Sale, ""))),
+            INVALID_VALUE,
+            "changes[0].adjustment.reason_id.type",
+        ),
+        refused(
+            "a receipt carrying a custom reason that does not exist",
+            one(receipt(f, |a| a.reason_id = id(T::Custom, unknown))),
+            Code::InvalidArgument,
+            NOT_FOUND,
+            &["changes[0].adjustment.reason_id.custom_reason_id"],
+        ),
+        invalid(
+            "a receipt whose cost is negative",
+            one(receipt(f, |a| {
+                a.cost_money = Some(pb::Money {
+                    amount: "-1".into(),
+                    currency: "EUR".into(),
+                })
+            })),
+            TOO_LOW,
+            "changes[0].adjustment.cost_money.amount",
+        ),
+        invalid(
+            "a vendor on an adjustment to WASTE",
+            one(adjust_with(f, S::InStock, S::Waste, |a| {
+                a.vendor_id = "v".into()
+            })),
+            INVALID_VALUE,
+            "changes[0].adjustment.vendor_id",
+        ),
+        invalid(
+            "101 reasons in a history filter",
+            pb::BatchRetrieveInventoryChangesRequest {
+                reason_ids: vec![id(T::Theft, "").unwrap(); 101],
+                ..Default::default()
+            },
+            ARRAY_TOO_LONG,
+            "reason_ids",
+        ),
+        invalid(
+            "a custom reason without its id in a streamed filter",
+            pb::StreamInventoryChangesRequest {
+                reason_ids: vec![id(T::Custom, "").unwrap()],
+                ..Default::default()
+            },
+            MISSING,
+            "reason_ids[0].custom_reason_id",
+        ),
+    ];
+    rows.push(invalid(
+        "a transfer carrying the TRANSFER system code",
+        one(pb::InventoryChange {
+            expected_quantity: None,
+            r#type: 0,
+            change: Some(Change::Transfer(pb::InventoryTransfer {
+                catalog_object_id: f.item.clone(),
+                from_location_id: f.shop.clone(),
+                to_location_id: f.back_room.clone(),
+                state: S::InStock.into(),
+                quantity: "1".into(),
+                reason_id: id(T::Transfer, ""),
+                ..Default::default()
+            })),
+        }),
+        INVALID_VALUE,
+        "changes[0].transfer.reason_id.type",
+    ));
+    rows
+}
+
+/// A valid adjustment of MUG at the shop between two states, edited by `edit`.
+fn adjust_with(
+    f: &Fixture,
+    from: S,
+    to: S,
+    edit: impl FnOnce(&mut pb::InventoryAdjustment),
+) -> pb::InventoryChange {
+    let mut change = adjust(&f.item, &f.shop, from, to, "1");
+    if let Some(Change::Adjustment(a)) = change.change.as_mut() {
+        edit(a);
+    }
+    change
 }
 
 /// InventoryItemService: ids, SKUs, decimals, countries, masks.
@@ -2419,6 +2673,7 @@ async fn every_bad_input_is_refused_alike_and_changes_nothing(mut server: TestSe
         item_rows(&f),
         location_rows(&f),
         reservation_rows(&f),
+        adjustment_reason_rows(&f),
         cursor_rows(&f),
         token_rows(&f),
         import_rows(&f),
