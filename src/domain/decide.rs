@@ -169,12 +169,14 @@ pub fn wanted(group: &[Submission]) -> Wanted<'_> {
         let live = request.kept.is_empty();
         for change in &request.changes {
             wanted.items.insert(change.catalog_object_id.as_str());
-            if let Some(reason) = change.reason.as_ref().filter(|_| live) {
-                if reason.kind == ReasonType::Custom {
-                    wanted
-                        .custom_reasons
-                        .insert(reason.custom_reason_id.as_str());
-                }
+            let custom = change
+                .reason
+                .as_ref()
+                .filter(|r| live && r.kind == ReasonType::Custom);
+            if let Some(reason) = custom {
+                wanted
+                    .custom_reasons
+                    .insert(reason.custom_reason_id.as_str());
             }
             wanted
                 .locations
