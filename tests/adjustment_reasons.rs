@@ -7,10 +7,8 @@
 mod common;
 
 use common::ledger::*;
-use common::process::run;
-use std::path::Path;
 
-use common::{Backend, TEST_MERCHANT, TestServer, assert_rejected, call_error};
+use common::{TestServer, assert_rejected, call_error};
 use stockledger::domain::scope::Scope;
 use stockledger::proto::v1::{
     self as pb, InventoryAdjustmentReasonDirection as Direction,
@@ -526,36 +524,10 @@ async fn export_import_keeps_reasons(mut server: TestServer) {
         ],
     )
     .await;
-    let backend = if server.database_url.starts_with("sqlite") {
-        Backend::Sqlite
-    } else {
-        Backend::Postgres
-    };
     let dir = tempfile::tempdir().unwrap();
-    let ok = |out: std::process::Output| {
-        assert!(
-            out.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let export = |url: &str, out: &Path, format: &str| {
-        let out = out.display().to_string();
-        let args = [
-            "export",
-            "--merchant",
-            TEST_MERCHANT,
-            "--format",
-            format,
-            "--out",
-            &out,
-        ];
-        ok(run(&args, url));
-    };
     for format in ["csv", "jsonl"] {
-        let first = dir.path().join(format!("first-{format}"));
-        export(&server.database_url, &first, format);
+        let RoundTrip { first, second } =
+            export_import_round_trip(&server, dir.path(), format).await;
         let name = format!("changes.{format}");
         let before = std::fs::read_to_string(first.join(&name)).unwrap();
         for kept in [
@@ -566,17 +538,6 @@ async fn export_import_keeps_reasons(mut server: TestServer) {
         ] {
             assert!(before.contains(kept), "{kept} in\n{before}");
         }
-        let (second_url, _second_dir) = common::fresh_database(backend).await;
-        let files: Vec<String> = ["items", "locations", "changes"]
-            .iter()
-            .map(|k| first.join(format!("{k}.{format}")).display().to_string())
-            .collect();
-        let mut args = vec!["import", "--merchant", TEST_MERCHANT];
-        args.extend(files.iter().map(String::as_str));
-        ok(run(&args, &second_url));
-        ok(run(&["verify"], &second_url));
-        let second = dir.path().join(format!("second-{format}"));
-        export(&second_url, &second, format);
         let after = std::fs::read_to_string(second.join(&name)).unwrap();
         assert_eq!(before, after, "{name} after the round trip");
     }

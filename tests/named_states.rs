@@ -6,11 +6,9 @@
 
 mod common;
 
-use std::path::Path;
-
+use common::TestServer;
 use common::ledger::*;
 use common::process::run;
-use common::{Backend, TEST_MERCHANT, TestServer};
 use stockledger::proto::v1::{
     BatchChangeInventoryRequest, BatchRetrieveInventoryChangesRequest,
     BatchRetrieveInventoryCountsRequest, InventoryChange, InventoryCount, InventoryState as S,
@@ -278,55 +276,16 @@ async fn export_import_keeps_named_quantities(mut server: TestServer) {
         ],
     )
     .await;
-    let backend = if server.database_url.starts_with("sqlite") {
-        Backend::Sqlite
-    } else {
-        Backend::Postgres
-    };
     let dir = tempfile::tempdir().unwrap();
-    let ok = |out: std::process::Output| {
-        assert!(
-            out.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let export = |url: &str, out: &Path, format: &str| {
-        ok(run(
-            &[
-                "export",
-                "--merchant",
-                TEST_MERCHANT,
-                "--format",
-                format,
-                "--out",
-                &out.display().to_string(),
-            ],
-            url,
-        ));
-    };
     for format in ["csv", "jsonl"] {
-        let first = dir.path().join(format!("first-{format}"));
-        export(&server.database_url, &first, format);
+        let RoundTrip { first, second } =
+            export_import_round_trip(&server, dir.path(), format).await;
         let counts = std::fs::read_to_string(first.join(format!("counts.{format}"))).unwrap();
         let changes = std::fs::read_to_string(first.join(format!("changes.{format}"))).unwrap();
         for name in ["DAMAGED", "QUALITY_CONTROL", "SAFETY_STOCK"] {
             assert!(counts.contains(name), "{name} in\n{counts}");
             assert!(changes.contains(name), "{name} in\n{changes}");
         }
-
-        let (second_url, _second_dir) = common::fresh_database(backend).await;
-        let files: Vec<String> = ["items", "locations", "changes"]
-            .iter()
-            .map(|k| first.join(format!("{k}.{format}")).display().to_string())
-            .collect();
-        let mut args = vec!["import", "--merchant", TEST_MERCHANT];
-        args.extend(files.iter().map(String::as_str));
-        ok(run(&args, &second_url));
-        ok(run(&["verify"], &second_url));
-        let second = dir.path().join(format!("second-{format}"));
-        export(&second_url, &second, format);
         for kind in ["counts", "changes"] {
             let name = format!("{kind}.{format}");
             assert_eq!(

@@ -271,3 +271,67 @@ pub async fn assert_verified(server: &TestServer) {
     );
     store.close().await.ok();
 }
+
+/// The export directories of one round trip: the server's merchant exported, imported into
+/// a fresh database of the same backend (which `verify` accepts), and exported again.
+pub struct RoundTrip {
+    /// The first export.
+    pub first: std::path::PathBuf,
+    /// The export of the database the first one was imported into.
+    pub second: std::path::PathBuf,
+}
+
+/// Runs `stockledger`, panicking with its output unless it succeeds.
+fn succeed(args: &[&str], database_url: &str) {
+    let out = super::process::run(args, database_url);
+    assert!(
+        out.status.success(),
+        "{args:?}\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Exports the test merchant of `server` in `format` under `dir`, imports its items,
+/// locations and changes into a fresh database, verifies it, and exports that one too.
+pub async fn export_import_round_trip(
+    server: &TestServer,
+    dir: &std::path::Path,
+    format: &str,
+) -> RoundTrip {
+    let backend = if server.database_url.starts_with("sqlite") {
+        super::Backend::Sqlite
+    } else {
+        super::Backend::Postgres
+    };
+    let export = |url: &str, out: &std::path::Path| {
+        let out = out.display().to_string();
+        let merchant = super::TEST_MERCHANT;
+        succeed(
+            &[
+                "export",
+                "--merchant",
+                merchant,
+                "--format",
+                format,
+                "--out",
+                &out,
+            ],
+            url,
+        );
+    };
+    let first = dir.join(format!("first-{format}"));
+    export(&server.database_url, &first);
+    let (second_url, _second_dir) = super::fresh_database(backend).await;
+    let files: Vec<String> = ["items", "locations", "changes"]
+        .iter()
+        .map(|k| first.join(format!("{k}.{format}")).display().to_string())
+        .collect();
+    let mut args = vec!["import", "--merchant", super::TEST_MERCHANT];
+    args.extend(files.iter().map(String::as_str));
+    succeed(&args, &second_url);
+    succeed(&["verify"], &second_url);
+    let second = dir.join(format!("second-{format}"));
+    export(&second_url, &second);
+    RoundTrip { first, second }
+}

@@ -488,34 +488,35 @@ async fn reason_action(
             let sent: json::AdjustmentReasonIdRequest = body(&raw)?;
             let reason_id = sent.reason_id.as_ref().map(json::reason_id_from_json);
             let api = g.inventory();
+            // The three calls differ only in their request and method.
+            macro_rules! reason_call {
+                ($request:ident, $rpc:literal, $method:ident) => {
+                    g.call(
+                        &headers,
+                        Rpc::Inventory($rpc),
+                        pb::$request { reason_id },
+                        |r| async move { api.$method(r).await },
+                    )
+                    .await?
+                    .adjustment_reason
+                };
+            }
             let reason = match action {
-                ReasonAction::Retrieve => {
-                    let request = pb::RetrieveInventoryAdjustmentReasonRequest { reason_id };
-                    let rpc = Rpc::Inventory("RetrieveInventoryAdjustmentReason");
-                    g.call(&headers, rpc, request, |r| async move {
-                        api.retrieve_inventory_adjustment_reason(r).await
-                    })
-                    .await?
-                    .adjustment_reason
-                }
-                ReasonAction::Delete => {
-                    let request = pb::DeleteInventoryAdjustmentReasonRequest { reason_id };
-                    let rpc = Rpc::Inventory("DeleteInventoryAdjustmentReason");
-                    g.call(&headers, rpc, request, |r| async move {
-                        api.delete_inventory_adjustment_reason(r).await
-                    })
-                    .await?
-                    .adjustment_reason
-                }
-                ReasonAction::Restore => {
-                    let request = pb::RestoreInventoryAdjustmentReasonRequest { reason_id };
-                    let rpc = Rpc::Inventory("RestoreInventoryAdjustmentReason");
-                    g.call(&headers, rpc, request, |r| async move {
-                        api.restore_inventory_adjustment_reason(r).await
-                    })
-                    .await?
-                    .adjustment_reason
-                }
+                ReasonAction::Retrieve => reason_call!(
+                    RetrieveInventoryAdjustmentReasonRequest,
+                    "RetrieveInventoryAdjustmentReason",
+                    retrieve_inventory_adjustment_reason
+                ),
+                ReasonAction::Delete => reason_call!(
+                    DeleteInventoryAdjustmentReasonRequest,
+                    "DeleteInventoryAdjustmentReason",
+                    delete_inventory_adjustment_reason
+                ),
+                ReasonAction::Restore => reason_call!(
+                    RestoreInventoryAdjustmentReasonRequest,
+                    "RestoreInventoryAdjustmentReason",
+                    restore_inventory_adjustment_reason
+                ),
             };
             Ok(json::reason_answer(reason.as_ref()))
         }

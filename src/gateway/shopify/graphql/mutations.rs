@@ -1096,6 +1096,17 @@ fn group(
             }
         })
         .collect();
+    adjustment_group(answer, reason, reference, changes)
+}
+
+/// Shopify's group of a recorded batch: named by its first change (id and time), with the
+/// reason and reference sent and the `changes` as Shopify reports them.
+fn adjustment_group(
+    answer: &pb::BatchChangeInventoryResponse,
+    reason: &str,
+    reference: Option<String>,
+    changes: Vec<InventoryChange>,
+) -> InventoryAdjustmentGroup {
     let first = answer.changes.first().map(|c| match &c.change {
         Some(Change::Adjustment(a)) => (a.id.clone(), a.created_at),
         Some(Change::PhysicalCount(p)) => (p.id.clone(), p.created_at),

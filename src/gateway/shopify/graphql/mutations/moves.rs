@@ -25,8 +25,8 @@ use async_graphql::{ID, InputObject, MaybeUndefined, SimpleObject};
 use sha2::{Digest, Sha256};
 
 use super::{
-    ADJUSTABLE, InventoryAdjustmentGroup, InventoryChange, LedgerRefusal, UserError, change_field,
-    check_reason, refusal_as_user_error,
+    ADJUSTABLE, InventoryAdjustmentGroup, InventoryChange, LedgerRefusal, UserError,
+    adjustment_group, change_field, check_reason, refusal_as_user_error,
 };
 use crate::api::ledger_wire::{state_from_wire, state_to_wire};
 use crate::domain::decimal::Fixed5;
@@ -499,20 +499,7 @@ pub(super) fn group(
             }
         })
         .collect();
-    let first = answer.changes.first().map(|c| match &c.change {
-        Some(Change::Adjustment(a)) => (a.id.clone(), a.created_at),
-        Some(Change::Transfer(t)) => (t.id.clone(), t.created_at),
-        Some(Change::PhysicalCount(p)) => (p.id.clone(), p.created_at),
-        None => Default::default(),
-    });
-    let (id, created_at) = first.unwrap_or_default();
-    InventoryAdjustmentGroup {
-        id: ID(gid::gid(Kind::InventoryAdjustmentGroup, &id)),
-        created_at: created_at.as_ref().and_then(crate::api::convert::rfc3339),
-        reason: reason.to_owned(),
-        reference_document_uri: reference,
-        changes,
-    }
+    adjustment_group(answer, reason, reference, changes)
 }
 
 /// A recorded quantity as the `Int` it was sent as.
