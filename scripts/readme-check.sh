@@ -47,7 +47,8 @@ session() {
 first=$(session "## A first grpcurl session")
 day=$(session "## The seed's day, with grpcurl")
 protect=$(session "## Protecting stock, with grpcurl")
-[ -n "$first" ] && [ -n "$day" ] && [ -n "$protect" ] || { echo "README sessions not found" >&2; exit 1; }
+reasons=$(session "## Why stock moved, with grpcurl")
+[ -n "$first" ] && [ -n "$day" ] && [ -n "$protect" ] && [ -n "$reasons" ] || { echo "README sessions not found" >&2; exit 1; }
 
 # Pasted one after the other into one shell, under `set -euo pipefail`: a failing call, or a
 # failing grpcurl before a `| jq`, stops the run. The first session's last command is meant
@@ -119,5 +120,16 @@ for run in 1 2; do
   [ "$(grep '"fromState"' "$work/protect.out")" = "$feed" ] || fail "the reservation's changes on the feed"
 done
 
+# Why stock moved: every call succeeds (set -euo pipefail), pasted twice; exactly the lines
+# the README says it prints.
+for run in 1 2; do
+  bash -c "set -euo pipefail"$'\n'"$g_def"$'\n'"$reasons" >"$work/reasons.out" 2>&1 || { cat "$work/reasons.out"; echo "reasons session failed (run $run)" >&2; exit 1; }
+  expected='{"state":"INVENTORY_STATE_IN_STOCK","quantity":"34"}
+{"state":"INVENTORY_STATE_WASTE","quantity":"6"}
+{"quantity":"6","toState":"INVENTORY_STATE_WASTE"}
+{"isDeleted":true}'
+  [ "$(cat "$work/reasons.out")" = "$expected" ] || { cat "$work/reasons.out"; echo "reasons session (run $run): not the output the README gives" >&2; exit 1; }
+done
+
 "$binary" verify --database-url "sqlite://$work/stockledger.db" >/dev/null
-echo "readme: 3 passed, 0 failed"
+echo "readme: 4 passed, 0 failed"
