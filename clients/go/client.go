@@ -164,7 +164,7 @@ func (c *Client) GetInventoryItem(ctx context.Context, id string) (*pb.Inventory
 // --- the ledger ---
 
 // ChangeOption sets an optional field of a change built by Adjustment, PhysicalCount or
-// Transfer: ExpectQuantity or ExpectAbsent.
+// Transfer: ExpectQuantity, ExpectAbsent, WithReason, WithCost or WithVendor (reasons.go).
 type ChangeOption func(*pb.InventoryChange)
 
 // ExpectQuantity guards a change (compare-and-swap): the count it takes from (an

@@ -642,3 +642,131 @@ func TestListReservations(t *testing.T) {
 		t.Fatalf("%d refusals, want 1", refusals)
 	}
 }
+
+func TestAdjustmentReasons(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	name := "Found in the back room " + unique()
+	increase := pb.InventoryAdjustmentReasonDirection_INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE
+	custom := pb.InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM
+	damaged := stockledger.ReasonID(pb.InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED)
+
+	reason, err := c.CreateInventoryAdjustmentReason(ctx, "", name, increase)
+	must(t, err)
+	id := reason.GetId()
+	if id.GetType() != custom || id.GetCustomReasonId() == "" || reason.GetName() != name ||
+		reason.GetDirection() != increase || reason.GetIsDeleted() || reason.GetCreatedAt() == nil {
+		t.Fatalf("created %v", reason)
+	}
+	// Listed with the standard reasons, and retrievable.
+	listedIDs := func(req *pb.ListInventoryAdjustmentReasonsRequest) (custom []string, standard []pb.InventoryAdjustmentReasonType) {
+		t.Helper()
+		reasons, err := c.ListInventoryAdjustmentReasons(ctx, req)
+		must(t, err)
+		for _, r := range reasons {
+			if r.GetId().GetCustomReasonId() != "" {
+				custom = append(custom, r.GetId().GetCustomReasonId())
+			} else {
+				standard = append(standard, r.GetId().GetType())
+			}
+		}
+		return custom, standard
+	}
+	customIDs, standard := listedIDs(nil)
+	if !slices.Contains(customIDs, id.GetCustomReasonId()) || !slices.Contains(standard, damaged.GetType()) {
+		t.Errorf("listed custom %v standard %v: want %s and DAMAGED among them", customIDs, standard, id.GetCustomReasonId())
+	}
+	retrieved, err := c.RetrieveInventoryAdjustmentReason(ctx, id)
+	must(t, err)
+	if !proto.Equal(retrieved, reason) {
+		t.Errorf("retrieved %v, want %v", retrieved, reason)
+	}
+
+	// A receipt carrying the reason, a cost and a vendor is answered with them.
+	vendor := "vendor-" + unique()
+	received, err := c.BatchChangeInventory(ctx, "",
+		stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(7),
+			stockledger.WithReason(id), stockledger.WithCost(stockledger.MustDecimal("12.50"), "EUR"), stockledger.WithVendor(vendor)),
+		stockledger.Adjustment(itemID, locationID, inStock, waste, stockledger.DecimalFromInt(1), stockledger.WithReason(damaged)))
+	must(t, err)
+	receipt := received.GetChanges()[0].GetAdjustment()
+	if !proto.Equal(receipt.GetReasonId(), id) || receipt.GetVendorId() != vendor ||
+		receipt.GetCostMoney().GetAmount() != "12.5" || receipt.GetCostMoney().GetCurrency() != "EUR" {
+		t.Errorf("receipt answered as %v", receipt)
+	}
+	wasted := received.GetChanges()[1].GetAdjustment()
+	if !proto.Equal(wasted.GetReasonId(), damaged) {
+		t.Errorf("waste's reason %v, want DAMAGED", wasted.GetReasonId())
+	}
+
+	// The history filtered by the reason: exactly that change, on both reads.
+	var filtered []string
+	for change, err := range c.InventoryChanges(ctx, &pb.BatchRetrieveInventoryChangesRequest{
+		CatalogObjectIds: []string{itemID}, ReasonIds: []*pb.InventoryAdjustmentReasonId{id},
+	}) {
+		must(t, err)
+		filtered = append(filtered, stockledger.ChangeID(change))
+	}
+	if !slices.Equal(filtered, []string{receipt.GetId()}) {
+		t.Errorf("history by reason %v, want [%s]", filtered, receipt.GetId())
+	}
+	stream, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{
+		CatalogObjectIds: []string{itemID}, ReasonIds: []*pb.InventoryAdjustmentReasonId{id},
+	})
+	must(t, err)
+	var streamed []string
+	for msg, err := range stream.All() {
+		must(t, err)
+		streamed = append(streamed, stockledger.ChangeID(msg.GetChange()))
+	}
+	if !slices.Equal(streamed, []string{receipt.GetId()}) {
+		t.Errorf("stream by reason %v, want [%s]", streamed, receipt.GetId())
+	}
+
+	renamed, err := c.UpdateInventoryAdjustmentReason(ctx, id, name+" (renamed)")
+	must(t, err)
+	if renamed.GetName() != name+" (renamed)" || renamed.GetDirection() != increase {
+		t.Errorf("renamed %v", renamed)
+	}
+
+	// Deleted: no longer listed, and a new change naming it is refused.
+	deleted, err := c.DeleteInventoryAdjustmentReason(ctx, id)
+	must(t, err)
+	if !deleted.GetIsDeleted() {
+		t.Errorf("deleted %v", deleted)
+	}
+	if customIDs, _ := listedIDs(nil); slices.Contains(customIDs, id.GetCustomReasonId()) {
+		t.Errorf("a deleted reason is listed: %v", customIDs)
+	}
+	if customIDs, _ := listedIDs(&pb.ListInventoryAdjustmentReasonsRequest{IncludeDeleted: true}); !slices.Contains(customIDs, id.GetCustomReasonId()) {
+		t.Errorf("IncludeDeleted does not list it: %v", customIDs)
+	}
+	_, err = c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(1), stockledger.WithReason(id)))
+	if refused := refusal(t, err); refused.Code != codes.InvalidArgument || refused.Reason != "ADJUSTMENT_REASON_DELETED" {
+		t.Errorf("a change naming a deleted reason: %v, want InvalidArgument ADJUSTMENT_REASON_DELETED", err)
+	}
+	_, err = c.UpdateInventoryAdjustmentReason(ctx, id, name+" again")
+	if stale := refusal(t, err); stale.Code != codes.FailedPrecondition {
+		t.Errorf("renaming a deleted reason: %v, want FailedPrecondition", err)
+	}
+	counts, err := c.Inventory.RetrieveInventoryCount(ctx, &pb.RetrieveInventoryCountRequest{CatalogObjectId: itemID})
+	must(t, err)
+	if got, want := quantities(t, counts.GetCounts()), []stateQuantity{{inStock, "6"}, {waste, "1"}}; !slices.Equal(got, want) {
+		t.Errorf("counts %v, want %v", got, want)
+	}
+
+	// Restored: accepted again.
+	restored, err := c.RestoreInventoryAdjustmentReason(ctx, id)
+	must(t, err)
+	if restored.GetIsDeleted() || restored.GetName() != name+" (renamed)" {
+		t.Errorf("restored %v", restored)
+	}
+	again, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(1), stockledger.WithReason(id)))
+	must(t, err)
+	if got := again.GetChanges()[0].GetAdjustment().GetReasonId(); !proto.Equal(got, id) {
+		t.Errorf("after restore the change carries %v, want %v", got, id)
+	}
+	if got, want := quantities(t, again.GetCounts()), []stateQuantity{{inStock, "7"}}; !slices.Equal(got, want) {
+		t.Errorf("counts after restore %v, want %v", got, want)
+	}
+}

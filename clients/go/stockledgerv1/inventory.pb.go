@@ -443,6 +443,232 @@ func (WatchStart) EnumDescriptor() ([]byte, []int) {
 	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{4}
 }
 
+// The type of an adjustment reason: Square's standard reasons (RECEIVED … PRODUCTION_WASTE,
+// which a seller picks), Square's system codes (SALE … CANCELED_SALE: answered, never
+// written through the API), CUSTOM (the merchant's own, named by custom_reason_id) and
+// Shopify's reasons (CORRECTION … SHRINKAGE; Shopify's `damaged` and `received` are DAMAGED
+// and RECEIVED), which the Shopify door writes.
+type InventoryAdjustmentReasonType int32
+
+const (
+	// Never valid.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_UNSPECIFIED InventoryAdjustmentReasonType = 0
+	// Stock received (INCREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_RECEIVED InventoryAdjustmentReasonType = 1
+	// Damaged (DECREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED InventoryAdjustmentReasonType = 2
+	// Stolen (DECREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_THEFT InventoryAdjustmentReasonType = 3
+	// Lost (DECREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_LOST InventoryAdjustmentReasonType = 4
+	// Returned by a customer (INCREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_RETURNED InventoryAdjustmentReasonType = 5
+	// Spoiled (DECREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_SPOILAGE_WASTE InventoryAdjustmentReasonType = 6
+	// Given away as samples or promotion (DECREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_SAMPLES_PROMOTIONAL InventoryAdjustmentReasonType = 7
+	// Used internally (DECREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_INTERNAL_USE InventoryAdjustmentReasonType = 8
+	// Returned to the vendor (DECREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_VENDOR_RETURN InventoryAdjustmentReasonType = 9
+	// Wasted in production (DECREASE).
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_PRODUCTION_WASTE InventoryAdjustmentReasonType = 10
+	// System code: a sale.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_SALE InventoryAdjustmentReasonType = 11
+	// System code: a recount.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_RECOUNT InventoryAdjustmentReasonType = 12
+	// System code: a transfer.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_TRANSFER InventoryAdjustmentReasonType = 13
+	// System code: in transit.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_IN_TRANSIT InventoryAdjustmentReasonType = 14
+	// System code: a canceled sale.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_CANCELED_SALE InventoryAdjustmentReasonType = 15
+	// The merchant's own reason, named by custom_reason_id.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM InventoryAdjustmentReasonType = 16
+	// Shopify's `correction`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_CORRECTION InventoryAdjustmentReasonType = 17
+	// Shopify's `cycle_count_available`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_CYCLE_COUNT_AVAILABLE InventoryAdjustmentReasonType = 18
+	// Shopify's `movement_canceled`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CANCELED InventoryAdjustmentReasonType = 19
+	// Shopify's `movement_created`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CREATED InventoryAdjustmentReasonType = 20
+	// Shopify's `movement_received`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_RECEIVED InventoryAdjustmentReasonType = 21
+	// Shopify's `movement_updated`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_UPDATED InventoryAdjustmentReasonType = 22
+	// Shopify's `other`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_OTHER InventoryAdjustmentReasonType = 23
+	// Shopify's `promotion`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_PROMOTION InventoryAdjustmentReasonType = 24
+	// Shopify's `quality_control`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_QUALITY_CONTROL InventoryAdjustmentReasonType = 25
+	// Shopify's `reservation_created`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_CREATED InventoryAdjustmentReasonType = 26
+	// Shopify's `reservation_deleted`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_DELETED InventoryAdjustmentReasonType = 27
+	// Shopify's `reservation_updated`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_UPDATED InventoryAdjustmentReasonType = 28
+	// Shopify's `restock`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_RESTOCK InventoryAdjustmentReasonType = 29
+	// Shopify's `safety_stock`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_SAFETY_STOCK InventoryAdjustmentReasonType = 30
+	// Shopify's `shrinkage`.
+	InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_SHRINKAGE InventoryAdjustmentReasonType = 31
+)
+
+// Enum value maps for InventoryAdjustmentReasonType.
+var (
+	InventoryAdjustmentReasonType_name = map[int32]string{
+		0:  "INVENTORY_ADJUSTMENT_REASON_TYPE_UNSPECIFIED",
+		1:  "INVENTORY_ADJUSTMENT_REASON_TYPE_RECEIVED",
+		2:  "INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED",
+		3:  "INVENTORY_ADJUSTMENT_REASON_TYPE_THEFT",
+		4:  "INVENTORY_ADJUSTMENT_REASON_TYPE_LOST",
+		5:  "INVENTORY_ADJUSTMENT_REASON_TYPE_RETURNED",
+		6:  "INVENTORY_ADJUSTMENT_REASON_TYPE_SPOILAGE_WASTE",
+		7:  "INVENTORY_ADJUSTMENT_REASON_TYPE_SAMPLES_PROMOTIONAL",
+		8:  "INVENTORY_ADJUSTMENT_REASON_TYPE_INTERNAL_USE",
+		9:  "INVENTORY_ADJUSTMENT_REASON_TYPE_VENDOR_RETURN",
+		10: "INVENTORY_ADJUSTMENT_REASON_TYPE_PRODUCTION_WASTE",
+		11: "INVENTORY_ADJUSTMENT_REASON_TYPE_SALE",
+		12: "INVENTORY_ADJUSTMENT_REASON_TYPE_RECOUNT",
+		13: "INVENTORY_ADJUSTMENT_REASON_TYPE_TRANSFER",
+		14: "INVENTORY_ADJUSTMENT_REASON_TYPE_IN_TRANSIT",
+		15: "INVENTORY_ADJUSTMENT_REASON_TYPE_CANCELED_SALE",
+		16: "INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM",
+		17: "INVENTORY_ADJUSTMENT_REASON_TYPE_CORRECTION",
+		18: "INVENTORY_ADJUSTMENT_REASON_TYPE_CYCLE_COUNT_AVAILABLE",
+		19: "INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CANCELED",
+		20: "INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CREATED",
+		21: "INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_RECEIVED",
+		22: "INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_UPDATED",
+		23: "INVENTORY_ADJUSTMENT_REASON_TYPE_OTHER",
+		24: "INVENTORY_ADJUSTMENT_REASON_TYPE_PROMOTION",
+		25: "INVENTORY_ADJUSTMENT_REASON_TYPE_QUALITY_CONTROL",
+		26: "INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_CREATED",
+		27: "INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_DELETED",
+		28: "INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_UPDATED",
+		29: "INVENTORY_ADJUSTMENT_REASON_TYPE_RESTOCK",
+		30: "INVENTORY_ADJUSTMENT_REASON_TYPE_SAFETY_STOCK",
+		31: "INVENTORY_ADJUSTMENT_REASON_TYPE_SHRINKAGE",
+	}
+	InventoryAdjustmentReasonType_value = map[string]int32{
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_UNSPECIFIED":           0,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_RECEIVED":              1,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED":               2,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_THEFT":                 3,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_LOST":                  4,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_RETURNED":              5,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_SPOILAGE_WASTE":        6,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_SAMPLES_PROMOTIONAL":   7,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_INTERNAL_USE":          8,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_VENDOR_RETURN":         9,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_PRODUCTION_WASTE":      10,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_SALE":                  11,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_RECOUNT":               12,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_TRANSFER":              13,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_IN_TRANSIT":            14,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_CANCELED_SALE":         15,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM":                16,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_CORRECTION":            17,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_CYCLE_COUNT_AVAILABLE": 18,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CANCELED":     19,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CREATED":      20,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_RECEIVED":     21,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_UPDATED":      22,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_OTHER":                 23,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_PROMOTION":             24,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_QUALITY_CONTROL":       25,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_CREATED":   26,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_DELETED":   27,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_UPDATED":   28,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_RESTOCK":               29,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_SAFETY_STOCK":          30,
+		"INVENTORY_ADJUSTMENT_REASON_TYPE_SHRINKAGE":             31,
+	}
+)
+
+func (x InventoryAdjustmentReasonType) Enum() *InventoryAdjustmentReasonType {
+	p := new(InventoryAdjustmentReasonType)
+	*p = x
+	return p
+}
+
+func (x InventoryAdjustmentReasonType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (InventoryAdjustmentReasonType) Descriptor() protoreflect.EnumDescriptor {
+	return file_stockledger_v1_inventory_proto_enumTypes[5].Descriptor()
+}
+
+func (InventoryAdjustmentReasonType) Type() protoreflect.EnumType {
+	return &file_stockledger_v1_inventory_proto_enumTypes[5]
+}
+
+func (x InventoryAdjustmentReasonType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use InventoryAdjustmentReasonType.Descriptor instead.
+func (InventoryAdjustmentReasonType) EnumDescriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{5}
+}
+
+// Whether a reason adds stock or removes it.
+type InventoryAdjustmentReasonDirection int32
+
+const (
+	// None: system codes and Shopify's reasons (either way).
+	InventoryAdjustmentReasonDirection_INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED InventoryAdjustmentReasonDirection = 0
+	// Stock comes in.
+	InventoryAdjustmentReasonDirection_INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE InventoryAdjustmentReasonDirection = 1
+	// Stock goes out.
+	InventoryAdjustmentReasonDirection_INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE InventoryAdjustmentReasonDirection = 2
+)
+
+// Enum value maps for InventoryAdjustmentReasonDirection.
+var (
+	InventoryAdjustmentReasonDirection_name = map[int32]string{
+		0: "INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED",
+		1: "INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE",
+		2: "INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE",
+	}
+	InventoryAdjustmentReasonDirection_value = map[string]int32{
+		"INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED": 0,
+		"INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE":    1,
+		"INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE":    2,
+	}
+)
+
+func (x InventoryAdjustmentReasonDirection) Enum() *InventoryAdjustmentReasonDirection {
+	p := new(InventoryAdjustmentReasonDirection)
+	*p = x
+	return p
+}
+
+func (x InventoryAdjustmentReasonDirection) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (InventoryAdjustmentReasonDirection) Descriptor() protoreflect.EnumDescriptor {
+	return file_stockledger_v1_inventory_proto_enumTypes[6].Descriptor()
+}
+
+func (InventoryAdjustmentReasonDirection) Type() protoreflect.EnumType {
+	return &file_stockledger_v1_inventory_proto_enumTypes[6]
+}
+
+func (x InventoryAdjustmentReasonDirection) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use InventoryAdjustmentReasonDirection.Descriptor instead.
+func (InventoryAdjustmentReasonDirection) EnumDescriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{6}
+}
+
 // Which application made a change. Set by the server from the caller's credentials;
 // read-only.
 type SourceApplication struct {
@@ -612,6 +838,15 @@ type InventoryAdjustment struct {
 	// expiry (RESERVED_FOR_SALE → IN_STOCK). Empty for every other adjustment. Read-only
 	// (only `stockledger import`, which brings the reservations too, keeps it).
 	ReservationId string `protobuf:"bytes,19,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"`
+	// Why the stock moved: a standard reason or the merchant's custom one (not a system
+	// code, not a deleted custom reason). Optional.
+	ReasonId *InventoryAdjustmentReasonId `protobuf:"bytes,20,opt,name=reason_id,json=reasonId,proto3" json:"reason_id,omitempty"`
+	// What the merchant paid the vendor for these units; only on receipts (from_state NONE or
+	// UNLINKED_RETURN). An amount of at least 0 in an ISO 4217 currency. Optional.
+	CostMoney *Money `protobuf:"bytes,21,opt,name=cost_money,json=costMoney,proto3" json:"cost_money,omitempty"`
+	// The vendor the units were bought from (at most 255 characters); only on receipts
+	// (from_state NONE or UNLINKED_RETURN). Optional.
+	VendorId      string `protobuf:"bytes,22,opt,name=vendor_id,json=vendorId,proto3" json:"vendor_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -779,6 +1014,27 @@ func (x *InventoryAdjustment) GetReservationId() string {
 	return ""
 }
 
+func (x *InventoryAdjustment) GetReasonId() *InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonId
+	}
+	return nil
+}
+
+func (x *InventoryAdjustment) GetCostMoney() *Money {
+	if x != nil {
+		return x.CostMoney
+	}
+	return nil
+}
+
+func (x *InventoryAdjustment) GetVendorId() string {
+	if x != nil {
+		return x.VendorId
+	}
+	return ""
+}
+
 // A verified quantity in one state at one location, as counted by a person or a
 // trusted system. It supersedes every change that occurred before it.
 type InventoryPhysicalCount struct {
@@ -810,7 +1066,10 @@ type InventoryPhysicalCount struct {
 	// in the future. Absent means the server's receipt time.
 	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
 	// When the server recorded it. Read-only.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Why it was counted (e.g. CYCLE_COUNT_AVAILABLE, CORRECTION), as on adjustments.
+	// Optional.
+	ReasonId      *InventoryAdjustmentReasonId `protobuf:"bytes,13,opt,name=reason_id,json=reasonId,proto3" json:"reason_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -929,6 +1188,13 @@ func (x *InventoryPhysicalCount) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *InventoryPhysicalCount) GetReasonId() *InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonId
+	}
+	return nil
+}
+
 // A quantity in one state moved between two locations. Applies immediately.
 type InventoryTransfer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -961,7 +1227,9 @@ type InventoryTransfer struct {
 	// Employee who made it (at most 255 characters). Optional.
 	EmployeeId string `protobuf:"bytes,12,opt,name=employee_id,json=employeeId,proto3" json:"employee_id,omitempty"`
 	// Team member who made it (at most 255 characters). Optional.
-	TeamMemberId  string `protobuf:"bytes,13,opt,name=team_member_id,json=teamMemberId,proto3" json:"team_member_id,omitempty"`
+	TeamMemberId string `protobuf:"bytes,13,opt,name=team_member_id,json=teamMemberId,proto3" json:"team_member_id,omitempty"`
+	// Why it moved, as on adjustments. Optional.
+	ReasonId      *InventoryAdjustmentReasonId `protobuf:"bytes,14,opt,name=reason_id,json=reasonId,proto3" json:"reason_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1085,6 +1353,13 @@ func (x *InventoryTransfer) GetTeamMemberId() string {
 		return x.TeamMemberId
 	}
 	return ""
+}
+
+func (x *InventoryTransfer) GetReasonId() *InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonId
+	}
+	return nil
 }
 
 // One inventory change: exactly one of adjustment, physical_count or transfer.
@@ -2012,7 +2287,9 @@ type BatchRetrieveInventoryChangesRequest struct {
 	// Oldest first (the default) or newest first. Part of the query a cursor belongs to:
 	// with a cursor, leave it unspecified or repeat the first page's order (the other order
 	// is INVALID_CURSOR). An unknown number is INVALID_ENUM_VALUE.
-	SortOrder     SortOrder `protobuf:"varint,9,opt,name=sort_order,json=sortOrder,proto3,enum=stockledger.v1.SortOrder" json:"sort_order,omitempty"`
+	SortOrder SortOrder `protobuf:"varint,9,opt,name=sort_order,json=sortOrder,proto3,enum=stockledger.v1.SortOrder" json:"sort_order,omitempty"`
+	// Only changes carrying one of these reasons (at most 100). Empty means all.
+	ReasonIds     []*InventoryAdjustmentReasonId `protobuf:"bytes,10,rep,name=reason_ids,json=reasonIds,proto3" json:"reason_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2108,6 +2385,13 @@ func (x *BatchRetrieveInventoryChangesRequest) GetSortOrder() SortOrder {
 		return x.SortOrder
 	}
 	return SortOrder_SORT_ORDER_UNSPECIFIED
+}
+
+func (x *BatchRetrieveInventoryChangesRequest) GetReasonIds() []*InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonIds
+	}
+	return nil
 }
 
 // Response of BatchRetrieveInventoryChanges.
@@ -2464,7 +2748,9 @@ type StreamInventoryChangesRequest struct {
 	Cursor string `protobuf:"bytes,7,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	// Oldest first (the default) or newest first, as in BatchRetrieveInventoryChanges; a
 	// cursor resumes in its own order (naming the other one is INVALID_CURSOR).
-	SortOrder     SortOrder `protobuf:"varint,8,opt,name=sort_order,json=sortOrder,proto3,enum=stockledger.v1.SortOrder" json:"sort_order,omitempty"`
+	SortOrder SortOrder `protobuf:"varint,8,opt,name=sort_order,json=sortOrder,proto3,enum=stockledger.v1.SortOrder" json:"sort_order,omitempty"`
+	// Only changes carrying one of these reasons (at most 100). Empty means all.
+	ReasonIds     []*InventoryAdjustmentReasonId `protobuf:"bytes,9,rep,name=reason_ids,json=reasonIds,proto3" json:"reason_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2553,6 +2839,13 @@ func (x *StreamInventoryChangesRequest) GetSortOrder() SortOrder {
 		return x.SortOrder
 	}
 	return SortOrder_SORT_ORDER_UNSPECIFIED
+}
+
+func (x *StreamInventoryChangesRequest) GetReasonIds() []*InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonIds
+	}
+	return nil
 }
 
 // One message of StreamInventoryChanges.
@@ -3037,6 +3330,738 @@ func (x *WatchInventoryCountsResponse) GetResumeToken() string {
 	return ""
 }
 
+// Names one adjustment reason.
+type InventoryAdjustmentReasonId struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The type. Required.
+	Type InventoryAdjustmentReasonType `protobuf:"varint,1,opt,name=type,proto3,enum=stockledger.v1.InventoryAdjustmentReasonType" json:"type,omitempty"`
+	// The custom reason's id: required when type is CUSTOM, empty otherwise.
+	CustomReasonId string `protobuf:"bytes,2,opt,name=custom_reason_id,json=customReasonId,proto3" json:"custom_reason_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *InventoryAdjustmentReasonId) Reset() {
+	*x = InventoryAdjustmentReasonId{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InventoryAdjustmentReasonId) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InventoryAdjustmentReasonId) ProtoMessage() {}
+
+func (x *InventoryAdjustmentReasonId) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InventoryAdjustmentReasonId.ProtoReflect.Descriptor instead.
+func (*InventoryAdjustmentReasonId) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *InventoryAdjustmentReasonId) GetType() InventoryAdjustmentReasonType {
+	if x != nil {
+		return x.Type
+	}
+	return InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_UNSPECIFIED
+}
+
+func (x *InventoryAdjustmentReasonId) GetCustomReasonId() string {
+	if x != nil {
+		return x.CustomReasonId
+	}
+	return ""
+}
+
+// An adjustment reason.
+type InventoryAdjustmentReason struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which reason. Read-only (the server assigns a custom reason's id).
+	Id *InventoryAdjustmentReasonId `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The seller-facing name of a custom reason: trimmed, 1–255 characters. Empty for
+	// standard reasons.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Whether it adds or removes stock: required for a custom reason (fixed once created);
+	// unspecified for system codes and Shopify's reasons.
+	Direction InventoryAdjustmentReasonDirection `protobuf:"varint,3,opt,name=direction,proto3,enum=stockledger.v1.InventoryAdjustmentReasonDirection" json:"direction,omitempty"`
+	// When the custom reason was created. Read-only; absent for standard reasons.
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// When the custom reason was last changed. Read-only; absent for standard reasons.
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Whether the custom reason is deleted. Read-only; always false for standard reasons.
+	IsDeleted     bool `protobuf:"varint,6,opt,name=is_deleted,json=isDeleted,proto3" json:"is_deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InventoryAdjustmentReason) Reset() {
+	*x = InventoryAdjustmentReason{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InventoryAdjustmentReason) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InventoryAdjustmentReason) ProtoMessage() {}
+
+func (x *InventoryAdjustmentReason) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InventoryAdjustmentReason.ProtoReflect.Descriptor instead.
+func (*InventoryAdjustmentReason) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *InventoryAdjustmentReason) GetId() *InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.Id
+	}
+	return nil
+}
+
+func (x *InventoryAdjustmentReason) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *InventoryAdjustmentReason) GetDirection() InventoryAdjustmentReasonDirection {
+	if x != nil {
+		return x.Direction
+	}
+	return InventoryAdjustmentReasonDirection_INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED
+}
+
+func (x *InventoryAdjustmentReason) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *InventoryAdjustmentReason) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *InventoryAdjustmentReason) GetIsDeleted() bool {
+	if x != nil {
+		return x.IsDeleted
+	}
+	return false
+}
+
+// Request of ListInventoryAdjustmentReasons.
+type ListInventoryAdjustmentReasonsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Also list deleted custom reasons.
+	IncludeDeleted bool `protobuf:"varint,1,opt,name=include_deleted,json=includeDeleted,proto3" json:"include_deleted,omitempty"`
+	// Also list Square's system codes (SALE, RECOUNT, TRANSFER, IN_TRANSIT, CANCELED_SALE).
+	IncludeSystemCodes bool `protobuf:"varint,2,opt,name=include_system_codes,json=includeSystemCodes,proto3" json:"include_system_codes,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ListInventoryAdjustmentReasonsRequest) Reset() {
+	*x = ListInventoryAdjustmentReasonsRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInventoryAdjustmentReasonsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInventoryAdjustmentReasonsRequest) ProtoMessage() {}
+
+func (x *ListInventoryAdjustmentReasonsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInventoryAdjustmentReasonsRequest.ProtoReflect.Descriptor instead.
+func (*ListInventoryAdjustmentReasonsRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListInventoryAdjustmentReasonsRequest) GetIncludeDeleted() bool {
+	if x != nil {
+		return x.IncludeDeleted
+	}
+	return false
+}
+
+func (x *ListInventoryAdjustmentReasonsRequest) GetIncludeSystemCodes() bool {
+	if x != nil {
+		return x.IncludeSystemCodes
+	}
+	return false
+}
+
+// Response of ListInventoryAdjustmentReasons.
+type ListInventoryAdjustmentReasonsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The standard reasons in type order, then the custom ones, oldest first.
+	AdjustmentReasons []*InventoryAdjustmentReason `protobuf:"bytes,1,rep,name=adjustment_reasons,json=adjustmentReasons,proto3" json:"adjustment_reasons,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ListInventoryAdjustmentReasonsResponse) Reset() {
+	*x = ListInventoryAdjustmentReasonsResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInventoryAdjustmentReasonsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInventoryAdjustmentReasonsResponse) ProtoMessage() {}
+
+func (x *ListInventoryAdjustmentReasonsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInventoryAdjustmentReasonsResponse.ProtoReflect.Descriptor instead.
+func (*ListInventoryAdjustmentReasonsResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListInventoryAdjustmentReasonsResponse) GetAdjustmentReasons() []*InventoryAdjustmentReason {
+	if x != nil {
+		return x.AdjustmentReasons
+	}
+	return nil
+}
+
+// Request of CreateInventoryAdjustmentReason.
+type CreateInventoryAdjustmentReasonRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1–128 characters, unique per request and merchant: a retry with the same key and
+	// request answers the reason first created; another request is IDEMPOTENCY_KEY_REUSED.
+	// Required.
+	IdempotencyKey string `protobuf:"bytes,1,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	// The custom reason: name and direction (id, created_at, updated_at and is_deleted are
+	// the server's). Its name is unique among the merchant's custom reasons that are not
+	// deleted (ALREADY_EXISTS).
+	AdjustmentReason *InventoryAdjustmentReason `protobuf:"bytes,2,opt,name=adjustment_reason,json=adjustmentReason,proto3" json:"adjustment_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CreateInventoryAdjustmentReasonRequest) Reset() {
+	*x = CreateInventoryAdjustmentReasonRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateInventoryAdjustmentReasonRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateInventoryAdjustmentReasonRequest) ProtoMessage() {}
+
+func (x *CreateInventoryAdjustmentReasonRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateInventoryAdjustmentReasonRequest.ProtoReflect.Descriptor instead.
+func (*CreateInventoryAdjustmentReasonRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *CreateInventoryAdjustmentReasonRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *CreateInventoryAdjustmentReasonRequest) GetAdjustmentReason() *InventoryAdjustmentReason {
+	if x != nil {
+		return x.AdjustmentReason
+	}
+	return nil
+}
+
+// Response of CreateInventoryAdjustmentReason.
+type CreateInventoryAdjustmentReasonResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reason created.
+	AdjustmentReason *InventoryAdjustmentReason `protobuf:"bytes,1,opt,name=adjustment_reason,json=adjustmentReason,proto3" json:"adjustment_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CreateInventoryAdjustmentReasonResponse) Reset() {
+	*x = CreateInventoryAdjustmentReasonResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateInventoryAdjustmentReasonResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateInventoryAdjustmentReasonResponse) ProtoMessage() {}
+
+func (x *CreateInventoryAdjustmentReasonResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateInventoryAdjustmentReasonResponse.ProtoReflect.Descriptor instead.
+func (*CreateInventoryAdjustmentReasonResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CreateInventoryAdjustmentReasonResponse) GetAdjustmentReason() *InventoryAdjustmentReason {
+	if x != nil {
+		return x.AdjustmentReason
+	}
+	return nil
+}
+
+// Request of RetrieveInventoryAdjustmentReason.
+type RetrieveInventoryAdjustmentReasonRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which reason. Required.
+	ReasonId      *InventoryAdjustmentReasonId `protobuf:"bytes,1,opt,name=reason_id,json=reasonId,proto3" json:"reason_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetrieveInventoryAdjustmentReasonRequest) Reset() {
+	*x = RetrieveInventoryAdjustmentReasonRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetrieveInventoryAdjustmentReasonRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetrieveInventoryAdjustmentReasonRequest) ProtoMessage() {}
+
+func (x *RetrieveInventoryAdjustmentReasonRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetrieveInventoryAdjustmentReasonRequest.ProtoReflect.Descriptor instead.
+func (*RetrieveInventoryAdjustmentReasonRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *RetrieveInventoryAdjustmentReasonRequest) GetReasonId() *InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonId
+	}
+	return nil
+}
+
+// Response of RetrieveInventoryAdjustmentReason.
+type RetrieveInventoryAdjustmentReasonResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reason.
+	AdjustmentReason *InventoryAdjustmentReason `protobuf:"bytes,1,opt,name=adjustment_reason,json=adjustmentReason,proto3" json:"adjustment_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RetrieveInventoryAdjustmentReasonResponse) Reset() {
+	*x = RetrieveInventoryAdjustmentReasonResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetrieveInventoryAdjustmentReasonResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetrieveInventoryAdjustmentReasonResponse) ProtoMessage() {}
+
+func (x *RetrieveInventoryAdjustmentReasonResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetrieveInventoryAdjustmentReasonResponse.ProtoReflect.Descriptor instead.
+func (*RetrieveInventoryAdjustmentReasonResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *RetrieveInventoryAdjustmentReasonResponse) GetAdjustmentReason() *InventoryAdjustmentReason {
+	if x != nil {
+		return x.AdjustmentReason
+	}
+	return nil
+}
+
+// Request of UpdateInventoryAdjustmentReason.
+type UpdateInventoryAdjustmentReasonRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which custom reason (not deleted). Required.
+	ReasonId *InventoryAdjustmentReasonId `protobuf:"bytes,1,opt,name=reason_id,json=reasonId,proto3" json:"reason_id,omitempty"`
+	// Its new name; every other field is left empty or as it is.
+	AdjustmentReason *InventoryAdjustmentReason `protobuf:"bytes,2,opt,name=adjustment_reason,json=adjustmentReason,proto3" json:"adjustment_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *UpdateInventoryAdjustmentReasonRequest) Reset() {
+	*x = UpdateInventoryAdjustmentReasonRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateInventoryAdjustmentReasonRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateInventoryAdjustmentReasonRequest) ProtoMessage() {}
+
+func (x *UpdateInventoryAdjustmentReasonRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateInventoryAdjustmentReasonRequest.ProtoReflect.Descriptor instead.
+func (*UpdateInventoryAdjustmentReasonRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *UpdateInventoryAdjustmentReasonRequest) GetReasonId() *InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonId
+	}
+	return nil
+}
+
+func (x *UpdateInventoryAdjustmentReasonRequest) GetAdjustmentReason() *InventoryAdjustmentReason {
+	if x != nil {
+		return x.AdjustmentReason
+	}
+	return nil
+}
+
+// Response of UpdateInventoryAdjustmentReason.
+type UpdateInventoryAdjustmentReasonResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reason as updated.
+	AdjustmentReason *InventoryAdjustmentReason `protobuf:"bytes,1,opt,name=adjustment_reason,json=adjustmentReason,proto3" json:"adjustment_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *UpdateInventoryAdjustmentReasonResponse) Reset() {
+	*x = UpdateInventoryAdjustmentReasonResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateInventoryAdjustmentReasonResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateInventoryAdjustmentReasonResponse) ProtoMessage() {}
+
+func (x *UpdateInventoryAdjustmentReasonResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateInventoryAdjustmentReasonResponse.ProtoReflect.Descriptor instead.
+func (*UpdateInventoryAdjustmentReasonResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *UpdateInventoryAdjustmentReasonResponse) GetAdjustmentReason() *InventoryAdjustmentReason {
+	if x != nil {
+		return x.AdjustmentReason
+	}
+	return nil
+}
+
+// Request of DeleteInventoryAdjustmentReason.
+type DeleteInventoryAdjustmentReasonRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which custom reason. Required. Deleting a deleted reason answers it unchanged.
+	ReasonId      *InventoryAdjustmentReasonId `protobuf:"bytes,1,opt,name=reason_id,json=reasonId,proto3" json:"reason_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInventoryAdjustmentReasonRequest) Reset() {
+	*x = DeleteInventoryAdjustmentReasonRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInventoryAdjustmentReasonRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInventoryAdjustmentReasonRequest) ProtoMessage() {}
+
+func (x *DeleteInventoryAdjustmentReasonRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInventoryAdjustmentReasonRequest.ProtoReflect.Descriptor instead.
+func (*DeleteInventoryAdjustmentReasonRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *DeleteInventoryAdjustmentReasonRequest) GetReasonId() *InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonId
+	}
+	return nil
+}
+
+// Response of DeleteInventoryAdjustmentReason.
+type DeleteInventoryAdjustmentReasonResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reason, deleted.
+	AdjustmentReason *InventoryAdjustmentReason `protobuf:"bytes,1,opt,name=adjustment_reason,json=adjustmentReason,proto3" json:"adjustment_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DeleteInventoryAdjustmentReasonResponse) Reset() {
+	*x = DeleteInventoryAdjustmentReasonResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInventoryAdjustmentReasonResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInventoryAdjustmentReasonResponse) ProtoMessage() {}
+
+func (x *DeleteInventoryAdjustmentReasonResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInventoryAdjustmentReasonResponse.ProtoReflect.Descriptor instead.
+func (*DeleteInventoryAdjustmentReasonResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *DeleteInventoryAdjustmentReasonResponse) GetAdjustmentReason() *InventoryAdjustmentReason {
+	if x != nil {
+		return x.AdjustmentReason
+	}
+	return nil
+}
+
+// Request of RestoreInventoryAdjustmentReason.
+type RestoreInventoryAdjustmentReasonRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which custom reason. Required. Restoring a reason that is not deleted answers it
+	// unchanged; a restored name already taken by another live reason is ALREADY_EXISTS.
+	ReasonId      *InventoryAdjustmentReasonId `protobuf:"bytes,1,opt,name=reason_id,json=reasonId,proto3" json:"reason_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RestoreInventoryAdjustmentReasonRequest) Reset() {
+	*x = RestoreInventoryAdjustmentReasonRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestoreInventoryAdjustmentReasonRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestoreInventoryAdjustmentReasonRequest) ProtoMessage() {}
+
+func (x *RestoreInventoryAdjustmentReasonRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestoreInventoryAdjustmentReasonRequest.ProtoReflect.Descriptor instead.
+func (*RestoreInventoryAdjustmentReasonRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *RestoreInventoryAdjustmentReasonRequest) GetReasonId() *InventoryAdjustmentReasonId {
+	if x != nil {
+		return x.ReasonId
+	}
+	return nil
+}
+
+// Response of RestoreInventoryAdjustmentReason.
+type RestoreInventoryAdjustmentReasonResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reason, restored.
+	AdjustmentReason *InventoryAdjustmentReason `protobuf:"bytes,1,opt,name=adjustment_reason,json=adjustmentReason,proto3" json:"adjustment_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RestoreInventoryAdjustmentReasonResponse) Reset() {
+	*x = RestoreInventoryAdjustmentReasonResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestoreInventoryAdjustmentReasonResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestoreInventoryAdjustmentReasonResponse) ProtoMessage() {}
+
+func (x *RestoreInventoryAdjustmentReasonResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestoreInventoryAdjustmentReasonResponse.ProtoReflect.Descriptor instead.
+func (*RestoreInventoryAdjustmentReasonResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *RestoreInventoryAdjustmentReasonResponse) GetAdjustmentReason() *InventoryAdjustmentReason {
+	if x != nil {
+		return x.AdjustmentReason
+	}
+	return nil
+}
+
 var File_stockledger_v1_inventory_proto protoreflect.FileDescriptor
 
 const file_stockledger_v1_inventory_proto_rawDesc = "" +
@@ -3048,7 +4073,7 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x04name\x18\x03 \x01(\tR\x04name\";\n" +
 	"\x05Money\x12\x16\n" +
 	"\x06amount\x18\x01 \x01(\tR\x06amount\x12\x1a\n" +
-	"\bcurrency\x18\x02 \x01(\tR\bcurrency\"\xd9\x06\n" +
+	"\bcurrency\x18\x02 \x01(\tR\bcurrency\"\xf6\a\n" +
 	"\x13InventoryAdjustment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\freference_id\x18\x02 \x01(\tR\vreferenceId\x12=\n" +
@@ -3074,7 +4099,11 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\trefund_id\x18\x10 \x01(\tR\brefundId\x12*\n" +
 	"\x11purchase_order_id\x18\x11 \x01(\tR\x0fpurchaseOrderId\x12(\n" +
 	"\x10goods_receipt_id\x18\x12 \x01(\tR\x0egoodsReceiptId\x12%\n" +
-	"\x0ereservation_id\x18\x13 \x01(\tR\rreservationId\"\x94\x04\n" +
+	"\x0ereservation_id\x18\x13 \x01(\tR\rreservationId\x12H\n" +
+	"\treason_id\x18\x14 \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\breasonId\x124\n" +
+	"\n" +
+	"cost_money\x18\x15 \x01(\v2\x15.stockledger.v1.MoneyR\tcostMoney\x12\x1b\n" +
+	"\tvendor_id\x18\x16 \x01(\tR\bvendorId\"\xde\x04\n" +
 	"\x16InventoryPhysicalCount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\freference_id\x18\x02 \x01(\tR\vreferenceId\x12*\n" +
@@ -3092,7 +4121,8 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\voccurred_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\x129\n" +
 	"\n" +
-	"created_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xbe\x04\n" +
+	"created_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12H\n" +
+	"\treason_id\x18\r \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\breasonId\"\x88\x05\n" +
 	"\x11InventoryTransfer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\freference_id\x18\x02 \x01(\tR\vreferenceId\x124\n" +
@@ -3110,7 +4140,8 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x06source\x18\v \x01(\v2!.stockledger.v1.SourceApplicationR\x06source\x12\x1f\n" +
 	"\vemployee_id\x18\f \x01(\tR\n" +
 	"employeeId\x12$\n" +
-	"\x0eteam_member_id\x18\r \x01(\tR\fteamMemberId\"\xf5\x02\n" +
+	"\x0eteam_member_id\x18\r \x01(\tR\fteamMemberId\x12H\n" +
+	"\treason_id\x18\x0e \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\breasonId\"\xf5\x02\n" +
 	"\x0fInventoryChange\x127\n" +
 	"\x04type\x18\x01 \x01(\x0e2#.stockledger.v1.InventoryChangeTypeR\x04type\x12E\n" +
 	"\n" +
@@ -3173,7 +4204,7 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x05as_of\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"p\n" +
 	"\x1eRetrieveInventoryCountResponse\x126\n" +
 	"\x06counts\x18\x01 \x03(\v2\x1e.stockledger.v1.InventoryCountR\x06counts\x12\x16\n" +
-	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xd6\x03\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xa2\x04\n" +
 	"$BatchRetrieveInventoryChangesRequest\x12,\n" +
 	"\x12catalog_object_ids\x18\x01 \x03(\tR\x10catalogObjectIds\x12!\n" +
 	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x129\n" +
@@ -3184,7 +4215,10 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x06cursor\x18\a \x01(\tR\x06cursor\x12\x14\n" +
 	"\x05limit\x18\b \x01(\x05R\x05limit\x128\n" +
 	"\n" +
-	"sort_order\x18\t \x01(\x0e2\x19.stockledger.v1.SortOrderR\tsortOrder\"z\n" +
+	"sort_order\x18\t \x01(\x0e2\x19.stockledger.v1.SortOrderR\tsortOrder\x12J\n" +
+	"\n" +
+	"reason_ids\x18\n" +
+	" \x03(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\treasonIds\"z\n" +
 	"%BatchRetrieveInventoryChangesResponse\x129\n" +
 	"\achanges\x18\x01 \x03(\v2\x1f.stockledger.v1.InventoryChangeR\achanges\x12\x16\n" +
 	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"I\n" +
@@ -3202,7 +4236,7 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\vtransfer_id\x18\x01 \x01(\tR\n" +
 	"transferId\"b\n" +
 	"!RetrieveInventoryTransferResponse\x12=\n" +
-	"\btransfer\x18\x01 \x01(\v2!.stockledger.v1.InventoryTransferR\btransfer\"\xb9\x03\n" +
+	"\btransfer\x18\x01 \x01(\v2!.stockledger.v1.InventoryTransferR\btransfer\"\x85\x04\n" +
 	"\x1dStreamInventoryChangesRequest\x12,\n" +
 	"\x12catalog_object_ids\x18\x01 \x03(\tR\x10catalogObjectIds\x12!\n" +
 	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x129\n" +
@@ -3212,7 +4246,9 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x0eupdated_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rupdatedBefore\x12\x16\n" +
 	"\x06cursor\x18\a \x01(\tR\x06cursor\x128\n" +
 	"\n" +
-	"sort_order\x18\b \x01(\x0e2\x19.stockledger.v1.SortOrderR\tsortOrder\"q\n" +
+	"sort_order\x18\b \x01(\x0e2\x19.stockledger.v1.SortOrderR\tsortOrder\x12J\n" +
+	"\n" +
+	"reason_ids\x18\t \x03(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\treasonIds\"q\n" +
 	"\x1eStreamInventoryChangesResponse\x127\n" +
 	"\x06change\x18\x01 \x01(\v2\x1f.stockledger.v1.InventoryChangeR\x06change\x12\x16\n" +
 	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xb7\x02\n" +
@@ -3248,7 +4284,47 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x1cWatchInventoryCountsResponse\x12<\n" +
 	"\x06update\x18\x01 \x01(\v2$.stockledger.v1.InventoryCountUpdateR\x06update\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12!\n" +
-	"\fresume_token\x18\x03 \x01(\tR\vresumeToken*\xd8\x05\n" +
+	"\fresume_token\x18\x03 \x01(\tR\vresumeToken\"\x8a\x01\n" +
+	"\x1bInventoryAdjustmentReasonId\x12A\n" +
+	"\x04type\x18\x01 \x01(\x0e2-.stockledger.v1.InventoryAdjustmentReasonTypeR\x04type\x12(\n" +
+	"\x10custom_reason_id\x18\x02 \x01(\tR\x0ecustomReasonId\"\xd3\x02\n" +
+	"\x19InventoryAdjustmentReason\x12;\n" +
+	"\x02id\x18\x01 \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12P\n" +
+	"\tdirection\x18\x03 \x01(\x0e22.stockledger.v1.InventoryAdjustmentReasonDirectionR\tdirection\x129\n" +
+	"\n" +
+	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1d\n" +
+	"\n" +
+	"is_deleted\x18\x06 \x01(\bR\tisDeleted\"\x82\x01\n" +
+	"%ListInventoryAdjustmentReasonsRequest\x12'\n" +
+	"\x0finclude_deleted\x18\x01 \x01(\bR\x0eincludeDeleted\x120\n" +
+	"\x14include_system_codes\x18\x02 \x01(\bR\x12includeSystemCodes\"\x82\x01\n" +
+	"&ListInventoryAdjustmentReasonsResponse\x12X\n" +
+	"\x12adjustment_reasons\x18\x01 \x03(\v2).stockledger.v1.InventoryAdjustmentReasonR\x11adjustmentReasons\"\xa9\x01\n" +
+	"&CreateInventoryAdjustmentReasonRequest\x12'\n" +
+	"\x0fidempotency_key\x18\x01 \x01(\tR\x0eidempotencyKey\x12V\n" +
+	"\x11adjustment_reason\x18\x02 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason\"\x81\x01\n" +
+	"'CreateInventoryAdjustmentReasonResponse\x12V\n" +
+	"\x11adjustment_reason\x18\x01 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason\"t\n" +
+	"(RetrieveInventoryAdjustmentReasonRequest\x12H\n" +
+	"\treason_id\x18\x01 \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\breasonId\"\x83\x01\n" +
+	")RetrieveInventoryAdjustmentReasonResponse\x12V\n" +
+	"\x11adjustment_reason\x18\x01 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason\"\xca\x01\n" +
+	"&UpdateInventoryAdjustmentReasonRequest\x12H\n" +
+	"\treason_id\x18\x01 \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\breasonId\x12V\n" +
+	"\x11adjustment_reason\x18\x02 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason\"\x81\x01\n" +
+	"'UpdateInventoryAdjustmentReasonResponse\x12V\n" +
+	"\x11adjustment_reason\x18\x01 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason\"r\n" +
+	"&DeleteInventoryAdjustmentReasonRequest\x12H\n" +
+	"\treason_id\x18\x01 \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\breasonId\"\x81\x01\n" +
+	"'DeleteInventoryAdjustmentReasonResponse\x12V\n" +
+	"\x11adjustment_reason\x18\x01 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason\"s\n" +
+	"'RestoreInventoryAdjustmentReasonRequest\x12H\n" +
+	"\treason_id\x18\x01 \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\breasonId\"\x82\x01\n" +
+	"(RestoreInventoryAdjustmentReasonResponse\x12V\n" +
+	"\x11adjustment_reason\x18\x01 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason*\xd8\x05\n" +
 	"\x0eInventoryState\x12\x1f\n" +
 	"\x1bINVENTORY_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14INVENTORY_STATE_NONE\x10\x01\x12\x1c\n" +
@@ -3299,7 +4375,45 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"WatchStart\x12\x1b\n" +
 	"\x17WATCH_START_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fWATCH_START_NOW\x10\x01\x12\x19\n" +
-	"\x15WATCH_START_BEGINNING\x10\x022\x9a\v\n" +
+	"\x15WATCH_START_BEGINNING\x10\x02*\xf7\f\n" +
+	"\x1dInventoryAdjustmentReasonType\x120\n" +
+	",INVENTORY_ADJUSTMENT_REASON_TYPE_UNSPECIFIED\x10\x00\x12-\n" +
+	")INVENTORY_ADJUSTMENT_REASON_TYPE_RECEIVED\x10\x01\x12,\n" +
+	"(INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED\x10\x02\x12*\n" +
+	"&INVENTORY_ADJUSTMENT_REASON_TYPE_THEFT\x10\x03\x12)\n" +
+	"%INVENTORY_ADJUSTMENT_REASON_TYPE_LOST\x10\x04\x12-\n" +
+	")INVENTORY_ADJUSTMENT_REASON_TYPE_RETURNED\x10\x05\x123\n" +
+	"/INVENTORY_ADJUSTMENT_REASON_TYPE_SPOILAGE_WASTE\x10\x06\x128\n" +
+	"4INVENTORY_ADJUSTMENT_REASON_TYPE_SAMPLES_PROMOTIONAL\x10\a\x121\n" +
+	"-INVENTORY_ADJUSTMENT_REASON_TYPE_INTERNAL_USE\x10\b\x122\n" +
+	".INVENTORY_ADJUSTMENT_REASON_TYPE_VENDOR_RETURN\x10\t\x125\n" +
+	"1INVENTORY_ADJUSTMENT_REASON_TYPE_PRODUCTION_WASTE\x10\n" +
+	"\x12)\n" +
+	"%INVENTORY_ADJUSTMENT_REASON_TYPE_SALE\x10\v\x12,\n" +
+	"(INVENTORY_ADJUSTMENT_REASON_TYPE_RECOUNT\x10\f\x12-\n" +
+	")INVENTORY_ADJUSTMENT_REASON_TYPE_TRANSFER\x10\r\x12/\n" +
+	"+INVENTORY_ADJUSTMENT_REASON_TYPE_IN_TRANSIT\x10\x0e\x122\n" +
+	".INVENTORY_ADJUSTMENT_REASON_TYPE_CANCELED_SALE\x10\x0f\x12+\n" +
+	"'INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM\x10\x10\x12/\n" +
+	"+INVENTORY_ADJUSTMENT_REASON_TYPE_CORRECTION\x10\x11\x12:\n" +
+	"6INVENTORY_ADJUSTMENT_REASON_TYPE_CYCLE_COUNT_AVAILABLE\x10\x12\x126\n" +
+	"2INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CANCELED\x10\x13\x125\n" +
+	"1INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CREATED\x10\x14\x126\n" +
+	"2INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_RECEIVED\x10\x15\x125\n" +
+	"1INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_UPDATED\x10\x16\x12*\n" +
+	"&INVENTORY_ADJUSTMENT_REASON_TYPE_OTHER\x10\x17\x12.\n" +
+	"*INVENTORY_ADJUSTMENT_REASON_TYPE_PROMOTION\x10\x18\x124\n" +
+	"0INVENTORY_ADJUSTMENT_REASON_TYPE_QUALITY_CONTROL\x10\x19\x128\n" +
+	"4INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_CREATED\x10\x1a\x128\n" +
+	"4INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_DELETED\x10\x1b\x128\n" +
+	"4INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_UPDATED\x10\x1c\x12,\n" +
+	"(INVENTORY_ADJUSTMENT_REASON_TYPE_RESTOCK\x10\x1d\x121\n" +
+	"-INVENTORY_ADJUSTMENT_REASON_TYPE_SAFETY_STOCK\x10\x1e\x12.\n" +
+	"*INVENTORY_ADJUSTMENT_REASON_TYPE_SHRINKAGE\x10\x1f*\xc3\x01\n" +
+	"\"InventoryAdjustmentReasonDirection\x125\n" +
+	"1INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED\x10\x00\x122\n" +
+	".INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE\x10\x01\x122\n" +
+	".INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE\x10\x022\x9e\x12\n" +
 	"\x10InventoryService\x12q\n" +
 	"\x14BatchChangeInventory\x12+.stockledger.v1.BatchChangeInventoryRequest\x1a,.stockledger.v1.BatchChangeInventoryResponse\x12\x89\x01\n" +
 	"\x1cBatchRetrieveInventoryCounts\x123.stockledger.v1.BatchRetrieveInventoryCountsRequest\x1a4.stockledger.v1.BatchRetrieveInventoryCountsResponse\x12w\n" +
@@ -3311,7 +4425,13 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\x16StreamInventoryChanges\x12-.stockledger.v1.StreamInventoryChangesRequest\x1a..stockledger.v1.StreamInventoryChangesResponse0\x01\x12v\n" +
 	"\x15WatchInventoryChanges\x12,.stockledger.v1.WatchInventoryChangesRequest\x1a-.stockledger.v1.WatchInventoryChangesResponse0\x01\x12s\n" +
 	"\x14WatchInventoryCounts\x12+.stockledger.v1.WatchInventoryCountsRequest\x1a,.stockledger.v1.WatchInventoryCountsResponse0\x01\x12y\n" +
-	"\x16ImportInventoryChanges\x12-.stockledger.v1.ImportInventoryChangesRequest\x1a..stockledger.v1.ImportInventoryChangesResponse(\x01b\x06proto3"
+	"\x16ImportInventoryChanges\x12-.stockledger.v1.ImportInventoryChangesRequest\x1a..stockledger.v1.ImportInventoryChangesResponse(\x01\x12\x8f\x01\n" +
+	"\x1eListInventoryAdjustmentReasons\x125.stockledger.v1.ListInventoryAdjustmentReasonsRequest\x1a6.stockledger.v1.ListInventoryAdjustmentReasonsResponse\x12\x92\x01\n" +
+	"\x1fCreateInventoryAdjustmentReason\x126.stockledger.v1.CreateInventoryAdjustmentReasonRequest\x1a7.stockledger.v1.CreateInventoryAdjustmentReasonResponse\x12\x98\x01\n" +
+	"!RetrieveInventoryAdjustmentReason\x128.stockledger.v1.RetrieveInventoryAdjustmentReasonRequest\x1a9.stockledger.v1.RetrieveInventoryAdjustmentReasonResponse\x12\x92\x01\n" +
+	"\x1fUpdateInventoryAdjustmentReason\x126.stockledger.v1.UpdateInventoryAdjustmentReasonRequest\x1a7.stockledger.v1.UpdateInventoryAdjustmentReasonResponse\x12\x92\x01\n" +
+	"\x1fDeleteInventoryAdjustmentReason\x126.stockledger.v1.DeleteInventoryAdjustmentReasonRequest\x1a7.stockledger.v1.DeleteInventoryAdjustmentReasonResponse\x12\x95\x01\n" +
+	" RestoreInventoryAdjustmentReason\x127.stockledger.v1.RestoreInventoryAdjustmentReasonRequest\x1a8.stockledger.v1.RestoreInventoryAdjustmentReasonResponseb\x06proto3"
 
 var (
 	file_stockledger_v1_inventory_proto_rawDescOnce sync.Once
@@ -3325,133 +4445,184 @@ func file_stockledger_v1_inventory_proto_rawDescGZIP() []byte {
 	return file_stockledger_v1_inventory_proto_rawDescData
 }
 
-var file_stockledger_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_stockledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_stockledger_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_stockledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_stockledger_v1_inventory_proto_goTypes = []any{
-	(InventoryState)(0),                            // 0: stockledger.v1.InventoryState
-	(InventoryChangeType)(0),                       // 1: stockledger.v1.InventoryChangeType
-	(Product)(0),                                   // 2: stockledger.v1.Product
-	(SortOrder)(0),                                 // 3: stockledger.v1.SortOrder
-	(WatchStart)(0),                                // 4: stockledger.v1.WatchStart
-	(*SourceApplication)(nil),                      // 5: stockledger.v1.SourceApplication
-	(*Money)(nil),                                  // 6: stockledger.v1.Money
-	(*InventoryAdjustment)(nil),                    // 7: stockledger.v1.InventoryAdjustment
-	(*InventoryPhysicalCount)(nil),                 // 8: stockledger.v1.InventoryPhysicalCount
-	(*InventoryTransfer)(nil),                      // 9: stockledger.v1.InventoryTransfer
-	(*InventoryChange)(nil),                        // 10: stockledger.v1.InventoryChange
-	(*InventoryCount)(nil),                         // 11: stockledger.v1.InventoryCount
-	(*BatchChangeInventoryRequest)(nil),            // 12: stockledger.v1.BatchChangeInventoryRequest
-	(*BatchChangeInventoryResponse)(nil),           // 13: stockledger.v1.BatchChangeInventoryResponse
-	(*ImportInventoryChangesRequest)(nil),          // 14: stockledger.v1.ImportInventoryChangesRequest
-	(*RefusedInventoryChange)(nil),                 // 15: stockledger.v1.RefusedInventoryChange
-	(*ImportInventoryChangesResponse)(nil),         // 16: stockledger.v1.ImportInventoryChangesResponse
-	(*BatchRetrieveInventoryCountsRequest)(nil),    // 17: stockledger.v1.BatchRetrieveInventoryCountsRequest
-	(*BatchRetrieveInventoryCountsResponse)(nil),   // 18: stockledger.v1.BatchRetrieveInventoryCountsResponse
-	(*RetrieveInventoryCountRequest)(nil),          // 19: stockledger.v1.RetrieveInventoryCountRequest
-	(*RetrieveInventoryCountResponse)(nil),         // 20: stockledger.v1.RetrieveInventoryCountResponse
-	(*BatchRetrieveInventoryChangesRequest)(nil),   // 21: stockledger.v1.BatchRetrieveInventoryChangesRequest
-	(*BatchRetrieveInventoryChangesResponse)(nil),  // 22: stockledger.v1.BatchRetrieveInventoryChangesResponse
-	(*RetrieveInventoryAdjustmentRequest)(nil),     // 23: stockledger.v1.RetrieveInventoryAdjustmentRequest
-	(*RetrieveInventoryAdjustmentResponse)(nil),    // 24: stockledger.v1.RetrieveInventoryAdjustmentResponse
-	(*RetrieveInventoryPhysicalCountRequest)(nil),  // 25: stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	(*RetrieveInventoryPhysicalCountResponse)(nil), // 26: stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	(*RetrieveInventoryTransferRequest)(nil),       // 27: stockledger.v1.RetrieveInventoryTransferRequest
-	(*RetrieveInventoryTransferResponse)(nil),      // 28: stockledger.v1.RetrieveInventoryTransferResponse
-	(*StreamInventoryChangesRequest)(nil),          // 29: stockledger.v1.StreamInventoryChangesRequest
-	(*StreamInventoryChangesResponse)(nil),         // 30: stockledger.v1.StreamInventoryChangesResponse
-	(*WatchInventoryChangesRequest)(nil),           // 31: stockledger.v1.WatchInventoryChangesRequest
-	(*WatchInventoryChangesResponse)(nil),          // 32: stockledger.v1.WatchInventoryChangesResponse
-	(*WatchInventoryCountsRequest)(nil),            // 33: stockledger.v1.WatchInventoryCountsRequest
-	(*InventoryCountUpdate)(nil),                   // 34: stockledger.v1.InventoryCountUpdate
-	(*WatchInventoryCountsResponse)(nil),           // 35: stockledger.v1.WatchInventoryCountsResponse
-	(*timestamppb.Timestamp)(nil),                  // 36: google.protobuf.Timestamp
+	(InventoryState)(0),                               // 0: stockledger.v1.InventoryState
+	(InventoryChangeType)(0),                          // 1: stockledger.v1.InventoryChangeType
+	(Product)(0),                                      // 2: stockledger.v1.Product
+	(SortOrder)(0),                                    // 3: stockledger.v1.SortOrder
+	(WatchStart)(0),                                   // 4: stockledger.v1.WatchStart
+	(InventoryAdjustmentReasonType)(0),                // 5: stockledger.v1.InventoryAdjustmentReasonType
+	(InventoryAdjustmentReasonDirection)(0),           // 6: stockledger.v1.InventoryAdjustmentReasonDirection
+	(*SourceApplication)(nil),                         // 7: stockledger.v1.SourceApplication
+	(*Money)(nil),                                     // 8: stockledger.v1.Money
+	(*InventoryAdjustment)(nil),                       // 9: stockledger.v1.InventoryAdjustment
+	(*InventoryPhysicalCount)(nil),                    // 10: stockledger.v1.InventoryPhysicalCount
+	(*InventoryTransfer)(nil),                         // 11: stockledger.v1.InventoryTransfer
+	(*InventoryChange)(nil),                           // 12: stockledger.v1.InventoryChange
+	(*InventoryCount)(nil),                            // 13: stockledger.v1.InventoryCount
+	(*BatchChangeInventoryRequest)(nil),               // 14: stockledger.v1.BatchChangeInventoryRequest
+	(*BatchChangeInventoryResponse)(nil),              // 15: stockledger.v1.BatchChangeInventoryResponse
+	(*ImportInventoryChangesRequest)(nil),             // 16: stockledger.v1.ImportInventoryChangesRequest
+	(*RefusedInventoryChange)(nil),                    // 17: stockledger.v1.RefusedInventoryChange
+	(*ImportInventoryChangesResponse)(nil),            // 18: stockledger.v1.ImportInventoryChangesResponse
+	(*BatchRetrieveInventoryCountsRequest)(nil),       // 19: stockledger.v1.BatchRetrieveInventoryCountsRequest
+	(*BatchRetrieveInventoryCountsResponse)(nil),      // 20: stockledger.v1.BatchRetrieveInventoryCountsResponse
+	(*RetrieveInventoryCountRequest)(nil),             // 21: stockledger.v1.RetrieveInventoryCountRequest
+	(*RetrieveInventoryCountResponse)(nil),            // 22: stockledger.v1.RetrieveInventoryCountResponse
+	(*BatchRetrieveInventoryChangesRequest)(nil),      // 23: stockledger.v1.BatchRetrieveInventoryChangesRequest
+	(*BatchRetrieveInventoryChangesResponse)(nil),     // 24: stockledger.v1.BatchRetrieveInventoryChangesResponse
+	(*RetrieveInventoryAdjustmentRequest)(nil),        // 25: stockledger.v1.RetrieveInventoryAdjustmentRequest
+	(*RetrieveInventoryAdjustmentResponse)(nil),       // 26: stockledger.v1.RetrieveInventoryAdjustmentResponse
+	(*RetrieveInventoryPhysicalCountRequest)(nil),     // 27: stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	(*RetrieveInventoryPhysicalCountResponse)(nil),    // 28: stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	(*RetrieveInventoryTransferRequest)(nil),          // 29: stockledger.v1.RetrieveInventoryTransferRequest
+	(*RetrieveInventoryTransferResponse)(nil),         // 30: stockledger.v1.RetrieveInventoryTransferResponse
+	(*StreamInventoryChangesRequest)(nil),             // 31: stockledger.v1.StreamInventoryChangesRequest
+	(*StreamInventoryChangesResponse)(nil),            // 32: stockledger.v1.StreamInventoryChangesResponse
+	(*WatchInventoryChangesRequest)(nil),              // 33: stockledger.v1.WatchInventoryChangesRequest
+	(*WatchInventoryChangesResponse)(nil),             // 34: stockledger.v1.WatchInventoryChangesResponse
+	(*WatchInventoryCountsRequest)(nil),               // 35: stockledger.v1.WatchInventoryCountsRequest
+	(*InventoryCountUpdate)(nil),                      // 36: stockledger.v1.InventoryCountUpdate
+	(*WatchInventoryCountsResponse)(nil),              // 37: stockledger.v1.WatchInventoryCountsResponse
+	(*InventoryAdjustmentReasonId)(nil),               // 38: stockledger.v1.InventoryAdjustmentReasonId
+	(*InventoryAdjustmentReason)(nil),                 // 39: stockledger.v1.InventoryAdjustmentReason
+	(*ListInventoryAdjustmentReasonsRequest)(nil),     // 40: stockledger.v1.ListInventoryAdjustmentReasonsRequest
+	(*ListInventoryAdjustmentReasonsResponse)(nil),    // 41: stockledger.v1.ListInventoryAdjustmentReasonsResponse
+	(*CreateInventoryAdjustmentReasonRequest)(nil),    // 42: stockledger.v1.CreateInventoryAdjustmentReasonRequest
+	(*CreateInventoryAdjustmentReasonResponse)(nil),   // 43: stockledger.v1.CreateInventoryAdjustmentReasonResponse
+	(*RetrieveInventoryAdjustmentReasonRequest)(nil),  // 44: stockledger.v1.RetrieveInventoryAdjustmentReasonRequest
+	(*RetrieveInventoryAdjustmentReasonResponse)(nil), // 45: stockledger.v1.RetrieveInventoryAdjustmentReasonResponse
+	(*UpdateInventoryAdjustmentReasonRequest)(nil),    // 46: stockledger.v1.UpdateInventoryAdjustmentReasonRequest
+	(*UpdateInventoryAdjustmentReasonResponse)(nil),   // 47: stockledger.v1.UpdateInventoryAdjustmentReasonResponse
+	(*DeleteInventoryAdjustmentReasonRequest)(nil),    // 48: stockledger.v1.DeleteInventoryAdjustmentReasonRequest
+	(*DeleteInventoryAdjustmentReasonResponse)(nil),   // 49: stockledger.v1.DeleteInventoryAdjustmentReasonResponse
+	(*RestoreInventoryAdjustmentReasonRequest)(nil),   // 50: stockledger.v1.RestoreInventoryAdjustmentReasonRequest
+	(*RestoreInventoryAdjustmentReasonResponse)(nil),  // 51: stockledger.v1.RestoreInventoryAdjustmentReasonResponse
+	(*timestamppb.Timestamp)(nil),                     // 52: google.protobuf.Timestamp
 }
 var file_stockledger_v1_inventory_proto_depIdxs = []int32{
 	2,  // 0: stockledger.v1.SourceApplication.product:type_name -> stockledger.v1.Product
 	0,  // 1: stockledger.v1.InventoryAdjustment.from_state:type_name -> stockledger.v1.InventoryState
 	0,  // 2: stockledger.v1.InventoryAdjustment.to_state:type_name -> stockledger.v1.InventoryState
-	6,  // 3: stockledger.v1.InventoryAdjustment.total_price_money:type_name -> stockledger.v1.Money
-	36, // 4: stockledger.v1.InventoryAdjustment.occurred_at:type_name -> google.protobuf.Timestamp
-	36, // 5: stockledger.v1.InventoryAdjustment.created_at:type_name -> google.protobuf.Timestamp
-	5,  // 6: stockledger.v1.InventoryAdjustment.source:type_name -> stockledger.v1.SourceApplication
-	0,  // 7: stockledger.v1.InventoryPhysicalCount.state:type_name -> stockledger.v1.InventoryState
-	5,  // 8: stockledger.v1.InventoryPhysicalCount.source:type_name -> stockledger.v1.SourceApplication
-	36, // 9: stockledger.v1.InventoryPhysicalCount.occurred_at:type_name -> google.protobuf.Timestamp
-	36, // 10: stockledger.v1.InventoryPhysicalCount.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 11: stockledger.v1.InventoryTransfer.state:type_name -> stockledger.v1.InventoryState
-	36, // 12: stockledger.v1.InventoryTransfer.occurred_at:type_name -> google.protobuf.Timestamp
-	36, // 13: stockledger.v1.InventoryTransfer.created_at:type_name -> google.protobuf.Timestamp
-	5,  // 14: stockledger.v1.InventoryTransfer.source:type_name -> stockledger.v1.SourceApplication
-	1,  // 15: stockledger.v1.InventoryChange.type:type_name -> stockledger.v1.InventoryChangeType
-	7,  // 16: stockledger.v1.InventoryChange.adjustment:type_name -> stockledger.v1.InventoryAdjustment
-	8,  // 17: stockledger.v1.InventoryChange.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
-	9,  // 18: stockledger.v1.InventoryChange.transfer:type_name -> stockledger.v1.InventoryTransfer
-	0,  // 19: stockledger.v1.InventoryCount.state:type_name -> stockledger.v1.InventoryState
-	36, // 20: stockledger.v1.InventoryCount.calculated_at:type_name -> google.protobuf.Timestamp
-	10, // 21: stockledger.v1.BatchChangeInventoryRequest.changes:type_name -> stockledger.v1.InventoryChange
-	11, // 22: stockledger.v1.BatchChangeInventoryResponse.counts:type_name -> stockledger.v1.InventoryCount
-	10, // 23: stockledger.v1.BatchChangeInventoryResponse.changes:type_name -> stockledger.v1.InventoryChange
-	10, // 24: stockledger.v1.ImportInventoryChangesRequest.changes:type_name -> stockledger.v1.InventoryChange
-	5,  // 25: stockledger.v1.ImportInventoryChangesRequest.source:type_name -> stockledger.v1.SourceApplication
-	15, // 26: stockledger.v1.ImportInventoryChangesResponse.refused_changes:type_name -> stockledger.v1.RefusedInventoryChange
-	36, // 27: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
-	0,  // 28: stockledger.v1.BatchRetrieveInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	36, // 29: stockledger.v1.BatchRetrieveInventoryCountsRequest.as_of:type_name -> google.protobuf.Timestamp
-	11, // 30: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
-	36, // 31: stockledger.v1.RetrieveInventoryCountRequest.as_of:type_name -> google.protobuf.Timestamp
-	11, // 32: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
-	1,  // 33: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 34: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	36, // 35: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	36, // 36: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	3,  // 37: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
-	10, // 38: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
-	7,  // 39: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
-	8,  // 40: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
-	9,  // 41: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
-	1,  // 42: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 43: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	36, // 44: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	36, // 45: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	3,  // 46: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
-	10, // 47: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	1,  // 48: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 49: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	4,  // 50: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
-	10, // 51: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	0,  // 52: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	4,  // 53: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
-	0,  // 54: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
-	36, // 55: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
-	1,  // 56: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
-	34, // 57: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
-	12, // 58: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
-	17, // 59: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
-	19, // 60: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
-	21, // 61: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
-	23, // 62: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
-	25, // 63: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	27, // 64: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
-	29, // 65: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
-	31, // 66: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
-	33, // 67: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
-	14, // 68: stockledger.v1.InventoryService.ImportInventoryChanges:input_type -> stockledger.v1.ImportInventoryChangesRequest
-	13, // 69: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
-	18, // 70: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
-	20, // 71: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
-	22, // 72: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
-	24, // 73: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
-	26, // 74: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	28, // 75: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
-	30, // 76: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
-	32, // 77: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
-	35, // 78: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
-	16, // 79: stockledger.v1.InventoryService.ImportInventoryChanges:output_type -> stockledger.v1.ImportInventoryChangesResponse
-	69, // [69:80] is the sub-list for method output_type
-	58, // [58:69] is the sub-list for method input_type
-	58, // [58:58] is the sub-list for extension type_name
-	58, // [58:58] is the sub-list for extension extendee
-	0,  // [0:58] is the sub-list for field type_name
+	8,  // 3: stockledger.v1.InventoryAdjustment.total_price_money:type_name -> stockledger.v1.Money
+	52, // 4: stockledger.v1.InventoryAdjustment.occurred_at:type_name -> google.protobuf.Timestamp
+	52, // 5: stockledger.v1.InventoryAdjustment.created_at:type_name -> google.protobuf.Timestamp
+	7,  // 6: stockledger.v1.InventoryAdjustment.source:type_name -> stockledger.v1.SourceApplication
+	38, // 7: stockledger.v1.InventoryAdjustment.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	8,  // 8: stockledger.v1.InventoryAdjustment.cost_money:type_name -> stockledger.v1.Money
+	0,  // 9: stockledger.v1.InventoryPhysicalCount.state:type_name -> stockledger.v1.InventoryState
+	7,  // 10: stockledger.v1.InventoryPhysicalCount.source:type_name -> stockledger.v1.SourceApplication
+	52, // 11: stockledger.v1.InventoryPhysicalCount.occurred_at:type_name -> google.protobuf.Timestamp
+	52, // 12: stockledger.v1.InventoryPhysicalCount.created_at:type_name -> google.protobuf.Timestamp
+	38, // 13: stockledger.v1.InventoryPhysicalCount.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	0,  // 14: stockledger.v1.InventoryTransfer.state:type_name -> stockledger.v1.InventoryState
+	52, // 15: stockledger.v1.InventoryTransfer.occurred_at:type_name -> google.protobuf.Timestamp
+	52, // 16: stockledger.v1.InventoryTransfer.created_at:type_name -> google.protobuf.Timestamp
+	7,  // 17: stockledger.v1.InventoryTransfer.source:type_name -> stockledger.v1.SourceApplication
+	38, // 18: stockledger.v1.InventoryTransfer.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	1,  // 19: stockledger.v1.InventoryChange.type:type_name -> stockledger.v1.InventoryChangeType
+	9,  // 20: stockledger.v1.InventoryChange.adjustment:type_name -> stockledger.v1.InventoryAdjustment
+	10, // 21: stockledger.v1.InventoryChange.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
+	11, // 22: stockledger.v1.InventoryChange.transfer:type_name -> stockledger.v1.InventoryTransfer
+	0,  // 23: stockledger.v1.InventoryCount.state:type_name -> stockledger.v1.InventoryState
+	52, // 24: stockledger.v1.InventoryCount.calculated_at:type_name -> google.protobuf.Timestamp
+	12, // 25: stockledger.v1.BatchChangeInventoryRequest.changes:type_name -> stockledger.v1.InventoryChange
+	13, // 26: stockledger.v1.BatchChangeInventoryResponse.counts:type_name -> stockledger.v1.InventoryCount
+	12, // 27: stockledger.v1.BatchChangeInventoryResponse.changes:type_name -> stockledger.v1.InventoryChange
+	12, // 28: stockledger.v1.ImportInventoryChangesRequest.changes:type_name -> stockledger.v1.InventoryChange
+	7,  // 29: stockledger.v1.ImportInventoryChangesRequest.source:type_name -> stockledger.v1.SourceApplication
+	17, // 30: stockledger.v1.ImportInventoryChangesResponse.refused_changes:type_name -> stockledger.v1.RefusedInventoryChange
+	52, // 31: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
+	0,  // 32: stockledger.v1.BatchRetrieveInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
+	52, // 33: stockledger.v1.BatchRetrieveInventoryCountsRequest.as_of:type_name -> google.protobuf.Timestamp
+	13, // 34: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
+	52, // 35: stockledger.v1.RetrieveInventoryCountRequest.as_of:type_name -> google.protobuf.Timestamp
+	13, // 36: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
+	1,  // 37: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 38: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	52, // 39: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	52, // 40: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,  // 41: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	38, // 42: stockledger.v1.BatchRetrieveInventoryChangesRequest.reason_ids:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	12, // 43: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
+	9,  // 44: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
+	10, // 45: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
+	11, // 46: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
+	1,  // 47: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 48: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	52, // 49: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	52, // 50: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,  // 51: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	38, // 52: stockledger.v1.StreamInventoryChangesRequest.reason_ids:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	12, // 53: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	1,  // 54: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,  // 55: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	4,  // 56: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
+	12, // 57: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	0,  // 58: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
+	4,  // 59: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
+	0,  // 60: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
+	52, // 61: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
+	1,  // 62: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
+	36, // 63: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
+	5,  // 64: stockledger.v1.InventoryAdjustmentReasonId.type:type_name -> stockledger.v1.InventoryAdjustmentReasonType
+	38, // 65: stockledger.v1.InventoryAdjustmentReason.id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	6,  // 66: stockledger.v1.InventoryAdjustmentReason.direction:type_name -> stockledger.v1.InventoryAdjustmentReasonDirection
+	52, // 67: stockledger.v1.InventoryAdjustmentReason.created_at:type_name -> google.protobuf.Timestamp
+	52, // 68: stockledger.v1.InventoryAdjustmentReason.updated_at:type_name -> google.protobuf.Timestamp
+	39, // 69: stockledger.v1.ListInventoryAdjustmentReasonsResponse.adjustment_reasons:type_name -> stockledger.v1.InventoryAdjustmentReason
+	39, // 70: stockledger.v1.CreateInventoryAdjustmentReasonRequest.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	39, // 71: stockledger.v1.CreateInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	38, // 72: stockledger.v1.RetrieveInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	39, // 73: stockledger.v1.RetrieveInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	38, // 74: stockledger.v1.UpdateInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	39, // 75: stockledger.v1.UpdateInventoryAdjustmentReasonRequest.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	39, // 76: stockledger.v1.UpdateInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	38, // 77: stockledger.v1.DeleteInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	39, // 78: stockledger.v1.DeleteInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	38, // 79: stockledger.v1.RestoreInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	39, // 80: stockledger.v1.RestoreInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	14, // 81: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
+	19, // 82: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
+	21, // 83: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
+	23, // 84: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
+	25, // 85: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
+	27, // 86: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	29, // 87: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
+	31, // 88: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
+	33, // 89: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
+	35, // 90: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
+	16, // 91: stockledger.v1.InventoryService.ImportInventoryChanges:input_type -> stockledger.v1.ImportInventoryChangesRequest
+	40, // 92: stockledger.v1.InventoryService.ListInventoryAdjustmentReasons:input_type -> stockledger.v1.ListInventoryAdjustmentReasonsRequest
+	42, // 93: stockledger.v1.InventoryService.CreateInventoryAdjustmentReason:input_type -> stockledger.v1.CreateInventoryAdjustmentReasonRequest
+	44, // 94: stockledger.v1.InventoryService.RetrieveInventoryAdjustmentReason:input_type -> stockledger.v1.RetrieveInventoryAdjustmentReasonRequest
+	46, // 95: stockledger.v1.InventoryService.UpdateInventoryAdjustmentReason:input_type -> stockledger.v1.UpdateInventoryAdjustmentReasonRequest
+	48, // 96: stockledger.v1.InventoryService.DeleteInventoryAdjustmentReason:input_type -> stockledger.v1.DeleteInventoryAdjustmentReasonRequest
+	50, // 97: stockledger.v1.InventoryService.RestoreInventoryAdjustmentReason:input_type -> stockledger.v1.RestoreInventoryAdjustmentReasonRequest
+	15, // 98: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
+	20, // 99: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
+	22, // 100: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
+	24, // 101: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
+	26, // 102: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
+	28, // 103: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	30, // 104: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
+	32, // 105: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
+	34, // 106: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
+	37, // 107: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
+	18, // 108: stockledger.v1.InventoryService.ImportInventoryChanges:output_type -> stockledger.v1.ImportInventoryChangesResponse
+	41, // 109: stockledger.v1.InventoryService.ListInventoryAdjustmentReasons:output_type -> stockledger.v1.ListInventoryAdjustmentReasonsResponse
+	43, // 110: stockledger.v1.InventoryService.CreateInventoryAdjustmentReason:output_type -> stockledger.v1.CreateInventoryAdjustmentReasonResponse
+	45, // 111: stockledger.v1.InventoryService.RetrieveInventoryAdjustmentReason:output_type -> stockledger.v1.RetrieveInventoryAdjustmentReasonResponse
+	47, // 112: stockledger.v1.InventoryService.UpdateInventoryAdjustmentReason:output_type -> stockledger.v1.UpdateInventoryAdjustmentReasonResponse
+	49, // 113: stockledger.v1.InventoryService.DeleteInventoryAdjustmentReason:output_type -> stockledger.v1.DeleteInventoryAdjustmentReasonResponse
+	51, // 114: stockledger.v1.InventoryService.RestoreInventoryAdjustmentReason:output_type -> stockledger.v1.RestoreInventoryAdjustmentReasonResponse
+	98, // [98:115] is the sub-list for method output_type
+	81, // [81:98] is the sub-list for method input_type
+	81, // [81:81] is the sub-list for extension type_name
+	81, // [81:81] is the sub-list for extension extendee
+	0,  // [0:81] is the sub-list for field type_name
 }
 
 func init() { file_stockledger_v1_inventory_proto_init() }
@@ -3470,8 +4641,8 @@ func file_stockledger_v1_inventory_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stockledger_v1_inventory_proto_rawDesc), len(file_stockledger_v1_inventory_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   31,
+			NumEnums:      7,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

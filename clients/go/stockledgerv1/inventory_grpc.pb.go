@@ -42,17 +42,23 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InventoryService_BatchChangeInventory_FullMethodName           = "/stockledger.v1.InventoryService/BatchChangeInventory"
-	InventoryService_BatchRetrieveInventoryCounts_FullMethodName   = "/stockledger.v1.InventoryService/BatchRetrieveInventoryCounts"
-	InventoryService_RetrieveInventoryCount_FullMethodName         = "/stockledger.v1.InventoryService/RetrieveInventoryCount"
-	InventoryService_BatchRetrieveInventoryChanges_FullMethodName  = "/stockledger.v1.InventoryService/BatchRetrieveInventoryChanges"
-	InventoryService_RetrieveInventoryAdjustment_FullMethodName    = "/stockledger.v1.InventoryService/RetrieveInventoryAdjustment"
-	InventoryService_RetrieveInventoryPhysicalCount_FullMethodName = "/stockledger.v1.InventoryService/RetrieveInventoryPhysicalCount"
-	InventoryService_RetrieveInventoryTransfer_FullMethodName      = "/stockledger.v1.InventoryService/RetrieveInventoryTransfer"
-	InventoryService_StreamInventoryChanges_FullMethodName         = "/stockledger.v1.InventoryService/StreamInventoryChanges"
-	InventoryService_WatchInventoryChanges_FullMethodName          = "/stockledger.v1.InventoryService/WatchInventoryChanges"
-	InventoryService_WatchInventoryCounts_FullMethodName           = "/stockledger.v1.InventoryService/WatchInventoryCounts"
-	InventoryService_ImportInventoryChanges_FullMethodName         = "/stockledger.v1.InventoryService/ImportInventoryChanges"
+	InventoryService_BatchChangeInventory_FullMethodName              = "/stockledger.v1.InventoryService/BatchChangeInventory"
+	InventoryService_BatchRetrieveInventoryCounts_FullMethodName      = "/stockledger.v1.InventoryService/BatchRetrieveInventoryCounts"
+	InventoryService_RetrieveInventoryCount_FullMethodName            = "/stockledger.v1.InventoryService/RetrieveInventoryCount"
+	InventoryService_BatchRetrieveInventoryChanges_FullMethodName     = "/stockledger.v1.InventoryService/BatchRetrieveInventoryChanges"
+	InventoryService_RetrieveInventoryAdjustment_FullMethodName       = "/stockledger.v1.InventoryService/RetrieveInventoryAdjustment"
+	InventoryService_RetrieveInventoryPhysicalCount_FullMethodName    = "/stockledger.v1.InventoryService/RetrieveInventoryPhysicalCount"
+	InventoryService_RetrieveInventoryTransfer_FullMethodName         = "/stockledger.v1.InventoryService/RetrieveInventoryTransfer"
+	InventoryService_StreamInventoryChanges_FullMethodName            = "/stockledger.v1.InventoryService/StreamInventoryChanges"
+	InventoryService_WatchInventoryChanges_FullMethodName             = "/stockledger.v1.InventoryService/WatchInventoryChanges"
+	InventoryService_WatchInventoryCounts_FullMethodName              = "/stockledger.v1.InventoryService/WatchInventoryCounts"
+	InventoryService_ImportInventoryChanges_FullMethodName            = "/stockledger.v1.InventoryService/ImportInventoryChanges"
+	InventoryService_ListInventoryAdjustmentReasons_FullMethodName    = "/stockledger.v1.InventoryService/ListInventoryAdjustmentReasons"
+	InventoryService_CreateInventoryAdjustmentReason_FullMethodName   = "/stockledger.v1.InventoryService/CreateInventoryAdjustmentReason"
+	InventoryService_RetrieveInventoryAdjustmentReason_FullMethodName = "/stockledger.v1.InventoryService/RetrieveInventoryAdjustmentReason"
+	InventoryService_UpdateInventoryAdjustmentReason_FullMethodName   = "/stockledger.v1.InventoryService/UpdateInventoryAdjustmentReason"
+	InventoryService_DeleteInventoryAdjustmentReason_FullMethodName   = "/stockledger.v1.InventoryService/DeleteInventoryAdjustmentReason"
+	InventoryService_RestoreInventoryAdjustmentReason_FullMethodName  = "/stockledger.v1.InventoryService/RestoreInventoryAdjustmentReason"
 )
 
 // InventoryServiceClient is the client API for InventoryService service.
@@ -96,6 +102,20 @@ type InventoryServiceClient interface {
 	// is skipped, so sending the same stream again changes nothing. Answered once the stream
 	// ends, with what was applied, already present and refused (docs/import-export.md).
 	ImportInventoryChanges(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportInventoryChangesRequest, ImportInventoryChangesResponse], error)
+	// Lists the adjustment reasons a change may carry: the standard ones and the merchant's
+	// custom ones (Square's 2026 adjustment reasons; docs/ledger.md, "Reasons").
+	ListInventoryAdjustmentReasons(ctx context.Context, in *ListInventoryAdjustmentReasonsRequest, opts ...grpc.CallOption) (*ListInventoryAdjustmentReasonsResponse, error)
+	// Creates a custom adjustment reason. Idempotent per idempotency_key.
+	CreateInventoryAdjustmentReason(ctx context.Context, in *CreateInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*CreateInventoryAdjustmentReasonResponse, error)
+	// Reads one adjustment reason, standard or custom (a deleted custom one too).
+	RetrieveInventoryAdjustmentReason(ctx context.Context, in *RetrieveInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*RetrieveInventoryAdjustmentReasonResponse, error)
+	// Renames a custom adjustment reason (its name is the only field that may change).
+	UpdateInventoryAdjustmentReason(ctx context.Context, in *UpdateInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*UpdateInventoryAdjustmentReasonResponse, error)
+	// Soft-deletes a custom adjustment reason: still retrievable and still named by the
+	// changes that carry it, but no longer listed by default nor accepted on a new change.
+	DeleteInventoryAdjustmentReason(ctx context.Context, in *DeleteInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*DeleteInventoryAdjustmentReasonResponse, error)
+	// Restores a soft-deleted custom adjustment reason.
+	RestoreInventoryAdjustmentReason(ctx context.Context, in *RestoreInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*RestoreInventoryAdjustmentReasonResponse, error)
 }
 
 type inventoryServiceClient struct {
@@ -246,6 +266,66 @@ func (c *inventoryServiceClient) ImportInventoryChanges(ctx context.Context, opt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InventoryService_ImportInventoryChangesClient = grpc.ClientStreamingClient[ImportInventoryChangesRequest, ImportInventoryChangesResponse]
 
+func (c *inventoryServiceClient) ListInventoryAdjustmentReasons(ctx context.Context, in *ListInventoryAdjustmentReasonsRequest, opts ...grpc.CallOption) (*ListInventoryAdjustmentReasonsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListInventoryAdjustmentReasonsResponse)
+	err := c.cc.Invoke(ctx, InventoryService_ListInventoryAdjustmentReasons_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) CreateInventoryAdjustmentReason(ctx context.Context, in *CreateInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*CreateInventoryAdjustmentReasonResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateInventoryAdjustmentReasonResponse)
+	err := c.cc.Invoke(ctx, InventoryService_CreateInventoryAdjustmentReason_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) RetrieveInventoryAdjustmentReason(ctx context.Context, in *RetrieveInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*RetrieveInventoryAdjustmentReasonResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetrieveInventoryAdjustmentReasonResponse)
+	err := c.cc.Invoke(ctx, InventoryService_RetrieveInventoryAdjustmentReason_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) UpdateInventoryAdjustmentReason(ctx context.Context, in *UpdateInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*UpdateInventoryAdjustmentReasonResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateInventoryAdjustmentReasonResponse)
+	err := c.cc.Invoke(ctx, InventoryService_UpdateInventoryAdjustmentReason_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) DeleteInventoryAdjustmentReason(ctx context.Context, in *DeleteInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*DeleteInventoryAdjustmentReasonResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteInventoryAdjustmentReasonResponse)
+	err := c.cc.Invoke(ctx, InventoryService_DeleteInventoryAdjustmentReason_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) RestoreInventoryAdjustmentReason(ctx context.Context, in *RestoreInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*RestoreInventoryAdjustmentReasonResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RestoreInventoryAdjustmentReasonResponse)
+	err := c.cc.Invoke(ctx, InventoryService_RestoreInventoryAdjustmentReason_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InventoryServiceServer is the server API for InventoryService service.
 // All implementations must embed UnimplementedInventoryServiceServer
 // for forward compatibility.
@@ -287,6 +367,20 @@ type InventoryServiceServer interface {
 	// is skipped, so sending the same stream again changes nothing. Answered once the stream
 	// ends, with what was applied, already present and refused (docs/import-export.md).
 	ImportInventoryChanges(grpc.ClientStreamingServer[ImportInventoryChangesRequest, ImportInventoryChangesResponse]) error
+	// Lists the adjustment reasons a change may carry: the standard ones and the merchant's
+	// custom ones (Square's 2026 adjustment reasons; docs/ledger.md, "Reasons").
+	ListInventoryAdjustmentReasons(context.Context, *ListInventoryAdjustmentReasonsRequest) (*ListInventoryAdjustmentReasonsResponse, error)
+	// Creates a custom adjustment reason. Idempotent per idempotency_key.
+	CreateInventoryAdjustmentReason(context.Context, *CreateInventoryAdjustmentReasonRequest) (*CreateInventoryAdjustmentReasonResponse, error)
+	// Reads one adjustment reason, standard or custom (a deleted custom one too).
+	RetrieveInventoryAdjustmentReason(context.Context, *RetrieveInventoryAdjustmentReasonRequest) (*RetrieveInventoryAdjustmentReasonResponse, error)
+	// Renames a custom adjustment reason (its name is the only field that may change).
+	UpdateInventoryAdjustmentReason(context.Context, *UpdateInventoryAdjustmentReasonRequest) (*UpdateInventoryAdjustmentReasonResponse, error)
+	// Soft-deletes a custom adjustment reason: still retrievable and still named by the
+	// changes that carry it, but no longer listed by default nor accepted on a new change.
+	DeleteInventoryAdjustmentReason(context.Context, *DeleteInventoryAdjustmentReasonRequest) (*DeleteInventoryAdjustmentReasonResponse, error)
+	// Restores a soft-deleted custom adjustment reason.
+	RestoreInventoryAdjustmentReason(context.Context, *RestoreInventoryAdjustmentReasonRequest) (*RestoreInventoryAdjustmentReasonResponse, error)
 	mustEmbedUnimplementedInventoryServiceServer()
 }
 
@@ -329,6 +423,24 @@ func (UnimplementedInventoryServiceServer) WatchInventoryCounts(*WatchInventoryC
 }
 func (UnimplementedInventoryServiceServer) ImportInventoryChanges(grpc.ClientStreamingServer[ImportInventoryChangesRequest, ImportInventoryChangesResponse]) error {
 	return status.Error(codes.Unimplemented, "method ImportInventoryChanges not implemented")
+}
+func (UnimplementedInventoryServiceServer) ListInventoryAdjustmentReasons(context.Context, *ListInventoryAdjustmentReasonsRequest) (*ListInventoryAdjustmentReasonsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListInventoryAdjustmentReasons not implemented")
+}
+func (UnimplementedInventoryServiceServer) CreateInventoryAdjustmentReason(context.Context, *CreateInventoryAdjustmentReasonRequest) (*CreateInventoryAdjustmentReasonResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateInventoryAdjustmentReason not implemented")
+}
+func (UnimplementedInventoryServiceServer) RetrieveInventoryAdjustmentReason(context.Context, *RetrieveInventoryAdjustmentReasonRequest) (*RetrieveInventoryAdjustmentReasonResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetrieveInventoryAdjustmentReason not implemented")
+}
+func (UnimplementedInventoryServiceServer) UpdateInventoryAdjustmentReason(context.Context, *UpdateInventoryAdjustmentReasonRequest) (*UpdateInventoryAdjustmentReasonResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateInventoryAdjustmentReason not implemented")
+}
+func (UnimplementedInventoryServiceServer) DeleteInventoryAdjustmentReason(context.Context, *DeleteInventoryAdjustmentReasonRequest) (*DeleteInventoryAdjustmentReasonResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteInventoryAdjustmentReason not implemented")
+}
+func (UnimplementedInventoryServiceServer) RestoreInventoryAdjustmentReason(context.Context, *RestoreInventoryAdjustmentReasonRequest) (*RestoreInventoryAdjustmentReasonResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RestoreInventoryAdjustmentReason not implemented")
 }
 func (UnimplementedInventoryServiceServer) mustEmbedUnimplementedInventoryServiceServer() {}
 func (UnimplementedInventoryServiceServer) testEmbeddedByValue()                          {}
@@ -517,6 +629,114 @@ func _InventoryService_ImportInventoryChanges_Handler(srv interface{}, stream gr
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InventoryService_ImportInventoryChangesServer = grpc.ClientStreamingServer[ImportInventoryChangesRequest, ImportInventoryChangesResponse]
 
+func _InventoryService_ListInventoryAdjustmentReasons_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListInventoryAdjustmentReasonsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).ListInventoryAdjustmentReasons(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_ListInventoryAdjustmentReasons_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).ListInventoryAdjustmentReasons(ctx, req.(*ListInventoryAdjustmentReasonsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_CreateInventoryAdjustmentReason_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateInventoryAdjustmentReasonRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).CreateInventoryAdjustmentReason(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_CreateInventoryAdjustmentReason_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).CreateInventoryAdjustmentReason(ctx, req.(*CreateInventoryAdjustmentReasonRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_RetrieveInventoryAdjustmentReason_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetrieveInventoryAdjustmentReasonRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).RetrieveInventoryAdjustmentReason(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_RetrieveInventoryAdjustmentReason_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).RetrieveInventoryAdjustmentReason(ctx, req.(*RetrieveInventoryAdjustmentReasonRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_UpdateInventoryAdjustmentReason_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateInventoryAdjustmentReasonRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).UpdateInventoryAdjustmentReason(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_UpdateInventoryAdjustmentReason_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).UpdateInventoryAdjustmentReason(ctx, req.(*UpdateInventoryAdjustmentReasonRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_DeleteInventoryAdjustmentReason_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteInventoryAdjustmentReasonRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).DeleteInventoryAdjustmentReason(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_DeleteInventoryAdjustmentReason_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).DeleteInventoryAdjustmentReason(ctx, req.(*DeleteInventoryAdjustmentReasonRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_RestoreInventoryAdjustmentReason_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RestoreInventoryAdjustmentReasonRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).RestoreInventoryAdjustmentReason(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_RestoreInventoryAdjustmentReason_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).RestoreInventoryAdjustmentReason(ctx, req.(*RestoreInventoryAdjustmentReasonRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InventoryService_ServiceDesc is the grpc.ServiceDesc for InventoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -551,6 +771,30 @@ var InventoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RetrieveInventoryTransfer",
 			Handler:    _InventoryService_RetrieveInventoryTransfer_Handler,
+		},
+		{
+			MethodName: "ListInventoryAdjustmentReasons",
+			Handler:    _InventoryService_ListInventoryAdjustmentReasons_Handler,
+		},
+		{
+			MethodName: "CreateInventoryAdjustmentReason",
+			Handler:    _InventoryService_CreateInventoryAdjustmentReason_Handler,
+		},
+		{
+			MethodName: "RetrieveInventoryAdjustmentReason",
+			Handler:    _InventoryService_RetrieveInventoryAdjustmentReason_Handler,
+		},
+		{
+			MethodName: "UpdateInventoryAdjustmentReason",
+			Handler:    _InventoryService_UpdateInventoryAdjustmentReason_Handler,
+		},
+		{
+			MethodName: "DeleteInventoryAdjustmentReason",
+			Handler:    _InventoryService_DeleteInventoryAdjustmentReason_Handler,
+		},
+		{
+			MethodName: "RestoreInventoryAdjustmentReason",
+			Handler:    _InventoryService_RestoreInventoryAdjustmentReason_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -380,3 +380,66 @@ def test_shopify_named_quantities_are_counted(client, shop):
     assert moved.quantity("SAFETY_STOCK") == Decimal(4)
     damaged = client.batch_retrieve_inventory_counts(catalog_object_ids=[item.id], states=["DAMAGED"])
     assert [(c.state, c.quantity) for c in damaged] == [("DAMAGED", Decimal(3))]
+
+
+def test_adjustment_reasons(client, shop, unique):
+    location, item = shop
+    name = f"Found in the back room {unique}"
+    reason = client.create_inventory_adjustment_reason(name, "INCREASE")
+    assert reason.id.type == "CUSTOM" and reason.id.custom_reason_id
+    assert (reason.name, reason.direction, reason.is_deleted) == (name, "INCREASE", False)
+    assert reason.created_at is not None and reason.created_at.tzinfo is not None
+
+    listed = client.list_inventory_adjustment_reasons()
+    assert [r for r in listed if r.id == reason.id] == [reason]
+    assert "DAMAGED" in {r.id.type for r in listed}
+    assert client.retrieve_inventory_adjustment_reason(reason.id) == reason
+
+    # A receipt carrying the reason, a cost and a vendor is answered with them.
+    received = client.batch_change_inventory(
+        [
+            adjustment(
+                item.id, location.id, "NONE", "IN_STOCK", 7,
+                reason=reason, cost=(Decimal("12.50"), "EUR"), vendor_id=f"vendor-{unique}",
+            ),
+            adjustment(item.id, location.id, "IN_STOCK", "WASTE", 1, reason="DAMAGED"),
+        ]
+    )
+    adj = received.changes[0].adjustment
+    assert stockledger.ReasonId.from_proto(adj.reason_id) == reason.id
+    assert (Decimal(adj.cost_money.amount), adj.cost_money.currency) == (Decimal("12.5"), "EUR")
+    assert adj.vendor_id == f"vendor-{unique}"
+    assert stockledger.ReasonId.from_proto(received.changes[1].adjustment.reason_id) == stockledger.ReasonId("DAMAGED")
+
+    # The history filtered by the reason: exactly that change, on both reads.
+    page = client.batch_retrieve_inventory_changes(catalog_object_ids=[item.id], reason_ids=[reason.id])
+    assert [change_id(c) for c in page.changes] == [adj.id] and page.cursor == ""
+    assert page.changes[0].adjustment.vendor_id == f"vendor-{unique}"
+    streamed = list(client.stream_inventory_changes(catalog_object_ids=[item.id], reason_ids=[reason], timeout=30))
+    assert [change_id(s.change) for s in streamed] == [adj.id]
+    damaged = client.batch_retrieve_inventory_changes(catalog_object_ids=[item.id], reason_ids=["DAMAGED"])
+    assert [change_id(c) for c in damaged.changes] == [change_id(received.changes[1])]
+
+    renamed = client.update_inventory_adjustment_reason(reason, name=f"{name} (renamed)")
+    assert renamed.name == f"{name} (renamed)" and renamed.direction == "INCREASE"
+
+    # Deleted: no longer listed, and a new change naming it is refused.
+    deleted = client.delete_inventory_adjustment_reason(reason)
+    assert deleted.is_deleted is True
+    assert reason.id not in {r.id for r in client.list_inventory_adjustment_reasons()}
+    assert reason.id in {r.id for r in client.list_inventory_adjustment_reasons(include_deleted=True)}
+    with pytest.raises(StockledgerError) as refused:
+        client.batch_change_inventory([adjustment(item.id, location.id, "NONE", "IN_STOCK", 1, reason=reason)])
+    assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert refused.value.reason == "ADJUSTMENT_REASON_DELETED"
+    with pytest.raises(StockledgerError) as stale:
+        client.update_inventory_adjustment_reason(reason, name=f"{name} again")
+    assert stale.value.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert [c.quantity for c in client.retrieve_inventory_count(item.id) if c.state == "IN_STOCK"] == [Decimal(6)]
+
+    # Restored: accepted again.
+    restored = client.restore_inventory_adjustment_reason(reason)
+    assert restored.is_deleted is False and restored.name == f"{name} (renamed)"
+    again = client.batch_change_inventory([adjustment(item.id, location.id, "NONE", "IN_STOCK", 1, reason=reason)])
+    assert stockledger.ReasonId.from_proto(again.changes[0].adjustment.reason_id) == reason.id
+    assert again.quantity("IN_STOCK") == Decimal(7)

@@ -132,6 +132,60 @@ impl pb::InventoryChange {
     }
 }
 
+/// Names a standard adjustment reason (`reason(InventoryAdjustmentReasonType::Damaged)`).
+pub fn reason(reason_type: pb::InventoryAdjustmentReasonType) -> pb::InventoryAdjustmentReasonId {
+    pb::InventoryAdjustmentReasonId {
+        r#type: reason_type.into(),
+        custom_reason_id: String::new(),
+    }
+}
+
+/// Names a merchant's custom adjustment reason by its id.
+pub fn custom_reason(custom_reason_id: impl Into<String>) -> pb::InventoryAdjustmentReasonId {
+    pb::InventoryAdjustmentReasonId {
+        r#type: pb::InventoryAdjustmentReasonType::Custom.into(),
+        custom_reason_id: custom_reason_id.into(),
+    }
+}
+
+impl pb::InventoryChange {
+    /// This change (adjustment, physical count or transfer) carrying why it was made: a
+    /// standard reason (not a system code) or a custom one that is not deleted (a deleted
+    /// one is refused: [`crate::Error::is_adjustment_reason_deleted`]).
+    pub fn with_reason(mut self, reason_id: pb::InventoryAdjustmentReasonId) -> Self {
+        match &mut self.change {
+            Some(Change::Adjustment(a)) => a.reason_id = Some(reason_id),
+            Some(Change::PhysicalCount(c)) => c.reason_id = Some(reason_id),
+            Some(Change::Transfer(t)) => t.reason_id = Some(reason_id),
+            None => {}
+        }
+        self
+    }
+
+    /// This receipt (an adjustment from NONE or UNLINKED_RETURN) carrying what its units
+    /// cost; the server refuses a cost on any other change. No-op on a physical count or a
+    /// transfer.
+    pub fn with_cost(
+        mut self,
+        amount: Decimal,
+        currency: impl Into<String>,
+    ) -> Result<Self, DecimalError> {
+        if let Some(Change::Adjustment(a)) = &mut self.change {
+            a.cost_money = Some(money(amount, currency)?);
+        }
+        Ok(self)
+    }
+
+    /// This receipt carrying whom its units were bought from (receipts only, as
+    /// [`pb::InventoryChange::with_cost`]).
+    pub fn with_vendor(mut self, vendor_id: impl Into<String>) -> Self {
+        if let Some(Change::Adjustment(a)) = &mut self.change {
+            a.vendor_id = vendor_id.into();
+        }
+        self
+    }
+}
+
 /// An amount of money (e.g. an adjustment's `total_price_money`).
 pub fn money(amount: Decimal, currency: impl Into<String>) -> Result<pb::Money, DecimalError> {
     Ok(pb::Money {
@@ -200,6 +254,43 @@ mod tests {
         assert!(matches!(
             receipt.expecting(Decimal::new(1_123_456, 6)),
             Err(DecimalError::TooPrecise(_))
+        ));
+    }
+
+    #[test]
+    fn sets_reason_cost_and_vendor() {
+        let damaged = reason(pb::InventoryAdjustmentReasonType::Damaged);
+        let receipt = adjustment(
+            "i",
+            "l",
+            InventoryState::None,
+            InventoryState::InStock,
+            Decimal::ONE,
+        )
+        .unwrap()
+        .with_reason(custom_reason("r1"))
+        .with_cost(Decimal::new(1250, 2), "EUR")
+        .unwrap()
+        .with_vendor("v1");
+        let Some(Change::Adjustment(a)) = &receipt.change else {
+            panic!("not an adjustment: {receipt:?}")
+        };
+        assert_eq!(a.reason_id, Some(custom_reason("r1")));
+        assert_eq!(
+            a.reason_id.as_ref().unwrap().r#type(),
+            pb::InventoryAdjustmentReasonType::Custom
+        );
+        assert_eq!(
+            a.cost_money.as_ref().map(|m| m.amount.as_str()),
+            Some("12.5")
+        );
+        assert_eq!(a.vendor_id, "v1");
+        let counted = physical_count("i", "l", InventoryState::InStock, Decimal::ONE)
+            .unwrap()
+            .with_reason(damaged.clone());
+        assert!(matches!(
+            counted.change,
+            Some(Change::PhysicalCount(ref c)) if c.reason_id.as_ref() == Some(&damaged)
         ));
     }
 

@@ -86,6 +86,10 @@ pub const RESERVATION_NOT_HELD: &str = "RESERVATION_NOT_HELD";
 /// The ErrorInfo reason of a reservation step past the reservation's `expires_at`.
 pub const RESERVATION_EXPIRED: &str = "RESERVATION_EXPIRED";
 
+/// The ErrorInfo reason of a change naming a custom adjustment reason that is deleted
+/// (`InvalidArgument`; [`Error::is_adjustment_reason_deleted`]).
+pub const ADJUSTMENT_REASON_DELETED: &str = "ADJUSTMENT_REASON_DELETED";
+
 /// Why a call failed (or, for [`Error::local`] ones, why it was not made).
 ///
 /// Boxed inside so that `Result<T, Error>` stays one pointer wide on the error side.
@@ -211,6 +215,12 @@ impl Error {
                 available_quantity: crate::decimal::from_wire(available).ok()?,
             })
         }
+    }
+
+    /// Whether a change named a custom adjustment reason that is deleted
+    /// (`INVALID_ARGUMENT`, reason `ADJUSTMENT_REASON_DELETED`): restore it to use it again.
+    pub fn is_adjustment_reason_deleted(&self) -> bool {
+        self.code() == Code::InvalidArgument && self.reason() == Some(ADJUSTMENT_REASON_DELETED)
     }
 
     /// Whether the reservation holds nothing any more (`FAILED_PRECONDITION`, reason

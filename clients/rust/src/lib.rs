@@ -17,6 +17,12 @@
 //!   guarded with [`pb::InventoryChange::expecting`] (a [`Decimal`] or
 //!   [`changes::Expected::Absent`]); a guard's refusal is typed by
 //!   [`Error::guard_refusal`] ([`GuardRefusal`]).
+//! - Adjustment reasons: the six reason RPCs are methods too
+//!   ([`Client::create_inventory_adjustment_reason`], …); a change carries one with
+//!   [`pb::InventoryChange::with_reason`] ([`changes::reason`], [`changes::custom_reason`]),
+//!   a receipt its cost and vendor with [`pb::InventoryChange::with_cost`] and
+//!   [`pb::InventoryChange::with_vendor`]; a change naming a deleted custom reason is
+//!   refused ([`Error::is_adjustment_reason_deleted`]).
 //! - Reservations ([`reservations`]): [`Client::create_reservation`],
 //!   [`Client::commit_reservation`], [`Client::release_reservation`],
 //!   [`Client::extend_reservation`] and [`Client::get_reservation`] take and return typed
@@ -55,8 +61,8 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
 pub use error::{
-    CountKey, Error, FieldViolation, GuardRefusal, INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH,
-    RESERVATION_EXPIRED, RESERVATION_NOT_HELD,
+    ADJUSTMENT_REASON_DELETED, CountKey, Error, FieldViolation, GuardRefusal,
+    INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH, RESERVATION_EXPIRED, RESERVATION_NOT_HELD,
 };
 pub use reservations::{
     Commit, Hold, NewReservation, Reservation, ReservationFilter, ReservationLine,
@@ -318,6 +324,12 @@ impl Client {
         inventory.retrieve_inventory_adjustment(RetrieveInventoryAdjustmentRequest) -> RetrieveInventoryAdjustmentResponse;
         inventory.retrieve_inventory_physical_count(RetrieveInventoryPhysicalCountRequest) -> RetrieveInventoryPhysicalCountResponse;
         inventory.retrieve_inventory_transfer(RetrieveInventoryTransferRequest) -> RetrieveInventoryTransferResponse;
+        inventory.list_inventory_adjustment_reasons(ListInventoryAdjustmentReasonsRequest) -> ListInventoryAdjustmentReasonsResponse;
+        inventory.create_inventory_adjustment_reason(CreateInventoryAdjustmentReasonRequest) -> CreateInventoryAdjustmentReasonResponse;
+        inventory.retrieve_inventory_adjustment_reason(RetrieveInventoryAdjustmentReasonRequest) -> RetrieveInventoryAdjustmentReasonResponse;
+        inventory.update_inventory_adjustment_reason(UpdateInventoryAdjustmentReasonRequest) -> UpdateInventoryAdjustmentReasonResponse;
+        inventory.delete_inventory_adjustment_reason(DeleteInventoryAdjustmentReasonRequest) -> DeleteInventoryAdjustmentReasonResponse;
+        inventory.restore_inventory_adjustment_reason(RestoreInventoryAdjustmentReasonRequest) -> RestoreInventoryAdjustmentReasonResponse;
         items.create_inventory_item(CreateInventoryItemRequest) -> CreateInventoryItemResponse;
         items.get_inventory_item(GetInventoryItemRequest) -> GetInventoryItemResponse;
         items.batch_get_inventory_items(BatchGetInventoryItemsRequest) -> BatchGetInventoryItemsResponse;

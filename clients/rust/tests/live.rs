@@ -9,13 +9,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::{StreamExt, TryStreamExt};
-use stockledger_client::changes::{Expected, adjustment, change_id, physical_count};
+use stockledger_client::changes::{
+    Expected, adjustment, change_id, custom_reason, physical_count, reason,
+};
 use stockledger_client::decimal::from_wire;
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
-    Client, Commit, CountKey, Decimal, GuardRefusal, Hold, INSUFFICIENT_QUANTITY, Messages,
-    NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD, Reservation, ReservationFilter,
-    ReservationLine, time,
+    ADJUSTMENT_REASON_DELETED, Client, Commit, CountKey, Decimal, GuardRefusal, Hold,
+    INSUFFICIENT_QUANTITY, Messages, NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD,
+    Reservation, ReservationFilter, ReservationLine, time,
 };
 use tonic::Code;
 
@@ -805,4 +807,225 @@ async fn list_reservations_pages_and_filters() {
         .expect_err("page size 251");
     assert_eq!(err.code(), Code::InvalidArgument, "{err}");
     assert!(refused.next().await.is_none(), "the stream ends");
+}
+
+/// The custom reason ids among what ListInventoryAdjustmentReasons answers.
+async fn custom_reason_ids(client: &Client, include_deleted: bool) -> Vec<String> {
+    client
+        .list_inventory_adjustment_reasons(pb::ListInventoryAdjustmentReasonsRequest {
+            include_deleted,
+            include_system_codes: false,
+        })
+        .await
+        .expect("list reasons")
+        .adjustment_reasons
+        .into_iter()
+        .filter_map(|r| r.id)
+        .filter(|id| id.r#type() == pb::InventoryAdjustmentReasonType::Custom)
+        .map(|id| id.custom_reason_id)
+        .collect()
+}
+
+fn adjustment_of(change: &pb::InventoryChange) -> &pb::InventoryAdjustment {
+    match &change.change {
+        Some(pb::inventory_change::Change::Adjustment(a)) => a,
+        other => panic!("not an adjustment: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
+    let client = client().await;
+    let (location, item) = location_and_item(&client).await;
+    let name = unique("Found in the back room");
+    let created = client
+        .create_inventory_adjustment_reason(pb::CreateInventoryAdjustmentReasonRequest {
+            idempotency_key: unique("rust-reason"),
+            adjustment_reason: Some(pb::InventoryAdjustmentReason {
+                name: name.clone(),
+                direction: pb::InventoryAdjustmentReasonDirection::Increase.into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("create reason")
+        .adjustment_reason
+        .expect("reason in response");
+    let id = created.id.clone().expect("id");
+    assert_eq!(id.r#type(), pb::InventoryAdjustmentReasonType::Custom);
+    assert!(!id.custom_reason_id.is_empty());
+    assert_eq!(id, custom_reason(&id.custom_reason_id));
+    assert_eq!(created.name, name);
+    assert_eq!(
+        created.direction(),
+        pb::InventoryAdjustmentReasonDirection::Increase
+    );
+    assert!(!created.is_deleted);
+    assert!(created.created_at.is_some());
+
+    // Listed with the standard reasons, and retrievable.
+    let damaged = reason(pb::InventoryAdjustmentReasonType::Damaged);
+    let listed = client
+        .list_inventory_adjustment_reasons(pb::ListInventoryAdjustmentReasonsRequest::default())
+        .await
+        .expect("list reasons")
+        .adjustment_reasons;
+    let ours: Vec<_> = listed
+        .iter()
+        .filter(|r| r.id.as_ref() == Some(&id))
+        .collect();
+    assert_eq!(ours, [&created]);
+    assert!(
+        listed.iter().any(|r| r.id.as_ref() == Some(&damaged)),
+        "DAMAGED is listed"
+    );
+    let retrieved = client
+        .retrieve_inventory_adjustment_reason(pb::RetrieveInventoryAdjustmentReasonRequest {
+            reason_id: Some(id.clone()),
+        })
+        .await
+        .expect("retrieve reason")
+        .adjustment_reason;
+    assert_eq!(retrieved.as_ref(), Some(&created));
+
+    // A receipt carrying the reason, a cost and a vendor is answered with them.
+    let vendor = unique("vendor");
+    let received = apply(
+        &client,
+        vec![
+            adjustment(&item, &location, S::None, S::InStock, q(7))
+                .unwrap()
+                .with_reason(id.clone())
+                .with_cost(Decimal::new(1250, 2), "EUR")
+                .unwrap()
+                .with_vendor(&vendor),
+            adjustment(&item, &location, S::InStock, S::Waste, q(1))
+                .unwrap()
+                .with_reason(damaged.clone()),
+        ],
+    )
+    .await;
+    let receipt = adjustment_of(&received.changes[0]);
+    assert_eq!(receipt.reason_id.as_ref(), Some(&id));
+    let cost = receipt.cost_money.as_ref().expect("cost_money");
+    assert_eq!(
+        (from_wire(&cost.amount), cost.currency.as_str()),
+        (Ok(Decimal::new(125, 1)), "EUR")
+    );
+    assert_eq!(receipt.vendor_id, vendor);
+    assert_eq!(
+        adjustment_of(&received.changes[1]).reason_id.as_ref(),
+        Some(&damaged)
+    );
+
+    // The history filtered by the reason: exactly that change, on both reads.
+    let page = client
+        .batch_retrieve_inventory_changes(pb::BatchRetrieveInventoryChangesRequest {
+            catalog_object_ids: vec![item.clone()],
+            reason_ids: vec![id.clone()],
+            ..Default::default()
+        })
+        .await
+        .expect("history by reason");
+    let ids: Vec<_> = page.changes.iter().map(change_id).collect();
+    assert_eq!(ids, [receipt.id.as_str()]);
+    assert!(page.cursor.is_empty());
+    let streamed: Vec<String> = client
+        .stream_inventory_changes(pb::StreamInventoryChangesRequest {
+            catalog_object_ids: vec![item.clone()],
+            reason_ids: vec![id.clone()],
+            ..Default::default()
+        })
+        .await
+        .expect("stream by reason")
+        .map_ok(|m| change_id(m.change.as_ref().expect("change")).to_owned())
+        .try_collect()
+        .await
+        .expect("streamed");
+    assert_eq!(streamed, [receipt.id.as_str()]);
+
+    let renamed = client
+        .update_inventory_adjustment_reason(pb::UpdateInventoryAdjustmentReasonRequest {
+            reason_id: Some(id.clone()),
+            adjustment_reason: Some(pb::InventoryAdjustmentReason {
+                name: format!("{name} (renamed)"),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("rename")
+        .adjustment_reason
+        .expect("reason");
+    assert_eq!(renamed.name, format!("{name} (renamed)"));
+    assert_eq!(
+        renamed.direction(),
+        pb::InventoryAdjustmentReasonDirection::Increase
+    );
+
+    // Deleted: no longer listed, and a new change naming it is refused.
+    let deleted = client
+        .delete_inventory_adjustment_reason(pb::DeleteInventoryAdjustmentReasonRequest {
+            reason_id: Some(id.clone()),
+        })
+        .await
+        .expect("delete")
+        .adjustment_reason
+        .expect("reason");
+    assert!(deleted.is_deleted);
+    assert!(
+        !custom_reason_ids(&client, false)
+            .await
+            .contains(&id.custom_reason_id)
+    );
+    assert!(
+        custom_reason_ids(&client, true)
+            .await
+            .contains(&id.custom_reason_id)
+    );
+    let receive_one = || {
+        adjustment(&item, &location, S::None, S::InStock, q(1))
+            .unwrap()
+            .with_reason(id.clone())
+    };
+    let err = refused(&client, None, vec![receive_one()]).await;
+    assert_eq!(err.code(), Code::InvalidArgument, "{err}");
+    assert_eq!(err.reason(), Some(ADJUSTMENT_REASON_DELETED), "{err}");
+    assert!(err.is_adjustment_reason_deleted());
+    let stale = client
+        .update_inventory_adjustment_reason(pb::UpdateInventoryAdjustmentReasonRequest {
+            reason_id: Some(id.clone()),
+            adjustment_reason: Some(pb::InventoryAdjustmentReason {
+                name: format!("{name} again"),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect_err("a deleted reason cannot be renamed");
+    assert_eq!(stale.code(), Code::FailedPrecondition, "{stale}");
+    let now = client
+        .retrieve_inventory_count(pb::RetrieveInventoryCountRequest {
+            catalog_object_id: item.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("counts");
+    assert_eq!(counts(&now.counts), [(S::InStock, q(6)), (S::Waste, q(1))]);
+
+    // Restored: accepted again.
+    let restored = client
+        .restore_inventory_adjustment_reason(pb::RestoreInventoryAdjustmentReasonRequest {
+            reason_id: Some(id.clone()),
+        })
+        .await
+        .expect("restore")
+        .adjustment_reason
+        .expect("reason");
+    assert!(!restored.is_deleted);
+    assert_eq!(restored.name, format!("{name} (renamed)"));
+    let again = apply(&client, vec![receive_one()]).await;
+    assert_eq!(
+        adjustment_of(&again.changes[0]).reason_id.as_ref(),
+        Some(&id)
+    );
+    assert_eq!(counts(&again.counts), [(S::InStock, q(7))]);
 }

@@ -37,9 +37,15 @@ import {
   locationOut,
   locationStatusIn,
   physicalCountOut,
+  reasonDirectionIn,
+  reasonIdIn,
+  reasonOut,
   stateValue,
   transferOut,
   watchStartIn,
+  type AdjustmentReason,
+  type AdjustmentReasonDirection,
+  type AdjustmentReasonIdInput,
   type ChangeFilter,
   type CommitLineInput,
   type Reservation,
@@ -338,6 +344,88 @@ export class InventoryApi {
     const response = await unary(this.raw.retrieveInventoryTransfer({ transferId }, options));
     if (!response.transfer) throw new TypeError("the server sent no transfer");
     return transferOut(response.transfer);
+  }
+
+  /**
+   * The adjustment reasons a change may carry: the standard ones in type order, then the
+   * merchant's custom ones, oldest first (deleted ones with `includeDeleted`; Square's
+   * system codes with `includeSystemCodes`).
+   */
+  async listAdjustmentReasons(
+    request: { includeDeleted?: boolean; includeSystemCodes?: boolean } = {},
+    options?: CallOptions,
+  ): Promise<AdjustmentReason[]> {
+    const response = await unary(
+      this.raw.listInventoryAdjustmentReasons(
+        { includeDeleted: request.includeDeleted ?? false, includeSystemCodes: request.includeSystemCodes ?? false },
+        options,
+      ),
+    );
+    return response.adjustmentReasons.map(reasonOut);
+  }
+
+  /**
+   * Creates a custom reason: `name` unique among the live custom reasons (else
+   * Code.AlreadyExists), `direction` "INCREASE" or "DECREASE", fixed once created. A retry
+   * with the same idempotencyKey answers the reason first created; one is made when absent.
+   */
+  async createAdjustmentReason(
+    request: { name: string; direction: AdjustmentReasonDirection; idempotencyKey?: string },
+    options?: CallOptions,
+  ): Promise<AdjustmentReason> {
+    const response = await unary(
+      this.raw.createInventoryAdjustmentReason(
+        {
+          idempotencyKey: request.idempotencyKey ?? randomUUID(),
+          adjustmentReason: { name: request.name, direction: reasonDirectionIn(request.direction) },
+        },
+        options,
+      ),
+    );
+    return reasonOut(response.adjustmentReason);
+  }
+
+  /** One reason, standard or custom (a deleted custom one too). */
+  async retrieveAdjustmentReason(reasonId: AdjustmentReasonIdInput, options?: CallOptions): Promise<AdjustmentReason> {
+    const response = await unary(
+      this.raw.retrieveInventoryAdjustmentReason({ reasonId: reasonIdIn(reasonId, "reasonId") }, options),
+    );
+    return reasonOut(response.adjustmentReason);
+  }
+
+  /** Renames a custom reason that is not deleted (a deleted one: Code.FailedPrecondition). */
+  async updateAdjustmentReason(
+    reasonId: AdjustmentReasonIdInput,
+    fields: { name: string },
+    options?: CallOptions,
+  ): Promise<AdjustmentReason> {
+    const response = await unary(
+      this.raw.updateInventoryAdjustmentReason(
+        { reasonId: reasonIdIn(reasonId, "reasonId"), adjustmentReason: { name: fields.name } },
+        options,
+      ),
+    );
+    return reasonOut(response.adjustmentReason);
+  }
+
+  /**
+   * Soft-deletes a custom reason: still retrievable and named by the changes that carry
+   * it, but a new change naming it is refused (Code.InvalidArgument,
+   * reason ADJUSTMENT_REASON_DELETED).
+   */
+  async deleteAdjustmentReason(reasonId: AdjustmentReasonIdInput, options?: CallOptions): Promise<AdjustmentReason> {
+    const response = await unary(
+      this.raw.deleteInventoryAdjustmentReason({ reasonId: reasonIdIn(reasonId, "reasonId") }, options),
+    );
+    return reasonOut(response.adjustmentReason);
+  }
+
+  /** Restores a soft-deleted custom reason (Code.AlreadyExists if a live one took its name). */
+  async restoreAdjustmentReason(reasonId: AdjustmentReasonIdInput, options?: CallOptions): Promise<AdjustmentReason> {
+    const response = await unary(
+      this.raw.restoreInventoryAdjustmentReason({ reasonId: reasonIdIn(reasonId, "reasonId") }, options),
+    );
+    return reasonOut(response.adjustmentReason);
   }
 
   /**

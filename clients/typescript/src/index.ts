@@ -33,6 +33,11 @@ export {
 } from "./decimal.js";
 export type {
   AdjustmentInput,
+  AdjustmentReason,
+  AdjustmentReasonDirection,
+  AdjustmentReasonId,
+  AdjustmentReasonIdInput,
+  AdjustmentReasonType,
   ChangeFilter,
   ChangeGuard,
   ExpectedQuantity,

@@ -23,6 +23,15 @@ export type InventoryChangeType = keyof typeof pb.InventoryChangeType;
 export type Product = keyof typeof pb.Product;
 /** "ACTIVE" or "INACTIVE" ("UNSPECIFIED" is never sent by the server). */
 export type LocationStatus = keyof typeof locationPb.LocationStatus;
+/**
+ * Type of an adjustment reason: Square's standard ones ("RECEIVED", "DAMAGED", "THEFT", …),
+ * Square's system codes ("SALE", "RECOUNT", "TRANSFER", "IN_TRANSIT", "CANCELED_SALE":
+ * answered, never written), "CUSTOM" (a merchant's own) and Shopify's ("CORRECTION",
+ * "CYCLE_COUNT_AVAILABLE", …).
+ */
+export type AdjustmentReasonType = keyof typeof pb.InventoryAdjustmentReasonType;
+/** Whether a reason adds stock ("INCREASE") or removes it ("DECREASE"); "UNSPECIFIED": either. */
+export type AdjustmentReasonDirection = keyof typeof pb.InventoryAdjustmentReasonDirection;
 /** Where a watch without resume token starts: "NOW" (the default) or "BEGINNING". */
 export type WatchStart = Exclude<keyof typeof pb.WatchStart, "UNSPECIFIED">;
 
@@ -84,6 +93,33 @@ function decimalOut(value: string): Decimal | undefined {
 // ---------------------------------------------------------------------------------------
 // Ledger
 
+/** Names an adjustment reason; `customReasonId` is "" unless `type` is "CUSTOM". */
+export interface AdjustmentReasonId {
+  type: AdjustmentReasonType;
+  customReasonId: string;
+}
+
+/**
+ * A reason to name on a change or in a filter: `{ type: "DAMAGED" }`, `{ type: "CUSTOM",
+ * customReasonId }`, or an AdjustmentReason's `id`.
+ */
+export interface AdjustmentReasonIdInput {
+  type: AdjustmentReasonType;
+  customReasonId?: string;
+}
+
+/** An adjustment reason, standard or custom. */
+export interface AdjustmentReason {
+  id: AdjustmentReasonId;
+  /** A custom reason's name; "" for standard reasons. */
+  name: string;
+  direction: AdjustmentReasonDirection;
+  /** Undefined for standard reasons. */
+  createdAt: Date | undefined;
+  updatedAt: Date | undefined;
+  isDeleted: boolean;
+}
+
 /** An amount of money. */
 export interface Money {
   amount: Decimal;
@@ -118,6 +154,12 @@ export interface InventoryAdjustment {
   refundId: string;
   purchaseOrderId: string;
   goodsReceiptId: string;
+  /** Why the stock moved; undefined when the change names no reason. */
+  reasonId: AdjustmentReasonId | undefined;
+  /** What the units cost (receipts only). */
+  costMoney: Money | undefined;
+  /** Whom the units were bought from (receipts only). */
+  vendorId: string;
 }
 
 /** A verified quantity in one state at one location. */
@@ -134,6 +176,7 @@ export interface InventoryPhysicalCount {
   teamMemberId: string;
   occurredAt: Date | undefined;
   createdAt: Date | undefined;
+  reasonId: AdjustmentReasonId | undefined;
 }
 
 /** A quantity in one state moved between two locations. */
@@ -151,6 +194,7 @@ export interface InventoryTransfer {
   source: SourceApplication | undefined;
   employeeId: string;
   teamMemberId: string;
+  reasonId: AdjustmentReasonId | undefined;
 }
 
 /** A recorded change: exactly one of adjustment, physicalCount or transfer, by `type`. */
@@ -194,6 +238,8 @@ interface ChangeInputBase {
   referenceId?: string;
   employeeId?: string;
   teamMemberId?: string;
+  /** Why: a standard reason (not a system code) or a custom one that is not deleted. */
+  reasonId?: AdjustmentReasonIdInput;
 }
 
 /** An adjustment to record. */
@@ -207,6 +253,10 @@ export interface AdjustmentInput extends ChangeInputBase {
   refundId?: string;
   purchaseOrderId?: string;
   goodsReceiptId?: string;
+  /** Only on receipts (fromState NONE or UNLINKED_RETURN): what the units cost. */
+  costMoney?: { amount: DecimalInput; currency: string };
+  /** Only on receipts: whom the units were bought from. */
+  vendorId?: string;
 }
 
 /** A physical count to record. */
@@ -256,6 +306,38 @@ function sourceOut(source: pb.SourceApplication | undefined): SourceApplication 
   return { product: enumName(pb.Product, source.product), applicationId: source.applicationId, name: source.name };
 }
 
+export function reasonIdOut(id: pb.InventoryAdjustmentReasonId | undefined): AdjustmentReasonId | undefined {
+  if (!id) return undefined;
+  return { type: enumName(pb.InventoryAdjustmentReasonType, id.type), customReasonId: id.customReasonId };
+}
+
+export function reasonIdIn(
+  id: AdjustmentReasonIdInput,
+  field: string,
+): MessageInitShape<typeof pb.InventoryAdjustmentReasonIdSchema> {
+  if (!id || typeof id !== "object") throw new TypeError(`${field} must be { type, customReasonId? }`);
+  return {
+    type: enumValue(pb.InventoryAdjustmentReasonType, `${field}.type`, id.type),
+    customReasonId: id.customReasonId ?? "",
+  };
+}
+
+export function reasonDirectionIn(direction: AdjustmentReasonDirection): pb.InventoryAdjustmentReasonDirection {
+  return enumValue(pb.InventoryAdjustmentReasonDirection, "adjustment reason direction", direction);
+}
+
+export function reasonOut(reason: pb.InventoryAdjustmentReason | undefined): AdjustmentReason {
+  if (!reason?.id) throw new TypeError("the server sent a response without its adjustment reason");
+  return {
+    id: reasonIdOut(reason.id)!,
+    name: reason.name,
+    direction: enumName(pb.InventoryAdjustmentReasonDirection, reason.direction),
+    createdAt: toDate(reason.createdAt),
+    updatedAt: toDate(reason.updatedAt),
+    isDeleted: reason.isDeleted,
+  };
+}
+
 function moneyOut(money: pb.Money | undefined): Money | undefined {
   if (!money) return undefined;
   return { amount: parseDecimal(money.amount), currency: money.currency };
@@ -281,6 +363,9 @@ export function adjustmentOut(a: pb.InventoryAdjustment): InventoryAdjustment {
     refundId: a.refundId,
     purchaseOrderId: a.purchaseOrderId,
     goodsReceiptId: a.goodsReceiptId,
+    reasonId: reasonIdOut(a.reasonId),
+    costMoney: moneyOut(a.costMoney),
+    vendorId: a.vendorId,
   };
 }
 
@@ -298,6 +383,7 @@ export function physicalCountOut(c: pb.InventoryPhysicalCount): InventoryPhysica
     teamMemberId: c.teamMemberId,
     occurredAt: toDate(c.occurredAt),
     createdAt: toDate(c.createdAt),
+    reasonId: reasonIdOut(c.reasonId),
   };
 }
 
@@ -316,6 +402,7 @@ export function transferOut(t: pb.InventoryTransfer): InventoryTransfer {
     source: sourceOut(t.source),
     employeeId: t.employeeId,
     teamMemberId: t.teamMemberId,
+    reasonId: reasonIdOut(t.reasonId),
   };
 }
 
@@ -373,6 +460,7 @@ function baseIn(input: ChangeInputBase, path: string) {
     referenceId: input.referenceId ?? "",
     employeeId: input.employeeId ?? "",
     teamMemberId: input.teamMemberId ?? "",
+    reasonId: input.reasonId === undefined ? undefined : reasonIdIn(input.reasonId, `${path}.reasonId`),
   };
 }
 
@@ -407,6 +495,11 @@ function memberIn(input: InventoryChangeInput, path: string): MessageInitShape<t
           refundId: a.refundId ?? "",
           purchaseOrderId: a.purchaseOrderId ?? "",
           goodsReceiptId: a.goodsReceiptId ?? "",
+          costMoney: a.costMoney && {
+            amount: decimalIn(a.costMoney.amount, `${p}.costMoney.amount`),
+            currency: a.costMoney.currency,
+          },
+          vendorId: a.vendorId ?? "",
         },
       },
     };
@@ -447,8 +540,10 @@ export interface ChangeFilter {
   states?: InventoryState[];
 }
 
-/** Filters of the history reads: ChangeFilter plus server-time bounds. */
+/** Filters of the history reads: ChangeFilter plus server-time bounds and reasons. */
 export interface HistoryFilter extends ChangeFilter {
+  /** Only changes carrying one of these reasons (at most 100). */
+  reasonIds?: AdjustmentReasonIdInput[];
   /** Only changes created strictly after this server time. */
   updatedAfter?: Date;
   /** Only changes created strictly before this server time. */
@@ -469,6 +564,7 @@ export function historyFilterIn(filter: HistoryFilter) {
     ...changeFilterIn(filter),
     updatedAfter: fromDate(filter.updatedAfter, "updatedAfter"),
     updatedBefore: fromDate(filter.updatedBefore, "updatedBefore"),
+    reasonIds: (filter.reasonIds ?? []).map((id, index) => reasonIdIn(id, `reasonIds[${index}]`)),
   };
 }
 

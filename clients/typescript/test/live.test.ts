@@ -601,4 +601,113 @@ describe("Stockledger TypeScript client against a live server", () => {
     const damaged = await client.inventory.retrieveCounts({ catalogObjectIds: [item.id], states: ["DAMAGED"] });
     assert.deepEqual(quantities(damaged.items), { DAMAGED: "3" });
   });
+
+  it("keeps adjustment reasons: custom ones, cost and vendor on receipts, the reason filter, delete and restore", TIMEOUT, async () => {
+    const item = await client.items.create({ sku: `MUG-REASON-${run}` });
+    const name = `Found in the back room ${run}`;
+    const reason = await client.inventory.createAdjustmentReason({ name, direction: "INCREASE" });
+    assert.equal(reason.id.type, "CUSTOM");
+    assert.match(reason.id.customReasonId, /\S/);
+    assert.equal(reason.name, name);
+    assert.equal(reason.direction, "INCREASE");
+    assert.equal(reason.isDeleted, false);
+    assert.ok(reason.createdAt instanceof Date);
+
+    const listed = await client.inventory.listAdjustmentReasons();
+    assert.deepEqual(
+      listed.filter((r) => r.id.customReasonId === reason.id.customReasonId),
+      [reason],
+    );
+    assert.ok(listed.some((r) => r.id.type === "DAMAGED"), "the standard reasons are listed too");
+    assert.deepEqual(await client.inventory.retrieveAdjustmentReason(reason.id), reason);
+
+    // A receipt carrying the reason, a cost and a vendor is answered with them.
+    const received = await client.inventory.batchChange({
+      idempotencyKey: `reason-in-${item.id}`,
+      changes: [
+        {
+          adjustment: {
+            catalogObjectId: item.id,
+            locationId,
+            fromState: "NONE",
+            toState: "IN_STOCK",
+            quantity: "7",
+            reasonId: reason.id,
+            costMoney: { amount: "12.50", currency: "EUR" },
+            vendorId: `vendor-${run}`,
+          },
+        },
+        {
+          adjustment: {
+            catalogObjectId: item.id,
+            locationId,
+            fromState: "IN_STOCK",
+            toState: "WASTE",
+            quantity: "1",
+            reasonId: { type: "DAMAGED" },
+          },
+        },
+      ],
+    });
+    const [receipt, waste] = received.changes;
+    assert.ok(receipt?.type === "ADJUSTMENT" && waste?.type === "ADJUSTMENT");
+    assert.deepEqual(receipt.adjustment.reasonId, reason.id);
+    assert.deepEqual(receipt.adjustment.costMoney, { amount: "12.5", currency: "EUR" });
+    assert.equal(receipt.adjustment.vendorId, `vendor-${run}`);
+    assert.deepEqual(waste.adjustment.reasonId, { type: "DAMAGED", customReasonId: "" });
+
+    // The history filtered by the reason: exactly that change, on both reads.
+    const page = await client.inventory.retrieveChanges({ catalogObjectIds: [item.id], reasonIds: [reason.id] });
+    assert.deepEqual(page.items.map((c) => c.id), [receipt.id]);
+    assert.equal(page.cursor, "");
+    const streamed: string[] = [];
+    for await (const { change } of client.inventory.streamChanges({ catalogObjectIds: [item.id], reasonIds: [reason.id] })) {
+      streamed.push(change.id);
+    }
+    assert.deepEqual(streamed, [receipt.id]);
+    const damaged = await client.inventory.retrieveChanges({ catalogObjectIds: [item.id], reasonIds: [{ type: "DAMAGED" }] });
+    assert.deepEqual(damaged.items.map((c) => c.id), [waste.id]);
+
+    const renamed = await client.inventory.updateAdjustmentReason(reason.id, { name: `${name} (renamed)` });
+    assert.equal(renamed.name, `${name} (renamed)`);
+    assert.equal(renamed.direction, "INCREASE");
+
+    // Deleted: no longer listed, and a new change naming it is refused.
+    const deleted = await client.inventory.deleteAdjustmentReason(reason.id);
+    assert.equal(deleted.isDeleted, true);
+    const ids = (reasons: { id: { customReasonId: string } }[]) => reasons.map((r) => r.id.customReasonId);
+    assert.ok(!ids(await client.inventory.listAdjustmentReasons()).includes(reason.id.customReasonId));
+    assert.ok(ids(await client.inventory.listAdjustmentReasons({ includeDeleted: true })).includes(reason.id.customReasonId));
+    const receiveOne = (key: string) =>
+      client.inventory.batchChange({
+        idempotencyKey: key,
+        changes: [
+          {
+            adjustment: {
+              catalogObjectId: item.id,
+              locationId,
+              fromState: "NONE",
+              toState: "IN_STOCK",
+              quantity: "1",
+              reasonId: reason.id,
+            },
+          },
+        ],
+      });
+    const refused = await rejection(receiveOne(`reason-deleted-${item.id}`));
+    assert.equal(refused.code, Code.InvalidArgument);
+    assert.equal(refused.reason, "ADJUSTMENT_REASON_DELETED", "ErrorInfo reason");
+    const stale = await rejection(client.inventory.updateAdjustmentReason(reason.id, { name: `${name} again` }));
+    assert.equal(stale.code, Code.FailedPrecondition);
+    assert.deepEqual(quantities((await client.inventory.retrieveCount(item.id)).items), { IN_STOCK: "6", WASTE: "1" });
+
+    // Restored: accepted again.
+    const restored = await client.inventory.restoreAdjustmentReason(reason.id);
+    assert.equal(restored.isDeleted, false);
+    assert.equal(restored.name, `${name} (renamed)`);
+    const again = await receiveOne(`reason-restored-${item.id}`);
+    assert.ok(again.changes[0]?.type === "ADJUSTMENT");
+    assert.deepEqual(again.changes[0].adjustment.reasonId, reason.id);
+    assert.deepEqual(quantities(again.counts), { IN_STOCK: "7" });
+  });
 });

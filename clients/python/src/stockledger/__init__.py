@@ -20,11 +20,13 @@ and ``ReservationExpired``). The generated stubs are in ``stockledger.v1`` and r
 
 from .client import (
     EXPECT_ABSENT,
+    AdjustmentReason,
     BatchChangeResult,
     ChangesPage,
     Client,
     CountUpdate,
     InventoryCount,
+    ReasonId,
     Reservation,
     ReservationLine,
     StreamedChange,
@@ -32,6 +34,8 @@ from .client import (
     adjustment,
     change_id,
     physical_count,
+    reason_type,
+    reason_type_name,
     transfer,
 )
 from .errors import (
@@ -53,6 +57,7 @@ from .values import (
 )
 
 __all__ = [
+    "AdjustmentReason",
     "BatchChangeResult",
     "ChangesPage",
     "Client",
@@ -62,6 +67,7 @@ __all__ = [
     "InventoryCount",
     "MAX_PLACES",
     "QuantityMismatch",
+    "ReasonId",
     "Reservation",
     "ReservationExpired",
     "ReservationLine",
@@ -75,6 +81,8 @@ __all__ = [
     "from_timestamp",
     "from_wire_decimal",
     "physical_count",
+    "reason_type",
+    "reason_type_name",
     "state",
     "state_name",
     "to_timestamp",

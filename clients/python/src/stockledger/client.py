@@ -307,6 +307,117 @@ def _reservation_state(value: str | int | None) -> int:
         raise ValueError(f"unknown reservation state {value!r}") from None
 
 
+# --- adjustment reasons ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReasonId:
+    """Names an adjustment reason: a standard one by its type's short name
+    (``ReasonId("DAMAGED")``) or a merchant's custom one (``ReasonId.custom(id)``)."""
+
+    type: str  # short name: "RECEIVED", "DAMAGED", …, "CUSTOM"
+    custom_reason_id: str = ""
+
+    @classmethod
+    def custom(cls, custom_reason_id: str) -> "ReasonId":
+        return cls("CUSTOM", custom_reason_id)
+
+    @classmethod
+    def from_proto(cls, reason_id: inventory_pb.InventoryAdjustmentReasonId) -> "ReasonId":
+        return cls(reason_type_name(reason_id.type), reason_id.custom_reason_id)
+
+    def to_proto(self) -> inventory_pb.InventoryAdjustmentReasonId:
+        return inventory_pb.InventoryAdjustmentReasonId(
+            type=reason_type(self.type), custom_reason_id=self.custom_reason_id
+        )
+
+
+@dataclass(frozen=True)
+class AdjustmentReason:
+    """An adjustment reason: ``direction`` is ``"INCREASE"``, ``"DECREASE"`` or
+    ``"UNSPECIFIED"`` (system codes and Shopify's reasons); ``name`` is empty and the
+    timestamps ``None`` for standard reasons."""
+
+    id: ReasonId
+    name: str
+    direction: str
+    created_at: Optional[_dt.datetime]
+    updated_at: Optional[_dt.datetime]
+    is_deleted: bool
+
+    @classmethod
+    def from_proto(cls, reason: inventory_pb.InventoryAdjustmentReason) -> "AdjustmentReason":
+        def when(field: str) -> Optional[_dt.datetime]:
+            return from_timestamp(getattr(reason, field)) if reason.HasField(field) else None
+
+        return cls(
+            id=ReasonId.from_proto(reason.id),
+            name=reason.name,
+            direction=inventory_pb.InventoryAdjustmentReasonDirection.Name(reason.direction).removeprefix(
+                "INVENTORY_ADJUSTMENT_REASON_DIRECTION_"
+            ),
+            created_at=when("created_at"),
+            updated_at=when("updated_at"),
+            is_deleted=reason.is_deleted,
+        )
+
+
+#: What names a reason: a :class:`ReasonId`, an :class:`AdjustmentReason` (its id), a
+#: standard type's short name (``"DAMAGED"``) or the generated message.
+ReasonLike = Union[ReasonId, AdjustmentReason, str, inventory_pb.InventoryAdjustmentReasonId]
+
+
+def reason_type(value: str | int) -> int:
+    """An InventoryAdjustmentReasonType by short name ("DAMAGED"), full name
+    ("INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED") or number."""
+    if isinstance(value, bool):
+        raise TypeError("expected a reason type name or number")
+    if isinstance(value, int):
+        return value
+    name = value.upper()
+    if not name.startswith("INVENTORY_ADJUSTMENT_REASON_TYPE_"):
+        name = "INVENTORY_ADJUSTMENT_REASON_TYPE_" + name
+    try:
+        return inventory_pb.InventoryAdjustmentReasonType.Value(name)
+    except ValueError:
+        raise ValueError(f"unknown adjustment reason type {value!r}") from None
+
+
+def reason_type_name(value: int) -> str:
+    """The short name of an InventoryAdjustmentReasonType number ("DAMAGED")."""
+    return inventory_pb.InventoryAdjustmentReasonType.Name(value).removeprefix("INVENTORY_ADJUSTMENT_REASON_TYPE_")
+
+
+def _reason_direction(value: str | int) -> int:
+    if isinstance(value, bool):
+        raise TypeError("expected a reason direction name or number")
+    if isinstance(value, int):
+        return value
+    name = value.upper()
+    if not name.startswith("INVENTORY_ADJUSTMENT_REASON_DIRECTION_"):
+        name = "INVENTORY_ADJUSTMENT_REASON_DIRECTION_" + name
+    try:
+        return inventory_pb.InventoryAdjustmentReasonDirection.Value(name)
+    except ValueError:
+        raise ValueError(f"unknown adjustment reason direction {value!r}") from None
+
+
+def _reason_id(value: ReasonLike) -> inventory_pb.InventoryAdjustmentReasonId:
+    if isinstance(value, AdjustmentReason):
+        return value.id.to_proto()
+    if isinstance(value, ReasonId):
+        return value.to_proto()
+    if isinstance(value, inventory_pb.InventoryAdjustmentReasonId):
+        return value
+    if isinstance(value, str):
+        return inventory_pb.InventoryAdjustmentReasonId(type=reason_type(value))
+    raise TypeError(f"expected a ReasonId, an AdjustmentReason or a reason type name, got {type(value).__name__}")
+
+
+def _money(amount: DecimalLike, currency: str) -> inventory_pb.Money:
+    return inventory_pb.Money(amount=to_wire_decimal(amount), currency=currency)
+
+
 def change_id(change: inventory_pb.InventoryChange) -> str:
     """The id of whichever member (adjustment, physical count, transfer) is set."""
     member = change.WhichOneof("change")
@@ -326,12 +437,20 @@ def adjustment(
     occurred_at: _dt.datetime | None = None,
     total_price: tuple[DecimalLike, str] | None = None,
     expected_quantity: Expectation | None = None,
+    reason: ReasonLike | None = None,
+    cost: tuple[DecimalLike, str] | None = None,
+    vendor_id: str = "",
     **fields: str,
 ) -> inventory_pb.InventoryChange:
     """An adjustment change: ``quantity`` moves from ``from_state`` to ``to_state``
     ("NONE", "IN_STOCK", "SOLD", "WASTE", "UNLINKED_RETURN", "DAMAGED", "QUALITY_CONTROL",
     "SAFETY_STOCK"). ``total_price`` is
     ``(amount, currency)``; other string fields (reference_id, employee_id, …) by name.
+
+    ``reason`` says why (a :class:`ReasonId`, an :class:`AdjustmentReason` or a standard
+    type's short name such as ``"DAMAGED"``). On a receipt (from "NONE" or
+    "UNLINKED_RETURN") ``cost`` is what the units cost, ``(amount, currency)``, and
+    ``vendor_id`` whom they were bought from.
 
     ``expected_quantity`` guards the change (compare-and-swap): the count it takes from
     (``from_state``'s, or ``to_state``'s for a receipt from "NONE") must hold exactly this
@@ -343,13 +462,17 @@ def adjustment(
         from_state=state(from_state),
         to_state=state(to_state),
         quantity=to_wire_decimal(quantity),
+        vendor_id=vendor_id,
         **fields,
     )
     if occurred_at is not None:
         adj.occurred_at.CopyFrom(to_timestamp(occurred_at))
     if total_price is not None:
-        amount, currency = total_price
-        adj.total_price_money.CopyFrom(inventory_pb.Money(amount=to_wire_decimal(amount), currency=currency))
+        adj.total_price_money.CopyFrom(_money(*total_price))
+    if cost is not None:
+        adj.cost_money.CopyFrom(_money(*cost))
+    if reason is not None:
+        adj.reason_id.CopyFrom(_reason_id(reason))
     return _guarded(
         inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_ADJUSTMENT, adjustment=adj),
         expected_quantity,
@@ -364,11 +487,13 @@ def physical_count(
     *,
     occurred_at: _dt.datetime | None = None,
     expected_quantity: Expectation | None = None,
+    reason: ReasonLike | None = None,
     **fields: str,
 ) -> inventory_pb.InventoryChange:
     """A physical count change: ``quantity`` was counted in ``state_`` ("IN_STOCK", "WASTE",
     "DAMAGED", "QUALITY_CONTROL", "SAFETY_STOCK").
-    ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the count it replaces."""
+    ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the count it replaces;
+    ``reason`` says why it was counted (as on :func:`adjustment`)."""
     count = inventory_pb.InventoryPhysicalCount(
         catalog_object_id=catalog_object_id,
         location_id=location_id,
@@ -378,6 +503,8 @@ def physical_count(
     )
     if occurred_at is not None:
         count.occurred_at.CopyFrom(to_timestamp(occurred_at))
+    if reason is not None:
+        count.reason_id.CopyFrom(_reason_id(reason))
     return _guarded(
         inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT, physical_count=count),
         expected_quantity,
@@ -393,10 +520,12 @@ def transfer(
     *,
     occurred_at: _dt.datetime | None = None,
     expected_quantity: Expectation | None = None,
+    reason: ReasonLike | None = None,
     **fields: str,
 ) -> inventory_pb.InventoryChange:
     """A transfer change: ``quantity`` in ``state_`` moves between two locations.
-    ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the source count."""
+    ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the source count; ``reason``
+    says why it moved (as on :func:`adjustment`)."""
     moved = inventory_pb.InventoryTransfer(
         catalog_object_id=catalog_object_id,
         from_location_id=from_location_id,
@@ -407,6 +536,8 @@ def transfer(
     )
     if occurred_at is not None:
         moved.occurred_at.CopyFrom(to_timestamp(occurred_at))
+    if reason is not None:
+        moved.reason_id.CopyFrom(_reason_id(reason))
     return _guarded(
         inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_TRANSFER, transfer=moved),
         expected_quantity,
@@ -593,16 +724,19 @@ class Client:
         states: Sequence[str | int] = (),
         updated_after: _dt.datetime | None = None,
         updated_before: _dt.datetime | None = None,
+        reason_ids: Sequence[ReasonLike] = (),
         cursor: str = "",
         limit: int = 0,
     ) -> ChangesPage:
-        """One page of the history, oldest first. Pass the returned ``cursor`` (with the
-        same filters, or none) for the next page; it is ``""`` on the last one."""
+        """One page of the history, oldest first (only changes carrying one of
+        ``reason_ids``, when given). Pass the returned ``cursor`` (with the same filters, or
+        none) for the next page; it is ``""`` on the last one."""
         request = inventory_pb.BatchRetrieveInventoryChangesRequest(
             catalog_object_ids=list(catalog_object_ids),
             location_ids=list(location_ids),
             types=list(types),
             states=[state(s) for s in states],
+            reason_ids=[_reason_id(r) for r in reason_ids],
             cursor=cursor,
             limit=limit,
         )
@@ -620,6 +754,7 @@ class Client:
         location_ids: Sequence[str] = (),
         types: Sequence[int] = (),
         states: Sequence[str | int] = (),
+        reason_ids: Sequence[ReasonLike] = (),
         cursor: str = "",
         timeout: float | None = None,
     ) -> Iterator[StreamedChange]:
@@ -630,6 +765,7 @@ class Client:
             location_ids=list(location_ids),
             types=list(types),
             states=[state(s) for s in states],
+            reason_ids=[_reason_id(r) for r in reason_ids],
             cursor=cursor,
         )
         call = self.inventory.StreamInventoryChanges(request, timeout=timeout)
@@ -711,6 +847,65 @@ class Client:
             )
 
         return _follow(call, convert)
+
+    # --- adjustment reasons ---
+
+    @_translated
+    def list_inventory_adjustment_reasons(
+        self, *, include_deleted: bool = False, include_system_codes: bool = False
+    ) -> list[AdjustmentReason]:
+        """The standard reasons in type order, then the merchant's custom ones, oldest
+        first (deleted ones with ``include_deleted``; Square's system codes SALE, RECOUNT,
+        … with ``include_system_codes``)."""
+        request = inventory_pb.ListInventoryAdjustmentReasonsRequest(
+            include_deleted=include_deleted, include_system_codes=include_system_codes
+        )
+        response = self.inventory.ListInventoryAdjustmentReasons(request)
+        return [AdjustmentReason.from_proto(r) for r in response.adjustment_reasons]
+
+    @_translated
+    def create_inventory_adjustment_reason(
+        self, name: str, direction: str | int, *, idempotency_key: str | None = None
+    ) -> AdjustmentReason:
+        """Creates a custom reason; ``direction`` ("INCREASE" or "DECREASE") is fixed once
+        created, ``name`` unique among the live custom reasons (else ``ALREADY_EXISTS``).
+        Without ``idempotency_key`` a fresh one is made: pass your own to make retries safe."""
+        request = inventory_pb.CreateInventoryAdjustmentReasonRequest(
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            adjustment_reason=inventory_pb.InventoryAdjustmentReason(
+                name=name, direction=_reason_direction(direction)
+            ),
+        )
+        return AdjustmentReason.from_proto(self.inventory.CreateInventoryAdjustmentReason(request).adjustment_reason)
+
+    @_translated
+    def retrieve_inventory_adjustment_reason(self, reason: ReasonLike) -> AdjustmentReason:
+        """One reason, standard or custom (a deleted custom one too)."""
+        request = inventory_pb.RetrieveInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason))
+        return AdjustmentReason.from_proto(self.inventory.RetrieveInventoryAdjustmentReason(request).adjustment_reason)
+
+    @_translated
+    def update_inventory_adjustment_reason(self, reason: ReasonLike, *, name: str) -> AdjustmentReason:
+        """Renames a custom reason that is not deleted (a deleted one: ``FAILED_PRECONDITION``)."""
+        request = inventory_pb.UpdateInventoryAdjustmentReasonRequest(
+            reason_id=_reason_id(reason), adjustment_reason=inventory_pb.InventoryAdjustmentReason(name=name)
+        )
+        return AdjustmentReason.from_proto(self.inventory.UpdateInventoryAdjustmentReason(request).adjustment_reason)
+
+    @_translated
+    def delete_inventory_adjustment_reason(self, reason: ReasonLike) -> AdjustmentReason:
+        """Soft-deletes a custom reason: still retrievable and named by the changes that
+        carry it, but a new change naming it raises ``INVALID_ARGUMENT``
+        (``ADJUSTMENT_REASON_DELETED``)."""
+        request = inventory_pb.DeleteInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason))
+        return AdjustmentReason.from_proto(self.inventory.DeleteInventoryAdjustmentReason(request).adjustment_reason)
+
+    @_translated
+    def restore_inventory_adjustment_reason(self, reason: ReasonLike) -> AdjustmentReason:
+        """Restores a soft-deleted custom reason (``ALREADY_EXISTS`` when a live reason
+        has taken its name meanwhile)."""
+        request = inventory_pb.RestoreInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason))
+        return AdjustmentReason.from_proto(self.inventory.RestoreInventoryAdjustmentReason(request).adjustment_reason)
 
     # --- reservations ---
 

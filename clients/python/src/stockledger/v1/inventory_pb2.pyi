@@ -67,6 +67,47 @@ class WatchStart(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WATCH_START_UNSPECIFIED: _ClassVar[WatchStart]
     WATCH_START_NOW: _ClassVar[WatchStart]
     WATCH_START_BEGINNING: _ClassVar[WatchStart]
+
+class InventoryAdjustmentReasonType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INVENTORY_ADJUSTMENT_REASON_TYPE_UNSPECIFIED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_RECEIVED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_THEFT: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_LOST: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_RETURNED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_SPOILAGE_WASTE: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_SAMPLES_PROMOTIONAL: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_INTERNAL_USE: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_VENDOR_RETURN: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_PRODUCTION_WASTE: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_SALE: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_RECOUNT: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_TRANSFER: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_IN_TRANSIT: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_CANCELED_SALE: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_CORRECTION: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_CYCLE_COUNT_AVAILABLE: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CANCELED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CREATED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_RECEIVED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_UPDATED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_OTHER: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_PROMOTION: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_QUALITY_CONTROL: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_CREATED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_DELETED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_UPDATED: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_RESTOCK: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_SAFETY_STOCK: _ClassVar[InventoryAdjustmentReasonType]
+    INVENTORY_ADJUSTMENT_REASON_TYPE_SHRINKAGE: _ClassVar[InventoryAdjustmentReasonType]
+
+class InventoryAdjustmentReasonDirection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED: _ClassVar[InventoryAdjustmentReasonDirection]
+    INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE: _ClassVar[InventoryAdjustmentReasonDirection]
+    INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE: _ClassVar[InventoryAdjustmentReasonDirection]
 INVENTORY_STATE_UNSPECIFIED: InventoryState
 INVENTORY_STATE_NONE: InventoryState
 INVENTORY_STATE_IN_STOCK: InventoryState
@@ -110,6 +151,41 @@ SORT_ORDER_NEWEST_FIRST: SortOrder
 WATCH_START_UNSPECIFIED: WatchStart
 WATCH_START_NOW: WatchStart
 WATCH_START_BEGINNING: WatchStart
+INVENTORY_ADJUSTMENT_REASON_TYPE_UNSPECIFIED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_RECEIVED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_THEFT: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_LOST: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_RETURNED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_SPOILAGE_WASTE: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_SAMPLES_PROMOTIONAL: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_INTERNAL_USE: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_VENDOR_RETURN: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_PRODUCTION_WASTE: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_SALE: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_RECOUNT: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_TRANSFER: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_IN_TRANSIT: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_CANCELED_SALE: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_CORRECTION: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_CYCLE_COUNT_AVAILABLE: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CANCELED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_CREATED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_RECEIVED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_MOVEMENT_UPDATED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_OTHER: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_PROMOTION: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_QUALITY_CONTROL: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_CREATED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_DELETED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_RESERVATION_UPDATED: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_RESTOCK: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_SAFETY_STOCK: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_TYPE_SHRINKAGE: InventoryAdjustmentReasonType
+INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED: InventoryAdjustmentReasonDirection
+INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE: InventoryAdjustmentReasonDirection
+INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE: InventoryAdjustmentReasonDirection
 
 class SourceApplication(_message.Message):
     __slots__ = ("product", "application_id", "name")
@@ -130,7 +206,7 @@ class Money(_message.Message):
     def __init__(self, amount: _Optional[str] = ..., currency: _Optional[str] = ...) -> None: ...
 
 class InventoryAdjustment(_message.Message):
-    __slots__ = ("id", "reference_id", "from_state", "to_state", "location_id", "catalog_object_id", "catalog_object_type", "quantity", "total_price_money", "occurred_at", "created_at", "source", "employee_id", "team_member_id", "transaction_id", "refund_id", "purchase_order_id", "goods_receipt_id", "reservation_id")
+    __slots__ = ("id", "reference_id", "from_state", "to_state", "location_id", "catalog_object_id", "catalog_object_type", "quantity", "total_price_money", "occurred_at", "created_at", "source", "employee_id", "team_member_id", "transaction_id", "refund_id", "purchase_order_id", "goods_receipt_id", "reservation_id", "reason_id", "cost_money", "vendor_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_STATE_FIELD_NUMBER: _ClassVar[int]
@@ -150,6 +226,9 @@ class InventoryAdjustment(_message.Message):
     PURCHASE_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     GOODS_RECEIPT_ID_FIELD_NUMBER: _ClassVar[int]
     RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_ID_FIELD_NUMBER: _ClassVar[int]
+    COST_MONEY_FIELD_NUMBER: _ClassVar[int]
+    VENDOR_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     reference_id: str
     from_state: InventoryState
@@ -169,10 +248,13 @@ class InventoryAdjustment(_message.Message):
     purchase_order_id: str
     goods_receipt_id: str
     reservation_id: str
-    def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., from_state: _Optional[_Union[InventoryState, str]] = ..., to_state: _Optional[_Union[InventoryState, str]] = ..., location_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., quantity: _Optional[str] = ..., total_price_money: _Optional[_Union[Money, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., transaction_id: _Optional[str] = ..., refund_id: _Optional[str] = ..., purchase_order_id: _Optional[str] = ..., goods_receipt_id: _Optional[str] = ..., reservation_id: _Optional[str] = ...) -> None: ...
+    reason_id: InventoryAdjustmentReasonId
+    cost_money: Money
+    vendor_id: str
+    def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., from_state: _Optional[_Union[InventoryState, str]] = ..., to_state: _Optional[_Union[InventoryState, str]] = ..., location_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., quantity: _Optional[str] = ..., total_price_money: _Optional[_Union[Money, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., transaction_id: _Optional[str] = ..., refund_id: _Optional[str] = ..., purchase_order_id: _Optional[str] = ..., goods_receipt_id: _Optional[str] = ..., reservation_id: _Optional[str] = ..., reason_id: _Optional[_Union[InventoryAdjustmentReasonId, _Mapping]] = ..., cost_money: _Optional[_Union[Money, _Mapping]] = ..., vendor_id: _Optional[str] = ...) -> None: ...
 
 class InventoryPhysicalCount(_message.Message):
-    __slots__ = ("id", "reference_id", "catalog_object_id", "catalog_object_type", "state", "location_id", "quantity", "source", "employee_id", "team_member_id", "occurred_at", "created_at")
+    __slots__ = ("id", "reference_id", "catalog_object_id", "catalog_object_type", "state", "location_id", "quantity", "source", "employee_id", "team_member_id", "occurred_at", "created_at", "reason_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     CATALOG_OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -185,6 +267,7 @@ class InventoryPhysicalCount(_message.Message):
     TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     reference_id: str
     catalog_object_id: str
@@ -197,10 +280,11 @@ class InventoryPhysicalCount(_message.Message):
     team_member_id: str
     occurred_at: _timestamp_pb2.Timestamp
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., state: _Optional[_Union[InventoryState, str]] = ..., location_id: _Optional[str] = ..., quantity: _Optional[str] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    reason_id: InventoryAdjustmentReasonId
+    def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., state: _Optional[_Union[InventoryState, str]] = ..., location_id: _Optional[str] = ..., quantity: _Optional[str] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason_id: _Optional[_Union[InventoryAdjustmentReasonId, _Mapping]] = ...) -> None: ...
 
 class InventoryTransfer(_message.Message):
-    __slots__ = ("id", "reference_id", "state", "from_location_id", "to_location_id", "catalog_object_id", "catalog_object_type", "quantity", "occurred_at", "created_at", "source", "employee_id", "team_member_id")
+    __slots__ = ("id", "reference_id", "state", "from_location_id", "to_location_id", "catalog_object_id", "catalog_object_type", "quantity", "occurred_at", "created_at", "source", "employee_id", "team_member_id", "reason_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +298,7 @@ class InventoryTransfer(_message.Message):
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
     TEAM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     reference_id: str
     state: InventoryState
@@ -227,7 +312,8 @@ class InventoryTransfer(_message.Message):
     source: SourceApplication
     employee_id: str
     team_member_id: str
-    def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., state: _Optional[_Union[InventoryState, str]] = ..., from_location_id: _Optional[str] = ..., to_location_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., quantity: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ...) -> None: ...
+    reason_id: InventoryAdjustmentReasonId
+    def __init__(self, id: _Optional[str] = ..., reference_id: _Optional[str] = ..., state: _Optional[_Union[InventoryState, str]] = ..., from_location_id: _Optional[str] = ..., to_location_id: _Optional[str] = ..., catalog_object_id: _Optional[str] = ..., catalog_object_type: _Optional[str] = ..., quantity: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceApplication, _Mapping]] = ..., employee_id: _Optional[str] = ..., team_member_id: _Optional[str] = ..., reason_id: _Optional[_Union[InventoryAdjustmentReasonId, _Mapping]] = ...) -> None: ...
 
 class InventoryChange(_message.Message):
     __slots__ = ("type", "adjustment", "physical_count", "transfer", "expected_quantity")
@@ -364,7 +450,7 @@ class RetrieveInventoryCountResponse(_message.Message):
     def __init__(self, counts: _Optional[_Iterable[_Union[InventoryCount, _Mapping]]] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class BatchRetrieveInventoryChangesRequest(_message.Message):
-    __slots__ = ("catalog_object_ids", "location_ids", "types", "states", "updated_after", "updated_before", "cursor", "limit", "sort_order")
+    __slots__ = ("catalog_object_ids", "location_ids", "types", "states", "updated_after", "updated_before", "cursor", "limit", "sort_order", "reason_ids")
     CATALOG_OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
     LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
@@ -374,6 +460,7 @@ class BatchRetrieveInventoryChangesRequest(_message.Message):
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     SORT_ORDER_FIELD_NUMBER: _ClassVar[int]
+    REASON_IDS_FIELD_NUMBER: _ClassVar[int]
     catalog_object_ids: _containers.RepeatedScalarFieldContainer[str]
     location_ids: _containers.RepeatedScalarFieldContainer[str]
     types: _containers.RepeatedScalarFieldContainer[InventoryChangeType]
@@ -383,7 +470,8 @@ class BatchRetrieveInventoryChangesRequest(_message.Message):
     cursor: str
     limit: int
     sort_order: SortOrder
-    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[_Union[InventoryChangeType, str]]] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ..., sort_order: _Optional[_Union[SortOrder, str]] = ...) -> None: ...
+    reason_ids: _containers.RepeatedCompositeFieldContainer[InventoryAdjustmentReasonId]
+    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[_Union[InventoryChangeType, str]]] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., limit: _Optional[int] = ..., sort_order: _Optional[_Union[SortOrder, str]] = ..., reason_ids: _Optional[_Iterable[_Union[InventoryAdjustmentReasonId, _Mapping]]] = ...) -> None: ...
 
 class BatchRetrieveInventoryChangesResponse(_message.Message):
     __slots__ = ("changes", "cursor")
@@ -430,7 +518,7 @@ class RetrieveInventoryTransferResponse(_message.Message):
     def __init__(self, transfer: _Optional[_Union[InventoryTransfer, _Mapping]] = ...) -> None: ...
 
 class StreamInventoryChangesRequest(_message.Message):
-    __slots__ = ("catalog_object_ids", "location_ids", "types", "states", "updated_after", "updated_before", "cursor", "sort_order")
+    __slots__ = ("catalog_object_ids", "location_ids", "types", "states", "updated_after", "updated_before", "cursor", "sort_order", "reason_ids")
     CATALOG_OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
     LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
     TYPES_FIELD_NUMBER: _ClassVar[int]
@@ -439,6 +527,7 @@ class StreamInventoryChangesRequest(_message.Message):
     UPDATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     SORT_ORDER_FIELD_NUMBER: _ClassVar[int]
+    REASON_IDS_FIELD_NUMBER: _ClassVar[int]
     catalog_object_ids: _containers.RepeatedScalarFieldContainer[str]
     location_ids: _containers.RepeatedScalarFieldContainer[str]
     types: _containers.RepeatedScalarFieldContainer[InventoryChangeType]
@@ -447,7 +536,8 @@ class StreamInventoryChangesRequest(_message.Message):
     updated_before: _timestamp_pb2.Timestamp
     cursor: str
     sort_order: SortOrder
-    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[_Union[InventoryChangeType, str]]] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., sort_order: _Optional[_Union[SortOrder, str]] = ...) -> None: ...
+    reason_ids: _containers.RepeatedCompositeFieldContainer[InventoryAdjustmentReasonId]
+    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., types: _Optional[_Iterable[_Union[InventoryChangeType, str]]] = ..., states: _Optional[_Iterable[_Union[InventoryState, str]]] = ..., updated_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ..., sort_order: _Optional[_Union[SortOrder, str]] = ..., reason_ids: _Optional[_Iterable[_Union[InventoryAdjustmentReasonId, _Mapping]]] = ...) -> None: ...
 
 class StreamInventoryChangesResponse(_message.Message):
     __slots__ = ("change", "cursor")
@@ -528,3 +618,105 @@ class WatchInventoryCountsResponse(_message.Message):
     sequence: int
     resume_token: str
     def __init__(self, update: _Optional[_Union[InventoryCountUpdate, _Mapping]] = ..., sequence: _Optional[int] = ..., resume_token: _Optional[str] = ...) -> None: ...
+
+class InventoryAdjustmentReasonId(_message.Message):
+    __slots__ = ("type", "custom_reason_id")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_REASON_ID_FIELD_NUMBER: _ClassVar[int]
+    type: InventoryAdjustmentReasonType
+    custom_reason_id: str
+    def __init__(self, type: _Optional[_Union[InventoryAdjustmentReasonType, str]] = ..., custom_reason_id: _Optional[str] = ...) -> None: ...
+
+class InventoryAdjustmentReason(_message.Message):
+    __slots__ = ("id", "name", "direction", "created_at", "updated_at", "is_deleted")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    IS_DELETED_FIELD_NUMBER: _ClassVar[int]
+    id: InventoryAdjustmentReasonId
+    name: str
+    direction: InventoryAdjustmentReasonDirection
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    is_deleted: bool
+    def __init__(self, id: _Optional[_Union[InventoryAdjustmentReasonId, _Mapping]] = ..., name: _Optional[str] = ..., direction: _Optional[_Union[InventoryAdjustmentReasonDirection, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_deleted: _Optional[bool] = ...) -> None: ...
+
+class ListInventoryAdjustmentReasonsRequest(_message.Message):
+    __slots__ = ("include_deleted", "include_system_codes")
+    INCLUDE_DELETED_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_SYSTEM_CODES_FIELD_NUMBER: _ClassVar[int]
+    include_deleted: bool
+    include_system_codes: bool
+    def __init__(self, include_deleted: _Optional[bool] = ..., include_system_codes: _Optional[bool] = ...) -> None: ...
+
+class ListInventoryAdjustmentReasonsResponse(_message.Message):
+    __slots__ = ("adjustment_reasons",)
+    ADJUSTMENT_REASONS_FIELD_NUMBER: _ClassVar[int]
+    adjustment_reasons: _containers.RepeatedCompositeFieldContainer[InventoryAdjustmentReason]
+    def __init__(self, adjustment_reasons: _Optional[_Iterable[_Union[InventoryAdjustmentReason, _Mapping]]] = ...) -> None: ...
+
+class CreateInventoryAdjustmentReasonRequest(_message.Message):
+    __slots__ = ("idempotency_key", "adjustment_reason")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTMENT_REASON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    adjustment_reason: InventoryAdjustmentReason
+    def __init__(self, idempotency_key: _Optional[str] = ..., adjustment_reason: _Optional[_Union[InventoryAdjustmentReason, _Mapping]] = ...) -> None: ...
+
+class CreateInventoryAdjustmentReasonResponse(_message.Message):
+    __slots__ = ("adjustment_reason",)
+    ADJUSTMENT_REASON_FIELD_NUMBER: _ClassVar[int]
+    adjustment_reason: InventoryAdjustmentReason
+    def __init__(self, adjustment_reason: _Optional[_Union[InventoryAdjustmentReason, _Mapping]] = ...) -> None: ...
+
+class RetrieveInventoryAdjustmentReasonRequest(_message.Message):
+    __slots__ = ("reason_id",)
+    REASON_ID_FIELD_NUMBER: _ClassVar[int]
+    reason_id: InventoryAdjustmentReasonId
+    def __init__(self, reason_id: _Optional[_Union[InventoryAdjustmentReasonId, _Mapping]] = ...) -> None: ...
+
+class RetrieveInventoryAdjustmentReasonResponse(_message.Message):
+    __slots__ = ("adjustment_reason",)
+    ADJUSTMENT_REASON_FIELD_NUMBER: _ClassVar[int]
+    adjustment_reason: InventoryAdjustmentReason
+    def __init__(self, adjustment_reason: _Optional[_Union[InventoryAdjustmentReason, _Mapping]] = ...) -> None: ...
+
+class UpdateInventoryAdjustmentReasonRequest(_message.Message):
+    __slots__ = ("reason_id", "adjustment_reason")
+    REASON_ID_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTMENT_REASON_FIELD_NUMBER: _ClassVar[int]
+    reason_id: InventoryAdjustmentReasonId
+    adjustment_reason: InventoryAdjustmentReason
+    def __init__(self, reason_id: _Optional[_Union[InventoryAdjustmentReasonId, _Mapping]] = ..., adjustment_reason: _Optional[_Union[InventoryAdjustmentReason, _Mapping]] = ...) -> None: ...
+
+class UpdateInventoryAdjustmentReasonResponse(_message.Message):
+    __slots__ = ("adjustment_reason",)
+    ADJUSTMENT_REASON_FIELD_NUMBER: _ClassVar[int]
+    adjustment_reason: InventoryAdjustmentReason
+    def __init__(self, adjustment_reason: _Optional[_Union[InventoryAdjustmentReason, _Mapping]] = ...) -> None: ...
+
+class DeleteInventoryAdjustmentReasonRequest(_message.Message):
+    __slots__ = ("reason_id",)
+    REASON_ID_FIELD_NUMBER: _ClassVar[int]
+    reason_id: InventoryAdjustmentReasonId
+    def __init__(self, reason_id: _Optional[_Union[InventoryAdjustmentReasonId, _Mapping]] = ...) -> None: ...
+
+class DeleteInventoryAdjustmentReasonResponse(_message.Message):
+    __slots__ = ("adjustment_reason",)
+    ADJUSTMENT_REASON_FIELD_NUMBER: _ClassVar[int]
+    adjustment_reason: InventoryAdjustmentReason
+    def __init__(self, adjustment_reason: _Optional[_Union[InventoryAdjustmentReason, _Mapping]] = ...) -> None: ...
+
+class RestoreInventoryAdjustmentReasonRequest(_message.Message):
+    __slots__ = ("reason_id",)
+    REASON_ID_FIELD_NUMBER: _ClassVar[int]
+    reason_id: InventoryAdjustmentReasonId
+    def __init__(self, reason_id: _Optional[_Union[InventoryAdjustmentReasonId, _Mapping]] = ...) -> None: ...
+
+class RestoreInventoryAdjustmentReasonResponse(_message.Message):
+    __slots__ = ("adjustment_reason",)
+    ADJUSTMENT_REASON_FIELD_NUMBER: _ClassVar[int]
+    adjustment_reason: InventoryAdjustmentReason
+    def __init__(self, adjustment_reason: _Optional[_Union[InventoryAdjustmentReason, _Mapping]] = ...) -> None: ...

@@ -90,6 +90,36 @@ class InventoryServiceStub:
                 request_serializer=stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesRequest.SerializeToString,
                 response_deserializer=stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesResponse.FromString,
                 _registered_method=True)
+        self.ListInventoryAdjustmentReasons = channel.unary_unary(
+                '/stockledger.v1.InventoryService/ListInventoryAdjustmentReasons',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.ListInventoryAdjustmentReasonsRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.ListInventoryAdjustmentReasonsResponse.FromString,
+                _registered_method=True)
+        self.CreateInventoryAdjustmentReason = channel.unary_unary(
+                '/stockledger.v1.InventoryService/CreateInventoryAdjustmentReason',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.CreateInventoryAdjustmentReasonRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.CreateInventoryAdjustmentReasonResponse.FromString,
+                _registered_method=True)
+        self.RetrieveInventoryAdjustmentReason = channel.unary_unary(
+                '/stockledger.v1.InventoryService/RetrieveInventoryAdjustmentReason',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.RetrieveInventoryAdjustmentReasonRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.RetrieveInventoryAdjustmentReasonResponse.FromString,
+                _registered_method=True)
+        self.UpdateInventoryAdjustmentReason = channel.unary_unary(
+                '/stockledger.v1.InventoryService/UpdateInventoryAdjustmentReason',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.UpdateInventoryAdjustmentReasonRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.UpdateInventoryAdjustmentReasonResponse.FromString,
+                _registered_method=True)
+        self.DeleteInventoryAdjustmentReason = channel.unary_unary(
+                '/stockledger.v1.InventoryService/DeleteInventoryAdjustmentReason',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryAdjustmentReasonRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryAdjustmentReasonResponse.FromString,
+                _registered_method=True)
+        self.RestoreInventoryAdjustmentReason = channel.unary_unary(
+                '/stockledger.v1.InventoryService/RestoreInventoryAdjustmentReason',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonResponse.FromString,
+                _registered_method=True)
 
 
 class InventoryServiceServicer:
@@ -186,6 +216,50 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListInventoryAdjustmentReasons(self, request, context):
+        """Lists the adjustment reasons a change may carry: the standard ones and the merchant's
+        custom ones (Square's 2026 adjustment reasons; docs/ledger.md, "Reasons").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateInventoryAdjustmentReason(self, request, context):
+        """Creates a custom adjustment reason. Idempotent per idempotency_key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetrieveInventoryAdjustmentReason(self, request, context):
+        """Reads one adjustment reason, standard or custom (a deleted custom one too).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateInventoryAdjustmentReason(self, request, context):
+        """Renames a custom adjustment reason (its name is the only field that may change).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteInventoryAdjustmentReason(self, request, context):
+        """Soft-deletes a custom adjustment reason: still retrievable and still named by the
+        changes that carry it, but no longer listed by default nor accepted on a new change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreInventoryAdjustmentReason(self, request, context):
+        """Restores a soft-deleted custom adjustment reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InventoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -243,6 +317,36 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.ImportInventoryChanges,
                     request_deserializer=stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesRequest.FromString,
                     response_serializer=stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesResponse.SerializeToString,
+            ),
+            'ListInventoryAdjustmentReasons': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInventoryAdjustmentReasons,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.ListInventoryAdjustmentReasonsRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.ListInventoryAdjustmentReasonsResponse.SerializeToString,
+            ),
+            'CreateInventoryAdjustmentReason': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateInventoryAdjustmentReason,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.CreateInventoryAdjustmentReasonRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.CreateInventoryAdjustmentReasonResponse.SerializeToString,
+            ),
+            'RetrieveInventoryAdjustmentReason': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetrieveInventoryAdjustmentReason,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.RetrieveInventoryAdjustmentReasonRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.RetrieveInventoryAdjustmentReasonResponse.SerializeToString,
+            ),
+            'UpdateInventoryAdjustmentReason': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateInventoryAdjustmentReason,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.UpdateInventoryAdjustmentReasonRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.UpdateInventoryAdjustmentReasonResponse.SerializeToString,
+            ),
+            'DeleteInventoryAdjustmentReason': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteInventoryAdjustmentReason,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryAdjustmentReasonRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryAdjustmentReasonResponse.SerializeToString,
+            ),
+            'RestoreInventoryAdjustmentReason': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreInventoryAdjustmentReason,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -543,6 +647,168 @@ class InventoryService:
             '/stockledger.v1.InventoryService/ImportInventoryChanges',
             stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesRequest.SerializeToString,
             stockledger_dot_v1_dot_inventory__pb2.ImportInventoryChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInventoryAdjustmentReasons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/ListInventoryAdjustmentReasons',
+            stockledger_dot_v1_dot_inventory__pb2.ListInventoryAdjustmentReasonsRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.ListInventoryAdjustmentReasonsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateInventoryAdjustmentReason(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/CreateInventoryAdjustmentReason',
+            stockledger_dot_v1_dot_inventory__pb2.CreateInventoryAdjustmentReasonRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.CreateInventoryAdjustmentReasonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetrieveInventoryAdjustmentReason(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/RetrieveInventoryAdjustmentReason',
+            stockledger_dot_v1_dot_inventory__pb2.RetrieveInventoryAdjustmentReasonRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.RetrieveInventoryAdjustmentReasonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateInventoryAdjustmentReason(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/UpdateInventoryAdjustmentReason',
+            stockledger_dot_v1_dot_inventory__pb2.UpdateInventoryAdjustmentReasonRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.UpdateInventoryAdjustmentReasonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteInventoryAdjustmentReason(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/DeleteInventoryAdjustmentReason',
+            stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryAdjustmentReasonRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryAdjustmentReasonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreInventoryAdjustmentReason(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/RestoreInventoryAdjustmentReason',
+            stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,11 +3,14 @@ package dev.stockledger.client;
 import java.math.BigDecimal;
 import java.time.Instant;
 import stockledger.v1.Inventory.InventoryAdjustment;
+import stockledger.v1.Inventory.InventoryAdjustmentReasonId;
+import stockledger.v1.Inventory.InventoryAdjustmentReasonType;
 import stockledger.v1.Inventory.InventoryChange;
 import stockledger.v1.Inventory.InventoryChangeType;
 import stockledger.v1.Inventory.InventoryPhysicalCount;
 import stockledger.v1.Inventory.InventoryState;
 import stockledger.v1.Inventory.InventoryTransfer;
+import stockledger.v1.Inventory.Money;
 
 /**
  * Builders of the three kinds of {@link InventoryChange}, taking {@link BigDecimal} quantities.
@@ -16,6 +19,10 @@ import stockledger.v1.Inventory.InventoryTransfer;
  * <p>A guard (compare-and-swap) wraps a built change: {@code expect(adjustment(...), TEN)} or
  * {@code expectAbsent(adjustment(...))}; a batch whose guard does not hold fails with a {@link
  * StockledgerException} whose {@link StockledgerException#isQuantityMismatch()} is true.
+ *
+ * <p>The optional fields of reasons and receipts wrap a built change the same way: {@code
+ * withReason(adjustment(...), customReasonId(id))}, {@code withCost(receipt, amount, "EUR")},
+ * {@code withVendor(receipt, vendorId)}.
  */
 public final class Changes {
   private Changes() {}
@@ -108,6 +115,61 @@ public final class Changes {
    */
   public static InventoryChange expectAbsent(InventoryChange change) {
     return change.toBuilder().setExpectedQuantity(ABSENT).build();
+  }
+
+  /** Names a standard adjustment reason ({@code INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED}, …). */
+  public static InventoryAdjustmentReasonId reasonId(InventoryAdjustmentReasonType type) {
+    return InventoryAdjustmentReasonId.newBuilder().setType(type).build();
+  }
+
+  /** Names a merchant's custom adjustment reason by its id. */
+  public static InventoryAdjustmentReasonId customReasonId(String customReasonId) {
+    return InventoryAdjustmentReasonId.newBuilder()
+        .setType(InventoryAdjustmentReasonType.INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM)
+        .setCustomReasonId(customReasonId)
+        .build();
+  }
+
+  /**
+   * {@code change} (an adjustment, a physical count or a transfer) carrying why it was made: a
+   * standard reason (not a system code) or a custom one that is not deleted; a deleted one is
+   * refused ({@code INVALID_ARGUMENT}, reason {@code ADJUSTMENT_REASON_DELETED}).
+   */
+  public static InventoryChange withReason(InventoryChange change, InventoryAdjustmentReasonId reasonId) {
+    InventoryChange.Builder b = change.toBuilder();
+    switch (change.getChangeCase()) {
+      case ADJUSTMENT -> b.getAdjustmentBuilder().setReasonId(reasonId);
+      case PHYSICAL_COUNT -> b.getPhysicalCountBuilder().setReasonId(reasonId);
+      case TRANSFER -> b.getTransferBuilder().setReasonId(reasonId);
+      case CHANGE_NOT_SET -> throw new IllegalArgumentException("the change has no adjustment, physical count or transfer");
+    }
+    return b.build();
+  }
+
+  /**
+   * A receipt ({@code change}: an adjustment from NONE or UNLINKED_RETURN) carrying what its
+   * units cost; the server refuses a cost on any other change.
+   */
+  public static InventoryChange withCost(InventoryChange change, BigDecimal amount, String currency) {
+    requireAdjustment(change);
+    InventoryChange.Builder b = change.toBuilder();
+    b.getAdjustmentBuilder()
+        .setCostMoney(Money.newBuilder().setAmount(Decimals.format(amount)).setCurrency(currency));
+    return b.build();
+  }
+
+  /** A receipt carrying whom its units were bought from (receipts only, as {@link #withCost}). */
+  public static InventoryChange withVendor(InventoryChange change, String vendorId) {
+    requireAdjustment(change);
+    InventoryChange.Builder b = change.toBuilder();
+    b.getAdjustmentBuilder().setVendorId(vendorId);
+    return b.build();
+  }
+
+  private static void requireAdjustment(InventoryChange change) {
+    if (change.getChangeCase() != InventoryChange.ChangeCase.ADJUSTMENT) {
+      throw new IllegalArgumentException("cost and vendor go on adjustments (receipts) only");
+    }
   }
 
   /** The server-assigned id of a recorded change, whatever its kind. */

@@ -24,13 +24,22 @@ import stockledger.v1.Inventory.BatchChangeInventoryRequest;
 import stockledger.v1.Inventory.BatchChangeInventoryResponse;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesRequest;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesResponse;
+import stockledger.v1.Inventory.CreateInventoryAdjustmentReasonRequest;
+import stockledger.v1.Inventory.DeleteInventoryAdjustmentReasonRequest;
+import stockledger.v1.Inventory.InventoryAdjustmentReason;
+import stockledger.v1.Inventory.InventoryAdjustmentReasonDirection;
+import stockledger.v1.Inventory.InventoryAdjustmentReasonId;
 import stockledger.v1.Inventory.InventoryChange;
 import stockledger.v1.Inventory.InventoryCount;
 import stockledger.v1.Inventory.InventoryState;
+import stockledger.v1.Inventory.ListInventoryAdjustmentReasonsRequest;
+import stockledger.v1.Inventory.RestoreInventoryAdjustmentReasonRequest;
+import stockledger.v1.Inventory.RetrieveInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
 import stockledger.v1.Inventory.RetrieveInventoryCountResponse;
 import stockledger.v1.Inventory.StreamInventoryChangesRequest;
 import stockledger.v1.Inventory.StreamInventoryChangesResponse;
+import stockledger.v1.Inventory.UpdateInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.WatchInventoryChangesRequest;
 import stockledger.v1.Inventory.WatchInventoryChangesResponse;
 import stockledger.v1.Inventory.WatchInventoryCountsRequest;
@@ -282,6 +291,82 @@ public final class StockledgerClient implements AutoCloseable {
         return page.next();
       }
     };
+  }
+
+  // --- Adjustment reasons --------------------------------------------------------------------
+
+  /** The standard reasons in type order, then the merchant's live custom ones, oldest first. */
+  public List<InventoryAdjustmentReason> listAdjustmentReasons() {
+    return listAdjustmentReasons(false, false);
+  }
+
+  /**
+   * Same as {@link #listAdjustmentReasons()}, with the deleted custom reasons ({@code
+   * includeDeleted}) and Square's system codes SALE, RECOUNT, … ({@code includeSystemCodes}).
+   */
+  public List<InventoryAdjustmentReason> listAdjustmentReasons(boolean includeDeleted, boolean includeSystemCodes) {
+    ListInventoryAdjustmentReasonsRequest request =
+        ListInventoryAdjustmentReasonsRequest.newBuilder()
+            .setIncludeDeleted(includeDeleted)
+            .setIncludeSystemCodes(includeSystemCodes)
+            .build();
+    return call(() -> inventory.listInventoryAdjustmentReasons(request)).getAdjustmentReasonsList();
+  }
+
+  /**
+   * Creates a custom reason with a fresh idempotency key: {@code name} unique among the live
+   * custom reasons (else {@code ALREADY_EXISTS}), {@code direction} INCREASE or DECREASE, fixed
+   * once created.
+   */
+  public InventoryAdjustmentReason createAdjustmentReason(
+      String name, InventoryAdjustmentReasonDirection direction) {
+    return createAdjustmentReason(null, name, direction);
+  }
+
+  /** Same as {@link #createAdjustmentReason(String, InventoryAdjustmentReasonDirection)} with your key (null: a fresh one). */
+  public InventoryAdjustmentReason createAdjustmentReason(
+      String idempotencyKey, String name, InventoryAdjustmentReasonDirection direction) {
+    CreateInventoryAdjustmentReasonRequest request =
+        CreateInventoryAdjustmentReasonRequest.newBuilder()
+            .setIdempotencyKey(idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString())
+            .setAdjustmentReason(
+                InventoryAdjustmentReason.newBuilder().setName(name).setDirection(direction))
+            .build();
+    return call(() -> inventory.createInventoryAdjustmentReason(request)).getAdjustmentReason();
+  }
+
+  /** One reason, standard or custom (a deleted custom one too). */
+  public InventoryAdjustmentReason retrieveAdjustmentReason(InventoryAdjustmentReasonId reasonId) {
+    RetrieveInventoryAdjustmentReasonRequest request =
+        RetrieveInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId).build();
+    return call(() -> inventory.retrieveInventoryAdjustmentReason(request)).getAdjustmentReason();
+  }
+
+  /** Renames a custom reason that is not deleted (a deleted one: {@code FAILED_PRECONDITION}). */
+  public InventoryAdjustmentReason updateAdjustmentReason(InventoryAdjustmentReasonId reasonId, String name) {
+    UpdateInventoryAdjustmentReasonRequest request =
+        UpdateInventoryAdjustmentReasonRequest.newBuilder()
+            .setReasonId(reasonId)
+            .setAdjustmentReason(InventoryAdjustmentReason.newBuilder().setName(name))
+            .build();
+    return call(() -> inventory.updateInventoryAdjustmentReason(request)).getAdjustmentReason();
+  }
+
+  /**
+   * Soft-deletes a custom reason: still retrievable and named by the changes that carry it, but a
+   * new change naming it is refused ({@code INVALID_ARGUMENT}, {@code ADJUSTMENT_REASON_DELETED}).
+   */
+  public InventoryAdjustmentReason deleteAdjustmentReason(InventoryAdjustmentReasonId reasonId) {
+    DeleteInventoryAdjustmentReasonRequest request =
+        DeleteInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId).build();
+    return call(() -> inventory.deleteInventoryAdjustmentReason(request)).getAdjustmentReason();
+  }
+
+  /** Restores a soft-deleted custom reason ({@code ALREADY_EXISTS} if a live one took its name). */
+  public InventoryAdjustmentReason restoreAdjustmentReason(InventoryAdjustmentReasonId reasonId) {
+    RestoreInventoryAdjustmentReasonRequest request =
+        RestoreInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId).build();
+    return call(() -> inventory.restoreInventoryAdjustmentReason(request)).getAdjustmentReason();
   }
 
   // --- Reservations --------------------------------------------------------------------------

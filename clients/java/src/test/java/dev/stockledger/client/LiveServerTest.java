@@ -33,10 +33,15 @@ import stockledger.v1.Inventory.BatchChangeInventoryResponse;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesRequest;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesResponse;
 import stockledger.v1.Inventory.InventoryAdjustment;
+import stockledger.v1.Inventory.InventoryAdjustmentReason;
+import stockledger.v1.Inventory.InventoryAdjustmentReasonDirection;
+import stockledger.v1.Inventory.InventoryAdjustmentReasonId;
+import stockledger.v1.Inventory.InventoryAdjustmentReasonType;
 import stockledger.v1.Inventory.InventoryChange;
 import stockledger.v1.Inventory.InventoryChangeType;
 import stockledger.v1.Inventory.InventoryCount;
 import stockledger.v1.Inventory.InventoryState;
+import stockledger.v1.Inventory.Money;
 import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
 import stockledger.v1.Inventory.StreamInventoryChangesRequest;
 import stockledger.v1.Inventory.StreamInventoryChangesResponse;
@@ -599,6 +604,91 @@ class LiveServerTest {
   /** The ids of {@code listed} that are among {@code mine}, in listed order. */
   private static List<String> ours(List<String> listed, List<String> mine) {
     return listed.stream().filter(mine::contains).toList();
+  }
+
+  @Test
+  void adjustmentReasons() {
+    String item = newItem("MUG-REASON").getId();
+    String name = "Found in the back room " + UUID.randomUUID();
+    InventoryAdjustmentReasonDirection increase =
+        InventoryAdjustmentReasonDirection.INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE;
+    InventoryAdjustmentReason reason = client.createAdjustmentReason(name, increase);
+    InventoryAdjustmentReasonId id = reason.getId();
+    assertEquals(InventoryAdjustmentReasonType.INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM, id.getType());
+    assertFalse(id.getCustomReasonId().isEmpty());
+    assertEquals(name, reason.getName());
+    assertEquals(increase, reason.getDirection());
+    assertFalse(reason.getIsDeleted());
+    assertTrue(reason.hasCreatedAt());
+
+    // Listed with the standard reasons, and retrievable.
+    List<InventoryAdjustmentReason> listed = client.listAdjustmentReasons();
+    assertEquals(List.of(reason), listed.stream().filter(r -> r.getId().equals(id)).toList());
+    InventoryAdjustmentReasonId damaged =
+        Changes.reasonId(InventoryAdjustmentReasonType.INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED);
+    assertTrue(listed.stream().anyMatch(r -> r.getId().equals(damaged)), "DAMAGED is listed");
+    assertEquals(reason, client.retrieveAdjustmentReason(Changes.customReasonId(id.getCustomReasonId())));
+
+    // A receipt carrying the reason, a cost and a vendor is answered with them.
+    String vendor = "vendor-" + UUID.randomUUID();
+    InventoryChange receipt =
+        Changes.withVendor(Changes.withCost(Changes.withReason(receive(item, "7"), id), dec("12.50"), "EUR"), vendor);
+    InventoryChange waste =
+        Changes.withReason(
+            Changes.adjustment(item, location.getId(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("1")),
+            damaged);
+    BatchChangeInventoryResponse received = client.batchChange("reason-in-" + item, receipt, waste);
+    InventoryAdjustment answered = received.getChanges(0).getAdjustment();
+    assertEquals(id, answered.getReasonId());
+    assertEquals(Money.newBuilder().setAmount("12.5").setCurrency("EUR").build(), answered.getCostMoney());
+    assertEquals(vendor, answered.getVendorId());
+    assertEquals(damaged, received.getChanges(1).getAdjustment().getReasonId());
+
+    // The history filtered by the reason: exactly that change, on both reads.
+    List<String> history = new ArrayList<>();
+    client
+        .changes(
+            BatchRetrieveInventoryChangesRequest.newBuilder()
+                .addCatalogObjectIds(item)
+                .addReasonIds(id)
+                .build())
+        .forEachRemaining(c -> history.add(Changes.id(c)));
+    assertEquals(List.of(answered.getId()), history);
+    List<String> streamed = new ArrayList<>();
+    try (ServerStream<StreamInventoryChangesResponse> stream =
+        client.streamChanges(
+            StreamInventoryChangesRequest.newBuilder().addCatalogObjectIds(item).addReasonIds(id).build())) {
+      stream.forEachRemaining(m -> streamed.add(Changes.id(m.getChange())));
+    }
+    assertEquals(List.of(answered.getId()), streamed);
+
+    InventoryAdjustmentReason renamed = client.updateAdjustmentReason(id, name + " (renamed)");
+    assertEquals(name + " (renamed)", renamed.getName());
+    assertEquals(increase, renamed.getDirection());
+
+    // Deleted: no longer listed, and a new change naming it is refused.
+    assertTrue(client.deleteAdjustmentReason(id).getIsDeleted());
+    assertFalse(client.listAdjustmentReasons().stream().anyMatch(r -> r.getId().equals(id)), "a deleted reason is listed");
+    assertTrue(client.listAdjustmentReasons(true, false).stream().anyMatch(r -> r.getId().equals(id)));
+    StockledgerException refused =
+        assertThrows(
+            StockledgerException.class,
+            () -> client.batchChange("reason-deleted-" + item, Changes.withReason(receive(item, "1"), id)));
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.code());
+    assertEquals("ADJUSTMENT_REASON_DELETED", refused.reason());
+    StockledgerException stale =
+        assertThrows(StockledgerException.class, () -> client.updateAdjustmentReason(id, name + " again"));
+    assertEquals(Status.Code.FAILED_PRECONDITION, stale.code());
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("6"), INVENTORY_STATE_WASTE, dec("1")), byState(client.counts(item)));
+
+    // Restored: accepted again.
+    InventoryAdjustmentReason restored = client.restoreAdjustmentReason(id);
+    assertFalse(restored.getIsDeleted());
+    assertEquals(name + " (renamed)", restored.getName());
+    BatchChangeInventoryResponse again =
+        client.batchChange("reason-restored-" + item, Changes.withReason(receive(item, "1"), id));
+    assertEquals(id, again.getChanges(0).getAdjustment().getReasonId());
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("7")), byState(again.getCountsList()));
   }
 
   private InventoryItem getItem(String id) {
