@@ -477,7 +477,12 @@ enum ReasonAction {
 
 /// Retrieve, delete or restore: each a body holding one `reason_id`, answered with the
 /// reason.
-async fn reason_action(g: Gateway, headers: HeaderMap, raw: RawBody, action: ReasonAction) -> Response {
+async fn reason_action(
+    g: Gateway,
+    headers: HeaderMap,
+    raw: RawBody,
+    action: ReasonAction,
+) -> Response {
     answer(
         async {
             let sent: json::AdjustmentReasonIdRequest = body(&raw)?;
@@ -643,7 +648,10 @@ pub fn router() -> Router<Gateway> {
             "/v2/inventory/adjustment-reasons/retrieve",
             post(retrieve_reason),
         ),
-        ("/v2/inventory/adjustment-reasons/update", put(update_reason)),
+        (
+            "/v2/inventory/adjustment-reasons/update",
+            put(update_reason),
+        ),
         (
             "/v2/inventory/adjustment-reasons/delete",
             post(delete_reason),

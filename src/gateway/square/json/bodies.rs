@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::reasons::{InventoryAdjustmentReasonId, reason_id_from_json};
 use super::encoding::{square_has, square_has_wire, state_number, time_from_json, type_number};
+use super::reasons::{InventoryAdjustmentReasonId, reason_id_from_json};
 use super::{
     InventoryAdjustment, InventoryChange, InventoryCount, InventoryPhysicalCount,
     InventoryTransfer, Refusal, change_from_json, change_to_json, count_to_json, is_empty,

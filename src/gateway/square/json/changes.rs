@@ -319,7 +319,10 @@ fn adjustment_change_from_json(
     };
     let mut transfer = transfer_from_json(field, &transfer)?;
     transfer.reason_id = a.reason_id.as_ref().map(reason_id_from_json);
-    Ok((pb::InventoryChangeType::Transfer, Change::Transfer(transfer)))
+    Ok((
+        pb::InventoryChangeType::Transfer,
+        Change::Transfer(transfer),
+    ))
 }
 
 fn adjustment_from_json(

@@ -41,13 +41,13 @@ pub use changes::{
     physical_count_to_json, transfer_as_adjustment, transfer_to_json,
 };
 pub use counts::{InventoryCount, count_to_json};
+pub use encoding::{Money, money_from_json, money_to_json};
 pub use reasons::{
     AdjustmentReasonIdRequest, AdjustmentReasonResponse, AdjustmentReasonsResponse,
     CreateAdjustmentReasonRequest, InventoryAdjustmentReason, InventoryAdjustmentReasonId,
     UpdateAdjustmentReasonRequest, reason_answer, reason_from_json, reason_id_from_json,
     reason_to_json, reasons_to_json,
 };
-pub use encoding::{Money, money_from_json, money_to_json};
 pub use refusal::{
     API_ERROR, AUTHENTICATION_ERROR, ErrorEnvelope, INVALID_REQUEST_ERROR, RATE_LIMIT_ERROR,
     Refusal, SquareError, refusal_as_sent, refusal_from_status, square_code,

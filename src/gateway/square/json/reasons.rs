@@ -121,7 +121,11 @@ pub fn reasons_to_json(reasons: &[pb::InventoryAdjustmentReason]) -> AdjustmentR
         kind.is_some_and(|k| k.origin() != ReasonOrigin::Shopify)
     };
     AdjustmentReasonsResponse {
-        adjustment_reasons: reasons.iter().filter(square_knows).map(reason_to_json).collect(),
+        adjustment_reasons: reasons
+            .iter()
+            .filter(square_knows)
+            .map(reason_to_json)
+            .collect(),
     }
 }
 
@@ -200,6 +204,9 @@ mod tests {
         );
         let unknown: InventoryAdjustmentReasonId =
             serde_json::from_str(r#"{"type": "BROKEN"}"#).unwrap();
-        assert!(pb::InventoryAdjustmentReasonType::try_from(reason_id_from_json(&unknown).r#type).is_err());
+        assert!(
+            pb::InventoryAdjustmentReasonType::try_from(reason_id_from_json(&unknown).r#type)
+                .is_err()
+        );
     }
 }
