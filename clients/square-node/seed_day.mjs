@@ -87,12 +87,15 @@ async function main() {
   const token = process.env.STOCKLEDGER_TOKEN;
   const unique = randomUUID().replaceAll("-", "").slice(0, 12);
   const stockledger = stockledgerGrpc(process.env.STOCKLEDGER_ADDR, token);
+  let reasonsAt;
   try {
-    await theDay(http, token, unique, stockledger);
+    reasonsAt = await theDay(http, token, unique, stockledger);
   } finally {
     stockledger.close();
   }
   console.log("square-node: the seed's day passed");
+  await adjustmentReasons(new SquareClient({ baseUrl: `http://${http}`, token }), reasonsAt, unique);
+  console.log("square-node: the adjustment reasons passed");
 }
 
 async function theDay(http, token, unique, stockledger) {
@@ -103,6 +106,10 @@ async function theDay(http, token, unique, stockledger) {
   const item = (await stockledger.call("items", "CreateInventoryItem", { inventory_item: { sku: `MUG-RED-${unique}` } }))
     .inventory_item.id;
   check(Boolean(location && backroom && item), "gRPC created the two locations and the item");
+  // A second item for the adjustment reasons, so that its history holds only theirs.
+  const reasonsItem = (
+    await stockledger.call("items", "CreateInventoryItem", { inventory_item: { sku: `MUG-BLUE-${unique}` } })
+  ).inventory_item.id;
 
   // Point your Square SDK here: baseUrl instead of an environment, a Stockledger token.
   const client = new SquareClient({ baseUrl: `http://${http}`, token });
@@ -392,6 +399,229 @@ async function theDay(http, token, unique, stockledger) {
     latest[0]?.type === "ADJUSTMENT" && latest[0]?.adjustment?.id === moveId,
     "GET …/changes: the move is the newest change, an ADJUSTMENT",
   );
+  return { item: reasonsItem, location };
+}
+
+// Square's standard seller reasons with their directions (written on adjustments), its system
+// codes (answered only with includeSystemCodes); Shopify's CORRECTION is not Square's.
+const STANDARD = {
+  RECEIVED: "INCREASE",
+  DAMAGED: "DECREASE",
+  THEFT: "DECREASE",
+  LOST: "DECREASE",
+  RETURNED: "INCREASE",
+  SPOILAGE_WASTE: "DECREASE",
+  SAMPLES_PROMOTIONAL: "DECREASE",
+  INTERNAL_USE: "DECREASE",
+  VENDOR_RETURN: "DECREASE",
+  PRODUCTION_WASTE: "DECREASE",
+};
+const SYSTEM_CODES = ["SALE", "RECOUNT", "TRANSFER", "IN_TRANSIT", "CANCELED_SALE"];
+
+// Square's 2026 model: fromLocationId / toLocationId, and no locationId at all (the SDK passes
+// an unknown key through as sent, so a `location_id` in the answer would show).
+const where2026 = (adjustment, location) =>
+  adjustment?.fromLocationId === location &&
+  adjustment?.toLocationId === location &&
+  !("locationId" in adjustment) &&
+  !("location_id" in adjustment);
+
+// Square's 2026 adjustment reasons (Square-Version 2026-07-15) through the SDK's own methods.
+async function adjustmentReasons(client, { item, location }, unique) {
+  const inventory = client.inventory;
+  const reasonsOf = async (request) => (await inventory.listInventoryAdjustmentReasons(request)).adjustmentReasons ?? [];
+
+  // The list: Square's standard reasons with their directions; system codes only when asked
+  // for; never a reason Square does not know (Shopify's CORRECTION).
+  let listed = await reasonsOf();
+  const types = listed.map((r) => r.id.type);
+  const directions = Object.fromEntries(listed.filter((r) => r.id.type !== "CUSTOM").map((r) => [r.id.type, r.direction]));
+  check(sameCounts(directions, STANDARD), `the list holds Square's 10 standard reasons with their directions (${inspect(directions)})`);
+  check(!SYSTEM_CODES.some((t) => types.includes(t)), `no system code (SALE, …) without includeSystemCodes (${types})`);
+  check(!types.includes("CORRECTION"), "no CORRECTION, which Square does not have");
+  check(
+    listed.filter((r) => r.id.type !== "CUSTOM").every((r) => r.isDeleted === false && !r.name),
+    "standard reasons: no name, not deleted",
+  );
+  const coded = (await reasonsOf({ includeSystemCodes: true })).map((r) => r.id.type);
+  check(
+    [...SYSTEM_CODES, ...Object.keys(STANDARD)].every((t) => coded.includes(t)),
+    `includeSystemCodes adds SALE, RECOUNT, … (${coded})`,
+  );
+  check(
+    coded.every((t) => t === "CUSTOM" || t in STANDARD || SYSTEM_CODES.includes(t)),
+    "… and nothing Square does not know",
+  );
+
+  // A custom reason: created (the SDK requires its id, { type: "CUSTOM" }), then created again
+  // with the same key (a retry: the same reason).
+  const name = `Donated to charity ${unique}`;
+  const create = {
+    idempotencyKey: `reason-${unique}`,
+    adjustmentReason: { id: { type: "CUSTOM" }, name, direction: "DECREASE" },
+  };
+  const created = (await inventory.createInventoryAdjustmentReason(create)).adjustmentReason;
+  const reasonId = created?.id?.customReasonId;
+  check(created?.id?.type === "CUSTOM" && Boolean(reasonId), `create answers a CUSTOM reason with its id (${inspect(created?.id)})`);
+  check(
+    created.name === name && created.direction === "DECREASE" && created.isDeleted === false,
+    `… named as sent, DECREASE, not deleted (${created.name} ${created.direction} ${created.isDeleted})`,
+  );
+  check(Boolean(created.createdAt && created.updatedAt), "… with createdAt and updatedAt");
+  const again = (await inventory.createInventoryAdjustmentReason(create)).adjustmentReason;
+  check(again?.id?.customReasonId === reasonId, `a retry with the same idempotency key answers the same id (${again?.id?.customReasonId})`);
+  const custom = { type: "CUSTOM", customReasonId: reasonId };
+  let fetched = (await inventory.retrieveInventoryAdjustmentReason({ reasonId: custom })).adjustmentReason;
+  check(fetched?.id?.customReasonId === reasonId && fetched.name === name, "retrieve reads it back by id");
+  listed = await reasonsOf();
+  check(
+    listed.filter((r) => r.id.customReasonId === reasonId).map((r) => r.name).join() === name,
+    "the list holds it",
+  );
+
+  // Renamed: only the name can change.
+  const renamed = `Charitable donation ${unique}`;
+  const updated = (await inventory.updateInventoryAdjustmentReason({ reasonId: custom, adjustmentReason: { id: custom, name: renamed } }))
+    .adjustmentReason;
+  check(
+    updated?.name === renamed && updated.id.customReasonId === reasonId && updated.direction === "DECREASE",
+    `update renames it, same id and direction (${updated?.name})`,
+  );
+  check(
+    updated.createdAt === created.createdAt && Date.parse(updated.updatedAt) >= Date.parse(created.updatedAt),
+    "… createdAt kept, updatedAt moved on",
+  );
+  fetched = (await inventory.retrieveInventoryAdjustmentReason({ reasonId: custom })).adjustmentReason;
+  check(fetched?.name === renamed, "retrieve reads the new name");
+
+  // A receipt with a standard reason, its cost and its vendor; then waste with the custom reason.
+  const vendor = `vendor-${unique}`;
+  const receiptChange = {
+    type: "ADJUSTMENT",
+    adjustment: {
+      fromState: "NONE",
+      toState: "IN_STOCK",
+      toLocationId: location,
+      catalogObjectId: item,
+      quantity: "10",
+      occurredAt: at(45),
+      reasonId: { type: "RECEIVED" },
+      costMoney: { amount: 1250n, currency: "USD" },
+      vendorId: vendor,
+    },
+  };
+  const received = await inventory.batchCreateChanges({ idempotencyKey: `receipt-${unique}`, changes: [receiptChange] });
+  const receipt = received.changes?.[0]?.adjustment ?? {};
+  check(receipt.reasonId?.type === "RECEIVED", `the receipt is answered with reasonId RECEIVED (${inspect(receipt.reasonId)})`);
+  check(
+    receipt.costMoney?.amount === 1250n && receipt.costMoney?.currency === "USD",
+    `… costMoney 1250n USD (${inspect(receipt.costMoney)})`,
+  );
+  check(receipt.vendorId === vendor, `… and vendorId (${receipt.vendorId})`);
+  check(where2026(receipt, location), `… fromLocationId / toLocationId, no locationId (${inspect(receipt)})`);
+  const wasteChange = (quantity, when) => ({
+    type: "ADJUSTMENT",
+    adjustment: {
+      fromState: "IN_STOCK",
+      toState: "WASTE",
+      fromLocationId: location,
+      catalogObjectId: item,
+      quantity,
+      occurredAt: at(when),
+      reasonId: custom,
+    },
+  });
+  const wasted = await inventory.batchCreateChanges({ idempotencyKey: `waste-${unique}`, changes: [wasteChange("2", 40)] });
+  const waste = wasted.changes?.[0]?.adjustment ?? {};
+  check(
+    waste.reasonId?.type === "CUSTOM" && waste.reasonId?.customReasonId === reasonId,
+    `waste with the custom reason is answered with it (${inspect(waste.reasonId)})`,
+  );
+  check(where2026(waste, location), "… in the 2026 model");
+  check(sameCounts(byState(wasted.counts), { IN_STOCK: "8", WASTE: "2" }), `counts: IN_STOCK 8, WASTE 2 (${inspect(byState(wasted.counts))})`);
+  let error = await refused(
+    () =>
+      inventory.batchCreateChanges({
+        idempotencyKey: `cost-${unique}`,
+        changes: [{ ...wasteChange("2", 40), adjustment: { ...wasteChange("2", 40).adjustment, costMoney: { amount: 1n, currency: "USD" } } }],
+      }),
+    "costMoney on an adjustment that is not a receipt is refused",
+  );
+  let first = error.errors[0] ?? {};
+  check(
+    error.statusCode === 400 && first.code === "INVALID_VALUE" && first.field === "changes[0].adjustment.cost_money",
+    `cost_money off a receipt: 400 INVALID_VALUE on changes[0].adjustment.cost_money (${error.statusCode} ${first.code} ${first.field})`,
+  );
+
+  // History by reason: exactly the change with that reason, read back with its fields.
+  const byCustom = (await allPages(inventory.batchGetChanges({ catalogObjectIds: [item], reasonIds: [custom] }))).flat();
+  check(
+    byCustom.map((c) => c.adjustment?.id).join() === waste.id,
+    `reasonIds [the custom reason] finds exactly the waste (${byCustom.length})`,
+  );
+  const byReceived = (await allPages(inventory.batchGetChanges({ catalogObjectIds: [item], reasonIds: [{ type: "RECEIVED" }] }))).flat();
+  check(byReceived.map((c) => c.adjustment?.id).join() === receipt.id, "reasonIds [RECEIVED] finds exactly the receipt");
+  const read = byReceived[0]?.adjustment ?? {};
+  check(
+    read.costMoney?.amount === 1250n && read.vendorId === vendor && read.reasonId?.type === "RECEIVED" && where2026(read, location),
+    "the receipt reads back with reasonId, costMoney, vendorId, in the 2026 model",
+  );
+  const byId = (await inventory.getAdjustment({ adjustmentId: waste.id })).adjustment ?? {};
+  check(byId.reasonId?.customReasonId === reasonId && where2026(byId, location), "getAdjustment reads the reason back, in the 2026 model");
+  error = await refused(
+    () => inventory.batchGetChanges({ catalogObjectIds: [item], reasonIds: [custom], states: ["WASTE"] }),
+    "reasonIds with states is refused",
+  );
+  first = error.errors[0] ?? {};
+  check(error.statusCode === 400, `reasonIds with states: HTTP 400 (${error.statusCode})`);
+  check(
+    first.category === "INVALID_REQUEST_ERROR" && first.code === "INVALID_VALUE" && first.field === "reason_ids",
+    `… INVALID_REQUEST_ERROR INVALID_VALUE on reason_ids (${first.category} ${first.code} ${first.field})`,
+  );
+
+  // Deleted: kept (retrieve, includeDeleted) but no longer usable, nor renamed.
+  const deleted = (await inventory.deleteInventoryAdjustmentReason({ reasonId: custom })).adjustmentReason;
+  check(deleted?.id?.customReasonId === reasonId && deleted.isDeleted === true, "delete answers the reason with isDeleted");
+  error = await refused(
+    () => inventory.batchCreateChanges({ idempotencyKey: `deleted-${unique}`, changes: [wasteChange("1", 30)] }),
+    "an adjustment naming a deleted reason is refused",
+  );
+  first = error.errors[0] ?? {};
+  check(
+    error.statusCode === 400 &&
+      first.category === "INVALID_REQUEST_ERROR" &&
+      first.code === "INVALID_VALUE" &&
+      first.field === "changes[0].adjustment.reason_id.custom_reason_id",
+    `a deleted reason: 400 INVALID_VALUE on changes[0].adjustment.reason_id.custom_reason_id (${error.statusCode} ${first.code} ${first.field}: ${first.detail})`,
+  );
+  const unchanged = await inventory.batchGetCounts({ catalogObjectIds: [item] });
+  check(sameCounts(byState(unchanged.data), { IN_STOCK: "8", WASTE: "2" }), `… and nothing was applied (${inspect(byState(unchanged.data))})`);
+  error = await refused(
+    () => inventory.updateInventoryAdjustmentReason({ reasonId: custom, adjustmentReason: { id: custom, name } }),
+    "a deleted reason cannot be renamed",
+  );
+  check(
+    error.statusCode === 400 && error.errors[0]?.code === "INVALID_VALUE",
+    `renaming a deleted reason: 400 INVALID_VALUE (${error.statusCode} ${error.errors[0]?.code})`,
+  );
+  listed = await reasonsOf();
+  check(!listed.some((r) => r.id.customReasonId === reasonId), "the list leaves the deleted reason out");
+  listed = await reasonsOf({ includeDeleted: true });
+  const shown = listed.filter((r) => r.id.customReasonId === reasonId);
+  check(shown.length === 1 && shown[0].isDeleted === true, "includeDeleted lists it with isDeleted true");
+  fetched = (await inventory.retrieveInventoryAdjustmentReason({ reasonId: custom })).adjustmentReason;
+  check(fetched?.isDeleted === true, "retrieve still reads it, deleted");
+
+  // Restored: usable again.
+  const restored = (await inventory.restoreInventoryAdjustmentReason({ reasonId: custom })).adjustmentReason;
+  check(restored?.isDeleted === false && restored.name === renamed, "restore answers it not deleted, its name kept");
+  const after = await inventory.batchCreateChanges({ idempotencyKey: `restored-${unique}`, changes: [wasteChange("1", 30)] });
+  check(after.changes?.[0]?.adjustment?.reasonId?.customReasonId === reasonId, "an adjustment naming the restored reason is written");
+  check(sameCounts(byState(after.counts), { IN_STOCK: "7", WASTE: "3" }), `counts: IN_STOCK 7, WASTE 3 (${inspect(byState(after.counts))})`);
+  listed = await reasonsOf();
+  check(listed.some((r) => r.id.customReasonId === reasonId), "the list holds it again");
+  const both = (await allPages(inventory.batchGetChanges({ catalogObjectIds: [item], reasonIds: [custom] }))).flat();
+  check(both.length === 2, `reasonIds now finds both wastes (${both.length})`);
 }
 
 for (const name of ["STOCKLEDGER_HTTP_ADDR", "STOCKLEDGER_ADDR", "STOCKLEDGER_TOKEN"]) {

@@ -53,6 +53,8 @@ def main() -> None:
     with stockledger.Client(os.environ["STOCKLEDGER_ADDR"], token) as grpc_client:
         location = grpc_client.create_location(f"Corner Shop {unique}").id
         item = grpc_client.create_inventory_item(f"MUG-RED-{unique}").id
+        # A second item for the adjustment reasons, so that its history holds only theirs.
+        reasons_item = grpc_client.create_inventory_item(f"MUG-BLUE-{unique}").id
 
     # Point your Square SDK here: base_url instead of an environment, a Stockledger token.
     client = Square(base_url=f"http://{http}", token=token)
@@ -201,6 +203,221 @@ def main() -> None:
             f"a bad token: 401 AUTHENTICATION_ERROR ({error.status_code})",
         )
     print("square-python: the seed's day passed")
+
+    adjustment_reasons(client, reasons_item, location, unique)
+    print("square-python: the adjustment reasons passed")
+
+
+# Square's standard seller reasons (written on adjustments), its system codes (answered only
+# with include_system_codes) and a reason Shopify has but Square does not.
+STANDARD = {
+    "RECEIVED": "INCREASE",
+    "DAMAGED": "DECREASE",
+    "THEFT": "DECREASE",
+    "LOST": "DECREASE",
+    "RETURNED": "INCREASE",
+    "SPOILAGE_WASTE": "DECREASE",
+    "SAMPLES_PROMOTIONAL": "DECREASE",
+    "INTERNAL_USE": "DECREASE",
+    "VENDOR_RETURN": "DECREASE",
+    "PRODUCTION_WASTE": "DECREASE",
+}
+SYSTEM_CODES = {"SALE", "RECOUNT", "TRANSFER", "IN_TRANSIT", "CANCELED_SALE"}
+
+
+def where_2026(adjustment, location: str) -> bool:
+    """Square's 2026 model: from_location_id / to_location_id, and no location_id at all."""
+    sent = adjustment.model_dump(exclude_unset=True)
+    return (
+        adjustment.from_location_id == location
+        and adjustment.to_location_id == location
+        and "location_id" not in sent
+    )
+
+
+def refused(call, what: str) -> ApiError:
+    try:
+        call()
+    except ApiError as error:
+        return error
+    check(False, what)
+
+
+def adjustment_reasons(client: Square, item: str, location: str, unique: str) -> None:
+    """Square's 2026 adjustment reasons (Square-Version 2026-07-15) through the SDK's own methods."""
+    inventory = client.inventory
+
+    # The list: Square's standard reasons with their directions; system codes only when asked
+    # for; never a reason Square does not know (Shopify's CORRECTION).
+    listed = inventory.list_inventory_adjustment_reasons().adjustment_reasons or []
+    types = [r.id.type for r in listed]
+    directions = {r.id.type: r.direction for r in listed if r.id.type != "CUSTOM"}
+    check(directions == STANDARD, f"the list holds Square's 10 standard reasons with their directions ({directions})")
+    check(not SYSTEM_CODES & set(types), f"no system code (SALE, …) without include_system_codes ({types})")
+    check("CORRECTION" not in types, "no CORRECTION, which Square does not have")
+    check(all(r.is_deleted is False and not r.name for r in listed if r.id.type != "CUSTOM"), "standard reasons: no name, not deleted")
+    with_codes = inventory.list_inventory_adjustment_reasons(include_system_codes=True).adjustment_reasons or []
+    coded = {r.id.type for r in with_codes}
+    check(SYSTEM_CODES <= coded and set(STANDARD) <= coded, f"include_system_codes adds SALE, RECOUNT, … ({sorted(coded)})")
+    check(coded <= set(STANDARD) | SYSTEM_CODES | {"CUSTOM"}, "… and nothing Square does not know")
+
+    # A custom reason: created (the SDK requires its id, {"type": "CUSTOM"}), then created again
+    # with the same key (a retry: the same reason).
+    name = f"Donated to charity {unique}"
+    create = dict(
+        idempotency_key=f"reason-{unique}",
+        adjustment_reason={"id": {"type": "CUSTOM"}, "name": name, "direction": "DECREASE"},
+    )
+    created = inventory.create_inventory_adjustment_reason(**create).adjustment_reason
+    reason_id = created.id.custom_reason_id
+    check(created.id.type == "CUSTOM" and bool(reason_id), f"create answers a CUSTOM reason with its id ({created.id})")
+    check(
+        created.name == name and created.direction == "DECREASE" and created.is_deleted is False,
+        f"… named as sent, DECREASE, not deleted ({created.name!r} {created.direction} {created.is_deleted})",
+    )
+    check(bool(created.created_at) and bool(created.updated_at), "… with created_at and updated_at")
+    again = inventory.create_inventory_adjustment_reason(**create).adjustment_reason
+    check(again.id.custom_reason_id == reason_id, f"a retry with the same idempotency key answers the same id ({again.id.custom_reason_id})")
+    custom = {"type": "CUSTOM", "custom_reason_id": reason_id}
+    fetched = inventory.retrieve_inventory_adjustment_reason(reason_id=custom).adjustment_reason
+    check(fetched.id.custom_reason_id == reason_id and fetched.name == name, "retrieve reads it back by id")
+    listed = inventory.list_inventory_adjustment_reasons().adjustment_reasons or []
+    check([r.name for r in listed if r.id.custom_reason_id == reason_id] == [name], "the list holds it")
+
+    # Renamed: only the name can change.
+    renamed = f"Charitable donation {unique}"
+    updated = inventory.update_inventory_adjustment_reason(
+        reason_id=custom, adjustment_reason={"id": custom, "name": renamed}
+    ).adjustment_reason
+    check(
+        updated.name == renamed and updated.id.custom_reason_id == reason_id and updated.direction == "DECREASE",
+        f"update renames it, same id and direction ({updated.name!r})",
+    )
+    check(updated.created_at == created.created_at and updated.updated_at >= created.updated_at, "… created_at kept, updated_at moved on")
+    check(inventory.retrieve_inventory_adjustment_reason(reason_id=custom).adjustment_reason.name == renamed, "retrieve reads the new name")
+
+    # A receipt with a standard reason, its cost and its vendor; then waste with the custom reason.
+    vendor = f"vendor-{unique}"
+    receipt_change = {
+        "type": "ADJUSTMENT",
+        "adjustment": {
+            "from_state": "NONE",
+            "to_state": "IN_STOCK",
+            "to_location_id": location,
+            "catalog_object_id": item,
+            "quantity": "10",
+            "occurred_at": at(45),
+            "reason_id": {"type": "RECEIVED"},
+            "cost_money": {"amount": 1250, "currency": "USD"},
+            "vendor_id": vendor,
+        },
+    }
+    received = inventory.batch_create_changes(idempotency_key=f"receipt-{unique}", changes=[receipt_change])
+    receipt = received.changes[0].adjustment
+    check(receipt.reason_id is not None and receipt.reason_id.type == "RECEIVED", f"the receipt is answered with reason_id RECEIVED ({receipt.reason_id})")
+    check(
+        receipt.cost_money is not None and receipt.cost_money.amount == 1250 and receipt.cost_money.currency == "USD",
+        f"… cost_money 1250 USD ({receipt.cost_money})",
+    )
+    check(receipt.vendor_id == vendor, f"… and vendor_id ({receipt.vendor_id})")
+    check(where_2026(receipt, location), f"… from_location_id / to_location_id, no location_id ({receipt.model_dump(exclude_unset=True)})")
+    waste_change = {
+        "type": "ADJUSTMENT",
+        "adjustment": {
+            "from_state": "IN_STOCK",
+            "to_state": "WASTE",
+            "from_location_id": location,
+            "catalog_object_id": item,
+            "quantity": "2",
+            "occurred_at": at(40),
+            "reason_id": custom,
+        },
+    }
+    wasted = inventory.batch_create_changes(idempotency_key=f"waste-{unique}", changes=[waste_change])
+    waste = wasted.changes[0].adjustment
+    check(
+        waste.reason_id is not None and waste.reason_id.type == "CUSTOM" and waste.reason_id.custom_reason_id == reason_id,
+        f"waste with the custom reason is answered with it ({waste.reason_id})",
+    )
+    check(where_2026(waste, location), "… in the 2026 model")
+    check({c.state: c.quantity for c in wasted.counts or []} == {"IN_STOCK": "8", "WASTE": "2"}, "counts: IN_STOCK 8, WASTE 2")
+    error = refused(
+        lambda: inventory.batch_create_changes(
+            idempotency_key=f"cost-{unique}",
+            changes=[{**waste_change, "adjustment": {**waste_change["adjustment"], "cost_money": {"amount": 1, "currency": "USD"}}}],
+        ),
+        "cost_money on an adjustment that is not a receipt is refused",
+    )
+    first = error.errors[0]
+    check(
+        error.status_code == 400 and first.code == "INVALID_VALUE" and first.field == "changes[0].adjustment.cost_money",
+        f"cost_money off a receipt: 400 INVALID_VALUE on changes[0].adjustment.cost_money ({error.status_code} {first.code} {first.field})",
+    )
+
+    # History by reason: exactly the change with that reason, read back with its fields.
+    by_custom = list(inventory.batch_get_changes(catalog_object_ids=[item], reason_ids=[custom]))
+    check([c.adjustment.id for c in by_custom] == [waste.id], f"reason_ids [the custom reason] finds exactly the waste ({len(by_custom)})")
+    by_received = list(inventory.batch_get_changes(catalog_object_ids=[item], reason_ids=[{"type": "RECEIVED"}]))
+    check([c.adjustment.id for c in by_received] == [receipt.id], "reason_ids [RECEIVED] finds exactly the receipt")
+    read = by_received[0].adjustment
+    check(
+        read.cost_money.amount == 1250 and read.vendor_id == vendor and read.reason_id.type == "RECEIVED" and where_2026(read, location),
+        "the receipt reads back with reason_id, cost_money, vendor_id, in the 2026 model",
+    )
+    fetched = inventory.get_adjustment(waste.id).adjustment
+    check(fetched.reason_id.custom_reason_id == reason_id and where_2026(fetched, location), "get_adjustment reads the reason back, in the 2026 model")
+    error = refused(
+        lambda: list(inventory.batch_get_changes(catalog_object_ids=[item], reason_ids=[custom], states=["WASTE"])),
+        "reason_ids with states is refused",
+    )
+    first = error.errors[0]
+    check(error.status_code == 400, f"reason_ids with states: HTTP 400 ({error.status_code})")
+    check(
+        first.category == "INVALID_REQUEST_ERROR" and first.code == "INVALID_VALUE" and first.field == "reason_ids",
+        f"… INVALID_REQUEST_ERROR INVALID_VALUE on reason_ids ({first.category} {first.code} {first.field})",
+    )
+
+    # Deleted: kept (retrieve, include_deleted) but no longer usable, nor renamed.
+    deleted = inventory.delete_inventory_adjustment_reason(reason_id=custom).adjustment_reason
+    check(deleted.id.custom_reason_id == reason_id and deleted.is_deleted is True, "delete answers the reason with is_deleted")
+    more_waste = {**waste_change, "adjustment": {**waste_change["adjustment"], "quantity": "1", "occurred_at": at(30)}}
+    error = refused(
+        lambda: inventory.batch_create_changes(idempotency_key=f"deleted-{unique}", changes=[more_waste]),
+        "an adjustment naming a deleted reason is refused",
+    )
+    first = error.errors[0]
+    check(
+        error.status_code == 400
+        and first.category == "INVALID_REQUEST_ERROR"
+        and first.code == "INVALID_VALUE"
+        and first.field == "changes[0].adjustment.reason_id.custom_reason_id",
+        f"a deleted reason: 400 INVALID_VALUE on changes[0].adjustment.reason_id.custom_reason_id "
+        f"({error.status_code} {first.code} {first.field}: {first.detail})",
+    )
+    counts = {c.state: c.quantity for c in inventory.batch_get_counts(catalog_object_ids=[item])}
+    check(counts == {"IN_STOCK": "8", "WASTE": "2"}, f"… and nothing was applied ({counts})")
+    error = refused(
+        lambda: inventory.update_inventory_adjustment_reason(reason_id=custom, adjustment_reason={"id": custom, "name": name}),
+        "a deleted reason cannot be renamed",
+    )
+    check(error.status_code == 400 and error.errors[0].code == "INVALID_VALUE", f"renaming a deleted reason: 400 INVALID_VALUE ({error.status_code} {error.errors[0].code})")
+    listed = inventory.list_inventory_adjustment_reasons().adjustment_reasons or []
+    check(reason_id not in [r.id.custom_reason_id for r in listed], "the list leaves the deleted reason out")
+    listed = inventory.list_inventory_adjustment_reasons(include_deleted=True).adjustment_reasons or []
+    shown = [r for r in listed if r.id.custom_reason_id == reason_id]
+    check(len(shown) == 1 and shown[0].is_deleted is True, "include_deleted lists it with is_deleted true")
+    check(inventory.retrieve_inventory_adjustment_reason(reason_id=custom).adjustment_reason.is_deleted is True, "retrieve still reads it, deleted")
+
+    # Restored: usable again.
+    restored = inventory.restore_inventory_adjustment_reason(reason_id=custom).adjustment_reason
+    check(restored.is_deleted is False and restored.name == renamed, "restore answers it not deleted, its name kept")
+    again = inventory.batch_create_changes(idempotency_key=f"restored-{unique}", changes=[more_waste])
+    check(again.changes[0].adjustment.reason_id.custom_reason_id == reason_id, "an adjustment naming the restored reason is written")
+    check({c.state: c.quantity for c in again.counts or []} == {"IN_STOCK": "7", "WASTE": "3"}, "counts: IN_STOCK 7, WASTE 3")
+    listed = inventory.list_inventory_adjustment_reasons().adjustment_reasons or []
+    check(reason_id in [r.id.custom_reason_id for r in listed], "the list holds it again")
+    by_custom = list(inventory.batch_get_changes(catalog_object_ids=[item], reason_ids=[custom]))
+    check(len(by_custom) == 2, f"reason_ids now finds both wastes ({len(by_custom)})")
 
 
 if __name__ == "__main__":

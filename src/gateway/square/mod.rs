@@ -415,10 +415,7 @@ pub(crate) async fn create_reason(
     answer(
         async {
             let sent: json::CreateAdjustmentReasonRequest = body(&raw)?;
-            let request = pb::CreateInventoryAdjustmentReasonRequest {
-                idempotency_key: sent.idempotency_key,
-                adjustment_reason: sent.adjustment_reason.as_ref().map(json::reason_from_json),
-            };
+            let request = json::create_reason_from_json(&sent);
             let api = g.inventory();
             let response = g
                 .call(

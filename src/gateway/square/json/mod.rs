@@ -45,8 +45,8 @@ pub use encoding::{Money, money_from_json, money_to_json};
 pub use reasons::{
     AdjustmentReasonIdRequest, AdjustmentReasonResponse, AdjustmentReasonsResponse,
     CreateAdjustmentReasonRequest, InventoryAdjustmentReason, InventoryAdjustmentReasonId,
-    UpdateAdjustmentReasonRequest, reason_answer, reason_from_json, reason_id_from_json,
-    reason_to_json, reasons_to_json,
+    UpdateAdjustmentReasonRequest, create_reason_from_json, reason_answer, reason_from_json,
+    reason_id_from_json, reason_to_json, reasons_to_json,
 };
 pub use refusal::{
     API_ERROR, AUTHENTICATION_ERROR, ErrorEnvelope, INVALID_REQUEST_ERROR, RATE_LIMIT_ERROR,

@@ -155,6 +155,32 @@ pub fn reason_to_json(reason: &pb::InventoryAdjustmentReason) -> InventoryAdjust
     }
 }
 
+/// The create request as the service reads it. Square's SDKs require the new reason's `id`
+/// and send `{"type": "CUSTOM"}` (only custom reasons can be created): that id, without a
+/// `custom_reason_id`, says nothing more and is not passed on; any other id goes on for the
+/// service to refuse as read-only.
+pub fn create_reason_from_json(
+    sent: &CreateAdjustmentReasonRequest,
+) -> pb::CreateInventoryAdjustmentReasonRequest {
+    let adjustment_reason = sent.adjustment_reason.as_ref().map(|reason| {
+        let just_custom = reason.id.as_ref().is_some_and(|id| {
+            id.reason_type.as_deref() == Some("CUSTOM") && id.custom_reason_id.is_none()
+        });
+        pb::InventoryAdjustmentReason {
+            id: if just_custom {
+                None
+            } else {
+                reason.id.as_ref().map(reason_id_from_json)
+            },
+            ..reason_from_json(reason)
+        }
+    });
+    pb::CreateInventoryAdjustmentReasonRequest {
+        idempotency_key: sent.idempotency_key.clone(),
+        adjustment_reason,
+    }
+}
+
 /// A reason read from Square's JSON (create, update): name and direction; the read-only
 /// fields go on for the service to refuse.
 pub fn reason_from_json(reason: &InventoryAdjustmentReason) -> pb::InventoryAdjustmentReason {
@@ -208,5 +234,42 @@ mod tests {
             pb::InventoryAdjustmentReasonType::try_from(reason_id_from_json(&unknown).r#type)
                 .is_err()
         );
+    }
+
+    /// Square's SDKs cannot create a reason without its `id` (`{"type": "CUSTOM"}`, as
+    /// Square's own example sends): that id is not passed on; any other is, to be refused.
+    #[test]
+    fn create_takes_the_custom_id_the_sdks_send() {
+        let read = |body: serde_json::Value| {
+            let sent: CreateAdjustmentReasonRequest = serde_json::from_value(body).unwrap();
+            create_reason_from_json(&sent)
+        };
+        let request = read(serde_json::json!({
+            "idempotency_key": "k",
+            "adjustment_reason": {"id": {"type": "CUSTOM"}, "name": "Donated", "direction": "DECREASE"}
+        }));
+        assert_eq!(request.idempotency_key, "k");
+        let reason = request.adjustment_reason.unwrap();
+        assert_eq!(reason.id, None);
+        assert_eq!(reason.name, "Donated");
+        assert_eq!(
+            reason.direction,
+            pb::InventoryAdjustmentReasonDirection::Decrease as i32
+        );
+        let without_id = read(serde_json::json!({
+            "idempotency_key": "k",
+            "adjustment_reason": {"name": "Donated", "direction": "DECREASE"}
+        }));
+        assert_eq!(without_id.adjustment_reason.unwrap().id, None);
+        for id in [
+            serde_json::json!({"type": "CUSTOM", "custom_reason_id": "abc"}),
+            serde_json::json!({"type": "DAMAGED"}),
+        ] {
+            let request = read(serde_json::json!({
+                "idempotency_key": "k",
+                "adjustment_reason": {"id": id, "name": "Donated", "direction": "DECREASE"}
+            }));
+            assert!(request.adjustment_reason.unwrap().id.is_some(), "{id}");
+        }
     }
 }

@@ -117,7 +117,8 @@ pub fn square_code(reason: &str) -> &str {
         | reasons::COUNT_OUT_OF_RANGE
         | ledger::INVALID_STATE_TRANSITION
         | decide::ITEM_NOT_TRACKED
-        | decide::LOCATION_INACTIVE => "INVALID_VALUE",
+        | decide::LOCATION_INACTIVE
+        | decide::ADJUSTMENT_REASON_DELETED => "INVALID_VALUE",
         reasons::READ_ONLY_FIELD => "UNEXPECTED_VALUE",
         reasons::ALREADY_EXISTS | reasons::CONCURRENT_WRITES => "CONFLICT",
         reasons::SHUTTING_DOWN | reasons::OVERLOADED => "SERVICE_UNAVAILABLE",
@@ -385,6 +386,30 @@ mod tests {
                 INVALID_REQUEST_ERROR,
                 "INVALID_VALUE",
                 Some("changes[0].adjustment.location_id"),
+            ),
+            (
+                Violation::new(
+                    "changes[0].adjustment.reason_id.custom_reason_id",
+                    decide::ADJUSTMENT_REASON_DELETED,
+                    "deleted",
+                )
+                .into(),
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "INVALID_VALUE",
+                Some("changes[0].adjustment.reason_id.custom_reason_id"),
+            ),
+            (
+                ApiError::FailedPrecondition {
+                    reason: decide::ADJUSTMENT_REASON_DELETED,
+                    field: "reason_id".into(),
+                    message: "the adjustment reason is deleted; restore it first".into(),
+                    metadata: Vec::new(),
+                },
+                StatusCode::BAD_REQUEST,
+                INVALID_REQUEST_ERROR,
+                "INVALID_VALUE",
+                Some("reason_id"),
             ),
             (
                 Violation::new("cursor", reasons::INVALID_CURSOR, "bad").into(),
