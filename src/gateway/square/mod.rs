@@ -446,7 +446,11 @@ pub(crate) async fn update_reason(
         async {
             let sent: json::UpdateAdjustmentReasonRequest = body(&raw)?;
             let request = pb::UpdateInventoryAdjustmentReasonRequest {
-                reason_id: sent.reason_id.as_ref().map(json::reason_id_from_json),
+                reason_id: sent
+                    .reason_id
+                    .as_ref()
+                    .map(|r| json::square_reason_id("reason_id", r))
+                    .transpose()?,
                 adjustment_reason: sent.adjustment_reason.as_ref().map(json::reason_from_json),
             };
             let api = g.inventory();
@@ -483,7 +487,11 @@ async fn reason_action(
     answer(
         async {
             let sent: json::AdjustmentReasonIdRequest = body(&raw)?;
-            let reason_id = sent.reason_id.as_ref().map(json::reason_id_from_json);
+            let reason_id = sent
+                .reason_id
+                .as_ref()
+                .map(|r| json::square_reason_id("reason_id", r))
+                .transpose()?;
             let api = g.inventory();
             // The three calls differ only in their request and method.
             macro_rules! reason_call {

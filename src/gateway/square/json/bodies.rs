@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::encoding::{square_has, square_has_wire, state_number, time_from_json, type_number};
-use super::reasons::{InventoryAdjustmentReasonId, reason_id_from_json};
+use super::reasons::{InventoryAdjustmentReasonId, square_reason_id};
 use super::{
     InventoryAdjustment, InventoryChange, InventoryCount, InventoryPhysicalCount,
     InventoryTransfer, Refusal, change_from_json, change_to_json, count_to_json, is_empty,
@@ -296,7 +296,12 @@ pub fn changes_request_from_json(
         cursor: r.cursor.clone(),
         limit: r.limit.unwrap_or(0),
         sort_order: sort_order(&r.sort)?,
-        reason_ids: r.reason_ids.iter().map(reason_id_from_json).collect(),
+        reason_ids: r
+            .reason_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| square_reason_id(&format!("reason_ids[{i}]"), id))
+            .collect::<Result<_, _>>()?,
     })
 }
 

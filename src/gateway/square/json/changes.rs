@@ -11,7 +11,7 @@ use super::encoding::{
     product_name, product_number, state_name, state_number, time_from_json, times_to_json,
     type_name, type_number,
 };
-use super::reasons::{InventoryAdjustmentReasonId, reason_id_from_json, reason_id_to_json};
+use super::reasons::{InventoryAdjustmentReasonId, reason_id_to_json, square_reason_id};
 use super::{INVALID_REQUEST_ERROR, Money, Refusal, is_empty, money_from_json, money_to_json};
 use crate::proto::v1 as pb;
 
@@ -318,7 +318,11 @@ fn adjustment_change_from_json(
         team_member_id: a.team_member_id.clone(),
     };
     let mut transfer = transfer_from_json(field, &transfer)?;
-    transfer.reason_id = a.reason_id.as_ref().map(reason_id_from_json);
+    transfer.reason_id = a
+        .reason_id
+        .as_ref()
+        .map(|r| square_reason_id(&format!("{field}.reason_id"), r))
+        .transpose()?;
     Ok((
         pb::InventoryChangeType::Transfer,
         Change::Transfer(transfer),
@@ -350,7 +354,11 @@ fn adjustment_from_json(
         purchase_order_id: a.purchase_order_id.clone(),
         goods_receipt_id: a.goods_receipt_id.clone(),
         reservation_id: String::new(),
-        reason_id: a.reason_id.as_ref().map(reason_id_from_json),
+        reason_id: a
+            .reason_id
+            .as_ref()
+            .map(|r| square_reason_id(&format!("{field}.reason_id"), r))
+            .transpose()?,
         cost_money: a.cost_money.as_ref().map(money_from_json),
         vendor_id: a.vendor_id.clone(),
     })

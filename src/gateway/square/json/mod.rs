@@ -46,7 +46,7 @@ pub use reasons::{
     AdjustmentReasonIdRequest, AdjustmentReasonResponse, AdjustmentReasonsResponse,
     CreateAdjustmentReasonRequest, InventoryAdjustmentReason, InventoryAdjustmentReasonId,
     UpdateAdjustmentReasonRequest, create_reason_from_json, reason_answer, reason_from_json,
-    reason_id_from_json, reason_to_json, reasons_to_json,
+    reason_id_from_json, reason_to_json, reasons_to_json, square_reason_id,
 };
 pub use refusal::{
     API_ERROR, AUTHENTICATION_ERROR, ErrorEnvelope, INVALID_REQUEST_ERROR, RATE_LIMIT_ERROR,

@@ -5,8 +5,12 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use http::StatusCode;
+
 use super::encoding::{enum_number, times_to_json};
+use super::{INVALID_REQUEST_ERROR, Refusal};
 use crate::api::ledger_wire::reason_type_from_wire;
+use crate::domain::error::reasons;
 use crate::domain::reason::ReasonOrigin;
 use crate::proto::v1 as pb;
 
@@ -133,6 +137,32 @@ pub fn reasons_to_json(reasons: &[pb::InventoryAdjustmentReason]) -> AdjustmentR
 pub fn reason_answer(reason: Option<&pb::InventoryAdjustmentReason>) -> AdjustmentReasonResponse {
     AdjustmentReasonResponse {
         adjustment_reason: reason.map(reason_to_json),
+    }
+}
+
+/// A reason id of a Square request at `field`: [`reason_id_from_json`], except that a
+/// reason Square does not have (Shopify's, which the ledger keeps) is refused here, naming
+/// it (`INVALID_ENUM_VALUE` on `field.type`), as the door refuses the ledger's own states.
+pub fn square_reason_id(
+    field: &str,
+    id: &InventoryAdjustmentReasonId,
+) -> Result<pb::InventoryAdjustmentReasonId, Refusal> {
+    let wire = reason_id_from_json(id);
+    let shopify =
+        reason_type_from_wire(wire.r#type).filter(|t| t.origin() == ReasonOrigin::Shopify);
+    match shopify {
+        Some(kind) => Err(Refusal::one(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST_ERROR,
+            reasons::INVALID_ENUM_VALUE,
+            format!(
+                "{} is not one of Square's reasons: Stockledger keeps it (a Shopify reason), \
+                 but only its gRPC API and its Shopify door write it",
+                kind.as_str()
+            ),
+            Some(format!("{field}.type")),
+        )),
+        None => Ok(wire),
     }
 }
 
@@ -271,5 +301,26 @@ mod tests {
             }));
             assert!(request.adjustment_reason.unwrap().id.is_some(), "{id}");
         }
+    }
+
+    #[test]
+    fn reasons_square_does_not_have_are_refused_naming_them() {
+        let correction: InventoryAdjustmentReasonId =
+            serde_json::from_str(r#"{"type": "CORRECTION"}"#).unwrap();
+        let refused = square_reason_id("changes[0].adjustment.reason_id", &correction).unwrap_err();
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        let error = &refused.envelope.errors[0];
+        assert_eq!(error.code, reasons::INVALID_ENUM_VALUE);
+        assert_eq!(
+            error.field.as_deref(),
+            Some("changes[0].adjustment.reason_id.type")
+        );
+        assert!(error.detail.contains("CORRECTION"), "{}", error.detail);
+        let theft: InventoryAdjustmentReasonId =
+            serde_json::from_str(r#"{"type": "THEFT"}"#).unwrap();
+        assert_eq!(
+            square_reason_id("reason_id", &theft).unwrap().r#type,
+            pb::InventoryAdjustmentReasonType::Theft as i32
+        );
     }
 }
