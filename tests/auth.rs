@@ -429,7 +429,7 @@ async fn calls_without_a_valid_token_are_unauthenticated(server: TestServer) {
     let err = assert_rejected(missing, Code::Unauthenticated, &[]);
     assert_eq!(err.reason.as_deref(), Some("UNAUTHORIZED"));
 
-    let (id_part, secret) = server.token.rsplit_once('_').unwrap();
+    let (id_part, secret) = common::token_parts(&server.token);
     let forged_secret = format!("{id_part}_{}", "A".repeat(43));
     let unknown_id = format!("slk_{}_{secret}", "0".repeat(32));
     let forged = [forged_secret.as_str(), unknown_id.as_str()];
@@ -690,7 +690,7 @@ async fn token_cli_dev_token_and_logs_never_show_secrets() {
         .list_locations(pb::ListLocationsRequest::default())
         .await;
     assert_eq!(refused.unwrap_err().code(), Code::PermissionDenied);
-    let (id_part, secret) = token.rsplit_once('_').unwrap();
+    let (id_part, secret) = common::token_parts(&token);
     let forged = format!("{id_part}_{}", "B".repeat(43));
     let mut forged_items = Clients::new(&channel, &forged).items;
     let forged_list = forged_items
@@ -724,7 +724,7 @@ async fn token_cli_dev_token_and_logs_never_show_secrets() {
     assert!(stockledger::auth::token::parse(dev_token).is_some());
     let grpcurl = "grpcurl -plaintext -H \"authorization: Bearer $STOCKLEDGER_TOKEN\"";
     assert!(stdout.contains(grpcurl), "{stdout}");
-    let dev_secret = dev_token.rsplit_once('_').unwrap().1;
+    let dev_secret = common::token_parts(dev_token).1;
     assert!(stderr.contains("grpc"), "trace logs were captured");
     for secret in [secret, dev_secret, &"B".repeat(43)] {
         let leaked = stderr.contains(secret);

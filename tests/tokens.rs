@@ -181,7 +181,7 @@ async fn refusals_say_whether_a_token_is_revoked_or_unknown(server: TestServer) 
         "ACCESS_TOKEN_REVOKED"
     );
 
-    let (id_part, _) = server.token.rsplit_once('_').unwrap();
+    let (id_part, _) = common::token_parts(&server.token);
     let wrong_secret = format!("{id_part}_{}", "A".repeat(43));
     let unknown = format!("slk_{}_{}", "0".repeat(32), "A".repeat(43));
     for bad in ["", "nonsense", "slk_abc_def", &wrong_secret, &unknown] {

@@ -340,3 +340,14 @@ pub async fn connect(addr: SocketAddr) -> Channel {
         .await
         .expect("connecting to the server")
 }
+
+/// A token's two parts: `slk_<id>` and its secret. The secret is base64url and may itself
+/// hold `_`, so the split is at the second `_`, never the last.
+pub fn token_parts(token: &str) -> (&str, &str) {
+    let id_end = token
+        .match_indices('_')
+        .nth(1)
+        .map(|(i, _)| i)
+        .expect("a token of the form slk_<id>_<secret>");
+    (&token[..id_end], &token[id_end + 1..])
+}
