@@ -329,13 +329,23 @@ fn broken_timestamp() -> Option<prost_types::Timestamp> {
     })
 }
 
-/// A valid receipt of one MUG at the shop, edited by `edit`.
-fn receipt(f: &Fixture, edit: impl FnOnce(&mut pb::InventoryAdjustment)) -> pb::InventoryChange {
-    let mut change = adjust(&f.item, &f.shop, S::None, S::InStock, "1");
+/// A valid adjustment of MUG at the shop between two states, edited by `edit`.
+fn adjust_with(
+    f: &Fixture,
+    from: S,
+    to: S,
+    edit: impl FnOnce(&mut pb::InventoryAdjustment),
+) -> pb::InventoryChange {
+    let mut change = adjust(&f.item, &f.shop, from, to, "1");
     if let Some(Change::Adjustment(a)) = change.change.as_mut() {
         edit(a);
     }
     change
+}
+
+/// A valid receipt of one MUG at the shop, edited by `edit`.
+fn receipt(f: &Fixture, edit: impl FnOnce(&mut pb::InventoryAdjustment)) -> pb::InventoryChange {
+    adjust_with(f, S::None, S::InStock, edit)
 }
 
 /// A valid physical count of MUG at the shop, edited by `edit`.
@@ -1493,20 +1503,6 @@ fn adjustment_reason_rows(f: &Fixture) -> Vec<Row> {
         "changes[0].transfer.reason_id.type",
     ));
     rows
-}
-
-/// A valid adjustment of MUG at the shop between two states, edited by `edit`.
-fn adjust_with(
-    f: &Fixture,
-    from: S,
-    to: S,
-    edit: impl FnOnce(&mut pb::InventoryAdjustment),
-) -> pb::InventoryChange {
-    let mut change = adjust(&f.item, &f.shop, from, to, "1");
-    if let Some(Change::Adjustment(a)) = change.change.as_mut() {
-        edit(a);
-    }
-    change
 }
 
 /// InventoryItemService: ids, SKUs, decimals, countries, masks.

@@ -2,18 +2,17 @@
 //! standard reasons come from `domain::reason`'s table, the custom ones from the store.
 //! Each handler checks its request, calls the store once and maps the answer.
 
-use prost::Message;
-use sha2::{Digest, Sha256};
-
 use super::ApiError;
 use super::convert::timestamp_from_micros;
 use super::error::StoreContext;
+use super::ledger::request_digest;
 use super::ledger_wire::{reason_draft_from_wire, reason_to_wire, reason_type_to_wire};
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::reason::{
     CustomReason, ReasonDirection, ReasonId, ReasonType, check_reason_direction, check_reason_id,
     check_reason_name, standard_reasons,
 };
+use crate::domain::refusal::Refusal;
 use crate::domain::tenant::MerchantId;
 use crate::domain::validate::check_idempotency_key;
 use crate::proto::v1 as pb;
@@ -80,7 +79,7 @@ pub async fn create(
         return Err(errors.into());
     };
     errors.into_result(())?;
-    let digest = format!("{:x}", Sha256::digest(req.encode_to_vec()));
+    let digest = request_digest(req);
     let new = NewReason {
         idempotency_key: &req.idempotency_key,
         request_digest: &digest,
@@ -95,11 +94,7 @@ pub async fn create(
         CreatedReason::Created(reason) => Ok(pb::CreateInventoryAdjustmentReasonResponse {
             adjustment_reason: Some(custom_to_wire(&reason)),
         }),
-        CreatedReason::KeyReused => Err(ApiError::AlreadyExists {
-            reason: reasons::IDEMPOTENCY_KEY_REUSED,
-            field: "idempotency_key".into(),
-            message: "the idempotency key was already used for a different request".into(),
-        }),
+        CreatedReason::KeyReused => Err(Refusal::IdempotencyKeyReused.into()),
     }
 }
 

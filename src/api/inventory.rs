@@ -24,7 +24,7 @@ use crate::domain::asof::check_as_of;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_ids;
 use crate::domain::ledger::ChangeType;
-use crate::domain::list::{MAX_FILTER_ENTRIES, check_length};
+use crate::domain::list::{MAX_FILTER_ENTRIES, check_length, distinct};
 use crate::domain::reason::{ReasonId, check_reason_id};
 use crate::domain::tenant::Caller;
 use crate::feed::Feed;
@@ -175,12 +175,11 @@ fn reasons_filter(
     for (i, reason) in reason_ids.iter().enumerate() {
         let draft = reason_draft_from_wire(reason.clone());
         match check_reason_id(&format!("{field}[{i}]"), &draft) {
-            Ok(reason) if !reasons.contains(&reason) => reasons.push(reason),
-            Ok(_) => {}
+            Ok(reason) => reasons.push(reason),
             Err(violations) => errors.0.extend(violations.0),
         }
     }
-    errors.into_result(reasons)
+    errors.into_result(distinct(reasons))
 }
 
 /// Most reasons in a `reason_ids` filter.

@@ -321,6 +321,12 @@ fn batch_digest(request: &mut pb::BatchChangeInventoryRequest) -> String {
         request.ignore_unchanged_counts = None;
     }
     request.changes.iter_mut().for_each(spell_ids_canonically);
+    request_digest(request)
+}
+
+/// The digest an idempotency key is stored with: SHA-256 of the request's encoding, in hex.
+/// A retry with the key must send a request of the same digest.
+pub(crate) fn request_digest(request: &impl Message) -> String {
     format!("{:x}", Sha256::digest(request.encode_to_vec()))
 }
 

@@ -22,39 +22,40 @@ use crate::store::ledger::{CountRecord, RecordedChange};
 /// `catalog_object_type` of every change and count.
 pub const CATALOG_OBJECT_TYPE: &str = "INVENTORY_ITEM";
 
-/// A known, specified state; `None` for UNSPECIFIED or values outside the enum.
-pub fn state_from_wire(raw: i32) -> Option<InventoryState> {
+/// The value numbered `raw` of an enum whose wire numbers follow `all`'s order from 1 (0 is
+/// UNSPECIFIED); `None` for 0 and numbers outside the enum.
+fn listed_from_wire<T: Copy>(all: &[T], raw: i32) -> Option<T> {
     usize::try_from(raw)
         .ok()
         .and_then(|n| n.checked_sub(1))
-        .and_then(|i| InventoryState::ALL.get(i).copied())
+        .and_then(|i| all.get(i).copied())
+}
+
+/// The wire number of `value` in an enum numbered in `all`'s order from 1.
+fn listed_to_wire<T: PartialEq>(all: &[T], value: T) -> i32 {
+    let index = all.iter().position(|v| *v == value).expect("listed");
+    i32::try_from(index + 1).expect("small enum")
+}
+
+/// A known, specified state; `None` for UNSPECIFIED or values outside the enum.
+pub fn state_from_wire(raw: i32) -> Option<InventoryState> {
+    listed_from_wire(&InventoryState::ALL, raw)
 }
 
 /// The wire value of a state.
 pub fn state_to_wire(state: InventoryState) -> i32 {
-    let index = InventoryState::ALL
-        .iter()
-        .position(|s| *s == state)
-        .expect("listed");
-    i32::try_from(index + 1).expect("small enum")
+    listed_to_wire(&InventoryState::ALL, state)
 }
 
 /// A reason type by its wire number; `None` for UNSPECIFIED or a number outside the enum.
 /// The wire enum lists the types in [`ReasonType::ALL`] order, from 1.
 pub fn reason_type_from_wire(raw: i32) -> Option<ReasonType> {
-    usize::try_from(raw)
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .and_then(|i| ReasonType::ALL.get(i).copied())
+    listed_from_wire(ReasonType::ALL, raw)
 }
 
 /// The wire number of a reason type.
 pub fn reason_type_to_wire(kind: ReasonType) -> i32 {
-    let index = ReasonType::ALL
-        .iter()
-        .position(|t| *t == kind)
-        .expect("every type is listed");
-    i32::try_from(index + 1).expect("a small enum")
+    listed_to_wire(ReasonType::ALL, kind)
 }
 
 /// A reason id as sent.
@@ -629,6 +630,23 @@ mod tests {
         assert_eq!(state_from_wire(20), Some(InventoryState::SafetyStock));
         assert_eq!(state_from_wire(21), None);
         assert_eq!(state_from_wire(-1), None);
+    }
+
+    #[test]
+    fn every_reason_type_round_trips_through_the_wire() {
+        for kind in ReasonType::ALL.iter().copied() {
+            assert_eq!(reason_type_from_wire(reason_type_to_wire(kind)), Some(kind));
+            let named = pb::InventoryAdjustmentReasonType::try_from(reason_type_to_wire(kind))
+                .unwrap()
+                .as_str_name();
+            assert_eq!(
+                named,
+                format!("INVENTORY_ADJUSTMENT_REASON_TYPE_{}", kind.as_str())
+            );
+        }
+        assert_eq!(reason_type_from_wire(0), None);
+        assert_eq!(reason_type_from_wire(32), None);
+        assert_eq!(reason_type_from_wire(-1), None);
     }
 
     #[test]

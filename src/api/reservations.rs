@@ -7,13 +7,12 @@
 use std::time::Duration;
 
 use prost::Message;
-use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
 use super::convert::{micros_from_timestamp, require_id};
 use super::cursor::{CursorFilters, Cursors, Query, WireFilters};
 use super::error::StoreContext;
-use super::ledger::{Ledger, ReservationBatch, SubmitError, reservation_key};
+use super::ledger::{Ledger, ReservationBatch, SubmitError, request_digest, reservation_key};
 use super::paging::page_limit;
 use super::reservation_wire::{reservation_to_wire, state_from_wire};
 use super::{ApiError, caller};
@@ -143,7 +142,7 @@ impl ReservationService for ReservationApi {
         let created = step.after.clone();
         let batch = ReservationBatch {
             key: reservation_key(&["create", &req.idempotency_key]),
-            request_digest: digest(&req),
+            request_digest: request_digest(&req),
             step,
             from_version: None,
             guarded: true,
@@ -195,7 +194,7 @@ impl ReservationService for ReservationApi {
             return Err(ApiError::Invalid(errors).into());
         }
         let key = reservation_key(&["commit", &id, &req.idempotency_key]);
-        let request_digest = digest(&req);
+        let request_digest = request_digest(&req);
         let reservation = self
             .take_step(
                 &caller,
@@ -544,10 +543,6 @@ fn total_price(money: Option<&pb::Money>) -> Result<Option<Money>, Violation> {
     money
         .map(|m| parse_money("total_price_money", &m.amount, &m.currency))
         .transpose()
-}
-
-fn digest(message: &impl Message) -> String {
-    format!("{:x}", Sha256::digest(message.encode_to_vec()))
 }
 
 /// A creation's refusal, its changes named as the lines they came from
