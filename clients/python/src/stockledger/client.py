@@ -24,6 +24,7 @@ from .v1 import reservation_pb2 as reservations_pb
 from .v1 import reservation_pb2_grpc as reservations_grpc
 from .values import (
     DecimalLike,
+    enum_number,
     from_timestamp,
     from_wire_decimal,
     state,
@@ -294,17 +295,13 @@ def _reservation_state(value: str | int | None) -> int:
     number; ``None`` is RESERVATION_STATE_UNSPECIFIED (every state, in a filter)."""
     if value is None:
         return reservations_pb.RESERVATION_STATE_UNSPECIFIED
-    if isinstance(value, bool):
-        raise TypeError("expected a reservation state name or number")
-    if isinstance(value, int):
-        return value
-    name = value.upper()
-    if not name.startswith("RESERVATION_STATE_"):
-        name = "RESERVATION_STATE_" + name
-    try:
-        return reservations_pb.ReservationState.Value(name)
-    except ValueError:
-        raise ValueError(f"unknown reservation state {value!r}") from None
+    return enum_number(
+        reservations_pb.ReservationState,
+        "RESERVATION_STATE_",
+        value,
+        "reservation state",
+        "reservation state",
+    )
 
 
 # --- adjustment reasons ---------------------------------------------------------------------
@@ -370,17 +367,13 @@ ReasonLike = Union[ReasonId, AdjustmentReason, str, inventory_pb.InventoryAdjust
 def reason_type(value: str | int) -> int:
     """An InventoryAdjustmentReasonType by short name ("DAMAGED"), full name
     ("INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED") or number."""
-    if isinstance(value, bool):
-        raise TypeError("expected a reason type name or number")
-    if isinstance(value, int):
-        return value
-    name = value.upper()
-    if not name.startswith("INVENTORY_ADJUSTMENT_REASON_TYPE_"):
-        name = "INVENTORY_ADJUSTMENT_REASON_TYPE_" + name
-    try:
-        return inventory_pb.InventoryAdjustmentReasonType.Value(name)
-    except ValueError:
-        raise ValueError(f"unknown adjustment reason type {value!r}") from None
+    return enum_number(
+        inventory_pb.InventoryAdjustmentReasonType,
+        "INVENTORY_ADJUSTMENT_REASON_TYPE_",
+        value,
+        "reason type",
+        "adjustment reason type",
+    )
 
 
 def reason_type_name(value: int) -> str:
@@ -389,17 +382,13 @@ def reason_type_name(value: int) -> str:
 
 
 def _reason_direction(value: str | int) -> int:
-    if isinstance(value, bool):
-        raise TypeError("expected a reason direction name or number")
-    if isinstance(value, int):
-        return value
-    name = value.upper()
-    if not name.startswith("INVENTORY_ADJUSTMENT_REASON_DIRECTION_"):
-        name = "INVENTORY_ADJUSTMENT_REASON_DIRECTION_" + name
-    try:
-        return inventory_pb.InventoryAdjustmentReasonDirection.Value(name)
-    except ValueError:
-        raise ValueError(f"unknown adjustment reason direction {value!r}") from None
+    return enum_number(
+        inventory_pb.InventoryAdjustmentReasonDirection,
+        "INVENTORY_ADJUSTMENT_REASON_DIRECTION_",
+        value,
+        "reason direction",
+        "adjustment reason direction",
+    )
 
 
 def _reason_id(value: ReasonLike) -> inventory_pb.InventoryAdjustmentReasonId:

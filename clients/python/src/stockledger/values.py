@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal, InvalidOperation
-from typing import Union
+from typing import Any, Union
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -94,20 +94,29 @@ def from_timestamp(value: Timestamp | None) -> _dt.datetime | None:
     )
 
 
-def state(value: str | int) -> int:
-    """An InventoryState by short name ("IN_STOCK"), full name
-    ("INVENTORY_STATE_IN_STOCK") or number."""
+def enum_number(enum: Any, prefix: str, value: str | int, kind: str, full_kind: str) -> int:
+    """A value of the generated ``enum`` whose names start with ``prefix``, by short name
+    ("IN_STOCK"), full name or number; a bool is a ``TypeError`` ("expected a ``kind`` name
+    or number"), an unknown name a ``ValueError`` ("unknown ``full_kind``")."""
     if isinstance(value, bool):
-        raise TypeError("expected a state name or number")
+        raise TypeError(f"expected a {kind} name or number")
     if isinstance(value, int):
         return value
     name = value.upper()
-    if not name.startswith("INVENTORY_STATE_"):
-        name = "INVENTORY_STATE_" + name
+    if not name.startswith(prefix):
+        name = prefix + name
     try:
-        return _inventory_pb2.InventoryState.Value(name)
+        return enum.Value(name)
     except ValueError:
-        raise ValueError(f"unknown inventory state {value!r}") from None
+        raise ValueError(f"unknown {full_kind} {value!r}") from None
+
+
+def state(value: str | int) -> int:
+    """An InventoryState by short name ("IN_STOCK"), full name
+    ("INVENTORY_STATE_IN_STOCK") or number."""
+    return enum_number(
+        _inventory_pb2.InventoryState, "INVENTORY_STATE_", value, "state", "inventory state"
+    )
 
 
 def state_name(value: int) -> str:
