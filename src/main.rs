@@ -34,10 +34,12 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Serve(args) => {
-            // Both listeners first: a taken address stops the server before it says anything.
-            let listener = bind(args.listen, "--listen").await?;
-            let http = match args.http_listen {
-                Some(address) => Some(bind(address, "--http-listen").await?),
+            // Both addresses first: a taken address stops the server before it says anything.
+            // They listen only once the schema is ready, so a caller that can connect can
+            // also be served (nobody waits in a backlog through a migration).
+            let grpc_address = reserve(args.listen, "--listen")?;
+            let http_address = match args.http_listen {
+                Some(address) => Some(reserve(address, "--http-listen")?),
                 None => None,
             };
             let store = Store::connect(&args.database.database_url).await?;
@@ -45,6 +47,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             if !applied.is_empty() {
                 tracing::info!(migrations = %applied.join(", "), "database schema migrated");
             }
+            let listener = grpc_address.listen()?;
+            let http = http_address.map(Reserved::listen).transpose()?;
             if !args.no_dev_token && store.token_count().await? == 0 {
                 print_development_token(&store, &listener.local_addr()?.to_string()).await?;
             }
@@ -100,14 +104,45 @@ fn say_migrated(applied: &[String]) {
     }
 }
 
-/// A listener on `address`, given by `flag`; an error names both.
-async fn bind(
+/// An address bound for a listener that does not listen yet: connections to it are refused
+/// until [`Reserved::listen`], instead of queueing unanswered.
+struct Reserved {
+    socket: tokio::net::TcpSocket,
     address: std::net::SocketAddr,
-    flag: &str,
-) -> Result<tokio::net::TcpListener, Box<dyn std::error::Error>> {
-    tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|e| format!("cannot listen on {address} ({flag}): {e}").into())
+    flag: &'static str,
+}
+
+/// Binds `address`, given by `flag`; an error names both.
+fn reserve(address: std::net::SocketAddr, flag: &'static str) -> Result<Reserved, String> {
+    let named = |e: std::io::Error| format!("cannot listen on {address} ({flag}): {e}");
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(named)?;
+    // As `TcpListener::bind` does: a restarted server can take its address back at once.
+    socket.set_reuseaddr(true).map_err(named)?;
+    socket.bind(address).map_err(named)?;
+    Ok(Reserved {
+        socket,
+        address,
+        flag,
+    })
+}
+
+impl Reserved {
+    /// Starts accepting connections; an error names the address and its flag.
+    fn listen(self) -> Result<tokio::net::TcpListener, String> {
+        let Reserved {
+            socket,
+            address,
+            flag,
+        } = self;
+        socket
+            .listen(1024)
+            .map_err(|e| format!("cannot listen on {address} ({flag}): {e}"))
+    }
 }
 
 /// `stockledger token create | list | revoke`.
