@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use common::Backend;
 use common::process::run;
+use sea_orm_migration::MigratorTrait;
 use stockledger::domain::decimal::Fixed5;
 use stockledger::domain::ledger::InventoryState;
 use stockledger::store::Store;
@@ -308,13 +309,18 @@ async fn bad_rows_are_named_and_their_batches_refused(backend: Backend) {
     assert!(stockledger(&strs(&catalogue), &url).0);
 
     let dry = import_args(dir.path(), &["changes.csv"], &["--dry-run"]);
-    let (ok, stdout, _) = stockledger(&strs(&dry), &url);
-    assert!(!ok, "a dry run with bad rows fails: {stdout}");
+    let (ok, dry_stdout, _) = stockledger(&strs(&dry), &url);
+    assert!(!ok, "a dry run with bad rows fails: {dry_stdout}");
     assert_eq!(history_len(&url).await, 0, "a dry run writes nothing");
 
     let args = import_args(dir.path(), &["changes.csv"], &[]);
     let (ok, stdout, stderr) = stockledger(&strs(&args), &url);
     assert!(!ok, "{stdout}");
+    assert_eq!(
+        without_dry_run_line(&dry_stdout),
+        stdout,
+        "the dry run said what the real run did, the ledger's refusals (an unknown item) included"
+    );
     let file = dir.path().join("changes.csv").display().to_string();
     for (line, column, reason) in [
         (10, "quantity", "at most 5 digits after the decimal point"),
@@ -374,6 +380,76 @@ async fn bad_rows_are_named_and_their_batches_refused(backend: Backend) {
     );
     assert!(stdout.contains(&wanted), "{wanted}\n{stdout}");
     assert_eq!(history_len(&url).await, 1000);
+}
+
+/// A dry run's output without the line saying it was one.
+fn without_dry_run_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .filter(|l| !l.starts_with("dry run: "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+async fn a_dry_run_says_what_the_real_run_would_do(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(backend, dir.path(), "dry.db").await;
+    write_catalogue(dir.path());
+    write_history(dir.path());
+    let everything = ["items.csv", "locations.csv", "changes.csv"];
+
+    // On a database nothing has touched yet: the history names items the same run brings,
+    // so every row would be applied; nothing is written, not even the schema's rows.
+    let dry = import_args(dir.path(), &everything, &["--dry-run"]);
+    let (ok, dry_stdout, stderr) = stockledger(&strs(&dry), &url);
+    assert!(ok, "{dry_stdout}\n{stderr}");
+    assert!(
+        dry_stdout.contains(&format!(
+            "changes: {ROWS} applied, 0 already present, 0 refused"
+        )),
+        "{dry_stdout}"
+    );
+    assert!(
+        dry_stdout.contains("checked: every row accepted"),
+        "{dry_stdout}"
+    );
+    let store = Store::connect(&url).await.unwrap();
+    assert_eq!(
+        store.migrate().await.unwrap().len(),
+        stockledger::store::migration::Migrator::migrations().len(),
+        "the dry run left the schema unmigrated"
+    );
+    assert_eq!(
+        store.find_merchant(MERCHANT).await.unwrap(),
+        None,
+        "the dry run created no merchant"
+    );
+    store.close().await.unwrap();
+
+    // Another merchant holds the catalogue's ids: every row would be refused, and the dry
+    // run says so row by row (it used to print "every row accepted").
+    let other = [
+        "import",
+        "--merchant",
+        "another-shop",
+        &dir.path().join("items.csv").display().to_string(),
+        &dir.path().join("locations.csv").display().to_string(),
+    ]
+    .map(str::to_owned);
+    assert!(stockledger(&strs(&other), &url).0);
+    let catalogue = ["items.csv", "locations.csv"];
+    let dry = import_args(dir.path(), &catalogue, &["--dry-run"]);
+    let (ok, dry_stdout, _) = stockledger(&strs(&dry), &url);
+    assert!(!ok, "{dry_stdout}");
+    assert_eq!(
+        dry_stdout.matches("ALREADY_EXISTS").count(),
+        ITEMS + LOCATIONS,
+        "{dry_stdout}"
+    );
+    let real = import_args(dir.path(), &catalogue, &[]);
+    let (ok, stdout, _) = stockledger(&strs(&real), &url);
+    assert!(!ok, "{stdout}");
+    assert_eq!(without_dry_run_line(&dry_stdout), stdout);
 }
 
 /// The spellings of one UUID that a UUID parser accepts: canonical, upper case, braced,
@@ -1019,4 +1095,5 @@ on_both!(
     one_uuid_in_any_spelling_is_imported_once,
     json_lines_rows_are_read_as_written,
     a_shopify_catalogue_imports_whole,
+    a_dry_run_says_what_the_real_run_would_do,
 );

@@ -32,6 +32,7 @@ use crate::domain::validate::{check_idempotency_key, validate_change};
 use crate::feed::Feed;
 use crate::proto::v1 as pb;
 use crate::store::ledger::{CountRecord, RecordedChange};
+use crate::store::rehearsal::Rehearsal;
 use crate::store::writer::BatchWriter;
 use crate::store::{Store, StoreError, now_micros};
 
@@ -217,16 +218,10 @@ impl Ledger {
         batch: BatchRequest,
     ) -> Result<ImportedBatch, SubmitError> {
         let n = batch.changes.len();
-        Ok(match self.submit(merchant.clone(), batch).await? {
-            BatchOutcome::Applied(applied) => ImportedBatch {
-                applied: applied.changes.len(),
-                already_present: n - applied.changes.len(),
-            },
-            BatchOutcome::Replayed(_) => ImportedBatch {
-                applied: 0,
-                already_present: n,
-            },
-        })
+        Ok(imported_batch(
+            n,
+            self.submit(merchant.clone(), batch).await?,
+        ))
     }
 
     /// A reservation step of `merchant`, as one batch of its changes (each attributed to
@@ -288,6 +283,39 @@ impl Ledger {
             self.feed.notify();
         }
         Ok(outcome)
+    }
+}
+
+/// [`Ledger::import`] rehearsed (`stockledger import --dry-run`): the same decision and the
+/// same writes, inside `rehearsal`, which rolls them back.
+pub async fn rehearse_import(
+    rehearsal: &Rehearsal,
+    merchant: &MerchantId,
+    batch: BatchRequest,
+) -> Result<ImportedBatch, SubmitError> {
+    let n = batch.changes.len();
+    let submission = Submission {
+        merchant: merchant.clone(),
+        request: batch,
+    };
+    let decided = rehearsal.apply(submission, &encode_batch_response).await?;
+    Ok(imported_batch(n, decided.map_err(SubmitError::Refused)?))
+}
+
+/// What an import batch of `n` changes came to.
+fn imported_batch(
+    n: usize,
+    outcome: BatchOutcome<pb::BatchChangeInventoryResponse>,
+) -> ImportedBatch {
+    match outcome {
+        BatchOutcome::Applied(applied) => ImportedBatch {
+            applied: applied.changes.len(),
+            already_present: n - applied.changes.len(),
+        },
+        BatchOutcome::Replayed(_) => ImportedBatch {
+            applied: 0,
+            already_present: n,
+        },
     }
 }
 

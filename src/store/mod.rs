@@ -15,6 +15,7 @@ pub mod migration;
 mod page;
 mod primary;
 pub mod reasons;
+pub mod rehearsal;
 pub mod reservations;
 mod secrets;
 pub mod tokens;

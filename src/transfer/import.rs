@@ -21,20 +21,25 @@ use super::TransferError;
 use super::format::{FileMessage, Format, Reader, change_csv_column, count_rows};
 use super::progress::Progress;
 use crate::api::convert::micros_from_timestamp;
-use crate::api::ledger::{ImportBatch, ImportedBatch, Ledger, SubmitError, refused_changes};
+use crate::api::ledger::{
+    ImportBatch, ImportedBatch, Ledger, SubmitError, refused_changes, rehearse_import,
+};
 use crate::api::ledger_wire::member_of;
 use crate::api::reservation_wire::kept_reservation;
+use crate::domain::decide::BatchRequest;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_id;
 use crate::domain::item::validate_item;
 use crate::domain::ledger::ChangeSource;
 use crate::domain::location::validate_new_location;
 use crate::domain::refusal::ChangeViolation;
+use crate::domain::reservation::Reservation;
 use crate::feed::Feed;
 use crate::proto::v1 as pb;
 use crate::store::imports::Imported;
 use crate::store::items::ItemRecord;
 use crate::store::locations::LocationRecord;
+use crate::store::rehearsal::Rehearsal;
 use crate::store::{MerchantId, Store, StoreError, now_micros};
 
 /// History rows sent to the writer together: one batch, applied whole or not at all.
@@ -216,7 +221,8 @@ pub fn options_from_files(
     })
 }
 
-/// Imports the files of `options` into the merchant.
+/// Imports the files of `options` into the merchant. A dry run performs the same writes in
+/// a rehearsal ([`Rehearsal`]) and rolls them back: its report is the real run's.
 pub async fn import(store: &Store, options: &ImportOptions) -> Result<ImportReport, TransferError> {
     let files = [
         &options.items,
@@ -227,48 +233,118 @@ pub async fn import(store: &Store, options: &ImportOptions) -> Result<ImportRepo
     for path in files.into_iter().flatten() {
         Format::of(path)?;
     }
-    let merchant = if options.dry_run {
-        MerchantId(String::new())
-    } else {
-        store.ensure_merchant(&options.merchant).await?
-    };
+    if !options.dry_run {
+        let ledger = Ledger::start(store.clone(), Feed::new());
+        return import_into(&Writes::Store(store, ledger), options).await;
+    }
+    let rehearsal = store.rehearse().await?;
+    let report = import_into(&Writes::Rehearsal(&rehearsal), options).await;
+    rehearsal.discard().await?;
+    report
+}
+
+/// Where an import's writes go.
+enum Writes<'a> {
+    /// A real run: the store, history through the ledger's write path.
+    Store(&'a Store, Ledger),
+    /// A dry run: a rehearsal, rolled back at the end.
+    Rehearsal(&'a Rehearsal),
+}
+
+impl Writes<'_> {
+    async fn ensure_merchant(&self, name: &str) -> Result<MerchantId, StoreError> {
+        match self {
+            Writes::Store(store, _) => store.ensure_merchant(name).await,
+            Writes::Rehearsal(rehearsal) => rehearsal.ensure_merchant(name).await,
+        }
+    }
+
+    async fn item(
+        &self,
+        merchant: &MerchantId,
+        record: &ItemRecord,
+    ) -> Result<Imported, StoreError> {
+        match self {
+            Writes::Store(store, _) => store.import_item(merchant, record).await,
+            Writes::Rehearsal(rehearsal) => rehearsal.import_item(merchant, record).await,
+        }
+    }
+
+    async fn location(
+        &self,
+        merchant: &MerchantId,
+        record: &LocationRecord,
+    ) -> Result<Imported, StoreError> {
+        match self {
+            Writes::Store(store, _) => store.import_location(merchant, record).await,
+            Writes::Rehearsal(rehearsal) => rehearsal.import_location(merchant, record).await,
+        }
+    }
+
+    async fn reservation(
+        &self,
+        merchant: &MerchantId,
+        reservation: &Reservation,
+    ) -> Result<Imported, StoreError> {
+        match self {
+            Writes::Store(store, _) => store.import_reservation(merchant, reservation).await,
+            Writes::Rehearsal(rehearsal) => {
+                rehearsal.import_reservation(merchant, reservation).await
+            }
+        }
+    }
+
+    /// One batch of history.
+    async fn batch(
+        &self,
+        merchant: &MerchantId,
+        batch: BatchRequest,
+    ) -> Result<ImportedBatch, SubmitError> {
+        match self {
+            Writes::Store(_, ledger) => ledger.import(merchant, batch).await,
+            Writes::Rehearsal(rehearsal) => rehearse_import(rehearsal, merchant, batch).await,
+        }
+    }
+
+    /// History batches in flight at once: the write path pipelines them; a rehearsal's one
+    /// transaction takes them one after another, as the real run commits them.
+    fn batches_in_flight(&self) -> usize {
+        match self {
+            Writes::Store(..) => IN_FLIGHT,
+            Writes::Rehearsal(_) => 1,
+        }
+    }
+}
+
+/// [`import`] with its writes going to `writes`.
+async fn import_into(
+    writes: &Writes<'_>,
+    options: &ImportOptions,
+) -> Result<ImportReport, TransferError> {
+    let merchant = writes.ensure_merchant(&options.merchant).await?;
     let mut report = ImportReport::default();
-    let dry_run = options.dry_run;
-    // A dry run checks each row alone and writes nothing.
     if let Some(path) = &options.items {
         let (tally, refusals) = (&mut report.items, &mut report.refusals);
         import_records(path, tally, refusals, item_record, async |record| {
-            if dry_run {
-                Ok(Imported::Inserted)
-            } else {
-                store.import_item(&merchant, record).await
-            }
+            writes.item(&merchant, record).await
         })
         .await?;
     }
     if let Some(path) = &options.locations {
         let (tally, refusals) = (&mut report.locations, &mut report.refusals);
         import_records(path, tally, refusals, location_record, async |record| {
-            if dry_run {
-                Ok(Imported::Inserted)
-            } else {
-                store.import_location(&merchant, record).await
-            }
+            writes.location(&merchant, record).await
         })
         .await?;
     }
     if let Some(path) = &options.changes {
         report.changes =
-            import_changes(store, &merchant, path, options, &mut report.refusals).await?;
+            import_changes(writes, &merchant, path, options, &mut report.refusals).await?;
     }
     if let Some(path) = &options.reservations {
         let (tally, refusals) = (&mut report.reservations, &mut report.refusals);
         import_records(path, tally, refusals, kept_reservation, async |record| {
-            if dry_run {
-                Ok(Imported::Inserted)
-            } else {
-                store.import_reservation(&merchant, record).await
-            }
+            writes.reservation(&merchant, record).await
         })
         .await?;
     }
@@ -402,7 +478,7 @@ impl Batch {
 
 /// The history file, batch by batch through the ledger's one way in.
 async fn import_changes(
-    store: &Store,
+    writes: &Writes<'_>,
     merchant: &MerchantId,
     path: &Path,
     options: &ImportOptions,
@@ -411,7 +487,7 @@ async fn import_changes(
     let format = Format::of(path)?;
     let mut reader = Reader::open::<pb::InventoryChange>(path)?;
     let mut progress = Progress::start(&file_label(path), Some(count_rows(path)?));
-    let ledger = (!options.dry_run).then(|| Ledger::start(store.clone(), Feed::new()));
+    let in_flight_limit = writes.batches_in_flight();
     let default_source = ChangeSource {
         product: "EXTERNAL_API".into(),
         application_id: String::new(),
@@ -494,17 +570,11 @@ async fn import_changes(
             progress.advance(full.lines.len() as u64);
             continue;
         }
-        let Some(ledger) = &ledger else {
-            tally.applied += full.accepted;
-            progress.advance(full.lines.len() as u64);
-            continue;
-        };
         let lines = full.lines;
-        let outcome = full.rows.finish().map(|request| {
-            let ledger = ledger.clone();
-            let merchant = merchant.clone();
-            async move { ledger.import(&merchant, request).await }
-        });
+        let outcome = full
+            .rows
+            .finish()
+            .map(|request| writes.batch(merchant, request));
         let outcome = match outcome {
             Ok(submitted) => futures::future::Either::Left(submitted),
             Err(violations) => futures::future::Either::Right(std::future::ready(Err(
@@ -512,7 +582,7 @@ async fn import_changes(
             ))),
         };
         in_flight.push_back(async move { (lines, outcome.await) });
-        while in_flight.len() >= IN_FLIGHT || (done && !in_flight.is_empty()) {
+        while in_flight.len() >= in_flight_limit || (done && !in_flight.is_empty()) {
             let (lines, outcome) = in_flight.next().await.expect("a batch in flight");
             progress.advance(lines.len() as u64);
             settle(path, &lines, outcome, &column_of, &mut tally, refusals)?;

@@ -50,28 +50,39 @@ impl Store {
         encode: &Encoder<T>,
     ) -> Result<Vec<Decided<T>>, StoreError> {
         let tx = self.begin_write().await?;
-        let facts = read_group_facts(&tx, &decide::wanted(group)).await?;
-        let screening = decide::screen(group, facts);
-        let locked = lock_counts(&tx, &screening.counts_to_lock()).await?;
-        let seqs = reserve_seqs(&tx, screening.changes_to_plan()).await?;
-        let stored_deltas = stored_deltas_after(&tx, &screening.earliest_sets()).await?;
-        let counts = CountFacts {
-            counts: locked.facts,
-            stored_deltas,
-        };
-        let plan = screening.plan(counts, seqs);
-        let recording = recorded_per_merchant(&plan);
-        let feed_firsts = claim_feed_sequences(&tx, &recording).await?;
-        let orphans = unmoved(&locked.created, &plan.moved);
-        let new_entries = checkpoints::new_entries(&plan);
-        let (rows, answers) = GroupRows::record(plan, feed_firsts, encode);
-        rows.write(&tx).await?;
-        checkpoints::maintain(&tx, new_entries).await?;
-        delete_counts(&tx, &orphans).await?;
-        announce(&tx, recording.keys()).await?;
+        let answers = apply_group_in(&tx, group, encode).await?;
         tx.commit().await?;
         Ok(answers)
     }
+}
+
+/// [`Store::apply_group`]'s work inside `tx`, which the caller commits (the write path) or
+/// rolls back (an import's rehearsal, [`super::rehearsal`]).
+pub(super) async fn apply_group_in<T>(
+    tx: &DatabaseTransaction,
+    group: &[Submission],
+    encode: &Encoder<T>,
+) -> Result<Vec<Decided<T>>, StoreError> {
+    let facts = read_group_facts(tx, &decide::wanted(group)).await?;
+    let screening = decide::screen(group, facts);
+    let locked = lock_counts(tx, &screening.counts_to_lock()).await?;
+    let seqs = reserve_seqs(tx, screening.changes_to_plan()).await?;
+    let stored_deltas = stored_deltas_after(tx, &screening.earliest_sets()).await?;
+    let counts = CountFacts {
+        counts: locked.facts,
+        stored_deltas,
+    };
+    let plan = screening.plan(counts, seqs);
+    let recording = recorded_per_merchant(&plan);
+    let feed_firsts = claim_feed_sequences(tx, &recording).await?;
+    let orphans = unmoved(&locked.created, &plan.moved);
+    let new_entries = checkpoints::new_entries(&plan);
+    let (rows, answers) = GroupRows::record(plan, feed_firsts, encode);
+    rows.write(tx).await?;
+    checkpoints::maintain(tx, new_entries).await?;
+    delete_counts(tx, &orphans).await?;
+    announce(tx, recording.keys()).await?;
+    Ok(answers)
 }
 
 impl StoreError {
