@@ -154,6 +154,11 @@ export interface InventoryAdjustment {
   refundId: string;
   purchaseOrderId: string;
   goodsReceiptId: string;
+  /**
+   * The reservation whose step moved these units (its creation, a commit, a release or
+   * its expiry); "" for every other adjustment.
+   */
+  reservationId: string;
   /** Why the stock moved; undefined when the change names no reason. */
   reasonId: AdjustmentReasonId | undefined;
   /** What the units cost (receipts only). */
@@ -363,6 +368,7 @@ export function adjustmentOut(a: pb.InventoryAdjustment): InventoryAdjustment {
     refundId: a.refundId,
     purchaseOrderId: a.purchaseOrderId,
     goodsReceiptId: a.goodsReceiptId,
+    reservationId: a.reservationId,
     reasonId: reasonIdOut(a.reasonId),
     costMoney: moneyOut(a.costMoney),
     vendorId: a.vendorId,
