@@ -28,7 +28,18 @@ function run(command, args, env = process.env) {
 // Settings a user's npm passes to its scripts that are about where and what to install
 // (npm_config_local_prefix is the user's project, npm_config_omit may drop TypeScript):
 // the nested install keeps only those about how to reach the registry.
-const kept = new Set(["cache", "userconfig", "globalconfig", "registry", "cafile", "ca", "strict_ssl", "proxy", "https_proxy", "noproxy"]);
+const kept = new Set([
+  "cache",
+  "userconfig",
+  "globalconfig",
+  "registry",
+  "cafile",
+  "ca",
+  "strict_ssl",
+  "proxy",
+  "https_proxy",
+  "noproxy",
+]);
 function registryOnlyEnvironment() {
   const env = {};
   for (const [name, value] of Object.entries(process.env)) {
