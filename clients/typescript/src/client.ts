@@ -267,10 +267,13 @@ export class InventoryApi {
     return { counts: response.counts.map(countOut), changes: response.changes.map(changeOut) };
   }
 
-  /** The current counts of one item, at some or all locations (one page). */
+  /**
+   * The current counts of one item, at some or all locations (one page); with `asOf`, the
+   * counts as they stood at that instant (by occurredAt; each count's calculatedAt is asOf).
+   */
   async retrieveCount(
     catalogObjectId: string,
-    request: { locationIds?: string[] } & PageRequest = {},
+    request: { locationIds?: string[]; asOf?: Date } & PageRequest = {},
     options?: CallOptions,
   ): Promise<Page<InventoryCount>> {
     const response = await unary(
@@ -280,6 +283,7 @@ export class InventoryApi {
           locationIds: request.locationIds ?? [],
           cursor: request.cursor ?? "",
           limit: request.limit ?? 0,
+          asOf: fromDate(request.asOf, "as_of"),
         },
         options,
       ),
@@ -287,13 +291,17 @@ export class InventoryApi {
     return { items: response.counts.map(countOut), cursor: response.cursor };
   }
 
-  /** Current counts, filtered (one page), most recently calculated first. */
+  /**
+   * Current counts, filtered (one page), most recently calculated first; with `asOf`, the
+   * counts as they stood at that instant, in key order.
+   */
   async retrieveCounts(
     request: {
       catalogObjectIds?: string[];
       locationIds?: string[];
       states?: InventoryState[];
       updatedAfter?: Date;
+      asOf?: Date;
     } & PageRequest = {},
     options?: CallOptions,
   ): Promise<Page<InventoryCount>> {
@@ -304,6 +312,7 @@ export class InventoryApi {
           locationIds: request.locationIds ?? [],
           states: enumValuesIn(request.states, "states", stateValue),
           updatedAfter: fromDate(request.updatedAfter, "updated_after"),
+          asOf: fromDate(request.asOf, "as_of"),
           cursor: request.cursor ?? "",
           limit: request.limit ?? 0,
         },
@@ -313,7 +322,7 @@ export class InventoryApi {
     return { items: response.counts.map(countOut), cursor: response.cursor };
   }
 
-  /** The history of changes, filtered (one page), oldest occurred_at first. */
+  /** The history of changes, filtered (one page), oldest occurredAt first (or `sortOrder`). */
   async retrieveChanges(request: HistoryFilter & PageRequest = {}, options?: CallOptions): Promise<Page<InventoryChange>> {
     const response = await unary(
       this.raw.batchRetrieveInventoryChanges(

@@ -67,6 +67,7 @@ export type {
   ReservationLine,
   ReservationLineInput,
   ReservationState,
+  SortOrder,
   SourceApplication,
   TransferInput,
   WatchStart,

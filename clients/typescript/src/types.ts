@@ -33,6 +33,8 @@ export type LocationStatus = keyof typeof locationPb.LocationStatus;
 export type AdjustmentReasonType = keyof typeof pb.InventoryAdjustmentReasonType;
 /** Whether a reason adds stock ("INCREASE") or removes it ("DECREASE"); "UNSPECIFIED": either. */
 export type AdjustmentReasonDirection = keyof typeof pb.InventoryAdjustmentReasonDirection;
+/** Order of a history read: "OLDEST_FIRST" (the default) or "NEWEST_FIRST", by occurredAt. */
+export type SortOrder = Exclude<keyof typeof pb.SortOrder, "UNSPECIFIED">;
 /** Where a watch without resume token starts: "NOW" (the default) or "BEGINNING". */
 export type WatchStart = Exclude<keyof typeof pb.WatchStart, "UNSPECIFIED">;
 
@@ -583,6 +585,8 @@ export interface HistoryFilter extends ChangeFilter {
   updatedAfter?: Date;
   /** Only changes created strictly before this server time. */
   updatedBefore?: Date;
+  /** "OLDEST_FIRST" (the default) or "NEWEST_FIRST"; a cursor resumes in its own order. */
+  sortOrder?: SortOrder;
 }
 
 export function changeFilterIn(filter: ChangeFilter) {
@@ -600,6 +604,10 @@ export function historyFilterIn(filter: HistoryFilter) {
     updatedAfter: fromDate(filter.updatedAfter, "updated_after"),
     updatedBefore: fromDate(filter.updatedBefore, "updated_before"),
     reasonIds: (filter.reasonIds ?? []).map((id, index) => reasonIdIn(id, `reason_ids[${index}]`)),
+    sortOrder:
+      filter.sortOrder === undefined
+        ? pb.SortOrder.UNSPECIFIED
+        : enumValue(pb.SortOrder, "sort order", filter.sortOrder, "sort_order"),
   };
 }
 

@@ -174,6 +174,14 @@ describe("Stockledger TypeScript client against a live server", () => {
     }
     const filtered = await client.inventory.retrieveCounts({ catalogObjectIds: [itemId], states: ["WASTE"] });
     assert.deepEqual(quantities(filtered.items), { WASTE: "2" });
+
+    // As of an instant: before the first change nothing existed; now is what is current.
+    const before = new Date(Date.now() - 24 * 3600_000);
+    assert.deepEqual((await client.inventory.retrieveCount(itemId, { asOf: before })).items, []);
+    const now = new Date();
+    const asOfNow = await client.inventory.retrieveCounts({ catalogObjectIds: [itemId], asOf: now });
+    assert.deepEqual(quantities(asOfNow.items), { IN_STOCK: "93", WASTE: "2" });
+    assert.ok(asOfNow.items.every((c) => c.calculatedAt?.getTime() === now.getTime()), "calculatedAt is asOf");
   });
 
   it("pages through the history with a small limit until the cursor is empty", TIMEOUT, async () => {
@@ -199,6 +207,12 @@ describe("Stockledger TypeScript client against a live server", () => {
     const all: string[] = [];
     for await (const change of client.inventory.allChanges({ catalogObjectIds: [itemId], limit: 3 })) all.push(change.id);
     assert.deepEqual(all, ids);
+
+    const newestFirst: string[] = [];
+    for await (const change of client.inventory.allChanges({ catalogObjectIds: [itemId], limit: 2, sortOrder: "NEWEST_FIRST" })) {
+      newestFirst.push(change.id);
+    }
+    assert.deepEqual(newestFirst, [...ids].reverse(), "NEWEST_FIRST: the same changes, newest first");
   });
 
   it("streams the whole history to the end, and resumes from a cursor", TIMEOUT, async () => {
