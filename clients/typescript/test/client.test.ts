@@ -222,7 +222,7 @@ describe("createStockledgerClient", () => {
     }
   });
 
-  it("maps a failed connection to StockledgerError with code Unavailable", async () => {
+  it("maps a failed connection to StockledgerError with code UNAVAILABLE", async () => {
     const client = createStockledgerClient("127.0.0.1:1", "token");
     try {
       await assert.rejects(client.locations.list(), (error: unknown) => {
