@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the locked dependencies, builds, and runs the unit tests and the live tests
 # against the server at STOCKLEDGER_ADDR (host:port) with STOCKLEDGER_TOKEN (every scope).
+# Ends with quickstart.sh (the README's programs, run twice each against the same server).
 # Runnable from any directory.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,3 +15,24 @@ rm -rf dist build-test
 npx tsc -p tsconfig.json
 npx tsc -p tsconfig.test.json
 node --test build-test/test/
+
+# `npm install <path>/clients/typescript` from a fresh clone (no node_modules/, no dist/):
+# a copy of the committed files, installed into a new project, must import and connect.
+fresh="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-ts-fresh.XXXXXX")"
+trap 'rm -rf "$fresh"' EXIT
+mkdir "$fresh/clone" "$fresh/project"
+git -C "$here" ls-files -z . | (cd "$here" && xargs -0 cp --parents -t "$fresh/clone")
+(
+  cd "$fresh/project"
+  npm init -y >/dev/null
+  npm install --no-audit --no-fund "$fresh/clone" >&2
+  node --input-type=module -e '
+    import { createStockledgerClient } from "@stockledger/client";
+    const sl = createStockledgerClient(process.env.STOCKLEDGER_ADDR, process.env.STOCKLEDGER_TOKEN);
+    const page = await sl.locations.list({ limit: 1 });
+    console.log(`npm install <directory> of a fresh clone: ok (${page.items.length} location read)`);
+    sl.close();'
+)
+
+# Last: the README's programs, installed from package.sh's tarball, twice each.
+bash "$here/quickstart.sh"

@@ -10,7 +10,7 @@ import {
   type Transport,
 } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager, type GrpcTransportOptions } from "@connectrpc/connect-node";
-import { parseDecimal, type DecimalInput } from "./decimal.js";
+import { type DecimalInput } from "./decimal.js";
 import { StockledgerError } from "./errors.js";
 import { InventoryService } from "./gen/stockledger/v1/inventory_pb.js";
 import { InventoryItemService } from "./gen/stockledger/v1/inventory_item_pb.js";
@@ -23,6 +23,8 @@ import {
   changeIn,
   changeOut,
   commitLineIn,
+  decimalIn,
+  enumValuesIn,
   holdIn,
   reservationFilterIn,
   reservationLineIn,
@@ -104,7 +106,7 @@ export interface CallStream<T> extends AsyncIterable<T> {
    * StockledgerError when the call is refused.
    */
   readonly established: Promise<void>;
-  /** Ends the call; a loop still reading it gets a StockledgerError with Code.Canceled. */
+  /** Ends the call; a loop still reading it gets a StockledgerError with code "CANCELLED". */
   cancel(): void;
 }
 
@@ -210,7 +212,11 @@ function openStream<Res, T>(
 
 function baseUrlOf(address: string): string {
   if (typeof address !== "string" || address.trim() === "") {
-    throw new TypeError('address must be "host:port" or a URL such as "http://127.0.0.1:50051"');
+    throw StockledgerError.invalidArgument(
+      "address",
+      "INVALID_VALUE",
+      'must be "host:port" or a URL such as "http://127.0.0.1:50051"',
+    );
   }
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
 }
@@ -261,10 +267,13 @@ export class InventoryApi {
     return { counts: response.counts.map(countOut), changes: response.changes.map(changeOut) };
   }
 
-  /** The current counts of one item, at some or all locations (one page). */
+  /**
+   * The current counts of one item, at some or all locations (one page); with `asOf`, the
+   * counts as they stood at that instant (by occurredAt; each count's calculatedAt is asOf).
+   */
   async retrieveCount(
     catalogObjectId: string,
-    request: { locationIds?: string[] } & PageRequest = {},
+    request: { locationIds?: string[]; asOf?: Date } & PageRequest = {},
     options?: CallOptions,
   ): Promise<Page<InventoryCount>> {
     const response = await unary(
@@ -274,6 +283,7 @@ export class InventoryApi {
           locationIds: request.locationIds ?? [],
           cursor: request.cursor ?? "",
           limit: request.limit ?? 0,
+          asOf: fromDate(request.asOf, "as_of"),
         },
         options,
       ),
@@ -281,13 +291,17 @@ export class InventoryApi {
     return { items: response.counts.map(countOut), cursor: response.cursor };
   }
 
-  /** Current counts, filtered (one page), most recently calculated first. */
+  /**
+   * Current counts, filtered (one page), most recently calculated first; with `asOf`, the
+   * counts as they stood at that instant, in key order.
+   */
   async retrieveCounts(
     request: {
       catalogObjectIds?: string[];
       locationIds?: string[];
       states?: InventoryState[];
       updatedAfter?: Date;
+      asOf?: Date;
     } & PageRequest = {},
     options?: CallOptions,
   ): Promise<Page<InventoryCount>> {
@@ -296,8 +310,9 @@ export class InventoryApi {
         {
           catalogObjectIds: request.catalogObjectIds ?? [],
           locationIds: request.locationIds ?? [],
-          states: (request.states ?? []).map(stateValue),
-          updatedAfter: fromDate(request.updatedAfter, "updatedAfter"),
+          states: enumValuesIn(request.states, "states", stateValue),
+          updatedAfter: fromDate(request.updatedAfter, "updated_after"),
+          asOf: fromDate(request.asOf, "as_of"),
           cursor: request.cursor ?? "",
           limit: request.limit ?? 0,
         },
@@ -307,7 +322,7 @@ export class InventoryApi {
     return { items: response.counts.map(countOut), cursor: response.cursor };
   }
 
-  /** The history of changes, filtered (one page), oldest occurred_at first. */
+  /** The history of changes, filtered (one page), oldest occurredAt first (or `sortOrder`). */
   async retrieveChanges(request: HistoryFilter & PageRequest = {}, options?: CallOptions): Promise<Page<InventoryChange>> {
     const response = await unary(
       this.raw.batchRetrieveInventoryChanges(
@@ -330,19 +345,19 @@ export class InventoryApi {
 
   async retrieveAdjustment(adjustmentId: string, options?: CallOptions): Promise<InventoryAdjustment> {
     const response = await unary(this.raw.retrieveInventoryAdjustment({ adjustmentId }, options));
-    if (!response.adjustment) throw new TypeError("the server sent no adjustment");
+    if (!response.adjustment) throw StockledgerError.malformedResponse("the server sent no adjustment");
     return adjustmentOut(response.adjustment);
   }
 
   async retrievePhysicalCount(physicalCountId: string, options?: CallOptions): Promise<InventoryPhysicalCount> {
     const response = await unary(this.raw.retrieveInventoryPhysicalCount({ physicalCountId }, options));
-    if (!response.physicalCount) throw new TypeError("the server sent no physical count");
+    if (!response.physicalCount) throw StockledgerError.malformedResponse("the server sent no physical count");
     return physicalCountOut(response.physicalCount);
   }
 
   async retrieveTransfer(transferId: string, options?: CallOptions): Promise<InventoryTransfer> {
     const response = await unary(this.raw.retrieveInventoryTransfer({ transferId }, options));
-    if (!response.transfer) throw new TypeError("the server sent no transfer");
+    if (!response.transfer) throw StockledgerError.malformedResponse("the server sent no transfer");
     return transferOut(response.transfer);
   }
 
@@ -366,7 +381,7 @@ export class InventoryApi {
 
   /**
    * Creates a custom reason: `name` unique among the live custom reasons (else
-   * Code.AlreadyExists), `direction` "INCREASE" or "DECREASE", fixed once created. A retry
+   * "ALREADY_EXISTS"), `direction` "INCREASE" or "DECREASE", fixed once created. A retry
    * with the same idempotencyKey answers the reason first created; one is made when absent.
    */
   async createAdjustmentReason(
@@ -393,7 +408,7 @@ export class InventoryApi {
     return reasonOut(response.adjustmentReason);
   }
 
-  /** Renames a custom reason that is not deleted (a deleted one: Code.FailedPrecondition). */
+  /** Renames a custom reason that is not deleted (a deleted one: "FAILED_PRECONDITION"). */
   async updateAdjustmentReason(
     reasonId: AdjustmentReasonIdInput,
     fields: { name: string },
@@ -410,7 +425,7 @@ export class InventoryApi {
 
   /**
    * Soft-deletes a custom reason: still retrievable and named by the changes that carry
-   * it, but a new change naming it is refused (Code.InvalidArgument,
+   * it, but a new change naming it is refused ("INVALID_ARGUMENT",
    * reason ADJUSTMENT_REASON_DELETED).
    */
   async deleteAdjustmentReason(reasonId: AdjustmentReasonIdInput, options?: CallOptions): Promise<AdjustmentReason> {
@@ -420,7 +435,7 @@ export class InventoryApi {
     return reasonOut(response.adjustmentReason);
   }
 
-  /** Restores a soft-deleted custom reason (Code.AlreadyExists if a live one took its name). */
+  /** Restores a soft-deleted custom reason ("ALREADY_EXISTS" if a live one took its name). */
   async restoreAdjustmentReason(reasonId: AdjustmentReasonIdInput, options?: CallOptions): Promise<AdjustmentReason> {
     const response = await unary(
       this.raw.restoreInventoryAdjustmentReason({ reasonId: reasonIdIn(reasonId, "reasonId") }, options),
@@ -467,7 +482,7 @@ export class InventoryApi {
     const message = {
       catalogObjectIds: request.catalogObjectIds ?? [],
       locationIds: request.locationIds ?? [],
-      states: (request.states ?? []).map(stateValue),
+      states: enumValuesIn(request.states, "states", stateValue),
       resumeToken: request.resumeToken ?? "",
       start: watchStartIn(request.start),
     };
@@ -508,7 +523,7 @@ export class InventoryItemApi {
       this.raw.listInventoryItems(
         {
           sku: request.sku ?? "",
-          updatedAfter: fromDate(request.updatedAfter, "updatedAfter"),
+          updatedAfter: fromDate(request.updatedAfter, "updated_after"),
           cursor: request.cursor ?? "",
           limit: request.limit ?? 0,
         },
@@ -636,7 +651,7 @@ export class ReservationApi {
           id,
           idempotencyKey: request.idempotencyKey ?? randomUUID(),
           lines: (request.lines ?? []).map(commitLineIn),
-          totalPriceMoney: price && { amount: parseDecimal(price.amount), currency: price.currency },
+          totalPriceMoney: price && { amount: decimalIn(price.amount, "total_price_money.amount"), currency: price.currency },
         },
         options,
       ),
@@ -697,7 +712,7 @@ export class StockledgerClient {
 
   constructor(address: string, token: string, options: StockledgerClientOptions = {}) {
     if (typeof token !== "string" || token.trim() === "") {
-      throw new TypeError("token must be a non-empty Stockledger API token");
+      throw StockledgerError.invalidArgument("token", "MISSING_REQUIRED_PARAMETER", "must be a Stockledger API token");
     }
     const baseUrl = baseUrlOf(address);
     const authorization = `Bearer ${token.trim()}`;

@@ -1,3 +1,8 @@
+/**
+ * StockledgerError, the one error type of the client: every refusal (the server's, the
+ * transport's and the client's own checks of a request) with its gRPC code name, ErrorInfo
+ * reason and metadata, and BadRequest field violations.
+ */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseDecimal, type Decimal } from "./decimal.js";
 import { BadRequestSchema, ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
@@ -21,43 +26,154 @@ export interface FieldViolation {
 }
 
 /**
- * The one error every Stockledger call fails with: the gRPC status code plus the
- * structured details the server sends in `grpc-status-details-bin` (google.rpc.ErrorInfo
- * and google.rpc.BadRequest).
+ * The gRPC status code names, as in every gRPC library and in google.rpc.Code
+ * (`StockledgerError.code`).
+ */
+export type StatusCode =
+  | "CANCELLED"
+  | "UNKNOWN"
+  | "INVALID_ARGUMENT"
+  | "DEADLINE_EXCEEDED"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "PERMISSION_DENIED"
+  | "RESOURCE_EXHAUSTED"
+  | "FAILED_PRECONDITION"
+  | "ABORTED"
+  | "OUT_OF_RANGE"
+  | "UNIMPLEMENTED"
+  | "INTERNAL"
+  | "UNAVAILABLE"
+  | "DATA_LOSS"
+  | "UNAUTHENTICATED";
+
+/** Each code's name by its number (Code.InvalidArgument is 3: "INVALID_ARGUMENT"). */
+const STATUS_CODE_NAMES: Readonly<Record<Code, StatusCode>> = {
+  [Code.Canceled]: "CANCELLED",
+  [Code.Unknown]: "UNKNOWN",
+  [Code.InvalidArgument]: "INVALID_ARGUMENT",
+  [Code.DeadlineExceeded]: "DEADLINE_EXCEEDED",
+  [Code.NotFound]: "NOT_FOUND",
+  [Code.AlreadyExists]: "ALREADY_EXISTS",
+  [Code.PermissionDenied]: "PERMISSION_DENIED",
+  [Code.ResourceExhausted]: "RESOURCE_EXHAUSTED",
+  [Code.FailedPrecondition]: "FAILED_PRECONDITION",
+  [Code.Aborted]: "ABORTED",
+  [Code.OutOfRange]: "OUT_OF_RANGE",
+  [Code.Unimplemented]: "UNIMPLEMENTED",
+  [Code.Internal]: "INTERNAL",
+  [Code.Unavailable]: "UNAVAILABLE",
+  [Code.DataLoss]: "DATA_LOSS",
+  [Code.Unauthenticated]: "UNAUTHENTICATED",
+};
+
+/** The domain of the server's ErrorInfo, and of the client's own refusals. */
+export const ERROR_DOMAIN = "stockledger";
+
+/** What a StockledgerError is made of (see the properties of the same names). */
+interface StockledgerErrorInit {
+  grpcCode: Code;
+  message: string;
+  rawMessage: string;
+  reason: string | undefined;
+  domain: string | undefined;
+  metadata: Record<string, string>;
+  fieldViolations: FieldViolation[];
+  cause?: unknown;
+}
+
+/**
+ * The one error every Stockledger call fails with: the server's refusals (the gRPC status
+ * plus the structured details it sends in `grpc-status-details-bin`: google.rpc.ErrorInfo
+ * and google.rpc.BadRequest), transport failures (UNAVAILABLE, DEADLINE_EXCEEDED,
+ * CANCELLED), and the client's own refusals of a request before sending it (a malformed
+ * decimal, an unknown enum name: INVALID_ARGUMENT with the reason and field path the server
+ * would have given).
  */
 export class StockledgerError extends Error {
   override readonly name = "StockledgerError";
-  /** gRPC status code (`Code.InvalidArgument` is 3, as in every gRPC library). */
-  readonly code: Code;
-  /** Name of the code, e.g. "InvalidArgument". */
-  readonly codeName: string;
-  /** The server's message, without the "[invalid_argument]" prefix. */
+  /** The gRPC status code's name, e.g. "INVALID_ARGUMENT", "NOT_FOUND", "FAILED_PRECONDITION". */
+  readonly code: StatusCode;
+  /** The same code as a number (`Code.InvalidArgument` is 3, as in every gRPC library). */
+  readonly grpcCode: Code;
+  /** The message without the "[invalid_argument]" prefix, e.g. "lines[0].quantity: …". */
   readonly rawMessage: string;
-  /** ErrorInfo.reason, e.g. "INVALID_VALUE"; undefined when the server sent none. */
+  /** ErrorInfo.reason, e.g. "INVALID_VALUE"; undefined when none was given. */
   readonly reason: string | undefined;
-  /** ErrorInfo.domain: "stockledger" for the server's own errors. */
+  /** ErrorInfo.domain: "stockledger" for the server's own errors and the client's refusals. */
   readonly domain: string | undefined;
   /** ErrorInfo.metadata, e.g. `{ field: "inventory_item.sku" }`. */
   readonly metadata: Readonly<Record<string, string>>;
   /** Every rejected field (empty unless the request itself was wrong). */
   readonly fieldViolations: readonly FieldViolation[];
 
-  constructor(cause: ConnectError) {
-    super(cause.message, { cause });
-    this.code = cause.code;
-    this.codeName = Code[cause.code] ?? `Code${cause.code}`;
-    this.rawMessage = cause.rawMessage;
+  private constructor(init: StockledgerErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.grpcCode = init.grpcCode;
+    this.code = STATUS_CODE_NAMES[init.grpcCode] ?? "UNKNOWN";
+    this.rawMessage = init.rawMessage;
+    this.reason = init.reason;
+    this.domain = init.domain;
+    this.metadata = init.metadata;
+    this.fieldViolations = init.fieldViolations;
+  }
+
+  /**
+   * The client's refusal of a request field before anything is sent, shaped as the server
+   * shapes its own: INVALID_ARGUMENT, `reason` (e.g. "INVALID_VALUE", "INVALID_ENUM_VALUE")
+   * in ErrorInfo and in one field violation, `metadata.field` the field's path in the
+   * request (`changes[0].adjustment.quantity`, the proto's names).
+   */
+  static invalidArgument(field: string, reason: string, description: string): StockledgerError {
+    const rawMessage = `${field}: ${description}`;
+    return new StockledgerError({
+      grpcCode: Code.InvalidArgument,
+      message: `[invalid_argument] ${rawMessage}`,
+      rawMessage,
+      reason,
+      domain: ERROR_DOMAIN,
+      metadata: { field },
+      fieldViolations: [{ field, description, reason }],
+    });
+  }
+
+  /** A response the client cannot read (INTERNAL): a server or proxy that does not speak Stockledger. */
+  static malformedResponse(description: string): StockledgerError {
+    return new StockledgerError({
+      grpcCode: Code.Internal,
+      message: `[internal] ${description}`,
+      rawMessage: description,
+      reason: undefined,
+      domain: undefined,
+      metadata: {},
+      fieldViolations: [],
+    });
+  }
+
+  /**
+   * Converts anything thrown by a call (a ConnectError, an AbortError, a network error)
+   * into a StockledgerError; a StockledgerError is returned unchanged.
+   */
+  static from(error: unknown): StockledgerError {
+    if (error instanceof StockledgerError) return error;
+    const cause = ConnectError.from(error);
     const info = cause.findDetails(ErrorInfoSchema)[0];
-    this.reason = info?.reason || undefined;
-    this.domain = info?.domain || undefined;
-    this.metadata = { ...(info?.metadata ?? {}) };
-    this.fieldViolations = cause.findDetails(BadRequestSchema).flatMap((badRequest) =>
-      badRequest.fieldViolations.map((v) => ({
-        field: v.field,
-        description: v.description,
-        ...(v.reason ? { reason: v.reason } : {}),
-      })),
-    );
+    return new StockledgerError({
+      grpcCode: cause.code,
+      message: cause.message,
+      rawMessage: cause.rawMessage,
+      reason: info?.reason || undefined,
+      domain: info?.domain || undefined,
+      metadata: { ...(info?.metadata ?? {}) },
+      fieldViolations: cause.findDetails(BadRequestSchema).flatMap((badRequest) =>
+        badRequest.fieldViolations.map((v) => ({
+          field: v.field,
+          description: v.description,
+          ...(v.reason ? { reason: v.reason } : {}),
+        })),
+      ),
+      cause,
+    });
   }
 
   /**
@@ -65,7 +181,7 @@ export class StockledgerError extends Error {
    * QUANTITY_MISMATCH): see actualQuantity, guardedCount and `metadata.field`.
    */
   isQuantityMismatch(): boolean {
-    return this.code === Code.FailedPrecondition && this.reason === "QUANTITY_MISMATCH";
+    return this.code === "FAILED_PRECONDITION" && this.reason === "QUANTITY_MISMATCH";
   }
 
   /**
@@ -73,7 +189,7 @@ export class StockledgerError extends Error {
    * reason INSUFFICIENT_QUANTITY): see availableQuantity, guardedCount and `metadata.field`.
    */
   isInsufficientQuantity(): boolean {
-    return this.code === Code.FailedPrecondition && this.reason === "INSUFFICIENT_QUANTITY";
+    return this.code === "FAILED_PRECONDITION" && this.reason === "INSUFFICIENT_QUANTITY";
   }
 
   /**
@@ -82,7 +198,7 @@ export class StockledgerError extends Error {
    * "EXPIRED").
    */
   isReservationNotHeld(): boolean {
-    return this.code === Code.FailedPrecondition && this.reason === "RESERVATION_NOT_HELD";
+    return this.code === "FAILED_PRECONDITION" && this.reason === "RESERVATION_NOT_HELD";
   }
 
   /**
@@ -90,7 +206,7 @@ export class StockledgerError extends Error {
    * its units are being released.
    */
   isReservationExpired(): boolean {
-    return this.code === Code.FailedPrecondition && this.reason === "RESERVATION_EXPIRED";
+    return this.code === "FAILED_PRECONDITION" && this.reason === "RESERVATION_EXPIRED";
   }
 
   /**
@@ -130,15 +246,6 @@ export class StockledgerError extends Error {
   /** The field paths of fieldViolations, in order. */
   get fields(): string[] {
     return this.fieldViolations.map((v) => v.field);
-  }
-
-  /**
-   * Converts anything thrown by a call (a ConnectError, an AbortError, a network error)
-   * into a StockledgerError; a StockledgerError is returned unchanged.
-   */
-  static from(error: unknown): StockledgerError {
-    if (error instanceof StockledgerError) return error;
-    return new StockledgerError(ConnectError.from(error));
   }
 }
 

@@ -19,7 +19,7 @@ export {
   type WatchedCountUpdate,
   type WatchFrom,
 } from "./client.js";
-export { StockledgerError, Code, type FieldViolation, type GuardedCount } from "./errors.js";
+export { StockledgerError, Code, ERROR_DOMAIN, type FieldViolation, type GuardedCount, type StatusCode } from "./errors.js";
 export { EXPECT_ABSENT } from "./types.js";
 export {
   DECIMAL_PLACES,
@@ -67,6 +67,7 @@ export type {
   ReservationLine,
   ReservationLineInput,
   ReservationState,
+  SortOrder,
   SourceApplication,
   TransferInput,
   WatchStart,

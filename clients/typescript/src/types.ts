@@ -7,6 +7,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { parseDecimal, type Decimal, type DecimalInput } from "./decimal.js";
+import { StockledgerError } from "./errors.js";
 import * as pb from "./gen/stockledger/v1/inventory_pb.js";
 import * as itemPb from "./gen/stockledger/v1/inventory_item_pb.js";
 import * as locationPb from "./gen/stockledger/v1/location_pb.js";
@@ -32,6 +33,8 @@ export type LocationStatus = keyof typeof locationPb.LocationStatus;
 export type AdjustmentReasonType = keyof typeof pb.InventoryAdjustmentReasonType;
 /** Whether a reason adds stock ("INCREASE") or removes it ("DECREASE"); "UNSPECIFIED": either. */
 export type AdjustmentReasonDirection = keyof typeof pb.InventoryAdjustmentReasonDirection;
+/** Order of a history read: "OLDEST_FIRST" (the default) or "NEWEST_FIRST", by occurredAt. */
+export type SortOrder = Exclude<keyof typeof pb.SortOrder, "UNSPECIFIED">;
 /** Where a watch without resume token starts: "NOW" (the default) or "BEGINNING". */
 export type WatchStart = Exclude<keyof typeof pb.WatchStart, "UNSPECIFIED">;
 
@@ -43,45 +46,63 @@ function enumName<E extends EnumObject>(enumObject: E, value: number): keyof E &
   return (typeof name === "string" ? name : "UNSPECIFIED") as keyof E & string;
 }
 
-function enumValue<E extends EnumObject>(enumObject: E, what: string, name: string): number {
-  const value = enumObject[name];
+/**
+ * The number of an enum value named by its short name; any other name (or a number) is
+ * refused as the server refuses an unknown value: INVALID_ENUM_VALUE at `field`.
+ */
+function enumValue<E extends EnumObject>(enumObject: E, what: string, name: string, field: string): number {
+  const value = typeof name === "string" ? enumObject[name] : undefined;
   if (typeof value !== "number") {
     const known = Object.keys(enumObject).filter((k) => Number.isNaN(Number(k)));
-    throw new RangeError(`unknown ${what} ${JSON.stringify(name)}; expected one of ${known.join(", ")}`);
+    throw StockledgerError.invalidArgument(
+      field,
+      "INVALID_ENUM_VALUE",
+      `${JSON.stringify(name)} is not a ${what}; expected one of ${known.join(", ")}`,
+    );
   }
   return value;
 }
 
 /** Protobuf state value of a state name ("IN_STOCK" → 2). */
-export const stateValue = (name: InventoryState): pb.InventoryState =>
-  enumValue(pb.InventoryState, "inventory state", name);
+export const stateValue = (name: InventoryState, field: string): pb.InventoryState =>
+  enumValue(pb.InventoryState, "inventory state", name, field);
 /** State name of a protobuf state value (2 → "IN_STOCK"). */
 export const stateName = (value: pb.InventoryState): InventoryState => enumName(pb.InventoryState, value);
-const changeTypeValue = (name: InventoryChangeType): pb.InventoryChangeType =>
-  enumValue(pb.InventoryChangeType, "change type", name);
+const changeTypeValue = (name: InventoryChangeType, field: string): pb.InventoryChangeType =>
+  enumValue(pb.InventoryChangeType, "change type", name, field);
 const changeTypeName = (value: pb.InventoryChangeType): InventoryChangeType =>
   enumName(pb.InventoryChangeType, value);
-const locationStatusValue = (name: LocationStatus): locationPb.LocationStatus =>
-  enumValue(locationPb.LocationStatus, "location status", name);
+const locationStatusValue = (name: LocationStatus, field: string): locationPb.LocationStatus =>
+  enumValue(locationPb.LocationStatus, "location status", name, field);
+
+/** Each name of `names` as its enum number, refused at `field[i]` when unknown. */
+export function enumValuesIn<T>(names: readonly string[] | undefined, field: string, value: (name: never, field: string) => T): T[] {
+  return (names ?? []).map((name, index) => value(name as never, `${field}[${index}]`));
+}
 
 export function toDate(timestamp: Timestamp | undefined): Date | undefined {
   return timestamp ? timestampDate(timestamp) : undefined;
 }
 
+/** A Date as a Timestamp (undefined stays unset); anything else is refused at `field`. */
 export function fromDate(date: Date | undefined, field: string): Timestamp | undefined {
   if (date === undefined) return undefined;
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
-    throw new TypeError(`${field} must be a valid Date`);
+    throw StockledgerError.invalidArgument(field, "INVALID_VALUE", "must be a valid Date");
   }
   return timestampFromDate(date);
 }
 
-function decimalIn(value: DecimalInput, field: string): string {
+/**
+ * A decimal input, normalised; a malformed one (a JS number, "1e3", six places) is refused
+ * as the server refuses it: INVALID_VALUE at `field`.
+ */
+export function decimalIn(value: DecimalInput, field: string): string {
   try {
     return parseDecimal(value);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw error instanceof TypeError ? new TypeError(`${field}: ${message}`) : new RangeError(`${field}: ${message}`);
+    const description = error instanceof Error ? error.message : String(error);
+    throw StockledgerError.invalidArgument(field, "INVALID_VALUE", description);
   }
 }
 
@@ -154,6 +175,11 @@ export interface InventoryAdjustment {
   refundId: string;
   purchaseOrderId: string;
   goodsReceiptId: string;
+  /**
+   * The reservation whose step moved these units (its creation, a commit, a release or
+   * its expiry); "" for every other adjustment.
+   */
+  reservationId: string;
   /** Why the stock moved; undefined when the change names no reason. */
   reasonId: AdjustmentReasonId | undefined;
   /** What the units cost (receipts only). */
@@ -315,19 +341,26 @@ export function reasonIdIn(
   id: AdjustmentReasonIdInput,
   field: string,
 ): MessageInitShape<typeof pb.InventoryAdjustmentReasonIdSchema> {
-  if (!id || typeof id !== "object") throw new TypeError(`${field} must be { type, customReasonId? }`);
+  if (!id || typeof id !== "object") {
+    throw StockledgerError.invalidArgument(field, "INVALID_VALUE", "must be { type, customReasonId? }");
+  }
   return {
-    type: enumValue(pb.InventoryAdjustmentReasonType, `${field}.type`, id.type),
+    type: enumValue(pb.InventoryAdjustmentReasonType, "reason type", id.type, `${field}.type`),
     customReasonId: id.customReasonId ?? "",
   };
 }
 
 export function reasonDirectionIn(direction: AdjustmentReasonDirection): pb.InventoryAdjustmentReasonDirection {
-  return enumValue(pb.InventoryAdjustmentReasonDirection, "adjustment reason direction", direction);
+  return enumValue(
+    pb.InventoryAdjustmentReasonDirection,
+    "adjustment reason direction",
+    direction,
+    "adjustment_reason.direction",
+  );
 }
 
 export function reasonOut(reason: pb.InventoryAdjustmentReason | undefined): AdjustmentReason {
-  if (!reason?.id) throw new TypeError("the server sent a response without its adjustment reason");
+  if (!reason?.id) throw StockledgerError.malformedResponse("the server sent a response without its adjustment reason");
   return {
     id: reasonIdOut(reason.id)!,
     name: reason.name,
@@ -363,6 +396,7 @@ export function adjustmentOut(a: pb.InventoryAdjustment): InventoryAdjustment {
     refundId: a.refundId,
     purchaseOrderId: a.purchaseOrderId,
     goodsReceiptId: a.goodsReceiptId,
+    reservationId: a.reservationId,
     reasonId: reasonIdOut(a.reasonId),
     costMoney: moneyOut(a.costMoney),
     vendorId: a.vendorId,
@@ -421,7 +455,9 @@ export function changeOut(change: pb.InventoryChange | undefined): InventoryChan
       return { type: "TRANSFER", id: transfer.id, transfer };
     }
     default:
-      throw new TypeError("the server sent an inventory change without adjustment, physical count or transfer");
+      throw StockledgerError.malformedResponse(
+        "the server sent an inventory change without adjustment, physical count or transfer",
+      );
   }
 }
 
@@ -438,7 +474,7 @@ export function countOut(c: pb.InventoryCount): InventoryCount {
 }
 
 export function countUpdateOut(u: pb.InventoryCountUpdate | undefined): InventoryCountUpdate {
-  if (!u) throw new TypeError("the server sent a count update message without update");
+  if (!u) throw StockledgerError.malformedResponse("the server sent a count update message without update");
   return {
     catalogObjectId: u.catalogObjectId,
     catalogObjectType: u.catalogObjectType,
@@ -456,11 +492,11 @@ function baseIn(input: ChangeInputBase, path: string) {
   return {
     catalogObjectId: input.catalogObjectId,
     quantity: decimalIn(input.quantity, `${path}.quantity`),
-    occurredAt: fromDate(input.occurredAt, `${path}.occurredAt`),
+    occurredAt: fromDate(input.occurredAt, `${path}.occurred_at`),
     referenceId: input.referenceId ?? "",
     employeeId: input.employeeId ?? "",
     teamMemberId: input.teamMemberId ?? "",
-    reasonId: input.reasonId === undefined ? undefined : reasonIdIn(input.reasonId, `${path}.reasonId`),
+    reasonId: input.reasonId === undefined ? undefined : reasonIdIn(input.reasonId, `${path}.reason_id`),
   };
 }
 
@@ -470,7 +506,7 @@ export function changeIn(input: InventoryChangeInput, index: number): MessageIni
   if (expected === undefined) return memberIn(input, path);
   return {
     ...memberIn(input, path),
-    expectedQuantity: expected === EXPECT_ABSENT ? "ABSENT" : decimalIn(expected, `${path}.expectedQuantity`),
+    expectedQuantity: expected === EXPECT_ABSENT ? "ABSENT" : decimalIn(expected, `${path}.expected_quantity`),
   };
 }
 
@@ -485,10 +521,10 @@ function memberIn(input: InventoryChangeInput, path: string): MessageInitShape<t
         value: {
           ...baseIn(a, p),
           locationId: a.locationId,
-          fromState: stateValue(a.fromState),
-          toState: stateValue(a.toState),
+          fromState: stateValue(a.fromState, `${p}.from_state`),
+          toState: stateValue(a.toState, `${p}.to_state`),
           totalPriceMoney: a.totalPriceMoney && {
-            amount: decimalIn(a.totalPriceMoney.amount, `${p}.totalPriceMoney.amount`),
+            amount: decimalIn(a.totalPriceMoney.amount, `${p}.total_price_money.amount`),
             currency: a.totalPriceMoney.currency,
           },
           transactionId: a.transactionId ?? "",
@@ -496,7 +532,7 @@ function memberIn(input: InventoryChangeInput, path: string): MessageInitShape<t
           purchaseOrderId: a.purchaseOrderId ?? "",
           goodsReceiptId: a.goodsReceiptId ?? "",
           costMoney: a.costMoney && {
-            amount: decimalIn(a.costMoney.amount, `${p}.costMoney.amount`),
+            amount: decimalIn(a.costMoney.amount, `${p}.cost_money.amount`),
             currency: a.costMoney.currency,
           },
           vendorId: a.vendorId ?? "",
@@ -506,11 +542,12 @@ function memberIn(input: InventoryChangeInput, path: string): MessageInitShape<t
   }
   if ("physicalCount" in input) {
     const c = input.physicalCount;
+    const p = `${path}.physical_count`;
     return {
       type: pb.InventoryChangeType.PHYSICAL_COUNT,
       change: {
         case: "physicalCount",
-        value: { ...baseIn(c, `${path}.physicalCount`), locationId: c.locationId, state: stateValue(c.state) },
+        value: { ...baseIn(c, p), locationId: c.locationId, state: stateValue(c.state, `${p}.state`) },
       },
     };
   }
@@ -524,12 +561,12 @@ function memberIn(input: InventoryChangeInput, path: string): MessageInitShape<t
           ...baseIn(t, `${path}.transfer`),
           fromLocationId: t.fromLocationId,
           toLocationId: t.toLocationId,
-          state: stateValue(t.state),
+          state: stateValue(t.state, `${path}.transfer.state`),
         },
       },
     };
   }
-  throw new TypeError(`${path} must have one of adjustment, physicalCount or transfer`);
+  throw StockledgerError.invalidArgument(path, "INVALID_VALUE", "must have one of adjustment, physicalCount or transfer");
 }
 
 /** Filters shared by the history reads and the change feed. */
@@ -548,28 +585,34 @@ export interface HistoryFilter extends ChangeFilter {
   updatedAfter?: Date;
   /** Only changes created strictly before this server time. */
   updatedBefore?: Date;
+  /** "OLDEST_FIRST" (the default) or "NEWEST_FIRST"; a cursor resumes in its own order. */
+  sortOrder?: SortOrder;
 }
 
 export function changeFilterIn(filter: ChangeFilter) {
   return {
     catalogObjectIds: filter.catalogObjectIds ?? [],
     locationIds: filter.locationIds ?? [],
-    types: (filter.types ?? []).map(changeTypeValue),
-    states: (filter.states ?? []).map(stateValue),
+    types: enumValuesIn(filter.types, "types", changeTypeValue),
+    states: enumValuesIn(filter.states, "states", stateValue),
   };
 }
 
 export function historyFilterIn(filter: HistoryFilter) {
   return {
     ...changeFilterIn(filter),
-    updatedAfter: fromDate(filter.updatedAfter, "updatedAfter"),
-    updatedBefore: fromDate(filter.updatedBefore, "updatedBefore"),
-    reasonIds: (filter.reasonIds ?? []).map((id, index) => reasonIdIn(id, `reasonIds[${index}]`)),
+    updatedAfter: fromDate(filter.updatedAfter, "updated_after"),
+    updatedBefore: fromDate(filter.updatedBefore, "updated_before"),
+    reasonIds: (filter.reasonIds ?? []).map((id, index) => reasonIdIn(id, `reason_ids[${index}]`)),
+    sortOrder:
+      filter.sortOrder === undefined
+        ? pb.SortOrder.UNSPECIFIED
+        : enumValue(pb.SortOrder, "sort order", filter.sortOrder, "sort_order"),
   };
 }
 
 export function watchStartIn(start: WatchStart | undefined): pb.WatchStart {
-  return start === undefined ? pb.WatchStart.UNSPECIFIED : enumValue(pb.WatchStart, "watch start", start);
+  return start === undefined ? pb.WatchStart.UNSPECIFIED : enumValue(pb.WatchStart, "watch start", start, "start");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -611,7 +654,7 @@ export interface InventoryItemInput {
 }
 
 export function itemOut(item: itemPb.InventoryItem | undefined): InventoryItem {
-  if (!item) throw new TypeError("the server sent a response without inventory_item");
+  if (!item) throw StockledgerError.malformedResponse("the server sent a response without inventory_item");
   return {
     id: item.id,
     sku: item.sku,
@@ -634,7 +677,7 @@ export function itemIn(input: InventoryItemInput, id = ""): itemPb.InventoryItem
   return create(itemPb.InventoryItemSchema, {
     id,
     sku: input.sku ?? "",
-    cost: input.cost === undefined || input.cost === "" ? "" : decimalIn(input.cost, "inventoryItem.cost"),
+    cost: input.cost === undefined || input.cost === "" ? "" : decimalIn(input.cost, "inventory_item.cost"),
     countryCodeOfOrigin: input.countryCodeOfOrigin ?? "",
     provinceCodeOfOrigin: input.provinceCodeOfOrigin ?? "",
     harmonizedSystemCode: input.harmonizedSystemCode ?? "",
@@ -669,7 +712,7 @@ export interface LocationInput {
 }
 
 export function locationOut(location: locationPb.Location | undefined): Location {
-  if (!location) throw new TypeError("the server sent a response without location");
+  if (!location) throw StockledgerError.malformedResponse("the server sent a response without location");
   return {
     id: location.id,
     name: location.name,
@@ -685,14 +728,17 @@ export function locationIn(input: LocationInput, id = ""): locationPb.Location {
   return create(locationPb.LocationSchema, {
     id,
     name: input.name ?? "",
-    status: input.status === undefined ? locationPb.LocationStatus.UNSPECIFIED : locationStatusValue(input.status),
+    status:
+      input.status === undefined
+        ? locationPb.LocationStatus.UNSPECIFIED
+        : locationStatusValue(input.status, "location.status"),
     description: input.description ?? "",
     forbidNegativeCounts: input.forbidNegativeCounts ?? false,
   });
 }
 
 export function locationStatusIn(status: LocationStatus | undefined): locationPb.LocationStatus {
-  return status === undefined ? locationPb.LocationStatus.UNSPECIFIED : locationStatusValue(status);
+  return status === undefined ? locationPb.LocationStatus.UNSPECIFIED : locationStatusValue(status, "status");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -752,7 +798,7 @@ export function reservationFilterIn(filter: ReservationFilter): {
     state:
       filter.state === undefined
         ? reservationPb.ReservationState.UNSPECIFIED
-        : enumValue(reservationPb.ReservationState, "reservation state", filter.state),
+        : enumValue(reservationPb.ReservationState, "reservation state", filter.state, "state"),
     referenceId: filter.referenceId ?? "",
   };
 }
@@ -769,7 +815,7 @@ export interface CommitLineInput {
 const zeroIfAbsent = (value: string): Decimal => decimalOut(value) ?? parseDecimal("0");
 
 export function reservationOut(r: reservationPb.Reservation | undefined): Reservation {
-  if (!r) throw new TypeError("the server sent a response without its reservation");
+  if (!r) throw StockledgerError.malformedResponse("the server sent a response without its reservation");
   return {
     id: r.id,
     state: enumName(reservationPb.ReservationState, r.state),
@@ -801,7 +847,11 @@ export function reservationLineIn(
 
 export function commitLineIn(line: CommitLineInput, index: number): MessageInitShape<typeof reservationPb.CommitLineSchema> {
   if (!Number.isInteger(line.line) || line.line < 0) {
-    throw new RangeError(`lines[${index}].line must be a line's position (an integer from 0)`);
+    throw StockledgerError.invalidArgument(
+      `lines[${index}].line`,
+      "INVALID_VALUE",
+      "must be a line's position (an integer from 0)",
+    );
   }
   return { line: line.line, quantity: decimalIn(line.quantity, `lines[${index}].quantity`) };
 }
@@ -812,12 +862,21 @@ export function holdIn(hold: ReservationHold): {
   expiresAt?: Timestamp;
 } {
   const { ttlMs, expiresAt } = hold as { ttlMs?: number; expiresAt?: Date };
-  if ((ttlMs === undefined) === (expiresAt === undefined)) {
-    throw new TypeError("pass exactly one of ttlMs (milliseconds) or expiresAt (a Date)");
+  if (ttlMs === undefined && expiresAt === undefined) {
+    throw StockledgerError.invalidArgument(
+      "ttl",
+      "MISSING_REQUIRED_PARAMETER",
+      "pass one of ttlMs (milliseconds) or expiresAt (a Date)",
+    );
+  }
+  if (ttlMs !== undefined && expiresAt !== undefined) {
+    throw StockledgerError.invalidArgument("ttl", "INVALID_VALUE", "pass only one of ttlMs or expiresAt");
   }
   if (ttlMs !== undefined) {
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new RangeError("ttlMs must be a positive integer (milliseconds)");
+    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+      throw StockledgerError.invalidArgument("ttl", "INVALID_VALUE", "ttlMs must be a positive integer (milliseconds)");
+    }
     return { ttl: { seconds: BigInt(Math.floor(ttlMs / 1000)), nanos: (ttlMs % 1000) * 1_000_000 } };
   }
-  return { expiresAt: fromDate(expiresAt, "expiresAt") };
+  return { expiresAt: fromDate(expiresAt, "expires_at") };
 }

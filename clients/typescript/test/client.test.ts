@@ -11,9 +11,11 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 
 describe("createStockledgerClient", () => {
   it("refuses an empty token or address", () => {
-    assert.throws(() => createStockledgerClient("127.0.0.1:1", ""), TypeError);
-    assert.throws(() => createStockledgerClient("127.0.0.1:1", "   "), TypeError);
-    assert.throws(() => createStockledgerClient("", "token"), TypeError);
+    const refusedAt = (field: string) => (error: unknown) =>
+      error instanceof StockledgerError && error.code === "INVALID_ARGUMENT" && error.metadata["field"] === field;
+    assert.throws(() => createStockledgerClient("127.0.0.1:1", ""), refusedAt("token"));
+    assert.throws(() => createStockledgerClient("127.0.0.1:1", "   "), refusedAt("token"));
+    assert.throws(() => createStockledgerClient("", "token"), refusedAt("address"));
   });
 
   it("speaks gRPC: the token on every call, requests and answers converted both ways", async () => {
@@ -118,8 +120,31 @@ describe("createStockledgerClient", () => {
     }
   });
 
-  it("refuses unknown state names and non-decimal quantities before sending", async () => {
+  it("refuses bad input before sending as StockledgerError INVALID_ARGUMENT, with the server's reason and field path", async () => {
     const client = createStockledgerClient("127.0.0.1:1", "token");
+    /** The refusal of `call`, which must be the client's own (nothing listens on port 1). */
+    const refusal = async (call: () => Promise<unknown>) => {
+      try {
+        await call();
+      } catch (error) {
+        assert.ok(error instanceof StockledgerError, `a StockledgerError, not ${String(error)}`);
+        return error;
+      }
+      return assert.fail("the call was not refused");
+    };
+    /** Asserts the refusal is INVALID_ARGUMENT with `reason` at `field`, shaped as the server's. */
+    const assertRefused = (error: StockledgerError, reason: string, field: string) => {
+      assert.equal(error.code, "INVALID_ARGUMENT");
+      assert.equal(error.grpcCode, Code.InvalidArgument);
+      assert.equal(error.grpcCode, 3);
+      assert.equal(error.reason, reason);
+      assert.equal(error.domain, "stockledger");
+      assert.deepEqual(error.metadata, { field });
+      assert.deepEqual(error.fields, [field]);
+      assert.equal(error.fieldViolations[0]?.reason, reason);
+      assert.ok(error.rawMessage.startsWith(`${field}: `), error.rawMessage);
+      assert.ok(error.message.startsWith(`[invalid_argument] ${field}: `), error.message);
+    };
     try {
       const change = (fromState: string, quantity: unknown) => ({
         adjustment: {
@@ -130,24 +155,80 @@ describe("createStockledgerClient", () => {
           quantity: quantity as string,
         },
       });
-      await assert.rejects(client.inventory.batchChange({ idempotencyKey: "k", changes: [change("BOGUS", "1")] }), RangeError);
-      await assert.rejects(client.inventory.batchChange({ idempotencyKey: "k", changes: [change("NONE", 2.5)] }), TypeError);
-      await assert.rejects(
-        client.inventory.batchChange({ idempotencyKey: "k", changes: [change("NONE", "1e3")] }),
-        /changes\[0\]\.adjustment\.quantity/,
+      const batch = (...changes: ReturnType<typeof change>[]) => () =>
+        client.inventory.batchChange({ idempotencyKey: "k", changes });
+
+      const unknownState = await refusal(batch(change("NONE", "1"), change("BOGUS", "1")));
+      assertRefused(unknownState, "INVALID_ENUM_VALUE", "changes[1].adjustment.from_state");
+      assert.match(unknownState.fieldViolations[0]?.description ?? "", /"BOGUS" is not a inventory state; expected one of .*IN_STOCK/);
+      assertRefused(await refusal(batch(change("NONE", 2.5))), "INVALID_VALUE", "changes[0].adjustment.quantity");
+      const exponent = await refusal(batch(change("NONE", "1e3")));
+      assertRefused(exponent, "INVALID_VALUE", "changes[0].adjustment.quantity");
+      assert.match(exponent.rawMessage, /"1e3" is not a decimal/);
+      assertRefused(
+        await refusal(() =>
+          client.inventory.batchChange({
+            idempotencyKey: "k",
+            changes: [{ ...change("NONE", "1"), expectedQuantity: "1.000001" }],
+          }),
+        ),
+        "INVALID_VALUE",
+        "changes[0].expected_quantity",
       );
-      await assert.rejects(client.items.create({ sku: "x", cost: "1.000001" }), RangeError);
+      assertRefused(await refusal(() => client.items.create({ sku: "x", cost: "1.000001" })), "INVALID_VALUE", "inventory_item.cost");
+      assertRefused(
+        await refusal(() => client.locations.list({ status: "OPEN" as "ACTIVE" })),
+        "INVALID_ENUM_VALUE",
+        "status",
+      );
+      assertRefused(
+        await refusal(() => client.inventory.retrieveCounts({ states: ["IN_STOCK", "SOLD", "LOST" as "SOLD"] })),
+        "INVALID_ENUM_VALUE",
+        "states[2]",
+      );
+      assertRefused(
+        await refusal(() => client.inventory.createAdjustmentReason({ name: "n", direction: "UP" as "INCREASE" })),
+        "INVALID_ENUM_VALUE",
+        "adjustment_reason.direction",
+      );
+      assertRefused(
+        await refusal(() => client.inventory.retrieveChanges({ reasonIds: [{ type: "NOPE" as "DAMAGED" }] })),
+        "INVALID_ENUM_VALUE",
+        "reason_ids[0].type",
+      );
+      assertRefused(
+        await refusal(() =>
+          client.reservations.create({ lines: [{ catalogObjectId: "i", locationId: "l", quantity: "-" }], ttlMs: 1000 }),
+        ),
+        "INVALID_VALUE",
+        "lines[0].quantity",
+      );
+      assertRefused(
+        await refusal(() => client.reservations.commit("r", { totalPriceMoney: { amount: "9.999999", currency: "EUR" } })),
+        "INVALID_VALUE",
+        "total_price_money.amount",
+      );
+      assertRefused(
+        await refusal(() => client.reservations.extend("r", {} as { ttlMs: number })),
+        "MISSING_REQUIRED_PARAMETER",
+        "ttl",
+      );
+      assert.throws(
+        () => client.inventory.watchChanges({ start: "LATER" as "NOW" }),
+        (error: unknown) => error instanceof StockledgerError && error.code === "INVALID_ARGUMENT" && error.fields[0] === "start",
+      );
     } finally {
       client.close();
     }
   });
 
-  it("maps a failed connection to StockledgerError with code Unavailable", async () => {
+  it("maps a failed connection to StockledgerError with code UNAVAILABLE", async () => {
     const client = createStockledgerClient("127.0.0.1:1", "token");
     try {
       await assert.rejects(client.locations.list(), (error: unknown) => {
         assert.ok(error instanceof StockledgerError);
-        assert.equal(error.code, Code.Unavailable);
+        assert.equal(error.code, "UNAVAILABLE");
+        assert.equal(error.grpcCode, Code.Unavailable);
         assert.deepEqual(error.fieldViolations, []);
         assert.equal(error.reason, undefined);
         return true;
@@ -159,8 +240,8 @@ describe("createStockledgerClient", () => {
 
   it("StockledgerError.from keeps codes of ConnectErrors without details", () => {
     const error = StockledgerError.from(new ConnectError("nope", Code.PermissionDenied));
-    assert.equal(error.code, Code.PermissionDenied);
-    assert.equal(error.codeName, "PermissionDenied");
+    assert.equal(error.code, "PERMISSION_DENIED");
+    assert.equal(error.grpcCode, 7);
     assert.equal(error.rawMessage, "nope");
     assert.equal(StockledgerError.from(error), error);
   });

@@ -174,6 +174,14 @@ describe("Stockledger TypeScript client against a live server", () => {
     }
     const filtered = await client.inventory.retrieveCounts({ catalogObjectIds: [itemId], states: ["WASTE"] });
     assert.deepEqual(quantities(filtered.items), { WASTE: "2" });
+
+    // As of an instant: before the first change nothing existed; now is what is current.
+    const before = new Date(Date.now() - 24 * 3600_000);
+    assert.deepEqual((await client.inventory.retrieveCount(itemId, { asOf: before })).items, []);
+    const now = new Date();
+    const asOfNow = await client.inventory.retrieveCounts({ catalogObjectIds: [itemId], asOf: now });
+    assert.deepEqual(quantities(asOfNow.items), { IN_STOCK: "93", WASTE: "2" });
+    assert.ok(asOfNow.items.every((c) => c.calculatedAt?.getTime() === now.getTime()), "calculatedAt is asOf");
   });
 
   it("pages through the history with a small limit until the cursor is empty", TIMEOUT, async () => {
@@ -199,6 +207,12 @@ describe("Stockledger TypeScript client against a live server", () => {
     const all: string[] = [];
     for await (const change of client.inventory.allChanges({ catalogObjectIds: [itemId], limit: 3 })) all.push(change.id);
     assert.deepEqual(all, ids);
+
+    const newestFirst: string[] = [];
+    for await (const change of client.inventory.allChanges({ catalogObjectIds: [itemId], limit: 2, sortOrder: "NEWEST_FIRST" })) {
+      newestFirst.push(change.id);
+    }
+    assert.deepEqual(newestFirst, [...ids].reverse(), "NEWEST_FIRST: the same changes, newest first");
   });
 
   it("streams the whole history to the end, and resumes from a cursor", TIMEOUT, async () => {
@@ -263,22 +277,25 @@ describe("Stockledger TypeScript client against a live server", () => {
   });
 
   it("surfaces a refused quantity as StockledgerError with code, reason and field", TIMEOUT, async () => {
-    // The typed layer refuses six places before sending anything…
-    await assert.rejects(
+    // The typed layer refuses six places before sending anything, as the server would…
+    const local = await rejection(
       client.inventory.batchChange({
         idempotencyKey: `bad-${run}`,
         changes: [adjustment(itemId, locationId, "NONE", "IN_STOCK", "1.123456")],
       }),
-      (error: unknown) => error instanceof RangeError && /changes\[0\]\.adjustment\.quantity/.test(error.message),
     );
-    await assert.rejects(
+    const number = await rejection(
       client.inventory.batchChange({
         idempotencyKey: `bad-${run}`,
         changes: [adjustment(itemId, locationId, "NONE", "IN_STOCK", 1 as unknown as string)],
       }),
-      TypeError,
-      "a JS number is refused",
     );
+    for (const refused of [local, number]) {
+      assert.equal(refused.code, "INVALID_ARGUMENT");
+      assert.equal(refused.reason, "INVALID_VALUE");
+      assert.deepEqual(refused.fields, ["changes[0].adjustment.quantity"]);
+      assert.equal(refused.metadata["field"], "changes[0].adjustment.quantity");
+    }
 
     // …so send it through the raw generated client to see the server's answer.
     let caught: unknown;
@@ -301,12 +318,17 @@ describe("Stockledger TypeScript client against a live server", () => {
     const error = StockledgerError.from(caught);
     assert.ok(error instanceof Error);
     assert.equal(error.name, "StockledgerError");
-    assert.equal(error.code, Code.InvalidArgument);
-    assert.equal(error.code, 3, "gRPC INVALID_ARGUMENT");
-    assert.equal(error.codeName, "InvalidArgument");
+    assert.equal(error.code, "INVALID_ARGUMENT");
+    assert.equal(error.grpcCode, Code.InvalidArgument);
+    assert.equal(error.grpcCode, 3, "gRPC INVALID_ARGUMENT");
     assert.equal(error.reason, "INVALID_VALUE", "ErrorInfo reason");
     assert.equal(error.domain, "stockledger");
     assert.deepEqual(error.fields, ["changes[0].adjustment.quantity"]);
+    // …and the client's own refusal has the same code, reason, domain, field and metadata.
+    assert.deepEqual(
+      [local.code, local.grpcCode, local.reason, local.domain, local.metadata, local.fields],
+      [error.code, error.grpcCode, error.reason, error.domain, error.metadata, error.fields],
+    );
     assert.match(error.fieldViolations[0]?.description ?? "", /at most 5 digits/);
     const counts = await client.inventory.retrieveCount(itemId);
     assert.deepEqual(quantities(counts.items), { IN_STOCK: "89.25", WASTE: "2" }, "nothing was applied");
@@ -315,29 +337,29 @@ describe("Stockledger TypeScript client against a live server", () => {
   it("turns every other refusal into StockledgerError too", TIMEOUT, async () => {
     // A SKU is optional, but never holds a control character.
     const invalid = await rejection(client.items.create({ sku: "A\nB", countryCodeOfOrigin: "XX" }));
-    assert.equal(invalid.code, Code.InvalidArgument);
+    assert.equal(invalid.code, "INVALID_ARGUMENT");
     assert.equal(invalid.reason, "INVALID_VALUE");
     assert.deepEqual(invalid.fields, ["inventory_item.sku", "inventory_item.country_code_of_origin"]);
 
     const notFound = await rejection(client.items.get("01a20c5a-8f67-7031-9d39-e3d5cae5d630"));
-    assert.equal(notFound.code, Code.NotFound);
+    assert.equal(notFound.code, "NOT_FOUND");
     assert.equal(notFound.domain, "stockledger");
 
     // A location name is unique per merchant (a SKU is not: items may share one).
     const taken = await rejection(client.locations.create({ name: `Corner Shop ${run}` }));
-    assert.equal(taken.code, Code.AlreadyExists);
+    assert.equal(taken.code, "ALREADY_EXISTS");
     assert.deepEqual(taken.fields, ["location.name"]);
 
     const junk = client.inventory.watchChanges({ resumeToken: "junk" });
     const refused = await rejection(junk.established);
-    assert.equal(refused.code, Code.InvalidArgument);
+    assert.equal(refused.code, "INVALID_ARGUMENT");
     assert.deepEqual(refused.fields, ["resume_token"]);
     await assert.rejects(take(junk[Symbol.asyncIterator](), 1), StockledgerError);
 
     const anonymous = createStockledgerClient(address, "not-a-real-token");
     try {
       const denied = await rejection(anonymous.locations.list());
-      assert.equal(denied.code, Code.Unauthenticated);
+      assert.equal(denied.code, "UNAUTHENTICATED");
     } finally {
       anonymous.close();
     }
@@ -375,7 +397,7 @@ describe("Stockledger TypeScript client against a live server", () => {
         ],
       }),
     );
-    assert.equal(mismatch.code, Code.FailedPrecondition);
+    assert.equal(mismatch.code, "FAILED_PRECONDITION");
     assert.ok(mismatch.isQuantityMismatch() && !mismatch.isInsufficientQuantity());
     assert.equal(mismatch.reason, "QUANTITY_MISMATCH");
     assert.equal(mismatch.actualQuantity, "8.5");
@@ -407,7 +429,7 @@ describe("Stockledger TypeScript client against a live server", () => {
         changes: [adjustment(item, shop.id, "IN_STOCK", "SOLD", "11")],
       }),
     );
-    assert.equal(short.code, Code.FailedPrecondition);
+    assert.equal(short.code, "FAILED_PRECONDITION");
     assert.ok(short.isInsufficientQuantity() && !short.isQuantityMismatch());
     assert.equal(short.reason, "INSUFFICIENT_QUANTITY");
     assert.equal(short.availableQuantity, "10");
@@ -474,7 +496,7 @@ describe("Stockledger TypeScript client against a live server", () => {
         expiresAt: new Date(Date.now() + 60_000),
       }),
     );
-    assert.equal(short.code, Code.FailedPrecondition);
+    assert.equal(short.code, "FAILED_PRECONDITION");
     assert.ok(short.isInsufficientQuantity() && !short.isReservationNotHeld());
     assert.equal(short.availableQuantity, "1");
     assert.equal(short.metadata["field"], "lines[0].quantity");
@@ -525,7 +547,10 @@ describe("Stockledger TypeScript client against a live server", () => {
     assert.equal(late.metadata["state"], "EXPIRED");
 
     // Exactly one of ttlMs and expiresAt.
-    await assert.rejects(client.reservations.extend(held.id, {} as { ttlMs: number }), TypeError);
+    const noHold = await rejection(client.reservations.extend(held.id, {} as { ttlMs: number }));
+    assert.equal(noHold.code, "INVALID_ARGUMENT");
+    assert.equal(noHold.reason, "MISSING_REQUIRED_PARAMETER");
+    assert.deepEqual(noHold.fields, ["ttl"]);
   });
 
   it("lists reservations page by page, by state and by reference id", TIMEOUT, async () => {
@@ -575,10 +600,14 @@ describe("Stockledger TypeScript client against a live server", () => {
     assert.deepEqual(await listed({ referenceId: refs[2], state: "HELD" }), [ids[2]]);
     assert.deepEqual(await listed({ referenceId: refs[2], state: "RELEASED" }), []);
 
-    // A refused page is a StockledgerError; an unknown state a RangeError.
+    // A refused page and an unknown state name: both StockledgerError INVALID_ARGUMENT.
     const refused = await rejection(listed({ limit: 251 }));
-    assert.equal(refused.code, Code.InvalidArgument);
-    await assert.rejects(listed({ state: "PENDING" as "HELD" }), RangeError);
+    assert.equal(refused.code, "INVALID_ARGUMENT");
+    assert.deepEqual(refused.fields, ["limit"]);
+    const unknownState = await rejection(listed({ state: "PENDING" as "HELD" }));
+    assert.equal(unknownState.code, "INVALID_ARGUMENT");
+    assert.equal(unknownState.reason, "INVALID_ENUM_VALUE");
+    assert.deepEqual(unknownState.fields, ["state"]);
   });
 
   it("keeps Shopify's named quantities: DAMAGED, QUALITY_CONTROL, SAFETY_STOCK", TIMEOUT, async () => {
@@ -695,10 +724,10 @@ describe("Stockledger TypeScript client against a live server", () => {
         ],
       });
     const refused = await rejection(receiveOne(`reason-deleted-${item.id}`));
-    assert.equal(refused.code, Code.InvalidArgument);
+    assert.equal(refused.code, "INVALID_ARGUMENT");
     assert.equal(refused.reason, "ADJUSTMENT_REASON_DELETED", "ErrorInfo reason");
     const stale = await rejection(client.inventory.updateAdjustmentReason(reason.id, { name: `${name} again` }));
-    assert.equal(stale.code, Code.FailedPrecondition);
+    assert.equal(stale.code, "FAILED_PRECONDITION");
     assert.deepEqual(quantities((await client.inventory.retrieveCount(item.id)).items), { IN_STOCK: "6", WASTE: "1" });
 
     // Restored: accepted again.
