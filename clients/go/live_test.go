@@ -58,11 +58,11 @@ func shop(t *testing.T, c *stockledger.Client, ctx context.Context) (locationID,
 	if err != nil {
 		t.Fatal(err)
 	}
-	item, err := c.CreateInventoryItem(ctx, &pb.InventoryItem{Sku: "MUG-RED-" + suffix})
+	item, err := c.CreateInventoryItem(ctx, stockledger.ItemFields{SKU: new("MUG-RED-" + suffix)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return loc.GetId(), item.GetId()
+	return loc.ID, item.ID
 }
 
 func must(t *testing.T, err error) {
@@ -324,12 +324,12 @@ func TestGuardedChanges(t *testing.T) {
 	// A web shop: by default no batch may take one of its counts below zero.
 	loc, err := c.CreateLocation(ctx, "Web Shop "+suffix, stockledger.WithForbidNegativeCounts(true))
 	must(t, err)
-	if !loc.GetForbidNegativeCounts() {
+	if !loc.ForbidNegativeCounts {
 		t.Fatal("the location does not forbid negative counts")
 	}
-	item, err := c.CreateInventoryItem(ctx, &pb.InventoryItem{Sku: "MUG-GUARD-" + suffix})
+	item, err := c.CreateInventoryItem(ctx, stockledger.ItemFields{SKU: new("MUG-GUARD-" + suffix)})
 	must(t, err)
-	locationID, itemID := loc.GetId(), item.GetId()
+	locationID, itemID := loc.ID, item.ID
 	want := stockledger.CountKey{CatalogObjectID: itemID, LocationID: locationID, State: inStock}
 
 	// ExpectAbsent: the first receipt, only if the count does not exist yet.

@@ -1,3 +1,5 @@
+// Adjustment reasons: why a change was made, standard or the merchant's own.
+
 package stockledger
 
 import (
