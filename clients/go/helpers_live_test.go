@@ -224,3 +224,57 @@ func TestEveryRefusalIsOneErrorType(t *testing.T) {
 		t.Fatalf("Dial without a token: %v", token)
 	}
 }
+
+func TestRecordedChangesAreReadAsGoValues(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	backRoom, err := c.CreateLocation(ctx, "Back Room "+unique())
+	must(t, err)
+	batch, err := c.BatchChangeInventory(ctx, "",
+		stockledger.Adjustment(itemID, locationID, stockledger.StateNone, stockledger.StateInStock, stockledger.MustDecimal("10.5"),
+			stockledger.WithCost(stockledger.MustDecimal("2.25"), "EUR"), stockledger.WithVendor("vendor-1")),
+		stockledger.PhysicalCount(itemID, locationID, stockledger.StateInStock, stockledger.MustDecimal("10.25")),
+		stockledger.Transfer(itemID, locationID, backRoom.ID, stockledger.StateInStock, stockledger.MustDecimal("0.25")))
+	must(t, err)
+	if len(batch.GetChanges()) != 3 {
+		t.Fatalf("the batch recorded %d changes, want 3", len(batch.GetChanges()))
+	}
+	ids := make([]string, 3)
+	for i, change := range batch.GetChanges() {
+		ids[i] = stockledger.ChangeID(change)
+	}
+
+	receipt, err := c.RetrieveInventoryAdjustment(ctx, ids[0])
+	must(t, err)
+	if receipt.ID != ids[0] || receipt.FromState != stockledger.StateNone || receipt.ToState != stockledger.StateInStock ||
+		receipt.LocationID != locationID || receipt.Quantity.String() != "10.5" || receipt.VendorID != "vendor-1" ||
+		receipt.Cost == nil || receipt.Cost.Amount.String() != "2.25" || receipt.Cost.Currency != "EUR" || receipt.TotalPrice != nil {
+		t.Fatalf("the receipt: %+v (cost %+v)", receipt, receipt.Cost)
+	}
+	recent(t, "OccurredAt", receipt.OccurredAt)
+	recent(t, "CreatedAt", receipt.CreatedAt)
+
+	count, err := c.RetrieveInventoryPhysicalCount(ctx, ids[1])
+	must(t, err)
+	if count.Type != pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT || count.ToState != stockledger.StateInStock ||
+		count.Quantity.String() != "10.25" || count.LocationID != locationID {
+		t.Fatalf("the physical count: %+v", count)
+	}
+	transfer, err := c.RetrieveInventoryTransfer(ctx, ids[2])
+	must(t, err)
+	if transfer.Type != pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_TRANSFER || transfer.FromLocationID != locationID ||
+		transfer.ToLocationID != backRoom.ID || transfer.Quantity.String() != "0.25" || transfer.ToState != stockledger.StateInStock {
+		t.Fatalf("the transfer: %+v", transfer)
+	}
+	// The same change, converted from the batch's answer.
+	fromBatch, err := stockledger.ChangeOf(batch.GetChanges()[2])
+	must(t, err)
+	if fromBatch.ID != transfer.ID || !fromBatch.Quantity.Equal(transfer.Quantity) || !fromBatch.CreatedAt.Equal(transfer.CreatedAt) {
+		t.Fatalf("ChangeOf(the batch's transfer) = %+v, want %+v", fromBatch, transfer)
+	}
+
+	_, err = c.RetrieveInventoryTransfer(ctx, ids[0]) // an adjustment's id
+	if wrong := refusal(t, err); wrong.Local || wrong.CodeName() != "NOT_FOUND" {
+		t.Fatalf("a transfer by an adjustment's id: %v", wrong)
+	}
+}
