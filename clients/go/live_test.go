@@ -647,38 +647,39 @@ func TestAdjustmentReasons(t *testing.T) {
 	c, ctx := live(t)
 	locationID, itemID := shop(t, c, ctx)
 	name := "Found in the back room " + unique()
-	increase := pb.InventoryAdjustmentReasonDirection_INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE
+	increase := stockledger.ReasonIncrease
 	custom := pb.InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM
 	damaged := stockledger.ReasonID(pb.InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED)
 
 	reason, err := c.CreateInventoryAdjustmentReason(ctx, "", name, increase)
 	must(t, err)
-	id := reason.GetId()
-	if id.GetType() != custom || id.GetCustomReasonId() == "" || reason.GetName() != name ||
-		reason.GetDirection() != increase || reason.GetIsDeleted() || reason.GetCreatedAt() == nil {
+	id := reason.ID
+	if id.GetType() != custom || id.GetCustomReasonId() == "" || reason.Name != name ||
+		reason.Direction != increase || reason.Deleted || reason.CreatedAt.IsZero() {
 		t.Fatalf("created %v", reason)
 	}
 	// Listed with the standard reasons, and retrievable.
-	listedIDs := func(req *pb.ListInventoryAdjustmentReasonsRequest) (custom []string, standard []pb.InventoryAdjustmentReasonType) {
+	listedIDs := func(opts stockledger.ListReasonsOptions) (custom []string, standard []pb.InventoryAdjustmentReasonType) {
 		t.Helper()
-		reasons, err := c.ListInventoryAdjustmentReasons(ctx, req)
+		reasons, err := c.ListInventoryAdjustmentReasons(ctx, opts)
 		must(t, err)
 		for _, r := range reasons {
-			if r.GetId().GetCustomReasonId() != "" {
-				custom = append(custom, r.GetId().GetCustomReasonId())
+			if r.ID.GetCustomReasonId() != "" {
+				custom = append(custom, r.ID.GetCustomReasonId())
 			} else {
-				standard = append(standard, r.GetId().GetType())
+				standard = append(standard, r.ID.GetType())
 			}
 		}
 		return custom, standard
 	}
-	customIDs, standard := listedIDs(nil)
+	customIDs, standard := listedIDs(stockledger.ListReasonsOptions{})
 	if !slices.Contains(customIDs, id.GetCustomReasonId()) || !slices.Contains(standard, damaged.GetType()) {
 		t.Errorf("listed custom %v standard %v: want %s and DAMAGED among them", customIDs, standard, id.GetCustomReasonId())
 	}
 	retrieved, err := c.RetrieveInventoryAdjustmentReason(ctx, id)
 	must(t, err)
-	if !proto.Equal(retrieved, reason) {
+	if !proto.Equal(retrieved.ID, reason.ID) || retrieved.Name != reason.Name || retrieved.Direction != reason.Direction ||
+		retrieved.Deleted || !retrieved.CreatedAt.Equal(reason.CreatedAt) || !retrieved.UpdatedAt.Equal(reason.UpdatedAt) {
 		t.Errorf("retrieved %v, want %v", retrieved, reason)
 	}
 
@@ -725,20 +726,20 @@ func TestAdjustmentReasons(t *testing.T) {
 
 	renamed, err := c.UpdateInventoryAdjustmentReason(ctx, id, name+" (renamed)")
 	must(t, err)
-	if renamed.GetName() != name+" (renamed)" || renamed.GetDirection() != increase {
+	if renamed.Name != name+" (renamed)" || renamed.Direction != increase {
 		t.Errorf("renamed %v", renamed)
 	}
 
 	// Deleted: no longer listed, and a new change naming it is refused.
 	deleted, err := c.DeleteInventoryAdjustmentReason(ctx, id)
 	must(t, err)
-	if !deleted.GetIsDeleted() {
+	if !deleted.Deleted {
 		t.Errorf("deleted %v", deleted)
 	}
-	if customIDs, _ := listedIDs(nil); slices.Contains(customIDs, id.GetCustomReasonId()) {
+	if customIDs, _ := listedIDs(stockledger.ListReasonsOptions{}); slices.Contains(customIDs, id.GetCustomReasonId()) {
 		t.Errorf("a deleted reason is listed: %v", customIDs)
 	}
-	if customIDs, _ := listedIDs(&pb.ListInventoryAdjustmentReasonsRequest{IncludeDeleted: true}); !slices.Contains(customIDs, id.GetCustomReasonId()) {
+	if customIDs, _ := listedIDs(stockledger.ListReasonsOptions{IncludeDeleted: true}); !slices.Contains(customIDs, id.GetCustomReasonId()) {
 		t.Errorf("IncludeDeleted does not list it: %v", customIDs)
 	}
 	_, err = c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(1), stockledger.WithReason(id)))
@@ -758,7 +759,7 @@ func TestAdjustmentReasons(t *testing.T) {
 	// Restored: accepted again.
 	restored, err := c.RestoreInventoryAdjustmentReason(ctx, id)
 	must(t, err)
-	if restored.GetIsDeleted() || restored.GetName() != name+" (renamed)" {
+	if restored.Deleted || restored.Name != name+" (renamed)" {
 		t.Errorf("restored %v", restored)
 	}
 	again, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(1), stockledger.WithReason(id)))
