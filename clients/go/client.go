@@ -196,9 +196,9 @@ func ChangeID(change *pb.InventoryChange) string {
 	}
 }
 
-// BatchChangeInventory applies the changes atomically. An empty idempotencyKey gets a
-// random one; pass your own to make retries safe.
-func (c *Client) BatchChangeInventory(ctx context.Context, idempotencyKey string, changes ...*pb.InventoryChange) (*pb.BatchChangeInventoryResponse, error) {
+// BatchChangeInventory applies the changes atomically and answers what it did. An empty
+// idempotencyKey gets a random one; pass your own to make retries safe.
+func (c *Client) BatchChangeInventory(ctx context.Context, idempotencyKey string, changes ...*pb.InventoryChange) (BatchResult, error) {
 	return c.BatchChangeInventoryWith(ctx, BatchOptions{IdempotencyKey: idempotencyKey}, changes...)
 }
 
@@ -214,14 +214,43 @@ type BatchOptions struct {
 	ForbidNegativeCounts *bool
 }
 
+// BatchResult is what a batch did.
+type BatchResult struct {
+	// Counts are the current counts of every (item, location, tracked state) the batch
+	// touched.
+	Counts []Count
+	// Changes are the changes recorded, with their ids and times, in request order (a
+	// physical count skipped as unchanged is absent).
+	Changes []Change
+}
+
 // BatchChangeInventoryWith is BatchChangeInventory with the request's other fields.
-func (c *Client) BatchChangeInventoryWith(ctx context.Context, opts BatchOptions, changes ...*pb.InventoryChange) (*pb.BatchChangeInventoryResponse, error) {
-	return c.Inventory.BatchChangeInventory(ctx, &pb.BatchChangeInventoryRequest{
+func (c *Client) BatchChangeInventoryWith(ctx context.Context, opts BatchOptions, changes ...*pb.InventoryChange) (BatchResult, error) {
+	resp, err := c.Inventory.BatchChangeInventory(ctx, &pb.BatchChangeInventoryRequest{
 		IdempotencyKey:        keyOr(opts.IdempotencyKey),
 		Changes:               changes,
 		IgnoreUnchangedCounts: opts.IgnoreUnchangedCounts,
 		ForbidNegativeCounts:  opts.ForbidNegativeCounts,
 	})
+	if err != nil {
+		return BatchResult{}, err
+	}
+	var result BatchResult
+	for _, wire := range resp.GetCounts() {
+		count, err := CountOf(wire)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		result.Counts = append(result.Counts, count)
+	}
+	for _, wire := range resp.GetChanges() {
+		change, err := ChangeOf(wire)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		result.Changes = append(result.Changes, change)
+	}
+	return result, nil
 }
 
 // The inventory states, for change builders and filters: StateNone is outside the

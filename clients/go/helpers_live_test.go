@@ -238,12 +238,12 @@ func TestRecordedChangesAreReadAsGoValues(t *testing.T) {
 		stockledger.PhysicalCount(itemID, locationID, stockledger.StateInStock, stockledger.MustDecimal("10.25")),
 		stockledger.Transfer(itemID, locationID, backRoom.ID, stockledger.StateInStock, stockledger.MustDecimal("0.25")))
 	must(t, err)
-	if len(batch.GetChanges()) != 3 {
-		t.Fatalf("the batch recorded %d changes, want 3", len(batch.GetChanges()))
+	if len(batch.Changes) != 3 {
+		t.Fatalf("the batch recorded %d changes, want 3", len(batch.Changes))
 	}
 	ids := make([]string, 3)
-	for i, change := range batch.GetChanges() {
-		ids[i] = stockledger.ChangeID(change)
+	for i, change := range batch.Changes {
+		ids[i] = change.ID
 	}
 
 	receipt, err := c.RetrieveInventoryAdjustment(ctx, ids[0])
@@ -268,11 +268,9 @@ func TestRecordedChangesAreReadAsGoValues(t *testing.T) {
 		transfer.ToLocationID != backRoom.ID || transfer.Quantity.String() != "0.25" || transfer.ToState != stockledger.StateInStock {
 		t.Fatalf("the transfer: %+v", transfer)
 	}
-	// The same change, converted from the batch's answer.
-	fromBatch, err := stockledger.ChangeOf(batch.GetChanges()[2])
-	must(t, err)
-	if fromBatch.ID != transfer.ID || !fromBatch.Quantity.Equal(transfer.Quantity) || !fromBatch.CreatedAt.Equal(transfer.CreatedAt) {
-		t.Fatalf("ChangeOf(the batch's transfer) = %+v, want %+v", fromBatch, transfer)
+	// The same change, as the batch answered it.
+	if fromBatch := batch.Changes[2]; fromBatch.ID != transfer.ID || !fromBatch.Quantity.Equal(transfer.Quantity) || !fromBatch.CreatedAt.Equal(transfer.CreatedAt) {
+		t.Fatalf("the batch answered the transfer as %+v, RetrieveInventoryTransfer as %+v", fromBatch, transfer)
 	}
 
 	_, err = c.RetrieveInventoryTransfer(ctx, ids[0]) // an adjustment's id

@@ -77,12 +77,10 @@ type stateQuantity struct {
 	quantity string
 }
 
-func quantities(t *testing.T, wire []*pb.InventoryCount) []stateQuantity {
+func quantities(t *testing.T, counts []stockledger.Count) []stateQuantity {
 	t.Helper()
 	var out []stateQuantity
-	for _, w := range wire {
-		count, err := stockledger.CountOf(w)
-		must(t, err)
+	for _, count := range counts {
 		out = append(out, stateQuantity{count.State, count.Quantity.String()})
 	}
 	slices.SortFunc(out, func(a, b stateQuantity) int { return int(a.state - b.state) })
@@ -99,13 +97,13 @@ func seedDay(t *testing.T, c *stockledger.Client, ctx context.Context, locationI
 		stockledger.Adjustment(itemID, locationID, inStock, waste, stockledger.MustDecimal("2")),
 	)
 	must(t, err)
-	if got, want := quantities(t, day.GetCounts()), []stateQuantity{{inStock, "94"}, {waste, "2"}}; !slices.Equal(got, want) {
+	if got, want := quantities(t, day.Counts), []stateQuantity{{inStock, "94"}, {waste, "2"}}; !slices.Equal(got, want) {
 		t.Fatalf("after the day's batch: %v, want %v", got, want)
 	}
 	closing, err := c.BatchChangeInventory(ctx, "close-1-"+itemID,
 		stockledger.PhysicalCount(itemID, locationID, inStock, stockledger.MustDecimal("93")))
 	must(t, err)
-	if got, want := quantities(t, closing.GetCounts()), []stateQuantity{{inStock, "93"}}; !slices.Equal(got, want) {
+	if got, want := quantities(t, closing.Counts), []stateQuantity{{inStock, "93"}}; !slices.Equal(got, want) {
 		t.Fatalf("after the physical count: %v, want %v", got, want)
 	}
 }
@@ -206,7 +204,7 @@ func TestWatchDeliversLiveChangesAndResumes(t *testing.T) {
 		t.Helper()
 		resp, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(n)))
 		must(t, err)
-		return stockledger.ChangeID(resp.GetChanges()[0])
+		return resp.Changes[0].ID
 	}
 
 	watch, err := c.WatchInventoryChanges(ctx, &pb.WatchInventoryChangesRequest{
@@ -336,7 +334,7 @@ func TestGuardedChanges(t *testing.T) {
 	first, err := c.BatchChangeInventory(ctx, "",
 		stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(10), stockledger.ExpectAbsent()))
 	must(t, err)
-	if got := quantities(t, first.GetCounts()); !slices.Equal(got, []stateQuantity{{inStock, "10"}}) {
+	if got := quantities(t, first.Counts); !slices.Equal(got, []stateQuantity{{inStock, "10"}}) {
 		t.Fatalf("after the receipt: %v", got)
 	}
 	_, err = c.BatchChangeInventory(ctx, "",
@@ -400,7 +398,7 @@ func TestGuardedChanges(t *testing.T) {
 	oversold, err := c.BatchChangeInventoryWith(ctx, stockledger.BatchOptions{ForbidNegativeCounts: proto.Bool(false)},
 		stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(11), stockledger.ExpectQuantity(stockledger.DecimalFromInt(10))))
 	must(t, err)
-	if got := quantities(t, oversold.GetCounts()); !slices.Equal(got, []stateQuantity{{inStock, "-1"}}) {
+	if got := quantities(t, oversold.Counts); !slices.Equal(got, []stateQuantity{{inStock, "-1"}}) {
 		t.Fatalf("after the oversale: %v", got)
 	}
 }
@@ -690,14 +688,14 @@ func TestAdjustmentReasons(t *testing.T) {
 			stockledger.WithReason(id), stockledger.WithCost(stockledger.MustDecimal("12.50"), "EUR"), stockledger.WithVendor(vendor)),
 		stockledger.Adjustment(itemID, locationID, inStock, waste, stockledger.DecimalFromInt(1), stockledger.WithReason(damaged)))
 	must(t, err)
-	receipt := received.GetChanges()[0].GetAdjustment()
-	if !proto.Equal(receipt.GetReasonId(), id) || receipt.GetVendorId() != vendor ||
-		receipt.GetCostMoney().GetAmount() != "12.5" || receipt.GetCostMoney().GetCurrency() != "EUR" {
-		t.Errorf("receipt answered as %v", receipt)
+	receipt := received.Changes[0]
+	if !proto.Equal(receipt.ReasonID, id) || receipt.VendorID != vendor || receipt.Cost == nil ||
+		receipt.Cost.Amount.String() != "12.5" || receipt.Cost.Currency != "EUR" {
+		t.Errorf("receipt answered as %+v", receipt)
 	}
-	wasted := received.GetChanges()[1].GetAdjustment()
-	if !proto.Equal(wasted.GetReasonId(), damaged) {
-		t.Errorf("waste's reason %v, want DAMAGED", wasted.GetReasonId())
+	wasted := received.Changes[1]
+	if !proto.Equal(wasted.ReasonID, damaged) {
+		t.Errorf("waste's reason %v, want DAMAGED", wasted.ReasonID)
 	}
 
 	// The history filtered by the reason: exactly that change, on both reads.
@@ -708,8 +706,8 @@ func TestAdjustmentReasons(t *testing.T) {
 		must(t, err)
 		filtered = append(filtered, stockledger.ChangeID(change))
 	}
-	if !slices.Equal(filtered, []string{receipt.GetId()}) {
-		t.Errorf("history by reason %v, want [%s]", filtered, receipt.GetId())
+	if !slices.Equal(filtered, []string{receipt.ID}) {
+		t.Errorf("history by reason %v, want [%s]", filtered, receipt.ID)
 	}
 	stream, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{
 		CatalogObjectIds: []string{itemID}, ReasonIds: []*pb.InventoryAdjustmentReasonId{id},
@@ -720,8 +718,8 @@ func TestAdjustmentReasons(t *testing.T) {
 		must(t, err)
 		streamed = append(streamed, stockledger.ChangeID(msg.GetChange()))
 	}
-	if !slices.Equal(streamed, []string{receipt.GetId()}) {
-		t.Errorf("stream by reason %v, want [%s]", streamed, receipt.GetId())
+	if !slices.Equal(streamed, []string{receipt.ID}) {
+		t.Errorf("stream by reason %v, want [%s]", streamed, receipt.ID)
 	}
 
 	renamed, err := c.UpdateInventoryAdjustmentReason(ctx, id, name+" (renamed)")
@@ -750,9 +748,9 @@ func TestAdjustmentReasons(t *testing.T) {
 	if stale := refusal(t, err); stale.Code != codes.FailedPrecondition {
 		t.Errorf("renaming a deleted reason: %v, want FailedPrecondition", err)
 	}
-	counts, err := c.Inventory.RetrieveInventoryCount(ctx, &pb.RetrieveInventoryCountRequest{CatalogObjectId: itemID})
+	counts, err := c.RetrieveInventoryCount(ctx, itemID)
 	must(t, err)
-	if got, want := quantities(t, counts.GetCounts()), []stateQuantity{{inStock, "6"}, {waste, "1"}}; !slices.Equal(got, want) {
+	if got, want := quantities(t, counts), []stateQuantity{{inStock, "6"}, {waste, "1"}}; !slices.Equal(got, want) {
 		t.Errorf("counts %v, want %v", got, want)
 	}
 
@@ -764,10 +762,10 @@ func TestAdjustmentReasons(t *testing.T) {
 	}
 	again, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(1), stockledger.WithReason(id)))
 	must(t, err)
-	if got := again.GetChanges()[0].GetAdjustment().GetReasonId(); !proto.Equal(got, id) {
+	if got := again.Changes[0].ReasonID; !proto.Equal(got, id) {
 		t.Errorf("after restore the change carries %v, want %v", got, id)
 	}
-	if got, want := quantities(t, again.GetCounts()), []stateQuantity{{inStock, "7"}}; !slices.Equal(got, want) {
+	if got, want := quantities(t, again.Counts), []stateQuantity{{inStock, "7"}}; !slices.Equal(got, want) {
 		t.Errorf("counts after restore %v, want %v", got, want)
 	}
 }
