@@ -1,6 +1,7 @@
 // Live tests of the typed helpers: locations and items created, read, listed across pages
 // and updated as Go values (exact decimals, time.Time), counts read page after page, and
 // one error type for the client's own refusals and the server's.
+
 package stockledger_test
 
 import (

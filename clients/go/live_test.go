@@ -1,3 +1,6 @@
+// Live tests of the client against a running server (STOCKLEDGER_ADDR, STOCKLEDGER_TOKEN):
+// batches and counts, history paging, watches and streams, refusals as *Error, guarded
+// changes, reservations and adjustment reasons.
 package stockledger_test
 
 import (
