@@ -4,16 +4,16 @@
 //	...
 //	defer c.Close()
 //	loc, err := c.CreateLocation(ctx, "Corner Shop")
-//	item, err := c.CreateInventoryItem(ctx, &stockledgerv1.InventoryItem{Sku: "MUG-RED"})
-//	_, err = c.BatchChangeInventory(ctx, "", stockledger.Adjustment(item.Id, loc.Id,
-//		stockledgerv1.InventoryState_INVENTORY_STATE_NONE,
-//		stockledgerv1.InventoryState_INVENTORY_STATE_IN_STOCK, stockledger.DecimalFromInt(100)))
-//	counts, err := c.RetrieveInventoryCount(ctx, item.Id)
+//	item, err := c.CreateInventoryItem(ctx, stockledger.ItemFields{SKU: new("MUG-RED")})
+//	_, err = c.BatchChangeInventory(ctx, "",
+//		stockledger.Adjustment(item.ID, loc.ID, stockledger.StateNone, stockledger.StateInStock, stockledger.DecimalFromInt(100)))
+//	counts, err := c.RetrieveInventoryCount(ctx, item.ID)
 //
-// Every call carries the bearer token. Errors are *Error (errors.As), quantities Decimal
-// (exact, never float64), times time.Time, streams Stream with Recv and an iter.Seq2. The
-// generated stubs (package stockledgerv1) are the fields Inventory, Items, Locations and
-// Reservations.
+// Every call carries the bearer token. Every error is an *Error (errors.As), the server's
+// refusals and the client's own alike; quantities are Decimal (exact, never float64),
+// times time.Time, streams Stream with Recv and an iter.Seq2, listings iter.Seq2 over
+// every page. The generated stubs (package stockledgerv1) are the fields Inventory, Items,
+// Locations and Reservations.
 package stockledger
 
 import (
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -51,7 +52,8 @@ type Client struct {
 // is made lazily, on the first call.
 func Dial(addr, token string, opts ...grpc.DialOption) (*Client, error) {
 	if token == "" {
-		return nil, errors.New("stockledger: a token is required (stockledger token create ...)")
+		return nil, refuse(codes.Unauthenticated, ReasonMissingRequiredParameter, "token",
+			"a token is required (stockledger token create ...)", nil)
 	}
 	all := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -119,46 +121,6 @@ func (s errorStream) SendMsg(m any) error {
 		return err
 	}
 	return AsError(err)
-}
-
-// --- locations and items ---
-
-// LocationOption sets an optional field of a location to create.
-type LocationOption func(*pb.Location)
-
-// WithForbidNegativeCounts sets the location's forbid_negative_counts: a batch that does
-// not set its own ForbidNegativeCounts may not leave a count of this location that it
-// lowers below zero (refused with IsInsufficientQuantity).
-func WithForbidNegativeCounts(forbid bool) LocationOption {
-	return func(l *pb.Location) { l.ForbidNegativeCounts = forbid }
-}
-
-// CreateLocation creates an active location.
-func (c *Client) CreateLocation(ctx context.Context, name string, opts ...LocationOption) (*pb.Location, error) {
-	location := &pb.Location{Name: name}
-	for _, opt := range opts {
-		opt(location)
-	}
-	resp, err := c.Locations.CreateLocation(ctx, &pb.CreateLocationRequest{Location: location})
-	return resp.GetLocation(), err
-}
-
-// GetLocation reads one location.
-func (c *Client) GetLocation(ctx context.Context, id string) (*pb.Location, error) {
-	resp, err := c.Locations.GetLocation(ctx, &pb.GetLocationRequest{Id: id})
-	return resp.GetLocation(), err
-}
-
-// CreateInventoryItem creates an item (Sku required; Cost a Decimal's String()).
-func (c *Client) CreateInventoryItem(ctx context.Context, item *pb.InventoryItem) (*pb.InventoryItem, error) {
-	resp, err := c.Items.CreateInventoryItem(ctx, &pb.CreateInventoryItemRequest{InventoryItem: item})
-	return resp.GetInventoryItem(), err
-}
-
-// GetInventoryItem reads one item.
-func (c *Client) GetInventoryItem(ctx context.Context, id string) (*pb.InventoryItem, error) {
-	resp, err := c.Items.GetInventoryItem(ctx, &pb.GetInventoryItemRequest{Id: id})
-	return resp.GetInventoryItem(), err
 }
 
 // --- the ledger ---
@@ -234,9 +196,9 @@ func ChangeID(change *pb.InventoryChange) string {
 	}
 }
 
-// BatchChangeInventory applies the changes atomically. An empty idempotencyKey gets a
-// random one; pass your own to make retries safe.
-func (c *Client) BatchChangeInventory(ctx context.Context, idempotencyKey string, changes ...*pb.InventoryChange) (*pb.BatchChangeInventoryResponse, error) {
+// BatchChangeInventory applies the changes atomically and answers what it did. An empty
+// idempotencyKey gets a random one; pass your own to make retries safe.
+func (c *Client) BatchChangeInventory(ctx context.Context, idempotencyKey string, changes ...*pb.InventoryChange) (BatchResult, error) {
 	return c.BatchChangeInventoryWith(ctx, BatchOptions{IdempotencyKey: idempotencyKey}, changes...)
 }
 
@@ -252,15 +214,66 @@ type BatchOptions struct {
 	ForbidNegativeCounts *bool
 }
 
+// BatchResult is what a batch did.
+type BatchResult struct {
+	// Counts are the current counts of every (item, location, tracked state) the batch
+	// touched.
+	Counts []Count
+	// Changes are the changes recorded, with their ids and times, in request order (a
+	// physical count skipped as unchanged is absent).
+	Changes []Change
+}
+
 // BatchChangeInventoryWith is BatchChangeInventory with the request's other fields.
-func (c *Client) BatchChangeInventoryWith(ctx context.Context, opts BatchOptions, changes ...*pb.InventoryChange) (*pb.BatchChangeInventoryResponse, error) {
-	return c.Inventory.BatchChangeInventory(ctx, &pb.BatchChangeInventoryRequest{
+func (c *Client) BatchChangeInventoryWith(ctx context.Context, opts BatchOptions, changes ...*pb.InventoryChange) (BatchResult, error) {
+	resp, err := c.Inventory.BatchChangeInventory(ctx, &pb.BatchChangeInventoryRequest{
 		IdempotencyKey:        keyOr(opts.IdempotencyKey),
 		Changes:               changes,
 		IgnoreUnchangedCounts: opts.IgnoreUnchangedCounts,
 		ForbidNegativeCounts:  opts.ForbidNegativeCounts,
 	})
+	if err != nil {
+		return BatchResult{}, err
+	}
+	var result BatchResult
+	for _, wire := range resp.GetCounts() {
+		count, err := CountOf(wire)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		result.Counts = append(result.Counts, count)
+	}
+	for _, wire := range resp.GetChanges() {
+		change, err := ChangeOf(wire)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		result.Changes = append(result.Changes, change)
+	}
+	return result, nil
 }
+
+// The inventory states, for change builders and filters: StateNone is outside the
+// ledger (the source of a receipt), StateInStock what can be sold.
+const (
+	StateNone                    = pb.InventoryState_INVENTORY_STATE_NONE
+	StateInStock                 = pb.InventoryState_INVENTORY_STATE_IN_STOCK
+	StateSold                    = pb.InventoryState_INVENTORY_STATE_SOLD
+	StateReturnedByCustomer      = pb.InventoryState_INVENTORY_STATE_RETURNED_BY_CUSTOMER
+	StateReservedForSale         = pb.InventoryState_INVENTORY_STATE_RESERVED_FOR_SALE
+	StateSoldOnline              = pb.InventoryState_INVENTORY_STATE_SOLD_ONLINE
+	StateOrderedFromVendor       = pb.InventoryState_INVENTORY_STATE_ORDERED_FROM_VENDOR
+	StateReceivedFromVendor      = pb.InventoryState_INVENTORY_STATE_RECEIVED_FROM_VENDOR
+	StateInTransitTo             = pb.InventoryState_INVENTORY_STATE_IN_TRANSIT_TO
+	StateInTransit               = pb.InventoryState_INVENTORY_STATE_IN_TRANSIT
+	StateWaste                   = pb.InventoryState_INVENTORY_STATE_WASTE
+	StateUnlinkedReturn          = pb.InventoryState_INVENTORY_STATE_UNLINKED_RETURN
+	StateComposed                = pb.InventoryState_INVENTORY_STATE_COMPOSED
+	StateDecomposed              = pb.InventoryState_INVENTORY_STATE_DECOMPOSED
+	StateSupportedByNewerVersion = pb.InventoryState_INVENTORY_STATE_SUPPORTED_BY_NEWER_VERSION
+	StateCustom                  = pb.InventoryState_INVENTORY_STATE_CUSTOM
+	StateUntracked               = pb.InventoryState_INVENTORY_STATE_UNTRACKED
+)
 
 // Count is a current count with its quantity as a Decimal and its time as a time.Time.
 type Count struct {
@@ -281,6 +294,51 @@ func CountOf(c *pb.InventoryCount) (Count, error) {
 		CatalogObjectID: c.GetCatalogObjectId(), LocationID: c.GetLocationId(), State: c.GetState(),
 		Quantity: quantity, CalculatedAt: Time(c.GetCalculatedAt()),
 	}, nil
+}
+
+// CountsFilter is what InventoryCounts sends; the zero value reads every count of the
+// merchant, 50 a page.
+type CountsFilter struct {
+	// ItemIDs and LocationIDs: only counts of these items, at these locations; empty
+	// means all.
+	ItemIDs     []string
+	LocationIDs []string
+	// States: only counts in these states; empty means all.
+	States []pb.InventoryState
+	// UpdatedAfter: only counts calculated strictly later; the zero time means any.
+	UpdatedAfter time.Time
+	// AsOf: the counts as they were at that time; the zero time means now.
+	AsOf time.Time
+	// PageSize is how many counts each call reads; 0 means the server's default.
+	PageSize int32
+}
+
+// InventoryCounts yields every count that matches filter (BatchRetrieveInventoryCounts,
+// page after page); a failed page ends the sequence with its error.
+func (c *Client) InventoryCounts(ctx context.Context, filter CountsFilter) iter.Seq2[Count, error] {
+	return func(yield func(Count, error) bool) {
+		req := &pb.BatchRetrieveInventoryCountsRequest{
+			CatalogObjectIds: filter.ItemIDs, LocationIds: filter.LocationIDs, States: filter.States,
+			UpdatedAfter: Timestamp(filter.UpdatedAfter), AsOf: Timestamp(filter.AsOf), Limit: filter.PageSize,
+		}
+		for {
+			resp, err := c.Inventory.BatchRetrieveInventoryCounts(ctx, req)
+			if err != nil {
+				yield(Count{}, err)
+				return
+			}
+			for _, wire := range resp.GetCounts() {
+				count, err := CountOf(wire)
+				if !yield(count, err) || err != nil {
+					return
+				}
+			}
+			if resp.GetCursor() == "" {
+				return
+			}
+			req.Cursor = resp.GetCursor()
+		}
+	}
 }
 
 // RetrieveInventoryCount reads every current count of one item (all pages), optionally

@@ -1,3 +1,6 @@
+// Decimals: Decimal, the exact quantity and money type of every helper, and ParseDecimal,
+// whose refusals are *Error values like the server's.
+
 package stockledger
 
 import (
@@ -5,6 +8,8 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+
+	"google.golang.org/grpc/codes"
 )
 
 // MaxPlaces is the number of digits allowed after the decimal point on the wire.
@@ -18,15 +23,21 @@ type Decimal struct {
 	text string
 }
 
-// ErrTooPrecise is returned (wrapped) by ParseDecimal for a value that needs more than
-// MaxPlaces digits after the point.
+// ErrTooPrecise is wrapped by ParseDecimal's *Error for a value that needs more than
+// MaxPlaces digits after the point (errors.Is finds it).
 var ErrTooPrecise = errors.New("more than 5 digits after the decimal point")
 
 // ParseDecimal reads a plain decimal: an optional '-', digits, and optionally '.' and more
 // digits ("12", "-2.50", "0.00001"). Exponents, '+', spaces and separators are refused.
 // Trailing zeros after the point do not count against MaxPlaces ("1.100000" is 1.1), so a
-// value is refused only when it really needs more than five places.
-func ParseDecimal(s string) (Decimal, error) {
+// value is refused only when it really needs more than five places. A refusal is an *Error
+// as the server sends for such a quantity: code INVALID_ARGUMENT, reason INVALID_VALUE,
+// Local true; ParseDecimalField also names the field.
+func ParseDecimal(s string) (Decimal, error) { return ParseDecimalField("", s) }
+
+// ParseDecimalField is ParseDecimal of the value of a request field: a refusal's Field()
+// is field ("lines[0].quantity").
+func ParseDecimalField(field, s string) (Decimal, error) {
 	text := s
 	negative := strings.HasPrefix(text, "-")
 	if negative {
@@ -34,7 +45,8 @@ func ParseDecimal(s string) (Decimal, error) {
 	}
 	whole, frac, hasPoint := strings.Cut(text, ".")
 	if whole == "" || !allDigits(whole) || (hasPoint && (frac == "" || !allDigits(frac))) {
-		return Decimal{}, fmt.Errorf("stockledger: %q is not a plain decimal such as \"12\" or \"2.5\"", s)
+		return Decimal{}, refuse(codes.InvalidArgument, ReasonInvalidValue, field,
+			fmt.Sprintf("%q is not a plain decimal such as \"12\" or \"2.5\"", s), nil)
 	}
 	whole = strings.TrimLeft(whole, "0")
 	if whole == "" {
@@ -42,7 +54,8 @@ func ParseDecimal(s string) (Decimal, error) {
 	}
 	frac = strings.TrimRight(frac, "0")
 	if len(frac) > MaxPlaces {
-		return Decimal{}, fmt.Errorf("stockledger: %q: %w", s, ErrTooPrecise)
+		return Decimal{}, refuse(codes.InvalidArgument, ReasonInvalidValue, field,
+			fmt.Sprintf("%q has %s", s, ErrTooPrecise), ErrTooPrecise)
 	}
 	out := whole
 	if frac != "" {

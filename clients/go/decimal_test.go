@@ -1,3 +1,6 @@
+// Unit tests of Decimal (parsing, normalisation, exact arithmetic, text encoding) and of
+// the wire time conversions; they need no server.
+
 package stockledger_test
 
 import (

@@ -1,3 +1,7 @@
+// Errors: *Error is the one error type of the client, for a refusal by the server (decoded
+// from the gRPC status and its details) and for a value refused before anything is sent
+// (a bad decimal, an update that changes nothing), with the same fields either way.
+
 package stockledger
 
 import (
@@ -20,7 +24,10 @@ type FieldViolation struct {
 }
 
 // Error is every error a Client's calls return (the convenience methods and the raw
-// stubs alike), decoded from the gRPC status and its details: find it with errors.As.
+// stubs alike), decoded from the gRPC status and its details, and every error of a value
+// refused locally (ParseDecimal, a helper's argument check): find it with errors.As.
+// CodeName, Reason and Field say what was refused, in the server's words; a local refusal
+// uses the server's code and reason for the same mistake (Local tells them apart).
 // status.Code(err) and status.FromError(err) keep working on it.
 type Error struct {
 	// Code is the gRPC status code (codes.InvalidArgument, codes.NotFound, …).
@@ -38,14 +45,76 @@ type Error struct {
 	FieldViolations []FieldViolation
 	// CorrelationID is set on Internal errors: the id that also appears in the server log.
 	CorrelationID string
+	// Local is true when the client refused the value itself and sent nothing.
+	Local bool
 
 	status *status.Status
+	cause  error // what a local refusal wraps (ErrTooPrecise), for errors.Is
+}
+
+// refuse is a local refusal of one field's value: code and reason as the server would
+// send them for it, field its path in the request ("" when it has none, as for a
+// ParseDecimal of a string that is no field yet).
+func refuse(code codes.Code, reason, field, description string, cause error) *Error {
+	e := &Error{
+		Code: code, Message: description, Reason: reason, Domain: ErrorDomain,
+		Metadata: map[string]string{}, Local: true, status: status.New(code, description), cause: cause,
+	}
+	if field != "" {
+		e.Metadata["field"] = field
+		e.FieldViolations = []FieldViolation{{Field: field, Description: description}}
+	}
+	return e
+}
+
+// ErrorDomain is the ErrorInfo domain of every Stockledger refusal.
+const ErrorDomain = "stockledger"
+
+// The ErrorInfo reasons of a refused field value (code InvalidArgument) that the client
+// also checks itself.
+const (
+	ReasonInvalidValue             = "INVALID_VALUE"
+	ReasonMissingRequiredParameter = "MISSING_REQUIRED_PARAMETER"
+)
+
+// Unwrap is the error a local refusal wraps (ErrTooPrecise for a decimal with too many
+// places), so errors.Is finds it; nil for the server's refusals.
+func (e *Error) Unwrap() error { return e.cause }
+
+// CodeName is the gRPC status code's canonical name: "INVALID_ARGUMENT", "NOT_FOUND",
+// "FAILED_PRECONDITION", … (Code.String() is the Go spelling, "InvalidArgument").
+func (e *Error) CodeName() string {
+	if int(e.Code) < len(codeNames) {
+		return codeNames[e.Code]
+	}
+	return fmt.Sprintf("CODE(%d)", e.Code)
+}
+
+// codeNames are the canonical gRPC code names, by code.
+var codeNames = [...]string{
+	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+	"UNAUTHENTICATED",
+}
+
+// Field is the path of the refused field in the request ("changes[0].adjustment.quantity",
+// "location.name"): the ErrorInfo's "field", else the first field violation's; empty when
+// the refusal names no field.
+func (e *Error) Field() string {
+	if field := e.Metadata["field"]; field != "" {
+		return field
+	}
+	if len(e.FieldViolations) > 0 {
+		return e.FieldViolations[0].Field
+	}
+	return ""
 }
 
 // Error formats the code, message, reason and violations.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "stockledger: %s: %s", e.Code, e.Message)
+	fmt.Fprintf(&b, "stockledger: %s: %s", e.CodeName(), e.Message)
 	if e.Reason != "" {
 		fmt.Fprintf(&b, " [%s]", e.Reason)
 	}

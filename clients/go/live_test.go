@@ -1,3 +1,6 @@
+// Live tests of the client against a running server (STOCKLEDGER_ADDR, STOCKLEDGER_TOKEN):
+// batches and counts, history paging, watches and streams, refusals as *Error, guarded
+// changes, reservations and adjustment reasons.
 package stockledger_test
 
 import (
@@ -58,11 +61,11 @@ func shop(t *testing.T, c *stockledger.Client, ctx context.Context) (locationID,
 	if err != nil {
 		t.Fatal(err)
 	}
-	item, err := c.CreateInventoryItem(ctx, &pb.InventoryItem{Sku: "MUG-RED-" + suffix})
+	item, err := c.CreateInventoryItem(ctx, stockledger.ItemFields{SKU: new("MUG-RED-" + suffix)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return loc.GetId(), item.GetId()
+	return loc.ID, item.ID
 }
 
 func must(t *testing.T, err error) {
@@ -77,12 +80,10 @@ type stateQuantity struct {
 	quantity string
 }
 
-func quantities(t *testing.T, wire []*pb.InventoryCount) []stateQuantity {
+func quantities(t *testing.T, counts []stockledger.Count) []stateQuantity {
 	t.Helper()
 	var out []stateQuantity
-	for _, w := range wire {
-		count, err := stockledger.CountOf(w)
-		must(t, err)
+	for _, count := range counts {
 		out = append(out, stateQuantity{count.State, count.Quantity.String()})
 	}
 	slices.SortFunc(out, func(a, b stateQuantity) int { return int(a.state - b.state) })
@@ -99,13 +100,13 @@ func seedDay(t *testing.T, c *stockledger.Client, ctx context.Context, locationI
 		stockledger.Adjustment(itemID, locationID, inStock, waste, stockledger.MustDecimal("2")),
 	)
 	must(t, err)
-	if got, want := quantities(t, day.GetCounts()), []stateQuantity{{inStock, "94"}, {waste, "2"}}; !slices.Equal(got, want) {
+	if got, want := quantities(t, day.Counts), []stateQuantity{{inStock, "94"}, {waste, "2"}}; !slices.Equal(got, want) {
 		t.Fatalf("after the day's batch: %v, want %v", got, want)
 	}
 	closing, err := c.BatchChangeInventory(ctx, "close-1-"+itemID,
 		stockledger.PhysicalCount(itemID, locationID, inStock, stockledger.MustDecimal("93")))
 	must(t, err)
-	if got, want := quantities(t, closing.GetCounts()), []stateQuantity{{inStock, "93"}}; !slices.Equal(got, want) {
+	if got, want := quantities(t, closing.Counts), []stateQuantity{{inStock, "93"}}; !slices.Equal(got, want) {
 		t.Fatalf("after the physical count: %v, want %v", got, want)
 	}
 }
@@ -206,7 +207,7 @@ func TestWatchDeliversLiveChangesAndResumes(t *testing.T) {
 		t.Helper()
 		resp, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(n)))
 		must(t, err)
-		return stockledger.ChangeID(resp.GetChanges()[0])
+		return resp.Changes[0].ID
 	}
 
 	watch, err := c.WatchInventoryChanges(ctx, &pb.WatchInventoryChangesRequest{
@@ -324,19 +325,19 @@ func TestGuardedChanges(t *testing.T) {
 	// A web shop: by default no batch may take one of its counts below zero.
 	loc, err := c.CreateLocation(ctx, "Web Shop "+suffix, stockledger.WithForbidNegativeCounts(true))
 	must(t, err)
-	if !loc.GetForbidNegativeCounts() {
+	if !loc.ForbidNegativeCounts {
 		t.Fatal("the location does not forbid negative counts")
 	}
-	item, err := c.CreateInventoryItem(ctx, &pb.InventoryItem{Sku: "MUG-GUARD-" + suffix})
+	item, err := c.CreateInventoryItem(ctx, stockledger.ItemFields{SKU: new("MUG-GUARD-" + suffix)})
 	must(t, err)
-	locationID, itemID := loc.GetId(), item.GetId()
+	locationID, itemID := loc.ID, item.ID
 	want := stockledger.CountKey{CatalogObjectID: itemID, LocationID: locationID, State: inStock}
 
 	// ExpectAbsent: the first receipt, only if the count does not exist yet.
 	first, err := c.BatchChangeInventory(ctx, "",
 		stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(10), stockledger.ExpectAbsent()))
 	must(t, err)
-	if got := quantities(t, first.GetCounts()); !slices.Equal(got, []stateQuantity{{inStock, "10"}}) {
+	if got := quantities(t, first.Counts); !slices.Equal(got, []stateQuantity{{inStock, "10"}}) {
 		t.Fatalf("after the receipt: %v", got)
 	}
 	_, err = c.BatchChangeInventory(ctx, "",
@@ -400,7 +401,7 @@ func TestGuardedChanges(t *testing.T) {
 	oversold, err := c.BatchChangeInventoryWith(ctx, stockledger.BatchOptions{ForbidNegativeCounts: proto.Bool(false)},
 		stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(11), stockledger.ExpectQuantity(stockledger.DecimalFromInt(10))))
 	must(t, err)
-	if got := quantities(t, oversold.GetCounts()); !slices.Equal(got, []stateQuantity{{inStock, "-1"}}) {
+	if got := quantities(t, oversold.Counts); !slices.Equal(got, []stateQuantity{{inStock, "-1"}}) {
 		t.Fatalf("after the oversale: %v", got)
 	}
 }
@@ -647,38 +648,39 @@ func TestAdjustmentReasons(t *testing.T) {
 	c, ctx := live(t)
 	locationID, itemID := shop(t, c, ctx)
 	name := "Found in the back room " + unique()
-	increase := pb.InventoryAdjustmentReasonDirection_INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE
+	increase := stockledger.ReasonIncrease
 	custom := pb.InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM
 	damaged := stockledger.ReasonID(pb.InventoryAdjustmentReasonType_INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED)
 
 	reason, err := c.CreateInventoryAdjustmentReason(ctx, "", name, increase)
 	must(t, err)
-	id := reason.GetId()
-	if id.GetType() != custom || id.GetCustomReasonId() == "" || reason.GetName() != name ||
-		reason.GetDirection() != increase || reason.GetIsDeleted() || reason.GetCreatedAt() == nil {
+	id := reason.ID
+	if id.GetType() != custom || id.GetCustomReasonId() == "" || reason.Name != name ||
+		reason.Direction != increase || reason.Deleted || reason.CreatedAt.IsZero() {
 		t.Fatalf("created %v", reason)
 	}
 	// Listed with the standard reasons, and retrievable.
-	listedIDs := func(req *pb.ListInventoryAdjustmentReasonsRequest) (custom []string, standard []pb.InventoryAdjustmentReasonType) {
+	listedIDs := func(opts stockledger.ListReasonsOptions) (custom []string, standard []pb.InventoryAdjustmentReasonType) {
 		t.Helper()
-		reasons, err := c.ListInventoryAdjustmentReasons(ctx, req)
+		reasons, err := c.ListInventoryAdjustmentReasons(ctx, opts)
 		must(t, err)
 		for _, r := range reasons {
-			if r.GetId().GetCustomReasonId() != "" {
-				custom = append(custom, r.GetId().GetCustomReasonId())
+			if r.ID.GetCustomReasonId() != "" {
+				custom = append(custom, r.ID.GetCustomReasonId())
 			} else {
-				standard = append(standard, r.GetId().GetType())
+				standard = append(standard, r.ID.GetType())
 			}
 		}
 		return custom, standard
 	}
-	customIDs, standard := listedIDs(nil)
+	customIDs, standard := listedIDs(stockledger.ListReasonsOptions{})
 	if !slices.Contains(customIDs, id.GetCustomReasonId()) || !slices.Contains(standard, damaged.GetType()) {
 		t.Errorf("listed custom %v standard %v: want %s and DAMAGED among them", customIDs, standard, id.GetCustomReasonId())
 	}
 	retrieved, err := c.RetrieveInventoryAdjustmentReason(ctx, id)
 	must(t, err)
-	if !proto.Equal(retrieved, reason) {
+	if !proto.Equal(retrieved.ID, reason.ID) || retrieved.Name != reason.Name || retrieved.Direction != reason.Direction ||
+		retrieved.Deleted || !retrieved.CreatedAt.Equal(reason.CreatedAt) || !retrieved.UpdatedAt.Equal(reason.UpdatedAt) {
 		t.Errorf("retrieved %v, want %v", retrieved, reason)
 	}
 
@@ -689,14 +691,14 @@ func TestAdjustmentReasons(t *testing.T) {
 			stockledger.WithReason(id), stockledger.WithCost(stockledger.MustDecimal("12.50"), "EUR"), stockledger.WithVendor(vendor)),
 		stockledger.Adjustment(itemID, locationID, inStock, waste, stockledger.DecimalFromInt(1), stockledger.WithReason(damaged)))
 	must(t, err)
-	receipt := received.GetChanges()[0].GetAdjustment()
-	if !proto.Equal(receipt.GetReasonId(), id) || receipt.GetVendorId() != vendor ||
-		receipt.GetCostMoney().GetAmount() != "12.5" || receipt.GetCostMoney().GetCurrency() != "EUR" {
-		t.Errorf("receipt answered as %v", receipt)
+	receipt := received.Changes[0]
+	if !proto.Equal(receipt.ReasonID, id) || receipt.VendorID != vendor || receipt.Cost == nil ||
+		receipt.Cost.Amount.String() != "12.5" || receipt.Cost.Currency != "EUR" {
+		t.Errorf("receipt answered as %+v", receipt)
 	}
-	wasted := received.GetChanges()[1].GetAdjustment()
-	if !proto.Equal(wasted.GetReasonId(), damaged) {
-		t.Errorf("waste's reason %v, want DAMAGED", wasted.GetReasonId())
+	wasted := received.Changes[1]
+	if !proto.Equal(wasted.ReasonID, damaged) {
+		t.Errorf("waste's reason %v, want DAMAGED", wasted.ReasonID)
 	}
 
 	// The history filtered by the reason: exactly that change, on both reads.
@@ -707,8 +709,8 @@ func TestAdjustmentReasons(t *testing.T) {
 		must(t, err)
 		filtered = append(filtered, stockledger.ChangeID(change))
 	}
-	if !slices.Equal(filtered, []string{receipt.GetId()}) {
-		t.Errorf("history by reason %v, want [%s]", filtered, receipt.GetId())
+	if !slices.Equal(filtered, []string{receipt.ID}) {
+		t.Errorf("history by reason %v, want [%s]", filtered, receipt.ID)
 	}
 	stream, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{
 		CatalogObjectIds: []string{itemID}, ReasonIds: []*pb.InventoryAdjustmentReasonId{id},
@@ -719,26 +721,26 @@ func TestAdjustmentReasons(t *testing.T) {
 		must(t, err)
 		streamed = append(streamed, stockledger.ChangeID(msg.GetChange()))
 	}
-	if !slices.Equal(streamed, []string{receipt.GetId()}) {
-		t.Errorf("stream by reason %v, want [%s]", streamed, receipt.GetId())
+	if !slices.Equal(streamed, []string{receipt.ID}) {
+		t.Errorf("stream by reason %v, want [%s]", streamed, receipt.ID)
 	}
 
 	renamed, err := c.UpdateInventoryAdjustmentReason(ctx, id, name+" (renamed)")
 	must(t, err)
-	if renamed.GetName() != name+" (renamed)" || renamed.GetDirection() != increase {
+	if renamed.Name != name+" (renamed)" || renamed.Direction != increase {
 		t.Errorf("renamed %v", renamed)
 	}
 
 	// Deleted: no longer listed, and a new change naming it is refused.
 	deleted, err := c.DeleteInventoryAdjustmentReason(ctx, id)
 	must(t, err)
-	if !deleted.GetIsDeleted() {
+	if !deleted.Deleted {
 		t.Errorf("deleted %v", deleted)
 	}
-	if customIDs, _ := listedIDs(nil); slices.Contains(customIDs, id.GetCustomReasonId()) {
+	if customIDs, _ := listedIDs(stockledger.ListReasonsOptions{}); slices.Contains(customIDs, id.GetCustomReasonId()) {
 		t.Errorf("a deleted reason is listed: %v", customIDs)
 	}
-	if customIDs, _ := listedIDs(&pb.ListInventoryAdjustmentReasonsRequest{IncludeDeleted: true}); !slices.Contains(customIDs, id.GetCustomReasonId()) {
+	if customIDs, _ := listedIDs(stockledger.ListReasonsOptions{IncludeDeleted: true}); !slices.Contains(customIDs, id.GetCustomReasonId()) {
 		t.Errorf("IncludeDeleted does not list it: %v", customIDs)
 	}
 	_, err = c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(1), stockledger.WithReason(id)))
@@ -749,24 +751,24 @@ func TestAdjustmentReasons(t *testing.T) {
 	if stale := refusal(t, err); stale.Code != codes.FailedPrecondition {
 		t.Errorf("renaming a deleted reason: %v, want FailedPrecondition", err)
 	}
-	counts, err := c.Inventory.RetrieveInventoryCount(ctx, &pb.RetrieveInventoryCountRequest{CatalogObjectId: itemID})
+	counts, err := c.RetrieveInventoryCount(ctx, itemID)
 	must(t, err)
-	if got, want := quantities(t, counts.GetCounts()), []stateQuantity{{inStock, "6"}, {waste, "1"}}; !slices.Equal(got, want) {
+	if got, want := quantities(t, counts), []stateQuantity{{inStock, "6"}, {waste, "1"}}; !slices.Equal(got, want) {
 		t.Errorf("counts %v, want %v", got, want)
 	}
 
 	// Restored: accepted again.
 	restored, err := c.RestoreInventoryAdjustmentReason(ctx, id)
 	must(t, err)
-	if restored.GetIsDeleted() || restored.GetName() != name+" (renamed)" {
+	if restored.Deleted || restored.Name != name+" (renamed)" {
 		t.Errorf("restored %v", restored)
 	}
 	again, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(1), stockledger.WithReason(id)))
 	must(t, err)
-	if got := again.GetChanges()[0].GetAdjustment().GetReasonId(); !proto.Equal(got, id) {
+	if got := again.Changes[0].ReasonID; !proto.Equal(got, id) {
 		t.Errorf("after restore the change carries %v, want %v", got, id)
 	}
-	if got, want := quantities(t, again.GetCounts()), []stateQuantity{{inStock, "7"}}; !slices.Equal(got, want) {
+	if got, want := quantities(t, again.Counts), []stateQuantity{{inStock, "7"}}; !slices.Equal(got, want) {
 		t.Errorf("counts after restore %v, want %v", got, want)
 	}
 }

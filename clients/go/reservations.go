@@ -1,10 +1,12 @@
+// Reservations: holds on stock until they are committed (sold), released or expire, as
+// Reservation values with Decimal quantities and time.Time times.
+
 package stockledger
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"iter"
 	"time"
 
@@ -80,8 +82,13 @@ func HoldFor(ttl time.Duration) Hold { return Hold{TTL: ttl} }
 func HoldUntil(t time.Time) Hold { return Hold{ExpiresAt: t} }
 
 func (h Hold) wire() (*durationpb.Duration, *timestamppb.Timestamp, error) {
-	if (h.TTL == 0) == h.ExpiresAt.IsZero() {
-		return nil, nil, errors.New("stockledger: a Hold needs exactly one of TTL and ExpiresAt")
+	if h.TTL == 0 && h.ExpiresAt.IsZero() {
+		return nil, nil, refuse(codes.InvalidArgument, ReasonMissingRequiredParameter, "ttl",
+			"a Hold needs a TTL (HoldFor) or an ExpiresAt (HoldUntil)", nil)
+	}
+	if h.TTL != 0 && !h.ExpiresAt.IsZero() {
+		return nil, nil, refuse(codes.InvalidArgument, ReasonInvalidValue, "expires_at",
+			"a Hold takes a TTL (HoldFor) or an ExpiresAt (HoldUntil), not both", nil)
 	}
 	if h.TTL != 0 {
 		return durationpb.New(h.TTL), nil, nil
