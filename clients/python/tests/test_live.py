@@ -226,9 +226,7 @@ def test_guarded_changes_refuse_with_typed_errors(client, unique):
 
     # Absent is not 0: a count of WASTE that does not exist.
     with pytest.raises(stockledger.QuantityMismatch) as absent:
-        client.batch_change_inventory(
-            [physical_count(item.id, location.id, "WASTE", 1, expected_quantity=Decimal(0))]
-        )
+        client.batch_change_inventory([physical_count(item.id, location.id, "WASTE", 1, expected_quantity=Decimal(0))])
     assert absent.value.actual_quantity is None and absent.value.state == "WASTE"
 
     # Selling 11 of 10 at the web shop: refused with what was available.
@@ -294,10 +292,14 @@ def test_reservations_hold_commit_release_and_expire(client, shop, unique):
     extended = client.extend_reservation(held.id, expires_at=later)
     assert abs(extended.expires_at - later) < dt.timedelta(seconds=1)
     key = f"commit-{unique}"
-    committed = client.commit_reservation(held.id, lines={0: Decimal(1)}, total_price=(Decimal("9.50"), "EUR"), idempotency_key=key)
+    committed = client.commit_reservation(
+        held.id, lines={0: Decimal(1)}, total_price=(Decimal("9.50"), "EUR"), idempotency_key=key
+    )
     assert committed.state == "HELD"
     assert (committed.lines[0].committed_quantity, committed.lines[0].held_quantity) == (Decimal(1), Decimal(1))
-    assert client.commit_reservation(held.id, lines={0: 1}, total_price=("9.50", "EUR"), idempotency_key=key).lines[0].held_quantity == Decimal(1)
+    assert client.commit_reservation(held.id, lines={0: 1}, total_price=("9.50", "EUR"), idempotency_key=key).lines[
+        0
+    ].held_quantity == Decimal(1)
     released = client.release_reservation(held.id)
     assert released.state == "RELEASED"
     line = released.lines[0]
@@ -412,8 +414,14 @@ def test_adjustment_reasons(client, shop, unique):
     received = client.batch_change_inventory(
         [
             adjustment(
-                item.id, location.id, "NONE", "IN_STOCK", 7,
-                reason=reason, cost=(Decimal("12.50"), "EUR"), vendor_id=f"vendor-{unique}",
+                item.id,
+                location.id,
+                "NONE",
+                "IN_STOCK",
+                7,
+                reason=reason,
+                cost=(Decimal("12.50"), "EUR"),
+                vendor_id=f"vendor-{unique}",
             ),
             adjustment(item.id, location.id, "IN_STOCK", "WASTE", 1, reason="DAMAGED"),
         ]
@@ -464,8 +472,13 @@ def test_every_answer_is_typed(client, shop):
         [
             adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal("10.5"), cost=(Decimal("21"), "EUR")),
             adjustment(
-                item.id, location.id, "IN_STOCK", "SOLD", Decimal("0.25"),
-                expected_quantity=Decimal("10.5"), total_price=(Decimal("1.5"), "EUR"),
+                item.id,
+                location.id,
+                "IN_STOCK",
+                "SOLD",
+                Decimal("0.25"),
+                expected_quantity=Decimal("10.5"),
+                total_price=(Decimal("1.5"), "EUR"),
             ),
         ]
     )
@@ -538,9 +551,7 @@ def test_refused_inputs_raise_the_servers_error_shape(client, shop):
         client.create_inventory_item(f"SKU-{item.id}", cost="0.000001")
     assert cost.value.field == "inventory_item.cost"
     with pytest.raises(StockledgerError) as line:
-        client.create_reservation(
-            [(item.id, location.id, 1), (item.id, location.id, "-")], ttl=dt.timedelta(minutes=1)
-        )
+        client.create_reservation([(item.id, location.id, 1), (item.id, location.id, "-")], ttl=dt.timedelta(minutes=1))
     assert line.value.field == "lines[1].quantity"
     with pytest.raises(StockledgerError) as filtered:
         client.batch_retrieve_inventory_changes(states=["IN_STOCK", "ON_THE_SHELF"])

@@ -84,6 +84,7 @@ def _enum_list(convert: Callable[[Any, str], int], values: Iterable[Any], field:
     """Every value of a filter list through ``convert``, a refused one naming ``field[i]``."""
     return [convert(value, f"{field}[{index}]") for index, value in enumerate(values)]
 
+
 # --- authentication -------------------------------------------------------------------
 
 
@@ -144,8 +145,6 @@ def _translated(method: Callable[..., T]) -> Callable[..., T]:
             raise StockledgerError.from_rpc_error(error) from error
 
     return wrapper
-
-
 
 
 # --- reservations and adjustment reasons: request pieces ------------------------------------
@@ -405,9 +404,7 @@ class Client:
     # --- locations ---
 
     @_translated
-    def create_location(
-        self, name: str, *, description: str = "", forbid_negative_counts: bool = False
-    ) -> Location:
+    def create_location(self, name: str, *, description: str = "", forbid_negative_counts: bool = False) -> Location:
         """Creates a location; with ``forbid_negative_counts`` a batch that does not say
         otherwise may not leave a count of it that it lowers below zero."""
         location = _message(
@@ -463,7 +460,9 @@ class Client:
     def list_inventory_items(self, *, sku: str = "", page_size: int = 0) -> Iterator[InventoryItem]:
         """Every item (or the one with ``sku``), oldest first."""
         request = items_pb.ListInventoryItemsRequest(limit=page_size, sku=sku)
-        return (InventoryItem.from_proto(m) for m in self._pages(self.items.ListInventoryItems, request, "inventory_items"))
+        return (
+            InventoryItem.from_proto(m) for m in self._pages(self.items.ListInventoryItems, request, "inventory_items")
+        )
 
     # --- the ledger ---
 

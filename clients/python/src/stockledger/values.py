@@ -53,9 +53,7 @@ def to_wire_decimal(value: DecimalLike, field: str = "") -> str:
         except InvalidOperation:
             raise InvalidInput(field, f"is not a decimal number: {value!r}") from None
     else:
-        raise InvalidInput(
-            field, f"must be a decimal.Decimal, an int or a decimal string, not {type(value).__name__}"
-        )
+        raise InvalidInput(field, f"must be a decimal.Decimal, an int or a decimal string, not {type(value).__name__}")
     if not number.is_finite():
         raise InvalidInput(field, f"is not a finite number: {value!r}")
     if number == 0:
@@ -105,9 +103,7 @@ def from_timestamp(value: Timestamp | None) -> _dt.datetime | None:
     )
 
 
-def enum_number(
-    enum: Any, prefix: str, value: str | int, kind: str, full_kind: str, field: str = ""
-) -> int:
+def enum_number(enum: Any, prefix: str, value: str | int, kind: str, full_kind: str, field: str = "") -> int:
     """A value of the generated ``enum`` whose names start with ``prefix``, by short name
     ("IN_STOCK", any case), full name or number. Anything else (an unknown name, a bool,
     ``None``) raises :class:`InvalidInput` naming ``field`` (reason
