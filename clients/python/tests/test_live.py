@@ -570,3 +570,30 @@ def test_refused_inputs_raise_the_servers_error_shape(client, shop):
     assert extra.value.field == "adjustment.colour"
     # Nothing was sent: the item holds nothing.
     assert client.retrieve_inventory_count(item.id) == []
+
+
+def test_reads_and_updates_by_id_are_typed(client, shop, unique):
+    location, item = shop
+    other = client.create_location(f"Annex {unique}")
+    done = client.batch_change_inventory(
+        [
+            adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal(5)),
+            stockledger.transfer(item.id, location.id, other.id, "IN_STOCK", Decimal("1.5")),
+            physical_count(item.id, other.id, "IN_STOCK", Decimal(2)),
+        ]
+    )
+    received, moved, counted = done.changes
+    assert client.retrieve_inventory_adjustment(received.id) == received.adjustment
+    assert client.retrieve_inventory_transfer(moved.id) == moved.transfer
+    assert moved.transfer.from_location_id == location.id and moved.transfer.quantity == Decimal("1.5")
+    assert client.retrieve_inventory_physical_count(counted.id) == counted.physical_count
+    assert counted.physical_count.state == "IN_STOCK"
+
+    assert client.batch_get_inventory_items([item.id]) == [item]
+    repriced = client.update_inventory_item(item.id, cost=Decimal("3.25"))
+    assert (repriced.cost, repriced.sku) == (Decimal("3.25"), item.sku)
+    closed = client.update_location(other.id, status="INACTIVE", description="closed for winter")
+    assert (closed.status, closed.description, closed.name) == ("INACTIVE", "closed for winter", other.name)
+    with pytest.raises(StockledgerError) as unknown:
+        client.update_location(other.id, status="CLOSED")
+    assert (unknown.value.reason, unknown.value.field) == ("INVALID_ENUM_VALUE", "location.status")

@@ -11,10 +11,12 @@ import uuid
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, Union
 
 import grpc
+from google.protobuf import field_mask_pb2
 
 from .errors import InvalidInput, StockledgerError
 from .models import (
     EXPECT_ABSENT,
+    Adjustment,
     AdjustmentReason,
     BatchChangeResult,
     Change,
@@ -23,10 +25,12 @@ from .models import (
     InventoryCount,
     InventoryItem,
     Location,
+    PhysicalCount,
     ReasonId,
     Reservation,
     ReservationLine,
     StreamedChange,
+    Transfer,
     WatchedChange,
     _ExpectAbsent,
 )
@@ -429,6 +433,31 @@ class Client:
         )
         return (Location.from_proto(m) for m in self._pages(self.locations.ListLocations, request, "locations"))
 
+    @_translated
+    def update_location(
+        self,
+        location_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        status: str | int | None = None,
+        forbid_negative_counts: bool | None = None,
+    ) -> Location:
+        """Changes the fields given (and only those: ``description=""`` clears it);
+        ``status`` "ACTIVE" or "INACTIVE"."""
+        given = {
+            "name": name,
+            "description": description,
+            "status": None if status is None else location_status(status, "location.status"),
+            "forbid_negative_counts": forbid_negative_counts,
+        }
+        given = {field: value for field, value in given.items() if value is not None}
+        request = locations_pb.UpdateLocationRequest(
+            location=_message(locations_pb.Location, "location", id=location_id, **given),
+            update_mask=field_mask_pb2.FieldMask(paths=sorted(given)),
+        )
+        return Location.from_proto(self.locations.UpdateLocation(request).location)
+
     # --- inventory items ---
 
     @_translated
@@ -456,6 +485,40 @@ class Client:
     def get_inventory_item(self, item_id: str) -> InventoryItem:
         response = self.items.GetInventoryItem(items_pb.GetInventoryItemRequest(id=item_id))
         return InventoryItem.from_proto(response.inventory_item)
+
+    @_translated
+    def batch_get_inventory_items(self, item_ids: Sequence[str]) -> list[InventoryItem]:
+        """Up to 100 items by id in one call."""
+        response = self.items.BatchGetInventoryItems(items_pb.BatchGetInventoryItemsRequest(ids=list(item_ids)))
+        return [InventoryItem.from_proto(item) for item in response.inventory_items]
+
+    @_translated
+    def update_inventory_item(
+        self,
+        item_id: str,
+        *,
+        cost: DecimalLike | None = None,
+        tracked: bool | None = None,
+        requires_shipping: bool | None = None,
+        **fields: Any,
+    ) -> InventoryItem:
+        """Changes the fields given (``sku=``, ``cost=``, ``tracked=``,
+        ``country_code_of_origin=``, …) and only those."""
+        item = _message(items_pb.InventoryItem, "inventory_item", id=item_id, **fields)
+        paths = sorted(fields)
+        if cost is not None:
+            item.cost = to_wire_decimal(cost, "inventory_item.cost")
+            paths.append("cost")
+        if tracked is not None:
+            item.tracked = tracked
+            paths.append("tracked")
+        if requires_shipping is not None:
+            item.requires_shipping = requires_shipping
+            paths.append("requires_shipping")
+        request = items_pb.UpdateInventoryItemRequest(
+            inventory_item=item, update_mask=field_mask_pb2.FieldMask(paths=paths)
+        )
+        return InventoryItem.from_proto(self.items.UpdateInventoryItem(request).inventory_item)
 
     def list_inventory_items(self, *, sku: str = "", page_size: int = 0) -> Iterator[InventoryItem]:
         """Every item (or the one with ``sku``), oldest first."""
@@ -567,6 +630,24 @@ class Client:
             request.updated_before.CopyFrom(to_timestamp(updated_before, "updated_before"))
         response = self.inventory.BatchRetrieveInventoryChanges(request)
         return ChangesPage(changes=[Change.from_proto(c) for c in response.changes], cursor=response.cursor)
+
+    @_translated
+    def retrieve_inventory_adjustment(self, adjustment_id: str) -> Adjustment:
+        """One adjustment by id."""
+        request = inventory_pb.RetrieveInventoryAdjustmentRequest(adjustment_id=adjustment_id)
+        return Adjustment.from_proto(self.inventory.RetrieveInventoryAdjustment(request).adjustment)
+
+    @_translated
+    def retrieve_inventory_physical_count(self, physical_count_id: str) -> PhysicalCount:
+        """One physical count by id."""
+        request = inventory_pb.RetrieveInventoryPhysicalCountRequest(physical_count_id=physical_count_id)
+        return PhysicalCount.from_proto(self.inventory.RetrieveInventoryPhysicalCount(request).physical_count)
+
+    @_translated
+    def retrieve_inventory_transfer(self, transfer_id: str) -> Transfer:
+        """One transfer by id."""
+        request = inventory_pb.RetrieveInventoryTransferRequest(transfer_id=transfer_id)
+        return Transfer.from_proto(self.inventory.RetrieveInventoryTransfer(request).transfer)
 
     def stream_inventory_changes(
         self,
