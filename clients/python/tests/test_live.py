@@ -597,3 +597,35 @@ def test_reads_and_updates_by_id_are_typed(client, shop, unique):
     with pytest.raises(StockledgerError) as unknown:
         client.update_location(other.id, status="CLOSED")
     assert (unknown.value.reason, unknown.value.field) == ("INVALID_ENUM_VALUE", "location.status")
+
+
+def test_import_skips_known_ids_and_reports_refusals(client, shop):
+    location, item = shop
+    ids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    batches = [
+        [adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal(4), id=ids[0])],
+        [adjustment(item.id, location.id, "IN_STOCK", "SOLD", Decimal(1), id=ids[1])],
+    ]
+    source = stockledger.SourceApplication("OTHER", "", "old system")
+    try:
+        first = client.import_inventory_changes(batches, source=source, timeout=30)
+    except StockledgerError as refused:
+        # scripts/clients-test.sh's token has every scope but INVENTORY_IMPORT.
+        assert (refused.code, refused.reason) == (grpc.StatusCode.PERMISSION_DENIED, "INSUFFICIENT_SCOPES")
+        pytest.skip("the token lacks the INVENTORY_IMPORT scope: only the refusal was checked")
+    assert isinstance(first, stockledger.ImportResult)
+    assert (first.applied, first.already_present, first.refused, first.held_back) == (2, 0, 0, 0)
+    again = client.import_inventory_changes(batches, timeout=30)
+    assert (again.applied, again.already_present) == (0, 2)
+    imported = client.retrieve_inventory_adjustment(ids[0])
+    assert (imported.source.product, imported.source.name) == ("OTHER", "old system")
+    assert imported.quantity == Decimal(4)
+
+    # A change the ledger refuses (an unknown location) holds back the good one of its batch.
+    bad = adjustment(item.id, str(uuid.uuid4()), "NONE", "IN_STOCK", Decimal(1))
+    refused = client.import_inventory_changes(
+        [[adjustment(item.id, location.id, "NONE", "IN_STOCK", Decimal(1)), bad]], timeout=30
+    )
+    assert (refused.applied, refused.refused, refused.held_back) == (0, 1, 1)
+    assert [r.index for r in refused.refused_changes] == [1] and refused.refused_changes[0].reason
+    assert [c.quantity for c in client.retrieve_inventory_count(item.id) if c.state == "IN_STOCK"] == [Decimal(3)]

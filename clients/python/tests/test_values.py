@@ -8,6 +8,7 @@ import pytest
 
 from stockledger import (
     Change,
+    ImportResult,
     Money,
     ReasonId,
     StockledgerError,
@@ -161,3 +162,20 @@ def test_a_change_reads_typed_and_keeps_its_message():
     assert change.physical_count is None and change.transfer is None and change.member is adj
     assert change.proto is message and "proto" not in repr(change)
     assert Change.from_proto(pb.InventoryChange().FromString(message.SerializeToString())) == change
+
+
+def test_an_import_result_reads_typed():
+    response = pb.ImportInventoryChangesResponse(
+        applied=3,
+        already_present=1,
+        refused=1,
+        held_back=2,
+        refused_changes=[
+            pb.RefusedInventoryChange(index=4, field="adjustment.quantity", reason="INVALID_VALUE", description="bad")
+        ],
+    )
+    result = ImportResult.from_proto(response)
+    assert (result.applied, result.already_present, result.refused, result.held_back) == (3, 1, 1, 2)
+    assert [(r.index, r.field, r.reason) for r in result.refused_changes] == [
+        (4, "adjustment.quantity", "INVALID_VALUE")
+    ]

@@ -22,6 +22,7 @@ from .models import (
     Change,
     ChangesPage,
     CountUpdate,
+    ImportResult,
     InventoryCount,
     InventoryItem,
     Location,
@@ -29,6 +30,7 @@ from .models import (
     ReasonId,
     Reservation,
     ReservationLine,
+    SourceApplication,
     StreamedChange,
     Transfer,
     WatchedChange,
@@ -46,6 +48,7 @@ from .values import (
     DecimalLike,
     change_type,
     location_status,
+    product,
     reason_direction,
     reason_type,
     reason_type_name,  # noqa: F401 (stockledger.client.reason_type_name, as before)
@@ -672,6 +675,37 @@ class Client:
         )
         call = self.inventory.StreamInventoryChanges(request, timeout=timeout)
         return _follow(call, lambda m: StreamedChange(change=Change.from_proto(m.change), cursor=m.cursor))
+
+    @_translated
+    def import_inventory_changes(
+        self,
+        batches: Iterable[Iterable[inventory_pb.InventoryChange]],
+        *,
+        source: SourceApplication | None = None,
+        timeout: float | None = None,
+    ) -> ImportResult:
+        """Streams recorded changes in, one message per batch (1–1000 changes, applied whole
+        or not at all; build them with ``adjustment``, … and ``id=`` to keep an id). A
+        change whose id the merchant already has is skipped, so sending the same batches
+        again changes nothing. ``source`` is recorded on changes that carry none. Answers
+        once every batch is sent: what was applied, already present and refused."""
+        source_proto = None
+        if source is not None:
+            source_proto = _message(
+                inventory_pb.SourceApplication,
+                "source",
+                product=product(source.product, "source.product"),
+                application_id=source.application_id,
+                name=source.name,
+            )
+        messages = []
+        for batch in batches:
+            message = inventory_pb.ImportInventoryChangesRequest(changes=list(batch))
+            if source_proto is not None:
+                message.source.CopyFrom(source_proto)
+            messages.append(message)
+        response = self.inventory.ImportInventoryChanges(iter(messages), timeout=timeout)
+        return ImportResult.from_proto(response)
 
     @_translated
     def watch_inventory_changes(

@@ -541,6 +541,45 @@ class CountUpdate:
         )
 
 
+@dataclass(frozen=True)
+class RefusedChange:
+    """A change ImportInventoryChanges refused (with its whole batch): ``index`` counts
+    from 0 over the stream, ``field`` is the path inside the change
+    (``"adjustment.quantity"``; ``""`` for the change as a whole), ``reason`` as in
+    ErrorInfo."""
+
+    index: int
+    field: str
+    reason: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What ImportInventoryChanges did: changes ``applied`` now, ``already_present``
+    (their id was known), ``refused``, and ``held_back`` (good, but in a refused batch)."""
+
+    applied: int
+    already_present: int
+    refused: int
+    held_back: int
+    refused_changes: list[RefusedChange]
+    proto: Optional[inventory_pb.ImportInventoryChangesResponse] = _proto_field()
+
+    @classmethod
+    def from_proto(cls, response: inventory_pb.ImportInventoryChangesResponse) -> "ImportResult":
+        return cls(
+            applied=response.applied,
+            already_present=response.already_present,
+            refused=response.refused,
+            held_back=response.held_back,
+            refused_changes=[
+                RefusedChange(r.index, r.field, r.reason, r.description) for r in response.refused_changes
+            ],
+            proto=response,
+        )
+
+
 # --- reservations -------------------------------------------------------------------------
 
 

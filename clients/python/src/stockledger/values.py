@@ -188,6 +188,11 @@ def reason_direction_name(value: int) -> str:
     return enum_name(*_REASON_DIRECTION, value)
 
 
+def product(value: str | int, field: str = "") -> int:
+    """A Product by short name ("EXTERNAL_API"), full name or number."""
+    return enum_number(*_PRODUCT, value, "product", "product", field)
+
+
 def product_name(value: int) -> str:
     """The short name of a Product number ("EXTERNAL_API")."""
     return enum_name(*_PRODUCT, value)
