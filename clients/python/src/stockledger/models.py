@@ -2,9 +2,9 @@
 
 Quantities and money are exact ``decimal.Decimal``, enum values short names
 (``"IN_STOCK"``, ``"ADJUSTMENT"``, ``"HELD"``), times aware UTC ``datetime`` (``None`` when
-unset), nested messages typed too. Each built from a response keeps the generated message
-it came from in ``proto`` (left out of ``==`` and ``repr``) for fields this layer does not
-cover yet.
+unset), nested messages typed too. Each record built from a response (not the small pieces
+such as ``Money``, ``ReasonId`` or ``ReservationLine``) keeps the generated message it came
+from in ``proto`` (left out of ``==`` and ``repr``).
 """
 
 from __future__ import annotations
