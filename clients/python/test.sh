@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Python client's tests against a live server: STOCKLEDGER_ADDR (host:port) and
 # STOCKLEDGER_TOKEN (a token with every scope) must be set; scripts/clients-test.sh sets
-# both. Installs the package with its test extra into clients/python/.venv first.
+# both. Installs the package with its test extra into clients/python/.venv first; ends with
+# quickstart.sh (the README's programs against the built wheel, in a fresh venv).
 set -euo pipefail
 cd "$(dirname "$0")"
 : "${STOCKLEDGER_ADDR:?set STOCKLEDGER_ADDR=host:port of a running server (scripts/clients-test.sh does)}"
@@ -10,4 +11,5 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
-exec .venv/bin/python -m pytest -q "$@"
+.venv/bin/python -m pytest -q "$@"
+./quickstart.sh

@@ -18,7 +18,9 @@ def address() -> str:
 def token() -> str:
     value = os.environ.get("STOCKLEDGER_TOKEN")
     if not value:
-        pytest.fail("STOCKLEDGER_TOKEN is not set: run scripts/clients-test.sh python, or create a token with every scope")
+        pytest.fail(
+            "STOCKLEDGER_TOKEN is not set: run scripts/clients-test.sh python, or create a token with every scope"
+        )
     return value
 
 

@@ -3,17 +3,28 @@
 import datetime as dt
 from decimal import Decimal
 
+import grpc
 import pytest
 
 from stockledger import (
+    Change,
+    ImportResult,
+    Money,
+    ReasonId,
+    StockledgerError,
     adjustment,
+    change_type,
+    change_type_name,
     from_timestamp,
     from_wire_decimal,
+    reason_type,
+    reason_type_name,
     state,
     state_name,
     to_timestamp,
     to_wire_decimal,
 )
+from stockledger.v1 import inventory_pb2 as pb
 
 
 @pytest.mark.parametrize(
@@ -97,3 +108,74 @@ def test_change_builders_format_decimals():
     assert change.adjustment.total_price_money.amount == "10.5"
     with pytest.raises(TypeError):
         adjustment("item", "loc", "IN_STOCK", "SOLD", 3.5)
+
+
+def test_a_refused_input_has_the_servers_error_shape():
+    with pytest.raises(StockledgerError) as refused:
+        to_wire_decimal("1.123456", "adjustment.quantity")
+    error = refused.value
+    assert (error.code, error.reason, error.domain) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "INVALID_VALUE",
+        "stockledger",
+    )
+    assert error.field == "adjustment.quantity" and error.fields == ["adjustment.quantity"]
+    assert str(error).startswith("INVALID_ARGUMENT: adjustment.quantity: must have at most 5 digits")
+    with pytest.raises(StockledgerError) as naive:
+        to_timestamp(dt.datetime(2026, 1, 1), "updated_after")
+    assert naive.value.field == "updated_after"
+
+
+def test_every_enum_by_short_name_full_name_or_number():
+    assert change_type("PHYSICAL_COUNT") == change_type("inventory_change_type_physical_count") == change_type(2) == 2
+    assert change_type_name(3) == "TRANSFER" and reason_type_name(reason_type("damaged")) == "DAMAGED"
+    assert state_name(999) == "999"  # a newer server's state: its number, not an exception
+    with pytest.raises(StockledgerError) as unknown:
+        change_type("SALE", "types[0]")
+    assert (unknown.value.reason, unknown.value.field) == ("INVALID_ENUM_VALUE", "types[0]")
+    assert "ADJUSTMENT" in unknown.value.message  # the names it knows
+    for wrong in (True, None, 2.0):
+        with pytest.raises(StockledgerError):
+            state(wrong)
+
+
+def test_a_change_reads_typed_and_keeps_its_message():
+    message = pb.InventoryChange(
+        type=pb.INVENTORY_CHANGE_TYPE_ADJUSTMENT,
+        adjustment=pb.InventoryAdjustment(
+            id="a1",
+            from_state=pb.INVENTORY_STATE_IN_STOCK,
+            to_state=pb.INVENTORY_STATE_SOLD,
+            quantity="2.5",
+            total_price_money=pb.Money(amount="10.00001", currency="EUR"),
+            created_at=to_timestamp(dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.timezone.utc)),
+            reason_id=pb.InventoryAdjustmentReasonId(type=pb.INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED),
+        ),
+    )
+    change = Change.from_proto(message)
+    assert (change.type, change.id, change.quantity) == ("ADJUSTMENT", "a1", Decimal("2.5"))
+    adj = change.adjustment
+    assert (adj.from_state, adj.to_state) == ("IN_STOCK", "SOLD")
+    assert adj.total_price_money == Money(Decimal("10.00001"), "EUR") and adj.cost_money is None
+    assert adj.created_at == dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.timezone.utc) and adj.occurred_at is None
+    assert adj.reason_id == ReasonId("DAMAGED") and adj.source is None
+    assert change.physical_count is None and change.transfer is None and change.member is adj
+    assert change.proto is message and "proto" not in repr(change)
+    assert Change.from_proto(pb.InventoryChange().FromString(message.SerializeToString())) == change
+
+
+def test_an_import_result_reads_typed():
+    response = pb.ImportInventoryChangesResponse(
+        applied=3,
+        already_present=1,
+        refused=1,
+        held_back=2,
+        refused_changes=[
+            pb.RefusedInventoryChange(index=4, field="adjustment.quantity", reason="INVALID_VALUE", description="bad")
+        ],
+    )
+    result = ImportResult.from_proto(response)
+    assert (result.applied, result.already_present, result.refused, result.held_back) == (3, 1, 1, 2)
+    assert [(r.index, r.field, r.reason) for r in result.refused_changes] == [
+        (4, "adjustment.quantity", "INVALID_VALUE")
+    ]

@@ -1,5 +1,6 @@
 """``Client``: a channel that sends the bearer token on every call, the raw generated stubs,
-and convenience methods that speak ``Decimal``, ``datetime`` and ``StockledgerError``."""
+and convenience methods that speak ``Decimal``, ``datetime``, enum short names and
+``StockledgerError``, and answer with the typed values of :mod:`stockledger.models`."""
 
 from __future__ import annotations
 
@@ -7,13 +8,34 @@ import collections
 import datetime as _dt
 import functools
 import uuid
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, Union
 
 import grpc
+from google.protobuf import field_mask_pb2
 
-from .errors import StockledgerError
+from .errors import InvalidInput, StockledgerError
+from .models import (
+    EXPECT_ABSENT,
+    Adjustment,
+    AdjustmentReason,
+    BatchChangeResult,
+    Change,
+    ChangesPage,
+    CountUpdate,
+    ImportResult,
+    InventoryCount,
+    InventoryItem,
+    Location,
+    PhysicalCount,
+    ReasonId,
+    Reservation,
+    ReservationLine,
+    SourceApplication,
+    StreamedChange,
+    Transfer,
+    WatchedChange,
+    _ExpectAbsent,
+)
 from .v1 import inventory_item_pb2 as items_pb
 from .v1 import inventory_item_pb2_grpc as items_grpc
 from .v1 import inventory_pb2 as inventory_pb
@@ -24,35 +46,19 @@ from .v1 import reservation_pb2 as reservations_pb
 from .v1 import reservation_pb2_grpc as reservations_grpc
 from .values import (
     DecimalLike,
-    enum_number,
-    from_timestamp,
-    from_wire_decimal,
+    change_type,
+    location_status,
+    product,
+    reason_direction,
+    reason_type,
+    reason_type_name,  # noqa: F401 (stockledger.client.reason_type_name, as before)
+    reservation_state,
     state,
-    state_name,
     to_timestamp,
     to_wire_decimal,
 )
 
 T = TypeVar("T")
-
-
-class _ExpectAbsent:
-    """The type of :data:`EXPECT_ABSENT`."""
-
-    _instance: "_ExpectAbsent | None" = None
-
-    def __new__(cls) -> "_ExpectAbsent":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "stockledger.EXPECT_ABSENT"
-
-
-#: Pass as a change builder's ``expected_quantity`` to require that the count the change
-#: takes from does not exist yet (absent is not 0): the server's ``"ABSENT"``.
-EXPECT_ABSENT = _ExpectAbsent()
 
 #: What a change builder's ``expected_quantity`` accepts.
 Expectation = Union[DecimalLike, _ExpectAbsent]
@@ -65,8 +71,25 @@ def _guarded(
         change.expected_quantity = "ABSENT"
     elif expected_quantity is not None:
         assert not isinstance(expected_quantity, _ExpectAbsent)
-        change.expected_quantity = to_wire_decimal(expected_quantity)
+        change.expected_quantity = to_wire_decimal(expected_quantity, "expected_quantity")
     return change
+
+
+def _message(message_type: Callable[..., T], path: str, **fields: Any) -> T:
+    """``message_type(**fields)``, a field the message does not have or a value of the
+    wrong type raising :class:`InvalidInput` (the field ``path.<name>``) instead of the
+    protobuf runtime's ValueError or TypeError."""
+    try:
+        return message_type(**fields)
+    except (ValueError, TypeError) as error:
+        names = [name for name in fields if name in str(error)]
+        where = f"{path}.{names[0]}" if names else path
+        raise InvalidInput(where, str(error)) from None
+
+
+def _enum_list(convert: Callable[[Any, str], int], values: Iterable[Any], field: str) -> list[int]:
+    """Every value of a filter list through ``convert``, a refused one naming ``field[i]``."""
+    return [convert(value, f"{field}[{index}]") for index, value in enumerate(values)]
 
 
 # --- authentication -------------------------------------------------------------------
@@ -131,232 +154,46 @@ def _translated(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-# --- results ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InventoryCount:
-    """The current quantity of one item in one state at one location."""
-
-    catalog_object_id: str
-    location_id: str
-    state: str  # short name: "IN_STOCK", "WASTE", "DAMAGED", …
-    quantity: Decimal
-    calculated_at: Optional[_dt.datetime]
-
-    @classmethod
-    def from_proto(cls, count: inventory_pb.InventoryCount) -> "InventoryCount":
-        return cls(
-            catalog_object_id=count.catalog_object_id,
-            location_id=count.location_id,
-            state=state_name(count.state),
-            quantity=from_wire_decimal(count.quantity) or Decimal(0),
-            calculated_at=from_timestamp(count.calculated_at) if count.HasField("calculated_at") else None,
-        )
-
-
-@dataclass(frozen=True)
-class BatchChangeResult:
-    """What BatchChangeInventory returned: the touched counts and the recorded changes."""
-
-    counts: list[InventoryCount]
-    changes: list[inventory_pb.InventoryChange]
-
-    def quantity(self, state_: str, location_id: str | None = None) -> Decimal | None:
-        """The quantity in ``state_`` ("IN_STOCK") among the returned counts, if present."""
-        for count in self.counts:
-            if count.state == state_ and (location_id is None or count.location_id == location_id):
-                return count.quantity
-        return None
-
-
-@dataclass(frozen=True)
-class ChangesPage:
-    """One page of BatchRetrieveInventoryChanges; ``cursor`` is ``""`` on the last page."""
-
-    changes: list[inventory_pb.InventoryChange]
-    cursor: str
-
-
-@dataclass(frozen=True)
-class StreamedChange:
-    """One message of StreamInventoryChanges; pass ``cursor`` to resume after it."""
-
-    change: inventory_pb.InventoryChange
-    cursor: str
-
-
-@dataclass(frozen=True)
-class WatchedChange:
-    """One message of WatchInventoryChanges; pass ``resume_token`` to resume after it."""
-
-    change: inventory_pb.InventoryChange
-    sequence: int
-    resume_token: str
-
-
-@dataclass(frozen=True)
-class CountUpdate:
-    """One message of WatchInventoryCounts."""
-
-    catalog_object_id: str
-    location_id: str
-    state: str
-    previous_quantity: Optional[Decimal]  # None when the count did not exist before
-    quantity: Decimal
-    calculated_at: Optional[_dt.datetime]
-    change_id: str
-    sequence: int
-    resume_token: str
-
-
-@dataclass(frozen=True)
-class ReservationLine:
-    """Units of one item held at one location. Only the first three are sent when you
-    create a reservation; the others are what the server reports."""
-
-    catalog_object_id: str
-    location_id: str
-    quantity: Decimal
-    committed_quantity: Decimal = Decimal(0)
-    released_quantity: Decimal = Decimal(0)
-    held_quantity: Decimal = Decimal(0)
-
-    @classmethod
-    def from_proto(cls, line: reservations_pb.ReservationLine) -> "ReservationLine":
-        return cls(
-            catalog_object_id=line.catalog_object_id,
-            location_id=line.location_id,
-            quantity=from_wire_decimal(line.quantity) or Decimal(0),
-            committed_quantity=from_wire_decimal(line.committed_quantity) or Decimal(0),
-            released_quantity=from_wire_decimal(line.released_quantity) or Decimal(0),
-            held_quantity=from_wire_decimal(line.held_quantity) or Decimal(0),
-        )
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """A reservation: ``state`` is a short name ("HELD", "COMMITTED", "RELEASED",
-    "EXPIRED"), ``lines`` in the order they were sent."""
-
-    id: str
-    state: str
-    lines: list[ReservationLine]
-    reference_id: str
-    expires_at: Optional[_dt.datetime]
-    created_at: Optional[_dt.datetime]
-    updated_at: Optional[_dt.datetime]
-
-    @classmethod
-    def from_proto(cls, reservation: reservations_pb.Reservation) -> "Reservation":
-        def when(field: str) -> Optional[_dt.datetime]:
-            return from_timestamp(getattr(reservation, field)) if reservation.HasField(field) else None
-
-        return cls(
-            id=reservation.id,
-            state=reservations_pb.ReservationState.Name(reservation.state).removeprefix("RESERVATION_STATE_"),
-            lines=[ReservationLine.from_proto(line) for line in reservation.lines],
-            reference_id=reservation.reference_id,
-            expires_at=when("expires_at"),
-            created_at=when("created_at"),
-            updated_at=when("updated_at"),
-        )
-
+# --- reservations and adjustment reasons: request pieces ------------------------------------
 
 #: A line to reserve: a :class:`ReservationLine` or ``(catalog_object_id, location_id, quantity)``.
 LineLike = Union[ReservationLine, tuple[str, str, DecimalLike]]
 
 
-def _reservation_line(line: LineLike) -> reservations_pb.ReservationLine:
+def _reservation_line(line: LineLike, field: str) -> reservations_pb.ReservationLine:
     if isinstance(line, ReservationLine):
         catalog_object_id, location_id, quantity = line.catalog_object_id, line.location_id, line.quantity
     else:
-        catalog_object_id, location_id, quantity = line
-    return reservations_pb.ReservationLine(
-        catalog_object_id=catalog_object_id, location_id=location_id, quantity=to_wire_decimal(quantity)
+        try:
+            catalog_object_id, location_id, quantity = line
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                field, "must be a ReservationLine or (catalog_object_id, location_id, quantity)"
+            ) from None
+    return _message(
+        reservations_pb.ReservationLine,
+        field,
+        catalog_object_id=catalog_object_id,
+        location_id=location_id,
+        quantity=to_wire_decimal(quantity, f"{field}.quantity"),
     )
 
 
 def _hold_until(request: Any, ttl: _dt.timedelta | None, expires_at: _dt.datetime | None) -> None:
     """Sets exactly one of ``ttl`` and ``expires_at`` on a request."""
     if (ttl is None) == (expires_at is None):
-        raise ValueError("pass exactly one of ttl= (a timedelta) or expires_at= (an aware datetime)")
+        raise InvalidInput(
+            "ttl",
+            "pass exactly one of ttl= (a timedelta) or expires_at= (an aware datetime)",
+            reason="MISSING_REQUIRED_PARAMETER" if ttl is None else "INVALID_VALUE",
+        )
     if ttl is not None:
         if not isinstance(ttl, _dt.timedelta):
-            raise TypeError(f"ttl: expected datetime.timedelta, got {type(ttl).__name__}")
+            raise InvalidInput("ttl", f"must be a datetime.timedelta, not {type(ttl).__name__}")
         request.ttl.FromTimedelta(ttl)
     else:
         assert expires_at is not None
-        request.expires_at.CopyFrom(to_timestamp(expires_at))
-
-
-def _reservation_state(value: str | int | None) -> int:
-    """A ReservationState by short name ("HELD"), full name ("RESERVATION_STATE_HELD") or
-    number; ``None`` is RESERVATION_STATE_UNSPECIFIED (every state, in a filter)."""
-    if value is None:
-        return reservations_pb.RESERVATION_STATE_UNSPECIFIED
-    return enum_number(
-        reservations_pb.ReservationState,
-        "RESERVATION_STATE_",
-        value,
-        "reservation state",
-        "reservation state",
-    )
-
-
-# --- adjustment reasons ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReasonId:
-    """Names an adjustment reason: a standard one by its type's short name
-    (``ReasonId("DAMAGED")``) or a merchant's custom one (``ReasonId.custom(id)``)."""
-
-    type: str  # short name: "RECEIVED", "DAMAGED", …, "CUSTOM"
-    custom_reason_id: str = ""
-
-    @classmethod
-    def custom(cls, custom_reason_id: str) -> "ReasonId":
-        return cls("CUSTOM", custom_reason_id)
-
-    @classmethod
-    def from_proto(cls, reason_id: inventory_pb.InventoryAdjustmentReasonId) -> "ReasonId":
-        return cls(reason_type_name(reason_id.type), reason_id.custom_reason_id)
-
-    def to_proto(self) -> inventory_pb.InventoryAdjustmentReasonId:
-        return inventory_pb.InventoryAdjustmentReasonId(
-            type=reason_type(self.type), custom_reason_id=self.custom_reason_id
-        )
-
-
-@dataclass(frozen=True)
-class AdjustmentReason:
-    """An adjustment reason: ``direction`` is ``"INCREASE"``, ``"DECREASE"`` or
-    ``"UNSPECIFIED"`` (system codes and Shopify's reasons); ``name`` is empty and the
-    timestamps ``None`` for standard reasons."""
-
-    id: ReasonId
-    name: str
-    direction: str
-    created_at: Optional[_dt.datetime]
-    updated_at: Optional[_dt.datetime]
-    is_deleted: bool
-
-    @classmethod
-    def from_proto(cls, reason: inventory_pb.InventoryAdjustmentReason) -> "AdjustmentReason":
-        def when(field: str) -> Optional[_dt.datetime]:
-            return from_timestamp(getattr(reason, field)) if reason.HasField(field) else None
-
-        return cls(
-            id=ReasonId.from_proto(reason.id),
-            name=reason.name,
-            direction=inventory_pb.InventoryAdjustmentReasonDirection.Name(reason.direction).removeprefix(
-                "INVENTORY_ADJUSTMENT_REASON_DIRECTION_"
-            ),
-            created_at=when("created_at"),
-            updated_at=when("updated_at"),
-            is_deleted=reason.is_deleted,
-        )
+        request.expires_at.CopyFrom(to_timestamp(expires_at, "expires_at"))
 
 
 #: What names a reason: a :class:`ReasonId`, an :class:`AdjustmentReason` (its id), a
@@ -364,56 +201,41 @@ class AdjustmentReason:
 ReasonLike = Union[ReasonId, AdjustmentReason, str, inventory_pb.InventoryAdjustmentReasonId]
 
 
-def reason_type(value: str | int) -> int:
-    """An InventoryAdjustmentReasonType by short name ("DAMAGED"), full name
-    ("INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED") or number."""
-    return enum_number(
-        inventory_pb.InventoryAdjustmentReasonType,
-        "INVENTORY_ADJUSTMENT_REASON_TYPE_",
-        value,
-        "reason type",
-        "adjustment reason type",
-    )
-
-
-def reason_type_name(value: int) -> str:
-    """The short name of an InventoryAdjustmentReasonType number ("DAMAGED")."""
-    return inventory_pb.InventoryAdjustmentReasonType.Name(value).removeprefix("INVENTORY_ADJUSTMENT_REASON_TYPE_")
-
-
-def _reason_direction(value: str | int) -> int:
-    return enum_number(
-        inventory_pb.InventoryAdjustmentReasonDirection,
-        "INVENTORY_ADJUSTMENT_REASON_DIRECTION_",
-        value,
-        "reason direction",
-        "adjustment reason direction",
-    )
-
-
-def _reason_id(value: ReasonLike) -> inventory_pb.InventoryAdjustmentReasonId:
+def _reason_id(value: ReasonLike, field: str) -> inventory_pb.InventoryAdjustmentReasonId:
     if isinstance(value, AdjustmentReason):
-        return value.id.to_proto()
+        return value.id.to_proto(field)
     if isinstance(value, ReasonId):
-        return value.to_proto()
+        return value.to_proto(field)
     if isinstance(value, inventory_pb.InventoryAdjustmentReasonId):
         return value
     if isinstance(value, str):
-        return inventory_pb.InventoryAdjustmentReasonId(type=reason_type(value))
-    raise TypeError(f"expected a ReasonId, an AdjustmentReason or a reason type name, got {type(value).__name__}")
+        return inventory_pb.InventoryAdjustmentReasonId(type=reason_type(value, f"{field}.type"))
+    raise InvalidInput(
+        field, f"must be a ReasonId, an AdjustmentReason or a reason type name, not {type(value).__name__}"
+    )
 
 
-def _money(amount: DecimalLike, currency: str) -> inventory_pb.Money:
-    return inventory_pb.Money(amount=to_wire_decimal(amount), currency=currency)
+def _money(price: tuple[DecimalLike, str], field: str) -> inventory_pb.Money:
+    try:
+        amount, currency = price
+    except (TypeError, ValueError):
+        raise InvalidInput(field, "must be (amount, currency)") from None
+    return _message(inventory_pb.Money, field, amount=to_wire_decimal(amount, f"{field}.amount"), currency=currency)
 
 
-def change_id(change: inventory_pb.InventoryChange) -> str:
-    """The id of whichever member (adjustment, physical count, transfer) is set."""
+def change_id(change: Change | inventory_pb.InventoryChange) -> str:
+    """The id of whichever member (adjustment, physical count, transfer) is set, of a
+    :class:`Change` or the generated message."""
+    if isinstance(change, Change):
+        return change.id
     member = change.WhichOneof("change")
     return getattr(change, member).id if member else ""
 
 
 # --- building changes ---------------------------------------------------------------------
+#
+# A refused argument raises InvalidInput naming the field within the change
+# ("adjustment.quantity", "expected_quantity"): the server's path after "changes[i].".
 
 
 def adjustment(
@@ -445,23 +267,25 @@ def adjustment(
     (``from_state``'s, or ``to_state``'s for a receipt from "NONE") must hold exactly this
     quantity when the batch is applied, or :data:`EXPECT_ABSENT` for a count that must not
     exist yet; otherwise the batch raises :class:`QuantityMismatch`."""
-    adj = inventory_pb.InventoryAdjustment(
+    adj = _message(
+        inventory_pb.InventoryAdjustment,
+        "adjustment",
         catalog_object_id=catalog_object_id,
         location_id=location_id,
-        from_state=state(from_state),
-        to_state=state(to_state),
-        quantity=to_wire_decimal(quantity),
+        from_state=state(from_state, "adjustment.from_state"),
+        to_state=state(to_state, "adjustment.to_state"),
+        quantity=to_wire_decimal(quantity, "adjustment.quantity"),
         vendor_id=vendor_id,
         **fields,
     )
     if occurred_at is not None:
-        adj.occurred_at.CopyFrom(to_timestamp(occurred_at))
+        adj.occurred_at.CopyFrom(to_timestamp(occurred_at, "adjustment.occurred_at"))
     if total_price is not None:
-        adj.total_price_money.CopyFrom(_money(*total_price))
+        adj.total_price_money.CopyFrom(_money(total_price, "adjustment.total_price_money"))
     if cost is not None:
-        adj.cost_money.CopyFrom(_money(*cost))
+        adj.cost_money.CopyFrom(_money(cost, "adjustment.cost_money"))
     if reason is not None:
-        adj.reason_id.CopyFrom(_reason_id(reason))
+        adj.reason_id.CopyFrom(_reason_id(reason, "adjustment.reason_id"))
     return _guarded(
         inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_ADJUSTMENT, adjustment=adj),
         expected_quantity,
@@ -483,17 +307,19 @@ def physical_count(
     "DAMAGED", "QUALITY_CONTROL", "SAFETY_STOCK").
     ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the count it replaces;
     ``reason`` says why it was counted (as on :func:`adjustment`)."""
-    count = inventory_pb.InventoryPhysicalCount(
+    count = _message(
+        inventory_pb.InventoryPhysicalCount,
+        "physical_count",
         catalog_object_id=catalog_object_id,
         location_id=location_id,
-        state=state(state_),
-        quantity=to_wire_decimal(quantity),
+        state=state(state_, "physical_count.state"),
+        quantity=to_wire_decimal(quantity, "physical_count.quantity"),
         **fields,
     )
     if occurred_at is not None:
-        count.occurred_at.CopyFrom(to_timestamp(occurred_at))
+        count.occurred_at.CopyFrom(to_timestamp(occurred_at, "physical_count.occurred_at"))
     if reason is not None:
-        count.reason_id.CopyFrom(_reason_id(reason))
+        count.reason_id.CopyFrom(_reason_id(reason, "physical_count.reason_id"))
     return _guarded(
         inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT, physical_count=count),
         expected_quantity,
@@ -515,18 +341,20 @@ def transfer(
     """A transfer change: ``quantity`` in ``state_`` moves between two locations.
     ``expected_quantity`` (or :data:`EXPECT_ABSENT`) guards the source count; ``reason``
     says why it moved (as on :func:`adjustment`)."""
-    moved = inventory_pb.InventoryTransfer(
+    moved = _message(
+        inventory_pb.InventoryTransfer,
+        "transfer",
         catalog_object_id=catalog_object_id,
         from_location_id=from_location_id,
         to_location_id=to_location_id,
-        state=state(state_),
-        quantity=to_wire_decimal(quantity),
+        state=state(state_, "transfer.state"),
+        quantity=to_wire_decimal(quantity, "transfer.quantity"),
         **fields,
     )
     if occurred_at is not None:
-        moved.occurred_at.CopyFrom(to_timestamp(occurred_at))
+        moved.occurred_at.CopyFrom(to_timestamp(occurred_at, "transfer.occurred_at"))
     if reason is not None:
-        moved.reason_id.CopyFrom(_reason_id(reason))
+        moved.reason_id.CopyFrom(_reason_id(reason, "transfer.reason_id"))
     return _guarded(
         inventory_pb.InventoryChange(type=inventory_pb.INVENTORY_CHANGE_TYPE_TRANSFER, transfer=moved),
         expected_quantity,
@@ -556,7 +384,9 @@ class Client:
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         if not token:
-            raise ValueError("a token is required (stockledger token create …)")
+            raise InvalidInput(
+                "token", "a token is required (stockledger token create …)", reason="MISSING_REQUIRED_PARAMETER"
+            )
         raw = (
             grpc.secure_channel(address, credentials, options=options)
             if credentials is not None
@@ -581,26 +411,55 @@ class Client:
     # --- locations ---
 
     @_translated
-    def create_location(
-        self, name: str, *, description: str = "", forbid_negative_counts: bool = False
-    ) -> locations_pb.Location:
+    def create_location(self, name: str, *, description: str = "", forbid_negative_counts: bool = False) -> Location:
         """Creates a location; with ``forbid_negative_counts`` a batch that does not say
         otherwise may not leave a count of it that it lowers below zero."""
-        request = locations_pb.CreateLocationRequest(
-            location=locations_pb.Location(
-                name=name, description=description, forbid_negative_counts=forbid_negative_counts
-            )
+        location = _message(
+            locations_pb.Location,
+            "location",
+            name=name,
+            description=description,
+            forbid_negative_counts=forbid_negative_counts,
         )
-        return self.locations.CreateLocation(request).location
+        request = locations_pb.CreateLocationRequest(location=location)
+        return Location.from_proto(self.locations.CreateLocation(request).location)
 
     @_translated
-    def get_location(self, location_id: str) -> locations_pb.Location:
-        return self.locations.GetLocation(locations_pb.GetLocationRequest(id=location_id)).location
+    def get_location(self, location_id: str) -> Location:
+        return Location.from_proto(self.locations.GetLocation(locations_pb.GetLocationRequest(id=location_id)).location)
 
-    def list_locations(self, *, status: int = 0, page_size: int = 0) -> Iterator[locations_pb.Location]:
-        """Every location, oldest first (pages are fetched as the generator advances)."""
-        request = locations_pb.ListLocationsRequest(limit=page_size, status=status)
-        return self._pages(self.locations.ListLocations, request, "locations")
+    def list_locations(self, *, status: str | int | None = None, page_size: int = 0) -> Iterator[Location]:
+        """Every location, oldest first (pages are fetched as the generator advances),
+        optionally only those with ``status`` ("ACTIVE", "INACTIVE")."""
+        request = locations_pb.ListLocationsRequest(
+            limit=page_size, status=0 if status is None else location_status(status, "status")
+        )
+        return (Location.from_proto(m) for m in self._pages(self.locations.ListLocations, request, "locations"))
+
+    @_translated
+    def update_location(
+        self,
+        location_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        status: str | int | None = None,
+        forbid_negative_counts: bool | None = None,
+    ) -> Location:
+        """Changes the fields given (and only those: ``description=""`` clears it);
+        ``status`` "ACTIVE" or "INACTIVE"."""
+        given = {
+            "name": name,
+            "description": description,
+            "status": None if status is None else location_status(status, "location.status"),
+            "forbid_negative_counts": forbid_negative_counts,
+        }
+        given = {field: value for field, value in given.items() if value is not None}
+        request = locations_pb.UpdateLocationRequest(
+            location=_message(locations_pb.Location, "location", id=location_id, **given),
+            update_mask=field_mask_pb2.FieldMask(paths=sorted(given)),
+        )
+        return Location.from_proto(self.locations.UpdateLocation(request).location)
 
     # --- inventory items ---
 
@@ -613,25 +472,63 @@ class Client:
         tracked: bool | None = None,
         requires_shipping: bool | None = None,
         **fields: Any,
-    ) -> items_pb.InventoryItem:
+    ) -> InventoryItem:
         """Creates an item; other InventoryItem fields (country_code_of_origin, …) by name."""
-        item = items_pb.InventoryItem(sku=sku, **fields)
+        item = _message(items_pb.InventoryItem, "inventory_item", sku=sku, **fields)
         if cost is not None:
-            item.cost = to_wire_decimal(cost)
+            item.cost = to_wire_decimal(cost, "inventory_item.cost")
         if tracked is not None:
             item.tracked = tracked
         if requires_shipping is not None:
             item.requires_shipping = requires_shipping
-        return self.items.CreateInventoryItem(items_pb.CreateInventoryItemRequest(inventory_item=item)).inventory_item
+        response = self.items.CreateInventoryItem(items_pb.CreateInventoryItemRequest(inventory_item=item))
+        return InventoryItem.from_proto(response.inventory_item)
 
     @_translated
-    def get_inventory_item(self, item_id: str) -> items_pb.InventoryItem:
-        return self.items.GetInventoryItem(items_pb.GetInventoryItemRequest(id=item_id)).inventory_item
+    def get_inventory_item(self, item_id: str) -> InventoryItem:
+        response = self.items.GetInventoryItem(items_pb.GetInventoryItemRequest(id=item_id))
+        return InventoryItem.from_proto(response.inventory_item)
 
-    def list_inventory_items(self, *, sku: str = "", page_size: int = 0) -> Iterator[items_pb.InventoryItem]:
+    @_translated
+    def batch_get_inventory_items(self, item_ids: Sequence[str]) -> list[InventoryItem]:
+        """Up to 100 items by id in one call."""
+        response = self.items.BatchGetInventoryItems(items_pb.BatchGetInventoryItemsRequest(ids=list(item_ids)))
+        return [InventoryItem.from_proto(item) for item in response.inventory_items]
+
+    @_translated
+    def update_inventory_item(
+        self,
+        item_id: str,
+        *,
+        cost: DecimalLike | None = None,
+        tracked: bool | None = None,
+        requires_shipping: bool | None = None,
+        **fields: Any,
+    ) -> InventoryItem:
+        """Changes the fields given (``sku=``, ``cost=``, ``tracked=``,
+        ``country_code_of_origin=``, …) and only those."""
+        item = _message(items_pb.InventoryItem, "inventory_item", id=item_id, **fields)
+        paths = sorted(fields)
+        if cost is not None:
+            item.cost = to_wire_decimal(cost, "inventory_item.cost")
+            paths.append("cost")
+        if tracked is not None:
+            item.tracked = tracked
+            paths.append("tracked")
+        if requires_shipping is not None:
+            item.requires_shipping = requires_shipping
+            paths.append("requires_shipping")
+        request = items_pb.UpdateInventoryItemRequest(
+            inventory_item=item, update_mask=field_mask_pb2.FieldMask(paths=paths)
+        )
+        return InventoryItem.from_proto(self.items.UpdateInventoryItem(request).inventory_item)
+
+    def list_inventory_items(self, *, sku: str = "", page_size: int = 0) -> Iterator[InventoryItem]:
         """Every item (or the one with ``sku``), oldest first."""
         request = items_pb.ListInventoryItemsRequest(limit=page_size, sku=sku)
-        return self._pages(self.items.ListInventoryItems, request, "inventory_items")
+        return (
+            InventoryItem.from_proto(m) for m in self._pages(self.items.ListInventoryItems, request, "inventory_items")
+        )
 
     # --- the ledger ---
 
@@ -663,7 +560,7 @@ class Client:
         response = self.inventory.BatchChangeInventory(request)
         return BatchChangeResult(
             counts=[InventoryCount.from_proto(c) for c in response.counts],
-            changes=list(response.changes),
+            changes=[Change.from_proto(c) for c in response.changes],
         )
 
     @_translated
@@ -695,13 +592,13 @@ class Client:
         request = inventory_pb.BatchRetrieveInventoryCountsRequest(
             catalog_object_ids=list(catalog_object_ids),
             location_ids=list(location_ids),
-            states=[state(s) for s in states],
+            states=_enum_list(state, states, "states"),
             limit=page_size,
         )
         if updated_after is not None:
-            request.updated_after.CopyFrom(to_timestamp(updated_after))
-        for count in self._pages(self.inventory.BatchRetrieveInventoryCounts, request, "counts"):
-            yield InventoryCount.from_proto(count)
+            request.updated_after.CopyFrom(to_timestamp(updated_after, "updated_after"))
+        pages = self._pages(self.inventory.BatchRetrieveInventoryCounts, request, "counts")
+        return (InventoryCount.from_proto(count) for count in pages)
 
     @_translated
     def batch_retrieve_inventory_changes(
@@ -709,7 +606,7 @@ class Client:
         *,
         catalog_object_ids: Sequence[str] = (),
         location_ids: Sequence[str] = (),
-        types: Sequence[int] = (),
+        types: Sequence[str | int] = (),
         states: Sequence[str | int] = (),
         updated_after: _dt.datetime | None = None,
         updated_before: _dt.datetime | None = None,
@@ -717,31 +614,50 @@ class Client:
         cursor: str = "",
         limit: int = 0,
     ) -> ChangesPage:
-        """One page of the history, oldest first (only changes carrying one of
-        ``reason_ids``, when given). Pass the returned ``cursor`` (with the same filters, or
+        """One page of the history, oldest first, as typed :class:`Change` values (only
+        changes of ``types``, "ADJUSTMENT", "PHYSICAL_COUNT", "TRANSFER", touching
+        ``states``, carrying one of ``reason_ids``, when given). Pass the returned ``cursor`` (with the same filters, or
         none) for the next page; it is ``""`` on the last one."""
         request = inventory_pb.BatchRetrieveInventoryChangesRequest(
             catalog_object_ids=list(catalog_object_ids),
             location_ids=list(location_ids),
-            types=list(types),
-            states=[state(s) for s in states],
-            reason_ids=[_reason_id(r) for r in reason_ids],
+            types=_enum_list(change_type, types, "types"),
+            states=_enum_list(state, states, "states"),
+            reason_ids=[_reason_id(r, f"reason_ids[{i}]") for i, r in enumerate(reason_ids)],
             cursor=cursor,
             limit=limit,
         )
         if updated_after is not None:
-            request.updated_after.CopyFrom(to_timestamp(updated_after))
+            request.updated_after.CopyFrom(to_timestamp(updated_after, "updated_after"))
         if updated_before is not None:
-            request.updated_before.CopyFrom(to_timestamp(updated_before))
+            request.updated_before.CopyFrom(to_timestamp(updated_before, "updated_before"))
         response = self.inventory.BatchRetrieveInventoryChanges(request)
-        return ChangesPage(changes=list(response.changes), cursor=response.cursor)
+        return ChangesPage(changes=[Change.from_proto(c) for c in response.changes], cursor=response.cursor)
+
+    @_translated
+    def retrieve_inventory_adjustment(self, adjustment_id: str) -> Adjustment:
+        """One adjustment by id."""
+        request = inventory_pb.RetrieveInventoryAdjustmentRequest(adjustment_id=adjustment_id)
+        return Adjustment.from_proto(self.inventory.RetrieveInventoryAdjustment(request).adjustment)
+
+    @_translated
+    def retrieve_inventory_physical_count(self, physical_count_id: str) -> PhysicalCount:
+        """One physical count by id."""
+        request = inventory_pb.RetrieveInventoryPhysicalCountRequest(physical_count_id=physical_count_id)
+        return PhysicalCount.from_proto(self.inventory.RetrieveInventoryPhysicalCount(request).physical_count)
+
+    @_translated
+    def retrieve_inventory_transfer(self, transfer_id: str) -> Transfer:
+        """One transfer by id."""
+        request = inventory_pb.RetrieveInventoryTransferRequest(transfer_id=transfer_id)
+        return Transfer.from_proto(self.inventory.RetrieveInventoryTransfer(request).transfer)
 
     def stream_inventory_changes(
         self,
         *,
         catalog_object_ids: Sequence[str] = (),
         location_ids: Sequence[str] = (),
-        types: Sequence[int] = (),
+        types: Sequence[str | int] = (),
         states: Sequence[str | int] = (),
         reason_ids: Sequence[ReasonLike] = (),
         cursor: str = "",
@@ -752,13 +668,44 @@ class Client:
         request = inventory_pb.StreamInventoryChangesRequest(
             catalog_object_ids=list(catalog_object_ids),
             location_ids=list(location_ids),
-            types=list(types),
-            states=[state(s) for s in states],
-            reason_ids=[_reason_id(r) for r in reason_ids],
+            types=_enum_list(change_type, types, "types"),
+            states=_enum_list(state, states, "states"),
+            reason_ids=[_reason_id(r, f"reason_ids[{i}]") for i, r in enumerate(reason_ids)],
             cursor=cursor,
         )
         call = self.inventory.StreamInventoryChanges(request, timeout=timeout)
-        return _follow(call, lambda m: StreamedChange(change=m.change, cursor=m.cursor))
+        return _follow(call, lambda m: StreamedChange(change=Change.from_proto(m.change), cursor=m.cursor))
+
+    @_translated
+    def import_inventory_changes(
+        self,
+        batches: Iterable[Iterable[inventory_pb.InventoryChange]],
+        *,
+        source: SourceApplication | None = None,
+        timeout: float | None = None,
+    ) -> ImportResult:
+        """Streams recorded changes in, one message per batch (1–1000 changes, applied whole
+        or not at all; build them with ``adjustment``, … and ``id=`` to keep an id). A
+        change whose id the merchant already has is skipped, so sending the same batches
+        again changes nothing. ``source`` is recorded on changes that carry none. Answers
+        once every batch is sent: what was applied, already present and refused."""
+        source_proto = None
+        if source is not None:
+            source_proto = _message(
+                inventory_pb.SourceApplication,
+                "source",
+                product=product(source.product, "source.product"),
+                application_id=source.application_id,
+                name=source.name,
+            )
+        messages = []
+        for batch in batches:
+            message = inventory_pb.ImportInventoryChangesRequest(changes=list(batch))
+            if source_proto is not None:
+                message.source.CopyFrom(source_proto)
+            messages.append(message)
+        response = self.inventory.ImportInventoryChanges(iter(messages), timeout=timeout)
+        return ImportResult.from_proto(response)
 
     @_translated
     def watch_inventory_changes(
@@ -768,7 +715,7 @@ class Client:
         from_beginning: bool = False,
         catalog_object_ids: Sequence[str] = (),
         location_ids: Sequence[str] = (),
-        types: Sequence[int] = (),
+        types: Sequence[str | int] = (),
         states: Sequence[str | int] = (),
         timeout: float | None = None,
     ) -> Iterator[WatchedChange]:
@@ -785,8 +732,8 @@ class Client:
         request = inventory_pb.WatchInventoryChangesRequest(
             catalog_object_ids=list(catalog_object_ids),
             location_ids=list(location_ids),
-            types=list(types),
-            states=[state(s) for s in states],
+            types=_enum_list(change_type, types, "types"),
+            states=_enum_list(state, states, "states"),
             resume_token=resume_token,
         )
         if not resume_token:
@@ -794,7 +741,10 @@ class Client:
         call = self.inventory.WatchInventoryChanges(request, timeout=timeout)
         _established(call)
         return _follow(
-            call, lambda m: WatchedChange(change=m.change, sequence=m.sequence, resume_token=m.resume_token)
+            call,
+            lambda m: WatchedChange(
+                change=Change.from_proto(m.change), sequence=m.sequence, resume_token=m.resume_token
+            ),
         )
 
     @_translated
@@ -813,7 +763,7 @@ class Client:
         request = inventory_pb.WatchInventoryCountsRequest(
             catalog_object_ids=list(catalog_object_ids),
             location_ids=list(location_ids),
-            states=[state(s) for s in states],
+            states=_enum_list(state, states, "states"),
             resume_token=resume_token,
         )
         if not resume_token:
@@ -821,21 +771,7 @@ class Client:
         call = self.inventory.WatchInventoryCounts(request, timeout=timeout)
         _established(call)
 
-        def convert(m: inventory_pb.WatchInventoryCountsResponse) -> CountUpdate:
-            u = m.update
-            return CountUpdate(
-                catalog_object_id=u.catalog_object_id,
-                location_id=u.location_id,
-                state=state_name(u.state),
-                previous_quantity=from_wire_decimal(u.previous_quantity),
-                quantity=from_wire_decimal(u.quantity) or Decimal(0),
-                calculated_at=from_timestamp(u.calculated_at) if u.HasField("calculated_at") else None,
-                change_id=u.change_id,
-                sequence=m.sequence,
-                resume_token=m.resume_token,
-            )
-
-        return _follow(call, convert)
+        return _follow(call, CountUpdate.from_proto)
 
     # --- adjustment reasons ---
 
@@ -862,7 +798,7 @@ class Client:
         request = inventory_pb.CreateInventoryAdjustmentReasonRequest(
             idempotency_key=idempotency_key or str(uuid.uuid4()),
             adjustment_reason=inventory_pb.InventoryAdjustmentReason(
-                name=name, direction=_reason_direction(direction)
+                name=name, direction=reason_direction(direction, "adjustment_reason.direction")
             ),
         )
         return AdjustmentReason.from_proto(self.inventory.CreateInventoryAdjustmentReason(request).adjustment_reason)
@@ -870,14 +806,15 @@ class Client:
     @_translated
     def retrieve_inventory_adjustment_reason(self, reason: ReasonLike) -> AdjustmentReason:
         """One reason, standard or custom (a deleted custom one too)."""
-        request = inventory_pb.RetrieveInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason))
+        request = inventory_pb.RetrieveInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason, "reason_id"))
         return AdjustmentReason.from_proto(self.inventory.RetrieveInventoryAdjustmentReason(request).adjustment_reason)
 
     @_translated
     def update_inventory_adjustment_reason(self, reason: ReasonLike, *, name: str) -> AdjustmentReason:
         """Renames a custom reason that is not deleted (a deleted one: ``FAILED_PRECONDITION``)."""
         request = inventory_pb.UpdateInventoryAdjustmentReasonRequest(
-            reason_id=_reason_id(reason), adjustment_reason=inventory_pb.InventoryAdjustmentReason(name=name)
+            reason_id=_reason_id(reason, "reason_id"),
+            adjustment_reason=_message(inventory_pb.InventoryAdjustmentReason, "adjustment_reason", name=name),
         )
         return AdjustmentReason.from_proto(self.inventory.UpdateInventoryAdjustmentReason(request).adjustment_reason)
 
@@ -886,14 +823,14 @@ class Client:
         """Soft-deletes a custom reason: still retrievable and named by the changes that
         carry it, but a new change naming it raises ``INVALID_ARGUMENT``
         (``ADJUSTMENT_REASON_DELETED``)."""
-        request = inventory_pb.DeleteInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason))
+        request = inventory_pb.DeleteInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason, "reason_id"))
         return AdjustmentReason.from_proto(self.inventory.DeleteInventoryAdjustmentReason(request).adjustment_reason)
 
     @_translated
     def restore_inventory_adjustment_reason(self, reason: ReasonLike) -> AdjustmentReason:
         """Restores a soft-deleted custom reason (``ALREADY_EXISTS`` when a live reason
         has taken its name meanwhile)."""
-        request = inventory_pb.RestoreInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason))
+        request = inventory_pb.RestoreInventoryAdjustmentReasonRequest(reason_id=_reason_id(reason, "reason_id"))
         return AdjustmentReason.from_proto(self.inventory.RestoreInventoryAdjustmentReason(request).adjustment_reason)
 
     # --- reservations ---
@@ -916,7 +853,7 @@ class Client:
         own to make retries safe."""
         request = reservations_pb.CreateReservationRequest(
             idempotency_key=idempotency_key or str(uuid.uuid4()),
-            lines=[_reservation_line(line) for line in lines],
+            lines=[_reservation_line(line, f"lines[{i}]") for i, line in enumerate(lines)],
             reference_id=reference_id,
         )
         _hold_until(request, ttl, expires_at)
@@ -939,13 +876,17 @@ class Client:
             id=reservation_id,
             idempotency_key=idempotency_key or str(uuid.uuid4()),
             lines=[
-                reservations_pb.CommitLine(line=index, quantity=to_wire_decimal(quantity))
-                for index, quantity in (lines or {}).items()
+                _message(
+                    reservations_pb.CommitLine,
+                    f"lines[{position}]",
+                    line=index,
+                    quantity=to_wire_decimal(quantity, f"lines[{position}].quantity"),
+                )
+                for position, (index, quantity) in enumerate((lines or {}).items())
             ],
         )
         if total_price is not None:
-            amount, currency = total_price
-            request.total_price_money.CopyFrom(inventory_pb.Money(amount=to_wire_decimal(amount), currency=currency))
+            request.total_price_money.CopyFrom(_money(total_price, "total_price_money"))
         return Reservation.from_proto(self.reservations.CommitReservation(request).reservation)
 
     @_translated
@@ -980,7 +921,9 @@ class Client:
         optionally only those in ``state`` ("HELD", "COMMITTED", "RELEASED", "EXPIRED") and
         those with ``reference_id``."""
         request = reservations_pb.ListReservationsRequest(
-            limit=page_size, state=_reservation_state(state), reference_id=reference_id
+            limit=page_size,
+            state=0 if state is None else reservation_state(state, "state"),
+            reference_id=reference_id,
         )
         pages = self._pages(self.reservations.ListReservations, request, "reservations")
         return (Reservation.from_proto(reservation) for reservation in pages)

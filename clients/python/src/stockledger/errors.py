@@ -58,6 +58,12 @@ class StockledgerError(Exception):
         """The offending field paths, in the server's order."""
         return [field for field, _ in self.field_violations]
 
+    @property
+    def field(self) -> str:
+        """The field at fault (the first one), from the ErrorInfo metadata: in request
+        terms (``"changes[1].expected_quantity"``), or ``""`` when none is named."""
+        return self.metadata.get("field", "")
+
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError) -> "StockledgerError":
         """Decodes a ``grpc.RpcError`` (as raised by the raw stubs) with its
@@ -98,10 +104,6 @@ class _GuardRefusal(StockledgerError):
     """A guard of BatchChangeInventory refused the batch (``FAILED_PRECONDITION``): the
     count it concerns is (``catalog_object_id``, ``location_id``, ``state``) and ``field``
     names the change's field at fault (``"changes[1].expected_quantity"``)."""
-
-    @property
-    def field(self) -> str:
-        return self.metadata.get("field", "")
 
     @property
     def catalog_object_id(self) -> str:
@@ -146,10 +148,33 @@ def _guard_quantity(text: str, *, absent_ok: bool) -> Decimal | None:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"the server reported a quantity that is not a decimal: {text!r}") from None
+        number = Decimal("NaN")
     if not number.is_finite():
-        raise ValueError(f"the server reported a quantity that is not a decimal: {text!r}")
+        raise StockledgerError(
+            grpc.StatusCode.INTERNAL, f"the server reported a quantity that is not a decimal: {text!r}"
+        )
     return number
+
+
+class InvalidInput(StockledgerError, ValueError, TypeError):
+    """An argument the client refused before sending anything, in the shape of the server's
+    own refusal: ``code`` ``INVALID_ARGUMENT``, ``domain`` ``"stockledger"``, ``reason``
+    (``"INVALID_VALUE"``, ``"INVALID_ENUM_VALUE"``, ``"MISSING_REQUIRED_PARAMETER"``),
+    ``field`` (also in ``metadata`` and as the one field violation) in request terms
+    (``"adjustment.quantity"`` for a change builder, ``"lines[0].quantity"``, ``"states[1]"``).
+
+    Catch it as ``StockledgerError``. It is also a ``ValueError`` and a ``TypeError``: what
+    these refusals raised before, so that code catching those keeps working."""
+
+    def __init__(self, field: str, description: str, *, reason: str = "INVALID_VALUE") -> None:
+        super().__init__(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"{field}: {description}" if field else description,
+            reason=reason,
+            domain="stockledger",
+            metadata={"field": field} if field else {},
+            field_violations=[(field, description)],
+        )
 
 
 class ReservationRefusal(StockledgerError):
