@@ -16,15 +16,26 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The messages of a server-streaming call, read as a blocking {@link Iterator}.
+ * The messages of a server-streaming call: a blocking {@link Iterator} that is also {@link
+ * Iterable} (once) and {@link AutoCloseable}, so that a for-each loop in a try-with-resources
+ * reads it to its end:
+ *
+ * <pre>{@code
+ * try (var history = client.streamChanges(request)) {
+ *   for (var streamed : history) {
+ *     System.out.println(streamed.getChange());
+ *   }
+ * }
+ * }</pre>
  *
  * <p>{@link #hasNext()} waits for the next message and returns false when the server ends the
  * stream; a failed stream throws {@link StockledgerException}. {@link #next(Duration)} waits at
- * most a given time, so a reader of an endless feed (the watches) never hangs. {@link #close()}
- * cancels the call; use try-with-resources. Flow control is kept: at most {@value #PREFETCH}
- * messages are buffered ahead of the reader.
+ * most a given time and returns an {@link Optional} (empty: nothing arrived in time, the stream
+ * is still open), so a reader of an endless feed (the watches) never hangs. {@link #close()}
+ * cancels the call. Flow control is kept: at most {@value #PREFETCH} messages are buffered ahead
+ * of the reader. One thread reads a stream; {@link #close()} may come from any thread.
  */
-public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
+public final class ServerStream<T> implements Iterator<T>, Iterable<T>, AutoCloseable {
   static final int PREFETCH = 16;
 
   private record Closed(Status status, Metadata trailers) {}
@@ -39,6 +50,7 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
   // Reader state (the reading thread only).
   private T head;
   private boolean ended;
+  private boolean iterated;
   private StockledgerException failure;
 
   private ServerStream(ClientCall<?, T> call) {
@@ -104,6 +116,20 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
     return done;
   }
 
+  /**
+   * This stream, for a for-each loop; a stream is read once, so a second call throws.
+   *
+   * @throws IllegalStateException if called before on this stream
+   */
+  @Override
+  public Iterator<T> iterator() {
+    if (iterated) {
+      throw new IllegalStateException("a ServerStream is read once: iterator() was already called");
+    }
+    iterated = true;
+    return this;
+  }
+
   /** Waits for the next message; false once the server ended the stream (or it was closed). */
   @Override
   public boolean hasNext() {
@@ -136,10 +162,14 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
   }
 
   /**
-   * The next message, waiting at most {@code timeout}: empty if none arrived in time.
+   * The next message, waiting at most {@code timeout} for it; never blocks longer, so it suits
+   * the watches, which never end by themselves.
    *
-   * @throws NoSuchElementException if the stream has ended
-   * @throws StockledgerException if the stream failed
+   * @return the next message, or {@link Optional#empty()} if none arrived within {@code timeout}
+   *     (the stream is still open: call again to keep waiting)
+   * @throws NoSuchElementException if the stream has ended (the server finished it, or it was
+   *     closed); {@link #hasNext()} tells that apart without waiting once it has ended
+   * @throws StockledgerException if the stream failed (the server's refusal or a lost connection)
    */
   public Optional<T> next(Duration timeout) {
     if (head == null && failure == null && !ended) {

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -231,12 +232,14 @@ class LiveServerTest {
     List<String> streamed = new ArrayList<>();
     try (ServerStream<StreamInventoryChangesResponse> stream =
         client.streamChanges(StreamInventoryChangesRequest.newBuilder().addCatalogObjectIds(item).build())) {
-      while (stream.hasNext()) {
-        StreamInventoryChangesResponse r = stream.next();
+      for (StreamInventoryChangesResponse r : stream) {
         assertFalse(r.getCursor().isEmpty());
         streamed.add(Changes.id(r.getChange()));
       }
       assertFalse(stream.hasNext());
+      // Ended: next(Duration) does not wait, it says so; and a stream is iterated once.
+      assertThrows(NoSuchElementException.class, () -> stream.next(WAIT));
+      assertThrows(IllegalStateException.class, stream::iterator);
     }
     assertEquals(written, streamed);
 
