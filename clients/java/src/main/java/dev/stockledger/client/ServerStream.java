@@ -14,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The messages of a server-streaming call: a blocking {@link Iterator} that is also {@link
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>{@code
  * try (var history = client.streamChanges(request)) {
  *   for (var streamed : history) {
- *     System.out.println(streamed.getChange());
+ *     System.out.println(streamed.change().quantity());
  *   }
  * }
  * }</pre>
@@ -40,7 +41,8 @@ public final class ServerStream<T> implements Iterator<T>, Iterable<T>, AutoClos
 
   private record Closed(Status status, Metadata trailers) {}
 
-  private final ClientCall<?, T> call;
+  private final ClientCall<?, ?> call;
+  private final Function<Object, T> fromWire;
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final CountDownLatch started = new CountDownLatch(1);
   private final Object callLock = new Object();
@@ -53,15 +55,22 @@ public final class ServerStream<T> implements Iterator<T>, Iterable<T>, AutoClos
   private boolean iterated;
   private StockledgerException failure;
 
-  private ServerStream(ClientCall<?, T> call) {
+  @SuppressWarnings("unchecked")
+  private <R> ServerStream(ClientCall<?, R> call, Function<R, T> fromWire) {
     this.call = call;
+    this.fromWire = message -> fromWire.apply((R) message);
   }
 
-  static <Q, T> ServerStream<T> start(
-      Channel channel, MethodDescriptor<Q, T> method, CallOptions options, Q request) {
-    ClientCall<Q, T> call = channel.newCall(method, options);
-    ServerStream<T> stream = new ServerStream<>(call);
-    call.start(stream.new Listener(), new Metadata());
+  /** Starts the call; each message the server sends is read as {@code fromWire} makes it. */
+  static <Q, R, T> ServerStream<T> start(
+      Channel channel,
+      MethodDescriptor<Q, R> method,
+      CallOptions options,
+      Q request,
+      Function<R, T> fromWire) {
+    ClientCall<Q, R> call = channel.newCall(method, options);
+    ServerStream<T> stream = new ServerStream<>(call, fromWire);
+    call.start(stream.new Listener<R>(), new Metadata());
     try {
       call.sendMessage(request);
       call.halfClose();
@@ -73,14 +82,14 @@ public final class ServerStream<T> implements Iterator<T>, Iterable<T>, AutoClos
     return stream;
   }
 
-  private final class Listener extends ClientCall.Listener<T> {
+  private final class Listener<R> extends ClientCall.Listener<R> {
     @Override
     public void onHeaders(Metadata headers) {
       started.countDown();
     }
 
     @Override
-    public void onMessage(T message) {
+    public void onMessage(R message) {
       queue.add(message);
     }
 
@@ -187,7 +196,6 @@ public final class ServerStream<T> implements Iterator<T>, Iterable<T>, AutoClos
     return Optional.of(next());
   }
 
-  @SuppressWarnings("unchecked")
   private boolean accept(Object item) {
     if (item instanceof Closed closed) {
       ended = true;
@@ -197,10 +205,10 @@ public final class ServerStream<T> implements Iterator<T>, Iterable<T>, AutoClos
       failure = StockledgerException.from(closed.status(), closed.trailers());
       throw failure;
     }
-    head = (T) item;
     synchronized (callLock) {
       call.request(1);
     }
+    head = fromWire.apply(item);
     return true;
   }
 
