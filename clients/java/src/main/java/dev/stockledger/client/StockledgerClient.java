@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +25,11 @@ import java.util.stream.IntStream;
 import stockledger.v1.Inventory.BatchChangeInventoryRequest;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesRequest;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesResponse;
+import stockledger.v1.Inventory.BatchRetrieveInventoryCountsRequest;
+import stockledger.v1.Inventory.BatchRetrieveInventoryCountsResponse;
+import stockledger.v1.Inventory.RetrieveInventoryAdjustmentRequest;
+import stockledger.v1.Inventory.RetrieveInventoryPhysicalCountRequest;
+import stockledger.v1.Inventory.RetrieveInventoryTransferRequest;
 import stockledger.v1.Inventory.CreateInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.DeleteInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.InventoryAdjustmentReason;
@@ -43,10 +47,16 @@ import stockledger.v1.Inventory.WatchInventoryChangesRequest;
 import stockledger.v1.Inventory.WatchInventoryCountsRequest;
 import stockledger.v1.Inventory.WatchStart;
 import stockledger.v1.InventoryItemOuterClass.CreateInventoryItemRequest;
+import stockledger.v1.InventoryItemOuterClass.GetInventoryItemRequest;
+import stockledger.v1.InventoryItemOuterClass.ListInventoryItemsRequest;
+import stockledger.v1.InventoryItemOuterClass.ListInventoryItemsResponse;
 import stockledger.v1.InventoryItemOuterClass.InventoryItem;
 import stockledger.v1.InventoryItemServiceGrpc;
 import stockledger.v1.InventoryServiceGrpc;
 import stockledger.v1.LocationOuterClass.CreateLocationRequest;
+import stockledger.v1.LocationOuterClass.GetLocationRequest;
+import stockledger.v1.LocationOuterClass.ListLocationsRequest;
+import stockledger.v1.LocationOuterClass.ListLocationsResponse;
 import stockledger.v1.LocationOuterClass;
 import stockledger.v1.LocationServiceGrpc;
 import stockledger.v1.ReservationOuterClass.CommitLine;
@@ -171,6 +181,54 @@ public final class StockledgerClient implements AutoCloseable {
     return Location.fromProto(call(() -> locations.createLocation(request)).getLocation());
   }
 
+  /** One location by its id ({@code NOT_FOUND} if there is none). */
+  public Location getLocation(String id) {
+    GetLocationRequest request = GetLocationRequest.newBuilder().setId(id).build();
+    return Location.fromProto(call(() -> locations.getLocation(request)).getLocation());
+  }
+
+  /** Every location, active and inactive, fetching page after page lazily. */
+  public Iterator<Location> listLocations() {
+    return listLocations(ListLocationsRequest.getDefaultInstance());
+  }
+
+  /** The locations matching a request built by hand (a status), page after page lazily. */
+  public Iterator<Location> listLocations(ListLocationsRequest request) {
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          ListLocationsRequest page = request.toBuilder().setCursor(cursor).build();
+          ListLocationsResponse response = call(() -> locations.listLocations(page));
+          return new Pages.Page<>(
+              response.getLocationsList().stream().map(Location::fromProto).toList(),
+              response.getCursor());
+        });
+  }
+
+  /** One inventory item by its id ({@code NOT_FOUND} if there is none). */
+  public Item getItem(String id) {
+    GetInventoryItemRequest request = GetInventoryItemRequest.newBuilder().setId(id).build();
+    return Item.fromProto(call(() -> items.getInventoryItem(request)).getInventoryItem());
+  }
+
+  /** Every inventory item, fetching page after page lazily. */
+  public Iterator<Item> listItems() {
+    return listItems(ListInventoryItemsRequest.getDefaultInstance());
+  }
+
+  /** The items matching a request built by hand (a SKU, ids, updated after), page after page lazily. */
+  public Iterator<Item> listItems(ListInventoryItemsRequest request) {
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          ListInventoryItemsRequest page = request.toBuilder().setCursor(cursor).build();
+          ListInventoryItemsResponse response = call(() -> items.listInventoryItems(page));
+          return new Pages.Page<>(
+              response.getInventoryItemsList().stream().map(Item::fromProto).toList(),
+              response.getCursor());
+        });
+  }
+
   /** Creates an inventory item with only a SKU. */
   public Item createItem(String sku) {
     return createItem(InventoryItem.newBuilder().setSku(sku).build());
@@ -288,32 +346,53 @@ public final class StockledgerClient implements AutoCloseable {
    * (the request's {@code limit} is the page size).
    */
   public Iterator<Change> changes(BatchRetrieveInventoryChangesRequest request) {
-    return new Iterator<>() {
-      private Iterator<InventoryChange> page = List.<InventoryChange>of().iterator();
-      private String cursor = request.getCursor();
-      private boolean last;
-
-      @Override
-      public boolean hasNext() {
-        while (!page.hasNext() && !last) {
-          BatchRetrieveInventoryChangesRequest next = request.toBuilder().setCursor(cursor).build();
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          BatchRetrieveInventoryChangesRequest page = request.toBuilder().setCursor(cursor).build();
           BatchRetrieveInventoryChangesResponse response =
-              call(() -> inventory.batchRetrieveInventoryChanges(next));
-          page = response.getChangesList().iterator();
-          cursor = response.getCursor();
-          last = cursor.isEmpty();
-        }
-        return page.hasNext();
-      }
+              call(() -> inventory.batchRetrieveInventoryChanges(page));
+          return new Pages.Page<>(
+              response.getChangesList().stream().map(Change::fromProto).toList(), response.getCursor());
+        });
+  }
 
-      @Override
-      public Change next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return Change.fromProto(page.next());
-      }
-    };
+  /** One adjustment by its id ({@code NOT_FOUND} if there is none). */
+  public Change.Adjustment retrieveAdjustment(String adjustmentId) {
+    RetrieveInventoryAdjustmentRequest request =
+        RetrieveInventoryAdjustmentRequest.newBuilder().setAdjustmentId(adjustmentId).build();
+    return Change.Adjustment.fromProto(call(() -> inventory.retrieveInventoryAdjustment(request)).getAdjustment());
+  }
+
+  /** One physical count by its id ({@code NOT_FOUND} if there is none). */
+  public Change.PhysicalCount retrievePhysicalCount(String physicalCountId) {
+    RetrieveInventoryPhysicalCountRequest request =
+        RetrieveInventoryPhysicalCountRequest.newBuilder().setPhysicalCountId(physicalCountId).build();
+    return Change.PhysicalCount.fromProto(
+        call(() -> inventory.retrieveInventoryPhysicalCount(request)).getPhysicalCount());
+  }
+
+  /** One transfer by its id ({@code NOT_FOUND} if there is none). */
+  public Change.Transfer retrieveTransfer(String transferId) {
+    RetrieveInventoryTransferRequest request =
+        RetrieveInventoryTransferRequest.newBuilder().setTransferId(transferId).build();
+    return Change.Transfer.fromProto(call(() -> inventory.retrieveInventoryTransfer(request)).getTransfer());
+  }
+
+  /**
+   * The counts matching a request built by hand (items, locations, states, {@code as_of}),
+   * fetching page after page lazily.
+   */
+  public Iterator<Count> counts(BatchRetrieveInventoryCountsRequest request) {
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          BatchRetrieveInventoryCountsRequest page = request.toBuilder().setCursor(cursor).build();
+          BatchRetrieveInventoryCountsResponse response =
+              call(() -> inventory.batchRetrieveInventoryCounts(page));
+          return new Pages.Page<>(
+              response.getCountsList().stream().map(Count::fromProto).toList(), response.getCursor());
+        });
   }
 
   // --- Adjustment reasons --------------------------------------------------------------------
@@ -519,32 +598,15 @@ public final class StockledgerClient implements AutoCloseable {
    * lazily (the request's {@code limit} is the page size).
    */
   public Iterator<Reservation> listReservations(ListReservationsRequest request) {
-    return new Iterator<>() {
-      private Iterator<stockledger.v1.ReservationOuterClass.Reservation> page =
-          List.<stockledger.v1.ReservationOuterClass.Reservation>of().iterator();
-      private String cursor = request.getCursor();
-      private boolean last;
-
-      @Override
-      public boolean hasNext() {
-        while (!page.hasNext() && !last) {
-          ListReservationsRequest next = request.toBuilder().setCursor(cursor).build();
-          ListReservationsResponse response = call(() -> reservations.listReservations(next));
-          page = response.getReservationsList().iterator();
-          cursor = response.getCursor();
-          last = cursor.isEmpty();
-        }
-        return page.hasNext();
-      }
-
-      @Override
-      public Reservation next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return Reservation.fromProto(page.next());
-      }
-    };
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          ListReservationsRequest page = request.toBuilder().setCursor(cursor).build();
+          ListReservationsResponse response = call(() -> reservations.listReservations(page));
+          return new Pages.Page<>(
+              response.getReservationsList().stream().map(Reservation::fromProto).toList(),
+              response.getCursor());
+        });
   }
 
   private static CreateReservationRequest.Builder reservationRequest(

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesRequest;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesResponse;
+import stockledger.v1.Inventory.BatchRetrieveInventoryCountsRequest;
 import stockledger.v1.Inventory.InventoryAdjustment;
 import stockledger.v1.Inventory.InventoryAdjustmentReasonDirection;
 import stockledger.v1.Inventory.InventoryAdjustmentReasonType;
@@ -44,7 +45,7 @@ import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
 import stockledger.v1.Inventory.StreamInventoryChangesRequest;
 import stockledger.v1.Inventory.WatchInventoryCountsRequest;
 import stockledger.v1.Inventory.WatchStart;
-import stockledger.v1.InventoryItemOuterClass.GetInventoryItemRequest;
+import stockledger.v1.InventoryItemOuterClass.ListInventoryItemsRequest;
 import stockledger.v1.InventoryItemOuterClass.InventoryItem;
 import stockledger.v1.LocationOuterClass.LocationStatus;
 import stockledger.v1.ReservationOuterClass.ListReservationsRequest;
@@ -129,6 +130,16 @@ class LiveServerTest {
     assertEquals(Optional.of(dec("25")), item.cost());
     assertTrue(item.createdAt().isPresent());
     assertEquals(Optional.empty(), newItem("NOCOST").cost());
+
+    // Read back: the same records.
+    assertEquals(location, client.getLocation(location.id()));
+    List<Location> locations = new ArrayList<>();
+    client.listLocations().forEachRemaining(locations::add);
+    assertTrue(locations.contains(location), "the location is listed");
+    assertEquals(item, client.getItem(item.id()));
+    List<Item> bySku = new ArrayList<>();
+    client.listItems(ListInventoryItemsRequest.newBuilder().setSku(sku).build()).forEachRemaining(bySku::add);
+    assertEquals(List.of(item), bySku);
   }
 
   @Test
@@ -252,6 +263,16 @@ class LiveServerTest {
     Change.PhysicalCount count = assertInstanceOf(Change.PhysicalCount.class, closing.changes().get(0));
     assertEquals(dec("93"), count.quantity());
     assertEquals(INVENTORY_STATE_IN_STOCK, count.state());
+    assertEquals(first, client.retrieveAdjustment(first.id()));
+    assertEquals(count, client.retrievePhysicalCount(count.id()));
+    StockledgerException unknown =
+        assertThrows(StockledgerException.class, () -> client.retrieveTransfer(UUID.randomUUID().toString()));
+    assertEquals(Status.Code.NOT_FOUND, unknown.code());
+    List<Count> counted = new ArrayList<>();
+    client
+        .counts(BatchRetrieveInventoryCountsRequest.newBuilder().addCatalogObjectIds(item).setLimit(1).build())
+        .forEachRemaining(counted::add);
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("93"), INVENTORY_STATE_WASTE, dec("2")), byState(counted));
     Count afterClosing = closing.counts().get(0);
     assertEquals(new Count(item, here, INVENTORY_STATE_IN_STOCK, dec("93"), afterClosing.calculatedAt()), afterClosing);
   }
@@ -399,11 +420,11 @@ class LiveServerTest {
   @Test
   void unknownAndMalformedIds() {
     StockledgerException missing =
-        assertThrows(StockledgerException.class, () -> getItem(UUID.randomUUID().toString()));
+        assertThrows(StockledgerException.class, () -> client.getItem(UUID.randomUUID().toString()));
     assertEquals(Status.Code.NOT_FOUND, missing.code());
     assertEquals("NOT_FOUND", missing.reason());
 
-    StockledgerException malformed = assertThrows(StockledgerException.class, () -> getItem("not-an-id"));
+    StockledgerException malformed = assertThrows(StockledgerException.class, () -> client.getItem("not-an-id"));
     assertEquals(Status.Code.INVALID_ARGUMENT, malformed.code());
     assertEquals("INVALID_ID", malformed.reason());
     assertTrue(malformed.violation("id").isPresent(), malformed.fieldViolations().toString());
@@ -728,11 +749,5 @@ class LiveServerTest {
         client.batchChange("reason-restored-" + item, Changes.withReason(receive(item, "1"), id));
     assertEquals(Optional.of(id), again.changes().get(0).reasonId());
     assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("7")), byState(again.counts()));
-  }
-
-  private InventoryItem getItem(String id) {
-    return StockledgerClient.call(
-            () -> client.items().getInventoryItem(GetInventoryItemRequest.newBuilder().setId(id).build()))
-        .getInventoryItem();
   }
 }
