@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Java client (stubs generated from ../../proto) and runs its tests against a live
-# server: STOCKLEDGER_ADDR (host:port) and STOCKLEDGER_TOKEN (every scope) must be set, as
-# scripts/clients-test.sh does. Needs Java 17+ and Maven; dependencies come from Maven Central.
+# server, then runs the README's programs as a user would (quickstart.sh). STOCKLEDGER_ADDR
+# (host:port) and STOCKLEDGER_TOKEN (every scope) must be set, as scripts/clients-test.sh does.
+# Needs Java 17+ and Maven; dependencies come from Maven Central.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,4 +16,5 @@ fi
 
 # -B: batch mode (no colours, no download progress). Not -q: Surefire's
 # "Tests run: N, Failures: 0, ..." summary stays visible at the end.
-exec mvn -B --no-transfer-progress -Dstyle.color=never test "$@"
+mvn -B --no-transfer-progress -Dstyle.color=never test "$@"
+./quickstart.sh

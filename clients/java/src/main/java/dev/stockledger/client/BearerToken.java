@@ -22,7 +22,11 @@ final class BearerToken implements ClientInterceptor {
 
   static void check(String token) {
     if (token == null || token.isBlank()) {
-      throw new IllegalArgumentException("a token is required");
+      throw StockledgerException.local(
+          io.grpc.Status.Code.INVALID_ARGUMENT,
+          "MISSING_REQUIRED_PARAMETER",
+          "token",
+          "a token is required");
     }
   }
 

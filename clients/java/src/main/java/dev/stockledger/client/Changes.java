@@ -1,5 +1,6 @@
 package dev.stockledger.client;
 
+import io.grpc.Status;
 import java.math.BigDecimal;
 import java.time.Instant;
 import stockledger.v1.Inventory.InventoryAdjustment;
@@ -15,6 +16,8 @@ import stockledger.v1.Inventory.Money;
 /**
  * Builders of the three kinds of {@link InventoryChange}, taking {@link BigDecimal} quantities.
  * For fields not covered here (reference ids, prices, team members) build the message directly.
+ * A quantity with more than five decimals is refused by {@link StockledgerClient#batchChange}
+ * before sending, with the path the server would name ({@code changes[0].adjustment.quantity}).
  *
  * <p>A guard (compare-and-swap) wraps a built change: {@code expect(adjustment(...), TEN)} or
  * {@code expectAbsent(adjustment(...))}; a batch whose guard does not hold fails with a {@link
@@ -47,7 +50,7 @@ public final class Changes {
             .setLocationId(locationId)
             .setFromState(from)
             .setToState(to)
-            .setQuantity(Decimals.format(quantity));
+            .setQuantity(Decimals.wire(quantity));
     if (occurredAt != null) {
       b.setOccurredAt(Times.toTimestamp(occurredAt));
     }
@@ -71,7 +74,7 @@ public final class Changes {
             .setCatalogObjectId(itemId)
             .setLocationId(locationId)
             .setState(state)
-            .setQuantity(Decimals.format(quantity));
+            .setQuantity(Decimals.wire(quantity));
     if (occurredAt != null) {
       b.setOccurredAt(Times.toTimestamp(occurredAt));
     }
@@ -92,7 +95,7 @@ public final class Changes {
                 .setFromLocationId(fromLocationId)
                 .setToLocationId(toLocationId)
                 .setState(state)
-                .setQuantity(Decimals.format(quantity)))
+                .setQuantity(Decimals.wire(quantity)))
         .build();
   }
 
@@ -106,7 +109,7 @@ public final class Changes {
    * change, or the whole batch is refused ({@link StockledgerException#isQuantityMismatch()}).
    */
   public static InventoryChange expect(InventoryChange change, BigDecimal expected) {
-    return change.toBuilder().setExpectedQuantity(Decimals.format(expected)).build();
+    return change.toBuilder().setExpectedQuantity(Decimals.wire(expected)).build();
   }
 
   /**
@@ -118,16 +121,13 @@ public final class Changes {
   }
 
   /** Names a standard adjustment reason ({@code INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED}, …). */
-  public static InventoryAdjustmentReasonId reasonId(InventoryAdjustmentReasonType type) {
-    return InventoryAdjustmentReasonId.newBuilder().setType(type).build();
+  public static ReasonId reasonId(InventoryAdjustmentReasonType type) {
+    return ReasonId.standard(type);
   }
 
   /** Names a merchant's custom adjustment reason by its id. */
-  public static InventoryAdjustmentReasonId customReasonId(String customReasonId) {
-    return InventoryAdjustmentReasonId.newBuilder()
-        .setType(InventoryAdjustmentReasonType.INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM)
-        .setCustomReasonId(customReasonId)
-        .build();
+  public static ReasonId customReasonId(String customReasonId) {
+    return ReasonId.custom(customReasonId);
   }
 
   /**
@@ -135,13 +135,19 @@ public final class Changes {
    * standard reason (not a system code) or a custom one that is not deleted; a deleted one is
    * refused ({@code INVALID_ARGUMENT}, reason {@code ADJUSTMENT_REASON_DELETED}).
    */
-  public static InventoryChange withReason(InventoryChange change, InventoryAdjustmentReasonId reasonId) {
+  public static InventoryChange withReason(InventoryChange change, ReasonId reason) {
+    InventoryAdjustmentReasonId reasonId = reason.toProto();
     InventoryChange.Builder b = change.toBuilder();
     switch (change.getChangeCase()) {
       case ADJUSTMENT -> b.getAdjustmentBuilder().setReasonId(reasonId);
       case PHYSICAL_COUNT -> b.getPhysicalCountBuilder().setReasonId(reasonId);
       case TRANSFER -> b.getTransferBuilder().setReasonId(reasonId);
-      case CHANGE_NOT_SET -> throw new IllegalArgumentException("the change has no adjustment, physical count or transfer");
+      case CHANGE_NOT_SET ->
+          throw StockledgerException.local(
+              Status.Code.INVALID_ARGUMENT,
+              "MISSING_REQUIRED_PARAMETER",
+              "change",
+              "the change has no adjustment, physical count or transfer");
     }
     return b.build();
   }
@@ -154,7 +160,7 @@ public final class Changes {
     requireAdjustment(change);
     InventoryChange.Builder b = change.toBuilder();
     b.getAdjustmentBuilder()
-        .setCostMoney(Money.newBuilder().setAmount(Decimals.format(amount)).setCurrency(currency));
+        .setCostMoney(Money.newBuilder().setAmount(Decimals.wire(amount)).setCurrency(currency));
     return b.build();
   }
 
@@ -168,7 +174,11 @@ public final class Changes {
 
   private static void requireAdjustment(InventoryChange change) {
     if (change.getChangeCase() != InventoryChange.ChangeCase.ADJUSTMENT) {
-      throw new IllegalArgumentException("cost and vendor go on adjustments (receipts) only");
+      throw StockledgerException.local(
+          Status.Code.INVALID_ARGUMENT,
+          Decimals.INVALID_VALUE,
+          "adjustment",
+          "cost and vendor go on adjustments (receipts) only");
     }
   }
 

@@ -49,11 +49,12 @@ public record Reservation(
           catalogObjectId, locationId, quantity, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO);
     }
 
-    ReservationOuterClass.ReservationLine toProto() {
+    /** The wire form of the line at {@code index} of a request (a refusal names {@code lines[index].quantity}). */
+    ReservationOuterClass.ReservationLine toProto(int index) {
       return ReservationOuterClass.ReservationLine.newBuilder()
           .setCatalogObjectId(catalogObjectId)
           .setLocationId(locationId)
-          .setQuantity(Decimals.format(quantity))
+          .setQuantity(Decimals.format(quantity, "lines[" + index + "].quantity"))
           .build();
     }
 

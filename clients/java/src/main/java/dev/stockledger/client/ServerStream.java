@@ -14,22 +14,35 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * The messages of a server-streaming call, read as a blocking {@link Iterator}.
+ * The messages of a server-streaming call: a blocking {@link Iterator} that is also {@link
+ * Iterable} (once) and {@link AutoCloseable}, so that a for-each loop in a try-with-resources
+ * reads it to its end:
+ *
+ * <pre>{@code
+ * try (var history = client.streamChanges(request)) {
+ *   for (var streamed : history) {
+ *     System.out.println(streamed.change().quantity());
+ *   }
+ * }
+ * }</pre>
  *
  * <p>{@link #hasNext()} waits for the next message and returns false when the server ends the
  * stream; a failed stream throws {@link StockledgerException}. {@link #next(Duration)} waits at
- * most a given time, so a reader of an endless feed (the watches) never hangs. {@link #close()}
- * cancels the call; use try-with-resources. Flow control is kept: at most {@value #PREFETCH}
- * messages are buffered ahead of the reader.
+ * most a given time and returns an {@link Optional} (empty: nothing arrived in time, the stream
+ * is still open), so a reader of an endless feed (the watches) never hangs. {@link #close()}
+ * cancels the call. Flow control is kept: at most {@value #PREFETCH} messages are buffered ahead
+ * of the reader. One thread reads a stream; {@link #close()} may come from any thread.
  */
-public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
+public final class ServerStream<T> implements Iterator<T>, Iterable<T>, AutoCloseable {
   static final int PREFETCH = 16;
 
   private record Closed(Status status, Metadata trailers) {}
 
-  private final ClientCall<?, T> call;
+  private final ClientCall<?, ?> call;
+  private final Function<Object, T> fromWire;
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final CountDownLatch started = new CountDownLatch(1);
   private final Object callLock = new Object();
@@ -39,17 +52,25 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
   // Reader state (the reading thread only).
   private T head;
   private boolean ended;
+  private boolean iterated;
   private StockledgerException failure;
 
-  private ServerStream(ClientCall<?, T> call) {
+  @SuppressWarnings("unchecked")
+  private <R> ServerStream(ClientCall<?, R> call, Function<R, T> fromWire) {
     this.call = call;
+    this.fromWire = message -> fromWire.apply((R) message);
   }
 
-  static <Q, T> ServerStream<T> start(
-      Channel channel, MethodDescriptor<Q, T> method, CallOptions options, Q request) {
-    ClientCall<Q, T> call = channel.newCall(method, options);
-    ServerStream<T> stream = new ServerStream<>(call);
-    call.start(stream.new Listener(), new Metadata());
+  /** Starts the call; each message the server sends is read as {@code fromWire} makes it. */
+  static <Q, R, T> ServerStream<T> start(
+      Channel channel,
+      MethodDescriptor<Q, R> method,
+      CallOptions options,
+      Q request,
+      Function<R, T> fromWire) {
+    ClientCall<Q, R> call = channel.newCall(method, options);
+    ServerStream<T> stream = new ServerStream<>(call, fromWire);
+    call.start(stream.new Listener<R>(), new Metadata());
     try {
       call.sendMessage(request);
       call.halfClose();
@@ -61,14 +82,14 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
     return stream;
   }
 
-  private final class Listener extends ClientCall.Listener<T> {
+  private final class Listener<R> extends ClientCall.Listener<R> {
     @Override
     public void onHeaders(Metadata headers) {
       started.countDown();
     }
 
     @Override
-    public void onMessage(T message) {
+    public void onMessage(R message) {
       queue.add(message);
     }
 
@@ -104,6 +125,20 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
     return done;
   }
 
+  /**
+   * This stream, for a for-each loop; a stream is read once, so a second call throws.
+   *
+   * @throws IllegalStateException if called before on this stream
+   */
+  @Override
+  public Iterator<T> iterator() {
+    if (iterated) {
+      throw new IllegalStateException("a ServerStream is read once: iterator() was already called");
+    }
+    iterated = true;
+    return this;
+  }
+
   /** Waits for the next message; false once the server ended the stream (or it was closed). */
   @Override
   public boolean hasNext() {
@@ -136,10 +171,14 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
   }
 
   /**
-   * The next message, waiting at most {@code timeout}: empty if none arrived in time.
+   * The next message, waiting at most {@code timeout} for it; never blocks longer, so it suits
+   * the watches, which never end by themselves.
    *
-   * @throws NoSuchElementException if the stream has ended
-   * @throws StockledgerException if the stream failed
+   * @return the next message, or {@link Optional#empty()} if none arrived within {@code timeout}
+   *     (the stream is still open: call again to keep waiting)
+   * @throws NoSuchElementException if the stream has ended (the server finished it, or it was
+   *     closed); {@link #hasNext()} tells that apart without waiting once it has ended
+   * @throws StockledgerException if the stream failed (the server's refusal or a lost connection)
    */
   public Optional<T> next(Duration timeout) {
     if (head == null && failure == null && !ended) {
@@ -157,7 +196,6 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
     return Optional.of(next());
   }
 
-  @SuppressWarnings("unchecked")
   private boolean accept(Object item) {
     if (item instanceof Closed closed) {
       ended = true;
@@ -167,10 +205,10 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
       failure = StockledgerException.from(closed.status(), closed.trailers());
       throw failure;
     }
-    head = (T) item;
     synchronized (callLock) {
       call.request(1);
     }
+    head = fromWire.apply(item);
     return true;
   }
 

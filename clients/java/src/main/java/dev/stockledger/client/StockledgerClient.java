@@ -7,6 +7,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -15,22 +16,25 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import stockledger.v1.Inventory.BatchChangeInventoryRequest;
-import stockledger.v1.Inventory.BatchChangeInventoryResponse;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesRequest;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesResponse;
+import stockledger.v1.Inventory.BatchRetrieveInventoryCountsRequest;
+import stockledger.v1.Inventory.BatchRetrieveInventoryCountsResponse;
+import stockledger.v1.Inventory.RetrieveInventoryAdjustmentRequest;
+import stockledger.v1.Inventory.RetrieveInventoryPhysicalCountRequest;
+import stockledger.v1.Inventory.RetrieveInventoryTransferRequest;
 import stockledger.v1.Inventory.CreateInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.DeleteInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.InventoryAdjustmentReason;
 import stockledger.v1.Inventory.InventoryAdjustmentReasonDirection;
-import stockledger.v1.Inventory.InventoryAdjustmentReasonId;
 import stockledger.v1.Inventory.InventoryChange;
-import stockledger.v1.Inventory.InventoryCount;
 import stockledger.v1.Inventory.InventoryState;
 import stockledger.v1.Inventory.ListInventoryAdjustmentReasonsRequest;
 import stockledger.v1.Inventory.RestoreInventoryAdjustmentReasonRequest;
@@ -38,19 +42,22 @@ import stockledger.v1.Inventory.RetrieveInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
 import stockledger.v1.Inventory.RetrieveInventoryCountResponse;
 import stockledger.v1.Inventory.StreamInventoryChangesRequest;
-import stockledger.v1.Inventory.StreamInventoryChangesResponse;
 import stockledger.v1.Inventory.UpdateInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.WatchInventoryChangesRequest;
-import stockledger.v1.Inventory.WatchInventoryChangesResponse;
 import stockledger.v1.Inventory.WatchInventoryCountsRequest;
-import stockledger.v1.Inventory.WatchInventoryCountsResponse;
 import stockledger.v1.Inventory.WatchStart;
 import stockledger.v1.InventoryItemOuterClass.CreateInventoryItemRequest;
+import stockledger.v1.InventoryItemOuterClass.GetInventoryItemRequest;
+import stockledger.v1.InventoryItemOuterClass.ListInventoryItemsRequest;
+import stockledger.v1.InventoryItemOuterClass.ListInventoryItemsResponse;
 import stockledger.v1.InventoryItemOuterClass.InventoryItem;
 import stockledger.v1.InventoryItemServiceGrpc;
 import stockledger.v1.InventoryServiceGrpc;
 import stockledger.v1.LocationOuterClass.CreateLocationRequest;
-import stockledger.v1.LocationOuterClass.Location;
+import stockledger.v1.LocationOuterClass.GetLocationRequest;
+import stockledger.v1.LocationOuterClass.ListLocationsRequest;
+import stockledger.v1.LocationOuterClass.ListLocationsResponse;
+import stockledger.v1.LocationOuterClass;
 import stockledger.v1.LocationServiceGrpc;
 import stockledger.v1.ReservationOuterClass.CommitLine;
 import stockledger.v1.ReservationOuterClass.CommitReservationRequest;
@@ -101,7 +108,11 @@ public final class StockledgerClient implements AutoCloseable {
    */
   public static StockledgerClient connect(String address, String token) {
     if (address == null || address.isBlank()) {
-      throw new IllegalArgumentException("an address (host:port) is required");
+      throw StockledgerException.local(
+          Status.Code.INVALID_ARGUMENT,
+          "MISSING_REQUIRED_PARAMETER",
+          "address",
+          "an address (host:port) is required");
     }
     BearerToken.check(token);
     return new StockledgerClient(
@@ -160,30 +171,74 @@ public final class StockledgerClient implements AutoCloseable {
    * does not say otherwise may not leave a count of it that it lowers below zero.
    */
   public Location createLocation(String name, boolean forbidNegativeCounts) {
-    return call(
-            () ->
-                locations.createLocation(
-                    CreateLocationRequest.newBuilder()
-                        .setLocation(
-                            Location.newBuilder()
-                                .setName(name)
-                                .setForbidNegativeCounts(forbidNegativeCounts))
-                        .build()))
-        .getLocation();
+    CreateLocationRequest request =
+        CreateLocationRequest.newBuilder()
+            .setLocation(
+                LocationOuterClass.Location.newBuilder()
+                    .setName(name)
+                    .setForbidNegativeCounts(forbidNegativeCounts))
+            .build();
+    return Location.fromProto(call(() -> locations.createLocation(request)).getLocation());
+  }
+
+  /** One location by its id ({@code NOT_FOUND} if there is none). */
+  public Location getLocation(String id) {
+    GetLocationRequest request = GetLocationRequest.newBuilder().setId(id).build();
+    return Location.fromProto(call(() -> locations.getLocation(request)).getLocation());
+  }
+
+  /** Every location, active and inactive, fetching page after page lazily. */
+  public Iterator<Location> listLocations() {
+    return listLocations(ListLocationsRequest.getDefaultInstance());
+  }
+
+  /** The locations matching a request built by hand (a status), page after page lazily. */
+  public Iterator<Location> listLocations(ListLocationsRequest request) {
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          ListLocationsRequest page = request.toBuilder().setCursor(cursor).build();
+          ListLocationsResponse response = call(() -> locations.listLocations(page));
+          return new Pages.Page<>(
+              response.getLocationsList().stream().map(Location::fromProto).toList(),
+              response.getCursor());
+        });
+  }
+
+  /** One inventory item by its id ({@code NOT_FOUND} if there is none). */
+  public Item getItem(String id) {
+    GetInventoryItemRequest request = GetInventoryItemRequest.newBuilder().setId(id).build();
+    return Item.fromProto(call(() -> items.getInventoryItem(request)).getInventoryItem());
+  }
+
+  /** Every inventory item, fetching page after page lazily. */
+  public Iterator<Item> listItems() {
+    return listItems(ListInventoryItemsRequest.getDefaultInstance());
+  }
+
+  /** The items matching a request built by hand (a SKU, ids, updated after), page after page lazily. */
+  public Iterator<Item> listItems(ListInventoryItemsRequest request) {
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          ListInventoryItemsRequest page = request.toBuilder().setCursor(cursor).build();
+          ListInventoryItemsResponse response = call(() -> items.listInventoryItems(page));
+          return new Pages.Page<>(
+              response.getInventoryItemsList().stream().map(Item::fromProto).toList(),
+              response.getCursor());
+        });
   }
 
   /** Creates an inventory item with only a SKU. */
-  public InventoryItem createItem(String sku) {
+  public Item createItem(String sku) {
     return createItem(InventoryItem.newBuilder().setSku(sku).build());
   }
 
-  /** Creates an inventory item (cost via {@code Decimals.format}); returns it with its id. */
-  public InventoryItem createItem(InventoryItem item) {
-    return call(
-            () ->
-                items.createInventoryItem(
-                    CreateInventoryItemRequest.newBuilder().setInventoryItem(item).build()))
-        .getInventoryItem();
+  /** Creates an inventory item (cost via {@code Decimals.format(cost, "cost")}); returns it with its id. */
+  public Item createItem(InventoryItem item) {
+    CreateInventoryItemRequest request =
+        CreateInventoryItemRequest.newBuilder().setInventoryItem(item).build();
+    return Item.fromProto(call(() -> items.createInventoryItem(request)).getInventoryItem());
   }
 
   // --- The ledger ----------------------------------------------------------------------------
@@ -192,7 +247,7 @@ public final class StockledgerClient implements AutoCloseable {
    * Applies changes atomically (all or none). Sending the same idempotency key again returns the
    * original response and changes nothing.
    */
-  public BatchChangeInventoryResponse batchChange(String idempotencyKey, List<InventoryChange> changes) {
+  public BatchChangeResult batchChange(String idempotencyKey, List<InventoryChange> changes) {
     return batchChange(
         BatchChangeInventoryRequest.newBuilder()
             .setIdempotencyKey(idempotencyKey)
@@ -201,7 +256,7 @@ public final class StockledgerClient implements AutoCloseable {
   }
 
   /** Same as {@link #batchChange(String, List)}. */
-  public BatchChangeInventoryResponse batchChange(String idempotencyKey, InventoryChange... changes) {
+  public BatchChangeResult batchChange(String idempotencyKey, InventoryChange... changes) {
     return batchChange(idempotencyKey, List.of(changes));
   }
 
@@ -210,7 +265,7 @@ public final class StockledgerClient implements AutoCloseable {
    * forbidNegativeCounts} no count the batch lowers may end below zero (refused: {@link
    * StockledgerException#isInsufficientQuantity()}); without, counts may go negative.
    */
-  public BatchChangeInventoryResponse batchChange(
+  public BatchChangeResult batchChange(
       String idempotencyKey, boolean forbidNegativeCounts, List<InventoryChange> changes) {
     return batchChange(
         BatchChangeInventoryRequest.newBuilder()
@@ -221,19 +276,45 @@ public final class StockledgerClient implements AutoCloseable {
   }
 
   /** Same as {@link #batchChange(String, boolean, List)}. */
-  public BatchChangeInventoryResponse batchChange(
+  public BatchChangeResult batchChange(
       String idempotencyKey, boolean forbidNegativeCounts, InventoryChange... changes) {
     return batchChange(idempotencyKey, forbidNegativeCounts, List.of(changes));
   }
 
-  /** Sends a request built by hand (e.g. with {@code ignore_unchanged_counts}). */
-  public BatchChangeInventoryResponse batchChange(BatchChangeInventoryRequest request) {
-    return call(() -> inventory.batchChangeInventory(request));
+  /**
+   * Sends a request built by hand (e.g. with {@code ignore_unchanged_counts}). A decimal the
+   * server would refuse as malformed or too precise is refused first, naming the same field
+   * ({@code changes[0].adjustment.quantity}; {@link StockledgerException#isLocal()}).
+   */
+  public BatchChangeResult batchChange(BatchChangeInventoryRequest request) {
+    checkDecimals(request);
+    return BatchChangeResult.fromProto(call(() -> inventory.batchChangeInventory(request)));
+  }
+
+  private static void checkDecimals(BatchChangeInventoryRequest request) {
+    for (int i = 0; i < request.getChangesCount(); i++) {
+      InventoryChange change = request.getChanges(i);
+      String at = "changes[" + i + "].";
+      switch (change.getChangeCase()) {
+        case ADJUSTMENT -> {
+          var adjustment = change.getAdjustment();
+          Decimals.check(adjustment.getQuantity(), at + "adjustment.quantity");
+          Decimals.check(adjustment.getTotalPriceMoney().getAmount(), at + "adjustment.total_price_money.amount");
+          Decimals.check(adjustment.getCostMoney().getAmount(), at + "adjustment.cost_money.amount");
+        }
+        case PHYSICAL_COUNT -> Decimals.check(change.getPhysicalCount().getQuantity(), at + "physical_count.quantity");
+        case TRANSFER -> Decimals.check(change.getTransfer().getQuantity(), at + "transfer.quantity");
+        case CHANGE_NOT_SET -> {}
+      }
+      if (change.hasExpectedQuantity() && !Changes.ABSENT.equals(change.getExpectedQuantity())) {
+        Decimals.check(change.getExpectedQuantity(), at + "expected_quantity");
+      }
+    }
   }
 
   /** Every current count of an item (all its pages), optionally only at these locations. */
-  public List<InventoryCount> counts(String itemId, String... locationIds) {
-    List<InventoryCount> all = new ArrayList<>();
+  public List<Count> counts(String itemId, String... locationIds) {
+    List<Count> all = new ArrayList<>();
     String cursor = "";
     do {
       RetrieveInventoryCountRequest request =
@@ -243,7 +324,7 @@ public final class StockledgerClient implements AutoCloseable {
               .setCursor(cursor)
               .build();
       RetrieveInventoryCountResponse page = call(() -> inventory.retrieveInventoryCount(request));
-      all.addAll(page.getCountsList());
+      page.getCountsList().forEach(count -> all.add(Count.fromProto(count)));
       cursor = page.getCursor();
     } while (!cursor.isEmpty());
     return all;
@@ -255,48 +336,69 @@ public final class StockledgerClient implements AutoCloseable {
    */
   public Optional<BigDecimal> quantity(String itemId, String locationId, InventoryState state) {
     return counts(itemId, locationId).stream()
-        .filter(c -> c.getState() == state && c.getLocationId().equals(locationId))
+        .filter(c -> c.state() == state && c.locationId().equals(locationId))
         .findFirst()
-        .map(c -> Decimals.parse(c.getQuantity()));
+        .map(Count::quantity);
   }
 
   /**
    * The history matching {@code request}, oldest first, fetching page after page lazily
    * (the request's {@code limit} is the page size).
    */
-  public Iterator<InventoryChange> changes(BatchRetrieveInventoryChangesRequest request) {
-    return new Iterator<>() {
-      private Iterator<InventoryChange> page = List.<InventoryChange>of().iterator();
-      private String cursor = request.getCursor();
-      private boolean last;
-
-      @Override
-      public boolean hasNext() {
-        while (!page.hasNext() && !last) {
-          BatchRetrieveInventoryChangesRequest next = request.toBuilder().setCursor(cursor).build();
+  public Iterator<Change> changes(BatchRetrieveInventoryChangesRequest request) {
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          BatchRetrieveInventoryChangesRequest page = request.toBuilder().setCursor(cursor).build();
           BatchRetrieveInventoryChangesResponse response =
-              call(() -> inventory.batchRetrieveInventoryChanges(next));
-          page = response.getChangesList().iterator();
-          cursor = response.getCursor();
-          last = cursor.isEmpty();
-        }
-        return page.hasNext();
-      }
+              call(() -> inventory.batchRetrieveInventoryChanges(page));
+          return new Pages.Page<>(
+              response.getChangesList().stream().map(Change::fromProto).toList(), response.getCursor());
+        });
+  }
 
-      @Override
-      public InventoryChange next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return page.next();
-      }
-    };
+  /** One adjustment by its id ({@code NOT_FOUND} if there is none). */
+  public Change.Adjustment retrieveAdjustment(String adjustmentId) {
+    RetrieveInventoryAdjustmentRequest request =
+        RetrieveInventoryAdjustmentRequest.newBuilder().setAdjustmentId(adjustmentId).build();
+    return Change.Adjustment.fromProto(call(() -> inventory.retrieveInventoryAdjustment(request)).getAdjustment());
+  }
+
+  /** One physical count by its id ({@code NOT_FOUND} if there is none). */
+  public Change.PhysicalCount retrievePhysicalCount(String physicalCountId) {
+    RetrieveInventoryPhysicalCountRequest request =
+        RetrieveInventoryPhysicalCountRequest.newBuilder().setPhysicalCountId(physicalCountId).build();
+    return Change.PhysicalCount.fromProto(
+        call(() -> inventory.retrieveInventoryPhysicalCount(request)).getPhysicalCount());
+  }
+
+  /** One transfer by its id ({@code NOT_FOUND} if there is none). */
+  public Change.Transfer retrieveTransfer(String transferId) {
+    RetrieveInventoryTransferRequest request =
+        RetrieveInventoryTransferRequest.newBuilder().setTransferId(transferId).build();
+    return Change.Transfer.fromProto(call(() -> inventory.retrieveInventoryTransfer(request)).getTransfer());
+  }
+
+  /**
+   * The counts matching a request built by hand (items, locations, states, {@code as_of}),
+   * fetching page after page lazily.
+   */
+  public Iterator<Count> counts(BatchRetrieveInventoryCountsRequest request) {
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          BatchRetrieveInventoryCountsRequest page = request.toBuilder().setCursor(cursor).build();
+          BatchRetrieveInventoryCountsResponse response =
+              call(() -> inventory.batchRetrieveInventoryCounts(page));
+          return new Pages.Page<>(
+              response.getCountsList().stream().map(Count::fromProto).toList(), response.getCursor());
+        });
   }
 
   // --- Adjustment reasons --------------------------------------------------------------------
 
   /** The standard reasons in type order, then the merchant's live custom ones, oldest first. */
-  public List<InventoryAdjustmentReason> listAdjustmentReasons() {
+  public List<AdjustmentReason> listAdjustmentReasons() {
     return listAdjustmentReasons(false, false);
   }
 
@@ -304,13 +406,15 @@ public final class StockledgerClient implements AutoCloseable {
    * Same as {@link #listAdjustmentReasons()}, with the deleted custom reasons ({@code
    * includeDeleted}) and Square's system codes SALE, RECOUNT, … ({@code includeSystemCodes}).
    */
-  public List<InventoryAdjustmentReason> listAdjustmentReasons(boolean includeDeleted, boolean includeSystemCodes) {
+  public List<AdjustmentReason> listAdjustmentReasons(boolean includeDeleted, boolean includeSystemCodes) {
     ListInventoryAdjustmentReasonsRequest request =
         ListInventoryAdjustmentReasonsRequest.newBuilder()
             .setIncludeDeleted(includeDeleted)
             .setIncludeSystemCodes(includeSystemCodes)
             .build();
-    return call(() -> inventory.listInventoryAdjustmentReasons(request)).getAdjustmentReasonsList();
+    return call(() -> inventory.listInventoryAdjustmentReasons(request)).getAdjustmentReasonsList().stream()
+        .map(AdjustmentReason::fromProto)
+        .toList();
   }
 
   /**
@@ -318,13 +422,13 @@ public final class StockledgerClient implements AutoCloseable {
    * custom reasons (else {@code ALREADY_EXISTS}), {@code direction} INCREASE or DECREASE, fixed
    * once created.
    */
-  public InventoryAdjustmentReason createAdjustmentReason(
+  public AdjustmentReason createAdjustmentReason(
       String name, InventoryAdjustmentReasonDirection direction) {
     return createAdjustmentReason(null, name, direction);
   }
 
   /** Same as {@link #createAdjustmentReason(String, InventoryAdjustmentReasonDirection)} with your key (null: a fresh one). */
-  public InventoryAdjustmentReason createAdjustmentReason(
+  public AdjustmentReason createAdjustmentReason(
       String idempotencyKey, String name, InventoryAdjustmentReasonDirection direction) {
     CreateInventoryAdjustmentReasonRequest request =
         CreateInventoryAdjustmentReasonRequest.newBuilder()
@@ -332,41 +436,41 @@ public final class StockledgerClient implements AutoCloseable {
             .setAdjustmentReason(
                 InventoryAdjustmentReason.newBuilder().setName(name).setDirection(direction))
             .build();
-    return call(() -> inventory.createInventoryAdjustmentReason(request)).getAdjustmentReason();
+    return AdjustmentReason.fromProto(call(() -> inventory.createInventoryAdjustmentReason(request)).getAdjustmentReason());
   }
 
   /** One reason, standard or custom (a deleted custom one too). */
-  public InventoryAdjustmentReason retrieveAdjustmentReason(InventoryAdjustmentReasonId reasonId) {
+  public AdjustmentReason retrieveAdjustmentReason(ReasonId reasonId) {
     RetrieveInventoryAdjustmentReasonRequest request =
-        RetrieveInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId).build();
-    return call(() -> inventory.retrieveInventoryAdjustmentReason(request)).getAdjustmentReason();
+        RetrieveInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId.toProto()).build();
+    return AdjustmentReason.fromProto(call(() -> inventory.retrieveInventoryAdjustmentReason(request)).getAdjustmentReason());
   }
 
   /** Renames a custom reason that is not deleted (a deleted one: {@code FAILED_PRECONDITION}). */
-  public InventoryAdjustmentReason updateAdjustmentReason(InventoryAdjustmentReasonId reasonId, String name) {
+  public AdjustmentReason updateAdjustmentReason(ReasonId reasonId, String name) {
     UpdateInventoryAdjustmentReasonRequest request =
         UpdateInventoryAdjustmentReasonRequest.newBuilder()
-            .setReasonId(reasonId)
+            .setReasonId(reasonId.toProto())
             .setAdjustmentReason(InventoryAdjustmentReason.newBuilder().setName(name))
             .build();
-    return call(() -> inventory.updateInventoryAdjustmentReason(request)).getAdjustmentReason();
+    return AdjustmentReason.fromProto(call(() -> inventory.updateInventoryAdjustmentReason(request)).getAdjustmentReason());
   }
 
   /**
    * Soft-deletes a custom reason: still retrievable and named by the changes that carry it, but a
    * new change naming it is refused ({@code INVALID_ARGUMENT}, {@code ADJUSTMENT_REASON_DELETED}).
    */
-  public InventoryAdjustmentReason deleteAdjustmentReason(InventoryAdjustmentReasonId reasonId) {
+  public AdjustmentReason deleteAdjustmentReason(ReasonId reasonId) {
     DeleteInventoryAdjustmentReasonRequest request =
-        DeleteInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId).build();
-    return call(() -> inventory.deleteInventoryAdjustmentReason(request)).getAdjustmentReason();
+        DeleteInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId.toProto()).build();
+    return AdjustmentReason.fromProto(call(() -> inventory.deleteInventoryAdjustmentReason(request)).getAdjustmentReason());
   }
 
   /** Restores a soft-deleted custom reason ({@code ALREADY_EXISTS} if a live one took its name). */
-  public InventoryAdjustmentReason restoreAdjustmentReason(InventoryAdjustmentReasonId reasonId) {
+  public AdjustmentReason restoreAdjustmentReason(ReasonId reasonId) {
     RestoreInventoryAdjustmentReasonRequest request =
-        RestoreInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId).build();
-    return call(() -> inventory.restoreInventoryAdjustmentReason(request)).getAdjustmentReason();
+        RestoreInventoryAdjustmentReasonRequest.newBuilder().setReasonId(reasonId.toProto()).build();
+    return AdjustmentReason.fromProto(call(() -> inventory.restoreInventoryAdjustmentReason(request)).getAdjustmentReason());
   }
 
   // --- Reservations --------------------------------------------------------------------------
@@ -426,13 +530,14 @@ public final class StockledgerClient implements AutoCloseable {
             .setId(id)
             .setIdempotencyKey(keyOrFresh(commit.idempotencyKey()));
     for (Map.Entry<Integer, BigDecimal> line : commit.lines().entrySet()) {
+      String field = "lines[" + request.getLinesCount() + "].quantity";
       request.addLines(
-          CommitLine.newBuilder().setLine(line.getKey()).setQuantity(Decimals.format(line.getValue())));
+          CommitLine.newBuilder().setLine(line.getKey()).setQuantity(Decimals.format(line.getValue(), field)));
     }
     if (commit.totalPrice() != null) {
       request.setTotalPriceMoney(
           stockledger.v1.Inventory.Money.newBuilder()
-              .setAmount(Decimals.format(commit.totalPrice()))
+              .setAmount(Decimals.format(commit.totalPrice(), "total_price_money.amount"))
               .setCurrency(commit.currency() == null ? "" : commit.currency()));
     }
     return Reservation.fromProto(
@@ -493,32 +598,15 @@ public final class StockledgerClient implements AutoCloseable {
    * lazily (the request's {@code limit} is the page size).
    */
   public Iterator<Reservation> listReservations(ListReservationsRequest request) {
-    return new Iterator<>() {
-      private Iterator<stockledger.v1.ReservationOuterClass.Reservation> page =
-          List.<stockledger.v1.ReservationOuterClass.Reservation>of().iterator();
-      private String cursor = request.getCursor();
-      private boolean last;
-
-      @Override
-      public boolean hasNext() {
-        while (!page.hasNext() && !last) {
-          ListReservationsRequest next = request.toBuilder().setCursor(cursor).build();
-          ListReservationsResponse response = call(() -> reservations.listReservations(next));
-          page = response.getReservationsList().iterator();
-          cursor = response.getCursor();
-          last = cursor.isEmpty();
-        }
-        return page.hasNext();
-      }
-
-      @Override
-      public Reservation next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return Reservation.fromProto(page.next());
-      }
-    };
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          ListReservationsRequest page = request.toBuilder().setCursor(cursor).build();
+          ListReservationsResponse response = call(() -> reservations.listReservations(page));
+          return new Pages.Page<>(
+              response.getReservationsList().stream().map(Reservation::fromProto).toList(),
+              response.getCursor());
+        });
   }
 
   private static CreateReservationRequest.Builder reservationRequest(
@@ -526,7 +614,8 @@ public final class StockledgerClient implements AutoCloseable {
     return CreateReservationRequest.newBuilder()
         .setIdempotencyKey(keyOrFresh(idempotencyKey))
         .setReferenceId(referenceId == null ? "" : referenceId)
-        .addAllLines(lines.stream().map(Reservation.Line::toProto).toList());
+        .addAllLines(
+            IntStream.range(0, lines.size()).mapToObj(i -> lines.get(i).toProto(i)).toList());
   }
 
   private static String keyOrFresh(String idempotencyKey) {
@@ -545,17 +634,17 @@ public final class StockledgerClient implements AutoCloseable {
   // --- Streams and feeds ---------------------------------------------------------------------
 
   /** The history matching {@code request} as one stream, oldest first; it ends after the last one. */
-  public ServerStream<StreamInventoryChangesResponse> streamChanges(StreamInventoryChangesRequest request) {
-    return stream(InventoryServiceGrpc.getStreamInventoryChangesMethod(), request);
+  public ServerStream<StreamedChange> streamChanges(StreamInventoryChangesRequest request) {
+    return stream(InventoryServiceGrpc.getStreamInventoryChangesMethod(), request, StreamedChange::fromProto);
   }
 
   /** Every committed change matching {@code request}, live, in commit order. Never ends by itself: close it. */
-  public ServerStream<WatchInventoryChangesResponse> watchChanges(WatchInventoryChangesRequest request) {
-    return stream(InventoryServiceGrpc.getWatchInventoryChangesMethod(), request);
+  public ServerStream<WatchedChange> watchChanges(WatchInventoryChangesRequest request) {
+    return stream(InventoryServiceGrpc.getWatchInventoryChangesMethod(), request, WatchedChange::fromProto);
   }
 
   /** Changes committed from now on (call {@link ServerStream#awaitStarted} before writing). */
-  public ServerStream<WatchInventoryChangesResponse> watchChangesFromNow(String... itemIds) {
+  public ServerStream<WatchedChange> watchChangesFromNow(String... itemIds) {
     return watchChanges(
         WatchInventoryChangesRequest.newBuilder()
             .addAllCatalogObjectIds(List.of(itemIds))
@@ -567,22 +656,23 @@ public final class StockledgerClient implements AutoCloseable {
    * Resumes a change watch right after the change that carried {@code resumeToken}, with the
    * filters of the original watch (the token carries them).
    */
-  public ServerStream<WatchInventoryChangesResponse> resumeWatchChanges(String resumeToken) {
+  public ServerStream<WatchedChange> resumeWatchChanges(String resumeToken) {
     return watchChanges(WatchInventoryChangesRequest.newBuilder().setResumeToken(resumeToken).build());
   }
 
   /** Every count a committed change moved, live, in commit order. Never ends by itself: close it. */
-  public ServerStream<WatchInventoryCountsResponse> watchCounts(WatchInventoryCountsRequest request) {
-    return stream(InventoryServiceGrpc.getWatchInventoryCountsMethod(), request);
+  public ServerStream<WatchedCount> watchCounts(WatchInventoryCountsRequest request) {
+    return stream(InventoryServiceGrpc.getWatchInventoryCountsMethod(), request, WatchedCount::fromProto);
   }
 
   /** Resumes a count watch right after the update that carried {@code resumeToken}. */
-  public ServerStream<WatchInventoryCountsResponse> resumeWatchCounts(String resumeToken) {
+  public ServerStream<WatchedCount> resumeWatchCounts(String resumeToken) {
     return watchCounts(WatchInventoryCountsRequest.newBuilder().setResumeToken(resumeToken).build());
   }
 
-  private <Q, R> ServerStream<R> stream(MethodDescriptor<Q, R> method, Q request) {
-    return ServerStream.start(authenticated, method, CallOptions.DEFAULT, request);
+  private <Q, R, T> ServerStream<T> stream(
+      MethodDescriptor<Q, R> method, Q request, Function<R, T> fromProto) {
+    return ServerStream.start(authenticated, method, CallOptions.DEFAULT, request, fromProto);
   }
 
   /** Shuts the channel down, waiting up to five seconds for calls in flight. */

@@ -18,10 +18,16 @@ import stockledger.v1.Inventory.InventoryState;
 import stockledger.v1.ReservationOuterClass.ReservationState;
 
 /**
- * A call that failed: the gRPC status code and message, plus the structured details the server
- * attaches, an {@code ErrorInfo} (reason such as {@code INVALID_DECIMAL} or
- * {@code INSUFFICIENT_SCOPES}, domain {@code stockledger}, metadata) and a {@code BadRequest}
- * listing each offending field.
+ * Every refusal the client reports, the server's or its own: the gRPC status code ({@link
+ * #code()}, e.g. {@code INVALID_ARGUMENT}; its name is {@code code().name()}) and message, plus
+ * the structured details the server attaches, an {@code ErrorInfo} ({@link #reason()} such as
+ * {@code INVALID_VALUE} or {@code INSUFFICIENT_SCOPES}, domain {@code stockledger}, {@link
+ * #metadata()}, whose {@code field} is {@link #field()}) and a {@code BadRequest} listing each
+ * offending field ({@link #fieldViolations()}).
+ *
+ * <p>An input the client refuses before sending anything (a quantity with more than five
+ * decimals, a missing token) is reported the same way, with the code, reason and field path the
+ * server would use, and {@link #isLocal()} true.
  *
  * <p>A guard's refusal ({@code FAILED_PRECONDITION}) is typed: {@link #isQuantityMismatch()}
  * with {@link #actualQuantity()}, {@link #isInsufficientQuantity()} with {@link
@@ -35,8 +41,10 @@ public final class StockledgerException extends RuntimeException {
   private final String domain;
   private final Map<String, String> metadata;
   private final List<FieldViolation> fieldViolations;
+  private final boolean local;
 
   private StockledgerException(
+      boolean local,
       Status.Code code,
       String description,
       String reason,
@@ -45,6 +53,7 @@ public final class StockledgerException extends RuntimeException {
       List<FieldViolation> fieldViolations,
       Throwable cause) {
     super(message(code, description, reason, fieldViolations), cause);
+    this.local = local;
     this.code = code;
     this.reason = reason;
     this.domain = domain;
@@ -96,7 +105,27 @@ public final class StockledgerException extends RuntimeException {
       }
     }
     return new StockledgerException(
-        status.getCode(), status.getDescription(), reason, domain, metadata, violations, cause);
+        false, status.getCode(), status.getDescription(), reason, domain, metadata, violations, cause);
+  }
+
+  /** The ErrorInfo domain of the server's refusals, also given to the client's own. */
+  public static final String DOMAIN = "stockledger";
+
+  /**
+   * A refusal by the client itself, before any call: {@code field} (a path such as {@code
+   * changes[0].adjustment.quantity}) is in the metadata and the one field violation.
+   */
+  static StockledgerException local(
+      Status.Code code, String reason, String field, String description) {
+    return new StockledgerException(
+        true,
+        code,
+        "refused by the client before sending",
+        reason,
+        DOMAIN,
+        Map.of("field", field),
+        List.of(new FieldViolation(field, description)),
+        null);
   }
 
   private static String message(
@@ -127,6 +156,24 @@ public final class StockledgerException extends RuntimeException {
   /** ErrorInfo domain ({@code stockledger}); empty when the server sent none. */
   public String domain() {
     return domain;
+  }
+
+  /** True when the client refused the input itself, before sending anything. */
+  public boolean isLocal() {
+    return local;
+  }
+
+  /**
+   * The path of the field the refusal is about ({@code changes[0].adjustment.quantity}, {@code
+   * lines[1].quantity}, {@code id}): the ErrorInfo metadata {@code field}, else the first field
+   * violation; empty when the refusal is about no field (a wrong token, an unknown id).
+   */
+  public Optional<String> field() {
+    String field = metadata.getOrDefault("field", "");
+    if (!field.isEmpty()) {
+      return Optional.of(field);
+    }
+    return fieldViolations.stream().map(FieldViolation::field).filter(f -> !f.isEmpty()).findFirst();
   }
 
   /** ErrorInfo metadata (e.g. the missing scope, or an internal error's correlation id). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
+import io.grpc.Status;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Optional;
@@ -22,11 +23,15 @@ class DecimalsTest {
   }
 
   @Test
-  void refusesMoreThanFiveDecimals() {
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Decimals.format(new BigDecimal("1.123456")));
+  void refusesMoreThanFiveDecimalsAsTheServerDoes() {
+    StockledgerException e =
+        assertThrows(
+            StockledgerException.class, () -> Decimals.format(new BigDecimal("1.123456"), "cost"));
+    assertRefusedLocally(e, "cost");
     assertTrue(e.getMessage().contains("1.123456"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> Decimals.format(new BigDecimal("0.000001")));
+    assertRefusedLocally(
+        assertThrows(StockledgerException.class, () -> Decimals.format(new BigDecimal("0.000001"))),
+        "value");
     // Trailing zeros past the fifth place are not extra precision.
     assertEquals("1.12345", Decimals.format(new BigDecimal("1.1234500000")));
     assertThrows(NullPointerException.class, () -> Decimals.format(null));
@@ -38,8 +43,20 @@ class DecimalsTest {
     assertEquals(new BigDecimal("-0.00001"), Decimals.parse("-0.00001"));
     assertEquals(Optional.empty(), Decimals.parseOptional(""));
     assertEquals(Optional.of(new BigDecimal("25")), Decimals.parseOptional("25"));
-    assertThrows(IllegalArgumentException.class, () -> Decimals.parse(""));
-    assertThrows(IllegalArgumentException.class, () -> Decimals.parse("abc"));
+    assertRefusedLocally(assertThrows(StockledgerException.class, () -> Decimals.parse("")), "value");
+    assertRefusedLocally(
+        assertThrows(StockledgerException.class, () -> Decimals.parse("abc", "lines[2].quantity")),
+        "lines[2].quantity");
+  }
+
+  /** The one exception type, with the code, reason and field path a server refusal carries. */
+  static void assertRefusedLocally(StockledgerException e, String field) {
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
+    assertEquals("INVALID_VALUE", e.reason());
+    assertEquals("stockledger", e.domain());
+    assertEquals(Optional.of(field), e.field());
+    assertEquals(field, e.fieldViolations().get(0).field());
+    assertTrue(e.isLocal());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.stockledger.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -20,6 +21,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -29,29 +31,22 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import stockledger.v1.Inventory.BatchChangeInventoryResponse;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesRequest;
 import stockledger.v1.Inventory.BatchRetrieveInventoryChangesResponse;
+import stockledger.v1.Inventory.BatchRetrieveInventoryCountsRequest;
 import stockledger.v1.Inventory.InventoryAdjustment;
-import stockledger.v1.Inventory.InventoryAdjustmentReason;
 import stockledger.v1.Inventory.InventoryAdjustmentReasonDirection;
-import stockledger.v1.Inventory.InventoryAdjustmentReasonId;
 import stockledger.v1.Inventory.InventoryAdjustmentReasonType;
 import stockledger.v1.Inventory.InventoryChange;
 import stockledger.v1.Inventory.InventoryChangeType;
 import stockledger.v1.Inventory.InventoryCount;
 import stockledger.v1.Inventory.InventoryState;
-import stockledger.v1.Inventory.Money;
 import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
 import stockledger.v1.Inventory.StreamInventoryChangesRequest;
-import stockledger.v1.Inventory.StreamInventoryChangesResponse;
-import stockledger.v1.Inventory.WatchInventoryChangesResponse;
 import stockledger.v1.Inventory.WatchInventoryCountsRequest;
-import stockledger.v1.Inventory.WatchInventoryCountsResponse;
 import stockledger.v1.Inventory.WatchStart;
-import stockledger.v1.InventoryItemOuterClass.GetInventoryItemRequest;
+import stockledger.v1.InventoryItemOuterClass.ListInventoryItemsRequest;
 import stockledger.v1.InventoryItemOuterClass.InventoryItem;
-import stockledger.v1.LocationOuterClass.Location;
 import stockledger.v1.LocationOuterClass.LocationStatus;
 import stockledger.v1.ReservationOuterClass.ListReservationsRequest;
 import stockledger.v1.ReservationOuterClass.ListReservationsResponse;
@@ -99,48 +94,60 @@ class LiveServerTest {
     return new BigDecimal(s);
   }
 
-  private InventoryItem newItem(String prefix) {
+  private Item newItem(String prefix) {
     return client.createItem(prefix + "-" + UUID.randomUUID());
   }
 
   /** state → quantity, for the counts of one location. */
-  private static Map<InventoryState, BigDecimal> byState(List<InventoryCount> counts) {
+  private static Map<InventoryState, BigDecimal> byState(List<Count> counts) {
     Map<InventoryState, BigDecimal> m = new TreeMap<>();
-    for (InventoryCount c : counts) {
-      m.put(c.getState(), Decimals.parse(c.getQuantity()));
+    for (Count c : counts) {
+      m.put(c.state(), c.quantity());
     }
     return m;
   }
 
   private InventoryChange receive(String itemId, String qty) {
     return Changes.adjustment(
-        itemId, location.getId(), INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec(qty));
+        itemId, location.id(), INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec(qty));
   }
 
   @Test
   void createsLocationsAndItems() {
-    assertFalse(location.getId().isEmpty());
-    assertEquals(LocationStatus.LOCATION_STATUS_ACTIVE, location.getStatus());
-    Instant created = Times.toInstant(location.getCreatedAt());
+    assertFalse(location.id().isEmpty());
+    assertEquals(LocationStatus.LOCATION_STATUS_ACTIVE, location.status());
+    assertTrue(location.name().startsWith("Java corner shop "), location.name());
+    assertFalse(location.forbidNegativeCounts());
+    Instant created = location.createdAt().orElseThrow();
     assertTrue(Duration.between(created, Instant.now()).abs().compareTo(Duration.ofMinutes(5)) < 0, created.toString());
 
-    InventoryItem item =
+    String sku = "JAVA-" + UUID.randomUUID();
+    Item item =
         client.createItem(
-            InventoryItem.newBuilder()
-                .setSku("JAVA-" + UUID.randomUUID())
-                .setCost(Decimals.format(dec("25.00")))
-                .build());
-    assertFalse(item.getId().isEmpty());
-    assertEquals(Optional.of(dec("25")), Decimals.parseOptional(item.getCost()));
-    assertEquals(Optional.empty(), Decimals.parseOptional(newItem("NOCOST").getCost()));
+            InventoryItem.newBuilder().setSku(sku).setCost(Decimals.format(dec("25.00"), "cost")).build());
+    assertFalse(item.id().isEmpty());
+    assertEquals(sku, item.sku());
+    assertEquals(Optional.of(dec("25")), item.cost());
+    assertTrue(item.createdAt().isPresent());
+    assertEquals(Optional.empty(), newItem("NOCOST").cost());
+
+    // Read back: the same records.
+    assertEquals(location, client.getLocation(location.id()));
+    List<Location> locations = new ArrayList<>();
+    client.listLocations().forEachRemaining(locations::add);
+    assertTrue(locations.contains(location), "the location is listed");
+    assertEquals(item, client.getItem(item.id()));
+    List<Item> bySku = new ArrayList<>();
+    client.listItems(ListInventoryItemsRequest.newBuilder().setSku(sku).build()).forEachRemaining(bySku::add);
+    assertEquals(List.of(item), bySku);
   }
 
   @Test
   void theSeedsDay() {
-    String item = newItem("MUG-RED").getId();
-    String here = location.getId();
+    String item = newItem("MUG-RED").id();
+    String here = location.id();
 
-    BatchChangeInventoryResponse day =
+    BatchChangeResult day =
         client.batchChange(
             "day-1-" + item,
             Changes.adjustment(item, here, INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec("100")),
@@ -149,23 +156,23 @@ class LiveServerTest {
             Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("2")));
     assertEquals(
         Map.of(INVENTORY_STATE_IN_STOCK, dec("94"), INVENTORY_STATE_WASTE, dec("2")),
-        byState(day.getCountsList()));
-    assertEquals(4, day.getChangesCount());
+        byState(day.counts()));
+    assertEquals(4, day.changes().size());
 
     // Replaying the same idempotency key returns the original response and changes nothing.
-    BatchChangeInventoryResponse again =
+    BatchChangeResult again =
         client.batchChange(
             "day-1-" + item,
             Changes.adjustment(item, here, INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec("100")),
             Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("3")),
             Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("1")),
             Changes.adjustment(item, here, INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("2")));
-    assertEquals(day.getChangesList(), again.getChangesList());
+    assertEquals(day.changes(), again.changes());
 
-    BatchChangeInventoryResponse closing =
+    BatchChangeResult closing =
         client.batchChange(
             "close-1-" + item, Changes.physicalCount(item, here, INVENTORY_STATE_IN_STOCK, dec("93")));
-    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("93")), byState(closing.getCountsList()));
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("93")), byState(closing.counts()));
 
     // Read the counts back: the helper, and the raw stub.
     assertEquals(
@@ -189,8 +196,8 @@ class LiveServerTest {
     }
 
     List<String> written = new ArrayList<>();
-    day.getChangesList().forEach(c -> written.add(Changes.id(c)));
-    closing.getChangesList().forEach(c -> written.add(Changes.id(c)));
+    day.changes().forEach(c -> written.add(c.id()));
+    closing.changes().forEach(c -> written.add(c.id()));
 
     // Page through the history two at a time until the cursor is empty.
     List<String> paged = new ArrayList<>();
@@ -224,60 +231,86 @@ class LiveServerTest {
     List<String> lazily = new ArrayList<>();
     client
         .changes(BatchRetrieveInventoryChangesRequest.newBuilder().addCatalogObjectIds(item).setLimit(2).build())
-        .forEachRemaining(c -> lazily.add(Changes.id(c)));
+        .forEachRemaining(c -> lazily.add(c.id()));
     assertEquals(written, lazily);
 
     // And as one stream, consumed to its end.
     List<String> streamed = new ArrayList<>();
-    try (ServerStream<StreamInventoryChangesResponse> stream =
+    try (ServerStream<StreamedChange> stream =
         client.streamChanges(StreamInventoryChangesRequest.newBuilder().addCatalogObjectIds(item).build())) {
-      while (stream.hasNext()) {
-        StreamInventoryChangesResponse r = stream.next();
-        assertFalse(r.getCursor().isEmpty());
-        streamed.add(Changes.id(r.getChange()));
+      for (StreamedChange r : stream) {
+        assertFalse(r.cursor().isEmpty());
+        streamed.add(r.change().id());
       }
       assertFalse(stream.hasNext());
+      // Ended: next(Duration) does not wait, it says so; and a stream is iterated once.
+      assertThrows(NoSuchElementException.class, () -> stream.next(WAIT));
+      assertThrows(IllegalStateException.class, stream::iterator);
     }
     assertEquals(written, streamed);
 
-    InventoryAdjustment first = day.getChanges(0).getAdjustment();
-    assertEquals("100", first.getQuantity());
-    assertFalse(first.getSource().getName().isEmpty(), "the token's application is the source");
+    // Every change typed: the kind a record, quantities BigDecimal, times Instant.
+    Change.Adjustment first = assertInstanceOf(Change.Adjustment.class, day.changes().get(0));
+    assertEquals(dec("100"), first.quantity());
+    assertEquals(INVENTORY_STATE_NONE, first.fromState());
+    assertEquals(INVENTORY_STATE_IN_STOCK, first.toState());
+    assertEquals(item, first.catalogObjectId());
+    assertEquals(here, first.locationId());
+    assertEquals(Optional.empty(), first.cost());
+    assertEquals(Optional.empty(), first.reasonId());
+    assertTrue(Duration.between(first.createdAt(), Instant.now()).abs().compareTo(Duration.ofMinutes(5)) < 0);
+    assertFalse(first.source().name().isEmpty(), "the token's application is the source");
+    Change.PhysicalCount count = assertInstanceOf(Change.PhysicalCount.class, closing.changes().get(0));
+    assertEquals(dec("93"), count.quantity());
+    assertEquals(INVENTORY_STATE_IN_STOCK, count.state());
+    assertEquals(first, client.retrieveAdjustment(first.id()));
+    assertEquals(count, client.retrievePhysicalCount(count.id()));
+    StockledgerException unknown =
+        assertThrows(StockledgerException.class, () -> client.retrieveTransfer(UUID.randomUUID().toString()));
+    assertEquals(Status.Code.NOT_FOUND, unknown.code());
+    List<Count> counted = new ArrayList<>();
+    client
+        .counts(BatchRetrieveInventoryCountsRequest.newBuilder().addCatalogObjectIds(item).setLimit(1).build())
+        .forEachRemaining(counted::add);
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("93"), INVENTORY_STATE_WASTE, dec("2")), byState(counted));
+    Count afterClosing = closing.counts().get(0);
+    assertEquals(new Count(item, here, INVENTORY_STATE_IN_STOCK, dec("93"), afterClosing.calculatedAt()), afterClosing);
   }
 
   @Test
   void watchesLiveThenResumesFromAToken() {
-    String item = newItem("WATCHED").getId();
+    String item = newItem("WATCHED").id();
     String token;
-    try (ServerStream<WatchInventoryChangesResponse> watch = client.watchChangesFromNow(item)) {
+    try (ServerStream<WatchedChange> watch = client.watchChangesFromNow(item)) {
       assertTrue(watch.awaitStarted(WAIT), "the watch was not established in time");
-      String live = Changes.id(client.batchChange("live-" + item, receive(item, "5")).getChanges(0));
-      WatchInventoryChangesResponse event =
+      Change live = client.batchChange("live-" + item, receive(item, "5")).changes().get(0);
+      WatchedChange event =
           watch.next(WAIT).orElseThrow(() -> new AssertionError("no live event within " + WAIT));
-      assertEquals(live, Changes.id(event.getChange()));
-      assertTrue(event.getSequence() > 0);
-      assertFalse(event.getResumeToken().isEmpty());
-      token = event.getResumeToken();
+      assertEquals(live, event.change());
+      assertTrue(event.sequence() > 0);
+      assertFalse(event.resumeToken().isEmpty());
+      token = event.resumeToken();
       // Nothing else was written for this item.
       assertEquals(Optional.empty(), watch.next(Duration.ofMillis(300)));
     }
 
     // Two more changes while nobody watches, then resume: exactly those two, in order.
-    String second = Changes.id(client.batchChange("second-" + item, receive(item, "1")).getChanges(0));
-    String third = Changes.id(client.batchChange("third-" + item, receive(item, "2")).getChanges(0));
-    try (ServerStream<WatchInventoryChangesResponse> resumed = client.resumeWatchChanges(token)) {
-      WatchInventoryChangesResponse a = resumed.next(WAIT).orElseThrow(() -> new AssertionError("nothing resumed"));
-      WatchInventoryChangesResponse b = resumed.next(WAIT).orElseThrow(() -> new AssertionError("only one resumed"));
-      assertEquals(List.of(second, third), List.of(Changes.id(a.getChange()), Changes.id(b.getChange())));
-      assertTrue(a.getSequence() < b.getSequence());
+    String second = client.batchChange("second-" + item, receive(item, "1")).changes().get(0).id();
+    String third = client.batchChange("third-" + item, receive(item, "2")).changes().get(0).id();
+    try (ServerStream<WatchedChange> resumed = client.resumeWatchChanges(token)) {
+      WatchedChange a = resumed.next(WAIT).orElseThrow(() -> new AssertionError("nothing resumed"));
+      WatchedChange b = resumed.next(WAIT).orElseThrow(() -> new AssertionError("only one resumed"));
+      assertEquals(List.of(second, third), List.of(a.change().id(), b.change().id()));
+      assertEquals(dec("2"), b.change().quantity());
+      assertTrue(a.sequence() < b.sequence());
       assertEquals(Optional.empty(), resumed.next(Duration.ofMillis(500)), "more than the next two");
     }
   }
 
   @Test
   void watchesCountUpdates() {
-    String item = newItem("COUNTED").getId();
-    try (ServerStream<WatchInventoryCountsResponse> watch =
+    String item = newItem("COUNTED").id();
+    try (ServerStream<WatchedCount> watch =
         client.watchCounts(
             WatchInventoryCountsRequest.newBuilder()
                 .addCatalogObjectIds(item)
@@ -287,47 +320,65 @@ class LiveServerTest {
       client.batchChange("c1-" + item, receive(item, "7"));
       client.batchChange(
           "c2-" + item,
-          Changes.adjustment(item, location.getId(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("2.5")));
-      WatchInventoryCountsResponse a = watch.next(WAIT).orElseThrow(() -> new AssertionError("no count update"));
-      WatchInventoryCountsResponse b = watch.next(WAIT).orElseThrow(() -> new AssertionError("one count update only"));
-      assertEquals("7", a.getUpdate().getQuantity());
-      assertEquals(dec("7"), Decimals.parse(b.getUpdate().getPreviousQuantity()));
-      assertEquals(dec("4.5"), Decimals.parse(b.getUpdate().getQuantity()));
-      assertEquals(INVENTORY_STATE_IN_STOCK, b.getUpdate().getState());
+          Changes.adjustment(item, location.id(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("2.5")));
+      WatchedCount a = watch.next(WAIT).orElseThrow(() -> new AssertionError("no count update"));
+      WatchedCount b = watch.next(WAIT).orElseThrow(() -> new AssertionError("one count update only"));
+      assertEquals(dec("7"), a.quantity());
+      assertEquals(Optional.empty(), a.previousQuantity(), "the count did not exist before");
+      assertEquals(Optional.of(dec("7")), b.previousQuantity());
+      assertEquals(dec("4.5"), b.quantity());
+      assertEquals(INVENTORY_STATE_IN_STOCK, b.state());
+      assertEquals(InventoryChangeType.INVENTORY_CHANGE_TYPE_ADJUSTMENT, b.changeType());
+      assertTrue(a.sequence() < b.sequence());
     }
   }
 
   @Test
   void aRefusedRequestNamesTheField() {
-    String item = newItem("REFUSED").getId();
-    // The helpers refuse six decimals before anything is sent...
-    assertThrows(IllegalArgumentException.class, () -> receive(item, "1.123456"));
-    // ...so build the change by hand to see the server's answer.
+    String item = newItem("REFUSED").id();
+    // Six decimals: the client refuses them before anything is sent, as the server would.
+    StockledgerException local =
+        assertThrows(StockledgerException.class, () -> client.batchChange("bad-" + item, receive(item, "1.123456")));
+    assertTrue(local.isLocal());
+    assertEquals(Status.Code.INVALID_ARGUMENT, local.code());
+    assertEquals("INVALID_VALUE", local.reason());
+    assertEquals(Optional.of("changes[0].adjustment.quantity"), local.field());
+    assertTrue(local.getMessage().contains("changes[0].adjustment.quantity"), local.getMessage());
+    // The same in a reservation line, a guard and a commit.
+    StockledgerException line =
+        assertThrows(
+            StockledgerException.class,
+            () ->
+                client.createReservation(
+                    List.of(
+                        Reservation.Line.of(item, location.id(), dec("1")),
+                        Reservation.Line.of(item, location.id(), dec("0.0000001"))),
+                    Duration.ofMinutes(1)));
+    assertEquals(Optional.of("lines[1].quantity"), line.field());
+    assertEquals("INVALID_VALUE", line.reason());
+    StockledgerException guard =
+        assertThrows(
+            StockledgerException.class,
+            () -> client.batchChange("bad-guard-" + item, receive(item, "1"), Changes.expect(receive(item, "1"), dec("0.1234567"))));
+    assertEquals(Optional.of("changes[1].expected_quantity"), guard.field());
+    // A missing token, too, is the one exception type.
+    StockledgerException noToken =
+        assertThrows(StockledgerException.class, () -> StockledgerClient.connect(address, " "));
+    assertEquals(Status.Code.INVALID_ARGUMENT, noToken.code());
+    assertEquals(Optional.of("token"), noToken.field());
+
+    // The server's answer to the same change (sent by the raw stub, past the client's check).
     InventoryChange tooPrecise =
         InventoryChange.newBuilder()
             .setType(InventoryChangeType.INVENTORY_CHANGE_TYPE_ADJUSTMENT)
             .setAdjustment(
                 InventoryAdjustment.newBuilder()
                     .setCatalogObjectId(item)
-                    .setLocationId(location.getId())
+                    .setLocationId(location.id())
                     .setFromState(INVENTORY_STATE_NONE)
                     .setToState(INVENTORY_STATE_IN_STOCK)
                     .setQuantity("1.123456"))
             .build();
-    StockledgerException e =
-        assertThrows(StockledgerException.class, () -> client.batchChange("bad-" + item, tooPrecise));
-    assertEquals(Status.Code.INVALID_ARGUMENT, e.code());
-    assertFalse(e.reason().isEmpty(), "an ErrorInfo reason");
-    assertEquals("stockledger", e.domain());
-    assertTrue(
-        e.violation("changes[0].adjustment.quantity").isPresent(),
-        "the offending field path, got " + e.fieldViolations());
-    assertTrue(e.getMessage().contains("changes[0].adjustment.quantity"), e.getMessage());
-
-    // Nothing was applied.
-    assertEquals(List.of(), client.counts(item));
-
-    // The raw stub throws gRPC's exception; StockledgerException.from decodes it the same way.
     StatusRuntimeException raw =
         assertThrows(
             StatusRuntimeException.class,
@@ -339,9 +390,18 @@ class LiveServerTest {
                             .setIdempotencyKey("raw-" + item)
                             .addChanges(tooPrecise)
                             .build()));
-    StockledgerException decoded = StockledgerException.from(raw);
-    assertEquals(e.reason(), decoded.reason());
-    assertEquals(e.fieldViolations(), decoded.fieldViolations());
+    StockledgerException server = StockledgerException.from(raw);
+    assertFalse(server.isLocal());
+    assertEquals("stockledger", server.domain());
+    assertTrue(server.getMessage().contains("changes[0].adjustment.quantity"), server.getMessage());
+    // Code, reason and field path: the client's refusal says what the server's says.
+    assertEquals(
+        List.of(server.code(), server.reason(), server.field()),
+        List.of(local.code(), local.reason(), local.field()));
+    assertEquals(server.domain(), local.domain());
+
+    // Nothing was applied.
+    assertEquals(List.of(), client.counts(item));
   }
 
   @Test
@@ -349,31 +409,30 @@ class LiveServerTest {
     try (StockledgerClient stranger = StockledgerClient.connect(address, "not-a-token")) {
       StockledgerException e = assertThrows(StockledgerException.class, () -> stranger.createLocation("x"));
       assertEquals(Status.Code.UNAUTHENTICATED, e.code());
-      ServerStream<WatchInventoryChangesResponse> watch = stranger.watchChangesFromNow();
+      ServerStream<WatchedChange> watch = stranger.watchChangesFromNow();
       StockledgerException w = assertThrows(StockledgerException.class, () -> watch.awaitStarted(WAIT));
       assertEquals(Status.Code.UNAUTHENTICATED, w.code());
       assertThrows(StockledgerException.class, watch::hasNext);
       watch.close();
     }
-    assertThrows(IllegalArgumentException.class, () -> StockledgerClient.connect(address, " "));
   }
 
   @Test
   void unknownAndMalformedIds() {
     StockledgerException missing =
-        assertThrows(StockledgerException.class, () -> getItem(UUID.randomUUID().toString()));
+        assertThrows(StockledgerException.class, () -> client.getItem(UUID.randomUUID().toString()));
     assertEquals(Status.Code.NOT_FOUND, missing.code());
     assertEquals("NOT_FOUND", missing.reason());
 
-    StockledgerException malformed = assertThrows(StockledgerException.class, () -> getItem("not-an-id"));
+    StockledgerException malformed = assertThrows(StockledgerException.class, () -> client.getItem("not-an-id"));
     assertEquals(Status.Code.INVALID_ARGUMENT, malformed.code());
     assertEquals("INVALID_ID", malformed.reason());
     assertTrue(malformed.violation("id").isPresent(), malformed.fieldViolations().toString());
 
-    Iterator<InventoryChange> none =
+    Iterator<Change> none =
         client.changes(
             BatchRetrieveInventoryChangesRequest.newBuilder()
-                .addCatalogObjectIds(newItem("EMPTY").getId())
+                .addCatalogObjectIds(newItem("EMPTY").id())
                 .build());
     assertFalse(none.hasNext());
   }
@@ -383,17 +442,17 @@ class LiveServerTest {
     String run = UUID.randomUUID().toString();
     // A web shop: by default no batch may take one of its counts below zero.
     Location shop = client.createLocation("Java web shop " + run, true);
-    assertTrue(shop.getForbidNegativeCounts());
-    String item = newItem("GUARD").getId();
-    String at = shop.getId();
+    assertTrue(shop.forbidNegativeCounts());
+    String item = newItem("GUARD").id();
+    String at = shop.id();
     var inStock = new StockledgerException.GuardedCount(item, at, INVENTORY_STATE_IN_STOCK);
 
     // expectAbsent: the first receipt, only if the count does not exist yet.
     InventoryChange firstReceipt =
         Changes.expectAbsent(
             Changes.adjustment(item, at, INVENTORY_STATE_NONE, INVENTORY_STATE_IN_STOCK, dec("10")));
-    BatchChangeInventoryResponse first = client.batchChange("absent-" + run, firstReceipt);
-    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("10")), byState(first.getCountsList()));
+    BatchChangeResult first = client.batchChange("absent-" + run, firstReceipt);
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("10")), byState(first.counts()));
     StockledgerException again =
         assertThrows(StockledgerException.class, () -> client.batchChange("absent-again-" + run, firstReceipt));
     assertTrue(again.isQuantityMismatch(), again.getMessage());
@@ -448,12 +507,12 @@ class LiveServerTest {
     assertTrue(shortOf.violation("changes[0].adjustment.quantity").isPresent(), shortOf.getMessage());
 
     // The batch overrides the location's default; the matching guarded sale goes through.
-    BatchChangeInventoryResponse oversold =
+    BatchChangeResult oversold =
         client.batchChange("oversold-" + run, false, Changes.expect(sellEleven, dec("10")));
-    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("-1")), byState(oversold.getCountsList()));
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("-1")), byState(oversold.counts()));
 
     // And a batch can forbid what its location allows.
-    String other = newItem("GUARD-BATCH").getId();
+    String other = newItem("GUARD-BATCH").id();
     client.batchChange("in-" + run, receive(other, "2.25"));
     StockledgerException forbidden =
         assertThrows(
@@ -463,15 +522,15 @@ class LiveServerTest {
                     "forbidden-" + run,
                     true,
                     Changes.adjustment(
-                        other, location.getId(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("3"))));
+                        other, location.id(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("3"))));
     assertEquals(Optional.of(dec("2.25")), forbidden.availableQuantity());
   }
 
   @Test
   void reservationsHoldCommitReleaseAndExpire() throws InterruptedException {
     String run = UUID.randomUUID().toString();
-    String item = newItem("HOLD").getId();
-    String at = location.getId();
+    String item = newItem("HOLD").id();
+    String at = location.id();
     client.batchChange("stock-" + run, receive(item, "3"));
 
     // Reserve 2 of 3 (a fresh idempotency key is made).
@@ -545,8 +604,8 @@ class LiveServerTest {
   @Test
   void listsReservationsPageByPageByStateAndByReferenceId() {
     String run = UUID.randomUUID().toString();
-    String item = newItem("LIST").getId();
-    String at = location.getId();
+    String item = newItem("LIST").id();
+    String at = location.id();
     client.batchChange("list-stock-" + run, receive(item, "10"));
 
     // Three held reservations, each with its own reference id; the second is released.
@@ -608,26 +667,26 @@ class LiveServerTest {
 
   @Test
   void adjustmentReasons() {
-    String item = newItem("MUG-REASON").getId();
+    String item = newItem("MUG-REASON").id();
     String name = "Found in the back room " + UUID.randomUUID();
     InventoryAdjustmentReasonDirection increase =
         InventoryAdjustmentReasonDirection.INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE;
-    InventoryAdjustmentReason reason = client.createAdjustmentReason(name, increase);
-    InventoryAdjustmentReasonId id = reason.getId();
-    assertEquals(InventoryAdjustmentReasonType.INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM, id.getType());
-    assertFalse(id.getCustomReasonId().isEmpty());
-    assertEquals(name, reason.getName());
-    assertEquals(increase, reason.getDirection());
-    assertFalse(reason.getIsDeleted());
-    assertTrue(reason.hasCreatedAt());
+    AdjustmentReason reason = client.createAdjustmentReason(name, increase);
+    ReasonId id = reason.id();
+    assertEquals(InventoryAdjustmentReasonType.INVENTORY_ADJUSTMENT_REASON_TYPE_CUSTOM, id.type());
+    assertFalse(id.customReasonId().isEmpty());
+    assertEquals(name, reason.name());
+    assertEquals(increase, reason.direction());
+    assertFalse(reason.deleted());
+    assertTrue(reason.createdAt().isPresent());
 
     // Listed with the standard reasons, and retrievable.
-    List<InventoryAdjustmentReason> listed = client.listAdjustmentReasons();
-    assertEquals(List.of(reason), listed.stream().filter(r -> r.getId().equals(id)).toList());
-    InventoryAdjustmentReasonId damaged =
+    List<AdjustmentReason> listed = client.listAdjustmentReasons();
+    assertEquals(List.of(reason), listed.stream().filter(r -> r.id().equals(id)).toList());
+    ReasonId damaged =
         Changes.reasonId(InventoryAdjustmentReasonType.INVENTORY_ADJUSTMENT_REASON_TYPE_DAMAGED);
-    assertTrue(listed.stream().anyMatch(r -> r.getId().equals(damaged)), "DAMAGED is listed");
-    assertEquals(reason, client.retrieveAdjustmentReason(Changes.customReasonId(id.getCustomReasonId())));
+    assertTrue(listed.stream().anyMatch(r -> r.id().equals(damaged)), "DAMAGED is listed");
+    assertEquals(reason, client.retrieveAdjustmentReason(Changes.customReasonId(id.customReasonId())));
 
     // A receipt carrying the reason, a cost and a vendor is answered with them.
     String vendor = "vendor-" + UUID.randomUUID();
@@ -635,14 +694,14 @@ class LiveServerTest {
         Changes.withVendor(Changes.withCost(Changes.withReason(receive(item, "7"), id), dec("12.50"), "EUR"), vendor);
     InventoryChange waste =
         Changes.withReason(
-            Changes.adjustment(item, location.getId(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("1")),
+            Changes.adjustment(item, location.id(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_WASTE, dec("1")),
             damaged);
-    BatchChangeInventoryResponse received = client.batchChange("reason-in-" + item, receipt, waste);
-    InventoryAdjustment answered = received.getChanges(0).getAdjustment();
-    assertEquals(id, answered.getReasonId());
-    assertEquals(Money.newBuilder().setAmount("12.5").setCurrency("EUR").build(), answered.getCostMoney());
-    assertEquals(vendor, answered.getVendorId());
-    assertEquals(damaged, received.getChanges(1).getAdjustment().getReasonId());
+    BatchChangeResult received = client.batchChange("reason-in-" + item, receipt, waste);
+    Change.Adjustment answered = assertInstanceOf(Change.Adjustment.class, received.changes().get(0));
+    assertEquals(Optional.of(id), answered.reasonId());
+    assertEquals(Optional.of(new Money(dec("12.5"), "EUR")), answered.cost());
+    assertEquals(vendor, answered.vendorId());
+    assertEquals(Optional.of(damaged), received.changes().get(1).reasonId());
 
     // The history filtered by the reason: exactly that change, on both reads.
     List<String> history = new ArrayList<>();
@@ -650,26 +709,27 @@ class LiveServerTest {
         .changes(
             BatchRetrieveInventoryChangesRequest.newBuilder()
                 .addCatalogObjectIds(item)
-                .addReasonIds(id)
+                .addReasonIds(id.toProto())
                 .build())
-        .forEachRemaining(c -> history.add(Changes.id(c)));
-    assertEquals(List.of(answered.getId()), history);
+        .forEachRemaining(c -> history.add(c.id()));
+    assertEquals(List.of(answered.id()), history);
     List<String> streamed = new ArrayList<>();
-    try (ServerStream<StreamInventoryChangesResponse> stream =
+    try (ServerStream<StreamedChange> stream =
         client.streamChanges(
-            StreamInventoryChangesRequest.newBuilder().addCatalogObjectIds(item).addReasonIds(id).build())) {
-      stream.forEachRemaining(m -> streamed.add(Changes.id(m.getChange())));
+            StreamInventoryChangesRequest.newBuilder().addCatalogObjectIds(item).addReasonIds(id.toProto()).build())) {
+      stream.forEachRemaining(m -> streamed.add(m.change().id()));
     }
-    assertEquals(List.of(answered.getId()), streamed);
+    assertEquals(List.of(answered.id()), streamed);
 
-    InventoryAdjustmentReason renamed = client.updateAdjustmentReason(id, name + " (renamed)");
-    assertEquals(name + " (renamed)", renamed.getName());
-    assertEquals(increase, renamed.getDirection());
+    AdjustmentReason renamed = client.updateAdjustmentReason(id, name + " (renamed)");
+    assertEquals(name + " (renamed)", renamed.name());
+    assertEquals(increase, renamed.direction());
+    assertTrue(renamed.updatedAt().isPresent());
 
     // Deleted: no longer listed, and a new change naming it is refused.
-    assertTrue(client.deleteAdjustmentReason(id).getIsDeleted());
-    assertFalse(client.listAdjustmentReasons().stream().anyMatch(r -> r.getId().equals(id)), "a deleted reason is listed");
-    assertTrue(client.listAdjustmentReasons(true, false).stream().anyMatch(r -> r.getId().equals(id)));
+    assertTrue(client.deleteAdjustmentReason(id).deleted());
+    assertFalse(client.listAdjustmentReasons().stream().anyMatch(r -> r.id().equals(id)), "a deleted reason is listed");
+    assertTrue(client.listAdjustmentReasons(true, false).stream().anyMatch(r -> r.id().equals(id)));
     StockledgerException refused =
         assertThrows(
             StockledgerException.class,
@@ -682,18 +742,12 @@ class LiveServerTest {
     assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("6"), INVENTORY_STATE_WASTE, dec("1")), byState(client.counts(item)));
 
     // Restored: accepted again.
-    InventoryAdjustmentReason restored = client.restoreAdjustmentReason(id);
-    assertFalse(restored.getIsDeleted());
-    assertEquals(name + " (renamed)", restored.getName());
-    BatchChangeInventoryResponse again =
+    AdjustmentReason restored = client.restoreAdjustmentReason(id);
+    assertFalse(restored.deleted());
+    assertEquals(name + " (renamed)", restored.name());
+    BatchChangeResult again =
         client.batchChange("reason-restored-" + item, Changes.withReason(receive(item, "1"), id));
-    assertEquals(id, again.getChanges(0).getAdjustment().getReasonId());
-    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("7")), byState(again.getCountsList()));
-  }
-
-  private InventoryItem getItem(String id) {
-    return StockledgerClient.call(
-            () -> client.items().getInventoryItem(GetInventoryItemRequest.newBuilder().setId(id).build()))
-        .getInventoryItem();
+    assertEquals(Optional.of(id), again.changes().get(0).reasonId());
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("7")), byState(again.counts()));
   }
 }
