@@ -3,7 +3,8 @@
 //! A thin layer over the tonic stubs generated from the service's own protos:
 //!
 //! - [`Client::connect`] opens a channel whose every call carries `authorization: Bearer
-//!   <token>` ([`BearerAuth`]); [`Client::inventory`], [`Client::items`],
+//!   <token>` ([`BearerAuth`]); [`Client::builder`] ([`ClientBuilder`]) also connects over
+//!   TLS with the `tls` cargo feature (a CA certificate, optionally a client identity); [`Client::inventory`], [`Client::items`],
 //!   [`Client::locations`] and [`Client::reservations`] hand out the raw generated clients on that channel, and the
 //!   generated messages are in [`pb`].
 //! - Every RPC is also a method on [`Client`] that returns the response message, or for the
@@ -48,9 +49,12 @@
 //! # }
 //! ```
 
+mod builder;
 pub mod changes;
 pub mod decimal;
 mod error;
+pub mod items;
+pub mod locations;
 pub mod reservations;
 pub mod time;
 
@@ -58,12 +62,16 @@ use futures::{StreamExt, TryStreamExt};
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
+pub use builder::ClientBuilder;
 pub use error::{
-    ADJUSTMENT_REASON_DELETED, CountKey, Error, FieldViolation, GuardRefusal,
-    INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH, RESERVATION_EXPIRED, RESERVATION_NOT_HELD,
+    ADJUSTMENT_REASON_DELETED, CLIENT_DOMAIN, CountKey, Error, FieldViolation, GuardRefusal,
+    INSUFFICIENT_QUANTITY, INVALID_VALUE, QUANTITY_MISMATCH, RESERVATION_EXPIRED,
+    RESERVATION_NOT_HELD,
 };
+pub use items::{Item, ItemFields, ItemFilter, ItemUpdate, NewItem};
+pub use locations::{Location, LocationFilter, LocationUpdate, NewLocation};
 pub use reservations::{
     Commit, Hold, NewReservation, Reservation, ReservationFilter, ReservationLine,
 };
@@ -158,17 +166,19 @@ macro_rules! unary {
 impl Client {
     /// Connects to `addr` (`host:port`, or a full `http://…`/`https://…` URI) and acts with
     /// `token` on every call.
+    /// Plain HTTP/2; for TLS (the `tls` feature) or a connect timeout, [`Client::builder`].
     pub async fn connect(addr: impl AsRef<str>, token: impl AsRef<str>) -> Result<Self, Error> {
-        let addr = addr.as_ref();
-        let uri = if addr.contains("://") {
-            addr.to_owned()
-        } else {
-            format!("http://{addr}")
-        };
-        let auth = BearerAuth::new(token.as_ref())?;
-        let endpoint = Endpoint::from_shared(uri)?.tcp_nodelay(true);
-        let channel = endpoint.connect().await?;
-        Ok(Client { channel, auth })
+        Client::builder(addr.as_ref(), token.as_ref())
+            .connect()
+            .await
+    }
+
+    /// How to connect to `addr` (as for [`Client::connect`]) acting with `token`: TLS with
+    /// the `tls` feature ([`ClientBuilder::ca_certificate_pem`],
+    /// [`ClientBuilder::identity_pem`]), a connect timeout; then
+    /// [`ClientBuilder::connect`].
+    pub fn builder(addr: impl Into<String>, token: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(addr, token)
     }
 
     /// Uses a channel built by the caller (TLS, timeouts, load balancing, lazy connect).
@@ -316,6 +326,124 @@ impl Client {
         .boxed()
     }
 
+    /// Creates a location (`NewLocation::new(name)`, …); a name already taken is refused
+    /// (`AlreadyExists`, field `location.name`).
+    pub async fn create_location(&self, location: NewLocation) -> Result<Location, Error> {
+        let response = self.locations().create_location(location.to_wire()).await?;
+        Ok(required(response.into_inner().location, "location")?.into())
+    }
+
+    /// Reads one location (`NotFound` when it is not one of the caller's).
+    pub async fn get_location(&self, id: impl Into<String>) -> Result<Location, Error> {
+        let request = pb::GetLocationRequest { id: id.into() };
+        let response = self.locations().get_location(request).await?;
+        Ok(required(response.into_inner().location, "location")?.into())
+    }
+
+    /// Every location `filter` selects, oldest first, fetched page after page as the
+    /// stream is polled.
+    pub fn list_locations(&self, filter: LocationFilter) -> Pages<Location> {
+        let client = self.locations();
+        paged(
+            filter.to_wire(),
+            move |request: pb::ListLocationsRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page = client.list_locations(request.clone()).await?.into_inner();
+                    let next = (!page.cursor.is_empty()).then(|| pb::ListLocationsRequest {
+                        cursor: page.cursor,
+                        ..request
+                    });
+                    Ok((
+                        page.locations.into_iter().map(Location::from).collect(),
+                        next,
+                    ))
+                })
+            },
+        )
+    }
+
+    /// Changes the fields `update` gives, and only those.
+    pub async fn update_location(
+        &self,
+        id: impl Into<String>,
+        update: LocationUpdate,
+    ) -> Result<Location, Error> {
+        let request = update.to_wire(id.into());
+        let response = self.locations().update_location(request).await?;
+        Ok(required(response.into_inner().location, "location")?.into())
+    }
+
+    /// Creates an item (`NewItem::new().sku(..)`, …).
+    pub async fn create_inventory_item(&self, item: NewItem) -> Result<Item, Error> {
+        let response = self.items().create_inventory_item(item.to_create()).await?;
+        required(response.into_inner().inventory_item, "inventory_item")?.try_into()
+    }
+
+    /// Reads one item (`NotFound` when it is not one of the caller's).
+    pub async fn get_inventory_item(&self, id: impl Into<String>) -> Result<Item, Error> {
+        let request = pb::GetInventoryItemRequest { id: id.into() };
+        let response = self.items().get_inventory_item(request).await?;
+        required(response.into_inner().inventory_item, "inventory_item")?.try_into()
+    }
+
+    /// Reads up to 100 items by id, in the order of `ids`; an id that names no item of the
+    /// caller is left out.
+    pub async fn batch_get_inventory_items(
+        &self,
+        ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Vec<Item>, Error> {
+        let request = pb::BatchGetInventoryItemsRequest {
+            ids: ids.into_iter().map(Into::into).collect(),
+        };
+        let response = self.items().batch_get_inventory_items(request).await?;
+        response
+            .into_inner()
+            .inventory_items
+            .into_iter()
+            .map(Item::try_from)
+            .collect()
+    }
+
+    /// Every item `filter` selects, oldest first, fetched page after page as the stream
+    /// is polled.
+    pub fn list_inventory_items(&self, filter: ItemFilter) -> Pages<Item> {
+        let client = self.items();
+        paged(
+            filter.to_wire(),
+            move |request: pb::ListInventoryItemsRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page = client
+                        .list_inventory_items(request.clone())
+                        .await?
+                        .into_inner();
+                    let items = page
+                        .inventory_items
+                        .into_iter()
+                        .map(Item::try_from)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let next = (!page.cursor.is_empty()).then(|| pb::ListInventoryItemsRequest {
+                        cursor: page.cursor,
+                        ..request
+                    });
+                    Ok((items, next))
+                })
+            },
+        )
+    }
+
+    /// Changes the fields `update` gives (`ItemUpdate::new().cost(..)?`, …), and only those.
+    pub async fn update_inventory_item(
+        &self,
+        id: impl Into<String>,
+        update: ItemUpdate,
+    ) -> Result<Item, Error> {
+        let request = update.to_update(id.into());
+        let response = self.items().update_inventory_item(request).await?;
+        required(response.into_inner().inventory_item, "inventory_item")?.try_into()
+    }
+
     unary! {
         inventory.batch_change_inventory(BatchChangeInventoryRequest) -> BatchChangeInventoryResponse;
         inventory.batch_retrieve_inventory_counts(BatchRetrieveInventoryCountsRequest) -> BatchRetrieveInventoryCountsResponse;
@@ -330,15 +458,6 @@ impl Client {
         inventory.update_inventory_adjustment_reason(UpdateInventoryAdjustmentReasonRequest) -> UpdateInventoryAdjustmentReasonResponse;
         inventory.delete_inventory_adjustment_reason(DeleteInventoryAdjustmentReasonRequest) -> DeleteInventoryAdjustmentReasonResponse;
         inventory.restore_inventory_adjustment_reason(RestoreInventoryAdjustmentReasonRequest) -> RestoreInventoryAdjustmentReasonResponse;
-        items.create_inventory_item(CreateInventoryItemRequest) -> CreateInventoryItemResponse;
-        items.get_inventory_item(GetInventoryItemRequest) -> GetInventoryItemResponse;
-        items.batch_get_inventory_items(BatchGetInventoryItemsRequest) -> BatchGetInventoryItemsResponse;
-        items.list_inventory_items(ListInventoryItemsRequest) -> ListInventoryItemsResponse;
-        items.update_inventory_item(UpdateInventoryItemRequest) -> UpdateInventoryItemResponse;
-        locations.create_location(CreateLocationRequest) -> CreateLocationResponse;
-        locations.get_location(GetLocationRequest) -> GetLocationResponse;
-        locations.list_locations(ListLocationsRequest) -> ListLocationsResponse;
-        locations.update_location(UpdateLocationRequest) -> UpdateLocationResponse;
     }
 
     /// The whole filtered history, oldest first; each message carries a cursor to resume
@@ -397,6 +516,38 @@ impl Client {
         })
         .await
     }
+}
+
+/// A list read page after page: `fetch` answers one request with its items and the
+/// request for the next page (`None` after the last).
+fn paged<R, T, F>(first: R, fetch: F) -> Pages<T>
+where
+    R: Send + 'static,
+    T: Send + 'static,
+    F: Fn(R) -> futures::future::BoxFuture<'static, Result<(Vec<T>, Option<R>), Error>>
+        + Send
+        + 'static,
+{
+    futures::stream::try_unfold((Some(first), fetch), |(request, fetch)| async move {
+        let Some(request) = request else {
+            return Ok::<_, Error>(None);
+        };
+        let (items, next) = fetch(request).await?;
+        let items = futures::stream::iter(items.into_iter().map(Ok::<T, Error>));
+        Ok(Some((items, (next, fetch))))
+    })
+    .try_flatten()
+    .boxed()
+}
+
+/// The message a response must carry in `field`.
+fn required<T>(message: Option<T>, field: &str) -> Result<T, Error> {
+    message.ok_or_else(|| {
+        Error::local(
+            tonic::Code::Internal,
+            format!("the server sent no {field} in its response"),
+        )
+    })
 }
 
 fn reservation_of(reservation: Option<pb::Reservation>) -> Result<Reservation, Error> {
