@@ -4,13 +4,14 @@
 //!
 //! ```no_run
 //! # #[cfg(feature = "tls")]
-//! # async fn tls(token: String) -> Result<(), stockledger_client::Error> {
-//! use stockledger_client::Client;
-//! let ca = std::fs::read("ca.pem").expect("ca.pem");
+//! # async fn tls(token: String) -> Result<(), Box<dyn std::error::Error>> {
+//! # use stockledger_client::Client;
 //! let client = Client::builder("ledger.example.com:443", &token)
-//!     .ca_certificate_pem(&ca)?
+//!     .ca_certificate_pem(std::fs::read("ca.pem")?)?
+//!     .identity_pem(std::fs::read("client.pem")?, std::fs::read("client.key")?)? // mutual TLS, optional
 //!     .connect()
 //!     .await?;
+//! # let _ = client;
 //! # Ok(())
 //! # }
 //! ```

@@ -33,20 +33,35 @@
 //!   [`Error::is_reservation_expired`] and, for stock that is not there,
 //!   [`Error::guard_refusal`].
 //!
-//! The README's quick start:
+//! The README's quick start, a whole program:
 //!
 //! ```no_run
-//! use stockledger_client::{changes::adjustment, decimal::from_wire, pb::{self, InventoryState as S}, Client, Decimal};
-//! # async fn quick_start(token: String, item_id: String, location_id: String) -> Result<(), stockledger_client::Error> {
-//! let client = Client::connect("127.0.0.1:50051", &token).await?;
-//! let receive = adjustment(&item_id, &location_id, S::None, S::InStock, Decimal::from(100))?;
-//! client.batch_change_inventory(pb::BatchChangeInventoryRequest {
-//!     idempotency_key: "receive-2026-11-27".into(), changes: vec![receive], ..Default::default() }).await?;
-//! let read = client.retrieve_inventory_count(pb::RetrieveInventoryCountRequest {
-//!     catalog_object_id: item_id.clone(), ..Default::default() }).await?;
-//! println!("{:?} {}", read.counts[0].state(), from_wire(&read.counts[0].quantity)?);
-//! # Ok(())
-//! # }
+//! use stockledger_client::changes::adjustment;
+//! use stockledger_client::decimal::from_wire;
+//! use stockledger_client::pb::{self, InventoryState as S};
+//! use stockledger_client::{Client, NewItem, NewLocation};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let addr = std::env::var("STOCKLEDGER_ADDR").unwrap_or_else(|_| "127.0.0.1:50051".into());
+//!     let client = Client::connect(addr, std::env::var("STOCKLEDGER_TOKEN")?).await?;
+//!     let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+//!     let shop = client.create_location(NewLocation::new(format!("Corner Shop {run}"))).await?;
+//!     let mug = client.create_inventory_item(NewItem::new().sku(format!("MUG-{run}")).cost("4.20")?).await?;
+//!     println!("cost {:?}", mug.cost); // cost Some(4.2)
+//!
+//!     let receive = adjustment(&mug.id, &shop.id, S::None, S::InStock, 100)?;
+//!     client.batch_change_inventory(pb::BatchChangeInventoryRequest {
+//!         idempotency_key: format!("receive-{run}"), changes: vec![receive], ..Default::default() }).await?;
+//!     let read = client.retrieve_inventory_count(pb::RetrieveInventoryCountRequest {
+//!         catalog_object_id: mug.id.clone(), location_ids: vec![shop.id.clone()], ..Default::default() }).await?;
+//!     println!("{:?} {}", read.counts[0].state(), from_wire(&read.counts[0].quantity)?); // InStock 100
+//!
+//!     // Refused here, before sending: the same Error as the server's refusals.
+//!     let err = adjustment(&mug.id, &shop.id, S::InStock, S::Sold, "1,5").unwrap_err();
+//!     println!("{:?} {:?} {:?}", err.code(), err.reason(), err.field()); // InvalidArgument Some("INVALID_VALUE") Some("adjustment.quantity")
+//!     Ok(())
+//! }
 //! ```
 
 mod builder;
@@ -600,17 +615,18 @@ mod readme {
         let snippets = blocks(include_str!("../README.md"), "```rust");
         let examples: Vec<String> = [
             include_str!("lib.rs"),
+            include_str!("builder.rs"),
             include_str!("changes.rs"),
             include_str!("reservations.rs"),
         ]
         .into_iter()
         .flat_map(|source| blocks(source, "```no_run"))
         .collect();
-        assert_eq!(snippets.len(), 3, "the README's Rust snippets");
+        assert_eq!(snippets.len(), 4, "the README's Rust snippets");
         for snippet in snippets {
             assert!(
                 examples.contains(&snippet),
-                "this README snippet is no doc example of src/ (lib.rs, changes.rs, \
+                "this README snippet is no doc example of src/ (lib.rs, builder.rs, changes.rs, \
                  reservations.rs):\n{snippet}"
             );
         }
