@@ -18,12 +18,19 @@
 //!   guarded with [`pb::InventoryChange::expecting`] (a [`Decimal`] or
 //!   [`changes::Expected::Absent`]); a guard's refusal is typed by
 //!   [`Error::guard_refusal`] ([`GuardRefusal`]).
-//! - Adjustment reasons: the six reason RPCs are methods too
-//!   ([`Client::create_inventory_adjustment_reason`], …); a change carries one with
+//! - Adjustment reasons ([`reasons`]): the six reason RPCs take and return typed values
+//!   ([`Client::create_inventory_adjustment_reason`] with a [`NewAdjustmentReason`], …,
+//!   each answering an [`AdjustmentReason`]); a change carries one with
 //!   [`pb::InventoryChange::with_reason`] ([`changes::reason`], [`changes::custom_reason`]),
 //!   a receipt its cost and vendor with [`pb::InventoryChange::with_cost`] and
 //!   [`pb::InventoryChange::with_vendor`]; a change naming a deleted custom reason is
 //!   refused ([`Error::is_adjustment_reason_deleted`]).
+//! - Locations and items ([`locations`], [`items`]): [`Client::create_location`],
+//!   [`Client::get_location`], [`Client::list_locations`], [`Client::update_location`] and
+//!   [`Client::create_inventory_item`], [`Client::get_inventory_item`],
+//!   [`Client::batch_get_inventory_items`], [`Client::list_inventory_items`],
+//!   [`Client::update_inventory_item`] take and return typed values ([`Location`],
+//!   [`Item`] with its cost a [`Decimal`]); an update names exactly the fields it is given.
 //! - Reservations ([`reservations`]): [`Client::create_reservation`],
 //!   [`Client::commit_reservation`], [`Client::release_reservation`],
 //!   [`Client::extend_reservation`] and [`Client::get_reservation`] take and return typed
@@ -70,6 +77,7 @@ pub mod decimal;
 mod error;
 pub mod items;
 pub mod locations;
+pub mod reasons;
 pub mod reservations;
 pub mod time;
 
@@ -87,6 +95,7 @@ pub use error::{
 };
 pub use items::{Item, ItemFields, ItemFilter, ItemUpdate, NewItem};
 pub use locations::{Location, LocationFilter, LocationUpdate, NewLocation};
+pub use reasons::{AdjustmentReason, AdjustmentReasonFilter, NewAdjustmentReason};
 pub use reservations::{
     Commit, Hold, NewReservation, Reservation, ReservationFilter, ReservationLine,
 };
@@ -365,10 +374,14 @@ impl Client {
                 let mut client = client.clone();
                 Box::pin(async move {
                     let page = client.list_locations(request.clone()).await?.into_inner();
-                    let next = (!page.cursor.is_empty()).then(|| pb::ListLocationsRequest {
-                        cursor: page.cursor,
-                        ..request
-                    });
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::ListLocationsRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
                     Ok((
                         page.locations.into_iter().map(Location::from).collect(),
                         next,
@@ -438,10 +451,14 @@ impl Client {
                         .into_iter()
                         .map(Item::try_from)
                         .collect::<Result<Vec<_>, _>>()?;
-                    let next = (!page.cursor.is_empty()).then(|| pb::ListInventoryItemsRequest {
-                        cursor: page.cursor,
-                        ..request
-                    });
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::ListInventoryItemsRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
                     Ok((items, next))
                 })
             },
@@ -459,6 +476,106 @@ impl Client {
         required(response.into_inner().inventory_item, "inventory_item")?.try_into()
     }
 
+    /// Creates a custom adjustment reason (`NewAdjustmentReason::new(name, direction)`); a
+    /// name taken by another live reason is refused (`AlreadyExists`).
+    pub async fn create_inventory_adjustment_reason(
+        &self,
+        reason: NewAdjustmentReason,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = reason.to_wire();
+        let response = self
+            .inventory()
+            .create_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
+    /// Reads one reason, standard ([`changes::reason`]) or custom ([`changes::custom_reason`]).
+    pub async fn retrieve_inventory_adjustment_reason(
+        &self,
+        reason_id: pb::InventoryAdjustmentReasonId,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = pb::RetrieveInventoryAdjustmentReasonRequest {
+            reason_id: Some(reason_id),
+        };
+        let response = self
+            .inventory()
+            .retrieve_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
+    /// The standard reasons in type order, then the custom ones, oldest first
+    /// (`AdjustmentReasonFilter::default()`, `.include_deleted()`,
+    /// `.include_system_codes()`).
+    pub async fn list_inventory_adjustment_reasons(
+        &self,
+        filter: AdjustmentReasonFilter,
+    ) -> Result<Vec<AdjustmentReason>, Error> {
+        let response = self
+            .inventory()
+            .list_inventory_adjustment_reasons(filter.to_wire())
+            .await?;
+        response
+            .into_inner()
+            .adjustment_reasons
+            .into_iter()
+            .map(AdjustmentReason::try_from)
+            .collect()
+    }
+
+    /// Renames a custom reason that is not deleted (its direction is fixed).
+    pub async fn update_inventory_adjustment_reason(
+        &self,
+        reason_id: pb::InventoryAdjustmentReasonId,
+        name: impl Into<String>,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = pb::UpdateInventoryAdjustmentReasonRequest {
+            reason_id: Some(reason_id),
+            adjustment_reason: Some(pb::InventoryAdjustmentReason {
+                name: name.into(),
+                ..Default::default()
+            }),
+        };
+        let response = self
+            .inventory()
+            .update_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
+    /// Deletes a custom reason (softly: a new change naming it is refused,
+    /// [`Error::is_adjustment_reason_deleted`]; the history keeps it).
+    pub async fn delete_inventory_adjustment_reason(
+        &self,
+        reason_id: pb::InventoryAdjustmentReasonId,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = pb::DeleteInventoryAdjustmentReasonRequest {
+            reason_id: Some(reason_id),
+        };
+        let response = self
+            .inventory()
+            .delete_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
+    /// Restores a deleted custom reason (refused with `AlreadyExists` when another live
+    /// reason took its name meanwhile).
+    pub async fn restore_inventory_adjustment_reason(
+        &self,
+        reason_id: pb::InventoryAdjustmentReasonId,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = pb::RestoreInventoryAdjustmentReasonRequest {
+            reason_id: Some(reason_id),
+        };
+        let response = self
+            .inventory()
+            .restore_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
     unary! {
         inventory.batch_change_inventory(BatchChangeInventoryRequest) -> BatchChangeInventoryResponse;
         inventory.batch_retrieve_inventory_counts(BatchRetrieveInventoryCountsRequest) -> BatchRetrieveInventoryCountsResponse;
@@ -467,12 +584,6 @@ impl Client {
         inventory.retrieve_inventory_adjustment(RetrieveInventoryAdjustmentRequest) -> RetrieveInventoryAdjustmentResponse;
         inventory.retrieve_inventory_physical_count(RetrieveInventoryPhysicalCountRequest) -> RetrieveInventoryPhysicalCountResponse;
         inventory.retrieve_inventory_transfer(RetrieveInventoryTransferRequest) -> RetrieveInventoryTransferResponse;
-        inventory.list_inventory_adjustment_reasons(ListInventoryAdjustmentReasonsRequest) -> ListInventoryAdjustmentReasonsResponse;
-        inventory.create_inventory_adjustment_reason(CreateInventoryAdjustmentReasonRequest) -> CreateInventoryAdjustmentReasonResponse;
-        inventory.retrieve_inventory_adjustment_reason(RetrieveInventoryAdjustmentReasonRequest) -> RetrieveInventoryAdjustmentReasonResponse;
-        inventory.update_inventory_adjustment_reason(UpdateInventoryAdjustmentReasonRequest) -> UpdateInventoryAdjustmentReasonResponse;
-        inventory.delete_inventory_adjustment_reason(DeleteInventoryAdjustmentReasonRequest) -> DeleteInventoryAdjustmentReasonResponse;
-        inventory.restore_inventory_adjustment_reason(RestoreInventoryAdjustmentReasonRequest) -> RestoreInventoryAdjustmentReasonResponse;
     }
 
     /// The whole filtered history, oldest first; each message carries a cursor to resume
@@ -566,13 +677,7 @@ fn required<T>(message: Option<T>, field: &str) -> Result<T, Error> {
 }
 
 fn reservation_of(reservation: Option<pb::Reservation>) -> Result<Reservation, Error> {
-    let reservation = reservation.ok_or_else(|| {
-        Error::local(
-            tonic::Code::Internal,
-            "the server sent no reservation in its response",
-        )
-    })?;
-    Ok(Reservation::try_from(reservation)?)
+    Reservation::try_from(required(reservation, "reservation")?)
 }
 
 fn messages<T>(response: tonic::Response<tonic::Streaming<T>>) -> Messages<T> {

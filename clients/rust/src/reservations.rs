@@ -341,7 +341,8 @@ impl ReservationFilter {
     }
 }
 
-fn key_or_fresh(key: Option<&str>) -> String {
+/// `key`, or a fresh one (a UUID) when none is given.
+pub(crate) fn key_or_fresh(key: Option<&str>) -> String {
     match key {
         Some(key) if !key.is_empty() => key.to_owned(),
         _ => uuid::Uuid::new_v4().to_string(),

@@ -15,10 +15,11 @@ use stockledger_client::changes::{
 use stockledger_client::decimal::from_wire;
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
-    ADJUSTMENT_REASON_DELETED, CLIENT_DOMAIN, Client, Commit, CountKey, Decimal, GuardRefusal,
-    Hold, INSUFFICIENT_QUANTITY, INVALID_VALUE, ItemFilter, ItemUpdate, LocationFilter,
-    LocationUpdate, Messages, NewItem, NewLocation, NewReservation, QUANTITY_MISMATCH,
-    RESERVATION_NOT_HELD, Reservation, ReservationFilter, ReservationLine, time,
+    ADJUSTMENT_REASON_DELETED, AdjustmentReasonFilter, CLIENT_DOMAIN, Client, Commit, CountKey,
+    Decimal, GuardRefusal, Hold, INSUFFICIENT_QUANTITY, INVALID_VALUE, ItemFilter, ItemUpdate,
+    LocationFilter, LocationUpdate, Messages, NewAdjustmentReason, NewItem, NewLocation,
+    NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD, Reservation, ReservationFilter,
+    ReservationLine, time,
 };
 use tonic::Code;
 
@@ -324,8 +325,9 @@ async fn a_refused_request_is_a_typed_error() {
 
     // The same quantity never leaves this side through the builders.
     let local = adjustment("i", "l", S::None, S::InStock, Decimal::new(1_123_456, 6));
-    let err = stockledger_client::Error::from(local.expect_err("refused locally"));
+    let err = local.expect_err("refused locally");
     assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(err.field(), Some("adjustment.quantity"));
 }
 
 #[tokio::test]
@@ -784,18 +786,18 @@ async fn list_reservations_pages_and_filters() {
 
 /// The custom reason ids among what ListInventoryAdjustmentReasons answers.
 async fn custom_reason_ids(client: &Client, include_deleted: bool) -> Vec<String> {
+    let filter = if include_deleted {
+        AdjustmentReasonFilter::default().include_deleted()
+    } else {
+        AdjustmentReasonFilter::default()
+    };
     client
-        .list_inventory_adjustment_reasons(pb::ListInventoryAdjustmentReasonsRequest {
-            include_deleted,
-            include_system_codes: false,
-        })
+        .list_inventory_adjustment_reasons(filter)
         .await
         .expect("list reasons")
-        .adjustment_reasons
         .into_iter()
-        .filter_map(|r| r.id)
-        .filter(|id| id.r#type() == pb::InventoryAdjustmentReasonType::Custom)
-        .map(|id| id.custom_reason_id)
+        .filter(|r| r.reason_type() == pb::InventoryAdjustmentReasonType::Custom)
+        .map(|r| r.custom_reason_id().to_owned())
         .collect()
 }
 
@@ -811,26 +813,29 @@ async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
     let client = client().await;
     let (location, item) = location_and_item(&client).await;
     let name = unique("Found in the back room");
+    let key = unique("rust-reason");
+    let new_reason =
+        NewAdjustmentReason::new(&name, pb::InventoryAdjustmentReasonDirection::Increase)
+            .idempotency_key(&key);
     let created = client
-        .create_inventory_adjustment_reason(pb::CreateInventoryAdjustmentReasonRequest {
-            idempotency_key: unique("rust-reason"),
-            adjustment_reason: Some(pb::InventoryAdjustmentReason {
-                name: name.clone(),
-                direction: pb::InventoryAdjustmentReasonDirection::Increase.into(),
-                ..Default::default()
-            }),
-        })
+        .create_inventory_adjustment_reason(new_reason.clone())
         .await
-        .expect("create reason")
-        .adjustment_reason
-        .expect("reason in response");
-    let id = created.id.clone().expect("id");
+        .expect("create reason");
+    let id = created.id.clone();
+    // A retry with the same key answers the reason first created.
+    assert_eq!(
+        client
+            .create_inventory_adjustment_reason(new_reason)
+            .await
+            .expect("retry"),
+        created
+    );
     assert_eq!(id.r#type(), pb::InventoryAdjustmentReasonType::Custom);
     assert!(!id.custom_reason_id.is_empty());
     assert_eq!(id, custom_reason(&id.custom_reason_id));
     assert_eq!(created.name, name);
     assert_eq!(
-        created.direction(),
+        created.direction,
         pb::InventoryAdjustmentReasonDirection::Increase
     );
     assert!(!created.is_deleted);
@@ -839,27 +844,21 @@ async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
     // Listed with the standard reasons, and retrievable.
     let damaged = reason(pb::InventoryAdjustmentReasonType::Damaged);
     let listed = client
-        .list_inventory_adjustment_reasons(pb::ListInventoryAdjustmentReasonsRequest::default())
+        .list_inventory_adjustment_reasons(AdjustmentReasonFilter::default())
         .await
-        .expect("list reasons")
-        .adjustment_reasons;
-    let ours: Vec<_> = listed
-        .iter()
-        .filter(|r| r.id.as_ref() == Some(&id))
-        .collect();
+        .expect("list reasons");
+    let ours: Vec<_> = listed.iter().filter(|r| r.id == id).collect();
     assert_eq!(ours, [&created]);
-    assert!(
-        listed.iter().any(|r| r.id.as_ref() == Some(&damaged)),
-        "DAMAGED is listed"
-    );
+    let standard = listed
+        .iter()
+        .find(|r| r.id == damaged)
+        .expect("DAMAGED is listed");
+    assert_eq!((standard.name.as_str(), standard.created_at), ("", None));
     let retrieved = client
-        .retrieve_inventory_adjustment_reason(pb::RetrieveInventoryAdjustmentReasonRequest {
-            reason_id: Some(id.clone()),
-        })
+        .retrieve_inventory_adjustment_reason(id.clone())
         .await
-        .expect("retrieve reason")
-        .adjustment_reason;
-    assert_eq!(retrieved.as_ref(), Some(&created));
+        .expect("retrieve reason");
+    assert_eq!(retrieved, created);
 
     // A receipt carrying the reason, a cost and a vendor is answered with them.
     let vendor = unique("vendor");
@@ -918,32 +917,21 @@ async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
     assert_eq!(streamed, [receipt.id.as_str()]);
 
     let renamed = client
-        .update_inventory_adjustment_reason(pb::UpdateInventoryAdjustmentReasonRequest {
-            reason_id: Some(id.clone()),
-            adjustment_reason: Some(pb::InventoryAdjustmentReason {
-                name: format!("{name} (renamed)"),
-                ..Default::default()
-            }),
-        })
+        .update_inventory_adjustment_reason(id.clone(), format!("{name} (renamed)"))
         .await
-        .expect("rename")
-        .adjustment_reason
-        .expect("reason");
+        .expect("rename");
     assert_eq!(renamed.name, format!("{name} (renamed)"));
+    assert!(renamed.updated_at >= created.updated_at);
     assert_eq!(
-        renamed.direction(),
+        renamed.direction,
         pb::InventoryAdjustmentReasonDirection::Increase
     );
 
     // Deleted: no longer listed, and a new change naming it is refused.
     let deleted = client
-        .delete_inventory_adjustment_reason(pb::DeleteInventoryAdjustmentReasonRequest {
-            reason_id: Some(id.clone()),
-        })
+        .delete_inventory_adjustment_reason(id.clone())
         .await
-        .expect("delete")
-        .adjustment_reason
-        .expect("reason");
+        .expect("delete");
     assert!(deleted.is_deleted);
     assert!(
         !custom_reason_ids(&client, false)
@@ -965,13 +953,7 @@ async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
     assert_eq!(err.reason(), Some(ADJUSTMENT_REASON_DELETED), "{err}");
     assert!(err.is_adjustment_reason_deleted());
     let stale = client
-        .update_inventory_adjustment_reason(pb::UpdateInventoryAdjustmentReasonRequest {
-            reason_id: Some(id.clone()),
-            adjustment_reason: Some(pb::InventoryAdjustmentReason {
-                name: format!("{name} again"),
-                ..Default::default()
-            }),
-        })
+        .update_inventory_adjustment_reason(id.clone(), format!("{name} again"))
         .await
         .expect_err("a deleted reason cannot be renamed");
     assert_eq!(stale.code(), Code::FailedPrecondition, "{stale}");
@@ -986,13 +968,9 @@ async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
 
     // Restored: accepted again.
     let restored = client
-        .restore_inventory_adjustment_reason(pb::RestoreInventoryAdjustmentReasonRequest {
-            reason_id: Some(id.clone()),
-        })
+        .restore_inventory_adjustment_reason(id.clone())
         .await
-        .expect("restore")
-        .adjustment_reason
-        .expect("reason");
+        .expect("restore");
     assert!(!restored.is_deleted);
     assert_eq!(restored.name, format!("{name} (renamed)"));
     let again = apply(&client, vec![receive_one()]).await;
