@@ -31,6 +31,8 @@
 //!   [`Client::batch_get_inventory_items`], [`Client::list_inventory_items`],
 //!   [`Client::update_inventory_item`] take and return typed values ([`Location`],
 //!   [`Item`] with its cost a [`Decimal`]); an update names exactly the fields it is given.
+//! - Counts ([`counts`]): [`Client::list_inventory_counts`] reads them page after page as
+//!   [`Count`]s with exact quantities ([`CountFilter`]).
 //! - Reservations ([`reservations`]): [`Client::create_reservation`],
 //!   [`Client::commit_reservation`], [`Client::release_reservation`],
 //!   [`Client::extend_reservation`] and [`Client::get_reservation`] take and return typed
@@ -73,6 +75,7 @@
 
 mod builder;
 pub mod changes;
+pub mod counts;
 pub mod decimal;
 mod error;
 pub mod items;
@@ -88,6 +91,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 pub use builder::ClientBuilder;
+pub use counts::{Count, CountFilter};
 pub use error::{
     ADJUSTMENT_REASON_DELETED, CLIENT_DOMAIN, CountKey, Error, FieldViolation, GuardRefusal,
     INSUFFICIENT_QUANTITY, INVALID_VALUE, QUANTITY_MISMATCH, RESERVATION_EXPIRED,
@@ -474,6 +478,39 @@ impl Client {
         let request = update.to_update(id.into());
         let response = self.items().update_inventory_item(request).await?;
         required(response.into_inner().inventory_item, "inventory_item")?.try_into()
+    }
+
+    /// Every count `filter` selects (`BatchRetrieveInventoryCounts`), fetched page after
+    /// page as the stream is polled, each a [`Count`] with an exact quantity.
+    pub fn list_inventory_counts(&self, filter: CountFilter) -> Pages<Count> {
+        let client = self.inventory();
+        paged(
+            filter.to_wire(),
+            move |request: pb::BatchRetrieveInventoryCountsRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page = client
+                        .batch_retrieve_inventory_counts(request.clone())
+                        .await?
+                        .into_inner();
+                    let counts = page
+                        .counts
+                        .into_iter()
+                        .enumerate()
+                        .map(|(position, count)| Count::from_wire(count, position))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::BatchRetrieveInventoryCountsRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
+                    Ok((counts, next))
+                })
+            },
+        )
     }
 
     /// Creates a custom adjustment reason (`NewAdjustmentReason::new(name, direction)`); a

@@ -15,11 +15,11 @@ use stockledger_client::changes::{
 use stockledger_client::decimal::from_wire;
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
-    ADJUSTMENT_REASON_DELETED, AdjustmentReasonFilter, CLIENT_DOMAIN, Client, Commit, CountKey,
-    Decimal, GuardRefusal, Hold, INSUFFICIENT_QUANTITY, INVALID_VALUE, ItemFilter, ItemUpdate,
-    LocationFilter, LocationUpdate, Messages, NewAdjustmentReason, NewItem, NewLocation,
-    NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD, Reservation, ReservationFilter,
-    ReservationLine, time,
+    ADJUSTMENT_REASON_DELETED, AdjustmentReasonFilter, CLIENT_DOMAIN, Client, Commit, CountFilter,
+    CountKey, Decimal, GuardRefusal, Hold, INSUFFICIENT_QUANTITY, INVALID_VALUE, ItemFilter,
+    ItemUpdate, LocationFilter, LocationUpdate, Messages, NewAdjustmentReason, NewItem,
+    NewLocation, NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD, Reservation,
+    ReservationFilter, ReservationLine, time,
 };
 use tonic::Code;
 
@@ -1171,5 +1171,62 @@ async fn a_bad_quantity_is_refused_here_as_the_same_error() {
     assert_eq!(
         from_wire(&count.counts[0].quantity).ok(),
         Some(Decimal::new(25, 1))
+    );
+}
+
+#[tokio::test]
+async fn counts_are_listed_page_after_page_with_exact_quantities() {
+    let client = client().await;
+    let (shop, item) = location_and_item(&client).await;
+    apply(
+        &client,
+        vec![
+            adjustment(&item, &shop, S::None, S::InStock, "7").unwrap(),
+            adjustment(&item, &shop, S::InStock, S::Waste, "2.5").unwrap(),
+        ],
+    )
+    .await;
+    let mut counts: Vec<_> = client
+        .list_inventory_counts(CountFilter::all().items([&item]).page_size(1))
+        .try_collect()
+        .await
+        .expect("list counts");
+    counts.sort_by_key(|count| count.state as i32);
+    let read: Vec<_> = counts
+        .iter()
+        .map(|c| (c.location_id.as_str(), c.state, c.quantity))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (shop.as_str(), S::InStock, Decimal::new(45, 1)),
+            (shop.as_str(), S::Waste, Decimal::new(25, 1)),
+        ]
+    );
+    assert!(counts.iter().all(|c| c.calculated_at.is_some()));
+    let waste: Vec<_> = client
+        .list_inventory_counts(
+            CountFilter::all()
+                .items([&item])
+                .locations([&shop])
+                .states([S::Waste]),
+        )
+        .try_collect()
+        .await
+        .expect("list waste");
+    assert_eq!(waste, [counts[1].clone()]);
+    // SOLD keeps no count: the server's refusal names the field.
+    let err = client
+        .list_inventory_counts(
+            CountFilter::all()
+                .items([&item])
+                .states([S::InStock, S::Sold]),
+        )
+        .try_collect::<Vec<_>>()
+        .await
+        .expect_err("no SOLD count");
+    assert_eq!(
+        (err.code(), err.field()),
+        (Code::InvalidArgument, Some("states[1]"))
     );
 }
