@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks that the client stays free of the server's dependencies, then runs the unit tests,
 # the live tests (tests/live.rs), the doc examples (cargo test --doc, the README's snippets
-# among them) and the README's examples/guards.rs and examples/reservations.rs against the server named by
-# STOCKLEDGER_ADDR (host:port) with the token in STOCKLEDGER_TOKEN. scripts/clients-test.sh
-# starts a server and sets both.
+# among them; with the tls feature, so that its unit tests and snippet are built too), the
+# README's examples/guards.rs and examples/reservations.rs, and at its end quickstart.sh (the
+# README's quick start, twice, in a fresh project that uses the packaged crate) against the
+# server named by STOCKLEDGER_ADDR (host:port) with the token in STOCKLEDGER_TOKEN.
+# scripts/clients-test.sh starts a server and sets both.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -21,8 +23,8 @@ echo "dependency tree: no sea-orm, sqlx or stockledger server"
 # Unit and live tests, then the doc examples on their own: `cargo test --doc` compiles
 # every one (no_run: they need a server), the README's snippets among them (a unit test
 # checks each snippet is one), and the run must report them, not zero.
-cargo test -p stockledger-client --features live-tests --lib --tests
-doctests=$(cargo test -p stockledger-client --doc 2>&1) || { echo "$doctests"; exit 1; }
+cargo test -p stockledger-client --features live-tests,tls --lib --tests
+doctests=$(cargo test -p stockledger-client --features tls --doc 2>&1) || { echo "$doctests"; exit 1; }
 echo "$doctests"
 compiled=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' <<<"$doctests")
 readme_snippets=$(grep -c '^```rust$' README.md)
@@ -36,3 +38,6 @@ cargo run -p stockledger-client --example guards
 
 # The README's reservations program.
 cargo run -p stockledger-client --example reservations
+
+# The README's quick start, as a user gets it: the packaged crate in a fresh project.
+./quickstart.sh

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use stockledger_client::changes::{Expected, adjustment};
 use stockledger_client::pb::{self, InventoryState as S};
-use stockledger_client::{Client, Decimal, Error, GuardRefusal};
+use stockledger_client::{Client, Decimal, Error, GuardRefusal, NewItem, NewLocation};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,27 +19,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::connect(addr, std::env::var("STOCKLEDGER_TOKEN")?).await?;
     let run = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
     let shop = client
-        .create_location(pb::CreateLocationRequest {
-            location: Some(pb::Location {
-                name: format!("Web Shop {run}"),
-                forbid_negative_counts: true,
-                ..Default::default()
-            }),
-        })
+        .create_location(NewLocation::new(format!("Web Shop {run}")).forbid_negative_counts(true))
         .await?
-        .location
-        .unwrap_or_default()
         .id;
     let item = client
-        .create_inventory_item(pb::CreateInventoryItemRequest {
-            inventory_item: Some(pb::InventoryItem {
-                sku: format!("MUG-{run}"),
-                ..Default::default()
-            }),
-        })
+        .create_inventory_item(NewItem::new().sku(format!("MUG-{run}")))
         .await?
-        .inventory_item
-        .unwrap_or_default()
         .id;
     let batch = |key: &str, change| pb::BatchChangeInventoryRequest {
         idempotency_key: format!("{key}-{run}"),

@@ -13,8 +13,8 @@ use futures::TryStreamExt;
 use stockledger_client::changes::adjustment;
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
-    Client, Commit, Decimal, Error, GuardRefusal, Hold, NewReservation, ReservationFilter,
-    ReservationLine,
+    Client, Commit, Decimal, Error, GuardRefusal, Hold, NewItem, NewLocation, NewReservation,
+    ReservationFilter, ReservationLine,
 };
 
 #[tokio::main]
@@ -23,26 +23,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::connect(addr, std::env::var("STOCKLEDGER_TOKEN")?).await?;
     let run = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
     let shop = client
-        .create_location(pb::CreateLocationRequest {
-            location: Some(pb::Location {
-                name: format!("Web Shop {run}"),
-                ..Default::default()
-            }),
-        })
+        .create_location(NewLocation::new(format!("Web Shop {run}")))
         .await?
-        .location
-        .unwrap_or_default()
         .id;
     let item = client
-        .create_inventory_item(pb::CreateInventoryItemRequest {
-            inventory_item: Some(pb::InventoryItem {
-                sku: format!("MUG-{run}"),
-                ..Default::default()
-            }),
-        })
+        .create_inventory_item(NewItem::new().sku(format!("MUG-{run}")))
         .await?
-        .inventory_item
-        .unwrap_or_default()
         .id;
     client
         .batch_change_inventory(pb::BatchChangeInventoryRequest {

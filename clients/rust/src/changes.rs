@@ -1,7 +1,10 @@
 //! Builders for the three kinds of inventory change, with [`Decimal`] quantities.
 //!
 //! Each returns the full message with the required fields set; set the optional ones
-//! (`reference_id`, `occurred_at`, `employee_id`, …) on the result before sending.
+//! (`reference_id`, `occurred_at`, `employee_id`, …) on the result before sending. A
+//! quantity is any [`IntoDecimal`] (`Decimal::from(5)`, `5`, `"2.5"`); one that is no
+//! decimal or has more than five decimal places is refused here with the one [`Error`],
+//! naming the field (`adjustment.quantity`, `expected_quantity`, …).
 //!
 //! A guard (compare-and-swap) is chained on a built change:
 //! `adjustment(…)?.expecting(Decimal::from(10))?` or `adjustment(…)?.expecting(Expected::Absent)?`;
@@ -31,7 +34,8 @@
 
 use rust_decimal::Decimal;
 
-use crate::decimal::{DecimalError, to_wire};
+use crate::Error;
+use crate::decimal::{IntoDecimal, field_to_wire};
 use crate::pb::{self, InventoryState, inventory_change::Change};
 
 /// `quantity` moved from `from` to `to` (e.g. NONE → IN_STOCK receives stock, IN_STOCK →
@@ -41,8 +45,8 @@ pub fn adjustment(
     location_id: impl Into<String>,
     from: InventoryState,
     to: InventoryState,
-    quantity: Decimal,
-) -> Result<pb::InventoryChange, DecimalError> {
+    quantity: impl IntoDecimal,
+) -> Result<pb::InventoryChange, Error> {
     Ok(pb::InventoryChange {
         r#type: pb::InventoryChangeType::Adjustment.into(),
         change: Some(Change::Adjustment(pb::InventoryAdjustment {
@@ -50,7 +54,7 @@ pub fn adjustment(
             location_id: location_id.into(),
             from_state: from.into(),
             to_state: to.into(),
-            quantity: to_wire(quantity)?,
+            quantity: field_to_wire(quantity, "adjustment.quantity")?,
             ..Default::default()
         })),
         expected_quantity: None,
@@ -62,15 +66,15 @@ pub fn physical_count(
     catalog_object_id: impl Into<String>,
     location_id: impl Into<String>,
     state: InventoryState,
-    quantity: Decimal,
-) -> Result<pb::InventoryChange, DecimalError> {
+    quantity: impl IntoDecimal,
+) -> Result<pb::InventoryChange, Error> {
     Ok(pb::InventoryChange {
         r#type: pb::InventoryChangeType::PhysicalCount.into(),
         change: Some(Change::PhysicalCount(pb::InventoryPhysicalCount {
             catalog_object_id: catalog_object_id.into(),
             location_id: location_id.into(),
             state: state.into(),
-            quantity: to_wire(quantity)?,
+            quantity: field_to_wire(quantity, "physical_count.quantity")?,
             ..Default::default()
         })),
         expected_quantity: None,
@@ -83,8 +87,8 @@ pub fn transfer(
     from_location_id: impl Into<String>,
     to_location_id: impl Into<String>,
     state: InventoryState,
-    quantity: Decimal,
-) -> Result<pb::InventoryChange, DecimalError> {
+    quantity: impl IntoDecimal,
+) -> Result<pb::InventoryChange, Error> {
     Ok(pb::InventoryChange {
         r#type: pb::InventoryChangeType::Transfer.into(),
         change: Some(Change::Transfer(pb::InventoryTransfer {
@@ -92,7 +96,7 @@ pub fn transfer(
             from_location_id: from_location_id.into(),
             to_location_id: to_location_id.into(),
             state: state.into(),
-            quantity: to_wire(quantity)?,
+            quantity: field_to_wire(quantity, "transfer.quantity")?,
             ..Default::default()
         })),
         expected_quantity: None,
@@ -123,9 +127,9 @@ impl pb::InventoryChange {
     /// This change guarded by `expected` (a [`Decimal`] or [`Expected::Absent`]): sets
     /// `expected_quantity`. When the count does not hold it, the whole batch is refused
     /// with [`crate::GuardRefusal::QuantityMismatch`].
-    pub fn expecting(mut self, expected: impl Into<Expected>) -> Result<Self, DecimalError> {
+    pub fn expecting(mut self, expected: impl Into<Expected>) -> Result<Self, Error> {
         self.expected_quantity = Some(match expected.into() {
-            Expected::Quantity(quantity) => to_wire(quantity)?,
+            Expected::Quantity(quantity) => field_to_wire(quantity, "expected_quantity")?,
             Expected::Absent => ABSENT.to_owned(),
         });
         Ok(self)
@@ -167,11 +171,11 @@ impl pb::InventoryChange {
     /// transfer.
     pub fn with_cost(
         mut self,
-        amount: Decimal,
+        amount: impl IntoDecimal,
         currency: impl Into<String>,
-    ) -> Result<Self, DecimalError> {
+    ) -> Result<Self, Error> {
         if let Some(Change::Adjustment(a)) = &mut self.change {
-            a.cost_money = Some(money(amount, currency)?);
+            a.cost_money = Some(money_at(amount, currency, "adjustment.cost_money.amount")?);
         }
         Ok(self)
     }
@@ -187,9 +191,18 @@ impl pb::InventoryChange {
 }
 
 /// An amount of money (e.g. an adjustment's `total_price_money`).
-pub fn money(amount: Decimal, currency: impl Into<String>) -> Result<pb::Money, DecimalError> {
+pub fn money(amount: impl IntoDecimal, currency: impl Into<String>) -> Result<pb::Money, Error> {
+    money_at(amount, currency, "amount")
+}
+
+/// [`money`] as the request field whose `amount` is at `amount_field`.
+pub(crate) fn money_at(
+    amount: impl IntoDecimal,
+    currency: impl Into<String>,
+    amount_field: &str,
+) -> Result<pb::Money, Error> {
     Ok(pb::Money {
-        amount: to_wire(amount)?,
+        amount: field_to_wire(amount, amount_field)?,
         currency: currency.into(),
     })
 }
@@ -251,10 +264,8 @@ mod tests {
         assert_eq!(guarded.expected_quantity.as_deref(), Some("10"));
         let absent = receipt.clone().expecting(Expected::Absent).unwrap();
         assert_eq!(absent.expected_quantity.as_deref(), Some("ABSENT"));
-        assert!(matches!(
-            receipt.expecting(Decimal::new(1_123_456, 6)),
-            Err(DecimalError::TooPrecise(_))
-        ));
+        let err = receipt.expecting(Decimal::new(1_123_456, 6)).unwrap_err();
+        assert_eq!(err.field(), Some("expected_quantity"));
     }
 
     #[test]
@@ -297,15 +308,37 @@ mod tests {
     #[test]
     fn refuses_quantities_the_server_would_refuse() {
         let too_precise = Decimal::new(1_123_456, 6);
+        let err = adjustment(
+            "i",
+            "l",
+            InventoryState::None,
+            InventoryState::InStock,
+            too_precise,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.code(), err.reason(), err.field()),
+            (
+                tonic::Code::InvalidArgument,
+                Some(crate::INVALID_VALUE),
+                Some("adjustment.quantity")
+            )
+        );
+        // A quantity string that is no decimal: the same error, not a panic or a zero.
+        let err = transfer("i", "a", "b", InventoryState::InStock, "12 units").unwrap_err();
+        assert_eq!(err.field(), Some("transfer.quantity"));
+        let err = physical_count("i", "l", InventoryState::InStock, "1e3").unwrap_err();
+        assert_eq!(err.field(), Some("physical_count.quantity"));
+        let err = adjustment("i", "l", InventoryState::None, InventoryState::InStock, 1)
+            .unwrap()
+            .with_cost("9.999999", "EUR")
+            .unwrap_err();
+        assert_eq!(err.field(), Some("adjustment.cost_money.amount"));
+        // A good string is sent as it reads.
+        let counted = physical_count("i", "l", InventoryState::InStock, "2.50").unwrap();
         assert!(matches!(
-            adjustment(
-                "i",
-                "l",
-                InventoryState::None,
-                InventoryState::InStock,
-                too_precise
-            ),
-            Err(DecimalError::TooPrecise(_))
+            counted.change,
+            Some(Change::PhysicalCount(ref c)) if c.quantity == "2.5"
         ));
     }
 }

@@ -1,5 +1,9 @@
-//! One error type for every call: the gRPC status plus the rich details Stockledger sends
-//! (`google.rpc.ErrorInfo`, `google.rpc.BadRequest`) in `grpc-status-details-bin`.
+//! One error type for every refusal: the gRPC status plus the rich details Stockledger sends
+//! (`google.rpc.ErrorInfo`, `google.rpc.BadRequest`) in `grpc-status-details-bin`, and the
+//! same shape for what this client refuses before sending (a quantity that is no decimal
+//! or has more than five decimal places, a PEM that holds no certificate): code
+//! `InvalidArgument`, a reason, and the path of the field at fault ([`Error::field`]), with
+//! the domain [`CLIENT_DOMAIN`] instead of the server's `stockledger`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -90,6 +94,13 @@ pub const RESERVATION_EXPIRED: &str = "RESERVATION_EXPIRED";
 /// (`InvalidArgument`; [`Error::is_adjustment_reason_deleted`]).
 pub const ADJUSTMENT_REASON_DELETED: &str = "ADJUSTMENT_REASON_DELETED";
 
+/// The ErrorInfo reason of a value refused (by the server, or here before sending).
+pub const INVALID_VALUE: &str = "INVALID_VALUE";
+
+/// The ErrorInfo domain of the refusals this client makes itself, before sending anything
+/// (the server's are `stockledger`).
+pub const CLIENT_DOMAIN: &str = "stockledger-client";
+
 /// Why a call failed (or, for [`Error::local`] ones, why it was not made).
 ///
 /// Boxed inside so that `Result<T, Error>` stays one pointer wide on the error side.
@@ -112,6 +123,46 @@ impl Error {
             message: message.into(),
             details: ErrorDetails::new(),
             field_violations: Vec::new(),
+        }))
+    }
+
+    /// A refusal made here, before sending, of the request field `field` (its path in the
+    /// request, e.g. `changes[0].adjustment.quantity`), shaped as the server shapes its own:
+    /// `InvalidArgument`, ErrorInfo `reason` with the `field` in its metadata (domain
+    /// [`CLIENT_DOMAIN`]) and one field violation. An empty `field` (a value that is no
+    /// request field, e.g. a string given to [`crate::decimal::from_wire`]) gives neither.
+    pub(crate) fn invalid(field: &str, reason: &str, description: impl Into<String>) -> Self {
+        let description = description.into();
+        let (metadata, field_violations, message) = if field.is_empty() {
+            (HashMap::new(), Vec::new(), description)
+        } else {
+            let violation = FieldViolation {
+                field: field.to_owned(),
+                description: description.clone(),
+                reason: reason.to_owned(),
+            };
+            let metadata = HashMap::from([("field".to_owned(), field.to_owned())]);
+            (metadata, vec![violation], format!("{field}: {description}"))
+        };
+        let mut details = ErrorDetails::with_error_info(reason, CLIENT_DOMAIN, metadata);
+        if !field_violations.is_empty() {
+            details.set_bad_request(
+                field_violations
+                    .iter()
+                    .map(|v: &FieldViolation| tonic_types::FieldViolation {
+                        field: v.field.clone(),
+                        description: v.description.clone(),
+                        reason: v.reason.clone(),
+                        localized_message: None,
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        Error(Box::new(Inner {
+            code: Code::InvalidArgument,
+            message,
+            details,
+            field_violations,
         }))
     }
 
@@ -148,6 +199,19 @@ impl Error {
     /// The refused request fields (`BadRequest.field_violations`), in the server's order.
     pub fn field_violations(&self) -> &[FieldViolation] {
         &self.0.field_violations
+    }
+
+    /// The path of the request field at fault (e.g. `changes[0].adjustment.quantity`,
+    /// `location.name`): the ErrorInfo's `field`, else the first field violation's; `None`
+    /// when the refusal is about no one field.
+    pub fn field(&self) -> Option<&str> {
+        self.0
+            .details
+            .error_info()
+            .and_then(|info| info.metadata.get("field"))
+            .or_else(|| self.0.field_violations.first().map(|v| &v.field))
+            .map(String::as_str)
+            .filter(|field| !field.is_empty())
     }
 
     /// Whether some field violation names exactly `field`.
@@ -306,9 +370,10 @@ impl From<tonic::transport::Error> for Error {
     }
 }
 
-impl From<crate::decimal::DecimalError> for Error {
-    fn from(err: crate::decimal::DecimalError) -> Self {
-        Error::local(Code::InvalidArgument, err.to_string())
+impl Error {
+    /// A decimal refused here as the value of the request field `field`.
+    pub(crate) fn bad_decimal(field: &str, err: crate::decimal::DecimalError) -> Self {
+        Error::invalid(field, INVALID_VALUE, err.to_string())
     }
 }
 

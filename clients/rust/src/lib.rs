@@ -3,7 +3,8 @@
 //! A thin layer over the tonic stubs generated from the service's own protos:
 //!
 //! - [`Client::connect`] opens a channel whose every call carries `authorization: Bearer
-//!   <token>` ([`BearerAuth`]); [`Client::inventory`], [`Client::items`],
+//!   <token>` ([`BearerAuth`]); [`Client::builder`] ([`ClientBuilder`]) also connects over
+//!   TLS with the `tls` cargo feature (a CA certificate, optionally a client identity); [`Client::inventory`], [`Client::items`],
 //!   [`Client::locations`] and [`Client::reservations`] hand out the raw generated clients on that channel, and the
 //!   generated messages are in [`pb`].
 //! - Every RPC is also a method on [`Client`] that returns the response message, or for the
@@ -17,12 +18,21 @@
 //!   guarded with [`pb::InventoryChange::expecting`] (a [`Decimal`] or
 //!   [`changes::Expected::Absent`]); a guard's refusal is typed by
 //!   [`Error::guard_refusal`] ([`GuardRefusal`]).
-//! - Adjustment reasons: the six reason RPCs are methods too
-//!   ([`Client::create_inventory_adjustment_reason`], …); a change carries one with
+//! - Adjustment reasons ([`reasons`]): the six reason RPCs take and return typed values
+//!   ([`Client::create_inventory_adjustment_reason`] with a [`NewAdjustmentReason`], …,
+//!   each answering an [`AdjustmentReason`]); a change carries one with
 //!   [`pb::InventoryChange::with_reason`] ([`changes::reason`], [`changes::custom_reason`]),
 //!   a receipt its cost and vendor with [`pb::InventoryChange::with_cost`] and
 //!   [`pb::InventoryChange::with_vendor`]; a change naming a deleted custom reason is
 //!   refused ([`Error::is_adjustment_reason_deleted`]).
+//! - Locations and items ([`locations`], [`items`]): [`Client::create_location`],
+//!   [`Client::get_location`], [`Client::list_locations`], [`Client::update_location`] and
+//!   [`Client::create_inventory_item`], [`Client::get_inventory_item`],
+//!   [`Client::batch_get_inventory_items`], [`Client::list_inventory_items`],
+//!   [`Client::update_inventory_item`] take and return typed values ([`Location`],
+//!   [`Item`] with its cost a [`Decimal`]); an update names exactly the fields it is given.
+//! - Counts ([`counts`]): [`Client::list_inventory_counts`] reads them page after page as
+//!   [`Count`]s with exact quantities ([`CountFilter`]).
 //! - Reservations ([`reservations`]): [`Client::create_reservation`],
 //!   [`Client::commit_reservation`], [`Client::release_reservation`],
 //!   [`Client::extend_reservation`] and [`Client::get_reservation`] take and return typed
@@ -32,25 +42,45 @@
 //!   [`Error::is_reservation_expired`] and, for stock that is not there,
 //!   [`Error::guard_refusal`].
 //!
-//! The README's quick start:
+//! The README's quick start, a whole program:
 //!
 //! ```no_run
-//! use stockledger_client::{changes::adjustment, decimal::from_wire, pb::{self, InventoryState as S}, Client, Decimal};
-//! # async fn quick_start(token: String, item_id: String, location_id: String) -> Result<(), stockledger_client::Error> {
-//! let client = Client::connect("127.0.0.1:50051", &token).await?;
-//! let receive = adjustment(&item_id, &location_id, S::None, S::InStock, Decimal::from(100))?;
-//! client.batch_change_inventory(pb::BatchChangeInventoryRequest {
-//!     idempotency_key: "receive-2026-11-27".into(), changes: vec![receive], ..Default::default() }).await?;
-//! let read = client.retrieve_inventory_count(pb::RetrieveInventoryCountRequest {
-//!     catalog_object_id: item_id.clone(), ..Default::default() }).await?;
-//! println!("{:?} {}", read.counts[0].state(), from_wire(&read.counts[0].quantity)?);
-//! # Ok(())
-//! # }
+//! use stockledger_client::changes::adjustment;
+//! use stockledger_client::decimal::from_wire;
+//! use stockledger_client::pb::{self, InventoryState as S};
+//! use stockledger_client::{Client, NewItem, NewLocation};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let addr = std::env::var("STOCKLEDGER_ADDR").unwrap_or_else(|_| "127.0.0.1:50051".into());
+//!     let client = Client::connect(addr, std::env::var("STOCKLEDGER_TOKEN")?).await?;
+//!     let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+//!     let shop = client.create_location(NewLocation::new(format!("Corner Shop {run}"))).await?;
+//!     let mug = client.create_inventory_item(NewItem::new().sku(format!("MUG-{run}")).cost("4.20")?).await?;
+//!     println!("cost {:?}", mug.cost); // cost Some(4.2)
+//!
+//!     let receive = adjustment(&mug.id, &shop.id, S::None, S::InStock, 100)?;
+//!     client.batch_change_inventory(pb::BatchChangeInventoryRequest {
+//!         idempotency_key: format!("receive-{run}"), changes: vec![receive], ..Default::default() }).await?;
+//!     let read = client.retrieve_inventory_count(pb::RetrieveInventoryCountRequest {
+//!         catalog_object_id: mug.id.clone(), location_ids: vec![shop.id.clone()], ..Default::default() }).await?;
+//!     println!("{:?} {}", read.counts[0].state(), from_wire(&read.counts[0].quantity)?); // InStock 100
+//!
+//!     // Refused here, before sending: the same Error as the server's refusals.
+//!     let err = adjustment(&mug.id, &shop.id, S::InStock, S::Sold, "1,5").unwrap_err();
+//!     println!("{:?} {:?} {:?}", err.code(), err.reason(), err.field()); // InvalidArgument Some("INVALID_VALUE") Some("adjustment.quantity")
+//!     Ok(())
+//! }
 //! ```
 
+mod builder;
 pub mod changes;
+pub mod counts;
 pub mod decimal;
 mod error;
+pub mod items;
+pub mod locations;
+pub mod reasons;
 pub mod reservations;
 pub mod time;
 
@@ -58,12 +88,18 @@ use futures::{StreamExt, TryStreamExt};
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
+pub use builder::ClientBuilder;
+pub use counts::{Count, CountFilter};
 pub use error::{
-    ADJUSTMENT_REASON_DELETED, CountKey, Error, FieldViolation, GuardRefusal,
-    INSUFFICIENT_QUANTITY, QUANTITY_MISMATCH, RESERVATION_EXPIRED, RESERVATION_NOT_HELD,
+    ADJUSTMENT_REASON_DELETED, CLIENT_DOMAIN, CountKey, Error, FieldViolation, GuardRefusal,
+    INSUFFICIENT_QUANTITY, INVALID_VALUE, QUANTITY_MISMATCH, RESERVATION_EXPIRED,
+    RESERVATION_NOT_HELD,
 };
+pub use items::{Item, ItemFields, ItemFilter, ItemUpdate, NewItem};
+pub use locations::{Location, LocationFilter, LocationUpdate, NewLocation};
+pub use reasons::{AdjustmentReason, AdjustmentReasonFilter, NewAdjustmentReason};
 pub use reservations::{
     Commit, Hold, NewReservation, Reservation, ReservationFilter, ReservationLine,
 };
@@ -158,17 +194,19 @@ macro_rules! unary {
 impl Client {
     /// Connects to `addr` (`host:port`, or a full `http://…`/`https://…` URI) and acts with
     /// `token` on every call.
+    /// Plain HTTP/2; for TLS (the `tls` feature) or a connect timeout, [`Client::builder`].
     pub async fn connect(addr: impl AsRef<str>, token: impl AsRef<str>) -> Result<Self, Error> {
-        let addr = addr.as_ref();
-        let uri = if addr.contains("://") {
-            addr.to_owned()
-        } else {
-            format!("http://{addr}")
-        };
-        let auth = BearerAuth::new(token.as_ref())?;
-        let endpoint = Endpoint::from_shared(uri)?.tcp_nodelay(true);
-        let channel = endpoint.connect().await?;
-        Ok(Client { channel, auth })
+        Client::builder(addr.as_ref(), token.as_ref())
+            .connect()
+            .await
+    }
+
+    /// How to connect to `addr` (as for [`Client::connect`]) acting with `token`: TLS with
+    /// the `tls` feature ([`ClientBuilder::ca_certificate_pem`],
+    /// [`ClientBuilder::identity_pem`]), a connect timeout; then
+    /// [`ClientBuilder::connect`].
+    pub fn builder(addr: impl Into<String>, token: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(addr, token)
     }
 
     /// Uses a channel built by the caller (TLS, timeouts, load balancing, lazy connect).
@@ -316,6 +354,265 @@ impl Client {
         .boxed()
     }
 
+    /// Creates a location (`NewLocation::new(name)`, …); a name already taken is refused
+    /// (`AlreadyExists`, field `location.name`).
+    pub async fn create_location(&self, location: NewLocation) -> Result<Location, Error> {
+        let response = self.locations().create_location(location.to_wire()).await?;
+        Ok(required(response.into_inner().location, "location")?.into())
+    }
+
+    /// Reads one location (`NotFound` when it is not one of the caller's).
+    pub async fn get_location(&self, id: impl Into<String>) -> Result<Location, Error> {
+        let request = pb::GetLocationRequest { id: id.into() };
+        let response = self.locations().get_location(request).await?;
+        Ok(required(response.into_inner().location, "location")?.into())
+    }
+
+    /// Every location `filter` selects, oldest first, fetched page after page as the
+    /// stream is polled.
+    pub fn list_locations(&self, filter: LocationFilter) -> Pages<Location> {
+        let client = self.locations();
+        paged(
+            filter.to_wire(),
+            move |request: pb::ListLocationsRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page = client.list_locations(request.clone()).await?.into_inner();
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::ListLocationsRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
+                    Ok((
+                        page.locations.into_iter().map(Location::from).collect(),
+                        next,
+                    ))
+                })
+            },
+        )
+    }
+
+    /// Changes the fields `update` gives, and only those.
+    pub async fn update_location(
+        &self,
+        id: impl Into<String>,
+        update: LocationUpdate,
+    ) -> Result<Location, Error> {
+        let request = update.to_wire(id.into());
+        let response = self.locations().update_location(request).await?;
+        Ok(required(response.into_inner().location, "location")?.into())
+    }
+
+    /// Creates an item (`NewItem::new().sku(..)`, …).
+    pub async fn create_inventory_item(&self, item: NewItem) -> Result<Item, Error> {
+        let response = self.items().create_inventory_item(item.to_create()).await?;
+        required(response.into_inner().inventory_item, "inventory_item")?.try_into()
+    }
+
+    /// Reads one item (`NotFound` when it is not one of the caller's).
+    pub async fn get_inventory_item(&self, id: impl Into<String>) -> Result<Item, Error> {
+        let request = pb::GetInventoryItemRequest { id: id.into() };
+        let response = self.items().get_inventory_item(request).await?;
+        required(response.into_inner().inventory_item, "inventory_item")?.try_into()
+    }
+
+    /// Reads up to 100 items by id, in the order of `ids`; an id that names no item of the
+    /// caller is left out.
+    pub async fn batch_get_inventory_items(
+        &self,
+        ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Vec<Item>, Error> {
+        let request = pb::BatchGetInventoryItemsRequest {
+            ids: ids.into_iter().map(Into::into).collect(),
+        };
+        let response = self.items().batch_get_inventory_items(request).await?;
+        response
+            .into_inner()
+            .inventory_items
+            .into_iter()
+            .map(Item::try_from)
+            .collect()
+    }
+
+    /// Every item `filter` selects, oldest first, fetched page after page as the stream
+    /// is polled.
+    pub fn list_inventory_items(&self, filter: ItemFilter) -> Pages<Item> {
+        let client = self.items();
+        paged(
+            filter.to_wire(),
+            move |request: pb::ListInventoryItemsRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page = client
+                        .list_inventory_items(request.clone())
+                        .await?
+                        .into_inner();
+                    let items = page
+                        .inventory_items
+                        .into_iter()
+                        .map(Item::try_from)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::ListInventoryItemsRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
+                    Ok((items, next))
+                })
+            },
+        )
+    }
+
+    /// Changes the fields `update` gives (`ItemUpdate::new().cost(..)?`, …), and only those.
+    pub async fn update_inventory_item(
+        &self,
+        id: impl Into<String>,
+        update: ItemUpdate,
+    ) -> Result<Item, Error> {
+        let request = update.to_update(id.into());
+        let response = self.items().update_inventory_item(request).await?;
+        required(response.into_inner().inventory_item, "inventory_item")?.try_into()
+    }
+
+    /// Every count `filter` selects (`BatchRetrieveInventoryCounts`), fetched page after
+    /// page as the stream is polled, each a [`Count`] with an exact quantity.
+    pub fn list_inventory_counts(&self, filter: CountFilter) -> Pages<Count> {
+        let client = self.inventory();
+        paged(
+            filter.to_wire(),
+            move |request: pb::BatchRetrieveInventoryCountsRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page = client
+                        .batch_retrieve_inventory_counts(request.clone())
+                        .await?
+                        .into_inner();
+                    let counts = page
+                        .counts
+                        .into_iter()
+                        .enumerate()
+                        .map(|(position, count)| Count::from_wire(count, position))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::BatchRetrieveInventoryCountsRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
+                    Ok((counts, next))
+                })
+            },
+        )
+    }
+
+    /// Creates a custom adjustment reason (`NewAdjustmentReason::new(name, direction)`); a
+    /// name taken by another live reason is refused (`AlreadyExists`).
+    pub async fn create_inventory_adjustment_reason(
+        &self,
+        reason: NewAdjustmentReason,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = reason.to_wire();
+        let response = self
+            .inventory()
+            .create_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
+    /// Reads one reason, standard ([`changes::reason`]) or custom ([`changes::custom_reason`]).
+    pub async fn retrieve_inventory_adjustment_reason(
+        &self,
+        reason_id: pb::InventoryAdjustmentReasonId,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = pb::RetrieveInventoryAdjustmentReasonRequest {
+            reason_id: Some(reason_id),
+        };
+        let response = self
+            .inventory()
+            .retrieve_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
+    /// The standard reasons in type order, then the custom ones, oldest first
+    /// (`AdjustmentReasonFilter::default()`, `.include_deleted()`,
+    /// `.include_system_codes()`).
+    pub async fn list_inventory_adjustment_reasons(
+        &self,
+        filter: AdjustmentReasonFilter,
+    ) -> Result<Vec<AdjustmentReason>, Error> {
+        let response = self
+            .inventory()
+            .list_inventory_adjustment_reasons(filter.to_wire())
+            .await?;
+        response
+            .into_inner()
+            .adjustment_reasons
+            .into_iter()
+            .map(AdjustmentReason::try_from)
+            .collect()
+    }
+
+    /// Renames a custom reason that is not deleted (its direction is fixed).
+    pub async fn update_inventory_adjustment_reason(
+        &self,
+        reason_id: pb::InventoryAdjustmentReasonId,
+        name: impl Into<String>,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = pb::UpdateInventoryAdjustmentReasonRequest {
+            reason_id: Some(reason_id),
+            adjustment_reason: Some(pb::InventoryAdjustmentReason {
+                name: name.into(),
+                ..Default::default()
+            }),
+        };
+        let response = self
+            .inventory()
+            .update_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
+    /// Deletes a custom reason (softly: a new change naming it is refused,
+    /// [`Error::is_adjustment_reason_deleted`]; the history keeps it).
+    pub async fn delete_inventory_adjustment_reason(
+        &self,
+        reason_id: pb::InventoryAdjustmentReasonId,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = pb::DeleteInventoryAdjustmentReasonRequest {
+            reason_id: Some(reason_id),
+        };
+        let response = self
+            .inventory()
+            .delete_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
+    /// Restores a deleted custom reason (refused with `AlreadyExists` when another live
+    /// reason took its name meanwhile).
+    pub async fn restore_inventory_adjustment_reason(
+        &self,
+        reason_id: pb::InventoryAdjustmentReasonId,
+    ) -> Result<AdjustmentReason, Error> {
+        let request = pb::RestoreInventoryAdjustmentReasonRequest {
+            reason_id: Some(reason_id),
+        };
+        let response = self
+            .inventory()
+            .restore_inventory_adjustment_reason(request)
+            .await?;
+        required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
+    }
+
     unary! {
         inventory.batch_change_inventory(BatchChangeInventoryRequest) -> BatchChangeInventoryResponse;
         inventory.batch_retrieve_inventory_counts(BatchRetrieveInventoryCountsRequest) -> BatchRetrieveInventoryCountsResponse;
@@ -324,21 +621,6 @@ impl Client {
         inventory.retrieve_inventory_adjustment(RetrieveInventoryAdjustmentRequest) -> RetrieveInventoryAdjustmentResponse;
         inventory.retrieve_inventory_physical_count(RetrieveInventoryPhysicalCountRequest) -> RetrieveInventoryPhysicalCountResponse;
         inventory.retrieve_inventory_transfer(RetrieveInventoryTransferRequest) -> RetrieveInventoryTransferResponse;
-        inventory.list_inventory_adjustment_reasons(ListInventoryAdjustmentReasonsRequest) -> ListInventoryAdjustmentReasonsResponse;
-        inventory.create_inventory_adjustment_reason(CreateInventoryAdjustmentReasonRequest) -> CreateInventoryAdjustmentReasonResponse;
-        inventory.retrieve_inventory_adjustment_reason(RetrieveInventoryAdjustmentReasonRequest) -> RetrieveInventoryAdjustmentReasonResponse;
-        inventory.update_inventory_adjustment_reason(UpdateInventoryAdjustmentReasonRequest) -> UpdateInventoryAdjustmentReasonResponse;
-        inventory.delete_inventory_adjustment_reason(DeleteInventoryAdjustmentReasonRequest) -> DeleteInventoryAdjustmentReasonResponse;
-        inventory.restore_inventory_adjustment_reason(RestoreInventoryAdjustmentReasonRequest) -> RestoreInventoryAdjustmentReasonResponse;
-        items.create_inventory_item(CreateInventoryItemRequest) -> CreateInventoryItemResponse;
-        items.get_inventory_item(GetInventoryItemRequest) -> GetInventoryItemResponse;
-        items.batch_get_inventory_items(BatchGetInventoryItemsRequest) -> BatchGetInventoryItemsResponse;
-        items.list_inventory_items(ListInventoryItemsRequest) -> ListInventoryItemsResponse;
-        items.update_inventory_item(UpdateInventoryItemRequest) -> UpdateInventoryItemResponse;
-        locations.create_location(CreateLocationRequest) -> CreateLocationResponse;
-        locations.get_location(GetLocationRequest) -> GetLocationResponse;
-        locations.list_locations(ListLocationsRequest) -> ListLocationsResponse;
-        locations.update_location(UpdateLocationRequest) -> UpdateLocationResponse;
     }
 
     /// The whole filtered history, oldest first; each message carries a cursor to resume
@@ -399,14 +681,40 @@ impl Client {
     }
 }
 
-fn reservation_of(reservation: Option<pb::Reservation>) -> Result<Reservation, Error> {
-    let reservation = reservation.ok_or_else(|| {
+/// A list read page after page: `fetch` answers one request with its items and the
+/// request for the next page (`None` after the last).
+fn paged<R, T, F>(first: R, fetch: F) -> Pages<T>
+where
+    R: Send + 'static,
+    T: Send + 'static,
+    F: Fn(R) -> futures::future::BoxFuture<'static, Result<(Vec<T>, Option<R>), Error>>
+        + Send
+        + 'static,
+{
+    futures::stream::try_unfold((Some(first), fetch), |(request, fetch)| async move {
+        let Some(request) = request else {
+            return Ok::<_, Error>(None);
+        };
+        let (items, next) = fetch(request).await?;
+        let items = futures::stream::iter(items.into_iter().map(Ok::<T, Error>));
+        Ok(Some((items, (next, fetch))))
+    })
+    .try_flatten()
+    .boxed()
+}
+
+/// The message a response must carry in `field`.
+fn required<T>(message: Option<T>, field: &str) -> Result<T, Error> {
+    message.ok_or_else(|| {
         Error::local(
             tonic::Code::Internal,
-            "the server sent no reservation in its response",
+            format!("the server sent no {field} in its response"),
         )
-    })?;
-    Ok(Reservation::try_from(reservation)?)
+    })
+}
+
+fn reservation_of(reservation: Option<pb::Reservation>) -> Result<Reservation, Error> {
+    Reservation::try_from(required(reservation, "reservation")?)
 }
 
 fn messages<T>(response: tonic::Response<tonic::Streaming<T>>) -> Messages<T> {
@@ -449,17 +757,18 @@ mod readme {
         let snippets = blocks(include_str!("../README.md"), "```rust");
         let examples: Vec<String> = [
             include_str!("lib.rs"),
+            include_str!("builder.rs"),
             include_str!("changes.rs"),
             include_str!("reservations.rs"),
         ]
         .into_iter()
         .flat_map(|source| blocks(source, "```no_run"))
         .collect();
-        assert_eq!(snippets.len(), 3, "the README's Rust snippets");
+        assert_eq!(snippets.len(), 4, "the README's Rust snippets");
         for snippet in snippets {
             assert!(
                 examples.contains(&snippet),
-                "this README snippet is no doc example of src/ (lib.rs, changes.rs, \
+                "this README snippet is no doc example of src/ (lib.rs, builder.rs, changes.rs, \
                  reservations.rs):\n{snippet}"
             );
         }

@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime};
 
 use rust_decimal::Decimal;
 
-use crate::decimal::{DecimalError, from_wire_optional, to_wire};
+use crate::decimal::{field_from_wire, field_to_wire};
 use crate::{Error, pb};
 
 /// How long a reservation holds what it holds.
@@ -104,27 +104,26 @@ impl ReservationLine {
         }
     }
 
-    fn to_wire(&self) -> Result<pb::ReservationLine, DecimalError> {
+    fn to_wire(&self, position: usize) -> Result<pb::ReservationLine, Error> {
         Ok(pb::ReservationLine {
             catalog_object_id: self.catalog_object_id.clone(),
             location_id: self.location_id.clone(),
-            quantity: to_wire(self.quantity)?,
+            quantity: field_to_wire(self.quantity, &format!("lines[{position}].quantity"))?,
             ..Default::default()
         })
     }
 }
 
-impl TryFrom<pb::ReservationLine> for ReservationLine {
-    type Error = DecimalError;
-
-    fn try_from(line: pb::ReservationLine) -> Result<Self, DecimalError> {
+impl ReservationLine {
+    /// The server's line at `position` (a quantity it left empty is zero).
+    fn from_wire(line: pb::ReservationLine, position: usize) -> Result<Self, Error> {
         let quantity =
-            |text: &str| Ok::<_, DecimalError>(from_wire_optional(text)?.unwrap_or_default());
+            |text: &str, name: &str| field_from_wire(text, &format!("lines[{position}].{name}"));
         Ok(ReservationLine {
-            quantity: quantity(&line.quantity)?,
-            committed_quantity: quantity(&line.committed_quantity)?,
-            released_quantity: quantity(&line.released_quantity)?,
-            held_quantity: quantity(&line.held_quantity)?,
+            quantity: quantity(&line.quantity, "quantity")?,
+            committed_quantity: quantity(&line.committed_quantity, "committed_quantity")?,
+            released_quantity: quantity(&line.released_quantity, "released_quantity")?,
+            held_quantity: quantity(&line.held_quantity, "held_quantity")?,
             catalog_object_id: line.catalog_object_id,
             location_id: line.location_id,
         })
@@ -151,9 +150,9 @@ pub struct Reservation {
 }
 
 impl TryFrom<pb::Reservation> for Reservation {
-    type Error = DecimalError;
+    type Error = Error;
 
-    fn try_from(reservation: pb::Reservation) -> Result<Self, DecimalError> {
+    fn try_from(reservation: pb::Reservation) -> Result<Self, Error> {
         Ok(Reservation {
             state: reservation.state(),
             expires_at: crate::time::from_field(reservation.expires_at.as_ref()),
@@ -162,7 +161,8 @@ impl TryFrom<pb::Reservation> for Reservation {
             lines: reservation
                 .lines
                 .into_iter()
-                .map(ReservationLine::try_from)
+                .enumerate()
+                .map(|(position, line)| ReservationLine::from_wire(line, position))
                 .collect::<Result<_, _>>()?,
             id: reservation.id,
             reference_id: reservation.reference_id,
@@ -215,7 +215,8 @@ impl NewReservation {
             lines: self
                 .lines
                 .iter()
-                .map(ReservationLine::to_wire)
+                .enumerate()
+                .map(|(position, line)| line.to_wire(position))
                 .collect::<Result<_, _>>()?,
             ttl,
             expires_at,
@@ -273,17 +274,20 @@ impl Commit {
             lines: self
                 .lines
                 .iter()
-                .map(|&(line, quantity)| {
+                .enumerate()
+                .map(|(position, &(line, quantity))| {
                     Ok(pb::CommitLine {
                         line,
-                        quantity: to_wire(quantity)?,
+                        quantity: field_to_wire(quantity, &format!("lines[{position}].quantity"))?,
                     })
                 })
-                .collect::<Result<_, DecimalError>>()?,
+                .collect::<Result<_, Error>>()?,
             total_price_money: self
                 .total_price
                 .as_ref()
-                .map(|(amount, currency)| crate::changes::money(*amount, currency.clone()))
+                .map(|(amount, currency)| {
+                    crate::changes::money_at(*amount, currency.clone(), "total_price_money.amount")
+                })
                 .transpose()?,
         })
     }
@@ -337,7 +341,8 @@ impl ReservationFilter {
     }
 }
 
-fn key_or_fresh(key: Option<&str>) -> String {
+/// `key`, or a fresh one (a UUID) when none is given.
+pub(crate) fn key_or_fresh(key: Option<&str>) -> String {
     match key {
         Some(key) if !key.is_empty() => key.to_owned(),
         _ => uuid::Uuid::new_v4().to_string(),
