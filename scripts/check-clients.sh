@@ -49,6 +49,33 @@ fi
 echo "check-clients: buf breaking --against '$against'" >&2
 scripts/buf.sh breaking --against "$against"
 
+# The last release (docs/releasing.md): the commit that added CHANGELOG.md's latest
+# "## [x.y.z]" heading. The contract must not break against it either.
+release=$(sed -n 's/^## \[\([0-9][^]]*\)\].*/\1/p' CHANGELOG.md | head -n 1)
+if [[ -z "$release" ]]; then
+  echo "check-clients: CHANGELOG.md names no release (a '## [x.y.z]' heading)" >&2
+  exit 1
+fi
+released_at() {
+  git log --format=%H -S"## [$release]" -- CHANGELOG.md | tail -n 1
+}
+release_commit=$(released_at)
+if [[ -z "$release_commit" && "$(git rev-parse --is-shallow-repository)" == "true" ]]; then
+  echo "check-clients: a shallow clone: fetching history to find release $release" >&2
+  git fetch --quiet --no-tags --unshallow "$(git remote | head -n 1)" || true
+  release_commit=$(released_at)
+fi
+if [[ -z "$release_commit" ]]; then
+  # The release entry is being added by the working tree's own changes: HEAD is the base.
+  if git diff --quiet HEAD -- CHANGELOG.md; then
+    echo "check-clients: no commit added CHANGELOG.md's '## [$release]' heading" >&2
+    exit 1
+  fi
+  release_commit=$(git rev-parse HEAD)
+fi
+echo "check-clients: buf breaking against release $release (${release_commit:0:12})" >&2
+scripts/buf.sh breaking --against ".git#ref=$release_commit"
+
 # Every path under clients/ that differs from HEAD, with a digest of its content.
 dirty_paths() {
   { git diff --name-only HEAD -- clients/; git ls-files --others --exclude-standard -- clients/; } |
