@@ -11,14 +11,14 @@
 //
 // Every call carries the bearer token. Every error is an *Error (errors.As), the server's
 // refusals and the client's own alike; quantities are Decimal (exact, never float64),
-// times time.Time, streams Stream with Recv and an iter.Seq2, listings iter.Seq2 over
-// every page. The generated stubs (package stockledgerv1) are the fields Inventory, Items,
-// Locations and Reservations.
+// times time.Time, streams a Stream of typed items (StreamedChange, WatchedChange,
+// WatchedCount) with Recv and an iter.Seq2, listings iter.Seq2 over every page. The
+// generated stubs (package stockledgerv1) are the fields Inventory, Items, Locations and
+// Reservations.
 package stockledger
 
 import (
 	"context"
-	"errors"
 	"io"
 	"iter"
 	"time"
@@ -63,7 +63,7 @@ func Dial(addr, token string, opts ...grpc.DialOption) (*Client, error) {
 	}, opts...)
 	conn, err := grpc.NewClient(addr, all...)
 	if err != nil {
-		return nil, err
+		return nil, AsError(err) // a malformed address or option: codes.Unknown
 	}
 	return &Client{
 		conn:         conn,
@@ -366,18 +366,20 @@ func (c *Client) RetrieveInventoryCount(ctx context.Context, itemID string, loca
 }
 
 // InventoryChanges pages through BatchRetrieveInventoryChanges (req's filters, req.Limit
-// changes a page) and yields every change, oldest first; a failed page ends the sequence
-// with its error.
-func (c *Client) InventoryChanges(ctx context.Context, req *pb.BatchRetrieveInventoryChangesRequest) iter.Seq2[*pb.InventoryChange, error] {
-	return func(yield func(*pb.InventoryChange, error) bool) {
+// changes a page) and yields every change as a Change, oldest first (newest first with
+// SORT_ORDER_NEWEST_FIRST); a failed page, or a change that does not convert, ends the
+// sequence with its *Error.
+func (c *Client) InventoryChanges(ctx context.Context, req *pb.BatchRetrieveInventoryChangesRequest) iter.Seq2[Change, error] {
+	return func(yield func(Change, error) bool) {
 		for {
 			resp, err := c.Inventory.BatchRetrieveInventoryChanges(ctx, req)
 			if err != nil {
-				yield(nil, err)
+				yield(Change{}, err)
 				return
 			}
-			for _, change := range resp.GetChanges() {
-				if !yield(change, nil) {
+			for _, wire := range resp.GetChanges() {
+				change, err := ChangeOf(wire)
+				if !yield(change, err) || err != nil {
 					return
 				}
 			}
@@ -389,99 +391,6 @@ func (c *Client) InventoryChanges(ctx context.Context, req *pb.BatchRetrieveInve
 			req = next
 		}
 	}
-}
-
-// --- streams ---
-
-// Stream is an open server stream. Read it with Recv (io.EOF at its end) or range over
-// All; Close ends the call early.
-type Stream[T any] struct {
-	stream grpc.ServerStreamingClient[T]
-	cancel context.CancelFunc
-	ended  bool // the stream ended (empty) before open returned
-}
-
-// Recv returns the next message, io.EOF at the end of the stream, or an *Error.
-func (s *Stream[T]) Recv() (*T, error) {
-	if s.ended {
-		return nil, io.EOF
-	}
-	return s.stream.Recv()
-}
-
-// All yields every message until the stream ends (no error) or fails (the *Error, last).
-// Leaving the loop early closes the stream.
-func (s *Stream[T]) All() iter.Seq2[*T, error] {
-	return func(yield func(*T, error) bool) {
-		defer s.Close()
-		for {
-			msg, err := s.Recv()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield(msg, nil) {
-				return
-			}
-		}
-	}
-}
-
-// Close cancels the call (no-op once it has ended).
-func (s *Stream[T]) Close() { s.cancel() }
-
-func open[Req, T any](ctx context.Context, call func(context.Context, *Req, ...grpc.CallOption) (grpc.ServerStreamingClient[T], error), req *Req) (*Stream[T], error) {
-	ctx, cancel := context.WithCancel(ctx)
-	stream, err := call(ctx, req)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	// The response headers mean the server has fixed where the stream starts (for a
-	// watch from now: every change committed after this returns is delivered). A refused
-	// call fails here rather than on the first Recv.
-	// grpc-go reports a call that ended without headers (a refusal is trailers-only) as
-	// nil metadata; its status then comes from Recv.
-	md, err := stream.Header()
-	if err != nil {
-		cancel()
-		return nil, AsError(err)
-	}
-	if md == nil {
-		if _, err := stream.Recv(); err != io.EOF {
-			cancel()
-			if err == nil {
-				err = errors.New("stockledger: a stream sent a message without headers")
-			}
-			return nil, err
-		}
-		return &Stream[T]{stream: stream, cancel: cancel, ended: true}, nil
-	}
-	return &Stream[T]{stream: stream, cancel: cancel}, nil
-}
-
-// StreamInventoryChanges streams the whole filtered history, oldest first; each message's
-// Cursor, set as req.Cursor, resumes right after it.
-func (c *Client) StreamInventoryChanges(ctx context.Context, req *pb.StreamInventoryChangesRequest) (*Stream[pb.StreamInventoryChangesResponse], error) {
-	return open(ctx, c.Inventory.StreamInventoryChanges, req)
-}
-
-// WatchInventoryChanges opens the live feed of committed changes, in commit order. It
-// starts from now unless req.Start says WATCH_START_BEGINNING; to resume right after a
-// message, pass only its token: &stockledgerv1.WatchInventoryChangesRequest{ResumeToken: t}.
-// The watch is established when this returns. On server shutdown Recv fails with
-// codes.Unavailable: resume from the last ResumeToken.
-func (c *Client) WatchInventoryChanges(ctx context.Context, req *pb.WatchInventoryChangesRequest) (*Stream[pb.WatchInventoryChangesResponse], error) {
-	return open(ctx, c.Inventory.WatchInventoryChanges, req)
-}
-
-// WatchInventoryCounts opens the live feed of count updates; same start and resume rules
-// as WatchInventoryChanges.
-func (c *Client) WatchInventoryCounts(ctx context.Context, req *pb.WatchInventoryCountsRequest) (*Stream[pb.WatchInventoryCountsResponse], error) {
-	return open(ctx, c.Inventory.WatchInventoryCounts, req)
 }
 
 // --- times ---

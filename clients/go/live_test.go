@@ -151,9 +151,14 @@ func TestTheSeedDay(t *testing.T) {
 		t.Fatalf("paged %d changes in %d pages, want 5 in 3", len(paged), pages)
 	}
 	var iterated []string
+	var quantities []string
 	for change, err := range c.InventoryChanges(ctx, &pb.BatchRetrieveInventoryChangesRequest{CatalogObjectIds: []string{itemID}, Limit: 2}) {
 		must(t, err)
-		iterated = append(iterated, stockledger.ChangeID(change))
+		iterated = append(iterated, change.ID)
+		quantities = append(quantities, change.Quantity.String())
+		if change.CatalogObjectID != itemID || change.LocationID != locationID || time.Since(change.CreatedAt) > 5*time.Minute {
+			t.Errorf("history change %+v is not this item's, at this location, made now", change)
+		}
 	}
 	if !slices.Equal(iterated, paged) {
 		t.Errorf("InventoryChanges = %v, want %v", iterated, paged)
@@ -162,19 +167,26 @@ func TestTheSeedDay(t *testing.T) {
 	// The same history as a stream, read to its end.
 	stream, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{CatalogObjectIds: []string{itemID}})
 	must(t, err)
-	var streamed []*pb.StreamInventoryChangesResponse
-	for msg, err := range stream.All() {
+	var streamed []stockledger.StreamedChange
+	for item, err := range stream.All() {
 		must(t, err)
-		streamed = append(streamed, msg)
+		streamed = append(streamed, item)
 	}
-	var ids []string
+	var ids, streamedQuantities []string
 	var types []pb.InventoryChangeType
-	for _, msg := range streamed {
-		ids = append(ids, stockledger.ChangeID(msg.GetChange()))
-		types = append(types, msg.GetChange().GetType())
+	for _, item := range streamed {
+		ids = append(ids, item.Change.ID)
+		types = append(types, item.Change.Type)
+		streamedQuantities = append(streamedQuantities, item.Change.Quantity.String())
+		if item.Cursor == "" {
+			t.Errorf("streamed change %s has no cursor", item.Change.ID)
+		}
 	}
 	if !slices.Equal(ids, paged) {
 		t.Errorf("streamed %v, want %v", ids, paged)
+	}
+	if !slices.Equal(streamedQuantities, quantities) {
+		t.Errorf("streamed quantities %v, history's %v", streamedQuantities, quantities)
 	}
 	adj, count := pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_ADJUSTMENT, pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_PHYSICAL_COUNT
 	if want := []pb.InventoryChangeType{adj, adj, adj, adj, count}; !slices.Equal(types, want) {
@@ -182,16 +194,16 @@ func TestTheSeedDay(t *testing.T) {
 	}
 
 	// Resuming the stream from the third change's cursor gives the last two (Recv loop).
-	rest, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{CatalogObjectIds: []string{itemID}, Cursor: streamed[2].GetCursor()})
+	rest, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{CatalogObjectIds: []string{itemID}, Cursor: streamed[2].Cursor})
 	must(t, err)
 	var restIDs []string
 	for {
-		msg, err := rest.Recv()
+		item, err := rest.Recv()
 		if err == io.EOF {
 			break
 		}
 		must(t, err)
-		restIDs = append(restIDs, stockledger.ChangeID(msg.GetChange()))
+		restIDs = append(restIDs, item.Change.ID)
 	}
 	if !slices.Equal(restIDs, paged[3:]) {
 		t.Errorf("resumed stream %v, want %v", restIDs, paged[3:])
@@ -218,19 +230,19 @@ func TestWatchDeliversLiveChangesAndResumes(t *testing.T) {
 	first, err := watch.Recv()
 	must(t, err)
 	watch.Close()
-	if stockledger.ChangeID(first.GetChange()) != firstID || first.GetResumeToken() == "" {
-		t.Fatalf("first watched change %v, want %s", first, firstID)
+	if first.Change.ID != firstID || first.ResumeToken == "" || first.Change.Quantity.String() != "1" || first.Change.ToState != sold {
+		t.Fatalf("first watched change %+v, want %s selling 1", first, firstID)
 	}
 
 	secondID, thirdID := sell(2), sell(3)
-	resumed, err := c.WatchInventoryChanges(ctx, &pb.WatchInventoryChangesRequest{ResumeToken: first.GetResumeToken()})
+	resumed, err := c.WatchInventoryChanges(ctx, &pb.WatchInventoryChangesRequest{ResumeToken: first.ResumeToken})
 	must(t, err)
 	var got []string
 	var sequences []uint64
-	for msg, err := range resumed.All() {
+	for item, err := range resumed.All() {
 		must(t, err)
-		got = append(got, stockledger.ChangeID(msg.GetChange()))
-		sequences = append(sequences, msg.GetSequence())
+		got = append(got, item.Change.ID)
+		sequences = append(sequences, item.Sequence)
 		if len(got) == 2 {
 			break
 		}
@@ -238,8 +250,61 @@ func TestWatchDeliversLiveChangesAndResumes(t *testing.T) {
 	if !slices.Equal(got, []string{secondID, thirdID}) {
 		t.Errorf("resumed watch %v, want %v", got, []string{secondID, thirdID})
 	}
-	if !slices.Equal(sequences, []uint64{first.GetSequence() + 1, first.GetSequence() + 2}) {
-		t.Errorf("sequences %v after %d", sequences, first.GetSequence())
+	if !slices.Equal(sequences, []uint64{first.Sequence + 1, first.Sequence + 2}) {
+		t.Errorf("sequences %v after %d", sequences, first.Sequence)
+	}
+}
+
+func TestWatchCountsDeliversTypedUpdatesAndResumes(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	watch, err := c.WatchInventoryCounts(ctx, &pb.WatchInventoryCountsRequest{
+		CatalogObjectIds: []string{itemID}, Start: pb.WatchStart_WATCH_START_NOW,
+	})
+	must(t, err)
+	receipt, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.MustDecimal("10.5")))
+	must(t, err)
+	sale, err := c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(3)))
+	must(t, err)
+
+	// The receipt creates the IN_STOCK count (no previous quantity); the sale lowers it
+	// (SOLD keeps no count).
+	created, err := watch.Recv()
+	must(t, err)
+	lowered, err := watch.Recv()
+	must(t, err)
+	watch.Close()
+	if u := created.Update; u.CatalogObjectID != itemID || u.LocationID != locationID || u.State != inStock ||
+		u.PreviousQuantity != nil || u.Quantity.String() != "10.5" || u.ChangeID != receipt.Changes[0].ID ||
+		u.ChangeType != pb.InventoryChangeType_INVENTORY_CHANGE_TYPE_ADJUSTMENT || time.Since(u.CalculatedAt) > 5*time.Minute {
+		t.Errorf("update of the receipt %+v", u)
+	}
+	if u := lowered.Update; u.PreviousQuantity == nil || u.PreviousQuantity.String() != "10.5" ||
+		u.Quantity.String() != "7.5" || u.ChangeID != sale.Changes[0].ID {
+		t.Errorf("update of the sale %+v (previous %v)", u, u.PreviousQuantity)
+	}
+	if created.ResumeToken == "" || lowered.Sequence <= created.Sequence {
+		t.Errorf("sequences %d then %d, token %q", created.Sequence, lowered.Sequence, created.ResumeToken)
+	}
+	if _, err := watch.Recv(); refusal(t, err).Code != codes.Canceled {
+		t.Errorf("Recv after Close: %v, want CANCELED", err)
+	}
+
+	// Resumed after the first update, the watch gives the second again.
+	resumed, err := c.WatchInventoryCounts(ctx, &pb.WatchInventoryCountsRequest{ResumeToken: created.ResumeToken})
+	must(t, err)
+	for item, err := range resumed.All() {
+		must(t, err)
+		if item.Update.ChangeID != sale.Changes[0].ID || item.Sequence != lowered.Sequence || item.Update.Quantity.String() != "7.5" {
+			t.Errorf("resumed at %+v, want the sale's update", item)
+		}
+		break
+	}
+
+	// A state that keeps no count is refused, as an *Error, when the watch opens.
+	_, err = c.WatchInventoryCounts(ctx, &pb.WatchInventoryCountsRequest{States: []pb.InventoryState{sold}})
+	if refused := refusal(t, err); refused.CodeName() != "INVALID_ARGUMENT" {
+		t.Errorf("watch of SOLD counts: %v", err)
 	}
 }
 
@@ -301,8 +366,8 @@ func TestAnEmptyStreamEndsAtOnce(t *testing.T) {
 	_, itemID := shop(t, c, ctx)
 	stream, err := c.StreamInventoryChanges(ctx, &pb.StreamInventoryChangesRequest{CatalogObjectIds: []string{itemID}})
 	must(t, err)
-	for msg, err := range stream.All() {
-		t.Fatalf("a history without changes streamed %v, %v", msg, err)
+	for item, err := range stream.All() {
+		t.Fatalf("a history without changes streamed %v, %v", item, err)
 	}
 	if _, err := stream.Recv(); err != io.EOF {
 		t.Errorf("Recv after the end: %v, want io.EOF", err)
@@ -707,7 +772,7 @@ func TestAdjustmentReasons(t *testing.T) {
 		CatalogObjectIds: []string{itemID}, ReasonIds: []*pb.InventoryAdjustmentReasonId{id},
 	}) {
 		must(t, err)
-		filtered = append(filtered, stockledger.ChangeID(change))
+		filtered = append(filtered, change.ID)
 	}
 	if !slices.Equal(filtered, []string{receipt.ID}) {
 		t.Errorf("history by reason %v, want [%s]", filtered, receipt.ID)
@@ -717,9 +782,12 @@ func TestAdjustmentReasons(t *testing.T) {
 	})
 	must(t, err)
 	var streamed []string
-	for msg, err := range stream.All() {
+	for item, err := range stream.All() {
 		must(t, err)
-		streamed = append(streamed, stockledger.ChangeID(msg.GetChange()))
+		streamed = append(streamed, item.Change.ID)
+		if !proto.Equal(item.Change.ReasonID, id) || item.Change.Cost == nil || item.Change.Cost.Amount.String() != "12.5" {
+			t.Errorf("streamed receipt %+v lost its reason or cost", item.Change)
+		}
 	}
 	if !slices.Equal(streamed, []string{receipt.ID}) {
 		t.Errorf("stream by reason %v, want [%s]", streamed, receipt.ID)
