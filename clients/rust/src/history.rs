@@ -6,7 +6,8 @@
 //! ([`Client::batch_retrieve_inventory_changes`](crate::Client::batch_retrieve_inventory_changes),
 //! a [`ChangePage`]; [`Client::retrieve_inventory_adjustment`](crate::Client::retrieve_inventory_adjustment)
 //! and its siblings) and the streams ([`StreamedChange`], [`WatchedChange`],
-//! [`WatchedCount`] with its [`CountUpdate`]). A decimal the server sent that is none is
+//! [`WatchedCount`] with its [`CountUpdate`]); an import answers an [`ImportSummary`]. A
+//! decimal the server sent that is none is
 //! an [`Error`] naming the response field (e.g. `changes[2].adjustment.quantity`), as a
 //! change missing from its message is.
 
@@ -490,6 +491,75 @@ impl TryFrom<pb::WatchInventoryCountsResponse> for WatchedCount {
     }
 }
 
+/// What [`Client::import_inventory_changes`](crate::Client::import_inventory_changes)
+/// answers once the stream of batches ends.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Changes recorded now.
+    pub applied: u64,
+    /// Changes skipped because the merchant already has their id (a batch sent again).
+    pub already_present: u64,
+    /// Changes refused: bad on their own or refused by the ledger.
+    pub refused: u64,
+    /// Good changes not applied because another change of their batch was refused.
+    pub held_back: u64,
+    /// Every refusal, in stream order (at most 1000; `refused` counts all).
+    pub refused_changes: Vec<RefusedChange>,
+}
+
+/// A change of an import that was refused (with its whole batch).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedChange {
+    /// Position of the change in the stream, counting from 0 over every batch.
+    pub index: u64,
+    /// Field path inside the change, e.g. `adjustment.quantity` (empty: the change as a
+    /// whole).
+    pub field: String,
+    /// The reason code, as in an [`Error`]'s `reason()` (e.g. `INVALID_VALUE`).
+    pub reason: String,
+    /// What is wrong.
+    pub description: String,
+}
+
+/// A count the server sent at `field`, which cannot be negative.
+fn count_from_wire(value: i64, field: &str) -> Result<u64, Error> {
+    u64::try_from(value).map_err(|_| {
+        Error::local(
+            tonic::Code::Internal,
+            format!("the server sent {value} as {field}, which cannot be negative"),
+        )
+    })
+}
+
+impl TryFrom<pb::ImportInventoryChangesResponse> for ImportSummary {
+    type Error = Error;
+
+    fn try_from(response: pb::ImportInventoryChangesResponse) -> Result<Self, Error> {
+        Ok(ImportSummary {
+            applied: count_from_wire(response.applied, "applied")?,
+            already_present: count_from_wire(response.already_present, "already_present")?,
+            refused: count_from_wire(response.refused, "refused")?,
+            held_back: count_from_wire(response.held_back, "held_back")?,
+            refused_changes: response
+                .refused_changes
+                .into_iter()
+                .enumerate()
+                .map(|(i, refused)| {
+                    Ok(RefusedChange {
+                        index: count_from_wire(
+                            refused.index,
+                            &format!("refused_changes[{i}].index"),
+                        )?,
+                        field: refused.field,
+                        reason: refused.reason,
+                        description: refused.description,
+                    })
+                })
+                .collect::<Result<_, Error>>()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
@@ -600,6 +670,44 @@ mod tests {
             matches!(&batch.changes[1], Change::Transfer(t) if t.quantity == Decimal::new(5, 1))
         );
         assert_eq!(batch.counts[0].quantity, Decimal::from(-3));
+    }
+
+    #[test]
+    fn an_import_summary_from_the_wire() {
+        let summary = ImportSummary::try_from(pb::ImportInventoryChangesResponse {
+            applied: 2,
+            already_present: 1,
+            refused: 1,
+            held_back: 3,
+            refused_changes: vec![pb::RefusedInventoryChange {
+                index: 4,
+                field: "adjustment.quantity".into(),
+                reason: "INVALID_VALUE".into(),
+                description: "no decimal".into(),
+            }],
+        })
+        .unwrap();
+        assert_eq!(
+            (
+                summary.applied,
+                summary.already_present,
+                summary.refused,
+                summary.held_back
+            ),
+            (2, 1, 1, 3)
+        );
+        assert_eq!(summary.refused_changes[0].index, 4);
+        let negative = ImportSummary::try_from(pb::ImportInventoryChangesResponse {
+            applied: -1,
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(negative.code(), tonic::Code::Internal);
+        assert!(
+            negative.message().contains("applied"),
+            "{}",
+            negative.message()
+        );
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //!   and [`Client::retrieve_inventory_transfer`] an [`Adjustment`], a [`PhysicalCount`], a
 //!   [`Transfer`]; [`Client::stream_inventory_changes`], [`Client::watch_inventory_changes`]
 //!   and [`Client::watch_inventory_counts`] stream [`StreamedChange`]s, [`WatchedChange`]s
-//!   and [`WatchedCount`]s ([`CountUpdate`]). Quantities are exact [`Decimal`]s, states
+//!   and [`WatchedCount`]s ([`CountUpdate`]); [`Client::import_inventory_changes`] answers
+//!   an [`ImportSummary`]. Quantities are exact [`Decimal`]s, states
 //!   [`pb::InventoryState`]s, times [`std::time::SystemTime`]s.
 //! - Quantities and money are [`Decimal`]s on this side and decimal strings on the wire:
 //!   [`decimal::to_wire`] refuses more than five decimal places, [`decimal::from_wire`]
@@ -110,8 +111,8 @@ pub use error::{
     RESERVATION_NOT_HELD,
 };
 pub use history::{
-    Adjustment, Change, ChangeBatch, ChangePage, CountUpdate, Money, PhysicalCount, Source,
-    StreamedChange, Transfer, WatchedChange, WatchedCount,
+    Adjustment, Change, ChangeBatch, ChangePage, CountUpdate, ImportSummary, Money, PhysicalCount,
+    RefusedChange, Source, StreamedChange, Transfer, WatchedChange, WatchedCount,
 };
 pub use items::{Item, ItemFields, ItemFilter, ItemUpdate, NewItem};
 pub use locations::{Location, LocationFilter, LocationUpdate, NewLocation};
@@ -718,6 +719,20 @@ impl Client {
             .await?;
         let transfer = required(response.into_inner().transfer, "transfer")?;
         Transfer::from_wire(transfer, "transfer")
+    }
+
+    /// Brings in history from another system (a token with the `INVENTORY_IMPORT` scope):
+    /// each message of `batches` is applied whole or not at all; a change may carry its own
+    /// id (one the merchant already has is skipped, so sending the same batches again
+    /// changes nothing), `created_at`, source and any past `occurred_at`. Answered once
+    /// `batches` ends, with what was applied, already present and refused
+    /// ([`ImportSummary`]); a refused change is reported there, not as an [`Error`].
+    pub async fn import_inventory_changes<S>(&self, batches: S) -> Result<ImportSummary, Error>
+    where
+        S: futures::Stream<Item = pb::ImportInventoryChangesRequest> + Send + 'static,
+    {
+        let response = self.inventory().import_inventory_changes(batches).await?;
+        response.into_inner().try_into()
     }
 
     /// The whole filtered history, oldest first, as [`StreamedChange`]s: each a

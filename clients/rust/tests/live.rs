@@ -394,6 +394,32 @@ async fn a_transfer_and_the_count_feed_are_typed() {
     );
 }
 
+/// The test token has every scope but `INVENTORY_IMPORT` (scripts/clients-test.sh makes it),
+/// so an import is refused as a whole, as the client's one `Error`, and applies nothing.
+#[tokio::test]
+async fn an_import_without_its_scope_is_a_typed_refusal() {
+    let client = client().await;
+    let (shop, item) = location_and_item(&client).await;
+    let receipt = adjustment(&item, &shop, S::None, S::InStock, q(3)).unwrap();
+    let batches = futures::stream::iter([pb::ImportInventoryChangesRequest {
+        changes: vec![receipt],
+        source: None,
+    }]);
+    let err = client
+        .import_inventory_changes(batches)
+        .await
+        .expect_err("the token lacks INVENTORY_IMPORT");
+    assert_eq!(err.code(), Code::PermissionDenied, "{err}");
+    let page = client
+        .batch_retrieve_inventory_changes(pb::BatchRetrieveInventoryChangesRequest {
+            catalog_object_ids: vec![item],
+            ..Default::default()
+        })
+        .await
+        .expect("history");
+    assert_eq!(page.changes, [], "nothing was imported");
+}
+
 #[tokio::test]
 async fn a_refused_request_is_a_typed_error() {
     let client = client().await;
