@@ -560,6 +560,139 @@ impl TryFrom<pb::ImportInventoryChangesResponse> for ImportSummary {
     }
 }
 
+/// Which history [`Client::list_inventory_changes`](crate::Client::list_inventory_changes)
+/// and [`Client::stream_inventory_changes`](crate::Client::stream_inventory_changes) read:
+/// [`ChangeFilter::all`], optionally `.items(..)`, `.locations(..)`, `.types(..)`,
+/// `.states(..)`, `.reasons(..)`, `.updated_after(..)`, `.updated_before(..)`,
+/// `.newest_first()` and `.page_size(..)` (a page of the list; the stream has none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeFilter {
+    /// Only changes of these items; empty: all.
+    pub catalog_object_ids: Vec<String>,
+    /// Only changes at these locations (either end of a transfer); empty: all.
+    pub location_ids: Vec<String>,
+    /// Only changes of these kinds; empty: all.
+    pub types: Vec<InventoryChangeType>,
+    /// Only changes that involve one of these states; empty: all.
+    pub states: Vec<InventoryState>,
+    /// Only changes carrying one of these reasons; empty: all.
+    pub reason_ids: Vec<pb::InventoryAdjustmentReasonId>,
+    /// Only changes the server recorded strictly after this time.
+    pub updated_after: Option<SystemTime>,
+    /// Only changes the server recorded strictly before this time.
+    pub updated_before: Option<SystemTime>,
+    /// Newest `occurred_at` first instead of oldest first.
+    pub newest_first: bool,
+    /// Changes a page of the list; 0: the server's default.
+    pub page_size: i32,
+}
+
+impl ChangeFilter {
+    /// The whole history.
+    pub fn all() -> Self {
+        ChangeFilter::default()
+    }
+
+    /// Only changes of these items.
+    pub fn items(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.catalog_object_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Only changes at these locations.
+    pub fn locations(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.location_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Only changes of these kinds.
+    pub fn types(mut self, types: impl IntoIterator<Item = InventoryChangeType>) -> Self {
+        self.types = types.into_iter().collect();
+        self
+    }
+
+    /// Only changes that involve one of these states.
+    pub fn states(mut self, states: impl IntoIterator<Item = InventoryState>) -> Self {
+        self.states = states.into_iter().collect();
+        self
+    }
+
+    /// Only changes carrying one of these reasons ([`crate::changes::reason`],
+    /// [`crate::changes::custom_reason`]).
+    pub fn reasons(
+        mut self,
+        reason_ids: impl IntoIterator<Item = pb::InventoryAdjustmentReasonId>,
+    ) -> Self {
+        self.reason_ids = reason_ids.into_iter().collect();
+        self
+    }
+
+    /// Only changes recorded strictly after `time`.
+    pub fn updated_after(mut self, time: SystemTime) -> Self {
+        self.updated_after = Some(time);
+        self
+    }
+
+    /// Only changes recorded strictly before `time`.
+    pub fn updated_before(mut self, time: SystemTime) -> Self {
+        self.updated_before = Some(time);
+        self
+    }
+
+    /// Newest first.
+    pub fn newest_first(mut self) -> Self {
+        self.newest_first = true;
+        self
+    }
+
+    /// `page_size` changes a call of the list.
+    pub fn page_size(mut self, page_size: i32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    fn sort_order(&self) -> i32 {
+        if self.newest_first {
+            pb::SortOrder::NewestFirst.into()
+        } else {
+            pb::SortOrder::OldestFirst.into()
+        }
+    }
+}
+
+impl From<ChangeFilter> for pb::BatchRetrieveInventoryChangesRequest {
+    fn from(filter: ChangeFilter) -> Self {
+        pb::BatchRetrieveInventoryChangesRequest {
+            sort_order: filter.sort_order(),
+            types: filter.types.iter().map(|&t| t.into()).collect(),
+            states: filter.states.iter().map(|&s| s.into()).collect(),
+            updated_after: filter.updated_after.map(time::to_timestamp),
+            updated_before: filter.updated_before.map(time::to_timestamp),
+            limit: filter.page_size,
+            cursor: String::new(),
+            catalog_object_ids: filter.catalog_object_ids,
+            location_ids: filter.location_ids,
+            reason_ids: filter.reason_ids,
+        }
+    }
+}
+
+impl From<ChangeFilter> for pb::StreamInventoryChangesRequest {
+    fn from(filter: ChangeFilter) -> Self {
+        pb::StreamInventoryChangesRequest {
+            sort_order: filter.sort_order(),
+            types: filter.types.iter().map(|&t| t.into()).collect(),
+            states: filter.states.iter().map(|&s| s.into()).collect(),
+            updated_after: filter.updated_after.map(time::to_timestamp),
+            updated_before: filter.updated_before.map(time::to_timestamp),
+            cursor: String::new(),
+            catalog_object_ids: filter.catalog_object_ids,
+            location_ids: filter.location_ids,
+            reason_ids: filter.reason_ids,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
@@ -707,6 +840,30 @@ mod tests {
             negative.message().contains("applied"),
             "{}",
             negative.message()
+        );
+    }
+
+    #[test]
+    fn a_filter_on_the_wire() {
+        let filter = ChangeFilter::all()
+            .items(["i"])
+            .types([InventoryChangeType::Transfer])
+            .states([InventoryState::Waste])
+            .updated_before(UNIX_EPOCH + Duration::from_secs(5))
+            .newest_first()
+            .page_size(2);
+        let page = pb::BatchRetrieveInventoryChangesRequest::from(filter.clone());
+        assert_eq!(page.catalog_object_ids, ["i"]);
+        assert_eq!(page.types, [InventoryChangeType::Transfer as i32]);
+        assert_eq!(page.states, [InventoryState::Waste as i32]);
+        assert_eq!(page.sort_order(), pb::SortOrder::NewestFirst);
+        assert_eq!(page.updated_before.map(|t| t.seconds), Some(5));
+        assert_eq!((page.limit, page.updated_after), (2, None));
+        let stream = pb::StreamInventoryChangesRequest::from(filter);
+        assert_eq!(stream.sort_order(), pb::SortOrder::NewestFirst);
+        assert_eq!(
+            pb::StreamInventoryChangesRequest::from(ChangeFilter::all()).sort_order(),
+            pb::SortOrder::OldestFirst
         );
     }
 

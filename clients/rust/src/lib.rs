@@ -14,7 +14,8 @@
 //!   e.g. a quantity that is no decimal, is an [`Error`] naming the response field).
 //! - Changes ([`history`]): [`Client::batch_change_inventory`] answers a [`ChangeBatch`]
 //!   (the [`Change`]s recorded and the [`Count`]s they left);
-//!   [`Client::batch_retrieve_inventory_changes`] a [`ChangePage`];
+//!   [`Client::batch_retrieve_inventory_changes`] a [`ChangePage`] and
+//!   [`Client::list_inventory_changes`] every page ([`ChangeFilter`], [`Pages`]);
 //!   [`Client::retrieve_inventory_adjustment`], [`Client::retrieve_inventory_physical_count`]
 //!   and [`Client::retrieve_inventory_transfer`] an [`Adjustment`], a [`PhysicalCount`], a
 //!   [`Transfer`]; [`Client::stream_inventory_changes`], [`Client::watch_inventory_changes`]
@@ -111,8 +112,8 @@ pub use error::{
     RESERVATION_NOT_HELD,
 };
 pub use history::{
-    Adjustment, Change, ChangeBatch, ChangePage, CountUpdate, ImportSummary, Money, PhysicalCount,
-    RefusedChange, Source, StreamedChange, Transfer, WatchedChange, WatchedCount,
+    Adjustment, Change, ChangeBatch, ChangeFilter, ChangePage, CountUpdate, ImportSummary, Money,
+    PhysicalCount, RefusedChange, Source, StreamedChange, Transfer, WatchedChange, WatchedCount,
 };
 pub use items::{Item, ItemFields, ItemFilter, ItemUpdate, NewItem};
 pub use locations::{Location, LocationFilter, LocationUpdate, NewLocation};
@@ -660,17 +661,46 @@ impl Client {
         CountPage::from_wire(response.counts, response.cursor)
     }
 
-    /// One page of the history `request` selects, as [`Change`]s, with the cursor of the
-    /// next page (empty on the last).
+    /// One page of the history `request` selects (a [`ChangeFilter`] or the request
+    /// message, which can carry a cursor), as [`Change`]s, with the cursor of the next page
+    /// (empty on the last); [`Client::list_inventory_changes`] reads every page.
     pub async fn batch_retrieve_inventory_changes(
         &self,
-        request: pb::BatchRetrieveInventoryChangesRequest,
+        request: impl Into<pb::BatchRetrieveInventoryChangesRequest>,
     ) -> Result<ChangePage, Error> {
         let response = self
             .inventory()
-            .batch_retrieve_inventory_changes(request)
+            .batch_retrieve_inventory_changes(request.into())
             .await?;
         response.into_inner().try_into()
+    }
+
+    /// The history `filter` selects, oldest first unless `.newest_first()`, fetched page
+    /// after page (`filter.page_size` a call) as the stream is polled, each a [`Change`].
+    pub fn list_inventory_changes(&self, filter: ChangeFilter) -> Pages<Change> {
+        let client = self.inventory();
+        paged(
+            pb::BatchRetrieveInventoryChangesRequest::from(filter),
+            move |request: pb::BatchRetrieveInventoryChangesRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page: ChangePage = client
+                        .batch_retrieve_inventory_changes(request.clone())
+                        .await?
+                        .into_inner()
+                        .try_into()?;
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::BatchRetrieveInventoryChangesRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
+                    Ok((page.changes, next))
+                })
+            },
+        )
     }
 
     /// Reads one adjustment by id.
@@ -735,14 +765,17 @@ impl Client {
         response.into_inner().try_into()
     }
 
-    /// The whole filtered history, oldest first, as [`StreamedChange`]s: each a
-    /// [`Change`] and the cursor to resume right after it with a new call.
+    /// The whole history `request` selects (a [`ChangeFilter`] or the request message,
+    /// which can carry a cursor), in one call, as [`StreamedChange`]s: each a [`Change`]
+    /// and the cursor to resume right after it with a new call.
     pub async fn stream_inventory_changes(
         &self,
-        request: pb::StreamInventoryChangesRequest,
+        request: impl Into<pb::StreamInventoryChangesRequest>,
     ) -> Result<Messages<StreamedChange>, Error> {
         Ok(messages(
-            self.inventory().stream_inventory_changes(request).await?,
+            self.inventory()
+                .stream_inventory_changes(request.into())
+                .await?,
         ))
     }
 

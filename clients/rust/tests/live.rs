@@ -15,10 +15,10 @@ use stockledger_client::changes::{
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
     ADJUSTMENT_REASON_DELETED, Adjustment, AdjustmentReasonFilter, CLIENT_DOMAIN, Change,
-    ChangeBatch, Client, Commit, Count, CountFilter, CountKey, Decimal, GuardRefusal, Hold,
-    INSUFFICIENT_QUANTITY, INVALID_VALUE, ItemFilter, ItemUpdate, LocationFilter, LocationUpdate,
-    Messages, NewAdjustmentReason, NewItem, NewLocation, NewReservation, QUANTITY_MISMATCH,
-    RESERVATION_NOT_HELD, Reservation, ReservationFilter, ReservationLine,
+    ChangeBatch, ChangeFilter, Client, Commit, Count, CountFilter, CountKey, Decimal, GuardRefusal,
+    Hold, INSUFFICIENT_QUANTITY, INVALID_VALUE, ItemFilter, ItemUpdate, LocationFilter,
+    LocationUpdate, Messages, NewAdjustmentReason, NewItem, NewLocation, NewReservation,
+    QUANTITY_MISMATCH, RESERVATION_NOT_HELD, Reservation, ReservationFilter, ReservationLine,
 };
 use tonic::Code;
 
@@ -206,6 +206,38 @@ async fn seed_day_counts_history_and_stream() {
         streamed.push(message.change.id().to_owned());
     }
     assert_eq!(streamed, ids);
+
+    // Every page as one typed stream, both ways round.
+    let listed: Vec<Change> = client
+        .list_inventory_changes(ChangeFilter::all().items([&item]).page_size(2))
+        .try_collect()
+        .await
+        .expect("the listed history");
+    assert_eq!(listed.iter().map(Change::id).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        listed.iter().map(Change::quantity).collect::<Vec<_>>(),
+        [q(100), q(3), q(1), q(2), q(93)]
+    );
+    let newest_first: Vec<String> = client
+        .list_inventory_changes(ChangeFilter::all().items([&item]).newest_first())
+        .map_ok(|change| change.id().to_owned())
+        .try_collect()
+        .await
+        .expect("the history newest first");
+    assert_eq!(newest_first, ids.iter().rev().cloned().collect::<Vec<_>>());
+    let counted: Vec<Change> = client
+        .list_inventory_changes(
+            ChangeFilter::all()
+                .items([&item])
+                .types([pb::InventoryChangeType::PhysicalCount]),
+        )
+        .try_collect()
+        .await
+        .expect("the physical counts");
+    assert!(
+        matches!(counted.as_slice(), [Change::PhysicalCount(c)] if c.id == ids[4] && c.state == S::InStock),
+        "{counted:?}"
+    );
 
     // One adjustment read back by id, with its decimals and times.
     let first = client
@@ -1041,11 +1073,7 @@ async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
     assert_eq!(ids, [receipt.id.as_str()]);
     assert!(page.cursor.is_empty());
     let streamed: Vec<String> = client
-        .stream_inventory_changes(pb::StreamInventoryChangesRequest {
-            catalog_object_ids: vec![item.clone()],
-            reason_ids: vec![id.clone()],
-            ..Default::default()
-        })
+        .stream_inventory_changes(ChangeFilter::all().items([&item]).reasons([id.clone()]))
         .await
         .expect("stream by reason")
         .map_ok(|m| m.change.id().to_owned())
