@@ -145,18 +145,25 @@ impl CountFilter {
     }
 }
 
+impl From<CountFilter> for pb::BatchRetrieveInventoryCountsRequest {
+    fn from(filter: CountFilter) -> Self {
+        filter.to_wire()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_filter_on_the_wire() {
-        let request = CountFilter::all()
-            .items(["item"])
-            .states([pb::InventoryState::InStock, pb::InventoryState::Sold])
-            .as_of(SystemTime::UNIX_EPOCH)
-            .page_size(5)
-            .to_wire();
+        let request = pb::BatchRetrieveInventoryCountsRequest::from(
+            CountFilter::all()
+                .items(["item"])
+                .states([pb::InventoryState::InStock, pb::InventoryState::Sold])
+                .as_of(SystemTime::UNIX_EPOCH)
+                .page_size(5),
+        );
         assert_eq!(request.catalog_object_ids, ["item"]);
         assert_eq!(
             request.states,

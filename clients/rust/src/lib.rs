@@ -499,16 +499,11 @@ impl Client {
             move |request: pb::BatchRetrieveInventoryCountsRequest| {
                 let mut client = client.clone();
                 Box::pin(async move {
-                    let page = client
+                    let response = client
                         .batch_retrieve_inventory_counts(request.clone())
                         .await?
                         .into_inner();
-                    let counts = page
-                        .counts
-                        .into_iter()
-                        .enumerate()
-                        .map(|(position, count)| Count::from_wire(count, position))
-                        .collect::<Result<Vec<_>, _>>()?;
+                    let page = CountPage::from_wire(response.counts, response.cursor)?;
                     let next = if page.cursor.is_empty() {
                         None // the last page
                     } else {
@@ -517,7 +512,7 @@ impl Client {
                             ..request
                         })
                     };
-                    Ok((counts, next))
+                    Ok((page.counts, next))
                 })
             },
         )
@@ -634,15 +629,16 @@ impl Client {
         response.into_inner().try_into()
     }
 
-    /// One page of the counts `request` selects, as [`Count`]s, with the cursor of the next
-    /// page ([`Client::list_inventory_counts`] reads them all).
+    /// One page of the counts `request` selects (a [`CountFilter`] or the request message,
+    /// which can carry a cursor), as [`Count`]s, with the cursor of the next page
+    /// ([`Client::list_inventory_counts`] reads them all).
     pub async fn batch_retrieve_inventory_counts(
         &self,
-        request: pb::BatchRetrieveInventoryCountsRequest,
+        request: impl Into<pb::BatchRetrieveInventoryCountsRequest>,
     ) -> Result<CountPage, Error> {
         let response = self
             .inventory()
-            .batch_retrieve_inventory_counts(request)
+            .batch_retrieve_inventory_counts(request.into())
             .await?
             .into_inner();
         CountPage::from_wire(response.counts, response.cursor)

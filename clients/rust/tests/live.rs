@@ -1378,6 +1378,14 @@ async fn counts_are_listed_page_after_page_with_exact_quantities() {
         .await
         .expect("list waste");
     assert_eq!(waste, [counts[1].clone()]);
+    // One page by hand: a count and the cursor of the other.
+    let first = client
+        .batch_retrieve_inventory_counts(CountFilter::all().items([&item]).page_size(1))
+        .await
+        .expect("one page of counts");
+    assert_eq!(first.counts.len(), 1);
+    assert!(counts.contains(&first.counts[0]), "{first:?}");
+    assert!(!first.cursor.is_empty());
     // SOLD keeps no count: the server's refusal names the field.
     let err = client
         .list_inventory_counts(
