@@ -1,8 +1,8 @@
 //! Counts, typed: [`Client::list_inventory_counts`](crate::Client::list_inventory_counts)
 //! reads `BatchRetrieveInventoryCounts` page after page as [`Count`]s, the quantity an
-//! exact [`Decimal`], the state a [`pb::InventoryState`], the time a [`SystemTime`]. (The
-//! raw `batch_retrieve_inventory_counts` and `retrieve_inventory_count` answer the
-//! response messages.)
+//! exact [`Decimal`], the state a [`pb::InventoryState`], the time a [`SystemTime`];
+//! `batch_retrieve_inventory_counts` and `retrieve_inventory_count` answer one page of
+//! them ([`CountPage`]).
 
 use std::time::SystemTime;
 
@@ -40,6 +40,32 @@ impl Count {
             is_estimated: count.is_estimated,
             catalog_object_id: count.catalog_object_id,
             location_id: count.location_id,
+        })
+    }
+}
+
+/// One page of counts (`batch_retrieve_inventory_counts`, `retrieve_inventory_count`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountPage {
+    /// The counts, most recently calculated first.
+    pub counts: Vec<Count>,
+    /// The request's `cursor` for the next page; empty on the last page.
+    pub cursor: String,
+}
+
+impl CountPage {
+    /// The server's page: its counts, each named by its position, and its cursor.
+    pub(crate) fn from_wire(
+        counts: Vec<pb::InventoryCount>,
+        cursor: String,
+    ) -> Result<Self, Error> {
+        Ok(CountPage {
+            counts: counts
+                .into_iter()
+                .enumerate()
+                .map(|(position, count)| Count::from_wire(count, position))
+                .collect::<Result<_, _>>()?,
+            cursor,
         })
     }
 }
@@ -119,18 +145,25 @@ impl CountFilter {
     }
 }
 
+impl From<CountFilter> for pb::BatchRetrieveInventoryCountsRequest {
+    fn from(filter: CountFilter) -> Self {
+        filter.to_wire()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_filter_on_the_wire() {
-        let request = CountFilter::all()
-            .items(["item"])
-            .states([pb::InventoryState::InStock, pb::InventoryState::Sold])
-            .as_of(SystemTime::UNIX_EPOCH)
-            .page_size(5)
-            .to_wire();
+        let request = pb::BatchRetrieveInventoryCountsRequest::from(
+            CountFilter::all()
+                .items(["item"])
+                .states([pb::InventoryState::InStock, pb::InventoryState::Sold])
+                .as_of(SystemTime::UNIX_EPOCH)
+                .page_size(5),
+        );
         assert_eq!(request.catalog_object_ids, ["item"]);
         assert_eq!(
             request.states,

@@ -7,10 +7,22 @@
 //!   TLS with the `tls` cargo feature (a CA certificate, optionally a client identity); [`Client::inventory`], [`Client::items`],
 //!   [`Client::locations`] and [`Client::reservations`] hand out the raw generated clients on that channel, and the
 //!   generated messages are in [`pb`].
-//! - Every RPC is also a method on [`Client`] that returns the response message, or for the
-//!   streaming ones a [`futures::Stream`] ([`Messages`]), with failures as one [`Error`]
-//!   carrying the gRPC code, the message, the `ErrorInfo` reason and domain and the field
-//!   violations the server sent.
+//! - Every RPC is also a method on [`Client`] that answers typed values, or for the
+//!   streaming ones a [`futures::Stream`] of them ([`Messages`]), with failures as one
+//!   [`Error`] carrying the gRPC code, the message, the `ErrorInfo` reason and domain and
+//!   the field violations the server sent (a value the server sent that does not convert,
+//!   e.g. a quantity that is no decimal, is an [`Error`] naming the response field).
+//! - Changes ([`history`]): [`Client::batch_change_inventory`] answers a [`ChangeBatch`]
+//!   (the [`Change`]s recorded and the [`Count`]s they left);
+//!   [`Client::batch_retrieve_inventory_changes`] a [`ChangePage`] and
+//!   [`Client::list_inventory_changes`] every page ([`ChangeFilter`], [`Pages`]);
+//!   [`Client::retrieve_inventory_adjustment`], [`Client::retrieve_inventory_physical_count`]
+//!   and [`Client::retrieve_inventory_transfer`] an [`Adjustment`], a [`PhysicalCount`], a
+//!   [`Transfer`]; [`Client::stream_inventory_changes`], [`Client::watch_inventory_changes`]
+//!   and [`Client::watch_inventory_counts`] stream [`StreamedChange`]s, [`WatchedChange`]s
+//!   and [`WatchedCount`]s ([`CountUpdate`]); [`Client::import_inventory_changes`] answers
+//!   an [`ImportSummary`]. Quantities are exact [`Decimal`]s, states
+//!   [`pb::InventoryState`]s, times [`std::time::SystemTime`]s.
 //! - Quantities and money are [`Decimal`]s on this side and decimal strings on the wire:
 //!   [`decimal::to_wire`] refuses more than five decimal places, [`decimal::from_wire`]
 //!   reads the server's strings back. [`time`] converts timestamps to and from
@@ -32,7 +44,9 @@
 //!   [`Client::update_inventory_item`] take and return typed values ([`Location`],
 //!   [`Item`] with its cost a [`Decimal`]); an update names exactly the fields it is given.
 //! - Counts ([`counts`]): [`Client::list_inventory_counts`] reads them page after page as
-//!   [`Count`]s with exact quantities ([`CountFilter`]).
+//!   [`Count`]s with exact quantities ([`CountFilter`]);
+//!   [`Client::batch_retrieve_inventory_counts`] and [`Client::retrieve_inventory_count`]
+//!   answer one page of them ([`CountPage`]).
 //! - Reservations ([`reservations`]): [`Client::create_reservation`],
 //!   [`Client::commit_reservation`], [`Client::release_reservation`],
 //!   [`Client::extend_reservation`] and [`Client::get_reservation`] take and return typed
@@ -46,7 +60,6 @@
 //!
 //! ```no_run
 //! use stockledger_client::changes::adjustment;
-//! use stockledger_client::decimal::from_wire;
 //! use stockledger_client::pb::{self, InventoryState as S};
 //! use stockledger_client::{Client, NewItem, NewLocation};
 //!
@@ -64,7 +77,7 @@
 //!         idempotency_key: format!("receive-{run}"), changes: vec![receive], ..Default::default() }).await?;
 //!     let read = client.retrieve_inventory_count(pb::RetrieveInventoryCountRequest {
 //!         catalog_object_id: mug.id.clone(), location_ids: vec![shop.id.clone()], ..Default::default() }).await?;
-//!     println!("{:?} {}", read.counts[0].state(), from_wire(&read.counts[0].quantity)?); // InStock 100
+//!     println!("{:?} {}", read.counts[0].state, read.counts[0].quantity); // InStock 100
 //!
 //!     // Refused here, before sending: the same Error as the server's refusals.
 //!     let err = adjustment(&mug.id, &shop.id, S::InStock, S::Sold, "1,5").unwrap_err();
@@ -78,6 +91,7 @@ pub mod changes;
 pub mod counts;
 pub mod decimal;
 mod error;
+pub mod history;
 pub mod items;
 pub mod locations;
 pub mod reasons;
@@ -91,11 +105,15 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 pub use builder::ClientBuilder;
-pub use counts::{Count, CountFilter};
+pub use counts::{Count, CountFilter, CountPage};
 pub use error::{
     ADJUSTMENT_REASON_DELETED, CLIENT_DOMAIN, CountKey, Error, FieldViolation, GuardRefusal,
     INSUFFICIENT_QUANTITY, INVALID_VALUE, QUANTITY_MISMATCH, RESERVATION_EXPIRED,
     RESERVATION_NOT_HELD,
+};
+pub use history::{
+    Adjustment, Change, ChangeBatch, ChangeFilter, ChangePage, CountUpdate, ImportSummary, Money,
+    PhysicalCount, RefusedChange, Source, StreamedChange, Transfer, WatchedChange, WatchedCount,
 };
 pub use items::{Item, ItemFields, ItemFilter, ItemUpdate, NewItem};
 pub use locations::{Location, LocationFilter, LocationUpdate, NewLocation};
@@ -126,10 +144,11 @@ use pb::reservation_service_client::ReservationServiceClient;
 /// interceptor that adds the token.
 pub type AuthChannel = InterceptedService<Channel, BearerAuth>;
 
-/// The messages of a server-streaming call, with each failure as an [`Error`]. It ends when
-/// the server ends the call; a watch ends only with an error (e.g. `Unavailable` when the
-/// server shuts down: resume from the last resume token).
-pub type Messages<T> = futures::stream::MapErr<tonic::Streaming<T>, fn(tonic::Status) -> Error>;
+/// The typed messages of a server-streaming call ([`StreamedChange`], [`WatchedChange`],
+/// [`WatchedCount`]), with each failure as an [`Error`]. It ends when the server ends the
+/// call; a watch ends only with an error (e.g. `Unavailable` when the server shuts down:
+/// resume from the last resume token).
+pub type Messages<T> = futures::stream::BoxStream<'static, Result<T, Error>>;
 
 /// The items of a paged list, fetched page after page as the stream is polled, with a
 /// failure as an [`Error`] that ends the stream.
@@ -180,15 +199,6 @@ impl Interceptor for BearerAuth {
 pub struct Client {
     channel: Channel,
     auth: BearerAuth,
-}
-
-macro_rules! unary {
-    ($($service:ident . $rpc:ident($request:ident) -> $response:ident;)*) => {$(
-        #[doc = concat!("Calls `", stringify!($rpc), "`: see [`pb::", stringify!($request), "`].")]
-        pub async fn $rpc(&self, request: pb::$request) -> Result<pb::$response, Error> {
-            Ok(self.$service().$rpc(request).await?.into_inner())
-        }
-    )*};
 }
 
 impl Client {
@@ -489,16 +499,11 @@ impl Client {
             move |request: pb::BatchRetrieveInventoryCountsRequest| {
                 let mut client = client.clone();
                 Box::pin(async move {
-                    let page = client
+                    let response = client
                         .batch_retrieve_inventory_counts(request.clone())
                         .await?
                         .into_inner();
-                    let counts = page
-                        .counts
-                        .into_iter()
-                        .enumerate()
-                        .map(|(position, count)| Count::from_wire(count, position))
-                        .collect::<Result<Vec<_>, _>>()?;
+                    let page = CountPage::from_wire(response.counts, response.cursor)?;
                     let next = if page.cursor.is_empty() {
                         None // the last page
                     } else {
@@ -507,7 +512,7 @@ impl Client {
                             ..request
                         })
                     };
-                    Ok((counts, next))
+                    Ok((page.counts, next))
                 })
             },
         )
@@ -613,32 +618,169 @@ impl Client {
         required(response.into_inner().adjustment_reason, "adjustment_reason")?.try_into()
     }
 
-    unary! {
-        inventory.batch_change_inventory(BatchChangeInventoryRequest) -> BatchChangeInventoryResponse;
-        inventory.batch_retrieve_inventory_counts(BatchRetrieveInventoryCountsRequest) -> BatchRetrieveInventoryCountsResponse;
-        inventory.retrieve_inventory_count(RetrieveInventoryCountRequest) -> RetrieveInventoryCountResponse;
-        inventory.batch_retrieve_inventory_changes(BatchRetrieveInventoryChangesRequest) -> BatchRetrieveInventoryChangesResponse;
-        inventory.retrieve_inventory_adjustment(RetrieveInventoryAdjustmentRequest) -> RetrieveInventoryAdjustmentResponse;
-        inventory.retrieve_inventory_physical_count(RetrieveInventoryPhysicalCountRequest) -> RetrieveInventoryPhysicalCountResponse;
-        inventory.retrieve_inventory_transfer(RetrieveInventoryTransferRequest) -> RetrieveInventoryTransferResponse;
+    /// Applies the request's changes (all or none) and answers the changes recorded and
+    /// the counts they left, typed ([`ChangeBatch`]: [`Change`]s and [`Count`]s with exact
+    /// quantities). A guard's refusal is typed by [`Error::guard_refusal`].
+    pub async fn batch_change_inventory(
+        &self,
+        request: pb::BatchChangeInventoryRequest,
+    ) -> Result<ChangeBatch, Error> {
+        let response = self.inventory().batch_change_inventory(request).await?;
+        response.into_inner().try_into()
     }
 
-    /// The whole filtered history, oldest first; each message carries a cursor to resume
-    /// from with a new call.
+    /// One page of the counts `request` selects (a [`CountFilter`] or the request message,
+    /// which can carry a cursor), as [`Count`]s, with the cursor of the next page
+    /// ([`Client::list_inventory_counts`] reads them all).
+    pub async fn batch_retrieve_inventory_counts(
+        &self,
+        request: impl Into<pb::BatchRetrieveInventoryCountsRequest>,
+    ) -> Result<CountPage, Error> {
+        let response = self
+            .inventory()
+            .batch_retrieve_inventory_counts(request.into())
+            .await?
+            .into_inner();
+        CountPage::from_wire(response.counts, response.cursor)
+    }
+
+    /// One page of one item's counts, as [`Count`]s, with the cursor of the next page.
+    pub async fn retrieve_inventory_count(
+        &self,
+        request: pb::RetrieveInventoryCountRequest,
+    ) -> Result<CountPage, Error> {
+        let response = self
+            .inventory()
+            .retrieve_inventory_count(request)
+            .await?
+            .into_inner();
+        CountPage::from_wire(response.counts, response.cursor)
+    }
+
+    /// One page of the history `request` selects (a [`ChangeFilter`] or the request
+    /// message, which can carry a cursor), as [`Change`]s, with the cursor of the next page
+    /// (empty on the last); [`Client::list_inventory_changes`] reads every page.
+    pub async fn batch_retrieve_inventory_changes(
+        &self,
+        request: impl Into<pb::BatchRetrieveInventoryChangesRequest>,
+    ) -> Result<ChangePage, Error> {
+        let response = self
+            .inventory()
+            .batch_retrieve_inventory_changes(request.into())
+            .await?;
+        response.into_inner().try_into()
+    }
+
+    /// The history `filter` selects, oldest first unless `.newest_first()`, fetched page
+    /// after page (`filter.page_size` a call) as the stream is polled, each a [`Change`].
+    pub fn list_inventory_changes(&self, filter: ChangeFilter) -> Pages<Change> {
+        let client = self.inventory();
+        paged(
+            pb::BatchRetrieveInventoryChangesRequest::from(filter),
+            move |request: pb::BatchRetrieveInventoryChangesRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page: ChangePage = client
+                        .batch_retrieve_inventory_changes(request.clone())
+                        .await?
+                        .into_inner()
+                        .try_into()?;
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::BatchRetrieveInventoryChangesRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
+                    Ok((page.changes, next))
+                })
+            },
+        )
+    }
+
+    /// Reads one adjustment by id.
+    pub async fn retrieve_inventory_adjustment(
+        &self,
+        id: impl Into<String>,
+    ) -> Result<Adjustment, Error> {
+        let request = pb::RetrieveInventoryAdjustmentRequest {
+            adjustment_id: id.into(),
+        };
+        let response = self
+            .inventory()
+            .retrieve_inventory_adjustment(request)
+            .await?;
+        let adjustment = required(response.into_inner().adjustment, "adjustment")?;
+        Adjustment::from_wire(adjustment, "adjustment")
+    }
+
+    /// Reads one physical count by id.
+    pub async fn retrieve_inventory_physical_count(
+        &self,
+        id: impl Into<String>,
+    ) -> Result<PhysicalCount, Error> {
+        let request = pb::RetrieveInventoryPhysicalCountRequest {
+            physical_count_id: id.into(),
+        };
+        let response = self
+            .inventory()
+            .retrieve_inventory_physical_count(request)
+            .await?;
+        let count = required(response.into_inner().physical_count, "physical_count")?;
+        PhysicalCount::from_wire(count, "physical_count")
+    }
+
+    /// Reads one transfer by id.
+    pub async fn retrieve_inventory_transfer(
+        &self,
+        id: impl Into<String>,
+    ) -> Result<Transfer, Error> {
+        let request = pb::RetrieveInventoryTransferRequest {
+            transfer_id: id.into(),
+        };
+        let response = self
+            .inventory()
+            .retrieve_inventory_transfer(request)
+            .await?;
+        let transfer = required(response.into_inner().transfer, "transfer")?;
+        Transfer::from_wire(transfer, "transfer")
+    }
+
+    /// Brings in history from another system (a token with the `INVENTORY_IMPORT` scope):
+    /// each message of `batches` is applied whole or not at all; a change may carry its own
+    /// id (one the merchant already has is skipped, so sending the same batches again
+    /// changes nothing), `created_at`, source and any past `occurred_at`. Answered once
+    /// `batches` ends, with what was applied, already present and refused
+    /// ([`ImportSummary`]); a refused change is reported there, not as an [`Error`].
+    pub async fn import_inventory_changes<S>(&self, batches: S) -> Result<ImportSummary, Error>
+    where
+        S: futures::Stream<Item = pb::ImportInventoryChangesRequest> + Send + 'static,
+    {
+        let response = self.inventory().import_inventory_changes(batches).await?;
+        response.into_inner().try_into()
+    }
+
+    /// The whole history `request` selects (a [`ChangeFilter`] or the request message,
+    /// which can carry a cursor), in one call, as [`StreamedChange`]s: each a [`Change`]
+    /// and the cursor to resume right after it with a new call.
     pub async fn stream_inventory_changes(
         &self,
-        request: pb::StreamInventoryChangesRequest,
-    ) -> Result<Messages<pb::StreamInventoryChangesResponse>, Error> {
+        request: impl Into<pb::StreamInventoryChangesRequest>,
+    ) -> Result<Messages<StreamedChange>, Error> {
         Ok(messages(
-            self.inventory().stream_inventory_changes(request).await?,
+            self.inventory()
+                .stream_inventory_changes(request.into())
+                .await?,
         ))
     }
 
-    /// Live feed of committed changes (from `request.start` when no resume token is set).
+    /// Live feed of committed changes (from `request.start` when no resume token is set),
+    /// as [`WatchedChange`]s: a [`Change`], its sequence number and its resume token.
     pub async fn watch_inventory_changes(
         &self,
         request: pb::WatchInventoryChangesRequest,
-    ) -> Result<Messages<pb::WatchInventoryChangesResponse>, Error> {
+    ) -> Result<Messages<WatchedChange>, Error> {
         Ok(messages(
             self.inventory().watch_inventory_changes(request).await?,
         ))
@@ -649,7 +791,7 @@ impl Client {
     pub async fn resume_inventory_changes(
         &self,
         resume_token: impl Into<String>,
-    ) -> Result<Messages<pb::WatchInventoryChangesResponse>, Error> {
+    ) -> Result<Messages<WatchedChange>, Error> {
         self.watch_inventory_changes(pb::WatchInventoryChangesRequest {
             resume_token: resume_token.into(),
             ..Default::default()
@@ -657,11 +799,13 @@ impl Client {
         .await
     }
 
-    /// Live feed of count updates (from `request.start` when no resume token is set).
+    /// Live feed of count updates (from `request.start` when no resume token is set), as
+    /// [`WatchedCount`]s: a [`CountUpdate`] with exact quantities (the previous one `None`
+    /// for a count that did not exist), its sequence number and its resume token.
     pub async fn watch_inventory_counts(
         &self,
         request: pb::WatchInventoryCountsRequest,
-    ) -> Result<Messages<pb::WatchInventoryCountsResponse>, Error> {
+    ) -> Result<Messages<WatchedCount>, Error> {
         Ok(messages(
             self.inventory().watch_inventory_counts(request).await?,
         ))
@@ -672,7 +816,7 @@ impl Client {
     pub async fn resume_inventory_counts(
         &self,
         resume_token: impl Into<String>,
-    ) -> Result<Messages<pb::WatchInventoryCountsResponse>, Error> {
+    ) -> Result<Messages<WatchedCount>, Error> {
         self.watch_inventory_counts(pb::WatchInventoryCountsRequest {
             resume_token: resume_token.into(),
             ..Default::default()
@@ -717,10 +861,18 @@ fn reservation_of(reservation: Option<pb::Reservation>) -> Result<Reservation, E
     Reservation::try_from(required(reservation, "reservation")?)
 }
 
-fn messages<T>(response: tonic::Response<tonic::Streaming<T>>) -> Messages<T> {
+/// A server stream's messages, each turned into its typed value (a message that does not
+/// convert is an [`Error`] in the stream, which goes on).
+fn messages<M, T>(response: tonic::Response<tonic::Streaming<M>>) -> Messages<T>
+where
+    M: Send + 'static,
+    T: TryFrom<M, Error = Error> + Send + 'static,
+{
     response
         .into_inner()
-        .map_err(Error::from as fn(tonic::Status) -> Error)
+        .map_err(Error::from)
+        .and_then(|message| futures::future::ready(T::try_from(message)))
+        .boxed()
 }
 
 #[cfg(test)]

@@ -10,16 +10,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::{StreamExt, TryStreamExt};
 use stockledger_client::changes::{
-    Expected, adjustment, change_id, custom_reason, physical_count, reason,
+    Expected, adjustment, custom_reason, physical_count, reason, transfer,
 };
-use stockledger_client::decimal::from_wire;
 use stockledger_client::pb::{self, InventoryState as S};
 use stockledger_client::{
-    ADJUSTMENT_REASON_DELETED, AdjustmentReasonFilter, CLIENT_DOMAIN, Client, Commit, CountFilter,
-    CountKey, Decimal, GuardRefusal, Hold, INSUFFICIENT_QUANTITY, INVALID_VALUE, ItemFilter,
-    ItemUpdate, LocationFilter, LocationUpdate, Messages, NewAdjustmentReason, NewItem,
-    NewLocation, NewReservation, QUANTITY_MISMATCH, RESERVATION_NOT_HELD, Reservation,
-    ReservationFilter, ReservationLine, time,
+    ADJUSTMENT_REASON_DELETED, Adjustment, AdjustmentReasonFilter, CLIENT_DOMAIN, Change,
+    ChangeBatch, ChangeFilter, Client, Commit, Count, CountFilter, CountKey, Decimal, GuardRefusal,
+    Hold, INSUFFICIENT_QUANTITY, INVALID_VALUE, ItemFilter, ItemUpdate, LocationFilter,
+    LocationUpdate, Messages, NewAdjustmentReason, NewItem, NewLocation, NewReservation,
+    QUANTITY_MISMATCH, RESERVATION_NOT_HELD, Reservation, ReservationFilter, ReservationLine,
 };
 use tonic::Code;
 
@@ -83,10 +82,7 @@ async fn location_and_item(client: &Client) -> (String, String) {
     (location.id, item.id)
 }
 
-async fn apply(
-    client: &Client,
-    changes: Vec<pb::InventoryChange>,
-) -> pb::BatchChangeInventoryResponse {
+async fn apply(client: &Client, changes: Vec<pb::InventoryChange>) -> ChangeBatch {
     client
         .batch_change_inventory(pb::BatchChangeInventoryRequest {
             forbid_negative_counts: None,
@@ -99,11 +95,8 @@ async fn apply(
 }
 
 /// `(state, quantity)` of each count, sorted by state.
-fn counts(counts: &[pb::InventoryCount]) -> Vec<(S, Decimal)> {
-    let mut out: Vec<_> = counts
-        .iter()
-        .map(|c| (c.state(), from_wire(&c.quantity).expect("wire quantity")))
-        .collect();
+fn counts(counts: &[Count]) -> Vec<(S, Decimal)> {
+    let mut out: Vec<_> = counts.iter().map(|c| (c.state, c.quantity)).collect();
     out.sort_by_key(|(state, _)| *state as i32);
     out
 }
@@ -132,7 +125,7 @@ async fn seed_day(client: &Client, location: &str, item: &str) -> Vec<String> {
     day.changes
         .iter()
         .chain(&counted.changes)
-        .map(|c| change_id(c).to_owned())
+        .map(|c| c.id().to_owned())
         .collect()
 }
 
@@ -167,7 +160,7 @@ async fn seed_day_counts_history_and_stream() {
     assert!(read.cursor.is_empty());
     assert!(read.counts.iter().all(|c| c.location_id == location
         && c.catalog_object_id == item
-        && time::from_field(c.calculated_at.as_ref()).is_some()));
+        && c.calculated_at.is_some()));
 
     // History, two at a time, until the cursor is empty.
     let mut paged = Vec::new();
@@ -184,7 +177,7 @@ async fn seed_day_counts_history_and_stream() {
             .await
             .expect("a page of changes");
         assert!(page.changes.len() <= 2);
-        paged.extend(page.changes.iter().map(|c| change_id(c).to_owned()));
+        paged.extend(page.changes.iter().map(|c| c.id().to_owned()));
         pages += 1;
         assert!(pages <= 10, "the cursor never ran out");
         if page.cursor.is_empty() {
@@ -210,21 +203,68 @@ async fn seed_day_counts_history_and_stream() {
     {
         let message = message.expect("a streamed change");
         assert!(!message.cursor.is_empty());
-        streamed.push(change_id(message.change.as_ref().expect("change")).to_owned());
+        streamed.push(message.change.id().to_owned());
     }
     assert_eq!(streamed, ids);
 
+    // Every page as one typed stream, both ways round.
+    let listed: Vec<Change> = client
+        .list_inventory_changes(ChangeFilter::all().items([&item]).page_size(2))
+        .try_collect()
+        .await
+        .expect("the listed history");
+    assert_eq!(listed.iter().map(Change::id).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        listed.iter().map(Change::quantity).collect::<Vec<_>>(),
+        [q(100), q(3), q(1), q(2), q(93)]
+    );
+    let newest_first: Vec<String> = client
+        .list_inventory_changes(ChangeFilter::all().items([&item]).newest_first())
+        .map_ok(|change| change.id().to_owned())
+        .try_collect()
+        .await
+        .expect("the history newest first");
+    assert_eq!(newest_first, ids.iter().rev().cloned().collect::<Vec<_>>());
+    let counted: Vec<Change> = client
+        .list_inventory_changes(
+            ChangeFilter::all()
+                .items([&item])
+                .types([pb::InventoryChangeType::PhysicalCount]),
+        )
+        .try_collect()
+        .await
+        .expect("the physical counts");
+    assert!(
+        matches!(counted.as_slice(), [Change::PhysicalCount(c)] if c.id == ids[4] && c.state == S::InStock),
+        "{counted:?}"
+    );
+
     // One adjustment read back by id, with its decimals and times.
     let first = client
-        .retrieve_inventory_adjustment(pb::RetrieveInventoryAdjustmentRequest {
-            adjustment_id: ids[0].clone(),
-        })
+        .retrieve_inventory_adjustment(&ids[0])
         .await
-        .expect("retrieve adjustment")
-        .adjustment
-        .expect("adjustment");
-    assert_eq!(from_wire(&first.quantity).ok(), Some(q(100)));
-    assert!(time::from_field(first.occurred_at.as_ref()).is_some());
+        .expect("retrieve adjustment");
+    assert_eq!(first.quantity, q(100));
+    assert_eq!((first.from_state, first.to_state), (S::None, S::InStock));
+    assert!(first.occurred_at.is_some() && first.created_at.is_some());
+    assert_eq!(
+        first.source.as_ref().map(|source| source.product),
+        Some(pb::Product::ExternalApi)
+    );
+
+    // The physical count read back by id: the last change of the day.
+    let counted = client
+        .retrieve_inventory_physical_count(&ids[4])
+        .await
+        .expect("retrieve physical count");
+    assert_eq!((counted.state, counted.quantity), (S::InStock, q(93)));
+    assert_eq!(counted.catalog_object_id, item);
+    // An adjustment's id names no physical count.
+    let err = client
+        .retrieve_inventory_physical_count(&ids[0])
+        .await
+        .expect_err("not a physical count");
+    assert_eq!(err.code(), Code::NotFound, "{err}");
 }
 
 #[tokio::test]
@@ -243,17 +283,14 @@ async fn watch_from_now_then_resume_from_a_token() {
         .expect("watch");
     let live = apply(&client, receive(1)).await;
     let first = next(&mut watch).await;
-    assert_eq!(
-        change_id(first.change.as_ref().expect("change")),
-        change_id(&live.changes[0])
-    );
+    assert_eq!(first.change.id(), live.changes[0].id());
     assert!(!first.resume_token.is_empty());
     drop(watch);
 
     let mut written = Vec::new();
     for n in [2, 3] {
         let r = apply(&client, receive(n)).await;
-        written.push(change_id(&r.changes[0]).to_owned());
+        written.push(r.changes[0].id().to_owned());
     }
     let mut resumed = client
         .resume_inventory_changes(first.resume_token.clone())
@@ -262,7 +299,7 @@ async fn watch_from_now_then_resume_from_a_token() {
     let (second, third) = (next(&mut resumed).await, next(&mut resumed).await);
     let got: Vec<_> = [&second, &third]
         .iter()
-        .map(|m| change_id(m.change.as_ref().unwrap()).to_owned())
+        .map(|m| m.change.id().to_owned())
         .collect();
     assert_eq!(
         got, written,
@@ -280,6 +317,139 @@ async fn watch_from_now_then_resume_from_a_token() {
     );
     let more = tokio::time::timeout(Duration::from_millis(500), resumed.next()).await;
     assert!(more.is_err(), "nothing else was written: {more:?}");
+}
+
+#[tokio::test]
+async fn a_transfer_and_the_count_feed_are_typed() {
+    let client = client().await;
+    let (shop, item) = location_and_item(&client).await;
+    let depot = client
+        .create_location(NewLocation::new(unique("rust-client-depot")))
+        .await
+        .expect("create depot")
+        .id;
+    let mut feed = client
+        .watch_inventory_counts(pb::WatchInventoryCountsRequest {
+            catalog_object_ids: vec![item.clone()],
+            start: pb::WatchStart::Now.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("watch counts");
+    let received = apply(
+        &client,
+        vec![adjustment(&item, &shop, S::None, S::InStock, "4.5").unwrap()],
+    )
+    .await;
+    let moved = apply(
+        &client,
+        vec![transfer(&item, &shop, &depot, S::InStock, "1.25").unwrap()],
+    )
+    .await;
+
+    // The transfer as the batch answered it, and read back by id: the same value.
+    let Change::Transfer(sent) = &moved.changes[0] else {
+        panic!("not a transfer: {:?}", moved.changes[0])
+    };
+    assert_eq!(
+        (
+            sent.quantity,
+            sent.state,
+            sent.from_location_id.as_str(),
+            sent.to_location_id.as_str()
+        ),
+        (
+            Decimal::new(125, 2),
+            S::InStock,
+            shop.as_str(),
+            depot.as_str()
+        )
+    );
+    let read = client
+        .retrieve_inventory_transfer(&sent.id)
+        .await
+        .expect("retrieve transfer");
+    assert_eq!(&read, sent);
+    // The counts it left at both ends.
+    let mut after: Vec<_> = moved
+        .counts
+        .iter()
+        .map(|c| (c.location_id.clone(), c.state, c.quantity))
+        .collect();
+    after.sort();
+    let mut expected_counts = vec![
+        (shop.clone(), S::InStock, Decimal::new(325, 2)),
+        (depot.clone(), S::InStock, Decimal::new(125, 2)),
+    ];
+    expected_counts.sort();
+    assert_eq!(after, expected_counts);
+
+    // The count feed: the receipt creates the shop's count (no previous quantity, which is
+    // not zero), the transfer lowers it and creates the depot's.
+    let receipt = next(&mut feed).await.update;
+    assert_eq!(
+        (
+            receipt.location_id.as_str(),
+            receipt.previous_quantity,
+            receipt.quantity
+        ),
+        (shop.as_str(), None, Decimal::new(45, 1))
+    );
+    assert_eq!(receipt.change_id, received.changes[0].id());
+    assert_eq!(receipt.change_type, pb::InventoryChangeType::Adjustment);
+    assert!(receipt.calculated_at.is_some());
+    let mut updates = [next(&mut feed).await.update, next(&mut feed).await.update];
+    updates.sort_by(|a, b| a.location_id.cmp(&b.location_id));
+    let expected = {
+        let mut expected = vec![
+            (
+                shop.clone(),
+                Some(Decimal::new(45, 1)),
+                Decimal::new(325, 2),
+            ),
+            (depot.clone(), None, Decimal::new(125, 2)),
+        ];
+        expected.sort();
+        expected
+    };
+    assert_eq!(
+        updates
+            .iter()
+            .map(|u| (u.location_id.clone(), u.previous_quantity, u.quantity))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    assert!(
+        updates
+            .iter()
+            .all(|u| u.change_id == sent.id && u.change_type == pb::InventoryChangeType::Transfer)
+    );
+}
+
+/// The test token has every scope but `INVENTORY_IMPORT` (scripts/clients-test.sh makes it),
+/// so an import is refused as a whole, as the client's one `Error`, and applies nothing.
+#[tokio::test]
+async fn an_import_without_its_scope_is_a_typed_refusal() {
+    let client = client().await;
+    let (shop, item) = location_and_item(&client).await;
+    let receipt = adjustment(&item, &shop, S::None, S::InStock, q(3)).unwrap();
+    let batches = futures::stream::iter([pb::ImportInventoryChangesRequest {
+        changes: vec![receipt],
+        source: None,
+    }]);
+    let err = client
+        .import_inventory_changes(batches)
+        .await
+        .expect_err("the token lacks INVENTORY_IMPORT");
+    assert_eq!(err.code(), Code::PermissionDenied, "{err}");
+    let page = client
+        .batch_retrieve_inventory_changes(pb::BatchRetrieveInventoryChangesRequest {
+            catalog_object_ids: vec![item],
+            ..Default::default()
+        })
+        .await
+        .expect("history");
+    assert_eq!(page.changes, [], "nothing was imported");
 }
 
 #[tokio::test]
@@ -801,9 +971,9 @@ async fn custom_reason_ids(client: &Client, include_deleted: bool) -> Vec<String
         .collect()
 }
 
-fn adjustment_of(change: &pb::InventoryChange) -> &pb::InventoryAdjustment {
-    match &change.change {
-        Some(pb::inventory_change::Change::Adjustment(a)) => a,
+fn adjustment_of(change: &Change) -> &Adjustment {
+    match change {
+        Change::Adjustment(a) => a,
         other => panic!("not an adjustment: {other:?}"),
     }
 }
@@ -879,10 +1049,10 @@ async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
     .await;
     let receipt = adjustment_of(&received.changes[0]);
     assert_eq!(receipt.reason_id.as_ref(), Some(&id));
-    let cost = receipt.cost_money.as_ref().expect("cost_money");
+    let cost = receipt.cost.as_ref().expect("cost");
     assert_eq!(
-        (from_wire(&cost.amount).ok(), cost.currency.as_str()),
-        (Some(Decimal::new(125, 1)), "EUR")
+        (cost.amount, cost.currency.as_str()),
+        (Decimal::new(125, 1), "EUR")
     );
     assert_eq!(receipt.vendor_id, vendor);
     assert_eq!(
@@ -899,18 +1069,14 @@ async fn adjustment_reasons_custom_receipts_filters_delete_and_restore() {
         })
         .await
         .expect("history by reason");
-    let ids: Vec<_> = page.changes.iter().map(change_id).collect();
+    let ids: Vec<_> = page.changes.iter().map(Change::id).collect();
     assert_eq!(ids, [receipt.id.as_str()]);
     assert!(page.cursor.is_empty());
     let streamed: Vec<String> = client
-        .stream_inventory_changes(pb::StreamInventoryChangesRequest {
-            catalog_object_ids: vec![item.clone()],
-            reason_ids: vec![id.clone()],
-            ..Default::default()
-        })
+        .stream_inventory_changes(ChangeFilter::all().items([&item]).reasons([id.clone()]))
         .await
         .expect("stream by reason")
-        .map_ok(|m| change_id(m.change.as_ref().expect("change")).to_owned())
+        .map_ok(|m| m.change.id().to_owned())
         .try_collect()
         .await
         .expect("streamed");
@@ -1168,10 +1334,7 @@ async fn a_bad_quantity_is_refused_here_as_the_same_error() {
         })
         .await
         .expect("count");
-    assert_eq!(
-        from_wire(&count.counts[0].quantity).ok(),
-        Some(Decimal::new(25, 1))
-    );
+    assert_eq!(count.counts[0].quantity, Decimal::new(25, 1));
 }
 
 #[tokio::test]
@@ -1215,6 +1378,14 @@ async fn counts_are_listed_page_after_page_with_exact_quantities() {
         .await
         .expect("list waste");
     assert_eq!(waste, [counts[1].clone()]);
+    // One page by hand: a count and the cursor of the other.
+    let first = client
+        .batch_retrieve_inventory_counts(CountFilter::all().items([&item]).page_size(1))
+        .await
+        .expect("one page of counts");
+    assert_eq!(first.counts.len(), 1);
+    assert!(counts.contains(&first.counts[0]), "{first:?}");
+    assert!(!first.cursor.is_empty());
     // SOLD keeps no count: the server's refusal names the field.
     let err = client
         .list_inventory_counts(
