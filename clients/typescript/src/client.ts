@@ -301,6 +301,13 @@ export class InventoryApi {
     const messages: MessageInitShape<typeof ImportInventoryChangesRequestSchema>[] = [];
     let batchIndex = 0;
     for (const batch of batches) {
+      if (batch === null || typeof batch !== "object" || !(Symbol.iterator in batch)) {
+        throw StockledgerError.invalidArgument(
+          `batches[${batchIndex}]`,
+          "INVALID_VALUE",
+          "must be a batch: an array of changes (batches is an array of such arrays)",
+        );
+      }
       const changes = Array.from(batch, (change, index) => importChangeIn(change, batchIndex, index));
       if (changes.length === 0 || changes.length > MAX_IMPORT_BATCH) {
         throw StockledgerError.invalidArgument(

@@ -330,6 +330,12 @@ describe("createStockledgerClient", () => {
         "batches[1].changes[1].adjustment.quantity",
       );
       assertRefused(await refusal(importing([receipt], [])), "ARRAY_LENGTH_TOO_SHORT", "batches[1].changes");
+      // A flat array of changes (one level of brackets missing) is refused at batches[0].
+      assertRefused(
+        await refusal(() => client.inventory.importChanges([receipt] as unknown as [[typeof receipt]])),
+        "INVALID_VALUE",
+        "batches[0]",
+      );
       assertRefused(
         await refusal(importing(Array.from({ length: 1001 }, () => receipt))),
         "ARRAY_LENGTH_TOO_LONG",
