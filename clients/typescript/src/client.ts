@@ -17,6 +17,8 @@ import { InventoryItemService } from "./gen/stockledger/v1/inventory_item_pb.js"
 import { LocationService } from "./gen/stockledger/v1/location_pb.js";
 import { ReservationService } from "./gen/stockledger/v1/reservation_pb.js";
 import { randomUUID } from "node:crypto";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ImportInventoryChangesRequestSchema } from "./gen/stockledger/v1/inventory_pb.js";
 import {
   adjustmentOut,
   changeFilterIn,
@@ -26,6 +28,8 @@ import {
   decimalIn,
   enumValuesIn,
   holdIn,
+  importChangeIn,
+  importResultOut,
   reservationFilterIn,
   reservationLineIn,
   reservationOut,
@@ -42,6 +46,7 @@ import {
   reasonDirectionIn,
   reasonIdIn,
   reasonOut,
+  sourceIn,
   stateValue,
   transferOut,
   watchStartIn,
@@ -55,6 +60,8 @@ import {
   type ReservationHold,
   type ReservationLineInput,
   type HistoryFilter,
+  type ImportChangeInput,
+  type ImportResult,
   type InventoryAdjustment,
   type InventoryChange,
   type InventoryChangeInput,
@@ -68,6 +75,7 @@ import {
   type Location,
   type LocationInput,
   type LocationStatus,
+  type SourceApplicationInput,
   type WatchStart,
 } from "./types.js";
 
@@ -229,6 +237,9 @@ export interface PageRequest {
   limit?: number;
 }
 
+/** Most changes in one batch of importChanges (the server's limit). */
+const MAX_IMPORT_BATCH = 1000;
+
 /** InventoryService: record changes, read counts and history, follow the feeds. */
 export class InventoryApi {
   constructor(private readonly raw: Client<typeof InventoryService>) {}
@@ -265,6 +276,53 @@ export class InventoryApi {
       ),
     );
     return { counts: response.counts.map(countOut), changes: response.changes.map(changeOut) };
+  }
+
+  /**
+   * Brings in history from another system (token scope INVENTORY_IMPORT): each batch, 1–1000
+   * changes of batchChange's shapes (occurredAt may be any past time; `id`, `createdAt` and
+   * `source` are kept), is applied whole or not at all, in order. A change whose id the
+   * merchant already has, or a batch sent before, is skipped: importing the same batches
+   * again changes nothing. `source` is recorded on the changes that carry none (its
+   * applicationId is always the token's application).
+   *
+   * A change the server refuses does not throw: it is listed in `refusedChanges` (its index
+   * over the whole import, field and reason) and its batch's good changes count as
+   * `heldBack`; the other batches are applied. Every batch is checked before anything is
+   * sent: a malformed value throws StockledgerError INVALID_ARGUMENT naming it as
+   * `batches[b].changes[i].adjustment.quantity`, and nothing is imported.
+   */
+  async importChanges(
+    batches: Iterable<Iterable<ImportChangeInput>>,
+    request: { source?: Omit<SourceApplicationInput, "applicationId"> } = {},
+    options?: CallOptions,
+  ): Promise<ImportResult> {
+    const source = sourceIn(request.source, "source");
+    const messages: MessageInitShape<typeof ImportInventoryChangesRequestSchema>[] = [];
+    let batchIndex = 0;
+    for (const batch of batches) {
+      if (batch === null || typeof batch !== "object" || !(Symbol.iterator in batch)) {
+        throw StockledgerError.invalidArgument(
+          `batches[${batchIndex}]`,
+          "INVALID_VALUE",
+          "must be a batch: an array of changes (batches is an array of such arrays)",
+        );
+      }
+      const changes = Array.from(batch, (change, index) => importChangeIn(change, batchIndex, index));
+      if (changes.length === 0 || changes.length > MAX_IMPORT_BATCH) {
+        throw StockledgerError.invalidArgument(
+          `batches[${batchIndex}].changes`,
+          changes.length === 0 ? "ARRAY_LENGTH_TOO_SHORT" : "ARRAY_LENGTH_TOO_LONG",
+          changes.length === 0 ? "must hold at least 1 change" : `must hold at most ${MAX_IMPORT_BATCH} changes`,
+        );
+      }
+      messages.push({ changes, source });
+      batchIndex += 1;
+    }
+    async function* stream() {
+      yield* messages;
+    }
+    return importResultOut(await unary(this.raw.importInventoryChanges(stream(), options)));
   }
 
   /**

@@ -501,7 +501,11 @@ function baseIn(input: ChangeInputBase, path: string) {
 }
 
 export function changeIn(input: InventoryChangeInput, index: number): MessageInitShape<typeof pb.InventoryChangeSchema> {
-  const path = `changes[${index}]`;
+  return changeAt(input, `changes[${index}]`);
+}
+
+/** A change of a batch as a message; a refusal names fields under `path` (`changes[0]`). */
+function changeAt(input: InventoryChangeInput, path: string): MessageInitShape<typeof pb.InventoryChangeSchema> {
   const expected = input.expectedQuantity;
   if (expected === undefined) return memberIn(input, path);
   return {
@@ -567,6 +571,125 @@ function memberIn(input: InventoryChangeInput, path: string): MessageInitShape<t
     };
   }
   throw StockledgerError.invalidArgument(path, "INVALID_VALUE", "must have one of adjustment, physicalCount or transfer");
+}
+
+// ---------------------------------------------------------------------------------------
+// Import
+
+/** A source to record on imported changes: absent fields take the server's defaults. */
+export interface SourceApplicationInput {
+  /** Kind of product; absent: "EXTERNAL_API". */
+  product?: Product;
+  /** Id of the application that made the change (a change's own source only). */
+  applicationId?: string;
+  /** Display name; absent: the token's application name. */
+  name?: string;
+}
+
+/** What an imported change may keep from the system it comes from. */
+export interface ImportedChangeFields {
+  /**
+   * The change's original id (a UUID in any spelling): kept when free; a change whose id
+   * the merchant already has is skipped and counted as already present. Absent: a new id.
+   */
+  id?: string;
+  /** When the change was first recorded; absent: the import's time. */
+  createdAt?: Date;
+  /** Which application recorded it; absent: the call's `source`. */
+  source?: SourceApplicationInput;
+}
+
+/**
+ * One change of an import: a change of batchChange (occurredAt may be any past time) plus
+ * the fields of ImportedChangeFields. An import records history as it was, so a guard
+ * (expectedQuantity) is refused.
+ */
+export type ImportChangeInput = InventoryChangeInput & ImportedChangeFields;
+
+/** A change of ImportInventoryChanges that was refused (with its whole batch). */
+export interface RefusedChange {
+  /** Position of the change in the import, counting from 0 over every batch. */
+  index: number;
+  /** Field path inside the change, e.g. "adjustment.quantity" ("": the change as a whole). */
+  field: string;
+  /** The reason code, as in ErrorInfo (e.g. "INVALID_VALUE", "NOT_FOUND"). */
+  reason: string;
+  /** What is wrong, in English. */
+  description: string;
+}
+
+/** What an import did. */
+export interface ImportResult {
+  /** Changes recorded now. */
+  applied: number;
+  /** Changes skipped because the merchant already has their id (or their batch was sent before). */
+  alreadyPresent: number;
+  /** Changes refused: bad on their own or refused by the ledger. */
+  refused: number;
+  /** Good changes not applied because another change of their batch was refused. */
+  heldBack: number;
+  /** Every refusal in import order (the server lists at most 1000; `refused` counts all). */
+  refusedChanges: RefusedChange[];
+}
+
+const productValue = (name: Product, field: string): pb.Product => enumValue(pb.Product, "product", name, field);
+
+/** A source as a message; a refusal names fields under `path` (`source`). */
+export function sourceIn(
+  source: SourceApplicationInput | undefined,
+  path: string,
+): MessageInitShape<typeof pb.SourceApplicationSchema> | undefined {
+  if (source === undefined) return undefined;
+  return {
+    product: source.product === undefined ? pb.Product.UNSPECIFIED : productValue(source.product, `${path}.product`),
+    applicationId: source.applicationId ?? "",
+    name: source.name ?? "",
+  };
+}
+
+/**
+ * Change `index` of batch `batch` of an import as a message; a refusal names its field as
+ * `batches[1].changes[0].adjustment.quantity`.
+ */
+export function importChangeIn(
+  input: ImportChangeInput,
+  batch: number,
+  index: number,
+): MessageInitShape<typeof pb.InventoryChangeSchema> {
+  const path = `batches[${batch}].changes[${index}]`;
+  if (input.expectedQuantity !== undefined) {
+    throw StockledgerError.invalidArgument(
+      `${path}.expected_quantity`,
+      "INVALID_VALUE",
+      "only batchChange takes guards; an import records history as it was",
+    );
+  }
+  const message = changeAt(input, path);
+  const member = message.change as { case: "adjustment" | "physicalCount" | "transfer"; value: object };
+  const memberPath = `${path}.${member.case === "physicalCount" ? "physical_count" : member.case}`;
+  member.value = {
+    ...member.value,
+    id: input.id ?? "",
+    createdAt: fromDate(input.createdAt, `${memberPath}.created_at`),
+    source: sourceIn(input.source, `${memberPath}.source`),
+  };
+  return message;
+}
+
+/** The server's answer of an import, typed (counts as numbers: at most 2^53 changes). */
+export function importResultOut(response: pb.ImportInventoryChangesResponse): ImportResult {
+  return {
+    applied: Number(response.applied),
+    alreadyPresent: Number(response.alreadyPresent),
+    refused: Number(response.refused),
+    heldBack: Number(response.heldBack),
+    refusedChanges: response.refusedChanges.map((r) => ({
+      index: Number(r.index),
+      field: r.field,
+      reason: r.reason,
+      description: r.description,
+    })),
+  };
 }
 
 /** Filters shared by the history reads and the change feed. */

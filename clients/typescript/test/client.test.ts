@@ -2,7 +2,16 @@
 // anything is sent, and what it sends and returns through a stand-in gRPC server.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Code, StockledgerError, createStockledgerClient, gen } from "../src/index.js";
+import {
+  Code,
+  InventoryApi,
+  InventoryItemApi,
+  LocationApi,
+  ReservationApi,
+  StockledgerError,
+  createStockledgerClient,
+  gen,
+} from "../src/index.js";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -46,6 +55,34 @@ describe("createStockledgerClient", () => {
             },
           });
           router.service(gen.InventoryService, {
+            async importInventoryChanges(requests, context) {
+              const batches: unknown[] = [];
+              for await (const message of requests) {
+                batches.push({
+                  source: message.source && { product: message.source.product, name: message.source.name },
+                  changes: message.changes.map(({ change }) => ({
+                    member: change.case,
+                    id: change.value?.id,
+                    quantity: change.value?.quantity,
+                    createdAt: change.value?.createdAt?.seconds,
+                    source: change.value?.source && {
+                      product: change.value.source.product,
+                      applicationId: change.value.source.applicationId,
+                    },
+                  })),
+                });
+              }
+              record("ImportInventoryChanges", context, batches);
+              return {
+                applied: 2n,
+                alreadyPresent: 1n,
+                refused: 1n,
+                heldBack: 3n,
+                refusedChanges: [
+                  { index: 7n, field: "transfer.to_location_id", reason: "NOT_FOUND", description: "no location" },
+                ],
+              };
+            },
             retrieveInventoryCount(request, context) {
               record("RetrieveInventoryCount", context, { catalogObjectId: request.catalogObjectId });
               return {
@@ -98,6 +135,77 @@ describe("createStockledgerClient", () => {
       assert.equal(typed.items.length, 1);
       assert.equal(typed.items[0]?.state, "IN_STOCK");
       assert.equal(typed.items[0]?.quantity, "97.5");
+
+      // importChanges: one message per batch, each with the call's source; a change's id,
+      // createdAt and source on its member; the answer's int64 counts as numbers.
+      function* batches() {
+        yield [
+          {
+            adjustment: {
+              catalogObjectId: "i",
+              locationId: "l",
+              fromState: "NONE",
+              toState: "IN_STOCK",
+              quantity: "2.50",
+            },
+            id: "0b9c3a52-5d3e-4c41-9a55-1f6f3c1e2d10",
+            createdAt: new Date("2020-01-02T03:04:05Z"),
+          } as const,
+        ];
+        yield new Set([
+          {
+            transfer: {
+              catalogObjectId: "i",
+              fromLocationId: "l",
+              toLocationId: "m",
+              state: "IN_STOCK",
+              quantity: "1",
+            },
+            source: { product: "SQUARE_POS", applicationId: "pos-7" },
+          } as const,
+        ]);
+      }
+      const imported = await client.inventory.importChanges(batches(), { source: { product: "OTHER", name: "old" } });
+      assert.deepEqual(imported, {
+        applied: 2,
+        alreadyPresent: 1,
+        refused: 1,
+        heldBack: 3,
+        refusedChanges: [
+          { index: 7, field: "transfer.to_location_id", reason: "NOT_FOUND", description: "no location" },
+        ],
+      });
+      const importSource = { product: gen.Product.OTHER, name: "old" };
+      assert.deepEqual(seen.pop(), {
+        method: "ImportInventoryChanges",
+        authorization: "Bearer secret-token",
+        request: [
+          {
+            source: importSource,
+            changes: [
+              {
+                member: "adjustment",
+                id: "0b9c3a52-5d3e-4c41-9a55-1f6f3c1e2d10",
+                quantity: "2.5",
+                createdAt: BigInt(Date.parse("2020-01-02T03:04:05Z") / 1000),
+                source: undefined,
+              },
+            ],
+          },
+          {
+            source: importSource,
+            changes: [
+              {
+                member: "transfer",
+                id: "",
+                quantity: "1",
+                createdAt: undefined,
+                source: { product: gen.Product.SQUARE_POS, applicationId: "pos-7" },
+              },
+            ],
+          },
+        ],
+      });
 
       assert.deepEqual(seen, [
         {
@@ -213,6 +321,46 @@ describe("createStockledgerClient", () => {
         "MISSING_REQUIRED_PARAMETER",
         "ttl",
       );
+      const receipt = change("NONE", "1");
+      const importing = (...batches: unknown[][]) => () =>
+        client.inventory.importChanges(batches as Parameters<typeof client.inventory.importChanges>[0]);
+      assertRefused(
+        await refusal(importing([receipt], [receipt, change("NONE", "0.000001")])),
+        "INVALID_VALUE",
+        "batches[1].changes[1].adjustment.quantity",
+      );
+      assertRefused(await refusal(importing([receipt], [])), "ARRAY_LENGTH_TOO_SHORT", "batches[1].changes");
+      // A flat array of changes (one level of brackets missing) is refused at batches[0].
+      assertRefused(
+        await refusal(() => client.inventory.importChanges([receipt] as unknown as [[typeof receipt]])),
+        "INVALID_VALUE",
+        "batches[0]",
+      );
+      assertRefused(
+        await refusal(importing(Array.from({ length: 1001 }, () => receipt))),
+        "ARRAY_LENGTH_TOO_LONG",
+        "batches[0].changes",
+      );
+      assertRefused(
+        await refusal(importing([{ ...receipt, expectedQuantity: "1" }])),
+        "INVALID_VALUE",
+        "batches[0].changes[0].expected_quantity",
+      );
+      assertRefused(
+        await refusal(importing([{ ...receipt, createdAt: new Date("not a date") }])),
+        "INVALID_VALUE",
+        "batches[0].changes[0].adjustment.created_at",
+      );
+      assertRefused(
+        await refusal(importing([{ ...receipt, source: { product: "FAX" } }])),
+        "INVALID_ENUM_VALUE",
+        "batches[0].changes[0].adjustment.source.product",
+      );
+      assertRefused(
+        await refusal(() => client.inventory.importChanges([[receipt]], { source: { product: "FAX" as "OTHER" } })),
+        "INVALID_ENUM_VALUE",
+        "source.product",
+      );
       assert.throws(
         () => client.inventory.watchChanges({ start: "LATER" as "NOW" }),
         (error: unknown) => error instanceof StockledgerError && error.code === "INVALID_ARGUMENT" && error.fields[0] === "start",
@@ -244,5 +392,23 @@ describe("createStockledgerClient", () => {
     assert.equal(error.grpcCode, 7);
     assert.equal(error.rawMessage, "nope");
     assert.equal(StockledgerError.from(error), error);
+  });
+
+  it("offers every RPC of the protos through the typed layer", () => {
+    // Each service's methods, read from the generated descriptors, must each be called by
+    // its typed class (a new RPC in proto/ fails here until it is given a typed method).
+    const typedClasses = [
+      [gen.InventoryService, InventoryApi],
+      [gen.InventoryItemService, InventoryItemApi],
+      [gen.LocationService, LocationApi],
+      [gen.ReservationService, ReservationApi],
+    ] as const;
+    const untyped = typedClasses.flatMap(([service, typed]) =>
+      service.methods
+        .filter((method) => !typed.toString().includes(`this.raw.${method.localName}(`))
+        .map((method) => `${service.typeName}.${method.name}`),
+    );
+    assert.deepEqual(untyped, []);
+    assert.ok(gen.InventoryService.methods.some((method) => method.name === "ImportInventoryChanges"));
   });
 });

@@ -12,6 +12,7 @@ import {
   createStockledgerClient,
   type CallStream,
   type InventoryChange,
+  type ImportChangeInput,
   type InventoryChangeInput,
   type InventoryCount,
   type Reservation,
@@ -738,5 +739,63 @@ describe("Stockledger TypeScript client against a live server", () => {
     assert.ok(again.changes[0]?.type === "ADJUSTMENT");
     assert.deepEqual(again.changes[0].adjustment.reasonId, reason.id);
     assert.deepEqual(quantities(again.counts), { IN_STOCK: "7" });
+  });
+
+  it("imports history in batches: applied, then already present; a refused change holds back its batch", TIMEOUT, async () => {
+    // scripts/clients-test.sh's token carries INVENTORY_IMPORT.
+    const item = await client.items.create({ sku: `IMPORTED-${run}` });
+    const ids = [randomUUID(), randomUUID()];
+    const lastYear = new Date(Date.now() - 365 * 24 * 3600_000);
+    const recordedAt = new Date(lastYear.getTime() + 60_000);
+    const received: ImportChangeInput = {
+      adjustment: {
+        catalogObjectId: item.id,
+        locationId,
+        fromState: "NONE",
+        toState: "IN_STOCK",
+        quantity: "4.5",
+        occurredAt: lastYear,
+      },
+      id: ids[0],
+    };
+    const sold = { ...adjustment(item.id, locationId, "IN_STOCK", "SOLD", "1"), id: ids[1], createdAt: recordedAt };
+    const batches = [[received], [sold]];
+
+    const first = await client.inventory.importChanges(batches, {
+      source: { product: "OTHER", name: `old system ${run}` },
+    });
+    assert.deepEqual(first, { applied: 2, alreadyPresent: 0, refused: 0, heldBack: 0, refusedChanges: [] });
+    const again = await client.inventory.importChanges(batches);
+    assert.deepEqual(again, { applied: 0, alreadyPresent: 2, refused: 0, heldBack: 0, refusedChanges: [] });
+    assert.deepEqual(quantities((await client.inventory.retrieveCount(item.id)).items), { IN_STOCK: "3.5" });
+
+    // Ids, times and the call's source are kept on the recorded changes.
+    const kept = await client.inventory.retrieveAdjustment(ids[0]!);
+    assert.equal(kept.quantity, "4.5");
+    assert.equal(kept.occurredAt?.getTime(), lastYear.getTime());
+    assert.deepEqual([kept.source?.product, kept.source?.name], ["OTHER", `old system ${run}`]);
+    assert.equal((await client.inventory.retrieveAdjustment(ids[1]!)).createdAt?.getTime(), recordedAt.getTime());
+
+    // A change the server refuses (an unknown location) refuses its whole batch, named by its
+    // index over the whole import and its field; the other batch is applied.
+    const good = adjustment(item.id, locationId, "NONE", "IN_STOCK", "1");
+    const unknownLocation = adjustment(item.id, randomUUID(), "NONE", "IN_STOCK", "1");
+    const partly = await client.inventory.importChanges([[good], [good, unknownLocation]]);
+    assert.deepEqual([partly.applied, partly.alreadyPresent, partly.refused, partly.heldBack], [1, 0, 1, 1]);
+    assert.equal(partly.refusedChanges.length, 1);
+    const refusal = partly.refusedChanges[0]!;
+    assert.deepEqual([refusal.index, refusal.field, refusal.reason], [2, "adjustment.location_id", "NOT_FOUND"]);
+    assert.match(refusal.description, /\S/);
+    assert.deepEqual(quantities((await client.inventory.retrieveCount(item.id)).items), { IN_STOCK: "4.5" });
+
+    // A malformed quantity is refused before anything is sent: no batch is imported.
+    const local = await rejection(
+      client.inventory.importChanges([[good], [adjustment(item.id, locationId, "NONE", "IN_STOCK", "1.123456")]]),
+    );
+    assert.equal(local.code, "INVALID_ARGUMENT");
+    assert.equal(local.reason, "INVALID_VALUE");
+    assert.deepEqual(local.fields, ["batches[1].changes[0].adjustment.quantity"]);
+    assert.equal(local.metadata["field"], "batches[1].changes[0].adjustment.quantity");
+    assert.deepEqual(quantities((await client.inventory.retrieveCount(item.id)).items), { IN_STOCK: "4.5" });
   });
 });
