@@ -42,6 +42,7 @@ import stockledger.v1.Inventory.RestoreInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.RetrieveInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
 import stockledger.v1.Inventory.RetrieveInventoryCountResponse;
+import stockledger.v1.Inventory.Product;
 import stockledger.v1.Inventory.SourceApplication;
 import stockledger.v1.Inventory.StreamInventoryChangesRequest;
 import stockledger.v1.Inventory.UpdateInventoryAdjustmentReasonRequest;
@@ -366,15 +367,17 @@ public final class StockledgerClient implements AutoCloseable {
    * batches[0].changes[2].adjustment.quantity}).
    */
   public ImportResult importChanges(List<? extends List<InventoryChange>> batches) {
-    return importChanges(batches, null);
+    return importChanges(batches, null, null);
   }
 
   /**
-   * Same as {@link #importChanges(List)}, recording {@code source} on the changes that carry
-   * none (null: product {@code PRODUCT_EXTERNAL_API} and the token's application name).
+   * Same as {@link #importChanges(List)}, recording where the history comes from on the changes
+   * that carry no source of their own: {@code product} (null: {@code PRODUCT_EXTERNAL_API}) and
+   * {@code sourceName} (null or empty: the token's application name). Their application id is
+   * always the token's.
    */
   public ImportResult importChanges(
-      List<? extends List<InventoryChange>> batches, SourceApplication source) {
+      List<? extends List<InventoryChange>> batches, Product product, String sourceName) {
     List<ImportInventoryChangesRequest> messages = new ArrayList<>(batches.size());
     for (int b = 0; b < batches.size(); b++) {
       List<InventoryChange> batch = batches.get(b);
@@ -388,7 +391,14 @@ public final class StockledgerClient implements AutoCloseable {
       }
       ImportInventoryChangesRequest.Builder message =
           ImportInventoryChangesRequest.newBuilder().addAllChanges(batch);
-      if (source != null) {
+      if (product != null || sourceName != null) {
+        SourceApplication.Builder source = SourceApplication.newBuilder();
+        if (product != null) {
+          source.setProduct(product);
+        }
+        if (sourceName != null) {
+          source.setName(sourceName);
+        }
         message.setSource(source);
       }
       for (int i = 0; i < batch.size(); i++) {

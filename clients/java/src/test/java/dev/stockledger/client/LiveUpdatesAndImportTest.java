@@ -13,6 +13,7 @@ import io.grpc.Status;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import stockledger.v1.Inventory.InventoryChange;
 import stockledger.v1.Inventory.InventoryState;
+import stockledger.v1.Inventory.Product;
 import stockledger.v1.InventoryItemOuterClass.InventoryItem;
 import stockledger.v1.LocationOuterClass.LocationStatus;
 
@@ -327,5 +329,83 @@ class LiveUpdatesAndImportTest {
     assertTrue(precise.isLocal());
     assertEquals(Optional.of("batches[1].changes[0].adjustment.quantity"), precise.field());
     assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("6")), countsAt(item, shop.id()));
+  }
+
+  @Test
+  void anImportKeepsIdsTimesAndTheProductAndNameGiven() {
+    Location shop = client.createLocation(unique("Java import source shop"));
+    String item = client.createItem("JAVA-IMP-SRC-" + UUID.randomUUID()).id();
+    String id = UUID.randomUUID().toString();
+    Instant occurred = Instant.parse("2025-03-01T09:30:00Z");
+    new Change.Source(Product.PRODUCT_DASHBOARD, "old-shop", "Old shop system");
+    ImportResult result =
+        client.importChanges(
+            List.of(
+                List.of(
+                    Changes.withId(
+                        Changes.adjustment(
+                            item,
+                            shop.id(),
+                            INVENTORY_STATE_NONE,
+                            INVENTORY_STATE_IN_STOCK,
+                            dec("4"),
+                            occurred),
+                        id))),
+            Product.PRODUCT_DASHBOARD,
+            "Old shop system");
+    assertEquals(new ImportResult(1, 0, 0, 0, List.of()), result);
+    Change.Adjustment recorded = client.retrieveAdjustment(id);
+    assertEquals(id, recorded.id());
+    assertEquals(occurred, recorded.occurredAt());
+    assertEquals(Product.PRODUCT_DASHBOARD, recorded.source().product());
+    assertEquals("Old shop system", recorded.source().name());
+    assertFalse(recorded.source().applicationId().isEmpty(), "the token's application id");
+  }
+
+  @Test
+  void aLongImportIsStreamedBatchAfterBatch() {
+    Location shop = client.createLocation(unique("Java bulk import shop"));
+    String item = client.createItem("JAVA-BULK-" + UUID.randomUUID()).id();
+    Instant start = Instant.now().minus(Duration.ofDays(30));
+    List<List<InventoryChange>> batches = new ArrayList<>();
+    for (int b = 0; b < 3; b++) {
+      List<InventoryChange> batch = new ArrayList<>();
+      for (int i = 0; i < StockledgerClient.MAX_IMPORT_BATCH; i++) {
+        batch.add(
+            kept(
+                Changes.adjustment(
+                    item,
+                    shop.id(),
+                    INVENTORY_STATE_NONE,
+                    INVENTORY_STATE_IN_STOCK,
+                    BigDecimal.ONE,
+                    start.plusSeconds(b * 1000L + i))));
+      }
+      batches.add(batch);
+    }
+    assertEquals(new ImportResult(3000, 0, 0, 0, List.of()), client.importChanges(batches));
+    assertEquals(Map.of(INVENTORY_STATE_IN_STOCK, dec("3000")), countsAt(item, shop.id()));
+  }
+
+  @Test
+  void anImportTheServerRefusesWholeIsAStockledgerException() {
+    String address = required("STOCKLEDGER_ADDR");
+    try (StockledgerClient stranger = StockledgerClient.connect(address, "not-a-token")) {
+      StockledgerException e =
+          assertThrows(
+              StockledgerException.class,
+              () ->
+                  stranger.importChanges(
+                      List.of(
+                          List.of(
+                              Changes.adjustment(
+                                  UUID.randomUUID().toString(),
+                                  UUID.randomUUID().toString(),
+                                  INVENTORY_STATE_NONE,
+                                  INVENTORY_STATE_IN_STOCK,
+                                  BigDecimal.ONE)))));
+      assertFalse(e.isLocal());
+      assertEquals(Status.Code.UNAUTHENTICATED, e.code());
+    }
   }
 }
