@@ -57,6 +57,13 @@ public final class LocationUpdate {
    * Activates ({@code LOCATION_STATUS_ACTIVE}) or deactivates ({@code LOCATION_STATUS_INACTIVE}).
    */
   public LocationUpdate status(LocationStatus status) {
+    if (status == LocationStatus.UNRECOGNIZED) {
+      throw StockledgerException.local(
+          Status.Code.INVALID_ARGUMENT,
+          Decimals.INVALID_VALUE,
+          "location.status",
+          "UNRECOGNIZED is not a status that can be sent");
+    }
     location.setStatus(required(status, "status"));
     paths.add("status");
     return this;
