@@ -164,6 +164,27 @@ public final class Changes {
     return b.build();
   }
 
+  /**
+   * {@code change} carrying its own id (a UUID), for {@link StockledgerClient#importChanges}: a
+   * change whose id the merchant already has is skipped there, so importing it again changes
+   * nothing. BatchChangeInventory refuses an id set by the caller.
+   */
+  public static InventoryChange withId(InventoryChange change, String id) {
+    InventoryChange.Builder b = change.toBuilder();
+    switch (change.getChangeCase()) {
+      case ADJUSTMENT -> b.getAdjustmentBuilder().setId(id);
+      case PHYSICAL_COUNT -> b.getPhysicalCountBuilder().setId(id);
+      case TRANSFER -> b.getTransferBuilder().setId(id);
+      case CHANGE_NOT_SET ->
+          throw StockledgerException.local(
+              Status.Code.INVALID_ARGUMENT,
+              "MISSING_REQUIRED_PARAMETER",
+              "change",
+              "the change has no adjustment, physical count or transfer");
+    }
+    return b.build();
+  }
+
   /** A receipt carrying whom its units were bought from (receipts only, as {@link #withCost}). */
   public static InventoryChange withVendor(InventoryChange change, String vendorId) {
     requireAdjustment(change);

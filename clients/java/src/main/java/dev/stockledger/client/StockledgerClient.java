@@ -34,6 +34,7 @@ import stockledger.v1.Inventory.CreateInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.DeleteInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.InventoryAdjustmentReason;
 import stockledger.v1.Inventory.InventoryAdjustmentReasonDirection;
+import stockledger.v1.Inventory.ImportInventoryChangesRequest;
 import stockledger.v1.Inventory.InventoryChange;
 import stockledger.v1.Inventory.InventoryState;
 import stockledger.v1.Inventory.ListInventoryAdjustmentReasonsRequest;
@@ -41,22 +42,27 @@ import stockledger.v1.Inventory.RestoreInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.RetrieveInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.RetrieveInventoryCountRequest;
 import stockledger.v1.Inventory.RetrieveInventoryCountResponse;
+import stockledger.v1.Inventory.Product;
+import stockledger.v1.Inventory.SourceApplication;
 import stockledger.v1.Inventory.StreamInventoryChangesRequest;
 import stockledger.v1.Inventory.UpdateInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.WatchInventoryChangesRequest;
 import stockledger.v1.Inventory.WatchInventoryCountsRequest;
 import stockledger.v1.Inventory.WatchStart;
+import stockledger.v1.InventoryItemOuterClass.BatchGetInventoryItemsRequest;
 import stockledger.v1.InventoryItemOuterClass.CreateInventoryItemRequest;
 import stockledger.v1.InventoryItemOuterClass.GetInventoryItemRequest;
 import stockledger.v1.InventoryItemOuterClass.ListInventoryItemsRequest;
 import stockledger.v1.InventoryItemOuterClass.ListInventoryItemsResponse;
 import stockledger.v1.InventoryItemOuterClass.InventoryItem;
+import stockledger.v1.InventoryItemOuterClass.UpdateInventoryItemRequest;
 import stockledger.v1.InventoryItemServiceGrpc;
 import stockledger.v1.InventoryServiceGrpc;
 import stockledger.v1.LocationOuterClass.CreateLocationRequest;
 import stockledger.v1.LocationOuterClass.GetLocationRequest;
 import stockledger.v1.LocationOuterClass.ListLocationsRequest;
 import stockledger.v1.LocationOuterClass.ListLocationsResponse;
+import stockledger.v1.LocationOuterClass.UpdateLocationRequest;
 import stockledger.v1.LocationOuterClass;
 import stockledger.v1.LocationServiceGrpc;
 import stockledger.v1.ReservationOuterClass.CommitLine;
@@ -89,6 +95,7 @@ public final class StockledgerClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final Channel authenticated;
   private final InventoryServiceGrpc.InventoryServiceBlockingStub inventory;
+  private final InventoryServiceGrpc.InventoryServiceStub inventoryAsync;
   private final InventoryItemServiceGrpc.InventoryItemServiceBlockingStub items;
   private final LocationServiceGrpc.LocationServiceBlockingStub locations;
   private final ReservationServiceGrpc.ReservationServiceBlockingStub reservations;
@@ -97,6 +104,7 @@ public final class StockledgerClient implements AutoCloseable {
     this.channel = channel;
     this.authenticated = ClientInterceptors.intercept(channel, new BearerToken(token));
     this.inventory = InventoryServiceGrpc.newBlockingStub(authenticated);
+    this.inventoryAsync = InventoryServiceGrpc.newStub(authenticated);
     this.items = InventoryItemServiceGrpc.newBlockingStub(authenticated);
     this.locations = LocationServiceGrpc.newBlockingStub(authenticated);
     this.reservations = ReservationServiceGrpc.newBlockingStub(authenticated);
@@ -205,10 +213,30 @@ public final class StockledgerClient implements AutoCloseable {
         });
   }
 
+  /**
+   * Changes exactly the fields {@code update} sets ({@code LocationUpdate.of(id).name("Back
+   * room")}) and returns the location as stored after it.
+   */
+  public Location updateLocation(LocationUpdate update) {
+    UpdateLocationRequest request = update.toRequest();
+    return Location.fromProto(call(() -> locations.updateLocation(request)).getLocation());
+  }
+
   /** One inventory item by its id ({@code NOT_FOUND} if there is none). */
   public Item getItem(String id) {
     GetInventoryItemRequest request = GetInventoryItemRequest.newBuilder().setId(id).build();
     return Item.fromProto(call(() -> items.getInventoryItem(request)).getInventoryItem());
+  }
+
+  /**
+   * The items with these ids (1–100), in the order asked, each once; an id naming no item of
+   * yours is left out (compare ids to see which).
+   */
+  public List<Item> batchGetItems(List<String> ids) {
+    BatchGetInventoryItemsRequest request = BatchGetInventoryItemsRequest.newBuilder().addAllIds(ids).build();
+    return call(() -> items.batchGetInventoryItems(request)).getInventoryItemsList().stream()
+        .map(Item::fromProto)
+        .toList();
   }
 
   /** Every inventory item, fetching page after page lazily. */
@@ -239,6 +267,15 @@ public final class StockledgerClient implements AutoCloseable {
     CreateInventoryItemRequest request =
         CreateInventoryItemRequest.newBuilder().setInventoryItem(item).build();
     return Item.fromProto(call(() -> items.createInventoryItem(request)).getInventoryItem());
+  }
+
+  /**
+   * Changes exactly the fields {@code update} sets ({@code ItemUpdate.of(id).tracked(false)})
+   * and returns the item as stored after it.
+   */
+  public Item updateItem(ItemUpdate update) {
+    UpdateInventoryItemRequest request = update.toRequest();
+    return Item.fromProto(call(() -> items.updateInventoryItem(request)).getInventoryItem());
   }
 
   // --- The ledger ----------------------------------------------------------------------------
@@ -293,24 +330,87 @@ public final class StockledgerClient implements AutoCloseable {
 
   private static void checkDecimals(BatchChangeInventoryRequest request) {
     for (int i = 0; i < request.getChangesCount(); i++) {
-      InventoryChange change = request.getChanges(i);
-      String at = "changes[" + i + "].";
-      switch (change.getChangeCase()) {
-        case ADJUSTMENT -> {
-          var adjustment = change.getAdjustment();
-          Decimals.check(adjustment.getQuantity(), at + "adjustment.quantity");
-          Decimals.check(adjustment.getTotalPriceMoney().getAmount(), at + "adjustment.total_price_money.amount");
-          Decimals.check(adjustment.getCostMoney().getAmount(), at + "adjustment.cost_money.amount");
-        }
-        case PHYSICAL_COUNT -> Decimals.check(change.getPhysicalCount().getQuantity(), at + "physical_count.quantity");
-        case TRANSFER -> Decimals.check(change.getTransfer().getQuantity(), at + "transfer.quantity");
-        case CHANGE_NOT_SET -> {}
-      }
-      if (change.hasExpectedQuantity() && !Changes.ABSENT.equals(change.getExpectedQuantity())) {
-        Decimals.check(change.getExpectedQuantity(), at + "expected_quantity");
-      }
+      checkDecimals(request.getChanges(i), "changes[" + i + "].");
     }
   }
+
+  /** Refuses a decimal of {@code change} the server would refuse, naming {@code at} + its path. */
+  private static void checkDecimals(InventoryChange change, String at) {
+    switch (change.getChangeCase()) {
+      case ADJUSTMENT -> {
+        var adjustment = change.getAdjustment();
+        Decimals.check(adjustment.getQuantity(), at + "adjustment.quantity");
+        Decimals.check(adjustment.getTotalPriceMoney().getAmount(), at + "adjustment.total_price_money.amount");
+        Decimals.check(adjustment.getCostMoney().getAmount(), at + "adjustment.cost_money.amount");
+      }
+      case PHYSICAL_COUNT -> Decimals.check(change.getPhysicalCount().getQuantity(), at + "physical_count.quantity");
+      case TRANSFER -> Decimals.check(change.getTransfer().getQuantity(), at + "transfer.quantity");
+      case CHANGE_NOT_SET -> {}
+    }
+    if (change.hasExpectedQuantity() && !Changes.ABSENT.equals(change.getExpectedQuantity())) {
+      Decimals.check(change.getExpectedQuantity(), at + "expected_quantity");
+    }
+  }
+
+  /**
+   * Brings in recorded history (token scope {@code INVENTORY_IMPORT}): one message per batch of
+   * 1–1000 changes, each batch applied whole or not at all, {@code occurred_at} any past time.
+   * A change may keep its own id ({@link Changes#withId}): one whose id the merchant already has
+   * is skipped, and a batch sent again is too, so importing the same batches again changes
+   * nothing. A change the server refuses does not end the call: it and its batch are counted in
+   * the answer ({@link ImportResult#refusedChanges()}: its index across all batches and its
+   * field), and the next batches go on.
+   *
+   * <p>The client refuses before sending anything ({@link StockledgerException#isLocal()}): an
+   * empty batch or one of more than 1000 changes ({@code batches[1].changes}) and a decimal the
+   * server would refuse as malformed or too precise ({@code
+   * batches[0].changes[2].adjustment.quantity}).
+   */
+  public ImportResult importChanges(List<? extends List<InventoryChange>> batches) {
+    return importChanges(batches, null, null);
+  }
+
+  /**
+   * Same as {@link #importChanges(List)}, recording where the history comes from on the changes
+   * that carry no source of their own: {@code product} (null: {@code PRODUCT_EXTERNAL_API}) and
+   * {@code sourceName} (null or empty: the token's application name). Their application id is
+   * always the token's.
+   */
+  public ImportResult importChanges(
+      List<? extends List<InventoryChange>> batches, Product product, String sourceName) {
+    List<ImportInventoryChangesRequest> messages = new ArrayList<>(batches.size());
+    for (int b = 0; b < batches.size(); b++) {
+      List<InventoryChange> batch = batches.get(b);
+      String at = "batches[" + b + "].";
+      if (batch.isEmpty() || batch.size() > MAX_IMPORT_BATCH) {
+        throw StockledgerException.local(
+            Status.Code.INVALID_ARGUMENT,
+            batch.isEmpty() ? "ARRAY_LENGTH_TOO_SHORT" : "ARRAY_LENGTH_TOO_LONG",
+            at + "changes",
+            "a batch holds 1–" + MAX_IMPORT_BATCH + " changes, this one " + batch.size());
+      }
+      ImportInventoryChangesRequest.Builder message =
+          ImportInventoryChangesRequest.newBuilder().addAllChanges(batch);
+      if (product != null || sourceName != null) {
+        SourceApplication.Builder source = SourceApplication.newBuilder();
+        if (product != null) {
+          source.setProduct(product);
+        }
+        if (sourceName != null) {
+          source.setName(sourceName);
+        }
+        message.setSource(source);
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        checkDecimals(batch.get(i), at + "changes[" + i + "].");
+      }
+      messages.add(message.build());
+    }
+    return ImportResult.fromProto(ClientStream.send(inventoryAsync::importInventoryChanges, messages));
+  }
+
+  /** The most changes one message of {@link #importChanges} may hold. */
+  public static final int MAX_IMPORT_BATCH = 1000;
 
   /** Every current count of an item (all its pages), optionally only at these locations. */
   public List<Count> counts(String itemId, String... locationIds) {
