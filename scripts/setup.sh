@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh machine: the Rust toolchain's fmt/clippy
 # components, a nightly toolchain and cargo-fuzz for the fuzz targets, cargo-deny, the
-# PostgreSQL server binaries (the tests start their own cluster), and the toolchains the
+# PostgreSQL server binaries (the tests start their own cluster), Prometheus (a real scrape
+# of a live server), and the toolchains the
 # clients' tests use (Python with venv, Node.js with npm, Go, Java with Maven) where one is
 # missing. Package downloads (crates, npm, PyPI, Go modules, Maven)
 # happen in the scripts that need them.
@@ -54,6 +55,12 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing client toolchains: ${missing[*]}" >&2
   apt_install "${missing[@]}"
+fi
+
+# Prometheus (Debian's package) scrapes a live server in scripts/prometheus-check.sh.
+if ! command -v prometheus >/dev/null 2>&1; then
+  echo "installing Prometheus" >&2
+  apt_install prometheus
 fi
 
 have_postgres() {

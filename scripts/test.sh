@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, lints, the dependency policy, unit and integration
-# tests on SQLite and on a throw-away PostgreSQL cluster, the README's grpcurl sessions, the
-# protos' lint and breaking-change check with the committed stubs, every client's live
+# tests on SQLite and on a throw-away PostgreSQL cluster, the README's grpcurl sessions, a
+# real Prometheus scraping a live server, the protos' lint and breaking-change check with the committed stubs, every client's live
 # tests (the official SDKs', clients/square-* and clients/shopify-*, on SQLite and again on
 # PostgreSQL), and 20 s of fuzzing per fuzz target.
 set -euo pipefail
@@ -32,6 +32,8 @@ cargo deny --workspace --all-features --locked check bans licenses sources
 cargo test --workspace --lib --bins --tests
 # The README's grpcurl sessions, pasted against a real server.
 scripts/readme-check.sh
+# A real Prometheus (Debian's package) scrapes a live server's /metrics.
+scripts/prometheus-check.sh
 # buf lint, buf breaking against the previous commit, committed stubs up to date.
 scripts/check-clients.sh
 # Python, Go, TypeScript, Java and Rust clients and Square's SDK against a real server.

@@ -61,10 +61,15 @@ pub struct ServeArgs {
     #[arg(long, env = "STOCKLEDGER_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
     /// Also serve HTTP on this address, e.g. 127.0.0.1:8080: Square's Inventory REST API
-    /// (docs/square.md), Shopify's inventory REST API (docs/shopify.md) and `/healthz`.
-    /// Off unless given.
+    /// (docs/square.md), Shopify's inventory REST API (docs/shopify.md), `/healthz` and
+    /// Prometheus' `/metrics`. Off unless given.
     #[arg(long, env = "STOCKLEDGER_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
+    /// Serve Prometheus' `/metrics` (and `/healthz`) on this address of its own, e.g.
+    /// 127.0.0.1:9090 — for a server without `--http-listen`, or to keep scrapes off the
+    /// doors' listener. Off unless given.
+    #[arg(long, env = "STOCKLEDGER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// On SIGINT/SIGTERM, how long in-flight calls (and open streams) may take to finish
     /// before the server stops anyway.
     #[arg(long, env = "STOCKLEDGER_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]

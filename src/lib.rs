@@ -24,6 +24,7 @@ pub mod config;
 pub mod domain;
 pub mod feed;
 pub mod gateway;
+pub mod metrics;
 pub mod proto;
 pub mod server;
 pub mod store;

@@ -42,6 +42,10 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 Some(address) => Some(reserve(address, "--http-listen")?),
                 None => None,
             };
+            let metrics_address = match args.metrics_listen {
+                Some(address) => Some(reserve(address, "--metrics-listen")?),
+                None => None,
+            };
             let store = Store::connect(&args.database.database_url).await?;
             let applied = store.migrate().await?;
             if !applied.is_empty() {
@@ -49,6 +53,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
             let listener = grpc_address.listen()?;
             let http = http_address.map(Reserved::listen).transpose()?;
+            let metrics = metrics_address.map(Reserved::listen).transpose()?;
             if !args.no_dev_token && store.token_count().await? == 0 {
                 print_development_token(&store, &listener.local_addr()?.to_string()).await?;
             }
@@ -60,7 +65,15 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
             let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
-            server::serve_until_signal(store.clone(), listener, http, args.limits(), grace).await?;
+            if let Some(metrics) = &metrics {
+                tracing::info!(address = %metrics.local_addr()?, "metrics listening: /metrics, /healthz");
+            }
+            let listeners = server::Listeners {
+                grpc: listener,
+                http,
+                metrics,
+            };
+            server::serve_until_signal(store.clone(), listeners, args.limits(), grace).await?;
             store.close().await?;
             tracing::info!("stopped");
         }

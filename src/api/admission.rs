@@ -59,14 +59,17 @@ impl Admission {
     pub fn admit(&self) -> Result<Admitted, ApiError> {
         match self.in_flight.clone().try_acquire_owned() {
             Ok(place) => Ok(Admitted { _place: place }),
-            Err(_) => Err(ApiError::Unavailable {
-                reason: reasons::OVERLOADED,
-                message: format!(
-                    "the server is serving its limit of {} calls; retry with backoff",
-                    self.max_in_flight
-                ),
-                retry_after: None,
-            }),
+            Err(_) => {
+                crate::metrics::shed(reasons::OVERLOADED);
+                Err(ApiError::Unavailable {
+                    reason: reasons::OVERLOADED,
+                    message: format!(
+                        "the server is serving its limit of {} calls; retry with backoff",
+                        self.max_in_flight
+                    ),
+                    retry_after: None,
+                })
+            }
         }
     }
 }

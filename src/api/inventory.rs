@@ -104,14 +104,19 @@ impl InventoryApi {
 
     /// What a new watch of `caller` runs on, its resume tokens encoded by `tokens`; refused
     /// if the caller's token holds as many streams as it may.
-    fn watcher(&self, caller: &Caller, tokens: CursorEncoder) -> Result<watch::Watcher, Status> {
+    fn watcher(
+        &self,
+        caller: &Caller,
+        kind: &'static str,
+        tokens: CursorEncoder,
+    ) -> Result<watch::Watcher, Status> {
         Ok(watch::Watcher {
             store: self.store.clone(),
             merchant: caller.merchant.clone(),
             stream: watch::WatchStream {
                 feed: self.feed.clone(),
                 streams: self.streams.clone(),
-                ticket: self.streams.open(caller)?,
+                ticket: self.streams.open(caller, kind)?,
                 tokens,
             },
         })
@@ -544,7 +549,7 @@ impl InventoryService for InventoryApi {
         let cursors = self
             .cursors
             .encoder(Query::InventoryChanges, &merchant, &query);
-        let ticket = self.streams.open(&caller)?;
+        let ticket = self.streams.open(&caller, "history")?;
         tokio::spawn(stream_history(
             HistoryStream {
                 store: self.store.clone(),
@@ -600,7 +605,7 @@ impl InventoryService for InventoryApi {
             None => self.feed_head(&merchant).await?,
         };
         let tokens = self.cursors.encoder(Query::WatchChanges, &merchant, &query);
-        let watcher = self.watcher(&caller, tokens)?;
+        let watcher = self.watcher(&caller, "watch_changes", tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
         tokio::spawn(watch::follow_changes(watcher, query, after, sender));
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
@@ -636,7 +641,7 @@ impl InventoryService for InventoryApi {
             None => (self.feed_head(&merchant).await?, i32::MAX),
         };
         let tokens = self.cursors.encoder(Query::WatchCounts, &merchant, &query);
-        let watcher = self.watcher(&caller, tokens)?;
+        let watcher = self.watcher(&caller, "watch_counts", tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
         tokio::spawn(watch::follow_counts(watcher, query, after, sender));
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))

@@ -89,6 +89,7 @@ impl<C: Clock + Clone> TokenRateLimiter<C> {
         match self.limiter.check_key(&token_id.to_owned()) {
             Ok(snapshot) => Ok(snapshot.remaining_burst_capacity()),
             Err(not_until) => {
+                crate::metrics::shed(reasons::RATE_LIMITED);
                 let wait = not_until.wait_time_from(self.clock.now());
                 Err(ApiError::ResourceExhausted {
                     reason: reasons::RATE_LIMITED,

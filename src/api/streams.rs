@@ -64,6 +64,8 @@ struct TokenStreams {
 pub struct StreamTicket {
     inner: Arc<Inner>,
     token_id: String,
+    /// What kind of stream holds it (a label of the open-streams metric).
+    kind: &'static str,
     ended: watch::Receiver<Option<Unusable>>,
 }
 
@@ -82,7 +84,7 @@ impl StreamRegistry {
 
     /// A place for a new stream of `caller`'s token, or RESOURCE_EXHAUSTED if the token
     /// holds as many as it may.
-    pub fn open(&self, caller: &Caller) -> Result<StreamTicket, ApiError> {
+    pub fn open(&self, caller: &Caller, kind: &'static str) -> Result<StreamTicket, ApiError> {
         let mut open = self.inner.open.lock().expect("stream registry lock");
         let streams = open
             .entry(caller.token_id.clone())
@@ -91,6 +93,7 @@ impl StreamRegistry {
                 ended: watch::Sender::new(None),
             });
         if streams.count >= self.inner.limits.per_token {
+            crate::metrics::shed(reasons::TOO_MANY_STREAMS);
             return Err(ApiError::ResourceExhausted {
                 reason: reasons::TOO_MANY_STREAMS,
                 message: format!(
@@ -101,9 +104,11 @@ impl StreamRegistry {
             });
         }
         streams.count += 1;
+        crate::metrics::stream_opened(kind);
         Ok(StreamTicket {
             inner: self.inner.clone(),
             token_id: caller.token_id.clone(),
+            kind,
             ended: streams.ended.subscribe(),
         })
     }
@@ -177,6 +182,7 @@ fn ended_status(why: Unusable) -> tonic::Status {
 
 impl Drop for StreamTicket {
     fn drop(&mut self) {
+        crate::metrics::stream_closed(self.kind);
         let mut open = self.inner.open.lock().expect("stream registry lock");
         if let Some(streams) = open.get_mut(&self.token_id) {
             streams.count -= 1;
@@ -240,9 +246,9 @@ mod tests {
     #[test]
     fn a_token_holds_at_most_its_quota_and_closing_frees_a_place() {
         let registry = registry(2);
-        let first = registry.open(&caller("t")).unwrap();
-        let _second = registry.open(&caller("t")).unwrap();
-        let refused = registry.open(&caller("t")).unwrap_err();
+        let first = registry.open(&caller("t"), "test").unwrap();
+        let _second = registry.open(&caller("t"), "test").unwrap();
+        let refused = registry.open(&caller("t"), "test").unwrap_err();
         assert!(matches!(
             refused,
             ApiError::ResourceExhausted {
@@ -250,9 +256,9 @@ mod tests {
                 ..
             }
         ));
-        assert!(registry.open(&caller("other")).is_ok());
+        assert!(registry.open(&caller("other"), "test").is_ok());
         drop(first);
-        assert!(registry.open(&caller("t")).is_ok());
+        assert!(registry.open(&caller("t"), "test").is_ok());
     }
 
     #[tokio::test]
@@ -277,8 +283,8 @@ mod tests {
     #[tokio::test]
     async fn revoking_a_token_ends_its_streams_only() {
         let registry = registry(5);
-        let mut revoked = registry.open(&caller("t")).unwrap();
-        let mut other = registry.open(&caller("u")).unwrap();
+        let mut revoked = registry.open(&caller("t"), "test").unwrap();
+        let mut other = registry.open(&caller("u"), "test").unwrap();
         registry.revoke("t");
         let status = tokio::time::timeout(Duration::from_secs(1), revoked.revoked())
             .await

@@ -398,6 +398,11 @@ pub const HEALTHZ_PATH: &str = "/healthz";
 
 async fn healthz(State(gateway): State<Gateway>) -> Response {
     let readiness = *gateway.health.borrow();
+    healthz_answer(readiness)
+}
+
+/// What `/healthz` answers for `readiness`: 200 or 503, and the verdicts in JSON.
+pub fn healthz_answer(readiness: Readiness) -> Response {
     let word = |yes: bool| if yes { "SERVING" } else { "NOT_SERVING" };
     let code = if readiness.serving {
         StatusCode::OK
@@ -432,11 +437,25 @@ pub fn router(gateway: Gateway, body_timeout: Duration) -> Router {
             }),
         )
         .fallback(not_served)
+        .layer(axum::middleware::from_fn(counted))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(axum::middleware::map_request(move |request| async move {
             body_deadline::read_within(request, body_timeout)
         }))
         .with_state(gateway)
+}
+
+/// Counts each request in the metrics under its route template (`unmatched` for a path no
+/// route serves), with its status and duration.
+async fn counted(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    crate::metrics::http_request(&route, response.status().as_u16(), started.elapsed());
+    response
 }
 
 async fn not_served(uri: Uri) -> Response {

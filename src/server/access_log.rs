@@ -1,7 +1,8 @@
 //! The access log: one `info` line per gRPC call once its response has been sent (for a
 //! stream, once the stream ends), inside the call's `grpc` span — which names the method
 //! and, once authentication has run, the merchant — with the gRPC code and the duration.
-//! The token is never logged. Outermost of the gRPC listener's layers, so that calls shed
+//! The token is never logged. Each call is counted in the metrics too
+//! ([`crate::metrics::grpc_call`]). Outermost of the gRPC listener's layers, so that calls shed
 //! for load or refused by authentication are logged too.
 
 use std::future::Future;
@@ -47,6 +48,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let started = Instant::now();
+        let method = request.uri().path().to_owned();
         let answered = self.inner.call(request);
         Box::pin(async move {
             // Here, not in `call`: tonic enters the call's span only while polling.
@@ -59,6 +61,7 @@ where
                     inner: body,
                     call: Some(Call {
                         started,
+                        method,
                         span,
                         code,
                     }),
@@ -71,6 +74,8 @@ where
 /// What the log line of one call needs.
 struct Call {
     started: Instant,
+    /// The request's path, `/package.Service/Method`.
+    method: String,
     span: tracing::Span,
     code: Option<Code>,
 }
@@ -80,7 +85,9 @@ impl Call {
     /// connection broke) is logged as `CANCELLED`.
     fn log(self) {
         let code = self.code.unwrap_or(Code::Cancelled);
-        let micros = self.started.elapsed().as_micros() as u64;
+        let took = self.started.elapsed();
+        crate::metrics::grpc_call(&self.method, code, took);
+        let micros = took.as_micros() as u64;
         self.span.in_scope(|| {
             tracing::info!(code = ?code, duration_us = micros, "call");
         });

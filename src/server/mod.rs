@@ -14,6 +14,7 @@ use tonic_health::server::HealthReporter;
 pub mod access_log;
 pub mod connections;
 pub mod http;
+pub mod metrics;
 pub mod open_files;
 
 use connections::{ConnectionBudget, ConnectionLimits};
@@ -146,6 +147,39 @@ pub async fn serve_with_http(
     limits: ServerLimits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let listeners = Listeners {
+        grpc: listener,
+        http,
+        metrics: None,
+    };
+    serve_on(store, listeners, limits, shutdown).await
+}
+
+/// The listeners a server serves on.
+#[derive(Debug)]
+pub struct Listeners {
+    /// gRPC: every service, health and reflection.
+    pub grpc: TcpListener,
+    /// The HTTP front doors, `/healthz` and `/metrics` ([`serve_with_http`]).
+    pub http: Option<TcpListener>,
+    /// `/metrics` and `/healthz` alone.
+    pub metrics: Option<TcpListener>,
+}
+
+/// [`serve_with_http`] on `listeners`, `/metrics` on its own listener too if given.
+pub async fn serve_on(
+    store: Store,
+    listeners: Listeners,
+    limits: ServerLimits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let Listeners {
+        grpc: listener,
+        http,
+        metrics: metrics_listener,
+    } = listeners;
+    crate::metrics::install();
+    let upkeep = tokio::spawn(crate::metrics::upkeep());
     let (health, health_service) = tonic_health::server::health_reporter();
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -170,6 +204,7 @@ pub async fn serve_with_http(
     let status = database_health(&store).await;
     report(&health, status).await;
     let (readiness, readiness_view) = tokio::sync::watch::channel(status.readiness());
+    let metrics_alone = metrics::router_alone(store.clone(), readiness_view.clone());
     tokio::spawn(keep_health_truthful(
         store.clone(),
         (health, readiness),
@@ -210,7 +245,21 @@ pub async fn serve_with_http(
         };
         tokio::spawn(http::serve(
             http,
-            gateway::router(gateway, limits.connections.http_body_timeout),
+            gateway::router(gateway, limits.connections.http_body_timeout)
+                .merge(metrics::router(store.clone())),
+            budget.clone(),
+            limits.connections,
+            stopped,
+        ))
+    });
+    let metrics_door = metrics_listener.map(|listener| {
+        let mut stop = stop.clone();
+        let stopped = async move {
+            stop.wait_for(|s| *s).await.ok();
+        };
+        tokio::spawn(http::serve(
+            listener,
+            metrics_alone,
             budget.clone(),
             limits.connections,
             stopped,
@@ -268,14 +317,15 @@ pub async fn serve_with_http(
             shutdown,
         )
         .await;
-    if let Some(front_door) = front_door {
+    for door in front_door.into_iter().chain(metrics_door) {
         if served.is_ok() {
-            front_door.await.ok(); // stopping: let its in-flight calls finish
+            door.await.ok(); // stopping: let its in-flight calls finish
         } else {
-            front_door.abort();
+            door.abort();
         }
     }
     sweep.abort();
+    upkeep.abort();
     served?;
     Ok(())
 }
@@ -381,8 +431,7 @@ async fn keep_health_truthful(
 /// Serves until SIGINT or SIGTERM, then lets in-flight calls finish for at most `grace`.
 pub async fn serve_until_signal(
     store: Store,
-    listener: TcpListener,
-    http: Option<TcpListener>,
+    listeners: Listeners,
     limits: ServerLimits,
     grace: Duration,
 ) -> Result<(), ServeError> {
@@ -391,7 +440,7 @@ pub async fn serve_until_signal(
         shutdown_signal().await;
         signalled.send_replace(true);
     };
-    let server = serve_with_http(store, listener, http, limits, shutdown);
+    let server = serve_on(store, listeners, limits, shutdown);
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return result,

@@ -252,6 +252,22 @@ impl Store {
     }
 
     /// Closes every pooled connection.
+    /// The pool's connections now: (in use, idle).
+    pub fn pool_usage(&self) -> (u32, u32) {
+        let (size, idle) = match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+        (size.saturating_sub(idle), idle)
+    }
+
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;
         self.probe.close().await?;

@@ -65,11 +65,23 @@ impl<T: Send + Sync + 'static> BatchWriter<T> {
     pub async fn submit(&self, batch: Submission) -> Result<Decided<T>, StoreError> {
         let (reply, answer) = oneshot::channel();
         let job = Job { batch, reply };
+        crate::metrics::write_waiting(1.0);
+        let _left = WriteLeaves;
         self.queue
             .send(job)
             .await
             .map_err(|_| StoreError::WriterStopped)?;
         answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+/// Counts a submitted batch out of the write path's waiting gauge when its call ends,
+/// answered or abandoned.
+struct WriteLeaves;
+
+impl Drop for WriteLeaves {
+    fn drop(&mut self) {
+        crate::metrics::write_waiting(-1.0);
     }
 }
 
@@ -135,7 +147,10 @@ async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
     }
     let mut attempt = 1;
     let result = loop {
-        match store.apply_group(&batches, encode).await {
+        let started = std::time::Instant::now();
+        let applied = store.apply_group(&batches, encode).await;
+        crate::metrics::group_commit(batches.len(), started.elapsed(), applied.is_ok());
+        match applied {
             Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => {
                 tracing::debug!(attempt, error = %e, "group met a concurrent writer; retrying");
                 tokio::time::sleep(Duration::from_millis(2 << attempt)).await;

@@ -426,22 +426,60 @@ async fn a_transfer_and_the_count_feed_are_typed() {
     );
 }
 
-/// The test token has every scope but `INVENTORY_IMPORT` (scripts/clients-test.sh makes it),
-/// so an import is refused as a whole, as the client's one `Error`, and applies nothing.
+/// An import (the test token carries `INVENTORY_IMPORT`): kept ids make a second run find
+/// every change already present, and a change the ledger refuses holds back its whole batch,
+/// named by its index over the whole import and its field.
 #[tokio::test]
-async fn an_import_without_its_scope_is_a_typed_refusal() {
+async fn an_import_applies_once_and_names_what_it_refuses() {
     let client = client().await;
     let (shop, item) = location_and_item(&client).await;
-    let receipt = adjustment(&item, &shop, S::None, S::InStock, q(3)).unwrap();
-    let batches = futures::stream::iter([pb::ImportInventoryChangesRequest {
-        changes: vec![receipt],
-        source: None,
-    }]);
-    let err = client
-        .import_inventory_changes(batches)
+    let with_id = |mut change: pb::InventoryChange| {
+        if let Some(pb::inventory_change::Change::Adjustment(a)) = &mut change.change {
+            a.id = uuid::Uuid::new_v4().to_string();
+        }
+        change
+    };
+    let receipt = with_id(adjustment(&item, &shop, S::None, S::InStock, q(3)).unwrap());
+    let sale = with_id(adjustment(&item, &shop, S::InStock, S::Sold, q(1)).unwrap());
+    let unknown_shop = uuid::Uuid::new_v4().to_string();
+    let stray = with_id(adjustment(&item, &unknown_shop, S::None, S::InStock, q(1)).unwrap());
+    let batches = || {
+        futures::stream::iter([
+            pb::ImportInventoryChangesRequest {
+                changes: vec![receipt.clone()],
+                source: None,
+            },
+            pb::ImportInventoryChangesRequest {
+                changes: vec![sale.clone(), stray.clone()],
+                source: None,
+            },
+        ])
+    };
+    let first = client
+        .import_inventory_changes(batches())
         .await
-        .expect_err("the token lacks INVENTORY_IMPORT");
-    assert_eq!(err.code(), Code::PermissionDenied, "{err}");
+        .expect("an import");
+    assert_eq!(
+        (
+            first.applied,
+            first.already_present,
+            first.refused,
+            first.held_back
+        ),
+        (1, 0, 1, 1),
+        "{first:?}"
+    );
+    assert_eq!(first.refused_changes.len(), 1, "{first:?}");
+    assert_eq!(first.refused_changes[0].index, 2, "{first:?}");
+    assert_eq!(
+        first.refused_changes[0].field, "adjustment.location_id",
+        "{first:?}"
+    );
+    let again = client
+        .import_inventory_changes(batches())
+        .await
+        .expect("the same import again");
+    assert_eq!((again.applied, again.already_present), (0, 1), "{again:?}");
     let page = client
         .batch_retrieve_inventory_changes(pb::BatchRetrieveInventoryChangesRequest {
             catalog_object_ids: vec![item],
@@ -449,7 +487,20 @@ async fn an_import_without_its_scope_is_a_typed_refusal() {
         })
         .await
         .expect("history");
-    assert_eq!(page.changes, [], "nothing was imported");
+    assert_eq!(
+        page.changes.len(),
+        1,
+        "the receipt alone was imported, once"
+    );
+    assert_eq!(page.changes[0].id(), receipt_id(&receipt));
+}
+
+/// The id of an adjustment message.
+fn receipt_id(change: &pb::InventoryChange) -> &str {
+    match &change.change {
+        Some(pb::inventory_change::Change::Adjustment(a)) => &a.id,
+        _ => panic!("an adjustment"),
+    }
 }
 
 #[tokio::test]
