@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, lints, the dependency policy, unit and integration
 # tests on SQLite and on a throw-away PostgreSQL cluster, the README's grpcurl sessions, a
-# real Prometheus scraping a live server, the protos' lint and breaking-change check with the committed stubs, every client's live
-# tests (the official SDKs', clients/square-* and clients/shopify-*, on SQLite and again on
-# PostgreSQL), and 20 s of fuzzing per fuzz target.
+# real Prometheus scraping a live server, the protos' lint and breaking-change check with the
+# committed stubs, every client's live tests (the official SDKs', clients/square-* and
+# clients/shopify-*, on SQLite and again on PostgreSQL), and 20 s of fuzzing per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
