@@ -91,7 +91,7 @@ async fn calls_requests_commits_streams_and_shed_calls_are_counted_without_namin
         "--rate-limit-per-second",
         "1",
         "--rate-limit-burst",
-        "30",
+        "60",
     ]);
     let server = ServeProcess::spawn(command, port);
     let mut clients = Clients::new(&server.channel().await, &token);
@@ -206,9 +206,67 @@ async fn calls_requests_commits_streams_and_shed_calls_are_counted_without_namin
         "{text}"
     );
 
+    // A watch whose client does not read falls behind the feed, and the lag says by how
+    // much; once it has read everything, it has none.
+    let lag = |t: &str| value(t, "stockledger_feed_lag_changes", &[]);
+    // A small HTTP/2 window: the server can only send a few changes ahead of the reader.
+    let narrow = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .initial_stream_window_size(Some(8 * 1024))
+        .initial_connection_window_size(Some(8 * 1024))
+        .connect()
+        .await
+        .unwrap();
+    let mut behind = Clients::new(&narrow, &token)
+        .inventory
+        .watch_inventory_changes(pb::WatchInventoryChangesRequest::default())
+        .await
+        .expect("a watch")
+        .into_inner();
+    const CHANGES: usize = 1500;
+    for batch in 0..CHANGES / 100 {
+        let changes = (0..100)
+            .map(|_| {
+                adjust(
+                    &mug,
+                    &shop,
+                    pb::InventoryState::None,
+                    pb::InventoryState::InStock,
+                    "1",
+                )
+            })
+            .collect();
+        clients
+            .inventory
+            .batch_change_inventory(pb::BatchChangeInventoryRequest {
+                idempotency_key: format!("metrics-lag-{batch}"),
+                changes,
+                ..Default::default()
+            })
+            .await
+            .expect("a batch");
+    }
+    let text = scrape_until(metrics, |t| lag(t).is_some_and(|n| n > 0.0)).await;
+    let lagging = lag(&text).expect("the feed lag is exported");
+    assert!(
+        lagging > 0.0 && lagging <= CHANGES as f64,
+        "a watch not read lags: {lagging}"
+    );
+    // The watch began after the first receipt: it has the batches' changes to send.
+    for _ in 0..CHANGES {
+        tokio::time::timeout(Duration::from_secs(10), behind.message())
+            .await
+            .expect("the watch sends on")
+            .expect("the watch")
+            .expect("a change");
+    }
+    let text = scrape_until(metrics, |t| lag(t) == Some(0.0)).await;
+    assert_eq!(lag(&text), Some(0.0), "caught up, no lag");
+    drop(behind);
+
     // Past the token's burst, calls are shed as RATE_LIMITED, and counted so.
     let mut limited = 0;
-    for _ in 0..60 {
+    for _ in 0..120 {
         let listed = clients
             .locations
             .list_locations(pb::ListLocationsRequest::default())
@@ -217,7 +275,7 @@ async fn calls_requests_commits_streams_and_shed_calls_are_counted_without_namin
             limited += 1;
         }
     }
-    assert!(limited > 0, "the burst of 30 was exceeded");
+    assert!(limited > 0, "the burst of 60 was exceeded");
     let text = scrape(http).await;
     assert_eq!(
         value(

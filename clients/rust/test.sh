@@ -40,4 +40,8 @@ cargo run -p stockledger-client --example guards
 cargo run -p stockledger-client --example reservations
 
 # The README's quick start, as a user gets it: the packaged crate in a fresh project.
-./quickstart.sh
+# The fresh project builds in this workspace's target directory, reusing the dependencies
+# compiled above instead of compiling tonic and the rest once more.
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')}" \
+    ./quickstart.sh

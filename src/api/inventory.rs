@@ -116,7 +116,7 @@ impl InventoryApi {
             stream: watch::WatchStream {
                 feed: self.feed.clone(),
                 streams: self.streams.clone(),
-                ticket: self.streams.open(caller, kind)?,
+                ticket: self.streams.open_watch(caller, kind)?,
                 tokens,
             },
         })

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -50,6 +51,28 @@ struct Inner {
     limits: StreamLimits,
     reads: Semaphore,
     open: Mutex<HashMap<String, TokenStreams>>,
+    /// Where each open watch is in its merchant's feed (for the feed-lag metric).
+    watches: Mutex<Vec<Weak<WatchProgress>>>,
+}
+
+/// How far a watch has sent its merchant's feed, and whether it is waiting for a commit
+/// (it has sent everything its filter takes).
+#[derive(Debug)]
+pub struct WatchProgress {
+    merchant: String,
+    sent: AtomicI64,
+    caught_up: AtomicBool,
+}
+
+/// One open watch, as the feed-lag metric reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchPlace {
+    /// Its merchant (never a label: the lag is one number over every watch).
+    pub merchant: String,
+    /// The feed sequence of the last change it sent (or it started after).
+    pub sent: i64,
+    /// It has sent everything its filter takes and waits for the next commit.
+    pub caught_up: bool,
 }
 
 /// The streams of one token.
@@ -67,6 +90,8 @@ pub struct StreamTicket {
     /// What kind of stream holds it (a label of the open-streams metric).
     kind: &'static str,
     ended: watch::Receiver<Option<Unusable>>,
+    /// A watch's place in its feed; `None` for other streams.
+    progress: Option<Arc<WatchProgress>>,
 }
 
 impl StreamRegistry {
@@ -77,6 +102,7 @@ impl StreamRegistry {
             limits,
             reads: Semaphore::new(limits.database_connections.max(1)),
             open: Mutex::new(HashMap::new()),
+            watches: Mutex::new(Vec::new()),
         });
         tokio::spawn(sweep(store, Arc::downgrade(&inner)));
         StreamRegistry { inner }
@@ -105,12 +131,49 @@ impl StreamRegistry {
         }
         streams.count += 1;
         crate::metrics::stream_opened(kind);
+        let ended = streams.ended.subscribe();
+        drop(open);
         Ok(StreamTicket {
             inner: self.inner.clone(),
             token_id: caller.token_id.clone(),
             kind,
-            ended: streams.ended.subscribe(),
+            ended,
+            progress: None,
         })
+    }
+
+    /// [`StreamRegistry::open`] for a watch of `caller`'s merchant feed: its progress is
+    /// followed for the feed-lag metric ([`StreamRegistry::watch_places`]).
+    pub fn open_watch(
+        &self,
+        caller: &Caller,
+        kind: &'static str,
+    ) -> Result<StreamTicket, ApiError> {
+        let mut ticket = self.open(caller, kind)?;
+        let progress = Arc::new(WatchProgress {
+            merchant: caller.merchant.0.clone(),
+            sent: AtomicI64::new(0),
+            caught_up: AtomicBool::new(false),
+        });
+        let mut watches = self.inner.watches.lock().expect("stream registry lock");
+        watches.retain(|w| w.strong_count() > 0);
+        watches.push(Arc::downgrade(&progress));
+        ticket.progress = Some(progress);
+        Ok(ticket)
+    }
+
+    /// Where every open watch is.
+    pub fn watch_places(&self) -> Vec<WatchPlace> {
+        let watches = self.inner.watches.lock().expect("stream registry lock");
+        watches
+            .iter()
+            .filter_map(Weak::upgrade)
+            .map(|p| WatchPlace {
+                merchant: p.merchant.clone(),
+                sent: p.sent.load(Ordering::Relaxed),
+                caught_up: p.caught_up.load(Ordering::Relaxed),
+            })
+            .collect()
     }
 
     /// Ends every stream opened with token `token_id`.
@@ -153,6 +216,20 @@ impl Inner {
 }
 
 impl StreamTicket {
+    /// A watch sent (or starts after) the change of feed sequence `seq`.
+    pub fn sent(&self, seq: i64) {
+        if let Some(progress) = &self.progress {
+            progress.sent.store(seq, Ordering::Relaxed);
+        }
+    }
+
+    /// A watch waits for the next commit (`true`), or reads again (`false`).
+    pub fn caught_up(&self, caught_up: bool) {
+        if let Some(progress) = &self.progress {
+            progress.caught_up.store(caught_up, Ordering::Relaxed);
+        }
+    }
+
     /// Resolves, with the status the stream ends with, when the stream's token is revoked
     /// or expires.
     pub async fn revoked(&mut self) -> tonic::Status {
@@ -239,6 +316,7 @@ mod tests {
                 },
                 reads: Semaphore::new(1),
                 open: Mutex::new(HashMap::new()),
+                watches: Mutex::new(Vec::new()),
             }),
         }
     }

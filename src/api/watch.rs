@@ -80,6 +80,23 @@ async fn wait_for_commit<T>(
     }
 }
 
+/// A position in a merchant's feed: its feed sequence.
+trait FeedPosition {
+    fn feed_seq(&self) -> i64;
+}
+
+impl FeedPosition for i64 {
+    fn feed_seq(&self) -> i64 {
+        *self
+    }
+}
+
+impl FeedPosition for (i64, i32) {
+    fn feed_seq(&self) -> i64 {
+        self.0
+    }
+}
+
 fn shutting_down(token: &str) -> Status {
     Status::unavailable(format!(
         "the server is shutting down; resume with resume_token {token:?}"
@@ -97,7 +114,7 @@ async fn follow<Row, Msg, Pos, Fut>(
     position: impl Fn(&Row) -> Pos,
     message: impl Fn(Row, String) -> Msg,
 ) where
-    Pos: Copy + CursorPosition,
+    Pos: Copy + CursorPosition + FeedPosition,
     Fut: std::future::Future<Output = Result<Vec<Row>, StoreError>>,
 {
     let WatchStream {
@@ -110,6 +127,7 @@ async fn follow<Row, Msg, Pos, Fut>(
     let mut generation = feed.subscribe();
     let mut closing = feed.closing();
     let mut last_token = token(&after);
+    ticket.sent(after.feed_seq());
     loop {
         generation.borrow_and_update();
         let page = match streams.read(fetch(after)).await {
@@ -124,8 +142,14 @@ async fn follow<Row, Msg, Pos, Fut>(
             after = position(&row);
             last_token = token(&after);
             let msg = message(row, last_token.clone());
+            let seq = after.feed_seq();
             tokio::select! {
-                sent = sender.send(Ok(msg)) => if sent.is_err() { return },
+                sent = sender.send(Ok(msg)) => {
+                    if sent.is_err() {
+                        return;
+                    }
+                    ticket.sent(seq);
+                }
                 _ = closing.wait_for(|c| *c) => {
                     sender.try_send(Err(shutting_down(&last_token))).ok();
                     return;
@@ -139,7 +163,10 @@ async fn follow<Row, Msg, Pos, Fut>(
         if full {
             continue;
         }
-        match wait_for_commit(&mut generation, &mut closing, &mut ticket, &sender).await {
+        ticket.caught_up(true);
+        let woken = wait_for_commit(&mut generation, &mut closing, &mut ticket, &sender).await;
+        ticket.caught_up(false);
+        match woken {
             Wake::Read => {}
             Wake::Closing => {
                 sender.send(Err(shutting_down(&last_token))).await.ok();

@@ -204,7 +204,9 @@ pub async fn serve_on(
     let status = database_health(&store).await;
     report(&health, status).await;
     let (readiness, readiness_view) = tokio::sync::watch::channel(status.readiness());
-    let metrics_alone = metrics::router_alone(store.clone(), readiness_view.clone());
+    let metrics_alone =
+        metrics::router_alone(store.clone(), streams.clone(), readiness_view.clone());
+    let metrics_streams = streams.clone();
     tokio::spawn(keep_health_truthful(
         store.clone(),
         (health, readiness),
@@ -246,7 +248,7 @@ pub async fn serve_on(
         tokio::spawn(http::serve(
             http,
             gateway::router(gateway, limits.connections.http_body_timeout)
-                .merge(metrics::router(store.clone())),
+                .merge(metrics::router(store.clone(), metrics_streams)),
             budget.clone(),
             limits.connections,
             stopped,

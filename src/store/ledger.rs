@@ -254,6 +254,23 @@ impl Store {
             .map_or(0, |f| f.last_seq))
     }
 
+    /// The last feed sequence of each of `merchants` that has one.
+    pub async fn feed_heads(
+        &self,
+        merchants: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        if merchants.is_empty() {
+            return Ok(Default::default());
+        }
+        Ok(merchant_feed::Entity::find()
+            .filter(merchant_feed::Column::MerchantId.is_in(merchants.iter().cloned()))
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(|f| (f.merchant_id, f.last_seq))
+            .collect())
+    }
+
     /// Up to `limit` committed changes after feed sequence `after`, in feed order.
     pub async fn feed_changes(
         &self,
