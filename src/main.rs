@@ -38,14 +38,14 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             // They listen only once the schema is ready, so a caller that can connect can
             // also be served (nobody waits in a backlog through a migration).
             let grpc_address = reserve(args.listen, "--listen")?;
-            let http_address = match args.http_listen {
-                Some(address) => Some(reserve(address, "--http-listen")?),
-                None => None,
-            };
-            let metrics_address = match args.metrics_listen {
-                Some(address) => Some(reserve(address, "--metrics-listen")?),
-                None => None,
-            };
+            let http_address = args
+                .http_listen
+                .map(|address| reserve(address, "--http-listen"))
+                .transpose()?;
+            let metrics_address = args
+                .metrics_listen
+                .map(|address| reserve(address, "--metrics-listen"))
+                .transpose()?;
             let store = Store::connect(&args.database.database_url).await?;
             let applied = store.migrate().await?;
             if !applied.is_empty() {
@@ -127,7 +127,7 @@ struct Reserved {
 
 /// Binds `address`, given by `flag`; an error names both.
 fn reserve(address: std::net::SocketAddr, flag: &'static str) -> Result<Reserved, String> {
-    let named = |e: std::io::Error| format!("cannot listen on {address} ({flag}): {e}");
+    let named = |e| cannot_listen(address, flag, e);
     let socket = if address.is_ipv4() {
         tokio::net::TcpSocket::new_v4()
     } else {
@@ -154,8 +154,13 @@ impl Reserved {
         } = self;
         socket
             .listen(1024)
-            .map_err(|e| format!("cannot listen on {address} ({flag}): {e}"))
+            .map_err(|e| cannot_listen(address, flag, e))
     }
+}
+
+/// Why `address`, given by `flag`, could not be listened on: both named.
+fn cannot_listen(address: std::net::SocketAddr, flag: &str, error: std::io::Error) -> String {
+    format!("cannot listen on {address} ({flag}): {error}")
 }
 
 /// `stockledger token create | list | revoke`.

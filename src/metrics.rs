@@ -7,6 +7,7 @@
 //! path with its ids), a code or a reason is one of a fixed set. No merchant, token or
 //! item id is ever a label.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -187,19 +188,18 @@ pub fn feed_lag(changes: u64) {
 /// `method` if it names one of the server's services, else `unknown` (a label must not
 /// take whatever path a client sends).
 fn known_method(method: &str) -> &'static str {
-    static SERVED: OnceLock<Vec<String>> = OnceLock::new();
+    static SERVED: OnceLock<HashSet<String>> = OnceLock::new();
     SERVED
         .get_or_init(served_methods)
-        .iter()
-        .find(|m| *m == method)
+        .get(method)
         .map_or("unknown", String::as_str)
 }
 
 /// Every gRPC method path the server serves: its own services' (from the descriptor set it
 /// was built with), health's and reflection's.
-fn served_methods() -> Vec<String> {
+fn served_methods() -> HashSet<String> {
     use prost::Message;
-    let mut served: Vec<String> = [
+    let mut served: HashSet<String> = [
         "/grpc.health.v1.Health/Check",
         "/grpc.health.v1.Health/Watch",
         "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
@@ -212,7 +212,7 @@ fn served_methods() -> Vec<String> {
     for file in &files.file {
         for service in &file.service {
             for method in &service.method {
-                served.push(format!(
+                served.insert(format!(
                     "/{}.{}/{}",
                     file.package(),
                     service.name(),

@@ -241,32 +241,12 @@ pub async fn serve_on(
             readiness_view,
         )
         .with_square_clock_skew(limits.square_clock_skew);
-        let mut stop = stop.clone();
-        let stopped = async move {
-            stop.wait_for(|s| *s).await.ok();
-        };
-        tokio::spawn(http::serve(
-            http,
-            gateway::router(gateway, limits.connections.http_body_timeout)
-                .merge(metrics::router(store.clone(), metrics_streams)),
-            budget.clone(),
-            limits.connections,
-            stopped,
-        ))
+        let router = gateway::router(gateway, limits.connections.http_body_timeout)
+            .merge(metrics::router(store.clone(), metrics_streams));
+        spawn_http(http, router, &budget, limits.connections, &stop)
     });
-    let metrics_door = metrics_listener.map(|listener| {
-        let mut stop = stop.clone();
-        let stopped = async move {
-            stop.wait_for(|s| *s).await.ok();
-        };
-        tokio::spawn(http::serve(
-            listener,
-            metrics_alone,
-            budget.clone(),
-            limits.connections,
-            stopped,
-        ))
-    });
+    let metrics_door = metrics_listener
+        .map(|listener| spawn_http(listener, metrics_alone, &budget, limits.connections, &stop));
     let ledger = inventory_api.ledger().clone();
     let inventory =
         InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
@@ -330,6 +310,28 @@ pub async fn serve_on(
     upkeep.abort();
     served?;
     Ok(())
+}
+
+/// Serves `router` on `listener` ([`http::serve`]) in a task of its own, under `budget`,
+/// until `stop` turns true.
+fn spawn_http(
+    listener: TcpListener,
+    router: axum::Router,
+    budget: &ConnectionBudget,
+    limits: ConnectionLimits,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let mut stop = stop.clone();
+    let stopped = async move {
+        stop.wait_for(|s| *s).await.ok();
+    };
+    tokio::spawn(http::serve(
+        listener,
+        router,
+        budget.clone(),
+        limits,
+        stopped,
+    ))
 }
 
 /// The most header (metadata) bytes a call may send.
