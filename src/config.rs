@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -11,6 +12,7 @@ use crate::api::rate_limit::RateLimit;
 use crate::api::streams::StreamLimits;
 use crate::server::ServerLimits;
 use crate::server::connections::ConnectionLimits;
+use crate::server::tls::TlsFiles;
 use crate::store::DEFAULT_DATABASE_URL;
 
 /// Stockledger: an exact inventory ledger served over gRPC.
@@ -70,6 +72,18 @@ pub struct ServeArgs {
     /// doors' listener. Off unless given.
     #[arg(long, env = "STOCKLEDGER_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve every listener over TLS with this certificate chain (PEM, leaf first); needs
+    /// `--tls-key`. Off unless given: plaintext, for a server behind a TLS-terminating proxy
+    /// or on a trusted network.
+    #[arg(long, env = "STOCKLEDGER_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "STOCKLEDGER_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// With TLS, ask every client for a certificate signed by this CA (PEM) and refuse the
+    /// connection of one that has none (mutual TLS). Tokens are still required.
+    #[arg(long, env = "STOCKLEDGER_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
     /// On SIGINT/SIGTERM, how long in-flight calls (and open streams) may take to finish
     /// before the server stops anyway.
     #[arg(long, env = "STOCKLEDGER_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
@@ -136,6 +150,16 @@ pub struct ServeArgs {
 const DEFAULTS: ServerLimits = ServerLimits::DEFAULT;
 
 impl ServeArgs {
+    /// The TLS files these options name, if TLS is on.
+    pub fn tls_files(&self) -> Option<TlsFiles> {
+        let (cert, key) = (self.tls_cert.clone()?, self.tls_key.clone()?);
+        Some(TlsFiles {
+            cert,
+            key,
+            client_ca: self.tls_client_ca.clone(),
+        })
+    }
+
     /// The limits these options set.
     pub fn limits(&self) -> ServerLimits {
         ServerLimits {

@@ -6,6 +6,7 @@ use clap::Parser;
 use stockledger::auth::scopes::{Scope, parse_scope_list};
 use stockledger::auth::token;
 use stockledger::config::{Cli, Command, ExportArgs, ImportArgs, TokenCommand};
+use stockledger::server::tls::Tls;
 use stockledger::store::Store;
 use stockledger::store::merchants::DEFAULT_MERCHANT;
 use stockledger::store::tokens::TokenRecord;
@@ -34,6 +35,12 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Serve(args) => {
+            // The TLS files before anything else: a wrong one stops the server at once.
+            let limits = args.limits();
+            let tls = args
+                .tls_files()
+                .map(|files| Tls::load(&files, limits.connections.handshake_timeout))
+                .transpose()?;
             // Both addresses first: a taken address stops the server before it says anything.
             // They listen only once the schema is ready, so a caller that can connect can
             // also be served (nobody waits in a backlog through a migration).
@@ -55,9 +62,15 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let http = http_address.map(Reserved::listen).transpose()?;
             let metrics = metrics_address.map(Reserved::listen).transpose()?;
             if !args.no_dev_token && store.token_count().await? == 0 {
-                print_development_token(&store, &listener.local_addr()?.to_string()).await?;
+                let address = listener.local_addr()?.to_string();
+                print_development_token(&store, &address, tls.as_ref()).await?;
             }
-            tracing::info!(address = %listener.local_addr()?, "stockledger listening (gRPC)");
+            let security = match &tls {
+                None => "plaintext",
+                Some(tls) if tls.client_auth() => "TLS, client certificates required",
+                Some(_) => "TLS",
+            };
+            tracing::info!(address = %listener.local_addr()?, security, "stockledger listening (gRPC)");
             if let Some(http) = &http {
                 tracing::info!(
                     address = %http.local_addr()?,
@@ -72,8 +85,9 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 grpc: listener,
                 http,
                 metrics,
+                tls,
             };
-            server::serve_until_signal(store.clone(), listeners, args.limits(), grace).await?;
+            server::serve_until_signal(store.clone(), listeners, limits, grace).await?;
             store.close().await?;
             tracing::info!("stopped");
         }
@@ -358,6 +372,7 @@ async fn run_verify(database_url: &str) -> Result<(), Box<dyn std::error::Error>
 async fn print_development_token(
     store: &Store,
     address: &str,
+    tls: Option<&Tls>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let minted = token::mint()?;
     store
@@ -375,10 +390,19 @@ async fn print_development_token(
     println!();
     println!("  export STOCKLEDGER_TOKEN={}", minted.bearer);
     println!();
+    // grpcurl's transport flags: the CA that signed --tls-cert (and a client certificate).
+    let transport = match tls {
+        None => "-plaintext",
+        Some(tls) if tls.client_auth() => "-cacert ca.pem -cert client.pem -key client.key",
+        Some(_) => "-cacert ca.pem",
+    };
     println!("Try it:");
     println!(
-        "  grpcurl -plaintext -H \"authorization: Bearer $STOCKLEDGER_TOKEN\" {address} stockledger.v1.LocationService/ListLocations"
+        "  grpcurl {transport} -H \"authorization: Bearer $STOCKLEDGER_TOKEN\" {address} stockledger.v1.LocationService/ListLocations"
     );
+    if tls.is_some() {
+        println!("(ca.pem: the certificate of the CA that signed --tls-cert.)");
+    }
     println!("Turn this off with --no-dev-token (STOCKLEDGER_NO_DEV_TOKEN=true) in production.");
     println!();
     Ok(())

@@ -4,7 +4,9 @@
 //! the connection owes the server a request — from its opening, and again after each
 //! response — so that a silent connection, one that trickles its headers and an idle
 //! keep-alive connection are all closed after [`ConnectionLimits::http_header_timeout`].
-//! (A stalled request body is the gateway's to refuse: [`crate::gateway::router`].)
+//! (A stalled request body is the gateway's to refuse: [`crate::gateway::router`].) With
+//! TLS ([`super::tls`]) the handshake runs in the connection's own task, within that same
+//! timeout, so a slow handshake never holds up the accept loop.
 
 use std::future::Future;
 use std::time::Duration;
@@ -13,20 +15,24 @@ use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio_rustls::TlsAcceptor;
 
 use super::connections::{ConnectionBudget, ConnectionLimits, Listener};
 
 /// How long to wait before accepting again after `accept` failed (e.g. out of descriptors).
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
-/// Serves `router` on `listener` under `budget` and `limits` until `shutdown` resolves;
+/// Serves `router` on `listener`, over TLS if given, under `budget` and `limits` until
+/// `shutdown` resolves;
 /// then stops accepting, lets each connection finish its request in progress, and returns
 /// once every connection has closed.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    tls: Option<TlsAcceptor>,
     budget: ConnectionBudget,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
@@ -47,8 +53,28 @@ pub async fn serve(
         };
         // Dropping a refused stream closes it.
         if let Some(place) = budget.admit(Listener::Http) {
-            let connection = serve_connection(stream, place, router.clone(), limits, stop.clone());
-            tokio::spawn(connection);
+            // Without TCP_NODELAY small responses wait on delayed ACKs (~40 ms each).
+            stream.set_nodelay(true).ok();
+            let (router, stop) = (router.clone(), stop.clone());
+            match tls.clone() {
+                None => {
+                    tokio::spawn(serve_connection(stream, place, router, limits, stop));
+                }
+                Some(acceptor) => {
+                    tokio::spawn(async move {
+                        let handshake = acceptor.accept(stream);
+                        match tokio::time::timeout(limits.http_header_timeout, handshake).await {
+                            Ok(Ok(stream)) => {
+                                serve_connection(stream, place, router, limits, stop).await;
+                            }
+                            Ok(Err(err)) => {
+                                tracing::debug!(error = %err, "TLS handshake failed");
+                            }
+                            Err(_) => tracing::debug!("TLS handshake timed out"),
+                        }
+                    });
+                }
+            }
         }
     }
     drop(listener);
@@ -61,14 +87,12 @@ pub async fn serve(
 /// Serves one connection, holding `place` and `stop` until it closes; when `stop` turns true
 /// it finishes the request in progress, if any, and closes.
 async fn serve_connection(
-    stream: TcpStream,
+    stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
     place: OwnedSemaphorePermit,
     router: Router,
     limits: ConnectionLimits,
     stop: watch::Receiver<bool>,
 ) {
-    // Without TCP_NODELAY small responses wait on delayed ACKs (~40 ms each).
-    stream.set_nodelay(true).ok();
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.http_header_timeout)

@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tonic::server::NamedService;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
@@ -16,8 +17,10 @@ pub mod connections;
 pub mod http;
 pub mod metrics;
 pub mod open_files;
+pub mod tls;
 
 use connections::{ConnectionBudget, ConnectionLimits};
+use tls::Tls;
 
 use crate::api::admission::{Admission, MAX_REQUEST_BYTES};
 use crate::api::authentication::{AuthLayer, Authenticator};
@@ -151,6 +154,7 @@ pub async fn serve_with_http(
         grpc: listener,
         http,
         metrics: None,
+        tls: None,
     };
     serve_on(store, listeners, limits, shutdown).await
 }
@@ -164,6 +168,8 @@ pub struct Listeners {
     pub http: Option<TcpListener>,
     /// `/metrics` and `/healthz` alone.
     pub metrics: Option<TcpListener>,
+    /// TLS on every listener (`--tls-cert`), or plaintext.
+    pub tls: Option<Tls>,
 }
 
 /// [`serve_with_http`] on `listeners`, `/metrics` on its own listener too if given.
@@ -177,7 +183,9 @@ pub async fn serve_on(
         grpc: listener,
         http,
         metrics: metrics_listener,
+        tls,
     } = listeners;
+    let http_tls = tls.as_ref().map(Tls::http);
     crate::metrics::install();
     let upkeep = tokio::spawn(crate::metrics::upkeep());
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -243,10 +251,25 @@ pub async fn serve_on(
         .with_square_clock_skew(limits.square_clock_skew);
         let router = gateway::router(gateway, limits.connections.http_body_timeout)
             .merge(metrics::router(store.clone(), metrics_streams));
-        spawn_http(http, router, &budget, limits.connections, &stop)
+        spawn_http(
+            http,
+            router,
+            http_tls.clone(),
+            &budget,
+            limits.connections,
+            &stop,
+        )
     });
-    let metrics_door = metrics_listener
-        .map(|listener| spawn_http(listener, metrics_alone, &budget, limits.connections, &stop));
+    let metrics_door = metrics_listener.map(|listener| {
+        spawn_http(
+            listener,
+            metrics_alone,
+            http_tls,
+            &budget,
+            limits.connections,
+            &stop,
+        )
+    });
     let ledger = inventory_api.ledger().clone();
     let inventory =
         InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
@@ -273,7 +296,11 @@ pub async fn serve_on(
     let incoming = TcpIncoming::from(listener)
         .with_nodelay(Some(true))
         .with_keepalive(Some(Duration::from_secs(60)));
-    let served = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &tls {
+        builder = builder.tls_config(tls.grpc())?;
+    }
+    let served = builder
         .trace_fn(|request| {
             // `merchant` is filled in by authentication, for the access log's line.
             let merchant = tracing::field::Empty;
@@ -312,11 +339,12 @@ pub async fn serve_on(
     Ok(())
 }
 
-/// Serves `router` on `listener` ([`http::serve`]) in a task of its own, under `budget`,
+/// Serves `router` on `listener` ([`http::serve`]), over TLS if given, in a task of its own, under `budget`,
 /// until `stop` turns true.
 fn spawn_http(
     listener: TcpListener,
     router: axum::Router,
+    tls: Option<TlsAcceptor>,
     budget: &ConnectionBudget,
     limits: ConnectionLimits,
     stop: &tokio::sync::watch::Receiver<bool>,
@@ -328,6 +356,7 @@ fn spawn_http(
     tokio::spawn(http::serve(
         listener,
         router,
+        tls,
         budget.clone(),
         limits,
         stopped,
