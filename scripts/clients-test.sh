@@ -7,6 +7,14 @@
 #   STOCKLEDGER_ADDR=127.0.0.1:<port>  STOCKLEDGER_TOKEN=<token with every scope>
 #   STOCKLEDGER_HTTP_ADDR=127.0.0.1:<port> (the server's Square and Shopify front doors,
 #   --http-listen; clients/square-* and clients/shopify-* run those systems' own SDKs on it)
+# and a second server, over mutual TLS with a test CA made by scripts/test-ca.sh (on SQLite
+# its own database; with --postgres a replica on the same one):
+#   STOCKLEDGER_TLS_ADDR=127.0.0.1:<port>  STOCKLEDGER_TLS_TOKEN=<a token of that server>
+#   STOCKLEDGER_TLS_CA=<the CA's certificate, PEM>  (the server's certificate is valid for
+#                      127.0.0.1 and localhost)
+#   STOCKLEDGER_TLS_CERT, STOCKLEDGER_TLS_KEY=<a client certificate and key the CA signed>
+#   STOCKLEDGER_TLS_DIR=<every file scripts/test-ca.sh made, e.g. other-client.pem/.key: a
+#                       client certificate of another CA, which the server refuses>
 # Each test.sh installs its own dependencies and runs its own test runner. Output is kept in
 # one log per language, printed at the end. Ends with `clients (sqlite): N passed, M failed`
 # (or `clients (postgres): …`). The languages are an explicit list (`all_langs` below), not
@@ -84,6 +92,7 @@ fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-clients.XXXXXX")"
 server_pid=""
+tls_server_pid=""
 job_pids=()
 # --postgres: the cluster's directory (owned by its user, so apart from $tmp), the
 # postgres process (or the runuser running it) and the prefix that runs as the cluster's owner.
@@ -111,10 +120,12 @@ cleanup() {
   for pid in "${job_pids[@]}"; do
     kill -TERM -- "-$pid" 2>/dev/null || true  # each language runs in its own process group
   done
-  if [[ -n "$server_pid" ]]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "$server_pid" "$tls_server_pid"; do
+    if [[ -n "$pid" ]]; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   stop_postgres
   rm -rf "$tmp"
 }
@@ -200,50 +211,66 @@ start_postgres() {
   database_url="postgres://postgres@127.0.0.1:$port/stockledger"
 }
 
-# Not exported: the language tests get only STOCKLEDGER_ADDR, STOCKLEDGER_HTTP_ADDR and
-# STOCKLEDGER_TOKEN.
+# Not exported: the language tests get only the STOCKLEDGER_* variables above.
 case "$backend" in
-  sqlite) database_url="sqlite://$tmp/s.db?mode=rwc" ;;
-  postgres) start_postgres ;;
+  sqlite)
+    database_url="sqlite://$tmp/s.db?mode=rwc"
+    tls_database_url="sqlite://$tmp/tls.db?mode=rwc"
+    ;;
+  postgres)
+    start_postgres
+    tls_database_url="$database_url"
+    ;;
 esac
+tls_dir="$tmp/ca"
+scripts/test-ca.sh "$tls_dir"
 free_port
 port="$free_port"
 addr="127.0.0.1:$port"
 free_port
 http_port="$free_port"
 http_addr="127.0.0.1:$http_port"
+free_port
+tls_port="$free_port"
+tls_addr="127.0.0.1:$tls_port"
 
 # The schema before the server: serve binds its listeners before it migrates, so a port that
 # accepts connections does not mean a migrated database, and `token create` below would
 # migrate it at the same time (and fail: "table ... already exists").
-if ! "$bin" migrate --database-url "$database_url" >"$tmp/migrate.log" 2>&1; then
-  echo "clients-test: stockledger migrate failed:" >&2
-  cat "$tmp/migrate.log" >&2
-  exit 1
-fi
+for url in "$database_url" "$tls_database_url"; do
+  if ! "$bin" migrate --database-url "$url" >"$tmp/migrate.log" 2>&1; then
+    echo "clients-test: stockledger migrate failed:" >&2
+    cat "$tmp/migrate.log" >&2
+    exit 1
+  fi
+done
 (cd "$tmp" && exec "$bin" serve --listen "$addr" --http-listen "$http_addr" --no-dev-token \
   --database-url "$database_url" --shutdown-grace-seconds 2) >"$tmp/server.log" 2>&1 &
 server_pid=$!
+(cd "$tmp" && exec "$bin" serve --listen "$tls_addr" --no-dev-token \
+  --tls-cert "$tls_dir/server.pem" --tls-key "$tls_dir/server.key" --tls-client-ca "$tls_dir/ca.pem" \
+  --database-url "$tls_database_url" --shutdown-grace-seconds 2) >"$tmp/tls-server.log" 2>&1 &
+tls_server_pid=$!
 
 # Wait for the ports.
 for _ in $(seq 1 300); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "clients-test: the server exited before listening:" >&2
-    cat "$tmp/server.log" >&2
+  if ! kill -0 "$server_pid" 2>/dev/null || ! kill -0 "$tls_server_pid" 2>/dev/null; then
+    echo "clients-test: a server exited before listening:" >&2
+    cat "$tmp/server.log" "$tmp/tls-server.log" >&2
     exit 1
   fi
-  if listening "$port" && listening "$http_port"; then
+  if listening "$port" && listening "$http_port" && listening "$tls_port"; then
     break
   fi
   sleep 0.1
 done
-if ! listening "$port" || ! listening "$http_port"; then
-  echo "clients-test: the server did not listen on $addr and $http_addr within 30 s:" >&2
-  cat "$tmp/server.log" >&2
+if ! listening "$port" || ! listening "$http_port" || ! listening "$tls_port"; then
+  echo "clients-test: the servers did not listen on $addr, $http_addr and $tls_addr within 30 s:" >&2
+  cat "$tmp/server.log" "$tmp/tls-server.log" >&2
   exit 1
 fi
-echo "clients-test: server on $addr (Square and Shopify front doors on $http_addr), database on $backend;" \
-  "running ${langs[*]}" >&2
+echo "clients-test: server on $addr (Square and Shopify front doors on $http_addr), over mutual TLS" \
+  "on $tls_addr, database on $backend; running ${langs[*]}" >&2
 
 # One merchant and token per language, then every language at once.
 for lang in "${langs[@]}"; do
@@ -253,7 +280,16 @@ for lang in "${langs[@]}"; do
     cat "$tmp/token.log" >&2
     exit 1
   fi
+  if ! tls_token="$(DATABASE_URL="$tls_database_url" "$bin" token create --merchant "client-$lang" \
+    --scopes "$scopes" --app-name "$lang client TLS tests" 2>"$tmp/token.log")"; then
+    echo "clients-test: token create (TLS server) failed for $lang:" >&2
+    cat "$tmp/token.log" >&2
+    exit 1
+  fi
   STOCKLEDGER_ADDR="$addr" STOCKLEDGER_HTTP_ADDR="$http_addr" STOCKLEDGER_TOKEN="$token" \
+    STOCKLEDGER_TLS_ADDR="$tls_addr" STOCKLEDGER_TLS_TOKEN="$tls_token" STOCKLEDGER_TLS_DIR="$tls_dir" \
+    STOCKLEDGER_TLS_CA="$tls_dir/ca.pem" STOCKLEDGER_TLS_CERT="$tls_dir/client.pem" \
+    STOCKLEDGER_TLS_KEY="$tls_dir/client.key" \
     setsid --wait timeout --kill-after=10 "$per_language_timeout" bash "clients/$lang/test.sh" \
     </dev/null >"$tmp/$lang.log" 2>&1 &
   job_pids+=($!)
@@ -301,6 +337,8 @@ done
 if [[ $failed -gt 0 ]]; then
   echo "===== server log ($backend) ====="
   show_log "$tmp/server.log"
+  echo "===== TLS server log ($backend) ====="
+  show_log "$tmp/tls-server.log"
   if [[ "$backend" == postgres ]]; then
     echo "===== postgres log ====="
     show_log "$tmp/postgres.log"
