@@ -22,7 +22,12 @@ binary="$(cargo metadata --format-version 1 --no-deps |
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+tls_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  [ -n "$tls_pid" ] && kill -- "-$tls_pid" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 (cd "$work" && exec "$binary" serve --listen "127.0.0.1:$port" >"$work/stdout" 2>"$work/stderr") &
@@ -132,4 +137,36 @@ for run in 1 2; do
 done
 
 "$binary" verify --database-url "sqlite://$work/stockledger.db" >/dev/null
-echo "readme: 4 passed, 0 failed"
+
+# TLS: the section's first sh block is pasted into a terminal of its own, from a checkout
+# (scripts/test-ca.sh) with `stockledger` on the PATH, and serves; the second, pasted into
+# another terminal, must print exactly the section's text block, its last call refused.
+tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+tls_block() { # the $1-th fenced block of kind $2 of the TLS section
+  awk -v n="$1" -v kind="$2" '
+    $0 ~ "^## " { in_section = ($0 == "## TLS, with grpcurl") }
+    in_section && $0 == "```" kind { count++; if (count == n) { in_block = 1; next } }
+    in_block && /^```$/ { in_block = 0; next }
+    in_block { print }
+  ' README.md | sed "s/127.0.0.1:50443/127.0.0.1:$tls_port/g"
+}
+tls_serve=$(tls_block 1 sh)
+tls_calls=$(tls_block 2 sh)
+tls_expected=$(tls_block 1 text)
+[ -n "$tls_serve" ] && [ -n "$tls_calls" ] && [ -n "$tls_expected" ] || { echo "README's TLS section not found" >&2; exit 1; }
+mkdir -p "$work/tls/bin"
+ln -s "$binary" "$work/tls/bin/stockledger"
+ln -s "$PWD/scripts" "$work/tls/scripts"
+(cd "$work/tls" && PATH="$work/tls/bin:$PATH" exec setsid bash -c "set -euo pipefail"$'\n'"$tls_serve") \
+  >"$work/tls-serve.out" 2>&1 &
+tls_pid=$!
+for _ in $(seq 1 300); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break
+  kill -0 "$tls_pid" 2>/dev/null || { cat "$work/tls-serve.out"; echo "README's TLS server did not start" >&2; exit 1; }
+  sleep 0.1
+done
+if (cd "$work/tls" && bash -c "set -uo pipefail"$'\n'"$tls_calls") >"$work/tls.out" 2>&1; then
+  cat "$work/tls.out"; echo "README's TLS session: its last call (no client certificate) was served" >&2; exit 1
+fi
+[ "$(cat "$work/tls.out")" = "$tls_expected" ] || { cat "$work/tls.out" "$work/tls-serve.out"; echo "README's TLS session: not the output the README gives" >&2; exit 1; }
+echo "readme: 5 passed, 0 failed"
