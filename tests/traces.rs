@@ -342,3 +342,55 @@ fn an_otlp_endpoint_that_is_not_an_http_url_is_refused_by_name() {
     assert!(said.contains("--otlp-endpoint"), "{said}");
     assert!(said.contains("http://"), "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_flag_nothing_is_exported_even_to_the_standard_variables_endpoint() {
+    let (receiver_address, receiver) = start_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let token = mint_token(&store, MERCHANT, &Scope::ALL, "traces test").await;
+    store.close().await.unwrap();
+    let port = common::ports::free_port();
+    let mut command = serve(&url, port);
+    // OpenTelemetry's own variable names an endpoint; only --otlp-endpoint turns traces on.
+    command
+        .arg("--no-dev-token")
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://{receiver_address}"),
+        )
+        .env(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            format!("http://{receiver_address}"),
+        );
+    let server = ServeProcess::spawn(command, port);
+    let mut clients = Clients::new(&server.channel().await, &token);
+    let shop = location(&mut clients, "Traces Shop").await;
+    let mug = item(&mut clients, "TRACES-MUG").await;
+    let mut request = tonic::Request::new(pb::BatchChangeInventoryRequest {
+        idempotency_key: "traces-off".into(),
+        changes: vec![adjust(
+            &mug,
+            &shop,
+            pb::InventoryState::None,
+            pb::InventoryState::InStock,
+            "1",
+        )],
+        ..Default::default()
+    });
+    request.metadata_mut().insert(
+        "traceparent",
+        format!("00-{CALL_TRACE}-{CALL_PARENT}-01").parse().unwrap(),
+    );
+    clients
+        .inventory
+        .batch_change_inventory(request)
+        .await
+        .expect("a batch");
+    // A server with traces on exports its queued spans before it exits (the test above).
+    let ended = server.terminate().await;
+    assert!(ended.status.success(), "{:?}", ended.status);
+    assert!(receiver.spans.lock().unwrap().is_empty());
+}
