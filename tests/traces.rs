@@ -394,3 +394,97 @@ async fn without_the_flag_nothing_is_exported_even_to_the_standard_variables_end
     assert!(ended.status.success(), "{:?}", ended.status);
     assert!(receiver.spans.lock().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_commit_hangs_under_its_first_caller_and_links_the_others() {
+    let (receiver_address, receiver) = start_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let token = mint_token(&store, MERCHANT, &Scope::ALL, "traces test").await;
+    store.close().await.unwrap();
+    let port = common::ports::free_port();
+    let mut command = serve(&url, port);
+    command.args([
+        "--no-dev-token",
+        "--otlp-endpoint",
+        &format!("http://{receiver_address}"),
+    ]);
+    let server = ServeProcess::spawn(command, port);
+    let mut clients = Clients::new(&server.channel().await, &token);
+    let shop = location(&mut clients, "Traces Shop").await;
+    let mug = item(&mut clients, "TRACES-MUG").await;
+    // Calls sent at once queue behind the writer while it commits: groups of several.
+    const CALLS: usize = 48;
+    let calls = (0..CALLS).map(|i| {
+        let mut inventory = clients.inventory.clone();
+        let mut request = tonic::Request::new(pb::BatchChangeInventoryRequest {
+            idempotency_key: format!("traces-group-{i}"),
+            changes: vec![adjust(
+                &mug,
+                &shop,
+                pb::InventoryState::None,
+                pb::InventoryState::InStock,
+                "1",
+            )],
+            ..Default::default()
+        });
+        request.metadata_mut().insert(
+            "traceparent",
+            format!("00-{:032x}-{:016x}-01", 0x7000 + i, 0x9000 + i)
+                .parse()
+                .unwrap(),
+        );
+        async move { inventory.batch_change_inventory(request).await }
+    });
+    for answered in futures::future::join_all(calls).await {
+        answered.expect("a batch");
+    }
+    let ended = server.terminate().await;
+    assert!(ended.status.success(), "{:?}", ended.status);
+    let received = receiver.spans.lock().unwrap().clone();
+
+    // Every call's span, by (trace, span) id: one trace each.
+    let call_spans: HashMap<(String, String), &Span> = received
+        .iter()
+        .map(|r| &r.span)
+        .filter(|s| s.name.ends_with("/BatchChangeInventory"))
+        .map(|s| ((hex(&s.trace_id), hex(&s.span_id)), s))
+        .collect();
+    assert_eq!(call_spans.len(), CALLS);
+    let groups: Vec<&Span> = received
+        .iter()
+        .map(|r| &r.span)
+        .filter(|s| s.name == "group_commit")
+        .collect();
+    let mut shared = 0;
+    for group in &groups {
+        let batches = int(&group.attributes, "batches").expect("batches") as usize;
+        // The parent: a call of this group, in the group's trace.
+        let parent = (hex(&group.trace_id), hex(&group.parent_span_id));
+        assert!(call_spans.contains_key(&parent), "{group:?}");
+        // The links: each other call of the group, each in its own trace.
+        assert_eq!(group.links.len(), batches - 1, "{group:?}");
+        let mut held = vec![parent];
+        for link in &group.links {
+            let linked = (hex(&link.trace_id), hex(&link.span_id));
+            assert!(call_spans.contains_key(&linked), "{link:?}");
+            assert!(!held.contains(&linked), "{group:?}");
+            held.push(linked);
+        }
+        if batches > 1 {
+            shared += 1;
+        }
+    }
+    // Every call was in exactly one group.
+    let in_groups: i64 = groups
+        .iter()
+        .map(|g| int(&g.attributes, "batches").unwrap())
+        .sum();
+    assert_eq!(in_groups, CALLS as i64);
+    assert!(
+        shared > 0,
+        "no group held more than one of {CALLS} concurrent calls"
+    );
+}
