@@ -84,6 +84,11 @@ pub struct ServeArgs {
     /// connection of one that has none (mutual TLS). Tokens are still required.
     #[arg(long, env = "STOCKLEDGER_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
+    /// Export OpenTelemetry traces over OTLP/gRPC to this collector, e.g.
+    /// http://127.0.0.1:4317: a span per call, with the group commit and the database
+    /// statements under it (docs/operations.md, "Traces"). Off unless given.
+    #[arg(long, env = "STOCKLEDGER_OTLP_ENDPOINT", value_parser = otlp_endpoint)]
+    pub otlp_endpoint: Option<String>,
     /// On SIGINT/SIGTERM, how long in-flight calls (and open streams) may take to finish
     /// before the server stops anyway.
     #[arg(long, env = "STOCKLEDGER_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
@@ -288,4 +293,39 @@ pub struct ExportArgs {
     /// Database to export from.
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// `--otlp-endpoint`: an `http://` URL with a host (the exporter speaks plaintext gRPC).
+pub fn otlp_endpoint(value: &str) -> Result<String, String> {
+    let uri: http::Uri = value
+        .parse()
+        .map_err(|e| format!("--otlp-endpoint must be a URL such as http://127.0.0.1:4317: {e}"))?;
+    if uri.scheme_str() != Some("http") || uri.host().is_none() {
+        return Err(format!(
+            "--otlp-endpoint must be an http:// URL with a host, such as http://127.0.0.1:4317 (got {value})"
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::otlp_endpoint;
+
+    #[test]
+    fn an_otlp_endpoint_is_a_plain_http_url_with_a_host() {
+        assert_eq!(
+            otlp_endpoint("http://127.0.0.1:4317").as_deref(),
+            Ok("http://127.0.0.1:4317")
+        );
+        for bad in [
+            "127.0.0.1:4317",
+            "https://collector:4317",
+            "http://",
+            "not a url",
+        ] {
+            let refused = otlp_endpoint(bad).expect_err(bad);
+            assert!(refused.contains("--otlp-endpoint"), "{refused}");
+        }
+    }
 }

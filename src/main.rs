@@ -22,14 +22,27 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _logs = telemetry::init(cli.log_format);
-    match run(cli.command).await {
+    let otlp_endpoint = match &cli.command {
+        Command::Serve(args) => args.otlp_endpoint.clone(),
+        _ => None,
+    };
+    let telemetry = match telemetry::init(cli.log_format, otlp_endpoint.as_deref()) {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("stockledger: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "stockledger failed");
             ExitCode::FAILURE
         }
-    }
+    };
+    // The spans of the last calls, stopped by a signal, are exported before the process ends.
+    telemetry.shutdown().await;
+    code
 }
 
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {

@@ -8,6 +8,7 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 use super::convert::{micros_from_timestamp, require_id};
 use super::cursor::{CursorEncoder, CursorFilters, CursorPosition, Cursors, Query, other_filters};
@@ -550,18 +551,22 @@ impl InventoryService for InventoryApi {
             .cursors
             .encoder(Query::InventoryChanges, &merchant, &query);
         let ticket = self.streams.open(&caller, "history")?;
-        tokio::spawn(stream_history(
-            HistoryStream {
-                store: self.store.clone(),
-                streams: self.streams.clone(),
-                ticket,
-                merchant,
-                cursors,
-            },
-            query,
-            after,
-            sender,
-        ));
+        tokio::spawn(
+            stream_history(
+                HistoryStream {
+                    store: self.store.clone(),
+                    streams: self.streams.clone(),
+                    ticket,
+                    merchant,
+                    cursors,
+                },
+                query,
+                after,
+                sender,
+            )
+            // Its reads are traced under the call's span.
+            .in_current_span(),
+        );
         let messages = ReceiverStream::new(receiver).flat_map(|page| {
             let page: Vec<Result<_, Status>> = match page {
                 Ok(messages) => messages.into_iter().map(Ok).collect(),
@@ -607,7 +612,7 @@ impl InventoryService for InventoryApi {
         let tokens = self.cursors.encoder(Query::WatchChanges, &merchant, &query);
         let watcher = self.watcher(&caller, "watch_changes", tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
-        tokio::spawn(watch::follow_changes(watcher, query, after, sender));
+        tokio::spawn(watch::follow_changes(watcher, query, after, sender).in_current_span());
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 
@@ -643,7 +648,7 @@ impl InventoryService for InventoryApi {
         let tokens = self.cursors.encoder(Query::WatchCounts, &merchant, &query);
         let watcher = self.watcher(&caller, "watch_counts", tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
-        tokio::spawn(watch::follow_counts(watcher, query, after, sender));
+        tokio::spawn(watch::follow_counts(watcher, query, after, sender).in_current_span());
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 }

@@ -37,6 +37,7 @@ use serde::de::DeserializeOwned;
 use tonic::Status;
 use tonic::server::NamedService;
 use tonic_types::{FieldViolation, StatusExt};
+use tracing::Instrument;
 
 use crate::api::ApiError;
 use crate::api::admission::{Admission, MAX_REQUEST_BYTES};
@@ -199,6 +200,8 @@ impl Gateway {
                 Status::from(ApiError::Internal("no caller for a front-door call".into()))
             })?;
         calls_left(left);
+        // The request's span (and its trace) names the merchant, as a gRPC call's does.
+        tracing::Span::current().record("merchant", tracing::field::display(&caller.merchant.0));
         let mut request = tonic::Request::new(message);
         request.extensions_mut().insert(caller);
         match tokio::time::timeout(self.call_timeout, call(request)).await {
@@ -446,15 +449,49 @@ pub fn router(gateway: Gateway, body_timeout: Duration) -> Router {
 }
 
 /// Counts each request in the metrics under its route template (`unmatched` for a path no
-/// route serves), with its status and duration.
+/// route serves), with its status and duration; serves it in its `http` span, which names
+/// the route and, once authentication has run, the merchant. When traces are exported the
+/// span is the request's OpenTelemetry span, child of the caller's W3C `traceparent`.
 async fn counted(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let span = tracing::info_span!(
+        "http",
+        route = %route,
+        merchant = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+    );
+    if crate::telemetry::traces_on() {
+        let method = request.method().as_str().to_owned();
+        crate::telemetry::server_span(
+            &span,
+            request.headers(),
+            &format!("{method} {route}"),
+            &[
+                ("http.request.method", method.as_str()),
+                ("http.route", route.as_str()),
+            ],
+        );
+    }
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    crate::metrics::http_request(&route, response.status().as_u16(), started.elapsed());
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    crate::metrics::http_request(&route, status.as_u16(), started.elapsed());
+    if crate::telemetry::traces_on() {
+        span.record("outcome", i64::from(status.as_u16()));
+        crate::telemetry::attribute(
+            &span,
+            "http.response.status_code",
+            i64::from(status.as_u16()),
+        );
+        if status.is_server_error() {
+            crate::telemetry::failed(&span, status.as_str());
+        }
+    }
     response
 }
 

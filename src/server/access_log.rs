@@ -1,7 +1,8 @@
 //! The access log: one `info` line per gRPC call once its response has been sent (for a
 //! stream, once the stream ends), inside the call's `grpc` span — which names the method
 //! and, once authentication has run, the merchant — with the gRPC code and the duration.
-//! The token is never logged. Each call is counted in the metrics too
+//! The token is never logged. When traces are exported the same span is the call's
+//! OpenTelemetry span ([`trace_call`]), and its outcome is set here. Each call is counted in the metrics too
 //! ([`crate::metrics::grpc_call`]). Outermost of the gRPC listener's layers, so that calls shed
 //! for load or refused by authentication are logged too.
 
@@ -88,10 +89,53 @@ impl Call {
         let took = self.started.elapsed();
         crate::metrics::grpc_call(&self.method, code, took);
         let micros = took.as_micros() as u64;
+        if crate::telemetry::traces_on() {
+            let outcome = crate::metrics::code_name(code);
+            self.span.record("outcome", outcome);
+            crate::telemetry::attribute(&self.span, "rpc.grpc.status_code", code as i64);
+            if server_fault(code) {
+                crate::telemetry::failed(&self.span, outcome);
+            }
+        }
         self.span.in_scope(|| {
             tracing::info!(code = ?code, duration_us = micros, "call");
         });
     }
+}
+
+/// Sets up the traced span of the call to `path` (`/package.Service/Method`): its parent
+/// from the W3C `traceparent` metadata, its name `package.Service/Method` and the `rpc.*`
+/// attributes of OpenTelemetry's conventions. Nothing when traces are off.
+pub fn trace_call(span: &tracing::Span, headers: &HeaderMap, path: &str) {
+    if !crate::telemetry::traces_on() {
+        return;
+    }
+    let name = path.trim_start_matches('/');
+    let (service, method) = name.split_once('/').unwrap_or((name, ""));
+    crate::telemetry::server_span(
+        span,
+        headers,
+        name,
+        &[
+            ("rpc.system", "grpc"),
+            ("rpc.service", service),
+            ("rpc.method", method),
+        ],
+    );
+}
+
+/// Whether `code` says the server failed the call (OpenTelemetry's rule for a server
+/// span's error status), not that the caller's request was refused.
+fn server_fault(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unknown
+            | Code::DeadlineExceeded
+            | Code::Unimplemented
+            | Code::Internal
+            | Code::Unavailable
+            | Code::DataLoss
+    )
 }
 
 fn code_in(headers: &HeaderMap) -> Option<Code> {

@@ -302,9 +302,19 @@ pub async fn serve_on(
     }
     let served = builder
         .trace_fn(|request| {
-            // `merchant` is filled in by authentication, for the access log's line.
-            let merchant = tracing::field::Empty;
-            tracing::info_span!("grpc", method = %request.uri().path(), merchant)
+            // `merchant` is filled in by authentication, for the access log's line; the
+            // rest only when traces are exported (crate::telemetry).
+            let path = request.uri().path();
+            let span = tracing::info_span!(
+                "grpc",
+                method = %path,
+                merchant = tracing::field::Empty,
+                outcome = tracing::field::Empty,
+                otel.name = tracing::field::Empty,
+                otel.kind = tracing::field::Empty,
+            );
+            access_log::trace_call(&span, request.headers(), path);
+            span
         })
         .timeout(limits.call_timeout)
         .max_concurrent_streams(limits.max_streams_per_connection)

@@ -299,6 +299,7 @@ impl Store {
 
     /// One count as of `as_of` (µs), with the rows its fold read: what the read cost of
     /// an as-of count is measured by.
+    #[tracing::instrument(level = "debug", name = "db.count_as_of", skip_all)]
     pub async fn count_as_of(
         &self,
         merchant: &MerchantId,

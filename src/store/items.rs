@@ -68,6 +68,7 @@ impl Store {
     }
 
     /// One item of the merchant.
+    #[tracing::instrument(level = "debug", name = "db.get_item", skip_all)]
     pub async fn get_item(
         &self,
         merchant: &MerchantId,
@@ -82,6 +83,7 @@ impl Store {
     }
 
     /// The merchant's items among `ids`, in the order of `ids`, each at most once.
+    #[tracing::instrument(level = "debug", name = "db.batch_get_items", skip_all)]
     pub async fn batch_get_items(
         &self,
         merchant: &MerchantId,
@@ -103,6 +105,7 @@ impl Store {
     }
 
     /// One page of the merchant's items in id (creation) order.
+    #[tracing::instrument(level = "debug", name = "db.list_items", skip_all)]
     pub async fn list_items(
         &self,
         merchant: &MerchantId,

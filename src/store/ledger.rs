@@ -134,6 +134,7 @@ pub(crate) const SET: &str = "SET";
 impl Store {
     /// One page of history in (occurred_at, seq) order — descending when
     /// `query.newest_first` — strictly after `after` in that order, if given.
+    #[tracing::instrument(level = "debug", name = "db.list_changes", skip_all)]
     pub async fn list_changes(
         &self,
         merchant: &MerchantId,
@@ -172,6 +173,7 @@ impl Store {
     }
 
     /// One change by id and type.
+    #[tracing::instrument(level = "debug", name = "db.get_change", skip_all)]
     pub async fn get_change(
         &self,
         merchant: &MerchantId,
@@ -189,6 +191,7 @@ impl Store {
     }
 
     /// One page of counts, calculated_at descending then by key, after `after` if given.
+    #[tracing::instrument(level = "debug", name = "db.list_counts", skip_all)]
     pub async fn list_counts(
         &self,
         merchant: &MerchantId,
@@ -272,6 +275,7 @@ impl Store {
     }
 
     /// Up to `limit` committed changes after feed sequence `after`, in feed order.
+    #[tracing::instrument(level = "debug", name = "db.feed_changes", skip_all)]
     pub async fn feed_changes(
         &self,
         merchant: &MerchantId,
@@ -293,6 +297,7 @@ impl Store {
 
     /// Up to `limit` count updates after position `after` (feed sequence, ordinal), in
     /// feed order.
+    #[tracing::instrument(level = "debug", name = "db.feed_count_updates", skip_all)]
     pub async fn feed_count_updates(
         &self,
         merchant: &MerchantId,

@@ -72,6 +72,7 @@ impl Store {
     }
 
     /// One location of the merchant.
+    #[tracing::instrument(level = "debug", name = "db.get_location", skip_all)]
     pub async fn get_location(
         &self,
         merchant: &MerchantId,
@@ -86,6 +87,7 @@ impl Store {
     }
 
     /// One page of the merchant's locations in id (creation) order.
+    #[tracing::instrument(level = "debug", name = "db.list_locations", skip_all)]
     pub async fn list_locations(
         &self,
         merchant: &MerchantId,

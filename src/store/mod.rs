@@ -159,6 +159,7 @@ impl Store {
     /// ([`Store::note_unreachable`]): it then gives up at once with an outage (no
     /// transaction began, so nothing is in doubt) instead of waiting out the pool's timeout
     /// — the writer is one queue, and every call behind it would wait as long.
+    #[tracing::instrument(level = "debug", name = "db.begin", skip_all)]
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

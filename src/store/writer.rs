@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 use super::batch::Encoder;
 use super::{Outage, Store, StoreError};
@@ -29,6 +30,9 @@ const MAX_ATTEMPTS: u32 = 5;
 struct Job<T> {
     batch: Submission,
     reply: oneshot::Sender<Result<Decided<T>, StoreError>>,
+    /// The caller's span, for the group commit's span to hang under (or link to); none
+    /// when traces are off.
+    span: tracing::Span,
 }
 
 /// The handle callers submit batches through; cheap to clone.
@@ -64,7 +68,12 @@ impl<T: Send + Sync + 'static> BatchWriter<T> {
     /// batch was not applied.
     pub async fn submit(&self, batch: Submission) -> Result<Decided<T>, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job = Job { batch, reply };
+        let span = if crate::telemetry::traces_on() {
+            tracing::Span::current()
+        } else {
+            tracing::Span::none()
+        };
+        let job = Job { batch, reply, span };
         crate::metrics::write_waiting(1.0);
         let _left = WriteLeaves;
         self.queue
@@ -138,9 +147,41 @@ async fn run<T: Send + Sync + 'static>(
 /// found unreachable it is asked first, so an outage is answered at once); and otherwise
 /// split so that the batch at fault gets the error alone.
 async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
+    let span = group_span(&group);
+    apply_traced(store, encode, group).instrument(span).await;
+}
+
+/// The group commit's span (traces only; `debug`, so off without them): the child of the
+/// first caller's span, linked to the other callers' spans. A group serves many calls but
+/// a span has one parent: the first caller's trace shows the commit it waited for, and each
+/// other caller's span is reached through the links (docs/operations.md, "Traces").
+fn group_span<T>(group: &[Job<T>]) -> tracing::Span {
+    let changes: usize = group.iter().map(|j| j.batch.request.changes.len()).sum();
+    // As i64: OpenTelemetry's layer records other integers as text.
+    let (batches, changes) = (group.len() as i64, changes as i64);
+    let span = match group.first() {
+        Some(first) => tracing::debug_span!(
+            parent: &first.span,
+            "group_commit",
+            batches,
+            changes,
+            outcome = tracing::field::Empty,
+        ),
+        None => tracing::Span::none(),
+    };
+    if crate::telemetry::traces_on() {
+        let others: Vec<tracing::Span> = group.iter().skip(1).map(|j| j.span.clone()).collect();
+        crate::telemetry::link(&span, &others);
+    }
+    span
+}
+
+/// [`apply`] inside the group's span.
+async fn apply_traced<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
     let (batches, replies): (Vec<Submission>, Vec<_>) =
         group.into_iter().map(|job| (job.batch, job.reply)).unzip();
     if let Err(outage) = store.writes_may_proceed().await {
+        tracing::Span::current().record("outcome", "outage");
         answer_outage(replies, &outage);
         store.note_write::<()>(&Err(outage));
         return;
@@ -160,6 +201,18 @@ async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
         }
     };
     store.note_write(&result);
+    let span = tracing::Span::current();
+    span.record(
+        "outcome",
+        if result.is_ok() {
+            "committed"
+        } else {
+            "failed"
+        },
+    );
+    if let Err(e) = &result {
+        crate::telemetry::failed(&span, &e.to_string());
+    }
     match result {
         Ok(outcomes) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
@@ -183,7 +236,9 @@ async fn apply<T>(store: &Store, encode: &Encoder<T>, group: Vec<Job<T>>) {
         Err(e) => {
             tracing::warn!(error = %e, batches = batches.len(), "group failed; applying its batches one by one");
             for (batch, reply) in batches.into_iter().zip(replies) {
-                Box::pin(apply(store, encode, vec![Job { batch, reply }])).await;
+                // Each alone, in a span of its own under the group's.
+                let span = tracing::Span::current();
+                Box::pin(apply(store, encode, vec![Job { batch, reply, span }])).await;
             }
         }
     }

@@ -53,6 +53,7 @@ pub(super) fn new_entries(plan: &GroupPlan<'_>) -> NewEntries {
 
 /// Keeps the checkpoints of the counts `entries` moved (already written in `tx`) equal to
 /// the fold of their history, and adds the ones now due.
+#[tracing::instrument(level = "debug", name = "db.maintain_checkpoints", skip_all)]
 pub(super) async fn maintain(
     tx: &DatabaseTransaction,
     entries: NewEntries,

@@ -23,6 +23,7 @@ use crate::store::entity::{inventory_adjustment_reason, inventory_item, location
 use crate::store::ledger::parse_state;
 
 /// The facts `decide::screen` needs, read with one statement each (per bind limit).
+#[tracing::instrument(level = "debug", name = "db.read_group_facts", skip_all)]
 pub(super) async fn read_group_facts(
     tx: &DatabaseTransaction,
     wanted: &Wanted<'_>,
@@ -210,6 +211,7 @@ pub(super) struct LockedCounts {
 /// the missing rows (so that a concurrent first change of the same count waits) and locks
 /// them all in the order given. SQLite: the IMMEDIATE transaction already excludes every
 /// other writer, so a plain read suffices.
+#[tracing::instrument(level = "debug", name = "db.lock_counts", skip_all)]
 pub(super) async fn lock_counts(
     tx: &DatabaseTransaction,
     keys: &BTreeSet<GroupKey>,
@@ -298,6 +300,7 @@ pub(super) async fn lock_counts(
 
 /// `n` new server sequences, increasing, above every stored change of the counts the
 /// transaction has locked.
+#[tracing::instrument(level = "debug", name = "db.reserve_seqs", skip_all)]
 pub(super) async fn reserve_seqs(
     tx: &DatabaseTransaction,
     n: usize,
@@ -333,6 +336,7 @@ pub(super) async fn reserve_seqs(
 
 /// The stored deltas of each count positioned at or after the given occurred_at (the
 /// earliest physical count of the group on that count).
+#[tracing::instrument(level = "debug", name = "db.stored_deltas_after", skip_all)]
 pub(super) async fn stored_deltas_after(
     tx: &DatabaseTransaction,
     earliest: &BTreeMap<GroupKey, i64>,

@@ -20,6 +20,7 @@ use std::ops::Deref;
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, RuntimeErr, Statement,
 };
+use tracing::Instrument;
 
 use self::facts::{
     group_key_values, lock_counts, read_group_facts, reserve_seqs, stored_deltas_after,
@@ -44,6 +45,7 @@ impl Store {
     /// others. Returns the ledger's answer to each batch, in order. `Err` means the
     /// transaction failed as a whole; [`StoreError::is_transient`] tells whether trying
     /// again may succeed.
+    #[tracing::instrument(level = "debug", name = "db.transaction", skip_all)]
     pub async fn apply_group<T>(
         &self,
         group: &[Submission],
@@ -51,7 +53,9 @@ impl Store {
     ) -> Result<Vec<Decided<T>>, StoreError> {
         let tx = self.begin_write().await?;
         let answers = apply_group_in(&tx, group, encode).await?;
-        tx.commit().await?;
+        tx.commit()
+            .instrument(tracing::debug_span!("db.commit"))
+            .await?;
         Ok(answers)
     }
 }
@@ -108,6 +112,7 @@ impl StoreError {
 /// feed sequences as they record: merchant → the first. Each merchant's row stays locked
 /// until commit, so sequences are gap-free and ordered as commits are, however many
 /// replicas write; merchants are claimed in lock order.
+#[tracing::instrument(level = "debug", name = "db.claim_feed_sequences", skip_all)]
 async fn claim_feed_sequences<'g>(
     tx: &DatabaseTransaction,
     recording: &BTreeMap<&'g str, usize>,
@@ -151,6 +156,7 @@ fn recorded_per_merchant<'g>(plan: &GroupPlan<'g>) -> BTreeMap<&'g str, usize> {
 
 /// On PostgreSQL, tells every replica's feed listeners (at commit) which merchants' feeds
 /// moved.
+#[tracing::instrument(level = "debug", name = "db.announce", skip_all)]
 async fn announce<'a>(
     tx: &DatabaseTransaction,
     merchants: impl Iterator<Item = &'a &'a str>,
@@ -188,6 +194,7 @@ fn unmoved<'a>(
 }
 
 /// Deletes count rows (those created only to be locked for a batch that was refused).
+#[tracing::instrument(level = "debug", name = "db.delete_counts", skip_all)]
 async fn delete_counts(tx: &DatabaseTransaction, keys: &[&GroupKey]) -> Result<(), StoreError> {
     let rows = keys.iter().map(|key| group_key_values(key)).collect();
     run_values(

@@ -193,6 +193,7 @@ impl GroupRows {
         self.add_key(batch, pack_response(response));
     }
 
+    #[tracing::instrument(level = "debug", name = "db.write_rows", skip_all)]
     pub(super) async fn write(self, tx: &DatabaseTransaction) -> Result<(), StoreError> {
         run_values(
             tx,
