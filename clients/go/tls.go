@@ -4,8 +4,11 @@
 package stockledger
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"net"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -39,12 +42,15 @@ type TLS struct {
 // A certificate or key that does not parse makes Dial return an *Error (codes.InvalidArgument,
 // Reason ReasonInvalidValue, Field() naming the TLS field). A server that refuses the
 // handshake, or whose certificate the client does not trust, fails the first call with an
-// *Error of codes.Unavailable. The option is for Dial; given to grpc.NewClient directly
-// it sets the same transport credentials, or nothing when the settings are invalid.
+// *Error of codes.Unavailable. The option is for Dial; given to grpc.NewClient directly it
+// sets the same transport credentials (invalid settings: credentials whose every handshake
+// fails with the refusal, never plaintext).
 func WithTLS(settings TLS) grpc.DialOption {
 	creds, err := settings.credentials()
 	if err != nil {
-		return tlsOption{DialOption: grpc.EmptyDialOption{}, err: err}
+		// A plain error: an *Error's status (INVALID_ARGUMENT) is not one a handshake may end with.
+		refused := refusedCredentials{errors.New("stockledger: invalid TLS settings: " + err.Message)}
+		return tlsOption{DialOption: grpc.WithTransportCredentials(refused), err: err}
 	}
 	return tlsOption{DialOption: grpc.WithTransportCredentials(creds)}
 }
@@ -100,6 +106,26 @@ func (s TLS) config() (*tls.Config, *Error) {
 	}
 	return config, nil
 }
+
+// refusedCredentials are the transport credentials of invalid settings outside Dial: no
+// connection is made with them.
+type refusedCredentials struct{ err error }
+
+func (c refusedCredentials) ClientHandshake(context.Context, string, net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	return nil, nil, c.err
+}
+
+func (c refusedCredentials) ServerHandshake(net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	return nil, nil, c.err
+}
+
+func (refusedCredentials) Info() credentials.ProtocolInfo {
+	return credentials.ProtocolInfo{SecurityProtocol: "tls"}
+}
+
+func (c refusedCredentials) Clone() credentials.TransportCredentials { return c }
+
+func (refusedCredentials) OverrideServerName(string) error { return nil }
 
 func invalidTLS(field, problem string) *Error {
 	return refuse(codes.InvalidArgument, ReasonInvalidValue, field, field+" "+problem, nil)

@@ -14,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	stockledger "github.com/stockledger/stockledger/clients/go"
+	pb "github.com/stockledger/stockledger/clients/go/stockledgerv1"
 )
 
 // tlsServer is the server over mutual TLS and the files of its test CA.
@@ -172,4 +175,17 @@ func TestDialRefusesInvalidTLSSettings(t *testing.T) {
 	c, err := stockledger.Dial("127.0.0.1:1", "token", stockledger.WithTLS(stockledger.TLS{}))
 	must(t, err)
 	_ = c.Close()
+
+	// Given to grpc.NewClient itself, invalid settings never fall back to plaintext: a call
+	// to the plaintext server fails in the handshake (plaintext would reach the server, which
+	// would answer UNAUTHENTICATED for the missing token).
+	_, ctx := live(t) // fails the test without STOCKLEDGER_ADDR
+	conn, err := grpc.NewClient(os.Getenv("STOCKLEDGER_ADDR"),
+		stockledger.WithTLS(stockledger.TLS{CACertPEM: []byte("not a certificate")}))
+	must(t, err)
+	defer conn.Close()
+	_, err = pb.NewLocationServiceClient(conn).ListLocations(ctx, &pb.ListLocationsRequest{})
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("a call through grpc.NewClient with invalid TLS settings answered %v, want UNAVAILABLE", err)
+	}
 }
