@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.regex.Pattern;
@@ -19,8 +22,9 @@ import java.util.regex.Pattern;
 /**
  * The TLS settings of a {@link StockledgerClient.Builder}, turned into gRPC channel credentials:
  * plaintext unless enabled; the trusted CAs (else the system's); a client certificate and key
- * for mutual TLS. Each PEM is read and parsed before the channel is made, so that a wrong file
- * is refused naming the setting, not found out at the first call.
+ * for mutual TLS. Each PEM is read and parsed before the channel is made (and the key checked
+ * against the certificate), so that a wrong file is refused naming the setting, not found out
+ * at the first call.
  */
 final class TlsSettings {
   boolean enabled;
@@ -71,9 +75,9 @@ final class TlsSettings {
         builder.trustManager(new ByteArrayInputStream(certificates(trusted)));
       }
       if (certificate != null) {
-        builder.keyManager(
-            new ByteArrayInputStream(certificates(certificate)),
-            new ByteArrayInputStream(privateKey(key)));
+        byte[] chain = certificates(certificate);
+        byte[] privateKey = privateKey(key, leaf(chain));
+        builder.keyManager(new ByteArrayInputStream(chain), new ByteArrayInputStream(privateKey));
       }
     } catch (IOException e) {
       // Reading from memory does not fail; the PEM was checked above.
@@ -101,17 +105,31 @@ final class TlsSettings {
       Pattern.compile(
           "-----BEGIN PRIVATE KEY-----\\s*([A-Za-z0-9+/=\\s]+?)\\s*-----END PRIVATE KEY-----");
 
-  /** The PEM's bytes, refused unless they hold a PKCS#8 private key (EC, RSA or Ed25519). */
-  private static byte[] privateKey(Pem pem) {
+  /** The first certificate of a PEM chain that {@link #certificates} accepted. */
+  private static X509Certificate leaf(byte[] chain) {
+    try {
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(chain));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e); // parsed once already
+    }
+  }
+
+  /**
+   * The PEM's bytes, refused unless they hold a PKCS#8 private key (EC, RSA or Ed25519) that is
+   * the certificate's: a signature it makes must verify with the certificate's public key.
+   */
+  private static byte[] privateKey(Pem pem, X509Certificate certificate) {
     byte[] bytes = pem.read();
     var match = PKCS8.matcher(new String(bytes, StandardCharsets.US_ASCII));
+    PrivateKey key = null;
     if (match.find()) {
       try {
         var spec = new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(match.group(1)));
         for (String algorithm : new String[] {"EC", "RSA", "Ed25519"}) {
           try {
-            KeyFactory.getInstance(algorithm).generatePrivate(spec);
-            return bytes;
+            key = KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            break;
           } catch (GeneralSecurityException notThisOne) {
             // try the next algorithm
           }
@@ -120,11 +138,44 @@ final class TlsSettings {
         // refused below
       }
     }
-    throw invalid(
-        pem.setting(),
-        pem.where()
-            + " holds no PEM private key in PKCS#8 (-----BEGIN PRIVATE KEY-----; convert with"
-            + " openssl pkcs8 -topk8 -nocrypt)");
+    if (key == null) {
+      throw invalid(
+          pem.setting(),
+          pem.where()
+              + " holds no PEM private key in PKCS#8 (-----BEGIN PRIVATE KEY-----; convert with"
+              + " openssl pkcs8 -topk8 -nocrypt)");
+    }
+    if (!signsFor(key, certificate)) {
+      throw invalid(
+          pem.setting(),
+          pem.where()
+              + " is not the private key of the client certificate ("
+              + certificate.getSubjectX500Principal()
+              + ")");
+    }
+    return bytes;
+  }
+
+  private static boolean signsFor(PrivateKey key, X509Certificate certificate) {
+    String algorithm =
+        switch (key.getAlgorithm()) {
+          case "EC" -> "SHA256withECDSA";
+          case "RSA" -> "SHA256withRSA";
+          default -> key.getAlgorithm(); // Ed25519
+        };
+    try {
+      byte[] probe = "stockledger client certificate check".getBytes(StandardCharsets.US_ASCII);
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(certificate.getPublicKey());
+      verifier.update(probe);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false; // e.g. an EC key with an RSA certificate
+    }
   }
 
   private static StockledgerException invalid(String setting, String description) {

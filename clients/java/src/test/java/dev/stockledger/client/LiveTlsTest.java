@@ -153,7 +153,9 @@ class LiveTlsTest {
             new Case(
                 b -> b.clientCertificate(garbage, garbage), "clientCertificate.certificateChain"),
             new Case(b -> b.clientCertificate(cert(), ecKey), "clientCertificate.privateKey"),
-            new Case(b -> b.clientCertificate(certificate, new byte[0]), "clientCertificate.privateKey"))) {
+            new Case(b -> b.clientCertificate(certificate, new byte[0]), "clientCertificate.privateKey"),
+            new Case(
+                b -> b.clientCertificate(cert(), file("other-client.key")), "clientCertificate.privateKey"))) {
       var e =
           assertThrows(
               StockledgerException.class,
