@@ -154,6 +154,7 @@ func TestPlaintextToTheTLSServerIsRefused(t *testing.T) {
 
 // Settings that cannot work are refused by Dial, naming the field, before any connection.
 func TestDialRefusesInvalidTLSSettings(t *testing.T) {
+	server := liveTLS(t)
 	cert := []byte("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
 	for _, tc := range []struct {
 		settings stockledger.TLS
@@ -163,6 +164,8 @@ func TestDialRefusesInvalidTLSSettings(t *testing.T) {
 		{stockledger.TLS{ClientCertPEM: cert}, "TLS.ClientKeyPEM"},
 		{stockledger.TLS{ClientKeyPEM: []byte("a key")}, "TLS.ClientCertPEM"},
 		{stockledger.TLS{ClientCertPEM: cert, ClientKeyPEM: []byte("a key")}, "TLS.ClientCertPEM"},
+		// Another certificate's key.
+		{stockledger.TLS{ClientCertPEM: server.cert, ClientKeyPEM: readFile(t, filepath.Join(server.dir, "other-client.key"))}, "TLS.ClientCertPEM"},
 	} {
 		_, err := stockledger.Dial("127.0.0.1:1", "token", stockledger.WithTLS(tc.settings))
 		var e *stockledger.Error
