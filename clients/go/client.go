@@ -1,6 +1,6 @@
 // Package stockledger is the Go client of the Stockledger gRPC inventory ledger.
 //
-//	c, err := stockledger.Dial("127.0.0.1:50051", token)
+//	c, err := stockledger.Dial("127.0.0.1:50051", token) // or WithTLS(stockledger.TLS{...}) after token
 //	...
 //	defer c.Close()
 //	loc, err := c.CreateLocation(ctx, "Corner Shop")
@@ -47,13 +47,17 @@ type Client struct {
 }
 
 // Dial connects to addr ("127.0.0.1:50051") in plaintext; every call sends
-// "authorization: Bearer <token>". Extra options come after the defaults, so
-// grpc.WithTransportCredentials(credentials.NewTLS(...)) switches to TLS. The connection
-// is made lazily, on the first call.
+// "authorization: Bearer <token>". WithTLS(TLS{...}) among opts connects over TLS instead
+// (tls.go). Extra options come after the defaults, so any grpc.DialOption applies too
+// (grpc.WithTransportCredentials with credentials of your own also switches to TLS). The
+// connection is made lazily, on the first call.
 func Dial(addr, token string, opts ...grpc.DialOption) (*Client, error) {
 	if token == "" {
 		return nil, refuse(codes.Unauthenticated, ReasonMissingRequiredParameter, "token",
 			"a token is required (stockledger token create ...)", nil)
+	}
+	if err := tlsError(opts); err != nil {
+		return nil, err
 	}
 	all := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Go client's tests against a live server: STOCKLEDGER_ADDR (host:port) and
-# STOCKLEDGER_TOKEN (a token with every scope) must be set; scripts/clients-test.sh sets
-# both. Module downloads come through the Go module proxy on first use. Ends with
+# STOCKLEDGER_TOKEN (a token with every scope) must be set, and for the TLS tests
+# STOCKLEDGER_TLS_ADDR, _TOKEN, _CA, _CERT, _KEY and _DIR (a server over mutual TLS and its
+# test CA's files; those tests fail without them); scripts/clients-test.sh sets them all. Module downloads come through the Go module proxy on first use. Ends with
 # quickstart.sh: the README's programs, installed and run as a user would.
 set -euo pipefail
 cd "$(dirname "$0")"

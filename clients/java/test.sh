@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Java client (stubs generated from ../../proto) and runs its tests against a live
 # server, then runs the README's programs as a user would (quickstart.sh). STOCKLEDGER_ADDR
-# (host:port) and STOCKLEDGER_TOKEN (every scope) must be set, as scripts/clients-test.sh does.
+# (host:port) and STOCKLEDGER_TOKEN (every scope) must be set, as scripts/clients-test.sh does;
+# so must STOCKLEDGER_TLS_ADDR, _TOKEN, _CA, _CERT, _KEY and _DIR (a server over mutual TLS and
+# its test CA's files), or LiveTlsTest fails.
 # Needs Java 17+ and Maven; dependencies come from Maven Central.
 set -euo pipefail
 cd "$(dirname "$0")"

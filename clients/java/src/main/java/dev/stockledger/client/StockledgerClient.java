@@ -4,12 +4,12 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -112,19 +112,116 @@ public final class StockledgerClient implements AutoCloseable {
 
   /**
    * Opens a plaintext connection to {@code address} ({@code host:port}). The channel connects
-   * lazily: an unreachable server shows on the first call, as {@code UNAVAILABLE}.
+   * lazily: an unreachable server shows on the first call, as {@code UNAVAILABLE}. For TLS, see
+   * {@link #builder(String, String)}.
    */
   public static StockledgerClient connect(String address, String token) {
-    if (address == null || address.isBlank()) {
-      throw StockledgerException.local(
-          Status.Code.INVALID_ARGUMENT,
-          "MISSING_REQUIRED_PARAMETER",
-          "address",
-          "an address (host:port) is required");
+    return builder(address, token).build();
+  }
+
+  /**
+   * A client to be configured before it connects: plaintext unless a TLS setting is given.
+   *
+   * <pre>{@code
+   * var client = StockledgerClient.builder("ledger.example.com:50051", token)
+   *     .trustedCertificates(Path.of("ca.pem"))                           // else the system's CAs: .tls()
+   *     .clientCertificate(Path.of("client.pem"), Path.of("client.key"))  // mutual TLS
+   *     .build();
+   * }</pre>
+   */
+  public static Builder builder(String address, String token) {
+    return new Builder(address, token);
+  }
+
+  /**
+   * Settings of a connection, from {@link #builder(String, String)}; {@link #build()} checks them
+   * and opens the connection. Every TLS setting turns TLS on.
+   */
+  public static final class Builder {
+    private final String address;
+    private final String token;
+    private final TlsSettings tls = new TlsSettings();
+
+    private Builder(String address, String token) {
+      this.address = address;
+      this.token = token;
     }
-    BearerToken.check(token);
-    return new StockledgerClient(
-        Grpc.newChannelBuilder(address.strip(), InsecureChannelCredentials.create()).build(), token);
+
+    /** Connects over TLS, trusting the system's certificate authorities unless told otherwise. */
+    public Builder tls() {
+      tls.enabled = true;
+      return this;
+    }
+
+    /**
+     * Connects over TLS, trusting the certificate authorities of this PEM file (one or more
+     * certificates) instead of the system's to sign the server's certificate. Read by {@link
+     * #build()}.
+     */
+    public Builder trustedCertificates(Path caCertificatesPem) {
+      tls.trusted = TlsSettings.Pem.of("trustedCertificates", caCertificatesPem);
+      return tls();
+    }
+
+    /** As {@link #trustedCertificates(Path)}, with the PEM text itself. */
+    public Builder trustedCertificates(byte[] caCertificatesPem) {
+      tls.trusted = TlsSettings.Pem.of("trustedCertificates", caCertificatesPem);
+      return tls();
+    }
+
+    /**
+     * Connects over TLS presenting this client certificate (PEM, leaf first) and its private key
+     * (PEM, PKCS#8), for a server that asks for one (mutual TLS). Read by {@link #build()}.
+     */
+    public Builder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+      tls.certificate = TlsSettings.Pem.of("clientCertificate.certificateChain", certificateChainPem);
+      tls.key = TlsSettings.Pem.of("clientCertificate.privateKey", privateKeyPem);
+      return tls();
+    }
+
+    /** As {@link #clientCertificate(Path, Path)}, with the PEM texts themselves. */
+    public Builder clientCertificate(byte[] certificateChainPem, byte[] privateKeyPem) {
+      tls.certificate = TlsSettings.Pem.of("clientCertificate.certificateChain", certificateChainPem);
+      tls.key = TlsSettings.Pem.of("clientCertificate.privateKey", privateKeyPem);
+      return tls();
+    }
+
+    /**
+     * Connects over TLS, requiring the server's certificate to be valid for {@code name} rather
+     * than the address's host (e.g. {@code localhost} when connecting to an IP address); also
+     * the call's authority.
+     */
+    public Builder serverName(String name) {
+      if (name == null || name.isBlank()) {
+        throw StockledgerException.local(
+            Status.Code.INVALID_ARGUMENT, "MISSING_REQUIRED_PARAMETER", "serverName", "a server name is required");
+      }
+      tls.serverName = name.strip();
+      return tls();
+    }
+
+    /**
+     * Checks the settings (reading the files given as paths) and opens the channel, lazily: a
+     * server that cannot be reached, refuses the handshake or is not trusted shows on the first
+     * call, as {@code UNAVAILABLE}. An address or token missing, or a file unreadable or not the
+     * PEM it should be, is a {@link StockledgerException} ({@code INVALID_ARGUMENT}, {@link
+     * StockledgerException#isLocal()}) naming the setting.
+     */
+    public StockledgerClient build() {
+      if (address == null || address.isBlank()) {
+        throw StockledgerException.local(
+            Status.Code.INVALID_ARGUMENT,
+            "MISSING_REQUIRED_PARAMETER",
+            "address",
+            "an address (host:port) is required");
+      }
+      BearerToken.check(token);
+      var channelBuilder = Grpc.newChannelBuilder(address.strip(), tls.credentials());
+      if (tls.serverName != null) {
+        channelBuilder.overrideAuthority(tls.serverName);
+      }
+      return new StockledgerClient(channelBuilder.build(), token);
+    }
   }
 
   /** Uses a channel built elsewhere (TLS, custom executors); {@link #close()} shuts it down. */
