@@ -5,13 +5,22 @@
 # `pip install` of the wheel), then runs every ```python block of the README with that
 # venv, TWICE in a row against the same server, failing when a run fails or prints other
 # than the ```text block that follows the program in the README.
-# Needs STOCKLEDGER_ADDR and STOCKLEDGER_TOKEN (scripts/clients-test.sh sets both); test.sh
-# calls it at its end. The snippets are read from README.md each time, never copied.
+# Needs STOCKLEDGER_ADDR and STOCKLEDGER_TOKEN, and for the program under "TLS" the server
+# over mutual TLS: STOCKLEDGER_TLS_ADDR, _TOKEN, _CA, _CERT and _KEY (scripts/clients-test.sh
+# sets them all); test.sh calls it at its end. The snippets are read from README.md each time, never copied.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 : "${STOCKLEDGER_ADDR:?set STOCKLEDGER_ADDR=host:port of a running server (scripts/clients-test.sh does)}"
 : "${STOCKLEDGER_TOKEN:?set STOCKLEDGER_TOKEN to a token with every scope (scripts/clients-test.sh does)}"
-export STOCKLEDGER_ADDR STOCKLEDGER_TOKEN
+for name in ADDR TOKEN CA CERT KEY; do
+  var="STOCKLEDGER_TLS_$name"
+  if [[ -z "${!var:-}" ]]; then
+    echo "quickstart: set $var (the README's TLS program needs the server over mutual TLS; scripts/clients-test.sh sets it)" >&2
+    exit 2
+  fi
+done
+export STOCKLEDGER_ADDR STOCKLEDGER_TOKEN STOCKLEDGER_TLS_ADDR STOCKLEDGER_TLS_TOKEN STOCKLEDGER_TLS_CA \
+  STOCKLEDGER_TLS_CERT STOCKLEDGER_TLS_KEY
 
 project="$(mktemp -d)"
 trap 'rm -rf "$project"' EXIT

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Python client's tests against a live server: STOCKLEDGER_ADDR (host:port) and
-# STOCKLEDGER_TOKEN (a token with every scope) must be set; scripts/clients-test.sh sets
-# both. Installs the package with its test extra into clients/python/.venv first; ends with
+# STOCKLEDGER_TOKEN (a token with every scope) must be set, and for tests/test_tls.py and
+# the README's TLS program a server over mutual TLS: STOCKLEDGER_TLS_ADDR, _TOKEN, _CA,
+# _CERT, _KEY and _DIR; scripts/clients-test.sh sets them all. Installs the package with its test extra into clients/python/.venv first; ends with
 # quickstart.sh (the README's programs against the built wheel, in a fresh venv).
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Checks that the client stays free of the server's dependencies, then runs the unit tests,
-# the live tests (tests/live.rs), the doc examples (cargo test --doc, the README's snippets
+# the live tests (tests/live.rs; tests/tls.rs against the server over mutual TLS named by
+# STOCKLEDGER_TLS_ADDR, _TOKEN, _CA, _CERT, _KEY and _DIR), the doc examples (cargo test --doc, the README's snippets
 # among them; with the tls feature, so that its unit tests and snippet are built too), the
 # README's examples/guards.rs and examples/reservations.rs, and at its end quickstart.sh (the
 # README's quick start, twice, in a fresh project that uses the packaged crate) against the
 # server named by STOCKLEDGER_ADDR (host:port) with the token in STOCKLEDGER_TOKEN.
-# scripts/clients-test.sh starts a server and sets both.
+# scripts/clients-test.sh starts both servers and sets them all.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 : "${STOCKLEDGER_ADDR:?set STOCKLEDGER_ADDR to host:port of a running server}"
 : "${STOCKLEDGER_TOKEN:?set STOCKLEDGER_TOKEN to a token with every scope}"
+for name in ADDR TOKEN CA CERT KEY DIR; do
+    var="STOCKLEDGER_TLS_$name"
+    if [[ -z "${!var:-}" ]]; then
+        echo "set $var (tests/tls.rs needs the server over mutual TLS that scripts/clients-test.sh starts)" >&2
+        exit 2
+    fi
+done
 
 # A service that calls Stockledger must not build SeaORM, sqlx or the server itself.
 tree=$(cargo tree -p stockledger-client --edges normal,build)

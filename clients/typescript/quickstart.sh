@@ -7,12 +7,21 @@
 # stdout must equal the ```text block that follows the program in the README ("It
 # prints:"); a program without one, a failing run or other output fails the script. The
 # temporary directory is removed on exit. Runnable from any directory; test.sh ends with it.
+# The program under "TLS" needs the server over mutual TLS: STOCKLEDGER_TLS_ADDR, _TOKEN,
+# _CA, _CERT and _KEY (scripts/clients-test.sh sets them).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ -z "${STOCKLEDGER_ADDR:-}" ] || [ -z "${STOCKLEDGER_TOKEN:-}" ]; then
   echo "clients/typescript/quickstart.sh: set STOCKLEDGER_ADDR (host:port of a running server) and STOCKLEDGER_TOKEN" >&2
   exit 2
 fi
+for name in ADDR TOKEN CA CERT KEY; do
+  var="STOCKLEDGER_TLS_$name"
+  if [ -z "${!var:-}" ]; then
+    echo "clients/typescript/quickstart.sh: set $var (the README's TLS program talks to the server over mutual TLS)" >&2
+    exit 2
+  fi
+done
 work="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-ts-quickstart.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 

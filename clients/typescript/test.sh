@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the locked dependencies, builds, and runs the unit tests and the live tests
-# against the server at STOCKLEDGER_ADDR (host:port) with STOCKLEDGER_TOKEN (every scope).
+# against the server at STOCKLEDGER_ADDR (host:port) with STOCKLEDGER_TOKEN (every scope),
+# and test/tls.test.ts against the server over mutual TLS named by STOCKLEDGER_TLS_ADDR,
+# _TOKEN, _CA, _CERT, _KEY and _DIR (scripts/clients-test.sh sets them all).
 # Ends with quickstart.sh (the README's programs, run twice each against the same server).
 # Runnable from any directory.
 set -euo pipefail
@@ -10,6 +12,13 @@ if [ -z "${STOCKLEDGER_ADDR:-}" ] || [ -z "${STOCKLEDGER_TOKEN:-}" ]; then
   echo "clients/typescript/test.sh: set STOCKLEDGER_ADDR (host:port of a running server) and STOCKLEDGER_TOKEN (a token with every scope)" >&2
   exit 2
 fi
+for name in ADDR TOKEN CA CERT KEY DIR; do
+  var="STOCKLEDGER_TLS_$name"
+  if [ -z "${!var:-}" ]; then
+    echo "clients/typescript/test.sh: set $var (the server over mutual TLS that scripts/clients-test.sh starts)" >&2
+    exit 2
+  fi
+done
 npm ci --no-audit --no-fund --ignore-scripts
 rm -rf dist build-test
 npx tsc -p tsconfig.json

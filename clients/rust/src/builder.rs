@@ -1,6 +1,6 @@
 //! [`ClientBuilder`]: how a [`Client`] connects — plain HTTP/2 by default, TLS with the
-//! `tls` cargo feature (a CA certificate to trust, optionally a client certificate and key
-//! for mutual TLS), and a connect timeout.
+//! `tls` cargo feature (a CA certificate to trust, or the system's roots; optionally a
+//! client certificate and key for mutual TLS, and the server name), and a connect timeout.
 //!
 //! ```no_run
 //! # #[cfg(feature = "tls")]
@@ -30,6 +30,10 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     #[cfg(feature = "tls")]
     tls: Option<tonic::transport::ClientTlsConfig>,
+    /// Whether [`ClientBuilder::ca_certificate_pem`] was given: without it, TLS trusts the
+    /// system's roots.
+    #[cfg(feature = "tls")]
+    ca_given: bool,
 }
 
 impl ClientBuilder {
@@ -40,12 +44,24 @@ impl ClientBuilder {
             connect_timeout: None,
             #[cfg(feature = "tls")]
             tls: None,
+            #[cfg(feature = "tls")]
+            ca_given: false,
         }
     }
 
     /// Gives up connecting after `timeout` (default: no limit of its own).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Connects over TLS, trusting the system's root certificates (as the platform's
+    /// verifier finds them) unless [`ClientBuilder::ca_certificate_pem`] names the CA. The
+    /// other TLS settings ([`ClientBuilder::identity_pem`], [`ClientBuilder::domain_name`])
+    /// turn TLS on as well; this is for a server whose certificate a public CA issued.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self) -> Self {
+        self.tls = Some(self.tls.take().unwrap_or_default());
         self
     }
 
@@ -64,6 +80,7 @@ impl ClientBuilder {
                 .unwrap_or_default()
                 .ca_certificate(certificate),
         );
+        self.ca_given = true;
         Ok(self)
     }
 
@@ -114,7 +131,12 @@ impl ClientBuilder {
         }
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            endpoint = endpoint.tls_config(tls.clone())?;
+            let tls = if self.ca_given {
+                tls.clone()
+            } else {
+                tls.clone().with_native_roots()
+            };
+            endpoint = endpoint.tls_config(tls)?;
         }
         Ok(endpoint)
     }
@@ -183,11 +205,21 @@ mod tests {
         let builder = Client::builder("127.0.0.1:50051", "token")
             .ca_certificate_pem(TEST_CA)
             .expect("a PEM CA certificate is accepted");
-        assert!(builder.tls.is_some());
+        assert!(builder.tls.is_some() && builder.ca_given);
         assert_eq!(
             builder.endpoint().unwrap().uri().to_string(),
             "https://127.0.0.1:50051/"
         );
+        for system_roots in [
+            Client::builder("ledger.example.com:443", "token").tls(),
+            Client::builder("ledger.example.com:443", "token").domain_name("ledger.example.com"),
+        ] {
+            assert!(system_roots.tls.is_some() && !system_roots.ca_given);
+            assert_eq!(
+                system_roots.endpoint().unwrap().uri().to_string(),
+                "https://ledger.example.com:443/"
+            );
+        }
         let plain = Client::builder("127.0.0.1:50051", "token");
         assert_eq!(
             plain.endpoint().unwrap().uri().to_string(),

@@ -349,13 +349,41 @@ impl From<tonic::Status> for Error {
                     .collect()
             })
             .unwrap_or_default();
+        let (code, message) = match lost_connection(&status) {
+            Some(cause) => (Code::Unavailable, format!("the connection failed: {cause}")),
+            None => (status.code(), status.message().to_owned()),
+        };
         Error(Box::new(Inner {
-            code: status.code(),
-            message: status.message().to_owned(),
+            code,
+            message,
             details,
             field_violations,
         }))
     }
+}
+
+/// A call whose connection failed under it, which tonic reports as `Cancelled` (hyper's
+/// "canceled": the connection closed before the request went out) or `Unknown` ("transport
+/// error"), e.g. when the server closes the TLS connection after the handshake because it
+/// refuses the client's certificate: UNAVAILABLE, as gRPC says a lost connection is. Tells
+/// it by a `hyper::Error` in the status's source chain (a status the server sent has none;
+/// a deadline tonic gave up on stays `Cancelled`), and returns the chain's words.
+fn lost_connection(status: &tonic::Status) -> Option<String> {
+    if !matches!(status.code(), Code::Cancelled | Code::Unknown) {
+        return None;
+    }
+    let mut source = std::error::Error::source(status);
+    let mut transport = false;
+    let mut words: Vec<String> = Vec::new();
+    while let Some(cause) = source {
+        transport |= cause.is::<hyper::Error>();
+        let said = cause.to_string();
+        if !words.iter().any(|w| w.contains(&said)) {
+            words.push(said);
+        }
+        source = cause.source();
+    }
+    transport.then(|| words.join(": "))
 }
 
 impl From<tonic::transport::Error> for Error {

@@ -212,7 +212,7 @@ impl Client {
     }
 
     /// How to connect to `addr` (as for [`Client::connect`]) acting with `token`: TLS with
-    /// the `tls` feature ([`ClientBuilder::ca_certificate_pem`],
+    /// the `tls` feature ([`ClientBuilder::ca_certificate_pem`] or [`ClientBuilder::tls`],
     /// [`ClientBuilder::identity_pem`]), a connect timeout; then
     /// [`ClientBuilder::connect`].
     pub fn builder(addr: impl Into<String>, token: impl Into<String>) -> ClientBuilder {

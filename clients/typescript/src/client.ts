@@ -17,6 +17,7 @@ import { InventoryItemService } from "./gen/stockledger/v1/inventory_item_pb.js"
 import { LocationService } from "./gen/stockledger/v1/location_pb.js";
 import { ReservationService } from "./gen/stockledger/v1/reservation_pb.js";
 import { randomUUID } from "node:crypto";
+import type * as http2 from "node:http2";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ImportInventoryChangesRequestSchema } from "./gen/stockledger/v1/inventory_pb.js";
 import {
@@ -89,12 +90,33 @@ export interface RawClients {
 
 /** Options of createStockledgerClient. */
 export interface StockledgerClientOptions {
+  /**
+   * Connect over TLS: `true` trusts Node's default root certificates; an object names the
+   * CA that issued the server's certificate and, for mutual TLS, the client certificate
+   * and key. A "host:port" address is then reached as "https://host:port".
+   */
+  tls?: true | StockledgerTlsOptions;
   /** More interceptors, run after the one that adds the token. */
   interceptors?: Interceptor[];
   /** Deadline applied to every call that sets none (milliseconds). */
   defaultTimeoutMs?: number;
   /** Further options of @connectrpc/connect-node's createGrpcTransport. */
   transport?: Omit<GrpcTransportOptions, "baseUrl" | "interceptors" | "sessionManager">;
+}
+
+/**
+ * TLS settings of StockledgerClientOptions.tls. Certificates and keys are PEM, as text or
+ * bytes (`readFileSync("ca.pem")`), as for Node's `tls.connect`.
+ */
+export interface StockledgerTlsOptions {
+  /** The CA certificate(s) to trust (only these); absent: Node's default root certificates. */
+  ca?: string | Uint8Array;
+  /** The client certificate (chain) to present to a server that asks for one (mutual TLS); needs `key`. */
+  cert?: string | Uint8Array;
+  /** The private key of `cert`. */
+  key?: string | Uint8Array;
+  /** The name the server's certificate must hold, when it is not the address's host. */
+  serverName?: string;
 }
 
 /** One page of a paged read. `cursor` is "" on the last page. */
@@ -218,7 +240,7 @@ function openStream<Res, T>(
   };
 }
 
-function baseUrlOf(address: string): string {
+function baseUrlOf(address: string, tls: boolean): string {
   if (typeof address !== "string" || address.trim() === "") {
     throw StockledgerError.invalidArgument(
       "address",
@@ -226,7 +248,51 @@ function baseUrlOf(address: string): string {
       'must be "host:port" or a URL such as "http://127.0.0.1:50051"',
     );
   }
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) {
+    return `${tls ? "https" : "http"}://${address}`;
+  }
+  if (tls && !/^https:/i.test(address)) {
+    throw StockledgerError.invalidArgument("address", "INVALID_VALUE", 'must be "host:port" or "https://…" with tls');
+  }
+  return address;
+}
+
+/** A PEM option of StockledgerTlsOptions, checked before anything is sent. */
+function pemOf(value: unknown, field: string, kind: "CERTIFICATE" | "PRIVATE KEY"): string | Buffer {
+  const pem = typeof value === "string" ? value : value instanceof Uint8Array ? Buffer.from(value) : undefined;
+  if (pem === undefined) {
+    throw StockledgerError.invalidArgument(field, "INVALID_VALUE", "must be PEM, as a string or bytes");
+  }
+  const text = typeof pem === "string" ? pem : pem.toString("latin1");
+  if (!new RegExp(`^-----BEGIN [A-Z ]*${kind}-----`, "m").test(text)) {
+    throw StockledgerError.invalidArgument(
+      field,
+      "INVALID_VALUE",
+      `holds no PEM ${kind.toLowerCase()} (-----BEGIN …${kind}-----; pass the file's contents, not its path)`,
+    );
+  }
+  return pem;
+}
+
+/** Node's http2/tls options for StockledgerClientOptions.tls (refusals name `tls.…`). */
+function tlsSessionOptions(tls: true | StockledgerTlsOptions): http2.SecureClientSessionOptions {
+  if (tls === true) return {};
+  if (typeof tls !== "object" || tls === null) {
+    throw StockledgerError.invalidArgument("tls", "INVALID_VALUE", "must be true or { ca, cert, key, serverName }");
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    const missing = tls.cert === undefined ? "tls.cert" : "tls.key";
+    throw StockledgerError.invalidArgument(missing, "MISSING_REQUIRED_PARAMETER", "tls.cert and tls.key go together");
+  }
+  if (tls.serverName !== undefined && (typeof tls.serverName !== "string" || tls.serverName.trim() === "")) {
+    throw StockledgerError.invalidArgument("tls.serverName", "INVALID_VALUE", "must be a host name");
+  }
+  return {
+    ...(tls.ca === undefined ? {} : { ca: pemOf(tls.ca, "tls.ca", "CERTIFICATE") }),
+    ...(tls.cert === undefined ? {} : { cert: pemOf(tls.cert, "tls.cert", "CERTIFICATE") }),
+    ...(tls.key === undefined ? {} : { key: pemOf(tls.key, "tls.key", "PRIVATE KEY") }),
+    ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+  };
 }
 
 /** Paging parameters of the list and history reads. */
@@ -772,13 +838,17 @@ export class StockledgerClient {
     if (typeof token !== "string" || token.trim() === "") {
       throw StockledgerError.invalidArgument("token", "MISSING_REQUIRED_PARAMETER", "must be a Stockledger API token");
     }
-    const baseUrl = baseUrlOf(address);
+    const baseUrl = baseUrlOf(address, options.tls !== undefined);
+    const nodeOptions =
+      options.tls === undefined
+        ? options.transport?.nodeOptions
+        : { ...options.transport?.nodeOptions, ...tlsSessionOptions(options.tls) };
     const authorization = `Bearer ${token.trim()}`;
     const bearer: Interceptor = (next) => (request) => {
       request.header.set("authorization", authorization);
       return next(request);
     };
-    this.sessions = new Http2SessionManager(baseUrl, options.transport, options.transport?.nodeOptions);
+    this.sessions = new Http2SessionManager(baseUrl, options.transport, nodeOptions);
     this.transport = createGrpcTransport({
       ...options.transport,
       baseUrl,
@@ -806,7 +876,9 @@ export class StockledgerClient {
 
 /**
  * Connects to a Stockledger server over gRPC (HTTP/2; plaintext for "host:port" or
- * "http://…", TLS for "https://…") and adds `authorization: Bearer <token>` to every call.
+ * "http://…", TLS for "https://…" or with `options.tls`: the CA to trust and, for mutual
+ * TLS, the client certificate and key) and adds `authorization: Bearer <token>` to every
+ * call.
  */
 export function createStockledgerClient(
   address: string,

@@ -82,6 +82,39 @@ interface StockledgerErrorInit {
   cause?: unknown;
 }
 
+/** OpenSSL's certificate verification failures, as Node names them in `error.code`. */
+const TLS_VERIFY_CODES = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "INVALID_CA",
+  "HOSTNAME_MISMATCH",
+]);
+
+/**
+ * Whether a call failed because the TLS handshake did (the server's certificate not
+ * trusted or not naming the host, the client's certificate missing or refused): Connect
+ * for Node reports these as INTERNAL; like a connection refused they are UNAVAILABLE, as
+ * gRPC's other clients report them.
+ */
+function tlsFailure(error: ConnectError): boolean {
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 10 && cause instanceof Error; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && (/^ERR_(SSL|TLS)_/.test(code) || TLS_VERIFY_CODES.has(code))) return true;
+    cause = cause.cause;
+  }
+  return false;
+}
+
 /**
  * The one error every Stockledger call fails with: the server's refusals (the gRPC status
  * plus the structured details it sends in `grpc-status-details-bin`: google.rpc.ErrorInfo
@@ -158,9 +191,10 @@ export class StockledgerError extends Error {
     if (error instanceof StockledgerError) return error;
     const cause = ConnectError.from(error);
     const info = cause.findDetails(ErrorInfoSchema)[0];
+    const tls = cause.code === Code.Internal && tlsFailure(cause);
     return new StockledgerError({
-      grpcCode: cause.code,
-      message: cause.message,
+      grpcCode: tls ? Code.Unavailable : cause.code,
+      message: tls ? `[unavailable] ${cause.rawMessage}` : cause.message,
       rawMessage: cause.rawMessage,
       reason: info?.reason || undefined,
       domain: info?.domain || undefined,

@@ -14,6 +14,7 @@ export {
   type PageRequest,
   type RawClients,
   type StockledgerClientOptions,
+  type StockledgerTlsOptions,
   type StreamedChange,
   type WatchedChange,
   type WatchedCountUpdate,

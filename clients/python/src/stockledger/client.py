@@ -36,6 +36,7 @@ from .models import (
     WatchedChange,
     _ExpectAbsent,
 )
+from .tls import PemSource, tls_channel
 from .v1 import inventory_item_pb2 as items_pb
 from .v1 import inventory_item_pb2_grpc as items_grpc
 from .v1 import inventory_pb2 as inventory_pb
@@ -367,9 +368,12 @@ def transfer(
 class Client:
     """A connection to a Stockledger server.
 
-    ``Client("127.0.0.1:50051", token)`` opens a plaintext channel (pass ``credentials``,
-    e.g. ``grpc.ssl_channel_credentials()``, for TLS) whose every call carries
-    ``authorization: Bearer <token>``. The generated stubs are ``client.inventory``,
+    ``Client("127.0.0.1:50051", token)`` opens a plaintext channel whose every call carries
+    ``authorization: Bearer <token>``. TLS: ``ca_certificate=`` (the CA that issued the
+    server's certificate: PEM bytes, PEM text or a file's path), with ``client_certificate=``
+    and ``client_key=`` for mutual TLS, and ``server_name=`` when the certificate does not
+    name the address's host; ``tls=True`` alone trusts grpc's default roots. Any of these
+    turns TLS on; ``credentials=`` (``grpc.ChannelCredentials``) instead gives full control. The generated stubs are ``client.inventory``,
     ``client.items``, ``client.locations`` and ``client.reservations`` (they raise ``grpc.RpcError``; decode one with
     ``StockledgerError.from_rpc_error``); the methods below raise ``StockledgerError``.
     Use it as a context manager or call ``close()``.
@@ -382,11 +386,27 @@ class Client:
         *,
         credentials: grpc.ChannelCredentials | None = None,
         options: Sequence[tuple[str, Any]] = (),
+        tls: bool = False,
+        ca_certificate: PemSource | None = None,
+        client_certificate: PemSource | None = None,
+        client_key: PemSource | None = None,
+        server_name: str | None = None,
     ) -> None:
         if not token:
             raise InvalidInput(
                 "token", "a token is required (stockledger token create …)", reason="MISSING_REQUIRED_PARAMETER"
             )
+        settings = (ca_certificate, client_certificate, client_key, server_name)
+        if tls or any(setting is not None for setting in settings):
+            if credentials is not None:
+                raise InvalidInput("credentials", "give either credentials or the TLS settings, not both")
+            credentials, tls_options = tls_channel(
+                ca_certificate=ca_certificate,
+                client_certificate=client_certificate,
+                client_key=client_key,
+                server_name=server_name,
+            )
+            options = [*options, *tls_options]
         raw = (
             grpc.secure_channel(address, credentials, options=options)
             if credentials is not None
