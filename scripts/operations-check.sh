@@ -14,11 +14,12 @@
 #    below, which must name them all, once each. Any other fence than sh, sh not-run, yaml,
 #    promql or a bare one (output) fails the run; yaml blocks are checked with
 #    `promtool check config`.
-# 2. A rolling restart: two replicas on one database of the cluster, a writer (grpcurl)
+# 2. A rolling restart: two replicas on one database of the cluster, three writers (grpcurl)
 #    sending one-receipt batches through both with unique idempotency keys, retrying a call
 #    broken by a stopping replica on the other one with the same key. Replica 1 is stopped
-#    with SIGTERM (it must exit 0) and started from a copy of the binary (the "new" one),
-#    then replica 2. Afterwards `stockledger verify` passes and the item's count equals the
+#    with SIGTERM (it must exit 0), writes go on through replica 2 (some must have met the
+#    stopped one), and it is started from a copy of the binary (the "new" one); then
+#    replica 2 likewise. Afterwards `stockledger verify` passes and the item's count equals the
 #    batches acknowledged: each applied exactly once.
 #   scripts/operations-check.sh
 # Environment: STOCKLEDGER_BIN=path uses that server binary instead of building one.
@@ -219,15 +220,15 @@ loc=$(call -d '{"location": {"name": "Rolling"}}' "127.0.0.1:${replica_ports[0]}
 item=$(call -d '{"inventory_item": {"sku": "ROLL"}}' "127.0.0.1:${replica_ports[1]}" \
   stockledger.v1.InventoryItemService/CreateInventoryItem | python3 -c 'import json, sys; print(json.load(sys.stdin)["inventoryItem"]["id"])')
 
-# The writer: batch n goes to replica n % 2 first; a call broken by a stopping replica
+# Writer $1: its batch n goes to replica n % 2 first; a call broken by a stopping replica
 # (connection refused: exit 1; UNAVAILABLE: 64 + 14) goes to the other, same key. Any
-# other failure stops it. Appends each acknowledged n to $work/acked, each retry to
+# other failure stops it. Appends each acknowledged batch to $work/acked, each retry to
 # $work/retried.
 writer() {
   local n=0 attempt out code
   while [[ ! -e "$work/stop-writer" ]]; do
     n=$((n + 1))
-    local body="{\"idempotency_key\": \"rolling-$n\", \"changes\": [{\"adjustment\": {\"catalog_object_id\": \"$item\", \"location_id\": \"$loc\", \"from_state\": \"INVENTORY_STATE_NONE\", \"to_state\": \"INVENTORY_STATE_IN_STOCK\", \"quantity\": \"1\"}}]}"
+    local body="{\"idempotency_key\": \"rolling-$1-$n\", \"changes\": [{\"adjustment\": {\"catalog_object_id\": \"$item\", \"location_id\": \"$loc\", \"from_state\": \"INVENTORY_STATE_NONE\", \"to_state\": \"INVENTORY_STATE_IN_STOCK\", \"quantity\": \"1\"}}]}"
     attempt=0
     while :; do
       code=0
@@ -235,41 +236,51 @@ writer() {
         stockledger.v1.InventoryService/BatchChangeInventory 2>&1) || code=$?
       [[ $code -eq 0 ]] && break
       if [[ $code -ne 1 && $code -ne 78 ]] || [[ $attempt -ge 100 ]]; then
-        echo "writer: batch $n failed (grpcurl exit $code, attempt $attempt): $out" >&2
+        echo "writer $1: batch $n failed (grpcurl exit $code, attempt $attempt): $out" >&2
         return 1
       fi
-      echo "$n $code" >>"$work/retried"
+      echo "$1 $n $code" >>"$work/retried"
       attempt=$((attempt + 1))
       sleep 0.05
     done
-    echo "$n" >>"$work/acked"
+    echo "$1 $n" >>"$work/acked"
   done
 }
 : >"$work/acked"
 : >"$work/retried"
-writer &
-writer_pid=$!
-pids+=($writer_pid)
+# Three writers, so that calls are under way when a replica is told to stop.
+writer_pids=()
+for w in 1 2 3; do
+  writer "$w" &
+  writer_pids+=($!)
+  pids+=($!)
+done
 acked() { wc -l <"$work/acked"; }
+retried() { wc -l <"$work/retried"; }
 # Waits until $1 more batches are acknowledged (60 s at most).
 more_acked() {
   local target=$(($(acked) + $1))
   for _ in $(seq 1 600); do
     [[ $(acked) -ge $target ]] && return 0
-    kill -0 "$writer_pid" 2>/dev/null || fail "the writer stopped"
+    for pid in "${writer_pids[@]}"; do kill -0 "$pid" 2>/dev/null || fail "a writer stopped"; done
     sleep 0.1
   done
-  fail "the writer acknowledged fewer than $1 batches in 60 s"
+  fail "the writers acknowledged fewer than $1 batches in 60 s"
 }
 more_acked 20
 for replica in 0 1; do
   kill -TERM "${replica_pids[$replica]}"
   wait "${replica_pids[$replica]}" || { cat "$work/replica-$replica.log" >&2; fail "replica $replica did not exit 0 on SIGTERM"; }
+  # While it is down, writes go on through the other replica: half of the batches try the
+  # stopped one first and are sent again, same key, to the other.
+  retries_before=$(retried)
+  more_acked 12
+  [[ $(retried) -gt $retries_before ]] || fail "no call met the stopped replica $replica"
   start_replica "$replica" "$work/new/stockledger"
   more_acked 20
 done
 touch "$work/stop-writer"
-wait "$writer_pid" || fail "the writer failed"
+for pid in "${writer_pids[@]}"; do wait "$pid" || fail "a writer failed"; done
 "$bin" verify --database-url "$url" >/dev/null || fail "stockledger verify refused the database after the rolling restart"
 batches=$(acked)
 count=$(call -d "{\"catalog_object_id\": \"$item\", \"location_ids\": [\"$loc\"]}" "127.0.0.1:${replica_ports[0]}" \
@@ -281,5 +292,5 @@ for replica in 0 1; do
   kill -TERM "${replica_pids[$replica]}"
   wait "${replica_pids[$replica]}" || fail "replica $replica did not exit 0 on SIGTERM"
 done
-echo "operations-check: rolling restart of 2 replicas: $batches batches acknowledged, each applied once" \
-  "($(wc -l <"$work/retried") calls retried on the other replica), verify passed"
+echo "operations-check: rolling restart of 2 replicas: $batches batches of 3 writers acknowledged, each" \
+  "applied once ($(retried) calls retried on the other replica), verify passed"
