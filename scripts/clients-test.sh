@@ -94,26 +94,9 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-clients.XXXXXX")"
 server_pid=""
 tls_server_pid=""
 job_pids=()
-# --postgres: the cluster's directory (owned by its user, so apart from $tmp), the
-# postgres process (or the runuser running it) and the prefix that runs as the cluster's owner.
-pg_dir=""
-pg_pid=""
-pg_bin=""
-as_owner=()
-if [[ $EUID -eq 0 ]]; then
-  as_owner=(runuser -u postgres --)  # initdb and postgres refuse to run as root
-fi
-stop_postgres() {
-  if [[ -n "$pg_pid" ]]; then
-    (cd / && "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop) >/dev/null 2>&1 || true
-    # Also when pg_ctl found no postmaster.pid yet (runuser passes the signal on).
-    kill -TERM "$pg_pid" 2>/dev/null || true
-    wait "$pg_pid" 2>/dev/null || true
-  fi
-  if [[ -n "$pg_dir" ]]; then
-    rm -rf "$pg_dir"
-  fi
-}
+# --postgres: the throw-away cluster (pg_start / pg_stop).
+# shellcheck source=scripts/lib/postgres.sh
+source "$root/scripts/lib/postgres.sh"
 cleanup() {
   trap '' INT TERM  # a second Ctrl-C does not cut the cleanup short
   local pid
@@ -126,7 +109,7 @@ cleanup() {
       wait "$pid" 2>/dev/null || true
     fi
   done
-  stop_postgres
+  pg_stop
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -151,64 +134,18 @@ listening() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# PostgreSQL's binaries, as tests/common/postgres.rs finds them.
-find_pg_bin() {
-  local dir
-  for dir in /usr/lib/postgresql/15/bin /usr/lib/postgresql/16/bin /usr/lib/postgresql/17/bin; do
-    if [[ -x "$dir/initdb" ]]; then
-      echo "$dir"
-      return
-    fi
-  done
-  if command -v initdb >/dev/null; then
-    dirname "$(command -v initdb)"
-    return
-  fi
-  echo "clients-test: PostgreSQL's binaries (initdb, postgres) not found: run scripts/setup.sh" >&2
-  return 1
-}
-
 # Starts the throw-away cluster and sets database_url to an empty database in it.
 start_postgres() {
-  local port
-  pg_bin="$(find_pg_bin)"
-  pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/stockledger-clients-pg.XXXXXX")"
-  if [[ $EUID -eq 0 ]]; then
-    chown postgres:postgres "$pg_dir"
-  fi
-  # From the cluster's directory: the postgres user may not be able to read $root.
-  if ! (cd "$pg_dir" && "${as_owner[@]}" "$pg_bin/initdb" -A trust -U postgres --no-sync -E UTF8 \
-    -D "$pg_dir/data") >"$tmp/initdb.log" 2>&1; then
-    echo "clients-test: initdb failed:" >&2
-    cat "$tmp/initdb.log" >&2
-    exit 1
-  fi
   free_port
-  port="$free_port"
-  (cd "$pg_dir" && exec "${as_owner[@]}" "$pg_bin/postgres" -D "$pg_dir/data" -p "$port" -k "$pg_dir" \
-    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off) \
-    </dev/null >"$tmp/postgres.log" 2>&1 &
-  pg_pid=$!
-  # Accepting TCP precedes accepting logins by a moment: pg_isready waits for the latter.
-  for _ in $(seq 1 300); do
-    if ! kill -0 "$pg_pid" 2>/dev/null; then
-      echo "clients-test: postgres exited before accepting connections:" >&2
-      cat "$tmp/postgres.log" >&2
-      exit 1
-    fi
-    if "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres; then
-      break
-    fi
-    sleep 0.1
-  done
-  if ! "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+  pg_start "$tmp" "$free_port" || exit 1
+  if ! "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres \
     -c 'CREATE DATABASE stockledger' >"$tmp/createdb.log" 2>&1; then
-    echo "clients-test: PostgreSQL on 127.0.0.1:$port did not accept CREATE DATABASE within 30 s:" >&2
+    echo "clients-test: PostgreSQL on 127.0.0.1:$pg_port did not accept CREATE DATABASE:" >&2
     cat "$tmp/createdb.log" "$tmp/postgres.log" >&2
     exit 1
   fi
-  echo "clients-test: PostgreSQL ($pg_bin) on 127.0.0.1:$port, data in $pg_dir" >&2
-  database_url="postgres://postgres@127.0.0.1:$port/stockledger"
+  echo "clients-test: PostgreSQL ($pg_bin) on 127.0.0.1:$pg_port, data in $pg_dir" >&2
+  database_url="postgres://postgres@127.0.0.1:$pg_port/stockledger"
 }
 
 # Not exported: the language tests get only the STOCKLEDGER_* variables above.

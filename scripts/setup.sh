@@ -63,6 +63,13 @@ if ! command -v prometheus >/dev/null 2>&1; then
   apt_install prometheus
 fi
 
+# systemd-analyze checks deploy/stockledger.service in scripts/operations-check.sh (it needs
+# no running systemd); promtool, its alerting rules, comes with Prometheus above.
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+  echo "installing systemd (for systemd-analyze)" >&2
+  apt_install systemd
+fi
+
 have_postgres() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1
 }

@@ -45,6 +45,9 @@ pub enum Command {
     /// Write a merchant's items, locations, counts and history to files
     /// (docs/import-export.md).
     Export(ExportArgs),
+    /// Copy a live SQLite database, while a server may be writing to it, into a new file
+    /// (docs/operations.md); PostgreSQL is backed up with pg_dump.
+    Backup(BackupArgs),
 }
 
 /// Where the database is.
@@ -267,6 +270,18 @@ pub struct ImportArgs {
     #[arg(long, default_value = "Stockledger import")]
     pub source_name: String,
     /// Database to import into.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Options of `backup`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The file to write (it must not exist): a SQLite database `stockledger serve` and
+    /// `stockledger verify` can open as it is.
+    #[arg(long)]
+    pub to: std::path::PathBuf,
+    /// Database to back up (a SQLite file that exists).
     #[command(flatten)]
     pub database: DatabaseArgs,
 }

@@ -1,4 +1,5 @@
-//! The `stockledger` binary: `serve`, `migrate`, `token`, `verify`, `import` and `export`.
+//! The `stockledger` binary: `serve`, `migrate`, `token`, `verify`, `import`, `export` and
+//! `backup`.
 
 use std::process::ExitCode;
 
@@ -7,9 +8,9 @@ use stockledger::auth::scopes::{Scope, parse_scope_list};
 use stockledger::auth::token;
 use stockledger::config::{Cli, Command, ExportArgs, ImportArgs, TokenCommand};
 use stockledger::server::tls::Tls;
-use stockledger::store::Store;
 use stockledger::store::merchants::DEFAULT_MERCHANT;
 use stockledger::store::tokens::TokenRecord;
+use stockledger::store::{Store, backup};
 use stockledger::transfer::export::{self, ExportOptions};
 use stockledger::transfer::import;
 use stockledger::{server, telemetry};
@@ -128,6 +129,15 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Verify(args) => run_verify(&args.database_url).await?,
         Command::Import(args) => run_import(args).await?,
         Command::Export(args) => run_export(args).await?,
+        Command::Backup(args) => {
+            let made = backup::backup_sqlite(&args.database.database_url, &args.to).await?;
+            println!(
+                "backed up to {}: {} bytes, {} inventory changes",
+                args.to.display(),
+                made.bytes,
+                made.changes
+            );
+        }
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! migrations, and the repositories of each resource. Every query is scoped to a merchant.
 
 pub mod asof;
+pub mod backup;
 pub mod batch;
 mod binds;
 pub mod entity;

@@ -7,12 +7,13 @@
 //! On PostgreSQL the transaction runs on the database itself: it holds the row locks of the
 //! rows it writes (the importing merchant's) until it ends, and nothing of it is ever seen
 //! by others. On SQLite, whose one write lock would stop every other writer for as long,
-//! it runs on a private copy (`VACUUM INTO` a temporary file, a consistent snapshot taken
-//! without blocking writers) that is deleted afterwards. A schema that is behind is
+//! it runs on a private copy (`VACUUM INTO` a temporary file, as `stockledger backup` does:
+//! a consistent snapshot taken without blocking writers) that is deleted afterwards. A schema that is behind is
 //! migrated inside the rehearsal, and rolled back with it.
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, TransactionTrait};
 
+use super::backup::vacuum_into;
 use super::batch::{Encoder, apply_group_in};
 use super::imports::{Imported, import_item_on, import_location_on, import_reservation_on};
 use super::items::ItemRecord;
@@ -60,15 +61,8 @@ impl Store {
             .tempdir()
             .map_err(|e| StoreError::Corrupt(format!("a temporary directory: {e}")))?;
         let path = dir.path().join("rehearsal.db");
-        let path_text = path.to_string_lossy().into_owned();
-        self.connection()
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "VACUUM INTO ?",
-                [path_text.clone().into()],
-            ))
-            .await?;
-        let store = Store::connect(&format!("sqlite://{path_text}?mode=rw")).await?;
+        vacuum_into(self.connection(), &path).await?;
+        let store = Store::connect(&format!("sqlite://{}?mode=rw", path.display())).await?;
         Ok((store, dir))
     }
 }
