@@ -346,6 +346,13 @@ async fn run_export(args: ExportArgs) -> Result<(), Box<dyn std::error::Error>> 
 
 /// `stockledger verify`: rebuilds every count from its history; fails if any differs.
 async fn run_verify(database_url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    // The default URL's mode=rwc would create an empty file, and then fail on its tables.
+    if let Some(file) = stockledger::store::sqlite_file(database_url)
+        && !file.exists()
+    {
+        let shown = file.display();
+        return Err(format!("--database-url {database_url}: no database at {shown}").into());
+    }
     let store = Store::connect(database_url).await?;
     let differences = store.verify_counts().await?;
     let checkpoints = store.verify_checkpoints().await?;

@@ -474,3 +474,21 @@ async fn concurrent_writers_never_lose_an_update(mut server: TestServer) {
     assert_quantity(&mut server, &i, &b, S::InStock, Some("40")).await;
     assert_verified(&server).await;
 }
+
+#[test]
+fn verify_refuses_a_missing_sqlite_database_without_creating_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("absent.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let out = stockledger()
+        .args(["verify", "--database-url", &url])
+        .output()
+        .expect("running stockledger verify");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "verify passed on no database");
+    assert!(
+        stderr.contains("--database-url") && stderr.contains("no database at"),
+        "{stderr}"
+    );
+    assert!(!file.exists(), "verify created {}", file.display());
+}

@@ -327,6 +327,18 @@ fn released_outside_transaction<C: sea_orm::sqlx::Connection>(
     })
 }
 
+/// The file a `sqlite:` URL names (`None` for another backend, an unparsable URL or an
+/// in-memory database): for commands that must find a database, never create one.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let options = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    (!file.as_os_str().is_empty() && file.as_os_str() != ":memory:").then(|| file.to_owned())
+}
+
 /// Server time as microseconds since the Unix epoch (the unit every time column uses).
 pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
