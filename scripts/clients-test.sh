@@ -115,24 +115,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-used_ports=()
-# Sets free_port to a free port of 127.0.0.1 that this script has not handed out already
-# (not printed: the list of ports handed out has to outlive the call).
-free_port() {
-  local used
-  while :; do
-    free_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    for used in "${used_ports[@]}"; do
-      [[ "$used" == "$free_port" ]] && continue 2
-    done
-    used_ports+=("$free_port")
-    return
-  done
-}
-# Succeeds once something accepts TCP connections on 127.0.0.1:$1.
-listening() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+# shellcheck source=scripts/lib/ports.sh
+source "$root/scripts/lib/ports.sh"
 
 # Starts the throw-away cluster and sets database_url to an empty database in it.
 start_postgres() {

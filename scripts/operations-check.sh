@@ -63,19 +63,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-used_ports=()
-# Sets free_port to a free port of 127.0.0.1 not handed out before by this script.
-free_port() {
-  local used
-  while :; do
-    free_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    for used in "${used_ports[@]}"; do
-      [[ "$used" == "$free_port" ]] && continue 2
-    done
-    used_ports+=("$free_port")
-    return
-  done
-}
+# shellcheck source=scripts/lib/ports.sh
+source "$root/scripts/lib/ports.sh"
 fail() { echo "operations-check: $*" >&2; exit 1; }
 
 free_port

@@ -192,31 +192,8 @@ async fn a_call_and_a_door_request_are_traced_under_their_callers_spans() {
         &format!("http://{receiver_address}"),
     ]);
     let server = ServeProcess::spawn(command, port);
-    let mut clients = Clients::new(&server.channel().await, &token);
-    let shop = location(&mut clients, "Traces Shop").await;
-    let mug = item(&mut clients, "TRACES-MUG").await;
-
     // A write through the group commit, in the caller's trace.
-    let mut request = tonic::Request::new(pb::BatchChangeInventoryRequest {
-        idempotency_key: "traces-1".into(),
-        changes: vec![adjust(
-            &mug,
-            &shop,
-            pb::InventoryState::None,
-            pb::InventoryState::InStock,
-            "5",
-        )],
-        ..Default::default()
-    });
-    request.metadata_mut().insert(
-        "traceparent",
-        format!("00-{CALL_TRACE}-{CALL_PARENT}-01").parse().unwrap(),
-    );
-    clients
-        .inventory
-        .batch_change_inventory(request)
-        .await
-        .expect("a batch");
+    let mug = traced_receipt(&server, &token, "traces-1", "5").await;
     // A door request, in another trace.
     let door = reqwest::Client::new()
         .post(format!("http://{http}/v2/inventory/counts/batch-retrieve"))
@@ -366,29 +343,7 @@ async fn without_the_flag_nothing_is_exported_even_to_the_standard_variables_end
             format!("http://{receiver_address}"),
         );
     let server = ServeProcess::spawn(command, port);
-    let mut clients = Clients::new(&server.channel().await, &token);
-    let shop = location(&mut clients, "Traces Shop").await;
-    let mug = item(&mut clients, "TRACES-MUG").await;
-    let mut request = tonic::Request::new(pb::BatchChangeInventoryRequest {
-        idempotency_key: "traces-off".into(),
-        changes: vec![adjust(
-            &mug,
-            &shop,
-            pb::InventoryState::None,
-            pb::InventoryState::InStock,
-            "1",
-        )],
-        ..Default::default()
-    });
-    request.metadata_mut().insert(
-        "traceparent",
-        format!("00-{CALL_TRACE}-{CALL_PARENT}-01").parse().unwrap(),
-    );
-    clients
-        .inventory
-        .batch_change_inventory(request)
-        .await
-        .expect("a batch");
+    traced_receipt(&server, &token, "traces-off", "1").await;
     // A server with traces on exports its queued spans before it exits (the test above).
     let ended = server.terminate().await;
     assert!(ended.status.success(), "{:?}", ended.status);
@@ -487,4 +442,38 @@ async fn a_group_commit_hangs_under_its_first_caller_and_links_the_others() {
         shared > 0,
         "no group held more than one of {CALLS} concurrent calls"
     );
+}
+
+/// A new shop and item, and a receipt of `quantity` of it sent with `idempotency_key` in the
+/// trace `CALL_TRACE` under the span `CALL_PARENT` (a caller's `traceparent`): the item's id.
+async fn traced_receipt(
+    server: &ServeProcess,
+    token: &str,
+    idempotency_key: &str,
+    quantity: &str,
+) -> String {
+    let mut clients = Clients::new(&server.channel().await, token);
+    let shop = location(&mut clients, "Traces Shop").await;
+    let mug = item(&mut clients, "TRACES-MUG").await;
+    let mut request = tonic::Request::new(pb::BatchChangeInventoryRequest {
+        idempotency_key: idempotency_key.into(),
+        changes: vec![adjust(
+            &mug,
+            &shop,
+            pb::InventoryState::None,
+            pb::InventoryState::InStock,
+            quantity,
+        )],
+        ..Default::default()
+    });
+    request.metadata_mut().insert(
+        "traceparent",
+        format!("00-{CALL_TRACE}-{CALL_PARENT}-01").parse().unwrap(),
+    );
+    clients
+        .inventory
+        .batch_change_inventory(request)
+        .await
+        .expect("a batch");
+    mug
 }
