@@ -126,6 +126,24 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<Telemetry,
     })
 }
 
+/// An `info` span named `$name` with `$fields`, declaring empty the fields every server
+/// span records later: `merchant` (authentication fills it in), `outcome`
+/// ([`server_span_ended`]) and OpenTelemetry's `otel.name` and `otel.kind` ([`server_span`]).
+/// One per gRPC call (`grpc`) and per door request (`http`).
+macro_rules! call_span {
+    ($name:literal, $($fields:tt)*) => {
+        tracing::info_span!(
+            $name,
+            merchant = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+            $($fields)*
+        )
+    };
+}
+pub(crate) use call_span;
+
 /// Makes `span`, a call's span just made, the child of the caller's span that `headers`'
 /// W3C `traceparent` (and `tracestate`) name, if they name one; and gives it its
 /// OpenTelemetry name (`otel.name`, declared empty by the span) and `attributes`.
@@ -151,10 +169,22 @@ pub fn server_span(
     }
 }
 
-/// Sets one OpenTelemetry attribute on `span`, when traces are on.
-pub fn attribute(span: &tracing::Span, key: &'static str, value: impl Into<Value>) {
-    if traces_on() {
-        span.set_attribute(Key::from_static_str(key), value);
+/// Records how the server span `span` ([`server_span`]) ended: its `outcome` field, the
+/// attribute `status_key` (the protocol's status code, `status`), and an error status named
+/// `fault` if the server failed the request. Does nothing when traces are off.
+pub fn server_span_ended(
+    span: &tracing::Span,
+    outcome: impl tracing::Value,
+    (status_key, status): (&'static str, i64),
+    fault: Option<&str>,
+) {
+    if !traces_on() {
+        return;
+    }
+    span.record("outcome", outcome);
+    span.set_attribute(Key::from_static_str(status_key), Value::from(status));
+    if let Some(fault) = fault {
+        failed(span, fault);
     }
 }
 

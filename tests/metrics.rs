@@ -11,10 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::ledger::{adjust, item, location};
 use common::process::{ServeProcess, serve};
-use common::{Clients, mint_token};
-use stockledger::auth::scopes::Scope;
+use common::{Clients, sqlite_with_token};
 use stockledger::proto::v1 as pb;
-use stockledger::store::Store;
 
 const MERCHANT: &str = "metrics-merchant";
 
@@ -72,12 +70,7 @@ async fn scrape_until(address: SocketAddr, wanted: impl Fn(&str) -> bool) -> Str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_requests_commits_streams_and_shed_calls_are_counted_without_naming_merchants() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
-    let token = mint_token(&store, MERCHANT, &Scope::ALL, "metrics test").await;
-    store.close().await.unwrap();
+    let (url, token, _dir) = sqlite_with_token(MERCHANT, "metrics test").await;
     let port = common::ports::free_port();
     let http: SocketAddr = ([127, 0, 0, 1], common::ports::free_port()).into();
     let metrics: SocketAddr = ([127, 0, 0, 1], common::ports::free_port()).into();

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use common::ledger::{adjust, item, location};
 use common::process::{ServeProcess, serve};
-use common::{Clients, mint_token};
+use common::{Clients, mint_token, sqlite_with_token};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -323,12 +323,7 @@ fn an_otlp_endpoint_that_is_not_an_http_url_is_refused_by_name() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_flag_nothing_is_exported_even_to_the_standard_variables_endpoint() {
     let (receiver_address, receiver) = start_receiver().await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
-    let token = mint_token(&store, MERCHANT, &Scope::ALL, "traces test").await;
-    store.close().await.unwrap();
+    let (url, token, _dir) = sqlite_with_token(MERCHANT, "traces test").await;
     let port = common::ports::free_port();
     let mut command = serve(&url, port);
     // OpenTelemetry's own variable names an endpoint; only --otlp-endpoint turns traces on.
@@ -353,12 +348,7 @@ async fn without_the_flag_nothing_is_exported_even_to_the_standard_variables_end
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_commit_hangs_under_its_first_caller_and_links_the_others() {
     let (receiver_address, receiver) = start_receiver().await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
-    let token = mint_token(&store, MERCHANT, &Scope::ALL, "traces test").await;
-    store.close().await.unwrap();
+    let (url, token, _dir) = sqlite_with_token(MERCHANT, "traces test").await;
     let port = common::ports::free_port();
     let mut command = serve(&url, port);
     command.args([

@@ -457,14 +457,7 @@ async fn counted(request: axum::extract::Request, next: axum::middleware::Next) 
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let span = tracing::info_span!(
-        "http",
-        route = %route,
-        merchant = tracing::field::Empty,
-        outcome = tracing::field::Empty,
-        otel.name = tracing::field::Empty,
-        otel.kind = tracing::field::Empty,
-    );
+    let span = crate::telemetry::call_span!("http", route = %route);
     if crate::telemetry::traces_on() {
         let method = request.method().as_str().to_owned();
         crate::telemetry::server_span(
@@ -481,17 +474,13 @@ async fn counted(request: axum::extract::Request, next: axum::middleware::Next) 
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
     crate::metrics::http_request(&route, status.as_u16(), started.elapsed());
-    if crate::telemetry::traces_on() {
-        span.record("outcome", i64::from(status.as_u16()));
-        crate::telemetry::attribute(
-            &span,
-            "http.response.status_code",
-            i64::from(status.as_u16()),
-        );
-        if status.is_server_error() {
-            crate::telemetry::failed(&span, status.as_str());
-        }
-    }
+    let code = i64::from(status.as_u16());
+    crate::telemetry::server_span_ended(
+        &span,
+        code,
+        ("http.response.status_code", code),
+        status.is_server_error().then_some(status.as_str()),
+    );
     response
 }
 

@@ -89,14 +89,13 @@ impl Call {
         let took = self.started.elapsed();
         crate::metrics::grpc_call(&self.method, code, took);
         let micros = took.as_micros() as u64;
-        if crate::telemetry::traces_on() {
-            let outcome = crate::metrics::code_name(code);
-            self.span.record("outcome", outcome);
-            crate::telemetry::attribute(&self.span, "rpc.grpc.status_code", code as i64);
-            if server_fault(code) {
-                crate::telemetry::failed(&self.span, outcome);
-            }
-        }
+        let outcome = crate::metrics::code_name(code);
+        crate::telemetry::server_span_ended(
+            &self.span,
+            outcome,
+            ("rpc.grpc.status_code", code as i64),
+            server_fault(code).then_some(outcome),
+        );
         self.span.in_scope(|| {
             tracing::info!(code = ?code, duration_us = micros, "call");
         });

@@ -16,7 +16,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio_rustls::TlsAcceptor;
 
@@ -53,28 +53,15 @@ pub async fn serve(
         };
         // Dropping a refused stream closes it.
         if let Some(place) = budget.admit(Listener::Http) {
-            // Without TCP_NODELAY small responses wait on delayed ACKs (~40 ms each).
-            stream.set_nodelay(true).ok();
-            let (router, stop) = (router.clone(), stop.clone());
-            match tls.clone() {
-                None => {
-                    tokio::spawn(serve_connection(stream, place, router, limits, stop));
-                }
-                Some(acceptor) => {
-                    tokio::spawn(async move {
-                        let handshake = acceptor.accept(stream);
-                        match tokio::time::timeout(limits.http_header_timeout, handshake).await {
-                            Ok(Ok(stream)) => {
-                                serve_connection(stream, place, router, limits, stop).await;
-                            }
-                            Ok(Err(err)) => {
-                                tracing::debug!(error = %err, "TLS handshake failed");
-                            }
-                            Err(_) => tracing::debug!("TLS handshake timed out"),
-                        }
-                    });
-                }
-            }
+            let connection = serve_accepted(
+                stream,
+                tls.clone(),
+                place,
+                router.clone(),
+                limits,
+                stop.clone(),
+            );
+            tokio::spawn(connection);
         }
     }
     drop(listener);
@@ -82,6 +69,29 @@ pub async fn serve(
     stopping.send_replace(true);
     // Each connection holds a receiver until it has closed.
     stopping.closed().await;
+}
+
+/// Serves a connection just accepted ([`serve_connection`]), after its TLS handshake if
+/// `tls` is given: the handshake has the header timeout, and a connection that fails it or
+/// runs out of time is closed (its place given back).
+async fn serve_accepted(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    place: OwnedSemaphorePermit,
+    router: Router,
+    limits: ConnectionLimits,
+    stop: watch::Receiver<bool>,
+) {
+    // Without TCP_NODELAY small responses wait on delayed ACKs (~40 ms each).
+    stream.set_nodelay(true).ok();
+    let Some(acceptor) = tls else {
+        return serve_connection(stream, place, router, limits, stop).await;
+    };
+    match tokio::time::timeout(limits.http_header_timeout, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => serve_connection(stream, place, router, limits, stop).await,
+        Ok(Err(err)) => tracing::debug!(error = %err, "TLS handshake failed"),
+        Err(_) => tracing::debug!("TLS handshake timed out"),
+    }
 }
 
 /// Serves one connection, holding `place` and `stop` until it closes; when `stop` turns true

@@ -305,14 +305,7 @@ pub async fn serve_on(
             // `merchant` is filled in by authentication, for the access log's line; the
             // rest only when traces are exported (crate::telemetry).
             let path = request.uri().path();
-            let span = tracing::info_span!(
-                "grpc",
-                method = %path,
-                merchant = tracing::field::Empty,
-                outcome = tracing::field::Empty,
-                otel.name = tracing::field::Empty,
-                otel.kind = tracing::field::Empty,
-            );
+            let span = crate::telemetry::call_span!("grpc", method = %path);
             access_log::trace_call(&span, request.headers(), path);
             span
         })

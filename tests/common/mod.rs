@@ -206,6 +206,21 @@ pub async fn fresh_database(backend: Backend) -> (String, tempfile::TempDir) {
     (database_url, dir)
 }
 
+/// A fresh, migrated SQLite database (in a directory removed when dropped) and a token with
+/// every scope for `merchant`, for tests that start the binary themselves: (its URL, the
+/// token, the directory).
+pub async fn sqlite_with_token(
+    merchant: &str,
+    app_name: &str,
+) -> (String, String, tempfile::TempDir) {
+    let (url, dir) = fresh_database(Backend::Sqlite).await;
+    let store = Store::connect(&url).await.expect("connecting");
+    store.migrate().await.expect("migrating");
+    let token = mint_token(&store, merchant, &Scope::ALL, app_name).await;
+    store.close().await.expect("closing the store");
+    (url, token, dir)
+}
+
 impl std::ops::Deref for TestServer {
     type Target = Clients;
 
