@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "proto/stockledger/v1/inventory_item.proto",
     "proto/stockledger/v1/location.proto",
     "proto/stockledger/v1/reservation.proto",
+    "proto/stockledger/v1/webhook.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

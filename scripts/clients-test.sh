@@ -33,7 +33,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 per_language_timeout="${CLIENTS_TEST_TIMEOUT:-1800}"
-scopes=INVENTORY_READ,INVENTORY_WRITE,INVENTORY_IMPORT,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE,RESERVATIONS_READ,RESERVATIONS_WRITE
+scopes=INVENTORY_READ,INVENTORY_WRITE,INVENTORY_IMPORT,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE,RESERVATIONS_READ,RESERVATIONS_WRITE,WEBHOOKS_READ,WEBHOOKS_WRITE
 
 # Every client suite, each clients/<lang>/test.sh.
 all_langs=(python go typescript java rust square-python square-node shopify-python shopify-graphql-node)

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use std::time::Duration;
 
+use crate::domain::webhook::RetryPolicy;
 use crate::api::rate_limit::RateLimit;
 use crate::api::streams::StreamLimits;
 use crate::server::ServerLimits;
@@ -109,6 +110,17 @@ pub struct ServeArgs {
     #[arg(long, env = "STOCKLEDGER_SQUARE_CLOCK_SKEW_SECONDS", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=300))]
     pub square_clock_skew_seconds: u64,
+    /// Failed webhook notifications in a row after which a subscription is dead-lettered
+    /// until ReplayWebhookSubscription (docs/webhooks.md).
+    #[arg(long, env = "STOCKLEDGER_WEBHOOK_MAX_ATTEMPTS", default_value_t = DEFAULTS.webhook_retry.max_attempts,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub webhook_max_attempts: u32,
+    /// The longest wait, in seconds, between two attempts of a failing webhook notification
+    /// (the wait doubles from 1 s up to this).
+    #[arg(long, env = "STOCKLEDGER_WEBHOOK_MAX_RETRY_INTERVAL_SECONDS",
+          default_value_t = DEFAULTS.webhook_retry.longest.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub webhook_max_retry_interval_seconds: u64,
     /// The longest any call may take, seconds (a client's shorter deadline wins).
     #[arg(long, env = "STOCKLEDGER_CALL_TIMEOUT_SECONDS", default_value_t = DEFAULTS.call_timeout.as_secs())]
     pub call_timeout_seconds: u64,
@@ -189,6 +201,11 @@ impl ServeArgs {
                 burst: self.rate_limit_burst,
             },
             square_clock_skew: Duration::from_secs(self.square_clock_skew_seconds),
+            webhook_retry: RetryPolicy {
+                first: DEFAULTS.webhook_retry.first,
+                longest: Duration::from_secs(self.webhook_max_retry_interval_seconds),
+                max_attempts: self.webhook_max_attempts,
+            },
         }
     }
 }

@@ -4,7 +4,7 @@
 //! [`feed`] publishes. Dependencies point down only, never back up:
 //!
 //! ```text
-//! server → gateway → api → auth → feed → store → domain
+//! server → webhook → gateway → api → auth → feed → store → domain
 //! ```
 //!
 //! `api → auth, feed, store, domain` (the API's tower layer runs [`auth::authorize`] and
@@ -16,7 +16,9 @@
 //! module), `store` and `domain`, and only `main` and `config` use it. [`gateway`] (the
 //! HTTP/JSON front doors) calls `api`'s service implementations in-process, through `api`'s
 //! admission gate and `Authenticator`; it never names `store`, and only [`server`] starts
-//! it. `scripts/layers.sh` checks these rules.
+//! it. [`webhook`] (the webhook deliverer) reads subscriptions and the feed from `store` and
+//! shapes notifications with `gateway`'s JSON types; only [`server`] starts it.
+//! `scripts/layers.sh` checks these rules.
 
 pub mod api;
 pub mod auth;
@@ -30,3 +32,4 @@ pub mod server;
 pub mod store;
 pub mod telemetry;
 pub mod transfer;
+pub mod webhook;

@@ -37,6 +37,14 @@ pub const OPEN_STREAMS: &str = "stockledger_open_streams";
 pub const SHED: &str = "stockledger_shed_calls_total";
 /// How many changes behind the newest committed one each open watch is, the largest.
 pub const FEED_LAG: &str = "stockledger_feed_lag_changes";
+/// Webhook notifications attempted, by `outcome` (`delivered`, `failed`).
+pub const WEBHOOK_DELIVERIES: &str = "stockledger_webhook_deliveries_total";
+/// How long a webhook notification's POST took, whatever its outcome.
+pub const WEBHOOK_DURATION: &str = "stockledger_webhook_delivery_duration_seconds";
+/// The largest webhook backlog: changes committed that a subscription has not been sent.
+pub const WEBHOOK_BACKLOG: &str = "stockledger_webhook_backlog_changes";
+/// Webhook subscriptions by delivery `state` (`active`, `retrying`, `dead_lettered`).
+pub const WEBHOOK_SUBSCRIPTIONS: &str = "stockledger_webhook_subscriptions";
 
 /// Latency buckets, in seconds: 250 µs to 60 s.
 const SECONDS: [f64; 16] = [
@@ -131,6 +139,23 @@ fn describe() {
         FEED_LAG,
         "Changes committed that the furthest-behind open watch has not sent yet"
     );
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook notifications attempted, by outcome"
+    );
+    describe_histogram!(
+        WEBHOOK_DURATION,
+        metrics::Unit::Seconds,
+        "How long a webhook notification's POST took"
+    );
+    describe_gauge!(
+        WEBHOOK_BACKLOG,
+        "Changes committed that the furthest-behind webhook subscription has not been sent"
+    );
+    describe_gauge!(
+        WEBHOOK_SUBSCRIPTIONS,
+        "Webhook subscriptions, by delivery state"
+    );
 }
 
 /// One gRPC call answered.
@@ -183,6 +208,26 @@ pub fn write_waiting(delta: f64) {
 /// The furthest-behind open watch's lag, in changes.
 pub fn feed_lag(changes: u64) {
     gauge!(FEED_LAG).set(changes as f64);
+}
+
+/// One webhook notification attempted.
+pub fn webhook_delivery(delivered: bool, took: Duration) {
+    let outcome = if delivered { "delivered" } else { "failed" };
+    counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1);
+    histogram!(WEBHOOK_DURATION).record(took.as_secs_f64());
+}
+
+/// The webhook gauges, read at scrape time: the largest backlog and how many
+/// subscriptions are in each delivery state.
+pub fn webhooks(largest_backlog: u64, active: usize, retrying: usize, dead_lettered: usize) {
+    gauge!(WEBHOOK_BACKLOG).set(largest_backlog as f64);
+    for (state, n) in [
+        ("active", active),
+        ("retrying", retrying),
+        ("dead_lettered", dead_lettered),
+    ] {
+        gauge!(WEBHOOK_SUBSCRIPTIONS, "state" => state).set(n as f64);
+    }
 }
 
 /// `method` if it names one of the server's services, else `unknown` (a label must not

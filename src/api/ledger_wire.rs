@@ -17,7 +17,7 @@ use crate::domain::reason::{ReasonId, ReasonIdDraft, ReasonType};
 use crate::domain::refusal::ChangeViolations;
 use crate::domain::validate::{OccurredAtWindow, check_counted_states, validate_change_within};
 use crate::proto::v1 as pb;
-use crate::store::ledger::{CountRecord, RecordedChange};
+use crate::store::ledger::{CountRecord, CountUpdate, RecordedChange};
 
 /// `catalog_object_type` of every change and count.
 pub const CATALOG_OBJECT_TYPE: &str = "INVENTORY_ITEM";
@@ -596,6 +596,21 @@ pub fn change_to_wire(recorded: &RecordedChange) -> pb::InventoryChange {
         r#type: change_type_to_wire(change_type).into(),
         change,
         expected_quantity: None,
+    }
+}
+
+/// A count update of the feed as an InventoryCountUpdate.
+pub fn count_update_to_wire(update: &CountUpdate) -> pb::InventoryCountUpdate {
+    pb::InventoryCountUpdate {
+        catalog_object_id: update.key.catalog_object_id.clone(),
+        catalog_object_type: CATALOG_OBJECT_TYPE.into(),
+        state: state_to_wire(update.key.state),
+        location_id: update.key.location_id.clone(),
+        previous_quantity: update.previous.map(|q| q.to_string()).unwrap_or_default(),
+        quantity: update.quantity.to_string(),
+        calculated_at: Some(timestamp_from_micros(update.calculated_at)),
+        change_id: update.change_id.clone(),
+        change_type: change_type_to_wire(update.change_type).into(),
     }
 }
 

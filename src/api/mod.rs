@@ -22,6 +22,7 @@ pub mod reservation_wire;
 pub mod reservations;
 pub mod streams;
 pub mod watch;
+pub mod webhooks;
 
 use tonic::{Request, Status};
 

@@ -21,7 +21,6 @@ use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::guard::GuardKind;
 use crate::domain::id::canonical_id;
 use crate::domain::ledger::{ChangeSource, Money};
-use crate::domain::product::Product;
 use crate::domain::refusal::Refusal;
 use crate::domain::reservation::{
     self, LineDraft, RESERVATION_EXPIRED, RESERVATION_NOT_HELD, Reservation, ReservationState,
@@ -446,11 +445,7 @@ impl ReservationApi {
 /// expiry is a step like any other, checked under lock against the version it was computed
 /// from: however many replicas sweep, each reservation expires exactly once.
 pub async fn sweep_expired(store: Store, ledger: Ledger, interval: Duration) {
-    let source = ChangeSource {
-        product: Product::Other.as_str().to_owned(),
-        application_id: "stockledger".to_owned(),
-        name: "Reservation expiry".to_owned(),
-    };
+    let source = reservation::expiry_source();
     loop {
         tokio::time::sleep(interval).await;
         // During an outage the sweep waits on health's own connection, never on the pool:

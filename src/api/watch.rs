@@ -17,9 +17,8 @@ use tonic::Status;
 
 use super::ApiError;
 use super::cursor::{CursorEncoder, CursorPosition};
-use super::ledger_wire::{CATALOG_OBJECT_TYPE, change_to_wire, change_type_to_wire, state_to_wire};
+use super::ledger_wire::{change_to_wire, count_update_to_wire};
 use super::streams::{StreamRegistry, StreamTicket};
-use crate::api::convert::timestamp_from_micros;
 use crate::feed::{Feed, POLL_INTERVAL};
 use crate::proto::v1 as pb;
 use crate::store::ledger::{ChangeQuery, CountQuery, CountUpdate, RecordedChange};
@@ -220,17 +219,7 @@ pub async fn follow_counts(
     } = watcher;
     let fetch = |at: (i64, i32)| store.feed_count_updates(&merchant, &query, at, PAGE);
     let message = |update: CountUpdate, resume_token: String| pb::WatchInventoryCountsResponse {
-        update: Some(pb::InventoryCountUpdate {
-            catalog_object_id: update.key.catalog_object_id,
-            catalog_object_type: CATALOG_OBJECT_TYPE.into(),
-            state: state_to_wire(update.key.state),
-            location_id: update.key.location_id,
-            previous_quantity: update.previous.map(|q| q.to_string()).unwrap_or_default(),
-            quantity: update.quantity.to_string(),
-            calculated_at: Some(timestamp_from_micros(update.calculated_at)),
-            change_id: update.change_id,
-            change_type: change_type_to_wire(update.change_type).into(),
-        }),
+        update: Some(count_update_to_wire(&update)),
         sequence: u64::try_from(update.feed_seq).unwrap_or_default(),
         resume_token,
     };

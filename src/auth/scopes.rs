@@ -16,6 +16,26 @@ pub enum Access {
 /// The one table of which scope each RPC needs.
 const RPC_SCOPES: &[(&str, Scope)] = &[
     (
+        "/stockledger.v1.WebhookService/CreateWebhookSubscription",
+        Scope::WebhooksWrite,
+    ),
+    (
+        "/stockledger.v1.WebhookService/DeleteWebhookSubscription",
+        Scope::WebhooksWrite,
+    ),
+    (
+        "/stockledger.v1.WebhookService/ReplayWebhookSubscription",
+        Scope::WebhooksWrite,
+    ),
+    (
+        "/stockledger.v1.WebhookService/GetWebhookSubscription",
+        Scope::WebhooksRead,
+    ),
+    (
+        "/stockledger.v1.WebhookService/ListWebhookSubscriptions",
+        Scope::WebhooksRead,
+    ),
+    (
         "/stockledger.v1.ReservationService/CreateReservation",
         Scope::ReservationsWrite,
     ),

@@ -21,3 +21,4 @@ pub mod scope;
 pub mod tenant;
 pub mod text;
 pub mod validate;
+pub mod webhook;

@@ -16,12 +16,33 @@ use super::decimal::Fixed5;
 use super::error::{Violation, Violations, reasons};
 use super::id::canonical_id;
 use super::ledger::{
-    ChangeMovement, ChangeReferences, InventoryState, MAX_REFERENCE_CHARS, Money, NewChange,
+    ChangeMovement, ChangeReferences, ChangeSource, InventoryState, MAX_REFERENCE_CHARS, Money, NewChange,
 };
 use super::text::check_free_text;
 use super::validate::parse_change_quantity;
 
 /// Most lines of one reservation.
+/// The application id of the changes the server's expiry sweep records.
+pub const EXPIRY_APPLICATION_ID: &str = "stockledger";
+/// The application name of the changes the server's expiry sweep records.
+pub const EXPIRY_APPLICATION_NAME: &str = "Reservation expiry";
+
+/// The source of the changes that expire reservations.
+pub fn expiry_source() -> ChangeSource {
+    ChangeSource {
+        product: super::product::Product::Other.as_str().to_owned(),
+        application_id: EXPIRY_APPLICATION_ID.to_owned(),
+        name: EXPIRY_APPLICATION_NAME.to_owned(),
+    }
+}
+
+/// Whether a recorded change gave back a reservation's units because it expired.
+pub fn is_expiry(change: &NewChange, source: &ChangeSource) -> bool {
+    !change.references.reservation_id.is_empty()
+        && source.application_id == EXPIRY_APPLICATION_ID
+        && source.name == EXPIRY_APPLICATION_NAME
+}
+
 pub const MAX_LINES: usize = 100;
 /// The longest a reservation may be held: 30 days, µs.
 pub const MAX_TTL_MICROS: i64 = 30 * 24 * 3600 * 1_000_000;

@@ -25,11 +25,15 @@ pub enum Scope {
     ReservationsRead,
     /// Create, commit, release and extend reservations.
     ReservationsWrite,
+    /// Read webhook subscriptions, their signature keys and delivery state.
+    WebhooksRead,
+    /// Create, delete and replay webhook subscriptions.
+    WebhooksWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 11] = [
         Scope::InventoryRead,
         Scope::InventoryWrite,
         Scope::ItemsRead,
@@ -39,6 +43,8 @@ impl Scope {
         Scope::InventoryImport,
         Scope::ReservationsRead,
         Scope::ReservationsWrite,
+        Scope::WebhooksRead,
+        Scope::WebhooksWrite,
     ];
 
     /// The scope's name, as on the command line and in errors.
@@ -53,6 +59,8 @@ impl Scope {
             Scope::InventoryImport => "INVENTORY_IMPORT",
             Scope::ReservationsRead => "RESERVATIONS_READ",
             Scope::ReservationsWrite => "RESERVATIONS_WRITE",
+            Scope::WebhooksRead => "WEBHOOKS_READ",
+            Scope::WebhooksWrite => "WEBHOOKS_WRITE",
         }
     }
 

@@ -1,6 +1,6 @@
 //! `GET /metrics`: the server's Prometheus metrics ([`crate::metrics`]), served on the HTTP
 //! listener beside the front doors, or alone on `--metrics-listen` (with `/healthz`). The
-//! write pool's gauges and the feed lag are read at each scrape. No token is asked: the metrics name no
+//! write pool's gauges, the feed lag and the webhook backlog are read at each scrape. No token is asked: the metrics name no
 //! merchant, and a scraper should not hold one.
 
 use axum::Router;
@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use crate::api::streams::{StreamRegistry, WatchPlace};
 use crate::gateway::{HEALTHZ_PATH, Readiness, healthz_answer};
 use crate::store::Store;
+use crate::store::webhooks::{DeliveryState, Subscription};
 
 /// Where Prometheus scrapes.
 pub const METRICS_PATH: &str = "/metrics";
@@ -26,11 +27,15 @@ pub fn router(store: Store, streams: StreamRegistry) -> Router {
             let (store, streams) = (store.clone(), streams.clone());
             async move {
                 let lag = feed_lag(&store, &streams).await;
+                let webhooks = store.webhook_backlogs().await.ok();
                 let text = crate::metrics::render(|| {
                     let (in_use, idle) = store.pool_usage();
                     crate::metrics::db_pool(in_use, idle);
                     if let Some(lag) = lag {
                         crate::metrics::feed_lag(lag);
+                    }
+                    if let Some(webhooks) = webhooks {
+                        record_webhooks(&webhooks);
                     }
                 });
                 (
@@ -41,6 +46,18 @@ pub fn router(store: Store, streams: StreamRegistry) -> Router {
             }
         }),
     )
+}
+
+/// The webhook gauges from every subscription and its backlog.
+fn record_webhooks(subscriptions: &[(Subscription, i64)]) {
+    let largest = subscriptions.iter().map(|(_, b)| *b).max().unwrap_or(0);
+    let in_state = |state| subscriptions.iter().filter(|(s, _)| s.state == state).count();
+    crate::metrics::webhooks(
+        u64::try_from(largest).unwrap_or(0),
+        in_state(DeliveryState::Active),
+        in_state(DeliveryState::Retrying),
+        in_state(DeliveryState::DeadLettered),
+    );
 }
 
 /// How many committed changes the furthest-behind open watch has not sent: its merchant's

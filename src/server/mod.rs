@@ -31,6 +31,7 @@ use crate::api::locations::LocationApi;
 use crate::api::rate_limit::{RateLimit, TokenRateLimiter};
 use crate::api::reservations::{ReservationApi, sweep_expired};
 use crate::api::streams::{StreamLimits, StreamRegistry};
+use crate::api::webhooks::WebhookApi;
 use crate::auth::cache::TokenCache;
 use crate::feed::{self, Feed};
 use crate::gateway::{self, Gateway, Readiness};
@@ -41,9 +42,12 @@ use crate::proto::{
         inventory_service_server::InventoryServiceServer,
         location_service_server::LocationServiceServer,
         reservation_service_server::ReservationServiceServer,
+        webhook_service_server::WebhookServiceServer,
     },
 };
+use crate::domain::webhook::RetryPolicy;
 use crate::store::{Store, StoreError};
+use crate::webhook::Deliverer;
 
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +61,9 @@ pub enum ServeError {
     /// The transport failed.
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The webhook deliverer's HTTP client could not be built.
+    #[error("webhook client: {0}")]
+    WebhookClient(#[from] reqwest::Error),
 }
 
 /// Every limit the server holds calls, streams and connections to (see docs/limits.md).
@@ -77,6 +84,8 @@ pub struct ServerLimits {
     /// How far in the future a change sent through Square's door may say it occurred (its
     /// clock's skew): Square refuses any future `occurred_at`, so 0 unless told otherwise.
     pub square_clock_skew: Duration,
+    /// How failed webhook notifications are retried (docs/webhooks.md).
+    pub webhook_retry: RetryPolicy,
 }
 
 impl ServerLimits {
@@ -100,6 +109,7 @@ impl ServerLimits {
             burst: NonZeroU32::new(2000).expect("non-zero"),
         },
         square_clock_skew: Duration::ZERO,
+        webhook_retry: RetryPolicy::DEFAULT,
     };
 }
 
@@ -285,6 +295,11 @@ pub async fn serve_on(
     let reservations =
         ReservationServiceServer::new(ReservationApi::new(store.clone(), ledger, cursors))
             .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let webhooks =
+        WebhookServiceServer::new(WebhookApi::new(store.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let deliverer = tokio::spawn(
+        Deliverer::new(store.clone(), limits.webhook_retry)?.run(feed.clone()),
+    );
     // Live feeds never end by themselves: end them first so that shutdown can complete.
     let shutdown = async move {
         shutdown.await;
@@ -324,6 +339,7 @@ pub async fn serve_on(
         .add_service(items)
         .add_service(locations)
         .add_service(reservations)
+        .add_service(webhooks)
         .serve_with_incoming_shutdown(
             connections::limit(incoming, budget, limits.connections.handshake_timeout),
             shutdown,
@@ -338,6 +354,8 @@ pub async fn serve_on(
     }
     sweep.abort();
     upkeep.abort();
+    // The feed closed with the server: the deliverer gives up its claims and ends.
+    deliverer.await.ok();
     served?;
     Ok(())
 }

@@ -295,6 +295,26 @@ impl Store {
         rows.into_iter().map(change_from_row).collect()
     }
 
+    /// Every count update of the changes with feed sequences in `(after, up_to]`, in feed
+    /// order (a webhook deliverer's window: [`Store::feed_changes`] bounds it).
+    pub async fn count_updates_between(
+        &self,
+        merchant: &MerchantId,
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<CountUpdate>, StoreError> {
+        use inventory_count_update::Column as U;
+        let rows = inventory_count_update::Entity::find()
+            .filter(U::MerchantId.eq(&merchant.0))
+            .filter(U::FeedSeq.gt(after))
+            .filter(U::FeedSeq.lte(up_to))
+            .order_by_asc(U::FeedSeq)
+            .order_by_asc(U::Ordinal)
+            .all(self.connection())
+            .await?;
+        rows.into_iter().map(count_update_from_row).collect()
+    }
+
     /// Up to `limit` count updates after position `after` (feed sequence, ordinal), in
     /// feed order.
     #[tracing::instrument(level = "debug", name = "db.feed_count_updates", skip_all)]
@@ -327,27 +347,7 @@ impl Store {
             .limit(limit)
             .all(self.connection())
             .await?;
-        rows.into_iter()
-            .map(|row| {
-                let change_type = ChangeType::from_stored(&row.change_type).ok_or_else(|| {
-                    StoreError::Corrupt(format!("change type {:?}", row.change_type))
-                })?;
-                Ok(CountUpdate {
-                    feed_seq: row.feed_seq,
-                    ordinal: row.ordinal,
-                    key: CountKey {
-                        catalog_object_id: row.catalog_object_id,
-                        location_id: row.location_id,
-                        state: parse_state(&row.state)?,
-                    },
-                    previous: row.previous_units.map(Fixed5::from_units),
-                    quantity: Fixed5::from_units(row.quantity_units),
-                    calculated_at: row.calculated_at,
-                    change_id: row.change_id,
-                    change_type,
-                })
-            })
-            .collect()
+        rows.into_iter().map(count_update_from_row).collect()
     }
 
     /// Recomputes every count from its entries and returns each one that differs from the
@@ -493,6 +493,26 @@ impl Store {
         }
         Ok(missing)
     }
+}
+
+/// A count update as stored.
+fn count_update_from_row(row: inventory_count_update::Model) -> Result<CountUpdate, StoreError> {
+    let change_type = ChangeType::from_stored(&row.change_type)
+        .ok_or_else(|| StoreError::Corrupt(format!("change type {:?}", row.change_type)))?;
+    Ok(CountUpdate {
+        feed_seq: row.feed_seq,
+        ordinal: row.ordinal,
+        key: CountKey {
+            catalog_object_id: row.catalog_object_id,
+            location_id: row.location_id,
+            state: parse_state(&row.state)?,
+        },
+        previous: row.previous_units.map(Fixed5::from_units),
+        quantity: Fixed5::from_units(row.quantity_units),
+        calculated_at: row.calculated_at,
+        change_id: row.change_id,
+        change_type,
+    })
 }
 
 /// Name of the PostgreSQL notification channel that announces committed changes.

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(CountCheckpoints),
             Box::new(AdjustmentReasons),
             Box::new(SharedSkus),
+            Box::new(CreateWebhookSubscriptions),
         ]
     }
 }
@@ -1013,5 +1014,89 @@ impl MigrationTrait for SharedSkus {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// Webhook subscriptions (docs/webhooks.md): each is a position in its merchant's feed
+/// (`delivered_seq`, and `delivered_events` of the change after it) with the state of its
+/// deliveries. The notifications themselves are not stored: the feed's rows — written by
+/// the group decision in the commit's transaction — are the outbox they are made from. A
+/// replica claims a subscription for a while (`lease_owner`, `lease_until`) so that one
+/// deliverer at a time sends its notifications, in order.
+struct CreateWebhookSubscriptions;
+
+impl MigrationName for CreateWebhookSubscriptions {
+    fn name(&self) -> &str {
+        "m20261208_000013_webhook_subscriptions"
+    }
+}
+
+#[derive(DeriveIden)]
+enum WebhookSubscriptions {
+    Table,
+    Id,
+    MerchantId,
+    Name,
+    NotificationUrl,
+    Format,
+    EventTypes,
+    SignatureKey,
+    State,
+    DeliveredSeq,
+    DeliveredEvents,
+    FailedAttempts,
+    LastError,
+    NextAttemptAt,
+    LeaseOwner,
+    LeaseUntil,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateWebhookSubscriptions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use WebhookSubscriptions as W;
+        manager
+            .create_table(
+                Table::create()
+                    .table(W::Table)
+                    .col(string(W::Id).primary_key())
+                    .col(string(W::MerchantId))
+                    .col(string(W::Name))
+                    .col(long_text(W::NotificationUrl))
+                    .col(string(W::Format))
+                    .col(string(W::EventTypes))
+                    .col(string(W::SignatureKey))
+                    .col(string(W::State))
+                    .col(bigint(W::DeliveredSeq))
+                    .col(ColumnDef::new(W::DeliveredEvents).integer().not_null())
+                    .col(ColumnDef::new(W::FailedAttempts).integer().not_null())
+                    .col(long_text(W::LastError))
+                    .col(bigint(W::NextAttemptAt))
+                    .col(string(W::LeaseOwner))
+                    .col(bigint(W::LeaseUntil))
+                    .col(bigint(W::CreatedAt))
+                    .col(bigint(W::UpdatedAt))
+                    .foreign_key(&mut of_merchant(W::Table, W::MerchantId))
+                    .to_owned(),
+            )
+            .await?;
+        // A merchant's subscriptions, oldest first.
+        manager
+            .create_index(index(
+                "webhook_subscriptions_merchant_idx",
+                W::Table,
+                [W::MerchantId, W::CreatedAt],
+            ))
+            .await?;
+        // The deliverer's question: which subscriptions are due.
+        manager
+            .create_index(index(
+                "webhook_subscriptions_due_idx",
+                W::Table,
+                [W::State, W::NextAttemptAt],
+            ))
+            .await
     }
 }

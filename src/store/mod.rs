@@ -20,6 +20,7 @@ pub mod rehearsal;
 pub mod reservations;
 mod secrets;
 pub mod tokens;
+pub mod webhooks;
 pub mod writer;
 
 use std::sync::Arc;

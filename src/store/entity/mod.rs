@@ -12,3 +12,4 @@ pub mod location;
 pub mod merchant;
 pub mod merchant_feed;
 pub mod server_secret;
+pub mod webhook_subscription;
