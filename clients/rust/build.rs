@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "stockledger/v1/inventory_item.proto",
     "stockledger/v1/location.proto",
     "stockledger/v1/reservation.proto",
+    "stockledger/v1/webhook.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
