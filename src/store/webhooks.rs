@@ -69,8 +69,12 @@ pub struct Subscription {
     pub updated_at: i64,
 }
 
-/// How long a deliverer holds a subscription it claimed, unless it renews the claim.
-pub const LEASE_MICROS: i64 = 60_000_000;
+/// How long a deliverer holds a subscription it claimed, unless it renews the claim (each
+/// notification delivered renews it): longer than one notification may take
+/// (`webhook::DELIVERY_TIMEOUT`), short enough that a replica that died holding a claim
+/// delays its subscriptions by seconds. On SQLite the one server clears every claim as it
+/// starts ([`Store::release_all_webhooks`]).
+pub const LEASE_MICROS: i64 = 15_000_000;
 
 impl Store {
     /// Stores a new subscription whose deliveries start after feed sequence `after_seq`.
@@ -83,7 +87,7 @@ impl Store {
         let now = now_micros();
         let signature_key = new_signature_key()?;
         let subscription = Subscription {
-            id: format!("wh_{}", uuid::Uuid::now_v7().simple()),
+            id: super::new_id(),
             merchant: merchant.clone(),
             spec,
             signature_key,
@@ -218,8 +222,8 @@ impl Store {
         self.get_webhook_subscription(merchant, id).await
     }
 
-    /// Claims, for `owner`, every subscription that is due now and has changes to deliver
-    /// (`heads`: the merchants' last feed sequences), unless another deliverer holds it.
+    /// Claims, for `owner`, every subscription that is due now and has changes to deliver,
+    /// unless another deliverer holds it; answers each as it stands once claimed.
     pub async fn claim_due_webhooks(
         &self,
         owner: &str,
@@ -256,7 +260,14 @@ impl Store {
                 .exec(self.connection())
                 .await?;
             if taken.rows_affected == 1 {
-                claimed.push(subscription_from_row(candidate)?);
+                // Read again under the claim: the candidate's row may predate deliveries
+                // another replica made before it gave the subscription up.
+                if let Some(fresh) = row::Entity::find_by_id(candidate.id)
+                    .one(self.connection())
+                    .await?
+                {
+                    claimed.push(subscription_from_row(fresh)?);
+                }
             }
         }
         Ok(claimed)
@@ -326,6 +337,19 @@ impl Store {
             .col_expr(C::LeaseUntil, Expr::value(0i64))
             .filter(C::Id.eq(id))
             .filter(C::LeaseOwner.eq(owner))
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// Clears every claim: for a server that is sure no other deliverer runs (SQLite, where
+    /// one server owns the file), so that the claims of a process that died holding them
+    /// need not run out first.
+    pub async fn release_all_webhooks(&self) -> Result<(), StoreError> {
+        row::Entity::update_many()
+            .col_expr(C::LeaseOwner, Expr::value(""))
+            .col_expr(C::LeaseUntil, Expr::value(0i64))
+            .filter(C::LeaseOwner.ne(""))
             .exec(self.connection())
             .await?;
         Ok(())

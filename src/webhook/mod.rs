@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sea_orm::DatabaseBackend;
 use tokio::task::JoinSet;
 
 use crate::domain::webhook::{AfterFailure, DeliveryPosition, RetryPolicy};
@@ -66,6 +67,12 @@ impl Deliverer {
         let mut commits = feed.subscribe();
         let mut closing = feed.closing();
         let mut deliveries = JoinSet::new();
+        if self.store.connection().get_database_backend() == DatabaseBackend::Sqlite {
+            // One server owns a SQLite file: a claim found now is a dead process's.
+            if let Err(err) = self.store.release_all_webhooks().await {
+                tracing::warn!(error = %err, "clearing the webhook claims of a previous run");
+            }
+        }
         loop {
             if self.store.ping().await.is_ok() {
                 match self.store.claim_due_webhooks(&self.owner, now_micros()).await {

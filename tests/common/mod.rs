@@ -24,6 +24,7 @@ use stockledger::proto::v1::{
     inventory_service_client::InventoryServiceClient,
     location_service_client::LocationServiceClient,
     reservation_service_client::ReservationServiceClient,
+    webhook_service_client::WebhookServiceClient,
 };
 use stockledger::store::Store;
 use tokio::sync::oneshot;
@@ -55,6 +56,8 @@ pub struct Clients {
     pub inventory: InventoryServiceClient<Authed>,
     /// ReservationService client.
     pub reservations: ReservationServiceClient<Authed>,
+    /// WebhookService client.
+    pub webhooks: WebhookServiceClient<Authed>,
 }
 
 impl Clients {
@@ -67,6 +70,7 @@ impl Clients {
             locations: LocationServiceClient::new(authed()),
             inventory: InventoryServiceClient::new(authed()),
             reservations: ReservationServiceClient::new(authed()),
+            webhooks: WebhookServiceClient::new(authed()),
         }
     }
 }

@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_subscriptions")]
 pub struct Model {
-    /// Opaque id (`wh_` + UUID v7).
+    /// Opaque id (UUID v7 text).
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     /// Owning merchant.
