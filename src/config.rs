@@ -8,9 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use std::time::Duration;
 
-use crate::domain::webhook::RetryPolicy;
 use crate::api::rate_limit::RateLimit;
 use crate::api::streams::StreamLimits;
+use crate::domain::webhook::RetryPolicy;
 use crate::server::ServerLimits;
 use crate::server::connections::ConnectionLimits;
 use crate::server::tls::TlsFiles;

@@ -154,6 +154,26 @@ const REQUIRED_SCOPES: &[(&str, &str)] = &[
         "/stockledger.v1.ReservationService/ListReservations",
         "RESERVATIONS_READ",
     ),
+    (
+        "/stockledger.v1.WebhookService/CreateWebhookSubscription",
+        "WEBHOOKS_WRITE",
+    ),
+    (
+        "/stockledger.v1.WebhookService/DeleteWebhookSubscription",
+        "WEBHOOKS_WRITE",
+    ),
+    (
+        "/stockledger.v1.WebhookService/ReplayWebhookSubscription",
+        "WEBHOOKS_WRITE",
+    ),
+    (
+        "/stockledger.v1.WebhookService/GetWebhookSubscription",
+        "WEBHOOKS_READ",
+    ),
+    (
+        "/stockledger.v1.WebhookService/ListWebhookSubscriptions",
+        "WEBHOOKS_READ",
+    ),
 ];
 
 /// The services anyone may call; every other service the server lists is Stockledger's own.
@@ -231,6 +251,7 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
         mut locations,
         mut inventory,
         mut reservations,
+        mut webhooks,
     } = clients.clone();
     let method = path.rsplit('/').next().unwrap();
     match method {
@@ -372,6 +393,26 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
             .map(drop),
         "UpdateLocation" => locations
             .update_location(pb::UpdateLocationRequest::default())
+            .await
+            .map(drop),
+        "CreateWebhookSubscription" => webhooks
+            .create_webhook_subscription(pb::CreateWebhookSubscriptionRequest::default())
+            .await
+            .map(drop),
+        "GetWebhookSubscription" => webhooks
+            .get_webhook_subscription(pb::GetWebhookSubscriptionRequest::default())
+            .await
+            .map(drop),
+        "ListWebhookSubscriptions" => webhooks
+            .list_webhook_subscriptions(pb::ListWebhookSubscriptionsRequest::default())
+            .await
+            .map(drop),
+        "DeleteWebhookSubscription" => webhooks
+            .delete_webhook_subscription(pb::DeleteWebhookSubscriptionRequest::default())
+            .await
+            .map(drop),
+        "ReplayWebhookSubscription" => webhooks
+            .replay_webhook_subscription(pb::ReplayWebhookSubscriptionRequest::default())
             .await
             .map(drop),
         other => panic!("no call for {other}"),

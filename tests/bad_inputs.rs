@@ -31,6 +31,7 @@ use stockledger::proto::v1::{
     inventory_service_client::InventoryServiceClient,
     location_service_client::LocationServiceClient,
     reservation_service_client::ReservationServiceClient,
+    webhook_service_client::WebhookServiceClient,
 };
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
@@ -65,6 +66,7 @@ struct Callers {
     items: InventoryItemServiceClient<Authorized>,
     locations: LocationServiceClient<Authorized>,
     reservations: ReservationServiceClient<Authorized>,
+    webhooks: WebhookServiceClient<Authorized>,
 }
 
 impl Callers {
@@ -76,6 +78,7 @@ impl Callers {
             items: InventoryItemServiceClient::new(channel()),
             locations: LocationServiceClient::new(channel()),
             reservations: ReservationServiceClient::new(channel()),
+            webhooks: WebhookServiceClient::new(channel()),
         }
     }
 }
@@ -158,6 +161,15 @@ rpcs! {
         inventory.delete_inventory_adjustment_reason,
     RestoreInventoryAdjustmentReason(RestoreInventoryAdjustmentReasonRequest) =>
         inventory.restore_inventory_adjustment_reason,
+    CreateWebhookSubscription(CreateWebhookSubscriptionRequest) =>
+        webhooks.create_webhook_subscription,
+    GetWebhookSubscription(GetWebhookSubscriptionRequest) => webhooks.get_webhook_subscription,
+    ListWebhookSubscriptions(ListWebhookSubscriptionsRequest) =>
+        webhooks.list_webhook_subscriptions,
+    DeleteWebhookSubscription(DeleteWebhookSubscriptionRequest) =>
+        webhooks.delete_webhook_subscription,
+    ReplayWebhookSubscription(ReplayWebhookSubscriptionRequest) =>
+        webhooks.replay_webhook_subscription,
 }
 
 /// ImportInventoryChanges with a stream of one message, as the table sends every RPC.
@@ -1971,6 +1983,157 @@ fn reservation_rows(f: &Fixture) -> Vec<Row> {
     rows
 }
 
+fn webhook_rows(f: &Fixture) -> Vec<Row> {
+    use reason::*;
+    let _ = f;
+    let create = |edit: &dyn Fn(&mut pb::WebhookSubscription), from_sequence: i64| {
+        let mut subscription = pb::WebhookSubscription {
+            notification_url: "https://hooks.example.com/stock".into(),
+            format: pb::WebhookFormat::Square.into(),
+            event_types: vec![pb::WebhookEventType::CountUpdated.into()],
+            ..Default::default()
+        };
+        edit(&mut subscription);
+        pb::CreateWebhookSubscriptionRequest {
+            subscription: Some(subscription),
+            from_sequence,
+        }
+    };
+    let field = |name: &str| format!("subscription.{name}");
+    let mut rows = vec![invalid(
+        "create webhook without a subscription",
+        pb::CreateWebhookSubscriptionRequest::default(),
+        MISSING,
+        "subscription",
+    )];
+    type Edit = fn(&mut pb::WebhookSubscription);
+    let cases: [(&str, Edit, &str, &str); 10] = [
+        (
+            "no URL",
+            |s| s.notification_url.clear(),
+            MISSING,
+            "notification_url",
+        ),
+        (
+            "a relative URL",
+            |s| s.notification_url = "/hooks".into(),
+            INVALID_VALUE,
+            "notification_url",
+        ),
+        (
+            "an ftp URL",
+            |s| s.notification_url = "ftp://example.com/x".into(),
+            INVALID_VALUE,
+            "notification_url",
+        ),
+        (
+            "credentials in the URL",
+            |s| s.notification_url = "https://u:p@example.com/".into(),
+            INVALID_VALUE,
+            "notification_url",
+        ),
+        ("no format", |s| s.format = 0, MISSING, "format"),
+        (
+            "no event type",
+            |s| s.event_types.clear(),
+            MISSING,
+            "event_types",
+        ),
+        (
+            "an unknown event type",
+            |s| s.event_types.push(99),
+            INVALID_VALUE,
+            "event_types[1]",
+        ),
+        (
+            "an event type twice",
+            |s| s.event_types.push(1),
+            INVALID_VALUE,
+            "event_types[1]",
+        ),
+        (
+            "a Shopify subscription to changes",
+            |s| {
+                s.format = pb::WebhookFormat::Shopify.into();
+                s.event_types = vec![pb::WebhookEventType::ChangeRecorded.into()];
+            },
+            INVALID_VALUE,
+            "event_types[0]",
+        ),
+        (
+            "a signature key",
+            |s| s.signature_key = "mine".into(),
+            READ_ONLY,
+            "signature_key",
+        ),
+    ];
+    for (why, edit, expected, at) in cases {
+        rows.push(invalid(
+            format!("create webhook: {why}"),
+            create(&edit, 0),
+            expected,
+            &field(at),
+        ));
+    }
+    rows.push(invalid(
+        "create webhook: a negative from_sequence",
+        create(&|_| {}, -1),
+        INVALID_VALUE,
+        "from_sequence",
+    ));
+    rows.push(refused(
+        "create webhook: from_sequence beyond the feed",
+        create(&|_| {}, 1_000_000),
+        Code::OutOfRange,
+        INVALID_VALUE,
+        &["from_sequence"],
+    ));
+    for (id, why, code, expected) in [
+        ("", "missing", Code::InvalidArgument, MISSING),
+        ("nope", "malformed", Code::InvalidArgument, ID),
+        (UNKNOWN_ID, "unknown", Code::NotFound, NOT_FOUND),
+    ] {
+        let requests: Vec<(&str, Rpc)> = vec![
+            (
+                "get",
+                pb::GetWebhookSubscriptionRequest { id: id.into() }.into(),
+            ),
+            (
+                "delete",
+                pb::DeleteWebhookSubscriptionRequest { id: id.into() }.into(),
+            ),
+            (
+                "replay",
+                pb::ReplayWebhookSubscriptionRequest {
+                    id: id.into(),
+                    from_sequence: 0,
+                }
+                .into(),
+            ),
+        ];
+        for (rpc, request) in requests {
+            rows.push(refused(
+                format!("{rpc} webhook: id {why}"),
+                request,
+                code,
+                expected,
+                &["id"],
+            ));
+        }
+    }
+    rows.push(
+        refused(
+            "list webhooks without a token",
+            pb::ListWebhookSubscriptionsRequest::default(),
+            Code::Unauthenticated,
+            UNAUTHORIZED,
+            &[],
+        )
+        .by(Who::Header(None)),
+    );
+    rows
+}
+
 fn location_rows(f: &Fixture) -> Vec<Row> {
     use reason::*;
     let mut rows = vec![];
@@ -2419,6 +2582,23 @@ async fn digest(clients: &mut Clients) -> String {
         let change = message.expect("a streamed change").change;
         hash.update(change.expect("a change").encode_to_vec());
     }
+    let subscriptions = clients
+        .webhooks
+        .list_webhook_subscriptions(pb::ListWebhookSubscriptionsRequest::default())
+        .await
+        .expect("listing webhook subscriptions")
+        .into_inner()
+        .subscriptions;
+    for subscription in subscriptions {
+        // Without the feed's head, which the rows' own changes would move.
+        hash.update(
+            pb::WebhookSubscription {
+                feed_sequence: 0,
+                ..subscription
+            }
+            .encode_to_vec(),
+        );
+    }
     format!("{:x}", hash.finalize())
 }
 
@@ -2669,6 +2849,7 @@ async fn every_bad_input_is_refused_alike_and_changes_nothing(mut server: TestSe
         item_rows(&f),
         location_rows(&f),
         reservation_rows(&f),
+        webhook_rows(&f),
         adjustment_reason_rows(&f),
         cursor_rows(&f),
         token_rows(&f),

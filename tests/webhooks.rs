@@ -68,7 +68,10 @@ impl Received {
     fn event_id(&self) -> String {
         match self.headers.get("x-shopify-webhook-id") {
             Some(id) => id.to_str().expect("ASCII").to_owned(),
-            None => self.json()["event_id"].as_str().expect("event_id").to_owned(),
+            None => self.json()["event_id"]
+                .as_str()
+                .expect("event_id")
+                .to_owned(),
         }
     }
 }
@@ -191,7 +194,10 @@ fn shopify_verified(received: &Received, key: &str) -> Value {
         received.header("x-shopify-hmac-sha256"),
         hmac_base64(key, &[&received.body]),
     );
-    assert_eq!(received.header("x-shopify-topic"), "inventory_levels/update");
+    assert_eq!(
+        received.header("x-shopify-topic"),
+        "inventory_levels/update"
+    );
     received.json()
 }
 
@@ -290,8 +296,15 @@ fn square_summary(received: &[Received], key: &str, url: &str) -> Vec<(String, i
                     .to_owned(),
                 "inventory.reservation.expired" => {
                     let object = &body["data"]["object"];
-                    assert!(object["reservation_id"].as_str().is_some_and(|id| !id.is_empty()));
-                    object["inventory_change"]["type"].as_str().unwrap().to_owned()
+                    assert!(
+                        object["reservation_id"]
+                            .as_str()
+                            .is_some_and(|id| !id.is_empty())
+                    );
+                    object["inventory_change"]["type"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
                 }
                 other => panic!("unexpected type {other}"),
             };
@@ -359,7 +372,11 @@ async fn every_event_arrives_in_order_in_both_forms(mut server: TestServer) {
         ("inventory.count.updated", 2, format!("{a4}:7.5<-10")),
         // Square's 2026 model moves stock between locations by an adjustment.
         ("inventory.change.recorded", 3, "ADJUSTMENT".to_owned()),
-        ("inventory.count.updated", 3, format!("{a4}:6<-7.5,{b4}:1.5<-none")),
+        (
+            "inventory.count.updated",
+            3,
+            format!("{a4}:6<-7.5,{b4}:1.5<-none"),
+        ),
         ("inventory.change.recorded", 4, "ADJUSTMENT".to_owned()),
         ("inventory.count.updated", 4, format!("{a4}:5<-6")),
         ("inventory.change.recorded", 5, "ADJUSTMENT".to_owned()),
@@ -432,7 +449,11 @@ async fn subscriptions_start_where_asked_and_belong_to_their_merchant(mut server
     assert_eq!(sequences, [2, 3]);
 
     let other_token = server
-        .token_for("another-merchant", &[stockledger::auth::scopes::Scope::WebhooksRead], "other")
+        .token_for(
+            "another-merchant",
+            &[stockledger::auth::scopes::Scope::WebhooksRead],
+            "other",
+        )
         .await;
     let mut other = server.clients(&other_token);
     let refused = other
@@ -485,7 +506,11 @@ async fn database_with_token(backend: Backend) -> (String, String, tempfile::Tem
         ],
         &url,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     (url, token, dir)
 }
@@ -495,7 +520,11 @@ async fn start_binary(url: &str, token: &str, extra: &[&str]) -> (ServeProcess, 
     let port = free_port();
     let mut command = serve(url, port);
     command
-        .args(["--no-dev-token", "--webhook-max-retry-interval-seconds", "1"])
+        .args([
+            "--no-dev-token",
+            "--webhook-max-retry-interval-seconds",
+            "1",
+        ])
         .args(extra);
     let process = ServeProcess::spawn(command, port);
     let clients = Clients::new(&process.channel().await, token);
@@ -528,14 +557,22 @@ async fn a_failing_receiver_gets_everything_in_order_once_it_answers() {
     let (a, _, item) = two_locations_and_item(&mut clients, "WH-3").await;
     receiver.set(Mode::Fail);
     for quantity in 1..=6 {
-        apply(&mut clients, vec![count(&item, &a, InStock, &quantity.to_string())]).await;
+        apply(
+            &mut clients,
+            vec![count(&item, &a, InStock, &quantity.to_string())],
+        )
+        .await;
     }
     let retrying = wait_until_subscription(&mut clients, &subscription.id, "retrying", |s| {
         s.failed_attempts >= 2
     })
     .await;
     assert_eq!(retrying.delivery_state(), WebhookDeliveryState::Retrying);
-    assert!(retrying.last_error.contains("503"), "{}", retrying.last_error);
+    assert!(
+        retrying.last_error.contains("503"),
+        "{}",
+        retrying.last_error
+    );
     assert!(retrying.next_attempt_at.is_some());
     assert_eq!(retrying.delivered_sequence, 0);
     assert!(receiver.accepted("/hook").is_empty());
@@ -543,11 +580,10 @@ async fn a_failing_receiver_gets_everything_in_order_once_it_answers() {
     receiver.set(Mode::Accept);
     let got = receiver.wait_for("/hook", 6).await;
     assert_eq!(sequences(&got), [1, 2, 3, 4, 5, 6]);
-    let caught_up =
-        wait_until_subscription(&mut clients, &subscription.id, "caught up", |s| {
-            s.delivered_sequence == 6
-        })
-        .await;
+    let caught_up = wait_until_subscription(&mut clients, &subscription.id, "caught up", |s| {
+        s.delivered_sequence == 6
+    })
+    .await;
     assert_eq!(caught_up.delivery_state(), WebhookDeliveryState::Active);
     assert_eq!(caught_up.failed_attempts, 0);
     assert!(caught_up.last_error.is_empty());
@@ -562,8 +598,7 @@ async fn a_failing_receiver_gets_everything_in_order_once_it_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_lettered_after_its_attempts_then_replayed() {
     let (url, token, _dir) = database_with_token(Backend::Sqlite).await;
-    let (_server, mut clients) =
-        start_binary(&url, &token, &["--webhook-max-attempts", "2"]).await;
+    let (_server, mut clients) = start_binary(&url, &token, &["--webhook-max-attempts", "2"]).await;
     let port = free_port(); // nothing listens here yet
     let hook = format!("http://127.0.0.1:{port}/hook");
     let subscription = subscribe(
@@ -634,19 +669,29 @@ async fn sigkill_mid_delivery_loses_no_notification() {
         &mut clients,
         receiver.url("/hook"),
         WebhookFormat::Square,
-        &[WebhookEventType::CountUpdated, WebhookEventType::ChangeRecorded],
+        &[
+            WebhookEventType::CountUpdated,
+            WebhookEventType::ChangeRecorded,
+        ],
         0,
     )
     .await;
     let (a, _, item) = two_locations_and_item(&mut clients, "WH-5").await;
     const CHANGES: i64 = 30;
     for quantity in 1..=CHANGES {
-        apply(&mut clients, vec![count(&item, &a, InStock, &quantity.to_string())]).await;
+        apply(
+            &mut clients,
+            vec![count(&item, &a, InStock, &quantity.to_string())],
+        )
+        .await;
     }
     receiver.wait_for("/hook", 8).await;
     drop(server); // SIGKILL
     let at_kill = receiver.accepted("/hook").len();
-    assert!(at_kill < 2 * CHANGES as usize, "the kill came too late to test anything");
+    assert!(
+        at_kill < 2 * CHANGES as usize,
+        "the kill came too late to test anything"
+    );
 
     let (_server, _clients) = start_binary(&url, &token, &[]).await;
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -661,7 +706,12 @@ async fn sigkill_mid_delivery_loses_no_notification() {
         if firsts.len() == 2 * CHANGES as usize {
             break (firsts, got.len());
         }
-        assert!(Instant::now() < deadline, "{} of {} after a restart", firsts.len(), 2 * CHANGES);
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} after a restart",
+            firsts.len(),
+            2 * CHANGES
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let (firsts, total) = distinct;
@@ -696,8 +746,16 @@ async fn two_replicas_deliver_each_subscription_once_in_order() {
     let (a, _, item) = two_locations_and_item(&mut first, "WH-6").await;
     const CHANGES: i64 = 40;
     for quantity in 1..=CHANGES {
-        let clients = if quantity % 2 == 0 { &mut first } else { &mut second };
-        apply(clients, vec![count(&item, &a, InStock, &quantity.to_string())]).await;
+        let clients = if quantity % 2 == 0 {
+            &mut first
+        } else {
+            &mut second
+        };
+        apply(
+            clients,
+            vec![count(&item, &a, InStock, &quantity.to_string())],
+        )
+        .await;
         if quantity % 8 == 0 {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -708,6 +766,10 @@ async fn two_replicas_deliver_each_subscription_once_in_order() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     for path in paths {
-        assert_eq!(receiver.attempts(path), CHANGES as usize, "{path}: each once");
+        assert_eq!(
+            receiver.attempts(path),
+            CHANGES as usize,
+            "{path}: each once"
+        );
     }
 }

@@ -58,7 +58,11 @@ impl WebhookService for WebhookApi {
         )?;
         let spec = validate_subscription(&draft_from_wire(&subscription))
             .map_err(|v| v.within("subscription"))?;
-        let head = self.store.feed_head(&merchant).await.map_err(ApiError::from)?;
+        let head = self
+            .store
+            .feed_head(&merchant)
+            .await
+            .map_err(ApiError::from)?;
         let after_seq = start_position("from_sequence", req.from_sequence, head)?.seq;
         let held = self
             .store
@@ -98,7 +102,11 @@ impl WebhookService for WebhookApi {
             .get_webhook_subscription(&merchant, &id)
             .await
             .or_not_found(WHAT, "id", &id)?;
-        let head = self.store.feed_head(&merchant).await.map_err(ApiError::from)?;
+        let head = self
+            .store
+            .feed_head(&merchant)
+            .await
+            .map_err(ApiError::from)?;
         Ok(Response::new(pb::GetWebhookSubscriptionResponse {
             subscription: Some(subscription_to_wire(&found, head, true)),
         }))
@@ -114,7 +122,11 @@ impl WebhookService for WebhookApi {
             .list_webhook_subscriptions(&merchant)
             .await
             .map_err(ApiError::from)?;
-        let head = self.store.feed_head(&merchant).await.map_err(ApiError::from)?;
+        let head = self
+            .store
+            .feed_head(&merchant)
+            .await
+            .map_err(ApiError::from)?;
         Ok(Response::new(pb::ListWebhookSubscriptionsResponse {
             subscriptions: found
                 .iter()
@@ -143,7 +155,11 @@ impl WebhookService for WebhookApi {
         let merchant = caller(&request)?.merchant;
         let req = request.into_inner();
         let id = require_id("id", &req.id)?;
-        let head = self.store.feed_head(&merchant).await.map_err(ApiError::from)?;
+        let head = self
+            .store
+            .feed_head(&merchant)
+            .await
+            .map_err(ApiError::from)?;
         let position = match req.from_sequence {
             0 => None,
             from => Some(start_position("from_sequence", from, head)?),
@@ -197,9 +213,7 @@ pub fn draft_from_wire(subscription: &pb::WebhookSubscription) -> SubscriptionDr
             .map(|raw| match pb::WebhookEventType::try_from(*raw) {
                 Ok(pb::WebhookEventType::CountUpdated) => Some(EventType::CountUpdated),
                 Ok(pb::WebhookEventType::ChangeRecorded) => Some(EventType::ChangeRecorded),
-                Ok(pb::WebhookEventType::ReservationExpired) => {
-                    Some(EventType::ReservationExpired)
-                }
+                Ok(pb::WebhookEventType::ReservationExpired) => Some(EventType::ReservationExpired),
                 _ => None,
             })
             .collect(),
@@ -269,6 +283,9 @@ mod tests {
         assert_eq!(start_position("f", 10, 9).unwrap().seq, 9);
         let beyond = start_position("f", 11, 9).unwrap_err();
         assert!(matches!(beyond, ApiError::OutOfRange { ref field, .. } if field == "f"));
-        assert!(matches!(start_position("f", -1, 9), Err(ApiError::Invalid(_))));
+        assert!(matches!(
+            start_position("f", -1, 9),
+            Err(ApiError::Invalid(_))
+        ));
     }
 }

@@ -16,7 +16,8 @@ use super::decimal::Fixed5;
 use super::error::{Violation, Violations, reasons};
 use super::id::canonical_id;
 use super::ledger::{
-    ChangeMovement, ChangeReferences, ChangeSource, InventoryState, MAX_REFERENCE_CHARS, Money, NewChange,
+    ChangeMovement, ChangeReferences, ChangeSource, InventoryState, MAX_REFERENCE_CHARS, Money,
+    NewChange,
 };
 use super::text::check_free_text;
 use super::validate::parse_change_quantity;

@@ -143,10 +143,7 @@ pub fn validate_subscription(draft: &SubscriptionDraft) -> Result<SubscriptionSp
         ));
     }
     if name.chars().any(char::is_control) {
-        violations.push(Violation::invalid(
-            "name",
-            "contains a control character",
-        ));
+        violations.push(Violation::invalid("name", "contains a control character"));
     }
     violations.check(check_url(&draft.notification_url));
     let format = draft.format;
@@ -359,7 +356,11 @@ impl DeliveryPosition {
 mod tests {
     use super::*;
 
-    fn draft(url: &str, format: Option<WebhookFormat>, events: &[Option<EventType>]) -> SubscriptionDraft {
+    fn draft(
+        url: &str,
+        format: Option<WebhookFormat>,
+        events: &[Option<EventType>],
+    ) -> SubscriptionDraft {
         SubscriptionDraft {
             name: " shop ".into(),
             notification_url: url.into(),
@@ -377,7 +378,10 @@ mod tests {
         let spec = validate_subscription(&draft(
             "https://example.com/hooks?x=1",
             Some(WebhookFormat::Square),
-            &[Some(EventType::CountUpdated), Some(EventType::ChangeRecorded)],
+            &[
+                Some(EventType::CountUpdated),
+                Some(EventType::ChangeRecorded),
+            ],
         ))
         .unwrap();
         assert_eq!(spec.name, "shop");
@@ -391,18 +395,70 @@ mod tests {
     #[test]
     fn bad_subscriptions_name_each_field() {
         let cases: &[(SubscriptionDraft, &[&str])] = &[
-            (draft("", Some(WebhookFormat::Square), &[Some(EventType::CountUpdated)]), &["notification_url"]),
-            (draft("ftp://x/y", Some(WebhookFormat::Square), &[Some(EventType::CountUpdated)]), &["notification_url"]),
-            (draft("/relative", Some(WebhookFormat::Square), &[Some(EventType::CountUpdated)]), &["notification_url"]),
-            (draft("https://u:p@x/", Some(WebhookFormat::Square), &[Some(EventType::CountUpdated)]), &["notification_url"]),
-            (draft("https://x/", None, &[Some(EventType::CountUpdated)]), &["format"]),
-            (draft("https://x/", Some(WebhookFormat::Square), &[]), &["event_types"]),
-            (draft("https://x/", Some(WebhookFormat::Square), &[Some(EventType::CountUpdated), None]), &["event_types[1]"]),
             (
-                draft("https://x/", Some(WebhookFormat::Square), &[Some(EventType::CountUpdated), Some(EventType::CountUpdated)]),
+                draft(
+                    "",
+                    Some(WebhookFormat::Square),
+                    &[Some(EventType::CountUpdated)],
+                ),
+                &["notification_url"],
+            ),
+            (
+                draft(
+                    "ftp://x/y",
+                    Some(WebhookFormat::Square),
+                    &[Some(EventType::CountUpdated)],
+                ),
+                &["notification_url"],
+            ),
+            (
+                draft(
+                    "/relative",
+                    Some(WebhookFormat::Square),
+                    &[Some(EventType::CountUpdated)],
+                ),
+                &["notification_url"],
+            ),
+            (
+                draft(
+                    "https://u:p@x/",
+                    Some(WebhookFormat::Square),
+                    &[Some(EventType::CountUpdated)],
+                ),
+                &["notification_url"],
+            ),
+            (
+                draft("https://x/", None, &[Some(EventType::CountUpdated)]),
+                &["format"],
+            ),
+            (
+                draft("https://x/", Some(WebhookFormat::Square), &[]),
+                &["event_types"],
+            ),
+            (
+                draft(
+                    "https://x/",
+                    Some(WebhookFormat::Square),
+                    &[Some(EventType::CountUpdated), None],
+                ),
                 &["event_types[1]"],
             ),
-            (draft("https://x/", Some(WebhookFormat::Shopify), &[Some(EventType::ChangeRecorded)]), &["event_types[0]"]),
+            (
+                draft(
+                    "https://x/",
+                    Some(WebhookFormat::Square),
+                    &[Some(EventType::CountUpdated), Some(EventType::CountUpdated)],
+                ),
+                &["event_types[1]"],
+            ),
+            (
+                draft(
+                    "https://x/",
+                    Some(WebhookFormat::Shopify),
+                    &[Some(EventType::ChangeRecorded)],
+                ),
+                &["event_types[0]"],
+            ),
         ];
         for (draft, expected) in cases {
             assert_eq!(fields(validate_subscription(draft)), *expected, "{draft:?}");
@@ -432,7 +488,10 @@ mod tests {
             max_attempts: 100,
             ..policy
         };
-        assert_eq!(long.after_failure(90), AfterFailure::RetryIn(Duration::from_secs(10)));
+        assert_eq!(
+            long.after_failure(90),
+            AfterFailure::RetryIn(Duration::from_secs(10))
+        );
     }
 
     #[test]
@@ -469,6 +528,9 @@ mod tests {
         assert!(!mid.owes(5, 0));
         assert!(mid.owes(5, 1));
         assert!(mid.owes(6, 0));
-        assert_eq!(DeliveryPosition::after(5, 1, 2), DeliveryPosition { seq: 5, events: 0 });
+        assert_eq!(
+            DeliveryPosition::after(5, 1, 2),
+            DeliveryPosition { seq: 5, events: 0 }
+        );
     }
 }

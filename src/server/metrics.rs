@@ -51,7 +51,12 @@ pub fn router(store: Store, streams: StreamRegistry) -> Router {
 /// The webhook gauges from every subscription and its backlog.
 fn record_webhooks(subscriptions: &[(Subscription, i64)]) {
     let largest = subscriptions.iter().map(|(_, b)| *b).max().unwrap_or(0);
-    let in_state = |state| subscriptions.iter().filter(|(s, _)| s.state == state).count();
+    let in_state = |state| {
+        subscriptions
+            .iter()
+            .filter(|(s, _)| s.state == state)
+            .count()
+    };
     crate::metrics::webhooks(
         u64::try_from(largest).unwrap_or(0),
         in_state(DeliveryState::Active),

@@ -33,6 +33,7 @@ use crate::api::reservations::{ReservationApi, sweep_expired};
 use crate::api::streams::{StreamLimits, StreamRegistry};
 use crate::api::webhooks::WebhookApi;
 use crate::auth::cache::TokenCache;
+use crate::domain::webhook::RetryPolicy;
 use crate::feed::{self, Feed};
 use crate::gateway::{self, Gateway, Readiness};
 use crate::proto::{
@@ -45,7 +46,6 @@ use crate::proto::{
         webhook_service_server::WebhookServiceServer,
     },
 };
-use crate::domain::webhook::RetryPolicy;
 use crate::store::{Store, StoreError};
 use crate::webhook::Deliverer;
 
@@ -295,11 +295,10 @@ pub async fn serve_on(
     let reservations =
         ReservationServiceServer::new(ReservationApi::new(store.clone(), ledger, cursors))
             .max_decoding_message_size(MAX_REQUEST_BYTES);
-    let webhooks =
-        WebhookServiceServer::new(WebhookApi::new(store.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
-    let deliverer = tokio::spawn(
-        Deliverer::new(store.clone(), limits.webhook_retry)?.run(feed.clone()),
-    );
+    let webhooks = WebhookServiceServer::new(WebhookApi::new(store.clone()))
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let deliverer =
+        tokio::spawn(Deliverer::new(store.clone(), limits.webhook_retry)?.run(feed.clone()));
     // Live feeds never end by themselves: end them first so that shutdown can complete.
     let shutdown = async move {
         shutdown.await;

@@ -406,7 +406,10 @@ fn events_column(position: DeliveryPosition) -> i32 {
 
 fn subscription_from_row(found: row::Model) -> Result<Subscription, StoreError> {
     let corrupt = |what: &str, value: &str| {
-        StoreError::Corrupt(format!("webhook subscription {}: {what} {value:?}", found.id))
+        StoreError::Corrupt(format!(
+            "webhook subscription {}: {what} {value:?}",
+            found.id
+        ))
     };
     let format = WebhookFormat::from_stored(&found.format)
         .ok_or_else(|| corrupt("format", &found.format))?;

@@ -75,7 +75,11 @@ impl Deliverer {
         }
         loop {
             if self.store.ping().await.is_ok() {
-                match self.store.claim_due_webhooks(&self.owner, now_micros()).await {
+                match self
+                    .store
+                    .claim_due_webhooks(&self.owner, now_micros())
+                    .await
+                {
                     Ok(claimed) => {
                         for subscription in claimed {
                             deliveries.spawn(self.clone().deliver(subscription));
@@ -117,7 +121,10 @@ impl Deliverer {
                 .feed_changes(&merchant, &ChangeQuery::default(), position.seq, WINDOW)
                 .await?;
             let Some(last) = changes.last().map(|c| c.feed_seq) else {
-                return self.store.release_webhook(&subscription.id, &self.owner).await;
+                return self
+                    .store
+                    .release_webhook(&subscription.id, &self.owner)
+                    .await;
             };
             let updates = by_change(
                 self.store

@@ -14,7 +14,9 @@ use crate::domain::webhook::{
     EventType, WebhookFormat, event_id, shopify_signature, square_signature,
 };
 use crate::gateway::shopify::json::{InventoryLevel, level_to_json};
-use crate::gateway::square::json::{InventoryChange, InventoryCount, change_to_json, count_to_json};
+use crate::gateway::square::json::{
+    InventoryChange, InventoryCount, change_to_json, count_to_json,
+};
 use crate::proto::v1 as pb;
 use crate::store::ledger::{CountUpdate, RecordedChange};
 use crate::store::webhooks::Subscription;
