@@ -37,6 +37,8 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Manage API tokens.
     Token(TokenArgs),
+    /// Manage webhook subscriptions (docs/webhooks.md), as WebhookService does.
+    Webhook(WebhookArgs),
     /// Rebuild every count from the history and compare with the stored counts; exits
     /// non-zero on any difference.
     Verify(DatabaseArgs),
@@ -230,7 +232,8 @@ pub enum TokenCommand {
         #[arg(long)]
         merchant: String,
         /// Comma-separated scopes: INVENTORY_READ, INVENTORY_WRITE, ITEMS_READ, ITEMS_WRITE,
-        /// LOCATIONS_READ, LOCATIONS_WRITE, INVENTORY_IMPORT.
+        /// LOCATIONS_READ, LOCATIONS_WRITE, RESERVATIONS_READ, RESERVATIONS_WRITE,
+        /// WEBHOOKS_READ, WEBHOOKS_WRITE, INVENTORY_IMPORT.
         #[arg(long)]
         scopes: String,
         /// Application name recorded as the source of every change made with the token.
@@ -247,6 +250,61 @@ pub enum TokenCommand {
     Revoke {
         /// The token id (see `token list`).
         id: String,
+    },
+}
+
+/// Options of `webhook`.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// What to do with webhook subscriptions.
+    #[command(subcommand)]
+    pub command: WebhookCommand,
+    /// The merchant whose subscriptions these are (by the name tokens were created with).
+    #[arg(long, global = true)]
+    pub merchant: Option<String>,
+    /// Database holding the subscriptions.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// The webhook subscription subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum WebhookCommand {
+    /// Subscribe a URL; prints `id=…` and `signature_key=…`, one per line.
+    Create {
+        /// Where notifications are POSTed (http:// or https://).
+        #[arg(long)]
+        url: String,
+        /// Whose form notifications take: `square` or `shopify`.
+        #[arg(long)]
+        format: String,
+        /// Comma-separated event types: COUNT_UPDATED, CHANGE_RECORDED,
+        /// RESERVATION_EXPIRED (Shopify's form: COUNT_UPDATED alone).
+        #[arg(long)]
+        events: String,
+        /// A name for people.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Deliver from this feed sequence (a change already committed) instead of from the
+        /// next change committed.
+        #[arg(long)]
+        from_sequence: Option<i64>,
+    },
+    /// List the merchant's subscriptions and where their deliveries stand.
+    List,
+    /// Stop and remove a subscription.
+    Delete {
+        /// The subscription's id.
+        id: String,
+    },
+    /// Resume a dead-lettered subscription where it stopped, or deliver again from a feed
+    /// sequence.
+    Replay {
+        /// The subscription's id.
+        id: String,
+        /// Deliver again from this feed sequence.
+        #[arg(long)]
+        from_sequence: Option<i64>,
     },
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use stockledger::auth::scopes::{Scope, parse_scope_list};
 use stockledger::auth::token;
-use stockledger::config::{Cli, Command, ExportArgs, ImportArgs, TokenCommand};
+use stockledger::config::{Cli, Command, ExportArgs, ImportArgs, TokenCommand, WebhookCommand};
 use stockledger::server::tls::Tls;
 use stockledger::store::merchants::DEFAULT_MERCHANT;
 use stockledger::store::tokens::TokenRecord;
@@ -123,6 +123,13 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let store = Store::connect(&args.database.database_url).await?;
             say_migrated(&store.migrate().await?);
             let result = run_token(&store, args.command).await;
+            store.close().await?;
+            result?;
+        }
+        Command::Webhook(args) => {
+            let store = Store::connect(&args.database.database_url).await?;
+            say_migrated(&store.migrate().await?);
+            let result = run_webhook(&store, args.merchant.as_deref(), args.command).await;
             store.close().await?;
             result?;
         }
@@ -259,6 +266,107 @@ async fn run_token(store: &Store, command: TokenCommand) -> Result<(), Box<dyn s
                 .await
                 .map_err(|e| format!("token {id}: {e}"))?;
             println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+/// `stockledger webhook create | list | delete | replay`: the checks and answers of
+/// WebhookService, on the database.
+async fn run_webhook(
+    store: &Store,
+    merchant: Option<&str>,
+    command: WebhookCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use stockledger::api::webhooks::start_position;
+    use stockledger::domain::webhook::{
+        EventType, SubscriptionDraft, WebhookFormat, validate_subscription,
+    };
+    let name = merchant.ok_or("--merchant is required")?;
+    let merchant = store
+        .find_merchant(name)
+        .await?
+        .ok_or_else(|| format!("--merchant: no merchant named {name:?}"))?;
+    let head = store.feed_head(&merchant).await?;
+    let from = |flag: Option<i64>| match flag {
+        Some(0) => Err("--from-sequence must be at least 1".to_owned()),
+        Some(from) => start_position("--from-sequence", from, head)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        None => Ok(None),
+    };
+    match command {
+        WebhookCommand::Create {
+            url,
+            format,
+            events,
+            name,
+            from_sequence,
+        } => {
+            let draft = SubscriptionDraft {
+                name,
+                notification_url: url,
+                format: WebhookFormat::from_stored(&format.to_ascii_uppercase()),
+                event_types: events
+                    .split(',')
+                    .map(|e| EventType::from_stored(e.trim()))
+                    .collect(),
+            };
+            let spec = validate_subscription(&draft).map_err(|violations| {
+                let flag = |field: &str| match field.split('[').next() {
+                    Some("notification_url") => "--url",
+                    Some("event_types") => "--events",
+                    Some("format") => "--format",
+                    _ => "--name",
+                };
+                violations
+                    .0
+                    .iter()
+                    .map(|v| format!("{}: {}", flag(&v.field), v.description))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })?;
+            let after = from(from_sequence)?.map_or(head, |p| p.seq);
+            let created = store
+                .create_webhook_subscription(&merchant, spec, after)
+                .await?;
+            println!("id={}", created.id);
+            println!("signature_key={}", created.signature_key);
+        }
+        WebhookCommand::List => {
+            println!("ID\tFORMAT\tEVENTS\tSTATE\tDELIVERED\tFEED\tFAILURES\tURL\tLAST_ERROR");
+            for s in store.list_webhook_subscriptions(&merchant).await? {
+                let events: Vec<&str> = s.spec.event_types.iter().map(|e| e.as_str()).collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    s.id,
+                    s.spec.format.as_str(),
+                    events.join(","),
+                    s.state.as_str(),
+                    s.position.seq,
+                    head,
+                    s.failed_attempts,
+                    s.spec.notification_url,
+                    s.last_error,
+                );
+            }
+        }
+        WebhookCommand::Delete { id } => {
+            store
+                .delete_webhook_subscription(&merchant, &id)
+                .await
+                .map_err(|e| format!("subscription {id}: {e}"))?;
+            println!("deleted {id}");
+        }
+        WebhookCommand::Replay { id, from_sequence } => {
+            let replayed = store
+                .replay_webhook_subscription(&merchant, &id, from(from_sequence)?)
+                .await
+                .map_err(|e| format!("subscription {id}: {e}"))?;
+            println!(
+                "replaying {id} after feed sequence {}",
+                replayed.position.seq
+            );
         }
     }
     Ok(())

@@ -773,3 +773,139 @@ async fn two_replicas_deliver_each_subscription_once_in_order() {
         );
     }
 }
+
+/// `stockledger webhook` manages subscriptions on the database as WebhookService does: a
+/// subscription it creates is delivered by a server; bad flags are named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_command_manages_subscriptions() {
+    let (url, token, _dir) = database_with_token(Backend::Sqlite).await;
+    let receiver = Receiver::start(free_port()).await;
+    let hook = receiver.url("/cli");
+    let created = run(
+        &[
+            "webhook",
+            "create",
+            "--merchant",
+            "hooks",
+            "--url",
+            &hook,
+            "--format",
+            "square",
+            "--events",
+            "COUNT_UPDATED",
+        ],
+        &url,
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let stdout = String::from_utf8(created.stdout).unwrap();
+    let value = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name}= in {stdout}"))
+            .to_owned()
+    };
+    let (id, key) = (value("id"), value("signature_key"));
+
+    let (_server, mut clients) = start_binary(&url, &token, &[]).await;
+    let (a, _, item) = two_locations_and_item(&mut clients, "WH-7").await;
+    apply(&mut clients, vec![count(&item, &a, InStock, "4")]).await;
+    let got = receiver.wait_for("/cli", 1).await;
+    let body = square_verified(&got[0], &key, &hook);
+    assert_eq!(
+        body["data"]["object"]["inventory_counts"][0]["quantity"],
+        "4"
+    );
+
+    let listed = run(&["webhook", "list", "--merchant", "hooks"], &url);
+    let listing = String::from_utf8(listed.stdout).unwrap();
+    let row = listing
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .expect("listed");
+    assert!(row.contains("\tSQUARE\tCOUNT_UPDATED\tACTIVE\t"), "{row}");
+
+    for (args, named) in [
+        (
+            vec![
+                "webhook",
+                "create",
+                "--merchant",
+                "hooks",
+                "--url",
+                "ftp://x/",
+                "--format",
+                "square",
+                "--events",
+                "COUNT_UPDATED",
+            ],
+            "--url",
+        ),
+        (
+            vec![
+                "webhook",
+                "create",
+                "--merchant",
+                "hooks",
+                "--url",
+                &hook,
+                "--format",
+                "shopify",
+                "--events",
+                "CHANGE_RECORDED",
+            ],
+            "--events",
+        ),
+        (
+            vec![
+                "webhook",
+                "create",
+                "--merchant",
+                "nobody",
+                "--url",
+                &hook,
+                "--format",
+                "square",
+                "--events",
+                "COUNT_UPDATED",
+            ],
+            "--merchant",
+        ),
+        (
+            vec![
+                "webhook",
+                "replay",
+                "--merchant",
+                "hooks",
+                &id,
+                "--from-sequence",
+                "9",
+            ],
+            "--from-sequence",
+        ),
+    ] {
+        let out = run(&args, &url);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(named),
+            "{args:?}: {stderr}"
+        );
+    }
+    let deleted = run(&["webhook", "delete", "--merchant", "hooks", &id], &url);
+    assert!(deleted.status.success());
+    let missing = get_status(&mut clients, &id).await;
+    assert_eq!(missing, tonic::Code::NotFound);
+}
+
+async fn get_status(clients: &mut Clients, id: &str) -> tonic::Code {
+    clients
+        .webhooks
+        .get_webhook_subscription(GetWebhookSubscriptionRequest { id: id.into() })
+        .await
+        .map(|_| tonic::Code::Ok)
+        .unwrap_or_else(|status| status.code())
+}
