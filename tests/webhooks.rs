@@ -598,7 +598,13 @@ async fn a_failing_receiver_gets_everything_in_order_once_it_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_lettered_after_its_attempts_then_replayed() {
     let (url, token, _dir) = database_with_token(Backend::Sqlite).await;
-    let (_server, mut clients) = start_binary(&url, &token, &["--webhook-max-attempts", "2"]).await;
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let (_server, mut clients) = start_binary(
+        &url,
+        &token,
+        &["--webhook-max-attempts", "2", "--metrics-listen", &metrics],
+    )
+    .await;
     let port = free_port(); // nothing listens here yet
     let hook = format!("http://127.0.0.1:{port}/hook");
     let subscription = subscribe(
@@ -620,6 +626,22 @@ async fn dead_lettered_after_its_attempts_then_replayed() {
     assert_eq!(dead.failed_attempts, 2);
     assert!(!dead.last_error.is_empty());
     assert_eq!(dead.delivered_sequence, 0);
+    let scraped = scrape(&metrics).await;
+    assert_eq!(
+        series(
+            &scraped,
+            r#"stockledger_webhook_subscriptions{state="dead_lettered"}"#
+        ),
+        1.0
+    );
+    assert_eq!(series(&scraped, "stockledger_webhook_backlog_changes"), 3.0);
+    assert_eq!(
+        series(
+            &scraped,
+            r#"stockledger_webhook_deliveries_total{outcome="failed"}"#
+        ),
+        2.0
+    );
 
     // The receiver comes up; a dead-lettered subscription sends nothing by itself.
     let receiver = Receiver::start(port).await;
@@ -641,6 +663,26 @@ async fn dead_lettered_after_its_attempts_then_replayed() {
     assert_eq!(resumed.failed_attempts, 0);
     let first = receiver.wait_for("/hook", 3).await;
     assert_eq!(sequences(&first), [1, 2, 3]);
+    wait_until_subscription(&mut clients, &subscription.id, "caught up", |s| {
+        s.delivered_sequence == 3
+    })
+    .await;
+    let scraped = scrape(&metrics).await;
+    assert_eq!(series(&scraped, "stockledger_webhook_backlog_changes"), 0.0);
+    assert_eq!(
+        series(
+            &scraped,
+            r#"stockledger_webhook_subscriptions{state="active"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        series(
+            &scraped,
+            r#"stockledger_webhook_deliveries_total{outcome="delivered"}"#
+        ),
+        3.0
+    );
 
     clients
         .webhooks
@@ -654,6 +696,27 @@ async fn dead_lettered_after_its_attempts_then_replayed() {
     assert_eq!(sequences(&again), [1, 2, 3, 2, 3]);
     let ids: Vec<String> = again.iter().map(Received::event_id).collect();
     assert_eq!(ids[1..3], ids[3..5], "a replay sends the same event ids");
+}
+
+/// The text of `GET /metrics` at `address`.
+async fn scrape(address: &str) -> String {
+    reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .expect("scraping /metrics")
+        .text()
+        .await
+        .expect("the metrics' text")
+}
+
+/// The value of the series written exactly `name{labels}` in `scraped`.
+fn series(scraped: &str, name: &str) -> f64 {
+    scraped
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in\n{scraped}"))
+        .trim()
+        .parse()
+        .expect("a number")
 }
 
 /// SIGKILL while notifications are being delivered loses none: after a restart on the same

@@ -1,5 +1,5 @@
 //! WebhookService: the caller's webhook subscriptions (docs/webhooks.md). Decode, check
-//! with `domain::webhook`, store, encode; the deliveries themselves are `crate::webhook`'s.
+//! with `domain::webhook`, store, encode; the deliveries themselves are the `webhook` module's.
 
 use tonic::{Request, Response, Status};
 

@@ -1,7 +1,7 @@
 //! Webhooks' rules (docs/webhooks.md): what a subscription may ask for, the events a
 //! committed change announces to it, when a failed delivery is tried again, and how a
 //! notification is signed in Square's and in Shopify's form. No I/O: the store keeps the
-//! subscriptions and the deliverer (`crate::webhook`) sends what these rules decide.
+//! subscriptions and the deliverer (the `webhook` module) sends what these rules decide.
 
 use std::time::Duration;
 
