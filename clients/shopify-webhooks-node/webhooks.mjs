@@ -78,6 +78,17 @@ function listening(port) {
   });
 }
 
+// This process's environment without the variables `stockledger` reads as settings
+// (STOCKLEDGER_*, DATABASE_URL: scripts/clients-test.sh sets STOCKLEDGER_TLS_CERT and
+// STOCKLEDGER_TLS_KEY for clients, which serve would take as its own certificate), with the
+// server's database.
+function serverEnv(databaseUrl) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("STOCKLEDGER_") && name !== "DATABASE_URL"),
+  );
+  return { ...env, DATABASE_URL: databaseUrl };
+}
+
 // A `stockledger serve` of STOCKLEDGER_BIN on its own SQLite database.
 class Server {
   constructor(workdir, name) {
@@ -93,7 +104,7 @@ class Server {
   run(...args) {
     const done = spawnSync(this.bin, args, {
       cwd: this.dir,
-      env: { ...process.env, DATABASE_URL: this.databaseUrl },
+      env: serverEnv(this.databaseUrl),
       encoding: "utf8",
     });
     check(done.status === 0, `stockledger ${args[0]} exits 0 (${done.status}: ${(done.stderr || "").trim()})`);
@@ -121,7 +132,7 @@ class Server {
         "--webhook-max-retry-interval-seconds", "1",
         "--shutdown-grace-seconds", "1",
       ],
-      { cwd: this.dir, stdio: ["ignore", log, log] },
+      { cwd: this.dir, env: serverEnv(this.databaseUrl), stdio: ["ignore", log, log] },
     );
     closeSync(log);
     const child = this.child;

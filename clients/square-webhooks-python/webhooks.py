@@ -60,6 +60,16 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def server_env(database_url: str) -> dict[str, str]:
+    """This process's environment without the variables `stockledger` reads as settings
+    (STOCKLEDGER_*, DATABASE_URL: scripts/clients-test.sh sets STOCKLEDGER_TLS_CERT and
+    STOCKLEDGER_TLS_KEY for clients, which serve would take as its own certificate), with
+    the server's database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOCKLEDGER_") and k != "DATABASE_URL"}
+    env["DATABASE_URL"] = database_url
+    return env
+
+
 def wait_for(condition, what: str, timeout: float):
     """Polls `condition` until it returns something truthy; fails naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout
@@ -87,7 +97,7 @@ class Server:
     def _run(self, *args: str) -> str:
         done = subprocess.run(
             [self.bin, *args],
-            env={**os.environ, "DATABASE_URL": self.database_url},
+            env=server_env(self.database_url),
             capture_output=True,
             text=True,
             cwd=self.dir,
@@ -114,6 +124,7 @@ class Server:
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=self.dir,
+            env=server_env(self.database_url),
         )
         log.close()
         deadline = time.monotonic() + 30
