@@ -437,9 +437,10 @@ def scenario_server_killed(workdir: str) -> None:
         wait_for(lambda: len(receiver.snapshot()) >= 10, "10 notifications arrive before the kill", 30)
         server.kill()
         killed_at = time.monotonic()
-        time.sleep(0.3)  # a request that reached the receiver before the kill is finished and kept
-        before = [a for a in receiver.snapshot() if a.started <= killed_at]
-        check(len(receiver.snapshot()) == len(before), "nothing arrives while the server is down")
+        # What arrives until the restart was sent by the killed process (a request it sent
+        # just before the kill may be taken a moment later).
+        time.sleep(0.3)
+        before = receiver.snapshot()
         check(len(before) < total, f"the server was killed mid-delivery ({len(before)} of {total} arrived)")
 
         server.start()
