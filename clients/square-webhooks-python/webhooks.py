@@ -114,12 +114,17 @@ class Server:
         log = open(os.path.join(self.dir, "server.log"), "ab")
         self.process = subprocess.Popen(
             [
-                self.bin, "serve",
-                "--listen", f"127.0.0.1:{self.port}",
+                self.bin,
+                "serve",
+                "--listen",
+                f"127.0.0.1:{self.port}",
                 "--no-dev-token",
-                "--database-url", self.database_url,
-                "--webhook-max-retry-interval-seconds", "1",
-                "--shutdown-grace-seconds", "1",
+                "--database-url",
+                self.database_url,
+                "--webhook-max-retry-interval-seconds",
+                "1",
+                "--shutdown-grace-seconds",
+                "1",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -275,19 +280,29 @@ def scenario_round_trip(server: Server) -> None:
         shop = client.create_location("Shop").id
         depot = client.create_location("Depot").id
         item = client.create_inventory_item("MUG-RED").id
-        sub = subscribe(
-            client, receiver, wh.WEBHOOK_EVENT_TYPE_COUNT_UPDATED, wh.WEBHOOK_EVENT_TYPE_CHANGE_RECORDED
-        )
+        sub = subscribe(client, receiver, wh.WEBHOOK_EVENT_TYPE_COUNT_UPDATED, wh.WEBHOOK_EVENT_TYPE_CHANGE_RECORDED)
         steps = [
-            (stockledger.physical_count(item, shop, "IN_STOCK", "10"), "PHYSICAL_COUNT",
-             {(shop, "IN_STOCK"): Decimal("10")}),
-            (stockledger.adjustment(item, shop, "IN_STOCK", "WASTE", "2.5"), "ADJUSTMENT",
-             {(shop, "IN_STOCK"): Decimal("7.5"), (shop, "WASTE"): Decimal("2.5")}),
+            (
+                stockledger.physical_count(item, shop, "IN_STOCK", "10"),
+                "PHYSICAL_COUNT",
+                {(shop, "IN_STOCK"): Decimal("10")},
+            ),
+            (
+                stockledger.adjustment(item, shop, "IN_STOCK", "WASTE", "2.5"),
+                "ADJUSTMENT",
+                {(shop, "IN_STOCK"): Decimal("7.5"), (shop, "WASTE"): Decimal("2.5")},
+            ),
             # Square's 2026 model answers a move as an ADJUSTMENT between two locations.
-            (stockledger.transfer(item, shop, depot, "IN_STOCK", "3"), "ADJUSTMENT",
-             {(shop, "IN_STOCK"): Decimal("4.5"), (depot, "IN_STOCK"): Decimal("3")}),
-            (stockledger.adjustment(item, depot, "NONE", "IN_STOCK", "1.25"), "ADJUSTMENT",
-             {(depot, "IN_STOCK"): Decimal("4.25")}),
+            (
+                stockledger.transfer(item, shop, depot, "IN_STOCK", "3"),
+                "ADJUSTMENT",
+                {(shop, "IN_STOCK"): Decimal("4.5"), (depot, "IN_STOCK"): Decimal("3")},
+            ),
+            (
+                stockledger.adjustment(item, depot, "NONE", "IN_STOCK", "1.25"),
+                "ADJUSTMENT",
+                {(depot, "IN_STOCK"): Decimal("4.25")},
+            ),
         ]
         change_ids = []
         for change, _, _ in steps:
@@ -319,9 +334,15 @@ def scenario_round_trip(server: Server) -> None:
                 count_note.json["data"]["id"] == change_ids[i] == change_note.json["data"]["id"],
                 f"change {i + 1}: data.id is the change's id ({change_ids[i]})",
             )
-            check(counts_of(count_note) == expected, f"change {i + 1}: counts after it {expected} ({counts_of(count_note)})")
+            check(
+                counts_of(count_note) == expected,
+                f"change {i + 1}: counts after it {expected} ({counts_of(count_note)})",
+            )
             recorded = change_note.json["data"]["object"]["inventory_change"]
-            check(recorded["type"] == kind, f"change {i + 1}: inventory.change.recorded carries a {kind} ({recorded['type']})")
+            check(
+                recorded["type"] == kind,
+                f"change {i + 1}: inventory.change.recorded carries a {kind} ({recorded['type']})",
+            )
         moved = arrivals[4].json["data"]["object"]["inventory_change"]["adjustment"]
         check(
             (moved["from_location_id"], moved["to_location_id"], Decimal(moved["quantity"])) == (shop, depot, 3),
@@ -339,13 +360,17 @@ def scenario_round_trip(server: Server) -> None:
         # Negative controls: Square's check must be able to say no.
         sample = arrivals[3]
         good = dict(request_body=sample.body, signature_header=sample.signature, notification_url=receiver.url)
-        check(verify_signature(signature_key=sub.signature_key, **good), "verify_signature accepts a delivered body as is")
+        check(
+            verify_signature(signature_key=sub.signature_key, **good), "verify_signature accepts a delivered body as is"
+        )
         tampered = sample.body.replace('"7.5"', '"75"')
         check(tampered != sample.body, "the tampered body differs from the delivered one")
         check(
             not verify_signature(
-                request_body=tampered, signature_header=sample.signature,
-                signature_key=sub.signature_key, notification_url=receiver.url,
+                request_body=tampered,
+                signature_header=sample.signature,
+                signature_key=sub.signature_key,
+                notification_url=receiver.url,
             ),
             "verify_signature rejects a tampered body (7.5 → 75)",
         )
@@ -355,8 +380,10 @@ def scenario_round_trip(server: Server) -> None:
         )
         check(
             not verify_signature(
-                request_body=sample.body, signature_header=sample.signature,
-                signature_key=sub.signature_key, notification_url=receiver.url + "/other",
+                request_body=sample.body,
+                signature_header=sample.signature,
+                signature_key=sub.signature_key,
+                notification_url=receiver.url + "/other",
             ),
             "verify_signature rejects the right body for another notification URL",
         )
@@ -389,7 +416,9 @@ def scenario_receiver_down(server: Server) -> None:
             client.batch_change_inventory([stockledger.physical_count(item, shop, "IN_STOCK", q)])
         state = wait_for(
             lambda: (s := get_subscription(client, sub.id)).delivery_state == wh.WEBHOOK_DELIVERY_STATE_RETRYING
-            and s.failed_attempts >= 1 and s.last_error and s,
+            and s.failed_attempts >= 1
+            and s.last_error
+            and s,
             "GetWebhookSubscription turns RETRYING with failed_attempts ≥ 1 and a last_error",
             30,
         )
@@ -399,7 +428,9 @@ def scenario_receiver_down(server: Server) -> None:
         check(len(receiver.snapshot()) == 1, "nothing arrived while the port was closed")
 
         receiver.start()
-        wait_for(lambda: len(receiver.snapshot()) >= 1 + len(quantities), "the backlog arrives once the receiver is back", 30)
+        wait_for(
+            lambda: len(receiver.snapshot()) >= 1 + len(quantities), "the backlog arrives once the receiver is back", 30
+        )
         time.sleep(0.5)
         arrivals = receiver.snapshot()
         all_valid(arrivals, "receiver down")
@@ -411,7 +442,8 @@ def scenario_receiver_down(server: Server) -> None:
         )
         state = wait_for(
             lambda: (s := get_subscription(client, sub.id)).delivery_state == wh.WEBHOOK_DELIVERY_STATE_ACTIVE
-            and s.delivered_sequence == s.feed_sequence and s,
+            and s.delivered_sequence == s.feed_sequence
+            and s,
             "the subscription is ACTIVE and caught up again",
             10,
         )
@@ -461,13 +493,13 @@ def scenario_server_killed(workdir: str) -> None:
         in_feed_order(firsts, "first arrivals")
         seen = [counts_of(a)[(shop, "IN_STOCK")] for a in firsts]
         check(seen == [Decimal(n) for n in range(1, total + 1)], "the counts 1…40 each arrived, in order")
-        again = [a for a in arrivals[len(before):] if a.json["event_id"] in {b.json["event_id"] for b in before}]
+        again = [a for a in arrivals[len(before) :] if a.json["event_id"] in {b.json["event_id"] for b in before}]
         in_flight = {before[-1].json["event_id"]}
         check(
             {a.json["event_id"] for a in again} <= in_flight and len(again) <= 1,
             f"duplicates only of the notification in flight at the kill ({len(again)} duplicate(s))",
         )
-        in_feed_order(arrivals[len(before):], "arrivals after the restart")
+        in_feed_order(arrivals[len(before) :], "arrivals after the restart")
     except SystemExit:
         server.show_log()
         raise
@@ -487,7 +519,10 @@ def scenario_ids(server: Server) -> None:
         try:
             got = stub.GetWebhookSubscription(wh.GetWebhookSubscriptionRequest(id=sub.id)).subscription
         except grpc.RpcError as error:
-            check(False, f"GetWebhookSubscription finds {sub.id}, the id Create answered ({error.code().name}: {error.details()})")
+            check(
+                False,
+                f"GetWebhookSubscription finds {sub.id}, the id Create answered ({error.code().name}: {error.details()})",
+            )
         check(
             got.id == sub.id and got.signature_key == sub.signature_key,
             "GetWebhookSubscription answers the subscription with its signature key",
