@@ -5,7 +5,7 @@
 //
 // Starts its own servers from STOCKLEDGER_BIN (each on a throw-away SQLite database in a temp
 // dir, migrated first, one token per scenario with every scope) and an HTTP receiver in this
-// process, and runs four scenarios (README.md):
+// process, and runs five scenarios (README.md):
 //   a. round trip: counts, adjustments (2.5 units) and a transfer: one inventory_levels/update
 //      per IN_STOCK count moved, `available` in order, validated; a tampered body, a wrong key
 //      and a missing header are refused by validate;
@@ -13,7 +13,8 @@
 //      arrives in order, none missing;
 //   c. server SIGKILLed mid-delivery: after a restart on the same database every notification
 //      arrives at least once, first arrivals in order, at most the one in flight again;
-//   d. the id CreateWebhookSubscription answers names the subscription for Get and Delete.
+//   d. a reservation of 1.5 held, then left to expire: available 3.5, then 5 again;
+//   e. the id CreateWebhookSubscription answers names the subscription for Get and Delete.
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
@@ -170,6 +171,7 @@ function stockledgerGrpc(addr, token) {
       "stockledger/v1/inventory_item.proto",
       "stockledger/v1/inventory.proto",
       "stockledger/v1/webhook.proto",
+      "stockledger/v1/reservation.proto",
     ],
     { includeDirs: [protoRoot], keepCase: true, enums: String, longs: String, defaults: true },
   );
@@ -182,6 +184,7 @@ function stockledgerGrpc(addr, token) {
     items: new v1.InventoryItemService(addr, credentials),
     inventory: new v1.InventoryService(addr, credentials),
     webhooks: new v1.WebhookService(addr, credentials),
+    reservations: new v1.ReservationService(addr, credentials),
   };
   const call = (service, method, request) =>
     new Promise((resolve, reject) => {
@@ -511,9 +514,33 @@ async function scenarioServerKilled(workdir) {
   onFailure = previousFailure;
 }
 
-async function scenarioIds(server) {
-  console.log("== d. the subscription's id for Get and Delete");
+async function scenarioReservationExpired(server) {
+  console.log("== d. a reservation expires");
   const stockledger = stockledgerGrpc(server.addr, server.token("shopify-webhooks-d"));
+  const receiver = await new Receiver().init();
+  await receiver.start();
+  const shop = (await stockledger.call("locations", "CreateLocation", { location: { name: "Shop" } })).location.id;
+  const item = (await stockledger.call("items", "CreateInventoryItem", { inventory_item: { sku: "MUG-WHITE" } })).inventory_item.id;
+  await change(stockledger, physicalCount(item, shop, "5"));
+  await subscribe(stockledger, receiver);
+  await stockledger.call("reservations", "CreateReservation", {
+    idempotency_key: `hold-${process.pid}`,
+    lines: [{ catalog_object_id: item, location_id: shop, quantity: "1.5" }],
+    ttl: { seconds: 1 },
+  });
+  await waitFor(() => receiver.arrivals.length >= 2, "the hold and its expiry are announced", 30);
+  await sleep(500);
+  const arrivals = [...receiver.arrivals];
+  allValid(arrivals, "reservation expired");
+  const seen = availableAt(arrivals, shop);
+  check(JSON.stringify(seen) === JSON.stringify([3.5, 5]), `available 3.5 while held, 5 once expired (${seen})`);
+  await receiver.stop();
+  stockledger.close();
+}
+
+async function scenarioIds(server) {
+  console.log("== e. the subscription's id for Get and Delete");
+  const stockledger = stockledgerGrpc(server.addr, server.token("shopify-webhooks-e"));
   const receiver = await new Receiver().init();
   const subscription = await subscribe(stockledger, receiver);
   let got;
@@ -551,6 +578,7 @@ async function main() {
   await scenarioRoundTrip(server);
   await scenarioReceiverDown(server);
   await scenarioServerKilled(workdir);
+  await scenarioReservationExpired(server);
   await scenarioIds(server);
   await server.stop();
   rmSync(workdir, { recursive: true, force: true });

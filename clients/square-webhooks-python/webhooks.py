@@ -4,16 +4,18 @@ receiver gets must pass `square.utils.webhooks_helper.verify_signature` of Squar
 
 Starts its own servers from STOCKLEDGER_BIN (each on a throw-away SQLite database in a temp
 dir, migrated first, one token per scenario with every scope) and an HTTP receiver in this
-process, and runs four scenarios (README.md):
+process, and runs five scenarios (README.md):
   a. round trip: counts, adjustments (2.5 units) and a transfer, in feed order, verified; a
      tampered body, a wrong key and a wrong URL are rejected by verify_signature;
   b. receiver down: the subscription turns RETRYING with a last error; back up, everything
      arrives in order, none missing;
   c. server SIGKILLed mid-delivery: after a restart on the same database every notification
      arrives at least once, first arrivals in feed order, at most the one in flight again;
-  d. the id CreateWebhookSubscription answers names the subscription for Get and Delete.
+  d. a reservation left to expire is announced as inventory.reservation.expired;
+  e. the id CreateWebhookSubscription answers names the subscription for Get and Delete.
 """
 
+import datetime
 import json
 import os
 import shutil
@@ -508,9 +510,44 @@ def scenario_server_killed(workdir: str) -> None:
         server.stop()
 
 
+def scenario_reservation_expired(server: Server) -> None:
+    """A reservation left to expire: Square's form announces it as inventory.reservation.expired."""
+    print("== d. a reservation expires", flush=True)
+    token = server.token("square-webhooks-e")
+    receiver = Receiver()
+    receiver.start()
+    with stockledger.Client(server.addr, token) as client:
+        shop = client.create_location("Shop").id
+        item = client.create_inventory_item("MUG-WHITE").id
+        client.batch_change_inventory([stockledger.physical_count(item, shop, "IN_STOCK", "5")])
+        subscribe(client, receiver, wh.WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED)
+        held = client.create_reservation([(item, shop, "1.5")], ttl=datetime.timedelta(seconds=1))
+        wait_for(lambda: len(receiver.snapshot()) >= 1, "the expiry is announced", 30)
+        time.sleep(0.5)
+        arrivals = receiver.snapshot()
+        all_valid(arrivals, "reservation expired")
+        check(len(arrivals) == 1, f"one notification: the expiry (holding made none) ({len(arrivals)})")
+        note = arrivals[0].json
+        check(
+            note["type"] == "inventory.reservation.expired",
+            f"its type is inventory.reservation.expired ({note['type']})",
+        )
+        expired = note["data"]["object"]
+        check(expired["reservation_id"] == held.id, f"it names the reservation ({expired['reservation_id']})")
+        moved = expired["inventory_change"]["adjustment"]
+        check(
+            moved["to_state"] == "IN_STOCK" and Decimal(moved["quantity"]) == Decimal("1.5"),
+            f"its change gives the 1.5 held units back to IN_STOCK ({moved['from_state']} → {moved['to_state']})",
+        )
+        counts = client.retrieve_inventory_count(item)
+        in_stock = [c.quantity for c in counts if c.state == "IN_STOCK"]
+        check(in_stock == [Decimal("5")], f"5 are in stock again ({in_stock})")
+    receiver.stop()
+
+
 def scenario_ids(server: Server) -> None:
     """The id CreateWebhookSubscription answers names the subscription for Get and Delete."""
-    print("== d. the subscription's id for Get and Delete", flush=True)
+    print("== e. the subscription's id for Get and Delete", flush=True)
     token = server.token("square-webhooks-d")
     receiver = Receiver()
     with stockledger.Client(server.addr, token) as client:
@@ -543,6 +580,7 @@ def main() -> None:
         scenario_round_trip(server)
         scenario_receiver_down(server)
         scenario_server_killed(workdir)
+        scenario_reservation_expired(server)
         scenario_ids(server)
     except SystemExit:
         server.show_log()
