@@ -243,6 +243,7 @@ function shopifyFor(signatureKey) {
 class Receiver {
   constructor({ delayMs = 0 } = {}) {
     this.delayMs = delayMs;
+    this.refuseNext = 0; // answer 503 to this many notifications (valid ones included) before 200
     this.arrivals = [];
     this.server = null;
     this.shopify = null;
@@ -276,8 +277,10 @@ class Receiver {
         // a control's body may be anything
       }
       this.arrivals.push({ rawBody, json, headers: req.headers, result, startedAt });
+      const refuse = result.valid && this.refuseNext > 0;
+      if (refuse) this.refuseNext -= 1;
       if (this.delayMs) await sleep(this.delayMs);
-      res.writeHead(result.valid ? 200 : 401, { "Content-Length": "0" });
+      res.writeHead(refuse ? 503 : result.valid ? 200 : 401, { "Content-Length": "0" });
       res.end();
     });
     await new Promise((resolve, reject) => {
@@ -449,6 +452,25 @@ async function scenarioReceiverDown(server) {
     return s.delivery_state === "WEBHOOK_DELIVERY_STATE_ACTIVE" && s.delivered_sequence === s.feed_sequence && s;
   }, "the subscription is ACTIVE and caught up again", 10);
   check(after.failed_attempts === 0 && after.last_error === "", "failed_attempts and last_error are cleared");
+
+  // A receiver that answers 503 twice: the same notification (webhook id, body, signature)
+  // comes a third time, and is the only thing that comes.
+  receiver.refuseNext = 2;
+  await change(stockledger, physicalCount(item, shop, "13"));
+  await waitFor(() => receiver.arrivals.length >= arrivals.length + 3, "a refused notification is sent again", 30);
+  await sleep(500);
+  const attempts = receiver.arrivals.slice(arrivals.length);
+  allValid(attempts, "503 twice");
+  const distinct = new Set(attempts.map((a) => `${a.result.webhookId} ${a.headers["x-shopify-hmac-sha256"]} ${a.rawBody}`));
+  check(
+    attempts.length === 3 && distinct.size === 1 && attempts[0].json.available === 13,
+    `three attempts of one notification (available 13), the same webhook id, body and signature each time (${attempts.length})`,
+  );
+  const caughtUp = await waitFor(async () => {
+    const s = await subscriptionState(stockledger, subscription.id);
+    return s.delivered_sequence === s.feed_sequence && s;
+  }, "the subscription is caught up after the third attempt", 10);
+  check(caughtUp.delivery_state === "WEBHOOK_DELIVERY_STATE_ACTIVE" && caughtUp.failed_attempts === 0, "ACTIVE again, no failure counted");
   await receiver.stop();
   stockledger.close();
 }

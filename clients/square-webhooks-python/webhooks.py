@@ -182,6 +182,8 @@ class Receiver:
         self.path = "/square/notifications"
         self.signature_key = signature_key
         self.delay = delay
+        # Answer 503 to this many notifications (valid ones included) before answering 200.
+        self.refuse_next = 0
         self.arrivals: list[Arrival] = []
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
@@ -208,9 +210,12 @@ class Receiver:
                 )
                 with receiver.lock:
                     receiver.arrivals.append(Arrival(body, signature, valid, started))
+                    refuse = valid and receiver.refuse_next > 0
+                    if refuse:
+                        receiver.refuse_next -= 1
                 if receiver.delay:
                     time.sleep(receiver.delay)
-                self.send_response(200 if valid else 401)
+                self.send_response(503 if refuse else 200 if valid else 401)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -301,7 +306,7 @@ def scenario_round_trip(server: Server) -> None:
                 {(shop, "IN_STOCK"): Decimal("4.5"), (depot, "IN_STOCK"): Decimal("3")},
             ),
             (
-                stockledger.adjustment(item, depot, "NONE", "IN_STOCK", "1.25"),
+                stockledger.adjustment(item, depot, "NONE", "IN_STOCK", "1.25", reference_id="réception ☕ 1"),
                 "ADJUSTMENT",
                 {(depot, "IN_STOCK"): Decimal("4.25")},
             ),
@@ -345,6 +350,11 @@ def scenario_round_trip(server: Server) -> None:
                 recorded["type"] == kind,
                 f"change {i + 1}: inventory.change.recorded carries a {kind} ({recorded['type']})",
             )
+        received = arrivals[6].json["data"]["object"]["inventory_change"]["adjustment"]
+        check(
+            received.get("reference_id") == "réception ☕ 1",
+            f"a non-ASCII reference_id comes through, verified ({received.get('reference_id')!r})",
+        )
         moved = arrivals[4].json["data"]["object"]["inventory_change"]["adjustment"]
         check(
             (moved["from_location_id"], moved["to_location_id"], Decimal(moved["quantity"])) == (shop, depot, 3),
@@ -450,6 +460,28 @@ def scenario_receiver_down(server: Server) -> None:
             10,
         )
         check(state.failed_attempts == 0 and state.last_error == "", "failed_attempts and last_error are cleared")
+
+        # A receiver that answers 503 twice: the same notification (event_id, body,
+        # signature) comes a third time, and is the only thing that comes.
+        receiver.refuse_next = 2
+        client.batch_change_inventory([stockledger.physical_count(item, shop, "IN_STOCK", "13")])
+        wait_for(lambda: len(receiver.snapshot()) >= len(arrivals) + 3, "a refused notification is sent again", 30)
+        time.sleep(0.5)
+        attempts = receiver.snapshot()[len(arrivals) :]
+        all_valid(attempts, "503 twice")
+        check(
+            len(attempts) == 3 and len({(a.json["event_id"], a.body, a.signature) for a in attempts}) == 1,
+            f"three attempts of one notification, the same event_id, body and signature each time ({len(attempts)})",
+        )
+        state = wait_for(
+            lambda: (s := get_subscription(client, sub.id)).delivered_sequence == s.feed_sequence and s,
+            "the subscription is caught up after the third attempt",
+            10,
+        )
+        check(
+            state.delivery_state == wh.WEBHOOK_DELIVERY_STATE_ACTIVE and state.failed_attempts == 0,
+            "ACTIVE again, no failure counted",
+        )
     receiver.stop()
 
 
