@@ -7,6 +7,8 @@
 #   STOCKLEDGER_ADDR=127.0.0.1:<port>  STOCKLEDGER_TOKEN=<token with every scope>
 #   STOCKLEDGER_HTTP_ADDR=127.0.0.1:<port> (the server's Square and Shopify front doors,
 #   --http-listen; clients/square-* and clients/shopify-* run those systems' own SDKs on it)
+#   STOCKLEDGER_BIN=<the server binary> (suites that start servers of their own from it:
+#   clients/square-webhooks-python and clients/shopify-webhooks-node kill and restart theirs)
 # and a second server, over mutual TLS with a test CA made by scripts/test-ca.sh (on SQLite
 # its own database; with --postgres a replica on the same one):
 #   STOCKLEDGER_TLS_ADDR=127.0.0.1:<port>  STOCKLEDGER_TLS_TOKEN=<a token of that server>
@@ -36,7 +38,8 @@ per_language_timeout="${CLIENTS_TEST_TIMEOUT:-1800}"
 scopes=INVENTORY_READ,INVENTORY_WRITE,INVENTORY_IMPORT,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE,RESERVATIONS_READ,RESERVATIONS_WRITE,WEBHOOKS_READ,WEBHOOKS_WRITE
 
 # Every client suite, each clients/<lang>/test.sh.
-all_langs=(python go typescript java rust square-python square-node shopify-python shopify-graphql-node)
+all_langs=(python go typescript java rust square-python square-node shopify-python shopify-graphql-node
+  square-webhooks-python shopify-webhooks-node)
 missing=()
 for lang in "${all_langs[@]}"; do
   [[ -f "clients/$lang/test.sh" ]] || missing+=("clients/$lang/test.sh")
@@ -208,7 +211,7 @@ for lang in "${langs[@]}"; do
     exit 1
   fi
   STOCKLEDGER_ADDR="$addr" STOCKLEDGER_HTTP_ADDR="$http_addr" STOCKLEDGER_TOKEN="$token" \
-    STOCKLEDGER_TLS_ADDR="$tls_addr" STOCKLEDGER_TLS_TOKEN="$tls_token" STOCKLEDGER_TLS_DIR="$tls_dir" \
+    STOCKLEDGER_BIN="$bin" STOCKLEDGER_TLS_ADDR="$tls_addr" STOCKLEDGER_TLS_TOKEN="$tls_token" STOCKLEDGER_TLS_DIR="$tls_dir" \
     STOCKLEDGER_TLS_CA="$tls_dir/ca.pem" STOCKLEDGER_TLS_CERT="$tls_dir/client.pem" \
     STOCKLEDGER_TLS_KEY="$tls_dir/client.key" \
     setsid --wait timeout --kill-after=10 "$per_language_timeout" bash "clients/$lang/test.sh" \

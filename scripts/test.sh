@@ -41,11 +41,12 @@ scripts/prometheus-check.sh
 scripts/operations-check.sh
 # buf lint, buf breaking against the previous commit, committed stubs up to date.
 scripts/check-clients.sh
-# Python, Go, TypeScript, Java and Rust clients and Square's SDK against a real server.
+# Python, Go, TypeScript, Java and Rust clients and Square's and Shopify's SDKs against a
+# real server; Square's and Shopify's own webhook checks on servers the suites start.
 scripts/clients-test.sh
 # The official SDKs' tests (clients/square-*, clients/shopify-*) again, with the server on a
 # throw-away PostgreSQL cluster. An explicit list: clients-test.sh fails on a name without
-# its test.sh.
+# its test.sh. (The webhook suites start servers of their own, on SQLite: not repeated.)
 scripts/clients-test.sh --postgres square-python square-node shopify-python shopify-graphql-node
 # The fuzz targets (scripts/fuzz.sh, started above): one line per target, or its log.
 if ! wait "$fuzz_pid"; then
