@@ -285,6 +285,10 @@ pub enum WebhookCommand {
         /// A name for people.
         #[arg(long, default_value = "")]
         name: String,
+        /// Shopify's form: the shop domain sent in X-Shopify-Shop-Domain (e.g.
+        /// acme.myshopify.com, the shop the receiving app keeps its session under).
+        #[arg(long, default_value = "")]
+        shop_domain: String,
         /// Deliver from this feed sequence (a change already committed) instead of from the
         /// next change committed.
         #[arg(long)]

@@ -301,6 +301,7 @@ async fn run_webhook(
             format,
             events,
             name,
+            shop_domain,
             from_sequence,
         } => {
             let draft = SubscriptionDraft {
@@ -311,12 +312,14 @@ async fn run_webhook(
                     .split(',')
                     .map(|e| EventType::from_stored(e.trim()))
                     .collect(),
+                shopify_shop_domain: shop_domain,
             };
             let spec = validate_subscription(&draft).map_err(|violations| {
                 let flag = |field: &str| match field.split('[').next() {
                     Some("notification_url") => "--url",
                     Some("event_types") => "--events",
                     Some("format") => "--format",
+                    Some("shopify_shop_domain") => "--shop-domain",
                     _ => "--name",
                 };
                 violations

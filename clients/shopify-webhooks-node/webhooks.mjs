@@ -276,7 +276,14 @@ class Receiver {
       } catch {
         // a control's body may be anything
       }
-      this.arrivals.push({ rawBody, json, headers: req.headers, result, startedAt });
+      // What an app does next: find its offline session by the webhook's shop.
+      let offlineId = null;
+      try {
+        offlineId = this.shopify.session.getOfflineId(result.domain);
+      } catch {
+        // not a shop domain: checked by allValid
+      }
+      this.arrivals.push({ rawBody, json, headers: req.headers, result, offlineId, startedAt });
       const refuse = result.valid && this.refuseNext > 0;
       if (refuse) this.refuseNext -= 1;
       if (this.delayMs) await sleep(this.delayMs);
@@ -299,6 +306,9 @@ class Receiver {
   }
 }
 
+// The shop the subscription names in X-Shopify-Shop-Domain (shopify_shop_domain).
+const SHOP = "stockledger-test.myshopify.com";
+
 async function subscribe(stockledger, receiver) {
   const { subscription } = await stockledger.call("webhooks", "CreateWebhookSubscription", {
     subscription: {
@@ -306,6 +316,7 @@ async function subscribe(stockledger, receiver) {
       notification_url: receiver.url,
       format: "WEBHOOK_FORMAT_SHOPIFY",
       event_types: ["WEBHOOK_EVENT_TYPE_COUNT_UPDATED"],
+      shopify_shop_domain: SHOP,
     },
   });
   check(subscription.signature_key !== "", "CreateWebhookSubscription answers a signature key");
@@ -321,6 +332,11 @@ async function subscriptionState(stockledger, id) {
 function allValid(arrivals, what) {
   const bad = arrivals.filter((a) => !a.result.valid).map((a) => [a.headers["x-shopify-webhook-id"], a.result]);
   check(bad.length === 0, `${what}: Shopify's webhooks.validate accepts all ${arrivals.length} notifications (refused: ${JSON.stringify(bad)})`);
+  const sessions = arrivals.filter((a) => a.result.domain !== SHOP || a.offlineId !== `offline_${SHOP}`);
+  check(
+    sessions.length === 0,
+    `${what}: every notification names the subscription's shop ${SHOP}, whose offline session Shopify's library finds (session.getOfflineId)`,
+  );
 }
 
 const availableAt = (arrivals, location) =>

@@ -217,6 +217,7 @@ pub fn draft_from_wire(subscription: &pb::WebhookSubscription) -> SubscriptionDr
                 _ => None,
             })
             .collect(),
+        shopify_shop_domain: subscription.shopify_shop_domain.clone(),
     }
 }
 
@@ -269,6 +270,11 @@ pub fn subscription_to_wire(
             .then(|| timestamp_from_micros(subscription.next_attempt_at)),
         created_at: Some(timestamp_from_micros(subscription.created_at)),
         updated_at: Some(timestamp_from_micros(subscription.updated_at)),
+        shopify_shop_domain: subscription
+            .spec
+            .shopify_shop_domain
+            .clone()
+            .unwrap_or_default(),
     }
 }
 

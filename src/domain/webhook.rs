@@ -116,6 +116,8 @@ pub struct SubscriptionDraft {
     pub format: Option<WebhookFormat>,
     /// The events asked for, as given (unknown values as `None`).
     pub event_types: Vec<Option<EventType>>,
+    /// Shopify's form: the shop domain its notifications name; may be empty.
+    pub shopify_shop_domain: String,
 }
 
 /// A subscription that passed its checks.
@@ -129,6 +131,8 @@ pub struct SubscriptionSpec {
     pub format: WebhookFormat,
     /// The events, each once, in [`EventType::ALL`]'s order.
     pub event_types: Vec<EventType>,
+    /// Shopify's form: the shop domain its notifications name (`None`: the merchant's id).
+    pub shopify_shop_domain: Option<String>,
 }
 
 /// Checks a new subscription: an absolute `http`/`https` URL with a host, a format, at
@@ -183,16 +187,52 @@ pub fn validate_subscription(draft: &SubscriptionDraft) -> Result<SubscriptionSp
         }
     }
     event_types.sort();
+    let shop = draft.shopify_shop_domain.trim().to_ascii_lowercase();
+    if !shop.is_empty() {
+        if format == Some(WebhookFormat::Square) {
+            violations.push(Violation::invalid(
+                "shopify_shop_domain",
+                "is for Shopify's form only",
+            ));
+        }
+        violations.check(check_shop_domain(&shop));
+    }
     let spec = format.map(|format| SubscriptionSpec {
         name,
         notification_url: draft.notification_url.clone(),
         format,
         event_types,
+        shopify_shop_domain: (!shop.is_empty()).then_some(shop),
     });
     match spec {
         Some(spec) => violations.into_result(spec),
         None => Err(violations),
     }
+}
+
+/// A host name: dot-separated labels of letters, digits and inner hyphens.
+fn check_shop_domain(shop: &str) -> Result<(), Violation> {
+    let field = "shopify_shop_domain";
+    if shop.len() > MAX_NAME_CHARS {
+        return Err(Violation::invalid(
+            field,
+            format!("is longer than {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if !shop.split('.').all(label_ok) {
+        return Err(Violation::invalid(
+            field,
+            "is not a host name (e.g. acme.myshopify.com)",
+        ));
+    }
+    Ok(())
 }
 
 fn check_url(raw: &str) -> Result<(), Violation> {
@@ -366,6 +406,7 @@ mod tests {
             notification_url: url.into(),
             format,
             event_types: events.to_vec(),
+            shopify_shop_domain: String::new(),
         }
     }
 
@@ -463,6 +504,35 @@ mod tests {
         for (draft, expected) in cases {
             assert_eq!(fields(validate_subscription(draft)), *expected, "{draft:?}");
         }
+        let shop = |format, domain: &str| SubscriptionDraft {
+            shopify_shop_domain: domain.into(),
+            ..draft("https://x/", Some(format), &[Some(EventType::CountUpdated)])
+        };
+        for bad in [
+            "acme shop",
+            "-acme.myshopify.com",
+            "acme..com",
+            "acme_1.com",
+        ] {
+            assert_eq!(
+                fields(validate_subscription(&shop(WebhookFormat::Shopify, bad))),
+                ["shopify_shop_domain"],
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            fields(validate_subscription(&shop(
+                WebhookFormat::Square,
+                "acme.myshopify.com"
+            ))),
+            ["shopify_shop_domain"]
+        );
+        let spec =
+            validate_subscription(&shop(WebhookFormat::Shopify, " Acme.MyShopify.com ")).unwrap();
+        assert_eq!(
+            spec.shopify_shop_domain.as_deref(),
+            Some("acme.myshopify.com")
+        );
     }
 
     #[test]

@@ -1040,6 +1040,7 @@ enum WebhookSubscriptions {
     NotificationUrl,
     Format,
     EventTypes,
+    ShopifyShopDomain,
     SignatureKey,
     State,
     DeliveredSeq,
@@ -1067,6 +1068,7 @@ impl MigrationTrait for CreateWebhookSubscriptions {
                     .col(long_text(W::NotificationUrl))
                     .col(string(W::Format))
                     .col(string(W::EventTypes))
+                    .col(string(W::ShopifyShopDomain))
                     .col(string(W::SignatureKey))
                     .col(string(W::State))
                     .col(bigint(W::DeliveredSeq))

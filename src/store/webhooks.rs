@@ -115,6 +115,11 @@ impl Store {
             notification_url: Set(subscription.spec.notification_url.clone()),
             format: Set(subscription.spec.format.as_str().to_owned()),
             event_types: Set(event_types.join(",")),
+            shopify_shop_domain: Set(subscription
+                .spec
+                .shopify_shop_domain
+                .clone()
+                .unwrap_or_default()),
             signature_key: Set(subscription.signature_key.clone()),
             state: Set(DeliveryState::Active.as_str().to_owned()),
             delivered_seq: Set(after_seq),
@@ -427,6 +432,8 @@ fn subscription_from_row(found: row::Model) -> Result<Subscription, StoreError> 
             notification_url: found.notification_url,
             format,
             event_types,
+            shopify_shop_domain: (!found.shopify_shop_domain.is_empty())
+                .then_some(found.shopify_shop_domain),
         },
         signature_key: found.signature_key,
         state,

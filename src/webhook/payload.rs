@@ -240,7 +240,14 @@ fn sign(
             let headers = vec![
                 ("X-Shopify-Topic", event.name_in(format).to_owned()),
                 (SHOPIFY_SIGNATURE_HEADER, signature),
-                ("X-Shopify-Shop-Domain", subscription.merchant.0.clone()),
+                (
+                    "X-Shopify-Shop-Domain",
+                    subscription
+                        .spec
+                        .shopify_shop_domain
+                        .clone()
+                        .unwrap_or_else(|| subscription.merchant.0.clone()),
+                ),
                 ("X-Shopify-API-Version", SHOPIFY_API_VERSION.to_owned()),
                 ("X-Shopify-Webhook-Id", id.clone()),
                 ("X-Shopify-Event-Id", id.clone()),

@@ -240,10 +240,15 @@ type WebhookSubscription struct {
 	NextAttemptAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=next_attempt_at,json=nextAttemptAt,proto3" json:"next_attempt_at,omitempty"`
 	// When the subscription was created. Read-only.
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	// When its delivery state last changed. Read-only.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// When the subscription last changed (delivered, failed, replayed). Read-only.
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Shopify's form only: the shop domain sent in X-Shopify-Shop-Domain, e.g.
+	// `acme.myshopify.com` — the shop the receiving app keeps its session under (Shopify's
+	// libraries look sessions up by it). A host name, at most 255 characters. Empty: the
+	// merchant's id.
+	ShopifyShopDomain string `protobuf:"bytes,15,opt,name=shopify_shop_domain,json=shopifyShopDomain,proto3" json:"shopify_shop_domain,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *WebhookSubscription) Reset() {
@@ -372,6 +377,13 @@ func (x *WebhookSubscription) GetUpdatedAt() *timestamppb.Timestamp {
 		return x.UpdatedAt
 	}
 	return nil
+}
+
+func (x *WebhookSubscription) GetShopifyShopDomain() string {
+	if x != nil {
+		return x.ShopifyShopDomain
+	}
+	return ""
 }
 
 // Request of CreateWebhookSubscription.
@@ -841,7 +853,7 @@ var File_stockledger_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_stockledger_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"\x1cstockledger/v1/webhook.proto\x12\x0estockledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\x05\n" +
+	"\x1cstockledger/v1/webhook.proto\x12\x0estockledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x05\n" +
 	"\x13WebhookSubscription\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12)\n" +
@@ -861,7 +873,8 @@ const file_stockledger_v1_webhook_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x90\x01\n" +
+	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12.\n" +
+	"\x13shopify_shop_domain\x18\x0f \x01(\tR\x11shopifyShopDomain\"\x90\x01\n" +
 	" CreateWebhookSubscriptionRequest\x12G\n" +
 	"\fsubscription\x18\x01 \x01(\v2#.stockledger.v1.WebhookSubscriptionR\fsubscription\x12#\n" +
 	"\rfrom_sequence\x18\x02 \x01(\x03R\ffromSequence\"l\n" +

@@ -20,6 +20,8 @@ pub struct Model {
     pub format: String,
     /// Comma-separated event types (`COUNT_UPDATED,CHANGE_RECORDED`).
     pub event_types: String,
+    /// Shopify's form: the shop domain its notifications name; empty for the merchant's id.
+    pub shopify_shop_domain: String,
     /// The HMAC key of every notification's signature.
     pub signature_key: String,
     /// `ACTIVE`, `RETRYING` or `DEAD_LETTERED`.

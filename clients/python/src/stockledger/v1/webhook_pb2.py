@@ -25,41 +25,41 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cstockledger/v1/webhook.proto\x12\x0estockledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\x05\n\x13WebhookSubscription\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12)\n\x10notification_url\x18\x03 \x01(\tR\x0fnotificationUrl\x12\x35\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x1d.stockledger.v1.WebhookFormatR\x06\x66ormat\x12\x41\n\x0b\x65vent_types\x18\x05 \x03(\x0e\x32 .stockledger.v1.WebhookEventTypeR\neventTypes\x12#\n\rsignature_key\x18\x06 \x01(\tR\x0csignatureKey\x12K\n\x0e\x64\x65livery_state\x18\x07 \x01(\x0e\x32$.stockledger.v1.WebhookDeliveryStateR\rdeliveryState\x12-\n\x12\x64\x65livered_sequence\x18\x08 \x01(\x03R\x11\x64\x65liveredSequence\x12#\n\rfeed_sequence\x18\t \x01(\x03R\x0c\x66\x65\x65\x64Sequence\x12\'\n\x0f\x66\x61iled_attempts\x18\n \x01(\x05R\x0e\x66\x61iledAttempts\x12\x1d\n\nlast_error\x18\x0b \x01(\tR\tlastError\x12\x42\n\x0fnext_attempt_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\rnextAttemptAt\x12\x39\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nupdated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\"\x90\x01\n CreateWebhookSubscriptionRequest\x12G\n\x0csubscription\x18\x01 \x01(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\x0csubscription\x12#\n\rfrom_sequence\x18\x02 \x01(\x03R\x0c\x66romSequence\"l\n!CreateWebhookSubscriptionResponse\x12G\n\x0csubscription\x18\x01 \x01(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\x0csubscription\"/\n\x1dGetWebhookSubscriptionRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"i\n\x1eGetWebhookSubscriptionResponse\x12G\n\x0csubscription\x18\x01 \x01(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\x0csubscription\"!\n\x1fListWebhookSubscriptionsRequest\"m\n ListWebhookSubscriptionsResponse\x12I\n\rsubscriptions\x18\x01 \x03(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\rsubscriptions\"2\n DeleteWebhookSubscriptionRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"#\n!DeleteWebhookSubscriptionResponse\"W\n ReplayWebhookSubscriptionRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12#\n\rfrom_sequence\x18\x02 \x01(\x03R\x0c\x66romSequence\"l\n!ReplayWebhookSubscriptionResponse\x12G\n\x0csubscription\x18\x01 \x01(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\x0csubscription*f\n\rWebhookFormat\x12\x1e\n\x1aWEBHOOK_FORMAT_UNSPECIFIED\x10\x00\x12\x19\n\x15WEBHOOK_FORMAT_SQUARE\x10\x01\x12\x1a\n\x16WEBHOOK_FORMAT_SHOPIFY\x10\x02*\xb0\x01\n\x10WebhookEventType\x12\"\n\x1eWEBHOOK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12$\n WEBHOOK_EVENT_TYPE_COUNT_UPDATED\x10\x01\x12&\n\"WEBHOOK_EVENT_TYPE_CHANGE_RECORDED\x10\x02\x12*\n&WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED\x10\x03*\xb0\x01\n\x14WebhookDeliveryState\x12&\n\"WEBHOOK_DELIVERY_STATE_UNSPECIFIED\x10\x00\x12!\n\x1dWEBHOOK_DELIVERY_STATE_ACTIVE\x10\x01\x12#\n\x1fWEBHOOK_DELIVERY_STATE_RETRYING\x10\x02\x12(\n$WEBHOOK_DELIVERY_STATE_DEAD_LETTERED\x10\x03\x32\x91\x05\n\x0eWebhookService\x12\x80\x01\n\x19\x43reateWebhookSubscription\x12\x30.stockledger.v1.CreateWebhookSubscriptionRequest\x1a\x31.stockledger.v1.CreateWebhookSubscriptionResponse\x12w\n\x16GetWebhookSubscription\x12-.stockledger.v1.GetWebhookSubscriptionRequest\x1a..stockledger.v1.GetWebhookSubscriptionResponse\x12}\n\x18ListWebhookSubscriptions\x12/.stockledger.v1.ListWebhookSubscriptionsRequest\x1a\x30.stockledger.v1.ListWebhookSubscriptionsResponse\x12\x80\x01\n\x19\x44\x65leteWebhookSubscription\x12\x30.stockledger.v1.DeleteWebhookSubscriptionRequest\x1a\x31.stockledger.v1.DeleteWebhookSubscriptionResponse\x12\x80\x01\n\x19ReplayWebhookSubscription\x12\x30.stockledger.v1.ReplayWebhookSubscriptionRequest\x1a\x31.stockledger.v1.ReplayWebhookSubscriptionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cstockledger/v1/webhook.proto\x12\x0estockledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x05\n\x13WebhookSubscription\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12)\n\x10notification_url\x18\x03 \x01(\tR\x0fnotificationUrl\x12\x35\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x1d.stockledger.v1.WebhookFormatR\x06\x66ormat\x12\x41\n\x0b\x65vent_types\x18\x05 \x03(\x0e\x32 .stockledger.v1.WebhookEventTypeR\neventTypes\x12#\n\rsignature_key\x18\x06 \x01(\tR\x0csignatureKey\x12K\n\x0e\x64\x65livery_state\x18\x07 \x01(\x0e\x32$.stockledger.v1.WebhookDeliveryStateR\rdeliveryState\x12-\n\x12\x64\x65livered_sequence\x18\x08 \x01(\x03R\x11\x64\x65liveredSequence\x12#\n\rfeed_sequence\x18\t \x01(\x03R\x0c\x66\x65\x65\x64Sequence\x12\'\n\x0f\x66\x61iled_attempts\x18\n \x01(\x05R\x0e\x66\x61iledAttempts\x12\x1d\n\nlast_error\x18\x0b \x01(\tR\tlastError\x12\x42\n\x0fnext_attempt_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\rnextAttemptAt\x12\x39\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x39\n\nupdated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\x12.\n\x13shopify_shop_domain\x18\x0f \x01(\tR\x11shopifyShopDomain\"\x90\x01\n CreateWebhookSubscriptionRequest\x12G\n\x0csubscription\x18\x01 \x01(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\x0csubscription\x12#\n\rfrom_sequence\x18\x02 \x01(\x03R\x0c\x66romSequence\"l\n!CreateWebhookSubscriptionResponse\x12G\n\x0csubscription\x18\x01 \x01(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\x0csubscription\"/\n\x1dGetWebhookSubscriptionRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"i\n\x1eGetWebhookSubscriptionResponse\x12G\n\x0csubscription\x18\x01 \x01(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\x0csubscription\"!\n\x1fListWebhookSubscriptionsRequest\"m\n ListWebhookSubscriptionsResponse\x12I\n\rsubscriptions\x18\x01 \x03(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\rsubscriptions\"2\n DeleteWebhookSubscriptionRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"#\n!DeleteWebhookSubscriptionResponse\"W\n ReplayWebhookSubscriptionRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12#\n\rfrom_sequence\x18\x02 \x01(\x03R\x0c\x66romSequence\"l\n!ReplayWebhookSubscriptionResponse\x12G\n\x0csubscription\x18\x01 \x01(\x0b\x32#.stockledger.v1.WebhookSubscriptionR\x0csubscription*f\n\rWebhookFormat\x12\x1e\n\x1aWEBHOOK_FORMAT_UNSPECIFIED\x10\x00\x12\x19\n\x15WEBHOOK_FORMAT_SQUARE\x10\x01\x12\x1a\n\x16WEBHOOK_FORMAT_SHOPIFY\x10\x02*\xb0\x01\n\x10WebhookEventType\x12\"\n\x1eWEBHOOK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12$\n WEBHOOK_EVENT_TYPE_COUNT_UPDATED\x10\x01\x12&\n\"WEBHOOK_EVENT_TYPE_CHANGE_RECORDED\x10\x02\x12*\n&WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED\x10\x03*\xb0\x01\n\x14WebhookDeliveryState\x12&\n\"WEBHOOK_DELIVERY_STATE_UNSPECIFIED\x10\x00\x12!\n\x1dWEBHOOK_DELIVERY_STATE_ACTIVE\x10\x01\x12#\n\x1fWEBHOOK_DELIVERY_STATE_RETRYING\x10\x02\x12(\n$WEBHOOK_DELIVERY_STATE_DEAD_LETTERED\x10\x03\x32\x91\x05\n\x0eWebhookService\x12\x80\x01\n\x19\x43reateWebhookSubscription\x12\x30.stockledger.v1.CreateWebhookSubscriptionRequest\x1a\x31.stockledger.v1.CreateWebhookSubscriptionResponse\x12w\n\x16GetWebhookSubscription\x12-.stockledger.v1.GetWebhookSubscriptionRequest\x1a..stockledger.v1.GetWebhookSubscriptionResponse\x12}\n\x18ListWebhookSubscriptions\x12/.stockledger.v1.ListWebhookSubscriptionsRequest\x1a\x30.stockledger.v1.ListWebhookSubscriptionsResponse\x12\x80\x01\n\x19\x44\x65leteWebhookSubscription\x12\x30.stockledger.v1.DeleteWebhookSubscriptionRequest\x1a\x31.stockledger.v1.DeleteWebhookSubscriptionResponse\x12\x80\x01\n\x19ReplayWebhookSubscription\x12\x30.stockledger.v1.ReplayWebhookSubscriptionRequest\x1a\x31.stockledger.v1.ReplayWebhookSubscriptionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'stockledger.v1.webhook_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_WEBHOOKFORMAT']._serialized_start=1609
-  _globals['_WEBHOOKFORMAT']._serialized_end=1711
-  _globals['_WEBHOOKEVENTTYPE']._serialized_start=1714
-  _globals['_WEBHOOKEVENTTYPE']._serialized_end=1890
-  _globals['_WEBHOOKDELIVERYSTATE']._serialized_start=1893
-  _globals['_WEBHOOKDELIVERYSTATE']._serialized_end=2069
+  _globals['_WEBHOOKFORMAT']._serialized_start=1657
+  _globals['_WEBHOOKFORMAT']._serialized_end=1759
+  _globals['_WEBHOOKEVENTTYPE']._serialized_start=1762
+  _globals['_WEBHOOKEVENTTYPE']._serialized_end=1938
+  _globals['_WEBHOOKDELIVERYSTATE']._serialized_start=1941
+  _globals['_WEBHOOKDELIVERYSTATE']._serialized_end=2117
   _globals['_WEBHOOKSUBSCRIPTION']._serialized_start=82
-  _globals['_WEBHOOKSUBSCRIPTION']._serialized_end=760
-  _globals['_CREATEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=763
-  _globals['_CREATEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=907
-  _globals['_CREATEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=909
-  _globals['_CREATEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1017
-  _globals['_GETWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1019
-  _globals['_GETWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1066
-  _globals['_GETWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1068
-  _globals['_GETWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1173
-  _globals['_LISTWEBHOOKSUBSCRIPTIONSREQUEST']._serialized_start=1175
-  _globals['_LISTWEBHOOKSUBSCRIPTIONSREQUEST']._serialized_end=1208
-  _globals['_LISTWEBHOOKSUBSCRIPTIONSRESPONSE']._serialized_start=1210
-  _globals['_LISTWEBHOOKSUBSCRIPTIONSRESPONSE']._serialized_end=1319
-  _globals['_DELETEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1321
-  _globals['_DELETEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1371
-  _globals['_DELETEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1373
-  _globals['_DELETEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1408
-  _globals['_REPLAYWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1410
-  _globals['_REPLAYWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1497
-  _globals['_REPLAYWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1499
-  _globals['_REPLAYWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1607
-  _globals['_WEBHOOKSERVICE']._serialized_start=2072
-  _globals['_WEBHOOKSERVICE']._serialized_end=2729
+  _globals['_WEBHOOKSUBSCRIPTION']._serialized_end=808
+  _globals['_CREATEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=811
+  _globals['_CREATEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=955
+  _globals['_CREATEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=957
+  _globals['_CREATEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1065
+  _globals['_GETWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1067
+  _globals['_GETWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1114
+  _globals['_GETWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1116
+  _globals['_GETWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1221
+  _globals['_LISTWEBHOOKSUBSCRIPTIONSREQUEST']._serialized_start=1223
+  _globals['_LISTWEBHOOKSUBSCRIPTIONSREQUEST']._serialized_end=1256
+  _globals['_LISTWEBHOOKSUBSCRIPTIONSRESPONSE']._serialized_start=1258
+  _globals['_LISTWEBHOOKSUBSCRIPTIONSRESPONSE']._serialized_end=1367
+  _globals['_DELETEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1369
+  _globals['_DELETEWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1419
+  _globals['_DELETEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1421
+  _globals['_DELETEWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1456
+  _globals['_REPLAYWEBHOOKSUBSCRIPTIONREQUEST']._serialized_start=1458
+  _globals['_REPLAYWEBHOOKSUBSCRIPTIONREQUEST']._serialized_end=1545
+  _globals['_REPLAYWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_start=1547
+  _globals['_REPLAYWEBHOOKSUBSCRIPTIONRESPONSE']._serialized_end=1655
+  _globals['_WEBHOOKSERVICE']._serialized_start=2120
+  _globals['_WEBHOOKSERVICE']._serialized_end=2777
 # @@protoc_insertion_point(module_scope)

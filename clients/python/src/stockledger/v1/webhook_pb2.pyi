@@ -42,7 +42,7 @@ WEBHOOK_DELIVERY_STATE_RETRYING: WebhookDeliveryState
 WEBHOOK_DELIVERY_STATE_DEAD_LETTERED: WebhookDeliveryState
 
 class WebhookSubscription(_message.Message):
-    __slots__ = ("id", "name", "notification_url", "format", "event_types", "signature_key", "delivery_state", "delivered_sequence", "feed_sequence", "failed_attempts", "last_error", "next_attempt_at", "created_at", "updated_at")
+    __slots__ = ("id", "name", "notification_url", "format", "event_types", "signature_key", "delivery_state", "delivered_sequence", "feed_sequence", "failed_attempts", "last_error", "next_attempt_at", "created_at", "updated_at", "shopify_shop_domain")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     NOTIFICATION_URL_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +57,7 @@ class WebhookSubscription(_message.Message):
     NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SHOPIFY_SHOP_DOMAIN_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     notification_url: str
@@ -71,7 +72,8 @@ class WebhookSubscription(_message.Message):
     next_attempt_at: _timestamp_pb2.Timestamp
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., notification_url: _Optional[str] = ..., format: _Optional[_Union[WebhookFormat, str]] = ..., event_types: _Optional[_Iterable[_Union[WebhookEventType, str]]] = ..., signature_key: _Optional[str] = ..., delivery_state: _Optional[_Union[WebhookDeliveryState, str]] = ..., delivered_sequence: _Optional[int] = ..., feed_sequence: _Optional[int] = ..., failed_attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    shopify_shop_domain: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., notification_url: _Optional[str] = ..., format: _Optional[_Union[WebhookFormat, str]] = ..., event_types: _Optional[_Iterable[_Union[WebhookEventType, str]]] = ..., signature_key: _Optional[str] = ..., delivery_state: _Optional[_Union[WebhookDeliveryState, str]] = ..., delivered_sequence: _Optional[int] = ..., feed_sequence: _Optional[int] = ..., failed_attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., shopify_shop_domain: _Optional[str] = ...) -> None: ...
 
 class CreateWebhookSubscriptionRequest(_message.Message):
     __slots__ = ("subscription", "from_sequence")
