@@ -262,15 +262,21 @@ impl From<&pb::Reservation> for Reservation {
     }
 }
 
-/// The reservation state a filter names (`HELD`, case-insensitive), `None` for all (empty);
-/// `Err` for a name that is not one.
-pub fn reservation_state(name: &str) -> Result<Option<pb::ReservationState>, ()> {
+/// The reservation state the `state` parameter names (`HELD`, case-insensitive), `None` for
+/// all (empty); refused, naming the parameter, for a name that is not one.
+pub fn reservation_state(name: &str) -> Result<Option<pb::ReservationState>, Error> {
     if name.is_empty() {
         return Ok(None);
     }
     let full = format!("RESERVATION_STATE_{}", name.to_ascii_uppercase());
     match pb::ReservationState::from_str_name(&full) {
-        Some(pb::ReservationState::Unspecified) | None => Err(()),
+        Some(pb::ReservationState::Unspecified) | None => Err(Error {
+            code: "INVALID_ARGUMENT".into(),
+            reason: "INVALID_VALUE".into(),
+            message: "must be HELD, COMMITTED, RELEASED, EXPIRED or empty".into(),
+            field: Some("state".into()),
+            required_scope: None,
+        }),
         Some(state) => Ok(Some(state)),
     }
 }
@@ -409,8 +415,10 @@ mod tests {
             reservation_state("held"),
             Ok(Some(pb::ReservationState::Held))
         );
-        assert_eq!(reservation_state("UNSPECIFIED"), Err(()));
-        assert_eq!(reservation_state("gone"), Err(()));
+        for unknown in ["UNSPECIFIED", "gone"] {
+            let refused = reservation_state(unknown).unwrap_err();
+            assert_eq!(refused.field.as_deref(), Some("state"), "{unknown}");
+        }
     }
 
     #[test]

@@ -473,14 +473,10 @@ async fn reservations(
     uri: Uri,
 ) -> Answer<Reservations> {
     let query: ReservationsQuery = read_query(&uri)?;
-    let state = json::reservation_state(&query.state).map_err(|()| {
-        Refused::new(
-            StatusCode::BAD_REQUEST,
-            "INVALID_ARGUMENT",
-            "INVALID_VALUE",
-            "must be HELD, COMMITTED, RELEASED, EXPIRED or empty",
-            Some("state".into()),
-        )
+    let state = json::reservation_state(&query.state).map_err(|error| Refused {
+        status: StatusCode::BAD_REQUEST,
+        error,
+        retry_after: None,
     })?;
     let api = gateway.reservations();
     let request = pb::ListReservationsRequest {
