@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::ledger::{adjust, apply, item, location, transfer};
-use common::process::{ServeProcess, serve};
+use common::process::{ServeProcess, run, serve};
 use common::{Backend, Clients, fresh_database, mint_token};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -27,6 +27,7 @@ struct Console {
     no_inventory: String,
     clients: Clients,
     http: reqwest::Client,
+    database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -71,6 +72,7 @@ impl Console {
             no_inventory,
             clients,
             http: reqwest::Client::new(),
+            database_url: url,
             _dir: dir,
         }
     }
@@ -391,4 +393,26 @@ async fn the_feed_sends_each_change_and_count_as_it_commits() {
     assert_eq!(count["previous_quantity"], Value::Null);
     assert_eq!(count["change_id"], change["change"]["id"]);
     assert_eq!(count["sequence"], change["sequence"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_ends_saying_so_when_its_token_is_revoked() {
+    let console = Console::start().await;
+    let token = console.no_reservations.clone();
+    let mut feed = console.get("/console/api/feed", Some(&token)).await;
+    let mut buffer = String::new();
+    let open = lines_until(&mut feed, &mut buffer, 1, Duration::from_secs(5)).await;
+    assert_eq!(open[0]["kind"], "open");
+    let id = stockledger::auth::token::parse(&token).unwrap().id;
+    let revoked = run(&["token", "revoke", id], &console.database_url);
+    assert!(revoked.status.success(), "{revoked:?}");
+    let end = lines_until(&mut feed, &mut buffer, 1, Duration::from_secs(3)).await;
+    assert_eq!(end[0]["kind"], "end", "{end:?}");
+    assert_eq!(end[0]["error"]["code"], "UNAUTHENTICATED");
+    assert_eq!(end[0]["error"]["reason"], "ACCESS_TOKEN_REVOKED");
+    let after = tokio::time::timeout(Duration::from_secs(3), feed.chunk()).await;
+    assert!(
+        matches!(after, Ok(Ok(None))),
+        "the feed goes on after its end line"
+    );
 }

@@ -393,6 +393,7 @@
     $("views").hidden = false;
     $("signed-in").hidden = false;
     $("sign-in-error").textContent = "";
+    $("main").focus();
     started = true;
     // One after another: the stock view learns the names the later views show.
     for (const v of views) await v.start();
