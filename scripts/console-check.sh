@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The web console (docs/console.md) in headless Chromium: starts the debug server binary on a
-# fresh SQLite database with --http-listen, mints a token, makes a location, an item with 10
-# in stock and a held reservation over gRPC (grpcurl), then drives Debian's chromium with
-# Playwright (tools/console-check/check.py): sign in, each view, and a change written over
-# gRPC that must appear on the open page — in the live feed and its count cell — within one
-# second, with no error in the page's console. The screenshot is kept as
+# fresh SQLite database with --http-listen, mints two tokens (one without RESERVATIONS_READ),
+# makes a location, an item with 10 in stock and a held reservation over gRPC (grpcurl),
+# then drives Debian's chromium with Playwright (tools/console-check/check.py): a refused
+# token and the one lacking a scope are told so; then sign in, each view, and a change
+# written over gRPC that must appear on the open page — in the live feed and its count
+# cell — within one second, with no error in the page's console. The screenshot is kept as
 # target/console-check/console.png. Everything it starts is stopped on exit.
 #   scripts/console-check.sh
 # Environment: STOCKLEDGER_BIN=path uses that server binary instead of building one.
@@ -50,7 +51,9 @@ db="sqlite://$work/stock.db?mode=rwc"
 "$bin" migrate --database-url "$db" >/dev/null
 token=$("$bin" token create --database-url "$db" --merchant console-check --app-name "Console check" \
   --scopes INVENTORY_READ,INVENTORY_WRITE,ITEMS_READ,ITEMS_WRITE,LOCATIONS_READ,LOCATIONS_WRITE,RESERVATIONS_READ,RESERVATIONS_WRITE 2>/dev/null)
-[[ -n "$token" ]] || { echo "console-check: no token minted" >&2; exit 1; }
+partial=$("$bin" token create --database-url "$db" --merchant console-check --app-name "Console check" \
+  --scopes INVENTORY_READ,ITEMS_READ,LOCATIONS_READ 2>/dev/null)
+[[ -n "$token" && -n "$partial" ]] || { echo "console-check: no token minted" >&2; exit 1; }
 free_port; grpc_port=$free_port
 free_port; http_port=$free_port
 "$bin" serve --database-url "$db" --no-dev-token --listen "127.0.0.1:$grpc_port" \
@@ -77,7 +80,7 @@ g "{\"idempotency_key\": \"reserve-$item\", \"reference_id\": \"order-1\", \"ttl
   stockledger.v1.ReservationService/CreateReservation >/dev/null
 
 status=0
-CONSOLE_URL="http://127.0.0.1:$http_port/console" TOKEN="$token" GRPC="127.0.0.1:$grpc_port" \
+CONSOLE_URL="http://127.0.0.1:$http_port/console" TOKEN="$token" TOKEN_WITHOUT_RESERVATIONS="$partial" GRPC="127.0.0.1:$grpc_port" \
   ITEM="$item" SKU="$sku" LOCATION="$location" SCREENSHOT="$out/console.png" CHROMIUM="$chromium" \
   timeout 60 "$venv/bin/python" tools/console-check/check.py || status=$?
 echo "console-check: screenshot $out/console.png"

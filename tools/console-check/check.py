@@ -1,12 +1,13 @@
 """The web console in headless Chromium, as a person uses it (scripts/console-check.sh).
 
-Opens /console on a running server, signs in with a token by keyboard, checks each view
+Opens /console on a running server: a refused token and one without RESERVATIONS_READ
+are told so. Then signs in with a token by keyboard, checks each view
 (stock with its search, an item's history, the live feed, reservations), then writes a
 change over gRPC (grpcurl) and requires it on the open page within one second: a new line
 at the top of the live feed and the count cell updated. Fails on any message the page logs
 as an error (CSP violations and failed requests included). Saves a screenshot.
 
-Environment: CONSOLE_URL, TOKEN, GRPC (host:port), ITEM, SKU, LOCATION, SCREENSHOT (path),
+Environment: CONSOLE_URL, TOKEN, TOKEN_WITHOUT_RESERVATIONS, GRPC (host:port), ITEM, SKU, LOCATION, SCREENSHOT (path),
 CHROMIUM (the browser binary; default /usr/bin/chromium).
 """
 
@@ -20,6 +21,7 @@ from playwright.sync_api import sync_playwright
 
 URL = os.environ["CONSOLE_URL"]
 TOKEN = os.environ["TOKEN"]
+TOKEN_WITHOUT_RESERVATIONS = os.environ["TOKEN_WITHOUT_RESERVATIONS"]
 GRPC = os.environ["GRPC"]
 ITEM = os.environ["ITEM"]
 SKU = os.environ["SKU"]
@@ -55,6 +57,28 @@ def main():
         page.on("console", lambda m: m.type == "error" and errors.append(f"console: {m.text} at {m.location}"))
         page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
+
+        # A refused token signs the page out at once, saying why, and is not kept. (The
+        # browser logs the 401 answers as errors: this page's messages are not counted.)
+        refused = browser.new_page()
+        refused.goto(URL)
+        refused.keyboard.type("not-a-token")
+        refused.keyboard.press("Enter")
+        refused.wait_for_selector("#sign-in-error:has-text('The token was refused')", timeout=5000)
+        if refused.is_visible("#views") or refused.evaluate("sessionStorage.length") != 0:
+            fail("a refused token left the page signed in")
+        refused.close()
+
+        # A token without RESERVATIONS_READ: the other views work, that one names the scope.
+        partial = browser.new_page()
+        partial.goto(URL)
+        partial.keyboard.type(TOKEN_WITHOUT_RESERVATIONS)
+        partial.keyboard.press("Enter")
+        partial.wait_for_selector(
+            "#reservations-status:has-text('lacks the RESERVATIONS_READ scope')", timeout=5000
+        )
+        partial.wait_for_selector("#feed[data-state=live]", timeout=5000)
+        partial.close()
 
         page.goto(URL)
         # Every input and select has a label.

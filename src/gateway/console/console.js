@@ -95,7 +95,8 @@
           select.append(el("option", { value: location.id }, location.name));
         }
       } catch (error) {
-        if (!(error instanceof ApiError && error.status === 401)) $("stock-status").textContent = explain(error);
+        if (error instanceof ApiError && error.status === 401) return;
+        $("stock-status").textContent = explain(error);
       }
       await this.load(true);
     },
@@ -396,7 +397,10 @@
     $("main").focus();
     started = true;
     // One after another: the stock view learns the names the later views show.
-    for (const v of views) await v.start();
+    for (const v of views) {
+      if (!started) break; // the token was refused: signed out already
+      await v.start();
+    }
   }
 
   function signOut(message) {
