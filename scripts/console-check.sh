@@ -12,6 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+# shellcheck source=scripts/lib/ports.sh
 source scripts/lib/ports.sh
 export PATH="$PATH:$(go env GOPATH)/bin"
 command -v grpcurl >/dev/null 2>&1 || go install github.com/fullstorydev/grpcurl/cmd/grpcurl@latest
@@ -46,6 +47,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 db="sqlite://$work/stock.db?mode=rwc"
 "$bin" migrate --database-url "$db" >/dev/null
