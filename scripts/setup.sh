@@ -2,7 +2,7 @@
 # Installs what the tests need on a fresh machine: the Rust toolchain's fmt/clippy
 # components, a nightly toolchain and cargo-fuzz for the fuzz targets, cargo-deny, the
 # PostgreSQL server binaries (the tests start their own cluster), Prometheus (a real scrape
-# of a live server), and the toolchains the
+# of a live server), Chromium (the web console in a headless browser), and the toolchains the
 # clients' tests use (Python with venv, Node.js with npm, Go, Java with Maven) where one is
 # missing. Package downloads (crates, npm, PyPI, Go modules, Maven)
 # happen in the scripts that need them.
@@ -61,6 +61,14 @@ fi
 if ! command -v prometheus >/dev/null 2>&1; then
   echo "installing Prometheus" >&2
   apt_install prometheus
+fi
+
+# Chromium (Debian's package) runs the web console headless in scripts/console-check.sh,
+# driven by Playwright (pinned in tools/console-check/requirements.txt, installed into a venv
+# by that script; Playwright's own browser download is never used).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Chromium" >&2
+  apt_install chromium
 fi
 
 # systemd-analyze checks deploy/stockledger.service in scripts/operations-check.sh (it needs

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, lints, the dependency policy, unit and integration
 # tests on SQLite and on a throw-away PostgreSQL cluster, the README's grpcurl sessions, a
-# real Prometheus scraping a live server, the operations guide's commands, the protos' lint
-# and breaking-change check with the committed stubs, every client's live tests (the
+# real Prometheus scraping a live server, the web console in headless Chromium, the
+# operations guide's commands, the protos' lint and breaking-change check with the
+# committed stubs, every client's live tests (the
 # official SDKs', clients/square-* and clients/shopify-*, on SQLite and again on
 # PostgreSQL), and 20 s of fuzzing per fuzz target.
 set -euo pipefail
@@ -35,6 +36,9 @@ cargo test --workspace --lib --bins --tests
 scripts/readme-check.sh
 # A real Prometheus (Debian's package) scrapes a live server's /metrics.
 scripts/prometheus-check.sh
+# The web console in headless Chromium (Debian's, driven by Playwright): a change written
+# over gRPC is on the open page within a second; screenshot in target/console-check/.
+scripts/console-check.sh
 # docs/operations.md's commands in a sandbox (a throw-away PostgreSQL cluster for pg_dump and
 # pg_restore), its alerting rules and systemd unit checked, and a rolling restart of two
 # replicas under writes.

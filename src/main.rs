@@ -88,7 +88,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             if let Some(http) = &http {
                 tracing::info!(
                     address = %http.local_addr()?,
-                    "HTTP listening: Square and Shopify front doors, /healthz"
+                    "HTTP listening: Square and Shopify front doors, /console, /healthz"
                 );
             }
             let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);

@@ -2,7 +2,8 @@
 //! so that the official SDKs of the systems Stockledger follows work against it unchanged:
 //! Square's v2 Inventory API ([`square`], docs/square.md) and Shopify's inventory items and
 //! levels ([`shopify`], docs/shopify.md), with the OpenAPI document of both ([`openapi`],
-//! `GET /openapi.json`).
+//! `GET /openapi.json`); and, for people, the web console ([`console`], `GET /console`,
+//! docs/console.md).
 //!
 //! The listener itself — its connection budget and timeouts — is served by
 //! `server::http`.
@@ -17,6 +18,7 @@
 //! authenticator, never the store.
 
 pub mod body_deadline;
+pub mod console;
 pub mod headers;
 pub mod openapi;
 pub mod shopify;
@@ -46,12 +48,14 @@ use crate::api::inventory::InventoryApi;
 use crate::api::items::InventoryItemApi;
 use crate::api::ledger::SubmitError;
 use crate::api::locations::LocationApi;
+use crate::api::reservations::ReservationApi;
 use crate::domain::refusal::Refusal;
 use crate::proto::v1 as pb;
 use crate::proto::v1::{
     inventory_item_service_server::InventoryItemServiceServer,
     inventory_service_server::InventoryServiceServer,
     location_service_server::LocationServiceServer,
+    reservation_service_server::ReservationServiceServer,
 };
 
 /// What the front doors serve from: the gRPC side's services and authenticator, and the
@@ -61,6 +65,7 @@ pub struct Gateway {
     inventory: InventoryApi,
     items: InventoryItemApi,
     locations: LocationApi,
+    reservations: ReservationApi,
     authenticator: Authenticator,
     admission: Admission,
     call_timeout: Duration,
@@ -89,6 +94,8 @@ pub enum Rpc {
     Items(&'static str),
     /// A method of `stockledger.v1.LocationService`.
     Locations(&'static str),
+    /// A method of `stockledger.v1.ReservationService`.
+    Reservations(&'static str),
 }
 
 impl Rpc {
@@ -107,17 +114,26 @@ impl Rpc {
                 "/{}/{method}",
                 <LocationServiceServer<LocationApi> as NamedService>::NAME
             ),
+            Rpc::Reservations(method) => format!(
+                "/{}/{method}",
+                <ReservationServiceServer<ReservationApi> as NamedService>::NAME
+            ),
         }
     }
 }
 
 impl Gateway {
-    /// Front doors calling `inventory`, `items` and `locations`, authenticating with `authenticator`
+    /// Front doors calling `inventory`, `items`, `locations` and `reservations`, authenticating with `authenticator`
     /// (share it with the gRPC side), admitting calls through `admission` (more than it
     /// serves at once are refused at once as UNAVAILABLE `OVERLOADED`) and serving each for
     /// at most `call_timeout`.
     pub fn new(
-        (inventory, items, locations): (InventoryApi, InventoryItemApi, LocationApi),
+        (inventory, items, locations, reservations): (
+            InventoryApi,
+            InventoryItemApi,
+            LocationApi,
+            ReservationApi,
+        ),
         authenticator: Authenticator,
         admission: Admission,
         call_timeout: Duration,
@@ -127,6 +143,7 @@ impl Gateway {
             inventory,
             items,
             locations,
+            reservations,
             authenticator,
             admission,
             call_timeout,
@@ -155,6 +172,11 @@ impl Gateway {
     /// The location service the doors call.
     fn locations(&self) -> LocationApi {
         self.locations.clone()
+    }
+
+    /// The reservation service the console calls.
+    fn reservations(&self) -> ReservationApi {
+        self.reservations.clone()
     }
 
     /// Runs one call standing for `rpc`: admission, authentication of `headers`'
@@ -419,7 +441,7 @@ pub fn healthz_answer(readiness: Readiness) -> Response {
     (code, axum::Json(body)).into_response()
 }
 
-/// Both front doors, `/healthz` and the OpenAPI document; any other path is answered in the error shape
+/// Both front doors, the console, `/healthz` and the OpenAPI document; any other path is answered in the error shape
 /// of the door its prefix belongs to. A request body must arrive whole within
 /// `body_timeout` of its headers, or the request is answered 408.
 pub fn router(gateway: Gateway, body_timeout: Duration) -> Router {
@@ -428,6 +450,7 @@ pub fn router(gateway: Gateway, body_timeout: Duration) -> Router {
     Router::new()
         .merge(square::router())
         .merge(shopify::router())
+        .merge(console::router())
         .route(HEALTHZ_PATH, get(healthz))
         .route(
             openapi::PATH,

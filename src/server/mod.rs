@@ -244,12 +244,15 @@ pub async fn serve_on(
     let budget = ConnectionBudget::new(open_files::fit_connections(
         limits.connections.max_connections,
     ));
+    let ledger = inventory_api.ledger().clone();
+    let reservations_api = ReservationApi::new(store.clone(), ledger.clone(), cursors);
     let front_door = http.map(|http| {
         let gateway = Gateway::new(
             (
                 inventory_api.clone(),
                 items_api.clone(),
                 locations_api.clone(),
+                reservations_api.clone(),
             ),
             authenticator.clone(),
             // Its own gate, of the same size: each listener serves --max-in-flight calls
@@ -280,7 +283,6 @@ pub async fn serve_on(
             &stop,
         )
     });
-    let ledger = inventory_api.ledger().clone();
     let inventory =
         InventoryServiceServer::new(inventory_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let items =
@@ -292,9 +294,8 @@ pub async fn serve_on(
         ledger.clone(),
         RESERVATION_SWEEP_INTERVAL,
     ));
-    let reservations =
-        ReservationServiceServer::new(ReservationApi::new(store.clone(), ledger, cursors))
-            .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let reservations = ReservationServiceServer::new(reservations_api)
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
     let webhooks = WebhookServiceServer::new(WebhookApi::new(store.clone()))
         .max_decoding_message_size(MAX_REQUEST_BYTES);
     let deliverer =
