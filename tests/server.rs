@@ -41,6 +41,7 @@ async fn reflection_lists_every_service(server: TestServer) {
             "stockledger.v1.InventoryService",
             "stockledger.v1.LocationService",
             "stockledger.v1.ReservationService",
+            "stockledger.v1.WebhookService",
         ]
     );
     // Older tools (Postman, grpcui, evans) speak v1alpha.
@@ -80,6 +81,7 @@ async fn health_reports_serving(server: TestServer) {
         "stockledger.v1.InventoryItemService",
         "stockledger.v1.LocationService",
         "stockledger.v1.ReservationService",
+        "stockledger.v1.WebhookService",
     ] {
         let status = check(&mut health, service).await.unwrap();
         assert_eq!(status, ServingStatus::Serving, "{service:?}");

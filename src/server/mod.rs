@@ -388,12 +388,13 @@ fn spawn_http(
 const MAX_HEADER_BYTES: u32 = 16 * 1024;
 
 /// The services health reports on: each service and the server as a whole (`""`).
-const HEALTH_NAMES: [&str; 5] = [
+const HEALTH_NAMES: [&str; 6] = [
     "",
     <InventoryServiceServer<InventoryApi> as NamedService>::NAME,
     <InventoryItemServiceServer<InventoryItemApi> as NamedService>::NAME,
     <LocationServiceServer<LocationApi> as NamedService>::NAME,
     <ReservationServiceServer<ReservationApi> as NamedService>::NAME,
+    <WebhookServiceServer<WebhookApi> as NamedService>::NAME,
 ];
 
 /// How often the server releases reservations past their `expires_at`.
