@@ -303,12 +303,13 @@ impl Store {
         Ok(updated.rows_affected == 1)
     }
 
-    /// Records a failed attempt by `owner` and gives the subscription up: retried at
-    /// `next_attempt_at`, or dead-lettered.
+    /// Records a failed attempt by `owner`, after delivering up to `position`, and gives
+    /// the subscription up: retried at `next`, or dead-lettered.
     pub async fn record_webhook_failure(
         &self,
         id: &str,
         owner: &str,
+        position: DeliveryPosition,
         failures: u32,
         error: &str,
         next: Option<i64>,
@@ -318,6 +319,8 @@ impl Store {
             None => DeliveryState::DeadLettered,
         };
         let updated = row::Entity::update_many()
+            .col_expr(C::DeliveredSeq, Expr::value(position.seq))
+            .col_expr(C::DeliveredEvents, Expr::value(events_column(position)))
             .col_expr(C::State, Expr::value(state.as_str()))
             .col_expr(
                 C::FailedAttempts,

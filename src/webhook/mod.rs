@@ -27,6 +27,15 @@ use payload::Notification;
 
 /// Changes read from the feed at a time for one subscription.
 const WINDOW: u64 = 64;
+/// A subscription's position is recorded after this many notifications delivered …
+const RECORD_EVERY: u32 = 64;
+/// … or once this long has passed since it was last recorded, whichever comes first: a
+/// receiver slower than this has every notification recorded; after a crash at most the
+/// last [`RECORD_EVERY`] notifications (or this long of them) are sent again.
+const RECORD_WITHIN: Duration = Duration::from_millis(20);
+/// The shortest pause between two claim rounds: commits wake the deliverer, and a busy
+/// ledger commits far more often than claims need to be looked for.
+const CLAIM_PAUSE: Duration = Duration::from_millis(50);
 /// How long a receiver has to answer one notification.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -88,6 +97,7 @@ impl Deliverer {
                     Err(err) => tracing::warn!(error = %err, "claiming due webhooks"),
                 }
             }
+            tokio::time::sleep(CLAIM_PAUSE).await;
             tokio::select! {
                 _ = commits.changed() => {}
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}
@@ -113,14 +123,21 @@ impl Deliverer {
 
     async fn deliver_claimed(&self, subscription: Subscription) -> Result<(), StoreError> {
         let merchant = subscription.merchant.clone();
-        let mut position = subscription.position;
-        let mut failures = subscription.failed_attempts;
+        let mut progress = Progress::new(subscription.position, subscription.failed_attempts);
         loop {
             let changes = self
                 .store
-                .feed_changes(&merchant, &ChangeQuery::default(), position.seq, WINDOW)
+                .feed_changes(
+                    &merchant,
+                    &ChangeQuery::default(),
+                    progress.position.seq,
+                    WINDOW,
+                )
                 .await?;
             let Some(last) = changes.last().map(|c| c.feed_seq) else {
+                if progress.unrecorded() && !self.record(&subscription, &mut progress).await? {
+                    return Ok(());
+                }
                 return self
                     .store
                     .release_webhook(&subscription.id, &self.owner)
@@ -128,41 +145,37 @@ impl Deliverer {
             };
             let updates = by_change(
                 self.store
-                    .count_updates_between(&merchant, position.seq, last)
+                    .count_updates_between(&merchant, progress.position.seq, last)
                     .await?,
             );
-            let mut recorded = position;
             for change in &changes {
                 let made = updates.get(&change.feed_seq).map_or(&[][..], Vec::as_slice);
                 for notification in payload::notifications(&subscription, change, made) {
-                    if !position.owes(notification.feed_seq, notification.ordinal) {
+                    if !progress
+                        .position
+                        .owes(notification.feed_seq, notification.ordinal)
+                    {
                         continue;
                     }
                     let started = Instant::now();
                     let sent = self.post(&subscription, &notification).await;
                     crate::metrics::webhook_delivery(sent.is_ok(), started.elapsed());
                     if let Err(why) = sent {
-                        failures += 1;
-                        return self.failed(&subscription, failures, &why).await;
+                        return self.failed(&subscription, &progress, &why).await;
                     }
-                    failures = 0;
-                    position = DeliveryPosition::after(
+                    progress.delivered(DeliveryPosition::after(
                         notification.feed_seq,
                         notification.ordinal,
                         notification.of,
-                    );
-                    if !self.record(&subscription, position).await? {
+                    ));
+                    if progress.due() && !self.record(&subscription, &mut progress).await? {
                         return Ok(());
                     }
-                    recorded = position;
                 }
-                position = DeliveryPosition {
-                    seq: change.feed_seq,
-                    events: 0,
-                };
+                progress.passed(change.feed_seq);
             }
             // Changes that made no notification for this subscription are passed over.
-            if position != recorded && !self.record(&subscription, position).await? {
+            if progress.unrecorded() && !self.record(&subscription, &mut progress).await? {
                 return Ok(());
             }
         }
@@ -172,12 +185,13 @@ impl Deliverer {
     async fn record(
         &self,
         subscription: &Subscription,
-        position: DeliveryPosition,
+        progress: &mut Progress,
     ) -> Result<bool, StoreError> {
         let still_ours = self
             .store
-            .record_webhook_delivered(&subscription.id, &self.owner, position)
+            .record_webhook_delivered(&subscription.id, &self.owner, progress.position)
             .await?;
+        progress.recorded();
         if !still_ours {
             tracing::info!(
                 subscription = %subscription.id,
@@ -187,14 +201,15 @@ impl Deliverer {
         Ok(still_ours)
     }
 
-    /// Records the `failures`-th failure in a row and gives the subscription up until its
-    /// retry falls due (or for good, dead-lettered).
+    /// Records one more failure in a row, with the position delivered so far, and gives the
+    /// subscription up until its retry falls due (or for good, dead-lettered).
     async fn failed(
         &self,
         subscription: &Subscription,
-        failures: u32,
+        progress: &Progress,
         why: &str,
     ) -> Result<(), StoreError> {
+        let failures = progress.failures + 1;
         let next = match self.policy.after_failure(failures) {
             AfterFailure::RetryIn(delay) => {
                 let delay = i64::try_from(delay.as_micros()).unwrap_or(i64::MAX);
@@ -213,7 +228,14 @@ impl Deliverer {
             ),
         }
         self.store
-            .record_webhook_failure(&subscription.id, &self.owner, failures, why, next)
+            .record_webhook_failure(
+                &subscription.id,
+                &self.owner,
+                progress.position,
+                failures,
+                why,
+                next,
+            )
             .await?;
         Ok(())
     }
@@ -237,6 +259,58 @@ impl Deliverer {
             Ok(answer) => Err(format!("the receiver answered HTTP {}", answer.status())),
             Err(err) => Err(error_chain(&err)),
         }
+    }
+}
+
+/// Where one claimed subscription's delivery stands in this deliverer: the position
+/// reached, the one last recorded, and the failures in a row of the notification due.
+struct Progress {
+    position: DeliveryPosition,
+    recorded: DeliveryPosition,
+    since_record: u32,
+    recorded_at: Instant,
+    failures: u32,
+}
+
+impl Progress {
+    fn new(position: DeliveryPosition, failures: u32) -> Progress {
+        Progress {
+            position,
+            recorded: position,
+            since_record: 0,
+            recorded_at: Instant::now(),
+            failures,
+        }
+    }
+
+    /// A notification was delivered, which leaves the position at `position`.
+    fn delivered(&mut self, position: DeliveryPosition) {
+        self.position = position;
+        self.since_record += 1;
+        self.failures = 0;
+    }
+
+    /// Every notification of change `feed_seq` is delivered (or it made none).
+    fn passed(&mut self, feed_seq: i64) {
+        self.position = DeliveryPosition {
+            seq: feed_seq,
+            events: 0,
+        };
+    }
+
+    /// Whether the position must be recorded now ([`RECORD_EVERY`], [`RECORD_WITHIN`]).
+    fn due(&self) -> bool {
+        self.since_record >= RECORD_EVERY || self.recorded_at.elapsed() >= RECORD_WITHIN
+    }
+
+    fn unrecorded(&self) -> bool {
+        self.position != self.recorded
+    }
+
+    fn recorded(&mut self) {
+        self.recorded = self.position;
+        self.since_record = 0;
+        self.recorded_at = Instant::now();
     }
 }
 
