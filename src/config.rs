@@ -36,6 +36,9 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Manage API tokens.
     Token(TokenArgs),
+    /// Set, delete and list reorder points, below which an item's stock at a location is
+    /// low (docs/alerts.md).
+    ReorderPoint(ReorderPointArgs),
     /// Rebuild every count from the history and compare with the stored counts; exits
     /// non-zero on any difference.
     Verify(DatabaseArgs),
@@ -230,6 +233,56 @@ pub enum TokenCommand {
     Revoke {
         /// The token id (see `token list`).
         id: String,
+    },
+}
+
+/// Options of `reorder-point`.
+#[derive(Debug, Clone, Args)]
+pub struct ReorderPointArgs {
+    /// What to do with reorder points.
+    #[command(subcommand)]
+    pub command: ReorderPointCommand,
+    /// Merchant whose reorder points these are.
+    #[arg(long, global = true, default_value = "")]
+    pub merchant: String,
+    /// Database holding them.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// The reorder-point subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReorderPointCommand {
+    /// Set (create or replace) the reorder point of an item at a location; prints whether
+    /// the item's IN_STOCK count there is low now.
+    Set {
+        /// Inventory item id.
+        #[arg(long)]
+        item: String,
+        /// Location id.
+        #[arg(long)]
+        location: String,
+        /// The reorder point: a decimal, at least 0, at most 5 decimals.
+        #[arg(long)]
+        quantity: String,
+    },
+    /// Delete the reorder point of an item at a location.
+    Delete {
+        /// Inventory item id.
+        #[arg(long)]
+        item: String,
+        /// Location id.
+        #[arg(long)]
+        location: String,
+    },
+    /// List the merchant's reorder points (tab-separated: item, location, point, updated).
+    List {
+        /// Only this item's.
+        #[arg(long)]
+        item: Option<String>,
+        /// Only at this location.
+        #[arg(long)]
+        location: Option<String>,
     },
 }
 
