@@ -45,7 +45,8 @@ pub enum Command {
     /// Load items, locations and inventory history into one merchant (docs/import-export.md);
     /// exits non-zero if any row was refused.
     Import(ImportArgs),
-    /// Write a merchant's items, locations, counts and history to files
+    /// Write a merchant's items, locations, counts, history, reservations and reorder points
+    /// to files
     /// (docs/import-export.md).
     Export(ExportArgs),
     /// Copy a live SQLite database, while a server may be writing to it, into a new file
@@ -301,8 +302,8 @@ pub struct ImportArgs {
     /// Merchant the data belongs to (created if it does not exist).
     #[arg(long)]
     pub merchant: String,
-    /// Files named `items.*`, `locations.*`, `changes.*` and `reservations.*` (or use the
-    /// flags below).
+    /// Files named `items.*`, `locations.*`, `changes.*`, `reservations.*` and
+    /// `reorder_points.*` (or use the flags below).
     pub files: Vec<std::path::PathBuf>,
     /// Items file.
     #[arg(long)]
@@ -316,6 +317,9 @@ pub struct ImportArgs {
     /// Reservations file (imported after the history, whose changes they made).
     #[arg(long)]
     pub reservations: Option<std::path::PathBuf>,
+    /// Reorder points file (imported last: the history brought in raises no alerts).
+    #[arg(long)]
+    pub reorder_points: Option<std::path::PathBuf>,
     /// Check the files and report every refused row without writing anything.
     #[arg(long)]
     pub dry_run: bool,
@@ -348,8 +352,8 @@ pub struct ExportArgs {
     /// File format.
     #[arg(long, value_enum, default_value_t = crate::transfer::format::Format::Jsonl)]
     pub format: crate::transfer::format::Format,
-    /// Directory for items, locations, counts, changes and reservations files (created if
-    /// missing).
+    /// Directory for items, locations, counts, changes, reservations and reorder points
+    /// files (created if missing).
     #[arg(long)]
     pub out: std::path::PathBuf,
     /// Only history that occurred at or after this time (RFC 3339).

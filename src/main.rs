@@ -395,7 +395,13 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
     let options = import::options_from_files(
         &args.merchant,
         &args.files,
-        [args.items, args.locations, args.changes, args.reservations],
+        [
+            args.items,
+            args.locations,
+            args.changes,
+            args.reservations,
+            args.reorder_points,
+        ],
         args.dry_run,
         args.source_name,
     )?;
@@ -419,6 +425,7 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
     println!("locations: {}", report.locations);
     println!("changes: {}", report.changes);
     println!("reservations: {}", report.reservations);
+    println!("reorder points: {}", report.reorder_points);
     if options.dry_run {
         println!("dry run: nothing written ('applied' counts the rows that would be)");
     }

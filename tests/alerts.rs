@@ -543,3 +543,105 @@ async fn the_reorder_point_command_sets_lists_and_deletes(mut server: TestServer
     let listed = run(&["reorder-point", "list", "--merchant", merchant], &url);
     assert!(!String::from_utf8_lossy(&listed.stdout).contains(&item));
 }
+
+on_both_backends!(reorder_points_export_and_import_again_without_alerts);
+async fn reorder_points_export_and_import_again_without_alerts(mut server: TestServer) {
+    let (a, b, item) = two_locations_and_item(&mut server, "EX").await;
+    apply(&mut server, vec![count(&item, &a, S::InStock, "2")]).await;
+    set_point(&mut server, &item, &a, "4").await.unwrap();
+    set_point(&mut server, &item, &b, "1.5").await.unwrap();
+    apply(
+        &mut server,
+        vec![adjust(&item, &a, S::None, S::InStock, "5")],
+    )
+    .await;
+    let listed = |clients: &mut Clients| {
+        let mut inventory = clients.inventory.clone();
+        async move {
+            let page = inventory
+                .list_inventory_reorder_points(ListInventoryReorderPointsRequest::default())
+                .await
+                .unwrap()
+                .into_inner();
+            page.reorder_points
+        }
+    };
+    let before = listed(&mut server).await;
+    assert_eq!(before.len(), 2);
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["jsonl", "csv"] {
+        let out = dir.path().join(format);
+        let out_text = out.display().to_string();
+        let merchant = common::TEST_MERCHANT;
+        let exported = run(
+            &[
+                "export",
+                "--merchant",
+                merchant,
+                "--format",
+                format,
+                "--out",
+                &out_text,
+            ],
+            &server.database_url,
+        );
+        assert!(exported.status.success(), "{exported:?}");
+        let backend = if server.database_url.starts_with("sqlite") {
+            common::Backend::Sqlite
+        } else {
+            common::Backend::Postgres
+        };
+        let (url, _db_dir) = common::fresh_database(backend).await;
+        let files: Vec<String> = ["items", "locations", "changes", "reorder_points"]
+            .iter()
+            .map(|k| out.join(format!("{k}.{format}")).display().to_string())
+            .collect();
+        let mut args = vec!["import", "--merchant", merchant];
+        args.extend(files.iter().map(String::as_str));
+        let imported = run(&args, &url);
+        assert!(imported.status.success(), "{imported:?}");
+        let said = String::from_utf8_lossy(&imported.stdout);
+        assert!(said.contains("reorder points: 2 applied"), "{said}");
+
+        let mut again = TestServer::start_at(url.clone()).await;
+        assert_eq!(
+            listed(&mut again).await,
+            before,
+            "{format}: the same points"
+        );
+        // The history came in before the points: it raised no alert.
+        let mut watcher = watch_alerts(&again, from_beginning()).await;
+        assert_quiet(&mut watcher).await;
+        // The points hold on the imported counts (7 at A): a sale to 4 is LOW.
+        apply(
+            &mut again,
+            vec![adjust(&item, &a, S::InStock, S::Sold, "3")],
+        )
+        .await;
+        let got = take(&mut watcher, 1).await;
+        assert_eq!(got[0].alert.as_ref().unwrap().kind(), Kind::Low);
+        again.stop().await;
+
+        // A point naming an item the merchant lacks is refused by line and column.
+        let bad = dir.path().join(format!("bad-{format}"));
+        std::fs::create_dir_all(&bad).unwrap();
+        let path = bad.join(format!("reorder_points.{format}"));
+        let row = match format {
+            "csv" => format!(
+                "catalog_object_id,location_id,reorder_point,updated_at\n{UNKNOWN_ID},{a},1,\n"
+            ),
+            _ => format!(
+                "{{\"catalogObjectId\":\"{UNKNOWN_ID}\",\"locationId\":\"{a}\",\"reorderPoint\":\"1\"}}\n"
+            ),
+        };
+        std::fs::write(&path, row).unwrap();
+        let path_text = path.display().to_string();
+        let refused = run(&["import", "--merchant", merchant, &path_text], &url);
+        assert!(!refused.status.success());
+        let said = String::from_utf8_lossy(&refused.stdout);
+        assert!(
+            said.contains("catalog_object_id") && said.contains("NOT_FOUND"),
+            "{said}"
+        );
+    }
+}

@@ -4,8 +4,8 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::entity::{
@@ -114,56 +114,8 @@ impl Store {
         reorder_point: Fixed5,
         now: i64,
     ) -> Result<SetReorderPoint, StoreError> {
-        let db = self.connection();
-        let item = inventory_item::Entity::find_by_id(catalog_object_id.to_owned())
-            .filter(inventory_item::Column::MerchantId.eq(&merchant.0))
-            .count(db)
-            .await?;
-        if item == 0 {
-            return Ok(SetReorderPoint::NoItem);
-        }
-        let place = location::Entity::find_by_id(location_id.to_owned())
-            .filter(location::Column::MerchantId.eq(&merchant.0))
-            .count(db)
-            .await?;
-        if place == 0 {
-            return Ok(SetReorderPoint::NoLocation);
-        }
-        let row = point::Model {
-            merchant_id: merchant.0.clone(),
-            catalog_object_id: catalog_object_id.to_owned(),
-            location_id: location_id.to_owned(),
-            reorder_point_units: reorder_point.units(),
-            updated_at: now,
-        };
-        point::Entity::insert(row.clone().into_active_model())
-            .on_conflict(
-                OnConflict::columns([
-                    point::Column::MerchantId,
-                    point::Column::CatalogObjectId,
-                    point::Column::LocationId,
-                ])
-                .update_columns([point::Column::ReorderPointUnits, point::Column::UpdatedAt])
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-        let quantity = inventory_count::Entity::find()
-            .select_only()
-            .column(inventory_count::Column::QuantityUnits)
-            .filter(inventory_count::Column::MerchantId.eq(&merchant.0))
-            .filter(inventory_count::Column::CatalogObjectId.eq(catalog_object_id))
-            .filter(inventory_count::Column::LocationId.eq(location_id))
-            .filter(inventory_count::Column::State.eq(InventoryState::InStock.as_str()))
-            .into_tuple::<i64>()
-            .one(db)
-            .await?
-            .map(Fixed5::from_units);
-        Ok(SetReorderPoint::Set {
-            point: point_from_row(row),
-            quantity,
-            low: is_low(quantity.unwrap_or(Fixed5::ZERO), reorder_point),
-        })
+        let at = (catalog_object_id, location_id);
+        set_reorder_point_on(self.connection(), merchant, at, reorder_point, now).await
     }
 
     /// Deletes the reorder point of an item at a location; [`StoreError::NotFound`] if
@@ -292,4 +244,64 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// [`Store::set_reorder_point`] on `db` (the store's pool, or a rehearsal's transaction):
+/// the point of (item, location) `at`, set at `now` µs (an import's own time).
+pub(super) async fn set_reorder_point_on(
+    db: &impl ConnectionTrait,
+    merchant: &MerchantId,
+    (catalog_object_id, location_id): (&str, &str),
+    reorder_point: Fixed5,
+    now: i64,
+) -> Result<SetReorderPoint, StoreError> {
+    let item = inventory_item::Entity::find_by_id(catalog_object_id.to_owned())
+        .filter(inventory_item::Column::MerchantId.eq(&merchant.0))
+        .count(db)
+        .await?;
+    if item == 0 {
+        return Ok(SetReorderPoint::NoItem);
+    }
+    let place = location::Entity::find_by_id(location_id.to_owned())
+        .filter(location::Column::MerchantId.eq(&merchant.0))
+        .count(db)
+        .await?;
+    if place == 0 {
+        return Ok(SetReorderPoint::NoLocation);
+    }
+    let row = point::Model {
+        merchant_id: merchant.0.clone(),
+        catalog_object_id: catalog_object_id.to_owned(),
+        location_id: location_id.to_owned(),
+        reorder_point_units: reorder_point.units(),
+        updated_at: now,
+    };
+    point::Entity::insert(row.clone().into_active_model())
+        .on_conflict(
+            OnConflict::columns([
+                point::Column::MerchantId,
+                point::Column::CatalogObjectId,
+                point::Column::LocationId,
+            ])
+            .update_columns([point::Column::ReorderPointUnits, point::Column::UpdatedAt])
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    let quantity = inventory_count::Entity::find()
+        .select_only()
+        .column(inventory_count::Column::QuantityUnits)
+        .filter(inventory_count::Column::MerchantId.eq(&merchant.0))
+        .filter(inventory_count::Column::CatalogObjectId.eq(catalog_object_id))
+        .filter(inventory_count::Column::LocationId.eq(location_id))
+        .filter(inventory_count::Column::State.eq(InventoryState::InStock.as_str()))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .map(Fixed5::from_units);
+    Ok(SetReorderPoint::Set {
+        point: point_from_row(row),
+        quantity,
+        low: is_low(quantity.unwrap_or(Fixed5::ZERO), reorder_point),
+    })
 }
