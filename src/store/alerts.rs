@@ -168,23 +168,11 @@ impl Store {
             .limit(limit + 1)
             .all(self.connection())
             .await?;
-        Ok(Page::from_overfetch(rows, limit)
-            .try_map(|row| Ok::<_, StoreError>(point_from_row(row)))?)
-    }
-
-    /// Every reorder point of the merchant, in (item, location) order (for export).
-    pub async fn all_reorder_points(
-        &self,
-        merchant: &MerchantId,
-    ) -> Result<Vec<ReorderPoint>, StoreError> {
-        use point::Column as P;
-        let rows = point::Entity::find()
-            .filter(P::MerchantId.eq(&merchant.0))
-            .order_by_asc(P::CatalogObjectId)
-            .order_by_asc(P::LocationId)
-            .all(self.connection())
-            .await?;
-        Ok(rows.into_iter().map(point_from_row).collect())
+        let page = Page::from_overfetch(rows, limit);
+        Ok(Page {
+            items: page.items.into_iter().map(point_from_row).collect(),
+            has_more: page.has_more,
+        })
     }
 
     /// Up to `limit` alerts after position `after` (feed sequence, ordinal), in feed order:
