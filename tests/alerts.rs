@@ -291,6 +291,39 @@ async fn each_crossing_alerts_once_and_the_watch_resumes(mut server: TestServer)
     assert_eq!(seen(&take(&mut at_b, 1).await), expected[4..]);
     assert_quiet(&mut at_b).await;
 
+    // The webhooks' deliverer reads the same log from the store, page by page.
+    let store = stockledger::store::Store::connect(&server.database_url)
+        .await
+        .unwrap();
+    let merchant = store
+        .find_merchant(common::TEST_MERCHANT)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = store.feed_alerts(&merchant, (0, -1), 3).await.unwrap();
+    let last = first.last().unwrap();
+    let rest = store
+        .feed_alerts(&merchant, (last.feed_seq, last.ordinal), 10)
+        .await
+        .unwrap();
+    let positions: Vec<(i64, i32, &str)> = first
+        .iter()
+        .chain(&rest)
+        .map(|a| (a.feed_seq, a.ordinal, a.kind.as_str()))
+        .collect();
+    assert_eq!(
+        positions,
+        [
+            (1, 0, "RECOVERED"),
+            (2, 0, "LOW"),
+            (5, 0, "RECOVERED"),
+            (6, 0, "LOW"),
+            (6, 1, "RECOVERED"),
+        ]
+    );
+    assert_eq!(rest[1].change_id, transfer_alert.change_id);
+    store.close().await.unwrap();
+
     // Resuming after the second alert, on a restarted server, gives the rest, once.
     let token = got[1].resume_token.clone();
     drop(live);
