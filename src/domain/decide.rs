@@ -705,9 +705,14 @@ mod tests {
     #[test]
     fn batches_of_a_group_alert_on_each_crossing_they_make_in_turn() {
         use crate::domain::alert::AlertKind::{Low, Recovered};
+        // A batch its guard refuses (it would take the count below zero) records nothing,
+        // so it raises no alert either.
+        let mut guarded = batch("m", "kg", vec![adjust("I", "L", InStock, "10")]);
+        guarded.request.guards.forbid_negative_counts = Some(true);
         let group = [
             batch("m", "k1", vec![adjust("I", "L", InStock, "2")]),
             batch("m", "k2", vec![receive("5")]),
+            guarded,
             batch("m", "k3", vec![adjust("I", "L", InStock, "1")]),
             batch(
                 "m",
@@ -756,6 +761,7 @@ mod tests {
                     .iter()
                     .map(|a| (a.change, a.kind, a.quantity))
                     .collect(),
+                PlannedBatch::Guarded(_) => vec![(99, Low, q("-1"))],
                 other => panic!("not planned: {other:?}"),
             })
             .collect();
@@ -765,6 +771,7 @@ mod tests {
             [
                 vec![(0, Low, q("1"))],
                 vec![(0, Recovered, q("6"))],
+                vec![(99, Low, q("-1"))], // refused: the marker of a guarded batch
                 vec![],
                 vec![(0, Low, q("1"))],
             ]
