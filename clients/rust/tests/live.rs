@@ -336,7 +336,7 @@ async fn reorder_points_and_their_alerts_are_typed() {
         .try_collect()
         .await
         .expect("list reorder points");
-    assert_eq!(listed, [set.reorder_point.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&set.reorder_point));
     let mut feed = client
         .watch_inventory_alerts(pb::WatchInventoryAlertsRequest {
             catalog_object_ids: vec![item.clone()],
