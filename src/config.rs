@@ -39,13 +39,17 @@ pub enum Command {
     Token(TokenArgs),
     /// Manage webhook subscriptions (docs/webhooks.md), as WebhookService does.
     Webhook(WebhookArgs),
+    /// Set, delete and list reorder points, below which an item's stock at a location is
+    /// low (docs/alerts.md).
+    ReorderPoint(ReorderPointArgs),
     /// Rebuild every count from the history and compare with the stored counts; exits
     /// non-zero on any difference.
     Verify(DatabaseArgs),
     /// Load items, locations and inventory history into one merchant (docs/import-export.md);
     /// exits non-zero if any row was refused.
     Import(ImportArgs),
-    /// Write a merchant's items, locations, counts and history to files
+    /// Write a merchant's items, locations, counts, history, reservations and reorder points
+    /// to files
     /// (docs/import-export.md).
     Export(ExportArgs),
     /// Copy a live SQLite database, while a server may be writing to it, into a new file
@@ -253,6 +257,56 @@ pub enum TokenCommand {
     },
 }
 
+/// Options of `reorder-point`.
+#[derive(Debug, Clone, Args)]
+pub struct ReorderPointArgs {
+    /// What to do with reorder points.
+    #[command(subcommand)]
+    pub command: ReorderPointCommand,
+    /// Merchant whose reorder points these are.
+    #[arg(long, global = true, default_value = "")]
+    pub merchant: String,
+    /// Database holding them.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// The reorder-point subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReorderPointCommand {
+    /// Set (create or replace) the reorder point of an item at a location; prints whether
+    /// the item's IN_STOCK count there is low now.
+    Set {
+        /// Inventory item id.
+        #[arg(long)]
+        item: String,
+        /// Location id.
+        #[arg(long)]
+        location: String,
+        /// The reorder point: a decimal, at least 0, at most 5 decimals.
+        #[arg(long)]
+        quantity: String,
+    },
+    /// Delete the reorder point of an item at a location.
+    Delete {
+        /// Inventory item id.
+        #[arg(long)]
+        item: String,
+        /// Location id.
+        #[arg(long)]
+        location: String,
+    },
+    /// List the merchant's reorder points (tab-separated: item, location, point, updated).
+    List {
+        /// Only this item's.
+        #[arg(long)]
+        item: Option<String>,
+        /// Only at this location.
+        #[arg(long)]
+        location: Option<String>,
+    },
+}
+
 /// Options of `webhook`.
 #[derive(Debug, Clone, Args)]
 pub struct WebhookArgs {
@@ -327,8 +381,8 @@ pub struct ImportArgs {
     /// Merchant the data belongs to (created if it does not exist).
     #[arg(long)]
     pub merchant: String,
-    /// Files named `items.*`, `locations.*`, `changes.*` and `reservations.*` (or use the
-    /// flags below).
+    /// Files named `items.*`, `locations.*`, `changes.*`, `reservations.*` and
+    /// `reorder_points.*` (or use the flags below).
     pub files: Vec<std::path::PathBuf>,
     /// Items file.
     #[arg(long)]
@@ -342,6 +396,9 @@ pub struct ImportArgs {
     /// Reservations file (imported after the history, whose changes they made).
     #[arg(long)]
     pub reservations: Option<std::path::PathBuf>,
+    /// Reorder points file (imported last: the history brought in raises no alerts).
+    #[arg(long)]
+    pub reorder_points: Option<std::path::PathBuf>,
     /// Check the files and report every refused row without writing anything.
     #[arg(long)]
     pub dry_run: bool,
@@ -374,8 +431,8 @@ pub struct ExportArgs {
     /// File format.
     #[arg(long, value_enum, default_value_t = crate::transfer::format::Format::Jsonl)]
     pub format: crate::transfer::format::Format,
-    /// Directory for items, locations, counts, changes and reservations files (created if
-    /// missing).
+    /// Directory for items, locations, counts, changes, reservations and reorder points
+    /// files (created if missing).
     #[arg(long)]
     pub out: std::path::PathBuf,
     /// Only history that occurred at or after this time (RFC 3339).

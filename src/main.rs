@@ -1,12 +1,15 @@
-//! The `stockledger` binary: `serve`, `migrate`, `token`, `verify`, `import`, `export` and
-//! `backup`.
+//! The `stockledger` binary: `serve`, `migrate`, `token`, `reorder-point`, `verify`,
+//! `import`, `export` and `backup`.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use stockledger::auth::scopes::{Scope, parse_scope_list};
 use stockledger::auth::token;
-use stockledger::config::{Cli, Command, ExportArgs, ImportArgs, TokenCommand, WebhookCommand};
+use stockledger::config::{
+    Cli, Command, ExportArgs, ImportArgs, ReorderPointArgs, ReorderPointCommand, TokenCommand,
+    WebhookCommand,
+};
 use stockledger::server::tls::Tls;
 use stockledger::store::merchants::DEFAULT_MERCHANT;
 use stockledger::store::tokens::TokenRecord;
@@ -123,6 +126,13 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let store = Store::connect(&args.database.database_url).await?;
             say_migrated(&store.migrate().await?);
             let result = run_token(&store, args.command).await;
+            store.close().await?;
+            result?;
+        }
+        Command::ReorderPoint(args) => {
+            let store = Store::connect(&args.database.database_url).await?;
+            say_migrated(&store.migrate().await?);
+            let result = run_reorder_point(&store, args).await;
             store.close().await?;
             result?;
         }
@@ -271,6 +281,100 @@ async fn run_token(store: &Store, command: TokenCommand) -> Result<(), Box<dyn s
     Ok(())
 }
 
+/// `stockledger reorder-point`: the same checks as SetInventoryReorderPoint, errors naming
+/// the flag.
+async fn run_reorder_point(
+    store: &Store,
+    args: ReorderPointArgs,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use stockledger::domain::alert::parse_reorder_point;
+    use stockledger::domain::id::canonical_id;
+    use stockledger::store::alerts::{AlertQuery, SetReorderPoint};
+    let id = |flag: &str, text: &str| {
+        canonical_id(flag, text).map_err(|v| format!("{}: {}", v.field, v.description))
+    };
+    if args.merchant.trim().is_empty() {
+        return Err("--merchant is required".into());
+    }
+    let merchant = store
+        .find_merchant(&args.merchant)
+        .await?
+        .ok_or_else(|| format!("--merchant: no merchant {:?}", args.merchant))?;
+    match args.command {
+        ReorderPointCommand::Set {
+            item,
+            location,
+            quantity,
+        } => {
+            let item = id("--item", &item)?;
+            let location = id("--location", &location)?;
+            let point = parse_reorder_point("--quantity", &quantity)
+                .map_err(|v| format!("{}: {}", v.field, v.description))?;
+            let now = stockledger::store::now_micros();
+            match store
+                .set_reorder_point(&merchant, &item, &location, point, now)
+                .await?
+            {
+                SetReorderPoint::Set { quantity, low, .. } => {
+                    let on_hand = quantity.map_or_else(|| "none".to_owned(), |q| q.to_string());
+                    let state = if low { "low" } else { "not low" };
+                    println!("set {point} for {item} at {location}: IN_STOCK {on_hand}, {state}");
+                }
+                SetReorderPoint::NoItem => return Err(format!("--item: no item {item}").into()),
+                SetReorderPoint::NoLocation => {
+                    return Err(format!("--location: no location {location}").into());
+                }
+            }
+        }
+        ReorderPointCommand::Delete { item, location } => {
+            let item = id("--item", &item)?;
+            let location = id("--location", &location)?;
+            store
+                .delete_reorder_point(&merchant, &item, &location)
+                .await
+                .map_err(|e| format!("reorder point of {item} at {location}: {e}"))?;
+            println!("deleted the reorder point of {item} at {location}");
+        }
+        ReorderPointCommand::List { item, location } => {
+            let query = AlertQuery {
+                catalog_object_ids: item
+                    .map(|i| id("--item", &i))
+                    .transpose()?
+                    .into_iter()
+                    .collect(),
+                location_ids: location
+                    .map(|l| id("--location", &l))
+                    .transpose()?
+                    .into_iter()
+                    .collect(),
+            };
+            println!("ITEM\tLOCATION\tREORDER_POINT\tUPDATED");
+            let mut after = None;
+            loop {
+                let page = store
+                    .list_reorder_points(&merchant, &query, after.take(), 1000)
+                    .await?;
+                for p in &page.items {
+                    let updated = chrono::DateTime::from_timestamp_micros(p.updated_at)
+                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+                        .unwrap_or_default();
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        p.catalog_object_id, p.location_id, p.reorder_point, updated
+                    );
+                }
+                match page.items.last() {
+                    Some(last) if page.has_more => {
+                        after = Some((last.catalog_object_id.clone(), last.location_id.clone()));
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `stockledger webhook create | list | delete | replay`: the checks and answers of
 /// WebhookService, on the database.
 async fn run_webhook(
@@ -403,7 +507,13 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
     let options = import::options_from_files(
         &args.merchant,
         &args.files,
-        [args.items, args.locations, args.changes, args.reservations],
+        [
+            args.items,
+            args.locations,
+            args.changes,
+            args.reservations,
+            args.reorder_points,
+        ],
         args.dry_run,
         args.source_name,
     )?;
@@ -427,6 +537,7 @@ async fn run_import(args: ImportArgs) -> Result<(), Box<dyn std::error::Error>> 
     println!("locations: {}", report.locations);
     println!("changes: {}", report.changes);
     println!("reservations: {}", report.reservations);
+    println!("reorder points: {}", report.reorder_points);
     if options.dry_run {
         println!("dry run: nothing written ('applied' counts the rows that would be)");
     }

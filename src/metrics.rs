@@ -30,7 +30,8 @@ pub const GROUP_DURATION: &str = "stockledger_group_commit_duration_seconds";
 pub const DB_CONNECTIONS: &str = "stockledger_db_pool_connections";
 /// Calls waiting for a place in the write path's queue (batches submitted, not answered).
 pub const WRITES_WAITING: &str = "stockledger_writes_waiting";
-/// Server streams open, by `kind` (`history`, `watch_changes`, `watch_counts`, …).
+/// Server streams open, by `kind` (`history`, `watch_changes`, `watch_counts`,
+/// `watch_alerts`).
 pub const OPEN_STREAMS: &str = "stockledger_open_streams";
 /// Calls shed before being served, by `reason` (`OVERLOADED`, `RATE_LIMITED`,
 /// `TOO_MANY_STREAMS`).

@@ -71,6 +71,22 @@ const REQUIRED_SCOPES: &[(&str, &str)] = &[
         "INVENTORY_READ",
     ),
     (
+        "/stockledger.v1.InventoryService/WatchInventoryAlerts",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/ListInventoryReorderPoints",
+        "INVENTORY_READ",
+    ),
+    (
+        "/stockledger.v1.InventoryService/SetInventoryReorderPoint",
+        "INVENTORY_WRITE",
+    ),
+    (
+        "/stockledger.v1.InventoryService/DeleteInventoryReorderPoint",
+        "INVENTORY_WRITE",
+    ),
+    (
         "/stockledger.v1.InventoryService/ListInventoryAdjustmentReasons",
         "INVENTORY_READ",
     ),
@@ -299,6 +315,22 @@ async fn call(clients: &Clients, path: &str) -> Result<(), tonic::Status> {
             .map(drop),
         "WatchInventoryCounts" => inventory
             .watch_inventory_counts(pb::WatchInventoryCountsRequest::default())
+            .await
+            .map(drop),
+        "WatchInventoryAlerts" => inventory
+            .watch_inventory_alerts(pb::WatchInventoryAlertsRequest::default())
+            .await
+            .map(drop),
+        "ListInventoryReorderPoints" => inventory
+            .list_inventory_reorder_points(pb::ListInventoryReorderPointsRequest::default())
+            .await
+            .map(drop),
+        "SetInventoryReorderPoint" => inventory
+            .set_inventory_reorder_point(pb::SetInventoryReorderPointRequest::default())
+            .await
+            .map(drop),
+        "DeleteInventoryReorderPoint" => inventory
+            .delete_inventory_reorder_point(pb::DeleteInventoryReorderPointRequest::default())
             .await
             .map(drop),
         "ListInventoryAdjustmentReasons" => inventory

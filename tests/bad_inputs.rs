@@ -170,6 +170,13 @@ rpcs! {
         webhooks.delete_webhook_subscription,
     ReplayWebhookSubscription(ReplayWebhookSubscriptionRequest) =>
         webhooks.replay_webhook_subscription,
+    SetInventoryReorderPoint(SetInventoryReorderPointRequest) =>
+        inventory.set_inventory_reorder_point,
+    DeleteInventoryReorderPoint(DeleteInventoryReorderPointRequest) =>
+        inventory.delete_inventory_reorder_point,
+    ListInventoryReorderPoints(ListInventoryReorderPointsRequest) =>
+        inventory.list_inventory_reorder_points,
+    WatchInventoryAlerts(WatchInventoryAlertsRequest) => inventory.watch_inventory_alerts,
 }
 
 /// ImportInventoryChanges with a stream of one message, as the table sends every RPC.
@@ -1518,6 +1525,149 @@ fn adjustment_reason_rows(f: &Fixture) -> Vec<Row> {
 }
 
 /// InventoryItemService: ids, SKUs, decimals, countries, masks.
+fn reorder_point_rows(f: &Fixture) -> Vec<Row> {
+    use reason::*;
+    let set = |item: &str, location: &str, point: &str| pb::SetInventoryReorderPointRequest {
+        catalog_object_id: item.into(),
+        location_id: location.into(),
+        reorder_point: point.into(),
+    };
+    let delete = |item: &str, location: &str| pb::DeleteInventoryReorderPointRequest {
+        catalog_object_id: item.into(),
+        location_id: location.into(),
+    };
+    vec![
+        invalid(
+            "a reorder point without its item",
+            set("", &f.shop, "1"),
+            MISSING,
+            "catalog_object_id",
+        ),
+        invalid(
+            "a reorder point at a malformed location",
+            set(&f.item, "nope", "1"),
+            ID,
+            "location_id",
+        ),
+        invalid(
+            "a negative reorder point",
+            set(&f.item, &f.shop, "-1"),
+            TOO_LOW,
+            "reorder_point",
+        ),
+        invalid(
+            "a reorder point with six decimals",
+            set(&f.item, &f.shop, "1.000001"),
+            INVALID_VALUE,
+            "reorder_point",
+        ),
+        invalid(
+            "a reorder point without a quantity",
+            set(&f.item, &f.shop, ""),
+            MISSING,
+            "reorder_point",
+        ),
+        refused(
+            "a reorder point of an unknown item",
+            set(UNKNOWN_ID, &f.shop, "1"),
+            Code::NotFound,
+            NOT_FOUND,
+            &["catalog_object_id"],
+        ),
+        refused(
+            "a reorder point at an unknown location",
+            set(&f.item, UNKNOWN_ID, "1"),
+            Code::NotFound,
+            NOT_FOUND,
+            &["location_id"],
+        ),
+        refused(
+            "a reorder point at another merchant's item",
+            set(&f.item, &f.shop, "1"),
+            Code::NotFound,
+            NOT_FOUND,
+            &["catalog_object_id"],
+        )
+        .by(Who::OtherMerchant),
+        refused(
+            "a reorder point set with a read-only token",
+            set(&f.item, &f.shop, "1"),
+            Code::PermissionDenied,
+            SCOPES,
+            &[],
+        )
+        .by(Who::Header(Some(format!("Bearer {}", f.read_only_token)))),
+        refused(
+            "a delete of a reorder point never set",
+            delete(&f.item, &f.back_room),
+            Code::NotFound,
+            NOT_FOUND,
+            &["location_id"],
+        ),
+        invalid(
+            "a delete without its location",
+            delete(&f.item, ""),
+            MISSING,
+            "location_id",
+        ),
+        invalid(
+            "reorder points listed with a malformed item id",
+            pb::ListInventoryReorderPointsRequest {
+                catalog_object_ids: vec!["nope".into()],
+                ..Default::default()
+            },
+            ID,
+            "catalog_object_ids[0]",
+        ),
+        invalid(
+            "reorder points listed with a page too long",
+            pb::ListInventoryReorderPointsRequest {
+                limit: 1001,
+                ..Default::default()
+            },
+            TOO_HIGH,
+            "limit",
+        ),
+        refused(
+            "reorder points listed with a cursor of another query",
+            pb::ListInventoryReorderPointsRequest {
+                cursor: f.cursors.items.clone(),
+                ..Default::default()
+            },
+            Code::InvalidArgument,
+            CURSOR,
+            &["cursor"],
+        ),
+        invalid(
+            "alerts watched at a malformed location",
+            pb::WatchInventoryAlertsRequest {
+                location_ids: vec!["nope".into()],
+                ..Default::default()
+            },
+            ID,
+            "location_ids[0]",
+        ),
+        refused(
+            "alerts watched from a counts resume token",
+            pb::WatchInventoryAlertsRequest {
+                resume_token: f.cursors.watch_counts.clone(),
+                ..Default::default()
+            },
+            Code::InvalidArgument,
+            CURSOR,
+            &["resume_token"],
+        ),
+        refused(
+            "alerts watched without a token",
+            pb::WatchInventoryAlertsRequest::default(),
+            Code::Unauthenticated,
+            UNAUTHORIZED,
+            &[],
+        )
+        .by(Who::Header(None)),
+    ]
+}
+
 fn item_rows(f: &Fixture) -> Vec<Row> {
     use reason::*;
     let mut rows = vec![];
@@ -2851,6 +3001,7 @@ async fn every_bad_input_is_refused_alike_and_changes_nothing(mut server: TestSe
         reservation_rows(&f),
         webhook_rows(&f),
         adjustment_reason_rows(&f),
+        reorder_point_rows(&f),
         cursor_rows(&f),
         token_rows(&f),
         import_rows(&f),

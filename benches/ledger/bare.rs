@@ -32,6 +32,7 @@ impl InventoryService for BareInventory {
     type StreamInventoryChangesStream = Streamed<StreamInventoryChangesResponse>;
     type WatchInventoryChangesStream = Streamed<WatchInventoryChangesResponse>;
     type WatchInventoryCountsStream = Streamed<WatchInventoryCountsResponse>;
+    type WatchInventoryAlertsStream = Streamed<WatchInventoryAlertsResponse>;
 
     async fn stream_inventory_changes(
         &self,
@@ -151,6 +152,34 @@ impl InventoryService for BareInventory {
         &self,
         _: Request<WatchInventoryCountsRequest>,
     ) -> Unary<Self::WatchInventoryCountsStream> {
+        Err(bare())
+    }
+
+    async fn set_inventory_reorder_point(
+        &self,
+        _: Request<SetInventoryReorderPointRequest>,
+    ) -> Unary<SetInventoryReorderPointResponse> {
+        Err(bare())
+    }
+
+    async fn delete_inventory_reorder_point(
+        &self,
+        _: Request<DeleteInventoryReorderPointRequest>,
+    ) -> Unary<DeleteInventoryReorderPointResponse> {
+        Err(bare())
+    }
+
+    async fn list_inventory_reorder_points(
+        &self,
+        _: Request<ListInventoryReorderPointsRequest>,
+    ) -> Unary<ListInventoryReorderPointsResponse> {
+        Err(bare())
+    }
+
+    async fn watch_inventory_alerts(
+        &self,
+        _: Request<WatchInventoryAlertsRequest>,
+    ) -> Unary<Self::WatchInventoryAlertsStream> {
         Err(bare())
     }
 }

@@ -255,6 +255,47 @@ func TestWatchDeliversLiveChangesAndResumes(t *testing.T) {
 	}
 }
 
+func TestReorderPointsAndAlerts(t *testing.T) {
+	c, ctx := live(t)
+	locationID, itemID := shop(t, c, ctx)
+	set, err := c.SetInventoryReorderPoint(ctx, itemID, locationID, stockledger.MustDecimal("2.5"))
+	must(t, err)
+	if set.ReorderPoint.Point.String() != "2.5" || set.Quantity != nil || !set.Low {
+		t.Fatalf("set %+v, want 2.5, no count, low", set)
+	}
+	var listed []string
+	for point, err := range c.ListInventoryReorderPoints(ctx, stockledger.ListReorderPointsOptions{CatalogObjectIDs: []string{itemID}}) {
+		must(t, err)
+		listed = append(listed, point.LocationID)
+	}
+	if !slices.Equal(listed, []string{locationID}) {
+		t.Fatalf("listed %v, want %v", listed, []string{locationID})
+	}
+	watch, err := c.WatchInventoryAlerts(ctx, &pb.WatchInventoryAlertsRequest{
+		CatalogObjectIds: []string{itemID}, Start: pb.WatchStart_WATCH_START_NOW,
+	})
+	must(t, err)
+	defer watch.Close()
+	_, err = c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, none, inStock, stockledger.DecimalFromInt(3)))
+	must(t, err)
+	_, err = c.BatchChangeInventory(ctx, "", stockledger.Adjustment(itemID, locationID, inStock, sold, stockledger.DecimalFromInt(1)))
+	must(t, err)
+	recovered, err := watch.Recv()
+	must(t, err)
+	low, err := watch.Recv()
+	must(t, err)
+	if recovered.Alert.Kind != pb.InventoryAlertKind_INVENTORY_ALERT_KIND_RECOVERED || recovered.Alert.Quantity.String() != "3" {
+		t.Errorf("first alert %+v, want RECOVERED at 3", recovered.Alert)
+	}
+	if low.Alert.Kind != pb.InventoryAlertKind_INVENTORY_ALERT_KIND_LOW || low.Alert.ReorderPoint.String() != "2.5" || low.Sequence != recovered.Sequence+1 {
+		t.Errorf("second alert %+v (sequence %d), want LOW at 2, point 2.5", low.Alert, low.Sequence)
+	}
+	must(t, c.DeleteInventoryReorderPoint(ctx, itemID, locationID))
+	if err := c.DeleteInventoryReorderPoint(ctx, itemID, locationID); status.Code(err) != codes.NotFound {
+		t.Errorf("deleting again: %v, want NOT_FOUND", err)
+	}
+}
+
 func TestWatchCountsDeliversTypedUpdatesAndResumes(t *testing.T) {
 	c, ctx := live(t)
 	locationID, itemID := shop(t, c, ctx)

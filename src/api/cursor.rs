@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::error::{Violation, reasons};
 use crate::domain::ledger::{ChangeType, InventoryState};
 use crate::domain::reason::ReasonId;
+use crate::store::alerts::AlertQuery;
 use crate::store::ledger::{ChangeQuery, CountQuery};
 use crate::store::{MerchantId, Page, Store, StoreError};
 
@@ -60,6 +61,10 @@ pub enum Query {
     WatchCounts = 6,
     /// ListReservations.
     Reservations = 7,
+    /// ListInventoryReorderPoints.
+    ReorderPoints = 8,
+    /// WatchInventoryAlerts resume tokens.
+    WatchAlerts = 9,
 }
 
 /// A token's body.
@@ -408,6 +413,40 @@ impl CursorFilters for CountQuery {
             updated_after: wire.updated_after,
             as_of: wire.as_of,
         })
+    }
+}
+
+impl CursorFilters for AlertQuery {
+    fn to_wire(&self) -> WireFilters {
+        WireFilters {
+            catalog_object_ids: self.catalog_object_ids.clone(),
+            location_ids: self.location_ids.clone(),
+            ..WireFilters::default()
+        }
+    }
+
+    fn from_wire(wire: WireFilters) -> Option<Self> {
+        Some(AlertQuery {
+            catalog_object_ids: wire.catalog_object_ids,
+            location_ids: wire.location_ids,
+        })
+    }
+}
+
+/// A reorder point's listing position (item, location).
+impl CursorPosition for (String, String) {
+    fn to_wire(&self) -> WirePosition {
+        WirePosition {
+            numbers: vec![],
+            texts: vec![self.0.clone(), self.1.clone()],
+        }
+    }
+
+    fn from_wire(wire: WirePosition) -> Option<Self> {
+        match (wire.numbers.as_slice(), <[String; 2]>::try_from(wire.texts)) {
+            ([], Ok([item, location])) => Some((item, location)),
+            _ => None,
+        }
     }
 }
 

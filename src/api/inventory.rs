@@ -20,7 +20,7 @@ use super::ledger_wire::{
 };
 use super::paging::page_limit;
 use super::streams::{StreamRegistry, StreamTicket};
-use super::{ApiError, adjustment_reasons, caller, watch};
+use super::{ApiError, adjustment_reasons, caller, reorder_points, watch};
 use crate::domain::asof::check_as_of;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_ids;
@@ -613,6 +613,64 @@ impl InventoryService for InventoryApi {
         let watcher = self.watcher(&caller, "watch_changes", tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
         tokio::spawn(watch::follow_changes(watcher, query, after, sender).in_current_span());
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+
+    async fn set_inventory_reorder_point(
+        &self,
+        request: Request<pb::SetInventoryReorderPointRequest>,
+    ) -> Result<Response<pb::SetInventoryReorderPointResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer = reorder_points::set(&self.store, &merchant, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn delete_inventory_reorder_point(
+        &self,
+        request: Request<pb::DeleteInventoryReorderPointRequest>,
+    ) -> Result<Response<pb::DeleteInventoryReorderPointResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer = reorder_points::delete(&self.store, &merchant, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn list_inventory_reorder_points(
+        &self,
+        request: Request<pb::ListInventoryReorderPointsRequest>,
+    ) -> Result<Response<pb::ListInventoryReorderPointsResponse>, Status> {
+        let merchant = caller(&request)?.merchant;
+        let answer =
+            reorder_points::list(&self.store, &self.cursors, &merchant, request.get_ref()).await?;
+        Ok(Response::new(answer))
+    }
+
+    type WatchInventoryAlertsStream = ResponseStream<pb::WatchInventoryAlertsResponse>;
+
+    async fn watch_inventory_alerts(
+        &self,
+        request: Request<pb::WatchInventoryAlertsRequest>,
+    ) -> Result<Response<Self::WatchInventoryAlertsStream>, Status> {
+        let caller = caller(&request)?;
+        let merchant = caller.merchant.clone();
+        let req = request.get_ref();
+        let requested = reorder_points::alert_query(&req.catalog_object_ids, &req.location_ids)?;
+        let (query, after) = watch_start(
+            &self.cursors,
+            Query::WatchAlerts,
+            &merchant,
+            &req.resume_token,
+            req.start,
+            requested,
+            (0i64, -1i32),
+        )?;
+        let after = match after {
+            Some(after) => after,
+            None => (self.feed_head(&merchant).await?, i32::MAX),
+        };
+        let tokens = self.cursors.encoder(Query::WatchAlerts, &merchant, &query);
+        let watcher = self.watcher(&caller, "watch_alerts", tokens)?;
+        let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
+        tokio::spawn(watch::follow_alerts(watcher, query, after, sender).in_current_span());
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 

@@ -4,6 +4,7 @@
 
 pub mod adjustment_reasons;
 pub mod admission;
+pub mod alert_wire;
 pub mod authentication;
 pub mod convert;
 pub mod cursor;
@@ -18,6 +19,7 @@ pub mod location_wire;
 pub mod locations;
 pub mod paging;
 pub mod rate_limit;
+pub mod reorder_points;
 pub mod reservation_wire;
 pub mod reservations;
 pub mod streams;

@@ -1,4 +1,5 @@
-//! The live feeds behind WatchInventoryChanges and WatchInventoryCounts: each watcher reads
+//! The live feeds behind WatchInventoryChanges, WatchInventoryCounts and
+//! WatchInventoryAlerts: each watcher reads
 //! the durable log from its position in feed order, sends through a bounded channel, and
 //! waits for the commit signal when it has caught up.
 //!
@@ -16,11 +17,13 @@ use tokio::sync::mpsc;
 use tonic::Status;
 
 use super::ApiError;
+use super::alert_wire::alert_to_wire;
 use super::cursor::{CursorEncoder, CursorPosition};
 use super::ledger_wire::{change_to_wire, count_update_to_wire};
 use super::streams::{StreamRegistry, StreamTicket};
 use crate::feed::{Feed, POLL_INTERVAL};
 use crate::proto::v1 as pb;
+use crate::store::alerts::{Alert, AlertQuery};
 use crate::store::ledger::{ChangeQuery, CountQuery, CountUpdate, RecordedChange};
 use crate::store::{MerchantId, Store, StoreError};
 
@@ -224,5 +227,28 @@ pub async fn follow_counts(
         resume_token,
     };
     let position = |u: &CountUpdate| (u.feed_seq, u.ordinal);
+    follow(stream, sender, after, fetch, position, message).await;
+}
+
+/// Streams low-stock alerts after position `after` (feed sequence, ordinal), for ever,
+/// each with its resume token from `tokens`.
+pub async fn follow_alerts(
+    watcher: Watcher,
+    query: AlertQuery,
+    after: (i64, i32),
+    sender: mpsc::Sender<Result<pb::WatchInventoryAlertsResponse, Status>>,
+) {
+    let Watcher {
+        store,
+        merchant,
+        stream,
+    } = watcher;
+    let fetch = |at: (i64, i32)| store.feed_alerts_matching(&merchant, &query, at, PAGE);
+    let message = |alert: Alert, resume_token: String| pb::WatchInventoryAlertsResponse {
+        sequence: u64::try_from(alert.feed_seq).unwrap_or_default(),
+        alert: Some(alert_to_wire(alert)),
+        resume_token,
+    };
+    let position = |a: &Alert| (a.feed_seq, a.ordinal);
     follow(stream, sender, after, fetch, position, message).await;
 }

@@ -100,6 +100,22 @@ const RPC_SCOPES: &[(&str, Scope)] = &[
         Scope::InventoryRead,
     ),
     (
+        "/stockledger.v1.InventoryService/SetInventoryReorderPoint",
+        Scope::InventoryWrite,
+    ),
+    (
+        "/stockledger.v1.InventoryService/DeleteInventoryReorderPoint",
+        Scope::InventoryWrite,
+    ),
+    (
+        "/stockledger.v1.InventoryService/ListInventoryReorderPoints",
+        Scope::InventoryRead,
+    ),
+    (
+        "/stockledger.v1.InventoryService/WatchInventoryAlerts",
+        Scope::InventoryRead,
+    ),
+    (
         "/stockledger.v1.InventoryService/WatchInventoryCounts",
         Scope::InventoryRead,
     ),

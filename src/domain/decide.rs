@@ -20,6 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use super::alert::{ReorderPoints, alerts};
 use super::error::{Violation, Violations, reasons};
 use super::guard::{BatchGuards, GuardRefusal, check_guards};
 use super::ledger::{ChangeSource, CountKey, NewChange, effects};
@@ -397,6 +398,25 @@ pub struct CountFacts {
     pub counts: Vec<(String, CountFact)>,
     /// Stored deltas of each count positioned at or after [`Screening::earliest_sets`].
     pub stored_deltas: Vec<(String, StoredDelta)>,
+    /// Merchant → the reorder points of the IN_STOCK counts among them
+    /// ([`reorder_points_wanted`]).
+    pub reorder_points: HashMap<String, ReorderPoints>,
+}
+
+/// The (merchant, item, location) of every IN_STOCK count among `counts`: the reorder
+/// points a group's alerts are decided on.
+pub fn reorder_points_wanted(counts: &BTreeSet<GroupKey>) -> BTreeSet<(&str, &str, &str)> {
+    counts
+        .iter()
+        .filter(|(_, key)| key.state == super::ledger::InventoryState::InStock)
+        .map(|(merchant, key)| {
+            (
+                merchant.as_str(),
+                key.catalog_object_id.as_str(),
+                key.location_id.as_str(),
+            )
+        })
+        .collect()
 }
 
 /// One batch of a planned group.
@@ -526,7 +546,14 @@ impl<'g> Screening<'g> {
                     &tentative.plan,
                     |location| forbidding.contains(location),
                 ) {
-                    Ok(()) => PlannedBatch::Planned(planner.keep(tentative)),
+                    Ok(()) => {
+                        let mut kept = planner.keep(tentative);
+                        kept.alerts = match facts.reorder_points.get(merchant) {
+                            Some(points) => alerts(&kept.updates, points),
+                            None => Vec::new(),
+                        };
+                        PlannedBatch::Planned(kept)
+                    }
                     Err(refusal) => PlannedBatch::Guarded(refusal),
                 },
                 Err(refusal) => {
@@ -670,9 +697,85 @@ mod tests {
         let seqs = (1..=screening.changes_to_plan() as i64).collect();
         let facts = CountFacts {
             counts,
-            stored_deltas: Vec::new(),
+            ..CountFacts::default()
         };
         screening.plan(facts, seqs)
+    }
+
+    #[test]
+    fn batches_of_a_group_alert_on_each_crossing_they_make_in_turn() {
+        use crate::domain::alert::AlertKind::{Low, Recovered};
+        // A batch its guard refuses (it would take the count below zero) records nothing,
+        // so it raises no alert either.
+        let mut guarded = batch("m", "kg", vec![adjust("I", "L", InStock, "10")]);
+        guarded.request.guards.forbid_negative_counts = Some(true);
+        let group = [
+            batch("m", "k1", vec![adjust("I", "L", InStock, "2")]),
+            batch("m", "k2", vec![receive("5")]),
+            guarded,
+            batch("m", "k3", vec![adjust("I", "L", InStock, "1")]),
+            batch(
+                "m",
+                "k4",
+                vec![adjust("I", "L", InStock, "4"), receive("0.5")],
+            ),
+        ];
+        let screening = screen(&group, facts());
+        let counts = vec![(
+            "m".to_owned(),
+            CountFact {
+                key: CountKey {
+                    catalog_object_id: "I".into(),
+                    location_id: "L".into(),
+                    state: InStock,
+                },
+                state: Some(CountState {
+                    quantity: q("3"),
+                    anchor: None,
+                }),
+                calculated_at: 0,
+            },
+        )];
+        let to_lock = screening.counts_to_lock();
+        assert_eq!(
+            reorder_points_wanted(&to_lock),
+            BTreeSet::from([("m", "I", "L")])
+        );
+        let points = HashMap::from([(
+            "m".to_owned(),
+            ReorderPoints::from([(("I".to_owned(), "L".to_owned()), q("2"))]),
+        )]);
+        let seqs = (1..=screening.changes_to_plan() as i64).collect();
+        let facts = CountFacts {
+            counts,
+            reorder_points: points,
+            ..CountFacts::default()
+        };
+        let plan = screening.plan(facts, seqs);
+        let alerts: Vec<Vec<_>> = plan
+            .batches
+            .iter()
+            .map(|b| match b {
+                PlannedBatch::Planned(p) => p
+                    .alerts
+                    .iter()
+                    .map(|a| (a.change, a.kind, a.quantity))
+                    .collect(),
+                PlannedBatch::Guarded(_) => vec![(99, Low, q("-1"))],
+                other => panic!("not planned: {other:?}"),
+            })
+            .collect();
+        // 3 → 1 (low), → 6 (recovered), → 5 (still above), → 1 (low) → 1.5 (still low).
+        assert_eq!(
+            alerts,
+            [
+                vec![(0, Low, q("1"))],
+                vec![(0, Recovered, q("6"))],
+                vec![(99, Low, q("-1"))], // refused: the marker of a guarded batch
+                vec![],
+                vec![(0, Low, q("1"))],
+            ]
+        );
     }
 
     /// Each batch's fate: `Ok(recorded positions)`, `Ok(replayed)` as `None`, or the refusal.

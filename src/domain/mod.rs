@@ -1,5 +1,6 @@
 //! Pure domain rules: no I/O, no database, no network. Everything here can be tested alone.
 
+pub mod alert;
 pub mod asof;
 pub mod currency;
 pub mod decide;

@@ -114,6 +114,9 @@ pub struct BatchPlan {
     pub updates: Vec<PlannedCountUpdate>,
     /// Every count the batch names, in first-mention order, as it stands afterwards.
     pub counts: Vec<PlannedCount>,
+    /// The low-stock alerts its count updates raise ([`super::alert`]), filled in by
+    /// [`super::decide`] once the batch is kept.
+    pub alerts: Vec<super::alert::PlannedAlert>,
 }
 
 /// Why a batch cannot be applied.

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(CountCheckpoints),
             Box::new(AdjustmentReasons),
             Box::new(SharedSkus),
+            Box::new(ReorderPointsAndAlerts),
             Box::new(CreateWebhookSubscriptions),
         ]
     }
@@ -1011,6 +1012,97 @@ impl MigrationTrait for SharedSkus {
                 "DROP INDEX inventory_items_merchant_sku_key; \
                  CREATE INDEX inventory_items_merchant_sku_idx \
                  ON inventory_items (merchant_id, sku, id)",
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Low-stock alerts (docs/alerts.md): `inventory_reorder_points`, one reorder point per
+/// merchant × item × location (10⁻⁵ units, like the counts), and `inventory_alerts`, the
+/// durable log behind WatchInventoryAlerts: every crossing of an IN_STOCK count below its
+/// reorder point (LOW) and back above it (RECOVERED), keyed like `inventory_count_updates`
+/// by the feed sequence of the change that caused it and an ordinal.
+struct ReorderPointsAndAlerts;
+
+impl MigrationName for ReorderPointsAndAlerts {
+    fn name(&self) -> &str {
+        "m20261207_000012_reorder_points_and_alerts"
+    }
+}
+
+#[derive(DeriveIden)]
+enum InventoryReorderPoints {
+    Table,
+    MerchantId,
+    CatalogObjectId,
+    LocationId,
+    ReorderPointUnits,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum InventoryAlerts {
+    Table,
+    MerchantId,
+    FeedSeq,
+    Ordinal,
+    CatalogObjectId,
+    LocationId,
+    Kind,
+    QuantityUnits,
+    ReorderPointUnits,
+    ChangeId,
+    OccurredAt,
+    CalculatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ReorderPointsAndAlerts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use InventoryReorderPoints as P;
+        manager
+            .create_table(
+                Table::create()
+                    .table(P::Table)
+                    .col(string(P::MerchantId))
+                    .col(string(P::CatalogObjectId))
+                    .col(string(P::LocationId))
+                    .col(bigint(P::ReorderPointUnits))
+                    .col(bigint(P::UpdatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(P::MerchantId)
+                            .col(P::CatalogObjectId)
+                            .col(P::LocationId),
+                    )
+                    .foreign_key(&mut of_merchant(P::Table, P::MerchantId))
+                    .to_owned(),
+            )
+            .await?;
+        use InventoryAlerts as A;
+        manager
+            .create_table(
+                Table::create()
+                    .table(A::Table)
+                    .col(string(A::MerchantId))
+                    .col(bigint(A::FeedSeq))
+                    .col(ColumnDef::new(A::Ordinal).integer().not_null())
+                    .col(string(A::CatalogObjectId))
+                    .col(string(A::LocationId))
+                    .col(string(A::Kind))
+                    .col(bigint(A::QuantityUnits))
+                    .col(bigint(A::ReorderPointUnits))
+                    .col(string(A::ChangeId))
+                    .col(bigint(A::OccurredAt))
+                    .col(bigint(A::CalculatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(A::MerchantId)
+                            .col(A::FeedSeq)
+                            .col(A::Ordinal),
+                    )
+                    .to_owned(),
             )
             .await?;
         Ok(())

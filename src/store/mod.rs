@@ -1,6 +1,7 @@
 //! Persistence on SeaORM: connecting (SQLite by default, PostgreSQL for scale-out),
 //! migrations, and the repositories of each resource. Every query is scoped to a merchant.
 
+pub mod alerts;
 pub mod asof;
 pub mod backup;
 pub mod batch;

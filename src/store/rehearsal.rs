@@ -91,6 +91,17 @@ impl Rehearsal {
         import_location_on(&self.tx, merchant, record).await
     }
 
+    /// [`Store::set_reorder_point`], rehearsed.
+    pub async fn set_reorder_point(
+        &self,
+        merchant: &MerchantId,
+        at: (&str, &str),
+        reorder_point: crate::domain::decimal::Fixed5,
+        now: i64,
+    ) -> Result<super::alerts::SetReorderPoint, StoreError> {
+        super::alerts::set_reorder_point_on(&self.tx, merchant, at, reorder_point, now).await
+    }
+
     /// [`Store::import_reservation`], rehearsed.
     pub async fn import_reservation(
         &self,

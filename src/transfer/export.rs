@@ -1,16 +1,18 @@
 //! `stockledger export`: a merchant's items, locations, counts, history (or a time range
-//! of it) and reservations as files, page by page in constant memory.
+//! of it), reservations and reorder points as files, page by page in constant memory.
 
 use std::path::{Path, PathBuf};
 
 use super::TransferError;
 use super::format::{FileMessage, Format, Writer};
 use super::progress::Progress;
+use crate::api::alert_wire::reorder_point_to_wire;
 use crate::api::item_wire::item_to_wire;
 use crate::api::ledger_wire::{change_to_wire, count_to_wire};
 use crate::api::location_wire::location_to_wire;
 use crate::api::reservation_wire::reservation_to_wire;
 use crate::proto::v1 as pb;
+use crate::store::alerts::AlertQuery;
 use crate::store::items::ItemListQuery;
 use crate::store::ledger::{ChangeQuery, CountQuery};
 use crate::store::locations::LocationListQuery;
@@ -38,7 +40,8 @@ pub struct ExportOptions {
 /// The files written and their rows.
 #[derive(Clone, Debug, Default)]
 pub struct ExportReport {
-    /// (file, rows) in the order written: items, locations, counts, changes, reservations.
+    /// (file, rows) in the order written: items, locations, counts, changes, reservations,
+    /// reorder points.
     pub files: Vec<(PathBuf, u64)>,
 }
 
@@ -122,6 +125,25 @@ pub async fn export(store: &Store, options: &ExportOptions) -> Result<ExportRepo
     let path = file("reservations");
     let wrote = export_by_id(&path, options.format, page, reservation_to_wire, |r| &r.id);
     report.files.push(wrote.await?);
+
+    let path = file("reorder_points");
+    let mut out = Output::<pb::InventoryReorderPoint>::create(&path, options.format)?;
+    let mut after = None;
+    loop {
+        let page = store
+            .list_reorder_points(&merchant, &AlertQuery::default(), after.take(), PAGE)
+            .await?;
+        for point in &page.items {
+            out.write(&reorder_point_to_wire(point))?;
+        }
+        match page.items.last() {
+            Some(last) if page.has_more => {
+                after = Some((last.catalog_object_id.clone(), last.location_id.clone()));
+            }
+            _ => break,
+        }
+    }
+    report.files.push(out.finish()?);
     Ok(report)
 }
 

@@ -1,4 +1,9 @@
-//! `stockledger import`: items, locations, history and reservations into one merchant.
+//! `stockledger import`: items, locations, history, reservations and reorder points into
+//! one merchant.
+//!
+//! Reorder points come after the history, so that the history an import brings in raises
+//! no low-stock alerts (docs/alerts.md): each row sets (or replaces) the point of its item
+//! at its location, which must exist by then.
 //!
 //! Items, locations and reservations are written one by one with their ids and times
 //! ([`Store::import_item`], [`Store::import_location`], [`Store::import_reservation`]);
@@ -26,7 +31,9 @@ use crate::api::ledger::{
 };
 use crate::api::ledger_wire::member_of;
 use crate::api::reservation_wire::kept_reservation;
+use crate::domain::alert::parse_reorder_point;
 use crate::domain::decide::BatchRequest;
+use crate::domain::decimal::Fixed5;
 use crate::domain::error::{Violation, Violations, reasons};
 use crate::domain::id::canonical_id;
 use crate::domain::item::validate_item;
@@ -36,6 +43,7 @@ use crate::domain::refusal::ChangeViolation;
 use crate::domain::reservation::Reservation;
 use crate::feed::Feed;
 use crate::proto::v1 as pb;
+use crate::store::alerts::SetReorderPoint;
 use crate::store::imports::Imported;
 use crate::store::items::ItemRecord;
 use crate::store::locations::LocationRecord;
@@ -60,6 +68,8 @@ pub struct ImportOptions {
     pub changes: Option<PathBuf>,
     /// Reservations file.
     pub reservations: Option<PathBuf>,
+    /// Reorder points file.
+    pub reorder_points: Option<PathBuf>,
     /// Check the files without writing.
     pub dry_run: bool,
     /// Source application name of history rows that name none.
@@ -127,6 +137,8 @@ pub struct ImportReport {
     pub changes: Tally,
     /// Reservations.
     pub reservations: Tally,
+    /// Reorder points.
+    pub reorder_points: Tally,
     /// Every refused row, in file order.
     pub refusals: Vec<Refusal>,
 }
@@ -147,6 +159,7 @@ impl ImportReport {
             ("locations", &self.locations),
             ("changes", &self.changes),
             ("reservations", &self.reservations),
+            ("reorder points", &self.reorder_points),
         ];
         let rows: u64 = kinds.iter().map(|(_, t)| t.refused).sum();
         let by_kind: Vec<String> = kinds
@@ -170,16 +183,22 @@ impl ImportReport {
 }
 
 /// The options of an import whose files are given as arguments (`items.csv`,
-/// `locations.jsonl`, `changes.csv`, `reservations.csv`: the kind from the name's stem) or
-/// by flag (`[items, locations, changes, reservations]`).
+/// `locations.jsonl`, `changes.csv`, `reservations.csv`, `reorder_points.csv`: the kind from
+/// the name's stem) or by flag (`[items, locations, changes, reservations, reorder_points]`).
 pub fn options_from_files(
     merchant: &str,
     files: &[PathBuf],
-    flagged: [Option<PathBuf>; 4],
+    flagged: [Option<PathBuf>; 5],
     dry_run: bool,
     source_name: String,
 ) -> Result<ImportOptions, TransferError> {
-    let [mut items, mut locations, mut changes, mut reservations] = flagged;
+    let [
+        mut items,
+        mut locations,
+        mut changes,
+        mut reservations,
+        mut reorder_points,
+    ] = flagged;
     for path in files {
         let stem = path
             .file_stem()
@@ -190,18 +209,20 @@ pub fn options_from_files(
             s if s.ends_with("locations") => &mut locations,
             s if s.ends_with("changes") || s.ends_with("history") => &mut changes,
             s if s.ends_with("reservations") => &mut reservations,
+            s if s.ends_with("reorder_points") => &mut reorder_points,
             _ => {
                 return Err(TransferError::Format {
                     path: path.clone(),
-                    reason: "name it items.*, locations.*, changes.* or reservations.* (or \
-                             use --items, --locations, --changes, --reservations)"
+                    reason: "name it items.*, locations.*, changes.*, reservations.* or \
+                             reorder_points.* (or use --items, --locations, --changes, \
+                             --reservations, --reorder-points)"
                         .into(),
                 });
             }
         };
         *slot = Some(path.clone());
     }
-    if [&items, &locations, &changes, &reservations]
+    if [&items, &locations, &changes, &reservations, &reorder_points]
         .iter()
         .all(|f| f.is_none())
     {
@@ -216,6 +237,7 @@ pub fn options_from_files(
         locations,
         changes,
         reservations,
+        reorder_points,
         dry_run,
         source_name,
     })
@@ -229,6 +251,7 @@ pub async fn import(store: &Store, options: &ImportOptions) -> Result<ImportRepo
         &options.locations,
         &options.changes,
         &options.reservations,
+        &options.reorder_points,
     ];
     for path in files.into_iter().flatten() {
         Format::of(path)?;
@@ -294,6 +317,27 @@ impl Writes<'_> {
         }
     }
 
+    /// Sets a reorder point.
+    async fn reorder_point(
+        &self,
+        merchant: &MerchantId,
+        point: &PointRecord,
+    ) -> Result<SetReorderPoint, StoreError> {
+        let at = (point.item.as_str(), point.location.as_str());
+        match self {
+            Writes::Store(store, _) => {
+                store
+                    .set_reorder_point(merchant, at.0, at.1, point.point, point.updated_at)
+                    .await
+            }
+            Writes::Rehearsal(rehearsal) => {
+                rehearsal
+                    .set_reorder_point(merchant, at, point.point, point.updated_at)
+                    .await
+            }
+        }
+    }
+
     /// One batch of history.
     async fn batch(
         &self,
@@ -348,7 +392,95 @@ async fn import_into(
         })
         .await?;
     }
+    if let Some(path) = &options.reorder_points {
+        let (tally, refusals) = (&mut report.reorder_points, &mut report.refusals);
+        import_reorder_points(writes, &merchant, path, tally, refusals).await?;
+    }
     Ok(report)
+}
+
+/// A reorder point row, checked.
+struct PointRecord {
+    item: String,
+    location: String,
+    point: Fixed5,
+    updated_at: i64,
+}
+
+fn point_record(point: &pb::InventoryReorderPoint, now: i64) -> Result<PointRecord, Violations> {
+    let mut errors = Violations::default();
+    let item = errors.check(canonical_id("catalog_object_id", &point.catalog_object_id));
+    let location = errors.check(canonical_id("location_id", &point.location_id));
+    let reorder_point = errors.check(parse_reorder_point("reorder_point", &point.reorder_point));
+    let updated_at = time_or(&point.updated_at, "updated_at", now);
+    match (item, location, reorder_point, updated_at) {
+        (Some(item), Some(location), Some(point), Ok(updated_at)) if errors.0.is_empty() => {
+            Ok(PointRecord {
+                item,
+                location,
+                point,
+                updated_at,
+            })
+        }
+        (.., updated_at) => {
+            if let Err(more) = updated_at {
+                errors.0.extend(more.0);
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// Reads a reorder points file row by row and sets each point: one whose item or location
+/// the merchant does not have is refused (`NOT_FOUND`, naming the column).
+async fn import_reorder_points(
+    writes: &Writes<'_>,
+    merchant: &MerchantId,
+    path: &Path,
+    tally: &mut Tally,
+    refusals: &mut Vec<Refusal>,
+) -> Result<(), TransferError> {
+    let mut reader = Reader::open::<pb::InventoryReorderPoint>(path)?;
+    let mut progress = Progress::start(&file_label(path), Some(count_rows(path)?));
+    let now = now_micros();
+    while let Some((line, row)) = reader.next_row::<pb::InventoryReorderPoint>()? {
+        progress.advance(1);
+        let refuse = |column: &str, reason: String| Refusal {
+            file: path.to_owned(),
+            line,
+            column: column.to_owned(),
+            reason,
+        };
+        let record = match row {
+            Ok(message) => point_record(&message, now).map_err(|v| {
+                v.0.into_iter()
+                    .map(|v| refuse(&v.field, format!("{}: {}", v.reason, v.description)))
+                    .collect::<Vec<_>>()
+            }),
+            Err(e) => Err(vec![refuse(&e.column, e.reason)]),
+        };
+        let missing = match record {
+            Err(mut refused) => {
+                tally.refused += 1;
+                refusals.append(&mut refused);
+                continue;
+            }
+            Ok(record) => match writes.reorder_point(merchant, &record).await? {
+                SetReorderPoint::Set { .. } => None,
+                SetReorderPoint::NoItem => Some(("catalog_object_id", "no such inventory item")),
+                SetReorderPoint::NoLocation => Some(("location_id", "no such location")),
+            },
+        };
+        match missing {
+            None => tally.applied += 1,
+            Some((column, what)) => {
+                tally.refused += 1;
+                refusals.push(refuse(column, format!("{}: {what}", reasons::NOT_FOUND)));
+            }
+        }
+    }
+    progress.finish();
+    Ok(())
 }
 
 /// Reads an items, locations or reservations file row by row, checks each row alone

@@ -669,6 +669,59 @@ func (InventoryAdjustmentReasonDirection) EnumDescriptor() ([]byte, []int) {
 	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{6}
 }
 
+// Which way a count crossed its reorder point.
+type InventoryAlertKind int32
+
+const (
+	// Never sent.
+	InventoryAlertKind_INVENTORY_ALERT_KIND_UNSPECIFIED InventoryAlertKind = 0
+	// The IN_STOCK count went from above its reorder point to at or below it.
+	InventoryAlertKind_INVENTORY_ALERT_KIND_LOW InventoryAlertKind = 1
+	// The IN_STOCK count went from at or below its reorder point to above it.
+	InventoryAlertKind_INVENTORY_ALERT_KIND_RECOVERED InventoryAlertKind = 2
+)
+
+// Enum value maps for InventoryAlertKind.
+var (
+	InventoryAlertKind_name = map[int32]string{
+		0: "INVENTORY_ALERT_KIND_UNSPECIFIED",
+		1: "INVENTORY_ALERT_KIND_LOW",
+		2: "INVENTORY_ALERT_KIND_RECOVERED",
+	}
+	InventoryAlertKind_value = map[string]int32{
+		"INVENTORY_ALERT_KIND_UNSPECIFIED": 0,
+		"INVENTORY_ALERT_KIND_LOW":         1,
+		"INVENTORY_ALERT_KIND_RECOVERED":   2,
+	}
+)
+
+func (x InventoryAlertKind) Enum() *InventoryAlertKind {
+	p := new(InventoryAlertKind)
+	*p = x
+	return p
+}
+
+func (x InventoryAlertKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (InventoryAlertKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_stockledger_v1_inventory_proto_enumTypes[7].Descriptor()
+}
+
+func (InventoryAlertKind) Type() protoreflect.EnumType {
+	return &file_stockledger_v1_inventory_proto_enumTypes[7]
+}
+
+func (x InventoryAlertKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use InventoryAlertKind.Descriptor instead.
+func (InventoryAlertKind) EnumDescriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{7}
+}
+
 // Which application made a change. Set by the server from the caller's credentials;
 // read-only.
 type SourceApplication struct {
@@ -4062,6 +4115,680 @@ func (x *RestoreInventoryAdjustmentReasonResponse) GetAdjustmentReason() *Invent
 	return nil
 }
 
+// The reorder point of an item at a location (docs/alerts.md).
+type InventoryReorderPoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the inventory item.
+	CatalogObjectId string `protobuf:"bytes,1,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
+	// Id of the location.
+	LocationId string `protobuf:"bytes,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	// Decimal string, at least 0, at most 5 decimals: the item's IN_STOCK count at the
+	// location is low at or below it.
+	ReorderPoint string `protobuf:"bytes,3,opt,name=reorder_point,json=reorderPoint,proto3" json:"reorder_point,omitempty"`
+	// Server time of the last set; set by the server.
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InventoryReorderPoint) Reset() {
+	*x = InventoryReorderPoint{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InventoryReorderPoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InventoryReorderPoint) ProtoMessage() {}
+
+func (x *InventoryReorderPoint) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InventoryReorderPoint.ProtoReflect.Descriptor instead.
+func (*InventoryReorderPoint) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *InventoryReorderPoint) GetCatalogObjectId() string {
+	if x != nil {
+		return x.CatalogObjectId
+	}
+	return ""
+}
+
+func (x *InventoryReorderPoint) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *InventoryReorderPoint) GetReorderPoint() string {
+	if x != nil {
+		return x.ReorderPoint
+	}
+	return ""
+}
+
+func (x *InventoryReorderPoint) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// Request of SetInventoryReorderPoint.
+type SetInventoryReorderPointRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// An inventory item of the merchant (NOT_FOUND otherwise). Required.
+	CatalogObjectId string `protobuf:"bytes,1,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
+	// A location of the merchant (NOT_FOUND otherwise). Required.
+	LocationId string `protobuf:"bytes,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	// Decimal string, 0 to 1000000000, at most 5 decimals. Required.
+	ReorderPoint  string `protobuf:"bytes,3,opt,name=reorder_point,json=reorderPoint,proto3" json:"reorder_point,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetInventoryReorderPointRequest) Reset() {
+	*x = SetInventoryReorderPointRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetInventoryReorderPointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetInventoryReorderPointRequest) ProtoMessage() {}
+
+func (x *SetInventoryReorderPointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetInventoryReorderPointRequest.ProtoReflect.Descriptor instead.
+func (*SetInventoryReorderPointRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *SetInventoryReorderPointRequest) GetCatalogObjectId() string {
+	if x != nil {
+		return x.CatalogObjectId
+	}
+	return ""
+}
+
+func (x *SetInventoryReorderPointRequest) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *SetInventoryReorderPointRequest) GetReorderPoint() string {
+	if x != nil {
+		return x.ReorderPoint
+	}
+	return ""
+}
+
+// Response of SetInventoryReorderPoint.
+type SetInventoryReorderPointResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reorder point as stored.
+	ReorderPoint *InventoryReorderPoint `protobuf:"bytes,1,opt,name=reorder_point,json=reorderPoint,proto3" json:"reorder_point,omitempty"`
+	// The IN_STOCK quantity of the item at the location now; empty when it has no count
+	// (read as 0).
+	Quantity string `protobuf:"bytes,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// Whether that quantity is at or below the reorder point now. Setting a point raises no
+	// alert: the next change that crosses it does.
+	Low           bool `protobuf:"varint,3,opt,name=low,proto3" json:"low,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetInventoryReorderPointResponse) Reset() {
+	*x = SetInventoryReorderPointResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetInventoryReorderPointResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetInventoryReorderPointResponse) ProtoMessage() {}
+
+func (x *SetInventoryReorderPointResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetInventoryReorderPointResponse.ProtoReflect.Descriptor instead.
+func (*SetInventoryReorderPointResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *SetInventoryReorderPointResponse) GetReorderPoint() *InventoryReorderPoint {
+	if x != nil {
+		return x.ReorderPoint
+	}
+	return nil
+}
+
+func (x *SetInventoryReorderPointResponse) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
+func (x *SetInventoryReorderPointResponse) GetLow() bool {
+	if x != nil {
+		return x.Low
+	}
+	return false
+}
+
+// Request of DeleteInventoryReorderPoint.
+type DeleteInventoryReorderPointRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the inventory item. Required.
+	CatalogObjectId string `protobuf:"bytes,1,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
+	// Id of the location. Required. NOT_FOUND when no reorder point is set there.
+	LocationId    string `protobuf:"bytes,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInventoryReorderPointRequest) Reset() {
+	*x = DeleteInventoryReorderPointRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInventoryReorderPointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInventoryReorderPointRequest) ProtoMessage() {}
+
+func (x *DeleteInventoryReorderPointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInventoryReorderPointRequest.ProtoReflect.Descriptor instead.
+func (*DeleteInventoryReorderPointRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *DeleteInventoryReorderPointRequest) GetCatalogObjectId() string {
+	if x != nil {
+		return x.CatalogObjectId
+	}
+	return ""
+}
+
+func (x *DeleteInventoryReorderPointRequest) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+// Response of DeleteInventoryReorderPoint.
+type DeleteInventoryReorderPointResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInventoryReorderPointResponse) Reset() {
+	*x = DeleteInventoryReorderPointResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInventoryReorderPointResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInventoryReorderPointResponse) ProtoMessage() {}
+
+func (x *DeleteInventoryReorderPointResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInventoryReorderPointResponse.ProtoReflect.Descriptor instead.
+func (*DeleteInventoryReorderPointResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{49}
+}
+
+// Request of ListInventoryReorderPoints.
+type ListInventoryReorderPointsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only points of these items. Empty means all.
+	CatalogObjectIds []string `protobuf:"bytes,1,rep,name=catalog_object_ids,json=catalogObjectIds,proto3" json:"catalog_object_ids,omitempty"`
+	// Only points at these locations. Empty means all.
+	LocationIds []string `protobuf:"bytes,2,rep,name=location_ids,json=locationIds,proto3" json:"location_ids,omitempty"`
+	// Page size: 1–1000; 0 means the default of 100.
+	Limit int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Cursor from a previous response, to read the next page. Empty for the first page.
+	// Leave the filters empty or repeat them unchanged (required when they are long id
+	// lists, of which the cursor carries only a digest).
+	Cursor        string `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListInventoryReorderPointsRequest) Reset() {
+	*x = ListInventoryReorderPointsRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInventoryReorderPointsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInventoryReorderPointsRequest) ProtoMessage() {}
+
+func (x *ListInventoryReorderPointsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInventoryReorderPointsRequest.ProtoReflect.Descriptor instead.
+func (*ListInventoryReorderPointsRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ListInventoryReorderPointsRequest) GetCatalogObjectIds() []string {
+	if x != nil {
+		return x.CatalogObjectIds
+	}
+	return nil
+}
+
+func (x *ListInventoryReorderPointsRequest) GetLocationIds() []string {
+	if x != nil {
+		return x.LocationIds
+	}
+	return nil
+}
+
+func (x *ListInventoryReorderPointsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListInventoryReorderPointsRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+// Response of ListInventoryReorderPoints.
+type ListInventoryReorderPointsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page, by item id, then location id.
+	ReorderPoints []*InventoryReorderPoint `protobuf:"bytes,1,rep,name=reorder_points,json=reorderPoints,proto3" json:"reorder_points,omitempty"`
+	// Cursor for the next page; empty on the last page.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListInventoryReorderPointsResponse) Reset() {
+	*x = ListInventoryReorderPointsResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListInventoryReorderPointsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListInventoryReorderPointsResponse) ProtoMessage() {}
+
+func (x *ListInventoryReorderPointsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListInventoryReorderPointsResponse.ProtoReflect.Descriptor instead.
+func (*ListInventoryReorderPointsResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *ListInventoryReorderPointsResponse) GetReorderPoints() []*InventoryReorderPoint {
+	if x != nil {
+		return x.ReorderPoints
+	}
+	return nil
+}
+
+func (x *ListInventoryReorderPointsResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+// A low-stock alert: a committed change took an IN_STOCK count across its reorder point.
+type InventoryAlert struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id of the inventory item.
+	CatalogObjectId string `protobuf:"bytes,1,opt,name=catalog_object_id,json=catalogObjectId,proto3" json:"catalog_object_id,omitempty"`
+	// Id of the location.
+	LocationId string `protobuf:"bytes,2,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	// LOW or RECOVERED.
+	Kind InventoryAlertKind `protobuf:"varint,3,opt,name=kind,proto3,enum=stockledger.v1.InventoryAlertKind" json:"kind,omitempty"`
+	// The IN_STOCK quantity after the change.
+	Quantity string `protobuf:"bytes,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// The reorder point it crossed, as set when the change committed.
+	ReorderPoint string `protobuf:"bytes,5,opt,name=reorder_point,json=reorderPoint,proto3" json:"reorder_point,omitempty"`
+	// Id of the change that caused the crossing.
+	ChangeId string `protobuf:"bytes,6,opt,name=change_id,json=changeId,proto3" json:"change_id,omitempty"`
+	// When that change occurred.
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Server time of that change.
+	CalculatedAt  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=calculated_at,json=calculatedAt,proto3" json:"calculated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InventoryAlert) Reset() {
+	*x = InventoryAlert{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InventoryAlert) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InventoryAlert) ProtoMessage() {}
+
+func (x *InventoryAlert) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InventoryAlert.ProtoReflect.Descriptor instead.
+func (*InventoryAlert) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *InventoryAlert) GetCatalogObjectId() string {
+	if x != nil {
+		return x.CatalogObjectId
+	}
+	return ""
+}
+
+func (x *InventoryAlert) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *InventoryAlert) GetKind() InventoryAlertKind {
+	if x != nil {
+		return x.Kind
+	}
+	return InventoryAlertKind_INVENTORY_ALERT_KIND_UNSPECIFIED
+}
+
+func (x *InventoryAlert) GetQuantity() string {
+	if x != nil {
+		return x.Quantity
+	}
+	return ""
+}
+
+func (x *InventoryAlert) GetReorderPoint() string {
+	if x != nil {
+		return x.ReorderPoint
+	}
+	return ""
+}
+
+func (x *InventoryAlert) GetChangeId() string {
+	if x != nil {
+		return x.ChangeId
+	}
+	return ""
+}
+
+func (x *InventoryAlert) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *InventoryAlert) GetCalculatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CalculatedAt
+	}
+	return nil
+}
+
+// Request of WatchInventoryAlerts.
+type WatchInventoryAlertsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only alerts of these items. Empty means all.
+	CatalogObjectIds []string `protobuf:"bytes,1,rep,name=catalog_object_ids,json=catalogObjectIds,proto3" json:"catalog_object_ids,omitempty"`
+	// Only alerts at these locations. Empty means all.
+	LocationIds []string `protobuf:"bytes,2,rep,name=location_ids,json=locationIds,proto3" json:"location_ids,omitempty"`
+	// Resume right after the alert that carried this token. Excludes `start`. Send the
+	// filters of the watch that issued it again (required when they are long id lists, of
+	// which the token carries only a digest; must be the same).
+	ResumeToken string `protobuf:"bytes,3,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	// Where to start when resume_token is empty.
+	Start         WatchStart `protobuf:"varint,4,opt,name=start,proto3,enum=stockledger.v1.WatchStart" json:"start,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchInventoryAlertsRequest) Reset() {
+	*x = WatchInventoryAlertsRequest{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchInventoryAlertsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchInventoryAlertsRequest) ProtoMessage() {}
+
+func (x *WatchInventoryAlertsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchInventoryAlertsRequest.ProtoReflect.Descriptor instead.
+func (*WatchInventoryAlertsRequest) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *WatchInventoryAlertsRequest) GetCatalogObjectIds() []string {
+	if x != nil {
+		return x.CatalogObjectIds
+	}
+	return nil
+}
+
+func (x *WatchInventoryAlertsRequest) GetLocationIds() []string {
+	if x != nil {
+		return x.LocationIds
+	}
+	return nil
+}
+
+func (x *WatchInventoryAlertsRequest) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
+func (x *WatchInventoryAlertsRequest) GetStart() WatchStart {
+	if x != nil {
+		return x.Start
+	}
+	return WatchStart_WATCH_START_UNSPECIFIED
+}
+
+// One message of WatchInventoryAlerts.
+type WatchInventoryAlertsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The alert.
+	Alert *InventoryAlert `protobuf:"bytes,1,opt,name=alert,proto3" json:"alert,omitempty"`
+	// Sequence number of the change that caused it.
+	Sequence uint64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// Pass this as `resume_token` to resume right after this alert.
+	ResumeToken   string `protobuf:"bytes,3,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchInventoryAlertsResponse) Reset() {
+	*x = WatchInventoryAlertsResponse{}
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchInventoryAlertsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchInventoryAlertsResponse) ProtoMessage() {}
+
+func (x *WatchInventoryAlertsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stockledger_v1_inventory_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchInventoryAlertsResponse.ProtoReflect.Descriptor instead.
+func (*WatchInventoryAlertsResponse) Descriptor() ([]byte, []int) {
+	return file_stockledger_v1_inventory_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *WatchInventoryAlertsResponse) GetAlert() *InventoryAlert {
+	if x != nil {
+		return x.Alert
+	}
+	return nil
+}
+
+func (x *WatchInventoryAlertsResponse) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *WatchInventoryAlertsResponse) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
 var File_stockledger_v1_inventory_proto protoreflect.FileDescriptor
 
 const file_stockledger_v1_inventory_proto_rawDesc = "" +
@@ -4324,7 +5051,56 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"'RestoreInventoryAdjustmentReasonRequest\x12H\n" +
 	"\treason_id\x18\x01 \x01(\v2+.stockledger.v1.InventoryAdjustmentReasonIdR\breasonId\"\x82\x01\n" +
 	"(RestoreInventoryAdjustmentReasonResponse\x12V\n" +
-	"\x11adjustment_reason\x18\x01 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason*\xd8\x05\n" +
+	"\x11adjustment_reason\x18\x01 \x01(\v2).stockledger.v1.InventoryAdjustmentReasonR\x10adjustmentReason\"\xc4\x01\n" +
+	"\x15InventoryReorderPoint\x12*\n" +
+	"\x11catalog_object_id\x18\x01 \x01(\tR\x0fcatalogObjectId\x12\x1f\n" +
+	"\vlocation_id\x18\x02 \x01(\tR\n" +
+	"locationId\x12#\n" +
+	"\rreorder_point\x18\x03 \x01(\tR\freorderPoint\x129\n" +
+	"\n" +
+	"updated_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x93\x01\n" +
+	"\x1fSetInventoryReorderPointRequest\x12*\n" +
+	"\x11catalog_object_id\x18\x01 \x01(\tR\x0fcatalogObjectId\x12\x1f\n" +
+	"\vlocation_id\x18\x02 \x01(\tR\n" +
+	"locationId\x12#\n" +
+	"\rreorder_point\x18\x03 \x01(\tR\freorderPoint\"\x9c\x01\n" +
+	" SetInventoryReorderPointResponse\x12J\n" +
+	"\rreorder_point\x18\x01 \x01(\v2%.stockledger.v1.InventoryReorderPointR\freorderPoint\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\tR\bquantity\x12\x10\n" +
+	"\x03low\x18\x03 \x01(\bR\x03low\"q\n" +
+	"\"DeleteInventoryReorderPointRequest\x12*\n" +
+	"\x11catalog_object_id\x18\x01 \x01(\tR\x0fcatalogObjectId\x12\x1f\n" +
+	"\vlocation_id\x18\x02 \x01(\tR\n" +
+	"locationId\"%\n" +
+	"#DeleteInventoryReorderPointResponse\"\xa2\x01\n" +
+	"!ListInventoryReorderPointsRequest\x12,\n" +
+	"\x12catalog_object_ids\x18\x01 \x03(\tR\x10catalogObjectIds\x12!\n" +
+	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\x12\x16\n" +
+	"\x06cursor\x18\x04 \x01(\tR\x06cursor\"\x8a\x01\n" +
+	"\"ListInventoryReorderPointsResponse\x12L\n" +
+	"\x0ereorder_points\x18\x01 \x03(\v2%.stockledger.v1.InventoryReorderPointR\rreorderPoints\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xf1\x02\n" +
+	"\x0eInventoryAlert\x12*\n" +
+	"\x11catalog_object_id\x18\x01 \x01(\tR\x0fcatalogObjectId\x12\x1f\n" +
+	"\vlocation_id\x18\x02 \x01(\tR\n" +
+	"locationId\x126\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\".stockledger.v1.InventoryAlertKindR\x04kind\x12\x1a\n" +
+	"\bquantity\x18\x04 \x01(\tR\bquantity\x12#\n" +
+	"\rreorder_point\x18\x05 \x01(\tR\freorderPoint\x12\x1b\n" +
+	"\tchange_id\x18\x06 \x01(\tR\bchangeId\x12;\n" +
+	"\voccurred_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12?\n" +
+	"\rcalculated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\fcalculatedAt\"\xc3\x01\n" +
+	"\x1bWatchInventoryAlertsRequest\x12,\n" +
+	"\x12catalog_object_ids\x18\x01 \x03(\tR\x10catalogObjectIds\x12!\n" +
+	"\flocation_ids\x18\x02 \x03(\tR\vlocationIds\x12!\n" +
+	"\fresume_token\x18\x03 \x01(\tR\vresumeToken\x120\n" +
+	"\x05start\x18\x04 \x01(\x0e2\x1a.stockledger.v1.WatchStartR\x05start\"\x93\x01\n" +
+	"\x1cWatchInventoryAlertsResponse\x124\n" +
+	"\x05alert\x18\x01 \x01(\v2\x1e.stockledger.v1.InventoryAlertR\x05alert\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12!\n" +
+	"\fresume_token\x18\x03 \x01(\tR\vresumeToken*\xd8\x05\n" +
 	"\x0eInventoryState\x12\x1f\n" +
 	"\x1bINVENTORY_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14INVENTORY_STATE_NONE\x10\x01\x12\x1c\n" +
@@ -4413,7 +5189,11 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"\"InventoryAdjustmentReasonDirection\x125\n" +
 	"1INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED\x10\x00\x122\n" +
 	".INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE\x10\x01\x122\n" +
-	".INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE\x10\x022\x9e\x12\n" +
+	".INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE\x10\x02*|\n" +
+	"\x12InventoryAlertKind\x12$\n" +
+	" INVENTORY_ALERT_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18INVENTORY_ALERT_KIND_LOW\x10\x01\x12\"\n" +
+	"\x1eINVENTORY_ALERT_KIND_RECOVERED\x10\x022\xa1\x16\n" +
 	"\x10InventoryService\x12q\n" +
 	"\x14BatchChangeInventory\x12+.stockledger.v1.BatchChangeInventoryRequest\x1a,.stockledger.v1.BatchChangeInventoryResponse\x12\x89\x01\n" +
 	"\x1cBatchRetrieveInventoryCounts\x123.stockledger.v1.BatchRetrieveInventoryCountsRequest\x1a4.stockledger.v1.BatchRetrieveInventoryCountsResponse\x12w\n" +
@@ -4431,7 +5211,11 @@ const file_stockledger_v1_inventory_proto_rawDesc = "" +
 	"!RetrieveInventoryAdjustmentReason\x128.stockledger.v1.RetrieveInventoryAdjustmentReasonRequest\x1a9.stockledger.v1.RetrieveInventoryAdjustmentReasonResponse\x12\x92\x01\n" +
 	"\x1fUpdateInventoryAdjustmentReason\x126.stockledger.v1.UpdateInventoryAdjustmentReasonRequest\x1a7.stockledger.v1.UpdateInventoryAdjustmentReasonResponse\x12\x92\x01\n" +
 	"\x1fDeleteInventoryAdjustmentReason\x126.stockledger.v1.DeleteInventoryAdjustmentReasonRequest\x1a7.stockledger.v1.DeleteInventoryAdjustmentReasonResponse\x12\x95\x01\n" +
-	" RestoreInventoryAdjustmentReason\x127.stockledger.v1.RestoreInventoryAdjustmentReasonRequest\x1a8.stockledger.v1.RestoreInventoryAdjustmentReasonResponseb\x06proto3"
+	" RestoreInventoryAdjustmentReason\x127.stockledger.v1.RestoreInventoryAdjustmentReasonRequest\x1a8.stockledger.v1.RestoreInventoryAdjustmentReasonResponse\x12}\n" +
+	"\x18SetInventoryReorderPoint\x12/.stockledger.v1.SetInventoryReorderPointRequest\x1a0.stockledger.v1.SetInventoryReorderPointResponse\x12\x86\x01\n" +
+	"\x1bDeleteInventoryReorderPoint\x122.stockledger.v1.DeleteInventoryReorderPointRequest\x1a3.stockledger.v1.DeleteInventoryReorderPointResponse\x12\x83\x01\n" +
+	"\x1aListInventoryReorderPoints\x121.stockledger.v1.ListInventoryReorderPointsRequest\x1a2.stockledger.v1.ListInventoryReorderPointsResponse\x12s\n" +
+	"\x14WatchInventoryAlerts\x12+.stockledger.v1.WatchInventoryAlertsRequest\x1a,.stockledger.v1.WatchInventoryAlertsResponse0\x01b\x06proto3"
 
 var (
 	file_stockledger_v1_inventory_proto_rawDescOnce sync.Once
@@ -4445,8 +5229,8 @@ func file_stockledger_v1_inventory_proto_rawDescGZIP() []byte {
 	return file_stockledger_v1_inventory_proto_rawDescData
 }
 
-var file_stockledger_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_stockledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_stockledger_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_stockledger_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_stockledger_v1_inventory_proto_goTypes = []any{
 	(InventoryState)(0),                               // 0: stockledger.v1.InventoryState
 	(InventoryChangeType)(0),                          // 1: stockledger.v1.InventoryChangeType
@@ -4455,174 +5239,201 @@ var file_stockledger_v1_inventory_proto_goTypes = []any{
 	(WatchStart)(0),                                   // 4: stockledger.v1.WatchStart
 	(InventoryAdjustmentReasonType)(0),                // 5: stockledger.v1.InventoryAdjustmentReasonType
 	(InventoryAdjustmentReasonDirection)(0),           // 6: stockledger.v1.InventoryAdjustmentReasonDirection
-	(*SourceApplication)(nil),                         // 7: stockledger.v1.SourceApplication
-	(*Money)(nil),                                     // 8: stockledger.v1.Money
-	(*InventoryAdjustment)(nil),                       // 9: stockledger.v1.InventoryAdjustment
-	(*InventoryPhysicalCount)(nil),                    // 10: stockledger.v1.InventoryPhysicalCount
-	(*InventoryTransfer)(nil),                         // 11: stockledger.v1.InventoryTransfer
-	(*InventoryChange)(nil),                           // 12: stockledger.v1.InventoryChange
-	(*InventoryCount)(nil),                            // 13: stockledger.v1.InventoryCount
-	(*BatchChangeInventoryRequest)(nil),               // 14: stockledger.v1.BatchChangeInventoryRequest
-	(*BatchChangeInventoryResponse)(nil),              // 15: stockledger.v1.BatchChangeInventoryResponse
-	(*ImportInventoryChangesRequest)(nil),             // 16: stockledger.v1.ImportInventoryChangesRequest
-	(*RefusedInventoryChange)(nil),                    // 17: stockledger.v1.RefusedInventoryChange
-	(*ImportInventoryChangesResponse)(nil),            // 18: stockledger.v1.ImportInventoryChangesResponse
-	(*BatchRetrieveInventoryCountsRequest)(nil),       // 19: stockledger.v1.BatchRetrieveInventoryCountsRequest
-	(*BatchRetrieveInventoryCountsResponse)(nil),      // 20: stockledger.v1.BatchRetrieveInventoryCountsResponse
-	(*RetrieveInventoryCountRequest)(nil),             // 21: stockledger.v1.RetrieveInventoryCountRequest
-	(*RetrieveInventoryCountResponse)(nil),            // 22: stockledger.v1.RetrieveInventoryCountResponse
-	(*BatchRetrieveInventoryChangesRequest)(nil),      // 23: stockledger.v1.BatchRetrieveInventoryChangesRequest
-	(*BatchRetrieveInventoryChangesResponse)(nil),     // 24: stockledger.v1.BatchRetrieveInventoryChangesResponse
-	(*RetrieveInventoryAdjustmentRequest)(nil),        // 25: stockledger.v1.RetrieveInventoryAdjustmentRequest
-	(*RetrieveInventoryAdjustmentResponse)(nil),       // 26: stockledger.v1.RetrieveInventoryAdjustmentResponse
-	(*RetrieveInventoryPhysicalCountRequest)(nil),     // 27: stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	(*RetrieveInventoryPhysicalCountResponse)(nil),    // 28: stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	(*RetrieveInventoryTransferRequest)(nil),          // 29: stockledger.v1.RetrieveInventoryTransferRequest
-	(*RetrieveInventoryTransferResponse)(nil),         // 30: stockledger.v1.RetrieveInventoryTransferResponse
-	(*StreamInventoryChangesRequest)(nil),             // 31: stockledger.v1.StreamInventoryChangesRequest
-	(*StreamInventoryChangesResponse)(nil),            // 32: stockledger.v1.StreamInventoryChangesResponse
-	(*WatchInventoryChangesRequest)(nil),              // 33: stockledger.v1.WatchInventoryChangesRequest
-	(*WatchInventoryChangesResponse)(nil),             // 34: stockledger.v1.WatchInventoryChangesResponse
-	(*WatchInventoryCountsRequest)(nil),               // 35: stockledger.v1.WatchInventoryCountsRequest
-	(*InventoryCountUpdate)(nil),                      // 36: stockledger.v1.InventoryCountUpdate
-	(*WatchInventoryCountsResponse)(nil),              // 37: stockledger.v1.WatchInventoryCountsResponse
-	(*InventoryAdjustmentReasonId)(nil),               // 38: stockledger.v1.InventoryAdjustmentReasonId
-	(*InventoryAdjustmentReason)(nil),                 // 39: stockledger.v1.InventoryAdjustmentReason
-	(*ListInventoryAdjustmentReasonsRequest)(nil),     // 40: stockledger.v1.ListInventoryAdjustmentReasonsRequest
-	(*ListInventoryAdjustmentReasonsResponse)(nil),    // 41: stockledger.v1.ListInventoryAdjustmentReasonsResponse
-	(*CreateInventoryAdjustmentReasonRequest)(nil),    // 42: stockledger.v1.CreateInventoryAdjustmentReasonRequest
-	(*CreateInventoryAdjustmentReasonResponse)(nil),   // 43: stockledger.v1.CreateInventoryAdjustmentReasonResponse
-	(*RetrieveInventoryAdjustmentReasonRequest)(nil),  // 44: stockledger.v1.RetrieveInventoryAdjustmentReasonRequest
-	(*RetrieveInventoryAdjustmentReasonResponse)(nil), // 45: stockledger.v1.RetrieveInventoryAdjustmentReasonResponse
-	(*UpdateInventoryAdjustmentReasonRequest)(nil),    // 46: stockledger.v1.UpdateInventoryAdjustmentReasonRequest
-	(*UpdateInventoryAdjustmentReasonResponse)(nil),   // 47: stockledger.v1.UpdateInventoryAdjustmentReasonResponse
-	(*DeleteInventoryAdjustmentReasonRequest)(nil),    // 48: stockledger.v1.DeleteInventoryAdjustmentReasonRequest
-	(*DeleteInventoryAdjustmentReasonResponse)(nil),   // 49: stockledger.v1.DeleteInventoryAdjustmentReasonResponse
-	(*RestoreInventoryAdjustmentReasonRequest)(nil),   // 50: stockledger.v1.RestoreInventoryAdjustmentReasonRequest
-	(*RestoreInventoryAdjustmentReasonResponse)(nil),  // 51: stockledger.v1.RestoreInventoryAdjustmentReasonResponse
-	(*timestamppb.Timestamp)(nil),                     // 52: google.protobuf.Timestamp
+	(InventoryAlertKind)(0),                           // 7: stockledger.v1.InventoryAlertKind
+	(*SourceApplication)(nil),                         // 8: stockledger.v1.SourceApplication
+	(*Money)(nil),                                     // 9: stockledger.v1.Money
+	(*InventoryAdjustment)(nil),                       // 10: stockledger.v1.InventoryAdjustment
+	(*InventoryPhysicalCount)(nil),                    // 11: stockledger.v1.InventoryPhysicalCount
+	(*InventoryTransfer)(nil),                         // 12: stockledger.v1.InventoryTransfer
+	(*InventoryChange)(nil),                           // 13: stockledger.v1.InventoryChange
+	(*InventoryCount)(nil),                            // 14: stockledger.v1.InventoryCount
+	(*BatchChangeInventoryRequest)(nil),               // 15: stockledger.v1.BatchChangeInventoryRequest
+	(*BatchChangeInventoryResponse)(nil),              // 16: stockledger.v1.BatchChangeInventoryResponse
+	(*ImportInventoryChangesRequest)(nil),             // 17: stockledger.v1.ImportInventoryChangesRequest
+	(*RefusedInventoryChange)(nil),                    // 18: stockledger.v1.RefusedInventoryChange
+	(*ImportInventoryChangesResponse)(nil),            // 19: stockledger.v1.ImportInventoryChangesResponse
+	(*BatchRetrieveInventoryCountsRequest)(nil),       // 20: stockledger.v1.BatchRetrieveInventoryCountsRequest
+	(*BatchRetrieveInventoryCountsResponse)(nil),      // 21: stockledger.v1.BatchRetrieveInventoryCountsResponse
+	(*RetrieveInventoryCountRequest)(nil),             // 22: stockledger.v1.RetrieveInventoryCountRequest
+	(*RetrieveInventoryCountResponse)(nil),            // 23: stockledger.v1.RetrieveInventoryCountResponse
+	(*BatchRetrieveInventoryChangesRequest)(nil),      // 24: stockledger.v1.BatchRetrieveInventoryChangesRequest
+	(*BatchRetrieveInventoryChangesResponse)(nil),     // 25: stockledger.v1.BatchRetrieveInventoryChangesResponse
+	(*RetrieveInventoryAdjustmentRequest)(nil),        // 26: stockledger.v1.RetrieveInventoryAdjustmentRequest
+	(*RetrieveInventoryAdjustmentResponse)(nil),       // 27: stockledger.v1.RetrieveInventoryAdjustmentResponse
+	(*RetrieveInventoryPhysicalCountRequest)(nil),     // 28: stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	(*RetrieveInventoryPhysicalCountResponse)(nil),    // 29: stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	(*RetrieveInventoryTransferRequest)(nil),          // 30: stockledger.v1.RetrieveInventoryTransferRequest
+	(*RetrieveInventoryTransferResponse)(nil),         // 31: stockledger.v1.RetrieveInventoryTransferResponse
+	(*StreamInventoryChangesRequest)(nil),             // 32: stockledger.v1.StreamInventoryChangesRequest
+	(*StreamInventoryChangesResponse)(nil),            // 33: stockledger.v1.StreamInventoryChangesResponse
+	(*WatchInventoryChangesRequest)(nil),              // 34: stockledger.v1.WatchInventoryChangesRequest
+	(*WatchInventoryChangesResponse)(nil),             // 35: stockledger.v1.WatchInventoryChangesResponse
+	(*WatchInventoryCountsRequest)(nil),               // 36: stockledger.v1.WatchInventoryCountsRequest
+	(*InventoryCountUpdate)(nil),                      // 37: stockledger.v1.InventoryCountUpdate
+	(*WatchInventoryCountsResponse)(nil),              // 38: stockledger.v1.WatchInventoryCountsResponse
+	(*InventoryAdjustmentReasonId)(nil),               // 39: stockledger.v1.InventoryAdjustmentReasonId
+	(*InventoryAdjustmentReason)(nil),                 // 40: stockledger.v1.InventoryAdjustmentReason
+	(*ListInventoryAdjustmentReasonsRequest)(nil),     // 41: stockledger.v1.ListInventoryAdjustmentReasonsRequest
+	(*ListInventoryAdjustmentReasonsResponse)(nil),    // 42: stockledger.v1.ListInventoryAdjustmentReasonsResponse
+	(*CreateInventoryAdjustmentReasonRequest)(nil),    // 43: stockledger.v1.CreateInventoryAdjustmentReasonRequest
+	(*CreateInventoryAdjustmentReasonResponse)(nil),   // 44: stockledger.v1.CreateInventoryAdjustmentReasonResponse
+	(*RetrieveInventoryAdjustmentReasonRequest)(nil),  // 45: stockledger.v1.RetrieveInventoryAdjustmentReasonRequest
+	(*RetrieveInventoryAdjustmentReasonResponse)(nil), // 46: stockledger.v1.RetrieveInventoryAdjustmentReasonResponse
+	(*UpdateInventoryAdjustmentReasonRequest)(nil),    // 47: stockledger.v1.UpdateInventoryAdjustmentReasonRequest
+	(*UpdateInventoryAdjustmentReasonResponse)(nil),   // 48: stockledger.v1.UpdateInventoryAdjustmentReasonResponse
+	(*DeleteInventoryAdjustmentReasonRequest)(nil),    // 49: stockledger.v1.DeleteInventoryAdjustmentReasonRequest
+	(*DeleteInventoryAdjustmentReasonResponse)(nil),   // 50: stockledger.v1.DeleteInventoryAdjustmentReasonResponse
+	(*RestoreInventoryAdjustmentReasonRequest)(nil),   // 51: stockledger.v1.RestoreInventoryAdjustmentReasonRequest
+	(*RestoreInventoryAdjustmentReasonResponse)(nil),  // 52: stockledger.v1.RestoreInventoryAdjustmentReasonResponse
+	(*InventoryReorderPoint)(nil),                     // 53: stockledger.v1.InventoryReorderPoint
+	(*SetInventoryReorderPointRequest)(nil),           // 54: stockledger.v1.SetInventoryReorderPointRequest
+	(*SetInventoryReorderPointResponse)(nil),          // 55: stockledger.v1.SetInventoryReorderPointResponse
+	(*DeleteInventoryReorderPointRequest)(nil),        // 56: stockledger.v1.DeleteInventoryReorderPointRequest
+	(*DeleteInventoryReorderPointResponse)(nil),       // 57: stockledger.v1.DeleteInventoryReorderPointResponse
+	(*ListInventoryReorderPointsRequest)(nil),         // 58: stockledger.v1.ListInventoryReorderPointsRequest
+	(*ListInventoryReorderPointsResponse)(nil),        // 59: stockledger.v1.ListInventoryReorderPointsResponse
+	(*InventoryAlert)(nil),                            // 60: stockledger.v1.InventoryAlert
+	(*WatchInventoryAlertsRequest)(nil),               // 61: stockledger.v1.WatchInventoryAlertsRequest
+	(*WatchInventoryAlertsResponse)(nil),              // 62: stockledger.v1.WatchInventoryAlertsResponse
+	(*timestamppb.Timestamp)(nil),                     // 63: google.protobuf.Timestamp
 }
 var file_stockledger_v1_inventory_proto_depIdxs = []int32{
-	2,  // 0: stockledger.v1.SourceApplication.product:type_name -> stockledger.v1.Product
-	0,  // 1: stockledger.v1.InventoryAdjustment.from_state:type_name -> stockledger.v1.InventoryState
-	0,  // 2: stockledger.v1.InventoryAdjustment.to_state:type_name -> stockledger.v1.InventoryState
-	8,  // 3: stockledger.v1.InventoryAdjustment.total_price_money:type_name -> stockledger.v1.Money
-	52, // 4: stockledger.v1.InventoryAdjustment.occurred_at:type_name -> google.protobuf.Timestamp
-	52, // 5: stockledger.v1.InventoryAdjustment.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 6: stockledger.v1.InventoryAdjustment.source:type_name -> stockledger.v1.SourceApplication
-	38, // 7: stockledger.v1.InventoryAdjustment.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	8,  // 8: stockledger.v1.InventoryAdjustment.cost_money:type_name -> stockledger.v1.Money
-	0,  // 9: stockledger.v1.InventoryPhysicalCount.state:type_name -> stockledger.v1.InventoryState
-	7,  // 10: stockledger.v1.InventoryPhysicalCount.source:type_name -> stockledger.v1.SourceApplication
-	52, // 11: stockledger.v1.InventoryPhysicalCount.occurred_at:type_name -> google.protobuf.Timestamp
-	52, // 12: stockledger.v1.InventoryPhysicalCount.created_at:type_name -> google.protobuf.Timestamp
-	38, // 13: stockledger.v1.InventoryPhysicalCount.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	0,  // 14: stockledger.v1.InventoryTransfer.state:type_name -> stockledger.v1.InventoryState
-	52, // 15: stockledger.v1.InventoryTransfer.occurred_at:type_name -> google.protobuf.Timestamp
-	52, // 16: stockledger.v1.InventoryTransfer.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 17: stockledger.v1.InventoryTransfer.source:type_name -> stockledger.v1.SourceApplication
-	38, // 18: stockledger.v1.InventoryTransfer.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	1,  // 19: stockledger.v1.InventoryChange.type:type_name -> stockledger.v1.InventoryChangeType
-	9,  // 20: stockledger.v1.InventoryChange.adjustment:type_name -> stockledger.v1.InventoryAdjustment
-	10, // 21: stockledger.v1.InventoryChange.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
-	11, // 22: stockledger.v1.InventoryChange.transfer:type_name -> stockledger.v1.InventoryTransfer
-	0,  // 23: stockledger.v1.InventoryCount.state:type_name -> stockledger.v1.InventoryState
-	52, // 24: stockledger.v1.InventoryCount.calculated_at:type_name -> google.protobuf.Timestamp
-	12, // 25: stockledger.v1.BatchChangeInventoryRequest.changes:type_name -> stockledger.v1.InventoryChange
-	13, // 26: stockledger.v1.BatchChangeInventoryResponse.counts:type_name -> stockledger.v1.InventoryCount
-	12, // 27: stockledger.v1.BatchChangeInventoryResponse.changes:type_name -> stockledger.v1.InventoryChange
-	12, // 28: stockledger.v1.ImportInventoryChangesRequest.changes:type_name -> stockledger.v1.InventoryChange
-	7,  // 29: stockledger.v1.ImportInventoryChangesRequest.source:type_name -> stockledger.v1.SourceApplication
-	17, // 30: stockledger.v1.ImportInventoryChangesResponse.refused_changes:type_name -> stockledger.v1.RefusedInventoryChange
-	52, // 31: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
-	0,  // 32: stockledger.v1.BatchRetrieveInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	52, // 33: stockledger.v1.BatchRetrieveInventoryCountsRequest.as_of:type_name -> google.protobuf.Timestamp
-	13, // 34: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
-	52, // 35: stockledger.v1.RetrieveInventoryCountRequest.as_of:type_name -> google.protobuf.Timestamp
-	13, // 36: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
-	1,  // 37: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 38: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	52, // 39: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	52, // 40: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	3,  // 41: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
-	38, // 42: stockledger.v1.BatchRetrieveInventoryChangesRequest.reason_ids:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	12, // 43: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
-	9,  // 44: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
-	10, // 45: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
-	11, // 46: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
-	1,  // 47: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 48: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	52, // 49: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
-	52, // 50: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
-	3,  // 51: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
-	38, // 52: stockledger.v1.StreamInventoryChangesRequest.reason_ids:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	12, // 53: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	1,  // 54: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
-	0,  // 55: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
-	4,  // 56: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
-	12, // 57: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
-	0,  // 58: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
-	4,  // 59: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
-	0,  // 60: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
-	52, // 61: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
-	1,  // 62: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
-	36, // 63: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
-	5,  // 64: stockledger.v1.InventoryAdjustmentReasonId.type:type_name -> stockledger.v1.InventoryAdjustmentReasonType
-	38, // 65: stockledger.v1.InventoryAdjustmentReason.id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	6,  // 66: stockledger.v1.InventoryAdjustmentReason.direction:type_name -> stockledger.v1.InventoryAdjustmentReasonDirection
-	52, // 67: stockledger.v1.InventoryAdjustmentReason.created_at:type_name -> google.protobuf.Timestamp
-	52, // 68: stockledger.v1.InventoryAdjustmentReason.updated_at:type_name -> google.protobuf.Timestamp
-	39, // 69: stockledger.v1.ListInventoryAdjustmentReasonsResponse.adjustment_reasons:type_name -> stockledger.v1.InventoryAdjustmentReason
-	39, // 70: stockledger.v1.CreateInventoryAdjustmentReasonRequest.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
-	39, // 71: stockledger.v1.CreateInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
-	38, // 72: stockledger.v1.RetrieveInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	39, // 73: stockledger.v1.RetrieveInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
-	38, // 74: stockledger.v1.UpdateInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	39, // 75: stockledger.v1.UpdateInventoryAdjustmentReasonRequest.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
-	39, // 76: stockledger.v1.UpdateInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
-	38, // 77: stockledger.v1.DeleteInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	39, // 78: stockledger.v1.DeleteInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
-	38, // 79: stockledger.v1.RestoreInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
-	39, // 80: stockledger.v1.RestoreInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
-	14, // 81: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
-	19, // 82: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
-	21, // 83: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
-	23, // 84: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
-	25, // 85: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
-	27, // 86: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
-	29, // 87: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
-	31, // 88: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
-	33, // 89: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
-	35, // 90: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
-	16, // 91: stockledger.v1.InventoryService.ImportInventoryChanges:input_type -> stockledger.v1.ImportInventoryChangesRequest
-	40, // 92: stockledger.v1.InventoryService.ListInventoryAdjustmentReasons:input_type -> stockledger.v1.ListInventoryAdjustmentReasonsRequest
-	42, // 93: stockledger.v1.InventoryService.CreateInventoryAdjustmentReason:input_type -> stockledger.v1.CreateInventoryAdjustmentReasonRequest
-	44, // 94: stockledger.v1.InventoryService.RetrieveInventoryAdjustmentReason:input_type -> stockledger.v1.RetrieveInventoryAdjustmentReasonRequest
-	46, // 95: stockledger.v1.InventoryService.UpdateInventoryAdjustmentReason:input_type -> stockledger.v1.UpdateInventoryAdjustmentReasonRequest
-	48, // 96: stockledger.v1.InventoryService.DeleteInventoryAdjustmentReason:input_type -> stockledger.v1.DeleteInventoryAdjustmentReasonRequest
-	50, // 97: stockledger.v1.InventoryService.RestoreInventoryAdjustmentReason:input_type -> stockledger.v1.RestoreInventoryAdjustmentReasonRequest
-	15, // 98: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
-	20, // 99: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
-	22, // 100: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
-	24, // 101: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
-	26, // 102: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
-	28, // 103: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
-	30, // 104: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
-	32, // 105: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
-	34, // 106: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
-	37, // 107: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
-	18, // 108: stockledger.v1.InventoryService.ImportInventoryChanges:output_type -> stockledger.v1.ImportInventoryChangesResponse
-	41, // 109: stockledger.v1.InventoryService.ListInventoryAdjustmentReasons:output_type -> stockledger.v1.ListInventoryAdjustmentReasonsResponse
-	43, // 110: stockledger.v1.InventoryService.CreateInventoryAdjustmentReason:output_type -> stockledger.v1.CreateInventoryAdjustmentReasonResponse
-	45, // 111: stockledger.v1.InventoryService.RetrieveInventoryAdjustmentReason:output_type -> stockledger.v1.RetrieveInventoryAdjustmentReasonResponse
-	47, // 112: stockledger.v1.InventoryService.UpdateInventoryAdjustmentReason:output_type -> stockledger.v1.UpdateInventoryAdjustmentReasonResponse
-	49, // 113: stockledger.v1.InventoryService.DeleteInventoryAdjustmentReason:output_type -> stockledger.v1.DeleteInventoryAdjustmentReasonResponse
-	51, // 114: stockledger.v1.InventoryService.RestoreInventoryAdjustmentReason:output_type -> stockledger.v1.RestoreInventoryAdjustmentReasonResponse
-	98, // [98:115] is the sub-list for method output_type
-	81, // [81:98] is the sub-list for method input_type
-	81, // [81:81] is the sub-list for extension type_name
-	81, // [81:81] is the sub-list for extension extendee
-	0,  // [0:81] is the sub-list for field type_name
+	2,   // 0: stockledger.v1.SourceApplication.product:type_name -> stockledger.v1.Product
+	0,   // 1: stockledger.v1.InventoryAdjustment.from_state:type_name -> stockledger.v1.InventoryState
+	0,   // 2: stockledger.v1.InventoryAdjustment.to_state:type_name -> stockledger.v1.InventoryState
+	9,   // 3: stockledger.v1.InventoryAdjustment.total_price_money:type_name -> stockledger.v1.Money
+	63,  // 4: stockledger.v1.InventoryAdjustment.occurred_at:type_name -> google.protobuf.Timestamp
+	63,  // 5: stockledger.v1.InventoryAdjustment.created_at:type_name -> google.protobuf.Timestamp
+	8,   // 6: stockledger.v1.InventoryAdjustment.source:type_name -> stockledger.v1.SourceApplication
+	39,  // 7: stockledger.v1.InventoryAdjustment.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	9,   // 8: stockledger.v1.InventoryAdjustment.cost_money:type_name -> stockledger.v1.Money
+	0,   // 9: stockledger.v1.InventoryPhysicalCount.state:type_name -> stockledger.v1.InventoryState
+	8,   // 10: stockledger.v1.InventoryPhysicalCount.source:type_name -> stockledger.v1.SourceApplication
+	63,  // 11: stockledger.v1.InventoryPhysicalCount.occurred_at:type_name -> google.protobuf.Timestamp
+	63,  // 12: stockledger.v1.InventoryPhysicalCount.created_at:type_name -> google.protobuf.Timestamp
+	39,  // 13: stockledger.v1.InventoryPhysicalCount.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	0,   // 14: stockledger.v1.InventoryTransfer.state:type_name -> stockledger.v1.InventoryState
+	63,  // 15: stockledger.v1.InventoryTransfer.occurred_at:type_name -> google.protobuf.Timestamp
+	63,  // 16: stockledger.v1.InventoryTransfer.created_at:type_name -> google.protobuf.Timestamp
+	8,   // 17: stockledger.v1.InventoryTransfer.source:type_name -> stockledger.v1.SourceApplication
+	39,  // 18: stockledger.v1.InventoryTransfer.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	1,   // 19: stockledger.v1.InventoryChange.type:type_name -> stockledger.v1.InventoryChangeType
+	10,  // 20: stockledger.v1.InventoryChange.adjustment:type_name -> stockledger.v1.InventoryAdjustment
+	11,  // 21: stockledger.v1.InventoryChange.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
+	12,  // 22: stockledger.v1.InventoryChange.transfer:type_name -> stockledger.v1.InventoryTransfer
+	0,   // 23: stockledger.v1.InventoryCount.state:type_name -> stockledger.v1.InventoryState
+	63,  // 24: stockledger.v1.InventoryCount.calculated_at:type_name -> google.protobuf.Timestamp
+	13,  // 25: stockledger.v1.BatchChangeInventoryRequest.changes:type_name -> stockledger.v1.InventoryChange
+	14,  // 26: stockledger.v1.BatchChangeInventoryResponse.counts:type_name -> stockledger.v1.InventoryCount
+	13,  // 27: stockledger.v1.BatchChangeInventoryResponse.changes:type_name -> stockledger.v1.InventoryChange
+	13,  // 28: stockledger.v1.ImportInventoryChangesRequest.changes:type_name -> stockledger.v1.InventoryChange
+	8,   // 29: stockledger.v1.ImportInventoryChangesRequest.source:type_name -> stockledger.v1.SourceApplication
+	18,  // 30: stockledger.v1.ImportInventoryChangesResponse.refused_changes:type_name -> stockledger.v1.RefusedInventoryChange
+	63,  // 31: stockledger.v1.BatchRetrieveInventoryCountsRequest.updated_after:type_name -> google.protobuf.Timestamp
+	0,   // 32: stockledger.v1.BatchRetrieveInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
+	63,  // 33: stockledger.v1.BatchRetrieveInventoryCountsRequest.as_of:type_name -> google.protobuf.Timestamp
+	14,  // 34: stockledger.v1.BatchRetrieveInventoryCountsResponse.counts:type_name -> stockledger.v1.InventoryCount
+	63,  // 35: stockledger.v1.RetrieveInventoryCountRequest.as_of:type_name -> google.protobuf.Timestamp
+	14,  // 36: stockledger.v1.RetrieveInventoryCountResponse.counts:type_name -> stockledger.v1.InventoryCount
+	1,   // 37: stockledger.v1.BatchRetrieveInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,   // 38: stockledger.v1.BatchRetrieveInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	63,  // 39: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	63,  // 40: stockledger.v1.BatchRetrieveInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,   // 41: stockledger.v1.BatchRetrieveInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	39,  // 42: stockledger.v1.BatchRetrieveInventoryChangesRequest.reason_ids:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	13,  // 43: stockledger.v1.BatchRetrieveInventoryChangesResponse.changes:type_name -> stockledger.v1.InventoryChange
+	10,  // 44: stockledger.v1.RetrieveInventoryAdjustmentResponse.adjustment:type_name -> stockledger.v1.InventoryAdjustment
+	11,  // 45: stockledger.v1.RetrieveInventoryPhysicalCountResponse.physical_count:type_name -> stockledger.v1.InventoryPhysicalCount
+	12,  // 46: stockledger.v1.RetrieveInventoryTransferResponse.transfer:type_name -> stockledger.v1.InventoryTransfer
+	1,   // 47: stockledger.v1.StreamInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,   // 48: stockledger.v1.StreamInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	63,  // 49: stockledger.v1.StreamInventoryChangesRequest.updated_after:type_name -> google.protobuf.Timestamp
+	63,  // 50: stockledger.v1.StreamInventoryChangesRequest.updated_before:type_name -> google.protobuf.Timestamp
+	3,   // 51: stockledger.v1.StreamInventoryChangesRequest.sort_order:type_name -> stockledger.v1.SortOrder
+	39,  // 52: stockledger.v1.StreamInventoryChangesRequest.reason_ids:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	13,  // 53: stockledger.v1.StreamInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	1,   // 54: stockledger.v1.WatchInventoryChangesRequest.types:type_name -> stockledger.v1.InventoryChangeType
+	0,   // 55: stockledger.v1.WatchInventoryChangesRequest.states:type_name -> stockledger.v1.InventoryState
+	4,   // 56: stockledger.v1.WatchInventoryChangesRequest.start:type_name -> stockledger.v1.WatchStart
+	13,  // 57: stockledger.v1.WatchInventoryChangesResponse.change:type_name -> stockledger.v1.InventoryChange
+	0,   // 58: stockledger.v1.WatchInventoryCountsRequest.states:type_name -> stockledger.v1.InventoryState
+	4,   // 59: stockledger.v1.WatchInventoryCountsRequest.start:type_name -> stockledger.v1.WatchStart
+	0,   // 60: stockledger.v1.InventoryCountUpdate.state:type_name -> stockledger.v1.InventoryState
+	63,  // 61: stockledger.v1.InventoryCountUpdate.calculated_at:type_name -> google.protobuf.Timestamp
+	1,   // 62: stockledger.v1.InventoryCountUpdate.change_type:type_name -> stockledger.v1.InventoryChangeType
+	37,  // 63: stockledger.v1.WatchInventoryCountsResponse.update:type_name -> stockledger.v1.InventoryCountUpdate
+	5,   // 64: stockledger.v1.InventoryAdjustmentReasonId.type:type_name -> stockledger.v1.InventoryAdjustmentReasonType
+	39,  // 65: stockledger.v1.InventoryAdjustmentReason.id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	6,   // 66: stockledger.v1.InventoryAdjustmentReason.direction:type_name -> stockledger.v1.InventoryAdjustmentReasonDirection
+	63,  // 67: stockledger.v1.InventoryAdjustmentReason.created_at:type_name -> google.protobuf.Timestamp
+	63,  // 68: stockledger.v1.InventoryAdjustmentReason.updated_at:type_name -> google.protobuf.Timestamp
+	40,  // 69: stockledger.v1.ListInventoryAdjustmentReasonsResponse.adjustment_reasons:type_name -> stockledger.v1.InventoryAdjustmentReason
+	40,  // 70: stockledger.v1.CreateInventoryAdjustmentReasonRequest.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	40,  // 71: stockledger.v1.CreateInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	39,  // 72: stockledger.v1.RetrieveInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	40,  // 73: stockledger.v1.RetrieveInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	39,  // 74: stockledger.v1.UpdateInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	40,  // 75: stockledger.v1.UpdateInventoryAdjustmentReasonRequest.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	40,  // 76: stockledger.v1.UpdateInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	39,  // 77: stockledger.v1.DeleteInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	40,  // 78: stockledger.v1.DeleteInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	39,  // 79: stockledger.v1.RestoreInventoryAdjustmentReasonRequest.reason_id:type_name -> stockledger.v1.InventoryAdjustmentReasonId
+	40,  // 80: stockledger.v1.RestoreInventoryAdjustmentReasonResponse.adjustment_reason:type_name -> stockledger.v1.InventoryAdjustmentReason
+	63,  // 81: stockledger.v1.InventoryReorderPoint.updated_at:type_name -> google.protobuf.Timestamp
+	53,  // 82: stockledger.v1.SetInventoryReorderPointResponse.reorder_point:type_name -> stockledger.v1.InventoryReorderPoint
+	53,  // 83: stockledger.v1.ListInventoryReorderPointsResponse.reorder_points:type_name -> stockledger.v1.InventoryReorderPoint
+	7,   // 84: stockledger.v1.InventoryAlert.kind:type_name -> stockledger.v1.InventoryAlertKind
+	63,  // 85: stockledger.v1.InventoryAlert.occurred_at:type_name -> google.protobuf.Timestamp
+	63,  // 86: stockledger.v1.InventoryAlert.calculated_at:type_name -> google.protobuf.Timestamp
+	4,   // 87: stockledger.v1.WatchInventoryAlertsRequest.start:type_name -> stockledger.v1.WatchStart
+	60,  // 88: stockledger.v1.WatchInventoryAlertsResponse.alert:type_name -> stockledger.v1.InventoryAlert
+	15,  // 89: stockledger.v1.InventoryService.BatchChangeInventory:input_type -> stockledger.v1.BatchChangeInventoryRequest
+	20,  // 90: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:input_type -> stockledger.v1.BatchRetrieveInventoryCountsRequest
+	22,  // 91: stockledger.v1.InventoryService.RetrieveInventoryCount:input_type -> stockledger.v1.RetrieveInventoryCountRequest
+	24,  // 92: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:input_type -> stockledger.v1.BatchRetrieveInventoryChangesRequest
+	26,  // 93: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:input_type -> stockledger.v1.RetrieveInventoryAdjustmentRequest
+	28,  // 94: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:input_type -> stockledger.v1.RetrieveInventoryPhysicalCountRequest
+	30,  // 95: stockledger.v1.InventoryService.RetrieveInventoryTransfer:input_type -> stockledger.v1.RetrieveInventoryTransferRequest
+	32,  // 96: stockledger.v1.InventoryService.StreamInventoryChanges:input_type -> stockledger.v1.StreamInventoryChangesRequest
+	34,  // 97: stockledger.v1.InventoryService.WatchInventoryChanges:input_type -> stockledger.v1.WatchInventoryChangesRequest
+	36,  // 98: stockledger.v1.InventoryService.WatchInventoryCounts:input_type -> stockledger.v1.WatchInventoryCountsRequest
+	17,  // 99: stockledger.v1.InventoryService.ImportInventoryChanges:input_type -> stockledger.v1.ImportInventoryChangesRequest
+	41,  // 100: stockledger.v1.InventoryService.ListInventoryAdjustmentReasons:input_type -> stockledger.v1.ListInventoryAdjustmentReasonsRequest
+	43,  // 101: stockledger.v1.InventoryService.CreateInventoryAdjustmentReason:input_type -> stockledger.v1.CreateInventoryAdjustmentReasonRequest
+	45,  // 102: stockledger.v1.InventoryService.RetrieveInventoryAdjustmentReason:input_type -> stockledger.v1.RetrieveInventoryAdjustmentReasonRequest
+	47,  // 103: stockledger.v1.InventoryService.UpdateInventoryAdjustmentReason:input_type -> stockledger.v1.UpdateInventoryAdjustmentReasonRequest
+	49,  // 104: stockledger.v1.InventoryService.DeleteInventoryAdjustmentReason:input_type -> stockledger.v1.DeleteInventoryAdjustmentReasonRequest
+	51,  // 105: stockledger.v1.InventoryService.RestoreInventoryAdjustmentReason:input_type -> stockledger.v1.RestoreInventoryAdjustmentReasonRequest
+	54,  // 106: stockledger.v1.InventoryService.SetInventoryReorderPoint:input_type -> stockledger.v1.SetInventoryReorderPointRequest
+	56,  // 107: stockledger.v1.InventoryService.DeleteInventoryReorderPoint:input_type -> stockledger.v1.DeleteInventoryReorderPointRequest
+	58,  // 108: stockledger.v1.InventoryService.ListInventoryReorderPoints:input_type -> stockledger.v1.ListInventoryReorderPointsRequest
+	61,  // 109: stockledger.v1.InventoryService.WatchInventoryAlerts:input_type -> stockledger.v1.WatchInventoryAlertsRequest
+	16,  // 110: stockledger.v1.InventoryService.BatchChangeInventory:output_type -> stockledger.v1.BatchChangeInventoryResponse
+	21,  // 111: stockledger.v1.InventoryService.BatchRetrieveInventoryCounts:output_type -> stockledger.v1.BatchRetrieveInventoryCountsResponse
+	23,  // 112: stockledger.v1.InventoryService.RetrieveInventoryCount:output_type -> stockledger.v1.RetrieveInventoryCountResponse
+	25,  // 113: stockledger.v1.InventoryService.BatchRetrieveInventoryChanges:output_type -> stockledger.v1.BatchRetrieveInventoryChangesResponse
+	27,  // 114: stockledger.v1.InventoryService.RetrieveInventoryAdjustment:output_type -> stockledger.v1.RetrieveInventoryAdjustmentResponse
+	29,  // 115: stockledger.v1.InventoryService.RetrieveInventoryPhysicalCount:output_type -> stockledger.v1.RetrieveInventoryPhysicalCountResponse
+	31,  // 116: stockledger.v1.InventoryService.RetrieveInventoryTransfer:output_type -> stockledger.v1.RetrieveInventoryTransferResponse
+	33,  // 117: stockledger.v1.InventoryService.StreamInventoryChanges:output_type -> stockledger.v1.StreamInventoryChangesResponse
+	35,  // 118: stockledger.v1.InventoryService.WatchInventoryChanges:output_type -> stockledger.v1.WatchInventoryChangesResponse
+	38,  // 119: stockledger.v1.InventoryService.WatchInventoryCounts:output_type -> stockledger.v1.WatchInventoryCountsResponse
+	19,  // 120: stockledger.v1.InventoryService.ImportInventoryChanges:output_type -> stockledger.v1.ImportInventoryChangesResponse
+	42,  // 121: stockledger.v1.InventoryService.ListInventoryAdjustmentReasons:output_type -> stockledger.v1.ListInventoryAdjustmentReasonsResponse
+	44,  // 122: stockledger.v1.InventoryService.CreateInventoryAdjustmentReason:output_type -> stockledger.v1.CreateInventoryAdjustmentReasonResponse
+	46,  // 123: stockledger.v1.InventoryService.RetrieveInventoryAdjustmentReason:output_type -> stockledger.v1.RetrieveInventoryAdjustmentReasonResponse
+	48,  // 124: stockledger.v1.InventoryService.UpdateInventoryAdjustmentReason:output_type -> stockledger.v1.UpdateInventoryAdjustmentReasonResponse
+	50,  // 125: stockledger.v1.InventoryService.DeleteInventoryAdjustmentReason:output_type -> stockledger.v1.DeleteInventoryAdjustmentReasonResponse
+	52,  // 126: stockledger.v1.InventoryService.RestoreInventoryAdjustmentReason:output_type -> stockledger.v1.RestoreInventoryAdjustmentReasonResponse
+	55,  // 127: stockledger.v1.InventoryService.SetInventoryReorderPoint:output_type -> stockledger.v1.SetInventoryReorderPointResponse
+	57,  // 128: stockledger.v1.InventoryService.DeleteInventoryReorderPoint:output_type -> stockledger.v1.DeleteInventoryReorderPointResponse
+	59,  // 129: stockledger.v1.InventoryService.ListInventoryReorderPoints:output_type -> stockledger.v1.ListInventoryReorderPointsResponse
+	62,  // 130: stockledger.v1.InventoryService.WatchInventoryAlerts:output_type -> stockledger.v1.WatchInventoryAlertsResponse
+	110, // [110:131] is the sub-list for method output_type
+	89,  // [89:110] is the sub-list for method input_type
+	89,  // [89:89] is the sub-list for extension type_name
+	89,  // [89:89] is the sub-list for extension extendee
+	0,   // [0:89] is the sub-list for field type_name
 }
 
 func init() { file_stockledger_v1_inventory_proto_init() }
@@ -4641,8 +5452,8 @@ func file_stockledger_v1_inventory_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stockledger_v1_inventory_proto_rawDesc), len(file_stockledger_v1_inventory_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   45,
+			NumEnums:      8,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

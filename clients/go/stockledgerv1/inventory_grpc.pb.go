@@ -59,6 +59,10 @@ const (
 	InventoryService_UpdateInventoryAdjustmentReason_FullMethodName   = "/stockledger.v1.InventoryService/UpdateInventoryAdjustmentReason"
 	InventoryService_DeleteInventoryAdjustmentReason_FullMethodName   = "/stockledger.v1.InventoryService/DeleteInventoryAdjustmentReason"
 	InventoryService_RestoreInventoryAdjustmentReason_FullMethodName  = "/stockledger.v1.InventoryService/RestoreInventoryAdjustmentReason"
+	InventoryService_SetInventoryReorderPoint_FullMethodName          = "/stockledger.v1.InventoryService/SetInventoryReorderPoint"
+	InventoryService_DeleteInventoryReorderPoint_FullMethodName       = "/stockledger.v1.InventoryService/DeleteInventoryReorderPoint"
+	InventoryService_ListInventoryReorderPoints_FullMethodName        = "/stockledger.v1.InventoryService/ListInventoryReorderPoints"
+	InventoryService_WatchInventoryAlerts_FullMethodName              = "/stockledger.v1.InventoryService/WatchInventoryAlerts"
 )
 
 // InventoryServiceClient is the client API for InventoryService service.
@@ -116,6 +120,18 @@ type InventoryServiceClient interface {
 	DeleteInventoryAdjustmentReason(ctx context.Context, in *DeleteInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*DeleteInventoryAdjustmentReasonResponse, error)
 	// Restores a soft-deleted custom adjustment reason.
 	RestoreInventoryAdjustmentReason(ctx context.Context, in *RestoreInventoryAdjustmentReasonRequest, opts ...grpc.CallOption) (*RestoreInventoryAdjustmentReasonResponse, error)
+	// Sets the reorder point of an item at a location, creating or replacing it: its
+	// IN_STOCK count is low at or below it (docs/alerts.md). Answers whether the count is low
+	// now; setting a point raises no alert (alerts are crossings made by changes).
+	SetInventoryReorderPoint(ctx context.Context, in *SetInventoryReorderPointRequest, opts ...grpc.CallOption) (*SetInventoryReorderPointResponse, error)
+	// Deletes the reorder point of an item at a location: its count raises no more alerts.
+	DeleteInventoryReorderPoint(ctx context.Context, in *DeleteInventoryReorderPointRequest, opts ...grpc.CallOption) (*DeleteInventoryReorderPointResponse, error)
+	// Lists reorder points by item, then location.
+	ListInventoryReorderPoints(ctx context.Context, in *ListInventoryReorderPointsRequest, opts ...grpc.CallOption) (*ListInventoryReorderPointsResponse, error)
+	// Live feed of low-stock alerts: each time a committed change takes an IN_STOCK count
+	// with a reorder point to or below it (LOW) or back above it (RECOVERED), once per
+	// crossing, in commit order, resumable like WatchInventoryCounts.
+	WatchInventoryAlerts(ctx context.Context, in *WatchInventoryAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInventoryAlertsResponse], error)
 }
 
 type inventoryServiceClient struct {
@@ -326,6 +342,55 @@ func (c *inventoryServiceClient) RestoreInventoryAdjustmentReason(ctx context.Co
 	return out, nil
 }
 
+func (c *inventoryServiceClient) SetInventoryReorderPoint(ctx context.Context, in *SetInventoryReorderPointRequest, opts ...grpc.CallOption) (*SetInventoryReorderPointResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetInventoryReorderPointResponse)
+	err := c.cc.Invoke(ctx, InventoryService_SetInventoryReorderPoint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) DeleteInventoryReorderPoint(ctx context.Context, in *DeleteInventoryReorderPointRequest, opts ...grpc.CallOption) (*DeleteInventoryReorderPointResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteInventoryReorderPointResponse)
+	err := c.cc.Invoke(ctx, InventoryService_DeleteInventoryReorderPoint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) ListInventoryReorderPoints(ctx context.Context, in *ListInventoryReorderPointsRequest, opts ...grpc.CallOption) (*ListInventoryReorderPointsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListInventoryReorderPointsResponse)
+	err := c.cc.Invoke(ctx, InventoryService_ListInventoryReorderPoints_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) WatchInventoryAlerts(ctx context.Context, in *WatchInventoryAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInventoryAlertsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &InventoryService_ServiceDesc.Streams[4], InventoryService_WatchInventoryAlerts_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchInventoryAlertsRequest, WatchInventoryAlertsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InventoryService_WatchInventoryAlertsClient = grpc.ServerStreamingClient[WatchInventoryAlertsResponse]
+
 // InventoryServiceServer is the server API for InventoryService service.
 // All implementations must embed UnimplementedInventoryServiceServer
 // for forward compatibility.
@@ -381,6 +446,18 @@ type InventoryServiceServer interface {
 	DeleteInventoryAdjustmentReason(context.Context, *DeleteInventoryAdjustmentReasonRequest) (*DeleteInventoryAdjustmentReasonResponse, error)
 	// Restores a soft-deleted custom adjustment reason.
 	RestoreInventoryAdjustmentReason(context.Context, *RestoreInventoryAdjustmentReasonRequest) (*RestoreInventoryAdjustmentReasonResponse, error)
+	// Sets the reorder point of an item at a location, creating or replacing it: its
+	// IN_STOCK count is low at or below it (docs/alerts.md). Answers whether the count is low
+	// now; setting a point raises no alert (alerts are crossings made by changes).
+	SetInventoryReorderPoint(context.Context, *SetInventoryReorderPointRequest) (*SetInventoryReorderPointResponse, error)
+	// Deletes the reorder point of an item at a location: its count raises no more alerts.
+	DeleteInventoryReorderPoint(context.Context, *DeleteInventoryReorderPointRequest) (*DeleteInventoryReorderPointResponse, error)
+	// Lists reorder points by item, then location.
+	ListInventoryReorderPoints(context.Context, *ListInventoryReorderPointsRequest) (*ListInventoryReorderPointsResponse, error)
+	// Live feed of low-stock alerts: each time a committed change takes an IN_STOCK count
+	// with a reorder point to or below it (LOW) or back above it (RECOVERED), once per
+	// crossing, in commit order, resumable like WatchInventoryCounts.
+	WatchInventoryAlerts(*WatchInventoryAlertsRequest, grpc.ServerStreamingServer[WatchInventoryAlertsResponse]) error
 	mustEmbedUnimplementedInventoryServiceServer()
 }
 
@@ -441,6 +518,18 @@ func (UnimplementedInventoryServiceServer) DeleteInventoryAdjustmentReason(conte
 }
 func (UnimplementedInventoryServiceServer) RestoreInventoryAdjustmentReason(context.Context, *RestoreInventoryAdjustmentReasonRequest) (*RestoreInventoryAdjustmentReasonResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RestoreInventoryAdjustmentReason not implemented")
+}
+func (UnimplementedInventoryServiceServer) SetInventoryReorderPoint(context.Context, *SetInventoryReorderPointRequest) (*SetInventoryReorderPointResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetInventoryReorderPoint not implemented")
+}
+func (UnimplementedInventoryServiceServer) DeleteInventoryReorderPoint(context.Context, *DeleteInventoryReorderPointRequest) (*DeleteInventoryReorderPointResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteInventoryReorderPoint not implemented")
+}
+func (UnimplementedInventoryServiceServer) ListInventoryReorderPoints(context.Context, *ListInventoryReorderPointsRequest) (*ListInventoryReorderPointsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListInventoryReorderPoints not implemented")
+}
+func (UnimplementedInventoryServiceServer) WatchInventoryAlerts(*WatchInventoryAlertsRequest, grpc.ServerStreamingServer[WatchInventoryAlertsResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchInventoryAlerts not implemented")
 }
 func (UnimplementedInventoryServiceServer) mustEmbedUnimplementedInventoryServiceServer() {}
 func (UnimplementedInventoryServiceServer) testEmbeddedByValue()                          {}
@@ -737,6 +826,71 @@ func _InventoryService_RestoreInventoryAdjustmentReason_Handler(srv interface{},
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InventoryService_SetInventoryReorderPoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetInventoryReorderPointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).SetInventoryReorderPoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_SetInventoryReorderPoint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).SetInventoryReorderPoint(ctx, req.(*SetInventoryReorderPointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_DeleteInventoryReorderPoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteInventoryReorderPointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).DeleteInventoryReorderPoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_DeleteInventoryReorderPoint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).DeleteInventoryReorderPoint(ctx, req.(*DeleteInventoryReorderPointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_ListInventoryReorderPoints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListInventoryReorderPointsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).ListInventoryReorderPoints(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_ListInventoryReorderPoints_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).ListInventoryReorderPoints(ctx, req.(*ListInventoryReorderPointsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_WatchInventoryAlerts_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchInventoryAlertsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(InventoryServiceServer).WatchInventoryAlerts(m, &grpc.GenericServerStream[WatchInventoryAlertsRequest, WatchInventoryAlertsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InventoryService_WatchInventoryAlertsServer = grpc.ServerStreamingServer[WatchInventoryAlertsResponse]
+
 // InventoryService_ServiceDesc is the grpc.ServiceDesc for InventoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -796,6 +950,18 @@ var InventoryService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "RestoreInventoryAdjustmentReason",
 			Handler:    _InventoryService_RestoreInventoryAdjustmentReason_Handler,
 		},
+		{
+			MethodName: "SetInventoryReorderPoint",
+			Handler:    _InventoryService_SetInventoryReorderPoint_Handler,
+		},
+		{
+			MethodName: "DeleteInventoryReorderPoint",
+			Handler:    _InventoryService_DeleteInventoryReorderPoint_Handler,
+		},
+		{
+			MethodName: "ListInventoryReorderPoints",
+			Handler:    _InventoryService_ListInventoryReorderPoints_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -817,6 +983,11 @@ var InventoryService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "ImportInventoryChanges",
 			Handler:       _InventoryService_ImportInventoryChanges_Handler,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "WatchInventoryAlerts",
+			Handler:       _InventoryService_WatchInventoryAlerts_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "stockledger/v1/inventory.proto",

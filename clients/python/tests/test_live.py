@@ -137,6 +137,28 @@ def test_watch_counts_from_the_beginning(client, shop):
     assert [u.change_type for u in got] == ["ADJUSTMENT"] * 5 + ["PHYSICAL_COUNT"]
 
 
+def test_reorder_points_and_alerts(client, shop):
+    location, item = shop
+    client.batch_change_inventory([physical_count(item.id, location.id, "IN_STOCK", 3)])
+    answer = client.set_inventory_reorder_point(item.id, location.id, Decimal("2.5"))
+    assert (answer.reorder_point.reorder_point, answer.quantity, answer.low) == (Decimal("2.5"), Decimal(3), False)
+    assert [p.location_id for p in client.list_inventory_reorder_points(catalog_object_ids=[item.id])] == [location.id]
+    alerts = client.watch_inventory_alerts(catalog_object_ids=[item.id], timeout=30)
+    try:
+        client.batch_change_inventory([adjustment(item.id, location.id, "IN_STOCK", "SOLD", 1)])
+        client.batch_change_inventory([adjustment(item.id, location.id, "NONE", "IN_STOCK", 4)])
+        low, recovered = next(alerts), next(alerts)
+    finally:
+        alerts.close()
+    assert (low.kind, low.quantity, low.reorder_point) == ("LOW", Decimal(2), Decimal("2.5"))
+    assert (recovered.kind, recovered.quantity) == ("RECOVERED", Decimal(6))
+    assert recovered.sequence == low.sequence + 1 and low.change_id and recovered.resume_token
+    client.delete_inventory_reorder_point(item.id, location.id)
+    with pytest.raises(StockledgerError) as refused:
+        client.delete_inventory_reorder_point(item.id, location.id)
+    assert refused.value.code == grpc.StatusCode.NOT_FOUND
+
+
 def test_a_refused_request_raises_stockledger_error(client, shop):
     location, item = shop
     # Built by hand: the client's own helpers refuse 6 decimals before sending.

@@ -86,6 +86,7 @@
 //! }
 //! ```
 
+pub mod alerts;
 mod builder;
 pub mod changes;
 pub mod counts;
@@ -104,6 +105,7 @@ use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
+pub use alerts::{Alert, ReorderPoint, ReorderPointSet, WatchedAlert};
 pub use builder::ClientBuilder;
 pub use counts::{Count, CountFilter, CountPage};
 pub use error::{
@@ -822,6 +824,106 @@ impl Client {
             ..Default::default()
         })
         .await
+    }
+    /// Live feed of low-stock alerts (from `request.start` when no resume token is set), as
+    /// [`WatchedAlert`]s.
+    pub async fn watch_inventory_alerts(
+        &self,
+        request: pb::WatchInventoryAlertsRequest,
+    ) -> Result<Messages<WatchedAlert>, Error> {
+        Ok(messages(
+            self.inventory().watch_inventory_alerts(request).await?,
+        ))
+    }
+
+    /// Resumes an alert feed right after the message that carried `resume_token`, with the
+    /// filters of the watch that produced it.
+    pub async fn resume_inventory_alerts(
+        &self,
+        resume_token: impl Into<String>,
+    ) -> Result<Messages<WatchedAlert>, Error> {
+        self.watch_inventory_alerts(pb::WatchInventoryAlertsRequest {
+            resume_token: resume_token.into(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Sets (creates or replaces) the reorder point of an item at a location; the answer
+    /// tells whether its IN_STOCK count there is low now.
+    pub async fn set_inventory_reorder_point(
+        &self,
+        catalog_object_id: impl Into<String>,
+        location_id: impl Into<String>,
+        reorder_point: impl decimal::IntoDecimal,
+    ) -> Result<ReorderPointSet, Error> {
+        let request = pb::SetInventoryReorderPointRequest {
+            catalog_object_id: catalog_object_id.into(),
+            location_id: location_id.into(),
+            reorder_point: decimal::field_to_wire(reorder_point, "reorder_point")?,
+        };
+        let response = self
+            .inventory()
+            .set_inventory_reorder_point(request)
+            .await?;
+        response.into_inner().try_into()
+    }
+
+    /// Deletes the reorder point of an item at a location (`NotFound` when none is set).
+    pub async fn delete_inventory_reorder_point(
+        &self,
+        catalog_object_id: impl Into<String>,
+        location_id: impl Into<String>,
+    ) -> Result<(), Error> {
+        let request = pb::DeleteInventoryReorderPointRequest {
+            catalog_object_id: catalog_object_id.into(),
+            location_id: location_id.into(),
+        };
+        self.inventory()
+            .delete_inventory_reorder_point(request)
+            .await?;
+        Ok(())
+    }
+
+    /// Every reorder point of these items at these locations (empty: all), by item then
+    /// location, page after page.
+    pub fn list_inventory_reorder_points(
+        &self,
+        catalog_object_ids: Vec<String>,
+        location_ids: Vec<String>,
+    ) -> Pages<ReorderPoint> {
+        let client = self.inventory();
+        let first = pb::ListInventoryReorderPointsRequest {
+            catalog_object_ids,
+            location_ids,
+            ..Default::default()
+        };
+        paged(
+            first,
+            move |request: pb::ListInventoryReorderPointsRequest| {
+                let mut client = client.clone();
+                Box::pin(async move {
+                    let page = client
+                        .list_inventory_reorder_points(request.clone())
+                        .await?
+                        .into_inner();
+                    let next = if page.cursor.is_empty() {
+                        None // the last page
+                    } else {
+                        Some(pb::ListInventoryReorderPointsRequest {
+                            cursor: page.cursor,
+                            ..request
+                        })
+                    };
+                    let points = page
+                        .reorder_points
+                        .into_iter()
+                        .map(ReorderPoint::try_from)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((points, next))
+                })
+            },
+        )
     }
 }
 

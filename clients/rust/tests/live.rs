@@ -320,6 +320,61 @@ async fn watch_from_now_then_resume_from_a_token() {
 }
 
 #[tokio::test]
+async fn reorder_points_and_their_alerts_are_typed() {
+    let client = client().await;
+    let (shop, item) = location_and_item(&client).await;
+    let set = client
+        .set_inventory_reorder_point(&item, &shop, Decimal::new(25, 1))
+        .await
+        .expect("set reorder point");
+    assert_eq!(
+        (set.reorder_point.reorder_point, set.quantity, set.low),
+        (Decimal::new(25, 1), None, true)
+    );
+    let listed: Vec<_> = client
+        .list_inventory_reorder_points(vec![item.clone()], vec![])
+        .try_collect()
+        .await
+        .expect("list reorder points");
+    assert_eq!(listed, std::slice::from_ref(&set.reorder_point));
+    let mut feed = client
+        .watch_inventory_alerts(pb::WatchInventoryAlertsRequest {
+            catalog_object_ids: vec![item.clone()],
+            start: pb::WatchStart::Now.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("watch alerts");
+    apply(
+        &client,
+        vec![adjustment(&item, &shop, S::None, S::InStock, "3").unwrap()],
+    )
+    .await;
+    apply(
+        &client,
+        vec![adjustment(&item, &shop, S::InStock, S::Sold, "1").unwrap()],
+    )
+    .await;
+    let recovered = next(&mut feed).await;
+    let low = next(&mut feed).await;
+    assert_eq!(
+        (recovered.alert.kind, recovered.alert.quantity),
+        (pb::InventoryAlertKind::Recovered, q(3))
+    );
+    assert_eq!(
+        (low.alert.kind, low.alert.quantity, low.alert.reorder_point),
+        (pb::InventoryAlertKind::Low, q(2), Decimal::new(25, 1))
+    );
+    assert_eq!(low.sequence, recovered.sequence + 1);
+    client
+        .delete_inventory_reorder_point(&item, &shop)
+        .await
+        .expect("delete");
+    let again = client.delete_inventory_reorder_point(&item, &shop).await;
+    assert_eq!(again.unwrap_err().code(), Code::NotFound);
+}
+
+#[tokio::test]
 async fn a_transfer_and_the_count_feed_are_typed() {
     let client = client().await;
     let (shop, item) = location_and_item(&client).await;

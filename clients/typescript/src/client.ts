@@ -22,6 +22,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ImportInventoryChangesRequestSchema } from "./gen/stockledger/v1/inventory_pb.js";
 import {
   adjustmentOut,
+  alertOut,
   changeFilterIn,
   changeIn,
   changeOut,
@@ -47,6 +48,8 @@ import {
   reasonDirectionIn,
   reasonIdIn,
   reasonOut,
+  reorderPointOut,
+  reorderPointSetOut,
   sourceIn,
   stateValue,
   transferOut,
@@ -67,6 +70,7 @@ import {
   type InventoryChange,
   type InventoryChangeInput,
   type InventoryCount,
+  type InventoryAlert,
   type InventoryCountUpdate,
   type InventoryItem,
   type InventoryItemInput,
@@ -76,6 +80,8 @@ import {
   type Location,
   type LocationInput,
   type LocationStatus,
+  type ReorderPoint,
+  type ReorderPointSet,
   type SourceApplicationInput,
   type WatchStart,
 } from "./types.js";
@@ -159,6 +165,14 @@ export interface WatchedChange {
 /** One message of WatchInventoryCounts. */
 export interface WatchedCountUpdate {
   update: InventoryCountUpdate;
+  sequence: bigint;
+  resumeToken: string;
+}
+
+/** One message of WatchInventoryAlerts. */
+export interface WatchedAlert {
+  alert: InventoryAlert;
+  /** Sequence of the change that caused it. */
   sequence: bigint;
   resumeToken: string;
 }
@@ -615,6 +629,59 @@ export class InventoryApi {
       (m) => ({ update: countUpdateOut(m.update), sequence: m.sequence, resumeToken: m.resumeToken }),
       options,
     );
+  }
+
+  /** The live feed of low-stock alerts (LOW, RECOVERED), resumable like watchCounts. */
+  watchAlerts(
+    request: { catalogObjectIds?: string[]; locationIds?: string[] } & WatchFrom = {},
+    options?: CallOptions,
+  ): CallStream<WatchedAlert> {
+    const message = {
+      catalogObjectIds: request.catalogObjectIds ?? [],
+      locationIds: request.locationIds ?? [],
+      resumeToken: request.resumeToken ?? "",
+      start: watchStartIn(request.start),
+    };
+    return openStream(
+      (o) => this.raw.watchInventoryAlerts(message, o),
+      (m) => ({ alert: alertOut(m.alert), sequence: m.sequence, resumeToken: m.resumeToken }),
+      options,
+    );
+  }
+
+  /** Sets (creates or replaces) the reorder point of an item at a location. */
+  async setReorderPoint(
+    catalogObjectId: string,
+    locationId: string,
+    reorderPoint: DecimalInput,
+    options?: CallOptions,
+  ): Promise<ReorderPointSet> {
+    const request = { catalogObjectId, locationId, reorderPoint: decimalIn(reorderPoint, "reorder_point") };
+    return reorderPointSetOut(await unary(this.raw.setInventoryReorderPoint(request, options)));
+  }
+
+  /** Deletes the reorder point of an item at a location (NOT_FOUND when none is set). */
+  async deleteReorderPoint(catalogObjectId: string, locationId: string, options?: CallOptions): Promise<void> {
+    await unary(this.raw.deleteInventoryReorderPoint({ catalogObjectId, locationId }, options));
+  }
+
+  /** One page of reorder points, by item then location. */
+  async listReorderPoints(
+    request: { catalogObjectIds?: string[]; locationIds?: string[] } & PageRequest = {},
+    options?: CallOptions,
+  ): Promise<Page<ReorderPoint>> {
+    const response = await unary(
+      this.raw.listInventoryReorderPoints(
+        {
+          catalogObjectIds: request.catalogObjectIds ?? [],
+          locationIds: request.locationIds ?? [],
+          cursor: request.cursor ?? "",
+          limit: request.limit ?? 0,
+        },
+        options,
+      ),
+    );
+    return { items: response.reorderPoints.map(reorderPointOut), cursor: response.cursor };
   }
 }
 

@@ -255,6 +255,69 @@ export interface InventoryCountUpdate {
   changeType: InventoryChangeType;
 }
 
+/** Which way a count crossed its reorder point. */
+export type InventoryAlertKind = Exclude<keyof typeof pb.InventoryAlertKind, "UNSPECIFIED">;
+
+/** The reorder point of an item at a location: its IN_STOCK count there is low at or below it. */
+export interface ReorderPoint {
+  catalogObjectId: string;
+  locationId: string;
+  reorderPoint: Decimal;
+  updatedAt: Date | undefined;
+}
+
+/** What setting a reorder point answered: the IN_STOCK quantity now and whether it is low. */
+export interface ReorderPointSet {
+  reorderPoint: ReorderPoint;
+  /** Undefined when the count does not exist (read as 0). */
+  quantity: Decimal | undefined;
+  low: boolean;
+}
+
+/** A low-stock alert: a committed change took an IN_STOCK count across its reorder point. */
+export interface InventoryAlert {
+  catalogObjectId: string;
+  locationId: string;
+  kind: InventoryAlertKind;
+  quantity: Decimal;
+  reorderPoint: Decimal;
+  changeId: string;
+  occurredAt: Date | undefined;
+  calculatedAt: Date | undefined;
+}
+
+export function reorderPointOut(p: pb.InventoryReorderPoint | undefined): ReorderPoint {
+  if (!p) throw StockledgerError.malformedResponse("the server sent no reorder point");
+  return {
+    catalogObjectId: p.catalogObjectId,
+    locationId: p.locationId,
+    reorderPoint: parseDecimal(p.reorderPoint),
+    updatedAt: toDate(p.updatedAt),
+  };
+}
+
+export function reorderPointSetOut(response: pb.SetInventoryReorderPointResponse): ReorderPointSet {
+  return {
+    reorderPoint: reorderPointOut(response.reorderPoint),
+    quantity: decimalOut(response.quantity),
+    low: response.low,
+  };
+}
+
+export function alertOut(a: pb.InventoryAlert | undefined): InventoryAlert {
+  if (!a) throw StockledgerError.malformedResponse("the server sent an alert message without alert");
+  return {
+    catalogObjectId: a.catalogObjectId,
+    locationId: a.locationId,
+    kind: enumName(pb.InventoryAlertKind, a.kind) as InventoryAlertKind,
+    quantity: parseDecimal(a.quantity),
+    reorderPoint: parseDecimal(a.reorderPoint),
+    changeId: a.changeId,
+    occurredAt: toDate(a.occurredAt),
+    calculatedAt: toDate(a.calculatedAt),
+  };
+}
+
 /** Fields shared by every change input. */
 interface ChangeInputBase {
   catalogObjectId: string;

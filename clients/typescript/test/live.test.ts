@@ -236,6 +236,42 @@ describe("Stockledger TypeScript client against a live server", () => {
     assert.deepEqual(rest, dayChanges.slice(2).map((c) => c.id));
   });
 
+  it("sets reorder points and watches the alerts they raise", TIMEOUT, async () => {
+    const location = await client.locations.create({ name: `Alert Shop ${run}` });
+    const item = await client.items.create({ sku: `ALERT-${run}` });
+    const set = await client.inventory.setReorderPoint(item.id, location.id, "2.5");
+    assert.equal(set.reorderPoint.reorderPoint, "2.5");
+    assert.equal(set.quantity, undefined, "no count yet");
+    assert.equal(set.low, true, "an absent count reads as 0");
+    const listed = await client.inventory.listReorderPoints({ catalogObjectIds: [item.id] });
+    assert.deepEqual(
+      listed.items.map((p) => p.locationId),
+      [location.id],
+    );
+    const alerts = client.inventory.watchAlerts({ start: "NOW", catalogObjectIds: [item.id] });
+    try {
+      await withTimeout(alerts.established, 10_000, "the watch to be established");
+      const change = (from: string, to: string, q: string) =>
+        client.inventory.batchChange({
+          idempotencyKey: randomUUID(),
+          changes: [adjustment(item.id, location.id, from, to, q)],
+        });
+      await change("NONE", "IN_STOCK", "3");
+      await change("IN_STOCK", "SOLD", "1");
+      const [recovered, low] = await take(alerts[Symbol.asyncIterator](), 2);
+      assert.equal(recovered?.alert.kind, "RECOVERED");
+      assert.equal(recovered?.alert.quantity, "3");
+      assert.equal(low?.alert.kind, "LOW");
+      assert.equal(low?.alert.reorderPoint, "2.5");
+      assert.ok(recovered!.sequence < low!.sequence);
+    } finally {
+      alerts.cancel();
+    }
+    await client.inventory.deleteReorderPoint(item.id, location.id);
+    const refused = await rejection(client.inventory.deleteReorderPoint(item.id, location.id));
+    assert.equal(refused.code, "NOT_FOUND");
+  });
+
   it("watches live changes from NOW and resumes from a resume token", TIMEOUT, async () => {
     const sell = (key: string, quantity: string) =>
       client.inventory.batchChange({

@@ -13,6 +13,7 @@ use sea_orm::{
 
 use super::rows::unpack_answer;
 use super::sql::run_values;
+use crate::domain::alert::ReorderPoints;
 use crate::domain::decide::{GroupFacts, GroupKey, ReferenceFacts, StoredKey, Wanted};
 use crate::domain::decimal::Fixed5;
 use crate::domain::ledger::{CountKey, CountState};
@@ -374,6 +375,38 @@ pub(super) async fn stored_deltas_after(
             Ok((merchant, delta))
         })
         .collect()
+}
+
+/// The reorder points of `wanted` (merchant, item, location) that are set, in one
+/// statement (per bind limit): merchant → points. Read after the counts are locked, in the
+/// group's transaction, so the alerts are decided on the points as they stand when the
+/// changes commit.
+#[tracing::instrument(level = "debug", name = "db.reorder_points", skip_all)]
+pub(super) async fn reorder_points(
+    tx: &DatabaseTransaction,
+    wanted: &BTreeSet<(&str, &str, &str)>,
+) -> Result<HashMap<String, ReorderPoints>, StoreError> {
+    let rows = wanted
+        .iter()
+        .map(|(m, i, l)| vec![(*m).into(), (*i).into(), (*l).into()])
+        .collect();
+    let (_, found) = run_values(
+        tx,
+        "WITH wanted (m, i, l) AS (",
+        ") SELECT p.merchant_id, p.catalog_object_id, p.location_id, p.reorder_point_units          FROM wanted JOIN inventory_reorder_points p ON p.merchant_id = wanted.m          AND p.catalog_object_id = wanted.i AND p.location_id = wanted.l",
+        3,
+        rows,
+        true,
+    )
+    .await?;
+    let mut points: HashMap<String, ReorderPoints> = HashMap::new();
+    for row in found {
+        let merchant: String = row.try_get_by_index(0)?;
+        let at = (row.try_get_by_index(1)?, row.try_get_by_index(2)?);
+        let point = Fixed5::from_units(row.try_get_by_index(3)?);
+        points.entry(merchant).or_default().insert(at, point);
+    }
+    Ok(points)
 }
 
 /// The count a row names in its first four columns: merchant, item, location, state.

@@ -23,7 +23,8 @@ use sea_orm::{
 use tracing::Instrument;
 
 use self::facts::{
-    group_key_values, lock_counts, read_group_facts, reserve_seqs, stored_deltas_after,
+    group_key_values, lock_counts, read_group_facts, reorder_points, reserve_seqs,
+    stored_deltas_after,
 };
 use self::rows::GroupRows;
 use self::sql::{run_values, tuples};
@@ -69,12 +70,15 @@ pub(super) async fn apply_group_in<T>(
 ) -> Result<Vec<Decided<T>>, StoreError> {
     let facts = read_group_facts(tx, &decide::wanted(group)).await?;
     let screening = decide::screen(group, facts);
-    let locked = lock_counts(tx, &screening.counts_to_lock()).await?;
+    let to_lock = screening.counts_to_lock();
+    let locked = lock_counts(tx, &to_lock).await?;
     let seqs = reserve_seqs(tx, screening.changes_to_plan()).await?;
     let stored_deltas = stored_deltas_after(tx, &screening.earliest_sets()).await?;
+    let reorder_points = reorder_points(tx, &decide::reorder_points_wanted(&to_lock)).await?;
     let counts = CountFacts {
         counts: locked.facts,
         stored_deltas,
+        reorder_points,
     };
     let plan = screening.plan(counts, seqs);
     let recording = recorded_per_merchant(&plan);

@@ -1,5 +1,5 @@
-//! The rows a decided group writes — changes, effects, count updates, counts, idempotency
-//! keys with their stored responses — gathered so that each table gets one statement.
+//! The rows a decided group writes — changes, effects, count updates, low-stock alerts,
+//! counts, idempotency keys with their stored responses — gathered so that each table gets one statement.
 
 use std::collections::HashMap;
 
@@ -26,6 +26,7 @@ pub(super) struct GroupRows {
     entries: Vec<Vec<Value>>,
     updates: Vec<Vec<Value>>,
     counts: Vec<Vec<Value>>,
+    alerts: Vec<Vec<Value>>,
     keys: Vec<Vec<Value>>,
     reservations: ReservationRows,
 }
@@ -187,6 +188,22 @@ impl GroupRows {
                 change.change.movement.change_type().as_str().into(),
             ]);
         }
+        for alert in &plan.alerts {
+            let change = &recorded[alert.change];
+            self.alerts.push(vec![
+                merchant.clone().into(),
+                change.feed_seq.into(),
+                alert.ordinal.into(),
+                alert.catalog_object_id.clone().into(),
+                alert.location_id.clone().into(),
+                alert.kind.as_str().into(),
+                alert.quantity.units().into(),
+                alert.reorder_point.units().into(),
+                change.id.clone().into(),
+                change.change.occurred_at.into(),
+                change.created_at.into(),
+            ]);
+        }
         if let Some(step) = &batch.request.reservation {
             self.reservations.add(merchant, &step.after);
         }
@@ -227,6 +244,17 @@ impl GroupRows {
             "",
             11,
             self.updates,
+            false,
+        )
+        .await?;
+        run_values(
+            tx,
+            "INSERT INTO inventory_alerts (merchant_id, feed_seq, ordinal, catalog_object_id, \
+             location_id, kind, quantity_units, reorder_point_units, change_id, occurred_at, \
+             calculated_at)",
+            "",
+            11,
+            self.alerts,
             false,
         )
         .await?;

@@ -1,5 +1,5 @@
 //! The documented CSV column set of each kind a file holds — items, locations, counts,
-//! history (docs/import-export.md) — and the column of a change's field path, for naming
+//! reorder points, history (docs/import-export.md) — and the column of a change's field path, for naming
 //! where a refused row went wrong.
 
 use std::collections::HashMap;
@@ -153,6 +153,34 @@ impl FileMessage for pb::InventoryCount {
             state_name(self.state),
             self.quantity.clone(),
             time_text(&self.calculated_at),
+        ]
+    }
+}
+
+impl FileMessage for pb::InventoryReorderPoint {
+    const NAME: &'static str = "stockledger.v1.InventoryReorderPoint";
+    const COLUMNS: &'static [&'static str] = &[
+        "catalog_object_id",
+        "location_id",
+        "reorder_point",
+        "updated_at",
+    ];
+
+    fn from_csv(row: &CsvRow<'_>) -> Result<Self, RowError> {
+        Ok(pb::InventoryReorderPoint {
+            catalog_object_id: row.get("catalog_object_id"),
+            location_id: row.get("location_id"),
+            reorder_point: row.get("reorder_point"),
+            updated_at: row.time("updated_at")?,
+        })
+    }
+
+    fn to_csv(&self) -> Vec<String> {
+        vec![
+            self.catalog_object_id.clone(),
+            self.location_id.clone(),
+            self.reorder_point.clone(),
+            time_text(&self.updated_at),
         ]
     }
 }

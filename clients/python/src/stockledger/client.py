@@ -18,6 +18,7 @@ from .models import (
     EXPECT_ABSENT,
     Adjustment,
     AdjustmentReason,
+    Alert,
     BatchChangeResult,
     Change,
     ChangesPage,
@@ -28,6 +29,8 @@ from .models import (
     Location,
     PhysicalCount,
     ReasonId,
+    ReorderPoint,
+    ReorderPointSet,
     Reservation,
     ReservationLine,
     SourceApplication,
@@ -792,6 +795,68 @@ class Client:
         _established(call)
 
         return _follow(call, CountUpdate.from_proto)
+
+    @_translated
+    def watch_inventory_alerts(
+        self,
+        *,
+        resume_token: str = "",
+        from_beginning: bool = False,
+        catalog_object_ids: Sequence[str] = (),
+        location_ids: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> Iterator[Alert]:
+        """The live feed of low-stock alerts (docs/alerts.md); same start and resume rules
+        as ``watch_inventory_changes``."""
+        request = inventory_pb.WatchInventoryAlertsRequest(
+            catalog_object_ids=list(catalog_object_ids),
+            location_ids=list(location_ids),
+            resume_token=resume_token,
+        )
+        if not resume_token:
+            request.start = inventory_pb.WATCH_START_BEGINNING if from_beginning else inventory_pb.WATCH_START_NOW
+        call = self.inventory.WatchInventoryAlerts(request, timeout=timeout)
+        _established(call)
+
+        return _follow(call, Alert.from_proto)
+
+    # --- reorder points ---
+
+    @_translated
+    def set_inventory_reorder_point(
+        self, catalog_object_id: str, location_id: str, reorder_point: DecimalLike
+    ) -> ReorderPointSet:
+        """Sets (creates or replaces) the reorder point of an item at a location; the answer
+        tells whether its IN_STOCK count there is low now."""
+        request = inventory_pb.SetInventoryReorderPointRequest(
+            catalog_object_id=catalog_object_id,
+            location_id=location_id,
+            reorder_point=to_wire_decimal(reorder_point, "reorder_point"),
+        )
+        return ReorderPointSet.from_proto(self.inventory.SetInventoryReorderPoint(request))
+
+    @_translated
+    def delete_inventory_reorder_point(self, catalog_object_id: str, location_id: str) -> None:
+        """Deletes the reorder point of an item at a location (NOT_FOUND when none is set)."""
+        request = inventory_pb.DeleteInventoryReorderPointRequest(
+            catalog_object_id=catalog_object_id, location_id=location_id
+        )
+        self.inventory.DeleteInventoryReorderPoint(request)
+
+    def list_inventory_reorder_points(
+        self,
+        *,
+        catalog_object_ids: Sequence[str] = (),
+        location_ids: Sequence[str] = (),
+        page_size: int = 0,
+    ) -> Iterator[ReorderPoint]:
+        """Every reorder point, by item then location (pages are fetched as the generator
+        advances), optionally only those of these items and at these locations."""
+        request = inventory_pb.ListInventoryReorderPointsRequest(
+            catalog_object_ids=list(catalog_object_ids), location_ids=list(location_ids), limit=page_size
+        )
+        pages = self._pages(self.inventory.ListInventoryReorderPoints, request, "reorder_points")
+        return (ReorderPoint.from_proto(point) for point in pages)
 
     # --- adjustment reasons ---
 

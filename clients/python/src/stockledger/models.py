@@ -542,6 +542,84 @@ class CountUpdate:
 
 
 @dataclass(frozen=True)
+class ReorderPoint:
+    """The reorder point of an item at a location: its IN_STOCK count there is low at or
+    below ``reorder_point``."""
+
+    catalog_object_id: str
+    location_id: str
+    reorder_point: Decimal
+    updated_at: Optional[_dt.datetime]
+    proto: Optional[inventory_pb.InventoryReorderPoint] = _proto_field()
+
+    @classmethod
+    def from_proto(cls, message: inventory_pb.InventoryReorderPoint) -> "ReorderPoint":
+        return cls(
+            catalog_object_id=message.catalog_object_id,
+            location_id=message.location_id,
+            reorder_point=_quantity(message.reorder_point),
+            updated_at=_when(message, "updated_at"),
+            proto=message,
+        )
+
+
+@dataclass(frozen=True)
+class ReorderPointSet:
+    """What SetInventoryReorderPoint answered: the point, the IN_STOCK quantity now (None
+    when the count does not exist, read as 0) and whether it is low now."""
+
+    reorder_point: ReorderPoint
+    quantity: Optional[Decimal]
+    low: bool
+    proto: Optional[inventory_pb.SetInventoryReorderPointResponse] = _proto_field()
+
+    @classmethod
+    def from_proto(cls, message: inventory_pb.SetInventoryReorderPointResponse) -> "ReorderPointSet":
+        return cls(
+            reorder_point=ReorderPoint.from_proto(message.reorder_point),
+            quantity=_server_decimal(message.quantity),
+            low=message.low,
+            proto=message,
+        )
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One message of WatchInventoryAlerts: ``kind`` "LOW" (the IN_STOCK count went to or
+    below its reorder point) or "RECOVERED" (back above it), made by change ``change_id``."""
+
+    catalog_object_id: str
+    location_id: str
+    kind: str
+    quantity: Decimal
+    reorder_point: Decimal
+    change_id: str
+    occurred_at: Optional[_dt.datetime]
+    calculated_at: Optional[_dt.datetime]
+    sequence: int
+    resume_token: str
+    proto: Optional[inventory_pb.WatchInventoryAlertsResponse] = _proto_field()
+
+    @classmethod
+    def from_proto(cls, message: inventory_pb.WatchInventoryAlertsResponse) -> "Alert":
+        alert = message.alert
+        kind = inventory_pb.InventoryAlertKind.Name(alert.kind).removeprefix("INVENTORY_ALERT_KIND_")
+        return cls(
+            catalog_object_id=alert.catalog_object_id,
+            location_id=alert.location_id,
+            kind=kind,
+            quantity=_quantity(alert.quantity),
+            reorder_point=_quantity(alert.reorder_point),
+            change_id=alert.change_id,
+            occurred_at=_when(alert, "occurred_at"),
+            calculated_at=_when(alert, "calculated_at"),
+            sequence=message.sequence,
+            resume_token=message.resume_token,
+            proto=message,
+        )
+
+
+@dataclass(frozen=True)
 class RefusedChange:
     """A change ImportInventoryChanges refused (with its whole batch): ``index`` counts
     from 0 over the stream, ``field`` is the path inside the change

@@ -108,6 +108,12 @@ class InventoryAdjustmentReasonDirection(int, metaclass=_enum_type_wrapper.EnumT
     INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED: _ClassVar[InventoryAdjustmentReasonDirection]
     INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE: _ClassVar[InventoryAdjustmentReasonDirection]
     INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE: _ClassVar[InventoryAdjustmentReasonDirection]
+
+class InventoryAlertKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INVENTORY_ALERT_KIND_UNSPECIFIED: _ClassVar[InventoryAlertKind]
+    INVENTORY_ALERT_KIND_LOW: _ClassVar[InventoryAlertKind]
+    INVENTORY_ALERT_KIND_RECOVERED: _ClassVar[InventoryAlertKind]
 INVENTORY_STATE_UNSPECIFIED: InventoryState
 INVENTORY_STATE_NONE: InventoryState
 INVENTORY_STATE_IN_STOCK: InventoryState
@@ -186,6 +192,9 @@ INVENTORY_ADJUSTMENT_REASON_TYPE_SHRINKAGE: InventoryAdjustmentReasonType
 INVENTORY_ADJUSTMENT_REASON_DIRECTION_UNSPECIFIED: InventoryAdjustmentReasonDirection
 INVENTORY_ADJUSTMENT_REASON_DIRECTION_INCREASE: InventoryAdjustmentReasonDirection
 INVENTORY_ADJUSTMENT_REASON_DIRECTION_DECREASE: InventoryAdjustmentReasonDirection
+INVENTORY_ALERT_KIND_UNSPECIFIED: InventoryAlertKind
+INVENTORY_ALERT_KIND_LOW: InventoryAlertKind
+INVENTORY_ALERT_KIND_RECOVERED: InventoryAlertKind
 
 class SourceApplication(_message.Message):
     __slots__ = ("product", "application_id", "name")
@@ -720,3 +729,109 @@ class RestoreInventoryAdjustmentReasonResponse(_message.Message):
     ADJUSTMENT_REASON_FIELD_NUMBER: _ClassVar[int]
     adjustment_reason: InventoryAdjustmentReason
     def __init__(self, adjustment_reason: _Optional[_Union[InventoryAdjustmentReason, _Mapping]] = ...) -> None: ...
+
+class InventoryReorderPoint(_message.Message):
+    __slots__ = ("catalog_object_id", "location_id", "reorder_point", "updated_at")
+    CATALOG_OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REORDER_POINT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    catalog_object_id: str
+    location_id: str
+    reorder_point: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, catalog_object_id: _Optional[str] = ..., location_id: _Optional[str] = ..., reorder_point: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetInventoryReorderPointRequest(_message.Message):
+    __slots__ = ("catalog_object_id", "location_id", "reorder_point")
+    CATALOG_OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REORDER_POINT_FIELD_NUMBER: _ClassVar[int]
+    catalog_object_id: str
+    location_id: str
+    reorder_point: str
+    def __init__(self, catalog_object_id: _Optional[str] = ..., location_id: _Optional[str] = ..., reorder_point: _Optional[str] = ...) -> None: ...
+
+class SetInventoryReorderPointResponse(_message.Message):
+    __slots__ = ("reorder_point", "quantity", "low")
+    REORDER_POINT_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    LOW_FIELD_NUMBER: _ClassVar[int]
+    reorder_point: InventoryReorderPoint
+    quantity: str
+    low: bool
+    def __init__(self, reorder_point: _Optional[_Union[InventoryReorderPoint, _Mapping]] = ..., quantity: _Optional[str] = ..., low: _Optional[bool] = ...) -> None: ...
+
+class DeleteInventoryReorderPointRequest(_message.Message):
+    __slots__ = ("catalog_object_id", "location_id")
+    CATALOG_OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    catalog_object_id: str
+    location_id: str
+    def __init__(self, catalog_object_id: _Optional[str] = ..., location_id: _Optional[str] = ...) -> None: ...
+
+class DeleteInventoryReorderPointResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListInventoryReorderPointsRequest(_message.Message):
+    __slots__ = ("catalog_object_ids", "location_ids", "limit", "cursor")
+    CATALOG_OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    catalog_object_ids: _containers.RepeatedScalarFieldContainer[str]
+    location_ids: _containers.RepeatedScalarFieldContainer[str]
+    limit: int
+    cursor: str
+    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class ListInventoryReorderPointsResponse(_message.Message):
+    __slots__ = ("reorder_points", "cursor")
+    REORDER_POINTS_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    reorder_points: _containers.RepeatedCompositeFieldContainer[InventoryReorderPoint]
+    cursor: str
+    def __init__(self, reorder_points: _Optional[_Iterable[_Union[InventoryReorderPoint, _Mapping]]] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class InventoryAlert(_message.Message):
+    __slots__ = ("catalog_object_id", "location_id", "kind", "quantity", "reorder_point", "change_id", "occurred_at", "calculated_at")
+    CATALOG_OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    REORDER_POINT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    CALCULATED_AT_FIELD_NUMBER: _ClassVar[int]
+    catalog_object_id: str
+    location_id: str
+    kind: InventoryAlertKind
+    quantity: str
+    reorder_point: str
+    change_id: str
+    occurred_at: _timestamp_pb2.Timestamp
+    calculated_at: _timestamp_pb2.Timestamp
+    def __init__(self, catalog_object_id: _Optional[str] = ..., location_id: _Optional[str] = ..., kind: _Optional[_Union[InventoryAlertKind, str]] = ..., quantity: _Optional[str] = ..., reorder_point: _Optional[str] = ..., change_id: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., calculated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchInventoryAlertsRequest(_message.Message):
+    __slots__ = ("catalog_object_ids", "location_ids", "resume_token", "start")
+    CATALOG_OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    catalog_object_ids: _containers.RepeatedScalarFieldContainer[str]
+    location_ids: _containers.RepeatedScalarFieldContainer[str]
+    resume_token: str
+    start: WatchStart
+    def __init__(self, catalog_object_ids: _Optional[_Iterable[str]] = ..., location_ids: _Optional[_Iterable[str]] = ..., resume_token: _Optional[str] = ..., start: _Optional[_Union[WatchStart, str]] = ...) -> None: ...
+
+class WatchInventoryAlertsResponse(_message.Message):
+    __slots__ = ("alert", "sequence", "resume_token")
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    alert: InventoryAlert
+    sequence: int
+    resume_token: str
+    def __init__(self, alert: _Optional[_Union[InventoryAlert, _Mapping]] = ..., sequence: _Optional[int] = ..., resume_token: _Optional[str] = ...) -> None: ...

@@ -120,6 +120,26 @@ class InventoryServiceStub:
                 request_serializer=stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonRequest.SerializeToString,
                 response_deserializer=stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonResponse.FromString,
                 _registered_method=True)
+        self.SetInventoryReorderPoint = channel.unary_unary(
+                '/stockledger.v1.InventoryService/SetInventoryReorderPoint',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.SetInventoryReorderPointRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.SetInventoryReorderPointResponse.FromString,
+                _registered_method=True)
+        self.DeleteInventoryReorderPoint = channel.unary_unary(
+                '/stockledger.v1.InventoryService/DeleteInventoryReorderPoint',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryReorderPointRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryReorderPointResponse.FromString,
+                _registered_method=True)
+        self.ListInventoryReorderPoints = channel.unary_unary(
+                '/stockledger.v1.InventoryService/ListInventoryReorderPoints',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.ListInventoryReorderPointsRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.ListInventoryReorderPointsResponse.FromString,
+                _registered_method=True)
+        self.WatchInventoryAlerts = channel.unary_stream(
+                '/stockledger.v1.InventoryService/WatchInventoryAlerts',
+                request_serializer=stockledger_dot_v1_dot_inventory__pb2.WatchInventoryAlertsRequest.SerializeToString,
+                response_deserializer=stockledger_dot_v1_dot_inventory__pb2.WatchInventoryAlertsResponse.FromString,
+                _registered_method=True)
 
 
 class InventoryServiceServicer:
@@ -260,6 +280,38 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetInventoryReorderPoint(self, request, context):
+        """Sets the reorder point of an item at a location, creating or replacing it: its
+        IN_STOCK count is low at or below it (docs/alerts.md). Answers whether the count is low
+        now; setting a point raises no alert (alerts are crossings made by changes).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteInventoryReorderPoint(self, request, context):
+        """Deletes the reorder point of an item at a location: its count raises no more alerts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInventoryReorderPoints(self, request, context):
+        """Lists reorder points by item, then location.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchInventoryAlerts(self, request, context):
+        """Live feed of low-stock alerts: each time a committed change takes an IN_STOCK count
+        with a reorder point to or below it (LOW) or back above it (RECOVERED), once per
+        crossing, in commit order, resumable like WatchInventoryCounts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InventoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -347,6 +399,26 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.RestoreInventoryAdjustmentReason,
                     request_deserializer=stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonRequest.FromString,
                     response_serializer=stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonResponse.SerializeToString,
+            ),
+            'SetInventoryReorderPoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetInventoryReorderPoint,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.SetInventoryReorderPointRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.SetInventoryReorderPointResponse.SerializeToString,
+            ),
+            'DeleteInventoryReorderPoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteInventoryReorderPoint,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryReorderPointRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryReorderPointResponse.SerializeToString,
+            ),
+            'ListInventoryReorderPoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInventoryReorderPoints,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.ListInventoryReorderPointsRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.ListInventoryReorderPointsResponse.SerializeToString,
+            ),
+            'WatchInventoryAlerts': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchInventoryAlerts,
+                    request_deserializer=stockledger_dot_v1_dot_inventory__pb2.WatchInventoryAlertsRequest.FromString,
+                    response_serializer=stockledger_dot_v1_dot_inventory__pb2.WatchInventoryAlertsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -809,6 +881,114 @@ class InventoryService:
             '/stockledger.v1.InventoryService/RestoreInventoryAdjustmentReason',
             stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonRequest.SerializeToString,
             stockledger_dot_v1_dot_inventory__pb2.RestoreInventoryAdjustmentReasonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetInventoryReorderPoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/SetInventoryReorderPoint',
+            stockledger_dot_v1_dot_inventory__pb2.SetInventoryReorderPointRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.SetInventoryReorderPointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteInventoryReorderPoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/DeleteInventoryReorderPoint',
+            stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryReorderPointRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.DeleteInventoryReorderPointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInventoryReorderPoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/ListInventoryReorderPoints',
+            stockledger_dot_v1_dot_inventory__pb2.ListInventoryReorderPointsRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.ListInventoryReorderPointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchInventoryAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/stockledger.v1.InventoryService/WatchInventoryAlerts',
+            stockledger_dot_v1_dot_inventory__pb2.WatchInventoryAlertsRequest.SerializeToString,
+            stockledger_dot_v1_dot_inventory__pb2.WatchInventoryAlertsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -48,6 +48,11 @@ import stockledger.v1.Inventory.StreamInventoryChangesRequest;
 import stockledger.v1.Inventory.UpdateInventoryAdjustmentReasonRequest;
 import stockledger.v1.Inventory.WatchInventoryChangesRequest;
 import stockledger.v1.Inventory.WatchInventoryCountsRequest;
+import stockledger.v1.Inventory.WatchInventoryAlertsRequest;
+import stockledger.v1.Inventory.SetInventoryReorderPointRequest;
+import stockledger.v1.Inventory.DeleteInventoryReorderPointRequest;
+import stockledger.v1.Inventory.ListInventoryReorderPointsRequest;
+import stockledger.v1.Inventory.ListInventoryReorderPointsResponse;
 import stockledger.v1.Inventory.WatchStart;
 import stockledger.v1.InventoryItemOuterClass.BatchGetInventoryItemsRequest;
 import stockledger.v1.InventoryItemOuterClass.CreateInventoryItemRequest;
@@ -865,6 +870,53 @@ public final class StockledgerClient implements AutoCloseable {
   /** Resumes a count watch right after the update that carried {@code resumeToken}. */
   public ServerStream<WatchedCount> resumeWatchCounts(String resumeToken) {
     return watchCounts(WatchInventoryCountsRequest.newBuilder().setResumeToken(resumeToken).build());
+  }
+
+  /** Opens a low-stock alert watch (filters, start or resume token as in {@code request}). */
+  public ServerStream<WatchedAlert> watchAlerts(WatchInventoryAlertsRequest request) {
+    return stream(InventoryServiceGrpc.getWatchInventoryAlertsMethod(), request, WatchedAlert::fromProto);
+  }
+
+  /** Resumes an alert watch right after the alert that carried {@code resumeToken}. */
+  public ServerStream<WatchedAlert> resumeWatchAlerts(String resumeToken) {
+    return watchAlerts(WatchInventoryAlertsRequest.newBuilder().setResumeToken(resumeToken).build());
+  }
+
+  /**
+   * Sets (creates or replaces) the reorder point of an item at a location; the answer tells
+   * whether its IN_STOCK count there is low now.
+   */
+  public ReorderPointSet setReorderPoint(String catalogObjectId, String locationId, BigDecimal reorderPoint) {
+    SetInventoryReorderPointRequest request =
+        SetInventoryReorderPointRequest.newBuilder()
+            .setCatalogObjectId(catalogObjectId)
+            .setLocationId(locationId)
+            .setReorderPoint(Decimals.format(reorderPoint, "reorder_point"))
+            .build();
+    return ReorderPointSet.fromProto(call(() -> inventory.setInventoryReorderPoint(request)));
+  }
+
+  /** Deletes the reorder point of an item at a location ({@code NOT_FOUND} when none is set). */
+  public void deleteReorderPoint(String catalogObjectId, String locationId) {
+    DeleteInventoryReorderPointRequest request =
+        DeleteInventoryReorderPointRequest.newBuilder()
+            .setCatalogObjectId(catalogObjectId)
+            .setLocationId(locationId)
+            .build();
+    call(() -> inventory.deleteInventoryReorderPoint(request));
+  }
+
+  /** The reorder points a request names (items, locations; empty: all), by item then location, lazily. */
+  public Iterator<ReorderPoint> reorderPoints(ListInventoryReorderPointsRequest request) {
+    return new Pages<>(
+        request.getCursor(),
+        cursor -> {
+          ListInventoryReorderPointsRequest page = request.toBuilder().setCursor(cursor).build();
+          ListInventoryReorderPointsResponse response = call(() -> inventory.listInventoryReorderPoints(page));
+          return new Pages.Page<>(
+              response.getReorderPointsList().stream().map(ReorderPoint::fromProto).toList(),
+              response.getCursor());
+        });
   }
 
   private <Q, R, T> ServerStream<T> stream(

@@ -334,6 +334,41 @@ class LiveServerTest {
   }
 
   @Test
+  void reorderPointsRaiseTypedAlerts() {
+    String item = newItem("ALERTED").id();
+    ReorderPointSet set = client.setReorderPoint(item, location.id(), dec("2.5"));
+    assertEquals(dec("2.5"), set.reorderPoint().reorderPoint());
+    assertEquals(Optional.empty(), set.quantity(), "no count yet");
+    assertTrue(set.low(), "an absent count reads as 0");
+    var listed = client.reorderPoints(
+        stockledger.v1.Inventory.ListInventoryReorderPointsRequest.newBuilder().addCatalogObjectIds(item).build());
+    assertEquals(location.id(), listed.next().locationId());
+    try (ServerStream<WatchedAlert> watch =
+        client.watchAlerts(
+            stockledger.v1.Inventory.WatchInventoryAlertsRequest.newBuilder()
+                .addCatalogObjectIds(item)
+                .setStart(WatchStart.WATCH_START_NOW)
+                .build())) {
+      assertTrue(watch.awaitStarted(WAIT));
+      client.batchChange("a1-" + item, receive(item, "3"));
+      client.batchChange(
+          "a2-" + item,
+          Changes.adjustment(item, location.id(), INVENTORY_STATE_IN_STOCK, INVENTORY_STATE_SOLD, dec("1")));
+      WatchedAlert recovered = watch.next(WAIT).orElseThrow(() -> new AssertionError("no alert"));
+      WatchedAlert low = watch.next(WAIT).orElseThrow(() -> new AssertionError("one alert only"));
+      assertEquals(stockledger.v1.Inventory.InventoryAlertKind.INVENTORY_ALERT_KIND_RECOVERED, recovered.kind());
+      assertEquals(dec("3"), recovered.quantity());
+      assertEquals(stockledger.v1.Inventory.InventoryAlertKind.INVENTORY_ALERT_KIND_LOW, low.kind());
+      assertEquals(dec("2"), low.quantity());
+      assertEquals(recovered.sequence() + 1, low.sequence());
+    }
+    client.deleteReorderPoint(item, location.id());
+    StockledgerException again =
+        assertThrows(StockledgerException.class, () -> client.deleteReorderPoint(item, location.id()));
+    assertEquals(Status.Code.NOT_FOUND, again.code());
+  }
+
+  @Test
   void aRefusedRequestNamesTheField() {
     String item = newItem("REFUSED").id();
     // Six decimals: the client refuses them before anything is sent, as the server would.
