@@ -332,7 +332,7 @@ pub enum WebhookCommand {
         /// Whose form notifications take: `square` or `shopify`.
         #[arg(long)]
         format: String,
-        /// Comma-separated event types: COUNT_UPDATED, CHANGE_RECORDED,
+        /// Comma-separated event types: COUNT_UPDATED, CHANGE_RECORDED, LOW_STOCK,
         /// RESERVATION_EXPIRED (Shopify's form: COUNT_UPDATED alone).
         #[arg(long)]
         events: String,

@@ -25,8 +25,9 @@ use common::process::{ServeProcess, run, serve};
 use common::{Backend, Clients, TestServer, call_error, fresh_database};
 use stockledger::proto::v1::{
     CreateReservationRequest, CreateWebhookSubscriptionRequest, GetWebhookSubscriptionRequest,
-    InventoryState, ReplayWebhookSubscriptionRequest, ReservationLine, WebhookDeliveryState,
-    WebhookEventType, WebhookFormat, WebhookSubscription,
+    InventoryState, ReplayWebhookSubscriptionRequest, ReservationLine,
+    SetInventoryReorderPointRequest, WebhookDeliveryState, WebhookEventType, WebhookFormat,
+    WebhookSubscription,
 };
 
 use InventoryState::{InStock, Sold};
@@ -259,10 +260,11 @@ async fn wait_until_subscription(
     }
 }
 
-const ALL_EVENTS: [WebhookEventType; 3] = [
+const ALL_EVENTS: [WebhookEventType; 4] = [
     WebhookEventType::CountUpdated,
     WebhookEventType::ChangeRecorded,
     WebhookEventType::ReservationExpired,
+    WebhookEventType::LowStock,
 ];
 
 /// Square's notifications as (type, sequence, IN_STOCK quantities by location and their
@@ -294,6 +296,16 @@ fn square_summary(received: &[Received], key: &str, url: &str) -> Vec<(String, i
                     .as_str()
                     .unwrap()
                     .to_owned(),
+                "inventory.low_stock" => {
+                    let alert = &body["data"]["object"]["alert"];
+                    format!(
+                        "{}:{}:{}/{}",
+                        alert["kind"].as_str().unwrap(),
+                        alert["location_id"].as_str().unwrap(),
+                        alert["quantity"].as_str().unwrap(),
+                        alert["reorder_point"].as_str().unwrap()
+                    )
+                }
                 "inventory.reservation.expired" => {
                     let object = &body["data"]["object"];
                     assert!(
@@ -338,6 +350,15 @@ async fn every_event_arrives_in_order_in_both_forms(mut server: TestServer) {
     assert_ne!(square.signature_key, shopify.signature_key);
 
     let (a, b, item) = two_locations_and_item(&mut server, "WH-1").await;
+    server
+        .inventory
+        .set_inventory_reorder_point(SetInventoryReorderPointRequest {
+            catalog_object_id: item.clone(),
+            location_id: a.clone(),
+            reorder_point: "6.5".into(),
+        })
+        .await
+        .expect("reorder point set");
     apply(&mut server, vec![count(&item, &a, InStock, "10")]).await;
     apply(&mut server, vec![adjust(&item, &a, InStock, Sold, "2.5")]).await;
     apply(&mut server, vec![transfer(&item, &a, &b, "1.5")]).await;
@@ -361,13 +382,15 @@ async fn every_event_arrives_in_order_in_both_forms(mut server: TestServer) {
         .await
         .expect("reserved");
 
-    // Five changes: the count, the sale, the transfer, the hold and its expiry.
-    let square_got = receiver.wait_for("/square", 11).await;
+    // Five changes: the count, the sale, the transfer, the hold and its expiry; A's count
+    // crosses its reorder point of 6.5 twice (up from nothing, then down).
+    let square_got = receiver.wait_for("/square", 13).await;
     let shopify_got = receiver.wait_for("/shopify", 6).await;
     let (a4, b4) = (a.as_str(), b.as_str());
     let expected: Vec<(String, i64, String)> = [
         ("inventory.change.recorded", 1, "PHYSICAL_COUNT".to_owned()),
         ("inventory.count.updated", 1, format!("{a4}:10<-none")),
+        ("inventory.low_stock", 1, format!("RECOVERED:{a4}:10/6.5")),
         ("inventory.change.recorded", 2, "ADJUSTMENT".to_owned()),
         ("inventory.count.updated", 2, format!("{a4}:7.5<-10")),
         // Square's 2026 model moves stock between locations by an adjustment.
@@ -377,6 +400,7 @@ async fn every_event_arrives_in_order_in_both_forms(mut server: TestServer) {
             3,
             format!("{a4}:6<-7.5,{b4}:1.5<-none"),
         ),
+        ("inventory.low_stock", 3, format!("LOW:{a4}:6/6.5")),
         ("inventory.change.recorded", 4, "ADJUSTMENT".to_owned()),
         ("inventory.count.updated", 4, format!("{a4}:5<-6")),
         ("inventory.change.recorded", 5, "ADJUSTMENT".to_owned()),
@@ -415,10 +439,10 @@ async fn every_event_arrives_in_order_in_both_forms(mut server: TestServer) {
     );
     // Every notification once, each with its own id; the subscriptions caught up.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(receiver.attempts("/square"), 11);
+    assert_eq!(receiver.attempts("/square"), 13);
     assert_eq!(receiver.attempts("/shopify"), 6);
     let ids: HashSet<String> = square_got.iter().map(Received::event_id).collect();
-    assert_eq!(ids.len(), 11);
+    assert_eq!(ids.len(), 13);
     let caught_up = get(&mut server, &square.id).await;
     assert_eq!(caught_up.delivered_sequence, 5);
     assert_eq!(caught_up.feed_sequence, 5);

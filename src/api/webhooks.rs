@@ -214,6 +214,7 @@ pub fn draft_from_wire(subscription: &pb::WebhookSubscription) -> SubscriptionDr
                 Ok(pb::WebhookEventType::CountUpdated) => Some(EventType::CountUpdated),
                 Ok(pb::WebhookEventType::ChangeRecorded) => Some(EventType::ChangeRecorded),
                 Ok(pb::WebhookEventType::ReservationExpired) => Some(EventType::ReservationExpired),
+                Ok(pb::WebhookEventType::LowStock) => Some(EventType::LowStock),
                 _ => None,
             })
             .collect(),
@@ -226,6 +227,7 @@ fn event_type_to_wire(event: EventType) -> pb::WebhookEventType {
         EventType::CountUpdated => pb::WebhookEventType::CountUpdated,
         EventType::ChangeRecorded => pb::WebhookEventType::ChangeRecorded,
         EventType::ReservationExpired => pb::WebhookEventType::ReservationExpired,
+        EventType::LowStock => pb::WebhookEventType::LowStock,
     }
 }
 

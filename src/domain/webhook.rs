@@ -57,13 +57,16 @@ pub enum EventType {
     ChangeRecorded,
     /// A reservation's hold ran out and its stock went back to IN_STOCK.
     ReservationExpired,
+    /// An IN_STOCK count crossed its reorder point (a low-stock alert, LOW or RECOVERED).
+    LowStock,
 }
 
 impl EventType {
     /// Every event type, in the order a change's events are announced.
-    pub const ALL: [EventType; 3] = [
+    pub const ALL: [EventType; 4] = [
         EventType::ChangeRecorded,
         EventType::CountUpdated,
+        EventType::LowStock,
         EventType::ReservationExpired,
     ];
 
@@ -73,6 +76,7 @@ impl EventType {
             EventType::CountUpdated => "COUNT_UPDATED",
             EventType::ChangeRecorded => "CHANGE_RECORDED",
             EventType::ReservationExpired => "RESERVATION_EXPIRED",
+            EventType::LowStock => "LOW_STOCK",
         }
     }
 
@@ -89,6 +93,7 @@ impl EventType {
             (WebhookFormat::Square, EventType::ReservationExpired) => {
                 "inventory.reservation.expired"
             }
+            (WebhookFormat::Square, EventType::LowStock) => "inventory.low_stock",
             (WebhookFormat::Shopify, _) => SHOPIFY_LEVELS_TOPIC,
         }
     }
@@ -163,7 +168,8 @@ pub fn validate_subscription(draft: &SubscriptionDraft) -> Result<SubscriptionSp
         match event {
             None => violations.push(Violation::invalid(
                 field,
-                "is not an event type (COUNT_UPDATED, CHANGE_RECORDED, RESERVATION_EXPIRED)",
+                "is not an event type (COUNT_UPDATED, CHANGE_RECORDED, LOW_STOCK, \
+                 RESERVATION_EXPIRED)",
             )),
             Some(event) if event_types.contains(event) => violations.push(Violation::invalid(
                 field,

@@ -213,24 +213,27 @@ impl Store {
             .limit(limit)
             .all(self.connection())
             .await?;
-        rows.into_iter()
-            .map(|row| {
-                let kind = AlertKind::from_stored(&row.kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("alert kind {:?}", row.kind)))?;
-                Ok(Alert {
-                    feed_seq: row.feed_seq,
-                    ordinal: row.ordinal,
-                    catalog_object_id: row.catalog_object_id,
-                    location_id: row.location_id,
-                    kind,
-                    quantity: Fixed5::from_units(row.quantity_units),
-                    reorder_point: Fixed5::from_units(row.reorder_point_units),
-                    change_id: row.change_id,
-                    occurred_at: row.occurred_at,
-                    calculated_at: row.calculated_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(alert_from_row).collect()
+    }
+
+    /// Every alert of the changes with feed sequences in `(after, up_to]`, in feed order (a
+    /// webhook deliverer's window).
+    pub async fn alerts_between(
+        &self,
+        merchant: &MerchantId,
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<Alert>, StoreError> {
+        use inventory_alert::Column as A;
+        let rows = inventory_alert::Entity::find()
+            .filter(A::MerchantId.eq(&merchant.0))
+            .filter(A::FeedSeq.gt(after))
+            .filter(A::FeedSeq.lte(up_to))
+            .order_by_asc(A::FeedSeq)
+            .order_by_asc(A::Ordinal)
+            .all(self.connection())
+            .await?;
+        rows.into_iter().map(alert_from_row).collect()
     }
 }
 
@@ -291,5 +294,23 @@ pub(super) async fn set_reorder_point_on(
         point: point_from_row(row),
         quantity,
         low: is_low(quantity.unwrap_or(Fixed5::ZERO), reorder_point),
+    })
+}
+
+/// An alert as stored.
+fn alert_from_row(row: inventory_alert::Model) -> Result<Alert, StoreError> {
+    let kind = AlertKind::from_stored(&row.kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("alert kind {:?}", row.kind)))?;
+    Ok(Alert {
+        feed_seq: row.feed_seq,
+        ordinal: row.ordinal,
+        catalog_object_id: row.catalog_object_id,
+        location_id: row.location_id,
+        kind,
+        quantity: Fixed5::from_units(row.quantity_units),
+        reorder_point: Fixed5::from_units(row.reorder_point_units),
+        change_id: row.change_id,
+        occurred_at: row.occurred_at,
+        calculated_at: row.calculated_at,
     })
 }

@@ -18,12 +18,12 @@ use std::time::{Duration, Instant};
 use sea_orm::DatabaseBackend;
 use tokio::task::JoinSet;
 
-use crate::domain::webhook::{AfterFailure, DeliveryPosition, RetryPolicy};
+use crate::domain::webhook::{AfterFailure, DeliveryPosition, EventType, RetryPolicy};
 use crate::feed::{Feed, POLL_INTERVAL};
-use crate::store::ledger::{ChangeQuery, CountUpdate};
+use crate::store::ledger::ChangeQuery;
 use crate::store::webhooks::Subscription;
 use crate::store::{Store, StoreError, now_micros};
-use payload::Notification;
+use payload::{Made, Notification};
 
 /// Changes read from the feed at a time for one subscription.
 const WINDOW: u64 = 64;
@@ -143,14 +143,28 @@ impl Deliverer {
                     .release_webhook(&subscription.id, &self.owner)
                     .await;
             };
+            let from = progress.position.seq;
             let updates = by_change(
                 self.store
-                    .count_updates_between(&merchant, progress.position.seq, last)
+                    .count_updates_between(&merchant, from, last)
                     .await?,
+                |u| u.feed_seq,
             );
+            let alerts = if subscription.spec.event_types.contains(&EventType::LowStock) {
+                by_change(
+                    self.store.alerts_between(&merchant, from, last).await?,
+                    |a| a.feed_seq,
+                )
+            } else {
+                HashMap::new()
+            };
             for change in &changes {
-                let made = updates.get(&change.feed_seq).map_or(&[][..], Vec::as_slice);
-                for notification in payload::notifications(&subscription, change, made) {
+                let made = Made {
+                    change,
+                    updates: of_change(&updates, change.feed_seq),
+                    alerts: of_change(&alerts, change.feed_seq),
+                };
+                for notification in payload::notifications(&subscription, made) {
                     if !progress
                         .position
                         .owes(notification.feed_seq, notification.ordinal)
@@ -314,13 +328,18 @@ impl Progress {
     }
 }
 
-/// Count updates grouped by the feed sequence of their change.
-fn by_change(updates: Vec<CountUpdate>) -> HashMap<i64, Vec<CountUpdate>> {
-    let mut grouped: HashMap<i64, Vec<CountUpdate>> = HashMap::new();
-    for update in updates {
-        grouped.entry(update.feed_seq).or_default().push(update);
+/// Rows grouped by the feed sequence of their change (`seq_of`), each group in order.
+fn by_change<T>(rows: Vec<T>, seq_of: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
+    let mut grouped: HashMap<i64, Vec<T>> = HashMap::new();
+    for row in rows {
+        grouped.entry(seq_of(&row)).or_default().push(row);
     }
     grouped
+}
+
+/// The rows of change `feed_seq` in `grouped` (none if it made none).
+fn of_change<T>(grouped: &HashMap<i64, Vec<T>>, feed_seq: i64) -> &[T] {
+    grouped.get(&feed_seq).map_or(&[], Vec::as_slice)
 }
 
 /// An error and its causes, `: `-separated (reqwest's own message names no cause).

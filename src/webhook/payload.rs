@@ -18,6 +18,7 @@ use crate::gateway::square::json::{
     InventoryChange, InventoryCount, change_to_json, count_to_json,
 };
 use crate::proto::v1 as pb;
+use crate::store::alerts::Alert;
 use crate::store::ledger::{CountUpdate, RecordedChange};
 use crate::store::webhooks::Subscription;
 
@@ -89,26 +90,62 @@ struct ChangeObject {
     inventory_change: InventoryChange,
 }
 
+/// A low-stock alert, in Square's words.
+#[derive(Serialize)]
+struct AlertJson {
+    /// `LOW` or `RECOVERED`.
+    kind: &'static str,
+    catalog_object_id: String,
+    location_id: String,
+    state: &'static str,
+    /// The IN_STOCK quantity after the change.
+    quantity: String,
+    reorder_point: String,
+    change_id: String,
+    occurred_at: Option<String>,
+    calculated_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AlertObject {
+    alert: AlertJson,
+}
+
 #[derive(Serialize)]
 struct ExpiryObject {
     reservation_id: String,
     inventory_change: InventoryChange,
 }
 
-/// Every notification `change` (with the count updates it made) owes `subscription`, in
+/// What one committed change made: the change, the count updates and the low-stock alerts.
+#[derive(Clone, Copy, Debug)]
+pub struct Made<'a> {
+    /// The change.
+    pub change: &'a RecordedChange,
+    /// The counts it moved, in order.
+    pub updates: &'a [CountUpdate],
+    /// The reorder points it crossed, in order.
+    pub alerts: &'a [Alert],
+}
+
+/// Every notification a committed change (with what it made) owes `subscription`, in
 /// order: for each of the subscription's event types in `EventType::ALL`'s order, what the
 /// change gives of it.
-pub fn notifications(
-    subscription: &Subscription,
-    change: &RecordedChange,
-    updates: &[CountUpdate],
-) -> Vec<Notification> {
+pub fn notifications(subscription: &Subscription, made: Made<'_>) -> Vec<Notification> {
+    let Made {
+        change,
+        updates,
+        alerts,
+    } = made;
     let mut bodies: Vec<(EventType, Vec<u8>)> = Vec::new();
     for event in EventType::ALL {
         if !subscription.spec.event_types.contains(&event) {
             continue;
         }
         match subscription.spec.format {
+            WebhookFormat::Square if event == EventType::LowStock => {
+                bodies.extend(alerts.iter().map(|alert| (event, alert_object(alert))));
+            }
             WebhookFormat::Square => {
                 if let Some(object) = square_object(event, change, updates) {
                     bodies.push((event, object));
@@ -165,6 +202,7 @@ fn square_object(
         EventType::ChangeRecorded => serde_json::to_value(ChangeObject {
             inventory_change: change_to_json(&change_to_wire(change)),
         }),
+        EventType::LowStock => return None,
         EventType::ReservationExpired => {
             if !is_expiry(&change.change, &change.source) {
                 return None;
@@ -176,6 +214,25 @@ fn square_object(
         }
     };
     Some(serde_json::to_vec(&object.expect("JSON")).expect("JSON"))
+}
+
+/// Square's `data.object` of a low-stock alert, as JSON.
+fn alert_object(alert: &Alert) -> Vec<u8> {
+    let time = |micros: i64| rfc3339(&timestamp_from_micros(micros));
+    serde_json::to_vec(&AlertObject {
+        alert: AlertJson {
+            kind: alert.kind.as_str(),
+            catalog_object_id: alert.catalog_object_id.clone(),
+            location_id: alert.location_id.clone(),
+            state: "IN_STOCK",
+            quantity: alert.quantity.to_string(),
+            reorder_point: alert.reorder_point.to_string(),
+            change_id: alert.change_id.clone(),
+            occurred_at: time(alert.occurred_at),
+            calculated_at: time(alert.calculated_at),
+        },
+    })
+    .expect("JSON")
 }
 
 /// The IN_STOCK counts a change moved, as Shopify's levels (`available`).

@@ -105,6 +105,10 @@ const (
 	// A reservation expired and its held units went back to IN_STOCK. Square form only:
 	// `inventory.reservation.expired`.
 	WebhookEventType_WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED WebhookEventType = 3
+	// A change took an IN_STOCK count across its reorder point (docs/alerts.md): LOW when it
+	// fell to or below it, RECOVERED when it rose above it; one notification per crossing.
+	// Square form only: `inventory.low_stock`, with data.object.alert.
+	WebhookEventType_WEBHOOK_EVENT_TYPE_LOW_STOCK WebhookEventType = 4
 )
 
 // Enum value maps for WebhookEventType.
@@ -114,12 +118,14 @@ var (
 		1: "WEBHOOK_EVENT_TYPE_COUNT_UPDATED",
 		2: "WEBHOOK_EVENT_TYPE_CHANGE_RECORDED",
 		3: "WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED",
+		4: "WEBHOOK_EVENT_TYPE_LOW_STOCK",
 	}
 	WebhookEventType_value = map[string]int32{
 		"WEBHOOK_EVENT_TYPE_UNSPECIFIED":         0,
 		"WEBHOOK_EVENT_TYPE_COUNT_UPDATED":       1,
 		"WEBHOOK_EVENT_TYPE_CHANGE_RECORDED":     2,
 		"WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED": 3,
+		"WEBHOOK_EVENT_TYPE_LOW_STOCK":           4,
 	}
 )
 
@@ -898,12 +904,13 @@ const file_stockledger_v1_webhook_proto_rawDesc = "" +
 	"\rWebhookFormat\x12\x1e\n" +
 	"\x1aWEBHOOK_FORMAT_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WEBHOOK_FORMAT_SQUARE\x10\x01\x12\x1a\n" +
-	"\x16WEBHOOK_FORMAT_SHOPIFY\x10\x02*\xb0\x01\n" +
+	"\x16WEBHOOK_FORMAT_SHOPIFY\x10\x02*\xd2\x01\n" +
 	"\x10WebhookEventType\x12\"\n" +
 	"\x1eWEBHOOK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12$\n" +
 	" WEBHOOK_EVENT_TYPE_COUNT_UPDATED\x10\x01\x12&\n" +
 	"\"WEBHOOK_EVENT_TYPE_CHANGE_RECORDED\x10\x02\x12*\n" +
-	"&WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED\x10\x03*\xb0\x01\n" +
+	"&WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED\x10\x03\x12 \n" +
+	"\x1cWEBHOOK_EVENT_TYPE_LOW_STOCK\x10\x04*\xb0\x01\n" +
 	"\x14WebhookDeliveryState\x12&\n" +
 	"\"WEBHOOK_DELIVERY_STATE_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dWEBHOOK_DELIVERY_STATE_ACTIVE\x10\x01\x12#\n" +

@@ -22,6 +22,7 @@ class WebhookEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WEBHOOK_EVENT_TYPE_COUNT_UPDATED: _ClassVar[WebhookEventType]
     WEBHOOK_EVENT_TYPE_CHANGE_RECORDED: _ClassVar[WebhookEventType]
     WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED: _ClassVar[WebhookEventType]
+    WEBHOOK_EVENT_TYPE_LOW_STOCK: _ClassVar[WebhookEventType]
 
 class WebhookDeliveryState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -36,6 +37,7 @@ WEBHOOK_EVENT_TYPE_UNSPECIFIED: WebhookEventType
 WEBHOOK_EVENT_TYPE_COUNT_UPDATED: WebhookEventType
 WEBHOOK_EVENT_TYPE_CHANGE_RECORDED: WebhookEventType
 WEBHOOK_EVENT_TYPE_RESERVATION_EXPIRED: WebhookEventType
+WEBHOOK_EVENT_TYPE_LOW_STOCK: WebhookEventType
 WEBHOOK_DELIVERY_STATE_UNSPECIFIED: WebhookDeliveryState
 WEBHOOK_DELIVERY_STATE_ACTIVE: WebhookDeliveryState
 WEBHOOK_DELIVERY_STATE_RETRYING: WebhookDeliveryState
