@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The web console (docs/console.md) in headless Chromium: starts the debug server binary on a
 # fresh SQLite database with --http-listen, mints two tokens (one without RESERVATIONS_READ),
-# makes a location, an item with 10 in stock and a held reservation over gRPC (grpcurl),
+# makes a location, an item with 10 in stock, a held reservation and a reorder point of 15
+# over gRPC (grpcurl),
 # then drives Debian's chromium with Playwright (tools/console-check/check.py): a refused
 # token and the one lacking a scope are told so; then sign in, each view, and a change
-# written over gRPC that must appear on the open page — in the live feed and its count
-# cell — within one second, with no error in the page's console. The screenshot is kept as
+# written over gRPC that must appear on the open page — in the live feed, its count cell
+# and, as it takes the count above 15, a "Recovered" alert — within one second, with no error in the page's console. The screenshot is kept as
 # target/console-check/console.png. Everything it starts is stopped on exit.
 #   scripts/console-check.sh
 # Environment: STOCKLEDGER_BIN=path uses that server binary instead of building one.
@@ -80,6 +81,9 @@ g "{\"idempotency_key\": \"receive-$item\", \"changes\": [{\"adjustment\": {\"ca
 g "{\"idempotency_key\": \"reserve-$item\", \"reference_id\": \"order-1\", \"ttl\": \"3600s\",
   \"lines\": [{\"catalog_object_id\": \"$item\", \"location_id\": \"$location\", \"quantity\": \"2\"}]}" \
   stockledger.v1.ReservationService/CreateReservation >/dev/null
+# A reorder point of 15: the 10 in stock are low; the check's change of +7 recovers them.
+g "{\"catalog_object_id\": \"$item\", \"location_id\": \"$location\", \"reorder_point\": \"15\"}" \
+  stockledger.v1.InventoryService/SetInventoryReorderPoint >/dev/null
 
 status=0
 CONSOLE_URL="http://127.0.0.1:$http_port/console" TOKEN="$token" TOKEN_WITHOUT_RESERVATIONS="$partial" GRPC="127.0.0.1:$grpc_port" \

@@ -152,6 +152,7 @@ async fn data_needs_a_valid_token_and_the_scope_it_names() {
         "/console/api/stock",
         "/console/api/items/01a20c5a-8f67-7031-9d39-e3d5cae5d630/changes",
         "/console/api/reservations",
+        "/console/api/reorder-points",
         "/console/api/feed",
     ];
     for path in paths {
@@ -175,6 +176,11 @@ async fn data_needs_a_valid_token_and_the_scope_it_names() {
             "RESERVATIONS_READ",
         ),
         ("/console/api/feed", &console.no_inventory, "INVENTORY_READ"),
+        (
+            "/console/api/reorder-points",
+            &console.no_inventory,
+            "INVENTORY_READ",
+        ),
         (
             "/console/api/items/01a20c5a-8f67-7031-9d39-e3d5cae5d630/changes",
             &console.no_inventory,
@@ -361,6 +367,29 @@ async fn the_feed_sends_each_change_and_count_as_it_commits() {
     let mut console = Console::start().await;
     let shop = location(&mut console.clients, "Feed Shop").await;
     let mug = item(&mut console.clients, "FEED-MUG").await;
+    // A reorder point of 5: the receipt of 8 takes the count (absent: 0) above it.
+    console
+        .clients
+        .inventory
+        .set_inventory_reorder_point(stockledger::proto::v1::SetInventoryReorderPointRequest {
+            catalog_object_id: mug.clone(),
+            location_id: shop.clone(),
+            reorder_point: "5".into(),
+        })
+        .await
+        .expect("reorder point set");
+    let points: Value = console
+        .get("/console/api/reorder-points", Some(&console.all))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        points["reorder_points"][0]["catalog_object_id"],
+        mug.as_str()
+    );
+    assert_eq!(points["reorder_points"][0]["location_id"], shop.as_str());
+    assert_eq!(points["reorder_points"][0]["reorder_point"], "5");
     let mut feed = console.get("/console/api/feed", Some(&console.all)).await;
     assert_eq!(feed.status(), StatusCode::OK);
     assert_eq!(header(&feed, "content-type"), "application/x-ndjson");
@@ -375,8 +404,15 @@ async fn the_feed_sends_each_change_and_count_as_it_commits() {
         vec![adjust(&mug, &shop, Nothing, InStock, "8")],
     )
     .await;
-    let lines = lines_until(&mut feed, &mut buffer, 2, Duration::from_secs(1)).await;
+    let lines = lines_until(&mut feed, &mut buffer, 3, Duration::from_secs(1)).await;
     assert!(written.elapsed() < Duration::from_secs(1));
+    let alert = lines
+        .iter()
+        .find(|l| l["kind"] == "alert")
+        .expect("an alert line");
+    assert_eq!(alert["alert"]["kind"], "RECOVERED");
+    assert_eq!(alert["alert"]["quantity"], "8");
+    assert_eq!(alert["alert"]["reorder_point"], "5");
     let change = lines
         .iter()
         .find(|l| l["kind"] == "change")
@@ -393,6 +429,8 @@ async fn the_feed_sends_each_change_and_count_as_it_commits() {
     assert_eq!(count["previous_quantity"], Value::Null);
     assert_eq!(count["change_id"], change["change"]["id"]);
     assert_eq!(count["sequence"], change["sequence"]);
+    assert_eq!(alert["sequence"], change["sequence"]);
+    assert_eq!(alert["alert"]["change_id"], change["change"]["id"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -113,7 +113,11 @@ def main():
         if "held" not in page.inner_text("#reservations-table tbody tr:first-child"):
             fail("the reservation is not listed as held")
 
-        # A change written over gRPC appears on the open page within a second.
+        # Low-stock alerts: the reorder point the script set.
+        page.wait_for_selector(f"#alerts-table tbody tr[data-item='{ITEM}']:has-text('15')", timeout=5000)
+
+        # A change written over gRPC appears on the open page within a second, and so does the
+        # alert of the reorder point it crosses.
         started = time.monotonic()
         grpc(
             "stockledger.v1.InventoryService/BatchChangeInventory",
@@ -138,8 +142,10 @@ def main():
                 """([cell, item]) => {
                     const li = document.querySelector('#feed-list li:first-child');
                     const td = document.querySelector(cell);
+                    const alert = document.querySelector('#alerts-list li:first-child');
                     return li && li.dataset.item === item && li.textContent.includes('7')
-                        && td && td.textContent === '17';
+                        && td && td.textContent === '17'
+                        && alert && alert.dataset.item === item && alert.dataset.kind === 'RECOVERED';
                 }""",
                 arg=[cell, ITEM],
                 timeout=max(left_ms, 1),
@@ -149,7 +155,8 @@ def main():
             page.screenshot(path=SCREENSHOT, full_page=True)
             fail(
                 f"the change did not appear within {WITHIN_SECONDS:.0f} s: feed "
-                f"{page.inner_text('#feed-list')!r}, cell {page.inner_text(cell)!r}"
+                f"{page.inner_text('#feed-list')!r}, cell {page.inner_text(cell)!r}, "
+                f"alerts {page.inner_text('#alerts-list')!r}"
             )
         elapsed_ms = (time.monotonic() - started) * 1000
         # The item's open history shows it too, on top.

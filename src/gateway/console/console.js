@@ -316,6 +316,9 @@
         case "count":
           for (const v of views) v.onCount?.(line.count);
           break;
+        case "alert":
+          for (const v of views) v.onAlert?.(line.alert);
+          break;
         case "end":
           if (line.error.code === "UNAUTHENTICATED") signOut(`The token was refused: ${line.error.message}`);
           else this.status(`The feed ended: ${line.error.message}`, "connecting");
@@ -335,6 +338,49 @@
         ` at ${locationName(change.location_id)}: ${words(change.type)} ${change.quantity} (${what})`,
         change.source ? `, by ${change.source}` : "");
       list.prepend(item);
+      while (list.children.length > FEED_KEEP) list.lastElementChild.remove();
+    },
+  });
+
+  const alerts = view({
+    async start() {
+      await this.load();
+    },
+    stop() {
+      $("alerts-table").tBodies[0].replaceChildren();
+      $("alerts-list").replaceChildren();
+    },
+    async load() {
+      const status = $("alerts-status");
+      status.textContent = "Loading…";
+      try {
+        const page = await api("/console/api/reorder-points");
+        const body = $("alerts-table").tBodies[0];
+        body.replaceChildren();
+        for (const p of page.reorder_points) {
+          body.append(el("tr", { dataset: { item: p.catalog_object_id, location: p.location_id } },
+            el("th", { scope: "row" }, itemLabel(p.catalog_object_id)),
+            el("td", {}, locationName(p.location_id)),
+            el("td", { class: "num" }, p.reorder_point)));
+        }
+        const rows = body.rows.length;
+        status.textContent = rows
+          ? `${rows} reorder point${rows === 1 ? "" : "s"}${page.cursor ? " (the first page)" : ""}; alerts appear below as changes cross them.`
+          : "No reorder points: set them with SetInventoryReorderPoint or stockledger reorder-point.";
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) status.textContent = explain(error);
+      }
+    },
+    onAlert(alert) {
+      const low = alert.kind === "LOW";
+      const item = el("li", { class: low ? "low" : "recovered", dataset: { kind: alert.kind, item: alert.catalog_object_id } },
+        el("time", { dateTime: alert.calculated_at || "" }, when(alert.calculated_at)), " ",
+        el("strong", {}, low ? "Low stock" : "Recovered"), `: ${itemLabel(alert.catalog_object_id)} at `,
+        `${locationName(alert.location_id)}, ${alert.quantity} in stock `,
+        `(${low ? "at or below" : "above"} its reorder point ${alert.reorder_point})`);
+      const list = $("alerts-list");
+      list.prepend(item);
+      flash(item);
       while (list.children.length > FEED_KEEP) list.lastElementChild.remove();
     },
   });

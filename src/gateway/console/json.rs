@@ -281,6 +281,70 @@ pub fn reservation_state(name: &str) -> Result<Option<pb::ReservationState>, Err
     }
 }
 
+/// A reorder point, as the alerts view shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReorderPoint {
+    /// The item.
+    pub catalog_object_id: String,
+    /// The location.
+    pub location_id: String,
+    /// The IN_STOCK quantity at or below which the item is low there.
+    pub reorder_point: String,
+    /// When it was last set.
+    pub updated_at: Option<String>,
+}
+
+impl From<&pb::InventoryReorderPoint> for ReorderPoint {
+    fn from(point: &pb::InventoryReorderPoint) -> Self {
+        ReorderPoint {
+            catalog_object_id: point.catalog_object_id.clone(),
+            location_id: point.location_id.clone(),
+            reorder_point: point.reorder_point.clone(),
+            updated_at: time(point.updated_at.as_ref()),
+        }
+    }
+}
+
+/// A low-stock alert: a change took an IN_STOCK count across its reorder point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// `LOW` (at or below the point) or `RECOVERED` (above it).
+    pub kind: String,
+    /// The item.
+    pub catalog_object_id: String,
+    /// The location.
+    pub location_id: String,
+    /// The IN_STOCK quantity after the change.
+    pub quantity: String,
+    /// The point it crossed.
+    pub reorder_point: String,
+    /// The change that crossed it.
+    pub change_id: String,
+    /// When that change was recorded.
+    pub calculated_at: Option<String>,
+}
+
+impl From<&pb::InventoryAlert> for Alert {
+    fn from(alert: &pb::InventoryAlert) -> Self {
+        let kind = pb::InventoryAlertKind::try_from(alert.kind)
+            .map(|k| {
+                k.as_str_name()
+                    .trim_start_matches("INVENTORY_ALERT_KIND_")
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        Alert {
+            kind,
+            catalog_object_id: alert.catalog_object_id.clone(),
+            location_id: alert.location_id.clone(),
+            quantity: alert.quantity.clone(),
+            reorder_point: alert.reorder_point.clone(),
+            change_id: alert.change_id.clone(),
+            calculated_at: time(alert.calculated_at.as_ref()),
+        }
+    }
+}
+
 /// One line of the live feed (`/console/api/feed`, one JSON object a line).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -304,6 +368,13 @@ pub enum FeedLine {
         previous_quantity: Option<String>,
         /// The change that moved it.
         change_id: String,
+    },
+    /// A change took an IN_STOCK count across its reorder point.
+    Alert {
+        /// The position of the change that crossed it.
+        sequence: u64,
+        /// The alert.
+        alert: Alert,
     },
     /// The feed ended (the token was revoked, the server is stopping…): reopen it.
     End {
@@ -329,6 +400,14 @@ impl FeedLine {
             count: Count::from(update),
             previous_quantity: Some(update.previous_quantity.clone()).filter(|q| !q.is_empty()),
             change_id: update.change_id.clone(),
+        })
+    }
+
+    /// The feed line of an alerts watch's message (`None` for one without an alert).
+    pub fn of_alert(message: &pb::WatchInventoryAlertsResponse) -> Option<FeedLine> {
+        Some(FeedLine::Alert {
+            sequence: message.sequence,
+            alert: Alert::from(message.alert.as_ref()?),
         })
     }
 

@@ -75,6 +75,7 @@ pub fn router() -> Router<Gateway> {
         .route("/console/api/stock", get(stock))
         .route("/console/api/items/{id}/changes", get(history))
         .route("/console/api/reservations", get(reservations))
+        .route("/console/api/reorder-points", get(reorder_points))
         .route("/console/api/feed", get(feed))
         .route("/console/{*rest}", get(not_found))
         .layer(axum::middleware::map_response(guarded))
@@ -501,11 +502,60 @@ async fn reservations(
     }))
 }
 
+/// The reorder points of `GET /console/api/reorder-points`.
+#[derive(Debug, Serialize)]
+pub struct ReorderPoints {
+    reorder_points: Vec<json::ReorderPoint>,
+    cursor: String,
+}
+
+/// `GET /console/api/reorder-points?cursor=`: the merchant's reorder points, by item and
+/// location (INVENTORY_READ).
+async fn reorder_points(
+    State(gateway): State<Gateway>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Answer<ReorderPoints> {
+    let query: CursorQuery = read_query(&uri)?;
+    let api = gateway.inventory();
+    let request = pb::ListInventoryReorderPointsRequest {
+        limit: REORDER_POINTS_PAGE,
+        cursor: query.cursor,
+        ..Default::default()
+    };
+    let rpc = Rpc::Inventory("ListInventoryReorderPoints");
+    let page = gateway
+        .call(&headers, rpc, request, |r| async move {
+            api.list_inventory_reorder_points(r).await
+        })
+        .await?;
+    Ok(axum::Json(ReorderPoints {
+        reorder_points: page
+            .reorder_points
+            .iter()
+            .map(json::ReorderPoint::from)
+            .collect(),
+        cursor: page.cursor,
+    }))
+}
+
+/// The query of a path that pages with a cursor alone.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CursorQuery {
+    #[serde(default)]
+    cursor: String,
+}
+
+/// Reorder points per page of `/console/api/reorder-points`.
+const REORDER_POINTS_PAGE: i32 = 100;
+
 /// `GET /console/api/feed`: the live feed (INVENTORY_READ), JSON lines
 /// (`application/x-ndjson`, read with `fetch`, which can send the token as EventSource
-/// cannot): `{"kind":"open"}` once both watches are open, then a `change` line per change
-/// and a `count` line per count it moved, as they commit; an `end` line when the watches
-/// end (the token revoked, the server stopping).
+/// cannot): `{"kind":"open"}` once the watches are open, then a `change` line per change,
+/// a `count` line per count it moved and an `alert` line per reorder point it crossed, as
+/// they commit; an `end` line when the watches end (the token revoked, the server
+/// stopping).
 async fn feed(State(gateway): State<Gateway>, headers: HeaderMap) -> Result<Response, Refused> {
     let api = gateway.inventory();
     let changes = gateway
@@ -531,9 +581,23 @@ async fn feed(State(gateway): State<Gateway>, headers: HeaderMap) -> Result<Resp
             |r| async move { api.watch_inventory_counts(r).await },
         )
         .await?;
+    let api = gateway.inventory();
+    let alerts = gateway
+        .call(
+            &headers,
+            Rpc::Inventory("WatchInventoryAlerts"),
+            pb::WatchInventoryAlertsRequest {
+                start: pb::WatchStart::Now as i32,
+                ..Default::default()
+            },
+            |r| async move { api.watch_inventory_alerts(r).await },
+        )
+        .await?;
     let changes = changes.map(|m| m.map(|m| FeedLine::of_change(&m)));
     let counts = counts.map(|m| m.map(|m| FeedLine::of_count(&m)));
-    let body = Body::from_stream(feed_lines(stream::select(changes, counts)));
+    let alerts = alerts.map(|m| m.map(|m| FeedLine::of_alert(&m)));
+    let watched = stream::select(stream::select(changes, counts), alerts);
+    let body = Body::from_stream(feed_lines(watched));
     Ok((
         [
             (header::CONTENT_TYPE, "application/x-ndjson"),
