@@ -297,6 +297,33 @@ impl InventoryApi {
     }
 
     /// The merchant's feed head: where a watch from NOW starts.
+    /// [`watch_start`] for a watch of rows positioned by (feed sequence, ordinal) — count
+    /// updates, alerts: from the beginning, right after a resume token, or after everything
+    /// committed now.
+    async fn start_of_rows<F: CursorFilters>(
+        &self,
+        kind: Query,
+        merchant: &MerchantId,
+        resume_token: &str,
+        start: i32,
+        requested: F,
+    ) -> Result<(F, (i64, i32)), Status> {
+        let (query, after) = watch_start(
+            &self.cursors,
+            kind,
+            merchant,
+            resume_token,
+            start,
+            requested,
+            (0i64, -1i32),
+        )?;
+        let after = match after {
+            Some(after) => after,
+            None => (self.feed_head(merchant).await?, i32::MAX),
+        };
+        Ok((query, after))
+    }
+
     async fn feed_head(&self, merchant: &MerchantId) -> Result<i64, Status> {
         Ok(self
             .store
@@ -654,19 +681,15 @@ impl InventoryService for InventoryApi {
         let merchant = caller.merchant.clone();
         let req = request.get_ref();
         let requested = reorder_points::alert_query(&req.catalog_object_ids, &req.location_ids)?;
-        let (query, after) = watch_start(
-            &self.cursors,
-            Query::WatchAlerts,
-            &merchant,
-            &req.resume_token,
-            req.start,
-            requested,
-            (0i64, -1i32),
-        )?;
-        let after = match after {
-            Some(after) => after,
-            None => (self.feed_head(&merchant).await?, i32::MAX),
-        };
+        let (query, after) = self
+            .start_of_rows(
+                Query::WatchAlerts,
+                &merchant,
+                &req.resume_token,
+                req.start,
+                requested,
+            )
+            .await?;
         let tokens = self.cursors.encoder(Query::WatchAlerts, &merchant, &query);
         let watcher = self.watcher(&caller, "watch_alerts", tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
@@ -690,19 +713,15 @@ impl InventoryService for InventoryApi {
             updated_after: None,
             as_of: None,
         };
-        let (query, after) = watch_start(
-            &self.cursors,
-            Query::WatchCounts,
-            &merchant,
-            &req.resume_token,
-            req.start,
-            requested,
-            (0i64, -1i32),
-        )?;
-        let after = match after {
-            Some(after) => after,
-            None => (self.feed_head(&merchant).await?, i32::MAX),
-        };
+        let (query, after) = self
+            .start_of_rows(
+                Query::WatchCounts,
+                &merchant,
+                &req.resume_token,
+                req.start,
+                requested,
+            )
+            .await?;
         let tokens = self.cursors.encoder(Query::WatchCounts, &merchant, &query);
         let watcher = self.watcher(&caller, "watch_counts", tokens)?;
         let (sender, receiver) = mpsc::channel(watch::WATCH_BUFFER);
