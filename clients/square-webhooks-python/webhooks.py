@@ -12,7 +12,9 @@ process, and runs five scenarios (README.md):
   c. server SIGKILLed mid-delivery: after a restart on the same database every notification
      arrives at least once, first arrivals in feed order, at most the one in flight again;
   d. a reservation left to expire is announced as inventory.reservation.expired;
-  e. the id CreateWebhookSubscription answers names the subscription for Get and Delete.
+  e. the id CreateWebhookSubscription answers names the subscription for Get and Delete;
+  f. Square's own SDK subscribes, reads, lists and deletes through the Square door
+     (webhooks.subscriptions), and the key it is answered verifies the notifications.
 """
 
 import datetime
@@ -30,6 +32,8 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
+from square import Square
+from square.core.api_error import ApiError
 from square.utils.webhooks_helper import verify_signature
 
 import stockledger
@@ -94,6 +98,7 @@ class Server:
         self.database_url = f"sqlite://{self.dir}/s.db?mode=rwc"
         self.process: subprocess.Popen | None = None
         self.port = 0
+        self.http_port = 0
         self._run("migrate", "--database-url", self.database_url)
 
     def _run(self, *args: str) -> str:
@@ -113,6 +118,7 @@ class Server:
 
     def start(self) -> None:
         self.port = self.port or free_port()
+        self.http_port = self.http_port or free_port()
         log = open(os.path.join(self.dir, "server.log"), "ab")
         self.process = subprocess.Popen(
             [
@@ -120,6 +126,8 @@ class Server:
                 "serve",
                 "--listen",
                 f"127.0.0.1:{self.port}",
+                "--http-listen",
+                f"127.0.0.1:{self.http_port}",
                 "--no-dev-token",
                 "--database-url",
                 self.database_url,
@@ -604,6 +612,62 @@ def scenario_ids(server: Server) -> None:
         check(all(s.id != sub.id for s in listed), "a deleted subscription is no longer listed")
 
 
+def scenario_square_sdk(server: Server) -> None:
+    """Square's own SDK subscribes, lists and deletes through the Square door
+    (/v2/webhooks/subscriptions); the key it is answered verifies the notifications."""
+    print("== f. subscribed with Square's SDK", flush=True)
+    token = server.token("square-webhooks-f")
+    receiver = Receiver()
+    receiver.start()
+    square = Square(base_url=f"http://127.0.0.1:{server.http_port}", token=token)
+    created = square.webhooks.subscriptions.create(
+        idempotency_key="sdk-subscription-1",
+        subscription={
+            "name": "subscribed by Square's SDK",
+            "event_types": ["inventory.count.updated"],
+            "notification_url": receiver.url,
+            "api_version": "2026-01-22",
+        },
+    ).subscription
+    check(
+        created is not None and bool(created.id) and bool(created.signature_key) and created.enabled,
+        "webhooks.subscriptions.create answers the subscription, enabled, with its signature key",
+    )
+    receiver.signature_key = created.signature_key
+    fetched = square.webhooks.subscriptions.get(created.id).subscription
+    check(
+        fetched.signature_key == created.signature_key and fetched.event_types == ["inventory.count.updated"],
+        "webhooks.subscriptions.get answers it again",
+    )
+    listed = [s.id for s in square.webhooks.subscriptions.list()]
+    check(listed == [created.id], f"webhooks.subscriptions.list lists it ({listed})")
+    with stockledger.Client(server.addr, token) as client:
+        shop = client.create_location("SDK Shop").id
+        item = client.create_inventory_item("SDK-MUG").id
+        client.batch_change_inventory([stockledger.physical_count(item, shop, "IN_STOCK", "4.25")])
+    arrivals = wait_for(lambda: receiver.snapshot(), "the SDK subscription's notification", 30)
+    all_valid(arrivals, "SDK subscription")
+    check(
+        counts_of(arrivals[0]) == {(shop, "IN_STOCK"): Decimal("4.25")},
+        "the notification carries the count, signed with the key the SDK was answered",
+    )
+    try:
+        square.webhooks.subscriptions.create(
+            subscription={"event_types": ["payment.created"], "notification_url": receiver.url}
+        )
+        check(False, "a subscription to payment.created is refused")
+    except ApiError as error:
+        errors = error.body.get("errors", []) if isinstance(error.body, dict) else []
+        check(
+            error.status_code == 400 and errors and errors[0].get("field") == "subscription.event_types[0]",
+            f"an event Stockledger does not send is refused naming it ({error.status_code}: {error.body})",
+        )
+    square.webhooks.subscriptions.delete(created.id)
+    left = [s.id for s in square.webhooks.subscriptions.list()]
+    check(left == [], f"webhooks.subscriptions.delete removes it ({left})")
+    receiver.stop()
+
+
 def main() -> None:
     workdir = tempfile.mkdtemp(prefix="square-webhooks.")
     server = Server(workdir, "main")
@@ -614,6 +678,7 @@ def main() -> None:
         scenario_server_killed(workdir)
         scenario_reservation_expired(server)
         scenario_ids(server)
+        scenario_square_sdk(server)
     except SystemExit:
         server.show_log()
         raise

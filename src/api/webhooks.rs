@@ -210,19 +210,25 @@ pub fn draft_from_wire(subscription: &pb::WebhookSubscription) -> SubscriptionDr
         event_types: subscription
             .event_types
             .iter()
-            .map(|raw| match pb::WebhookEventType::try_from(*raw) {
-                Ok(pb::WebhookEventType::CountUpdated) => Some(EventType::CountUpdated),
-                Ok(pb::WebhookEventType::ChangeRecorded) => Some(EventType::ChangeRecorded),
-                Ok(pb::WebhookEventType::ReservationExpired) => Some(EventType::ReservationExpired),
-                Ok(pb::WebhookEventType::LowStock) => Some(EventType::LowStock),
-                _ => None,
-            })
+            .map(|raw| event_type_from_wire(*raw))
             .collect(),
         shopify_shop_domain: subscription.shopify_shop_domain.clone(),
     }
 }
 
-fn event_type_to_wire(event: EventType) -> pb::WebhookEventType {
+/// A wire event type: `None` for UNSPECIFIED or a value outside the enum.
+pub fn event_type_from_wire(raw: i32) -> Option<EventType> {
+    match pb::WebhookEventType::try_from(raw).ok()? {
+        pb::WebhookEventType::Unspecified => None,
+        pb::WebhookEventType::CountUpdated => Some(EventType::CountUpdated),
+        pb::WebhookEventType::ChangeRecorded => Some(EventType::ChangeRecorded),
+        pb::WebhookEventType::ReservationExpired => Some(EventType::ReservationExpired),
+        pb::WebhookEventType::LowStock => Some(EventType::LowStock),
+    }
+}
+
+/// An event type on the wire.
+pub fn event_type_to_wire(event: EventType) -> pb::WebhookEventType {
     match event {
         EventType::CountUpdated => pb::WebhookEventType::CountUpdated,
         EventType::ChangeRecorded => pb::WebhookEventType::ChangeRecorded,

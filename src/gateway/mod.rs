@@ -49,6 +49,7 @@ use crate::api::items::InventoryItemApi;
 use crate::api::ledger::SubmitError;
 use crate::api::locations::LocationApi;
 use crate::api::reservations::ReservationApi;
+use crate::api::webhooks::WebhookApi;
 use crate::domain::refusal::Refusal;
 use crate::proto::v1 as pb;
 use crate::proto::v1::{
@@ -56,6 +57,7 @@ use crate::proto::v1::{
     inventory_service_server::InventoryServiceServer,
     location_service_server::LocationServiceServer,
     reservation_service_server::ReservationServiceServer,
+    webhook_service_server::WebhookServiceServer,
 };
 
 /// What the front doors serve from: the gRPC side's services and authenticator, and the
@@ -66,6 +68,7 @@ pub struct Gateway {
     items: InventoryItemApi,
     locations: LocationApi,
     reservations: ReservationApi,
+    webhooks: WebhookApi,
     authenticator: Authenticator,
     admission: Admission,
     call_timeout: Duration,
@@ -96,6 +99,8 @@ pub enum Rpc {
     Locations(&'static str),
     /// A method of `stockledger.v1.ReservationService`.
     Reservations(&'static str),
+    /// A method of `stockledger.v1.WebhookService`.
+    Webhooks(&'static str),
 }
 
 impl Rpc {
@@ -118,6 +123,10 @@ impl Rpc {
                 "/{}/{method}",
                 <ReservationServiceServer<ReservationApi> as NamedService>::NAME
             ),
+            Rpc::Webhooks(method) => format!(
+                "/{}/{method}",
+                <WebhookServiceServer<WebhookApi> as NamedService>::NAME
+            ),
         }
     }
 }
@@ -128,11 +137,12 @@ impl Gateway {
     /// serves at once are refused at once as UNAVAILABLE `OVERLOADED`) and serving each for
     /// at most `call_timeout`.
     pub fn new(
-        (inventory, items, locations, reservations): (
+        (inventory, items, locations, reservations, webhooks): (
             InventoryApi,
             InventoryItemApi,
             LocationApi,
             ReservationApi,
+            WebhookApi,
         ),
         authenticator: Authenticator,
         admission: Admission,
@@ -144,6 +154,7 @@ impl Gateway {
             items,
             locations,
             reservations,
+            webhooks,
             authenticator,
             admission,
             call_timeout,
@@ -177,6 +188,11 @@ impl Gateway {
     /// The reservation service the console calls.
     fn reservations(&self) -> ReservationApi {
         self.reservations.clone()
+    }
+
+    /// The webhook service the doors call.
+    fn webhooks(&self) -> WebhookApi {
+        self.webhooks.clone()
     }
 
     /// Runs one call standing for `rpc`: admission, authentication of `headers`'

@@ -246,6 +246,7 @@ pub async fn serve_on(
     ));
     let ledger = inventory_api.ledger().clone();
     let reservations_api = ReservationApi::new(store.clone(), ledger.clone(), cursors);
+    let webhooks_api = WebhookApi::new(store.clone());
     let front_door = http.map(|http| {
         let gateway = Gateway::new(
             (
@@ -253,6 +254,7 @@ pub async fn serve_on(
                 items_api.clone(),
                 locations_api.clone(),
                 reservations_api.clone(),
+                webhooks_api.clone(),
             ),
             authenticator.clone(),
             // Its own gate, of the same size: each listener serves --max-in-flight calls
@@ -296,8 +298,8 @@ pub async fn serve_on(
     ));
     let reservations = ReservationServiceServer::new(reservations_api)
         .max_decoding_message_size(MAX_REQUEST_BYTES);
-    let webhooks = WebhookServiceServer::new(WebhookApi::new(store.clone()))
-        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let webhooks =
+        WebhookServiceServer::new(webhooks_api).max_decoding_message_size(MAX_REQUEST_BYTES);
     let deliverer =
         tokio::spawn(Deliverer::new(store.clone(), limits.webhook_retry)?.run(feed.clone()));
     // Live feeds never end by themselves: end them first so that shutdown can complete.

@@ -18,7 +18,10 @@ use super::{
     refusal_response,
 };
 use crate::domain::tenant::Caller;
-use crate::proto::v1::{self as pb, inventory_service_server::InventoryService as _};
+use crate::proto::v1::{
+    self as pb, inventory_service_server::InventoryService as _,
+    webhook_service_server::WebhookService as _,
+};
 use json::Refusal;
 
 impl IntoResponse for Refusal {
@@ -622,6 +625,141 @@ pub const ALIASES: &[(&str, &str)] = &[
     ),
 ];
 
+#[utoipa::path(post, path = "/v2/webhooks/subscriptions", tag = "square",
+    operation_id = "CreateWebhookSubscription",
+    summary = "Subscribes a URL to inventory events, delivered in Square's form (docs/webhooks.md)",
+    request_body = json::CreateWebhookSubscriptionRequest,
+    responses((status = 200, description = "The subscription, with its signature key", body = json::WebhookSubscriptionResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn create_webhook_subscription(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    raw: RawBody,
+) -> Response {
+    answer(
+        async {
+            let sent: json::CreateWebhookSubscriptionRequest = body(&raw)?;
+            let subscription =
+                json::subscription_from_json(&sent.subscription.unwrap_or_default())?;
+            let request = pb::CreateWebhookSubscriptionRequest {
+                subscription: Some(subscription),
+                from_sequence: 0,
+            };
+            let api = g.webhooks();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Webhooks("CreateWebhookSubscription"),
+                    request,
+                    |r| async move { api.create_webhook_subscription(r).await },
+                )
+                .await?;
+            Ok(subscription_answer(response.subscription))
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(get, path = "/v2/webhooks/subscriptions", tag = "square",
+    operation_id = "ListWebhookSubscriptions",
+    summary = "Lists the merchant's Square-form webhook subscriptions, oldest first",
+    responses((status = 200, description = "The subscriptions, without their signature keys", body = json::WebhookSubscriptionsResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_webhook_subscriptions(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+) -> Response {
+    answer(
+        async {
+            let api = g.webhooks();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Webhooks("ListWebhookSubscriptions"),
+                    pb::ListWebhookSubscriptionsRequest {},
+                    |r| async move { api.list_webhook_subscriptions(r).await },
+                )
+                .await?;
+            Ok(json::WebhookSubscriptionsResponse {
+                subscriptions: response
+                    .subscriptions
+                    .iter()
+                    .filter(|s| s.format == pb::WebhookFormat::Square as i32)
+                    .map(json::subscription_to_json)
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(get, path = "/v2/webhooks/subscriptions/{subscription_id}", tag = "square",
+    operation_id = "RetrieveWebhookSubscription",
+    summary = "Reads one webhook subscription, with its signature key",
+    params(("subscription_id" = String, Path, description = "The subscription's id")),
+    responses((status = 200, description = "The subscription", body = json::WebhookSubscriptionResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn retrieve_webhook_subscription(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let api = g.webhooks();
+            let response = g
+                .call(
+                    &headers,
+                    Rpc::Webhooks("GetWebhookSubscription"),
+                    pb::GetWebhookSubscriptionRequest { id },
+                    |r| async move { api.get_webhook_subscription(r).await },
+                )
+                .await?;
+            Ok(subscription_answer(response.subscription))
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(delete, path = "/v2/webhooks/subscriptions/{subscription_id}", tag = "square",
+    operation_id = "DeleteWebhookSubscription",
+    summary = "Stops and removes a webhook subscription",
+    params(("subscription_id" = String, Path, description = "The subscription's id")),
+    responses((status = 200, description = "Deleted", body = json::DeleteWebhookSubscriptionResponse), (status = "default", description = "A refusal: the HTTP status and Square's error envelope", body = json::ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete_webhook_subscription(
+    State(g): State<Gateway>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let api = g.webhooks();
+            g.call(
+                &headers,
+                Rpc::Webhooks("DeleteWebhookSubscription"),
+                pb::DeleteWebhookSubscriptionRequest { id },
+                |r| async move { api.delete_webhook_subscription(r).await },
+            )
+            .await?;
+            Ok(json::DeleteWebhookSubscriptionResponse {})
+        }
+        .await,
+    )
+}
+
+/// `{"subscription": …}` of a create or retrieve.
+fn subscription_answer(
+    subscription: Option<pb::WebhookSubscription>,
+) -> json::WebhookSubscriptionResponse {
+    json::WebhookSubscriptionResponse {
+        subscription: subscription
+            .as_ref()
+            .map(json::subscription_to_json)
+            .unwrap_or_default(),
+    }
+}
+
 /// The deprecated name of a current path, if Square had one.
 pub fn alias_of(path: &str) -> Option<&'static str> {
     ALIASES
@@ -632,7 +770,7 @@ pub fn alias_of(path: &str) -> Option<&'static str> {
 
 /// Square's v2 inventory paths, current and deprecated.
 pub fn router() -> Router<Gateway> {
-    let current: [(&str, MethodRouter<Gateway>); 14] = [
+    let current: [(&str, MethodRouter<Gateway>); 16] = [
         ("/v2/inventory/changes/batch-create", post(batch_change)),
         (
             "/v2/inventory/changes/batch-retrieve",
@@ -670,6 +808,14 @@ pub fn router() -> Router<Gateway> {
         (
             "/v2/inventory/{catalog_object_id}/changes",
             get(item_changes),
+        ),
+        (
+            "/v2/webhooks/subscriptions",
+            post(create_webhook_subscription).get(list_webhook_subscriptions),
+        ),
+        (
+            "/v2/webhooks/subscriptions/{subscription_id}",
+            get(retrieve_webhook_subscription).delete(delete_webhook_subscription),
         ),
     ];
     current

@@ -15,7 +15,8 @@
 //! One file per concern: Square's error envelope and the refusals written in it
 //! (`refusal.rs`); the three kinds of change — adjustment, physical count, transfer — and
 //! their source, both ways (`changes.rs`); a count (`counts.rs`); Square's 2026 adjustment
-//! reasons and the bodies of their paths (`reasons.rs`); the bodies of the paths,
+//! reasons and the bodies of their paths (`reasons.rs`); webhook subscriptions
+//! (`webhooks.rs`); the bodies of the paths,
 //! requests read and answers written (`bodies.rs`); and how single values are spelled —
 //! enum names, times, money (`encoding.rs`).
 
@@ -27,6 +28,7 @@ mod encoding;
 mod fixtures;
 mod reasons;
 mod refusal;
+mod webhooks;
 
 pub use bodies::{
     AdjustmentResponse, BatchChangeInventoryRequest, BatchRetrieveInventoryChangesRequest,
@@ -51,6 +53,11 @@ pub use reasons::{
 pub use refusal::{
     API_ERROR, AUTHENTICATION_ERROR, ErrorEnvelope, INVALID_REQUEST_ERROR, RATE_LIMIT_ERROR,
     Refusal, SquareError, refusal_as_sent, refusal_from_status, square_code,
+};
+pub use webhooks::{
+    CreateWebhookSubscriptionRequest, DeleteWebhookSubscriptionResponse, WebhookSubscription,
+    WebhookSubscriptionResponse, WebhookSubscriptionsResponse, subscription_from_json,
+    subscription_to_json,
 };
 
 /// Whether a value is its type's default: such a field is left out of Square's JSON.
