@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real Prometheus scrapes a live server (docs/operations.md, "Metrics"): starts the
-# release binary on a fresh SQLite database with --http-listen and --metrics-listen, sends
-# it gRPC calls (grpcurl) and Square-door requests (curl), starts Debian's `prometheus`
+# server binary — the debug build the other checks share (a release build would add minutes
+# to a cold run and change nothing this checks) — on a fresh SQLite database with
+# --http-listen and --metrics-listen, sends it gRPC calls (grpcurl) and Square-door requests (curl), starts Debian's `prometheus`
 # (scripts/setup.sh installs it) scraping /metrics every second, and asks Prometheus' HTTP
 # API for the series a user would graph — a gRPC method's calls by code, a door route's
 # requests by status, group commits, the write pool — failing unless each has the expected
@@ -18,9 +19,9 @@ command -v prometheus >/dev/null 2>&1 || { echo "prometheus-check: prometheus no
 if [[ -n "${STOCKLEDGER_BIN:-}" ]]; then
   bin="$(realpath "$STOCKLEDGER_BIN")"
 else
-  cargo build --release --quiet --bin stockledger
+  cargo build --quiet --bin stockledger
   bin="$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/stockledger"
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/stockledger"
 fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 grpc_port=$(free_port) http_port=$(free_port) metrics_port=$(free_port) prom_port=$(free_port)
