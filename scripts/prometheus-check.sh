@@ -3,10 +3,11 @@
 # server binary — the debug build the other checks share (a release build would add minutes
 # to a cold run and change nothing this checks) — on a fresh SQLite database with
 # --http-listen and --metrics-listen, sends it gRPC calls (grpcurl) and Square-door
-# requests (curl), starts Debian's `prometheus` (scripts/setup.sh installs it) scraping /metrics every second, and asks Prometheus' HTTP
-# API for the series a user would graph — a gRPC method's calls by code, a door route's
-# requests by status, group commits, the write pool — failing unless each has the expected
-# labels and value. Everything it starts is stopped, and its directory removed, on exit.
+# requests (curl), starts Debian's `prometheus` (scripts/setup.sh installs it) scraping
+# /metrics every second, and asks Prometheus' HTTP API for the series a user would graph —
+# a gRPC method's calls by code, a door route's requests by status, group commits, the write
+# pool — failing unless each has the expected labels and value. Everything it starts is
+# stopped, and its directory removed, on exit.
 #   scripts/prometheus-check.sh
 # Environment: STOCKLEDGER_BIN=path uses that server binary instead of building one.
 set -euo pipefail
