@@ -71,14 +71,11 @@ fn record_webhooks(subscriptions: &[(Subscription, i64)]) {
 /// keeps its last value).
 async fn feed_lag(store: &Store, streams: &StreamRegistry) -> Option<u64> {
     let places = streams.watch_places();
-    let mut merchants: Vec<String> = places
-        .iter()
-        .filter(|p| !p.caught_up)
-        .map(|p| p.merchant.clone())
-        .collect();
-    merchants.sort();
-    merchants.dedup();
-    let heads = store.feed_heads(&merchants).await.ok()?;
+    let behind = places.iter().filter(|p| !p.caught_up);
+    let heads = store
+        .feed_heads(behind.map(|p| p.merchant.as_str()))
+        .await
+        .ok()?;
     Some(furthest_behind(&places, &heads))
 }
 

@@ -257,16 +257,18 @@ impl Store {
             .map_or(0, |f| f.last_seq))
     }
 
-    /// The last feed sequence of each of `merchants` that has one.
-    pub async fn feed_heads(
+    /// The last feed sequence of each of `merchants` that has one (each asked once, however
+    /// often it is named).
+    pub async fn feed_heads<'a>(
         &self,
-        merchants: &[String],
+        merchants: impl IntoIterator<Item = &'a str>,
     ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let merchants: std::collections::BTreeSet<&str> = merchants.into_iter().collect();
         if merchants.is_empty() {
             return Ok(Default::default());
         }
         Ok(merchant_feed::Entity::find()
-            .filter(merchant_feed::Column::MerchantId.is_in(merchants.iter().cloned()))
+            .filter(merchant_feed::Column::MerchantId.is_in(merchants))
             .all(self.connection())
             .await?
             .into_iter()

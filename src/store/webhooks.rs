@@ -244,10 +244,9 @@ impl Store {
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
-        let mut merchants: Vec<String> = candidates.iter().map(|c| c.merchant_id.clone()).collect();
-        merchants.sort();
-        merchants.dedup();
-        let heads = self.feed_heads(&merchants).await?;
+        let heads = self
+            .feed_heads(candidates.iter().map(|c| c.merchant_id.as_str()))
+            .await?;
         let mut claimed = Vec::new();
         for candidate in candidates {
             let head = heads.get(&candidate.merchant_id).copied().unwrap_or(0);
@@ -383,11 +382,9 @@ impl Store {
             .into_iter()
             .map(subscription_from_row)
             .collect::<Result<_, _>>()?;
-        let mut merchants: Vec<String> =
-            subscriptions.iter().map(|s| s.merchant.0.clone()).collect();
-        merchants.sort();
-        merchants.dedup();
-        let heads = self.feed_heads(&merchants).await?;
+        let heads = self
+            .feed_heads(subscriptions.iter().map(|s| s.merchant.0.as_str()))
+            .await?;
         Ok(subscriptions
             .into_iter()
             .map(|s| {

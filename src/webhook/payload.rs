@@ -38,10 +38,6 @@ pub struct Notification {
     pub ordinal: u32,
     /// How many notifications that change makes for the subscription.
     pub of: u32,
-    /// Which event.
-    pub event: EventType,
-    /// Stable id (Square's `event_id`, Shopify's `X-Shopify-Webhook-Id`).
-    pub event_id: String,
     /// The JSON body.
     pub body: Vec<u8>,
     /// Headers besides `Content-Type`, the signature's among them.
@@ -317,8 +313,6 @@ fn sign(
         feed_seq: change.feed_seq,
         ordinal,
         of,
-        event,
-        event_id: id,
         body,
         headers,
     }
